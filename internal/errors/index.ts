@@ -1,0 +1,92 @@
+import { ErrorCode } from '../../proto/errors.js';
+
+export { ErrorCode, wireStatus, ESME } from '../../proto/errors.js';
+export type { WireStatus } from '../../proto/errors.js';
+
+export interface GatewayErrorOptions extends ErrorOptions {
+  /** Whether the message may be shown to the caller (true for everything but internal faults). */
+  expose?: boolean;
+  /** Extra fields a front door may add to its error body (e.g. the 429 usage figures). */
+  details?: Record<string, unknown>;
+}
+
+/** Base of every error the gateway raises on purpose. Branch on `code` or `instanceof`, never on text. */
+export class GatewayError extends Error {
+  override name = 'GatewayError';
+  readonly code: ErrorCode;
+  readonly expose: boolean;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options);
+    this.code = code;
+    this.expose = options.expose ?? code !== ErrorCode.INTERNAL;
+    this.details = options.details;
+  }
+}
+
+export class ValidationError extends GatewayError {
+  override name = 'ValidationError';
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(ErrorCode.VALIDATION, message, options);
+  }
+}
+
+export class AuthError extends GatewayError {
+  override name = 'AuthError';
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(ErrorCode.AUTH, message, options);
+  }
+}
+
+export class ForbiddenError extends GatewayError {
+  override name = 'ForbiddenError';
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(ErrorCode.FORBIDDEN, message, options);
+  }
+}
+
+export class NotFoundError extends GatewayError {
+  override name = 'NotFoundError';
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(ErrorCode.NOT_FOUND, message, options);
+  }
+}
+
+export class ConflictError extends GatewayError {
+  override name = 'ConflictError';
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(ErrorCode.CONFLICT, message, options);
+  }
+}
+
+export class QuotaExceededError extends GatewayError {
+  override name = 'QuotaExceededError';
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(ErrorCode.QUOTA_EXCEEDED, message, options);
+  }
+}
+
+/** The bus, the store or another dependency is down: the caller may retry later. */
+export class UnavailableError extends GatewayError {
+  override name = 'UnavailableError';
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(ErrorCode.UNAVAILABLE, message, options);
+  }
+}
+
+export interface CarrierErrorOptions extends GatewayErrorOptions {
+  retryable: boolean;
+  status?: number;
+}
+
+export class CarrierError extends GatewayError {
+  override name = 'CarrierError';
+  readonly retryable: boolean;
+  readonly status?: number;
+  constructor(message: string, options: CarrierErrorOptions) {
+    super(ErrorCode.CARRIER, message, options);
+    this.retryable = options.retryable;
+    this.status = options.status;
+  }
+}

@@ -1,0 +1,44 @@
+import { PostgresDialect } from 'kysely';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { PGlitePool } from './pglite-pool.js';
+import { KyselyStore } from './kysely-store.js';
+import type { SecretCodec } from './secrets.js';
+import type { Store } from './types.js';
+
+const INT8_OID = 20;
+/** pg pool size per node: enough for the admin API and batched record writes. */
+const DEFAULT_POOL_SIZE = 10;
+
+export type StoreConfig =
+  | { driver: 'pglite'; /** undefined = in memory (tests) */ dataDir?: string }
+  | { driver: 'pg'; url: string; poolSize?: number };
+
+export interface StoreDeps {
+  secretBox: SecretCodec;
+}
+
+// bigserial ids and counts fit in a double for any realistic lifetime; strings would leak
+// driver detail into every caller.
+const parseInt8 = (value: string): number => Number(value);
+
+/** Opens the store the configuration names. Call migrate() and verifySecrets() before use. */
+export async function createStore(cfg: StoreConfig, deps: StoreDeps): Promise<Store> {
+  const storeDeps = { codec: deps.secretBox, newWebhookSecret: () => randomBytes(32).toString('hex') };
+  if (cfg.driver === 'pg') {
+    const pool = new pg.Pool({
+      connectionString: cfg.url,
+      max: cfg.poolSize ?? DEFAULT_POOL_SIZE,
+      types: { getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format) } as pg.CustomTypesConfig,
+    });
+    return new KyselyStore('pg', new PostgresDialect({ pool }), storeDeps);
+  }
+  if (cfg.dataDir) await mkdir(cfg.dataDir, { recursive: true });
+  const pglite = new PGlite(cfg.dataDir, { parsers: { [INT8_OID]: parseInt8 } });
+  await pglite.waitReady;
+  const pool = new PGlitePool(pglite);
+  return new KyselyStore('pglite', new PostgresDialect({ pool: pool as unknown as pg.Pool }), storeDeps);
+}

@@ -1,0 +1,276 @@
+/**
+ * The store's contract: configuration and records in PostgreSQL (pg) or PGlite (embedded default).
+ * Business code sees these repositories only, never a Kysely or pg handle. Passwords cross this
+ * boundary in plaintext; the store encrypts them at rest (internal/crypto) and decrypts on read.
+ */
+
+export const ClientType = { LEGACY: 'legacy', WEB: 'web' } as const;
+export type ClientType = (typeof ClientType)[keyof typeof ClientType];
+
+export const ApiFormat = { GENERIC: 'generic', BICOM: 'bicom', TELNYX: 'telnyx' } as const;
+export type ApiFormat = (typeof ApiFormat)[keyof typeof ApiFormat];
+
+export const AuthMethod = { BASIC: 'basic', BEARER: 'bearer' } as const;
+export type AuthMethod = (typeof AuthMethod)[keyof typeof AuthMethod];
+
+export interface Client {
+  id: number;
+  username: string;
+  /** Plaintext; encrypted at rest. */
+  password: string;
+  /** Legacy clients: IP allow-list (single IP, comma list or CIDR) and MM4 host. */
+  address: string;
+  name: string;
+  type: ClientType;
+  /** IANA zone for quota periods. */
+  timezone: string;
+  logPrivacy: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Usage limits shared by client and number settings (0 = unlimited / inherit). */
+export interface Limits {
+  smsBurstLimit: number;
+  smsDailyLimit: number;
+  smsMonthlyLimit: number;
+  mmsBurstLimit: number;
+  mmsDailyLimit: number;
+  mmsMonthlyLimit: number;
+  limitBoth: boolean;
+}
+
+export interface ClientSettings extends Limits {
+  id: number;
+  clientId: number;
+  /** null: both Basic and Bearer are accepted. */
+  authMethod: AuthMethod | null;
+  apiFormat: ApiFormat;
+  disableMessageSplitting: boolean;
+  webhookRetries: number;
+  webhookTimeoutSecs: number;
+  includeRawSegments: boolean;
+  defaultWebhook: string;
+  /** Secret for the X-Msggw-Signature HMAC on outbound webhooks; generated on creation. */
+  webhookSecret: string;
+  /** SMPP: binds allowed at once across the cluster (0 = unlimited). */
+  maxBinds: number;
+  /** SMPP: submit_sm per second across the client's binds (0 = unlimited). */
+  maxTps: number;
+  /** MM4 outbound SMTP port on the client's address. */
+  mm4Port: number;
+}
+
+export interface NumberSettings extends Limits {
+  id: number;
+  numberId: number;
+  autoReplyEnabled: boolean;
+  autoReplyMessage: string;
+  autoReplyCooldownSecs: number;
+}
+
+export interface ClientNumber {
+  id: number;
+  clientId: number;
+  /** Canonical E.164 with a leading '+'. Unique across the gateway. */
+  number: string;
+  /** Name of the carrier used for outbound from this number. */
+  carrier: string;
+  tag: string;
+  group: string;
+  webhook: string;
+  ignoreStopCmdSending: boolean;
+  settings: NumberSettings | null;
+}
+
+export interface ClientFailover {
+  id: number;
+  primaryClientId: number;
+  fallbackClientId: number;
+  priority: number;
+  enabled: boolean;
+}
+
+/** A client with everything that hangs off it, as caches and admin listings need it. */
+export interface ClientDetails extends Client {
+  settings: ClientSettings | null;
+  numbers: ClientNumber[];
+  failovers: ClientFailover[];
+}
+
+export interface Carrier {
+  id: number;
+  /** Routing key: numbers name their carrier by this. Unique. */
+  name: string;
+  /** One of CARRIER_TYPES (internal/carriers). */
+  type: string;
+  username: string;
+  /** Plaintext; encrypted at rest. Twilio auth token, Telnyx API key, OneVoicePlus developer key. */
+  password: string;
+  /** 24 lowercase hex chars; inbound webhooks arrive at /inbound/{uuid}. */
+  uuid: string;
+  profileId: string;
+  /** Overrides the carrier's API base (sandbox or test server); '' = the real API. */
+  apiBaseUrl: string;
+  /** Check inbound webhook signatures (Twilio HMAC, Telnyx Ed25519). */
+  verifyWebhooks: boolean;
+  /** Telnyx: base64 Ed25519 public key for webhook signatures. */
+  publicKey: string;
+  /** Egress send-rate cap, messages/s (0 = the carrier's default). */
+  maxRps: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ApiKeyNumber {
+  id: number;
+  apiKeyId: number;
+  numberId: number;
+  number: string;
+}
+
+export interface TenantApiKey {
+  id: number;
+  clientId: number;
+  name: string;
+  /** SHA-256 hex of the raw key. Never leaves the server. */
+  keyHash: string;
+  keyPrefix: string;
+  scopes: string;
+  rateLimit: number;
+  active: boolean;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+  allowedNumbers: ApiKeyNumber[];
+}
+
+// ---- inputs ------------------------------------------------------------------------------------
+
+export interface NewClient {
+  username: string;
+  password: string;
+  address: string;
+  name: string;
+  type: ClientType;
+  timezone: string;
+  logPrivacy: boolean;
+}
+export type ClientPatch = Partial<Pick<Client, 'name' | 'address' | 'timezone' | 'logPrivacy'>>;
+export type ClientSettingsPatch = Partial<Omit<ClientSettings, 'id' | 'clientId'>>;
+
+export interface NewNumber {
+  clientId: number;
+  number: string;
+  carrier: string;
+  tag: string;
+  group: string;
+  webhook: string;
+  ignoreStopCmdSending: boolean;
+}
+export type NumberPatch = Partial<Pick<ClientNumber, 'carrier' | 'tag' | 'group' | 'webhook' | 'ignoreStopCmdSending'>>;
+export type NumberSettingsPatch = Partial<Omit<NumberSettings, 'id' | 'numberId'>>;
+export interface NumberFilter {
+  tag?: string;
+  group?: string;
+}
+
+export type NewCarrier = Omit<Carrier, 'id' | 'createdAt' | 'updatedAt'>;
+export type CarrierPatch = Partial<Omit<Carrier, 'id' | 'uuid' | 'createdAt' | 'updatedAt'>>;
+
+export interface NewFailover {
+  primaryClientId: number;
+  fallbackClientId: number;
+  priority: number;
+}
+export type FailoverPatch = Partial<Pick<ClientFailover, 'priority' | 'enabled'>>;
+
+export interface NewApiKey {
+  clientId: number;
+  name: string;
+  keyHash: string;
+  keyPrefix: string;
+  scopes: string;
+  rateLimit: number;
+  expiresAt: Date | null;
+  /** Number ids of the client; the store copies their numbers. */
+  allowedNumberIds: number[];
+}
+
+// ---- repositories ------------------------------------------------------------------------------
+// Every method throws NotFoundError / ConflictError (internal/errors) for a missing parent or a
+// duplicate unique value, and UnavailableError when the database cannot be reached.
+
+export interface ClientRepo {
+  list(): Promise<ClientDetails[]>;
+  get(id: number): Promise<ClientDetails | undefined>;
+  getByUsername(username: string): Promise<ClientDetails | undefined>;
+  /** ConflictError on a duplicate username. Creates default settings (with a webhook secret). */
+  create(input: NewClient): Promise<ClientDetails>;
+  update(id: number, patch: ClientPatch): Promise<ClientDetails>;
+  setPassword(id: number, password: string): Promise<void>;
+  /** One transaction: numbers, their settings, client settings, failovers either way, API keys. */
+  delete(id: number): Promise<boolean>;
+  getSettings(clientId: number): Promise<ClientSettings | undefined>;
+  upsertSettings(clientId: number, patch: ClientSettingsPatch): Promise<ClientSettings>;
+}
+
+export interface NumberRepo {
+  listAll(): Promise<ClientNumber[]>;
+  listByClient(clientId: number, filter?: NumberFilter): Promise<ClientNumber[]>;
+  get(id: number): Promise<ClientNumber | undefined>;
+  /** Exact lookup by canonical E.164. */
+  getByNumber(e164: string): Promise<ClientNumber | undefined>;
+  /** ConflictError when the number exists anywhere; NotFoundError for an unknown client. */
+  create(input: NewNumber): Promise<ClientNumber>;
+  update(id: number, patch: NumberPatch): Promise<ClientNumber>;
+  delete(id: number): Promise<boolean>;
+  getSettings(numberId: number): Promise<NumberSettings | undefined>;
+  upsertSettings(numberId: number, patch: NumberSettingsPatch): Promise<NumberSettings>;
+}
+
+export interface CarrierRepo {
+  list(): Promise<Carrier[]>;
+  get(id: number): Promise<Carrier | undefined>;
+  getByUuid(uuid: string): Promise<Carrier | undefined>;
+  getByName(name: string): Promise<Carrier | undefined>;
+  /** ConflictError on a duplicate name. */
+  create(input: NewCarrier): Promise<Carrier>;
+  update(id: number, patch: CarrierPatch): Promise<Carrier>;
+  delete(id: number): Promise<boolean>;
+}
+
+export interface FailoverRepo {
+  listByPrimary(clientId: number): Promise<ClientFailover[]>;
+  get(id: number): Promise<ClientFailover | undefined>;
+  /** ConflictError on a duplicate (primary, fallback) pair. */
+  create(input: NewFailover): Promise<ClientFailover>;
+  update(id: number, patch: FailoverPatch): Promise<ClientFailover>;
+  delete(id: number): Promise<boolean>;
+}
+
+export interface ApiKeyRepo {
+  create(input: NewApiKey): Promise<TenantApiKey>;
+  listByClient(clientId: number): Promise<TenantApiKey[]>;
+  listActive(): Promise<TenantApiKey[]>;
+  getByHash(keyHash: string): Promise<TenantApiKey | undefined>;
+  /** Sets active=false; false when no key of that id belongs to the client. */
+  revoke(clientId: number, keyId: number): Promise<boolean>;
+  touch(keyId: number, at: Date): Promise<void>;
+}
+
+export interface Store {
+  readonly driver: 'pg' | 'pglite';
+  readonly clients: ClientRepo;
+  readonly numbers: NumberRepo;
+  readonly carriers: CarrierRepo;
+  readonly failovers: FailoverRepo;
+  readonly apiKeys: ApiKeyRepo;
+  /** Applies pending migrations under a lock (safe with several nodes starting at once). */
+  migrate(): Promise<string[]>;
+  /** Throws a clear error when ENCRYPTION_KEY is not the key the data was written with. */
+  verifySecrets(): Promise<void>;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

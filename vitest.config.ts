@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` (pure logic, beside the code) and `integration` (real nats-server,
+// redis-server and PostgreSQL started once per run by test/support/global-setup.ts).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['internal/**/*.test.ts', 'proto/**/*.test.ts', 'cmd/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/cluster/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // PGlite costs ~0.8 GB per instance and the real services are shared: keep files serial.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
