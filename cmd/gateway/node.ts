@@ -1,0 +1,137 @@
+/**
+ * One gateway node: builds every component from the configuration and starts them in
+ * dependency order (store → bus → directory → cluster → front doors), stopping them in reverse.
+ * main.ts runs one; tests may run several in one process, since nothing here is global.
+ */
+import type { Config } from '../../internal/config/index.js';
+import { createSecretBox } from '../../internal/crypto/index.js';
+import { createStore, type Store } from '../../internal/store/index.js';
+import { createBus, type Bus } from '../../internal/bus/index.js';
+import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
+import { ClusterStats, ConfigSync } from '../../internal/cluster/index.js';
+import { createApp, WebServer } from '../../internal/web/index.js';
+import { createMetrics, MetricsServer, type Metrics } from '../../internal/metrics/index.js';
+import type { Logger } from '../../internal/log/index.js';
+import { subjects } from '../../proto/subjects.js';
+
+interface Component {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export class GatewayNode {
+  readonly metrics: Metrics;
+  #components: Component[] = [];
+  #ready = false;
+  #stopping?: Promise<void>;
+  #web?: WebServer;
+  #bus?: Bus;
+
+  constructor(
+    readonly config: Config,
+    private readonly logger: Logger,
+  ) {
+    this.metrics = createMetrics({ serverId: config.node.serverId });
+  }
+
+  /** The web listener's bound address (port 0 in tests resolves to the real port). */
+  get webAddress(): { host: string; port: number } | undefined {
+    return this.#web?.address();
+  }
+
+  /** Resolves when a component the node depends on ends by itself (e.g. the bus connection). */
+  async closed(): Promise<void | Error> {
+    return this.#bus ? this.#bus.closed() : undefined;
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this;
+    const names = subjects(config.bus.subjectPrefix);
+    const store = await this.openStore();
+
+    const bus = createBus(config.bus, { nodeId: config.node.serverId, logger: logger.child({ room: 'bus' }) });
+    await bus.start();
+    this.#bus = bus;
+    this.track('bus', () => bus.stop());
+
+    const directory = createDirectory(store);
+    await directory.start();
+    this.track('directory', () => directory.stop());
+
+    const sync = new ConfigSync({ nodeId: config.node.serverId, subject: names.configChanged },
+      { bus, directory, logger: logger.child({ room: 'cluster' }), metrics: this.metrics });
+    await sync.start();
+    this.track('config sync', () => sync.stop());
+
+    const stats = new ClusterStats({ nodeId: config.node.serverId, subject: names.statsCollect }, { bus });
+    await stats.start();
+    this.track('stats', () => stats.stop());
+
+    await this.startWeb(store, directory, sync, stats);
+    this.#ready = true;
+    logger.info({ web: this.webAddress, cluster: config.cluster, store: store.driver, bus: config.bus.kind },
+      'gateway node ready');
+  }
+
+  /** Stops every component in reverse order, each even if another fails; idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.stopAll();
+    return this.#stopping;
+  }
+
+  private async openStore(): Promise<Store> {
+    const { config } = this;
+    const secretBox = createSecretBox(config.secrets.encryptionKey);
+    const store = await createStore(config.store, { secretBox });
+    this.track('store', () => store.close());
+    const applied = await store.migrate();
+    if (applied.length > 0) this.logger.info({ migrations: applied }, 'database migrated');
+    await store.verifySecrets();
+    return store;
+  }
+
+  private async startWeb(store: Store, directory: MemoryDirectory, sync: ConfigSync, stats: ClusterStats) {
+    const { config, logger } = this;
+    const metricsRoute = config.web.metrics.listen ? undefined : { path: config.web.metrics.path, metrics: this.metrics };
+    const app = createApp({
+      store, directory, changes: sync,
+      apiKey: config.secrets.apiKey,
+      serverAddress: config.node.serverAddress,
+      serverId: config.node.serverId,
+      logger: logger.child({ room: 'web' }),
+      stats: () => stats.collect(),
+      ready: () => this.#ready,
+      autoReply: config.autoReply,
+      metrics: metricsRoute,
+    });
+    if (config.web.metrics.listen) {
+      const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path },
+        { metrics: this.metrics });
+      await metricsServer.start();
+      this.track('metrics server', () => metricsServer.stop());
+    }
+    const web = new WebServer({ listen: config.web.listen }, { app });
+    await web.start();
+    this.#web = web;
+    this.track('web', () => web.stop());
+  }
+
+  private track(name: string, stop: () => Promise<void>): void {
+    this.#components.push({ name, stop });
+  }
+
+  private async stopAll(): Promise<void> {
+    this.#ready = false;
+    const errors: unknown[] = [];
+    for (const component of this.#components.reverse()) {
+      try {
+        await component.stop();
+      } catch (err) {
+        errors.push(err);
+        this.logger.error({ err, component: component.name }, 'component failed to stop');
+      }
+    }
+    this.#components = [];
+    if (errors.length > 0) throw new AggregateError(errors, 'some components failed to stop');
+  }
+}

@@ -1,0 +1,49 @@
+import { hostname, tmpdir } from 'node:os';
+
+// Listen addresses: every interface, on the ports upstream's sample.env and docs use
+// (upstream's code default for SMPP was 2775, BUG-24; deployments use 9550).
+export const DEFAULT_WEB_LISTEN = '0.0.0.0:3000';
+export const DEFAULT_SMPP_LISTEN = '0.0.0.0:9550';
+export const DEFAULT_MM4_LISTEN = '0.0.0.0:2566';
+/** Prometheus' conventional path; upstream crashed when PROMETHEUS_PATH was unset (BUG-24). */
+export const DEFAULT_PROMETHEUS_PATH = '/metrics';
+/** Private networks, where load balancers and reverse proxies usually sit (upstream §2.1). */
+export const DEFAULT_TRUSTED_PROXIES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
+/** Relative to the working directory, like upstream's ./transcode. */
+export const DEFAULT_DATA_DIR = './data';
+export const DEFAULT_LOG_LEVEL = 'info';
+
+// PostgreSQL: libpq's own defaults; UTC rather than upstream's America/Vancouver so stored
+// timestamps do not depend on where the author lived.
+export const DEFAULT_POSTGRES_HOST = 'localhost';
+export const DEFAULT_POSTGRES_PORT = 5432;
+export const DEFAULT_POSTGRES_SSLMODE = 'disable';
+export const DEFAULT_POSTGRES_TIMEZONE = 'UTC';
+
+// Delivery: upstream's documented defaults (§2.3), which msggw actually honours.
+export const DEFAULT_WEBHOOK_RETRIES = 3;
+export const DEFAULT_WEBHOOK_TIMEOUT_SECS = 10;
+export const DEFAULT_WEBHOOK_RETRY_DELAY_SECS = 5;
+export const DEFAULT_SMPP_RETRIES = 3;
+/** Long enough for a slow ESME's enquire_link_resp over a congested link. */
+export const DEFAULT_SMPP_TIMEOUT_SECS = 30;
+export const DEFAULT_MM4_RETRIES = 3;
+/** MMS carry media; an SMTP DATA phase with a few hundred KB needs more time than SMS. */
+export const DEFAULT_MM4_TIMEOUT_SECS = 60;
+/** Upstream always notified; keep that unless an operator turns it off. */
+export const DEFAULT_NOTIFY_SENDER_ON_FAILURE = true;
+export const DEFAULT_AUTO_REPLY_ENABLED = false;
+export const DEFAULT_HAPROXY_PROXY_PROTOCOL = false;
+
+/** Secrets shorter than this get a start-up warning (32 chars ≈ the AES-256 key size). */
+export const MIN_STRONG_SECRET_CHARS = 32;
+/** Entropy of generated secrets: 256 bits, a full AES-256 key. */
+export const GENERATED_SECRET_BYTES = 32;
+export const SECRETS_FILE_NAME = 'secrets.json';
+/** The embedded store's directory inside DATA_DIR. */
+export const PGLITE_DIR_NAME = 'pglite';
+
+/** Host-dependent defaults, read when loading so tests see the real machine. */
+export function hostDefaults(): { hostname: string; tmpdir: string } {
+  return { hostname: hostname(), tmpdir: tmpdir() };
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import {
+  DEFAULT_HAPROXY_PROXY_PROTOCOL,
+  DEFAULT_MM4_LISTEN,
+  DEFAULT_MM4_RETRIES,
+  DEFAULT_MM4_TIMEOUT_SECS,
+  DEFAULT_PROMETHEUS_PATH,
+  DEFAULT_SMPP_LISTEN,
+  DEFAULT_SMPP_RETRIES,
+  DEFAULT_SMPP_TIMEOUT_SECS,
+  DEFAULT_TRUSTED_PROXIES,
+  DEFAULT_WEBHOOK_RETRIES,
+  DEFAULT_WEBHOOK_RETRY_DELAY_SECS,
+  DEFAULT_WEBHOOK_TIMEOUT_SECS,
+  DEFAULT_WEB_LISTEN,
+} from './defaults.js';
+import {
+  field,
+  fieldOr,
+  parseBaseUrl,
+  parseBool,
+  parseCidrList,
+  parseDefault,
+  parseListen,
+  parseUrlPath,
+  text,
+  wholeNumber,
+} from './fields.js';
+import type { LoadContext } from './sections-node.js';
+import type { Mm4Config, SmppConfig, WebConfig, WebhookConfig } from './types.js';
+
+const SECOND_MS = 1000;
+const count = wholeNumber(0);
+// A zero timeout would abort every call at once (upstream silently mapped SMPP 0 to 30 s).
+const seconds = wholeNumber(1);
+const listen = (fallback: string) => fieldOr(parseListen, parseDefault(parseListen, fallback));
+const proxyProtocol = fieldOr(parseBool, DEFAULT_HAPROXY_PROXY_PROTOCOL);
+
+export function webSchema() {
+  return z
+    .object({
+      WEB_LISTEN: listen(DEFAULT_WEB_LISTEN),
+      PROMETHEUS_LISTEN: field(parseListen),
+      PROMETHEUS_PATH: fieldOr(parseUrlPath, DEFAULT_PROMETHEUS_PATH),
+      TRUSTED_PROXIES: fieldOr(parseCidrList, DEFAULT_TRUSTED_PROXIES),
+    })
+    .transform(
+      (e): WebConfig => ({
+        listen: e.WEB_LISTEN,
+        metrics: { listen: e.PROMETHEUS_LISTEN, path: e.PROMETHEUS_PATH },
+        trustedProxies: [...e.TRUSTED_PROXIES], // a copy: the default list is shared
+      }),
+    );
+}
+
+export function smppSchema() {
+  return z
+    .object({
+      SMPP_LISTEN: listen(DEFAULT_SMPP_LISTEN),
+      SMPP_RETRIES: fieldOr(count, DEFAULT_SMPP_RETRIES),
+      SMPP_TIMEOUT_SECS: fieldOr(seconds, DEFAULT_SMPP_TIMEOUT_SECS),
+      HAPROXY_PROXY_PROTOCOL: proxyProtocol,
+    })
+    .transform(
+      (e): SmppConfig => ({
+        listen: e.SMPP_LISTEN,
+        retries: e.SMPP_RETRIES,
+        timeoutMs: e.SMPP_TIMEOUT_SECS * SECOND_MS,
+        proxyProtocol: e.HAPROXY_PROXY_PROTOCOL,
+      }),
+    );
+}
+
+/** MM4. Reads SERVER_ADDRESS only for MM4_MSG_ID_HOST's default (node reports its errors). */
+export function mm4Schema(ctx: LoadContext) {
+  return z
+    .object({
+      MM4_LISTEN: listen(DEFAULT_MM4_LISTEN),
+      MM4_RETRIES: fieldOr(count, DEFAULT_MM4_RETRIES),
+      MM4_TIMEOUT_SECS: fieldOr(seconds, DEFAULT_MM4_TIMEOUT_SECS),
+      MM4_ORIGINATOR_SYSTEM: fieldOr(text, `system@${ctx.hostname}`),
+      MM4_MSG_ID_HOST: field(text),
+      SERVER_ADDRESS: field(parseBaseUrl),
+      HAPROXY_PROXY_PROTOCOL: proxyProtocol,
+    })
+    .transform(
+      (e): Mm4Config => ({
+        listen: e.MM4_LISTEN,
+        retries: e.MM4_RETRIES,
+        timeoutMs: e.MM4_TIMEOUT_SECS * SECOND_MS,
+        originatorSystem: e.MM4_ORIGINATOR_SYSTEM,
+        // The default SERVER_ADDRESS is http://localhost:<port>, hence 'localhost'.
+        msgIdHost: e.MM4_MSG_ID_HOST ?? (e.SERVER_ADDRESS ? new URL(e.SERVER_ADDRESS).hostname : 'localhost'),
+        proxyProtocol: e.HAPROXY_PROXY_PROTOCOL,
+      }),
+    );
+}
+
+export function webhookSchema() {
+  return z
+    .object({
+      WEBHOOK_RETRIES: fieldOr(count, DEFAULT_WEBHOOK_RETRIES),
+      WEBHOOK_TIMEOUT_SECS: fieldOr(seconds, DEFAULT_WEBHOOK_TIMEOUT_SECS),
+      WEBHOOK_RETRY_DELAY_SECS: fieldOr(count, DEFAULT_WEBHOOK_RETRY_DELAY_SECS),
+    })
+    .transform(
+      (e): WebhookConfig => ({
+        retries: e.WEBHOOK_RETRIES,
+        timeoutMs: e.WEBHOOK_TIMEOUT_SECS * SECOND_MS,
+        retryDelayMs: e.WEBHOOK_RETRY_DELAY_SECS * SECOND_MS,
+      }),
+    );
+}

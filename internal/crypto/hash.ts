@@ -1,0 +1,27 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Lowercase hex SHA-256 of the UTF-8 bytes of `s` (API keys are stored this way, upstream §3.1). */
+export function sha256Hex(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('hex');
+}
+
+/** Lowercase hex HMAC-SHA256 of `body` under `secret` (webhook signatures). */
+export function hmacSha256Hex(secret: string | Uint8Array, body: string | Uint8Array): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+/**
+ * Compares two secrets in time independent of where they differ and of their lengths: both are
+ * hashed first, so timingSafeEqual always sees 32 bytes (upstream compared with `==`, BUG-11).
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const da = createHash('sha256').update(a, 'utf8').digest();
+  const db = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(da, db);
+}
+
+/** `bytes` cryptographically random bytes as lowercase hex (2 × bytes characters). */
+export function randomToken(bytes: number): string {
+  if (!Number.isInteger(bytes) || bytes < 1) throw new RangeError(`randomToken needs a positive whole number of bytes, got ${bytes}`);
+  return randomBytes(bytes).toString('hex');
+}
