@@ -1,0 +1,87 @@
+/**
+ * Runs a real gateway process (`node bin/msggw.js`) for cluster tests: its own ports, env and
+ * data dir, ready when /ready answers 200, stopped with SIGTERM (or killed with SIGKILL).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './process.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const READY_TIMEOUT_MS = 60_000;
+
+export interface GatewayProcess {
+  readonly url: string;
+  readonly serverId: string;
+  /** Everything the process printed, for assertions and failure messages. */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startGatewayProcess(serverId: string, env: Record<string, string>): Promise<GatewayProcess> {
+  const [web, smpp, mm4] = [await freePort(), await freePort(), await freePort()];
+  const dataDir = await mkdtemp(join(tmpdir(), `msggw-node-${serverId}-`));
+  const child = spawn(process.execPath, ['bin/msggw.js'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      SERVER_ID: serverId,
+      WEB_LISTEN: `127.0.0.1:${web}`,
+      SMPP_LISTEN: `127.0.0.1:${smpp}`,
+      MM4_LISTEN: `127.0.0.1:${mm4}`,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${web}`;
+  try {
+    await waitReady(url, child, () => output);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    url,
+    serverId,
+    output: () => output,
+    stop: async (signal = 'SIGTERM') => {
+      const code = await stopChild(child, signal);
+      await rm(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+async function waitReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const res = await fetch(`${url}/ready`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gateway not ready after ${READY_TIMEOUT_MS} ms:\n${output()}`);
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('exit', (code) => {
+      clearTimeout(force);
+      resolve(code);
+    });
+    child.kill(signal);
+  });
+}
