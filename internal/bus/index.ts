@@ -1,0 +1,37 @@
+/**
+ * The bus room's door. Other rooms import from here only, and receive a `Bus`, never a NATS
+ * connection. `createBus` picks the implementation: NATS in a cluster, memory when embedded.
+ */
+import { MemoryBus, MemoryBusHub } from './memory.js';
+import { NatsBus } from './nats.js';
+import type { Bus, BusDeps, NatsBusOptions } from './types.js';
+
+export type {
+  Bus,
+  BusDeps,
+  BusHandler,
+  BusLogger,
+  BusMsg,
+  BusSubscription,
+  GatherOptions,
+  NatsBusOptions,
+  RequestOptions,
+} from './types.js';
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_RECONNECT_WAIT_MS } from './types.js';
+export { MemoryBusHub } from './memory.js';
+
+export type BusConfig =
+  /** In-process. Buses given the same `hub` see each other (several nodes in one process). */
+  | { kind: 'memory'; hub?: MemoryBusHub }
+  /** nats-server(s); see NatsBusOptions for the timeouts. */
+  | ({ kind: 'nats' } & NatsBusOptions);
+
+/** Builds a bus; call `start()` before use and `stop()` at shutdown. */
+export function createBus(cfg: BusConfig, deps: BusDeps): Bus {
+  switch (cfg.kind) {
+    case 'memory':
+      return new MemoryBus(cfg.hub ?? new MemoryBusHub(), deps);
+    case 'nats':
+      return new NatsBus(cfg, deps);
+  }
+}

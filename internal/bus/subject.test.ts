@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors/index.js';
+import { assertPublishSubject, assertSubscribeSubject, subjectMatches } from './subject.js';
+
+describe('subjectMatches', () => {
+  it.each([
+    ['a.b', 'a.b', true],
+    ['a.b', 'a.c', false],
+    ['a.b', 'a.b.c', false],
+    ['a.*', 'a.b', true],
+    ['a.*', 'a', false],
+    ['a.*', 'a.b.c', false],
+    ['*.b', 'a.b', true],
+    ['a.>', 'a.b', true],
+    ['a.>', 'a.b.c.d', true],
+    ['a.>', 'a', false],
+    ['>', 'a', true],
+    ['>', 'a.b', true],
+    ['a.*.c.>', 'a.x.c.d', true],
+    ['a.*.c.>', 'a.x.c', false],
+    ['a*', 'ab', false],
+    ['a*', 'a*', true],
+  ])('%s against %s is %s', (pattern, subject, expected) => {
+    expect(subjectMatches(pattern, subject)).toBe(expected);
+  });
+});
+
+describe('subject validation', () => {
+  it('refuses wildcards, empty tokens and whitespace when publishing', () => {
+    for (const s of ['a.*', '>', 'a..b', '', '.a', 'a.', 'a b', 'a\tb']) {
+      expect(() => assertPublishSubject(s), s).toThrow(ValidationError);
+    }
+    expect(() => assertPublishSubject('msg.out.smpp.42')).not.toThrow();
+  });
+
+  it('allows wildcards in subscriptions, with > only last', () => {
+    expect(() => assertSubscribeSubject('a.*.>')).not.toThrow();
+    expect(() => assertSubscribeSubject('a.>.b')).toThrow(ValidationError);
+    expect(() => assertSubscribeSubject('a..b')).toThrow(ValidationError);
+  });
+});
