@@ -1,18 +1,82 @@
 /**
- * Every subject name on the bus is built here and nowhere else (style.md: proto is the contract).
- * `prefix` lets tests and several clusters share one NATS server without crosstalk.
+ * Every subject and stream name on the bus is built here and nowhere else (style.md: proto is
+ * the contract). `prefix` lets tests and several clusters share one NATS server.
  */
+export type IngressKind = 'smpp' | 'mm4' | 'web' | 'carrier' | 'system';
+
 export interface Subjects {
   /** Core NATS: a configuration change; every node refreshes its caches. */
   readonly configChanged: string;
   /** Core NATS request: every node answers with its stats (scatter-gather). */
   readonly statsCollect: string;
+
+  /** Durable: a message entering the gateway, for the router. */
+  msgIn(kind: IngressKind): string;
+  /** Wildcard of every msgIn subject (the router's filter). */
+  readonly msgInAll: string;
+  /** Durable: routed to a carrier's egress (consumed by that carrier's leader). */
+  msgOutCarrier(carrierId: number): string;
+  /** Durable: routed to a legacy client over SMPP (consumed by nodes holding its binds). */
+  msgOutSmpp(clientId: number): string;
+  readonly msgOutSmppAll: string;
+  /** Durable: routed to a legacy client over MM4. */
+  msgOutMm4(clientId: number): string;
+  readonly msgOutMm4All: string;
+  /** Durable: a webhook to a web client (messages and status webhooks). */
+  msgOutWebhook(clientId: number): string;
+  readonly msgOutWebhookAll: string;
+  /** Durable: a delivery status event. */
+  status(messageId: string): string;
+  readonly statusAll: string;
+  /** Durable: an MMS waiting for transcoding. */
+  readonly mediaTranscode: string;
+
+  /** Stream names (JetStream names allow no dots or wildcards). */
+  readonly streams: {
+    readonly in: string;
+    readonly carrier: string;
+    readonly smpp: string;
+    readonly mm4: string;
+    readonly webhook: string;
+    readonly status: string;
+    readonly media: string;
+  };
+  /** KV bucket of carrier egress leases. */
+  readonly leaseBucket: string;
+}
+
+/** Message ids become subject tokens: keep only what NATS allows in a token. */
+function token(id: string): string {
+  return id.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
 export function subjects(prefix = ''): Subjects {
   const p = prefix ? `${prefix}.` : '';
+  const s = prefix ? `${prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_` : '';
   return {
     configChanged: `${p}cfg.changed`,
     statsCollect: `${p}stats.collect`,
+    msgIn: (kind) => `${p}msg.in.${kind}`,
+    msgInAll: `${p}msg.in.>`,
+    msgOutCarrier: (id) => `${p}msg.out.carrier.${id}`,
+    msgOutSmpp: (id) => `${p}msg.out.smpp.${id}`,
+    msgOutSmppAll: `${p}msg.out.smpp.>`,
+    msgOutMm4: (id) => `${p}msg.out.mm4.${id}`,
+    msgOutMm4All: `${p}msg.out.mm4.>`,
+    msgOutWebhook: (id) => `${p}msg.out.webhook.${id}`,
+    msgOutWebhookAll: `${p}msg.out.webhook.>`,
+    status: (messageId) => `${p}status.${token(messageId)}`,
+    statusAll: `${p}status.>`,
+    mediaTranscode: `${p}media.transcode`,
+    streams: {
+      in: `${s}MSGGW_IN`,
+      carrier: `${s}MSGGW_CARRIER`,
+      smpp: `${s}MSGGW_SMPP`,
+      mm4: `${s}MSGGW_MM4`,
+      webhook: `${s}MSGGW_WEBHOOK`,
+      status: `${s}MSGGW_STATUS`,
+      media: `${s}MSGGW_MEDIA`,
+    },
+    leaseBucket: `${s}msggw_leases`,
   };
 }

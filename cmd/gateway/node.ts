@@ -92,7 +92,9 @@ export class GatewayNode {
 
   private async startWeb(store: Store, directory: MemoryDirectory, sync: ConfigSync, stats: ClusterStats) {
     const { config, logger } = this;
-    const metricsRoute = config.web.metrics.listen ? undefined : { path: config.web.metrics.path, metrics: this.metrics };
+    // The web app always records request metrics; it serves them only when there is no separate listener.
+    const metricsRoute = config.web.metrics.listen
+      ? { metrics: this.metrics } : { metrics: this.metrics, path: config.web.metrics.path };
     const app = createApp({
       store, directory, changes: sync,
       apiKey: config.secrets.apiKey,

@@ -111,9 +111,16 @@ export class MemoryDirectory implements Directory {
     const client = await this.deps.store.clients.get(id);
     if (client) this.#clients.set(id, client);
     else this.#clients.delete(id);
+    if (!client) {
+      // Deleting a client cascades to its API keys and to failovers that named it as fallback.
+      const pointing = [...this.#clients.values()].filter((c) => c.failovers.some((f) => f.fallbackClientId === id));
+      for (const other of pointing) {
+        const fresh = await this.deps.store.clients.get(other.id);
+        if (fresh) this.#clients.set(other.id, fresh);
+      }
+      await this.loadApiKeys();
+    }
     this.reindexClients();
-    // Deleting a client cascades to its API keys.
-    if (!client) await this.loadApiKeys();
   }
 
   private reindexClients(): void {

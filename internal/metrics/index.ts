@@ -2,17 +2,14 @@
  * The metrics room: one prom-client Registry per node (no default global registry, so several
  * nodes can live in one test process). Metric names carry the `msggw_` prefix and units.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Metrics } from './types.js';
 
-export interface Metrics {
-  readonly registry: Registry;
-  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
-  readonly httpDuration: Histogram<'method' | 'route'>;
-  readonly configChanges: Counter<'kind' | 'source'>;
-  /** Text exposition for /metrics. */
-  render(): Promise<string>;
-  readonly contentType: string;
-}
+export type { Metrics } from './types.js';
+
+
+/** Seconds: sub-millisecond bus acks up to multi-second carrier calls. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface MetricsOptions {
   serverId: string;
@@ -39,6 +36,38 @@ export function createMetrics(options: MetricsOptions): Metrics {
     configChanges: new Counter({
       name: 'msggw_config_changes_total', help: 'Configuration changes applied to this node\'s directory',
       labelNames: ['kind', 'source'], registers,
+    }),
+    ingress: new Counter({
+      name: 'msggw_messages_ingress_total', help: 'Messages accepted (durably stored) by a front door',
+      labelNames: ['protocol'], registers,
+    }),
+    ingressLatency: new Histogram({
+      name: 'msggw_ingress_latency_seconds', help: 'Receive to durable acknowledgement, per front door',
+      labelNames: ['protocol'], buckets: LATENCY_BUCKETS, registers,
+    }),
+    routed: new Counter({
+      name: 'msggw_messages_routed_total', help: 'Router decisions by route kind (or rejected)',
+      labelNames: ['route'], registers,
+    }),
+    routingLatency: new Histogram({
+      name: 'msggw_routing_latency_seconds', help: 'Time to route one message (decide, publish, record)',
+      buckets: LATENCY_BUCKETS, registers,
+    }),
+    egress: new Counter({
+      name: 'msggw_messages_egress_total', help: 'Delivery attempts by egress and result (ok, retry, failed)',
+      labelNames: ['protocol', 'carrier', 'result'], registers,
+    }),
+    egressLatency: new Histogram({
+      name: 'msggw_egress_latency_seconds', help: 'One delivery attempt (carrier API call, webhook POST, deliver_sm)',
+      labelNames: ['protocol', 'carrier'], buckets: LATENCY_BUCKETS, registers,
+    }),
+    carrierLeader: new Gauge({
+      name: 'msggw_carrier_leader', help: '1 on the node holding a carrier\'s egress lease, else 0',
+      labelNames: ['carrier'], registers,
+    }),
+    statusEvents: new Counter({
+      name: 'msggw_status_events_total', help: 'Delivery status events handled, by status',
+      labelNames: ['status'], registers,
     }),
     render: () => registry.metrics(),
     contentType: registry.contentType,

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { Metrics } from './index.js';
+import type { Metrics } from './types.js';
 
 export interface MetricsServerOptions {
   listen: { host: string; port: number };

@@ -9,6 +9,7 @@ import { KyselyNumberRepo } from './repos/numbers.js';
 import { KyselyCarrierRepo } from './repos/carriers.js';
 import { KyselyFailoverRepo } from './repos/failovers.js';
 import { KyselyApiKeyRepo } from './repos/api-keys.js';
+import { KyselyRecordRepo } from './repos/records.js';
 
 /** Known plaintext kept encrypted in gateway_meta, so a wrong ENCRYPTION_KEY is caught at start. */
 const KEY_CHECK_KEY = 'encryption_key_check';
@@ -26,6 +27,7 @@ export class KyselyStore implements Store {
   readonly carriers: KyselyCarrierRepo;
   readonly failovers: KyselyFailoverRepo;
   readonly apiKeys: KyselyApiKeyRepo;
+  readonly records: KyselyRecordRepo;
   readonly db: Kysely<Database>;
   #closing?: Promise<void>;
 
@@ -40,6 +42,7 @@ export class KyselyStore implements Store {
     this.carriers = new KyselyCarrierRepo(this.db, deps.codec);
     this.failovers = new KyselyFailoverRepo(this.db);
     this.apiKeys = new KyselyApiKeyRepo(this.db);
+    this.records = new KyselyRecordRepo(this.db);
   }
 
   /** Kysely's Migrator holds a PostgreSQL advisory lock, so nodes starting together take turns. */

@@ -130,6 +130,8 @@ export interface MsgRecordsTable {
   transcodingPerformed: Def<boolean>;
   status: Def<string>;
   carrierMsgId: Def<string>;
+  carrierId: Def<number>;
+  textPreview: Def<string>;
   error: Def<string>;
   updatedAt: Timestamp;
 }

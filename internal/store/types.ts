@@ -145,6 +145,61 @@ export interface TenantApiKey {
   allowedNumbers: ApiKeyNumber[];
 }
 
+export type RecordStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'expired' | 'rejected' | 'unknown';
+export type RecordDirection = 'inbound' | 'outbound';
+
+/**
+ * One leg of a message in the ledger (msg_record_db_items, gomsggw's column names), keyed by
+ * (messageId, clientId, direction).
+ */
+export interface MessageRecord {
+  messageId: string;
+  clientId: number;
+  direction: RecordDirection;
+  to: string;
+  from: string;
+  receivedTimestamp: Date;
+  type: 'sms' | 'mms';
+  carrier: string;
+  carrierId: number;
+  internal: boolean;
+  logId: string;
+  serverId: string;
+  fromClientType: string;
+  toClientType: string;
+  deliveryMethod: string;
+  sourceIp: string;
+  encoding: string;
+  totalSegments: number;
+  originalBytesLength: number;
+  originalSizeBytes: number;
+  transcodedSizeBytes: number;
+  mediaCount: number;
+  transcodingPerformed: boolean;
+  status: RecordStatus;
+  carrierMsgId: string;
+  error: string;
+  /** First 20 characters, for delivery receipts; '' when the client asked for log privacy. */
+  textPreview: string;
+}
+
+export interface StoredRecord extends MessageRecord {
+  id: number;
+  updatedAt: Date;
+}
+
+export interface HistoryQuery {
+  clientId: number;
+  from?: string;
+  to?: string;
+  type?: 'sms' | 'mms';
+  direction?: RecordDirection;
+  since?: Date;
+  until?: Date;
+  page: number;
+  perPage: number;
+}
+
 // ---- inputs ------------------------------------------------------------------------------------
 
 export interface NewClient {
@@ -259,6 +314,20 @@ export interface ApiKeyRepo {
   touch(keyId: number, at: Date): Promise<void>;
 }
 
+export interface RecordRepo {
+  /**
+   * Inserts or updates legs in one statement. A leg's status never moves backwards (a late
+   * 'sent' does not overwrite 'delivered'); empty carrierMsgId/error never erase stored ones.
+   */
+  upsertMany(records: MessageRecord[]): Promise<void>;
+  /** Every leg of a message. */
+  byMessageId(messageId: string): Promise<StoredRecord[]>;
+  /** The outbound leg a carrier knows by its own id. */
+  byCarrierMsgId(carrierId: number, carrierMsgId: string): Promise<StoredRecord | undefined>;
+  /** GET /messages/history: newest first, with the total count. */
+  history(query: HistoryQuery): Promise<{ records: StoredRecord[]; total: number }>;
+}
+
 export interface Store {
   readonly driver: 'pg' | 'pglite';
   readonly clients: ClientRepo;
@@ -266,6 +335,7 @@ export interface Store {
   readonly carriers: CarrierRepo;
   readonly failovers: FailoverRepo;
   readonly apiKeys: ApiKeyRepo;
+  readonly records: RecordRepo;
   /** Applies pending migrations under a lock (safe with several nodes starting at once). */
   migrate(): Promise<string[]>;
   /** Throws a clear error when ENCRYPTION_KEY is not the key the data was written with. */

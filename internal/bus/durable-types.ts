@@ -1,0 +1,172 @@
+/**
+ * The durable half of the bus (JetStream in a cluster, in-process queues when embedded):
+ * streams, acknowledged publishes with dedup, pull consumers shared by every node, and a KV
+ * bucket for leases. Implemented by NatsBus and MemoryBus with the same semantics, proved by
+ * one conformance suite (test/conformance/durable-bus.ts).
+ */
+
+export type Retention = 'workqueue' | 'limits';
+
+export interface StreamSpec {
+  /** Stream name (proto/subjects.ts `streams`). */
+  name: string;
+  /** Subjects it stores; may use wildcards. */
+  subjects: string[];
+  /** workqueue: a message is removed once acked (each filter subject has one consumer). */
+  retention: Retention;
+  /** Messages older than this are dropped (0 = keep until acked). */
+  maxAgeMs?: number;
+  /** Window in which a repeated msgId is dropped as a duplicate. Default 2 min. */
+  duplicateWindowMs?: number;
+  /** File (default) or memory storage; ignored by MemoryBus. */
+  storage?: 'file' | 'memory';
+}
+
+export interface PublishOptions {
+  /** Dedup key (Nats-Msg-Id): a second publish with the same id inside the window is dropped. */
+  msgId?: string;
+  /** Give up waiting for the stream ack after this long. Default 5 s. */
+  timeoutMs?: number;
+}
+
+export interface PublishAck {
+  stream: string;
+  seq: number;
+  /** True when the stream already had this msgId: nothing new was stored. */
+  duplicate: boolean;
+}
+
+export interface ConsumerSpec {
+  stream: string;
+  /** Durable name: every node consuming the same name shares the work. */
+  durable: string;
+  /** Only these subjects (one subject or one wildcard). */
+  filterSubject: string;
+  /** Redeliver when not acked within this long. Default 30 s. */
+  ackWaitMs?: number;
+  /**
+   * Deliveries before the message is given up (the handler sees the last one). 0 = unlimited.
+   * A `retry` returned on the last delivery is applied as `term` (removed from a workqueue
+   * stream). A last delivery whose ack wait runs out (the node died) is not redelivered and,
+   * as nats-server 2.9 does, stays in a workqueue stream until the stream's maxAgeMs.
+   */
+  maxDeliver?: number;
+  /**
+   * Messages in flight across all nodes for this consumer: delivered and not yet acked,
+   * including those waiting out a retry delay. Default 1000.
+   */
+  maxAckPending?: number;
+}
+
+/** A durable message as a handler sees it. */
+export interface DurableMsg {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** 1 on the first delivery. */
+  readonly deliveryCount: number;
+  /** Stream sequence (unique per stream). */
+  readonly seq: number;
+  /** Extends the ack deadline for long work (restarts the ack wait). */
+  working(): void;
+}
+
+/** What a handler decides; the consume loop applies it (acks are never scattered in handlers). */
+export type Outcome =
+  | { kind: 'ack' }
+  /**
+   * Redeliver after `delayMs` (counts as a delivery). The message stays in flight meanwhile
+   * (it counts against maxAckPending), like a JetStream nak with delay.
+   */
+  | { kind: 'retry'; delayMs: number }
+  /**
+   * Never redeliver (removed from a workqueue stream): the handler has reported the failure
+   * itself. `reason` is logged by the consume loop; nats-server 2.9 cannot store it.
+   */
+  | { kind: 'term'; reason: string };
+
+export const ack: Outcome = { kind: 'ack' };
+export const retry = (delayMs: number): Outcome => ({ kind: 'retry', delayMs });
+export const term = (reason: string): Outcome => ({ kind: 'term', reason });
+
+/**
+ * Handles one durable message. A handler that throws (or rejects) is logged and retried after
+ * a backoff that grows with the delivery count (HANDLER_ERROR_RETRY_*).
+ */
+export type DurableHandler = (msg: DurableMsg) => Promise<Outcome>;
+
+export interface ConsumeOptions {
+  /** Handlers running at once on this node. Default 1 (ordered). */
+  concurrency?: number;
+}
+
+export interface Consumer {
+  /**
+   * Stops fetching, waits for running handlers to finish and applies their outcomes (or naks
+   * what cannot finish within the drain deadline, so another node gets it at once). Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+/** Default ack wait: the JetStream default; long work calls `working()`. */
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+/** Default cap on messages in flight per consumer across the cluster. */
+export const DEFAULT_MAX_ACK_PENDING = 1000;
+/** Default dedup window: the JetStream default (a stream with a shorter maxAgeMs uses that). */
+export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
+/** Default wait for a stream ack before publishDurable rejects. */
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
+/** First retry delay after a handler threw; doubles per delivery up to the max. */
+export const HANDLER_ERROR_RETRY_MS = 1_000;
+export const HANDLER_ERROR_RETRY_MAX_MS = 30_000;
+
+export interface KvEntry {
+  value: string;
+  revision: number;
+}
+
+/**
+ * A KV bucket whose entries expire `ttlMs` after their last write (bucket-wide TTL; nats-server
+ * 2.9 has no per-key TTL and sends no event on expiry, so leases are polled).
+ */
+export interface KvBucket {
+  get(key: string): Promise<KvEntry | null>;
+  /** Creates the key only if absent (or expired/deleted); null when it exists. */
+  create(key: string, value: string): Promise<number | null>;
+  /** Updates only if the revision still matches; null when it moved on (or the key expired). */
+  update(key: string, value: string, revision: number): Promise<number | null>;
+  /**
+   * Deletes the key. With `revision`, only if the entry still has that revision (a lease
+   * releases only what it holds); false when it moved on.
+   */
+  delete(key: string, revision?: number): Promise<boolean>;
+}
+
+export interface DurableBus {
+  /**
+   * Creates the stream or updates its subjects/limits; safe when several nodes do it at once.
+   * Rejects with ConflictError when its subjects overlap another stream's or when it exists
+   * with another retention or storage (those cannot change).
+   */
+  ensureStream(spec: StreamSpec): Promise<void>;
+  /**
+   * Stores `data` durably; resolves only after the stream acknowledged it (the ingress may then
+   * answer success). Rejects with UnavailableError when it cannot be stored.
+   */
+  publishDurable(subject: string, data: Uint8Array, opts?: PublishOptions): Promise<PublishAck>;
+  /**
+   * Creates (or updates) the durable pull consumer and starts consuming it with `handler`.
+   * Every node that consumes the same durable shares its messages. Rejects with NotFoundError
+   * when the stream does not exist, ConflictError when another durable on a workqueue stream
+   * has an overlapping filter. Stopping the bus stops its consumers first.
+   */
+  consume(spec: ConsumerSpec, handler: DurableHandler, opts?: ConsumeOptions): Promise<Consumer>;
+  /**
+   * Messages stored in a stream (optionally only those matching `filterSubject`): for a
+   * workqueue stream, those not yet acked or termed (for tests, metrics and benchmarks).
+   */
+  pending(stream: string, filterSubject?: string): Promise<number>;
+  /** Deletes a durable consumer (no-op when absent). A running consume() recreates it. */
+  deleteConsumer(stream: string, durable: string): Promise<void>;
+  /** Opens the bucket, creating it or updating its TTL; several nodes may do it at once. */
+  kv(bucket: string, opts: { ttlMs: number }): Promise<KvBucket>;
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { gsm7Length, segmentInfo } from './segments.js';
+
+describe('segmentInfo', () => {
+  it('counts a plain 160-character GSM text as one segment and 161 as two', () => {
+    expect(segmentInfo('a'.repeat(160))).toEqual({ encoding: 'gsm7', units: 160, segments: 1 });
+    expect(segmentInfo('a'.repeat(161))).toEqual({ encoding: 'gsm7', units: 161, segments: 2 });
+    expect(segmentInfo('a'.repeat(306)).segments).toBe(2);
+    expect(segmentInfo('a'.repeat(307)).segments).toBe(3);
+  });
+
+  it('counts extension characters as two septets', () => {
+    expect(gsm7Length('€{}')).toBe(6);
+    expect(segmentInfo('€'.repeat(80))).toEqual({ encoding: 'gsm7', units: 160, segments: 1 });
+    expect(segmentInfo('€'.repeat(81)).segments).toBe(2);
+  });
+
+  it('falls back to UCS-2 for characters outside GSM-7, counting UTF-16 units', () => {
+    expect(segmentInfo('привет')).toEqual({ encoding: 'ucs2', units: 6, segments: 1 });
+    expect(segmentInfo('😀').units).toBe(2);
+    expect(segmentInfo('я'.repeat(70)).segments).toBe(1);
+    expect(segmentInfo('я'.repeat(71)).segments).toBe(2);
+  });
+
+  it('treats an empty text as one GSM-7 segment', () => {
+    expect(segmentInfo('')).toEqual({ encoding: 'gsm7', units: 0, segments: 1 });
+  });
+});

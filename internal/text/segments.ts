@@ -1,0 +1,40 @@
+import { GSM7_BASIC_INDEX, GSM7_EXTENSION_INDEX } from './gsm7.js';
+
+export type SmsEncoding = 'gsm7' | 'ucs2';
+
+/** Single-part and per-part limits (3GPP TS 23.040 §9.2.3.24.1: a 6-octet concatenation UDH). */
+export const GSM7_SINGLE = 160;
+export const GSM7_PART = 153;
+export const UCS2_SINGLE = 70;
+export const UCS2_PART = 67;
+
+/** Septets the text needs in GSM-7, or null when a character is outside the alphabet. */
+export function gsm7Length(text: string): number | null {
+  let septets = 0;
+  for (const ch of text) {
+    if (GSM7_BASIC_INDEX.has(ch)) septets += 1;
+    else if (GSM7_EXTENSION_INDEX.has(ch)) septets += 2;
+    else return null;
+  }
+  return septets;
+}
+
+export interface SegmentInfo {
+  encoding: SmsEncoding;
+  /** Septets (GSM-7) or UTF-16 code units (UCS-2). */
+  units: number;
+  segments: number;
+}
+
+/**
+ * How a text goes out as SMS: GSM-7 when every character fits, else UCS-2; and how many parts
+ * it takes. An empty text is one segment (an empty SMS still costs one).
+ */
+export function segmentInfo(text: string): SegmentInfo {
+  const septets = gsm7Length(text);
+  if (septets !== null) {
+    return { encoding: 'gsm7', units: septets, segments: septets <= GSM7_SINGLE ? 1 : Math.ceil(septets / GSM7_PART) };
+  }
+  const units = text.length;
+  return { encoding: 'ucs2', units, segments: units <= UCS2_SINGLE ? 1 : Math.ceil(units / UCS2_PART) };
+}

@@ -1,0 +1,55 @@
+import { Router } from '@koa/router';
+import Koa from 'koa';
+import { adminAuth } from './middleware/admin-auth.js';
+import { errorMiddleware } from './middleware/errors.js';
+import { ADMIN_BODY_LIMIT_BYTES, jsonBody } from './middleware/json-body.js';
+import { httpMetrics, metricsEndpoint } from './middleware/metrics.js';
+import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerCarrierRoutes } from './routes/carriers.js';
+import { registerClientRoutes } from './routes/clients.js';
+import { registerFailoverRoutes } from './routes/failovers.js';
+import { registerHealthRoutes, registerStatsRoutes } from './routes/health.js';
+import { registerNumberSettingsRoutes } from './routes/number-settings.js';
+import { registerNumberRoutes } from './routes/numbers.js';
+import { registerSettingsRoutes } from './routes/settings.js';
+import type { WebDeps } from './types.js';
+
+/** Every admin route of upstream §5.13 (plus single-object GET/PUT/DELETE), behind admin auth. */
+function adminRouter(deps: WebDeps): Router {
+  const router = new Router();
+  // Router-level middleware runs only for requests that match one of this router's routes.
+  router.use(adminAuth(deps.apiKey), jsonBody({ limitBytes: ADMIN_BODY_LIMIT_BYTES }));
+  registerStatsRoutes(router, deps);
+  registerCarrierRoutes(router, deps);
+  registerClientRoutes(router, deps);
+  registerNumberRoutes(router, deps);
+  registerSettingsRoutes(router, deps);
+  registerFailoverRoutes(router, deps);
+  registerApiKeyRoutes(router, deps);
+  registerNumberSettingsRoutes(router, deps);
+  return router;
+}
+
+/**
+ * Builds the Koa app from its deps alone; it does not listen (web/server.ts does). Every error,
+ * from a bad path id to a lost database, leaves as JSON `{"error": ...}` through one catch-all.
+ */
+export function createApp(deps: WebDeps): Koa {
+  const app = new Koa({ proxy: false });
+  // Request errors are answered by the error middleware; what reaches here failed after the
+  // response started (e.g. the peer went away). Listening also replaces Koa's stderr printer.
+  app.on('error', (err: unknown) => deps.logger.warn({ err }, 'HTTP connection error'));
+
+  const publicRoutes = new Router();
+  registerHealthRoutes(publicRoutes, deps);
+  const admin = adminRouter(deps);
+
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
+  app.use(errorMiddleware(deps.logger));
+  if (deps.metrics?.path) app.use(metricsEndpoint(deps.metrics));
+  app.use(publicRoutes.routes());
+  app.use(publicRoutes.allowedMethods());
+  app.use(admin.routes());
+  app.use(admin.allowedMethods());
+  return app;
+}

@@ -1,0 +1,178 @@
+/**
+ * The admin API's JSON: one explicit function per object, snake_case keys as upstream named them
+ * (§3), and never a password or key hash (upstream BUG-31). Lists are always arrays.
+ */
+import type {
+  ApiKeyNumber, Carrier, ClientDetails, ClientFailover, ClientNumber, ClientSettings, Limits,
+  NumberSettings, TenantApiKey,
+} from '../store/index.js';
+import type { AutoReplyDefaults } from './types.js';
+
+type Json = Record<string, unknown>;
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+/** Where a carrier's inbound webhooks arrive: `{SERVER_ADDRESS}/inbound/{uuid}` (§5.11). */
+export function webhookUrl(serverAddress: string, uuid: string): string {
+  return `${serverAddress.replace(/\/+$/, '')}/inbound/${uuid}`;
+}
+
+export function carrierDto(carrier: Carrier, serverAddress: string): Json {
+  return {
+    id: carrier.id,
+    name: carrier.name,
+    type: carrier.type,
+    username: carrier.username,
+    uuid: carrier.uuid,
+    webhook_url: webhookUrl(serverAddress, carrier.uuid),
+    profile_id: carrier.profileId,
+    api_base_url: carrier.apiBaseUrl,
+    verify_webhooks: carrier.verifyWebhooks,
+    public_key: carrier.publicKey,
+    max_rps: carrier.maxRps,
+    created_at: iso(carrier.createdAt),
+    updated_at: iso(carrier.updatedAt),
+  };
+}
+
+function limitsDto(limits: Limits): Json {
+  return {
+    sms_burst_limit: limits.smsBurstLimit,
+    sms_daily_limit: limits.smsDailyLimit,
+    sms_monthly_limit: limits.smsMonthlyLimit,
+    mms_burst_limit: limits.mmsBurstLimit,
+    mms_daily_limit: limits.mmsDailyLimit,
+    mms_monthly_limit: limits.mmsMonthlyLimit,
+    limit_both: limits.limitBoth,
+  };
+}
+
+/** Includes `webhook_secret`: the admin hands it to whoever verifies the webhook signatures. */
+export function clientSettingsDto(settings: ClientSettings): Json {
+  return {
+    id: settings.id,
+    client_id: settings.clientId,
+    auth_method: settings.authMethod,
+    api_format: settings.apiFormat,
+    disable_message_splitting: settings.disableMessageSplitting,
+    webhook_retries: settings.webhookRetries,
+    webhook_timeout_secs: settings.webhookTimeoutSecs,
+    include_raw_segments: settings.includeRawSegments,
+    default_webhook: settings.defaultWebhook,
+    webhook_secret: settings.webhookSecret,
+    ...limitsDto(settings),
+    max_binds: settings.maxBinds,
+    max_tps: settings.maxTps,
+    mm4_port: settings.mm4Port,
+  };
+}
+
+export function numberSettingsDto(settings: NumberSettings): Json {
+  return {
+    id: settings.id,
+    number_id: settings.numberId,
+    ...limitsDto(settings),
+    auto_reply_enabled: settings.autoReplyEnabled,
+    auto_reply_message: settings.autoReplyMessage,
+    auto_reply_cooldown_secs: settings.autoReplyCooldownSecs,
+  };
+}
+
+/** `settings` appears only when the number has them, as upstream's `omitempty` did. */
+export function numberDto(number: ClientNumber): Json {
+  return {
+    id: number.id,
+    client_id: number.clientId,
+    number: number.number,
+    carrier: number.carrier,
+    tag: number.tag,
+    group: number.group,
+    webhook: number.webhook,
+    ignore_stop_cmd_sending: number.ignoreStopCmdSending,
+    ...(number.settings ? { settings: numberSettingsDto(number.settings) } : {}),
+  };
+}
+
+/** A client without its password (the key is absent, not blank); `settings` only when present. */
+export function clientDto(client: ClientDetails): Json {
+  return {
+    id: client.id,
+    username: client.username,
+    address: client.address,
+    name: client.name,
+    type: client.type,
+    timezone: client.timezone,
+    log_privacy: client.logPrivacy,
+    created_at: iso(client.createdAt),
+    updated_at: iso(client.updatedAt),
+    ...(client.settings ? { settings: clientSettingsDto(client.settings) } : {}),
+    numbers: client.numbers.map(numberDto),
+  };
+}
+
+export function failoverDto(failover: ClientFailover): Json {
+  return {
+    id: failover.id,
+    primary_client_id: failover.primaryClientId,
+    fallback_client_id: failover.fallbackClientId,
+    priority: failover.priority,
+    enabled: failover.enabled,
+  };
+}
+
+/** A failover with its fallback's name and SMPP presence (GET /clients/{id}/failovers). */
+export function failoverViewDto(failover: ClientFailover, fallback: ClientDetails | undefined, online: boolean): Json {
+  return {
+    ...failoverDto(failover),
+    fallback_client_name: fallback?.name ?? '',
+    fallback_client_username: fallback?.username ?? '',
+    fallback_online: online,
+  };
+}
+
+function apiKeyNumberDto(entry: ApiKeyNumber): Json {
+  return { id: entry.id, api_key_id: entry.apiKeyId, number_id: entry.numberId, number: entry.number };
+}
+
+/** A tenant API key without its hash; the raw key is shown once, by the create route. */
+export function apiKeyDto(key: TenantApiKey): Json {
+  return {
+    id: key.id,
+    client_id: key.clientId,
+    name: key.name,
+    key_prefix: key.keyPrefix,
+    scopes: key.scopes,
+    rate_limit: key.rateLimit,
+    active: key.active,
+    expires_at: iso(key.expiresAt),
+    last_used_at: iso(key.lastUsedAt),
+    created_at: iso(key.createdAt),
+    allowed_numbers: key.allowedNumbers.map(apiKeyNumberDto),
+  };
+}
+
+/** Auto-reply cooldown when a number stores none (upstream §3.5: a 0 means 60). */
+export const DEFAULT_AUTO_REPLY_COOLDOWN_SECS = 60;
+
+/** The resolved auto-reply view of GET /numbers/{id}/auto-reply (upstream §5.7). */
+export function autoReplyViewDto(number: ClientNumber, defaults: AutoReplyDefaults): Json {
+  const settings = number.settings;
+  const enabled = settings?.autoReplyEnabled ?? false;
+  const message = settings?.autoReplyMessage ?? '';
+  const candidate = message !== '' ? message : defaults.defaultMessage;
+  // The resolver of §13.5 step 2; the STOP flag suppresses a reply it would send (step 3).
+  const resolved = defaults.enabled && enabled && candidate !== '';
+  const cooldown = settings?.autoReplyCooldownSecs ?? 0;
+  return {
+    number_id: number.id,
+    number: number.number,
+    master_enabled: defaults.enabled,
+    enabled,
+    effective_enabled: resolved && !number.ignoreStopCmdSending,
+    message,
+    effective_message: resolved ? candidate : '',
+    cooldown_secs: cooldown > 0 ? cooldown : DEFAULT_AUTO_REPLY_COOLDOWN_SECS,
+    suppressed_by_stop: number.ignoreStopCmdSending,
+    env_default_fallback: defaults.defaultMessage,
+  };
+}

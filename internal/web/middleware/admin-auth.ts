@@ -1,0 +1,34 @@
+import type { Context, Middleware, Next } from 'koa';
+import { constantTimeEqual } from '../../crypto/index.js';
+import { AuthError } from '../../errors/index.js';
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * The password of an admin `Authorization` header, or an AuthError carrying upstream's text
+ * (§4.1, Appendix B): the scheme must be exactly `Basic `, the username is ignored.
+ */
+export function adminPassword(header: string | undefined): string {
+  if (!header) throw new AuthError('Authorization header missing');
+  if (!header.startsWith('Basic ')) throw new AuthError('Invalid Authorization header format');
+  const encoded = header.slice('Basic '.length).trim();
+  if (!BASE64.test(encoded)) throw new AuthError('Failed to decode credentials');
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new AuthError('Invalid credentials format');
+  return decoded.slice(colon + 1);
+}
+
+/**
+ * Admin Basic auth: any username, the password must equal the admin key. Compared in constant
+ * time (upstream used `==`, BUG-11). Failures are 401 JSON with `WWW-Authenticate` (set by the
+ * error middleware for every AuthError).
+ */
+export function adminAuth(apiKey: string): Middleware {
+  if (apiKey.length === 0) throw new RangeError('adminAuth needs a non-empty admin API key');
+  return async (ctx: Context, next: Next) => {
+    const password = adminPassword(ctx.get('Authorization') || undefined);
+    if (!constantTimeEqual(password, apiKey)) throw new AuthError('Invalid API key');
+    await next();
+  };
+}

@@ -1,0 +1,67 @@
+import { STATUS_CODES } from 'node:http';
+import type { Context, Middleware, Next } from 'koa';
+import { ZodError } from 'zod';
+import { ErrorCode, GatewayError, wireStatus } from '../../errors/index.js';
+import type { Logger } from '../types.js';
+import { describeZodError } from '../validation.js';
+
+/** Upstream's admin realm (§4.1); clients match on the header, so keep the text. */
+export const BASIC_CHALLENGE = 'Basic realm="Restricted"';
+
+interface ErrorResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+function fromGatewayError(err: GatewayError): ErrorResponse {
+  const status = wireStatus[err.code].http;
+  const message = err.expose ? err.message : 'internal error';
+  return { status, body: { error: message, ...err.details } };
+}
+
+/** Koa's own errors (ctx.throw, http-errors) carry a status and say whether their text is safe. */
+function fromHttpError(err: unknown): ErrorResponse | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, expose, message } = err as { status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof status !== 'number' || status < 400 || status > 499 || expose !== true) return undefined;
+  return { status, body: { error: typeof message === 'string' ? message : STATUS_CODES[status] } };
+}
+
+function toResponse(err: unknown): ErrorResponse | undefined {
+  if (err instanceof GatewayError) return fromGatewayError(err);
+  if (err instanceof ZodError) return { status: 400, body: { error: describeZodError(err) } };
+  return fromHttpError(err);
+}
+
+/** A 404/405 that no route answered, or any other error status left without a body. */
+function fillEmptyError(ctx: Context): void {
+  if (ctx.status < 400 || ctx.body != null) return;
+  const status = ctx.status;
+  if (status === 404) ctx.body = { error: `Not found: ${ctx.method} ${ctx.path}` };
+  else if (status === 405) ctx.body = { error: `Method ${ctx.method} is not allowed on ${ctx.path}` };
+  else ctx.body = { error: STATUS_CODES[status] ?? 'error' };
+  ctx.status = status;
+}
+
+/**
+ * The web front door's one catch-all (style.md, Errors): every failure becomes JSON
+ * `{"error": "..."}` with the status of the error's code (proto/errors.ts). Unknown errors are
+ * logged once with their cause chain and answered 500 `{"error":"internal error"}`.
+ */
+export function errorMiddleware(logger: Logger): Middleware {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      fillEmptyError(ctx);
+    } catch (err) {
+      const response = toResponse(err);
+      const status = response?.status ?? 500;
+      if (!response || status >= 500) {
+        logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      }
+      if (err instanceof GatewayError && err.code === ErrorCode.AUTH) ctx.set('WWW-Authenticate', BASIC_CHALLENGE);
+      ctx.status = status;
+      ctx.body = response?.body ?? { error: 'internal error' };
+    }
+  };
+}

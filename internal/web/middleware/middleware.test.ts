@@ -1,0 +1,121 @@
+import { Writable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import Koa from 'koa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AuthError, ConflictError, GatewayError, UnavailableError } from '../../errors/index.js';
+import { createLogger } from '../../log/index.js';
+import { adminPassword } from './admin-auth.js';
+import { errorMiddleware } from './errors.js';
+import { parseJson } from './json-body.js';
+
+/** A logger whose lines are kept for assertions. */
+function capturingLogger() {
+  const lines: any[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ level: 'debug', serverId: 'test', destination }) };
+}
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+/** Serves an app whose only handler throws `error`, and returns the response. */
+async function answerFor(error: unknown, logger = capturingLogger().logger) {
+  const app = new Koa();
+  app.use(errorMiddleware(logger));
+  app.use(() => {
+    throw error;
+  });
+  server = createServer(app.callback());
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const res = await fetch(`http://127.0.0.1:${port}/x`);
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('errorMiddleware', () => {
+  it('answers a GatewayError with the status of its code and its message', async () => {
+    expect(await answerFor(new ConflictError('number +1 already exists'))).toMatchObject({
+      status: 409, body: { error: 'number +1 already exists' },
+    });
+    expect((await answerFor(new UnavailableError('the database is unavailable'))).status).toBe(503);
+  });
+
+  it('adds the Basic challenge to auth failures', async () => {
+    const res = await answerFor(new AuthError('Invalid API key'));
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Basic realm="Restricted"');
+  });
+
+  it('answers a stray ZodError with 400 naming the field', async () => {
+    const err = z.object({ age: z.number() }).safeParse({ age: 'x' }).error;
+    const res = await answerFor(err);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/^age: /);
+  });
+
+  it('hides unknown errors behind 500 "internal error" and logs them once with their cause', async () => {
+    const { lines, logger } = capturingLogger();
+    const err = new Error('password=hunter2 leaked', { cause: new Error('socket closed') });
+    const res = await answerFor(err, logger);
+    expect(res).toMatchObject({ status: 500, body: { error: 'internal error' } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const errors = lines.filter((l) => l.level >= 50);
+    expect(errors).toHaveLength(1);
+    expect(JSON.stringify(errors[0])).toContain('socket closed');
+  });
+
+  it('does not expose the text of an internal GatewayError, nor crash on a thrown non-error', async () => {
+    const res = await answerFor(new GatewayError('INTERNAL', 'secret detail'));
+    expect(res).toMatchObject({ status: 500, body: { error: 'internal error' } });
+    expect(await answerFor(undefined)).toMatchObject({ status: 500, body: { error: 'internal error' } });
+  });
+});
+
+describe('adminPassword', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+  it('returns the password and ignores the username', () => {
+    expect(adminPassword(`Basic ${b64('admin:k:with:colons')}`)).toBe('k:with:colons');
+    expect(adminPassword(`Basic ${b64(':k')}`)).toBe('k');
+  });
+
+  it.each([
+    [undefined, 'Authorization header missing'],
+    ['Bearer x', 'Invalid Authorization header format'],
+    ['basic eDp5', 'Invalid Authorization header format'],
+    ['Basic %%%', 'Failed to decode credentials'],
+    ['Basic eDp', 'Failed to decode credentials'],
+    [`Basic ${b64('nocolon')}`, 'Invalid credentials format'],
+  ])('refuses %j with "%s"', (header, message) => {
+    expect(() => adminPassword(header)).toThrow(new AuthError(message));
+  });
+});
+
+describe('parseJson', () => {
+  const bytes = (s: string) => new TextEncoder().encode(s);
+
+  it('parses JSON and treats an empty body as absent', () => {
+    expect(parseJson(bytes('{"a":1}'))).toEqual({ a: 1 });
+    expect(parseJson(bytes('  \n'))).toBeUndefined();
+  });
+
+  it('says what is wrong with a malformed body', () => {
+    expect(() => parseJson(bytes('{"a":'))).toThrow(/^Invalid JSON body: /);
+    expect(() => parseJson(new Uint8Array([0xff]))).toThrow('Invalid JSON body: the body is not valid UTF-8');
+  });
+
+  it('refuses NUL characters, which PostgreSQL text cannot store', () => {
+    expect(() => parseJson(bytes('{"name":"a\\u0000b"}'))).toThrow(/^Invalid JSON body: .*NUL/);
+    expect(() => parseJson(bytes('{"a\\u0000":1}'))).toThrow(/NUL/);
+  });
+});

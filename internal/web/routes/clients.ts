@@ -1,0 +1,123 @@
+import type { Router } from '@koa/router';
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../../errors/index.js';
+import { ClientType, type ClientPatch, type NewClient } from '../../store/index.js';
+import { clientDto } from '../dto.js';
+import type { WebDeps } from '../types.js';
+import { canonicalZone, definedOnly, isIanaZone, parseBody, parseId } from '../validation.js';
+
+const ADDRESS_REQUIRED = 'Address (IP or hostname) is required for legacy clients';
+
+/** An IANA zone in the runtime's spelling; '' means UTC, as upstream defaulted it (§3.2). */
+const timezone = z
+  .string()
+  .trim()
+  .refine((zone) => zone === '' || isIanaZone(zone), { message: 'must be an IANA time zone such as UTC or America/Vancouver' })
+  .transform((zone) => (zone === '' ? 'UTC' : (canonicalZone(zone) ?? zone)));
+
+/** Nested `settings`/`numbers` are not listed, so they are dropped, never inserted (BUG-31). */
+const clientSchema = z
+  .object({
+    username: z.string().trim(),
+    password: z.string(),
+    type: z.string().trim().toLowerCase(),
+    name: z.string().trim(),
+    address: z.string().trim(),
+    timezone,
+    log_privacy: z.boolean(),
+  })
+  .partial();
+
+function checkType(type: string | undefined): ClientType {
+  if (type === undefined || type === '') return ClientType.LEGACY;
+  if (type === ClientType.LEGACY || type === ClientType.WEB) return type;
+  throw new ValidationError(`Invalid client type "${type}": use legacy or web`);
+}
+
+/** POST /clients body → NewClient, with upstream's messages for the required fields (§5.3). */
+export function toNewClient(body: unknown): NewClient {
+  const input = parseBody(clientSchema, body);
+  if (!input.username || !input.password) throw new ValidationError('Username and Password are required');
+  const type = checkType(input.type);
+  const address = input.address ?? '';
+  if (type === ClientType.LEGACY && address === '') throw new ValidationError(ADDRESS_REQUIRED);
+  return {
+    username: input.username,
+    password: input.password,
+    type,
+    address,
+    name: input.name ?? '',
+    timezone: input.timezone ?? 'UTC',
+    logPrivacy: input.log_privacy ?? false,
+  };
+}
+
+/** PUT /clients/{id} body → ClientPatch; username and type stay as created. */
+export function toClientPatch(body: unknown, type: ClientType): ClientPatch {
+  const input = parseBody(clientSchema, body);
+  if (type === ClientType.LEGACY && input.address === '') throw new ValidationError(ADDRESS_REQUIRED);
+  return definedOnly({
+    name: input.name,
+    address: input.address,
+    timezone: input.timezone,
+    logPrivacy: input.log_privacy,
+  });
+}
+
+const passwordSchema = z.object({ new_password: z.string() }).partial();
+
+/** Client routes of upstream §5.3, plus GET and PUT /clients/{id}. */
+export function registerClientRoutes(router: Router, deps: WebDeps): void {
+  const { store, directory, changes } = deps;
+
+  router.get('/clients', (ctx) => {
+    ctx.body = directory.clients().map(clientDto);
+  });
+
+  router.post('/clients', async (ctx) => {
+    const client = await store.clients.create(toNewClient(ctx.request.body));
+    await changes.announce({ kind: 'client', id: client.id });
+    ctx.status = 201;
+    ctx.body = clientDto(client);
+  });
+
+  router.post('/clients/reload', async (ctx) => {
+    await changes.announce({ kind: 'all' });
+    ctx.body = { status: 'Clients and Numbers reloaded' };
+  });
+
+  router.get('/clients/:id', (ctx) => {
+    const client = directory.client(parseId(ctx.params.id, 'Invalid client ID'));
+    if (!client) throw new NotFoundError('Client not found');
+    ctx.body = clientDto(client);
+  });
+
+  router.put('/clients/:id', async (ctx) => {
+    const id = parseId(ctx.params.id, 'Invalid client ID');
+    const current = await store.clients.get(id);
+    if (!current) throw new NotFoundError('Client not found');
+    const client = await store.clients.update(id, toClientPatch(ctx.request.body, current.type));
+    await changes.announce({ kind: 'client', id });
+    ctx.body = { message: 'Client updated', client: clientDto(client) };
+  });
+
+  router.delete('/clients/:id', async (ctx) => {
+    const id = parseId(ctx.params.id, 'Invalid client ID');
+    const primaries = directory.clients().filter((c) => c.failovers.some((f) => f.fallbackClientId === id));
+    // One transaction takes numbers, settings, failovers both ways and API keys (BUG-21).
+    if (!(await store.clients.delete(id))) throw new NotFoundError('Client not found');
+    await changes.announce({ kind: 'client', id });
+    // The directory drops the client's keys with it; its fallback role lives in other clients.
+    for (const primary of primaries) await changes.announce({ kind: 'client', id: primary.id });
+    ctx.body = { message: 'Client deleted', client_id: id };
+  });
+
+  router.patch('/clients/:id/password', async (ctx) => {
+    const id = parseId(ctx.params.id, 'Invalid client ID format');
+    const { new_password: password } = parseBody(passwordSchema, ctx.request.body);
+    if (!password) throw new ValidationError('New password is required');
+    await store.clients.setPassword(id, password);
+    await changes.announce({ kind: 'client', id });
+    ctx.body = { status: 'Password updated successfully' };
+  });
+}

@@ -1,0 +1,98 @@
+import type { Router } from '@koa/router';
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../../errors/index.js';
+import type { ClientFailover, FailoverPatch, NewFailover, Store } from '../../store/index.js';
+import { failoverDto, failoverViewDto } from '../dto.js';
+import type { WebDeps } from '../types.js';
+import { INT32_MAX, definedOnly, parseBody, parseId, rowId } from '../validation.js';
+
+const priority = z.number().int().min(-INT32_MAX).max(INT32_MAX);
+const newFailoverSchema = z.object({ fallback_client_id: rowId, priority }).partial();
+const failoverPatchSchema = z.object({ priority, enabled: z.boolean() }).partial();
+
+/** POST /clients/{id}/failovers body → NewFailover, with upstream's messages (§5.6). */
+export function toNewFailover(primaryClientId: number, body: unknown): NewFailover {
+  const input = parseBody(newFailoverSchema, body);
+  if (input.fallback_client_id === undefined) throw new ValidationError('fallback_client_id is required');
+  if (input.fallback_client_id === primaryClientId) throw new ValidationError('A client cannot be its own failover');
+  return { primaryClientId, fallbackClientId: input.fallback_client_id, priority: input.priority ?? 0 };
+}
+
+export function toFailoverPatch(body: unknown): FailoverPatch {
+  return definedOnly(parseBody(failoverPatchSchema, body));
+}
+
+/** Lower priority first, then oldest, as upstream listed them. */
+const byPriority = (a: ClientFailover, b: ClientFailover) => a.priority - b.priority || a.id - b.id;
+
+/** The failover, checked to belong to the client in the path (upstream ignored the path, §5.6). */
+async function ownedFailover(store: Store, clientId: number, failoverId: number): Promise<ClientFailover> {
+  const failover = await store.failovers.get(failoverId);
+  if (!failover || failover.primaryClientId !== clientId) throw new NotFoundError('Failover not found');
+  return failover;
+}
+
+/**
+ * Failover routes and SMPP status (upstream §5.6). SMPP presence is not known to the web room
+ * yet, so `online` is false until the cluster's session registry is wired in.
+ */
+export function registerFailoverRoutes(router: Router, deps: WebDeps): void {
+  const { store, directory, changes } = deps;
+
+  const cachedClient = (raw: string | undefined) => {
+    const client = directory.client(parseId(raw, 'Invalid client ID'));
+    if (!client) throw new NotFoundError('Client not found');
+    return client;
+  };
+
+  router.get('/clients/:id/failovers', (ctx) => {
+    const client = cachedClient(ctx.params.id);
+    ctx.body = [...client.failovers]
+      .sort(byPriority)
+      .map((f) => failoverViewDto(f, directory.client(f.fallbackClientId), false));
+  });
+
+  router.post('/clients/:id/failovers', async (ctx) => {
+    const input = toNewFailover(parseId(ctx.params.id, 'Invalid client ID'), ctx.request.body);
+    if (!(await store.clients.get(input.primaryClientId))) throw new NotFoundError('Primary client not found');
+    if (!(await store.clients.get(input.fallbackClientId))) throw new NotFoundError('Fallback client not found');
+    const failover = await store.failovers.create(input);
+    await changes.announce({ kind: 'client', id: input.primaryClientId });
+    ctx.status = 201;
+    ctx.body = failoverDto(failover);
+  });
+
+  router.put('/clients/:id/failovers/:failover_id', async (ctx) => {
+    const clientId = parseId(ctx.params.id, 'Invalid client ID');
+    const failoverId = parseId(ctx.params.failover_id, 'Invalid failover ID');
+    const patch = toFailoverPatch(ctx.request.body);
+    await ownedFailover(store, clientId, failoverId);
+    const failover = await store.failovers.update(failoverId, patch);
+    await changes.announce({ kind: 'client', id: clientId });
+    ctx.body = { message: 'Failover updated', failover: failoverDto(failover) };
+  });
+
+  router.delete('/clients/:id/failovers/:failover_id', async (ctx) => {
+    const clientId = parseId(ctx.params.id, 'Invalid client ID');
+    const failoverId = parseId(ctx.params.failover_id, 'Invalid failover ID');
+    await ownedFailover(store, clientId, failoverId);
+    if (!(await store.failovers.delete(failoverId))) throw new NotFoundError('Failover not found');
+    await changes.announce({ kind: 'client', id: clientId });
+    ctx.body = { message: 'Failover deleted', failover_id: failoverId };
+  });
+
+  router.get('/clients/:id/smpp-status', (ctx) => {
+    const client = cachedClient(ctx.params.id);
+    const failovers = client.failovers.filter((f) => f.enabled).sort(byPriority).map((f) => {
+      const fallback = directory.client(f.fallbackClientId);
+      return {
+        client_id: f.fallbackClientId,
+        username: fallback?.username ?? '',
+        name: fallback?.name ?? '',
+        priority: f.priority,
+        online: false,
+      };
+    });
+    ctx.body = { client_id: client.id, username: client.username, online: false, ip: '', failovers };
+  });
+}

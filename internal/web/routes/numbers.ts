@@ -1,0 +1,146 @@
+import { CARRIER_TYPES, isCarrierType } from '../../../proto/carrier-types.js';
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../../errors/index.js';
+import type { ClientNumber, NewNumber, NumberFilter, NumberPatch, NumberSettingsPatch, Store } from '../../store/index.js';
+import { numberDto } from '../dto.js';
+import type { WebDeps } from '../types.js';
+import { count, definedOnly, parseBody, parseId, toE164, urlOrEmpty } from '../validation.js';
+
+const numberFields = {
+  carrier: z.string().trim(),
+  tag: z.string().trim(),
+  group: z.string().trim(),
+  webhook: urlOrEmpty,
+  ignore_stop_cmd_sending: z.boolean(),
+};
+
+/** Nested `settings` is dropped: limits are set through /numbers/{id}/settings (BUG-31). */
+const newNumberSchema = z
+  .object({ number: z.union([z.string(), z.number().int().nonnegative().transform(String)]), ...numberFields })
+  .partial();
+
+const numberUpdateSchema = z
+  .object({
+    ...numberFields,
+    auto_reply_enabled: z.boolean(),
+    auto_reply_message: z.string(),
+    auto_reply_cooldown_secs: count,
+  })
+  .partial();
+
+/** POST /clients/{id}/numbers body → NewNumber, the number in canonical E.164. */
+export function toNewNumber(clientId: number, body: unknown): NewNumber {
+  const input = parseBody(newNumberSchema, body);
+  if (!input.number || !input.carrier) throw new ValidationError('Number and Carrier are required');
+  return {
+    clientId,
+    number: toE164(input.number),
+    carrier: input.carrier,
+    tag: input.tag ?? '',
+    group: input.group ?? '',
+    webhook: input.webhook ?? '',
+    ignoreStopCmdSending: input.ignore_stop_cmd_sending ?? false,
+  };
+}
+
+/** PUT /clients/{id}/numbers/{number_id} body → the number's patch and its auto-reply settings. */
+export function toNumberUpdate(body: unknown): { patch: NumberPatch; settings: NumberSettingsPatch } {
+  const input = parseBody(numberUpdateSchema, body);
+  if (input.carrier === '') throw new ValidationError('carrier must not be empty');
+  return {
+    patch: definedOnly({
+      carrier: input.carrier,
+      tag: input.tag,
+      group: input.group,
+      webhook: input.webhook,
+      ignoreStopCmdSending: input.ignore_stop_cmd_sending,
+    }),
+    settings: definedOnly({
+      autoReplyEnabled: input.auto_reply_enabled,
+      autoReplyMessage: input.auto_reply_message,
+      autoReplyCooldownSecs: input.auto_reply_cooldown_secs,
+    }),
+  };
+}
+
+/**
+ * Numbers route outbound by carrier name, so the name must exist (BUG-3), on add and on update.
+ * A carrier type is accepted too: gomsggw's numbers name their carrier by type (`telnyx`), its
+ * README adds such a number before any carrier exists, and the router sends them through the
+ * carrier of that type.
+ */
+export async function assertCarrierExists(store: Store, name: string): Promise<void> {
+  if (await store.carriers.getByName(name)) return;
+  if (isCarrierType(name.toLowerCase())) return;
+  throw new ValidationError(
+    `carrier ${name} does not exist (name a configured carrier, or a carrier type: ${CARRIER_TYPES.join(', ')})`);
+}
+
+function queryValue(ctx: Context, name: string): string | undefined {
+  const value = ctx.query[name];
+  if (Array.isArray(value)) throw new ValidationError(`Give the ${name} filter once`);
+  return value;
+}
+
+function filterNumbers(numbers: ClientNumber[], filter: NumberFilter): ClientNumber[] {
+  return numbers.filter(
+    (n) => (filter.tag === undefined || n.tag === filter.tag) && (filter.group === undefined || n.group === filter.group),
+  );
+}
+
+async function ownedNumber(store: Store, clientId: number, numberId: number): Promise<ClientNumber> {
+  const number = await store.numbers.get(numberId);
+  if (!number || number.clientId !== clientId) throw new NotFoundError('Number not found for this client');
+  return number;
+}
+
+function pathIds(ctx: Context & { params: Record<string, string> }): { clientId: number; numberId: number } {
+  return {
+    clientId: parseId(ctx.params.id, 'Invalid client ID'),
+    numberId: parseId(ctx.params.number_id, 'Invalid number ID'),
+  };
+}
+
+/** GET/POST /clients/{id}/numbers, PUT/DELETE /clients/{id}/numbers/{number_id} (upstream §5.4). */
+export function registerNumberRoutes(router: Router, deps: WebDeps): void {
+  const { store, directory, changes } = deps;
+
+  router.get('/clients/:id/numbers', (ctx) => {
+    const client = directory.client(parseId(ctx.params.id, 'Invalid client ID'));
+    if (!client) throw new NotFoundError('Client not found');
+    const filter = { tag: queryValue(ctx, 'tag'), group: queryValue(ctx, 'group') };
+    ctx.body = filterNumbers(client.numbers, filter).map(numberDto);
+  });
+
+  router.post('/clients/:id/numbers', async (ctx) => {
+    const input = toNewNumber(parseId(ctx.params.id, 'Invalid client ID'), ctx.request.body);
+    if (!(await store.clients.get(input.clientId))) throw new NotFoundError('Client not found');
+    await assertCarrierExists(store, input.carrier);
+    const number = await store.numbers.create(input);
+    await changes.announce({ kind: 'client', id: number.clientId });
+    ctx.status = 201;
+    ctx.body = numberDto(number);
+  });
+
+  router.put('/clients/:id/numbers/:number_id', async (ctx) => {
+    const { clientId, numberId } = pathIds(ctx);
+    const { patch, settings } = toNumberUpdate(ctx.request.body);
+    await ownedNumber(store, clientId, numberId);
+    if (patch.carrier !== undefined) await assertCarrierExists(store, patch.carrier);
+    if (Object.keys(patch).length > 0) await store.numbers.update(numberId, patch);
+    if (Object.keys(settings).length > 0) await store.numbers.upsertSettings(numberId, settings);
+    const number = await ownedNumber(store, clientId, numberId);
+    await changes.announce({ kind: 'client', id: clientId });
+    ctx.body = { message: 'Number updated', number: numberDto(number) };
+  });
+
+  router.delete('/clients/:id/numbers/:number_id', async (ctx) => {
+    const { clientId, numberId } = pathIds(ctx);
+    await ownedNumber(store, clientId, numberId);
+    if (!(await store.numbers.delete(numberId))) throw new NotFoundError('Number not found for this client');
+    await changes.announce({ kind: 'client', id: clientId });
+    ctx.body = { message: 'Number deleted', number_id: numberId };
+  });
+}

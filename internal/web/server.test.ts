@@ -1,0 +1,62 @@
+import Koa from 'koa';
+import { describe, expect, it } from 'vitest';
+import { WebServer } from './server.js';
+
+function slowApp(delayMs: number): Koa {
+  const app = new Koa();
+  app.use(async (ctx) => {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    ctx.body = { ok: true };
+  });
+  return app;
+}
+
+describe('WebServer', () => {
+  it('listens on a free port and reports its address', async () => {
+    const server = new WebServer({ listen: { host: '127.0.0.1', port: 0 } }, { app: slowApp(0) });
+    await server.start();
+    try {
+      expect(server.address().port).toBeGreaterThan(0);
+      expect(server.url()).toBe(`http://127.0.0.1:${server.address().port}`);
+      expect(await (await fetch(server.url())).json()).toEqual({ ok: true });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('lets an in-flight request finish on stop(), refuses new ones, and stops once', async () => {
+    const server = new WebServer({ listen: { host: '127.0.0.1', port: 0 } }, { app: slowApp(200) });
+    await server.start();
+    const url = server.url();
+    const inFlight = fetch(url).then((res) => res.status);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const first = server.stop();
+    expect(server.stop()).toBe(first);
+    expect(await inFlight).toBe(200);
+    await first;
+    await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('cuts requests that outlive the grace period', async () => {
+    const server = new WebServer({ listen: { host: '127.0.0.1', port: 0 }, shutdownGraceMs: 50 }, { app: slowApp(5_000) });
+    await server.start();
+    const inFlight = fetch(server.url()).then(() => 'answered', () => 'cut');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    await server.stop();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await inFlight).toBe('cut');
+  });
+
+  it('rejects start() when the port is taken', async () => {
+    const first = new WebServer({ listen: { host: '127.0.0.1', port: 0 } }, { app: slowApp(0) });
+    await first.start();
+    const second = new WebServer({ listen: { host: '127.0.0.1', port: first.address().port } }, { app: slowApp(0) });
+    try {
+      await expect(second.start()).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+  });
+});

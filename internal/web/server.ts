@@ -1,0 +1,93 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import type { Logger } from './types.js';
+
+/** In-flight requests get this long to finish on stop() before their connections are cut. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+/** How often stop() closes keep-alive connections whose request has just finished. */
+const IDLE_SWEEP_MS = 50;
+/** A client must send its headers within this time (slowloris guard). */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** A whole request (headers and body) must arrive within this time. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export interface WebServerOptions {
+  /** WEB_LISTEN; port 0 picks a free one (see address()). */
+  listen: { host: string; port: number };
+  shutdownGraceMs?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface WebServerDeps {
+  app: Koa;
+  logger?: Logger;
+}
+
+/**
+ * Owns the HTTP listener of a Koa app: start() listens, stop() stops accepting, lets in-flight
+ * requests finish within the grace period, then closes what is left. Both are idempotent.
+ */
+export class WebServer {
+  private readonly server: Server;
+  private starting?: Promise<void>;
+  private stopping?: Promise<void>;
+
+  constructor(
+    private readonly options: WebServerOptions,
+    private readonly deps: WebServerDeps,
+  ) {
+    this.server = createServer(deps.app.callback());
+    this.server.headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    this.server.requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  /** Resolves once the port is bound; rejects if it cannot be (e.g. EADDRINUSE). */
+  start(): Promise<void> {
+    this.starting ??= new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.options.listen.port, this.options.listen.host, () => {
+        this.server.off('error', onError);
+        this.deps.logger?.info({ url: this.url() }, 'web server listening');
+        resolve();
+      });
+    });
+    return this.starting;
+  }
+
+  /** The bound address; valid after start(). */
+  address(): { host: string; port: number } {
+    const info = this.server.address() as AddressInfo | null;
+    if (!info) throw new Error('WebServer.address() called before start()');
+    return { host: info.address, port: info.port };
+  }
+
+  /** http://host:port of the listener (for tests and logs). */
+  url(): string {
+    const { host, port } = this.address();
+    return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.close();
+    return this.stopping;
+  }
+
+  private async close(): Promise<void> {
+    if (!this.server.listening) return;
+    const grace = this.options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+    const closed = new Promise<void>((resolve, reject) => this.server.close((err) => (err ? reject(err) : resolve())));
+    // Keep-alive connections turn idle as their last response ends: close them as they do.
+    this.server.closeIdleConnections();
+    const sweep = setInterval(() => this.server.closeIdleConnections(), IDLE_SWEEP_MS);
+    const cut = setTimeout(() => this.server.closeAllConnections(), grace);
+    try {
+      await closed;
+    } finally {
+      clearInterval(sweep);
+      clearTimeout(cut);
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import type { z } from 'zod';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Encode/decode pair for one versioned schema: nothing goes on the bus except through these. */
+export interface Codec<T> {
+  encode(value: T): Uint8Array;
+  /** Throws a ZodError (or SyntaxError) for anything that is not a valid value. */
+  decode(data: Uint8Array): T;
+}
+
+export function jsonCodec<S extends z.ZodType>(schema: S): Codec<z.infer<S>> {
+  return {
+    encode: (value) => enc.encode(JSON.stringify(schema.parse(value))),
+    decode: (data) => schema.parse(JSON.parse(dec.decode(data))),
+  };
+}
