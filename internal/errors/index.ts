@@ -76,17 +76,28 @@ export class UnavailableError extends GatewayError {
 }
 
 export interface CarrierErrorOptions extends GatewayErrorOptions {
+  /** True for network errors, timeouts, HTTP 408/429/5xx; false for a refusal that will never succeed. */
   retryable: boolean;
+  /** The carrier's HTTP status, when it answered. */
   status?: number;
+  /** The carrier's own error code (Twilio `code`, Telnyx `errors[0].code`), as a string. */
+  carrierCode?: string;
+  /** The recipient opted out (Twilio 21610, Telnyx "Blocked due to STOP message"): never retried. */
+  optOut?: boolean;
 }
 
 export class CarrierError extends GatewayError {
   override name = 'CarrierError';
   readonly retryable: boolean;
   readonly status?: number;
+  readonly carrierCode?: string;
+  /** The router answers an opt-out with the STOP notice (upstream §7.7) instead of the generic one. */
+  readonly optOut: boolean;
   constructor(message: string, options: CarrierErrorOptions) {
     super(ErrorCode.CARRIER, message, options);
     this.retryable = options.retryable;
     this.status = options.status;
+    this.carrierCode = options.carrierCode;
+    this.optOut = options.optOut ?? false;
   }
 }

@@ -1,0 +1,18 @@
+/**
+ * The carriers room: one file per carrier API (twilio, telnyx, onevoiceplus), each a
+ * `CarrierDriver` (send, verify, parseInbound, mediaAuth), registered by type in registry.ts.
+ * Drivers are stateless; the carrier worker owns rate limits, retries and the leader lease.
+ */
+export type {
+  CarrierDriver, HeaderMap, InboundMedia, InboundMessage, InboundRequest, InboundResponse,
+  InboundResult, InboundStatus, OutboundMessage, SendContext, SendResult, VerifyRequest,
+} from './types.js';
+export type { CarrierType } from './registry.js';
+export { CARRIER_TYPES, isCarrierType, driverFor, findDriver, effectiveMaxRps } from './registry.js';
+export type { SmppReceiptStatus, SmppStat } from './status-map.js';
+export { MessageState, smppReceiptStatus, receiptWanted } from './status-map.js';
+export {
+  inboundWebhookPath, statusCallbackPath, statusCallbackUrl, isCallbackMessageId,
+} from './webhook-urls.js';
+export { CARRIER_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from './http.js';
+export { EMPTY_TWIML } from './twilio.js';
