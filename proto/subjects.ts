@@ -16,6 +16,7 @@ export interface Subjects {
   readonly msgInAll: string;
   /** Durable: routed to a carrier's egress (consumed by that carrier's leader). */
   msgOutCarrier(carrierId: number): string;
+  readonly msgOutCarrierAll: string;
   /** Durable: routed to a legacy client over SMPP (consumed by nodes holding its binds). */
   msgOutSmpp(clientId: number): string;
   readonly msgOutSmppAll: string;
@@ -59,6 +60,7 @@ export function subjects(prefix = ''): Subjects {
     msgIn: (kind) => `${p}msg.in.${kind}`,
     msgInAll: `${p}msg.in.>`,
     msgOutCarrier: (id) => `${p}msg.out.carrier.${id}`,
+    msgOutCarrierAll: `${p}msg.out.carrier.>`,
     msgOutSmpp: (id) => `${p}msg.out.smpp.${id}`,
     msgOutSmppAll: `${p}msg.out.smpp.>`,
     msgOutMm4: (id) => `${p}msg.out.mm4.${id}`,

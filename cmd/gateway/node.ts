@@ -8,11 +8,13 @@ import { createSecretBox } from '../../internal/crypto/index.js';
 import { createStore, type Store } from '../../internal/store/index.js';
 import { createBus, type Bus } from '../../internal/bus/index.js';
 import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
-import { ClusterStats, ConfigSync } from '../../internal/cluster/index.js';
+import { ClusterStats, ConfigSync, ensureStreams } from '../../internal/cluster/index.js';
 import { createApp, WebServer } from '../../internal/web/index.js';
 import { createMetrics, MetricsServer, type Metrics } from '../../internal/metrics/index.js';
 import type { Logger } from '../../internal/log/index.js';
 import { subjects } from '../../proto/subjects.js';
+import { buildMessageCore } from './message-core.js';
+import { carrierWebhooks } from '../../internal/carriers/index.js';
 
 interface Component {
   name: string;
@@ -53,6 +55,7 @@ export class GatewayNode {
     await bus.start();
     this.#bus = bus;
     this.track('bus', () => bus.stop());
+    await ensureStreams(bus, names);
 
     const directory = createDirectory(store);
     await directory.start();
@@ -67,7 +70,13 @@ export class GatewayNode {
     await stats.start();
     this.track('stats', () => stats.stop());
 
-    await this.startWeb(store, directory, sync, stats);
+    const core = buildMessageCore({ config, subjects: names, store, bus, directory, logger, metrics: this.metrics });
+    for (const component of core.components) {
+      await component.start();
+      this.track(component.name, () => component.stop());
+    }
+
+    await this.startWeb(store, bus, directory, sync, stats);
     this.#ready = true;
     logger.info({ web: this.webAddress, cluster: config.cluster, store: store.driver, bus: config.bus.kind },
       'gateway node ready');
@@ -90,8 +99,9 @@ export class GatewayNode {
     return store;
   }
 
-  private async startWeb(store: Store, directory: MemoryDirectory, sync: ConfigSync, stats: ClusterStats) {
+  private async startWeb(store: Store, bus: Bus, directory: MemoryDirectory, sync: ConfigSync, stats: ClusterStats) {
     const { config, logger } = this;
+    const names = subjects(config.bus.subjectPrefix);
     // The web app always records request metrics; it serves them only when there is no separate listener.
     const metricsRoute = config.web.metrics.listen
       ? { metrics: this.metrics } : { metrics: this.metrics, path: config.web.metrics.path };
@@ -105,6 +115,10 @@ export class GatewayNode {
       ready: () => this.#ready,
       autoReply: config.autoReply,
       metrics: metricsRoute,
+      bus,
+      subjects: names,
+      trustedProxies: config.web.trustedProxies,
+      carrierWebhooks: carrierWebhooks(),
     });
     if (config.web.metrics.listen) {
       const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path },

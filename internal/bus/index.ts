@@ -2,7 +2,7 @@
  * The bus room's door. Other rooms import from here only, and receive a `Bus`, never a NATS
  * connection. `createBus` picks the implementation: NATS in a cluster, memory when embedded.
  */
-import { MemoryBus, MemoryBusHub } from './memory.js';
+import { MemoryBus, MemoryBusHub, type MemoryBusOptions } from './memory.js';
 import { NatsBus } from './nats.js';
 import type { Bus, BusDeps, NatsBusOptions } from './types.js';
 
@@ -18,11 +18,37 @@ export type {
   RequestOptions,
 } from './types.js';
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_RECONNECT_WAIT_MS } from './types.js';
+export type {
+  ConsumeOptions,
+  Consumer,
+  ConsumerSpec,
+  DurableBus,
+  DurableHandler,
+  DurableMsg,
+  KvBucket,
+  KvEntry,
+  Outcome,
+  PublishAck,
+  PublishOptions,
+  Retention,
+  StreamSpec,
+} from './durable-types.js';
+export {
+  ack,
+  retry,
+  term,
+  DEFAULT_ACK_WAIT_MS,
+  DEFAULT_DUPLICATE_WINDOW_MS,
+  DEFAULT_MAX_ACK_PENDING,
+  DEFAULT_PUBLISH_TIMEOUT_MS,
+} from './durable-types.js';
 export { MemoryBusHub } from './memory.js';
+export type { MemoryBusOptions } from './memory.js';
+export { backoffDelay } from './backoff.js';
 
 export type BusConfig =
   /** In-process. Buses given the same `hub` see each other (several nodes in one process). */
-  | { kind: 'memory'; hub?: MemoryBusHub }
+  | ({ kind: 'memory'; hub?: MemoryBusHub } & MemoryBusOptions)
   /** nats-server(s); see NatsBusOptions for the timeouts. */
   | ({ kind: 'nats' } & NatsBusOptions);
 
@@ -30,7 +56,7 @@ export type BusConfig =
 export function createBus(cfg: BusConfig, deps: BusDeps): Bus {
   switch (cfg.kind) {
     case 'memory':
-      return new MemoryBus(cfg.hub ?? new MemoryBusHub(), deps);
+      return new MemoryBus(cfg.hub ?? new MemoryBusHub(), deps, cfg);
     case 'nats':
       return new NatsBus(cfg, deps);
   }

@@ -1,6 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { UnavailableError } from '../errors/index.js';
+import type {
+  ConsumeOptions,
+  Consumer,
+  ConsumerSpec,
+  DurableHandler,
+  KvBucket,
+  PublishAck,
+  PublishOptions,
+  StreamSpec,
+} from './durable-types.js';
 import { closedSignal, HandlerRunner, stderrLogger } from './handlers.js';
+import { MemoryConsumer } from './memory-consumer.js';
+import { MemoryJetStream } from './memory-jetstream.js';
+import { MemoryKv } from './memory-kv.js';
 import { assertPublishSubject, assertSubscribeSubject, subjectMatches } from './subject.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from './types.js';
 import type { Bus, BusDeps, BusLogger, BusHandler, BusMsg, BusSubscription, GatherOptions, RequestOptions } from './types.js';
@@ -12,9 +25,12 @@ interface HubSubscription {
 
 /**
  * The "network" MemoryBus instances share. Give several buses one hub to simulate several nodes
- * in one process; a bus created without a hub gets a private one.
+ * in one process; a bus created without a hub gets a private one. The hub also holds what a
+ * nats-server's JetStream would: streams, durable consumers and KV buckets.
  */
 export class MemoryBusHub {
+  /** Streams, durables and KV buckets shared by the buses on this hub. */
+  readonly jetstream = new MemoryJetStream();
   readonly #subs = new Set<HubSubscription>();
   readonly #inboxPrefix = `_INBOX.${randomBytes(8).toString('hex')}.`;
   #inboxSeq = 0;
@@ -48,12 +64,19 @@ export class MemoryBusHub {
 
 type State = 'new' | 'running' | 'stopping' | 'stopped';
 
+export interface MemoryBusOptions {
+  /** How long stop() waits for running handlers, in ms (default DEFAULT_DRAIN_TIMEOUT_MS). */
+  drainTimeoutMs?: number;
+}
+
 /** An in-process Bus (the embedded default and the unit tests). Same contract as NatsBus. */
 export class MemoryBus implements Bus {
   readonly #hub: MemoryBusHub;
   readonly #nodeId: string;
   readonly #logger: BusLogger;
   readonly #runner: HandlerRunner;
+  readonly #drainTimeoutMs: number;
+  readonly #consumers = new Set<MemoryConsumer>();
   readonly #closed = closedSignal();
   /** Removers of this bus's hub subscriptions (handlers and pending inboxes). */
   readonly #removers = new Set<() => void>();
@@ -62,11 +85,12 @@ export class MemoryBus implements Bus {
   #state: State = 'new';
   #stopping?: Promise<void>;
 
-  constructor(hub: MemoryBusHub, deps: BusDeps) {
+  constructor(hub: MemoryBusHub, deps: BusDeps, options: MemoryBusOptions = {}) {
     this.#hub = hub;
     this.#nodeId = deps.nodeId;
     this.#logger = deps.logger ?? stderrLogger();
     this.#runner = new HandlerRunner(this.#logger, deps.nodeId);
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   }
 
   async start(): Promise<void> {
@@ -152,6 +176,68 @@ export class MemoryBus implements Bus {
     });
   }
 
+  async ensureStream(spec: StreamSpec): Promise<void> {
+    this.#assertRunning();
+    this.#hub.jetstream.ensureStream(spec);
+  }
+
+  async publishDurable(subject: string, data: Uint8Array, opts: PublishOptions = {}): Promise<PublishAck> {
+    this.#assertRunning();
+    // Stored synchronously, so opts.timeoutMs never comes into play.
+    return this.#hub.jetstream.publish(subject, data, opts.msgId);
+  }
+
+  async consume(spec: ConsumerSpec, handler: DurableHandler, opts: ConsumeOptions = {}): Promise<Consumer> {
+    this.#assertRunning();
+    const state = this.#hub.jetstream.consumer(spec);
+    const consumer = new MemoryConsumer(state, handler, {
+      label: `${spec.stream}/${spec.durable}`,
+      nodeId: this.#nodeId,
+      logger: this.#logger,
+      concurrency: Math.max(1, opts.concurrency ?? 1),
+      drainTimeoutMs: this.#drainTimeoutMs,
+    });
+    this.#consumers.add(consumer);
+    consumer.start();
+    return {
+      stop: async () => {
+        await consumer.stop();
+        this.#consumers.delete(consumer);
+      },
+    };
+  }
+
+  async pending(stream: string, filterSubject?: string): Promise<number> {
+    this.#assertRunning();
+    return this.#hub.jetstream.pending(stream, filterSubject);
+  }
+
+  async deleteConsumer(stream: string, durable: string): Promise<void> {
+    this.#assertRunning();
+    this.#hub.jetstream.deleteConsumer(stream, durable);
+  }
+
+  async kv(bucket: string, opts: { ttlMs: number }): Promise<KvBucket> {
+    this.#assertRunning();
+    return new MemoryKv(this.#hub.jetstream.kv(bucket, opts.ttlMs), () => this.#assertRunning());
+  }
+
+  /**
+   * Plays a node that died (SIGKILL), for tests: stops at once without draining, acking or
+   * naking; its durable messages come back only when their ack wait ends, its KV calls fail
+   * (so its leases lapse), and closed() resolves with an Error.
+   */
+  kill(): void {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    for (const c of this.#consumers) c.kill();
+    this.#consumers.clear();
+    for (const remove of [...this.#removers]) remove();
+    for (const finish of [...this.#pending]) finish();
+    this.#stopping ??= Promise.resolve();
+    this.#closed.resolve(new UnavailableError(`bus on ${this.#nodeId} was killed`));
+  }
+
   #listen(pattern: string, deliver: (msg: BusMsg) => void): () => void {
     const removeFromHub = this.#hub.add({ pattern, deliver });
     const remove = (): void => {
@@ -168,9 +254,11 @@ export class MemoryBus implements Bus {
 
   async #stop(): Promise<void> {
     this.#state = 'stopping';
+    await Promise.allSettled([...this.#consumers].map((c) => c.stop()));
+    this.#consumers.clear();
     for (const remove of [...this.#removers]) remove();
     for (const finish of [...this.#pending]) finish();
-    if (!(await this.#runner.settle(DEFAULT_DRAIN_TIMEOUT_MS))) {
+    if (!(await this.#runner.settle(this.#drainTimeoutMs))) {
       this.#logger.warn({ node: this.#nodeId, running: this.#runner.running }, 'bus: stopped with handlers still running');
     }
     this.#state = 'stopped';

@@ -8,7 +8,18 @@ import {
   type Subscription,
 } from '@nats-io/transport-node';
 import { UnavailableError } from '../errors/index.js';
+import type {
+  ConsumeOptions,
+  Consumer,
+  ConsumerSpec,
+  DurableHandler,
+  KvBucket,
+  PublishAck,
+  PublishOptions,
+  StreamSpec,
+} from './durable-types.js';
 import { closedSignal, HandlerRunner, stderrLogger } from './handlers.js';
+import { NatsJetStream } from './nats-jetstream.js';
 import { assertPublishSubject, assertSubscribeSubject } from './subject.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -45,6 +56,7 @@ export class NatsBus implements Bus {
   /** Finishers of pending gathers, called on stop. */
   readonly #pending = new Set<() => void>();
   #nc?: NatsConnection;
+  #js?: NatsJetStream;
   #state: State = 'new';
   #starting?: Promise<void>;
   #stopping?: Promise<void>;
@@ -151,6 +163,30 @@ export class NatsBus implements Bus {
     });
   }
 
+  async ensureStream(spec: StreamSpec): Promise<void> {
+    return this.#jetstream().ensureStream(spec);
+  }
+
+  async publishDurable(subject: string, data: Uint8Array, opts: PublishOptions = {}): Promise<PublishAck> {
+    return this.#jetstream().publish(subject, data, opts);
+  }
+
+  async consume(spec: ConsumerSpec, handler: DurableHandler, opts: ConsumeOptions = {}): Promise<Consumer> {
+    return this.#jetstream().consume(spec, handler, opts);
+  }
+
+  async pending(stream: string, filterSubject?: string): Promise<number> {
+    return this.#jetstream().pending(stream, filterSubject);
+  }
+
+  async deleteConsumer(stream: string, durable: string): Promise<void> {
+    return this.#jetstream().deleteConsumer(stream, durable);
+  }
+
+  async kv(bucket: string, opts: { ttlMs: number }): Promise<KvBucket> {
+    return this.#jetstream().kv(bucket, opts.ttlMs);
+  }
+
   async #start(): Promise<void> {
     try {
       this.#nc = await connect({
@@ -165,6 +201,7 @@ export class NatsBus implements Bus {
       this.#starting = undefined;
       throw new UnavailableError(`cannot connect to NATS at ${this.#opts.servers.join(', ')}`, { cause: err });
     }
+    this.#js = new NatsJetStream(this.#nc, { nodeId: this.#nodeId, logger: this.#logger, drainTimeoutMs: this.#opts.drainTimeoutMs });
     this.#state = 'running';
     void this.#watchStatus(this.#nc);
     void this.#nc.closed().then((err) => this.#onClosed(err));
@@ -181,6 +218,8 @@ export class NatsBus implements Bus {
     }
     this.#state = 'stopping';
     const errors: unknown[] = [];
+    // Consumers first: they still ack and nak over the connection while they drain.
+    errors.push(...((await this.#js?.stopConsumers()) ?? []));
     for (const finish of [...this.#pending]) finish();
     const drained = await Promise.allSettled([...this.#subs].map((s) => s.drain()));
     drained.forEach((r) => r.status === 'rejected' && errors.push(r.reason));
@@ -214,6 +253,12 @@ export class NatsBus implements Bus {
     } catch (err) {
       this.#logger.warn({ ...log, err }, 'bus: status watch ended');
     }
+  }
+
+  /** The durable half; throws UnavailableError unless running (callers are async: a rejection). */
+  #jetstream(): NatsJetStream {
+    this.#conn();
+    return this.#js as NatsJetStream;
   }
 
   #conn(): NatsConnection {

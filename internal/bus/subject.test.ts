@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors/index.js';
-import { assertPublishSubject, assertSubscribeSubject, subjectMatches } from './subject.js';
+import { assertKvKey, assertName, assertPublishSubject, assertSubscribeSubject, subjectMatches, subjectsOverlap } from './subject.js';
 
 describe('subjectMatches', () => {
   it.each([
@@ -37,5 +37,35 @@ describe('subject validation', () => {
     expect(() => assertSubscribeSubject('a.*.>')).not.toThrow();
     expect(() => assertSubscribeSubject('a.>.b')).toThrow(ValidationError);
     expect(() => assertSubscribeSubject('a..b')).toThrow(ValidationError);
+  });
+});
+
+describe('subjectsOverlap', () => {
+  it.each([
+    ['a.b', 'a.b', true],
+    ['a.b', 'a.c', false],
+    ['a.*', 'a.b', true],
+    ['a.*', 'a.b.c', false],
+    ['a.>', 'a.b.c', true],
+    ['a.>', 'a', false],
+    ['>', 'x.y', true],
+    ['*.b', 'a.*', true],
+    ['*.b', 'a.c', false],
+    ['a.*.c', 'a.>', true],
+  ])('%s and %s: %s', (a, b, expected) => {
+    expect(subjectsOverlap(a, b)).toBe(expected);
+    expect(subjectsOverlap(b, a)).toBe(expected);
+  });
+});
+
+describe('names and KV keys', () => {
+  it('accepts JetStream names without dots or wildcards', () => {
+    expect(() => assertName('MSGGW_IN', 'stream')).not.toThrow();
+    for (const n of ['a.b', 'a*', 'a>', 'a b', '']) expect(() => assertName(n, 'stream'), n).toThrow(ValidationError);
+  });
+
+  it('accepts KV keys of NATS KV characters in non-empty tokens', () => {
+    for (const k of ['carrier-7', 'a.b', 'x/y=z_1']) expect(() => assertKvKey(k), k).not.toThrow();
+    for (const k of ['a b', 'a.*', '>', '.a', 'a.', '']) expect(() => assertKvKey(k), k).toThrow(ValidationError);
   });
 });

@@ -43,3 +43,30 @@ export function subjectMatches(pattern: string, subject: string): boolean {
   }
   return p.length === s.length;
 }
+
+/** Whether some subject matches both (valid) subscription patterns. */
+export function subjectsOverlap(a: string, b: string): boolean {
+  const x = a.split('.');
+  const y = b.split('.');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if (x[i] === '>' || y[i] === '>') return i < x.length && i < y.length;
+    if (x[i] === undefined || y[i] === undefined) return false;
+    if (x[i] !== '*' && y[i] !== '*' && x[i] !== y[i]) return false;
+  }
+  return true;
+}
+
+/** JetStream names (streams, durables, KV buckets): no dots, wildcards or whitespace. */
+const NAME = /^[A-Za-z0-9_-]+$/;
+/** KV keys: NATS KV's own rule (tokens of these characters, no empty token). */
+const KV_KEY = /^[-/_=a-zA-Z0-9]+(\.[-/_=a-zA-Z0-9]+)*$/;
+
+/** Throws ValidationError unless `name` is a valid stream, durable or bucket name. */
+export function assertName(name: string, what: string): void {
+  if (!NAME.test(name)) throw new ValidationError(`invalid ${what} name ${JSON.stringify(name)}`);
+}
+
+/** Throws ValidationError unless `key` is a valid KV key. */
+export function assertKvKey(key: string): void {
+  if (!KV_KEY.test(key)) throw new ValidationError(`invalid KV key ${JSON.stringify(key)}`);
+}

@@ -1,9 +1,10 @@
 /**
- * The bus contract. This issue covers core messaging (at-most-once pub/sub, request/reply,
- * scatter-gather); durable JetStream publish, pull consumers and KV leases are added to `Bus`
- * as further members in the next issue, implemented by both NatsBus and MemoryBus, sharing the
- * connection each implementation already owns.
+ * The bus contract: core messaging (at-most-once pub/sub, request/reply, scatter-gather) here,
+ * and the durable half (JetStream streams, acknowledged publishes, pull consumers, KV for
+ * leases) in durable-types.ts. NatsBus and MemoryBus implement both over the one connection
+ * (or hub) each owns.
  */
+import type { DurableBus } from './durable-types.js';
 
 /** A message as a handler sees it. `data` is the handler's own copy. */
 export interface BusMsg {
@@ -38,7 +39,7 @@ export interface GatherOptions {
   max?: number;
 }
 
-export interface Bus {
+export interface Bus extends DurableBus {
   /** Connects. Rejects with UnavailableError when the bus cannot be reached. Idempotent. */
   start(): Promise<void>;
   /**

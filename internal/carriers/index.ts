@@ -8,7 +8,7 @@ export type {
   InboundResult, InboundStatus, OutboundMessage, SendContext, SendResult, VerifyRequest,
 } from './types.js';
 export type { CarrierType } from './registry.js';
-export { CARRIER_TYPES, isCarrierType, driverFor, findDriver, effectiveMaxRps } from './registry.js';
+export { CARRIER_TYPES, isCarrierType, driverFor, findDriver, carrierWebhooks, effectiveMaxRps } from './registry.js';
 export type { SmppReceiptStatus, SmppStat } from './status-map.js';
 export { MessageState, smppReceiptStatus, receiptWanted } from './status-map.js';
 export {

@@ -6,7 +6,7 @@ import { ValidationError } from '../errors/index.js';
 import { onevoiceplusDriver } from './onevoiceplus.js';
 import { telnyxDriver } from './telnyx.js';
 import { twilioDriver } from './twilio.js';
-import type { CarrierDriver } from './types.js';
+import type { CarrierDriver, InboundRequest, InboundResult, VerifyRequest } from './types.js';
 
 const DRIVERS = [twilioDriver, telnyxDriver, onevoiceplusDriver] as const;
 
@@ -41,4 +41,21 @@ export function driverFor(type: string): CarrierDriver {
 /** The carrier's egress cap in messages/s: its `maxRps`, or its driver's default when 0. */
 export function effectiveMaxRps(carrier: Pick<Carrier, 'type' | 'maxRps'>): number {
   return carrier.maxRps > 0 ? carrier.maxRps : driverFor(carrier.type).defaultMaxRps;
+}
+
+/**
+ * Verify-and-parse over the registry, the shape the web room's CarrierWebhooks expects: the
+ * driver of the carrier row's type verifies and parses; a row of an unknown type is never
+ * verified. Front doors receive this object; they never import the drivers.
+ */
+export function carrierWebhooks() {
+  return {
+    verify: (req: VerifyRequest, carrier: Carrier): boolean => findDriver(carrier.type)?.verify(req, carrier) ?? false,
+    parse: (req: InboundRequest, carrier: Carrier): InboundResult => {
+      const driver = findDriver(carrier.type);
+      if (driver) return driver.parseInbound(req, carrier);
+      const body = JSON.stringify({ error: `carrier type ${carrier.type} is not supported` });
+      return { messages: [], statuses: [], response: { status: 400, contentType: 'application/json', body } };
+    },
+  };
 }

@@ -1,9 +1,15 @@
 /**
- * The cluster room: what makes many nodes act as one. For now, configuration change
- * propagation (cfg.changed) and /stats scatter-gather; leases and the SMPP session registry
- * join here next.
+ * The cluster room: what makes many nodes act as one: configuration change propagation
+ * (cfg.changed), /stats scatter-gather, and leases (leader election on the bus's KV); the
+ * SMPP session registry joins here next.
  */
 export { ConfigSync } from './config-sync.js';
 export type { ConfigSyncOptions, ConfigSyncDeps } from './config-sync.js';
 export { ClusterStats, DEFAULT_GATHER_TIMEOUT_MS } from './stats.js';
 export type { NodeStats, NodeStatsSource, ClusterStatsOptions } from './stats.js';
+export { ensureStreams, streamSpecs, DEFAULT_CLIENT_QUEUE_MAX_AGE_MS } from './streams.js';
+export type { StreamOptions } from './streams.js';
+export { Lease, LEASE_STEP_DOWN_TIMEOUT_MS } from './lease.js';
+export type { LeaseOptions, LeaseDeps, LeaseListener } from './lease.js';
+export { LeaseManager } from './lease-manager.js';
+export type { LeaseManagerOptions, LeaseManagerDeps, LeaseManagerListener } from './lease-manager.js';

@@ -24,6 +24,12 @@ export const DEFAULT_POSTGRES_TIMEZONE = 'UTC';
 export const DEFAULT_WEBHOOK_RETRIES = 3;
 export const DEFAULT_WEBHOOK_TIMEOUT_SECS = 10;
 export const DEFAULT_WEBHOOK_RETRY_DELAY_SECS = 5;
+/** Carrier sends: gomsggw retried 3 times (hard-coded); now a setting. */
+export const DEFAULT_CARRIER_RETRIES = 3;
+/** gomsggw's carrier HTTP timeout (§10). */
+export const DEFAULT_CARRIER_TIMEOUT_SECS = 30;
+/** First retry after 2 s, doubling: a 429 or 5xx usually clears within seconds. */
+export const DEFAULT_CARRIER_RETRY_DELAY_SECS = 2;
 export const DEFAULT_SMPP_RETRIES = 3;
 /** Long enough for a slow ESME's enquire_link_resp over a congested link. */
 export const DEFAULT_SMPP_TIMEOUT_SECS = 30;

@@ -13,6 +13,7 @@ export type {
   SmppConfig,
   Mm4Config,
   WebhookConfig,
+  CarrierEgressConfig,
   StoreConfig,
   BusConfig,
   QuotaConfig,

@@ -12,7 +12,7 @@ import {
   type ResolvedSecrets,
 } from './secrets.js';
 import { mediaSchema, autoReplySchema, logSchema, nodeSchema, notifySchema, type LoadContext } from './sections-node.js';
-import { mm4Schema, smppSchema, webhookSchema, webSchema } from './sections-front.js';
+import { carrierSchema, mm4Schema, smppSchema, webhookSchema, webSchema } from './sections-front.js';
 import { busSchema, quotaSchema, storeSchema, storeWarnings, usesSharedServices } from './sections-services.js';
 import type { Config, Env, LoadConfigOptions } from './types.js';
 
@@ -33,6 +33,7 @@ function sectionSchemas(ctx: LoadContext) {
     smpp: smppSchema(),
     mm4: mm4Schema(ctx),
     webhook: webhookSchema(),
+    carrier: carrierSchema(),
     notifySenderOnFailure: notifySchema(),
     store: storeSchema(ctx),
     bus: busSchema(),

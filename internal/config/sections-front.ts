@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  DEFAULT_CARRIER_RETRIES,
+  DEFAULT_CARRIER_RETRY_DELAY_SECS,
+  DEFAULT_CARRIER_TIMEOUT_SECS,
   DEFAULT_HAPROXY_PROXY_PROTOCOL,
   DEFAULT_MM4_LISTEN,
   DEFAULT_MM4_RETRIES,
@@ -27,7 +30,7 @@ import {
   wholeNumber,
 } from './fields.js';
 import type { LoadContext } from './sections-node.js';
-import type { Mm4Config, SmppConfig, WebConfig, WebhookConfig } from './types.js';
+import type { CarrierEgressConfig, Mm4Config, SmppConfig, WebConfig, WebhookConfig } from './types.js';
 
 const SECOND_MS = 1000;
 const count = wholeNumber(0);
@@ -108,6 +111,22 @@ export function webhookSchema() {
         retries: e.WEBHOOK_RETRIES,
         timeoutMs: e.WEBHOOK_TIMEOUT_SECS * SECOND_MS,
         retryDelayMs: e.WEBHOOK_RETRY_DELAY_SECS * SECOND_MS,
+      }),
+    );
+}
+
+export function carrierSchema() {
+  return z
+    .object({
+      CARRIER_RETRIES: fieldOr(count, DEFAULT_CARRIER_RETRIES),
+      CARRIER_TIMEOUT_SECS: fieldOr(seconds, DEFAULT_CARRIER_TIMEOUT_SECS),
+      CARRIER_RETRY_DELAY_SECS: fieldOr(count, DEFAULT_CARRIER_RETRY_DELAY_SECS),
+    })
+    .transform(
+      (e): CarrierEgressConfig => ({
+        retries: e.CARRIER_RETRIES,
+        timeoutMs: e.CARRIER_TIMEOUT_SECS * SECOND_MS,
+        retryDelayMs: e.CARRIER_RETRY_DELAY_SECS * SECOND_MS,
       }),
     );
 }

@@ -59,6 +59,13 @@ export interface WebhookConfig {
   retryDelayMs: number;
 }
 
+/** Sends to carriers (CARRIER_*): retries after the first try, per-call timeout, first retry delay. */
+export interface CarrierEgressConfig {
+  retries: number;
+  timeoutMs: number;
+  retryDelayMs: number;
+}
+
 /** PostgreSQL (when any POSTGRES_* or DATABASE_URL is set) or embedded PGlite. */
 export type StoreConfig =
   | { driver: 'pg'; url: string; /** IANA zone for the session (POSTGRES_TIMEZONE). */ timezone: string }
@@ -114,6 +121,7 @@ export interface Config {
   smpp: SmppConfig;
   mm4: Mm4Config;
   webhook: WebhookConfig;
+  carrier: CarrierEgressConfig;
   /** NOTIFY_SENDER_ON_FAILURE: tell the sender when delivery finally fails. */
   notifySenderOnFailure: boolean;
   store: StoreConfig;

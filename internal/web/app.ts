@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import Koa from 'koa';
 import { adminAuth } from './middleware/admin-auth.js';
+import { clientAuth } from './middleware/client-auth.js';
 import { errorMiddleware } from './middleware/errors.js';
 import { ADMIN_BODY_LIMIT_BYTES, jsonBody } from './middleware/json-body.js';
 import { httpMetrics, metricsEndpoint } from './middleware/metrics.js';
@@ -9,6 +10,9 @@ import { registerCarrierRoutes } from './routes/carriers.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerFailoverRoutes } from './routes/failovers.js';
 import { registerHealthRoutes, registerStatsRoutes } from './routes/health.js';
+import { registerHistoryRoutes } from './routes/history.js';
+import { registerInboundRoutes } from './routes/inbound.js';
+import { registerMessageRoutes } from './routes/messages.js';
 import { registerNumberSettingsRoutes } from './routes/number-settings.js';
 import { registerNumberRoutes } from './routes/numbers.js';
 import { registerSettingsRoutes } from './routes/settings.js';
@@ -30,9 +34,19 @@ function adminRouter(deps: WebDeps): Router {
   return router;
 }
 
+/** The web clients' routes (upstream §5.9), behind client auth (§4.2). */
+function clientRouter(deps: WebDeps): Router {
+  const router = new Router();
+  router.use(clientAuth(deps));
+  registerMessageRoutes(router, deps);
+  registerHistoryRoutes(router, deps);
+  return router;
+}
+
 /**
  * Builds the Koa app from its deps alone; it does not listen (web/server.ts does). Every error,
- * from a bad path id to a lost database, leaves as JSON `{"error": ...}` through one catch-all.
+ * from a bad path id to a lost database, leaves as JSON through one catch-all: `{"error": ...}`,
+ * or `{"status":"error","message":...}` where upstream's clients expect that shape.
  */
 export function createApp(deps: WebDeps): Koa {
   const app = new Koa({ proxy: false });
@@ -42,6 +56,9 @@ export function createApp(deps: WebDeps): Koa {
 
   const publicRoutes = new Router();
   registerHealthRoutes(publicRoutes, deps);
+  // Carrier webhooks carry no client credentials: their signatures are checked per carrier.
+  registerInboundRoutes(publicRoutes, deps);
+  const clients = clientRouter(deps);
   const admin = adminRouter(deps);
 
   if (deps.metrics) app.use(httpMetrics(deps.metrics));
@@ -49,6 +66,8 @@ export function createApp(deps: WebDeps): Koa {
   if (deps.metrics?.path) app.use(metricsEndpoint(deps.metrics));
   app.use(publicRoutes.routes());
   app.use(publicRoutes.allowedMethods());
+  app.use(clients.routes());
+  app.use(clients.allowedMethods());
   app.use(admin.routes());
   app.use(admin.allowedMethods());
   return app;

@@ -4,7 +4,7 @@
  */
 import type {
   ApiKeyNumber, Carrier, ClientDetails, ClientFailover, ClientNumber, ClientSettings, Limits,
-  NumberSettings, TenantApiKey,
+  NumberSettings, StoredRecord, TenantApiKey,
 } from '../store/index.js';
 import type { AutoReplyDefaults } from './types.js';
 
@@ -174,5 +174,48 @@ export function autoReplyViewDto(number: ClientNumber, defaults: AutoReplyDefaul
     cooldown_secs: cooldown > 0 ? cooldown : DEFAULT_AUTO_REPLY_COOLDOWN_SECS,
     suppressed_by_stop: number.ignoreStopCmdSending,
     env_default_fallback: defaults.defaultMessage,
+  };
+}
+
+/** Upstream's `omitempty`: the key only when the value is not '', 0 or false. */
+function omitEmpty(fields: Json): Json {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== '' && value !== 0 && value !== false));
+}
+
+/**
+ * A message record as GET /messages/history shows it: gomsggw's MsgRecordDBItem keys (§3.9,
+ * `to_number`/`from_number`, omitempty fields left out when empty), plus our `status`,
+ * `carrier_message_id`, `message_id` and `error`. The text preview is never shown.
+ */
+export function recordDto(record: StoredRecord): Json {
+  return {
+    id: record.id,
+    client_id: record.clientId,
+    to_number: record.to,
+    from_number: record.from,
+    received_timestamp: record.receivedTimestamp.toISOString(),
+    type: record.type,
+    internal: record.internal,
+    log_id: record.logId,
+    server_id: record.serverId,
+    direction: record.direction,
+    from_client_type: record.fromClientType,
+    to_client_type: record.toClientType,
+    delivery_method: record.deliveryMethod,
+    total_segments: record.totalSegments,
+    ...omitEmpty({
+      carrier: record.carrier,
+      source_ip: record.sourceIp,
+      encoding: record.encoding,
+      original_bytes_length: record.originalBytesLength,
+      original_size_bytes: record.originalSizeBytes,
+      transcoded_size_bytes: record.transcodedSizeBytes,
+      media_count: record.mediaCount,
+      transcoding_performed: record.transcodingPerformed,
+    }),
+    message_id: record.messageId,
+    status: record.status,
+    carrier_message_id: record.carrierMsgId,
+    ...omitEmpty({ error: record.error }),
   };
 }

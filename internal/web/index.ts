@@ -1,9 +1,16 @@
 /**
- * The web room: the Koa app of the admin REST API (upstream-behaviour.md §5) and the HTTP
- * server that owns its listener. createApp builds from deps only, so tests drive it on any port.
+ * The web room: the Koa app of the REST API (upstream-behaviour.md §5: admin routes, web client
+ * messaging, carrier webhooks) and the HTTP server that owns its listener. createApp builds from
+ * deps only, so tests drive it on any port.
  */
-export type { WebDeps, WebMetrics, AutoReplyDefaults } from './types.js';
+export type {
+  WebDeps, WebMetrics, AutoReplyDefaults, IngressBus, CarrierWebhooks, WebhookVerifyRequest,
+  WebhookParseRequest, WebhookResult, ApiKeyRateLimit, HeaderMap,
+} from './types.js';
 export type { WebServerOptions, WebServerDeps } from './server.js';
 export { createApp } from './app.js';
 export { WebServer, DEFAULT_SHUTDOWN_GRACE_MS } from './server.js';
 export { ADMIN_BODY_LIMIT_BYTES } from './middleware/json-body.js';
+export { DEFAULT_MAX_TEXT_CHARS, SEND_BODY_LIMIT_BYTES } from './routes/messages.js';
+export { INBOUND_BODY_LIMIT_BYTES } from './routes/inbound.js';
+export { HISTORY_DEFAULT_PER_PAGE, HISTORY_MAX_PER_PAGE } from './routes/history.js';

@@ -1,9 +1,78 @@
+import type { Subjects } from '../../proto/subjects.js';
+import type { DeliveryStatus } from '../../proto/status.js';
+import type { DurableBus } from '../bus/index.js';
 import type { ConfigChanges, Directory } from '../directory/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { Store } from '../store/index.js';
+import type { Carrier, Store, TenantApiKey } from '../store/index.js';
 
 export type { Logger };
+
+/** The part of the bus the web front door uses: acknowledged, deduplicated publishes. */
+export type IngressBus = Pick<DurableBus, 'publishDurable'>;
+
+/** HTTP request headers as Node gives them (lowercase names). */
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+/** A carrier webhook as it arrived, for the signature check. */
+export interface WebhookVerifyRequest {
+  headers: HeaderMap;
+  /** The body exactly as received (signatures cover the bytes, never a re-serialisation). */
+  rawBody: Buffer;
+  /** The PUBLIC URL the carrier called: SERVER_ADDRESS + path + query. */
+  url: string;
+  /** When the request arrived, ms since the epoch (timestamp tolerance). */
+  receivedAtMs?: number;
+}
+
+/** A carrier webhook to parse. */
+export interface WebhookParseRequest {
+  headers: HeaderMap;
+  rawBody: Buffer;
+  contentType: string;
+  /** The gateway message id of a status-callback path (`/inbound/{uuid}/status/{messageId}`). */
+  messageId?: string;
+}
+
+/** What one carrier webhook carried (the shapes of internal/carriers `InboundResult`). */
+export interface WebhookResult {
+  messages: Array<{
+    from: string;
+    to: string;
+    text: string;
+    media: Array<{ url: string; contentType: string }>;
+    carrierMsgId?: string;
+  }>;
+  statuses: Array<{
+    carrierMsgId: string;
+    status: DeliveryStatus;
+    messageId?: string;
+    errorCode?: string;
+    errorText?: string;
+    carrierStatus?: string;
+  }>;
+  /** What to answer the carrier once everything above is stored (e.g. Twilio's empty TwiML). */
+  response: { status: number; contentType: string; body: string };
+}
+
+/**
+ * Signature check and parsing of carrier webhooks, per carrier row. The web room never imports
+ * internal/carriers (front doors do not depend on carriers): cmd wires this to the carrier
+ * registry, e.g. `findDriver(carrier.type)?.verify(req, carrier) ?? false`.
+ */
+export interface CarrierWebhooks {
+  /** True when the webhook is authentic (or the row's `verifyWebhooks` is off). Never throws. */
+  verify(req: WebhookVerifyRequest, carrier: Carrier): boolean;
+  /** Messages and statuses of the webhook, and the answer to give. Never throws. */
+  parse(req: WebhookParseRequest, carrier: Carrier): WebhookResult;
+}
+
+/**
+ * Per-API-key request limit (upstream §4.4), applied to every /messages* request made with a
+ * key. Rejects with QuotaExceededError (429) when the key is over its `rateLimit`. The
+ * cluster-wide limiter comes with the quota issue; without it no key is limited.
+ */
+export type ApiKeyRateLimit = (key: TenantApiKey) => Promise<void>;
 
 /** The node's metrics, as the web listener uses them. */
 export interface WebMetrics {
@@ -21,7 +90,7 @@ export interface AutoReplyDefaults {
   defaultMessage: string;
 }
 
-/** Everything the admin app is built from; createApp reads nothing else. */
+/** Everything the web app is built from; createApp reads nothing else. */
 export interface WebDeps {
   /** Writes go here; every write is then announced through `changes`. */
   store: Store;
@@ -44,4 +113,19 @@ export interface WebDeps {
   autoReply?: AutoReplyDefaults;
   /** Without it no HTTP metrics are recorded and no metrics path is served. */
   metrics?: WebMetrics;
+  /** Where accepted messages and carrier statuses are stored before anyone is answered. */
+  bus: IngressBus;
+  /** The node's subject names (proto/subjects.ts, with the cluster's prefix). */
+  subjects: Subjects;
+  /** Verifies and parses carrier webhooks (/inbound/{uuid}). */
+  carrierWebhooks: CarrierWebhooks;
+  /**
+   * TRUSTED_PROXIES (IPs and CIDRs): from these peers X-Forwarded-For / X-Real-IP name the
+   * client (upstream §4.5). Default: none, the socket peer is the client.
+   */
+  trustedProxies?: string[];
+  /** Longest text accepted by POST /messages, in characters. Default DEFAULT_MAX_TEXT_CHARS. */
+  maxTextChars?: number;
+  /** Hook for per-API-key rate limits (upstream §4.4); none applied when absent. */
+  apiKeyRateLimit?: ApiKeyRateLimit;
 }

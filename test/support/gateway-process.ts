@@ -14,6 +14,7 @@ const READY_TIMEOUT_MS = 60_000;
 export interface GatewayProcess {
   readonly url: string;
   readonly serverId: string;
+  readonly pid: number;
   /** Everything the process printed, for assertions and failure messages. */
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -50,6 +51,7 @@ export async function startGatewayProcess(serverId: string, env: Record<string, 
   return {
     url,
     serverId,
+    pid: child.pid!,
     output: () => output,
     stop: async (signal = 'SIGTERM') => {
       const code = await stopChild(child, signal);

@@ -75,6 +75,29 @@ function tooLarge(ctx: Context, limitBytes: number): void {
 }
 
 /**
+ * The request body's bytes, untouched (carrier signatures cover them). Answers 413 and resolves
+ * undefined when it is larger than `limitBytes`; 415 when it is compressed.
+ */
+export async function readRawBody(ctx: Context, limitBytes: number): Promise<Buffer | undefined> {
+  const encoding = ctx.get('Content-Encoding').toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') {
+    ctx.status = 415;
+    ctx.body = { error: `Content-Encoding ${encoding} is not supported` };
+    return undefined;
+  }
+  if (Number(ctx.get('Content-Length') || 0) > limitBytes) {
+    tooLarge(ctx, limitBytes);
+    return undefined;
+  }
+  const result = await readBody(ctx.req, limitBytes);
+  if (result.kind === 'too-large') {
+    tooLarge(ctx, limitBytes);
+    return undefined;
+  }
+  return result.bytes;
+}
+
+/**
  * Parses a JSON body into `ctx.request.body` for POST, PUT, PATCH and DELETE, whatever the
  * Content-Type says (upstream's clients do not always send one). Malformed JSON is a 400
  * `{"error":"Invalid JSON body: ..."}`, an oversized body a 413, both before any handler runs.
@@ -83,16 +106,9 @@ export function jsonBody(options: JsonBodyOptions): Middleware {
   const { limitBytes } = options;
   return async (ctx: Context, next: Next) => {
     if (!METHODS_WITH_BODY.has(ctx.method)) return next();
-    const encoding = ctx.get('Content-Encoding').toLowerCase();
-    if (encoding !== '' && encoding !== 'identity') {
-      ctx.status = 415;
-      ctx.body = { error: `Content-Encoding ${encoding} is not supported; send plain JSON` };
-      return;
-    }
-    if (Number(ctx.get('Content-Length') || 0) > limitBytes) return tooLarge(ctx, limitBytes);
-    const result = await readBody(ctx.req, limitBytes);
-    if (result.kind === 'too-large') return tooLarge(ctx, limitBytes);
-    ctx.request.body = parseJson(result.bytes);
+    const bytes = await readRawBody(ctx, limitBytes);
+    if (bytes === undefined) return;
+    ctx.request.body = parseJson(bytes);
     return next();
   };
 }

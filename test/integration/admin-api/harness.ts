@@ -3,11 +3,14 @@
  * suite owns one store (one fresh database); tests keep apart by unique names and numbers.
  */
 import { afterAll, beforeAll, expect } from 'vitest';
+import { subjects } from '../../../proto/subjects.js';
+import { createBus, type Bus } from '../../../internal/bus/index.js';
 import { createSecretBox } from '../../../internal/crypto/index.js';
 import { createDirectory, LocalConfigChanges, type MemoryDirectory } from '../../../internal/directory/index.js';
 import { silentLogger } from '../../../internal/log/index.js';
 import type { Store } from '../../../internal/store/index.js';
 import { createApp, WebServer, type AutoReplyDefaults } from '../../../internal/web/index.js';
+import { registryWebhooks } from '../../support/carrier-webhooks.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const SERVER_ADDRESS = 'https://gw.example.test/';
@@ -113,8 +116,12 @@ export function useAdminApi(makeStore: MakeStore): () => AdminApi {
   let server: WebServer | undefined;
   let store: Store | undefined;
   let directory: MemoryDirectory | undefined;
+  let bus: Bus | undefined;
 
   beforeAll(async () => {
+    // The admin routes never publish; the messaging routes are tested in messages-api.test.ts.
+    bus = createBus({ kind: 'memory' }, { nodeId: 'test-node' });
+    await bus.start();
     store = await makeStore();
     await store.migrate();
     directory = createDirectory(store, { fullReloadMs: 0 });
@@ -124,6 +131,7 @@ export function useAdminApi(makeStore: MakeStore): () => AdminApi {
       store, directory, changes: new LocalConfigChanges(directory),
       apiKey: ADMIN_KEY, serverAddress: SERVER_ADDRESS, serverId: 'test-node',
       logger: silentLogger(), ready: () => ready.value, autoReply: AUTO_REPLY,
+      bus, subjects: subjects(), carrierWebhooks: registryWebhooks(),
     });
     server = new WebServer({ listen: { host: '127.0.0.1', port: 0 } }, { app });
     await server.start();
@@ -133,6 +141,7 @@ export function useAdminApi(makeStore: MakeStore): () => AdminApi {
   afterAll(async () => {
     await server?.stop();
     await directory?.stop();
+    await bus?.stop();
     await store?.close();
   });
 

@@ -1,0 +1,96 @@
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
+import { DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_ACK_PENDING, type ConsumerSpec, type PublishAck, type StreamSpec } from './durable-types.js';
+import { consumerLimits, MemoryConsumerState } from './memory-consumer-state.js';
+import { MemoryKvStore } from './memory-kv.js';
+import { MemoryStream, normalizeStreamSpec } from './memory-stream.js';
+import { assertName, assertPublishSubject, assertSubscribeSubject, subjectsOverlap } from './subject.js';
+
+/**
+ * What a nats-server's JetStream holds, in process: streams, durable consumer states and KV
+ * buckets. One per MemoryBusHub, so every MemoryBus on a hub sees the same streams, shares the
+ * same durables and campaigns on the same leases, like nodes on one NATS cluster.
+ */
+export class MemoryJetStream {
+  readonly #streams = new Map<string, MemoryStream>();
+  /** stream name → durable name → state. */
+  readonly #consumers = new Map<string, Map<string, MemoryConsumerState>>();
+  readonly #kv = new Map<string, MemoryKvStore>();
+
+  ensureStream(spec: StreamSpec): void {
+    const norm = normalizeStreamSpec(spec);
+    for (const other of this.#streams.values()) {
+      if (other.spec.name === norm.name) continue;
+      const clash = norm.subjects.find((s) => other.spec.subjects.some((o) => subjectsOverlap(s, o)));
+      if (clash) throw new ConflictError(`stream ${norm.name}: subject ${clash} overlaps stream ${other.spec.name}`);
+    }
+    const existing = this.#streams.get(norm.name);
+    if (existing) existing.update(norm);
+    else this.#streams.set(norm.name, new MemoryStream(norm));
+  }
+
+  publish(subject: string, data: Uint8Array, msgId: string | undefined): PublishAck {
+    assertPublishSubject(subject);
+    for (const stream of this.#streams.values()) {
+      if (!stream.stores(subject)) continue;
+      const ack = stream.store(subject, data, msgId);
+      if (!ack.duplicate) this.#consumers.get(stream.spec.name)?.forEach((c) => c.dispatch());
+      return ack;
+    }
+    throw new UnavailableError(`no stream stores ${subject}`);
+  }
+
+  /** Creates or updates a durable's shared state. */
+  consumer(spec: ConsumerSpec): MemoryConsumerState {
+    assertName(spec.durable, 'durable');
+    assertSubscribeSubject(spec.filterSubject);
+    if ((spec.maxAckPending ?? 1) < 1 || (spec.ackWaitMs ?? 1) <= 0 || (spec.maxDeliver ?? 0) < 0) {
+      throw new ValidationError(`consumer ${spec.durable}: invalid limits`);
+    }
+    const stream = this.#stream(spec.stream);
+    const durables = this.#consumers.get(spec.stream) ?? new Map<string, MemoryConsumerState>();
+    this.#consumers.set(spec.stream, durables);
+    if (stream.spec.retention === 'workqueue') {
+      for (const [name, other] of durables) {
+        if (name !== spec.durable && subjectsOverlap(other.limits.filterSubject, spec.filterSubject)) {
+          throw new ConflictError(`workqueue stream ${spec.stream}: filter ${spec.filterSubject} overlaps durable ${name}`);
+        }
+      }
+    }
+    const limits = consumerLimits(spec, { ackWaitMs: DEFAULT_ACK_WAIT_MS, maxAckPending: DEFAULT_MAX_ACK_PENDING });
+    const existing = durables.get(spec.durable);
+    if (existing) {
+      existing.limits = limits;
+      return existing;
+    }
+    const state = new MemoryConsumerState(stream, limits);
+    durables.set(spec.durable, state);
+    return state;
+  }
+
+  deleteConsumer(stream: string, durable: string): void {
+    const durables = this.#consumers.get(stream);
+    const state = durables?.get(durable);
+    if (!state) return;
+    state.reset();
+    if (state.seated) state.dispatch();
+    else durables?.delete(durable);
+  }
+
+  pending(stream: string, filterSubject?: string): number {
+    return this.#stream(stream).count(filterSubject);
+  }
+
+  kv(bucket: string, ttlMs: number): MemoryKvStore {
+    assertName(bucket, 'bucket');
+    let store = this.#kv.get(bucket);
+    if (!store) this.#kv.set(bucket, (store = new MemoryKvStore(ttlMs)));
+    store.ttlMs = ttlMs;
+    return store;
+  }
+
+  #stream(name: string): MemoryStream {
+    const stream = this.#streams.get(name);
+    if (!stream) throw new NotFoundError(`stream ${name} not found`);
+    return stream;
+  }
+}

@@ -1,0 +1,99 @@
+import type { KvBucket, KvEntry } from './durable-types.js';
+import { assertKvKey } from './subject.js';
+
+interface Slot {
+  value: string;
+  revision: number;
+  /** Epoch ms of the last write; the entry is gone `ttlMs` later. */
+  at: number;
+  /** A delete marker (still holds a revision, like a NATS KV tombstone). */
+  deleted: boolean;
+}
+
+/**
+ * One in-process KV bucket shared by the buses on a hub: revisions are one counter per bucket
+ * (like the sequence of the stream behind a NATS KV bucket), history 1, and a bucket-wide TTL
+ * counted from each entry's last write, checked when the entry is read (no timers).
+ */
+export class MemoryKvStore {
+  ttlMs: number;
+  #seq = 0;
+  readonly #slots = new Map<string, Slot>();
+
+  constructor(ttlMs: number) {
+    this.ttlMs = ttlMs;
+  }
+
+  get(key: string, now = Date.now()): KvEntry | null {
+    const s = this.#live(key, now);
+    return s && !s.deleted ? { value: s.value, revision: s.revision } : null;
+  }
+
+  create(key: string, value: string, now = Date.now()): number | null {
+    const s = this.#live(key, now);
+    if (s && !s.deleted) return null;
+    return this.#write(key, value, false, now);
+  }
+
+  update(key: string, value: string, revision: number, now = Date.now()): number | null {
+    const s = this.#live(key, now);
+    if (!s || s.revision !== revision) return null;
+    return this.#write(key, value, false, now);
+  }
+
+  delete(key: string, revision: number | undefined, now = Date.now()): boolean {
+    const s = this.#live(key, now);
+    if (revision !== undefined && (!s || s.deleted || s.revision !== revision)) return false;
+    this.#write(key, '', true, now);
+    return true;
+  }
+
+  /** The entry unless it expired (an expired entry is removed, as max_age does). */
+  #live(key: string, now: number): Slot | undefined {
+    const s = this.#slots.get(key);
+    if (s && this.ttlMs > 0 && now - s.at >= this.ttlMs) {
+      this.#slots.delete(key);
+      return undefined;
+    }
+    return s;
+  }
+
+  #write(key: string, value: string, deleted: boolean, now: number): number {
+    const revision = ++this.#seq;
+    this.#slots.set(key, { value, revision, at: now, deleted });
+    return revision;
+  }
+}
+
+/** A bus's view of a shared bucket: every call fails once that bus has stopped (or died). */
+export class MemoryKv implements KvBucket {
+  constructor(
+    private readonly store: MemoryKvStore,
+    private readonly assertRunning: () => void,
+  ) {}
+
+  async get(key: string): Promise<KvEntry | null> {
+    this.#check(key);
+    return this.store.get(key);
+  }
+
+  async create(key: string, value: string): Promise<number | null> {
+    this.#check(key);
+    return this.store.create(key, value);
+  }
+
+  async update(key: string, value: string, revision: number): Promise<number | null> {
+    this.#check(key);
+    return this.store.update(key, value, revision);
+  }
+
+  async delete(key: string, revision?: number): Promise<boolean> {
+    this.#check(key);
+    return this.store.delete(key, revision);
+  }
+
+  #check(key: string): void {
+    this.assertRunning();
+    assertKvKey(key);
+  }
+}

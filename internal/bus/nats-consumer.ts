@@ -1,0 +1,191 @@
+import type { Consumer as JsConsumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { DurableRunner, type Delivery } from './durable-runner.js';
+import type { Consumer, ConsumerSpec, DurableHandler } from './durable-types.js';
+import type { BusLogger } from './types.js';
+
+/**
+ * How long one pull request waits for messages: the client's minimum, and the most stop()
+ * waits for open requests to end (see NatsConsumer).
+ */
+const FETCH_EXPIRES_MS = 1_000;
+/** Pause before pulling again after a failed pull (consumer gone, heartbeats missed, …). */
+const PULL_RETRY_MS = 500;
+/** Pull requests open at once per consumer: enough to hide the round trip, few subscriptions. */
+const MAX_OPEN_PULLS = 4;
+
+export interface NatsConsumerOptions {
+  nodeId: string;
+  logger: BusLogger;
+  concurrency: number;
+  drainTimeoutMs: number;
+  /** (Re)creates the durable; called at start and when it vanished under a running loop. */
+  ensure(): Promise<void>;
+}
+
+/**
+ * One node's share of a durable pull consumer. Pull requests (fetch) ask for no more messages
+ * than there are free handler slots, counting what open requests may still bring, so a node
+ * never hoards messages whose ack wait is running, and every message starts at once. A new
+ * request goes out when a quarter of the slots are free (or none is open), so the round trip
+ * overlaps the work, as consume() does; a failed pull (consumer deleted, heartbeats missed)
+ * recreates the consumer and pulls again.
+ *
+ * Why fetch and not consume(): with nats-server 2.9 a pull request still open when the client
+ * unsubscribes keeps delivering into the void, and those messages wait out their whole ack
+ * wait (measured). stop() therefore lets open requests end (≤ FETCH_EXPIRES_MS), naks what
+ * they still bring, drains running handlers and naks those that outlive the deadline.
+ */
+export class NatsConsumer implements Consumer {
+  readonly #js: JetStreamClient;
+  readonly #nc: NatsConnection;
+  readonly #spec: ConsumerSpec;
+  readonly #opts: NatsConsumerOptions;
+  readonly #runner: DurableRunner;
+  readonly #label: string;
+  /** Free slots that justify another request while one is open. */
+  readonly #refillAt: number;
+  /** Messages asked for by open requests and not yet received. */
+  #requested = 0;
+  readonly #open = new Map<ConsumerMessages, Promise<void>>();
+  /** The durable's handle, looked up once and again after a failed pull. */
+  #consumer?: JsConsumer;
+  #failed = false;
+  #loop?: Promise<void>;
+  #stopping?: Promise<void>;
+  #wake?: () => void;
+
+  constructor(js: JetStreamClient, nc: NatsConnection, spec: ConsumerSpec, handler: DurableHandler, opts: NatsConsumerOptions) {
+    this.#js = js;
+    this.#nc = nc;
+    this.#spec = spec;
+    this.#opts = opts;
+    this.#label = `${spec.stream}/${spec.durable}`;
+    this.#refillAt = Math.max(1, Math.ceil(opts.concurrency / 4));
+    this.#runner = new DurableRunner(handler, {
+      concurrency: opts.concurrency,
+      maxDeliver: spec.maxDeliver ?? 0,
+      label: this.#label,
+      nodeId: opts.nodeId,
+      logger: opts.logger,
+      onFree: () => this.#signal(),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.#opts.ensure();
+    this.#loop = this.#run();
+  }
+
+  stop(): Promise<void> {
+    return (this.#stopping ??= this.#stop());
+  }
+
+  async #stop(): Promise<void> {
+    const deadline = Date.now() + this.#opts.drainTimeoutMs;
+    this.#runner.close();
+    this.#signal();
+    await Promise.all([this.#endPulls(deadline), this.#runner.drain(deadline)]);
+  }
+
+  /** Waits for open pulls to end by themselves; past the deadline, abandons them. */
+  async #endPulls(deadline: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))));
+    const ended = await Promise.race([(this.#loop ?? Promise.resolve()).then(() => 'ended' as const), late]);
+    clearTimeout(timer);
+    if (ended === 'late') {
+      this.#opts.logger.warn({ node: this.#opts.nodeId, consumer: this.#label }, 'bus: pulls did not end before the drain deadline');
+      for (const batch of this.#open.keys()) batch.stop();
+    }
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping && !this.#nc.isClosed()) {
+      if (this.#failed) {
+        await this.#recover();
+        continue;
+      }
+      const want = this.#runner.free - this.#requested;
+      const pull = want > 0 && this.#open.size < MAX_OPEN_PULLS && (this.#open.size === 0 || want >= this.#refillAt);
+      if (!pull) {
+        await new Promise<void>((r) => (this.#wake = r));
+        continue;
+      }
+      try {
+        this.#consumer ??= await this.#js.consumers.get(this.#spec.stream, this.#spec.durable);
+        const batch = await this.#consumer.fetch({ max_messages: want, expires: FETCH_EXPIRES_MS });
+        this.#requested += want;
+        this.#open.set(batch, this.#take(batch, want));
+      } catch (err) {
+        this.#fail(err);
+      }
+    }
+    await Promise.allSettled([...this.#open.values()]);
+  }
+
+  /** Runs what one pull request brings; gives it back when stopping. */
+  async #take(batch: ConsumerMessages, want: number): Promise<void> {
+    let got = 0;
+    try {
+      for await (const m of batch) {
+        got++;
+        this.#requested--;
+        const d = delivery(m);
+        if (this.#runner.free > 0) this.#runner.run(d);
+        else this.#runner.giveBack(d);
+      }
+    } catch (err) {
+      this.#fail(err);
+    } finally {
+      this.#requested -= want - got;
+      this.#open.delete(batch);
+      this.#signal();
+    }
+  }
+
+  #fail(err: unknown): void {
+    if (this.#stopping || this.#nc.isClosed()) return;
+    if (!this.#failed) this.#opts.logger.warn({ err, node: this.#opts.nodeId, consumer: this.#label }, 'bus: pull failed; pulling again');
+    this.#failed = true;
+    this.#consumer = undefined;
+    this.#signal();
+  }
+
+  /** After a failed pull: let the others end, pause, recreate the consumer if it is gone. */
+  async #recover(): Promise<void> {
+    await Promise.allSettled([...this.#open.values()]);
+    if (this.#stopping) return;
+    await new Promise<void>((r) => {
+      const timer = setTimeout(r, PULL_RETRY_MS);
+      this.#wake = () => (clearTimeout(timer), r());
+    });
+    if (this.#stopping) return;
+    await this.#opts.ensure().catch((err: unknown) => {
+      this.#opts.logger.warn({ err, node: this.#opts.nodeId, consumer: this.#label }, 'bus: could not recreate the consumer');
+    });
+    this.#failed = false;
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+function delivery(m: JsMsg): Delivery {
+  return {
+    msg: {
+      subject: m.subject,
+      data: m.data,
+      deliveryCount: m.info.deliveryCount,
+      seq: m.seq,
+      working: () => m.working(),
+    },
+    ack: () => m.ack(),
+    nak: (delayMs) => m.nak(delayMs > 0 ? delayMs : undefined),
+    // nats-server 2.9 ignores "+TERM <reason>" (the message is redelivered), so no reason is sent.
+    term: () => m.term(),
+  };
+}

@@ -1,0 +1,244 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
+import {
+  DEFAULT_ACK_WAIT_MS,
+  DEFAULT_MAX_ACK_PENDING,
+  DEFAULT_PUBLISH_TIMEOUT_MS,
+  type ConsumeOptions,
+  type Consumer,
+  type ConsumerSpec,
+  type DurableHandler,
+  type KvBucket,
+  type PublishAck,
+  type PublishOptions,
+  type StreamSpec,
+} from './durable-types.js';
+import { normalizeStreamSpec, type NormalizedStreamSpec } from './memory-stream.js';
+import { NatsConsumer } from './nats-consumer.js';
+import { NatsKv } from './nats-kv.js';
+import { assertName, assertPublishSubject, assertSubscribeSubject } from './subject.js';
+import type { BusLogger } from './types.js';
+
+/** JetStream API error codes this file acts on (nats-server errors.json). */
+const STREAM_NAME_IN_USE = 10058;
+const SUBJECTS_OVERLAP = 10065;
+const CONSUMER_ALREADY_EXISTS = 10148;
+const CONSUMER_NOT_UNIQUE_ON_WORKQUEUE = 10100;
+
+export interface NatsJetStreamOptions {
+  nodeId: string;
+  logger: BusLogger;
+  drainTimeoutMs: number;
+}
+
+/**
+ * The durable half of NatsBus: JetStream streams, acknowledged publishes, durable pull
+ * consumers and KV buckets over the bus's connection. Targets nats-server 2.9 (no per-message
+ * or per-key TTL, one filter subject per consumer).
+ */
+export class NatsJetStream {
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #jsm: Promise<JetStreamManager>;
+  readonly #opts: NatsJetStreamOptions;
+  readonly #consumers = new Set<NatsConsumer>();
+
+  constructor(nc: NatsConnection, opts: NatsJetStreamOptions) {
+    this.#nc = nc;
+    this.#js = jetstream(nc);
+    // No API check: a bus without JetStream still serves core messaging; calls fail when used.
+    this.#jsm = jetstreamManager(nc, { checkAPI: false });
+    this.#jsm.catch(() => undefined);
+    this.#opts = opts;
+  }
+
+  async ensureStream(spec: StreamSpec): Promise<void> {
+    const want = normalizeStreamSpec(spec);
+    const jsm = await this.#manager();
+    const config = streamConfig(want);
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch (err) {
+      if (apiCode(err) === SUBJECTS_OVERLAP) throw new ConflictError(`stream ${want.name}: subjects overlap another stream`, { cause: err });
+      if (apiCode(err) !== STREAM_NAME_IN_USE) throw unavailable(`cannot create stream ${want.name}`, err);
+    }
+    // It exists with another configuration (an older node, or a changed spec): update it.
+    const info = await jsm.streams.info(want.name).catch((err: unknown) => {
+      throw unavailable(`cannot read stream ${want.name}`, err);
+    });
+    if (info.config.retention !== config.retention || info.config.storage !== config.storage) {
+      throw new ConflictError(`stream ${want.name} exists with retention ${info.config.retention}/${info.config.storage}; it cannot change`);
+    }
+    try {
+      await jsm.streams.update(want.name, { ...info.config, subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window });
+    } catch (err) {
+      if (apiCode(err) === SUBJECTS_OVERLAP) throw new ConflictError(`stream ${want.name}: subjects overlap another stream`, { cause: err });
+      throw unavailable(`cannot update stream ${want.name}`, err);
+    }
+  }
+
+  async publish(subject: string, data: Uint8Array, opts: PublishOptions): Promise<PublishAck> {
+    assertPublishSubject(subject);
+    try {
+      const pa = await this.#js.publish(subject, data, {
+        ...(opts.msgId !== undefined ? { msgID: opts.msgId } : {}),
+        timeout: opts.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS,
+      });
+      return { stream: pa.stream, seq: pa.seq, duplicate: pa.duplicate };
+    } catch (err) {
+      // No stream on the subject answers as "no responders" (the client says JetStream is not enabled).
+      throw unavailable(`publish to ${subject} was not stored (no stream for it, or JetStream unavailable)`, err);
+    }
+  }
+
+  async consume(spec: ConsumerSpec, handler: DurableHandler, opts: ConsumeOptions): Promise<Consumer> {
+    assertName(spec.stream, 'stream');
+    assertName(spec.durable, 'durable');
+    assertSubscribeSubject(spec.filterSubject);
+    const consumer = new NatsConsumer(this.#js, this.#nc, spec, handler, {
+      nodeId: this.#opts.nodeId,
+      logger: this.#opts.logger,
+      concurrency: Math.max(1, opts.concurrency ?? 1),
+      drainTimeoutMs: this.#opts.drainTimeoutMs,
+      ensure: () => this.#ensureConsumer(spec),
+    });
+    await consumer.start();
+    this.#consumers.add(consumer);
+    return {
+      stop: async () => {
+        await consumer.stop();
+        this.#consumers.delete(consumer);
+      },
+    };
+  }
+
+  /** Stops every consumer of this bus (drain: see NatsConsumer). */
+  async stopConsumers(): Promise<unknown[]> {
+    const results = await Promise.allSettled([...this.#consumers].map((c) => c.stop()));
+    this.#consumers.clear();
+    return results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  }
+
+  async pending(stream: string, filterSubject?: string): Promise<number> {
+    const jsm = await this.#manager();
+    try {
+      if (filterSubject === undefined) return (await jsm.streams.info(stream)).state.messages;
+      const info = await jsm.streams.info(stream, { subjects_filter: filterSubject });
+      return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+    } catch (err) {
+      if (apiCode(err) === JetStreamApiCodes.StreamNotFound) throw new NotFoundError(`stream ${stream} not found`, { cause: err });
+      throw unavailable(`cannot read stream ${stream}`, err);
+    }
+  }
+
+  async deleteConsumer(stream: string, durable: string): Promise<void> {
+    const jsm = await this.#manager();
+    try {
+      await jsm.consumers.delete(stream, durable);
+    } catch (err) {
+      const code = apiCode(err);
+      if (code === JetStreamApiCodes.ConsumerNotFound || code === JetStreamApiCodes.StreamNotFound) return;
+      throw unavailable(`cannot delete consumer ${stream}/${durable}`, err);
+    }
+  }
+
+  async kv(bucket: string, ttlMs: number): Promise<KvBucket> {
+    assertName(bucket, 'bucket');
+    if (!(ttlMs > 0)) throw new ValidationError(`KV bucket ${bucket} needs a positive TTL`);
+    try {
+      const kv = await new Kvm(this.#js).create(bucket, { ttl: ttlMs, history: 1 });
+      await this.#alignTtl(`KV_${bucket}`, ttlMs);
+      return new NatsKv(kv, bucket, DEFAULT_PUBLISH_TIMEOUT_MS);
+    } catch (err) {
+      throw unavailable(`cannot open KV bucket ${bucket}`, err);
+    }
+  }
+
+  /** An existing bucket keeps its first TTL unless told otherwise: apply the one asked for. */
+  async #alignTtl(stream: string, ttlMs: number): Promise<void> {
+    const jsm = await this.#manager();
+    const info = await jsm.streams.info(stream);
+    const maxAge = nanos(ttlMs);
+    if (info.config.max_age === maxAge) return;
+    const duplicateWindow = Math.min(info.config.duplicate_window || maxAge, maxAge);
+    await jsm.streams.update(stream, { ...info.config, max_age: maxAge, duplicate_window: duplicateWindow });
+  }
+
+  /** Creates the durable, or updates it when it exists with other settings (any node may). */
+  async #ensureConsumer(spec: ConsumerSpec): Promise<void> {
+    const jsm = await this.#manager();
+    const config = consumerConfig(spec);
+    try {
+      await jsm.consumers.add(spec.stream, config);
+      return;
+    } catch (err) {
+      const code = apiCode(err);
+      if (code === JetStreamApiCodes.StreamNotFound) throw new NotFoundError(`stream ${spec.stream} not found`, { cause: err });
+      if (code === CONSUMER_NOT_UNIQUE_ON_WORKQUEUE) {
+        throw new ConflictError(`workqueue stream ${spec.stream}: filter ${spec.filterSubject} overlaps another durable`, { cause: err });
+      }
+      if (code !== CONSUMER_ALREADY_EXISTS) throw unavailable(`cannot create consumer ${spec.stream}/${spec.durable}`, err);
+    }
+    const { ack_wait, max_deliver, max_ack_pending, filter_subject } = config;
+    await jsm.consumers.update(spec.stream, spec.durable, { ack_wait, max_deliver, max_ack_pending, filter_subject }).catch((err: unknown) => {
+      throw unavailable(`cannot update consumer ${spec.stream}/${spec.durable}`, err);
+    });
+  }
+
+  async #manager(): Promise<JetStreamManager> {
+    try {
+      return await this.#jsm;
+    } catch (err) {
+      throw unavailable('JetStream is unavailable', err);
+    }
+  }
+}
+
+function streamConfig(s: NormalizedStreamSpec): StreamConfig {
+  return {
+    name: s.name,
+    subjects: s.subjects,
+    retention: s.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
+    storage: s.storage === 'memory' ? StorageType.Memory : StorageType.File,
+    max_age: nanos(s.maxAgeMs),
+    duplicate_window: nanos(s.duplicateWindowMs),
+    discard: DiscardPolicy.Old,
+  } as StreamConfig;
+}
+
+function consumerConfig(spec: ConsumerSpec): Partial<ConsumerConfig> {
+  return {
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
+    max_deliver: spec.maxDeliver ? spec.maxDeliver : -1,
+    max_ack_pending: spec.maxAckPending ?? DEFAULT_MAX_ACK_PENDING,
+    filter_subject: spec.filterSubject,
+  };
+}
+
+function apiCode(err: unknown): number | undefined {
+  return err instanceof JetStreamApiError ? err.code : undefined;
+}
+
+function unavailable(message: string, err: unknown): UnavailableError {
+  return err instanceof UnavailableError ? err : new UnavailableError(message, { cause: err });
+}

@@ -1,0 +1,149 @@
+import { egressCodec, type Egress } from '../../proto/message.js';
+import type { Subjects } from '../../proto/subjects.js';
+import { ack, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
+import { backoffDelay } from '../bus/backoff.js';
+import { effectiveMaxRps, statusCallbackUrl, type CarrierDriver } from '../carriers/index.js';
+import { CarrierError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
+import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
+import type { FailureReporter } from '../router/index.js';
+import type { Carrier } from '../store/index.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** Sends in flight per carrier leader; with the rate limit ahead of them, enough to hide API latency. */
+const SEND_CONCURRENCY = 64;
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
+
+export interface CarrierWorkerOptions {
+  carrierId: number;
+  subjects: Subjects;
+  serverAddress: string;
+  /** CARRIER_RETRIES, CARRIER_TIMEOUT_SECS, CARRIER_RETRY_DELAY_SECS. */
+  retries: number;
+  timeoutMs: number;
+  retryDelayMs: number;
+}
+
+export interface CarrierWorkerDeps {
+  bus: Bus;
+  /** The carrier row as the directory has it now (credentials may change at run time). */
+  carrier(): Carrier | undefined;
+  driver(type: string): CarrierDriver | undefined;
+  records: RecordWriter;
+  /** Looked at on redelivery: a leg that already has the carrier's id was sent. */
+  sentBefore(messageId: string): Promise<boolean>;
+  legs: LegContext;
+  failures: FailureReporter;
+  logger: Logger;
+  metrics: Metrics;
+  fetch?: typeof fetch;
+}
+
+/**
+ * One carrier's egress, run only on the node holding its lease: consumes
+ * msg.out.carrier.<id>, paces sends to the carrier's rate, records the carrier's id, retries
+ * what may succeed later and reports what never will.
+ */
+export class CarrierWorker {
+  #consumer?: Consumer;
+  readonly #abort = new AbortController();
+  readonly #bucket: TokenBucket;
+
+  constructor(
+    private readonly options: CarrierWorkerOptions,
+    private readonly deps: CarrierWorkerDeps,
+  ) {
+    const row = deps.carrier();
+    this.#bucket = new TokenBucket(row ? effectiveMaxRps(row) : 1);
+  }
+
+  async start(): Promise<void> {
+    const s = this.options.subjects;
+    const id = this.options.carrierId;
+    this.#consumer = await this.deps.bus.consume(
+      { stream: s.streams.carrier, durable: `carrier-${id}`, filterSubject: s.msgOutCarrier(id),
+        ackWaitMs: this.options.timeoutMs + 15_000, maxAckPending: SEND_CONCURRENCY * 4 },
+      (msg) => this.handle(msg),
+      { concurrency: SEND_CONCURRENCY },
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.#bucket.close();
+    const stopping = this.#consumer?.stop();
+    this.#abort.abort();
+    await stopping;
+  }
+
+  /** A changed carrier row (e.g. its max_rps). */
+  refresh(): void {
+    const row = this.deps.carrier();
+    if (row) this.#bucket.setRate(effectiveMaxRps(row));
+  }
+
+  async handle(msg: DurableMsg): Promise<Outcome> {
+    let egress: Egress;
+    try {
+      egress = egressCodec.decode(msg.data);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'dropping an undecodable carrier job');
+      return term('undecodable');
+    }
+    const carrier = this.deps.carrier();
+    const driver = carrier && this.deps.driver(carrier.type);
+    if (!carrier || !driver) {
+      await this.fail(egress, 'NO_ROUTE', `carrier ${this.options.carrierId} is no longer configured`);
+      return term('carrier gone');
+    }
+    // A redelivery may follow a send the carrier accepted just before a node died: if our
+    // record already holds the carrier's id, sending again would only duplicate it.
+    if (msg.deliveryCount > 1 && await this.deps.sentBefore(egress.message.id)) return ack;
+    await this.#bucket.take();
+    if (this.#abort.signal.aborted) return retry(0);
+    return this.send(msg, egress, carrier, driver);
+  }
+
+  private async send(msg: DurableMsg, egress: Egress, carrier: Carrier, driver: CarrierDriver): Promise<Outcome> {
+    const m = egress.message;
+    const started = performance.now();
+    const labels = { protocol: 'carrier', carrier: carrier.name };
+    try {
+      const { carrierMsgId } = await driver.send(
+        { id: m.id, type: m.type, from: m.from, to: m.to, text: m.text,
+          mediaUrls: m.media.map((p) => p.url ?? '').filter(Boolean) },
+        carrier,
+        { fetch: this.deps.fetch, signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.options.timeoutMs)]),
+          statusCallbackUrl: statusCallbackUrl(this.options.serverAddress, carrier.uuid, m.id) },
+      );
+      this.deps.metrics.egressLatency.observe(labels, (performance.now() - started) / 1000);
+      this.deps.metrics.egress.inc({ ...labels, result: 'ok' });
+      await this.deps.records.write(...legsFor(egress, this.deps.legs, 'sent', { carrierMsgId }));
+      return ack;
+    } catch (err) {
+      return this.onError(msg, egress, err, carrier);
+    }
+  }
+
+  private async onError(msg: DurableMsg, egress: Egress, err: unknown, carrier: Carrier): Promise<Outcome> {
+    const carrierError = err instanceof CarrierError ? err : undefined;
+    const retryable = carrierError ? carrierError.retryable : true;
+    const labels = { protocol: 'carrier', carrier: carrier.name };
+    if (this.#abort.signal.aborted) return retry(0);
+    if (retryable && msg.deliveryCount <= this.options.retries) {
+      this.deps.metrics.egress.inc({ ...labels, result: 'retry' });
+      this.deps.logger.info({ err, id: egress.message.id, attempt: msg.deliveryCount }, 'carrier send failed; will retry');
+      return retry(backoffDelay(msg.deliveryCount, this.options.retryDelayMs, MAX_RETRY_DELAY_MS));
+    }
+    this.deps.metrics.egress.inc({ ...labels, result: 'failed' });
+    const reason = `${carrier.name}: ${(err as Error).message}`;
+    this.deps.logger.warn({ id: egress.message.id, reason, attempts: msg.deliveryCount }, 'carrier send failed for good');
+    await this.fail(egress, carrierError?.carrierCode ?? 'CARRIER', reason, carrierError?.optOut);
+    return term('carrier refused');
+  }
+
+  private async fail(egress: Egress, code: string, reason: string, optOut = false): Promise<void> {
+    await this.deps.failures.report({ egress, message: egress.message, senderClientId: egress.senderClientId,
+      code, reason, optOut });
+  }
+}

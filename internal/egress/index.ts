@@ -1,0 +1,13 @@
+/**
+ * The egress room: workers that deliver routed messages out of the gateway — carrier sends
+ * (leader-elected per carrier) and webhooks to web clients (shared by every node). SMPP and MM4
+ * egress live with their protocols.
+ */
+export { CarrierEgress, DEFAULT_LEASE_TTL_MS } from './carrier-egress.js';
+export type { CarrierEgressOptions, CarrierEgressDeps } from './carrier-egress.js';
+export { CarrierWorker } from './carrier-worker.js';
+export { WebhookWorker } from './webhook-worker.js';
+export type { WebhookWorkerOptions, WebhookWorkerDeps } from './webhook-worker.js';
+export { TokenBucket } from './token-bucket.js';
+export { messagePayload, statusPayload } from './webhook-payloads.js';
+export { postWebhook } from './webhook-sender.js';

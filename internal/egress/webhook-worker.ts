@@ -1,0 +1,139 @@
+import { deliveryJobCodec, type DeliveryJob } from '../../proto/delivery.js';
+import type { Egress } from '../../proto/message.js';
+import type { StatusEvent } from '../../proto/status.js';
+import type { Subjects } from '../../proto/subjects.js';
+import { ack, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
+import { backoffDelay } from '../bus/backoff.js';
+import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
+import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
+import type { FailureReporter } from '../router/index.js';
+import type { ClientDetails } from '../store/index.js';
+import { messagePayload, statusPayload } from './webhook-payloads.js';
+import { postWebhook } from './webhook-sender.js';
+
+/** WEBHOOK_* settings; a client's own webhook_retries / webhook_timeout_secs win when > 0. */
+export interface WebhookWorkerOptions {
+  subjects: Subjects;
+  retries: number;
+  timeoutMs: number;
+  retryDelayMs: number;
+  concurrency?: number;
+}
+
+export interface WebhookWorkerDeps {
+  bus: Bus;
+  client(id: number): ClientDetails | undefined;
+  records: RecordWriter;
+  legs: LegContext;
+  failures: FailureReporter;
+  logger: Logger;
+  metrics: Metrics;
+  fetch?: typeof fetch;
+}
+
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
+
+/**
+ * Webhook egress: one durable consumer of msg.out.webhook.* shared by every node. Posts
+ * messages and status events to web clients, retries with exponential backoff, and once the
+ * retries are spent marks the message failed and tells its sender.
+ */
+export class WebhookWorker {
+  #consumer?: Consumer;
+  readonly #abort = new AbortController();
+
+  constructor(
+    private readonly options: WebhookWorkerOptions,
+    private readonly deps: WebhookWorkerDeps,
+  ) {}
+
+  async start(): Promise<void> {
+    const s = this.options.subjects;
+    this.#consumer = await this.deps.bus.consume(
+      { stream: s.streams.webhook, durable: 'webhook', filterSubject: s.msgOutWebhookAll,
+        ackWaitMs: this.options.timeoutMs + 30_000, maxAckPending: 4096 },
+      (msg) => this.handle(msg),
+      { concurrency: this.options.concurrency ?? 128 },
+    );
+  }
+
+  async stop(): Promise<void> {
+    const stopping = this.#consumer?.stop();
+    this.#abort.abort();
+    await stopping;
+  }
+
+  async handle(msg: DurableMsg): Promise<Outcome> {
+    let job: DeliveryJob;
+    try {
+      job = deliveryJobCodec.decode(msg.data);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'dropping an undecodable webhook job');
+      return term('undecodable');
+    }
+    const clientId = job.kind === 'message' ? job.egress.route.kind === 'webhook' ? job.egress.route.clientId : 0 : job.clientId;
+    const client = this.deps.client(clientId);
+    if (!client) {
+      if (job.kind === 'message') await this.fail(job.egress, `client ${clientId} no longer exists`);
+      return term('client gone');
+    }
+    return job.kind === 'message' ? this.deliverMessage(msg, job.egress, client) : this.deliverStatus(msg, job.event, client);
+  }
+
+  private async deliverMessage(msg: DurableMsg, egress: Egress, client: ClientDetails): Promise<Outcome> {
+    const route = egress.route;
+    const url = route.kind === 'webhook' ? route.url : '';
+    const format = client.settings?.apiFormat ?? 'generic';
+    const result = await this.post(url, messagePayload(format, egress, client), client);
+    if (result.ok) {
+      await this.deps.records.write(...legsFor(egress, this.deps.legs, 'delivered'));
+      return ack;
+    }
+    if (msg.deliveryCount <= this.retries(client)) return retry(this.delay(msg.deliveryCount));
+    await this.fail(egress, `webhook ${url} failed after ${msg.deliveryCount} attempts: ${result.error}`);
+    return term('webhook retries exhausted');
+  }
+
+  private async deliverStatus(msg: DurableMsg, event: StatusEvent, client: ClientDetails): Promise<Outcome> {
+    const format = client.settings?.apiFormat ?? 'generic';
+    const body = statusPayload(format, event);
+    const number = client.numbers.find((n) => n.number === event.from);
+    const url = number?.webhook || client.settings?.defaultWebhook || '';
+    if (body === undefined || !url) return ack;
+    const result = await this.post(url, body, client);
+    if (result.ok) return ack;
+    if (msg.deliveryCount <= this.retries(client)) return retry(this.delay(msg.deliveryCount));
+    this.deps.logger.warn({ client: client.username, messageId: event.messageId, error: result.error },
+      'status webhook given up');
+    return term('status webhook retries exhausted');
+  }
+
+  private async post(url: string, body: unknown, client: ClientDetails) {
+    const started = performance.now();
+    const timeoutSecs = client.settings?.webhookTimeoutSecs ?? 0;
+    const result = await postWebhook(url, body, client, {
+      timeoutMs: timeoutSecs > 0 ? timeoutSecs * 1000 : this.options.timeoutMs,
+      signal: this.#abort.signal, fetch: this.deps.fetch,
+    });
+    this.deps.metrics.egressLatency.observe({ protocol: 'webhook', carrier: '' }, (performance.now() - started) / 1000);
+    this.deps.metrics.egress.inc({ protocol: 'webhook', carrier: '', result: result.ok ? 'ok' : 'retry' });
+    if (!result.ok) this.deps.logger.info({ client: client.username, url, error: result.error }, 'webhook failed');
+    return result;
+  }
+
+  private retries(client: ClientDetails): number {
+    const own = client.settings?.webhookRetries ?? 0;
+    return own > 0 ? own : this.options.retries;
+  }
+
+  private delay(attempt: number): number {
+    return backoffDelay(attempt, this.options.retryDelayMs, MAX_RETRY_DELAY_MS);
+  }
+
+  private async fail(egress: Egress, reason: string): Promise<void> {
+    this.deps.metrics.egress.inc({ protocol: 'webhook', carrier: '', result: 'failed' });
+    await this.deps.failures.report({ egress, message: egress.message, senderClientId: egress.senderClientId,
+      code: 'UNAVAILABLE', reason });
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * The router room: decides where each message goes (decide.ts), runs the shared router workers
+ * (router.ts), reports failures to senders (failures.ts) and turns delivery status events into
+ * receipts and status webhooks for the client that sent the message (status-router.ts).
+ */
+export { decide, canonicalNumber, carrierFor } from './decide.js';
+export type { Decision, RoutingView } from './decide.js';
+export { Router, DEFAULT_ROUTER_CONCURRENCY } from './router.js';
+export type { RouterOptions, RouterDeps } from './router.js';
+export { FailureReporter, NOTICE_TEXT } from './failures.js';
+export type { Failure, FailureOptions, FailureDeps } from './failures.js';
+export { StatusRouter } from './status-router.js';
+export type { StatusRouterOptions, StatusRouterDeps } from './status-router.js';

@@ -1,0 +1,101 @@
+import { deliveryJobCodec } from '../../proto/delivery.js';
+import { egressCodec, messageCodec, type Egress } from '../../proto/message.js';
+import type { Subjects } from '../../proto/subjects.js';
+import { ack, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
+import { backoffDelay } from '../bus/backoff.js';
+import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
+import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
+import { decide, type RoutingView } from './decide.js';
+import type { FailureReporter } from './failures.js';
+
+/** Handlers at once per node: routing is I/O-bound (a publish and a batched record write). */
+export const DEFAULT_ROUTER_CONCURRENCY = 256;
+/** In flight across the cluster; bounds what a dead node holds until its ack wait expires. */
+const MAX_ACK_PENDING = 4096;
+const ACK_WAIT_MS = 30_000;
+const RETRY_BASE_MS = 500;
+const RETRY_MAX_MS = 30_000;
+
+export interface RouterOptions {
+  subjects: Subjects;
+  concurrency?: number;
+}
+
+export interface RouterDeps {
+  bus: Bus;
+  view: RoutingView;
+  records: RecordWriter;
+  legs: LegContext;
+  failures: FailureReporter;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * The router workers: one durable consumer of msg.in.* shared by every node. Each message is
+ * decided (decide.ts), published to its egress subject (deduplicated by message id, so a
+ * redelivery after a crash routes once), recorded, and only then acked.
+ */
+export class Router {
+  #consumer?: Consumer;
+
+  constructor(
+    private readonly options: RouterOptions,
+    private readonly deps: RouterDeps,
+  ) {}
+
+  async start(): Promise<void> {
+    const s = this.options.subjects;
+    this.#consumer = await this.deps.bus.consume(
+      { stream: s.streams.in, durable: 'router', filterSubject: s.msgInAll, ackWaitMs: ACK_WAIT_MS,
+        maxAckPending: MAX_ACK_PENDING },
+      (msg) => this.handle(msg),
+      { concurrency: this.options.concurrency ?? DEFAULT_ROUTER_CONCURRENCY },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.#consumer?.stop();
+  }
+
+  async handle(msg: DurableMsg): Promise<Outcome> {
+    const started = performance.now();
+    let message;
+    try {
+      message = messageCodec.decode(msg.data);
+    } catch (err) {
+      this.deps.logger.error({ err, subject: msg.subject }, 'dropping an undecodable message from msg.in');
+      return term('undecodable');
+    }
+    try {
+      const decision = decide(message, this.deps.view);
+      if (decision.kind === 'route') await this.route(decision.egress);
+      else {
+        this.deps.logger.warn({ id: message.id, code: decision.code, reason: decision.reason }, 'message not routable');
+        await this.deps.failures.report({ message: decision.message, senderClientId: decision.senderClientId,
+          code: decision.code, reason: decision.reason, status: 'rejected' });
+      }
+      this.deps.metrics.routed.inc({ route: decision.kind === 'route' ? decision.egress.route.kind : 'rejected' });
+      this.deps.metrics.routingLatency.observe((performance.now() - started) / 1000);
+      return ack;
+    } catch (err) {
+      this.deps.logger.warn({ err, id: message.id, attempt: msg.deliveryCount }, 'routing failed; will retry');
+      return retry(backoffDelay(msg.deliveryCount, RETRY_BASE_MS, RETRY_MAX_MS));
+    }
+  }
+
+  private async route(egress: Egress): Promise<void> {
+    const s = this.options.subjects;
+    const { route, message } = egress;
+    const msgId = `${message.id}:${route.kind}`;
+    if (route.kind === 'carrier') {
+      await this.deps.bus.publishDurable(s.msgOutCarrier(route.carrierId), egressCodec.encode(egress), { msgId });
+    } else {
+      const subject = route.kind === 'webhook' ? s.msgOutWebhook(route.clientId)
+        : route.kind === 'smpp' ? s.msgOutSmpp(route.clientId) : s.msgOutMm4(route.clientId);
+      await this.deps.bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'message', egress }), { msgId });
+    }
+    await this.deps.records.write(...legsFor(egress, this.deps.legs, 'queued'));
+  }
+}

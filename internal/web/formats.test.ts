@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors/index.js';
+import type { ClientDetails } from '../store/index.js';
+import { acceptedAnswer, apiFormatOf, parseSendRequest } from './formats.js';
+import { DEFAULT_MEDIA_TYPE, INLINE_MEDIA_UNSUPPORTED, MAX_MEDIA_ITEMS, guessContentType, mediaRefs } from './media-refs.js';
+
+const noMedia = { url: '', content: '', contentType: '', filename: '' };
+
+describe('parseSendRequest', () => {
+  it('reads the generic shape, media items included', () => {
+    const request = parseSendRequest('generic', {
+      client_id: 7, from: '+12505551234', to: '+14155559876', text: 'hi', extra: true,
+      media: [{ url: 'https://x.test/a.png', content_type: 'image/png', filename: 'a.png' }],
+    });
+    expect(request).toEqual({
+      clientId: 7, from: '+12505551234', to: '+14155559876', text: 'hi',
+      media: [{ url: 'https://x.test/a.png', content: '', contentType: 'image/png', filename: 'a.png' }],
+    });
+  });
+
+  it('reads the bicom shape with media_urls', () => {
+    expect(parseSendRequest('bicom', { from: '1', to: '2', text: 't', media_urls: ['https://x.test/b.jpg'] })).toEqual({
+      clientId: 0, from: '1', to: '2', text: 't', media: [{ ...noMedia, url: 'https://x.test/b.jpg' }],
+    });
+  });
+
+  it('reads the telnyx shape, first recipient only, and a plain string `to`', () => {
+    const body = (to: unknown) => ({
+      data: { event_type: 'message.sent', payload: { from: { phone_number: '+1' }, to, text: 'x', media: [{ url: 'https://m.test/c', content_type: 'image/gif' }] } },
+    });
+    const request = parseSendRequest('telnyx', body([{ phone_number: '+2' }, { phone_number: '+3' }]));
+    expect(request).toMatchObject({ from: '+1', to: '+2', text: 'x', media: [{ url: 'https://m.test/c', contentType: 'image/gif' }] });
+    expect(parseSendRequest('telnyx', body('+4')).to).toBe('+4');
+    expect(parseSendRequest('telnyx', {}).to).toBe('');
+  });
+
+  it('treats null as absent and refuses fields of the wrong type', () => {
+    expect(parseSendRequest('generic', { to: '+1', text: null, media: null })).toMatchObject({ text: '', media: [] });
+    expect(() => parseSendRequest('generic', { to: 5 })).toThrow(ValidationError);
+    expect(() => parseSendRequest('bicom', [])).toThrow('Request body must be a JSON object');
+  });
+});
+
+describe('formats', () => {
+  const client = (apiFormat?: string) => ({ settings: apiFormat ? { apiFormat } : null }) as unknown as ClientDetails;
+
+  it('treats a client without settings as generic', () => {
+    expect(apiFormatOf(client())).toBe('generic');
+    expect(apiFormatOf(client('bicom'))).toBe('bicom');
+  });
+
+  it('answers bicom 200 success and the others 202 queued with the id', () => {
+    expect(acceptedAnswer('bicom', 'x')).toEqual({ status: 200, body: { status: 'success', message: '' } });
+    expect(acceptedAnswer('telnyx', 'x')).toEqual({ status: 202, body: { status: 'queued', id: 'x' } });
+  });
+});
+
+describe('mediaRefs', () => {
+  it('keeps the given type and name, else guesses them from the URL', () => {
+    expect(mediaRefs([
+      { ...noMedia, url: 'https://x.test/p/photo.JPG?sig=1' },
+      { ...noMedia, url: 'https://x.test/blob', contentType: 'Image/PNG', filename: 'pic.png' },
+      { ...noMedia, url: 'https://x.test/raw' },
+    ])).toEqual([
+      { url: 'https://x.test/p/photo.JPG?sig=1', contentType: 'image/jpeg', filename: 'photo.JPG' },
+      { url: 'https://x.test/blob', contentType: 'image/png', filename: 'pic.png' },
+      { url: 'https://x.test/raw', contentType: DEFAULT_MEDIA_TYPE, filename: 'raw' },
+    ]);
+    expect(guessContentType('clip.3gp')).toBe('video/3gpp');
+  });
+
+  it('skips empty items, refuses inline content, bad URLs and too many parts', () => {
+    expect(mediaRefs([noMedia])).toEqual([]);
+    expect(() => mediaRefs([{ ...noMedia, content: 'aGk=' }])).toThrow(INLINE_MEDIA_UNSUPPORTED);
+    expect(() => mediaRefs([{ ...noMedia, url: 'ftp://x.test/a' }])).toThrow(ValidationError);
+    const many = Array.from({ length: MAX_MEDIA_ITEMS + 1 }, (_, i) => ({ ...noMedia, url: `https://x.test/${i}.png` }));
+    expect(() => mediaRefs(many)).toThrow(/Too many media items/);
+  });
+});

@@ -1,0 +1,175 @@
+import type { Context, Middleware, Next } from 'koa';
+import { normalizeE164 } from '../../../proto/e164.js';
+import { constantTimeEqual, sha256Hex } from '../../crypto/index.js';
+import { AuthError, ForbiddenError } from '../../errors/index.js';
+import { AuthMethod, ClientType, type ClientDetails, type TenantApiKey } from '../../store/index.js';
+import type { WebDeps } from '../types.js';
+
+/** Raw tenant API keys start with this (upstream §4.3). */
+const API_KEY_PREFIX = 'gw_live_';
+/** Standard or URL-safe base64, padding optional (clients differ on both). */
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+/** last_used_at is written at most this often per key and node: a write per request is waste. */
+export const API_KEY_TOUCH_INTERVAL_MS = 60_000;
+/** Compared against when the username is unknown, so both failures take the same time. */
+const NO_PASSWORD = '\u0000no-such-client\u0000';
+
+export type ClientAuthMethod = 'basic' | 'bearer' | 'api_key';
+export type ApiKeyScope = 'send' | 'usage' | 'batch';
+
+/** Who called a /messages route, and how (upstream §4.2 step 7). */
+export interface ClientAuth {
+  client: ClientDetails;
+  method: ClientAuthMethod;
+  /** Set when the caller used a `gw_live_` key: its scopes and numbers then apply. */
+  apiKey?: TenantApiKey;
+}
+
+export type ClientCredentials =
+  | { kind: 'password'; method: 'basic' | 'bearer'; username: string; password: string }
+  | { kind: 'api_key'; token: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `user:pass` from base64, or undefined when it is not that. */
+function decodeUserPass(encoded: string): { username: string; password: string } | undefined {
+  const compact = encoded.trim();
+  if (!BASE64.test(compact)) return undefined;
+  let decoded: string;
+  try {
+    decoded = utf8.decode(Buffer.from(compact, 'base64'));
+  } catch {
+    return undefined;
+  }
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/**
+ * Reads an Authorization header in upstream's order (§4.2): Basic base64(user:pass); else
+ * Bearer `gw_live_…` (an API key); else Bearer base64(user:pass). Undefined when none fits.
+ */
+export function parseClientCredentials(header: string): ClientCredentials | undefined {
+  const basic = /^basic\s+(\S+)\s*$/i.exec(header);
+  if (basic) {
+    const pair = decodeUserPass(basic[1] as string);
+    if (pair) return { kind: 'password', method: 'basic', ...pair };
+  }
+  const bearer = /^bearer\s+(\S+)\s*$/i.exec(header);
+  if (!bearer) return undefined;
+  const token = bearer[1] as string;
+  if (token.startsWith(API_KEY_PREFIX)) return { kind: 'api_key', token };
+  const pair = decodeUserPass(token);
+  return pair ? { kind: 'password', method: 'bearer', ...pair } : undefined;
+}
+
+const STATE_KEY = 'clientAuth';
+
+/** The caller of a route behind clientAuth(); throws if the middleware did not run. */
+export function clientAuthOf(ctx: Context): ClientAuth {
+  const auth = (ctx.state as Record<string, unknown>)[STATE_KEY] as ClientAuth | undefined;
+  if (!auth) throw new Error('clientAuthOf() called on a route without clientAuth()');
+  return auth;
+}
+
+/** Upstream's `{"status":"error","message":...}` for the type and auth-style gates (§4.2 steps 5–6). */
+function refuse(ctx: Context, status: number, message: string): void {
+  ctx.status = status;
+  ctx.body = { status: 'error', message };
+}
+
+type AuthDeps = Pick<WebDeps, 'directory' | 'store' | 'logger' | 'apiKeyRateLimit'>;
+
+class ClientAuthenticator {
+  /** Key id → when this node last wrote its last_used_at. Bounded by the number of keys. */
+  readonly #touched = new Map<number, number>();
+
+  constructor(private readonly deps: AuthDeps) {}
+
+  async authenticate(header: string, now: Date): Promise<ClientAuth> {
+    const credentials = parseClientCredentials(header);
+    if (!credentials) throw new AuthError('Authentication required');
+    if (credentials.kind === 'api_key') return this.byApiKey(credentials.token, now);
+    const client = this.deps.directory.clientByUsername(credentials.username);
+    // Always one comparison, so an unknown username answers like a wrong password.
+    const matches = constantTimeEqual(credentials.password, client?.password ?? NO_PASSWORD);
+    if (!client || !matches) throw new AuthError('Invalid credentials');
+    return { client, method: credentials.method };
+  }
+
+  private async byApiKey(token: string, now: Date): Promise<ClientAuth> {
+    const key = this.deps.directory.apiKeyByHash(sha256Hex(token));
+    if (!key || !key.active || (key.expiresAt !== null && key.expiresAt <= now)) {
+      throw new AuthError('Invalid or expired API key');
+    }
+    const client = this.deps.directory.client(key.clientId);
+    if (!client) throw new AuthError("API key's associated client not found");
+    await this.deps.apiKeyRateLimit?.(key);
+    this.touch(key.id, now);
+    return { client, method: 'api_key', apiKey: key };
+  }
+
+  /** Records the key's use in the background; a failure is logged, never the caller's problem. */
+  private touch(keyId: number, now: Date): void {
+    const last = this.#touched.get(keyId) ?? 0;
+    if (now.getTime() - last < API_KEY_TOUCH_INTERVAL_MS) return;
+    this.#touched.set(keyId, now.getTime());
+    this.deps.store.apiKeys.touch(keyId, now).catch((err: unknown) => {
+      this.deps.logger.warn({ err, keyId }, 'could not record API key use');
+    });
+  }
+}
+
+/**
+ * Client auth for /messages* (upstream §4.2): Basic or Bearer base64(user:pass) checked in
+ * constant time, or a `gw_live_` API key. Failures are 401 JSON with upstream's texts and
+ * `WWW-Authenticate` (error middleware), never saying whether a username exists. A legacy
+ * client is refused (403); a client whose `auth_method` is set must use that scheme (401); one
+ * with none may use Basic or Bearer (so the seed README's Bearer example works).
+ */
+export function clientAuth(deps: AuthDeps): Middleware {
+  const authenticator = new ClientAuthenticator(deps);
+  return async (ctx: Context, next: Next) => {
+    const auth = await authenticator.authenticate(ctx.get('Authorization'), new Date());
+    const { client, method } = auth;
+    if (client.type !== ClientType.WEB) {
+      return refuse(ctx, 403, 'Legacy clients must use SMPP protocol, not REST API');
+    }
+    const expected = client.settings?.authMethod ?? null;
+    if (method !== 'api_key' && expected !== null && expected !== method) {
+      ctx.set('WWW-Authenticate', `${expected === AuthMethod.BEARER ? 'Bearer' : 'Basic'} realm="Restricted"`);
+      return refuse(ctx, 401, `Client requires ${expected} authentication`);
+    }
+    (ctx.state as Record<string, unknown>)[STATE_KEY] = auth;
+    await next();
+  };
+}
+
+/** The scopes of a key: a comma list, whitespace trimmed (upstream §4.2). */
+export function keyScopes(key: TenantApiKey): string[] {
+  return key.scopes.split(',').map((scope) => scope.trim().toLowerCase()).filter((scope) => scope !== '');
+}
+
+/** Refuses an API key without `scope` (403); password auth has every right. */
+export function requireScope(scope: ApiKeyScope): Middleware {
+  return async (ctx: Context, next: Next) => {
+    const { apiKey } = clientAuthOf(ctx);
+    if (apiKey && !keyScopes(apiKey).includes(scope)) {
+      throw new ForbiddenError(`API key does not have '${scope}' scope`);
+    }
+    await next();
+  };
+}
+
+/**
+ * An API key limited to some numbers may send only from those (upstream §4.3). `from` is
+ * canonical E.164; stored numbers are compared in canonical form too.
+ */
+export function assertKeyMaySendFrom(auth: ClientAuth, from: string): void {
+  const allowed = auth.apiKey?.allowedNumbers ?? [];
+  if (allowed.length === 0) return;
+  if (!allowed.some((entry) => normalizeE164(entry.number) === from)) {
+    throw new ForbiddenError('API key is not authorized to send from this number');
+  }
+}

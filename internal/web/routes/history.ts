@@ -1,0 +1,101 @@
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { normalizeE164 } from '../../../proto/e164.js';
+import { ValidationError } from '../../errors/index.js';
+import type { HistoryQuery, RecordDirection } from '../../store/index.js';
+import { recordDto } from '../dto.js';
+import { clientAuthOf, requireScope } from '../middleware/client-auth.js';
+import type { WebDeps } from '../types.js';
+
+/** Upstream's page sizes for /messages/history (Appendix A). */
+export const HISTORY_DEFAULT_PER_PAGE = 50;
+export const HISTORY_MAX_PER_PAGE = 200;
+
+const DAY_MS = 86_400_000;
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+type Query = Context['query'];
+
+function first(query: Query, name: string): string {
+  const value = query[name];
+  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
+}
+
+/**
+ * `YYYY-MM-DD` (UTC midnight; for `until` the whole day is included) or RFC 3339. A '+' of an
+ * offset sent unencoded arrives as a space, so that space is read as '+'.
+ */
+export function parseHistoryDate(raw: string, name: string, endOfDay: boolean): Date | undefined {
+  if (raw === '') return undefined;
+  const day = DATE_ONLY.exec(raw);
+  if (day) {
+    const [, y, m, d] = day.map(Number) as [number, number, number, number];
+    const start = Date.UTC(y, m - 1, d);
+    const date = new Date(start);
+    if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) {
+      throw new ValidationError(`Invalid ${name} date "${raw}"`);
+    }
+    return endOfDay ? new Date(start + DAY_MS - 1) : date;
+  }
+  const text = raw.replace(/ (\d{2}:\d{2})$/, '+$1');
+  const ms = RFC3339.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new ValidationError(`Invalid ${name} "${raw}": use YYYY-MM-DD or RFC 3339 (2024-05-01T00:00:00Z)`);
+  }
+  return new Date(ms);
+}
+
+/** A positive page number or size; anything else gives the default, as upstream's Atoi did. */
+function positive(raw: string, fallback: number): number {
+  if (!/^\d{1,9}$/.test(raw)) return fallback;
+  const value = Number(raw);
+  return value >= 1 ? value : fallback;
+}
+
+function oneOf<T extends string>(raw: string, name: string, allowed: readonly T[]): T | undefined {
+  if (raw === '') return undefined;
+  const value = raw.toLowerCase();
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ValidationError(`Invalid ${name} "${raw}": use ${allowed.join(' or ')}`);
+  }
+  return value as T;
+}
+
+/** A number filter in canonical form when it is a number; the store also tries it without '+'. */
+function numberFilter(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  return normalizeE164(raw) ?? raw;
+}
+
+/** The store query of a /messages/history request (upstream §5.9). */
+export function historyQuery(clientId: number, query: Query): HistoryQuery {
+  const perPage = Math.min(positive(first(query, 'per_page'), HISTORY_DEFAULT_PER_PAGE), HISTORY_MAX_PER_PAGE);
+  return {
+    clientId,
+    from: numberFilter(first(query, 'from')),
+    to: numberFilter(first(query, 'to')),
+    type: oneOf(first(query, 'type'), 'type', ['sms', 'mms'] as const),
+    direction: oneOf<RecordDirection>(first(query, 'direction'), 'direction', ['inbound', 'outbound']),
+    since: parseHistoryDate(first(query, 'since'), 'since', false),
+    until: parseHistoryDate(first(query, 'until'), 'until', true),
+    page: positive(first(query, 'page'), 1),
+    perPage,
+  };
+}
+
+/**
+ * GET /messages/history (scope `usage`): the caller's message records, newest first, with
+ * `X-Total-Count`, `X-Page` and `X-Per-Page`. Upstream's from/to filters failed on PostgreSQL;
+ * here they match the number with and without its '+'.
+ */
+export function registerHistoryRoutes(router: Router, deps: Pick<WebDeps, 'store'>): void {
+  router.get('/messages/history', requireScope('usage'), async (ctx) => {
+    const query = historyQuery(clientAuthOf(ctx).client.id, ctx.query);
+    const { records, total } = await deps.store.records.history(query);
+    ctx.set('X-Total-Count', String(total));
+    ctx.set('X-Page', String(query.page));
+    ctx.set('X-Per-Page', String(query.perPage));
+    ctx.body = { messages: records.map(recordDto), total_count: total, page: query.page, per_page: query.perPage };
+  });
+}

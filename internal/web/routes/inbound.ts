@@ -1,0 +1,160 @@
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { normalizeE164 } from '../../../proto/e164.js';
+import { messageCodec, type Message } from '../../../proto/message.js';
+import { statusCodec, type StatusEvent } from '../../../proto/status.js';
+import { generateObjectId } from '../../crypto/index.js';
+import { ForbiddenError, NotFoundError, UnavailableError } from '../../errors/index.js';
+import type { Carrier } from '../../store/index.js';
+import { clientIp, trustedProxies } from '../client-ip.js';
+import { filenameOf } from '../media-refs.js';
+import { readRawBody } from '../middleware/json-body.js';
+import type { WebDeps, WebhookResult } from '../types.js';
+
+/** Carrier webhooks are a few kilobytes; Twilio's largest form stays far below this. */
+export const INBOUND_BODY_LIMIT_BYTES = 1024 * 1024;
+/** The message ids our status-callback URLs carry (internal/carriers/webhook-urls.ts). */
+const CALLBACK_MESSAGE_ID = /^[A-Za-z0-9._~-]{1,64}$/;
+const RETRY_AFTER_SECS = '1';
+
+type InboundMessage = WebhookResult['messages'][number];
+type InboundStatus = WebhookResult['statuses'][number];
+
+interface Published {
+  subject: string;
+  data: Uint8Array;
+  msgId: string;
+}
+
+/**
+ * The URL the carrier called, as it signed it: SERVER_ADDRESS + path + query (behind a proxy
+ * the local URL differs). Without SERVER_ADDRESS, the URL this node was called at.
+ */
+export function publicUrl(serverAddress: string, ctx: Pick<Context, 'protocol' | 'host' | 'originalUrl'>): string {
+  const base = serverAddress.trim().replace(/\/+$/, '');
+  return `${base || `${ctx.protocol}://${ctx.host}`}${ctx.originalUrl}`;
+}
+
+function safeFilename(url: string): string {
+  try {
+    return filenameOf(url);
+  } catch {
+    return '';
+  }
+}
+
+interface Origin {
+  carrier: Carrier;
+  node: string;
+  sourceIp: string;
+  now: number;
+}
+
+/**
+ * A carrier's inbound message for msg.in.carrier. Its dedup key is the carrier's own id when it
+ * gave one, so a carrier retrying the same webhook never enters the message twice.
+ */
+export function carrierMessage(m: InboundMessage, { carrier, node, sourceIp, now }: Origin): { message: Message; msgId: string } {
+  const media = m.media.map((part) => ({ url: part.url, contentType: part.contentType, filename: safeFilename(part.url) }));
+  const message: Message = {
+    v: 1,
+    id: generateObjectId(),
+    type: media.length > 0 ? 'mms' : 'sms',
+    // The router refuses what is not a number; keep the carrier's spelling for its record.
+    from: normalizeE164(m.from) ?? m.from,
+    to: normalizeE164(m.to) ?? m.to,
+    text: m.text,
+    media,
+    origin: { kind: 'carrier', carrierId: carrier.id, sourceIp, node },
+    receivedAt: now,
+    notice: false,
+  };
+  const msgId = m.carrierMsgId ? `carrier:${carrier.id}:${m.carrierMsgId}` : message.id;
+  return { message, msgId };
+}
+
+/** A delivery status for status.<messageId> (or status.<carrierMsgId> when the carrier named only its own id). */
+export function carrierStatus(s: InboundStatus, carrier: Carrier, pathMessageId: string, now: number): StatusEvent {
+  return {
+    v: 1,
+    messageId: s.messageId ?? pathMessageId,
+    status: s.status,
+    from: '',
+    to: '',
+    carrierId: carrier.id,
+    carrierMsgId: s.carrierMsgId,
+    ...(s.errorCode ? { errorCode: s.errorCode } : {}),
+    ...(s.errorText ? { errorText: s.errorText } : {}),
+    at: now,
+  };
+}
+
+/**
+ * POST /inbound/{uuid} and POST /inbound/{uuid}/status/{messageId} (upstream §5.11): carrier
+ * webhooks. The signature is checked on the raw body against the public URL before anything
+ * else (BUG-22): a bad or missing one is a 403 and nothing enters. Every message and status is
+ * then stored on the bus, and only then is the carrier given its answer (Twilio's empty TwiML);
+ * a failure to store is a 503, so the carrier retries.
+ */
+export function registerInboundRoutes(router: Router, deps: WebDeps): void {
+  const trusted = trustedProxies(deps.trustedProxies ?? []);
+  const { bus, subjects, logger } = deps;
+
+  const publishAll = async (items: Published[]) => {
+    // One webhook carries one message or status (a handful at most): no unbounded fan-out.
+    await Promise.all(items.map((item) => bus.publishDurable(item.subject, item.data, { msgId: item.msgId })));
+  };
+
+  const handle = async (ctx: Context, messageId: string) => {
+    const carrier = deps.directory.carrierByUuid(String(ctx.params.uuid).toLowerCase());
+    if (!carrier) throw new NotFoundError('carrier not found');
+    const rawBody = await readRawBody(ctx, INBOUND_BODY_LIMIT_BYTES);
+    if (rawBody === undefined) return;
+    const now = Date.now();
+    const headers = ctx.req.headers;
+    const sourceIp = clientIp(
+      { peer: ctx.req.socket.remoteAddress, forwardedFor: ctx.get('X-Forwarded-For'), realIp: ctx.get('X-Real-IP') },
+      trusted,
+    );
+    const url = publicUrl(deps.serverAddress, ctx);
+    if (!deps.carrierWebhooks.verify({ headers, rawBody, url, receivedAtMs: now }, carrier)) {
+      logger.warn({ carrier: carrier.name, carrierId: carrier.id, sourceIp, url }, 'carrier webhook refused: bad or missing signature');
+      throw new ForbiddenError('Invalid webhook signature');
+    }
+    const result = deps.carrierWebhooks.parse(
+      { headers, rawBody, contentType: ctx.get('Content-Type'), ...(messageId ? { messageId } : {}) },
+      carrier,
+    );
+    const origin = { carrier, node: deps.serverId, sourceIp, now };
+    const items: Published[] = result.messages.map((m) => {
+      const { message, msgId } = carrierMessage(m, origin);
+      return { subject: subjects.msgIn('carrier'), data: messageCodec.encode(message), msgId };
+    });
+    for (const s of result.statuses) {
+      const event = carrierStatus(s, carrier, messageId, now);
+      const key = event.messageId || s.carrierMsgId;
+      if (!key) {
+        logger.warn({ carrier: carrier.name, status: s.status }, 'carrier status names no message; ignored');
+        continue;
+      }
+      items.push({ subject: subjects.status(key), data: statusCodec.encode(event), msgId: `${carrier.id}:${s.carrierMsgId || key}:${s.status}` });
+    }
+    try {
+      await publishAll(items);
+    } catch (err) {
+      ctx.set('Retry-After', RETRY_AFTER_SECS);
+      throw new UnavailableError('The webhook could not be stored; retry later', { cause: err });
+    }
+    if (result.messages.length > 0) deps.metrics?.metrics.ingress.inc({ protocol: 'carrier' }, result.messages.length);
+    ctx.status = result.response.status;
+    ctx.type = result.response.contentType;
+    ctx.body = result.response.body;
+  };
+
+  router.post('/inbound/:uuid', (ctx) => handle(ctx, ''));
+  router.post('/inbound/:uuid/status/:messageId', async (ctx) => {
+    const messageId = String(ctx.params.messageId);
+    if (!CALLBACK_MESSAGE_ID.test(messageId)) throw new NotFoundError('Not found');
+    await handle(ctx, messageId);
+  });
+}

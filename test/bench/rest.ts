@@ -1,0 +1,109 @@
+/**
+ * `npm run bench:rest`: REST sends through one gateway node in cluster mode (real nats-server,
+ * redis-server, PostgreSQL) to a test carrier on loopback. Prints accepted/s, delivered/s,
+ * p50/p99 accept latency at 1,000/s, node RSS, and a bare Koa server's requests/s measured in
+ * the same run as the baseline. Targets (issue 3): ≥ 3,000 delivered/s end to end, p99 accept
+ * < 50 ms at 1,000/s, < 300 MB RSS.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { startNats, startPostgres, startRedis } from '../support/services.js';
+import { FakeCarrier } from '../support/fake-carrier.js';
+import { startGatewayProcess } from '../support/gateway-process.js';
+import { freePort } from '../support/process.js';
+import { closedLoop, openLoop, percentile, type Target } from './load.js';
+
+const TOTAL = Number(process.env.BENCH_TOTAL ?? 30_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
+const API_KEY = 'bench-admin-key';
+const admin = { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' };
+
+function rssMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(key)) ?? '')?.[1] ?? 0);
+  return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024 };
+}
+
+async function baseline(): Promise<number> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/bare-koa.ts', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+  const target: Target = { url: `http://127.0.0.1:${port}/`, headers: {}, okStatus: 202,
+    body: (i) => JSON.stringify({ from: '+15550001000', to: `+1555${2_000_000 + i}`, text: `bench ${i}` }) };
+  await closedLoop(target, 2_000, CONCURRENCY);
+  const r = await closedLoop(target, TOTAL, CONCURRENCY);
+  child.kill('SIGTERM');
+  return r.ok / r.seconds;
+}
+
+async function main(): Promise<void> {
+  const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
+  const fake = await FakeCarrier.start();
+  const node = await startGatewayProcess('bench1', {
+    DATABASE_URL: await pg.createDatabase('bench'), NATS_URL: nats.url, REDIS_URL: redis.url,
+    ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
+  });
+  try {
+    const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) })
+      .then((r) => r.json() as Promise<any>);
+    const row = fake.carrierRow('telnyx');
+    await post('/carriers', { name: 'telnyx-bench', type: 'telnyx', username: 'x', password: row.password, api_base_url: fake.url, max_rps: 100_000 });
+    const client = await post('/clients', { username: 'bench', password: 'bench-pass', type: 'web' });
+    await post(`/clients/${client.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-bench' });
+    await new Promise((r) => setTimeout(r, 2_000)); // carrier lease taken
+
+    const target: Target = {
+      url: `${node.url}/messages/send`, okStatus: 202,
+      headers: { authorization: `Basic ${Buffer.from('bench:bench-pass').toString('base64')}` },
+      body: (i) => JSON.stringify({ from: '+15550001000', to: `+1555${2_000_000 + i}`, text: `bench ${i}` }),
+    };
+    await closedLoop(target, 2_000, 32, 10_000_000); // warm-up (JIT, pools)
+    await waitDelivered(fake, 2_000, 60_000);
+    fake.reset();
+
+    const started = performance.now();
+    const burst = await closedLoop(target, TOTAL, CONCURRENCY);
+    const deliveredSecs = await waitDelivered(fake, burst.ok, 300_000, started);
+    const rssAfterBurst = rssMb(node.pid);
+    fake.reset();
+
+    const paced = await openLoop(target, 1_000, 10, 20_000_000);
+    await waitDelivered(fake, paced.ok, 120_000);
+    const rss = rssMb(node.pid);
+    const koa = await baseline();
+
+    const report = {
+      messages: TOTAL, concurrency: CONCURRENCY,
+      accepted_per_sec: Math.round(burst.ok / burst.seconds),
+      delivered_per_sec: Math.round(burst.ok / deliveredSecs),
+      refused: burst.failed,
+      burst_accept_p50_ms: +percentile(burst.latenciesMs, 50).toFixed(2),
+      burst_accept_p99_ms: +percentile(burst.latenciesMs, 99).toFixed(2),
+      at_1000_per_sec_p50_ms: +percentile(paced.latenciesMs, 50).toFixed(2),
+      at_1000_per_sec_p99_ms: +percentile(paced.latenciesMs, 99).toFixed(2),
+      node_rss_mb: Math.round(rss.rss), node_peak_rss_mb: Math.round(Math.max(rss.peak, rssAfterBurst.peak)),
+      bare_koa_req_per_sec: Math.round(koa),
+      accepted_vs_bare_koa: +((burst.ok / burst.seconds) / koa).toFixed(2),
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } finally {
+    await node.stop();
+    await fake.close();
+    await Promise.all([nats.stop(), redis.stop(), pg.stop()]);
+  }
+}
+
+/** Seconds from `since` until the carrier has `count` messages. */
+async function waitDelivered(fake: FakeCarrier, count: number, timeoutMs: number, since = performance.now()): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (fake.sent().length < count) {
+    if (Date.now() > deadline) throw new Error(`only ${fake.sent().length}/${count} delivered in time`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return (performance.now() - since) / 1000;
+}
+
+main().then(() => process.exit(0), (err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});

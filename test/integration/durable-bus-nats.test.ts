@@ -1,0 +1,38 @@
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { describe } from 'vitest';
+import { createBus, type Bus } from '../../internal/bus/index.js';
+import { describeDurableBus } from '../conformance/durable-bus.js';
+import { requireServices } from '../support/env.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+
+const svc = requireServices(['nats']);
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Deletes the streams (and KV buckets) a test named with its prefix. */
+async function deleteStreams(url: string, prefix: string): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(prefix) || name.startsWith(`KV_${prefix}`)) await jsm.streams.delete(name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+describe.skipIf(svc.skip)(svc.title('NatsBus (durable)'), () => {
+  describeDurableBus('NatsBus', () => ({
+    newBus: (nodeId, opts) => createBus({ kind: 'nats', servers: [svc.urls.nats], ...opts }, { nodeId, logger: quiet }),
+    // The bus talks to nats-server through a proxy; kill() cuts it, as a dead node's socket closes.
+    newKillableBus: async (nodeId) => {
+      const proxy = await startTcpProxy(svc.urls.nats);
+      const bus: Bus = createBus({ kind: 'nats', servers: [proxy.url], reconnectWaitMs: 100, drainTimeoutMs: 500 }, { nodeId, logger: quiet });
+      await bus.start();
+      return { bus, kill: () => proxy.cut() };
+    },
+    timing: { ackWaitMs: 1_000, ttlMs: 1_500 },
+    cleanup: (prefix) => deleteStreams(svc.urls.nats, prefix),
+  }));
+});
