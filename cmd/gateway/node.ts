@@ -10,7 +10,7 @@ import { createBus, type Bus } from '../../internal/bus/index.js';
 import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
 import { ClusterStats, ConfigSync, ensureStreams } from '../../internal/cluster/index.js';
 import { createApp, WebServer } from '../../internal/web/index.js';
-import { createMetrics, MetricsServer, type Metrics } from '../../internal/metrics/index.js';
+import { createMetrics, messageCounters, MetricsServer, type Metrics } from '../../internal/metrics/index.js';
 import type { Logger } from '../../internal/log/index.js';
 import { subjects } from '../../proto/subjects.js';
 import { buildMessageCore } from './message-core.js';
@@ -67,6 +67,7 @@ export class GatewayNode {
     this.track('config sync', () => sync.stop());
 
     const stats = new ClusterStats({ nodeId: config.node.serverId, subject: names.statsCollect }, { bus });
+    stats.addSource(async () => ({ messages: await messageCounters(this.metrics) }));
     await stats.start();
     this.track('stats', () => stats.stop());
 

@@ -3,6 +3,7 @@
  * every failure turned into a CarrierError that says whether a retry can help.
  */
 import { CarrierError } from '../errors/index.js';
+import { fetchClient, HttpTimeoutError, type HttpClient, type HttpResponse } from './http-client.js';
 
 /** Upstream's limit for every carrier call (§10: 30 s). */
 export const CARRIER_TIMEOUT_MS = 30_000;
@@ -20,6 +21,8 @@ export interface CarrierCall {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** The worker's keep-alive pool; without it, `fetch` (or the global fetch) is used. */
+  http?: HttpClient;
   fetch?: typeof fetch;
   signal: AbortSignal;
   timeoutMs?: number;
@@ -27,7 +30,7 @@ export interface CarrierCall {
 
 export interface CarrierReply {
   status: number;
-  headers: Headers;
+  headers: HttpResponse['headers'];
   body: Buffer;
   text: string;
 }
@@ -56,20 +59,19 @@ export function basicAuth(user: string, password: string): string {
  * a retryable CarrierError when there is no answer (network error, timeout, abort).
  */
 export async function callCarrier(call: CarrierCall): Promise<CarrierReply> {
-  const doFetch = call.fetch ?? fetch;
-  const timeout = AbortSignal.timeout(call.timeoutMs ?? CARRIER_TIMEOUT_MS);
-  const signal = AbortSignal.any([call.signal, timeout]);
+  const client = call.http ?? fetchClient(call.fetch ?? fetch);
   try {
-    const res = await doFetch(call.url, {
+    const res = await client({
+      url: call.url,
       method: call.method ?? 'POST',
       headers: { 'user-agent': USER_AGENT, ...call.headers },
       body: call.body,
-      signal,
+      signal: call.signal,
+      timeoutMs: call.timeoutMs ?? CARRIER_TIMEOUT_MS,
     });
-    const body = Buffer.from(await res.arrayBuffer());
-    return { status: res.status, headers: res.headers, body, text: body.toString('utf8') };
+    return { status: res.status, headers: res.headers, body: res.body, text: res.body.toString('utf8') };
   } catch (err) {
-    throw noAnswer(call, err, timeout.aborted && !call.signal.aborted);
+    throw noAnswer(call, err, err instanceof HttpTimeoutError);
   }
 }
 

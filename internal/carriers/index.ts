@@ -16,3 +16,5 @@ export {
 } from './webhook-urls.js';
 export { CARRIER_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from './http.js';
 export { EMPTY_TWIML } from './twilio.js';
+export { KeepAlivePool, fetchClient, HttpTimeoutError } from './http-client.js';
+export type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';

@@ -47,9 +47,10 @@ async function post(what: string, path: string, body: unknown, c: OvpContext, ti
     url: apiUrl(c.carrier.apiBaseUrl, OVP_API, path),
     headers: { [KEY_HEADER]: c.carrier.password, 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify(body),
+    http: c.ctx.http,
     fetch: c.ctx.fetch,
     signal: c.ctx.signal,
-    timeoutMs,
+    timeoutMs: timeoutMs ?? c.ctx.timeoutMs,
   };
   const reply = await callCarrier(call);
   if (!isSuccess(reply.status)) throw refusedError(call, reply.status, ovpRefusal(reply.text));
@@ -94,7 +95,8 @@ function fileNameOf(url: string): string {
 }
 
 async function fetchMedia(url: string, c: OvpContext): Promise<MediaFile> {
-  const call = { carrier: 'onevoiceplus', what: `media fetch ${url}`, url, method: 'GET' as const, fetch: c.ctx.fetch, signal: c.ctx.signal };
+  const call = { carrier: 'onevoiceplus', what: `media fetch ${url}`, url, method: 'GET' as const,
+    http: c.ctx.http, fetch: c.ctx.fetch, signal: c.ctx.signal };
   const reply = await callCarrier(call);
   if (!isSuccess(reply.status)) throw refusedError(call, reply.status, { message: reply.text.slice(0, 200) || undefined });
   const contentType = reply.headers.get('content-type')?.split(';')[0]?.trim() || 'application/octet-stream';

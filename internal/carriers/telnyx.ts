@@ -59,8 +59,10 @@ async function send(msg: OutboundMessage, carrier: Carrier, ctx: SendContext): P
       accept: 'application/json',
     },
     body: JSON.stringify(telnyxSendBody(msg, carrier.profileId)),
+    http: ctx.http,
     fetch: ctx.fetch,
     signal: ctx.signal,
+    timeoutMs: ctx.timeoutMs,
   };
   const reply = await callCarrier(call);
   if (!isSuccess(reply.status)) throw refusedError(call, reply.status, telnyxRefusal(reply.text));

@@ -58,8 +58,10 @@ async function send(msg: OutboundMessage, carrier: Carrier, ctx: SendContext): P
       accept: 'application/json',
     },
     body: twilioSendForm(msg, ctx.statusCallbackUrl).toString(),
+    http: ctx.http,
     fetch: ctx.fetch,
     signal: ctx.signal,
+    timeoutMs: ctx.timeoutMs,
   };
   const reply = await callCarrier(call);
   if (!isSuccess(reply.status)) throw refusedError(call, reply.status, twilioRefusal(reply.text));

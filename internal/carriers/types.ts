@@ -6,6 +6,7 @@
  */
 import type { Carrier } from '../store/index.js';
 import type { DeliveryStatus } from '../../proto/status.js';
+import type { HttpClient } from './http-client.js';
 
 /** HTTP request headers as Node gives them (lowercase names). */
 export type HeaderMap = Record<string, string | string[] | undefined>;
@@ -24,8 +25,12 @@ export interface OutboundMessage {
 }
 
 export interface SendContext {
-  /** Defaults to the global fetch. The carrier worker passes its keep-alive pool's fetch. */
+  /** The carrier worker's keep-alive pool (KeepAlivePool.request). */
+  http?: HttpClient;
+  /** Used when `http` is absent (tests); defaults to the global fetch. */
   fetch?: typeof fetch;
+  /** Per-call timeout (CARRIER_TIMEOUT_SECS); default 30 s. */
+  timeoutMs?: number;
   /** Aborted when the worker stops; each call adds its own timeout (30 s, OVP upload 60 s). */
   signal: AbortSignal;
   /**

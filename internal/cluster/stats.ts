@@ -7,10 +7,13 @@ export interface NodeStats {
   rss_bytes: number;
   smpp_clients: Array<{ username: string; ip_address: string; last_seen: string }>;
   mm4_clients: Array<Record<string, unknown>>;
+  /** Message counters since the node started, by name then label (e.g. ingress.web). */
+  messages: Record<string, Record<string, number>>;
 }
 
-/** Each room that has sessions contributes to its node's stats through one of these. */
-export type NodeStatsSource = () => Partial<Pick<NodeStats, 'smpp_clients' | 'mm4_clients'>>;
+/** Each room that has sessions or counters contributes to its node's stats through one of these. */
+type StatsPart = Partial<Pick<NodeStats, 'smpp_clients' | 'mm4_clients' | 'messages'>>;
+export type NodeStatsSource = () => StatsPart | Promise<StatsPart>;
 
 export interface ClusterStatsOptions {
   nodeId: string;
@@ -45,8 +48,8 @@ export class ClusterStats {
   }
 
   async start(): Promise<void> {
-    this.#subscription = await this.deps.bus.subscribe(this.options.subject, () =>
-      enc.encode(JSON.stringify(this.local())));
+    this.#subscription = await this.deps.bus.subscribe(this.options.subject, async () =>
+      enc.encode(JSON.stringify(await this.local())));
   }
 
   async stop(): Promise<void> {
@@ -54,18 +57,20 @@ export class ClusterStats {
     this.#subscription = undefined;
   }
 
-  local(): NodeStats {
+  async local(): Promise<NodeStats> {
     const stats: NodeStats = {
       server_id: this.options.nodeId,
       uptime_secs: Math.round((Date.now() - this.#startedAt) / 1000),
       rss_bytes: process.memoryUsage.rss(),
       smpp_clients: [],
       mm4_clients: [],
+      messages: {},
     };
     for (const source of this.#sources) {
-      const part = source();
+      const part = await source();
       stats.smpp_clients.push(...(part.smpp_clients ?? []));
       stats.mm4_clients.push(...(part.mm4_clients ?? []));
+      Object.assign(stats.messages, part.messages);
     }
     return stats;
   }
@@ -75,7 +80,7 @@ export class ClusterStats {
       timeoutMs: this.options.gatherTimeoutMs ?? DEFAULT_GATHER_TIMEOUT_MS,
     });
     const nodes = answers.map((a) => JSON.parse(dec.decode(a)) as NodeStats);
-    if (!nodes.some((n) => n.server_id === this.options.nodeId)) nodes.push(this.local());
+    if (!nodes.some((n) => n.server_id === this.options.nodeId)) nodes.push(await this.local());
     nodes.sort((a, b) => a.server_id.localeCompare(b.server_id));
     const smpp = nodes.flatMap((n) => n.smpp_clients);
     const mm4 = nodes.flatMap((n) => n.mm4_clients);
@@ -84,7 +89,20 @@ export class ClusterStats {
       smpp_clients: smpp,
       mm4_connected_clients: mm4.length,
       mm4_clients: mm4,
+      messages: sumCounters(nodes.map((n) => n.messages ?? {})),
       nodes: nodes.map(({ smpp_clients: _s, mm4_clients: _m, ...node }) => node),
     };
   }
+}
+
+/** Adds up per-node counters into cluster totals. */
+function sumCounters(all: Array<Record<string, Record<string, number>>>): Record<string, Record<string, number>> {
+  const total: Record<string, Record<string, number>> = {};
+  for (const counters of all) {
+    for (const [name, byLabel] of Object.entries(counters)) {
+      const into = (total[name] ??= {});
+      for (const [label, value] of Object.entries(byLabel)) into[label] = (into[label] ?? 0) + value;
+    }
+  }
+  return total;
 }

@@ -2,7 +2,7 @@ import { egressCodec, type Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import { backoffDelay } from '../bus/backoff.js';
-import { effectiveMaxRps, statusCallbackUrl, type CarrierDriver } from '../carriers/index.js';
+import { effectiveMaxRps, KeepAlivePool, statusCallbackUrl, type CarrierDriver } from '../carriers/index.js';
 import { CarrierError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -49,6 +49,8 @@ export class CarrierWorker {
   #consumer?: Consumer;
   readonly #abort = new AbortController();
   readonly #bucket: TokenBucket;
+  /** This carrier's keep-alive connections, opened by the leader and closed when it stops. */
+  readonly #pool = new KeepAlivePool();
 
   constructor(
     private readonly options: CarrierWorkerOptions,
@@ -74,6 +76,7 @@ export class CarrierWorker {
     const stopping = this.#consumer?.stop();
     this.#abort.abort();
     await stopping;
+    this.#pool.close();
   }
 
   /** A changed carrier row (e.g. its max_rps). */
@@ -113,7 +116,8 @@ export class CarrierWorker {
         { id: m.id, type: m.type, from: m.from, to: m.to, text: m.text,
           mediaUrls: m.media.map((p) => p.url ?? '').filter(Boolean) },
         carrier,
-        { fetch: this.deps.fetch, signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.options.timeoutMs)]),
+        { http: this.deps.fetch ? undefined : this.#pool.request, fetch: this.deps.fetch, signal: this.#abort.signal,
+          timeoutMs: this.options.timeoutMs,
           statusCallbackUrl: statusCallbackUrl(this.options.serverAddress, carrier.uuid, m.id) },
       );
       this.deps.metrics.egressLatency.observe(labels, (performance.now() - started) / 1000);

@@ -1,3 +1,4 @@
+import { fetchClient, type HttpClient } from '../carriers/index.js';
 import { hmacSha256Hex } from '../crypto/index.js';
 import type { ClientDetails } from '../store/index.js';
 
@@ -16,16 +17,17 @@ export async function postWebhook(
   url: string,
   body: unknown,
   client: ClientDetails,
-  opts: { timeoutMs: number; signal?: AbortSignal; fetch?: typeof fetch; now?: () => number },
+  opts: { timeoutMs: number; signal: AbortSignal; http?: HttpClient; fetch?: typeof fetch; now?: () => number },
 ): Promise<WebhookResult> {
   const raw = JSON.stringify(body);
   const t = Math.floor((opts.now ?? Date.now)() / 1000);
   const secret = client.settings?.webhookSecret ?? '';
   const credentials = Buffer.from(`${client.username}:${client.password}`).toString('base64');
   const scheme = client.settings?.apiFormat === 'bicom' ? 'Bearer' : 'Basic';
-  const signals = [AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])];
+  const send = opts.http ?? fetchClient(opts.fetch ?? fetch);
   try {
-    const res = await (opts.fetch ?? fetch)(url, {
+    const res = await send({
+      url,
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -34,9 +36,9 @@ export async function postWebhook(
         'user-agent': 'msggw',
       },
       body: raw,
-      signal: AbortSignal.any(signals),
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
     });
-    await res.arrayBuffer().catch(() => undefined);
     return res.status < 300 ? { ok: true, status: res.status } : { ok: false, status: res.status, error: `HTTP ${res.status}` };
   } catch (err) {
     return { ok: false, error: (err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message };

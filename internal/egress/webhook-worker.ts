@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics/index.js';
 import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
 import type { FailureReporter } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
+import { KeepAlivePool } from '../carriers/index.js';
 import { messagePayload, statusPayload } from './webhook-payloads.js';
 import { postWebhook } from './webhook-sender.js';
 
@@ -42,6 +43,8 @@ const MAX_RETRY_DELAY_MS = 5 * 60_000;
 export class WebhookWorker {
   #consumer?: Consumer;
   readonly #abort = new AbortController();
+  /** Keep-alive connections to the clients' webhook hosts. */
+  readonly #pool = new KeepAlivePool();
 
   constructor(
     private readonly options: WebhookWorkerOptions,
@@ -62,6 +65,7 @@ export class WebhookWorker {
     const stopping = this.#consumer?.stop();
     this.#abort.abort();
     await stopping;
+    this.#pool.close();
   }
 
   async handle(msg: DurableMsg): Promise<Outcome> {
@@ -114,7 +118,7 @@ export class WebhookWorker {
     const timeoutSecs = client.settings?.webhookTimeoutSecs ?? 0;
     const result = await postWebhook(url, body, client, {
       timeoutMs: timeoutSecs > 0 ? timeoutSecs * 1000 : this.options.timeoutMs,
-      signal: this.#abort.signal, fetch: this.deps.fetch,
+      signal: this.#abort.signal, fetch: this.deps.fetch, http: this.deps.fetch ? undefined : this.#pool.request,
     });
     this.deps.metrics.egressLatency.observe({ protocol: 'webhook', carrier: '' }, (performance.now() - started) / 1000);
     this.deps.metrics.egress.inc({ protocol: 'webhook', carrier: '', result: result.ok ? 'ok' : 'retry' });

@@ -76,3 +76,22 @@ export function createMetrics(options: MetricsOptions): Metrics {
 
 export { MetricsServer } from './server.js';
 export type { MetricsServerOptions } from './server.js';
+
+/**
+ * The message counters of a node as plain numbers for /stats: `{ ingress: { web: 12 }, … }`,
+ * keyed by the metric's first label (egress by protocol:result).
+ */
+export async function messageCounters(metrics: Metrics): Promise<Record<string, Record<string, number>>> {
+  const read = async (counter: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> },
+    key: (labels: Record<string, unknown>) => string) => {
+    const out: Record<string, number> = {};
+    for (const v of (await counter.get()).values) out[key(v.labels)] = (out[key(v.labels)] ?? 0) + v.value;
+    return out;
+  };
+  return {
+    ingress: await read(metrics.ingress, (l) => String(l.protocol)),
+    routed: await read(metrics.routed, (l) => String(l.route)),
+    egress: await read(metrics.egress, (l) => `${l.protocol}:${l.result}`),
+    status: await read(metrics.statusEvents, (l) => String(l.status)),
+  };
+}

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const node = await startGatewayProcess('bench1', {
     DATABASE_URL: await pg.createDatabase('bench'), NATS_URL: nats.url, REDIS_URL: redis.url,
     ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
-  });
+  }, process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean));
   try {
     const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) })
       .then((r) => r.json() as Promise<any>);

@@ -183,6 +183,16 @@ describe.each(modes)('message flow, $name', (mode) => {
     expect(sink.received.filter((w) => w.rawBody.includes('forged'))).toEqual([]);
   });
 
+  it.skipIf(mode.skip)('counts what it carried in /stats, gathered across nodes', async () => {
+    const stats = await api('GET', '/stats');
+    expect(stats.status).toBe(200);
+    expect(stats.body.nodes.map((n: { server_id: string }) => n.server_id)).toEqual(['flow1']);
+    expect(stats.body.messages.ingress.web).toBeGreaterThanOrEqual(3);
+    expect(stats.body.messages.ingress.carrier).toBeGreaterThanOrEqual(3);
+    expect(stats.body.messages.egress['carrier:ok']).toBeGreaterThanOrEqual(3);
+    expect(stats.body.messages.routed.carrier).toBeGreaterThanOrEqual(3);
+  });
+
   it.skipIf(mode.skip)('delivers between two web clients inside the gateway', async () => {
     const res = await api('POST', '/messages/send', { from: '+15550001000', to: '+15550002000', text: 'internal hop' },
       basic('sender', 'sender-pass'));

@@ -20,10 +20,11 @@ export interface GatewayProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startGatewayProcess(serverId: string, env: Record<string, string>): Promise<GatewayProcess> {
+/** `nodeArgs` go before the script (e.g. --cpu-prof for a benchmark profile). */
+export async function startGatewayProcess(serverId: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<GatewayProcess> {
   const [web, smpp, mm4] = [await freePort(), await freePort(), await freePort()];
   const dataDir = await mkdtemp(join(tmpdir(), `msggw-node-${serverId}-`));
-  const child = spawn(process.execPath, ['bin/msggw.js'], {
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/msggw.js'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
