@@ -74,7 +74,7 @@ describe.each(modes)('message flow, $name', (mode) => {
     const config = await loadConfig({
       WEB_LISTEN: `127.0.0.1:${port}`, SMPP_LISTEN: '127.0.0.1:0', MM4_LISTEN: '127.0.0.1:0',
       DATA_DIR: dataDir, SERVER_ADDRESS: base, SERVER_ID: 'flow1', ENCRYPTION_KEY: 'flow-encryption-key-0123456789',
-      API_KEY, WEBHOOK_RETRY_DELAY_SECS: '0', LOG_LEVEL: 'silent', ...(await mode.env()),
+      API_KEY, WEBHOOK_RETRY_DELAY_SECS: '0', CARRIER_RETRY_DELAY_SECS: '0', LOG_LEVEL: 'silent', ...(await mode.env()),
     }, { cwd: dataDir });
     node = new GatewayNode(config, silentLogger());
     await node.start();
@@ -181,6 +181,39 @@ describe.each(modes)('message flow, $name', (mode) => {
     expect(badTwilio.status).toBe(403);
     await new Promise((r) => setTimeout(r, 500));
     expect(sink.received.filter((w) => w.rawBody.includes('forged'))).toEqual([]);
+  });
+
+  it.skipIf(mode.skip)('retries a carrier 503 and delivers once it recovers', async () => {
+    fake.failNext(2, { status: 503 });
+    const res = await api('POST', '/messages/send', { from: '+15550001000', to: '+15559990004', text: 'retry me' },
+      basic('sender', 'sender-pass'));
+    expect(res.status).toBe(202);
+    await until(() => fake.sent('telnyx').some((r) => (r.body as any).text === 'retry me'));
+    const attempts = fake.requests.filter((r) => (r.body as any)?.text === 'retry me');
+    expect(attempts.map((r) => r.outcome)).toEqual(['failed', 'failed', 'accepted']);
+  });
+
+  it.skipIf(mode.skip)('never retries a carrier 4xx, and tells the sender: status webhook and notice', async () => {
+    fake.failNext(1, { status: 422, body: { errors: [{ code: '40310', title: 'Invalid to number' }] } });
+    const res = await api('POST', '/messages/send', { from: '+15550001000', to: '+15559990005', text: 'refused' },
+      basic('sender', 'sender-pass'));
+    expect(res.status).toBe(202);
+    const status = await sink.waitFor((w) => w.path === '/sender' && w.body?.type === 'status' && w.body.id === res.body.id);
+    expect(status.body).toMatchObject({ status: 'failed', to: '+15559990005' });
+    const notice = await sink.waitFor((w) => w.path === '/sender' && w.body?.text?.includes(`ID: ${res.body.id}`));
+    expect(notice.body).toMatchObject({ from: '+15559990005', to: '+15550001000', type: 'sms' });
+    expect(notice.body.text).toMatch(/^An error occurred\. Please try again later/);
+    expect(fake.requests.filter((r) => (r.body as any)?.text === 'refused')).toHaveLength(1);
+  });
+
+  it.skipIf(mode.skip)('retries a failing webhook with backoff until it is accepted', async () => {
+    sink.failNext(2, 500);
+    const url = await inboundUrl('telnyx-main');
+    const event = telnyxEvent('message.received', { id: 'tx-retry', direction: 'inbound', text: 'hook retry',
+      from: { phone_number: '+15557770001' }, to: [{ phone_number: '+15550002000' }], media: [] });
+    expect((await fake.postTelnyxWebhook(url, event)).status).toBe(200);
+    await sink.waitFor((w) => w.rawBody.includes('hook retry') && sink.received.filter((x) => x.rawBody.includes('hook retry')).length === 3);
+    expect(sink.received.filter((w) => w.rawBody.includes('hook retry'))).toHaveLength(3);
   });
 
   it.skipIf(mode.skip)('counts what it carried in /stats, gathered across nodes', async () => {
