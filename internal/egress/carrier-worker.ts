@@ -11,8 +11,14 @@ import type { FailureReporter } from '../router/index.js';
 import type { Carrier } from '../store/index.js';
 import { TokenBucket } from './token-bucket.js';
 
-/** Sends in flight per carrier leader; with the rate limit ahead of them, enough to hide API latency. */
-const SEND_CONCURRENCY = 64;
+/**
+ * Sends in flight per carrier leader: about two seconds' worth of the carrier's rate (enough to
+ * hide API latency), at least a few, at most what one node can usefully hold.
+ */
+const MIN_CONCURRENCY = 4;
+const MAX_CONCURRENCY = 256;
+/** A job waiting for a send token tells the bus it is alive this often (its ack wait is longer). */
+const WAITING_HEARTBEAT_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 export interface CarrierWorkerOptions {
@@ -63,11 +69,13 @@ export class CarrierWorker {
   async start(): Promise<void> {
     const s = this.options.subjects;
     const id = this.options.carrierId;
+    const row = this.deps.carrier();
+    const concurrency = Math.min(MAX_CONCURRENCY, Math.max(MIN_CONCURRENCY, Math.ceil((row ? effectiveMaxRps(row) : 1) * 2)));
     this.#consumer = await this.deps.bus.consume(
       { stream: s.streams.carrier, durable: `carrier-${id}`, filterSubject: s.msgOutCarrier(id),
-        ackWaitMs: this.options.timeoutMs + 15_000, maxAckPending: SEND_CONCURRENCY * 4 },
+        ackWaitMs: this.options.timeoutMs + 15_000, maxAckPending: MAX_CONCURRENCY * 4 },
       (msg) => this.handle(msg),
-      { concurrency: SEND_CONCURRENCY },
+      { concurrency },
     );
   }
 
@@ -102,7 +110,12 @@ export class CarrierWorker {
     // A redelivery may follow a send the carrier accepted just before a node died: if our
     // record already holds the carrier's id, sending again would only duplicate it.
     if (msg.deliveryCount > 1 && await this.deps.sentBefore(egress.message.id)) return ack;
-    await this.#bucket.take();
+    const heartbeat = setInterval(() => msg.working(), WAITING_HEARTBEAT_MS);
+    try {
+      await this.#bucket.take();
+    } finally {
+      clearInterval(heartbeat);
+    }
     if (this.#abort.signal.aborted) return retry(0);
     return this.send(msg, egress, carrier, driver);
   }
