@@ -9,8 +9,8 @@ export type {
 } from './types.js';
 export type { CarrierType } from './registry.js';
 export { CARRIER_TYPES, isCarrierType, driverFor, findDriver, carrierWebhooks, effectiveMaxRps } from './registry.js';
-export type { SmppReceiptStatus, SmppStat } from './status-map.js';
-export { MessageState, smppReceiptStatus, receiptWanted } from './status-map.js';
+export type { SmppReceiptStatus, SmppStat } from '../../proto/smpp-status.js';
+export { MessageState, smppReceiptStatus, receiptWanted } from '../../proto/smpp-status.js';
 export {
   inboundWebhookPath, statusCallbackPath, statusCallbackUrl, isCallbackMessageId,
 } from './webhook-urls.js';

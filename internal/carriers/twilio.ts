@@ -147,7 +147,7 @@ const STATUS: Record<string, DeliveryStatus> = {
   read: 'delivered',
   undelivered: 'undelivered',
   failed: 'failed',
-  // DELETED/4 has no DeliveryStatus yet (status-map.ts).
+  // DELETED/4 has no DeliveryStatus yet (proto/smpp-status.ts).
   canceled: 'failed',
 };
 

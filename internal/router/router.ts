@@ -96,6 +96,9 @@ export class Router {
         : route.kind === 'smpp' ? s.msgOutSmpp(route.clientId) : s.msgOutMm4(route.clientId);
       await this.deps.bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'message', egress }), { msgId });
     }
-    await this.deps.records.write(...legsFor(egress, this.deps.legs, 'queued'));
+    // The queued legs are not awaited: every later stage upserts the full legs again, so a
+    // queued row lost with this node heals, and routing does not wait for the database.
+    this.deps.records.write(...legsFor(egress, this.deps.legs, 'queued')).catch((err: unknown) =>
+      this.deps.logger.warn({ err, id: message.id }, 'could not record a queued message'));
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gsm7Length, segmentInfo } from './segments.js';
+import { chooseEncoding, gsm7Length, segmentInfo } from './segments.js';
 
 describe('segmentInfo', () => {
   it('counts a plain 160-character GSM text as one segment and 161 as two', () => {
@@ -24,5 +24,19 @@ describe('segmentInfo', () => {
 
   it('treats an empty text as one GSM-7 segment', () => {
     expect(segmentInfo('')).toEqual({ encoding: 'gsm7', units: 0, segments: 1 });
+  });
+});
+
+describe('chooseEncoding', () => {
+  it('picks GSM-7 when every character fits, extension table included', () => {
+    expect(chooseEncoding('Hello @£$¥ {}[]~€_ ^|\\')).toBe('gsm7');
+    expect(chooseEncoding('')).toBe('gsm7');
+  });
+
+  it('picks UCS-2 for anything else, NBSP and ¤-lookalikes included', () => {
+    expect(chooseEncoding('ç')).toBe('ucs2');
+    expect(chooseEncoding('a\u00a0b')).toBe('ucs2');
+    expect(chooseEncoding('hi 😀')).toBe('ucs2');
+    expect(chooseEncoding('`')).toBe('ucs2');
   });
 });

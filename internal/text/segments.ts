@@ -38,3 +38,11 @@ export function segmentInfo(text: string): SegmentInfo {
   const units = text.length;
   return { encoding: 'ucs2', units, segments: units <= UCS2_SINGLE ? 1 : Math.ceil(units / UCS2_PART) };
 }
+
+/**
+ * The encoding an outbound SMS uses (upstream §8.6): 'gsm7' when every character is in the
+ * GSM 03.38 default alphabet or its extension table, else 'ucs2'.
+ */
+export function chooseEncoding(text: string): SmsEncoding {
+  return gsm7Length(text) === null ? 'ucs2' : 'gsm7';
+}

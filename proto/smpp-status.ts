@@ -16,7 +16,7 @@
  * Twilio `canceled` would be DELETED/4, but DeliveryStatus has no such value yet; it is reported
  * as failed (REJECTD) with the carrier status kept in `carrierStatus`.
  */
-import type { DeliveryStatus } from '../../proto/status.js';
+import type { DeliveryStatus } from './status.js';
 
 /** SMPP 3.4 message_state values (§5.2.28). */
 export const MessageState = {

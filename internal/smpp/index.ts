@@ -1,0 +1,23 @@
+/**
+ * The SMPP room (the legacy front door). For now its pure parts: reading submit_sm text by
+ * data_coding (data-coding.ts), UDH and SAR concatenation info (udh.ts), splitting outbound
+ * texts into deliver_sm parts (split.ts) and delivery receipt texts (receipt.ts). Parts and TLVs
+ * use the npm `smpp` library's field names; always send data_coding with them.
+ */
+export type { SmppPart, SmppTlvs } from './types.js';
+export { EsmClass, DataCoding } from './types.js';
+export type {
+  Alphabet, DataCodingInfo, DecodedShortMessage, PackedMode, ShortMessageEncoding, ShortMessageInput,
+} from './data-coding.js';
+export { describeDataCoding, decodeShortMessage, ShortMessageError } from './data-coding.js';
+export type { ConcatInfo, InformationElement, ParsedUdh, SarResult, SarTlvs, UdhParseResult } from './udh.js';
+export {
+  IEI_CONCAT_8, IEI_CONCAT_16, parseUdh, buildUdh, concatElement, concatUdh, validateConcat, concatFromSar, sarTlvs,
+} from './udh.js';
+export type { SplitMethod, SplitOptions } from './split.js';
+export { MAX_PARTS, splitForSmpp, joinPartTexts } from './split.js';
+export type { ParsedReceipt, Receipt, ReceiptFields, ReceiptInput } from './receipt.js';
+export {
+  RECEIPT_TEXT_CHARS, buildReceipt, formatReceipt, parseReceipt, receiptErrorCode, formatReceiptDate, parseReceiptDate,
+  deliveryStatusFromStat,
+} from './receipt.js';
