@@ -82,12 +82,20 @@ export class MemoryConsumerState {
     this.ack(seq);
   }
 
+  /**
+   * Redeliver after `delayMs`. A delay also takes the message off the redelivery queue (its ack
+   * wait may have run out while the handler ran), as JetStream's nak with a delay does.
+   */
   nak(seq: number, delayMs: number): void {
     const f = this.#inFlight.get(seq);
     if (!f) return;
     f.due = Date.now() + delayMs;
-    if (delayMs <= 0) this.#due.add(seq);
-    else this.#arm(f.due);
+    if (delayMs <= 0) {
+      this.#due.add(seq);
+    } else {
+      this.#due.delete(seq);
+      this.#arm(f.due);
+    }
     this.dispatch();
   }
 

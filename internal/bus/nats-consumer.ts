@@ -5,10 +5,14 @@ import type { Consumer, ConsumerSpec, DurableHandler } from './durable-types.js'
 import type { BusLogger } from './types.js';
 
 /**
- * How long one pull request waits for messages: the client's minimum, and the most stop()
- * waits for open requests to end (see NatsConsumer).
+ * How long one pull request waits for messages: the client's minimum, and about the most stop()
+ * waits for open requests to end (see NatsConsumer). Longer, up to MAX_FETCH_EXPIRES_MS, only
+ * to keep its end away from a retry of this node coming due (see NatsConsumer.#expires).
  */
 const FETCH_EXPIRES_MS = 1_000;
+const MAX_FETCH_EXPIRES_MS = 3 * FETCH_EXPIRES_MS;
+/** A pull request of a node and a delayed nak of that node never end closer than this. */
+const EXPIRY_GUARD_MS = 250;
 /** Pause before pulling again after a failed pull (consumer gone, heartbeats missed, …). */
 const PULL_RETRY_MS = 500;
 /** Pull requests open at once per consumer: enough to hide the round trip, few subscriptions. */
@@ -33,8 +37,22 @@ export interface NatsConsumerOptions {
  *
  * Why fetch and not consume(): with nats-server 2.9 a pull request still open when the client
  * unsubscribes keeps delivering into the void, and those messages wait out their whole ack
- * wait (measured). stop() therefore lets open requests end (≤ FETCH_EXPIRES_MS), naks what
+ * wait (measured). stop() therefore lets open requests end (≤ MAX_FETCH_EXPIRES_MS), naks what
  * they still bring, drains running handlers and naks those that outlive the deadline.
+ *
+ * Why a pull request never ends just when a retry comes due: nats-server 2.9 mishandles a
+ * redelivery that comes due while the consumer's only waiting pull request has just expired
+ * (loopAndGatherMsgs: it takes the message off the redelivery queue and counts the delivery,
+ * finds no valid request, and then rewinds the cursor of *new* messages instead of putting the
+ * redelivery back). The message then comes back one ack wait later with its deliveryCount one
+ * too high, and the rewound cursor hands it out once more as new (deliveryCount 1) while it is
+ * still in flight. A retry nak'd with a delay of whole seconds (a handler that threw: 1 s, 2 s,
+ * 4 s, …) is followed at once by the next pull, so without care the delay ends exactly when that
+ * pull (or a later one) expires, and CPU load decides which the server handles first (measured:
+ * deliveryCounts [1, 3, 1] instead of [1, 2]). So a delayed nak is made to come due away from
+ * the end of the pulls already open (#retryDelay), and a new pull to end away from the delayed
+ * naks already sent (#expires), by EXPIRY_GUARD_MS. Redeliveries this node did not time (ack
+ * waits, other nodes' naks) meet a pull's end only by chance, and rarely all open pulls at once.
  */
 export class NatsConsumer implements Consumer {
   readonly #js: JetStreamClient;
@@ -47,7 +65,11 @@ export class NatsConsumer implements Consumer {
   readonly #refillAt: number;
   /** Messages asked for by open requests and not yet received. */
   #requested = 0;
+  /** When this node's delayed naks come due (epoch ms, ascending), for #expires. */
+  readonly #retriesDue: number[] = [];
   readonly #open = new Map<ConsumerMessages, Promise<void>>();
+  /** When each open pull request that may still bring messages expires (epoch ms). */
+  readonly #pullEnds = new Map<ConsumerMessages, number>();
   /** The durable's handle, looked up once and again after a failed pull. */
   #consumer?: JsConsumer;
   #failed = false;
@@ -114,7 +136,10 @@ export class NatsConsumer implements Consumer {
       }
       try {
         this.#consumer ??= await this.#js.consumers.get(this.#spec.stream, this.#spec.durable);
-        const batch = await this.#consumer.fetch({ max_messages: want, expires: FETCH_EXPIRES_MS });
+        const now = Date.now();
+        const expires = this.#expires(now);
+        const batch = await this.#consumer.fetch({ max_messages: want, expires });
+        this.#pullEnds.set(batch, now + expires);
         this.#requested += want;
         this.#open.set(batch, this.#take(batch, want));
       } catch (err) {
@@ -131,7 +156,8 @@ export class NatsConsumer implements Consumer {
       for await (const m of batch) {
         got++;
         this.#requested--;
-        const d = delivery(m);
+        if (got >= want) this.#pullEnds.delete(batch);
+        const d = delivery(m, (delayMs) => this.#retryDelay(delayMs));
         if (this.#runner.free > 0) this.#runner.run(d);
         else this.#runner.giveBack(d);
       }
@@ -140,6 +166,7 @@ export class NatsConsumer implements Consumer {
     } finally {
       this.#requested -= want - got;
       this.#open.delete(batch);
+      this.#pullEnds.delete(batch);
       this.#signal();
     }
   }
@@ -167,6 +194,33 @@ export class NatsConsumer implements Consumer {
     this.#failed = false;
   }
 
+  /**
+   * How long the next pull request waits: FETCH_EXPIRES_MS, or longer (at most
+   * MAX_FETCH_EXPIRES_MS) when it would end within EXPIRY_GUARD_MS of a delayed nak of this node
+   * coming due (see the class comment: nats-server 2.9 loses and duplicates a redelivery that
+   * comes due while its only pull request expires).
+   */
+  #expires(now: number): number {
+    const past = this.#retriesDue.findIndex((due) => due > now);
+    this.#retriesDue.splice(0, past === -1 ? this.#retriesDue.length : past);
+    const end = awayFrom(now + FETCH_EXPIRES_MS, this.#retriesDue);
+    return Math.min(end - now, MAX_FETCH_EXPIRES_MS);
+  }
+
+  /**
+   * The delay to nak with: `delayMs`, or a little longer when the retry would come due within
+   * EXPIRY_GUARD_MS of the end of a pull request already open (see the class comment). Notes
+   * when it comes due, so that later pulls end away from it (#expires).
+   */
+  #retryDelay(delayMs: number): number {
+    const now = Date.now();
+    const due = awayFrom(now + delayMs, [...this.#pullEnds.values()].sort((a, b) => a - b));
+    let i = this.#retriesDue.length;
+    while (i > 0 && this.#retriesDue[i - 1] > due) i--;
+    this.#retriesDue.splice(i, 0, due);
+    return due - now;
+  }
+
   #signal(): void {
     const wake = this.#wake;
     this.#wake = undefined;
@@ -174,7 +228,20 @@ export class NatsConsumer implements Consumer {
   }
 }
 
-function delivery(m: JsMsg): Delivery {
+/**
+ * The first time at or after `at` that is at least EXPIRY_GUARD_MS away from every one of
+ * `times` (ascending).
+ */
+function awayFrom(at: number, times: readonly number[]): number {
+  for (const t of times) {
+    if (t >= at + EXPIRY_GUARD_MS) break;
+    if (t > at - EXPIRY_GUARD_MS) at = t + EXPIRY_GUARD_MS;
+  }
+  return at;
+}
+
+/** `retryDelay` turns the delay a retry asks for into the one to nak with. */
+function delivery(m: JsMsg, retryDelay: (delayMs: number) => number): Delivery {
   return {
     msg: {
       subject: m.subject,
@@ -184,7 +251,7 @@ function delivery(m: JsMsg): Delivery {
       working: () => m.working(),
     },
     ack: () => m.ack(),
-    nak: (delayMs) => m.nak(delayMs > 0 ? delayMs : undefined),
+    nak: (delayMs) => m.nak(delayMs > 0 ? retryDelay(delayMs) : undefined),
     // nats-server 2.9 ignores "+TERM <reason>" (the message is redelivered), so no reason is sent.
     term: () => m.term(),
   };
