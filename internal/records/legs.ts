@@ -64,3 +64,21 @@ export function legsFor(
   if (receiver !== undefined) legs.push({ ...base, clientId: receiver, direction: 'inbound', textPreview: preview(receiver) });
   return legs;
 }
+
+/**
+ * The sender's leg of a message that never got a route (no owner, no carrier, bad number): it
+ * still belongs in the sender's history, with the reason.
+ */
+export function unroutedLeg(m: Egress['message'], clientId: number, ctx: LegContext, status: RecordStatus, error: string): MessageRecord {
+  const text = m.type === 'sms' ? segmentInfo(m.text) : undefined;
+  return {
+    messageId: m.id, clientId, direction: 'outbound', to: m.to, from: m.from,
+    receivedTimestamp: new Date(m.receivedAt), type: m.type, carrier: '', carrierId: 0, internal: false,
+    logId: m.id, serverId: ctx.serverId, fromClientType: ctx.clientType(clientId), toClientType: '',
+    deliveryMethod: '', sourceIp: m.origin.sourceIp ?? '', encoding: text?.encoding ?? '',
+    totalSegments: text?.segments ?? 0, originalBytesLength: Buffer.byteLength(m.text),
+    originalSizeBytes: m.media.reduce((sum, part) => sum + (part.sizeBytes ?? 0), 0), transcodedSizeBytes: 0,
+    mediaCount: m.media.length, transcodingPerformed: false, status, carrierMsgId: '', error,
+    textPreview: ctx.logPrivacy(clientId) ? '' : m.text.slice(0, 20),
+  };
+}

@@ -3,7 +3,7 @@ import { messageCodec, type Egress, type Message } from '../../proto/message.js'
 import { statusCodec, type DeliveryStatus } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import type { Bus } from '../bus/index.js';
-import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
+import { legsFor, unroutedLeg, type LegContext, type RecordWriter } from '../records/index.js';
 
 /** gomsggw's notice texts (upstream-behaviour.md §7.7), which senders may match on. */
 export const NOTICE_TEXT = {
@@ -53,6 +53,9 @@ export class FailureReporter {
     const status = f.status ?? 'failed';
     const m = f.message;
     if (f.egress) await this.deps.records.write(...legsFor(f.egress, this.deps.legs, status, { error: f.reason }));
+    else if (f.senderClientId !== undefined) {
+      await this.deps.records.write(unroutedLeg(m, f.senderClientId, this.deps.legs, status, f.reason));
+    }
     if (f.senderClientId === undefined || m.notice) return;
     const s = this.options.subjects;
     await this.deps.bus.publishDurable(s.status(m.id), statusCodec.encode({

@@ -216,6 +216,19 @@ describe.each(modes)('message flow, $name', (mode) => {
     expect(sink.received.filter((w) => w.rawBody.includes('hook retry'))).toHaveLength(3);
   });
 
+  it.skipIf(mode.skip)('records a message it cannot route and tells the sender', async () => {
+    // A carrier type as the number's carrier, with no carrier of that type configured.
+    expect((await api('POST', `/clients/${ids.sender}/numbers`, { number: '+15550001002', carrier: 'onevoiceplus' })).status)
+      .toBe(201);
+    const res = await api('POST', '/messages/send', { from: '+15550001002', to: '+15559990006', text: 'no route' },
+      basic('sender', 'sender-pass'));
+    expect(res.status).toBe(202);
+    const status = await sink.waitFor((w) => w.path === '/sender' && w.body?.type === 'status' && w.body.id === res.body.id);
+    expect(status.body).toMatchObject({ status: 'rejected', error_code: 'NO_ROUTE' });
+    const history = await api('GET', '/messages/history?direction=outbound&to=%2B15559990006', undefined, basic('sender', 'sender-pass'));
+    expect(history.body.messages).toMatchObject([{ message_id: res.body.id, status: 'rejected' }]);
+  });
+
   it.skipIf(mode.skip)('counts what it carried in /stats, gathered across nodes', async () => {
     const stats = await api('GET', '/stats');
     expect(stats.status).toBe(200);
