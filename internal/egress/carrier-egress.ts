@@ -1,13 +1,8 @@
 import type { Subjects } from '../../proto/subjects.js';
-import type { Bus, KvBucket } from '../bus/index.js';
-import type { CarrierDriver } from '../carriers/index.js';
+import type { KvBucket } from '../bus/index.js';
 import { Lease } from '../cluster/index.js';
-import type { Logger } from '../log/index.js';
-import type { Metrics } from '../metrics/index.js';
-import type { LegContext, RecordWriter } from '../records/index.js';
-import type { FailureReporter } from '../router/index.js';
 import type { Carrier } from '../store/index.js';
-import { CarrierWorker } from './carrier-worker.js';
+import { CarrierWorker, type CarrierWorkerDeps } from './carrier-worker.js';
 
 /** A dead leader's lease lapses after this; its successor takes over within ~TTL + TTL/3. */
 export const DEFAULT_LEASE_TTL_MS = 6_000;
@@ -24,18 +19,10 @@ export interface CarrierEgressOptions {
   leaseTtlMs?: number;
 }
 
-export interface CarrierEgressDeps {
-  bus: Bus;
+/** A worker's deps, with every carrier instead of one (the egress gives each worker its own). */
+export interface CarrierEgressDeps extends Omit<CarrierWorkerDeps, 'carrier'> {
   carriers(): Carrier[];
   carrier(id: number): Carrier | undefined;
-  driver(type: string): CarrierDriver | undefined;
-  records: RecordWriter;
-  sentBefore(messageId: string): Promise<boolean>;
-  legs: LegContext;
-  failures: FailureReporter;
-  logger: Logger;
-  metrics: Metrics;
-  fetch?: typeof fetch;
 }
 
 interface Campaign {

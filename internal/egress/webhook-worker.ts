@@ -76,7 +76,7 @@ export class WebhookWorker {
       this.deps.logger.error({ err }, 'dropping an undecodable webhook job');
       return term('undecodable');
     }
-    const clientId = job.kind === 'message' ? job.egress.route.kind === 'webhook' ? job.egress.route.clientId : 0 : job.clientId;
+    const clientId = job.kind === 'status' ? job.clientId : job.egress.receiverClientId ?? 0;
     const client = this.deps.client(clientId);
     if (!client) {
       if (job.kind === 'message') await this.fail(job.egress, `client ${clientId} no longer exists`);
