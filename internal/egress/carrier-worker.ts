@@ -1,7 +1,6 @@
 import { egressCodec, type Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
-import { ack, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
-import { backoffDelay } from '../bus/backoff.js';
+import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import { effectiveMaxRps, KeepAlivePool, statusCallbackUrl, type CarrierDriver } from '../carriers/index.js';
 import { CarrierError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';

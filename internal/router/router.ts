@@ -1,8 +1,7 @@
 import { deliveryJobCodec } from '../../proto/delivery.js';
 import { egressCodec, messageCodec, type Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
-import { ack, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
-import { backoffDelay } from '../bus/backoff.js';
+import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
