@@ -49,6 +49,11 @@ export const smppInfoSchema = z.object({
   /** registered_delivery of the submit_sm (SMPP 3.4 §5.2.17). */
   registeredDelivery: z.number().int().min(0).max(255).default(0),
   dataCoding: z.number().int().min(0).max(255).optional(),
+  /**
+   * A reassembled concatenated submit: the message id each part's submit_sm_resp returned,
+   * in part order (the first is the message's own id). Receipts go out for each.
+   */
+  partIds: z.array(z.string()).optional(),
 });
 
 export const messageSchema = z.object({

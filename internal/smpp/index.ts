@@ -21,3 +21,7 @@ export {
   RECEIPT_TEXT_CHARS, buildReceipt, formatReceipt, parseReceipt, receiptErrorCode, formatReceiptDate, parseReceiptDate,
   deliveryStatusFromStat,
 } from './receipt.js';
+export type {
+  BindMode, BoundSession, ConcatPart, DeliverAddresses, DeliverResult, ExpiredSet, Reassembler, SessionBook, SessionBookEvents,
+} from './ports.js';
+export { SmppSessionClosedError, SmppTimeoutError } from './ports.js';
