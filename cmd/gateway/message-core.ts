@@ -1,6 +1,7 @@
 /**
- * The message core of a node: the batched ledger writer, the router and status router workers,
- * webhook egress and leader-elected carrier egress, built from the node's shared parts.
+ * The message core of a node: the batched ledger writer, ingress routing, the router and status
+ * router workers, webhook egress and leader-elected carrier egress, built from the node's shared
+ * parts. Its records, legs and failure reporter are shared with the protocol front doors.
  */
 import type { Config } from '../../internal/config/index.js';
 import type { Bus } from '../../internal/bus/index.js';
@@ -10,7 +11,7 @@ import { CarrierEgress, WebhookWorker } from '../../internal/egress/index.js';
 import type { Logger } from '../../internal/log/index.js';
 import type { Metrics } from '../../internal/metrics/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
-import { FailureReporter, Router, StatusRouter } from '../../internal/router/index.js';
+import { FailureReporter, IngressRouter, Router, StatusRouter } from '../../internal/router/index.js';
 import type { Store } from '../../internal/store/index.js';
 import type { Subjects } from '../../proto/subjects.js';
 
@@ -31,7 +32,17 @@ export interface Stoppable {
 }
 
 /** Components in start order; the node stops them in reverse. */
-export function buildMessageCore(p: MessageCoreParts): { components: Stoppable[]; carrierEgress: CarrierEgress } {
+export interface MessageCore {
+  components: Stoppable[];
+  carrierEgress: CarrierEgress;
+  /** Routes messages where they arrive (REST, carrier webhooks). */
+  ingress: IngressRouter;
+  failures: FailureReporter;
+  records: RecordWriter;
+  legs: LegContext;
+}
+
+export function buildMessageCore(p: MessageCoreParts): MessageCore {
   const { config, subjects, store, bus, directory, metrics } = p;
   const logger = p.logger.child({ room: 'core' });
   const records = new RecordWriter(store.records);
@@ -46,6 +57,7 @@ export function buildMessageCore(p: MessageCoreParts): { components: Stoppable[]
   );
   const client = (id: number) => directory.client(id);
   const router = new Router({ subjects }, { bus, view: directory, records, legs, failures, logger, metrics });
+  const ingress = new IngressRouter({ subjects }, { bus, view: directory, records, legs, logger, metrics });
   const statusRouter = new StatusRouter({ subjects }, { bus, records, recordRepo: store.records, client, logger, metrics });
   const webhooks = new WebhookWorker({ subjects, ...config.webhook },
     { bus, client, records, legs, failures, logger, metrics });
@@ -63,5 +75,5 @@ export function buildMessageCore(p: MessageCoreParts): { components: Stoppable[]
     { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
     { name: 'carrier egress', start: () => carrierEgress.start(), stop: () => carrierEgress.stop() },
   ];
-  return { components, carrierEgress };
+  return { components, carrierEgress, ingress, failures, records, legs };
 }

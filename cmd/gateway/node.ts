@@ -15,6 +15,7 @@ import type { Logger } from '../../internal/log/index.js';
 import { subjects } from '../../proto/subjects.js';
 import { buildMessageCore } from './message-core.js';
 import { carrierWebhooks } from '../../internal/carriers/index.js';
+import type { IngressRouter } from '../../internal/router/index.js';
 
 interface Component {
   name: string;
@@ -77,7 +78,7 @@ export class GatewayNode {
       this.track(component.name, () => component.stop());
     }
 
-    await this.startWeb(store, bus, directory, sync, stats);
+    await this.startWeb(store, bus, directory, sync, stats, core.ingress);
     this.#ready = true;
     logger.info({ web: this.webAddress, cluster: config.cluster, store: store.driver, bus: config.bus.kind },
       'gateway node ready');
@@ -100,7 +101,9 @@ export class GatewayNode {
     return store;
   }
 
-  private async startWeb(store: Store, bus: Bus, directory: MemoryDirectory, sync: ConfigSync, stats: ClusterStats) {
+  private async startWeb(
+    store: Store, bus: Bus, directory: MemoryDirectory, sync: ConfigSync, stats: ClusterStats, ingress: IngressRouter,
+  ) {
     const { config, logger } = this;
     const names = subjects(config.bus.subjectPrefix);
     // The web app always records request metrics; it serves them only when there is no separate listener.
@@ -120,6 +123,7 @@ export class GatewayNode {
       subjects: names,
       trustedProxies: config.web.trustedProxies,
       carrierWebhooks: carrierWebhooks(),
+      ingress: (kind, message, dedupKey) => ingress.accept(kind, message, dedupKey),
     });
     if (config.web.metrics.listen) {
       const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path },

@@ -1,40 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../../proto/message.js';
-import type { Carrier, ClientDetails, ClientNumber } from '../store/index.js';
-import { decide, type RoutingView } from './decide.js';
-
-const now = new Date(0);
-function client(id: number, type: 'legacy' | 'web', numbers: Array<Partial<ClientNumber> & { number: string }>,
-  defaultWebhook = ''): ClientDetails {
-  return {
-    id, username: `c${id}`, password: 'p', address: '', name: '', type, timezone: 'UTC', logPrivacy: false,
-    createdAt: now, updatedAt: now, failovers: [],
-    settings: defaultWebhook ? { defaultWebhook } as ClientDetails['settings'] : null,
-    numbers: numbers.map((n, i) => ({
-      id: id * 100 + i, clientId: id, carrier: 'telnyx', tag: '', group: '', webhook: '',
-      ignoreStopCmdSending: false, settings: null, ...n,
-    })),
-  };
-}
-const carrier = (id: number, name: string, type: string): Carrier =>
-  ({ id, name, type, uuid: `u${id}` } as Carrier);
-
-function view(clients: ClientDetails[], carriers: Carrier[]): RoutingView {
-  const numbers = new Map(clients.flatMap((c) => c.numbers.map((n) => [n.number, n] as const)));
-  return {
-    numberByE164: (n) => numbers.get(n),
-    client: (id) => clients.find((c) => c.id === id),
-    carrierByName: (name) => carriers.find((c) => c.name === name),
-    carriers: () => carriers,
-  };
-}
-
-function msg(partial: Partial<Message> & Pick<Message, 'from' | 'to'>): Message {
-  return {
-    v: 1, id: 'm1', type: 'sms', text: 'hi', media: [], receivedAt: 0, notice: false,
-    origin: { kind: 'web', clientId: 1, node: 'n' }, ...partial,
-  };
-}
+import { decide } from './decide.js';
+import { carrier, client, msg, view } from './testing.js';
 
 const legacy = client(1, 'legacy', [{ number: '+12505551234', carrier: 'telnyx-prod' }]);
 const web = client(2, 'web', [{ number: '+14155550100', webhook: 'https://hooks.test/n' }, { number: '+14155550101' }],

@@ -6,6 +6,10 @@
 export { decide, canonicalNumber, carrierFor } from './decide.js';
 export type { Decision, RoutingView } from './decide.js';
 export { Router, DEFAULT_ROUTER_CONCURRENCY } from './router.js';
+export { IngressRouter } from './ingress.js';
+export type { IngressRouterOptions, IngressRouterDeps } from './ingress.js';
+export { publishEgress } from './egress-publish.js';
+export type { EgressPublishDeps } from './egress-publish.js';
 export type { RouterOptions, RouterDeps } from './router.js';
 export { FailureReporter, NOTICE_TEXT } from './failures.js';
 export type { Failure, FailureOptions, FailureDeps } from './failures.js';

@@ -1,12 +1,12 @@
-import { deliveryJobCodec } from '../../proto/delivery.js';
-import { egressCodec, messageCodec, type Egress } from '../../proto/message.js';
+import { messageCodec, type Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
+import type { LegContext, RecordWriter } from '../records/index.js';
 import { decide, type RoutingView } from './decide.js';
 import type { FailureReporter } from './failures.js';
+import { publishEgress } from './egress-publish.js';
 
 /** Handlers at once per node: routing is I/O-bound (a publish and a batched record write). */
 export const DEFAULT_ROUTER_CONCURRENCY = 256;
@@ -84,20 +84,7 @@ export class Router {
     }
   }
 
-  private async route(egress: Egress): Promise<void> {
-    const s = this.options.subjects;
-    const { route, message } = egress;
-    const msgId = `${message.id}:${route.kind}`;
-    if (route.kind === 'carrier') {
-      await this.deps.bus.publishDurable(s.msgOutCarrier(route.carrierId), egressCodec.encode(egress), { msgId });
-    } else {
-      const subject = route.kind === 'webhook' ? s.msgOutWebhook(route.clientId)
-        : route.kind === 'smpp' ? s.msgOutSmpp(route.clientId) : s.msgOutMm4(route.clientId);
-      await this.deps.bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'message', egress }), { msgId });
-    }
-    // The queued legs are not awaited: every later stage upserts the full legs again, so a
-    // queued row lost with this node heals, and routing does not wait for the database.
-    this.deps.records.write(...legsFor(egress, this.deps.legs, 'queued')).catch((err: unknown) =>
-      this.deps.logger.warn({ err, id: message.id }, 'could not record a queued message'));
+  private route(egress: Egress): Promise<void> {
+    return publishEgress(egress, this.options.subjects, this.deps);
   }
 }

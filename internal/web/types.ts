@@ -1,4 +1,5 @@
-import type { Subjects } from '../../proto/subjects.js';
+import type { Message } from '../../proto/message.js';
+import type { IngressKind, Subjects } from '../../proto/subjects.js';
 import type { DeliveryStatus } from '../../proto/status.js';
 import type { DurableBus } from '../bus/index.js';
 import type { ConfigChanges, Directory } from '../directory/index.js';
@@ -10,6 +11,12 @@ export type { Logger };
 
 /** The part of the bus the web front door uses: acknowledged, deduplicated publishes. */
 export type IngressBus = Pick<DurableBus, 'publishDurable'>;
+
+/**
+ * Stores a message durably; rejects when it could not be stored (nothing was accepted).
+ * `dedupKey` (default: the message id) makes a retried ingress enter once.
+ */
+export type MessageIngress = (kind: IngressKind, message: Message, dedupKey?: string) => Promise<void>;
 
 /** HTTP request headers as Node gives them (lowercase names). */
 export type HeaderMap = Record<string, string | string[] | undefined>;
@@ -117,6 +124,11 @@ export interface WebDeps {
   bus: IngressBus;
   /** The node's subject names (proto/subjects.ts, with the cluster's prefix). */
   subjects: Subjects;
+  /**
+   * Stores an accepted message (cmd wires the router's IngressRouter, which routes it on the
+   * spot). Default: publish it to msg.in.<kind> for the router workers.
+   */
+  ingress?: MessageIngress;
   /** Verifies and parses carrier webhooks (/inbound/{uuid}). */
   carrierWebhooks: CarrierWebhooks;
   /**

@@ -1,13 +1,14 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { normalizeE164 } from '../../../proto/e164.js';
-import { messageCodec, type Message } from '../../../proto/message.js';
+import type { Message } from '../../../proto/message.js';
 import { statusCodec, type StatusEvent } from '../../../proto/status.js';
 import { generateObjectId } from '../../crypto/index.js';
 import { ForbiddenError, NotFoundError, UnavailableError } from '../../errors/index.js';
 import type { Carrier } from '../../store/index.js';
 import { clientIp, trustedProxies } from '../client-ip.js';
 import { filenameOf } from '../media-refs.js';
+import { ingressOf } from '../ingress.js';
 import { readRawBody } from '../middleware/json-body.js';
 import type { WebDeps, WebhookResult } from '../types.js';
 
@@ -20,11 +21,8 @@ const RETRY_AFTER_SECS = '1';
 type InboundMessage = WebhookResult['messages'][number];
 type InboundStatus = WebhookResult['statuses'][number];
 
-interface Published {
-  subject: string;
-  data: Uint8Array;
-  msgId: string;
-}
+/** One thing a webhook carried, stored when called. */
+type Published = () => Promise<unknown>;
 
 /**
  * The URL the carrier called, as it signed it: SERVER_ADDRESS + path + query (behind a proxy
@@ -99,10 +97,11 @@ export function carrierStatus(s: InboundStatus, carrier: Carrier, pathMessageId:
 export function registerInboundRoutes(router: Router, deps: WebDeps): void {
   const trusted = trustedProxies(deps.trustedProxies ?? []);
   const { bus, subjects, logger } = deps;
+  const ingress = ingressOf(deps);
 
   const publishAll = async (items: Published[]) => {
     // One webhook carries one message or status (a handful at most): no unbounded fan-out.
-    await Promise.all(items.map((item) => bus.publishDurable(item.subject, item.data, { msgId: item.msgId })));
+    await Promise.all(items.map((store) => store()));
   };
 
   const handle = async (ctx: Context, messageId: string) => {
@@ -128,7 +127,7 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
     const origin = { carrier, node: deps.serverId, sourceIp, now };
     const items: Published[] = result.messages.map((m) => {
       const { message, msgId } = carrierMessage(m, origin);
-      return { subject: subjects.msgIn('carrier'), data: messageCodec.encode(message), msgId };
+      return () => ingress('carrier', message, msgId);
     });
     for (const s of result.statuses) {
       const event = carrierStatus(s, carrier, messageId, now);
@@ -137,7 +136,8 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
         logger.warn({ carrier: carrier.name, status: s.status }, 'carrier status names no message; ignored');
         continue;
       }
-      items.push({ subject: subjects.status(key), data: statusCodec.encode(event), msgId: `${carrier.id}:${s.carrierMsgId || key}:${s.status}` });
+      const msgId = `${carrier.id}:${s.carrierMsgId || key}:${s.status}`;
+      items.push(() => bus.publishDurable(subjects.status(key), statusCodec.encode(event), { msgId }));
     }
     try {
       await publishAll(items);

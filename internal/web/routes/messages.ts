@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Router } from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { normalizeE164 } from '../../../proto/e164.js';
-import { messageCodec, type Message } from '../../../proto/message.js';
+import type { Message } from '../../../proto/message.js';
 import { ForbiddenError, GatewayError, UnavailableError, ValidationError, wireStatus } from '../../errors/index.js';
 import type { ClientDetails } from '../../store/index.js';
 import { clientIp, trustedProxies, type TrustedProxies } from '../client-ip.js';
@@ -11,6 +11,7 @@ import {
 } from '../formats.js';
 import { mediaRefs } from '../media-refs.js';
 import { assertKeyMaySendFrom, clientAuthOf, requireScope, type ClientAuth } from '../middleware/client-auth.js';
+import { ingressOf } from '../ingress.js';
 import { jsonBody } from '../middleware/json-body.js';
 import type { Logger, WebDeps } from '../types.js';
 
@@ -128,6 +129,7 @@ export function registerMessageRoutes(router: Router, deps: WebDeps): void {
   const trusted = trustedProxies(deps.trustedProxies ?? []);
   const maxTextChars = deps.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS;
   const metrics = deps.metrics?.metrics;
+  const ingress = ingressOf(deps);
 
   const send = async (ctx: Context) => {
     const started = performance.now();
@@ -141,7 +143,7 @@ export function registerMessageRoutes(router: Router, deps: WebDeps): void {
       maxTextChars,
     });
     try {
-      await deps.bus.publishDurable(deps.subjects.msgIn('web'), messageCodec.encode(message), { msgId: message.id });
+      await ingress('web', message);
     } catch (err) {
       ctx.set('Retry-After', RETRY_AFTER_SECS);
       throw new UnavailableError('The message could not be stored; nothing was sent. Try again later.', { cause: err });

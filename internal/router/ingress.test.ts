@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { egressCodec, messageCodec } from '../../proto/message.js';
+import { subjects } from '../../proto/subjects.js';
+import { silentLogger } from '../log/index.js';
+import { createMetrics } from '../metrics/index.js';
+import { RecordWriter } from '../records/index.js';
+import type { MessageRecord } from '../store/index.js';
+import { IngressRouter } from './ingress.js';
+import { carrier, client, msg, view } from './testing.js';
+
+const s = subjects('t');
+const web = client(2, 'web', [{ number: '+14155550100', carrier: 'telnyx-prod' }], 'https://hooks.test/default');
+const routing = view([web], [carrier(7, 'telnyx-prod', 'telnyx')]);
+
+function setup(publishError?: Error) {
+  const published: Array<{ subject: string; data: Uint8Array; msgId?: string }> = [];
+  const written: MessageRecord[] = [];
+  const bus = {
+    publishDurable: async (subject: string, data: Uint8Array, opts?: { msgId?: string }) => {
+      if (publishError) throw publishError;
+      published.push({ subject, data, msgId: opts?.msgId });
+      return { seq: published.length, duplicate: false, stream: 'x' };
+    },
+  };
+  const records = new RecordWriter({ upsertMany: async (r: MessageRecord[]) => void written.push(...r) } as never, { flushMs: 1 });
+  const legs = { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false };
+  const metrics = createMetrics({ serverId: 'n1' });
+  const ingress = new IngressRouter({ subjects: s }, { bus, view: routing, records, legs, logger: silentLogger(), metrics });
+  return { ingress, published, written, records };
+}
+
+describe('IngressRouter', () => {
+  it('publishes a routable message straight to its carrier egress, deduplicated by id and route', async () => {
+    const { ingress, published, written, records } = setup();
+    await ingress.accept('web', msg({ id: 'abc', from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } }));
+    expect(published).toHaveLength(1);
+    expect(published[0]!.subject).toBe(s.msgOutCarrier(7));
+    expect(published[0]!.msgId).toBe('abc:carrier');
+    expect(egressCodec.decode(published[0]!.data)).toMatchObject({ route: { kind: 'carrier', carrierId: 7 }, senderClientId: 2 });
+    await records.stop();
+    expect(written).toEqual([expect.objectContaining({ messageId: 'abc', status: 'queued', direction: 'outbound' })]);
+  });
+
+  it('uses the caller dedup key, so a carrier resending its webhook routes once', async () => {
+    const { ingress, published } = setup();
+    await ingress.accept('carrier', msg({ id: 'fresh', from: '+12505559999', to: '+14155550100', origin: { kind: 'carrier', carrierId: 7, node: 'n1' } }),
+      'carrier:7:SM123');
+    expect(published[0]!.msgId).toBe('carrier:7:SM123:webhook');
+  });
+
+  it('leaves a message it cannot route on msg.in, for the router to report', async () => {
+    const { ingress, published } = setup();
+    const m = msg({ id: 'bad', from: '+19995550000', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } });
+    await ingress.accept('web', m);
+    expect(published).toHaveLength(1);
+    expect(published[0]!.subject).toBe(s.msgIn('web'));
+    expect(published[0]!.msgId).toBe('bad');
+    expect(messageCodec.decode(published[0]!.data).from).toBe('+19995550000');
+  });
+
+  it('rejects when the bus cannot store the message', async () => {
+    const { ingress } = setup(new Error('bus down'));
+    await expect(ingress.accept('web', msg({ from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } })))
+      .rejects.toThrow('bus down');
+  });
+});
