@@ -1,7 +1,7 @@
 /**
  * The cluster room: what makes many nodes act as one: configuration change propagation
- * (cfg.changed), /stats scatter-gather, and leases (leader election on the bus's KV); the
- * SMPP session registry joins here next.
+ * (cfg.changed), /stats scatter-gather, leases (leader election on the bus's KV) and the shared
+ * Redis client (connectRedis); the SMPP session registry joins here next.
  */
 export { ConfigSync } from './config-sync.js';
 export type { ConfigSyncOptions, ConfigSyncDeps } from './config-sync.js';
@@ -13,3 +13,7 @@ export { Lease, LEASE_STEP_DOWN_TIMEOUT_MS } from './lease.js';
 export type { LeaseOptions, LeaseDeps, LeaseListener } from './lease.js';
 export { LeaseManager } from './lease-manager.js';
 export type { LeaseManagerOptions, LeaseManagerDeps, LeaseManagerListener } from './lease-manager.js';
+export {
+  connectRedis, closeRedis, safeRedisError, RedisScript, DEFAULT_REDIS_READY_TIMEOUT_MS, DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+} from './redis.js';
+export type { Redis, ConnectRedisOptions } from './redis.js';

@@ -25,3 +25,7 @@ export type {
   BindMode, BoundSession, ConcatPart, DeliverAddresses, DeliverResult, ExpiredSet, Reassembler, SessionBook, SessionBookEvents,
 } from './ports.js';
 export { SmppSessionClosedError, SmppTimeoutError } from './ports.js';
+export type { MemoryReassemblerOptions } from './reassembly-memory.js';
+export { MemoryReassembler } from './reassembly-memory.js';
+export type { RedisReassemblerOptions, RedisReassemblerDeps } from './reassembly-redis.js';
+export { RedisReassembler } from './reassembly-redis.js';
