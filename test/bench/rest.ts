@@ -24,6 +24,12 @@ function rssMb(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024 };
 }
 
+/** CPU seconds (user + system) the process has used: robust to other load on the machine. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 async function baseline(): Promise<number> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/bare-koa.ts', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -61,10 +67,12 @@ async function main(): Promise<void> {
     await waitDelivered(fake, 2_000, 60_000);
     fake.reset();
 
+    const cpuBefore = cpuSeconds(node.pid);
     const started = performance.now();
     const burst = await closedLoop(target, TOTAL, CONCURRENCY);
     const deliveredSecs = await waitDelivered(fake, burst.ok, 300_000, started);
     const rssAfterBurst = rssMb(node.pid);
+    const burstCpu = cpuSeconds(node.pid) - cpuBefore;
     fake.reset();
 
     const paced = await openLoop(target, 1_000, 10, 20_000_000);
@@ -77,6 +85,7 @@ async function main(): Promise<void> {
       accepted_per_sec: Math.round(burst.ok / burst.seconds),
       delivered_per_sec: Math.round(burst.ok / deliveredSecs),
       refused: burst.failed,
+      node_cpu_ms_per_msg: +((burstCpu * 1000) / burst.ok).toFixed(3),
       burst_accept_p50_ms: +percentile(burst.latenciesMs, 50).toFixed(2),
       burst_accept_p99_ms: +percentile(burst.latenciesMs, 99).toFixed(2),
       at_1000_per_sec_p50_ms: +percentile(paced.latenciesMs, 50).toFixed(2),
