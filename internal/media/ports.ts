@@ -1,0 +1,39 @@
+/**
+ * The media room's contract (issue 6), so MM4, the web front door, carriers and transcoding can
+ * be built side by side: media bytes never travel on the bus; they are stored once here and
+ * referred to by token (proto/message.ts MediaRef.token), served at /media/{token}.
+ */
+
+/** Bytes to keep. */
+export interface MediaInput {
+  bytes: Buffer;
+  contentType: string;
+  /** As the sender named it; an extension matching the content type is added when missing. */
+  filename?: string;
+}
+
+/** A stored media file. */
+export interface StoredMedia {
+  /** Unguessable (≥ 128 bits of randomness), URL-safe. */
+  token: string;
+  contentType: string;
+  filename: string;
+  sizeBytes: number;
+  /** Public URL: SERVER_ADDRESS + /media/{token}{.ext}. */
+  url: string;
+  expiresAt: Date;
+}
+
+export interface MediaFile extends StoredMedia {
+  bytes: Buffer;
+}
+
+/** Every node reads what any node stored (PostgreSQL on both drivers). */
+export interface MediaStore {
+  /** Rejects with PayloadTooLargeError (internal/errors) past the configured maximum. */
+  put(input: MediaInput): Promise<StoredMedia>;
+  /** undefined when unknown or expired. */
+  get(token: string): Promise<MediaFile | undefined>;
+  /** Deletes expired files; returns how many. Run by one leader-elected node. */
+  deleteExpired(now?: Date): Promise<number>;
+}
