@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` (pure logic, beside the code) and `integration` (real nats-server,
-// redis-server and PostgreSQL started once per run by test/support/global-setup.ts).
+// redis-server and PostgreSQL started once per run by test/support/global-setup.ts, plus the
+// acceptance suites that drive independent peers: Kannel, Net::SMPP, the PDU fuzzer).
 export default defineConfig({
   test: {
     projects: [
@@ -15,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/cluster/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/cluster/**/*.test.ts', 'test/acceptance/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
