@@ -46,6 +46,15 @@ export const statusEventSchema = z.object({
   at: z.number(),
   /** When the message was accepted (for receipts' submit date). */
   submittedAt: z.number().optional(),
+  /**
+   * registered_delivery of the sender's submit_sm (SMPP 3.4 §5.2.17), so the SMPP egress knows
+   * whether a receipt is due (receiptWanted). The status router fills it from the record.
+   */
+  registeredDelivery: z.number().int().min(0).max(255).optional(),
+  /** A reassembled concatenated submit: each part's message id; one receipt goes out per id. */
+  partIds: z.array(z.string()).optional(),
+  /** The message's first characters, quoted by a receipt's `text:` ('' under log privacy). */
+  textPreview: z.string().optional(),
 });
 export type StatusEvent = z.infer<typeof statusEventSchema>;
 export type StatusEventInput = z.input<typeof statusEventSchema>;

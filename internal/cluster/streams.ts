@@ -3,6 +3,13 @@ import type { DurableBus, StreamSpec } from '../bus/index.js';
 
 /** Messages for an offline SMPP/MM4 client wait this long by default (SMPP 3.4 validity is often 48 h). */
 export const DEFAULT_CLIENT_QUEUE_MAX_AGE_MS = 72 * 3600_000;
+/**
+ * The SMPP stream keeps messages this many times the client queue's max age. JetStream's
+ * max_age deletes without telling anyone, so it is only a backstop: the SMPP egress, and its
+ * leased sweeper for clients bound nowhere, report a message expired to its sender once it is
+ * older than the queue's max age (docs/decisions.md, issue 4).
+ */
+export const SMPP_STREAM_AGE_FACTOR = 2;
 /** JetStream's default dedup window, long enough for any ingress retry. */
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
 
@@ -23,7 +30,7 @@ export function streamSpecs(s: Subjects, options: StreamOptions = {}): StreamSpe
     spec(s.streams.in, [s.msgInAll]),
     spec(s.streams.carrier, [s.msgOutCarrierAll]),
     spec(s.streams.webhook, [s.msgOutWebhookAll]),
-    spec(s.streams.smpp, [s.msgOutSmppAll], clientAge),
+    spec(s.streams.smpp, [s.msgOutSmppAll], clientAge * SMPP_STREAM_AGE_FACTOR),
     spec(s.streams.mm4, [s.msgOutMm4All], clientAge),
     spec(s.streams.status, [s.statusAll]),
     spec(s.streams.media, [s.mediaTranscode]),

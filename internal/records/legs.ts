@@ -50,13 +50,12 @@ export function legsFor(
     encoding: text?.encoding ?? '',
     totalSegments: text?.segments ?? 0,
     originalBytesLength: Buffer.byteLength(m.text),
-    originalSizeBytes: m.media.reduce((sum, part) => sum + (part.sizeBytes ?? 0), 0),
-    transcodedSizeBytes: 0,
+    ...mediaSizes(m),
     mediaCount: m.media.length,
-    transcodingPerformed: false,
     status,
     carrierMsgId: extra.carrierMsgId ?? '',
     error: extra.error ?? '',
+    ...smppReceiptInfo(m),
   };
   const preview = (clientId: number) => (ctx.logPrivacy(clientId) ? '' : m.text.slice(0, 20));
   const legs: MessageRecord[] = [];
@@ -77,8 +76,28 @@ export function unroutedLeg(m: Egress['message'], clientId: number, ctx: LegCont
     logId: m.id, serverId: ctx.serverId, fromClientType: ctx.clientType(clientId), toClientType: '',
     deliveryMethod: '', sourceIp: m.origin.sourceIp ?? '', encoding: text?.encoding ?? '',
     totalSegments: text?.segments ?? 0, originalBytesLength: Buffer.byteLength(m.text),
-    originalSizeBytes: m.media.reduce((sum, part) => sum + (part.sizeBytes ?? 0), 0), transcodedSizeBytes: 0,
-    mediaCount: m.media.length, transcodingPerformed: false, status, carrierMsgId: '', error,
+    ...mediaSizes(m), mediaCount: m.media.length, status, carrierMsgId: '', error,
     textPreview: ctx.logPrivacy(clientId) ? '' : m.text.slice(0, 20),
+    ...smppReceiptInfo(m),
+  };
+}
+
+/** What a later delivery receipt needs from an SMPP submit (issue 4): kept on every leg. */
+function smppReceiptInfo(m: Egress['message']): Pick<MessageRecord, 'registeredDelivery' | 'smppPartIds'> {
+  return { registeredDelivery: m.smpp?.registeredDelivery ?? 0, smppPartIds: m.smpp?.partIds ?? [] };
+}
+
+/**
+ * Media sizes for the record: before transcoding (a transcoded part remembers its original
+ * size) and, when anything was transcoded, the total after (upstream never set these, §3.9).
+ */
+function mediaSizes(m: Egress['message']): Pick<MessageRecord, 'originalSizeBytes' | 'transcodedSizeBytes' | 'transcodingPerformed'> {
+  const transcodingPerformed = m.media.some((part) => part.originalSizeBytes !== undefined);
+  const sum = (size: (part: Egress['message']['media'][number]) => number | undefined) =>
+    m.media.reduce((total, part) => total + (size(part) ?? 0), 0);
+  return {
+    originalSizeBytes: sum((part) => part.originalSizeBytes ?? part.sizeBytes),
+    transcodedSizeBytes: transcodingPerformed ? sum((part) => part.sizeBytes) : 0,
+    transcodingPerformed,
   };
 }

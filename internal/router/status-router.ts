@@ -1,4 +1,5 @@
 import { deliveryJobCodec } from '../../proto/delivery.js';
+import { receiptWanted } from '../../proto/smpp-status.js';
 import { statusCodec, type StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
@@ -102,6 +103,10 @@ export class StatusRouter {
       carrierId: event.carrierId ?? (leg.carrierId || undefined),
       carrierMsgId: event.carrierMsgId ?? (leg.carrierMsgId || undefined),
       submittedAt: event.submittedAt ?? leg.receivedTimestamp.getTime(),
+      // What an SMPP receipt needs: is one due, for which part ids, quoting what.
+      registeredDelivery: event.registeredDelivery ?? leg.registeredDelivery,
+      partIds: event.partIds ?? (leg.smppPartIds.length > 0 ? leg.smppPartIds : undefined),
+      textPreview: event.textPreview ?? leg.textPreview,
     };
   }
 
@@ -111,6 +116,8 @@ export class StatusRouter {
     const s = this.options.subjects;
     const subject = client.type === 'web' ? s.msgOutWebhook(client.id)
       : type === 'mms' ? s.msgOutMm4(client.id) : s.msgOutSmpp(client.id);
+    // An SMPP client that did not ask for this receipt gets nothing (no job waits for its bind).
+    if (subject === s.msgOutSmpp(client.id) && !receiptWanted(event.status, event.registeredDelivery ?? 0)) return;
     await this.deps.bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'status', clientId: client.id, event }),
       { msgId: `${event.messageId}:dlr:${event.status}` });
   }

@@ -1,8 +1,10 @@
 /**
- * The SMPP room (the legacy front door). For now its pure parts: reading submit_sm text by
- * data_coding (data-coding.ts), UDH and SAR concatenation info (udh.ts), splitting outbound
- * texts into deliver_sm parts (split.ts) and delivery receipt texts (receipt.ts). Parts and TLVs
- * use the npm `smpp` library's field names; always send data_coding with them.
+ * The SMPP room (the legacy front door): the server (server.ts: listeners, sessions, binds,
+ * submit_sm, query_sm; its SessionBook feeds the deliver_sm egress), reassembly of concatenated
+ * submits, and its pure parts: reading submit_sm text by data_coding (data-coding.ts), UDH and
+ * SAR concatenation info (udh.ts), splitting outbound texts into deliver_sm parts (split.ts) and
+ * delivery receipt texts (receipt.ts). Parts and TLVs use the npm `smpp` library's field names;
+ * always send data_coding with them.
  */
 export type { SmppPart, SmppTlvs } from './types.js';
 export { EsmClass, DataCoding } from './types.js';
@@ -29,3 +31,13 @@ export type { MemoryReassemblerOptions } from './reassembly-memory.js';
 export { MemoryReassembler } from './reassembly-memory.js';
 export type { RedisReassemblerOptions, RedisReassemblerDeps } from './reassembly-redis.js';
 export { RedisReassembler } from './reassembly-redis.js';
+export { SmppEgress, DEFAULT_SMPP_RETRY_DELAY_MS, DEFAULT_THROTTLE_MAX_WAIT_MS } from './egress.js';
+export type { SmppEgressOptions, SmppEgressDeps } from './egress.js';
+export { SmppServer, DEFAULT_DRAIN_MS, DEFAULT_BIND_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from './server.js';
+export type { SmppServerOptions, SmppServerDeps, SmppDirectory, SmppBindStats } from './server.js';
+export { ReassemblyExpiry } from './expiry.js';
+export type { ReassemblyExpiryOptions, ReassemblyExpiryDeps } from './expiry.js';
+export type { Ingress } from './submit.js';
+export { STOP_FOOTER } from './submit.js';
+export { toCommandStatus, SmppStatus, SmppStatusError } from './command-status.js';
+export { BindRegistry, DEFAULT_BIND_SLOT_TTL_MS } from './session-registry.js';

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-record-legs.js';
+import * as m0003 from './0003-record-smpp-receipts.js';
 
 /**
  * Every migration, in order. Names sort lexically; never rename or edit a released one:
@@ -9,6 +10,7 @@ import * as m0002 from './0002-record-legs.js';
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-record-legs': m0002,
+  '0003-record-smpp-receipts': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,86 @@
+/**
+ * The SMPP front door of a node: the reassembler (on the node's Redis in a cluster, in memory
+ * when embedded), the server (listeners, sessions, binds, submit_sm), the sweep that reports
+ * concatenated submits that never completed, and the deliver_sm egress reading the sessions.
+ * Start order is the list order; the node stops them in reverse (egress first, so deliver_sm in
+ * flight finish before the sessions are unbound).
+ */
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../../internal/config/index.js';
+import type { Bus } from '../../internal/bus/index.js';
+import type { NodeStatsSource, Redis } from '../../internal/cluster/index.js';
+import type { Directory } from '../../internal/directory/index.js';
+import type { Logger } from '../../internal/log/index.js';
+import type { Metrics } from '../../internal/metrics/index.js';
+import type { LegContext, RecordWriter } from '../../internal/records/index.js';
+import type { FailureReporter } from '../../internal/router/index.js';
+import {
+  MemoryReassembler, ReassemblyExpiry, RedisReassembler, SmppEgress, SmppServer, type Ingress, type Reassembler,
+} from '../../internal/smpp/index.js';
+import type { Store } from '../../internal/store/index.js';
+import type { Subjects } from '../../proto/subjects.js';
+import type { Stoppable } from './message-core.js';
+
+export interface SmppParts {
+  /** The node's shared Redis client (REDIS_URL): reassembly then holds cluster-wide. */
+  redis?: Redis;
+  /** How an accepted submit is stored (the core's ingress router: routed and quota-checked at the door). */
+  ingress: Ingress;
+  /** The message core's ledger writer, legs and failure reporter. */
+  records: RecordWriter;
+  legs: LegContext;
+  failures: FailureReporter;
+  config: Config;
+  subjects: Subjects;
+  store: Store;
+  bus: Bus;
+  directory: Directory;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Redis keys of reassembly sets: one namespace per bus prefix, so test runs sharing Redis stay apart. */
+const reassemblyPrefix = (subjectPrefix: string) => `msggw:${subjectPrefix ? `${subjectPrefix}:` : ''}reassembly:`;
+
+export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]; server: SmppServer; stats: NodeStatsSource }> {
+  const { config, subjects, store, bus, directory, metrics, records, legs, failures } = p;
+  const logger = p.logger.child({ room: 'smpp' });
+  const nodeId = config.node.serverId;
+  const ttlMs = config.smpp.reassemblyTtlMs;
+  const { redis } = p;
+  const reassembler: Reassembler = redis
+    ? new RedisReassembler({ ttlMs, keyPrefix: reassemblyPrefix(config.bus.subjectPrefix) }, { redis })
+    : new MemoryReassembler({ ttlMs });
+  const server = new SmppServer({
+    nodeId, listen: config.smpp.listen, proxyProtocol: config.smpp.proxyProtocol, windowSize: config.smpp.windowSize,
+    timeoutMs: config.smpp.timeoutMs, enquireLinkIntervalMs: config.smpp.enquireLinkIntervalMs,
+    inactivityTimeoutMs: config.smpp.inactivityTimeoutMs, bindFailuresPerMinute: config.smpp.bindFailuresPerMinute,
+    bindBucket: subjects.smppBindBucket, tls: await tlsOptions(config),
+  }, {
+    directory, bus, metrics, logger, records: store.records,
+    reassembler, ingress: p.ingress,
+  });
+  const expiry = new ReassemblyExpiry({ subjects, nodeId, ttlMs: config.smpp.reassemblyTtlMs },
+    { reassembler, bus, records, legs, logger });
+  const egress = new SmppEgress({
+    subjects, nodeId, retries: config.smpp.retries, timeoutMs: config.smpp.timeoutMs,
+    queueMaxAgeMs: config.smpp.queueMaxAgeMs, windowSize: config.smpp.windowSize,
+  }, {
+    bus, sessions: server.sessions, client: (id) => directory.client(id), clients: () => directory.clients(),
+    records, legs, failures, logger, metrics,
+  });
+  const components: Stoppable[] = [
+    { name: 'smpp reassembly', start: async () => undefined, stop: () => reassembler.close() },
+    { name: 'smpp server', start: () => server.start(), stop: () => server.stop() },
+    { name: 'smpp reassembly expiry', start: async () => expiry.start(), stop: () => expiry.stop() },
+    { name: 'smpp egress', start: () => egress.start(), stop: () => egress.stop() },
+  ];
+  return { components, server, stats: () => ({ smpp_clients: server.stats() }) };
+}
+
+async function tlsOptions(config: Config): Promise<{ listen: Config['smpp']['listen']; cert: Buffer; key: Buffer } | undefined> {
+  const tls = config.smpp.tls;
+  if (!tls) return undefined;
+  const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]);
+  return { listen: tls.listen, cert, key };
+}

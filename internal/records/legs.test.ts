@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import type { Egress } from '../../proto/message.js';
+import { legsFor, unroutedLeg, type LegContext } from './legs.js';
+
+const ctx: LegContext = { serverId: 'n1', clientType: () => 'legacy', logPrivacy: () => false };
+const message: Egress['message'] = {
+  v: 1, id: 'm1', type: 'sms', from: '+15550000001', to: '+15550000002', text: 'hello', media: [],
+  origin: { kind: 'smpp', clientId: 1, node: 'n1' }, receivedAt: 0, notice: false,
+  smpp: { registeredDelivery: 17, partIds: ['m1', 'm2'] },
+};
+
+describe('legs: SMPP receipt details', () => {
+  it('keep the submit\'s registered_delivery and part ids on every leg', () => {
+    const legs = legsFor({ v: 1, message, route: { kind: 'smpp', clientId: 2 }, senderClientId: 1, receiverClientId: 2 }, ctx, 'queued');
+    expect(legs.map((l) => [l.direction, l.registeredDelivery, l.smppPartIds])).toEqual([
+      ['outbound', 17, ['m1', 'm2']], ['inbound', 17, ['m1', 'm2']],
+    ]);
+    expect(unroutedLeg(message, 1, ctx, 'rejected', 'no route')).toMatchObject({ registeredDelivery: 17, smppPartIds: ['m1', 'm2'] });
+  });
+
+  it('default to no receipt for messages that did not come over SMPP', () => {
+    const leg = unroutedLeg({ ...message, smpp: undefined }, 1, ctx, 'rejected', 'no route');
+    expect(leg).toMatchObject({ registeredDelivery: 0, smppPartIds: [] });
+  });
+});

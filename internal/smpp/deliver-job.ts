@@ -1,0 +1,57 @@
+/**
+ * A routed message as deliver_sm parts for the client that receives it (upstream §8.6, issue 4
+ * item 4): GSM-7 unpacked (data_coding 0) when every character fits, else UCS-2; a long text
+ * split 153 septets / 67 units per part behind a concatenation UDH with a per-destination
+ * reference, unless the client turned splitting off.
+ */
+import type { Message } from '../../proto/message.js';
+import type { ClientSettings } from '../store/index.js';
+import { segmentInfo } from '../text/index.js';
+import type { ConcatRefs } from './concat-ref.js';
+import type { DeliverAddresses } from './ports.js';
+import { splitForSmpp, type SplitMethod } from './split.js';
+import type { SmppPart } from './types.js';
+
+/** SMPP 3.4 §5.2.5–6 values we send. */
+const TON_UNKNOWN = 0;
+const TON_INTERNATIONAL = 1;
+const TON_ALPHANUMERIC = 5;
+const NPI_UNKNOWN = 0;
+const NPI_ISDN = 1;
+
+export interface DeliverPlan {
+  addresses: DeliverAddresses;
+  parts: SmppPart[];
+}
+
+/**
+ * How a client's long texts are cut. `disable_message_splitting` (stored but unused upstream)
+ * now means what it says: the whole text in one deliver_sm, carried in message_payload.
+ * Otherwise parts carry a concatenation UDH (upstream sent unrelated parts, §22.2 BUG-9).
+ */
+export function splitMethodFor(settings: Pick<ClientSettings, 'disableMessageSplitting'> | null): SplitMethod {
+  return settings?.disableMessageSplitting ? 'payload' : 'udh';
+}
+
+/** The parts of `message` for a client with `settings`; the reference is taken only for a long text. */
+export function messagePlan(message: Message, settings: ClientSettings | null, refs: ConcatRefs): DeliverPlan {
+  const long = segmentInfo(message.text).segments > 1;
+  const parts = splitForSmpp(message.text, { method: splitMethodFor(settings), ref: long ? refs.next(message.to) : 0 });
+  return { addresses: deliverAddresses(message.from, message.to), parts };
+}
+
+/** deliver_sm addresses: numbers in '+E164' form with TON 1 / NPI 1, as gomsggw sent them. */
+export function deliverAddresses(source: string, destination: string): DeliverAddresses {
+  const src = addressType(source);
+  const dst = addressType(destination);
+  return {
+    source_addr: source, source_addr_ton: src.ton, source_addr_npi: src.npi,
+    destination_addr: destination, dest_addr_ton: dst.ton, dest_addr_npi: dst.npi,
+  };
+}
+
+function addressType(address: string): { ton: number; npi: number } {
+  if (/^\+\d+$/.test(address)) return { ton: TON_INTERNATIONAL, npi: NPI_ISDN };
+  if (/^\d+$/.test(address)) return { ton: TON_UNKNOWN, npi: NPI_ISDN };
+  return { ton: TON_ALPHANUMERIC, npi: NPI_UNKNOWN };
+}

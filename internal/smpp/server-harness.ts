@@ -1,0 +1,148 @@
+/**
+ * A test harness for the SMPP server without a gateway node: a memory bus for the bind slots, a
+ * directory of legacy clients held in a map, a recording ingress, and the npm `smpp` client as
+ * the ESME (promisified). Used by the room's own tests.
+ */
+import { createRequire } from 'node:module';
+import { createBus, MemoryBusHub, type Bus } from '../bus/index.js';
+import { createMetrics, type Metrics } from '../metrics/index.js';
+import { silentLogger } from '../log/index.js';
+import type { Message } from '../../proto/message.js';
+import type { ClientDetails, ClientNumber, ClientSettings, StoredRecord } from '../store/index.js';
+import { MemoryReassembler } from './reassembly-memory.js';
+import { SmppServer, type SmppServerOptions } from './server.js';
+
+const require = createRequire(import.meta.url);
+// The npm smpp client has no types (field-notes §3.1); tests use it as an independent ESME.
+export const smppLib = require('smpp') as {
+  connect(options: object, listener?: () => void): EsmeSession;
+  Session: new (options: object) => EsmeSession;
+};
+
+/** The npm smpp client session, as far as tests use it. */
+export interface EsmeSession {
+  on(event: string, listener: (arg: any) => void): void;
+  once(event: string, listener: (arg: any) => void): void;
+  send(pdu: any): boolean;
+  close(): void;
+  destroy(): void;
+  socket: import('node:net').Socket;
+  [command: string]: any;
+}
+
+export interface LibPdu {
+  command: string;
+  command_status: number;
+  sequence_number: number;
+  [field: string]: any;
+  response(options?: object): any;
+}
+
+export function legacyClient(id: number, options: {
+  numbers?: string[]; address?: string; password?: string; maxBinds?: number; maxTps?: number; type?: 'legacy' | 'web';
+  stopSuppressed?: string[];
+} = {}): ClientDetails {
+  const at = new Date(0);
+  const settings = { maxBinds: options.maxBinds ?? 0, maxTps: options.maxTps ?? 0 } as ClientSettings;
+  const numbers: ClientNumber[] = (options.numbers ?? []).map((number, i) => ({
+    id: id * 100 + i, clientId: id, number, carrier: 'c', tag: '', group: '', webhook: '',
+    ignoreStopCmdSending: options.stopSuppressed?.includes(number) ?? false, settings: null,
+  }));
+  return {
+    id, username: `esme${id}`, password: options.password ?? `pw${id}`, address: options.address ?? '', name: '',
+    type: options.type ?? 'legacy', timezone: 'UTC', logPrivacy: false, createdAt: at, updatedAt: at,
+    settings, numbers, failovers: [],
+  };
+}
+
+export class ServerHarness {
+  readonly clients = new Map<number, ClientDetails>();
+  readonly stored: Message[] = [];
+  readonly records: StoredRecord[] = [];
+  readonly reassembler = new MemoryReassembler({ ttlMs: 60_000 });
+  readonly metrics: Metrics = createMetrics({ serverId: 'h1', defaultMetrics: false });
+  ingressFails = false;
+  /** Holds each ingress this long (a slow bus). */
+  ingressDelayMs = 0;
+  /** Ingresses started (stored or not). */
+  ingressCalls = 0;
+  server!: SmppServer;
+  bus!: Bus;
+  readonly #esmes: EsmeSession[] = [];
+
+  constructor(readonly hub = new MemoryBusHub()) {}
+
+  async start(options: Partial<SmppServerOptions> = {}, nodeId = 'h1'): Promise<this> {
+    this.bus = createBus({ kind: 'memory', hub: this.hub }, { nodeId });
+    await this.bus.start();
+    this.server = new SmppServer({
+      nodeId, listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: false, windowSize: 10, timeoutMs: 2_000,
+      enquireLinkIntervalMs: 0, inactivityTimeoutMs: 0, bindFailuresPerMinute: 10, bindBucket: 'binds', drainMs: 300, ...options,
+    }, {
+      directory: {
+        client: (id) => this.clients.get(id),
+        clientByUsername: (name) => [...this.clients.values()].find((c) => c.username === name),
+      },
+      ingress: async (message) => {
+        this.ingressCalls++;
+        if (this.ingressDelayMs) await new Promise((r) => setTimeout(r, this.ingressDelayMs));
+        if (this.ingressFails) throw new Error('bus down');
+        this.stored.push(message);
+      },
+      reassembler: this.reassembler,
+      records: { byMessageId: async (id) => this.records.filter((r) => r.messageId === id) },
+      bus: this.bus,
+      metrics: this.metrics,
+      logger: silentLogger(),
+    });
+    await this.server.start();
+    return this;
+  }
+
+  add(client: ClientDetails): ClientDetails {
+    this.clients.set(client.id, client);
+    return client;
+  }
+
+  /** A connected ESME (not bound yet). */
+  async connect(port = this.server.address().port, extra: object = {}): Promise<EsmeSession> {
+    const esme = await new Promise<EsmeSession>((resolve, reject) => {
+      const s = smppLib.connect({ url: `smpp://127.0.0.1:${port}`, ...extra }, () => resolve(s));
+      s.on('error', reject);
+    });
+    esme.on('error', () => undefined);
+    this.#esmes.push(esme);
+    return esme;
+  }
+
+  async bound(client: ClientDetails, mode = 'bind_transceiver'): Promise<EsmeSession> {
+    const esme = await this.connect();
+    const resp = await call(esme, mode, { system_id: client.username, password: client.password });
+    if (resp.command_status !== 0) throw new Error(`bind failed: ${resp.command_status}`);
+    return esme;
+  }
+
+  async stop(): Promise<void> {
+    for (const esme of this.#esmes) esme.destroy();
+    await this.server?.stop();
+    await this.bus?.stop();
+  }
+}
+
+/** Sends `command` and resolves with the response PDU. */
+export function call(esme: EsmeSession, command: string, fields: object = {}): Promise<LibPdu> {
+  return new Promise((resolve) => esme[command](fields, (pdu: LibPdu) => resolve(pdu)));
+}
+
+/** Resolves when `esme` closes. */
+export function closed(esme: EsmeSession): Promise<void> {
+  return new Promise((resolve) => (esme.socket.destroyed ? resolve() : esme.on('close', () => resolve())));
+}
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
