@@ -6,6 +6,8 @@ export { MemoryDirectory, DEFAULT_FULL_RELOAD_MS } from './memory-directory.js';
 export type { DirectoryOptions, DirectoryDeps } from './memory-directory.js';
 export { LocalConfigChanges } from './local-changes.js';
 export type { Directory, ConfigChanges, ConfigChange } from './types.js';
+export { effectiveLimit, effectiveNumberSettings, effectiveWebhook, LimitPeriod } from './effective-settings.js';
+export type { EffectiveLimit, EffectiveNumberSettings, LimitedType, SettingSource } from './effective-settings.js';
 
 import { MemoryDirectory } from './memory-directory.js';
 import type { Store } from '../store/index.js';

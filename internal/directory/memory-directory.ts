@@ -150,7 +150,8 @@ export class MemoryDirectory implements Directory {
   }
 
   private async loadApiKeys(): Promise<void> {
-    const keys = await this.deps.store.apiKeys.listActive();
+    // Revoked keys stay (marked inactive), so their callers hear "revoked", not "unknown".
+    const keys = await this.deps.store.apiKeys.listAll();
     this.#apiKeys = new Map(keys.map((k) => [k.keyHash, k]));
   }
 }

@@ -5,7 +5,7 @@ export type { ConfigChange };
 
 /**
  * The node's in-memory view of the configuration: clients with their numbers and settings,
- * carriers and active API keys, read on every message without touching the database.
+ * carriers and API keys, read on every message without touching the database.
  * Kept current by cfg.changed events (any node's change reaches every node within a second)
  * and by a periodic full reload as a safety net, since core NATS delivery is at-most-once.
  * Lists are sorted by id.
@@ -21,6 +21,7 @@ export interface Directory {
   carrier(id: number): Carrier | undefined;
   carrierByUuid(uuid: string): Carrier | undefined;
   carrierByName(name: string): Carrier | undefined;
+  /** Any key by its SHA-256, revoked ones too (`active` false): check `active` and `expiresAt`. */
   apiKeyByHash(keyHash: string): TenantApiKey | undefined;
   /** Re-reads the entity a change names from the store. */
   apply(change: ConfigChange): Promise<void>;

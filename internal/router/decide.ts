@@ -47,7 +47,9 @@ export function decide(input: Message, view: RoutingView): Decision {
 
   let senderClientId: number | undefined;
   const senderNumber = view.numberByE164(message.from);
-  if (CLIENT_ORIGINS.has(message.origin.kind)) {
+  // A gateway message sent on a client's behalf (an auto-reply) is checked and routed as the client's.
+  const onBehalf = message.origin.kind === 'system' && message.origin.clientId !== undefined;
+  if (CLIENT_ORIGINS.has(message.origin.kind) || onBehalf) {
     senderClientId = message.origin.clientId;
     if (!senderNumber || senderNumber.clientId !== senderClientId) {
       return reject(ErrorCode.FORBIDDEN, `the sender does not own the number ${message.from}`, senderClientId);

@@ -5,11 +5,23 @@ import type { DurableBus } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
 import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
 
+/** Asked about every routed message first: true means it was answered and is not delivered. */
+export interface EgressInterceptor {
+  intercept(egress: Egress): Promise<boolean>;
+}
+
 export interface EgressPublishDeps {
   bus: Pick<DurableBus, 'publishDurable'>;
   records: RecordWriter;
   legs: LegContext;
   logger: Logger;
+  /** Per-number auto-reply (internal/autoreply); none without it. */
+  autoReply?: EgressInterceptor;
+  /**
+   * Sends a message whose media must be fetched or transcoded first to media.transcode
+   * (internal/media MediaDetour.divert); true when it did. The transcode worker publishes it on.
+   */
+  divertMedia?: (egress: Egress, dedupKey: string) => Promise<boolean>;
 }
 
 /**
@@ -20,9 +32,13 @@ export interface EgressPublishDeps {
 export async function publishEgress(
   egress: Egress, subjects: Subjects, deps: EgressPublishDeps, dedupKey = egress.message.id,
 ): Promise<void> {
+  // An auto-replying number answers instead of receiving (upstream §13.5).
+  if (await deps.autoReply?.intercept(egress)) return;
   const { route, message } = egress;
   const msgId = `${dedupKey}:${route.kind}`;
-  if (route.kind === 'carrier') {
+  if (await deps.divertMedia?.(egress, dedupKey)) {
+    // Media first (issue 6): the transcode worker publishes it to its egress subject.
+  } else if (route.kind === 'carrier') {
     await deps.bus.publishDurable(subjects.msgOutCarrier(route.carrierId), egressCodec.encode(egress), { msgId });
   } else {
     const subject = route.kind === 'webhook' ? subjects.msgOutWebhook(route.clientId)

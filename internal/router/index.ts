@@ -9,7 +9,7 @@ export { Router, DEFAULT_ROUTER_CONCURRENCY } from './router.js';
 export { IngressRouter } from './ingress.js';
 export type { IngressRouterOptions, IngressRouterDeps } from './ingress.js';
 export { publishEgress } from './egress-publish.js';
-export type { EgressPublishDeps } from './egress-publish.js';
+export type { EgressPublishDeps, EgressInterceptor } from './egress-publish.js';
 export type { RouterOptions, RouterDeps } from './router.js';
 export { FailureReporter, NOTICE_TEXT } from './failures.js';
 export type { Failure, FailureOptions, FailureDeps } from './failures.js';

@@ -1,8 +1,12 @@
-import { messageCodec, type Message } from '../../proto/message.js';
+import { messageCodec, type Egress, type Message } from '../../proto/message.js';
 import type { IngressKind, Subjects } from '../../proto/subjects.js';
 import type { Metrics } from '../metrics/index.js';
+import { limitExceededError, type QuotaGate, type QuotaRefusal } from '../quota/index.js';
+import { legsFor } from '../records/index.js';
 import { decide, type RoutingView } from './decide.js';
 import { publishEgress, type EgressPublishDeps } from './egress-publish.js';
+import type { FailureReporter } from './failures.js';
+import { checkQuota, reportRefusal } from './quota-check.js';
 
 export interface IngressRouterOptions {
   subjects: Subjects;
@@ -11,6 +15,10 @@ export interface IngressRouterOptions {
 export interface IngressRouterDeps extends EgressPublishDeps {
   view: RoutingView;
   metrics: Metrics;
+  /** Quotas of the clients at both ends, checked before a routed message is stored. */
+  quota?: QuotaGate;
+  /** Reports a message the receiver's quota refused; without it the refusal is only recorded. */
+  failures?: Pick<FailureReporter, 'report'>;
 }
 
 /**
@@ -31,6 +39,10 @@ export class IngressRouter {
    * Stores `message` durably (routed, or on msg.in for the router). Rejects when it could not
    * be stored. `dedupKey` (default: the message id) makes a retried ingress enter once, e.g. a
    * carrier's own message id for a webhook the carrier sends again.
+   *
+   * Rejects with QuotaRefusedError, storing nothing, when the sender is over its quota. When the
+   * receiving client is over its inbound quota (limit_both), the message is accepted and reported
+   * failed, so a carrier still gets its 200 and does not send it again.
    */
   async accept(kind: IngressKind, message: Message, dedupKey = message.id): Promise<void> {
     const started = performance.now();
@@ -39,8 +51,24 @@ export class IngressRouter {
       await this.deps.bus.publishDurable(this.options.subjects.msgIn(kind), messageCodec.encode(message), { msgId: dedupKey });
       return;
     }
-    await publishEgress(decision.egress, this.options.subjects, this.deps, dedupKey);
-    this.deps.metrics.routed.inc({ route: decision.egress.route.kind });
+    const { egress } = decision;
+    const quota = await checkQuota(egress, this.deps.quota);
+    if (quota.kind === 'refused') {
+      if (quota.side === 'sender') throw limitExceededError(quota.refusal);
+      await this.refused(egress, quota.refusal);
+      this.deps.metrics.routed.inc({ route: 'rejected' });
+      return;
+    }
+    await publishEgress(egress, this.options.subjects, this.deps, dedupKey).catch(async (err: unknown) => {
+      await quota.refund();
+      throw err;
+    });
+    this.deps.metrics.routed.inc({ route: egress.route.kind });
     this.deps.metrics.routingLatency.observe((performance.now() - started) / 1000);
+  }
+
+  private async refused(egress: Egress, refusal: QuotaRefusal): Promise<void> {
+    if (this.deps.failures) return reportRefusal(this.deps.failures, egress, refusal);
+    await this.deps.records.write(...legsFor(egress, this.deps.legs, 'rejected', { error: refusal.message }));
   }
 }

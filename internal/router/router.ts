@@ -7,6 +7,8 @@ import type { LegContext, RecordWriter } from '../records/index.js';
 import { decide, type RoutingView } from './decide.js';
 import type { FailureReporter } from './failures.js';
 import { publishEgress } from './egress-publish.js';
+import type { QuotaGate } from '../quota/index.js';
+import { checkQuota, reportRefusal } from './quota-check.js';
 
 /** Handlers at once per node: routing is I/O-bound (a publish and a batched record write). */
 export const DEFAULT_ROUTER_CONCURRENCY = 256;
@@ -29,6 +31,8 @@ export interface RouterDeps {
   failures: FailureReporter;
   logger: Logger;
   metrics: Metrics;
+  /** Quotas of the clients at both ends; a refused message is reported failed to its sender. */
+  quota?: QuotaGate;
 }
 
 /**
@@ -69,13 +73,14 @@ export class Router {
     }
     try {
       const decision = decide(message, this.deps.view);
-      if (decision.kind === 'route') await this.route(decision.egress);
+      let label = 'rejected';
+      if (decision.kind === 'route') label = await this.route(decision.egress);
       else {
         this.deps.logger.warn({ id: message.id, code: decision.code, reason: decision.reason }, 'message not routable');
         await this.deps.failures.report({ message: decision.message, senderClientId: decision.senderClientId,
           code: decision.code, reason: decision.reason, status: 'rejected' });
       }
-      this.deps.metrics.routed.inc({ route: decision.kind === 'route' ? decision.egress.route.kind : 'rejected' });
+      this.deps.metrics.routed.inc({ route: label });
       this.deps.metrics.routingLatency.observe((performance.now() - started) / 1000);
       return ack;
     } catch (err) {
@@ -84,7 +89,17 @@ export class Router {
     }
   }
 
-  private route(egress: Egress): Promise<void> {
-    return publishEgress(egress, this.options.subjects, this.deps);
+  /** Publishes a message its clients' quotas admit, else reports it failed; the metrics label. */
+  private async route(egress: Egress): Promise<string> {
+    const quota = await checkQuota(egress, this.deps.quota);
+    if (quota.kind === 'refused') {
+      await reportRefusal(this.deps.failures, egress, quota.refusal);
+      return 'rejected';
+    }
+    await publishEgress(egress, this.options.subjects, this.deps).catch(async (err: unknown) => {
+      await quota.refund();
+      throw err;
+    });
+    return egress.route.kind;
   }
 }

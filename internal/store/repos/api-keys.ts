@@ -29,8 +29,8 @@ export class KyselyApiKeyRepo implements ApiKeyRepo {
     return this.load({ clientId });
   }
 
-  listActive(): Promise<TenantApiKey[]> {
-    return this.load({ active: true });
+  listAll(): Promise<TenantApiKey[]> {
+    return this.load({});
   }
 
   async getByHash(keyHash: string): Promise<TenantApiKey | undefined> {
@@ -47,13 +47,12 @@ export class KyselyApiKeyRepo implements ApiKeyRepo {
     await guard(() => this.db.updateTable('tenantApiKeys').set({ lastUsedAt: at }).where('id', '=', keyId).execute());
   }
 
-  private async load(where: { id?: number; clientId?: number; keyHash?: string; active?: boolean }): Promise<TenantApiKey[]> {
+  private async load(where: { id?: number; clientId?: number; keyHash?: string }): Promise<TenantApiKey[]> {
     return guard(async () => {
       let query = this.db.selectFrom('tenantApiKeys').selectAll().orderBy('id');
       if (where.id !== undefined) query = query.where('id', '=', where.id);
       if (where.clientId !== undefined) query = query.where('clientId', '=', where.clientId);
       if (where.keyHash !== undefined) query = query.where('keyHash', '=', where.keyHash);
-      if (where.active !== undefined) query = query.where('active', '=', where.active);
       const keys = await query.execute();
       if (keys.length === 0) return [];
       const numbers = await this.db.selectFrom('apiKeyNumbers').selectAll()

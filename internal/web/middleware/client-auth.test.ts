@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import type { TenantApiKey } from '../../store/index.js';
-import { keyScopes, parseClientCredentials } from './client-auth.js';
+import { describe, expect, it, vi } from 'vitest';
+import { AuthError, ForbiddenError } from '../../errors/index.js';
+import type { ClientDetails, TenantApiKey } from '../../store/index.js';
+import { sha256Hex } from '../../crypto/index.js';
+import { silentLogger } from '../../log/index.js';
+import type { Context } from 'koa';
+import {
+  API_KEY_TOUCH_INTERVAL_MS, assertKeyMaySendFrom, clientAuth, keyScopes, parseClientCredentials, usableApiKey,
+} from './client-auth.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -25,5 +31,78 @@ describe('parseClientCredentials', () => {
 describe('keyScopes', () => {
   it('splits on commas and trims', () => {
     expect(keyScopes({ scopes: ' send , Usage,,' } as TenantApiKey)).toEqual(['send', 'usage']);
+  });
+});
+
+describe('usableApiKey', () => {
+  const now = new Date('2025-06-01T00:00:00Z');
+  const key = (over: Partial<TenantApiKey>) => ({ active: true, expiresAt: null, ...over }) as TenantApiKey;
+  const refusal = (k: TenantApiKey | undefined) => {
+    try {
+      usableApiKey(k, now);
+    } catch (err) {
+      expect(err).toBeInstanceOf(AuthError);
+      return { error: (err as AuthError).message, ...(err as AuthError).details };
+    }
+    return undefined;
+  };
+
+  it('passes an active key that never expires or expires later (upstream §18.2)', () => {
+    expect(refusal(key({}))).toBeUndefined();
+    expect(refusal(key({ expiresAt: new Date(now.getTime() + 1) }))).toBeUndefined();
+  });
+
+  it('says whether a key is unknown, revoked or expired, under upstream\'s error text', () => {
+    expect(refusal(undefined)).toEqual({ error: 'Invalid or expired API key', reason: 'unknown_api_key', message: 'No such API key' });
+    expect(refusal(key({ active: false }))).toEqual({
+      error: 'Invalid or expired API key', reason: 'api_key_revoked', message: 'This API key has been revoked' });
+    expect(refusal(key({ expiresAt: now }))).toEqual({
+      error: 'Invalid or expired API key', reason: 'api_key_expired', message: 'This API key expired at 2025-06-01T00:00:00.000Z' });
+  });
+});
+
+describe('assertKeyMaySendFrom', () => {
+  const auth = (numbers: string[]) => ({
+    client: {} as ClientDetails, method: 'api_key' as const,
+    apiKey: { allowedNumbers: numbers.map((number, i) => ({ id: i, apiKeyId: 1, numberId: i, number })) } as TenantApiKey,
+  });
+
+  it('lets a key without allowed numbers, and password auth, send from any number', () => {
+    expect(() => assertKeyMaySendFrom(auth([]), '+12505551234')).not.toThrow();
+    expect(() => assertKeyMaySendFrom({ client: {} as ClientDetails, method: 'basic' }, '+12505551234')).not.toThrow();
+  });
+
+  it('lets a restricted key send only from its numbers, however they were stored', () => {
+    expect(() => assertKeyMaySendFrom(auth(['12505551234']), '+12505551234')).not.toThrow();
+    expect(() => assertKeyMaySendFrom(auth(['+12505551234']), '+12505551234')).not.toThrow();
+    expect(() => assertKeyMaySendFrom(auth(['+12505551234']), '+12505550000')).toThrow(ForbiddenError);
+    expect(() => assertKeyMaySendFrom(auth(['+12505551234']), '+12505550000'))
+      .toThrow('API key is not authorized to send from this number');
+  });
+});
+
+describe('clientAuth with an API key', () => {
+  it('records last_used_at on first use, then at most once per interval, without a write per request', async () => {
+    const raw = `gw_live_${'a'.repeat(64)}`;
+    const key = { id: 5, clientId: 1, keyHash: sha256Hex(raw), active: true, expiresAt: null, scopes: 'send', allowedNumbers: [] } as unknown as TenantApiKey;
+    const client = { id: 1, type: 'web', settings: null, numbers: [] } as unknown as ClientDetails;
+    const touches: Array<[number, Date]> = [];
+    const middleware = clientAuth({
+      directory: { apiKeyByHash: (hash: string) => (hash === key.keyHash ? key : undefined), client: () => client } as never,
+      store: { apiKeys: { touch: async (id: number, at: Date) => void touches.push([id, at]) } } as never,
+      logger: silentLogger(),
+    });
+    const request = () => middleware({ get: () => `Bearer ${raw}`, state: {}, set: () => undefined } as unknown as Context, async () => undefined);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(1_000_000);
+      for (let i = 0; i < 50; i++) await request();
+      expect(touches).toHaveLength(1);
+      vi.setSystemTime(1_000_000 + API_KEY_TOUCH_INTERVAL_MS);
+      await request();
+      expect(touches.map(([id, at]) => [id, at.getTime()])).toEqual([[5, 1_000_000], [5, 1_000_000 + API_KEY_TOUCH_INTERVAL_MS]]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -66,6 +66,24 @@ export function parseClientCredentials(header: string): ClientCredentials | unde
 
 const STATE_KEY = 'clientAuth';
 
+/** Upstream's text for every unusable key (§4.2, Appendix B): clients may match on it, so it stays. */
+const INVALID_KEY = 'Invalid or expired API key';
+
+/**
+ * The key, or a 401 saying why it cannot be used. Every refusal keeps upstream's `error` text
+ * and adds `reason` and `message`, so a caller can tell an unknown, a revoked and an expired key
+ * apart (the key's holder learns nothing it did not have).
+ */
+export function usableApiKey(key: TenantApiKey | undefined, now: Date): TenantApiKey {
+  const refuse = (reason: string, message: string) => new AuthError(INVALID_KEY, { details: { reason, message } });
+  if (!key) throw refuse('unknown_api_key', 'No such API key');
+  if (!key.active) throw refuse('api_key_revoked', 'This API key has been revoked');
+  if (key.expiresAt !== null && key.expiresAt <= now) {
+    throw refuse('api_key_expired', `This API key expired at ${key.expiresAt.toISOString()}`);
+  }
+  return key;
+}
+
 /** The caller of a route behind clientAuth(); throws if the middleware did not run. */
 export function clientAuthOf(ctx: Context): ClientAuth {
   const auth = (ctx.state as Record<string, unknown>)[STATE_KEY] as ClientAuth | undefined;
@@ -99,10 +117,7 @@ class ClientAuthenticator {
   }
 
   private async byApiKey(token: string, now: Date): Promise<ClientAuth> {
-    const key = this.deps.directory.apiKeyByHash(sha256Hex(token));
-    if (!key || !key.active || (key.expiresAt !== null && key.expiresAt <= now)) {
-      throw new AuthError('Invalid or expired API key');
-    }
+    const key = usableApiKey(this.deps.directory.apiKeyByHash(sha256Hex(token)), now);
     const client = this.deps.directory.client(key.clientId);
     if (!client) throw new AuthError("API key's associated client not found");
     await this.deps.apiKeyRateLimit?.(key);

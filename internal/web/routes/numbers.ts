@@ -78,13 +78,15 @@ export async function assertCarrierExists(store: Store, name: string): Promise<v
     `carrier ${name} does not exist (name a configured carrier, or a carrier type: ${CARRIER_TYPES.join(', ')})`);
 }
 
-function queryValue(ctx: Context, name: string): string | undefined {
+/** A query parameter given at most once (`?tag=a&tag=b` is refused rather than guessed). */
+export function queryValue(ctx: Context, name: string): string | undefined {
   const value = ctx.query[name];
   if (Array.isArray(value)) throw new ValidationError(`Give the ${name} filter once`);
   return value;
 }
 
-function filterNumbers(numbers: ClientNumber[], filter: NumberFilter): ClientNumber[] {
+/** Numbers whose tag and group equal the filter's (exact, case-sensitive: tags are free-form). */
+export function filterNumbers(numbers: ClientNumber[], filter: NumberFilter): ClientNumber[] {
   return numbers.filter(
     (n) => (filter.tag === undefined || n.tag === filter.tag) && (filter.group === undefined || n.group === filter.group),
   );

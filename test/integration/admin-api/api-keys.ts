@@ -79,7 +79,7 @@ export function apiKeyTests(api: () => AdminApi): void {
       const revoked = await api().delete(`/clients/${client.id}/api-keys/${issued.id}`);
       expect(revoked.status).toBe(200);
       expect(revoked.body).toEqual({ message: 'API key revoked', key_id: issued.id });
-      expect(api().directory.apiKeyByHash(sha256Hex(issued.key))).toBeUndefined();
+      expect(api().directory.apiKeyByHash(sha256Hex(issued.key))?.active).toBe(false);
       expect((await api().get(`/clients/${client.id}/api-keys`)).body).toEqual([{ ...listed, active: false }]);
     });
 

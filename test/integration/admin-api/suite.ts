@@ -5,6 +5,7 @@ import { basicsTests } from './basics.js';
 import { carrierTests } from './carriers.js';
 import { clientTests } from './clients.js';
 import { type MakeStore, useAdminApi } from './harness.js';
+import { numberViewTests } from './number-views.js';
 import { numberTests } from './numbers.js';
 import { seedReadmeTests } from './seed-readme.js';
 import { failoverTests, settingsTests } from './settings-failovers.js';
@@ -17,6 +18,7 @@ export function describeAdminApi(driverName: string, makeStore: MakeStore): void
       carrierTests(api);
       clientTests(api);
       numberTests(api);
+      numberViewTests(api);
       settingsTests(api);
       failoverTests(api);
       apiKeyTests(api);

@@ -1,4 +1,5 @@
 /** Client auth of /messages* (upstream §4.2–§4.3): every path, and nothing stored on a refusal. */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../internal/crypto/index.js';
 import { basic, bearer, type MessagesApi } from './harness.js';
@@ -109,7 +110,7 @@ export function authTests(api: () => MessagesApi): void {
       await api().expectNothingStored();
     });
 
-    it('refuses expired, revoked and unknown keys with 401 "Invalid or expired API key"', async () => {
+    it('refuses expired, revoked and unknown keys with 401 "Invalid or expired API key", saying which', async () => {
       const c = await api().client();
       const raw = `gw_live_${'e'.repeat(64)}`;
       const expired = await api().store.apiKeys.create({
@@ -119,12 +120,42 @@ export function authTests(api: () => MessagesApi): void {
       await api().changes.announce({ kind: 'api_key', id: expired.id });
       const revoked = await api().apiKey(c.id);
       expect((await api().admin('DELETE', `/clients/${c.id}/api-keys/${revoked.id}`)).status).toBe(200);
-      for (const key of [raw, revoked.key, `gw_live_${'0'.repeat(64)}`]) {
+      for (const [key, reason] of [[raw, 'api_key_expired'], [revoked.key, 'api_key_revoked'], [`gw_live_${'0'.repeat(64)}`, 'unknown_api_key']]) {
         const res = await api().send(sms(c.numbers[0]!), `Bearer ${key}`);
         expect(res.status, key).toBe(401);
-        expect(res.body).toEqual({ error: 'Invalid or expired API key' });
+        expect(res.body).toEqual({ error: 'Invalid or expired API key', reason, message: expect.any(String) });
         expect(res.headers.get('www-authenticate')).toBe(CHALLENGE);
       }
+      await api().expectNothingStored();
+    });
+
+    it('answers a key without send scope, an expired, a revoked and a number-limited key each in its own words', async () => {
+      const c = await api().client({ numbers: 2 });
+      const numbers = (await api().admin('GET', `/clients/${c.id}/numbers`)).body as Array<{ id: number; number: string }>;
+      const noSend = await api().apiKey(c.id, { scopes: 'usage,batch' });
+      // The API issues keys that expire in days; one already past its expiry is written directly.
+      const expired = `gw_live_${randomBytes(32).toString('hex')}`;
+      const expiresAt = new Date(Date.now() - 60_000);
+      await api().store.apiKeys.create({ clientId: c.id, name: 'expired', keyHash: sha256Hex(expired),
+        keyPrefix: expired.slice(0, 16), scopes: 'send', rateLimit: 0, expiresAt, allowedNumberIds: [] });
+      const revoked = await api().apiKey(c.id);
+      await api().admin('DELETE', `/clients/${c.id}/api-keys/${revoked.id}`);
+      const limited = await api().apiKey(c.id, { allowed_number_ids: [numbers[0]!.id] });
+      await api().changes.announce({ kind: 'api_key' });
+
+      const answers = [
+        await api().send(sms(c.numbers[0]!), `Bearer ${noSend.key}`),
+        await api().send(sms(c.numbers[0]!), `Bearer ${expired}`),
+        await api().send(sms(c.numbers[0]!), `Bearer ${revoked.key}`),
+        await api().send(sms(numbers[1]!.number), `Bearer ${limited.key}`),
+      ];
+      expect(answers.map((res) => [res.status, res.body])).toEqual([
+        [403, { error: "API key does not have 'send' scope" }],
+        [401, { error: 'Invalid or expired API key', reason: 'api_key_expired', message: `This API key expired at ${expiresAt.toISOString()}` }],
+        [401, { error: 'Invalid or expired API key', reason: 'api_key_revoked', message: 'This API key has been revoked' }],
+        [403, { error: 'API key is not authorized to send from this number' }],
+      ]);
+      expect(new Set(answers.map((res) => res.text)).size).toBe(4);
       await api().expectNothingStored();
     });
 

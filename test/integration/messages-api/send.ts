@@ -77,11 +77,11 @@ export function sendTests(api: () => MessagesApi): void {
       expect(await api().takeMessages('web')).toMatchObject([{ type: 'mms', media: [{ contentType: 'image/png' }] }]);
     });
 
-    it('refuses inline base64 media for now with 400, storing nothing', async () => {
+    it('refuses inline base64 media with 400 when the app has no media store, storing nothing', async () => {
       const c = await api().client();
       const res = await api().send({ from: c.numbers[0], to, media: [{ content: 'aGVsbG8=', content_type: 'text/plain' }] }, c.basic);
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ error: 'inline media (base64 content) is not supported yet; give a url' });
+      expect(res.body).toEqual({ error: 'inline media (base64 content) is not accepted by this node; give a url' });
       await api().expectNothingStored();
     });
   });

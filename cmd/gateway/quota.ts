@@ -1,0 +1,28 @@
+/**
+ * The node's Redis client and quotas. In cluster mode (REDIS_URL) the node connects once and
+ * every room that keeps cluster-wide state in Redis shares that client (quotas, auto-reply
+ * cooldowns); on the embedded default there is no client and quotas count in memory.
+ */
+import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/index.js';
+import type { Config } from '../../internal/config/index.js';
+import type { Logger } from '../../internal/log/index.js';
+import { createQuota, DEFAULT_QUOTA_KEY_PREFIX, type Quota, type QuotaView } from '../../internal/quota/index.js';
+
+/** Connects to REDIS_URL (undefined without one); `track` is given its close at once. */
+export async function connectNodeRedis(config: Config, logger: Logger,
+  track: (name: string, stop: () => Promise<void>) => void): Promise<Redis | undefined> {
+  if (config.quota.kind !== 'redis') return undefined;
+  const redis = await connectRedis(config.quota.url, { logger: logger.child({ room: 'redis' }), connectionName: config.node.serverId });
+  track('redis', () => closeRedis(redis));
+  return redis;
+}
+
+/**
+ * Quotas on the node's Redis client, or in memory without one. Counters are namespaced by the
+ * bus subject prefix, so clusters (or test runs) sharing one Redis keep their own counts.
+ */
+export function nodeQuota(config: Config, redis: Redis | undefined, view: QuotaView, logger: Logger): Quota {
+  const prefix = config.bus.subjectPrefix;
+  const keyPrefix = prefix ? `${DEFAULT_QUOTA_KEY_PREFIX}:${prefix}` : DEFAULT_QUOTA_KEY_PREFIX;
+  return createQuota(redis ? { kind: 'redis', redis } : { kind: 'memory' }, { keyPrefix }, { view, logger: logger.child({ room: 'quota' }) });
+}
