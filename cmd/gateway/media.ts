@@ -1,0 +1,71 @@
+/**
+ * The media room of a node (issue 6): the media store every node shares, the detour that sends
+ * routed MMS needing fetch or transcoding to media.transcode, the transcode workers, and the
+ * leader-elected cleanup of expired files. The store and detour exist before the message core
+ * (it routes through the detour); the workers start after it (they publish with its records).
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Bus } from '../../internal/bus/index.js';
+import { findDriver } from '../../internal/carriers/index.js';
+import type { Config } from '../../internal/config/index.js';
+import type { Directory } from '../../internal/directory/index.js';
+import type { Logger } from '../../internal/log/index.js';
+import {
+  MediaCleanup, MediaDetour, MediaPreparer, PostgresMediaStore, TranscodeWorker,
+} from '../../internal/media/index.js';
+import { publishEgress } from '../../internal/router/index.js';
+import type { Store } from '../../internal/store/index.js';
+import type { Subjects } from '../../proto/subjects.js';
+import type { MessageCore, Stoppable } from './message-core.js';
+
+export interface MediaParts {
+  config: Config;
+  subjects: Subjects;
+  store: Store;
+  bus: Bus;
+  directory: Directory;
+  logger: Logger;
+}
+
+export interface NodeMedia {
+  store: PostgresMediaStore;
+  detour: MediaDetour;
+  /** The transcode workers and the cleanup, started once the message core runs. */
+  components(core: Pick<MessageCore, 'records' | 'legs' | 'failures'>): Stoppable[];
+}
+
+export function buildMedia(p: MediaParts): NodeMedia {
+  const { config, subjects, bus, directory } = p;
+  const logger = p.logger.child({ room: 'media' });
+  const m = config.media;
+  const store = new PostgresMediaStore(
+    { serverAddress: config.node.serverAddress, ttlMs: m.ttlMs, maxBytes: m.maxMediaBytes }, { repo: p.store.media });
+  const detour = new MediaDetour({ subjects, carrierLimits: m.carrierLimits }, { bus, carrier: (id) => directory.carrier(id) });
+  const preparer = new MediaPreparer({ maxBytes: m.maxMediaBytes, fetchTimeoutMs: m.fetchTimeoutMs, tempDir: m.transcodeTempPath }, {
+    media: store,
+    mediaAuth: (id) => {
+      const carrier = directory.carrier(id);
+      return (carrier && findDriver(carrier.type)?.mediaAuth(carrier)) ?? {};
+    },
+  });
+  const components = (core: Pick<MessageCore, 'records' | 'legs' | 'failures'>): Stoppable[] => {
+    const worker = new TranscodeWorker(
+      { subjects, concurrency: m.transcodeConcurrency, timeoutMs: m.transcodeTimeoutMs, fetchTimeoutMs: m.fetchTimeoutMs },
+      { bus, preparer, detour, logger,
+        // Without divertMedia or autoReply: the message was asked about both before it came here.
+        publish: (egress, dedupKey) => publishEgress(egress, subjects, { bus, records: core.records, legs: core.legs, logger }, dedupKey),
+        fail: (f) => core.failures.report({ egress: f.egress, message: f.egress.message,
+          senderClientId: f.egress.senderClientId, code: f.code, reason: f.reason }) },
+    );
+    const cleanup = new MediaCleanup({ subjects, nodeId: config.node.serverId, intervalMs: m.cleanupIntervalMs },
+      { bus, media: store, logger });
+    return [
+      { name: 'transcode workers', start: async () => {
+        await mkdir(m.transcodeTempPath, { recursive: true });
+        await worker.start();
+      }, stop: () => worker.stop() },
+      { name: 'media cleanup', start: () => cleanup.start(), stop: () => cleanup.stop() },
+    ];
+  };
+  return { store, detour, components };
+}

@@ -1,0 +1,71 @@
+/**
+ * The MM4 front door of a node: the listener (inbound MM4_forward.REQ, responses and delivery
+ * reports), the responder answering requests that ask for it, and the egress delivering
+ * MM4_forward.REQ and delivery reports to legacy clients. Start order is the list order; the
+ * node stops them in reverse (egress first, then the listener drains, then pending responses).
+ */
+import type { Bus } from '../../internal/bus/index.js';
+import type { Config } from '../../internal/config/index.js';
+import type { NodeStatsSource } from '../../internal/cluster/index.js';
+import type { Directory } from '../../internal/directory/index.js';
+import type { Logger } from '../../internal/log/index.js';
+import type { MediaStore } from '../../internal/media/index.js';
+import type { Metrics } from '../../internal/metrics/index.js';
+import {
+  Mm4Egress, Mm4Inbound, Mm4Responder, Mm4Server, PeerDirectory, sendRaw, type SendRaw,
+} from '../../internal/mm4/index.js';
+import type { LegContext, RecordWriter } from '../../internal/records/index.js';
+import type { FailureReporter } from '../../internal/router/index.js';
+import type { Message } from '../../proto/message.js';
+import type { Subjects } from '../../proto/subjects.js';
+import type { Stoppable } from './message-core.js';
+
+export interface Mm4Parts {
+  config: Config;
+  subjects: Subjects;
+  bus: Bus;
+  directory: Directory;
+  logger: Logger;
+  metrics: Metrics;
+  /** The message core's ledger writer, legs and failure reporter. */
+  records: RecordWriter;
+  legs: LegContext;
+  failures: FailureReporter;
+  /** The node's ingress (IngressRouter.accept('mm4', …)). */
+  ingress(message: Message): Promise<void>;
+  /** The node's media store (inbound parts are put, outbound parts read by token). */
+  media: MediaStore;
+  /** SMTP delivery (tests may pass their own). */
+  send?: SendRaw;
+}
+
+/** Delivery reports are wanted for days at most; the bucket forgets requests after a week. */
+const REPORT_REQUEST_TTL_MS = 7 * 24 * 3600_000;
+/** Responses to ack requests are retried quickly: the peer is waiting on them. */
+const RESPONSE_RETRY_DELAY_MS = 2_000;
+
+export async function buildMm4(p: Mm4Parts): Promise<{ components: Stoppable[]; server: Mm4Server; stats: NodeStatsSource }> {
+  const { config, subjects, bus, directory, metrics, records, legs, failures } = p;
+  const logger = p.logger.child({ room: 'mm4' });
+  const mm4 = config.mm4;
+  const send = p.send ?? sendRaw;
+  const reports = await bus.kv(subjects.mm4ReportBucket, { ttlMs: REPORT_REQUEST_TTL_MS });
+  const name = mm4.msgIdHost;
+  const responder = new Mm4Responder(
+    { originatorSystem: mm4.originatorSystem, retries: mm4.retries, timeoutMs: mm4.timeoutMs, retryDelayMs: RESPONSE_RETRY_DELAY_MS, name },
+    { send, logger });
+  const inbound = new Mm4Inbound({ subjects, nodeId: config.node.serverId },
+    { ingress: p.ingress, bus, reports, media: p.media, responder, logger, metrics });
+  const server = new Mm4Server(
+    { listen: mm4.listen, proxyProtocol: mm4.proxyProtocol, maxMessageBytes: mm4.maxMessageBytes, name },
+    { peers: new PeerDirectory(directory), inbound, logger });
+  const egress = new Mm4Egress(
+    { subjects, retries: mm4.retries, timeoutMs: mm4.timeoutMs, originatorSystem: mm4.originatorSystem, msgIdHost: mm4.msgIdHost, name },
+    { bus, client: (id) => directory.client(id), media: p.media, reports, records, legs, failures, send, logger, metrics });
+  const components: Stoppable[] = [
+    { name: 'mm4 responder', start: async () => undefined, stop: () => responder.stop() },
+    { name: 'mm4 server', start: () => server.start(), stop: () => server.stop() },
+    { name: 'mm4 egress', start: () => egress.start(), stop: () => egress.stop() },
+  ];
+  return { components, server, stats: () => ({ mm4_clients: server.stats().map((row) => ({ ...row })) }) };
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors/index.js';
+import { checkMime, parseMm4 } from './parse.js';
+import { statusFromMmStatus, statusFromRequestStatus, mmStatusFor } from './status-map.js';
+import { toSmtpReply } from './smtp-reply.js';
+import { ForbiddenError, GatewayError, QuotaExceededError, UnavailableError } from '../errors/index.js';
+
+const HEAD = [
+  'X-Mms-3GPP-MMS-Version: 6.10.0', 'X-Mms-Message-Type: MM4_forward.REQ', 'X-Mms-Message-ID: <m1@pbx>',
+  'X-Mms-Transaction-ID: m1', 'From: +15550001111/TYPE=PLMN', 'To: +15550002222/TYPE=PLMN', 'MIME-Version: 1.0',
+];
+
+function mail(contentType: string, body: string[]): Buffer {
+  return Buffer.from([...HEAD, `Content-Type: ${contentType}`, '', ...body].join('\r\n'));
+}
+
+describe('parseMm4', () => {
+  it('reads a multipart/mixed body as swaks builds it: text and an attachment', async () => {
+    const m = await parseMm4(mail('multipart/mixed; boundary="b1"', [
+      '--b1', 'Content-Type: text/plain', '', 'Hello MMS', '--b1',
+      'Content-Type: image/png; name="dot.png"', 'Content-Disposition: attachment; filename="dot.png"',
+      'Content-Transfer-Encoding: base64', '', Buffer.from('PNGDATA').toString('base64'), '--b1--', '',
+    ]));
+    expect(m.text).toBe('Hello MMS');
+    expect(m.parts).toEqual([{ contentType: 'image/png', filename: 'dot.png', bytes: Buffer.from('PNGDATA') }]);
+  });
+
+  it('drops SMIL and names parts by Content-Location in multipart/related', async () => {
+    const m = await parseMm4(mail('multipart/related; boundary=zz; type="application/smil"', [
+      '--zz', 'Content-Type: application/smil', 'Content-Id: <0.smil>', '', '<smil/>',
+      '--zz', 'Content-Type: image/gif', 'Content-Location: anim.gif', 'Content-Transfer-Encoding: base64', '',
+      Buffer.from('GIF89a').toString('base64'), '--zz--',
+    ]));
+    expect(m.parts.map((p) => [p.contentType, p.filename])).toEqual([['image/gif', 'anim.gif']]);
+  });
+
+  it('takes a single-part body as the message text', async () => {
+    expect((await parseMm4(mail('text/plain; charset=utf-8', ['just text']))).text).toBe('just text');
+  });
+
+  it('refuses an empty body', async () => {
+    await expect(parseMm4(Buffer.from('\r\n'))).rejects.toThrow('empty message body');
+  });
+});
+
+describe('checkMime', () => {
+  const raw = (contentType: string, body: string[]) => mail(contentType, body).toString('latin1');
+
+  it('refuses a multipart type without a boundary', () => {
+    expect(() => checkMime(raw('multipart/mixed', ['x']))).toThrow(/without a boundary/);
+  });
+
+  it('refuses a multipart body that never closes its boundary', () => {
+    expect(() => checkMime(raw('multipart/mixed; boundary=b', ['--b', 'Content-Type: text/plain', '', 'x']))).toThrow(/does not end/);
+  });
+
+  it('refuses a base64 part that is not base64', () => {
+    expect(() => checkMime(raw('multipart/mixed; boundary=b', [
+      '--b', 'Content-Type: image/png', 'Content-Transfer-Encoding: base64', '', '%%% not base64 %%%', '--b--',
+    ]))).toThrow(ValidationError);
+  });
+
+  it('reads a mail without Content-Type as text/plain (RFC 2045 §5.2)', async () => {
+    expect(() => checkMime('From: x\r\n\r\nbody')).not.toThrow();
+    expect((await parseMm4(Buffer.from([...HEAD, '', 'plain body'].join('\r\n')))).text).toBe('plain body');
+  });
+});
+
+describe('status mapping', () => {
+  it('maps MM4_forward.RES request status codes', () => {
+    expect(statusFromRequestStatus('Ok')).toBe('delivered');
+    expect(statusFromRequestStatus('Error-content-not-accepted')).toBe('rejected');
+    expect(statusFromRequestStatus('Error-network-problem')).toBe('failed');
+  });
+
+  it('maps MM status codes both ways', () => {
+    expect(statusFromMmStatus('Retrieved')).toBe('delivered');
+    expect(statusFromMmStatus('Expired')).toBe('expired');
+    expect(statusFromMmStatus('Deferred')).toBe('sent');
+    expect(statusFromMmStatus('whatever')).toBe('unknown');
+    expect(mmStatusFor('delivered')).toBe('Retrieved');
+    expect(mmStatusFor('failed')).toBe('Rejected');
+    expect(mmStatusFor('sent')).toBeUndefined();
+  });
+});
+
+describe('toSmtpReply', () => {
+  it('uses the error table and hides unknown errors', () => {
+    expect(toSmtpReply(new ValidationError('missing required header: From'))).toEqual({ code: 554, message: 'missing required header: From' });
+    expect(toSmtpReply(new ForbiddenError('not yours'))).toMatchObject({ code: 550 });
+    expect(toSmtpReply(new QuotaExceededError('MMS daily limit exceeded (5/5)'))).toMatchObject({ code: 452 });
+    expect(toSmtpReply(new UnavailableError('bus down'))).toMatchObject({ code: 451 });
+    expect(toSmtpReply(new Error('secret detail'))).toEqual({ code: 451, message: 'Internal server error' });
+    expect(toSmtpReply(new GatewayError('INTERNAL', 'secret'))).toEqual({ code: 451, message: 'Internal server error' });
+  });
+});

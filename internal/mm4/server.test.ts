@@ -1,0 +1,70 @@
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../log/index.js';
+import type { ClientDetails } from '../store/index.js';
+import { Mm4Server } from './server.js';
+
+const client = { id: 1, username: 'pbx', type: 'legacy', address: '203.0.113.9', numbers: [] } as unknown as ClientDetails;
+
+/** Opens a connection, writes `first`, and resolves with everything read until the server closes or `until` shows up. */
+function converse(port: number, first: Buffer | string, until: RegExp): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    const done = () => {
+      socket.destroy();
+      resolve(text);
+    };
+    socket.on('data', (chunk) => {
+      text += chunk.toString();
+      if (until.test(text)) done();
+    });
+    socket.on('close', done);
+    socket.on('error', done);
+    socket.write(first);
+  });
+}
+
+describe('Mm4Server with PROXY protocol', () => {
+  let server: Mm4Server;
+  const seen: string[] = [];
+
+  async function start() {
+    server = new Mm4Server({ listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: true, maxMessageBytes: 1024, name: 'gw.test' }, {
+      peers: { clientsFor: async (ip) => (seen.push(ip), ip === '203.0.113.9' ? [client] : []) },
+      inbound: { receive: async () => 'Message queued for processing' },
+      logger: silentLogger(),
+    });
+    await server.start();
+    return server.address()!.port;
+  }
+
+  afterEach(async () => {
+    await server?.stop();
+    seen.length = 0;
+  });
+
+  it('identifies the peer by the v1 header\'s source address', async () => {
+    const port = await start();
+    const text = await converse(port, 'PROXY TCP4 203.0.113.9 10.0.0.1 5000 2566\r\n', /^220 /m);
+    expect(text).toMatch(/^220 gw\.test ESMTP SMTP server ready/);
+    expect(seen).toEqual(['203.0.113.9']);
+    expect(server.stats()).toEqual([expect.objectContaining({ username: 'pbx', active_sessions: 1 })]);
+  });
+
+  it('reads a v2 header and refuses an address no client allows with 550 Access denied', async () => {
+    const port = await start();
+    const v2 = Buffer.concat([
+      Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 0x0c]),
+      Buffer.from([198, 51, 100, 7, 10, 0, 0, 1, 0x13, 0x88, 0x0a, 0x06]),
+    ]);
+    expect(await converse(port, v2, /^550 /m)).toMatch(/^550 Access denied/);
+    expect(seen).toEqual(['198.51.100.7']);
+  });
+
+  it('drops a connection that does not start with a PROXY header', async () => {
+    const port = await start();
+    expect(await converse(port, 'EHLO me\r\n', /^\d{3} /m)).toBe('');
+    expect(seen).toEqual([]);
+  });
+});

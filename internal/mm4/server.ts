@@ -1,0 +1,253 @@
+/**
+ * The MM4 listener (MM4_LISTEN): smtp-server behind a net.Server the room owns, so a PROXY v1 or
+ * v2 header (HAPROXY_PROXY_PROTOCOL) is read before SMTP starts and the peer is known by the
+ * client's IP, not the balancer's. A peer whose IP no legacy client's address allows gets
+ * `550 Access denied` (gomsggw's reply) and is disconnected; a mail is answered only once
+ * Mm4Inbound has stored it.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { ListenAddress } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import { normalizeIp, parseProxyHeader } from '../peer/index.js';
+import type { ClientDetails } from '../store/index.js';
+import type { InboundPeer } from './inbound.js';
+import type { PeerDirectory } from './peers.js';
+import { readLimited } from './read-limited.js';
+import { INTERNAL_REPLY, SMTP_TOO_LARGE, smtpError, toSmtpReply } from './smtp-reply.js';
+
+export interface Mm4ServerOptions {
+  listen: ListenAddress;
+  proxyProtocol: boolean;
+  /** Largest DATA accepted (MM4_MAX_MESSAGE_BYTES), advertised as SIZE and counted while read. */
+  maxMessageBytes: number;
+  /** Name in the 220 greeting. */
+  name: string;
+  /** How long stop() lets open sessions finish. Default DEFAULT_MM4_DRAIN_MS. */
+  drainMs?: number;
+}
+
+export interface Mm4ServerDeps {
+  peers: Pick<PeerDirectory, 'clientsFor'>;
+  inbound: { receive(raw: Buffer, peer: InboundPeer): Promise<string> };
+  logger: Logger;
+}
+
+/** One MM4 stats row (upstream /stats `mm4_clients`, §5.1). */
+export interface Mm4ClientStats {
+  /** SHA-256 hex of the peer IP (upstream's quirk, kept). */
+  client_id: string;
+  username: string;
+  active_sessions: number;
+  first_connect_at: string;
+  last_activity_at: string;
+}
+
+/** Long enough for a DATA phase of a few MB on a slow link to finish. */
+export const DEFAULT_MM4_DRAIN_MS = 10_000;
+/** A balancer sends its PROXY header at once; a silent connection is not one. */
+const PROXY_HEADER_TIMEOUT_MS = 5_000;
+
+/** The parts of smtp-server (3.21) the listener reaches past its types. */
+interface SmtpServerInternals {
+  connect(socket: Socket, options: object): void;
+  connections: Set<SmtpConnectionInternals>;
+}
+
+interface SmtpConnectionInternals {
+  _socket: Socket;
+  _parseAddressCommand(name: string, command: Buffer | string): unknown;
+}
+
+/** Stands in for the domain a bare envelope address lacks; never used for routing. */
+const BARE_ADDRESS_DOMAIN = 'mm4.invalid';
+
+/**
+ * gomsggw took any MAIL FROM / RCPT TO (upstream §9.1: routing reads the From/To headers), and
+ * legacy peers may send bare numbers (`<+15551234567/TYPE=PLMN>`), which smtp-server refuses as
+ * addresses without a domain. On this connection such an address is read with a placeholder
+ * domain instead.
+ */
+function acceptBareAddresses(connection: SmtpConnectionInternals): void {
+  const parse = connection._parseAddressCommand.bind(connection);
+  connection._parseAddressCommand = (name, command) =>
+    parse(name, command.toString().replace(/<([^<>@\s]+)>/, `<$1@${BARE_ADDRESS_DOMAIN}>`));
+}
+
+interface Session {
+  ip: string;
+  clients: ClientDetails[];
+  connectedAt: number;
+  lastActivityAt: number;
+}
+
+export class Mm4Server {
+  readonly #sessions = new Map<string, Session>();
+  readonly #sockets = new Set<Socket>();
+  #net?: Server;
+  #smtp?: SMTPServer;
+  #stopping?: Promise<void>;
+
+  constructor(
+    private readonly options: Mm4ServerOptions,
+    private readonly deps: Mm4ServerDeps,
+  ) {}
+
+  async start(): Promise<void> {
+    const smtp = this.smtpServer();
+    this.#smtp = smtp;
+    const server = createServer((socket) => this.accept(socket));
+    this.#net = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.listen.port, this.options.listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.deps.logger.error({ err }, 'mm4 listener error'));
+  }
+
+  /** The bound address (port 0 in tests resolves to the real port). */
+  address(): { host: string; port: number } | undefined {
+    const a = this.#net?.address() as AddressInfo | null | undefined;
+    return a ? { host: a.address, port: a.port } : undefined;
+  }
+
+  /** Stops accepting, lets open sessions finish within the drain time, then closes the rest. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.drain();
+    return this.#stopping;
+  }
+
+  /** /stats `mm4_clients` rows: one per peer IP (and the clients it speaks for) with open sessions. */
+  stats(): Mm4ClientStats[] {
+    const rows = new Map<string, Mm4ClientStats>();
+    for (const s of this.#sessions.values()) {
+      const id = createHash('sha256').update(s.ip).digest('hex');
+      const username = s.clients.map((c) => c.username).join(',');
+      const key = `${id}/${username}`;
+      const row = rows.get(key);
+      if (row) {
+        row.active_sessions++;
+        if (s.connectedAt < Date.parse(row.first_connect_at)) row.first_connect_at = new Date(s.connectedAt).toISOString();
+        if (s.lastActivityAt > Date.parse(row.last_activity_at)) row.last_activity_at = new Date(s.lastActivityAt).toISOString();
+      } else {
+        rows.set(key, { client_id: id, username, active_sessions: 1, first_connect_at: new Date(s.connectedAt).toISOString(),
+          last_activity_at: new Date(s.lastActivityAt).toISOString() });
+      }
+    }
+    return [...rows.values()];
+  }
+
+  private smtpServer(): SMTPServer {
+    return new SMTPServer({
+      name: this.options.name,
+      banner: 'SMTP server ready',
+      size: this.options.maxMessageBytes,
+      authOptional: true,
+      // MM4 peers are known by IP (upstream §9.1); there is no login to offer or protect.
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      disableReverseLookup: true,
+      logger: false,
+      onConnect: (session, callback) => {
+        this.identify(session).then(() => callback(), (err: Error) => callback(err));
+      },
+      onData: (stream, session, callback) => {
+        this.data(stream, session).then((text) => callback(null, text), (err: Error) => callback(err));
+      },
+      onClose: (session) => {
+        this.#sessions.delete(session.id);
+      },
+    });
+  }
+
+  private accept(socket: Socket): void {
+    if (this.#stopping) {
+      socket.destroy();
+      return;
+    }
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+    socket.on('error', () => undefined);
+    if (!this.options.proxyProtocol) {
+      this.connect(socket, {});
+      return;
+    }
+    this.readProxyHeader(socket);
+  }
+
+  private connect(socket: Socket, opts: { remoteAddress?: string; remotePort?: number }): void {
+    const smtp = this.#smtp as unknown as SmtpServerInternals;
+    // smtp-server's connect() is how its own listener hands over sockets; it is not in the types.
+    smtp.connect(socket, opts);
+    for (const connection of smtp.connections) {
+      if (connection._socket === socket) acceptBareAddresses(connection);
+    }
+  }
+
+  /** Reads the PROXY header (haproxy proxy-protocol.txt §2) before SMTP speaks. */
+  private readProxyHeader(socket: Socket): void {
+    let buffered = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), PROXY_HEADER_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const parsed = parseProxyHeader(buffered);
+      if (parsed.state === 'incomplete') return;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.pause();
+      if (parsed.state === 'invalid') {
+        this.deps.logger.warn({ peer: socket.remoteAddress, reason: parsed.reason }, 'mm4: connection refused');
+        socket.destroy();
+        return;
+      }
+      const rest = buffered.subarray(parsed.consumed);
+      if (rest.length > 0) socket.unshift(rest);
+      this.connect(socket, parsed.source ? { remoteAddress: parsed.source.ip, remotePort: parsed.source.port } : {});
+    };
+    socket.on('data', onData);
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  private async identify(session: SMTPServerSession): Promise<void> {
+    const ip = normalizeIp(session.remoteAddress);
+    const clients = await this.deps.peers.clientsFor(ip);
+    if (clients.length === 0) {
+      this.deps.logger.info({ ip }, 'mm4: connection from an unknown address refused');
+      throw smtpError({ code: 550, message: 'Access denied' });
+    }
+    const now = Date.now();
+    this.#sessions.set(session.id, { ip, clients, connectedAt: now, lastActivityAt: now });
+  }
+
+  private async data(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
+    const state = this.#sessions.get(session.id);
+    const read = await readLimited(stream, this.options.maxMessageBytes);
+    if (!state) throw smtpError(INTERNAL_REPLY);
+    state.lastActivityAt = Date.now();
+    if (!read.ok || stream.sizeExceeded) {
+      throw smtpError({ code: SMTP_TOO_LARGE, message: `Message exceeds the maximum size of ${this.options.maxMessageBytes} bytes` });
+    }
+    try {
+      return await this.deps.inbound.receive(read.bytes, { ip: state.ip, clients: state.clients });
+    } catch (err) {
+      const reply = toSmtpReply(err);
+      const log = reply === INTERNAL_REPLY ? this.deps.logger.error.bind(this.deps.logger) : this.deps.logger.info.bind(this.deps.logger);
+      log({ err, ip: state.ip, code: reply.code }, 'mm4: message refused');
+      throw smtpError(reply);
+    }
+  }
+
+  private async drain(): Promise<void> {
+    const net = this.#net;
+    if (!net) return;
+    const closed = new Promise<void>((resolve) => net.close(() => resolve()));
+    const deadline = Date.now() + (this.options.drainMs ?? DEFAULT_MM4_DRAIN_MS);
+    while (this.#sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const socket of this.#sockets) socket.destroy();
+    this.#smtp?.close();
+    await closed;
+  }
+}

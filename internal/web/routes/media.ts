@@ -1,0 +1,52 @@
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type { WebDeps } from '../types.js';
+
+/** What newMediaToken makes (internal/media/tokens.ts), or a gomsggw UUIDv4 token. */
+const TOKEN = /^(?:[A-Za-z0-9_-]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+/** Upstream's text (§5.12); handsets and carriers fetch this URL, so plain text, not JSON. */
+const NOT_FOUND_TEXT = 'media file not found';
+
+/** The token of `{token}` or `{token}.{ext}`: as upstream, everything from the first '.' is ignored. */
+export function mediaToken(segment: string): string | undefined {
+  const dot = segment.indexOf('.');
+  const token = dot < 0 ? segment : segment.slice(0, dot);
+  return TOKEN.test(token) ? token : undefined;
+}
+
+function notFound(ctx: Context): void {
+  ctx.status = 404;
+  ctx.type = 'text/plain; charset=utf-8';
+  ctx.body = NOT_FOUND_TEXT;
+}
+
+/** A filename safe inside a quoted Content-Disposition parameter, plus its RFC 5987 form. */
+function disposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+/**
+ * GET (and HEAD) /media/{token}[.{ext}] (upstream §5.12): public, the token is the capability.
+ * Serves the stored bytes with their Content-Type and Content-Length (Twilio HEADs the URL and
+ * checks the type), cacheable until the file expires since a token's content never changes;
+ * 404 for an unknown or expired token.
+ */
+export function registerMediaRoutes(router: Router, deps: WebDeps): void {
+  router.get('/media/:file', async (ctx) => {
+    const token = mediaToken(String(ctx.params.file));
+    const file = token && deps.media ? await deps.media.get(token) : undefined;
+    if (!file) return notFound(ctx);
+    const maxAge = Math.max(0, Math.floor((file.expiresAt.getTime() - Date.now()) / 1000));
+    ctx.status = 200;
+    ctx.type = file.contentType;
+    ctx.set('Cache-Control', `public, max-age=${maxAge}, immutable`);
+    ctx.set('Expires', file.expiresAt.toUTCString());
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Content-Disposition', disposition(file.filename));
+    ctx.body = file.bytes;
+    ctx.length = file.bytes.length;
+    // The token is a capability: log only enough of it to correlate.
+    deps.logger.debug({ token: `${token!.slice(0, 6)}…`, size: file.bytes.length, ua: ctx.get('User-Agent') }, 'media served');
+  });
+}

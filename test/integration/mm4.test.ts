@@ -1,0 +1,342 @@
+/**
+ * MM4 end to end (issue 6, "Done when"), on the embedded default and on PostgreSQL + nats-server:
+ * swaks and nodemailer send an MMS (JPEG, PNG, GIF, a short MP4 and text) from a legacy client
+ * and it reaches the test carrier with /media/{token} URLs; an inbound carrier MMS reaches the
+ * legacy client's SMTP server as an MM4_forward.REQ; a 20 MB attachment, a malformed MIME body
+ * and an unknown sender IP get their SMTP errors and nothing is routed; MM4_forward.RES and
+ * MM4_delivery_report.REQ become status events that reach the sender as delivery reports.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { simpleParser } from 'mailparser';
+import { createTransport } from 'nodemailer';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayNode } from '../../cmd/gateway/node.js';
+import { loadConfig } from '../../internal/config/index.js';
+import { silentLogger } from '../../internal/log/index.js';
+import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
+import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
+import { findBinary, freePort } from '../support/process.js';
+import { SmtpSink, type SunkMail } from '../support/smtp-sink.js';
+
+const run = promisify(execFile);
+const API_KEY = 'mm4-admin-key';
+const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+const svc = requireServices(['nats', 'postgres']);
+const missingTools = ['swaks', 'ffmpeg'].filter((tool) => !findBinary(tool));
+if (missingTools.length > 0) process.stderr.write(`[skip] MM4 suite: ${missingTools.join(', ')} not installed (scripts/test-deps.sh)\n`);
+
+const PBX_A = '+15550001000';
+const PBX_B = '+15550002000';
+const PBX_C = '+15550003000';
+
+interface Mode {
+  name: string;
+  skip: boolean;
+  env: () => Promise<Record<string, string>>;
+}
+
+const modes: Mode[] = [
+  { name: 'embedded (PGlite, memory bus)', skip: missingTools.length > 0, env: async () => ({}) },
+  {
+    name: 'cluster (PostgreSQL, nats-server)',
+    skip: svc.skip || missingTools.length > 0,
+    env: async () => ({ DATABASE_URL: await createTestDatabase('mm4'), NATS_URL: svc.urls.nats, BUS_SUBJECT_PREFIX: uniquePrefix('mm4') }),
+  },
+];
+
+interface Fixture {
+  name: string;
+  type: string;
+  path: string;
+  bytes: Buffer;
+}
+
+/** Small real media files: three images made with sharp and a one-second H.264 clip. */
+async function makeFixtures(dir: string): Promise<Fixture[]> {
+  const base = sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } });
+  const images: Array<[string, string, Buffer]> = [
+    ['photo.jpg', 'image/jpeg', await base.clone().jpeg().toBuffer()],
+    ['shot.png', 'image/png', await base.clone().png().toBuffer()],
+    ['anim.gif', 'image/gif', await base.clone().gif().toBuffer()],
+  ];
+  const fixtures: Fixture[] = [];
+  for (const [name, type, bytes] of images) {
+    const path = join(dir, name);
+    await writeFile(path, bytes);
+    fixtures.push({ name, type, path, bytes });
+  }
+  const clip = join(dir, 'clip.mp4');
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-t', '1',
+    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', clip]);
+  fixtures.push({ name: 'clip.mp4', type: 'video/mp4', path: clip, bytes: await readFile(clip) });
+  return fixtures;
+}
+
+/** An MM4 address as nodemailer writes it (`<+1…/TYPE=PLMN>`: it drops addresses without '@' otherwise). */
+const plmn = (number: string) => ({ name: '', address: `${number}/TYPE=PLMN` });
+
+/** The X-Mms-* block of an MM4_forward.REQ from a legacy client. */
+function requestHeaders(id: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'X-Mms-3GPP-MMS-Version': '6.10.0', 'X-Mms-Message-Type': 'MM4_forward.REQ', 'X-Mms-Message-ID': `<${id}@pbx.test>`,
+    'X-Mms-Transaction-ID': id, ...extra,
+  };
+}
+
+describe.each(modes)('MM4, $name', (mode) => {
+  let node: GatewayNode;
+  let fake: FakeCarrier;
+  let sinkA: SmtpSink;
+  let sinkB: SmtpSink;
+  let base: string;
+  let mm4Port: number;
+  let dataDir: string;
+  let fixtures: Fixture[];
+
+  async function api(method: string, path: string, body?: unknown, auth = basic('admin', API_KEY)) {
+    const res = await fetch(`${base}${path}`, {
+      method, headers: { authorization: auth, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async function legacyClient(name: string, number: string, sinkPort: number) {
+    const c = await api('POST', '/clients', { username: name, password: `${name}-pass`, type: 'legacy', address: '127.0.0.1' });
+    expect(c.status).toBe(201);
+    expect((await api('PUT', `/clients/${c.body.id}/settings`, { mm4_port: sinkPort })).status).toBe(200);
+    expect((await api('POST', `/clients/${c.body.id}/numbers`, { number, carrier: 'telnyx-main' })).status).toBe(201);
+  }
+
+  /** swaks as a legacy client would use it; resolves with its transcript and exit code. */
+  async function swaks(args: string[]): Promise<{ code: number; out: string }> {
+    const res = await run('swaks', ['--server', '127.0.0.1', '--port', String(mm4Port), '--timeout', '60', ...args],
+      { env: { ...process.env, POSIXLY_CORRECT: '1' }, maxBuffer: 64 * 1024 * 1024 })
+      .then((r) => ({ code: 0, out: r.stdout + r.stderr }))
+      .catch((err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }));
+    return res;
+  }
+
+  const transport = () => createTransport({ host: '127.0.0.1', port: mm4Port, secure: false, ignoreTLS: true });
+  const historyTotal = async () => (await api('GET', '/messages/history', undefined, basic('pbx', 'pbx-pass'))).body.total_count as number;
+  const telnyxTo = (to: string) => fake.sent('telnyx').filter((r) => (r.body as { to?: string }).to === to);
+
+  beforeAll(async () => {
+    if (mode.skip) return;
+    dataDir = await mkdtemp(join(tmpdir(), 'msggw-mm4-'));
+    fixtures = await makeFixtures(dataDir);
+    fake = await FakeCarrier.start();
+    [sinkA, sinkB] = await Promise.all([SmtpSink.start(), SmtpSink.start()]);
+    const [webPort, port] = [await freePort(), await freePort()];
+    mm4Port = port;
+    base = `http://127.0.0.1:${webPort}`;
+    const config = await loadConfig({
+      WEB_LISTEN: `127.0.0.1:${webPort}`, SMPP_LISTEN: '127.0.0.1:0', MM4_LISTEN: `127.0.0.1:${mm4Port}`,
+      MM4_TIMEOUT_SECS: '10', MM4_RETRIES: '2', MM4_ORIGINATOR_SYSTEM: 'system@gw.test', MM4_MSG_ID_HOST: 'gw.test',
+      DATA_DIR: dataDir, SERVER_ADDRESS: base, SERVER_ID: 'mm4node', ENCRYPTION_KEY: 'mm4-encryption-key-0123456789',
+      API_KEY, CARRIER_RETRY_DELAY_SECS: '0', LOG_LEVEL: 'silent', ...(await mode.env()),
+    }, { cwd: dataDir });
+    node = new GatewayNode(config, silentLogger());
+    await node.start();
+    const telnyx = fake.carrierRow('telnyx');
+    expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
+      api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
+    await legacyClient('pbx', PBX_A, sinkA.port);
+    await legacyClient('pbx2', PBX_B, sinkB.port);
+    await legacyClient('pbx3', PBX_C, sinkB.port);
+  }, 180_000);
+
+  afterAll(async () => {
+    await node?.stop();
+    await Promise.all([fake?.close(), sinkA?.close(), sinkB?.close()]);
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** The carrier got `to` with every fixture as a /media/{token} URL that serves a file. */
+  async function expectAtCarrier(to: string, text: string) {
+    await until(() => telnyxTo(to).length > 0, 60_000);
+    const body = telnyxTo(to)[0]!.body as { from: string; text: string; media_urls: string[] };
+    expect(body).toMatchObject({ from: PBX_A, text });
+    expect(body.media_urls).toHaveLength(fixtures.length);
+    for (const url of body.media_urls) {
+      expect(url.startsWith(`${base}/media/`)).toBe(true);
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^(image|video)\//);
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    }
+  }
+
+  it.skipIf(mode.skip)('takes an MMS from swaks to the carrier with media URLs', async () => {
+    const attach = fixtures.flatMap((f) => ['--attach-type', f.type, '--attach-name', f.name, '--attach', `@${f.path}`]);
+    const headers = Object.entries(requestHeaders('sw-1')).flatMap(([k, v]) => ['--add-header', `${k}: ${v}`]);
+    // A bare envelope, as gomsggw-era peers write it (smtp-server alone would refuse it).
+    const res = await swaks(['--from', `${PBX_A}/TYPE=PLMN`, '--to', '+15559990001/TYPE=PLMN',
+      '--h-From', `${PBX_A}/TYPE=PLMN`, '--h-To', '+15559990001/TYPE=PLMN', ...headers, '--body', 'hello from swaks', ...attach]);
+    expect(res.out).toContain('250 Message queued for processing');
+    expect(res.code).toBe(0);
+    await expectAtCarrier('+15559990001', 'hello from swaks');
+  });
+
+  it.skipIf(mode.skip)('takes a multipart/related MMS with SMIL from nodemailer to the carrier', async () => {
+    const smil = '<smil><body><par dur="5000ms"><img src="photo.jpg"/></par></body></smil>';
+    await transport().sendMail({
+      envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: ['+15559990002/TYPE=PLMN@gw.test'] },
+      from: plmn(PBX_A), to: plmn('+15559990002'), headers: requestHeaders('nm-1'),
+      text: 'hello from nodemailer',
+      attachments: [
+        { filename: '0.smil', content: smil, contentType: 'application/smil', cid: '0.smil' },
+        ...fixtures.map((f) => ({ filename: f.name, content: f.bytes, contentType: f.type, cid: f.name })),
+      ],
+    });
+    await expectAtCarrier('+15559990002', 'hello from nodemailer');
+  });
+
+  it.skipIf(mode.skip)('delivers an inbound carrier MMS to the legacy client as an MM4_forward.REQ', async () => {
+    const jpeg = fixtures[0]!;
+    const url = fake.addMedia('inbound.jpg', jpeg.bytes, 'image/jpeg');
+    const inbound = (await api('GET', '/carriers')).body.find((c: { name: string }) => c.name === 'telnyx-main').webhook_url;
+    const event = telnyxEvent('message.received', { id: 'tx-mms-1', direction: 'inbound', type: 'MMS', text: 'picture for you',
+      from: { phone_number: '+15557770000' }, to: [{ phone_number: PBX_A }], media: [{ url, content_type: 'image/jpeg' }] });
+    expect((await fake.postTelnyxWebhook(inbound, event)).status).toBe(200);
+
+    const mail = await sinkA.waitFor((m) => m.text.includes('MM4_forward.REQ') && m.text.includes('+15557770000'), 60_000);
+    expect(mail.to).toEqual([`${PBX_A}/TYPE=PLMN@[127.0.0.1]`]);
+    const parsed = await simpleParser(mail.raw);
+    const header = (name: string) => String(parsed.headers.get(name.toLowerCase()) ?? '');
+    expect(header('X-Mms-3GPP-Mms-Version')).toBe('6.10.0');
+    expect(header('X-Mms-Message-Type')).toBe('MM4_forward.REQ');
+    expect(header('X-Mms-Originator-System')).toBe('system@gw.test');
+    expect(header('X-Mms-Message-Id')).toMatch(/^<.+@gw\.test>$/);
+    expect(mail.text).toMatch(/^To: \+15550001000\r\nFrom: \+15557770000\r\n/);
+    expect(parsed.text?.trim()).toBe('picture for you');
+    const smil = parsed.attachments.find((a) => a.contentType === 'application/smil');
+    expect(smil?.content.toString()).toContain('<img src=');
+    const image = parsed.attachments.find((a) => a.contentType.startsWith('image/'));
+    expect(image?.content.length).toBeGreaterThan(0);
+  });
+
+  it.skipIf(mode.skip)('answers 552 to a 20 MB attachment and stores nothing', async () => {
+    const before = { history: await historyTotal(), carrier: fake.sent().length };
+    const big = Buffer.alloc(20 * 1024 * 1024, 7);
+    const err = await transport().sendMail({
+      envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: ['+15559990003/TYPE=PLMN@gw.test'] },
+      from: plmn(PBX_A), to: plmn('+15559990003'), headers: requestHeaders('big-1'),
+      text: 'too big', attachments: [{ filename: 'big.jpg', content: big, contentType: 'image/jpeg' }],
+    }).then(() => undefined, (e: { responseCode?: number; response?: string }) => e);
+    expect(err?.responseCode).toBe(552);
+    await expectNothingNew(before);
+  });
+
+  it.skipIf(mode.skip)('answers 554 to a malformed MIME body and routes nothing', async () => {
+    const before = { history: await historyTotal(), carrier: fake.sent().length };
+    const raw = [
+      `From: ${PBX_A}/TYPE=PLMN`, 'To: +15559990004/TYPE=PLMN', ...Object.entries(requestHeaders('bad-1')).map(([k, v]) => `${k}: ${v}`),
+      'MIME-Version: 1.0', 'Content-Type: multipart/related; boundary="cut"', '',
+      '--cut', 'Content-Type: image/jpeg', 'Content-Transfer-Encoding: base64', '', '/9j/4AAQSkZJRg', '',
+    ].join('\r\n');
+    const err = await transport().sendMail({ envelope: { from: `${PBX_A}@pbx.test`, to: ['+15559990004@gw.test'] }, raw })
+      .then(() => undefined, (e: { responseCode?: number; response?: string }) => e);
+    expect(err?.responseCode).toBe(554);
+    expect(err?.response).toMatch(/malformed MIME/);
+    await expectNothingNew(before);
+  });
+
+  it.skipIf(mode.skip)('answers 554 naming a missing required header, and 550 to a sender number the client does not own', async () => {
+    const missing = await swaks(['--from', 'pbx@pbx.test', '--to', 'gw@gw.test', '--h-From', `${PBX_A}/TYPE=PLMN`,
+      '--h-To', '+15559990005/TYPE=PLMN', '--body', 'x']);
+    expect(missing.out).toContain('554 missing required header: X-Mms-3GPP-MMS-Version');
+    const headers = Object.entries(requestHeaders('own-1')).flatMap(([k, v]) => ['--add-header', `${k}: ${v}`]);
+    const notOwned = await swaks(['--from', 'pbx@pbx.test', '--to', 'gw@gw.test', '--h-From', '+15558880000/TYPE=PLMN',
+      '--h-To', '+15559990005/TYPE=PLMN', ...headers, '--body', 'x']);
+    expect(notOwned.out).toContain('550 the sender +15558880000 is not a number of this client');
+  });
+
+  it.skipIf(mode.skip)('answers 452 once the sender is over its MMS quota', async () => {
+    const clients = (await api('GET', '/clients')).body as Array<{ id: number; username: string }>;
+    const id = clients.find((c) => c.username === 'pbx3')!.id;
+    expect((await api('PUT', `/clients/${id}/settings`, { mms_daily_limit: 1 })).status).toBe(200);
+    const send = (n: string) => {
+      const headers = Object.entries(requestHeaders(`q-${n}`)).flatMap(([k, v]) => ['--add-header', `${k}: ${v}`]);
+      return swaks(['--from', `${PBX_C}/TYPE=PLMN`, '--to', '+15559990007/TYPE=PLMN', '--h-From', `${PBX_C}/TYPE=PLMN`,
+        '--h-To', '+15559990007/TYPE=PLMN', ...headers, '--body', `quota ${n}`]);
+    };
+    expect((await send('1')).out).toContain('250 Message queued for processing');
+    const second = await send('2');
+    expect(second.out).toMatch(/<\*\* 452 /);
+    await until(() => telnyxTo('+15559990007').length === 1, 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(telnyxTo('+15559990007').map((r) => (r.body as { text: string }).text)).toEqual(['quota 1']);
+  });
+
+  it.skipIf(mode.skip)('refuses a peer whose IP no client allows with 550 Access denied', async () => {
+    const before = { history: await historyTotal(), carrier: fake.sent().length };
+    const headers = Object.entries(requestHeaders('ip-1')).flatMap(([k, v]) => ['--add-header', `${k}: ${v}`]);
+    const res = await swaks(['--local-interface', '127.0.0.2', '--from', 'x@pbx.test', '--to', 'gw@gw.test',
+      '--h-From', `${PBX_A}/TYPE=PLMN`, '--h-To', '+15559990006/TYPE=PLMN', ...headers, '--body', 'x']);
+    expect(res.out).toContain('550 Access denied');
+    expect(res.code).not.toBe(0);
+    await expectNothingNew(before);
+  });
+
+  it.skipIf(mode.skip)('turns MM4_forward.RES and MM4_delivery_report.REQ into status events reported to the sender', async () => {
+    // A sends B an MMS and asks for an acknowledgement and delivery reports.
+    await transport().sendMail({
+      envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: [`${PBX_B}/TYPE=PLMN@gw.test`] },
+      // The envelope-style @domain form some MMSCs also write in From/To.
+      from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: `${PBX_B}/TYPE=PLMN@gw.test`,
+      headers: requestHeaders('dr-1', { 'X-Mms-Ack-Request': 'Yes', 'X-Mms-Delivery-Report': 'Yes', 'X-Mms-Originator-System': 'system@pbx.test' }),
+      text: 'are you there', attachments: [{ filename: 'photo.jpg', content: fixtures[0]!.bytes, contentType: 'image/jpeg' }],
+    });
+    const ack = await sinkA.waitFor((m) => m.text.includes('MM4_forward.RES'));
+    expect(ack.to).toEqual(['system@pbx.test']);
+    expect(ack.text).toMatch(/X-Mms-Transaction-ID: dr-1\r\n/);
+    expect(ack.text).toMatch(/X-Mms-Request-Status-Code: Ok/);
+
+    const atB = await sinkB.waitFor((m) => m.text.includes('are you there') || m.text.includes('MM4_forward.REQ'));
+    const id = /X-Mms-message-Id: <([^@>]+)@gw\.test>/.exec(atB.text)![1]!;
+    const report = (status: string) => (m: SunkMail) =>
+      m.text.includes('MM4_delivery_report.REQ') && m.text.includes('X-Mms-Message-ID: dr-1@pbx.test') && m.text.includes(`X-Mms-MM-Status-Code: ${status}`);
+    // Delivered to B's server: A hears Retrieved.
+    await sinkA.waitFor(report('Retrieved'), 30_000);
+
+    // B's server answers with a refusal (MM4_forward.RES), then a delivery report asking for an ack.
+    await sendAsPeer([['From', 'system@pbx2.test'], ['To', 'system@gw.test'], ['X-Mms-Message-Type', 'MM4_forward.RES'],
+      ['X-Mms-Transaction-ID', id], ['X-Mms-Message-ID', `<${id}@gw.test>`], ['X-Mms-Request-Status-Code', 'Error-content-not-accepted']]);
+    await sinkA.waitFor(report('Rejected'), 30_000);
+    await sendAsPeer([['From', `${PBX_B}/TYPE=PLMN`], ['To', `${PBX_A}/TYPE=PLMN`], ['X-Mms-Message-Type', 'MM4_delivery_report.REQ'],
+      ['X-Mms-Transaction-ID', 'b-dr-1'], ['X-Mms-Message-ID', `<${id}@gw.test>`], ['X-Mms-MM-Status-Code', 'Expired'],
+      ['X-Mms-Ack-Request', 'Yes'], ['X-Mms-Originator-System', 'system@pbx2.test']]);
+    await sinkA.waitFor(report('Expired'), 30_000);
+    const drAck = await sinkB.waitFor((m) => m.text.includes('MM4_delivery_report.RES'));
+    expect(drAck.text).toMatch(/X-Mms-Transaction-ID: b-dr-1\r\n/);
+  });
+
+  /** A header-only MM4 mail from the legacy peer (127.0.0.1). */
+  async function sendAsPeer(headers: Array<[string, string]>) {
+    const raw = [...headers.map(([k, v]) => `${k}: ${v}`), 'X-Mms-3GPP-MMS-Version: 6.10.0', 'MIME-Version: 1.0',
+      'Content-Type: text/plain', '', ''].join('\r\n');
+    await transport().sendMail({ envelope: { from: 'system@pbx2.test', to: ['system@gw.test'] }, raw });
+  }
+
+  /** Nothing reached the carrier and the sender's history did not grow. */
+  async function expectNothingNew(before: { history: number; carrier: number }) {
+    await new Promise((r) => setTimeout(r, 500));
+    expect(fake.sent().length).toBe(before.carrier);
+    expect(await historyTotal()).toBe(before.history);
+  }
+});
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
