@@ -12,6 +12,8 @@ export const ErrorCode = {
   NO_ROUTE: 'NO_ROUTE',
   UNAVAILABLE: 'UNAVAILABLE',
   CARRIER: 'CARRIER',
+  /** A media part or body larger than allowed (MEDIA_MAX_BYTES, a carrier's MMS limit). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -50,5 +52,7 @@ export const wireStatus: Record<ErrorCode, WireStatus> = {
   NO_ROUTE: { smpp: ESME.RINVDSTADR, http: 422, smtp: 550 },
   UNAVAILABLE: { smpp: ESME.RSYSERR, http: 503, smtp: 451 },
   CARRIER: { smpp: ESME.RSYSERR, http: 502, smtp: 451 },
+  // 552: "exceeded storage allocation" (RFC 5321 §4.2.3), what MTAs answer for an oversized message.
+  PAYLOAD_TOO_LARGE: { smpp: ESME.RINVMSGLEN, http: 413, smtp: 552 },
   INTERNAL: { smpp: ESME.RSYSERR, http: 500, smtp: 451 },
 };

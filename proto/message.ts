@@ -26,6 +26,8 @@ export const mediaRefSchema = z.object({
   contentType: z.string(),
   filename: z.string().default(''),
   sizeBytes: z.number().int().nonnegative().optional(),
+  /** Set when the gateway transcoded this part: its size before (sizeBytes is the size after). */
+  originalSizeBytes: z.number().int().nonnegative().optional(),
 });
 export type MediaRef = z.infer<typeof mediaRefSchema>;
 

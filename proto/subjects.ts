@@ -44,6 +44,10 @@ export interface Subjects {
   };
   /** KV bucket of carrier egress leases. */
   readonly leaseBucket: string;
+  /** KV bucket of SMPP bind slots (per-client bind limits across the cluster). */
+  readonly smppBindBucket: string;
+  /** KV bucket of MM4 requests that asked for delivery reports (the client's own ids). */
+  readonly mm4ReportBucket: string;
 }
 
 /** Message ids become subject tokens: keep only what NATS allows in a token. */
@@ -80,5 +84,7 @@ export function subjects(prefix = ''): Subjects {
       media: `${s}MSGGW_MEDIA`,
     },
     leaseBucket: `${s}msggw_leases`,
+    smppBindBucket: `${s}msggw_smpp_binds`,
+    mm4ReportBucket: `${s}msggw_mm4_reports`,
   };
 }

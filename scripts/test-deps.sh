@@ -29,6 +29,10 @@ have_postgres || missing+=(postgresql)
 command -v bearerbox >/dev/null 2>&1 && command -v smsbox >/dev/null 2>&1 || missing+=(kannel)
 perl -MNet::SMPP -e1 >/dev/null 2>&1 || missing+=(libnet-smpp-perl)
 
+# Media (issue 6): fluent-ffmpeg drives Debian's ffmpeg and ffprobe for MMS video and audio
+# transcoding (internal/media/av.ts); the transcode tests and `npm run bench:mms` need them.
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+
 fail_or_warn() {
   if [[ -n "${CI:-}" ]]; then
     log "error: $*"
@@ -119,3 +123,4 @@ else
     log "installed swaks"
   fi
 fi
+log "media: $(ffmpeg -version 2>/dev/null | head -n1 | cut -d' ' -f1-3 || echo 'ffmpeg ?')"

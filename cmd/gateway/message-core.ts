@@ -3,6 +3,8 @@
  * router workers, webhook egress and leader-elected carrier egress, built from the node's shared
  * parts. Its records, legs and failure reporter are shared with the protocol front doors.
  */
+import { AutoReplier, createAutoReplyState, DEFAULT_AUTO_REPLY_KEY_PREFIX } from '../../internal/autoreply/index.js';
+import type { Redis } from '../../internal/cluster/index.js';
 import type { Config } from '../../internal/config/index.js';
 import type { Bus } from '../../internal/bus/index.js';
 import { findDriver } from '../../internal/carriers/index.js';
@@ -10,8 +12,11 @@ import type { Directory } from '../../internal/directory/index.js';
 import { CarrierEgress, WebhookWorker } from '../../internal/egress/index.js';
 import type { Logger } from '../../internal/log/index.js';
 import type { Metrics } from '../../internal/metrics/index.js';
+import type { QuotaGate } from '../../internal/quota/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
-import { FailureReporter, IngressRouter, Router, StatusRouter } from '../../internal/router/index.js';
+import {
+  FailureReporter, IngressRouter, Router, StatusRouter, type EgressPublishDeps,
+} from '../../internal/router/index.js';
 import type { Store } from '../../internal/store/index.js';
 import type { Subjects } from '../../proto/subjects.js';
 
@@ -23,6 +28,12 @@ export interface MessageCoreParts {
   directory: Directory;
   logger: Logger;
   metrics: Metrics;
+  /** The node's shared Redis client (REDIS_URL): auto-reply cooldowns then hold cluster-wide. */
+  redis?: Redis;
+  /** Quotas checked where messages are routed (ingress and the router workers). */
+  quota?: QuotaGate;
+  /** Sends MMS whose media need fetching or transcoding to media.transcode first (cmd/gateway/media.ts). */
+  divertMedia?: EgressPublishDeps['divertMedia'];
 }
 
 export interface Stoppable {
@@ -56,8 +67,15 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
     { bus, records, legs },
   );
   const client = (id: number) => directory.client(id);
-  const router = new Router({ subjects }, { bus, view: directory, records, legs, failures, logger, metrics });
-  const ingress = new IngressRouter({ subjects }, { bus, view: directory, records, legs, logger, metrics });
+  // Namespaced by the subject prefix, like the quota counters: clusters sharing a Redis keep apart.
+  const autoReplyKeys = `${DEFAULT_AUTO_REPLY_KEY_PREFIX}${config.bus.subjectPrefix ? `${config.bus.subjectPrefix}:` : ''}`;
+  const autoReply = new AutoReplier({ ...config.autoReply, nodeId: config.node.serverId, subjects },
+    { bus, numberByE164: (n) => directory.numberByE164(n), state: createAutoReplyState(p.redis, autoReplyKeys), records, legs, logger });
+  // Both routers hand their deps to publishEgress, which asks autoReply about every routed message.
+  const routing = { bus, view: directory, records, legs, failures, logger, metrics, autoReply, quota: p.quota,
+    divertMedia: p.divertMedia };
+  const router = new Router({ subjects }, routing);
+  const ingress = new IngressRouter({ subjects }, routing);
   const statusRouter = new StatusRouter({ subjects }, { bus, records, recordRepo: store.records, client, logger, metrics });
   const webhooks = new WebhookWorker({ subjects, ...config.webhook },
     { bus, client, records, legs, failures, logger, metrics });

@@ -9,11 +9,16 @@ import { createStore, type Store } from '../../internal/store/index.js';
 import { createBus, type Bus } from '../../internal/bus/index.js';
 import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
 import { ClusterStats, ConfigSync, ensureStreams } from '../../internal/cluster/index.js';
-import { createApp, WebServer } from '../../internal/web/index.js';
+import { createApp, WebServer, type WebDeps } from '../../internal/web/index.js';
 import { createMetrics, messageCounters, MetricsServer, type Metrics } from '../../internal/metrics/index.js';
 import type { Logger } from '../../internal/log/index.js';
 import { subjects } from '../../proto/subjects.js';
 import { buildMessageCore } from './message-core.js';
+import { buildMedia } from './media.js';
+import { buildSmpp } from './smpp.js';
+import { buildMm4 } from './mm4.js';
+import { connectNodeRedis, nodeQuota } from './quota.js';
+import type { Quota } from '../../internal/quota/index.js';
 import { carrierWebhooks } from '../../internal/carriers/index.js';
 import type { IngressRouter } from '../../internal/router/index.js';
 
@@ -56,7 +61,7 @@ export class GatewayNode {
     await bus.start();
     this.#bus = bus;
     this.track('bus', () => bus.stop());
-    await ensureStreams(bus, names);
+    await ensureStreams(bus, names, { clientQueueMaxAgeMs: config.smpp.queueMaxAgeMs });
 
     const directory = createDirectory(store);
     await directory.start();
@@ -72,13 +77,31 @@ export class GatewayNode {
     await stats.start();
     this.track('stats', () => stats.stop());
 
-    const core = buildMessageCore({ config, subjects: names, store, bus, directory, logger, metrics: this.metrics });
-    for (const component of core.components) {
+    const redis = await connectNodeRedis(config, logger, (name, stop) => this.track(name, stop));
+    const quota = nodeQuota(config, redis, directory, logger);
+    const media = buildMedia({ config, subjects: names, store, bus, directory, logger });
+    const core = buildMessageCore({ config, subjects: names, store, bus, directory, logger, metrics: this.metrics,
+      redis, quota: quota.gate, divertMedia: (egress, key) => media.detour.divert(egress, key) });
+    for (const component of [...core.components, ...media.components(core)]) {
       await component.start();
       this.track(component.name, () => component.stop());
     }
+    const smpp = await buildSmpp({ config, subjects: names, store, bus, directory, logger, metrics: this.metrics, ...core,
+      redis, ingress: (message) => core.ingress.accept('smpp', message) });
+    for (const component of smpp.components) {
+      await component.start();
+      this.track(component.name, () => component.stop());
+    }
+    stats.addSource(smpp.stats);
+    const mm4 = await buildMm4({ config, subjects: names, bus, directory, logger, metrics: this.metrics, ...core,
+      media: media.store, ingress: (message) => core.ingress.accept('mm4', message) });
+    for (const component of mm4.components) {
+      await component.start();
+      this.track(component.name, () => component.stop());
+    }
+    stats.addSource(mm4.stats);
 
-    await this.startWeb(store, bus, directory, sync, stats, core.ingress);
+    await this.startWeb(store, bus, directory, sync, stats, core.ingress, quota, media.store);
     this.#ready = true;
     logger.info({ web: this.webAddress, cluster: config.cluster, store: store.driver, bus: config.bus.kind },
       'gateway node ready');
@@ -103,6 +126,7 @@ export class GatewayNode {
 
   private async startWeb(
     store: Store, bus: Bus, directory: MemoryDirectory, sync: ConfigSync, stats: ClusterStats, ingress: IngressRouter,
+    quota: Quota, media: WebDeps['media'],
   ) {
     const { config, logger } = this;
     const names = subjects(config.bus.subjectPrefix);
@@ -124,6 +148,9 @@ export class GatewayNode {
       trustedProxies: config.web.trustedProxies,
       carrierWebhooks: carrierWebhooks(),
       ingress: (kind, message, dedupKey) => ingress.accept(kind, message, dedupKey),
+      apiKeyRateLimit: quota.apiKeyLimit,
+      media,
+      usage: quota.usage,
     });
     if (config.web.metrics.listen) {
       const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path },

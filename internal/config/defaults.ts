@@ -33,9 +33,26 @@ export const DEFAULT_CARRIER_RETRY_DELAY_SECS = 2;
 export const DEFAULT_SMPP_RETRIES = 3;
 /** Long enough for a slow ESME's enquire_link_resp over a congested link. */
 export const DEFAULT_SMPP_TIMEOUT_SECS = 30;
+/** deliver_sm in flight per session: Kannel's and most SMSCs' default window. */
+export const DEFAULT_SMPP_WINDOW = 10;
+/** Jasmin's enquireLinkTimerSecs; well inside the idle timeouts of load balancers and NAT tables. */
+export const DEFAULT_SMPP_ENQUIRE_LINK_SECS = 30;
+/** Jasmin's inactivityTimerSecs: a live ESME answers our enquire_link, so only a dead one is silent this long. */
+export const DEFAULT_SMPP_INACTIVITY_SECS = 300;
+/** Parts of a concatenated submit arrive within seconds; five minutes covers a client's retries. */
+export const DEFAULT_SMPP_REASSEMBLY_TTL_SECS = 300;
+/** Ten wrong passwords a minute from one IP is a brute force, not a typo. */
+export const DEFAULT_SMPP_BIND_FAILURES_PER_MIN = 10;
+/** Messages wait 72 h for an offline SMPP client (SMPP validity periods are often 48 h). */
+export const DEFAULT_SMPP_QUEUE_MAX_AGE_SECS = 72 * 3600;
 export const DEFAULT_MM4_RETRIES = 3;
 /** MMS carry media; an SMTP DATA phase with a few hundred KB needs more time than SMS. */
 export const DEFAULT_MM4_TIMEOUT_SECS = 60;
+/**
+ * 10 MiB of SMTP DATA (base64 inflates media by a third): above every carrier's MMS limit
+ * (Twilio's 5 MB is the largest) with room for transcoding, far below a 20 MB attachment.
+ */
+export const DEFAULT_MM4_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** Upstream always notified; keep that unless an operator turns it off. */
 export const DEFAULT_NOTIFY_SENDER_ON_FAILURE = true;
 export const DEFAULT_AUTO_REPLY_ENABLED = false;
@@ -53,3 +70,14 @@ export const PGLITE_DIR_NAME = 'pglite';
 export function hostDefaults(): { hostname: string; tmpdir: string } {
   return { hostname: hostname(), tmpdir: tmpdir() };
 }
+
+// Media (issue 6). Upstream kept media 7 days, cleaned every 15 minutes, fetched with a 30 s
+// timeout and refused inputs over 10 MB (upstream-behaviour.md Appendix A).
+export const DEFAULT_MEDIA_TTL_DAYS = 7;
+export const DEFAULT_MEDIA_MAX_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MEDIA_CLEANUP_INTERVAL_SECS = 15 * 60;
+export const DEFAULT_MEDIA_FETCH_TIMEOUT_SECS = 30;
+/** Two jobs per node keep both cores of a small node busy (sharp and ffmpeg use their own threads). */
+export const DEFAULT_TRANSCODE_CONCURRENCY = 2;
+/** A 30 s clip transcodes in a few seconds here (environment.md §8); a minute bounds a stuck ffmpeg. */
+export const DEFAULT_TRANSCODE_TIMEOUT_SECS = 60;

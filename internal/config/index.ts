@@ -11,6 +11,7 @@ export type {
   WebConfig,
   MetricsConfig,
   SmppConfig,
+  SmppTlsConfig,
   Mm4Config,
   WebhookConfig,
   CarrierEgressConfig,

@@ -33,7 +33,11 @@ describe('loadConfig defaults', () => {
       metrics: { listen: undefined, path: '/metrics' },
       trustedProxies: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
     });
-    expect(cfg.smpp).toEqual({ listen: { host: '0.0.0.0', port: 9550 }, retries: 3, timeoutMs: 30_000, proxyProtocol: false });
+    expect(cfg.smpp).toEqual({
+      listen: { host: '0.0.0.0', port: 9550 }, retries: 3, timeoutMs: 30_000, proxyProtocol: false,
+      windowSize: 10, enquireLinkIntervalMs: 30_000, inactivityTimeoutMs: 300_000, tls: undefined,
+      reassemblyTtlMs: 300_000, bindFailuresPerMinute: 10, queueMaxAgeMs: 72 * 3600_000,
+    });
     expect(cfg.mm4).toEqual({
       listen: { host: '0.0.0.0', port: 2566 },
       retries: 3,
@@ -41,6 +45,7 @@ describe('loadConfig defaults', () => {
       originatorSystem: `system@${hostname()}`,
       msgIdHost: 'localhost',
       proxyProtocol: false,
+      maxMessageBytes: 10 * 1024 * 1024,
     });
     expect(cfg.webhook).toEqual({ retries: 3, timeoutMs: 10_000, retryDelayMs: 5_000 });
     expect(cfg.node).toEqual({ serverId: hostname(), serverAddress: 'http://localhost:3000', dataDir: join(cwd, 'data') });
@@ -193,5 +198,30 @@ describe('redactConfig', () => {
     expect(shown).not.toContain(KEYS.API_KEY);
     expect(shown).not.toMatch(/:pw@|\/\/t@/);
     expect(cfg.secrets.apiKey).toBe(KEYS.API_KEY);
+  });
+});
+
+describe('SMPP settings', () => {
+  it('reads the session, TLS, reassembly, lockout and queue settings', async () => {
+    const cfg = await loadConfig({
+      ...KEYS, SMPP_WINDOW: '50', SMPP_ENQUIRE_LINK_SECS: '0', SMPP_INACTIVITY_SECS: '600', SMPP_TLS_LISTEN: ':3550',
+      SMPP_TLS_CERT: '/etc/msggw/cert.pem', SMPP_TLS_KEY: '/etc/msggw/key.pem', SMPP_REASSEMBLY_TTL_SECS: '60',
+      SMPP_BIND_FAILURES_PER_MIN: '0', SMPP_QUEUE_MAX_AGE_SECS: '3600',
+    }, { cwd });
+    expect(cfg.smpp).toMatchObject({
+      windowSize: 50, enquireLinkIntervalMs: 0, inactivityTimeoutMs: 600_000, reassemblyTtlMs: 60_000,
+      bindFailuresPerMinute: 0, queueMaxAgeMs: 3_600_000,
+      tls: { listen: { host: '0.0.0.0', port: 3550 }, certFile: '/etc/msggw/cert.pem', keyFile: '/etc/msggw/key.pem' },
+    });
+  });
+
+  it('requires a certificate and key with SMPP_TLS_LISTEN, and a window of at least 1', async () => {
+    const tls = await configError({ ...KEYS, SMPP_TLS_LISTEN: ':3550' });
+    expect(tls.problems).toEqual([
+      expect.stringMatching(/^SMPP_TLS_CERT.*required \(a PEM file\) when SMPP_TLS_LISTEN is set/),
+      expect.stringMatching(/^SMPP_TLS_KEY.*required/),
+    ]);
+    const window = await configError({ ...KEYS, SMPP_WINDOW: '0' });
+    expect(window.problems).toEqual([expect.stringMatching(/^SMPP_WINDOW="0": expected a whole number ≥ 1/)]);
   });
 });

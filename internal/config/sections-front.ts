@@ -5,12 +5,19 @@ import {
   DEFAULT_CARRIER_TIMEOUT_SECS,
   DEFAULT_HAPROXY_PROXY_PROTOCOL,
   DEFAULT_MM4_LISTEN,
+  DEFAULT_MM4_MAX_MESSAGE_BYTES,
   DEFAULT_MM4_RETRIES,
   DEFAULT_MM4_TIMEOUT_SECS,
   DEFAULT_PROMETHEUS_PATH,
   DEFAULT_SMPP_LISTEN,
+  DEFAULT_SMPP_BIND_FAILURES_PER_MIN,
+  DEFAULT_SMPP_ENQUIRE_LINK_SECS,
+  DEFAULT_SMPP_INACTIVITY_SECS,
+  DEFAULT_SMPP_QUEUE_MAX_AGE_SECS,
+  DEFAULT_SMPP_REASSEMBLY_TTL_SECS,
   DEFAULT_SMPP_RETRIES,
   DEFAULT_SMPP_TIMEOUT_SECS,
+  DEFAULT_SMPP_WINDOW,
   DEFAULT_TRUSTED_PROXIES,
   DEFAULT_WEBHOOK_RETRIES,
   DEFAULT_WEBHOOK_RETRY_DELAY_SECS,
@@ -63,6 +70,21 @@ export function smppSchema() {
       SMPP_RETRIES: fieldOr(count, DEFAULT_SMPP_RETRIES),
       SMPP_TIMEOUT_SECS: fieldOr(seconds, DEFAULT_SMPP_TIMEOUT_SECS),
       HAPROXY_PROXY_PROTOCOL: proxyProtocol,
+      SMPP_WINDOW: fieldOr(wholeNumber(1), DEFAULT_SMPP_WINDOW),
+      SMPP_ENQUIRE_LINK_SECS: fieldOr(count, DEFAULT_SMPP_ENQUIRE_LINK_SECS),
+      SMPP_INACTIVITY_SECS: fieldOr(count, DEFAULT_SMPP_INACTIVITY_SECS),
+      SMPP_TLS_LISTEN: field(parseListen),
+      SMPP_TLS_CERT: field(text),
+      SMPP_TLS_KEY: field(text),
+      SMPP_REASSEMBLY_TTL_SECS: fieldOr(seconds, DEFAULT_SMPP_REASSEMBLY_TTL_SECS),
+      SMPP_BIND_FAILURES_PER_MIN: fieldOr(count, DEFAULT_SMPP_BIND_FAILURES_PER_MIN),
+      SMPP_QUEUE_MAX_AGE_SECS: fieldOr(seconds, DEFAULT_SMPP_QUEUE_MAX_AGE_SECS),
+    })
+    .superRefine((e, ctx) => {
+      if (!e.SMPP_TLS_LISTEN) return;
+      for (const name of ['SMPP_TLS_CERT', 'SMPP_TLS_KEY'] as const) {
+        if (!e[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required (a PEM file) when SMPP_TLS_LISTEN is set' });
+      }
     })
     .transform(
       (e): SmppConfig => ({
@@ -70,6 +92,15 @@ export function smppSchema() {
         retries: e.SMPP_RETRIES,
         timeoutMs: e.SMPP_TIMEOUT_SECS * SECOND_MS,
         proxyProtocol: e.HAPROXY_PROXY_PROTOCOL,
+        windowSize: e.SMPP_WINDOW,
+        enquireLinkIntervalMs: e.SMPP_ENQUIRE_LINK_SECS * SECOND_MS,
+        inactivityTimeoutMs: e.SMPP_INACTIVITY_SECS * SECOND_MS,
+        tls: e.SMPP_TLS_LISTEN
+          ? { listen: e.SMPP_TLS_LISTEN, certFile: e.SMPP_TLS_CERT as string, keyFile: e.SMPP_TLS_KEY as string }
+          : undefined,
+        reassemblyTtlMs: e.SMPP_REASSEMBLY_TTL_SECS * SECOND_MS,
+        bindFailuresPerMinute: e.SMPP_BIND_FAILURES_PER_MIN,
+        queueMaxAgeMs: e.SMPP_QUEUE_MAX_AGE_SECS * SECOND_MS,
       }),
     );
 }
@@ -83,6 +114,7 @@ export function mm4Schema(ctx: LoadContext) {
       MM4_TIMEOUT_SECS: fieldOr(seconds, DEFAULT_MM4_TIMEOUT_SECS),
       MM4_ORIGINATOR_SYSTEM: fieldOr(text, `system@${ctx.hostname}`),
       MM4_MSG_ID_HOST: field(text),
+      MM4_MAX_MESSAGE_BYTES: fieldOr(wholeNumber(1024), DEFAULT_MM4_MAX_MESSAGE_BYTES),
       SERVER_ADDRESS: field(parseBaseUrl),
       HAPROXY_PROXY_PROTOCOL: proxyProtocol,
     })
@@ -95,6 +127,7 @@ export function mm4Schema(ctx: LoadContext) {
         // The default SERVER_ADDRESS is http://localhost:<port>, hence 'localhost'.
         msgIdHost: e.MM4_MSG_ID_HOST ?? (e.SERVER_ADDRESS ? new URL(e.SERVER_ADDRESS).hostname : 'localhost'),
         proxyProtocol: e.HAPROXY_PROXY_PROTOCOL,
+        maxMessageBytes: e.MM4_MAX_MESSAGE_BYTES,
       }),
     );
 }

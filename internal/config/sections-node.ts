@@ -4,10 +4,18 @@ import {
   DEFAULT_AUTO_REPLY_ENABLED,
   DEFAULT_DATA_DIR,
   DEFAULT_LOG_LEVEL,
+  DEFAULT_MEDIA_CLEANUP_INTERVAL_SECS,
+  DEFAULT_MEDIA_FETCH_TIMEOUT_SECS,
+  DEFAULT_MEDIA_MAX_BYTES,
+  DEFAULT_MEDIA_TTL_DAYS,
   DEFAULT_NOTIFY_SENDER_ON_FAILURE,
+  DEFAULT_TRANSCODE_CONCURRENCY,
+  DEFAULT_TRANSCODE_TIMEOUT_SECS,
   DEFAULT_WEB_LISTEN,
 } from './defaults.js';
-import { field, fieldOr, oneOf, parseBaseUrl, parseBool, parseDefault, parseListen, text } from './fields.js';
+import {
+  field, fieldOr, Invalid, oneOf, parseBaseUrl, parseBool, parseDefault, parseListen, text, wholeNumber,
+} from './fields.js';
 import { LogLevel, type AutoReplyConfig, type LogConfig, type MediaConfig, type NodeConfig } from './types.js';
 
 /** What the sections need besides the environment: where we run and on which machine. */
@@ -51,10 +59,44 @@ export function logSchema() {
     .transform((e): LogConfig => ({ level: e.LOG_LEVEL }));
 }
 
+const SECOND_MS = 1000;
+const DAY_MS = 24 * 3600 * SECOND_MS;
+
+/** `name=bytes,name=bytes`: carrier names or types (lowercased) → MMS size limit. */
+export function parseCarrierLimits(raw: string): Record<string, number> | Invalid {
+  const out: Record<string, number> = {};
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, value] = item.split('=').map((s) => s.trim());
+    if (!name || !value || !/^\d+$/.test(value) || Number(value) < 1) {
+      return new Invalid('expected name=bytes pairs separated by commas, e.g. telnyx=1048576,default=614400');
+    }
+    out[name.toLowerCase()] = Number(value);
+  }
+  return out;
+}
+
 export function mediaSchema(ctx: LoadContext) {
   return z
-    .object({ TRANSCODE_TEMP_PATH: fieldOr(text, ctx.tmpdir) })
-    .transform((e): MediaConfig => ({ transcodeTempPath: resolve(ctx.cwd, e.TRANSCODE_TEMP_PATH) }));
+    .object({
+      TRANSCODE_TEMP_PATH: fieldOr(text, ctx.tmpdir),
+      MEDIA_TTL_DAYS: fieldOr(wholeNumber(1), DEFAULT_MEDIA_TTL_DAYS),
+      MEDIA_MAX_BYTES: fieldOr(wholeNumber(1024), DEFAULT_MEDIA_MAX_BYTES),
+      MEDIA_CLEANUP_INTERVAL_SECS: fieldOr(wholeNumber(1), DEFAULT_MEDIA_CLEANUP_INTERVAL_SECS),
+      MEDIA_FETCH_TIMEOUT_SECS: fieldOr(wholeNumber(1), DEFAULT_MEDIA_FETCH_TIMEOUT_SECS),
+      TRANSCODE_CONCURRENCY: fieldOr(wholeNumber(1), DEFAULT_TRANSCODE_CONCURRENCY),
+      TRANSCODE_TIMEOUT_SECS: fieldOr(wholeNumber(1), DEFAULT_TRANSCODE_TIMEOUT_SECS),
+      MEDIA_CARRIER_LIMITS: fieldOr(parseCarrierLimits, {}),
+    })
+    .transform((e): MediaConfig => ({
+      transcodeTempPath: resolve(ctx.cwd, e.TRANSCODE_TEMP_PATH),
+      ttlMs: e.MEDIA_TTL_DAYS * DAY_MS,
+      maxMediaBytes: e.MEDIA_MAX_BYTES,
+      cleanupIntervalMs: e.MEDIA_CLEANUP_INTERVAL_SECS * SECOND_MS,
+      fetchTimeoutMs: e.MEDIA_FETCH_TIMEOUT_SECS * SECOND_MS,
+      transcodeConcurrency: e.TRANSCODE_CONCURRENCY,
+      transcodeTimeoutMs: e.TRANSCODE_TIMEOUT_SECS * SECOND_MS,
+      carrierLimits: e.MEDIA_CARRIER_LIMITS,
+    }));
 }
 
 export function autoReplySchema() {

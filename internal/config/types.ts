@@ -32,6 +32,14 @@ export interface WebConfig {
   trustedProxies: string[];
 }
 
+export interface SmppTlsConfig {
+  /** SMPP_TLS_LISTEN: a second listener speaking SMPP over TLS. */
+  listen: ListenAddress;
+  /** SMPP_TLS_CERT / SMPP_TLS_KEY: PEM files, read when the listener starts. */
+  certFile: string;
+  keyFile: string;
+}
+
 export interface SmppConfig {
   listen: ListenAddress;
   retries: number;
@@ -39,6 +47,20 @@ export interface SmppConfig {
   timeoutMs: number;
   /** HAPROXY_PROXY_PROTOCOL: expect a PROXY header on every connection. */
   proxyProtocol: boolean;
+  /** SMPP_WINDOW: deliver_sm in flight per session, waiting for their deliver_sm_resp. */
+  windowSize: number;
+  /** SMPP_ENQUIRE_LINK_SECS: idle time before the gateway sends enquire_link (0 = never). */
+  enquireLinkIntervalMs: number;
+  /** SMPP_INACTIVITY_SECS: a session that sends nothing for this long is closed (0 = never). */
+  inactivityTimeoutMs: number;
+  /** Set when SMPP_TLS_LISTEN is. */
+  tls?: SmppTlsConfig;
+  /** SMPP_REASSEMBLY_TTL_SECS: how long parts of a concatenated submit wait for the rest. */
+  reassemblyTtlMs: number;
+  /** SMPP_BIND_FAILURES_PER_MIN: failed binds per source IP per minute before binds are refused (0 = no limit). */
+  bindFailuresPerMinute: number;
+  /** SMPP_QUEUE_MAX_AGE_SECS: how long messages wait for a client with no bind. */
+  queueMaxAgeMs: number;
 }
 
 export interface Mm4Config {
@@ -50,6 +72,8 @@ export interface Mm4Config {
   /** Host part of outbound X-Mms-Message-Id: <id@host>. */
   msgIdHost: string;
   proxyProtocol: boolean;
+  /** MM4_MAX_MESSAGE_BYTES: largest inbound SMTP DATA, counted while it arrives. */
+  maxMessageBytes: number;
 }
 
 export interface WebhookConfig {
@@ -106,6 +130,23 @@ export interface LogConfig {
 export interface MediaConfig {
   /** Scratch directory for ffmpeg, absolute. */
   transcodeTempPath: string;
+  /** MEDIA_TTL_DAYS: how long a stored media file is served (/media/{token}). */
+  ttlMs: number;
+  /** MEDIA_MAX_BYTES: largest media file accepted (413 / SMTP 552 beyond it). */
+  maxMediaBytes: number;
+  /** MEDIA_CLEANUP_INTERVAL_SECS: how often the leader deletes expired files. */
+  cleanupIntervalMs: number;
+  /** MEDIA_FETCH_TIMEOUT_SECS: per download of a carrier's or client's media URL. */
+  fetchTimeoutMs: number;
+  /** TRANSCODE_CONCURRENCY: transcode jobs at once per node. */
+  transcodeConcurrency: number;
+  /** TRANSCODE_TIMEOUT_SECS: longest one message's media may take to transcode. */
+  transcodeTimeoutMs: number;
+  /**
+   * MEDIA_CARRIER_LIMITS: MMS size limit (bytes, all parts together) by carrier name or type,
+   * e.g. `telnyx=1048576,my-twilio=5242880,default=614400`; unnamed types use built-in defaults.
+   */
+  carrierLimits: Record<string, number>;
 }
 
 export interface AutoReplyConfig {

@@ -67,6 +67,14 @@ export class QuotaExceededError extends GatewayError {
   }
 }
 
+/** A body or media part larger than the gateway (or the carrier it goes to) accepts: 413 / 552. */
+export class PayloadTooLargeError extends GatewayError {
+  override name = 'PayloadTooLargeError';
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(ErrorCode.PAYLOAD_TOO_LARGE, message, options);
+  }
+}
+
 /** The bus, the store or another dependency is down: the caller may retry later. */
 export class UnavailableError extends GatewayError {
   override name = 'UnavailableError';

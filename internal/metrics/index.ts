@@ -69,6 +69,26 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'msggw_status_events_total', help: 'Delivery status events handled, by status',
       labelNames: ['status'], registers,
     }),
+    smppPdus: new Counter({
+      name: 'msggw_smpp_pdus_total', help: 'SMPP PDUs by command, command_status and direction (in: from the ESME)',
+      labelNames: ['command', 'status', 'direction'], registers,
+    }),
+    smppPduLatency: new Histogram({
+      name: 'msggw_smpp_pdu_duration_seconds', help: 'SMPP request to response, by the request\'s command and direction',
+      labelNames: ['command', 'direction'], buckets: LATENCY_BUCKETS, registers,
+    }),
+    smppBinds: new Gauge({
+      name: 'msggw_smpp_binds', help: 'SMPP sessions bound on this node, by bind mode',
+      labelNames: ['mode'], registers,
+    }),
+    smppDeliver: new Counter({
+      name: 'msggw_smpp_deliver_sm_total', help: 'SMPP deliver_sm by client, kind (message, receipt) and result',
+      labelNames: ['client', 'kind', 'result'], registers,
+    }),
+    smppDeliverLatency: new Histogram({
+      name: 'msggw_smpp_deliver_sm_latency_seconds', help: 'deliver_sm to deliver_sm_resp, by client and kind',
+      labelNames: ['client', 'kind'], buckets: LATENCY_BUCKETS, registers,
+    }),
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

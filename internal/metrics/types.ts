@@ -21,6 +21,23 @@ export interface Metrics {
   readonly carrierLeader: Gauge<'carrier'>;
   /** Status events turned into receipts or webhooks. */
   readonly statusEvents: Counter<'status'>;
+  /**
+   * SMPP egress, per client (system_id) and kind (message | receipt): deliver_sm answered
+   * ESME_ROK (sent), refused or unanswered and tried again (retried), throttled by the client
+   * (throttled), and jobs given up (failed, expired).
+   */
+  readonly smppDeliver: Counter<'client' | 'kind' | 'result'>;
+  /** One deliver_sm round trip (send to deliver_sm_resp), per client and kind. */
+  readonly smppDeliverLatency: Histogram<'client' | 'kind'>;
+  /** SMPP PDUs by command, command_status name and direction (in = from the ESME, out = ours). */
+  readonly smppPdus: Counter<'command' | 'status' | 'direction'>;
+  /**
+   * SMPP request to response: for requests an ESME sends, receipt to our answer; for requests we
+   * send (deliver_sm, enquire_link), send to the ESME's answer.
+   */
+  readonly smppPduLatency: Histogram<'command' | 'direction'>;
+  /** SMPP sessions bound on this node, by bind mode. */
+  readonly smppBinds: Gauge<'mode'>;
   /** Text exposition for /metrics. */
   render(): Promise<string>;
   readonly contentType: string;

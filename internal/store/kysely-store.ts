@@ -10,6 +10,7 @@ import { KyselyCarrierRepo } from './repos/carriers.js';
 import { KyselyFailoverRepo } from './repos/failovers.js';
 import { KyselyApiKeyRepo } from './repos/api-keys.js';
 import { KyselyRecordRepo } from './repos/records.js';
+import { KyselyMediaRepo } from './repos/media.js';
 
 /** Known plaintext kept encrypted in gateway_meta, so a wrong ENCRYPTION_KEY is caught at start. */
 const KEY_CHECK_KEY = 'encryption_key_check';
@@ -28,6 +29,7 @@ export class KyselyStore implements Store {
   readonly failovers: KyselyFailoverRepo;
   readonly apiKeys: KyselyApiKeyRepo;
   readonly records: KyselyRecordRepo;
+  readonly media: KyselyMediaRepo;
   readonly db: Kysely<Database>;
   #closing?: Promise<void>;
 
@@ -43,6 +45,7 @@ export class KyselyStore implements Store {
     this.failovers = new KyselyFailoverRepo(this.db);
     this.apiKeys = new KyselyApiKeyRepo(this.db);
     this.records = new KyselyRecordRepo(this.db);
+    this.media = new KyselyMediaRepo(this.db);
   }
 
   /** Kysely's Migrator holds a PostgreSQL advisory lock, so nodes starting together take turns. */

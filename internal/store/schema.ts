@@ -133,6 +133,9 @@ export interface MsgRecordsTable {
   carrierId: Def<number>;
   textPreview: Def<string>;
   error: Def<string>;
+  registeredDelivery: Def<number>;
+  /** Comma-separated message ids (ours never contain a comma). */
+  smppPartIds: Def<string>;
   updatedAt: Timestamp;
 }
 

@@ -181,11 +181,17 @@ export interface MessageRecord {
   error: string;
   /** First 20 characters, for delivery receipts; '' when the client asked for log privacy. */
   textPreview: string;
+  /** registered_delivery of an SMPP submit (0 when none), so a later status knows if a receipt is due. */
+  registeredDelivery?: number;
+  /** Message ids of a reassembled SMPP submit's parts, in order (each gets its own receipt). */
+  smppPartIds?: string[];
 }
 
 export interface StoredRecord extends MessageRecord {
   id: number;
   updatedAt: Date;
+  registeredDelivery: number;
+  smppPartIds: string[];
 }
 
 export interface HistoryQuery {
@@ -307,7 +313,8 @@ export interface FailoverRepo {
 export interface ApiKeyRepo {
   create(input: NewApiKey): Promise<TenantApiKey>;
   listByClient(clientId: number): Promise<TenantApiKey[]>;
-  listActive(): Promise<TenantApiKey[]>;
+  /** Every key, revoked ones included (so a caller can be told its key was revoked). */
+  listAll(): Promise<TenantApiKey[]>;
   getByHash(keyHash: string): Promise<TenantApiKey | undefined>;
   /** Sets active=false; false when no key of that id belongs to the client. */
   revoke(clientId: number, keyId: number): Promise<boolean>;
@@ -328,8 +335,31 @@ export interface RecordRepo {
   history(query: HistoryQuery): Promise<{ records: StoredRecord[]; total: number }>;
 }
 
+/** A media file to keep (media_files). The media room makes the token and the expiry. */
+export interface NewMediaFile {
+  token: string;
+  fileName: string;
+  contentType: string;
+  bytes: Buffer;
+  uploadAt: Date;
+  expiresAt: Date;
+}
+
+export type MediaFileRow = NewMediaFile;
+
+/** Bytes of media by token (internal/media builds the MediaStore on this). */
+export interface MediaFileRepo {
+  /** ConflictError on a token that exists. */
+  insert(file: NewMediaFile): Promise<void>;
+  /** undefined when unknown or expired at `now`. */
+  get(token: string, now: Date): Promise<MediaFileRow | undefined>;
+  /** Deletes up to `limit` files expired at `now`; returns how many. */
+  deleteExpired(now: Date, limit: number): Promise<number>;
+}
+
 export interface Store {
   readonly driver: 'pg' | 'pglite';
+  readonly media: MediaFileRepo;
   readonly clients: ClientRepo;
   readonly numbers: NumberRepo;
   readonly carriers: CarrierRepo;

@@ -12,10 +12,13 @@ import { registerFailoverRoutes } from './routes/failovers.js';
 import { registerHealthRoutes, registerStatsRoutes } from './routes/health.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerInboundRoutes } from './routes/inbound.js';
+import { registerMediaRoutes } from './routes/media.js';
 import { registerMessageRoutes } from './routes/messages.js';
+import { registerNumberLookupRoutes } from './routes/number-lookup.js';
 import { registerNumberSettingsRoutes } from './routes/number-settings.js';
 import { registerNumberRoutes } from './routes/numbers.js';
 import { registerSettingsRoutes } from './routes/settings.js';
+import { registerUsageRoutes } from './routes/usage.js';
 import type { WebDeps } from './types.js';
 
 /** Every admin route of upstream §5.13 (plus single-object GET/PUT/DELETE), behind admin auth. */
@@ -31,6 +34,7 @@ function adminRouter(deps: WebDeps): Router {
   registerFailoverRoutes(router, deps);
   registerApiKeyRoutes(router, deps);
   registerNumberSettingsRoutes(router, deps);
+  registerNumberLookupRoutes(router, deps);
   return router;
 }
 
@@ -40,6 +44,7 @@ function clientRouter(deps: WebDeps): Router {
   router.use(clientAuth(deps));
   registerMessageRoutes(router, deps);
   registerHistoryRoutes(router, deps);
+  registerUsageRoutes(router, deps);
   return router;
 }
 
@@ -58,6 +63,8 @@ export function createApp(deps: WebDeps): Koa {
   registerHealthRoutes(publicRoutes, deps);
   // Carrier webhooks carry no client credentials: their signatures are checked per carrier.
   registerInboundRoutes(publicRoutes, deps);
+  // Media links are capabilities handed to carriers and handsets: no credentials.
+  registerMediaRoutes(publicRoutes, deps);
   const clients = clientRouter(deps);
   const admin = adminRouter(deps);
 

@@ -6,6 +6,7 @@ import type {
   ApiKeyNumber, Carrier, ClientDetails, ClientFailover, ClientNumber, ClientSettings, Limits,
   NumberSettings, StoredRecord, TenantApiKey,
 } from '../store/index.js';
+import { resolveAutoReply } from '../autoreply/index.js';
 import type { AutoReplyDefaults } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -151,28 +152,19 @@ export function apiKeyDto(key: TenantApiKey): Json {
   };
 }
 
-/** Auto-reply cooldown when a number stores none (upstream §3.5: a 0 means 60). */
-export const DEFAULT_AUTO_REPLY_COOLDOWN_SECS = 60;
-
 /** The resolved auto-reply view of GET /numbers/{id}/auto-reply (upstream §5.7). */
 export function autoReplyViewDto(number: ClientNumber, defaults: AutoReplyDefaults): Json {
-  const settings = number.settings;
-  const enabled = settings?.autoReplyEnabled ?? false;
-  const message = settings?.autoReplyMessage ?? '';
-  const candidate = message !== '' ? message : defaults.defaultMessage;
-  // The resolver of §13.5 step 2; the STOP flag suppresses a reply it would send (step 3).
-  const resolved = defaults.enabled && enabled && candidate !== '';
-  const cooldown = settings?.autoReplyCooldownSecs ?? 0;
+  const plan = resolveAutoReply(number, defaults);
   return {
     number_id: number.id,
     number: number.number,
     master_enabled: defaults.enabled,
-    enabled,
-    effective_enabled: resolved && !number.ignoreStopCmdSending,
-    message,
-    effective_message: resolved ? candidate : '',
-    cooldown_secs: cooldown > 0 ? cooldown : DEFAULT_AUTO_REPLY_COOLDOWN_SECS,
-    suppressed_by_stop: number.ignoreStopCmdSending,
+    enabled: plan.numberEnabled,
+    effective_enabled: plan.enabled,
+    message: plan.numberMessage,
+    effective_message: plan.message,
+    cooldown_secs: plan.cooldownSecs,
+    suppressed_by_stop: plan.suppressedByStop,
     env_default_fallback: defaults.defaultMessage,
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { acceptedAnswer, apiFormatOf, parseSendRequest } from './formats.js';
-import { DEFAULT_MEDIA_TYPE, INLINE_MEDIA_UNSUPPORTED, MAX_MEDIA_ITEMS, guessContentType, mediaRefs } from './media-refs.js';
+import { DEFAULT_MEDIA_TYPE, INLINE_MEDIA_UNSUPPORTED, INVALID_BASE64, MAX_MEDIA_ITEMS, guessContentType, mediaRefs } from './media-refs.js';
 
 const noMedia = { url: '', content: '', contentType: '', filename: '' };
 
@@ -56,8 +56,8 @@ describe('formats', () => {
 });
 
 describe('mediaRefs', () => {
-  it('keeps the given type and name, else guesses them from the URL', () => {
-    expect(mediaRefs([
+  it('keeps the given type and name, else guesses them from the URL', async () => {
+    expect(await mediaRefs([
       { ...noMedia, url: 'https://x.test/p/photo.JPG?sig=1' },
       { ...noMedia, url: 'https://x.test/blob', contentType: 'Image/PNG', filename: 'pic.png' },
       { ...noMedia, url: 'https://x.test/raw' },
@@ -69,11 +69,46 @@ describe('mediaRefs', () => {
     expect(guessContentType('clip.3gp')).toBe('video/3gpp');
   });
 
-  it('skips empty items, refuses inline content, bad URLs and too many parts', () => {
-    expect(mediaRefs([noMedia])).toEqual([]);
-    expect(() => mediaRefs([{ ...noMedia, content: 'aGk=' }])).toThrow(INLINE_MEDIA_UNSUPPORTED);
-    expect(() => mediaRefs([{ ...noMedia, url: 'ftp://x.test/a' }])).toThrow(ValidationError);
+  it('skips empty items, refuses inline content without a store, bad URLs and too many parts', async () => {
+    expect(await mediaRefs([noMedia])).toEqual([]);
+    await expect(mediaRefs([{ ...noMedia, content: 'aGk=' }])).rejects.toThrow(INLINE_MEDIA_UNSUPPORTED);
+    await expect(mediaRefs([{ ...noMedia, url: 'ftp://x.test/a' }])).rejects.toThrow(ValidationError);
     const many = Array.from({ length: MAX_MEDIA_ITEMS + 1 }, (_, i) => ({ ...noMedia, url: `https://x.test/${i}.png` }));
-    expect(() => mediaRefs(many)).toThrow(/Too many media items/);
+    await expect(mediaRefs(many)).rejects.toThrow(/Too many media items/);
+  });
+
+  const sink = () => {
+    const puts: Array<{ bytes: Buffer; contentType: string; filename?: string }> = [];
+    return {
+      puts,
+      maxBytes: 1024,
+      get: async () => undefined,
+      put: async (input: { bytes: Buffer; contentType: string; filename?: string }) => {
+        puts.push(input);
+        return { token: `t${puts.length}`, url: `https://gw.test/media/t${puts.length}.png`, contentType: input.contentType,
+          filename: input.filename || 'media.png', sizeBytes: input.bytes.length };
+      },
+    };
+  };
+
+  it('stores base64 content and data: URLs, and the message carries tokens', async () => {
+    const store = sink();
+    const refs = await mediaRefs([
+      { ...noMedia, content: 'aGVs\nbG8=', contentType: 'image/png', filename: 'a.png' },
+      { ...noMedia, url: 'data:image/png;base64,aGk=' },
+    ], store);
+    expect(store.puts.map((p) => [p.bytes.toString(), p.contentType])).toEqual([['hello', 'image/png'], ['hi', 'image/png']]);
+    expect(refs[0]).toEqual({ url: 'https://gw.test/media/t1.png', token: 't1', contentType: 'image/png', filename: 'a.png', sizeBytes: 5 });
+    expect(refs[1]!.token).toBe('t2');
+  });
+
+  it('refuses invalid base64 before storing anything', async () => {
+    const store = sink();
+    await expect(mediaRefs([
+      { ...noMedia, content: 'aGk=', contentType: 'image/png' },
+      { ...noMedia, content: 'not base64!' },
+    ], store)).rejects.toThrow(INVALID_BASE64);
+    expect(store.puts).toEqual([]);
   });
 });
+

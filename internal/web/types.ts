@@ -5,6 +5,7 @@ import type { DurableBus } from '../bus/index.js';
 import type { ConfigChanges, Directory } from '../directory/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { QuotaUsage } from '../quota/index.js';
 import type { Carrier, Store, TenantApiKey } from '../store/index.js';
 
 export type { Logger };
@@ -17,6 +18,21 @@ export type IngressBus = Pick<DurableBus, 'publishDurable'>;
  * `dedupKey` (default: the message id) makes a retried ingress enter once.
  */
 export type MessageIngress = (kind: IngressKind, message: Message, dedupKey?: string) => Promise<void>;
+
+/**
+ * The media store as the web front door uses it (internal/media MediaStore): inline media of
+ * REST sends are put, /media/{token} is served with get.
+ */
+export interface MediaSink {
+  /** Rejects with PayloadTooLargeError past the store's maximum. */
+  put(input: { bytes: Buffer; contentType: string; filename?: string }): Promise<{
+    token: string; url: string; contentType: string; filename: string; sizeBytes: number;
+  }>;
+  /** undefined when unknown or expired. */
+  get(token: string): Promise<{ bytes: Buffer; contentType: string; filename: string; expiresAt: Date } | undefined>;
+  /** The largest file put() accepts (MEDIA_MAX_BYTES), which sizes the REST body limit. */
+  readonly maxBytes: number;
+}
 
 /** HTTP request headers as Node gives them (lowercase names). */
 export type HeaderMap = Record<string, string | string[] | undefined>;
@@ -76,8 +92,9 @@ export interface CarrierWebhooks {
 
 /**
  * Per-API-key request limit (upstream §4.4), applied to every /messages* request made with a
- * key. Rejects with QuotaExceededError (429) when the key is over its `rateLimit`. The
- * cluster-wide limiter comes with the quota issue; without it no key is limited.
+ * key. Rejects with QuotaExceededError (429) when the key is over its `rateLimit`. cmd wires
+ * the quota room's cluster-wide limiter (internal/quota createApiKeyLimit); without one no key
+ * is limited.
  */
 export type ApiKeyRateLimit = (key: TenantApiKey) => Promise<void>;
 
@@ -138,6 +155,13 @@ export interface WebDeps {
   trustedProxies?: string[];
   /** Longest text accepted by POST /messages, in characters. Default DEFAULT_MAX_TEXT_CHARS. */
   maxTextChars?: number;
+  /**
+   * The media store: inline (base64) media on REST sends, and GET /media/{token}. Without it
+   * inline media are refused (400) and /media answers 404.
+   */
+  media?: MediaSink;
   /** Hook for per-API-key rate limits (upstream §4.4); none applied when absent. */
   apiKeyRateLimit?: ApiKeyRateLimit;
+  /** The quota counters GET /messages/usage reads; without them that route answers 503. */
+  usage?: QuotaUsage;
 }

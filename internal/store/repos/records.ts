@@ -20,13 +20,17 @@ export class KyselyRecordRepo implements RecordRepo {
     const rows = mergeByLeg(records);
     if (rows.length === 0) return;
     await guard(() => this.db.insertInto('msgRecordDbItems')
-      .values(rows.map((r) => ({ ...r, updatedAt: new Date() })))
+      .values(rows.map(toRow))
       .onConflict((oc) => oc.columns(['messageId', 'clientId', 'direction']).doUpdateSet((eb) => ({
         status: sql`CASE WHEN ${rankSql('excluded.status')} >= ${rankSql('msg_record_db_items.status')}
           THEN excluded.status ELSE msg_record_db_items.status END`,
         carrierMsgId: sql`COALESCE(NULLIF(excluded.carrier_msg_id, ''), msg_record_db_items.carrier_msg_id)`,
         carrierId: sql`GREATEST(excluded.carrier_id, msg_record_db_items.carrier_id)`,
         error: sql`COALESCE(NULLIF(excluded.error, ''), msg_record_db_items.error)`,
+        registeredDelivery: sql`GREATEST(excluded.registered_delivery, msg_record_db_items.registered_delivery)`,
+        smppPartIds: sql`COALESCE(NULLIF(excluded.smpp_part_ids, ''), msg_record_db_items.smpp_part_ids)`,
+        // A URL part's size is known only once the media worker fetched it (issue 6).
+        originalSizeBytes: sql`GREATEST(excluded.original_size_bytes, msg_record_db_items.original_size_bytes)`,
         transcodedSizeBytes: sql`GREATEST(excluded.transcoded_size_bytes, msg_record_db_items.transcoded_size_bytes)`,
         transcodingPerformed: sql`excluded.transcoding_performed OR msg_record_db_items.transcoding_performed`,
         updatedAt: eb.ref('excluded.updatedAt'),
@@ -85,14 +89,21 @@ function mergeByLeg(records: MessageRecord[]): MessageRecord[] {
       carrierMsgId: r.carrierMsgId || prev.carrierMsgId,
       carrierId: Math.max(r.carrierId, prev.carrierId),
       error: r.error || prev.error,
+      registeredDelivery: Math.max(r.registeredDelivery ?? 0, prev.registeredDelivery ?? 0),
+      smppPartIds: r.smppPartIds?.length ? r.smppPartIds : prev.smppPartIds,
     });
   }
   return [...byLeg.values()];
 }
 
+function toRow(r: MessageRecord) {
+  return { ...r, registeredDelivery: r.registeredDelivery ?? 0, smppPartIds: (r.smppPartIds ?? []).join(','), updatedAt: new Date() };
+}
+
 function toRecord(row: Selectable<MsgRecordsTable>): StoredRecord {
   return {
     ...row,
+    smppPartIds: row.smppPartIds ? row.smppPartIds.split(',') : [],
     id: Number(row.id),
     receivedTimestamp: new Date(row.receivedTimestamp),
     updatedAt: new Date(row.updatedAt),

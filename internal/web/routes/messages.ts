@@ -13,15 +13,24 @@ import { mediaRefs } from '../media-refs.js';
 import { assertKeyMaySendFrom, clientAuthOf, requireScope, type ClientAuth } from '../middleware/client-auth.js';
 import { ingressOf } from '../ingress.js';
 import { jsonBody } from '../middleware/json-body.js';
-import type { Logger, WebDeps } from '../types.js';
+import { QuotaRefusedError } from '../../quota/index.js';
+import type { Logger, MediaSink, WebDeps } from '../types.js';
 
 /**
  * Longest text accepted, in characters (Unicode code points): Twilio's limit for one message
  * body (error 21617 beyond it), about 10 GSM-7 segments. Upstream had no limit.
  */
 export const DEFAULT_MAX_TEXT_CHARS = 1600;
-/** A send body is a few hundred bytes; media travel as URLs until the media store takes inline parts. */
+/** A send body without inline media is a few hundred bytes. */
 export const SEND_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * With a media store, a body may carry inline media up to MEDIA_MAX_BYTES in all, base64
+ * (4 bytes per 3) plus the rest of the request; a larger body is a 413 before it is parsed.
+ */
+export function sendBodyLimit(maxMediaBytes: number | undefined): number {
+  return maxMediaBytes === undefined ? SEND_BODY_LIMIT_BYTES : Math.ceil(maxMediaBytes / 3) * 4 + SEND_BODY_LIMIT_BYTES;
+}
 /** Told to callers answered 503: the bus is usually back within a second or two. */
 const RETRY_AFTER_SECS = '1';
 
@@ -66,10 +75,15 @@ interface BuildContext {
   sourceIp: string;
   node: string;
   maxTextChars: number;
+  /** Where inline media are stored; without it they are refused. */
+  media?: MediaSink;
 }
 
-/** The Message a request asks for, after every check of upstream §5.9 steps 1–4. */
-export function buildMessage({ auth, request, sourceIp, node, maxTextChars }: BuildContext): Message {
+/**
+ * The Message a request asks for, after every check of upstream §5.9 steps 1–4. Inline media
+ * are stored last, once everything else passed, so a refused request stores nothing.
+ */
+export async function buildMessage({ auth, request, sourceIp, node, maxTextChars, media: sink }: BuildContext): Promise<Message> {
   const { client } = auth;
   if (request.clientId !== 0 && request.clientId !== client.id) {
     throw new ForbiddenError('Authenticated client does not match specified client_id');
@@ -77,9 +91,10 @@ export function buildMessage({ auth, request, sourceIp, node, maxTextChars }: Bu
   const to = resolveTo(request.to);
   const from = resolveFrom(client, request.from);
   assertKeyMaySendFrom(auth, from);
-  const media = mediaRefs(request.media);
+  const hasMedia = request.media.some((item) => item.url.trim() !== '' || item.content !== '');
   // Text is kept for MMS (upstream dropped it, BUG-15).
-  checkText(request.text, media.length > 0, maxTextChars);
+  checkText(request.text, hasMedia, maxTextChars);
+  const media = await mediaRefs(request.media, sink);
   return {
     v: 1,
     id: randomUUID(),
@@ -135,16 +150,22 @@ export function registerMessageRoutes(router: Router, deps: WebDeps): void {
     const started = performance.now();
     const auth = clientAuthOf(ctx);
     const format = apiFormatOf(auth.client);
-    const message = buildMessage({
+    const message = await buildMessage({
       auth,
       request: parseSendRequest(format, ctx.request.body),
       sourceIp: sourceIpOf(ctx, trusted),
       node: deps.serverId,
       maxTextChars,
+      media: deps.media,
     });
     try {
       await ingress('web', message);
     } catch (err) {
+      // Over quota (upstream §5.9 step 5): 429 with upstream's body, nothing stored.
+      if (err instanceof QuotaRefusedError) {
+        ctx.set('Retry-After', String(Math.ceil(err.retryAfterMs / 1000)));
+        throw err;
+      }
       ctx.set('Retry-After', RETRY_AFTER_SECS);
       throw new UnavailableError('The message could not be stored; nothing was sent. Try again later.', { cause: err });
     }
@@ -155,7 +176,7 @@ export function registerMessageRoutes(router: Router, deps: WebDeps): void {
     ctx.body = answer.body;
   };
 
-  const chain = [requireScope('send'), formatErrors(deps.logger), jsonBody({ limitBytes: SEND_BODY_LIMIT_BYTES }), send];
+  const chain = [requireScope('send'), formatErrors(deps.logger), jsonBody({ limitBytes: sendBodyLimit(deps.media?.maxBytes) }), send];
   router.post('/messages/send', ...chain);
   router.post('/messages', ...chain);
 }
