@@ -72,13 +72,7 @@ export class NatsJetStream {
     const want = normalizeStreamSpec(spec);
     const jsm = await this.#manager();
     const config = streamConfig(want);
-    try {
-      await jsm.streams.add(config);
-      return;
-    } catch (err) {
-      if (apiCode(err) === SUBJECTS_OVERLAP) throw new ConflictError(`stream ${want.name}: subjects overlap another stream`, { cause: err });
-      if (apiCode(err) !== STREAM_NAME_IN_USE) throw unavailable(`cannot create stream ${want.name}`, err);
-    }
+    if (await this.#added(jsm, want.name, config)) return;
     // It exists with another configuration (an older node, or a changed spec): update it.
     const info = await jsm.streams.info(want.name).catch((err: unknown) => {
       throw unavailable(`cannot read stream ${want.name}`, err);
@@ -91,6 +85,28 @@ export class NatsJetStream {
     } catch (err) {
       if (apiCode(err) === SUBJECTS_OVERLAP) throw new ConflictError(`stream ${want.name}: subjects overlap another stream`, { cause: err });
       throw unavailable(`cannot update stream ${want.name}`, err);
+    }
+  }
+
+  /**
+   * Adds the stream; true when this call created it (or an identical one existed), false when
+   * one of that name exists with another configuration. Nodes starting together race to add the
+   * same stream, and nats-server 2.9 may answer the loser "subjects overlap" rather than "name
+   * in use" while the winner's stream is being registered: when a stream of our name then
+   * exists, it is that case, not a real overlap.
+   */
+  async #added(jsm: JetStreamManager, name: string, config: StreamConfig): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await jsm.streams.add(config);
+        return true;
+      } catch (err) {
+        if (apiCode(err) === STREAM_NAME_IN_USE) return false;
+        if (apiCode(err) !== SUBJECTS_OVERLAP) throw unavailable(`cannot create stream ${name}`, err);
+        if (await jsm.streams.info(name).then(() => true, () => false)) return false;
+        if (attempt >= 3) throw new ConflictError(`stream ${name}: subjects overlap another stream`, { cause: err });
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
     }
   }
 

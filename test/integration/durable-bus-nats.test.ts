@@ -1,9 +1,11 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 import { createBus, type Bus } from '../../internal/bus/index.js';
 import { describeDurableBus } from '../conformance/durable-bus.js';
-import { requireServices } from '../support/env.js';
+import { ensureStreams } from '../../internal/cluster/index.js';
+import { subjects } from '../../proto/subjects.js';
+import { requireServices, uniquePrefix } from '../support/env.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const svc = requireServices(['nats']);
@@ -36,3 +38,30 @@ describe.skipIf(svc.skip)(svc.title('NatsBus (durable)'), () => {
     cleanup: (prefix) => deleteStreams(svc.urls.nats, prefix),
   }));
 });
+
+describe.skipIf(svc.skip)(svc.title('NatsBus stream creation by nodes starting together'), () => {
+  // nats-server 2.9 can answer a racing add "subjects overlap" instead of "name in use"; every
+  // node must still start (seen in CI when three gateway nodes started at once).
+  it('lets eight nodes ensure every stream at the same moment, three times over', async () => {
+    const buses = Array.from({ length: 8 }, (_, i) =>
+      createBus({ kind: 'nats', servers: [svc.urls.nats] }, { nodeId: `racer${i}`, logger: quiet }));
+    await Promise.all(buses.map((b) => b.start()));
+    const prefixes: string[] = [];
+    try {
+      for (let round = 0; round < 3; round++) {
+        const prefix = uniquePrefix('race');
+        prefixes.push(prefixFor(prefix));
+        const names = subjects(prefix);
+        await Promise.all(buses.map((b) => ensureStreams(b, names)));
+      }
+    } finally {
+      await Promise.all(buses.map((b) => b.stop()));
+      for (const p of prefixes) await deleteStreams(svc.urls.nats, p);
+    }
+  }, 60_000);
+});
+
+/** The stream-name prefix subjects(prefix) uses. */
+function prefixFor(prefix: string): string {
+  return subjects(prefix).streams.in.replace(/MSGGW_IN$/, '');
+}
