@@ -100,6 +100,7 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     await legacy('slow', { max_tps: 2 }, ['+15550002000']);
     await legacy('faraway', {}, [], '192.0.2.1');
     await legacy('proxied', {}, ['+15550003000'], '203.0.113.7,198.51.100.9');
+    await legacy('capped', { sms_daily_limit: 2 }, ['+15550004000']);
   }, 180_000);
 
   // Node B lost NATS in the last test: its consumers each wait out their drain deadline.
@@ -186,6 +187,19 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     const statuses = answers.map((a) => a.command_status);
     expect(statuses.filter((x) => x === 0x58).length).toBeGreaterThanOrEqual(3);
     expect(statuses.filter((x) => x === 0).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it.skipIf(mode.skip)('answers ESME_RTHROTTLED over the daily quota and stores nothing for it (issue 5)', async () => {
+    const [s] = await bind('capped');
+    const texts = ['quota one', 'quota two', 'quota three'];
+    const statuses: number[] = [];
+    for (const text of texts) {
+      statuses.push((await submit(s, { source_addr: '15550004000', short_message: Buffer.from(text) })).command_status);
+    }
+    expect(statuses).toEqual([0, 0, 0x58]);
+    await until(() => carrierTexts().includes('quota two'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(carrierTexts()).not.toContain('quota three');
   });
 
   it.skipIf(mode.skip)('answers generic_nack to garbage and enquire_link, query_sm and unbind properly', async () => {
