@@ -7,7 +7,7 @@
  *
  * Knobs: BENCH_ROUNDS (passes over the set per worker count, default 3), BENCH_BUDGET_BYTES
  * (per item, default 614400: upstream's 600 KB). On 2 shared cores expect ±30 % between runs.
- * Not measured yet: MM4-in to carrier-out messages/s (needs the MM4 front door of issue 6).
+ * MM4-in to carrier-out messages/s is test/bench/mms-e2e.ts, run after this by the same script.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
