@@ -186,6 +186,19 @@ describe('submit_sm', () => {
     expect((await submit(rx, { short_message: Buffer.from('x') })).command_status).toBe(0x04);
     expect((await submit(await h.connect(), { short_message: Buffer.from('x') })).command_status).toBe(0x04);
   });
+
+  it('answers ESME_RINVBNDSTS (not RSYSERR) to a submit sent after the client\'s own unbind', async () => {
+    const c = h.add(legacyClient(1, { numbers: [A] }));
+    const raw = await rawSocket(h.server.address().port);
+    raw.write(encodePdu('bind_transceiver', 1, { system_id: c.username, password: c.password }));
+    expect((await raw.read(1))[0]!.readUInt32BE(8)).toBe(0);
+    raw.write(Buffer.concat([encodePdu('unbind', 2),
+      encodePdu('submit_sm', 3, { source_addr: A.slice(1), destination_addr: '15559990001', short_message: Buffer.from('late') })]));
+    const answers = await raw.read(2);
+    expect(answers.map((a) => [a.readUInt32BE(4), a.readUInt32BE(8), a.readUInt32BE(12)])).toEqual([
+      [0x80000004, 0x04, 3], [0x80000006, 0, 2],
+    ]);
+  });
 });
 
 describe('session care', () => {

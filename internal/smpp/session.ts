@@ -92,6 +92,8 @@ export class SmppSession implements BoundSession {
   #lastReceivedAt = Date.now();
   #sequence = 0;
   #enquiring = false;
+  /** The client sent unbind (not us): submits after it are answered ESME_RINVBNDSTS. */
+  #unboundByClient = false;
   #inFlight = 0;
   #readPaused = false;
   #writeBlocked = false;
@@ -305,7 +307,9 @@ export class SmppSession implements BoundSession {
   }
 
   #onSubmit(pdu: Pdu): void {
-    if (this.#state === 'unbinding') return this.#respond(pdu, SmppStatus.RSYSERR);
+    // Our own unbind (shutdown) is a passing fault the client should retry elsewhere; after its
+    // own unbind the client is simply no longer bound.
+    if (this.#state === 'unbinding') return this.#respond(pdu, this.#unboundByClient ? SmppStatus.RINVBNDSTS : SmppStatus.RSYSERR);
     if (this.#state !== 'bound' || this.#mode === 'receiver') return this.#respond(pdu, SmppStatus.RINVBNDSTS);
     this.#track(this.deps.handler.submit(this, pdu).then(
       (messageId) => this.#respond(pdu, SmppStatus.ROK, { message_id: messageId }),
@@ -324,6 +328,7 @@ export class SmppSession implements BoundSession {
   /** Their unbind: answer what is in hand first, then unbind_resp, then close (SMPP 3.4 §4.2). */
   async #onUnbind(pdu: Pdu): Promise<void> {
     if (this.#state === 'closed') return;
+    this.#unboundByClient = true;
     this.#leave('unbinding');
     this.#window.close(new SmppSessionClosedError(`session ${this.id} unbound by the client`));
     await this.#settled(this.options.timeoutMs);

@@ -69,3 +69,9 @@ export function shortMp4(seconds = 5): Promise<Buffer> {
 export function wavTone(seconds = 20): Promise<Buffer> {
   return withFfmpeg((out) => ['-f', 'lavfi', '-i', 'sine=frequency=330', '-t', String(seconds), '-ac', '1', out], 'tone.wav');
 }
+
+/** A smaller H.264 MP4 with a tone (640×360 by default, still high bitrate: about 0.4 MB a second). */
+export function clipMp4(seconds = 2, width = 640, height = 360): Promise<Buffer> {
+  return withFfmpeg((out) => ['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30`, '-f', 'lavfi', '-i', 'sine=frequency=440',
+    '-t', String(seconds), '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '12', '-c:a', 'aac', out], 'clip.mp4');
+}
