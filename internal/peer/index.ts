@@ -1,9 +1,10 @@
 /**
- * Peer identification shared by the legacy front doors (SMPP and MM4): a client's `address` as
- * an IP allow-list, and HAProxy PROXY protocol v1/v2 headers. The code lives in the SMPP room,
- * which wrote it first; this door lets MM4 use it without one front door importing the other.
+ * The peer room: who is at the other end of a legacy front door's connection (SMPP and MM4) —
+ * a client's `address` as an IP allow-list, and the client IP carried by HAProxy PROXY protocol
+ * v1/v2 headers when the listener sits behind a load balancer. Both front doors use it, so it is
+ * its own room rather than a part of either.
  */
-export type { AllowList, AllowListDeps } from '../smpp/allow-list.js';
-export { parseAllowList, normalizeIp } from '../smpp/allow-list.js';
-export type { ProxyParse, ProxySource } from '../smpp/proxy-protocol.js';
-export { parseProxyHeader } from '../smpp/proxy-protocol.js';
+export type { AllowList, AllowListDeps } from './allow-list.js';
+export { parseAllowList, normalizeIp } from './allow-list.js';
+export type { ProxyParse, ProxySource } from './proxy-protocol.js';
+export { parseProxyHeader } from './proxy-protocol.js';

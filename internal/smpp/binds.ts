@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ESME } from '../errors/index.js';
 import type { ClientDetails } from '../store/index.js';
-import { parseAllowList, type AllowListDeps } from './allow-list.js';
+import { parseAllowList, type AllowListDeps } from '../peer/index.js';
 import type { BindFailureLimiter } from './bind-limiter.js';
 import type { BindMode } from './ports.js';
 import type { BindSlot } from './session-registry.js';

@@ -9,8 +9,7 @@ import { Duplex } from 'node:stream';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { ListenAddress } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { normalizeIp } from './allow-list.js';
-import { parseProxyHeader } from './proxy-protocol.js';
+import { normalizeIp, parseProxyHeader } from '../peer/index.js';
 
 /** A PROXY header arrives with the connection; a balancer never takes seconds to send it. */
 const PROXY_HEADER_TIMEOUT_MS = 5_000;

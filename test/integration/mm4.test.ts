@@ -1,7 +1,8 @@
 /**
  * MM4 end to end (issue 6, "Done when"), on the embedded default and on PostgreSQL + nats-server:
- * swaks and nodemailer send an MMS (JPEG, PNG, GIF, a short MP4 and text) from a legacy client
- * and it reaches the test carrier with /media/{token} URLs; an inbound carrier MMS reaches the
+ * swaks and nodemailer send an MMS (JPEG, PNG, GIF, a short MP4 and text, about 2 MB together) from a
+ * legacy client and it reaches the test carrier, whose limit (MEDIA_CARRIER_LIMITS) is far smaller,
+ * with /media/{token} URLs serving the transcoded files within that limit; an inbound carrier MMS reaches the
  * legacy client's SMTP server as an MM4_forward.REQ; a 20 MB attachment, a malformed MIME body
  * and an unknown sender IP get their SMTP errors and nothing is routed; MM4_forward.RES and
  * MM4_delivery_report.REQ become status events that reach the sender as delivery reports.
@@ -20,14 +21,17 @@ import { loadConfig } from '../../internal/config/index.js';
 import { silentLogger } from '../../internal/log/index.js';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
+import { animatedGif, clipMp4, largeJpeg, largePng } from '../support/media-fixtures.js';
 import { findBinary, freePort } from '../support/process.js';
 import { SmtpSink, type SunkMail } from '../support/smtp-sink.js';
 
 const run = promisify(execFile);
 const API_KEY = 'mm4-admin-key';
+/** The test carrier's MMS limit (MEDIA_CARRIER_LIMITS), small so every part of the big MMS must shrink. */
+const LIMIT = 350_000;
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 const svc = requireServices(['nats', 'postgres']);
-const missingTools = ['swaks', 'ffmpeg'].filter((tool) => !findBinary(tool));
+const missingTools = ['swaks', 'ffmpeg', 'ffprobe'].filter((tool) => !findBinary(tool));
 if (missingTools.length > 0) process.stderr.write(`[skip] MM4 suite: ${missingTools.join(', ')} not installed (scripts/test-deps.sh)\n`);
 
 const PBX_A = '+15550001000';
@@ -77,6 +81,26 @@ async function makeFixtures(dir: string): Promise<Fixture[]> {
   return fixtures;
 }
 
+/**
+ * The MMS the legacy client sends to the carrier: a photo-like JPEG, a noisy PNG, an animated GIF
+ * and a 2 s H.264 clip, about 2 MB together, each well over its share of LIMIT.
+ */
+async function makeBigMedia(dir: string): Promise<Fixture[]> {
+  const made: Array<[string, string, Buffer]> = await Promise.all([
+    largeJpeg(1000, 750).then((b) => ['photo.jpg', 'image/jpeg', b] as [string, string, Buffer]),
+    largePng(400).then((b) => ['shot.png', 'image/png', b] as [string, string, Buffer]),
+    animatedGif(400, 300, 2).then((b) => ['anim.gif', 'image/gif', b] as [string, string, Buffer]),
+    clipMp4(2).then((b) => ['clip.mp4', 'video/mp4', b] as [string, string, Buffer]),
+  ]);
+  const media: Fixture[] = [];
+  for (const [name, type, bytes] of made) {
+    const path = join(dir, `big-${name}`);
+    await writeFile(path, bytes);
+    media.push({ name, type, path, bytes });
+  }
+  return media;
+}
+
 /** An MM4 address as nodemailer writes it (`<+1…/TYPE=PLMN>`: it drops addresses without '@' otherwise). */
 const plmn = (number: string) => ({ name: '', address: `${number}/TYPE=PLMN` });
 
@@ -97,6 +121,7 @@ describe.each(modes)('MM4, $name', (mode) => {
   let mm4Port: number;
   let dataDir: string;
   let fixtures: Fixture[];
+  let bigMedia: Fixture[];
 
   async function api(method: string, path: string, body?: unknown, auth = basic('admin', API_KEY)) {
     const res = await fetch(`${base}${path}`, {
@@ -130,7 +155,9 @@ describe.each(modes)('MM4, $name', (mode) => {
   beforeAll(async () => {
     if (mode.skip) return;
     dataDir = await mkdtemp(join(tmpdir(), 'msggw-mm4-'));
-    fixtures = await makeFixtures(dataDir);
+    [fixtures, bigMedia] = await Promise.all([makeFixtures(dataDir), makeBigMedia(dataDir)]);
+    const bigTotal = bigMedia.reduce((sum, f) => sum + f.bytes.length, 0);
+    expect(bigTotal).toBeGreaterThan(4 * LIMIT);
     fake = await FakeCarrier.start();
     [sinkA, sinkB] = await Promise.all([SmtpSink.start(), SmtpSink.start()]);
     const [webPort, port] = [await freePort(), await freePort()];
@@ -140,7 +167,9 @@ describe.each(modes)('MM4, $name', (mode) => {
       WEB_LISTEN: `127.0.0.1:${webPort}`, SMPP_LISTEN: '127.0.0.1:0', MM4_LISTEN: `127.0.0.1:${mm4Port}`,
       MM4_TIMEOUT_SECS: '10', MM4_RETRIES: '2', MM4_ORIGINATOR_SYSTEM: 'system@gw.test', MM4_MSG_ID_HOST: 'gw.test',
       DATA_DIR: dataDir, SERVER_ADDRESS: base, SERVER_ID: 'mm4node', ENCRYPTION_KEY: 'mm4-encryption-key-0123456789',
-      API_KEY, CARRIER_RETRY_DELAY_SECS: '0', LOG_LEVEL: 'silent', ...(await mode.env()),
+      API_KEY, CARRIER_RETRY_DELAY_SECS: '0', LOG_LEVEL: 'silent',
+      MEDIA_CARRIER_LIMITS: `telnyx-main=${LIMIT}`, MM4_MAX_MESSAGE_BYTES: String(8 * 1024 * 1024),
+      TRANSCODE_TEMP_PATH: join(dataDir, 'transcode'), ...(await mode.env()),
     }, { cwd: dataDir });
     node = new GatewayNode(config, silentLogger());
     await node.start();
@@ -158,33 +187,58 @@ describe.each(modes)('MM4, $name', (mode) => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  /** The carrier got `to` with every fixture as a /media/{token} URL that serves a file. */
-  async function expectAtCarrier(to: string, text: string) {
-    await until(() => telnyxTo(to).length > 0, 60_000);
+  /**
+   * The carrier got `to` with the text and every part of bigMedia as a /media/{token} URL of ours;
+   * the files they serve are images or video, each smaller than sent, and fit LIMIT together; the
+   * sender's record shows the transcoding.
+   */
+  async function expectTranscodedAtCarrier(to: string, text: string) {
+    await until(() => telnyxTo(to).length > 0, 90_000);
     const body = telnyxTo(to)[0]!.body as { from: string; text: string; media_urls: string[] };
     expect(body).toMatchObject({ from: PBX_A, text });
-    expect(body.media_urls).toHaveLength(fixtures.length);
+    expect(body.media_urls).toHaveLength(bigMedia.length);
+    const served: Array<{ type: string; bytes: Buffer }> = [];
     for (const url of body.media_urls) {
       expect(url.startsWith(`${base}/media/`)).toBe(true);
       const res = await fetch(url);
       expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toMatch(/^(image|video)\//);
-      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+      const type = res.headers.get('content-type') ?? '';
+      expect(type).toMatch(/^(image|video)\//);
+      served.push({ type, bytes: Buffer.from(await res.arrayBuffer()) });
     }
+    const servedTotal = served.reduce((sum, f) => sum + f.bytes.length, 0);
+    expect(servedTotal).toBeLessThanOrEqual(LIMIT);
+    // In the order sent: each part was over its share of LIMIT, so each came back smaller and non-empty.
+    for (const [i, file] of served.entries()) {
+      expect(file.bytes.length).toBeGreaterThan(0);
+      expect(file.bytes.length, bigMedia[i]!.name).toBeLessThan(bigMedia[i]!.bytes.length);
+    }
+    expect(served[3]!.type).toMatch(/^video\//);
+    expect((await sharp(served[0]!.bytes).metadata()).format).toBe('jpeg');
+
+    const record = async () => ((await api('GET', '/messages/history?per_page=100', undefined, basic('pbx', 'pbx-pass')))
+      .body.messages as Array<Record<string, any>>).find((m) => m.to_number === to);
+    await until(async () => (await record())?.transcoding_performed === true, 30_000);
+    const rec = (await record())!;
+    expect(rec.media_count).toBe(bigMedia.length);
+    expect(rec.original_size_bytes).toBeGreaterThanOrEqual(bigMedia.reduce((sum, f) => sum + f.bytes.length, 0));
+    expect(rec.transcoded_size_bytes).toBeGreaterThan(0);
+    expect(rec.transcoded_size_bytes).toBeLessThanOrEqual(LIMIT);
+    expect(rec.transcoded_size_bytes).toBe(servedTotal);
   }
 
-  it.skipIf(mode.skip)('takes an MMS from swaks to the carrier with media URLs', async () => {
-    const attach = fixtures.flatMap((f) => ['--attach-type', f.type, '--attach-name', f.name, '--attach', `@${f.path}`]);
+  it.skipIf(mode.skip)('takes a 2 MB MMS from swaks to the carrier as media URLs serving files transcoded under its limit', async () => {
+    const attach = bigMedia.flatMap((f) => ['--attach-type', f.type, '--attach-name', f.name, '--attach', `@${f.path}`]);
     const headers = Object.entries(requestHeaders('sw-1')).flatMap(([k, v]) => ['--add-header', `${k}: ${v}`]);
     // A bare envelope, as gomsggw-era peers write it (smtp-server alone would refuse it).
     const res = await swaks(['--from', `${PBX_A}/TYPE=PLMN`, '--to', '+15559990001/TYPE=PLMN',
       '--h-From', `${PBX_A}/TYPE=PLMN`, '--h-To', '+15559990001/TYPE=PLMN', ...headers, '--body', 'hello from swaks', ...attach]);
     expect(res.out).toContain('250 Message queued for processing');
     expect(res.code).toBe(0);
-    await expectAtCarrier('+15559990001', 'hello from swaks');
-  });
+    await expectTranscodedAtCarrier('+15559990001', 'hello from swaks');
+  }, 120_000);
 
-  it.skipIf(mode.skip)('takes a multipart/related MMS with SMIL from nodemailer to the carrier', async () => {
+  it.skipIf(mode.skip)('takes a 2 MB multipart/related MMS with SMIL from nodemailer to the carrier, transcoded under its limit', async () => {
     const smil = '<smil><body><par dur="5000ms"><img src="photo.jpg"/></par></body></smil>';
     await transport().sendMail({
       envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: ['+15559990002/TYPE=PLMN@gw.test'] },
@@ -192,11 +246,11 @@ describe.each(modes)('MM4, $name', (mode) => {
       text: 'hello from nodemailer',
       attachments: [
         { filename: '0.smil', content: smil, contentType: 'application/smil', cid: '0.smil' },
-        ...fixtures.map((f) => ({ filename: f.name, content: f.bytes, contentType: f.type, cid: f.name })),
+        ...bigMedia.map((f) => ({ filename: f.name, content: f.bytes, contentType: f.type, cid: f.name })),
       ],
     });
-    await expectAtCarrier('+15559990002', 'hello from nodemailer');
-  });
+    await expectTranscodedAtCarrier('+15559990002', 'hello from nodemailer');
+  }, 120_000);
 
   it.skipIf(mode.skip)('delivers an inbound carrier MMS to the legacy client as an MM4_forward.REQ', async () => {
     const jpeg = fixtures[0]!;
