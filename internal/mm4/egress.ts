@@ -8,14 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import { deliveryJobCodec, type DeliveryJob } from '../../proto/delivery.js';
 import type { Egress, MediaRef } from '../../proto/message.js';
-import { statusCodec, type StatusEvent } from '../../proto/status.js';
+import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type KvBucket, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
 import type { MediaStore } from '../media/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
-import type { FailureReporter } from '../router/index.js';
+import { reportDelivered, type FailureReporter } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { composeDeliveryReport, composeForwardReq, type OutboundPart } from './compose.js';
 import { envelopeAddress, plmnAddress } from './headers.js';
@@ -114,7 +114,7 @@ export class Mm4Egress {
       return this.messageFailed(msg, egress, err);
     }
     await this.deps.records.write(...legsFor(egress, this.deps.legs, 'delivered'));
-    await this.tellSenderDelivered(egress);
+    await reportDelivered(egress, this.options.subjects, this.deps.bus);
     return ack;
   }
 
@@ -198,17 +198,6 @@ export class Mm4Egress {
     const bytes = Buffer.from(await res.arrayBuffer());
     if (bytes.length > MAX_FETCHED_BYTES) throw new PermanentFailure(`media ${url} is larger than ${MAX_FETCHED_BYTES} bytes`);
     return bytes;
-  }
-
-  /** An internal message (both ends are clients) reached its receiver: the sender hears 'delivered'. */
-  private async tellSenderDelivered(egress: Egress): Promise<void> {
-    const m = egress.message;
-    if (egress.senderClientId === undefined || m.notice) return;
-    const s = this.options.subjects;
-    await this.deps.bus.publishDurable(s.status(m.id), statusCodec.encode({
-      v: 1, messageId: m.id, status: 'delivered', clientId: egress.senderClientId, from: m.from, to: m.to,
-      at: Date.now(), submittedAt: m.receivedAt,
-    }), { msgId: `${m.id}:status:delivered` });
   }
 
   private delay(attempt: number): number {

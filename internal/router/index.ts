@@ -12,6 +12,7 @@ export { publishEgress } from './egress-publish.js';
 export type { EgressPublishDeps, EgressInterceptor } from './egress-publish.js';
 export type { RouterOptions, RouterDeps } from './router.js';
 export { FailureReporter, NOTICE_TEXT } from './failures.js';
+export { reportDelivered } from './delivered.js';
 export type { Failure, FailureOptions, FailureDeps } from './failures.js';
 export { StatusRouter } from './status-router.js';
 export type { StatusRouterOptions, StatusRouterDeps } from './status-router.js';

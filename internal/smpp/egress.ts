@@ -7,14 +7,14 @@
  */
 import { deliveryJobCodec, type DeliveryJob } from '../../proto/delivery.js';
 import type { Egress } from '../../proto/message.js';
-import { statusCodec, type StatusEvent } from '../../proto/status.js';
+import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, retry, term, type Bus, type DurableMsg, type Outcome } from '../bus/index.js';
 import { ValidationError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
-import type { FailureReporter } from '../router/index.js';
+import { reportDelivered, type FailureReporter } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { ClientLane, smppConsumerSpec } from './client-lane.js';
 import { ConcatRefs } from './concat-ref.js';
@@ -181,7 +181,7 @@ export class SmppEgress {
     const result = await this.send(msg, plan, lane, client, 'message');
     if (result.kind !== 'sent') return this.notSent(result, egress, lane.clientId);
     await this.deps.records.write(...legsFor(egress, this.deps.legs, 'delivered'));
-    await this.tellSenderDelivered(egress);
+    await reportDelivered(egress, this.options.subjects, this.deps.bus);
     return ack;
   }
 
@@ -257,17 +257,6 @@ export class SmppEgress {
     if (!job) return { outcome: term('undecodable') };
     const stale = await this.expireIfStale(job);
     return stale ? { outcome: stale } : { freshSince: jobTime(job) };
-  }
-
-  /** An internal message (both ends are clients) reached its receiver: the sender hears 'delivered'. */
-  private async tellSenderDelivered(egress: Egress): Promise<void> {
-    const m = egress.message;
-    if (egress.senderClientId === undefined || m.notice) return;
-    const s = this.options.subjects;
-    await this.deps.bus.publishDurable(s.status(m.id), statusCodec.encode({
-      v: 1, messageId: m.id, status: 'delivered', clientId: egress.senderClientId, from: m.from, to: m.to,
-      at: Date.now(), submittedAt: m.receivedAt,
-    }), { msgId: `${m.id}:status:delivered` });
   }
 
   private async fail(egress: Egress, reason: string, clientId: number): Promise<void> {
