@@ -12,6 +12,8 @@ export type { StreamOptions } from './streams.js';
 export { Lease, LEASE_STEP_DOWN_TIMEOUT_MS } from './lease.js';
 export type { LeaseOptions, LeaseDeps, LeaseListener } from './lease.js';
 export { LeaseManager } from './lease-manager.js';
+export { LeaderTask } from './leader-task.js';
+export type { LeaderTaskOptions, LeaderTaskDeps } from './leader-task.js';
 export type { LeaseManagerOptions, LeaseManagerDeps, LeaseManagerListener } from './lease-manager.js';
 export {
   connectRedis, closeRedis, safeRedisError, RedisScript, DEFAULT_REDIS_READY_TIMEOUT_MS, DEFAULT_REDIS_COMMAND_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import type { Subjects } from '../../proto/subjects.js';
 import type { Bus } from '../bus/index.js';
-import { Lease } from '../cluster/index.js';
+import { LeaderTask } from '../cluster/index.js';
 import type { Logger } from '../log/index.js';
 import type { MediaStore } from './ports.js';
 
@@ -28,53 +28,32 @@ export interface MediaCleanupDeps {
  * deleting together would be harmless, but N nodes scanning the same index N times is waste.
  */
 export class MediaCleanup {
-  #lease?: Lease;
-  #timer?: NodeJS.Timeout;
-  #pass?: Promise<void>;
+  readonly #task: LeaderTask;
 
-  constructor(
-    private readonly options: MediaCleanupOptions,
-    private readonly deps: MediaCleanupDeps,
-  ) {}
+  constructor(options: MediaCleanupOptions, private readonly deps: MediaCleanupDeps) {
+    this.#task = new LeaderTask(
+      { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? DEFAULT_CLEANUP_LEASE_TTL_MS, key: LEASE_KEY,
+        nodeId: options.nodeId, intervalMs: options.intervalMs },
+      { bus: deps.bus, logger: deps.logger, pass: () => this.pass() },
+    );
+  }
 
-  async start(): Promise<void> {
-    const ttlMs = this.options.leaseTtlMs ?? DEFAULT_CLEANUP_LEASE_TTL_MS;
-    const bucket = await this.deps.bus.kv(this.options.subjects.leaseBucket, { ttlMs });
-    this.#lease = new Lease({ bucket, key: LEASE_KEY, nodeId: this.options.nodeId, ttlMs }, { logger: this.deps.logger });
-    this.#lease.onChange((leader) => (leader ? this.lead() : this.follow()));
-    await this.#lease.start();
+  start(): Promise<void> {
+    return this.#task.start();
   }
 
   /** Steps down (letting a pass in progress finish) and releases the lease. */
-  async stop(): Promise<void> {
-    await this.#lease?.stop();
-    await this.follow();
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** True while this node runs the cleanup. */
   leading(): boolean {
-    return this.#lease?.isLeader() ?? false;
+    return this.#task.leading();
   }
 
-  private lead(): void {
-    clearInterval(this.#timer);
-    this.#timer = setInterval(() => this.tick(), this.options.intervalMs);
-    this.tick();
-  }
-
-  private async follow(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#pass;
-  }
-
-  private tick(): void {
-    if (this.#pass) return;
-    this.#pass = this.deps.media.deleteExpired()
-      .then((deleted) => {
-        if (deleted > 0) this.deps.logger.info({ deleted }, 'expired media files deleted');
-      })
-      .catch((err: unknown) => this.deps.logger.warn({ err }, 'media cleanup failed; the next pass retries'))
-      .finally(() => (this.#pass = undefined));
+  private async pass(): Promise<void> {
+    const deleted = await this.deps.media.deleteExpired();
+    if (deleted > 0) this.deps.logger.info({ deleted }, 'expired media files deleted');
   }
 }

@@ -18,7 +18,7 @@
  */
 import type { Subjects } from '../../proto/subjects.js';
 import { retry, type Bus, type DurableMsg, type Outcome } from '../bus/index.js';
-import { Lease } from '../cluster/index.js';
+import { LeaderTask } from '../cluster/index.js';
 import type { Logger } from '../log/index.js';
 import { smppConsumerSpec } from './client-lane.js';
 
@@ -80,54 +80,41 @@ interface Look {
 
 export class QueueSweeper {
   readonly #queues = new Map<number, QueueState>();
-  #lease?: Lease;
-  #timer?: NodeJS.Timeout;
-  #sweep?: Promise<void>;
-  #leading = false;
+  readonly #task: LeaderTask;
   #ledAt = 0;
 
   constructor(
     private readonly options: QueueSweeperOptions,
     private readonly deps: QueueSweeperDeps,
-  ) {}
+  ) {
+    this.#task = new LeaderTask(
+      { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? DEFAULT_SWEEPER_LEASE_TTL_MS, key: LEASE_KEY,
+        nodeId: options.nodeId, intervalMs: this.interval() },
+      { bus: deps.bus, logger: deps.logger, pass: () => this.sweepAll(), onLead: () => this.lead() },
+    );
+  }
 
-  async start(): Promise<void> {
-    const ttlMs = this.options.leaseTtlMs ?? DEFAULT_SWEEPER_LEASE_TTL_MS;
-    const bucket = await this.deps.bus.kv(this.options.subjects.leaseBucket, { ttlMs });
-    this.#lease = new Lease({ bucket, key: LEASE_KEY, nodeId: this.options.nodeId, ttlMs }, { logger: this.deps.logger });
-    this.#lease.onChange((leader) => (leader ? this.lead() : this.follow()));
-    await this.#lease.start();
+  start(): Promise<void> {
+    return this.#task.start();
   }
 
   /** Steps down (finishing a sweep in progress) and releases the lease. */
-  async stop(): Promise<void> {
-    await this.#lease?.stop();
-    await this.follow();
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
+  /** A new term knows nothing of the queues. */
   private lead(): void {
-    this.#leading = true;
     this.#ledAt = Date.now();
     this.#queues.clear();
-    this.#timer = setInterval(() => this.tick(), this.interval());
-    this.tick();
   }
 
-  private async follow(): Promise<void> {
-    this.#leading = false;
-    clearInterval(this.#timer);
-    await this.#sweep;
+  private get leading(): boolean {
+    return this.#task.leading();
   }
 
   private interval(): number {
     return this.options.intervalMs ?? Math.min(60_000, Math.max(1_000, Math.round(this.options.queueMaxAgeMs / 20)));
-  }
-
-  private tick(): void {
-    if (this.#sweep || !this.#leading) return;
-    this.#sweep = this.sweepAll()
-      .catch((err: unknown) => this.deps.logger.warn({ err }, 'smpp queue sweep failed; next tick retries'))
-      .finally(() => (this.#sweep = undefined));
   }
 
   private async sweepAll(): Promise<void> {
@@ -139,7 +126,7 @@ export class QueueSweeper {
       return;
     }
     for (const id of ids) {
-      if (!this.#leading) return;
+      if (!this.leading) return;
       if (this.deps.consumedHere(id)) this.#queues.delete(id);
       else await this.sweepQueue(id);
     }
@@ -187,7 +174,7 @@ export class QueueSweeper {
     const idleMs = this.options.idleMs ?? DEFAULT_IDLE_MS;
     const deadline = Date.now() + MAX_LOOK_MS;
     const idle = () => !busy && Date.now() - lastActivity >= idleMs;
-    while (freshSince === undefined && this.#leading && Date.now() < deadline && !idle()) {
+    while (freshSince === undefined && this.leading && Date.now() < deadline && !idle()) {
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     await consumer.stop();
