@@ -5,27 +5,15 @@
  * (it routes through the detour); the workers start after it (they publish with its records).
  */
 import { mkdir } from 'node:fs/promises';
-import type { Bus } from '../../internal/bus/index.js';
 import { findDriver } from '../../internal/carriers/index.js';
-import type { Config } from '../../internal/config/index.js';
-import type { Directory } from '../../internal/directory/index.js';
-import type { Logger } from '../../internal/log/index.js';
 import {
   MediaCleanup, MediaDetour, MediaPreparer, PostgresMediaStore, TranscodeWorker,
 } from '../../internal/media/index.js';
 import { publishEgress } from '../../internal/router/index.js';
-import type { Store } from '../../internal/store/index.js';
-import type { Subjects } from '../../proto/subjects.js';
-import type { MessageCore, Stoppable } from './message-core.js';
+import type { MessageCore } from './message-core.js';
+import type { NodeParts, Stoppable } from './parts.js';
 
-export interface MediaParts {
-  config: Config;
-  subjects: Subjects;
-  store: Store;
-  bus: Bus;
-  directory: Directory;
-  logger: Logger;
-}
+export type MediaParts = Omit<NodeParts, 'metrics'>;
 
 export interface NodeMedia {
   store: PostgresMediaStore;

@@ -5,41 +5,24 @@
  */
 import { AutoReplier, createAutoReplyState, DEFAULT_AUTO_REPLY_KEY_PREFIX } from '../../internal/autoreply/index.js';
 import type { Redis } from '../../internal/cluster/index.js';
-import type { Config } from '../../internal/config/index.js';
-import type { Bus } from '../../internal/bus/index.js';
 import { findDriver } from '../../internal/carriers/index.js';
-import type { Directory } from '../../internal/directory/index.js';
 import { CarrierEgress, WebhookWorker } from '../../internal/egress/index.js';
-import type { Logger } from '../../internal/log/index.js';
-import type { Metrics } from '../../internal/metrics/index.js';
 import type { QuotaGate } from '../../internal/quota/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
 import {
   FailureReporter, IngressRouter, Router, StatusRouter, type EgressPublishDeps,
 } from '../../internal/router/index.js';
-import type { Store } from '../../internal/store/index.js';
-import type { Subjects } from '../../proto/subjects.js';
+import type { NodeParts, Stoppable } from './parts.js';
 
-export interface MessageCoreParts {
-  config: Config;
-  subjects: Subjects;
-  store: Store;
-  bus: Bus;
-  directory: Directory;
-  logger: Logger;
-  metrics: Metrics;
+export type { Stoppable } from './parts.js';
+
+export interface MessageCoreParts extends NodeParts {
   /** The node's shared Redis client (REDIS_URL): auto-reply cooldowns then hold cluster-wide. */
   redis?: Redis;
   /** Quotas checked where messages are routed (ingress and the router workers). */
   quota?: QuotaGate;
   /** Sends MMS whose media need fetching or transcoding to media.transcode first (cmd/gateway/media.ts). */
   divertMedia?: EgressPublishDeps['divertMedia'];
-}
-
-export interface Stoppable {
-  name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /** Components in start order; the node stops them in reverse. */

@@ -4,29 +4,17 @@
  * MM4_forward.REQ and delivery reports to legacy clients. Start order is the list order; the
  * node stops them in reverse (egress first, then the listener drains, then pending responses).
  */
-import type { Bus } from '../../internal/bus/index.js';
-import type { Config } from '../../internal/config/index.js';
 import type { NodeStatsSource } from '../../internal/cluster/index.js';
-import type { Directory } from '../../internal/directory/index.js';
-import type { Logger } from '../../internal/log/index.js';
 import type { MediaStore } from '../../internal/media/index.js';
-import type { Metrics } from '../../internal/metrics/index.js';
 import {
   Mm4Egress, Mm4Inbound, Mm4Responder, Mm4Server, PeerDirectory, sendRaw, type SendRaw,
 } from '../../internal/mm4/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
 import type { FailureReporter } from '../../internal/router/index.js';
 import type { Message } from '../../proto/message.js';
-import type { Subjects } from '../../proto/subjects.js';
-import type { Stoppable } from './message-core.js';
+import type { NodeParts, Stoppable } from './parts.js';
 
-export interface Mm4Parts {
-  config: Config;
-  subjects: Subjects;
-  bus: Bus;
-  directory: Directory;
-  logger: Logger;
-  metrics: Metrics;
+export interface Mm4Parts extends Omit<NodeParts, 'store'> {
   /** The message core's ledger writer, legs and failure reporter. */
   records: RecordWriter;
   legs: LegContext;

@@ -14,6 +14,7 @@ import { createMetrics, messageCounters, MetricsServer, type Metrics } from '../
 import type { Logger } from '../../internal/log/index.js';
 import { subjects } from '../../proto/subjects.js';
 import { buildMessageCore } from './message-core.js';
+import type { NodeParts, Stoppable } from './parts.js';
 import { buildMedia } from './media.js';
 import { buildSmpp } from './smpp.js';
 import { buildMm4 } from './mm4.js';
@@ -34,12 +35,18 @@ export class GatewayNode {
   #stopping?: Promise<void>;
   #web?: WebServer;
   #bus?: Bus;
+  #store?: Store;
 
   constructor(
     readonly config: Config,
     private readonly logger: Logger,
   ) {
     this.metrics = createMetrics({ serverId: config.node.serverId });
+  }
+
+  /** The node's store once started (tests read records through it: PGlite admits one opener). */
+  get store(): Store | undefined {
+    return this.#store;
   }
 
   /** The web listener's bound address (port 0 in tests resolves to the real port). */
@@ -77,28 +84,18 @@ export class GatewayNode {
     await stats.start();
     this.track('stats', () => stats.stop());
 
+    const parts: NodeParts = { config, subjects: names, store, bus, directory, logger, metrics: this.metrics };
     const redis = await connectNodeRedis(config, logger, (name, stop) => this.track(name, stop));
     const quota = nodeQuota(config, redis, directory, logger);
-    const media = buildMedia({ config, subjects: names, store, bus, directory, logger });
-    const core = buildMessageCore({ config, subjects: names, store, bus, directory, logger, metrics: this.metrics,
-      redis, quota: quota.gate, divertMedia: (egress, key) => media.detour.divert(egress, key) });
-    for (const component of [...core.components, ...media.components(core)]) {
-      await component.start();
-      this.track(component.name, () => component.stop());
-    }
-    const smpp = await buildSmpp({ config, subjects: names, store, bus, directory, logger, metrics: this.metrics, ...core,
-      redis, ingress: (message) => core.ingress.accept('smpp', message) });
-    for (const component of smpp.components) {
-      await component.start();
-      this.track(component.name, () => component.stop());
-    }
+    const media = buildMedia(parts);
+    const core = buildMessageCore({ ...parts, redis, quota: quota.gate,
+      divertMedia: (egress, key) => media.detour.divert(egress, key) });
+    await this.startAll([...core.components, ...media.components(core)]);
+    const smpp = await buildSmpp({ ...parts, ...core, redis, ingress: (message) => core.ingress.accept('smpp', message) });
+    await this.startAll(smpp.components);
     stats.addSource(smpp.stats);
-    const mm4 = await buildMm4({ config, subjects: names, bus, directory, logger, metrics: this.metrics, ...core,
-      media: media.store, ingress: (message) => core.ingress.accept('mm4', message) });
-    for (const component of mm4.components) {
-      await component.start();
-      this.track(component.name, () => component.stop());
-    }
+    const mm4 = await buildMm4({ ...parts, ...core, media: media.store, ingress: (message) => core.ingress.accept('mm4', message) });
+    await this.startAll(mm4.components);
     stats.addSource(mm4.stats);
 
     await this.startWeb(store, bus, directory, sync, stats, core.ingress, quota, media.store);
@@ -118,6 +115,7 @@ export class GatewayNode {
     const secretBox = createSecretBox(config.secrets.encryptionKey);
     const store = await createStore(config.store, { secretBox });
     this.track('store', () => store.close());
+    this.#store = store;
     const applied = await store.migrate();
     if (applied.length > 0) this.logger.info({ migrations: applied }, 'database migrated');
     await store.verifySecrets();
@@ -162,6 +160,14 @@ export class GatewayNode {
     await web.start();
     this.#web = web;
     this.track('web', () => web.stop());
+  }
+
+  /** Starts `components` in order, each stopped (in reverse) when the node stops. */
+  private async startAll(components: Stoppable[]): Promise<void> {
+    for (const component of components) {
+      await component.start();
+      this.track(component.name, () => component.stop());
+    }
   }
 
   private track(name: string, stop: () => Promise<void>): void {

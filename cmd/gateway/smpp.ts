@@ -7,21 +7,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../../internal/config/index.js';
-import type { Bus } from '../../internal/bus/index.js';
 import type { NodeStatsSource, Redis } from '../../internal/cluster/index.js';
-import type { Directory } from '../../internal/directory/index.js';
-import type { Logger } from '../../internal/log/index.js';
-import type { Metrics } from '../../internal/metrics/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
 import type { FailureReporter } from '../../internal/router/index.js';
 import {
   MemoryReassembler, ReassemblyExpiry, RedisReassembler, SmppEgress, SmppServer, type Ingress, type Reassembler,
 } from '../../internal/smpp/index.js';
-import type { Store } from '../../internal/store/index.js';
-import type { Subjects } from '../../proto/subjects.js';
-import type { Stoppable } from './message-core.js';
+import type { NodeParts, Stoppable } from './parts.js';
 
-export interface SmppParts {
+export interface SmppParts extends NodeParts {
   /** The node's shared Redis client (REDIS_URL): reassembly then holds cluster-wide. */
   redis?: Redis;
   /** How an accepted submit is stored (the core's ingress router: routed and quota-checked at the door). */
@@ -30,13 +24,6 @@ export interface SmppParts {
   records: RecordWriter;
   legs: LegContext;
   failures: FailureReporter;
-  config: Config;
-  subjects: Subjects;
-  store: Store;
-  bus: Bus;
-  directory: Directory;
-  logger: Logger;
-  metrics: Metrics;
 }
 
 /** Redis keys of reassembly sets: one namespace per bus prefix, so test runs sharing Redis stay apart. */
