@@ -8,8 +8,8 @@ export const API_KEY_WINDOW_SECS = 60;
 
 /**
  * Per-minute request limit of tenant API keys (upstream §4.4), on the same counters as quotas, so
- * it holds across the cluster (upstream's was per instance, BUG-25). The window is
- * rate-limiter-flexible's own: a minute from the key's first request, then a fresh one.
+ * it holds across the cluster (upstream's was per instance, BUG-25). The window is the counter's
+ * own: a minute from the key's first request (its TTL), then a fresh one.
  * A refused request is taken back off the count (upstream counted only the requests it let
  * through), so a client that keeps retrying is let in again when the window ends.
  */

@@ -28,8 +28,9 @@ export interface Quota {
 }
 
 /**
- * Quotas on `backend`: RateLimiterRedis on the node's shared Redis client in cluster mode,
- * RateLimiterMemory on the embedded default; everything above the counters is the same code.
+ * Quotas on `backend`: counters on the node's shared Redis client in cluster mode (one Lua script
+ * per message), in this process on the embedded default; everything above the counters is the
+ * same code.
  * The Redis client stays the caller's to close.
  */
 export function createQuota(backend: CounterBackend, options: QuotaOptions, deps: QuotaDeps): Quota {

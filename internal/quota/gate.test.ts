@@ -240,6 +240,25 @@ describe('counters', () => {
     expect(await counters.read(['month'])).toEqual([4]);
   });
 
+  it('add within limits atomically: all counters or none, naming the first that would go over', async () => {
+    const counters = createCounters({ kind: 'memory' }, 't');
+    await counters.add('b', 2, 60);
+    expect(await counters.addWithin([{ key: 'a', ttlSecs: 60 }, { key: 'b', ttlSecs: 60, limit: 3 },
+      { key: 'c', ttlSecs: 60, limit: 1 }], 2)).toMatchObject({ added: false, index: 1, current: 2 });
+    expect(await counters.read(['a', 'b', 'c'])).toEqual([0, 2, 0]);
+    expect(await counters.addWithin([{ key: 'a', ttlSecs: 60 }, { key: 'b', ttlSecs: 60, limit: 3 }], 1)).toEqual({ added: true });
+    expect(await counters.read(['a', 'b'])).toEqual([1, 3]);
+  });
+
+  it('refuse only the overflow when many admits race on one limit', async () => {
+    const client = quotaClient(1, { limits: { smsDailyLimit: 7 }, numbers: [{ number: A }] });
+    const quota = createQuota({ kind: 'memory' }, {}, { view: mutableView(client), logger: silentLogger() });
+    const decisions = await Promise.all(Array.from({ length: 30 }, () =>
+      quota.gate.admit({ clientId: 1, number: A, type: 'sms', units: 1, direction: 'outbound' })));
+    expect(decisions.filter((d) => d.admitted)).toHaveLength(7);
+    expect(decisions.filter((d) => !d.admitted).every((d) => !d.admitted && d.refusal.currentUsage === 7)).toBe(true);
+  });
+
   it('turn a failing backend into UnavailableError', async () => {
     const broken = createCounters({ kind: 'redis', redis: { status: 'end', defineCommand: () => undefined } as never }, 't');
     await expect(broken.add('k', 1, 10)).rejects.toBeInstanceOf(UnavailableError);

@@ -1,6 +1,6 @@
 import { normalizeE164 } from '../../proto/e164.js';
 import type { Logger } from '../log/index.js';
-import type { Counters } from './counters.js';
+import type { CounterLimit, Counters } from './counters.js';
 import { PeriodCalendar, resolveZone } from './periods.js';
 import { planCounters, type CounterStep, type Enforced } from './plan.js';
 import type { Admission, QuotaDecision, QuotaGate, QuotaRefusal, QuotaRequest, QuotaView } from './types.js';
@@ -18,15 +18,15 @@ const NOTHING_COUNTED: Admission = { admitted: true, refund: async () => undefin
 /**
  * The quota gate on shared counters (counters.ts).
  *
- * Consume, then refund: every counter of the plan is incremented at once (each INCRBY is atomic,
- * so concurrent admits on any number of nodes each see a distinct running total), and if any
- * checked total went over its limit, every increment of this request is taken back before the
- * refusal is returned. This never admits more than a limit: a total above the limit is never
- * admitted, and an admitted total is ≤ the limit. The cost is at the edge only: while a refused
- * request's units are still counted (one round trip), a concurrent request may see them and be
- * refused too, so under contention exactly at the limit a few more are refused than strictly
- * needed, never more admitted. The alternative, one Lua script that checks every key and then
- * increments them, would bypass rate-limiter-flexible and its memory twin for the embedded default.
+ * Check, then count, atomically: one `addWithin` per message (on Redis one Lua script, one round
+ * trip) checks every limit that applies against its counter and increments all of the message's
+ * counters only if none would go over; otherwise nothing is counted and the first limit in the
+ * plan's order (burst → daily → monthly) is reported. So a limit of N admits exactly N units
+ * however many nodes admit at once, a refused message never holds units that could refuse
+ * another, and a refusal costs no refund. An admitted message's refund (it could not be stored)
+ * is one call too. Messages of clients without limits are still counted (the
+ * usage report reads the counters). Counters without `addWithin` (a test double) get the older
+ * path: add to every counter, then take it all back if any checked total went over.
  */
 export class CounterQuotaGate implements QuotaGate {
   readonly #calendar = new PeriodCalendar();
@@ -43,7 +43,19 @@ export class CounterQuotaGate implements QuotaGate {
     const nowMs = this.#now();
     const windows = this.#calendar.windows(nowMs, resolveZone(client.timezone));
     const steps = planCounters(request, client, windows, nowMs);
+    // Inbound without limit_both: nothing to count or check.
+    if (steps.length === 0) return NOTHING_COUNTED;
     const units = Math.max(1, Math.ceil(request.units));
+    const { counters } = this.deps;
+    if (!counters.addWithin) return this.addThenRefund(steps, units, request, nowMs);
+    const result = await counters.addWithin(steps.map(counterLimit), units);
+    if (result.added) return { admitted: true, refund: once(() => this.refund(steps, units)) };
+    return { admitted: false, refusal: refusalOf(steps[result.index]!.enforced!, result.current, request, nowMs) };
+  }
+
+  /** The path for counters without an atomic checked add: count everywhere, take back if over. */
+  private async addThenRefund(steps: CounterStep[], units: number, request: QuotaRequest,
+    nowMs: number): Promise<QuotaDecision> {
     const totals = await this.addAll(steps, units);
     const refusal = firstExceeded(steps, totals, units, request, nowMs);
     if (!refusal) return { admitted: true, refund: once(() => this.refund(steps, units)) };
@@ -62,10 +74,23 @@ export class CounterQuotaGate implements QuotaGate {
 
   /** Takes `units` back from each counter. A failure leaves an over-count, logged, never thrown. */
   private async refund(steps: CounterStep[], units: number): Promise<void> {
-    const results = await Promise.allSettled(steps.map((s) => this.deps.counters.remove(s.key, units, s.ttlSecs)));
+    const { counters } = this.deps;
+    if (counters.addWithin && steps.length > 0) {
+      try {
+        await counters.addWithin(steps.map((s) => ({ key: s.key, ttlSecs: s.ttlSecs })), -units);
+      } catch {
+        this.deps.logger.warn({ failed: steps.length, units }, 'could not refund quota units; usage stays over-counted');
+      }
+      return;
+    }
+    const results = await Promise.allSettled(steps.map((s) => counters.remove(s.key, units, s.ttlSecs)));
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.deps.logger.warn({ failed, units }, 'could not refund quota units; usage stays over-counted');
   }
+}
+
+function counterLimit(step: CounterStep): CounterLimit {
+  return { key: step.key, ttlSecs: step.ttlSecs, limit: step.enforced?.limit };
 }
 
 /** The first checked counter over its limit, in burst → daily → monthly order (the plan's order). */
@@ -77,7 +102,8 @@ function firstExceeded(steps: CounterStep[], totals: number[], units: number, re
 }
 
 function refusalOf(e: Enforced, currentUsage: number, request: QuotaRequest, nowMs: number): QuotaRefusal {
-  // What was used before this message; concurrent refused requests can make it read above the limit.
+  // What was used before this message; it reads above the limit only if the limit was lowered
+  // (or, on the add-then-refund path, while concurrent refused requests are still counted).
   const used = Math.min(Math.max(0, currentUsage), Math.max(e.limit, 0));
   return {
     period: e.period,

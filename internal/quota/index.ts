@@ -9,7 +9,7 @@
 export { createQuota, DEFAULT_QUOTA_KEY_PREFIX } from './create.js';
 export type { Quota, QuotaOptions, QuotaDeps } from './create.js';
 export { createCounters } from './counters.js';
-export type { Counters, CounterBackend, CounterValue } from './counters.js';
+export type { Counters, CounterBackend, CounterValue, CounterLimit, AddWithinResult } from './counters.js';
 export { CounterQuotaGate } from './gate.js';
 export type { CounterQuotaGateDeps } from './gate.js';
 export { CounterQuotaUsage } from './usage.js';
