@@ -13,7 +13,8 @@ export interface LoadResult {
 }
 
 export interface Target {
-  url: string;
+  /** One URL, or several (a VIP in front of several nodes): request i goes to url[i mod n]. */
+  url: string | readonly string[];
   headers: Record<string, string>;
   /** Body of request i. */
   body(i: number): string;
@@ -25,7 +26,8 @@ function once(agent: Agent, target: Target, i: number): Promise<{ ok: boolean; m
   const started = performance.now();
   const body = target.body(i);
   return new Promise((resolve) => {
-    const req = request(target.url, {
+    const url = typeof target.url === 'string' ? target.url : target.url[i % target.url.length]!;
+    const req = request(url, {
       method: 'POST', agent,
       headers: { ...target.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     }, (res) => {

@@ -1,6 +1,7 @@
 /**
- * `npm run bench:rest`: REST sends through one gateway node in cluster mode (real nats-server,
- * redis-server, PostgreSQL) to a test carrier on loopback. Prints accepted/s, delivered/s,
+ * `npm run bench:rest`: REST sends through gateway nodes in cluster mode (real nats-server,
+ * redis-server, PostgreSQL; one node, or BENCH_NODES processes with the load spread over them
+ * as a VIP would) to a test carrier on loopback. Prints accepted/s, delivered/s,
  * p50/p99 accept latency at 1,000/s, node RSS, and a bare Koa server's requests/s measured in
  * the same run as the baseline. Targets (issue 3): ≥ 3,000 delivered/s end to end, p99 accept
  * < 50 ms at 1,000/s, < 300 MB RSS.
@@ -15,6 +16,8 @@ import { closedLoop, openLoop, percentile, type Target } from './load.js';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
+/** Gateway processes sharing the services, the load spread over them as a VIP would (cluster mode). */
+const NODES = Number(process.env.BENCH_NODES ?? 1);
 const API_KEY = 'bench-admin-key';
 const admin = { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' };
 
@@ -45,10 +48,16 @@ async function baseline(): Promise<number> {
 async function main(): Promise<void> {
   const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
   const fake = await FakeCarrier.start();
-  const node = await startGatewayProcess('bench1', {
+  const env = {
     DATABASE_URL: await pg.createDatabase('bench'), NATS_URL: nats.url, REDIS_URL: redis.url,
     ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
-  }, process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean));
+  };
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean);
+  // The first node migrates the database; the others start once it is up.
+  const nodes = [await startGatewayProcess('bench1', env, nodeArgs)];
+  for (let i = 2; i <= NODES; i++) nodes.push(await startGatewayProcess(`bench${i}`, env, nodeArgs));
+  const node = nodes[0]!;
+  const pids = nodes.map((n) => n.pid);
   try {
     const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) })
       .then((r) => r.json() as Promise<any>);
@@ -59,7 +68,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2_000)); // carrier lease taken
 
     const target: Target = {
-      url: `${node.url}/messages/send`, okStatus: 202,
+      url: nodes.map((n) => `${n.url}/messages/send`), okStatus: 202,
       headers: { authorization: `Basic ${Buffer.from('bench:bench-pass').toString('base64')}` },
       body: (i) => JSON.stringify({ from: '+15550001000', to: `+1555${2_000_000 + i}`, text: `bench ${i}` }),
     };
@@ -67,21 +76,23 @@ async function main(): Promise<void> {
     await waitDelivered(fake, 2_000, 60_000);
     fake.reset();
 
-    const cpuBefore = cpuSeconds(node.pid);
+    const cpuOfNodes = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const rssOfNodes = () => pids.map(rssMb).reduce((a, b) => ({ rss: Math.max(a.rss, b.rss), peak: Math.max(a.peak, b.peak) }));
+    const cpuBefore = cpuOfNodes();
     const started = performance.now();
     const burst = await closedLoop(target, TOTAL, CONCURRENCY);
     const deliveredSecs = await waitDelivered(fake, burst.ok, 300_000, started);
-    const rssAfterBurst = rssMb(node.pid);
-    const burstCpu = cpuSeconds(node.pid) - cpuBefore;
+    const rssAfterBurst = rssOfNodes();
+    const burstCpu = cpuOfNodes() - cpuBefore;
     fake.reset();
 
     const paced = await openLoop(target, 1_000, 10, 20_000_000);
     await waitDelivered(fake, paced.ok, 120_000);
-    const rss = rssMb(node.pid);
+    const rss = rssOfNodes();
     const koa = await baseline();
 
     const report = {
-      messages: TOTAL, concurrency: CONCURRENCY,
+      messages: TOTAL, concurrency: CONCURRENCY, nodes: NODES,
       accepted_per_sec: Math.round(burst.ok / burst.seconds),
       delivered_per_sec: Math.round(burst.ok / deliveredSecs),
       refused: burst.failed,
@@ -96,7 +107,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
-    await node.stop();
+    for (const n of nodes) await n.stop();
     await fake.close();
     await Promise.all([nats.stop(), redis.stop(), pg.stop()]);
   }
