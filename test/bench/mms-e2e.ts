@@ -14,7 +14,6 @@
  * BENCH_MMS_E2E_BIG (messages in the over-limit run, default 40; 0 skips it),
  * BENCH_MMS_CONNECTIONS (SMTP connections in the pool, default 4).
  */
-import { readFileSync } from 'node:fs';
 import { createTransport } from 'nodemailer';
 import sharp from 'sharp';
 import { startNats, startPostgres, startRedis } from '../support/services.js';
@@ -23,6 +22,7 @@ import { startGatewayProcess } from '../support/gateway-process.js';
 import { largeJpeg } from '../support/media-fixtures.js';
 import { freePort } from '../support/process.js';
 import { percentile } from './load.js';
+import { cpuSeconds } from './measure.js';
 
 const SMALL = Number(process.env.BENCH_MMS_E2E ?? 300);
 const BIG = Number(process.env.BENCH_MMS_E2E_BIG ?? 40);
@@ -32,12 +32,6 @@ const TELNYX_LIMIT = 1024 * 1024;
 const API_KEY = 'bench-admin-key';
 const FROM = '+15550001000';
 const admin = { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' };
-
-/** CPU seconds (user + system) the process has used (libvips threads included). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** A photo-like JPEG of about `targetKb` (grain keeps it from compressing to nothing). */
 async function jpegAbout(targetKb: number): Promise<Buffer> {

@@ -7,12 +7,12 @@
  * < 50 ms at 1,000/s, < 300 MB RSS.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { startNats, startPostgres, startRedis } from '../support/services.js';
 import { FakeCarrier } from '../support/fake-carrier.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { closedLoop, openLoop, percentile, type Target } from './load.js';
+import { cpuSeconds, rssMb, waitDelivered } from './measure.js';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
@@ -20,18 +20,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
 const NODES = Number(process.env.BENCH_NODES ?? 1);
 const API_KEY = 'bench-admin-key';
 const admin = { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' };
-
-function rssMb(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(key)) ?? '')?.[1] ?? 0);
-  return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024 };
-}
-
-/** CPU seconds (user + system) the process has used: robust to other load on the machine. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
 
 async function baseline(): Promise<number> {
   const port = await freePort();
@@ -111,16 +99,6 @@ async function main(): Promise<void> {
     await fake.close();
     await Promise.all([nats.stop(), redis.stop(), pg.stop()]);
   }
-}
-
-/** Seconds from `since` until the carrier has `count` messages. */
-async function waitDelivered(fake: FakeCarrier, count: number, timeoutMs: number, since = performance.now()): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (fake.sent().length < count) {
-    if (Date.now() > deadline) throw new Error(`only ${fake.sent().length}/${count} delivered in time`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return (performance.now() - since) / 1000;
 }
 
 main().then(() => process.exit(0), (err) => {

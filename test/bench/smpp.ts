@@ -15,6 +15,7 @@ import { startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { percentile } from './load.js';
 import { bindSessions, closeSessions, submitLoad, type SubmitLoadResult } from './smpp-load.js';
+import { cpuSeconds, rssMb, waitDelivered } from './measure.js';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 40_000);
 const BINDS = Number(process.env.BENCH_BINDS ?? 4);
@@ -27,18 +28,6 @@ const submitFields = (i: number) => ({
   source_addr_ton: 1, source_addr_npi: 1, source_addr: '15550001000', dest_addr_ton: 1, dest_addr_npi: 1,
   destination_addr: `1555${String(2_000_000 + (i % 8_000_000)).padStart(7, '0')}`, data_coding: 0, short_message: `bench ${i}`,
 });
-
-function rssMb(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(key)) ?? '')?.[1] ?? 0);
-  return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024 };
-}
-
-/** CPU seconds (user + system) the process has used: robust to other load on the machine. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** The bare npm smpp echo server in its own process, loaded the same way. */
 async function ceiling(): Promise<SubmitLoadResult> {
@@ -112,16 +101,6 @@ async function main(): Promise<void> {
     await fake.close();
     await Promise.all([nats.stop(), redis.stop(), pg.stop()]);
   }
-}
-
-/** Seconds from `since` until the carrier has `count` messages. */
-async function waitDelivered(fake: FakeCarrier, count: number, timeoutMs: number, since = performance.now()): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (fake.sent().length < count) {
-    if (Date.now() > deadline) throw new Error(`only ${fake.sent().length}/${count} delivered in time`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return (performance.now() - since) / 1000;
 }
 
 main().then(() => process.exit(0), (err) => {

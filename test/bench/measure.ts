@@ -1,0 +1,28 @@
+/**
+ * What the benchmarks read about a gateway process (from /proc) and about the fake carrier.
+ */
+import { readFileSync } from 'node:fs';
+import type { FakeCarrier } from '../support/fake-carrier.js';
+
+/** Resident and peak resident memory, in MB. */
+export function rssMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(key)) ?? '')?.[1] ?? 0);
+  return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024 };
+}
+
+/** CPU seconds (user + system, every thread) the process has used: robust to other load on the machine. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** Seconds from `since` until the carrier has `count` messages. */
+export async function waitDelivered(fake: FakeCarrier, count: number, timeoutMs: number, since = performance.now()): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (fake.sent().length < count) {
+    if (Date.now() > deadline) throw new Error(`only ${fake.sent().length}/${count} delivered in time`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return (performance.now() - since) / 1000;
+}
