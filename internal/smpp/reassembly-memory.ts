@@ -1,4 +1,5 @@
-import { UnavailableError, ValidationError } from '../errors/index.js';
+import { UnavailableError } from '../errors/index.js';
+import { checkPart } from './concat-part.js';
 import type { ConcatPart, ExpiredSet, Reassembler } from './ports.js';
 
 export interface MemoryReassemblerOptions {
@@ -64,14 +65,6 @@ export class MemoryReassembler implements Reassembler {
 
   #checkOpen(): void {
     if (this.#closed) throw new UnavailableError('reassembler is closed');
-  }
-}
-
-/** Rejects parts that could make a set look complete while a seq is missing. */
-function checkPart(part: ConcatPart): void {
-  const { total, seq } = part;
-  if (!Number.isInteger(total) || total < 1 || !Number.isInteger(seq) || seq < 1 || seq > total) {
-    throw new ValidationError(`concatenated part ${seq} of ${total} is out of range`);
   }
 }
 
