@@ -6,7 +6,8 @@
 import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/index.js';
 import type { Config } from '../../internal/config/index.js';
 import type { Logger } from '../../internal/log/index.js';
-import { createQuota, DEFAULT_QUOTA_KEY_PREFIX, type Quota, type QuotaView } from '../../internal/quota/index.js';
+import type { Metrics } from '../../internal/metrics/index.js';
+import { createQuota, DEFAULT_QUOTA_KEY_PREFIX, type Quota, type QuotaGate, type QuotaView } from '../../internal/quota/index.js';
 
 /** Connects to REDIS_URL (undefined without one); `track` is given its close at once. */
 export async function connectNodeRedis(config: Config, logger: Logger,
@@ -21,8 +22,20 @@ export async function connectNodeRedis(config: Config, logger: Logger,
  * Quotas on the node's Redis client, or in memory without one. Counters are namespaced by the
  * bus subject prefix, so clusters (or test runs) sharing one Redis keep their own counts.
  */
-export function nodeQuota(config: Config, redis: Redis | undefined, view: QuotaView, logger: Logger): Quota {
+export function nodeQuota(config: Config, redis: Redis | undefined, view: QuotaView, logger: Logger, metrics: Metrics): Quota {
   const prefix = config.bus.subjectPrefix;
   const keyPrefix = prefix ? `${DEFAULT_QUOTA_KEY_PREFIX}:${prefix}` : DEFAULT_QUOTA_KEY_PREFIX;
-  return createQuota(redis ? { kind: 'redis', redis } : { kind: 'memory' }, { keyPrefix }, { view, logger: logger.child({ room: 'quota' }) });
+  const quota = createQuota(redis ? { kind: 'redis', redis } : { kind: 'memory' }, { keyPrefix }, { view, logger: logger.child({ room: 'quota' }) });
+  return { ...quota, gate: countingRefusals(quota.gate, metrics) };
+}
+
+/** Every path (REST, SMPP, MM4, inbound) admits through this one gate: refusals are counted here. */
+function countingRefusals(gate: QuotaGate, metrics: Metrics): QuotaGate {
+  return {
+    admit: async (request) => {
+      const decision = await gate.admit(request);
+      if (!decision.admitted) metrics.quotaRejections.inc({ type: decision.refusal.type, period: decision.refusal.period });
+      return decision;
+    },
+  };
 }

@@ -69,6 +69,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'msggw_status_events_total', help: 'Delivery status events handled, by status',
       labelNames: ['status'], registers,
     }),
+    quotaRejections: new Counter({
+      name: 'msggw_quota_rejections_total', help: 'Messages refused by a quota, by message type and quota period',
+      labelNames: ['type', 'period'], registers,
+    }),
     smppPdus: new Counter({
       name: 'msggw_smpp_pdus_total', help: 'SMPP PDUs by command, command_status and direction (in: from the ESME)',
       labelNames: ['command', 'status', 'direction'], registers,

@@ -21,6 +21,7 @@ export interface Metrics {
   readonly carrierLeader: Gauge<'carrier'>;
   /** Status events turned into receipts or webhooks. */
   readonly statusEvents: Counter<'status'>;
+  readonly quotaRejections: Counter<'type' | 'period'>;
   /**
    * SMPP egress, per client (system_id) and kind (message | receipt): deliver_sm answered
    * ESME_ROK (sent), refused or unanswered and tried again (retried), throttled by the client
