@@ -52,6 +52,7 @@ export async function connectRedis(url: string, opts: ConnectRedisOptions): Prom
   const safeUrl = redactUrlCredentials(url);
   const redis = new Redis(url, redisOptions(opts));
   watchConnection(redis, opts.logger.child({ redis: safeUrl }));
+  redis.on('connect', () => coalesceWrites(redis));
   const readyTimeoutMs = opts.readyTimeoutMs ?? DEFAULT_REDIS_READY_TIMEOUT_MS;
   try {
     await waitReady(redis, readyTimeoutMs);
@@ -136,6 +137,34 @@ function redisOptions(opts: ConnectRedisOptions): RedisOptions {
 function reconnectDelayMs(attempt: number): number {
   const backoff = Math.min(RECONNECT_BASE_MS * 2 ** Math.min(attempt - 1, 10), RECONNECT_MAX_MS);
   return backoff + Math.floor(Math.random() * RECONNECT_JITTER_MS);
+}
+
+/**
+ * Holds the connection's writes until the end of the event-loop turn, so the commands of one
+ * turn leave in one writev instead of one write(2) each.
+ *
+ * ioredis writes every command to its socket at once (auto-pipelining only groups the commands
+ * of one tick, and a busy node's quota checks come from separate I/O callbacks), and a loopback
+ * write runs the receiver's TCP path inline: in bench:rest profiles ~7 % of the node's CPU went
+ * to those writes. Corking until setImmediate costs at most one turn of latency. Called on every
+ * 'connect', since a reconnect brings a new socket.
+ */
+function coalesceWrites(redis: Redis): void {
+  const stream = (redis as unknown as { stream?: import('node:net').Socket }).stream;
+  if (!stream || typeof stream.cork !== 'function') return;
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  let corked = false;
+  stream.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      stream.cork();
+      setImmediate(() => {
+        corked = false;
+        stream.uncork();
+      });
+    }
+    return write(...args);
+  }) as typeof stream.write;
 }
 
 /** Logs the first error of an outage and the recovery; repeats while down go to debug. */

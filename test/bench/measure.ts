@@ -17,6 +17,19 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+/** CPU seconds the whole machine has been busy (every core, every process), from /proc/stat. */
+export function machineCpuSeconds(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = ticks as number[];
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
+/** This process's own CPU seconds (the bench's load generator and fake carrier). */
+export function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 /** Seconds from `since` until the carrier has `count` messages. */
 export async function waitDelivered(fake: FakeCarrier, count: number, timeoutMs: number, since = performance.now()): Promise<number> {
   const deadline = Date.now() + timeoutMs;

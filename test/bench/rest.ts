@@ -12,7 +12,7 @@ import { FakeCarrier } from '../support/fake-carrier.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { closedLoop, openLoop, percentile, type Target } from './load.js';
-import { cpuSeconds, rssMb, waitDelivered } from './measure.js';
+import { cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, waitDelivered } from './measure.js';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
@@ -67,11 +67,15 @@ async function main(): Promise<void> {
     const cpuOfNodes = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const rssOfNodes = () => pids.map(rssMb).reduce((a, b) => ({ rss: Math.max(a.rss, b.rss), peak: Math.max(a.peak, b.peak) }));
     const cpuBefore = cpuOfNodes();
+    const machineBefore = machineCpuSeconds();
+    const benchBefore = ownCpuSeconds();
     const started = performance.now();
     const burst = await closedLoop(target, TOTAL, CONCURRENCY);
     const deliveredSecs = await waitDelivered(fake, burst.ok, 300_000, started);
     const rssAfterBurst = rssOfNodes();
     const burstCpu = cpuOfNodes() - cpuBefore;
+    const machineCpu = machineCpuSeconds() - machineBefore;
+    const benchCpu = ownCpuSeconds() - benchBefore;
     fake.reset();
 
     const paced = await openLoop(target, 1_000, 10, 20_000_000);
@@ -85,6 +89,10 @@ async function main(): Promise<void> {
       delivered_per_sec: Math.round(burst.ok / deliveredSecs),
       refused: burst.failed,
       node_cpu_ms_per_msg: +((burstCpu * 1000) / burst.ok).toFixed(3),
+      // The rest of the machine's CPU per message: the bench's own load generator and fake
+      // carrier, and everything else (nats-server, Redis, PostgreSQL, the kernel's loopback).
+      bench_cpu_ms_per_msg: +((benchCpu * 1000) / burst.ok).toFixed(3),
+      machine_cpu_ms_per_msg: +((machineCpu * 1000) / burst.ok).toFixed(3),
       burst_accept_p50_ms: +percentile(burst.latenciesMs, 50).toFixed(2),
       burst_accept_p99_ms: +percentile(burst.latenciesMs, 99).toFixed(2),
       at_1000_per_sec_p50_ms: +percentile(paced.latenciesMs, 50).toFixed(2),
