@@ -1,0 +1,71 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpTimeoutError, KeepAlivePool } from './http-client.js';
+
+describe('KeepAlivePool', () => {
+  let server: Server;
+  let base: string;
+  const pool = new KeepAlivePool();
+  const seen: Array<{ method?: string; url?: string; headers: Record<string, unknown>; body: string }> = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method, url: req.url, headers: req.headers, body });
+        if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2_000);
+        res.setHeader('set-cookie', ['a=1', 'b=2']);
+        res.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    pool.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('sends method, path with query, headers and body, and returns status, headers and body', async () => {
+    const res = await pool.request({ url: `${base}/v1/send?x=1`, method: 'POST', headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: '{"to":"+1"}', signal: new AbortController().signal, timeoutMs: 1_000 });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('Content-Type')).toBe('application/json');
+    expect(res.headers.get('set-cookie')).toBe('a=1, b=2');
+    expect(res.headers.get('x-missing')).toBeNull();
+    expect(res.body.toString()).toBe('{"ok":true}');
+    const last = seen.at(-1)!;
+    expect(last).toMatchObject({ method: 'POST', url: '/v1/send?x=1', body: '{"to":"+1"}' });
+    expect(last.headers).toMatchObject({ authorization: 'Bearer k', 'content-length': '11' });
+  });
+
+  it('rejects with HttpTimeoutError when no answer comes within the timeout', async () => {
+    const started = Date.now();
+    await expect(pool.request({ url: `${base}/slow`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 200 }))
+      .rejects.toBeInstanceOf(HttpTimeoutError);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('rejects at once when the caller aborts, and is not a timeout', async () => {
+    const ac = new AbortController();
+    const call = pool.request({ url: `${base}/slow`, method: 'GET', headers: {}, signal: ac.signal, timeoutMs: 5_000 });
+    setTimeout(() => ac.abort(), 50);
+    const err = await call.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(HttpTimeoutError);
+  });
+
+  it('rejects a connection refused with a network error', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const err = await pool.request({ url: `http://127.0.0.1:${port}/`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 1_000 })
+      .catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(HttpTimeoutError);
+  });
+});
