@@ -91,14 +91,23 @@ function parseBody(raw: Buffer, contentType: string): unknown {
   return text;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** An accepted message send, as sent() counts them. */
+function isSend(r: RecordedRequest): boolean {
+  return r.outcome === 'accepted' && r.api !== 'media' && r.path !== '/media/assets';
 }
 
 export class FakeCarrier {
   readonly requests: RecordedRequest[] = [];
+  #sentCount = 0;
   readonly telnyxKeys: TelnyxKeys = generateTelnyxKeys();
   readonly credentials: Credentials;
   private readonly state: ApiState;
@@ -170,8 +179,12 @@ export class FakeCarrier {
 
   /** Accepted message sends (media uploads and GETs excluded), optionally for one API. */
   sent(api?: 'twilio' | 'telnyx' | 'ovp'): RecordedRequest[] {
-    return this.requests.filter((r) => r.outcome === 'accepted' && r.api !== 'media'
-      && r.path !== '/media/assets' && (api === undefined || r.api === api));
+    return this.requests.filter((r) => isSend(r) && (api === undefined || r.api === api));
+  }
+
+  /** sent().length, without building the list (benchmarks poll it). */
+  get sentCount(): number {
+    return this.#sentCount;
   }
 
   /** Counts accepted sends by a caller-chosen key (e.g. the text): how many arrived twice. */
@@ -206,6 +219,7 @@ export class FakeCarrier {
   /** Forgets requests, failures, opt-outs and media. */
   reset(): void {
     this.requests.length = 0;
+    this.#sentCount = 0;
     this.clearFailures();
     this.state.optedOut.clear();
     this.state.media.clear();
@@ -265,6 +279,7 @@ export class FakeCarrier {
     record.status = answer.status;
     record.outcome = answer.status >= 200 && answer.status < 300 ? 'accepted' : 'refused';
     record.carrierMsgId = answer.carrierMsgId;
+    if (isSend(record)) this.#sentCount += 1;
     return answer;
   }
 
