@@ -19,6 +19,12 @@ if ! npx tsc --noEmit; then
   echo "test.sh: tsc --noEmit reported errors (counted as 1 failure below)" >&2
 fi
 
+# The compiled build production runs (dist/): test/cluster/compiled-build.test.ts starts it.
+if ! npm run build --silent; then
+  typecheck_failed=1
+  echo "test.sh: npm run build failed (counted as 1 failure below)" >&2
+fi
+
 report=$(mktemp -t msggw-vitest-XXXXXX.json)
 trap 'rm -f "$report"' EXIT
 

@@ -1,4 +1,15 @@
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
+
+/**
+ * sharp (libvips) is loaded on the first image it handles, not at start: it adds ~18 MB to every
+ * node, and most nodes of a cluster carry SMS only.
+ */
+type Sharp = typeof import('sharp').default;
+let loaded: Promise<Sharp> | undefined;
+function sharpOf(): Promise<Sharp> {
+  loaded ??= import('sharp').then((m) => m.default);
+  return loaded;
+}
 import { ValidationError } from '../errors/index.js';
 import { GIF_COLOURS, JPEG_QUALITIES, initialSize, nextSize } from './ladder.js';
 
@@ -20,7 +31,7 @@ const HOPELESS_FACTOR = 3;
 
 async function metadataOf(bytes: Buffer, animated = false): Promise<Metadata> {
   try {
-    return await sharp(bytes, { animated }).metadata();
+    return await (await sharpOf())(bytes, { animated }).metadata();
   } catch (err) {
     throw new ValidationError('an image part could not be decoded', { cause: err });
   }
@@ -42,14 +53,14 @@ export async function fitStill(bytes: Buffer, budget: number, signal: AbortSigna
   const meta = await metadataOf(bytes);
   let size: Size | undefined = initialSize(shownSize(meta).width, shownSize(meta).height);
   // Decode, orient and bring to the starting size once; every rung re-encodes these pixels.
-  const base = await sharp(bytes).rotate().resize(size.width, size.height, { fit: 'fill' })
+  const base = await (await sharpOf())(bytes).rotate().resize(size.width, size.height, { fit: 'fill' })
     .flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const raw = { width: base.info.width, height: base.info.height, channels: base.info.channels };
   while (size) {
     let smallest = Infinity;
     for (const quality of JPEG_QUALITIES) {
       signal.throwIfAborted();
-      const out = await sharp(base.data, { raw }).resize(size.width, size.height, { fit: 'fill' })
+      const out = await (await sharpOf())(base.data, { raw }).resize(size.width, size.height, { fit: 'fill' })
         .jpeg({ quality, optimiseCoding: true, chromaSubsampling: '4:2:0' }).toBuffer();
       if (out.length <= budget) return { bytes: out, contentType: 'image/jpeg', ext: 'jpg' };
       smallest = out.length;
@@ -71,7 +82,7 @@ export async function fitAnimation(bytes: Buffer, budget: number, signal: AbortS
     let smallest = Infinity;
     for (const colours of GIF_COLOURS) {
       signal.throwIfAborted();
-      const out = await sharp(bytes, { animated: true }).resize({ width: size.width })
+      const out = await (await sharpOf())(bytes, { animated: true }).resize({ width: size.width })
         .gif({ colours, effort: 7, dither: 0.5, interFrameMaxError: 8 }).toBuffer();
       if (out.length <= budget) return { bytes: out, contentType: 'image/gif', ext: 'gif' };
       smallest = out.length;

@@ -1,5 +1,4 @@
 import { PostgresDialect } from 'kysely';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +36,8 @@ export async function createStore(cfg: StoreConfig, deps: StoreDeps): Promise<St
     return new KyselyStore('pg', new PostgresDialect({ pool }), storeDeps);
   }
   if (cfg.dataDir) await mkdir(cfg.dataDir, { recursive: true });
+  // Loaded only here: PGlite's WebAssembly build adds ~38 MB to a node that never uses it.
+  const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite(cfg.dataDir, { parsers: { [INT8_OID]: parseInt8 } });
   await pglite.waitReady;
   const pool = new PGlitePool(pglite);

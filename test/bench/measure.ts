@@ -4,6 +4,12 @@
 import { readFileSync } from 'node:fs';
 import type { FakeCarrier } from '../support/fake-carrier.js';
 
+/**
+ * The gateway script benchmarks start: the compiled build, as production runs it (the bench:*
+ * scripts build it first), unless BENCH_ENTRY names another (bin/msggw.js: the sources via tsx).
+ */
+export const BENCH_ENTRY = process.env.BENCH_ENTRY ?? 'dist/cmd/gateway/main.js';
+
 /** Resident and peak resident memory, in MB. */
 export function rssMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -12,7 +12,7 @@ import { FakeCarrier } from '../support/fake-carrier.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { closedLoop, openLoop, percentile, type Target } from './load.js';
-import { cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, waitDelivered } from './measure.js';
+import { BENCH_ENTRY, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, waitDelivered } from './measure.js';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
@@ -42,10 +42,12 @@ async function main(): Promise<void> {
   };
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean);
   // The first node migrates the database; the others start once it is up.
-  const nodes = [await startGatewayProcess('bench1', env, nodeArgs)];
-  for (let i = 2; i <= NODES; i++) nodes.push(await startGatewayProcess(`bench${i}`, env, nodeArgs));
+  const nodes = [await startGatewayProcess('bench1', env, nodeArgs, BENCH_ENTRY)];
+  for (let i = 2; i <= NODES; i++) nodes.push(await startGatewayProcess(`bench${i}`, env, nodeArgs, BENCH_ENTRY));
   const node = nodes[0]!;
   const pids = nodes.map((n) => n.pid);
+  const cpuOfNodes = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const rssOfNodes = () => pids.map(rssMb).reduce((a, b) => ({ rss: Math.max(a.rss, b.rss), peak: Math.max(a.peak, b.peak) }));
   try {
     const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) })
       .then((r) => r.json() as Promise<any>);
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
     const client = await post('/clients', { username: 'bench', password: 'bench-pass', type: 'web' });
     await post(`/clients/${client.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-bench' });
     await new Promise((r) => setTimeout(r, 2_000)); // carrier lease taken
+    const rssIdle = rssOfNodes();
 
     const target: Target = {
       url: nodes.map((n) => `${n.url}/messages/send`), okStatus: 202,
@@ -64,8 +67,6 @@ async function main(): Promise<void> {
     await waitDelivered(fake, 2_000, 60_000);
     fake.reset();
 
-    const cpuOfNodes = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-    const rssOfNodes = () => pids.map(rssMb).reduce((a, b) => ({ rss: Math.max(a.rss, b.rss), peak: Math.max(a.peak, b.peak) }));
     const cpuBefore = cpuOfNodes();
     const machineBefore = machineCpuSeconds();
     const benchBefore = ownCpuSeconds();
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
       burst_accept_p99_ms: +percentile(burst.latenciesMs, 99).toFixed(2),
       at_1000_per_sec_p50_ms: +percentile(paced.latenciesMs, 50).toFixed(2),
       at_1000_per_sec_p99_ms: +percentile(paced.latenciesMs, 99).toFixed(2),
-      node_rss_mb: Math.round(rss.rss), node_peak_rss_mb: Math.round(Math.max(rss.peak, rssAfterBurst.peak)),
+      node_rss_idle_mb: Math.round(rssIdle.rss), node_rss_mb: Math.round(rss.rss), node_peak_rss_mb: Math.round(Math.max(rss.peak, rssAfterBurst.peak)),
       bare_koa_req_per_sec: Math.round(koa),
       accepted_vs_bare_koa: +((burst.ok / burst.seconds) / koa).toFixed(2),
     };

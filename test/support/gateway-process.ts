@@ -20,11 +20,16 @@ export interface GatewayProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** `nodeArgs` go before the script (e.g. --cpu-prof for a benchmark profile). */
-export async function startGatewayProcess(serverId: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<GatewayProcess> {
+/**
+ * `nodeArgs` go before the script (e.g. --cpu-prof for a benchmark profile). `entry` is the
+ * script: bin/msggw.js (the TypeScript sources through tsx) or dist/cmd/gateway/main.js (the
+ * compiled build production runs; `npm run build` first).
+ */
+export async function startGatewayProcess(serverId: string, env: Record<string, string>, nodeArgs: string[] = [],
+  entry = 'bin/msggw.js'): Promise<GatewayProcess> {
   const [web, smpp, mm4] = [await freePort(), await freePort(), await freePort()];
   const dataDir = await mkdtemp(join(tmpdir(), `msggw-node-${serverId}-`));
-  const child = spawn(process.execPath, [...nodeArgs, 'bin/msggw.js'], {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
