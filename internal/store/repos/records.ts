@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Database, MsgRecordsTable } from '../schema.js';
 import type { HistoryQuery, MessageRecord, RecordRepo, RecordStatus, StoredRecord } from '../types.js';
 import { guard } from '../db-errors.js';
@@ -8,8 +8,69 @@ const RANK: Record<RecordStatus, number> = {
   queued: 0, sent: 1, delivered: 2, undelivered: 2, failed: 2, expired: 2, rejected: 2, unknown: 2,
 };
 
-const rankSql = (column: string) => sql<number>`(CASE ${sql.ref(column)}
-  WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END)`;
+/**
+ * The ledger's columns as upsertMany writes them: one array parameter each, unnested into rows.
+ * One SQL text whatever the batch size, so the hot path builds no query tree per value (Kysely's
+ * multi-row insert built one for each of ~30 values of each leg: CPU and garbage at thousands of
+ * legs a second).
+ */
+const COLUMNS: ReadonlyArray<readonly [column: string, type: string, value: (r: MessageRecord, now: string) => unknown]> = [
+  ['message_id', 'text', (r) => r.messageId],
+  ['client_id', 'int4', (r) => r.clientId],
+  ['"to"', 'text', (r) => r.to],
+  ['"from"', 'text', (r) => r.from],
+  ['received_timestamp', 'timestamptz', (r) => r.receivedTimestamp.toISOString()],
+  ['type', 'text', (r) => r.type],
+  ['carrier', 'text', (r) => r.carrier],
+  ['internal', 'bool', (r) => r.internal],
+  ['log_id', 'text', (r) => r.logId],
+  ['server_id', 'text', (r) => r.serverId],
+  ['direction', 'text', (r) => r.direction],
+  ['from_client_type', 'text', (r) => r.fromClientType],
+  ['to_client_type', 'text', (r) => r.toClientType],
+  ['delivery_method', 'text', (r) => r.deliveryMethod],
+  ['source_ip', 'text', (r) => r.sourceIp],
+  ['encoding', 'text', (r) => r.encoding],
+  ['total_segments', 'int4', (r) => r.totalSegments],
+  ['original_bytes_length', 'int4', (r) => r.originalBytesLength],
+  ['original_size_bytes', 'int4', (r) => r.originalSizeBytes],
+  ['transcoded_size_bytes', 'int4', (r) => r.transcodedSizeBytes],
+  ['media_count', 'int4', (r) => r.mediaCount],
+  ['transcoding_performed', 'bool', (r) => r.transcodingPerformed],
+  ['status', 'text', (r) => r.status],
+  ['carrier_msg_id', 'text', (r) => r.carrierMsgId],
+  ['carrier_id', 'int4', (r) => r.carrierId],
+  ['text_preview', 'text', (r) => r.textPreview],
+  ['error', 'text', (r) => r.error],
+  ['registered_delivery', 'int2', (r) => r.registeredDelivery ?? 0],
+  ['smpp_part_ids', 'text', (r) => (r.smppPartIds ?? []).join(',')],
+  ['updated_at', 'timestamptz', (_r, now) => now],
+];
+
+const RANK_OF = (table: string) => `(CASE ${table}.status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END)`;
+
+/**
+ * A leg moves forward only: the higher-ranked status wins, an id or error once known stays, sizes
+ * and flags only grow (a URL part's size is known only once the media worker fetched it, issue 6).
+ */
+const UPSERT_SQL = `INSERT INTO msg_record_db_items (${COLUMNS.map(([c]) => c).join(', ')})
+SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
+ON CONFLICT (message_id, client_id, direction) DO UPDATE SET
+  status = CASE WHEN ${RANK_OF('excluded')} >= ${RANK_OF('msg_record_db_items')} THEN excluded.status ELSE msg_record_db_items.status END,
+  carrier_msg_id = COALESCE(NULLIF(excluded.carrier_msg_id, ''), msg_record_db_items.carrier_msg_id),
+  carrier_id = GREATEST(excluded.carrier_id, msg_record_db_items.carrier_id),
+  error = COALESCE(NULLIF(excluded.error, ''), msg_record_db_items.error),
+  registered_delivery = GREATEST(excluded.registered_delivery, msg_record_db_items.registered_delivery),
+  smpp_part_ids = COALESCE(NULLIF(excluded.smpp_part_ids, ''), msg_record_db_items.smpp_part_ids),
+  original_size_bytes = GREATEST(excluded.original_size_bytes, msg_record_db_items.original_size_bytes),
+  transcoded_size_bytes = GREATEST(excluded.transcoded_size_bytes, msg_record_db_items.transcoded_size_bytes),
+  transcoding_performed = excluded.transcoding_performed OR msg_record_db_items.transcoding_performed,
+  updated_at = excluded.updated_at`;
+
+function upsertParams(rows: readonly MessageRecord[]): unknown[][] {
+  const now = new Date().toISOString();
+  return COLUMNS.map(([, , value]) => rows.map((r) => value(r, now)));
+}
 
 const legKey = (r: MessageRecord) => `${r.messageId}\u0000${r.clientId}\u0000${r.direction}`;
 
@@ -19,23 +80,7 @@ export class KyselyRecordRepo implements RecordRepo {
   async upsertMany(records: MessageRecord[]): Promise<void> {
     const rows = mergeByLeg(records);
     if (rows.length === 0) return;
-    await guard(() => this.db.insertInto('msgRecordDbItems')
-      .values(rows.map(toRow))
-      .onConflict((oc) => oc.columns(['messageId', 'clientId', 'direction']).doUpdateSet((eb) => ({
-        status: sql`CASE WHEN ${rankSql('excluded.status')} >= ${rankSql('msg_record_db_items.status')}
-          THEN excluded.status ELSE msg_record_db_items.status END`,
-        carrierMsgId: sql`COALESCE(NULLIF(excluded.carrier_msg_id, ''), msg_record_db_items.carrier_msg_id)`,
-        carrierId: sql`GREATEST(excluded.carrier_id, msg_record_db_items.carrier_id)`,
-        error: sql`COALESCE(NULLIF(excluded.error, ''), msg_record_db_items.error)`,
-        registeredDelivery: sql`GREATEST(excluded.registered_delivery, msg_record_db_items.registered_delivery)`,
-        smppPartIds: sql`COALESCE(NULLIF(excluded.smpp_part_ids, ''), msg_record_db_items.smpp_part_ids)`,
-        // A URL part's size is known only once the media worker fetched it (issue 6).
-        originalSizeBytes: sql`GREATEST(excluded.original_size_bytes, msg_record_db_items.original_size_bytes)`,
-        transcodedSizeBytes: sql`GREATEST(excluded.transcoded_size_bytes, msg_record_db_items.transcoded_size_bytes)`,
-        transcodingPerformed: sql`excluded.transcoding_performed OR msg_record_db_items.transcoding_performed`,
-        updatedAt: eb.ref('excluded.updatedAt'),
-      })))
-      .execute());
+    await guard(() => this.db.executeQuery(CompiledQuery.raw(UPSERT_SQL, upsertParams(rows))));
   }
 
   async byMessageId(messageId: string): Promise<StoredRecord[]> {
@@ -91,13 +136,13 @@ function mergeByLeg(records: MessageRecord[]): MessageRecord[] {
       error: r.error || prev.error,
       registeredDelivery: Math.max(r.registeredDelivery ?? 0, prev.registeredDelivery ?? 0),
       smppPartIds: r.smppPartIds?.length ? r.smppPartIds : prev.smppPartIds,
+      // The same rules as UPSERT_SQL's, so merging in a batch or across batches agrees.
+      originalSizeBytes: Math.max(r.originalSizeBytes, prev.originalSizeBytes),
+      transcodedSizeBytes: Math.max(r.transcodedSizeBytes, prev.transcodedSizeBytes),
+      transcodingPerformed: r.transcodingPerformed || prev.transcodingPerformed,
     });
   }
   return [...byLeg.values()];
-}
-
-function toRow(r: MessageRecord) {
-  return { ...r, registeredDelivery: r.registeredDelivery ?? 0, smppPartIds: (r.smppPartIds ?? []).join(','), updatedAt: new Date() };
 }
 
 function toRecord(row: Selectable<MsgRecordsTable>): StoredRecord {
