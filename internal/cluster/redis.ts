@@ -8,6 +8,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { redactUrlCredentials } from '../config/index.js';
 import { UnavailableError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
+import { corkForTurn } from '../peer/index.js';
 
 export type { Redis } from 'ioredis';
 
@@ -140,29 +141,18 @@ function reconnectDelayMs(attempt: number): number {
 }
 
 /**
- * Holds the connection's writes until the end of the event-loop turn, so the commands of one
- * turn leave in one writev instead of one write(2) each.
- *
- * ioredis writes every command to its socket at once (auto-pipelining only groups the commands
- * of one tick, and a busy node's quota checks come from separate I/O callbacks), and a loopback
- * write runs the receiver's TCP path inline: in bench:rest profiles ~7 % of the node's CPU went
- * to those writes. Corking until setImmediate costs at most one turn of latency. Called on every
- * 'connect', since a reconnect brings a new socket.
+ * Holds the connection's writes until the end of the event-loop turn (corkForTurn), so the
+ * commands of one turn leave in one writev. ioredis writes every command to its socket at once
+ * (auto-pipelining only groups the commands of one tick, and a busy node's quota checks come
+ * from separate I/O callbacks): ~7 % of a loaded node's CPU in bench:rest profiles. Called on
+ * every 'connect', since a reconnect brings a new socket.
  */
 function coalesceWrites(redis: Redis): void {
   const stream = (redis as unknown as { stream?: import('node:net').Socket }).stream;
   if (!stream || typeof stream.cork !== 'function') return;
   const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-  let corked = false;
   stream.write = ((...args: unknown[]) => {
-    if (!corked) {
-      corked = true;
-      stream.cork();
-      setImmediate(() => {
-        corked = false;
-        stream.uncork();
-      });
-    }
+    corkForTurn(stream);
     return write(...args);
   }) as typeof stream.write;
 }
