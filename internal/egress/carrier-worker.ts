@@ -109,14 +109,19 @@ export class CarrierWorker {
     // A redelivery may follow a send the carrier accepted just before a node died: if our
     // record already holds the carrier's id, sending again would only duplicate it.
     if (msg.deliveryCount > 1 && await this.deps.sentBefore(egress.message.id)) return ack;
+    if (!this.#bucket.tryTake()) await this.waitForToken(msg);
+    if (this.#abort.signal.aborted) return retry(0);
+    return this.send(msg, egress, carrier, driver);
+  }
+
+  /** Waits for a send token, telling the bus the job is alive meanwhile (its ack wait is shorter). */
+  private async waitForToken(msg: DurableMsg): Promise<void> {
     const heartbeat = setInterval(() => msg.working(), WAITING_HEARTBEAT_MS);
     try {
       await this.#bucket.take();
     } finally {
       clearInterval(heartbeat);
     }
-    if (this.#abort.signal.aborted) return retry(0);
-    return this.send(msg, egress, carrier, driver);
   }
 
   private async send(msg: DurableMsg, egress: Egress, carrier: Carrier, driver: CarrierDriver): Promise<Outcome> {

@@ -21,6 +21,17 @@ describe('TokenBucket', () => {
     expect(order).toEqual([1, 2, 3, 4]);
   });
 
+  it('tryTake takes a free token at once, but never ahead of a waiter', async () => {
+    let now = 0;
+    const bucket = new TokenBucket(10, 2, () => now);
+    expect([bucket.tryTake(), bucket.tryTake(), bucket.tryTake()]).toEqual([true, true, false]);
+    const waiting = bucket.take();
+    now += 1_000; // ten tokens' worth later, a waiter still goes first
+    expect(bucket.tryTake()).toBe(false);
+    bucket.close();
+    await waiting;
+  });
+
   it('releases waiters on close', async () => {
     const bucket = new TokenBucket(1, 1);
     await bucket.take();

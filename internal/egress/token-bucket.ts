@@ -26,12 +26,16 @@ export class TokenBucket {
     this.#tokens = Math.min(this.#tokens, burst);
   }
 
-  take(): Promise<void> {
+  /** Takes a token if one is free now and nobody waits ahead; false otherwise (nothing taken). */
+  tryTake(): boolean {
     this.refill();
-    if (this.#waiters.length === 0 && this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return Promise.resolve();
-    }
+    if (this.#waiters.length > 0 || this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  take(): Promise<void> {
+    if (this.tryTake()) return Promise.resolve();
     return new Promise((resolve) => {
       this.#waiters.push(resolve);
       this.schedule();

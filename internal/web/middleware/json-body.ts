@@ -54,7 +54,9 @@ export function parseJson(bytes: Uint8Array): unknown {
   }
   if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text, rejectNul) as unknown;
+    // JSON can carry U+0000 only as the escape \u0000 (raw control characters are invalid), so
+    // a body without that text needs no reviver, which makes JSON.parse several times slower.
+    return (text.includes('\\u0000') ? JSON.parse(text, rejectNul) : JSON.parse(text)) as unknown;
   } catch (err) {
     throw new ValidationError(`Invalid JSON body: ${(err as Error).message}`);
   }

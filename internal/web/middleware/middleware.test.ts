@@ -117,5 +117,9 @@ describe('parseJson', () => {
   it('refuses NUL characters, which PostgreSQL text cannot store', () => {
     expect(() => parseJson(bytes('{"name":"a\\u0000b"}'))).toThrow(/^Invalid JSON body: .*NUL/);
     expect(() => parseJson(bytes('{"a\\u0000":1}'))).toThrow(/NUL/);
+    expect(() => parseJson(bytes('{"deep":[{"x":"\\u0000"}]}'))).toThrow(/NUL/);
+    // The text \u0000 written as an escaped backslash is no NUL.
+    expect(parseJson(bytes('{"t":"\\\\u0000"}'))).toEqual({ t: '\\u0000' });
+    expect(parseJson(bytes('{"t":"plain"}'))).toEqual({ t: 'plain' });
   });
 });
