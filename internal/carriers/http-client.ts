@@ -3,6 +3,7 @@
  * keep-alive pools: far cheaper per request than fetch, whose web streams and abort signals cost
  * more than the call itself at thousands of sends a second); tests may pass any fetch instead.
  */
+import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent as UndiciAgent, type Dispatcher } from 'undici';
 
@@ -44,45 +45,66 @@ export function fetchClient(doFetch: typeof fetch): HttpClient {
 
 /** Sockets kept open per carrier host: enough for the leader's send concurrency. */
 const MAX_SOCKETS = 128;
-/** TCP (and TLS) connect limit; the call's own timeout then bounds the wait for the answer. */
-const CONNECT_TIMEOUT_MS = 10_000;
-
-/** undici's codes for "no answer in time" (connect, headers, or a stall in the body). */
+/** undici's codes for its own timeouts (connect, headers, body stall): also "no answer in time". */
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
  * A keep-alive connection pool owned by one carrier or webhook worker; close() when it stops.
  *
  * Built on undici's Agent (one pool per origin) rather than node:http: at thousands of calls a
- * second undici spends less than half the CPU per call (bench in docs/decisions.md), and the
- * call's timeout is the pool's own headers/body timeout instead of a timer per request (undici
- * checks those timers coarsely: a call may run up to ~1 s past a sub-second timeout).
+ * second undici spends less than half the CPU per call (docs/decisions.md). Each call has one
+ * deadline, `timeoutMs` from start to the last body byte (connect included), kept by a timer of
+ * its own: undici's headers/body timeouts are checked coarsely (up to ~1 s late) and its connect
+ * timeout is per pool, not per call.
  */
 export class KeepAlivePool {
-  readonly #agent = new UndiciAgent({ connections: MAX_SOCKETS, connect: { timeout: CONNECT_TIMEOUT_MS } });
+  readonly #agent = new UndiciAgent({ connections: MAX_SOCKETS });
 
   readonly request: HttpClient = async (req) => {
     if (req.signal.aborted) throw new Error('aborted');
     const url = new URL(req.url);
+    const call = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      call.abort();
+    }, req.timeoutMs);
+    const onAbort = () => call.abort();
+    listenWithoutLimit(req.signal);
+    req.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const res = await this.#agent.request({
         origin: url.origin, path: `${url.pathname}${url.search}`, method: req.method as Dispatcher.HttpMethod,
-        headers: req.headers, body: req.body, signal: req.signal,
-        headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs,
+        headers: req.headers, body: req.body, signal: call.signal,
       });
       const body = Buffer.from(await res.body.arrayBuffer());
       return { status: res.statusCode, headers: headerGetter(res.headers), body };
     } catch (err) {
-      if (TIMEOUT_CODES.has((err as { code?: string }).code ?? '')) {
+      if (timedOut || TIMEOUT_CODES.has((err as { code?: string }).code ?? '')) {
         throw new HttpTimeoutError(`timed out after ${req.timeoutMs} ms`, { cause: err });
       }
       throw err;
+    } finally {
+      clearTimeout(timer);
+      req.signal.removeEventListener('abort', onAbort);
     }
   };
 
   close(): void {
     void this.#agent.destroy().catch(() => undefined);
   }
+}
+
+const unlimited = new WeakSet<AbortSignal>();
+
+/**
+ * A worker's stop signal is shared by every call it has in flight (hundreds), each listening
+ * while it runs; without this Node warns of a listener leak past 10.
+ */
+function listenWithoutLimit(signal: AbortSignal): void {
+  if (unlimited.has(signal)) return;
+  setMaxListeners(0, signal);
+  unlimited.add(signal);
 }
 
 function headerGetter(headers: IncomingHttpHeaders): HttpResponse['headers'] {
