@@ -7,7 +7,7 @@ export { ConfigSync } from './config-sync.js';
 export type { ConfigSyncOptions, ConfigSyncDeps } from './config-sync.js';
 export { ClusterStats, DEFAULT_GATHER_TIMEOUT_MS } from './stats.js';
 export type { NodeStats, NodeStatsSource, ClusterStatsOptions } from './stats.js';
-export { ensureStreams, streamSpecs, DEFAULT_CLIENT_QUEUE_MAX_AGE_MS } from './streams.js';
+export { ensureStreams, streamSpecs, DEFAULT_CLIENT_QUEUE_MAX_AGE_MS, DUPLICATE_WINDOW_MS } from './streams.js';
 export type { StreamOptions } from './streams.js';
 export { Lease, LEASE_STEP_DOWN_TIMEOUT_MS } from './lease.js';
 export type { LeaseOptions, LeaseDeps, LeaseListener } from './lease.js';

@@ -11,7 +11,7 @@ export const DEFAULT_CLIENT_QUEUE_MAX_AGE_MS = 72 * 3600_000;
  */
 export const SMPP_STREAM_AGE_FACTOR = 2;
 /** JetStream's default dedup window, long enough for any ingress retry. */
-const DUPLICATE_WINDOW_MS = 2 * 60_000;
+export const DUPLICATE_WINDOW_MS = 2 * 60_000;
 
 export interface StreamOptions {
   /** Bound on how long messages wait for an offline legacy client. */

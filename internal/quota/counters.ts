@@ -26,7 +26,18 @@ export interface Counters {
    * calls on any nodes never both pass a limit that only one fits under. The gate uses the
    * add-then-refund path over `add`/`remove` when a Counters lacks it (createCounters' have it).
    */
-  addWithin?(entries: readonly CounterLimit[], units: number): Promise<AddWithinResult>;
+  addWithin?(entries: readonly CounterLimit[], units: number, once?: OnceKey): Promise<AddWithinResult>;
+}
+
+/**
+ * Makes an addWithin idempotent for one message: with units > 0, when `key` is present the call
+ * changes nothing and answers `{ added: true, repeat: true }`; otherwise a successful add also
+ * sets `key` for `ttlSecs`. With units < 0 (a refund) the add is taken back and `key` deleted, so
+ * the message counts again if it comes back.
+ */
+export interface OnceKey {
+  key: string;
+  ttlSecs: number;
 }
 
 export interface CounterValue {
@@ -44,7 +55,8 @@ export interface CounterLimit {
 }
 
 export type AddWithinResult =
-  | { added: true }
+  /** `repeat`: the once key was there, so nothing was counted this time. */
+  | { added: true; repeat?: boolean }
   | {
     added: false;
     /** Which entry would have gone over its limit (the first in `entries` order). */
@@ -67,27 +79,36 @@ function unavailable(err: unknown): UnavailableError {
 // its expiry. One script per call keeps a message to one round trip and makes the check exact
 // across nodes. Like the keys' layout, it expects one Redis (not Redis Cluster: its keys may hash
 // to different slots).
-// KEYS: the counters. ARGV[1]: units (negative takes back). ARGV[2i], ARGV[2i+1]: KEYS[i]'s TTL in
-// seconds (0: none) and limit (0: none).
-// Returns {0, total of KEYS[1] after, its PTTL} when added, {i, KEYS[i]'s total, its PTTL} when
-// KEYS[i] would go over (1-based).
+// KEYS: the counters, then the once key when ARGV[2] > 0. ARGV[1]: units (negative takes back).
+// ARGV[2]: the once key's TTL in seconds (0: no once key). ARGV[2i+1], ARGV[2i+2]: KEYS[i]'s TTL
+// in seconds (0: none) and limit (0: none).
+// Returns {0, total of KEYS[1] after, its PTTL} when added, {-1, 0, -1} when the once key was
+// already there (nothing changed), {i, KEYS[i]'s total, its PTTL} when KEYS[i] would go over.
 const ADD_WITHIN = new RedisScript(`
 local units = tonumber(ARGV[1])
-for i = 1, #KEYS do
-  local limit = tonumber(ARGV[2 * i + 1])
+local onceTtl = tonumber(ARGV[2])
+local n = #KEYS
+local once
+if onceTtl > 0 then once = KEYS[n]; n = n - 1 end
+if once and units > 0 and redis.call('EXISTS', once) == 1 then return {-1, 0, -1} end
+for i = 1, n do
+  local limit = tonumber(ARGV[2 * i + 2])
   if limit > 0 then
     local current = tonumber(redis.call('GET', KEYS[i]) or 0)
     if current + units > limit then return {i, current, redis.call('PTTL', KEYS[i])} end
   end
 end
 local first
-for i = 1, #KEYS do
-  local ttl = tonumber(ARGV[2 * i])
+for i = 1, n do
+  local ttl = tonumber(ARGV[2 * i + 1])
   if ttl > 0 then redis.call('SET', KEYS[i], 0, 'EX', ttl, 'NX') else redis.call('SET', KEYS[i], 0, 'NX') end
   local total = redis.call('INCRBY', KEYS[i], units)
   if i == 1 then first = total end
 end
-return {0, first or 0, #KEYS > 0 and redis.call('PTTL', KEYS[1]) or -1}
+if once then
+  if units > 0 then redis.call('SET', once, 1, 'EX', onceTtl) else redis.call('DEL', once) end
+end
+return {0, first or 0, n > 0 and redis.call('PTTL', KEYS[1]) or -1}
 `);
 
 /** Whole seconds, at least 0, as Redis EXPIRE takes them. */
@@ -119,17 +140,20 @@ class RedisCounters implements Counters {
     return values.map((v) => Math.max(0, Number(v ?? 0) || 0));
   }
 
-  async addWithin(entries: readonly CounterLimit[], units: number): Promise<AddWithinResult> {
+  async addWithin(entries: readonly CounterLimit[], units: number, once?: OnceKey): Promise<AddWithinResult> {
     if (entries.length === 0) return { added: true };
-    const [index, current, pttl] = await this.#run(entries, units);
+    const [index, current, pttl] = await this.#run(entries, units, once);
     if (index === 0) return { added: true };
+    if (index === -1) return { added: true, repeat: true };
     return { added: false, index: index - 1, current, msBeforeReset: Math.max(-1, pttl) };
   }
 
-  async #run(entries: readonly CounterLimit[], units: number): Promise<[number, number, number]> {
+  async #run(entries: readonly CounterLimit[], units: number, once?: OnceKey): Promise<[number, number, number]> {
     this.#checkReady();
     const keys = entries.map((e) => this.#name(e.key));
-    const args: number[] = [units];
+    const onceTtl = once ? Math.max(1, wholeSecs(once.ttlSecs)) : 0;
+    if (once) keys.push(this.#name(once.key));
+    const args: number[] = [units, onceTtl];
     for (const e of entries) args.push(wholeSecs(e.ttlSecs), e.limit !== undefined && e.limit > 0 ? e.limit : 0);
     try {
       const reply = await ADD_WITHIN.run(this.redis, keys, args) as [number, number, number];
@@ -183,8 +207,9 @@ class MemoryCounters implements Counters {
     return keys.map((key) => Math.max(0, this.#live(key, now)?.value ?? 0));
   }
 
-  async addWithin(entries: readonly CounterLimit[], units: number): Promise<AddWithinResult> {
+  async addWithin(entries: readonly CounterLimit[], units: number, once?: OnceKey): Promise<AddWithinResult> {
     const now = Date.now();
+    if (once && units > 0 && this.#live(once.key, now)) return { added: true, repeat: true };
     for (let i = 0; i < entries.length; i++) {
       const { key, limit } = entries[i]!;
       if (limit === undefined || limit <= 0) continue;
@@ -196,6 +221,10 @@ class MemoryCounters implements Counters {
       }
     }
     for (const e of entries) this.#move(e.key, units, e.ttlSecs, now);
+    if (once) {
+      this.#entries.delete(once.key);
+      if (units > 0) this.#move(once.key, 1, Math.max(1, once.ttlSecs), now);
+    }
     return { added: true };
   }
 

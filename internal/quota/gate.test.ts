@@ -156,6 +156,36 @@ describe('QuotaGate on memory counters', () => {
     expect(await admitted(2)).toEqual([true, false]);
   });
 
+  it('counts a message once when its dedupKey comes again (a resent webhook), and again after a refund', async () => {
+    const { send, quota, client } = setup();
+    const usage = async () => (await quota.usage.report(client)).client.sms.daily.used;
+    const first = await send({ dedupKey: 'carrier:3:SM123' });
+    expect(first.admitted).toBe(true);
+    expect((await send({ dedupKey: 'carrier:3:SM123' })).admitted).toBe(true);
+    expect(await usage()).toBe(1);
+    // Another key is another message.
+    expect((await send({ dedupKey: 'carrier:3:SM124' })).admitted).toBe(true);
+    expect(await usage()).toBe(2);
+    // A refunded message was not stored: if it comes back it counts.
+    if (!first.admitted) throw new Error('expected admission');
+    await first.refund();
+    expect(await usage()).toBe(1);
+    expect((await send({ dedupKey: 'carrier:3:SM123' })).admitted).toBe(true);
+    expect(await usage()).toBe(2);
+    // A repeat's own refund gives back nothing (it counted nothing).
+    const repeat = await send({ dedupKey: 'carrier:3:SM123' });
+    if (!repeat.admitted) throw new Error('expected admission');
+    await repeat.refund();
+    expect(await usage()).toBe(2);
+  });
+
+  it('still refuses a repeat of a refused message while the limit holds', async () => {
+    const { send, admitted } = setup();
+    await admitted(3);
+    expect((await send({ dedupKey: 'k1' })).admitted).toBe(false);
+    expect((await send({ dedupKey: 'k1' })).admitted).toBe(false);
+  });
+
   it('reads a new period as zero right after it rolls over', async () => {
     const time = clock('2024-01-31T23:59:00Z');
     const { admitted, quota, client } = setup(undefined, time);

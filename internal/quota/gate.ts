@@ -1,6 +1,7 @@
 import { normalizeE164 } from '../../proto/e164.js';
+import { DUPLICATE_WINDOW_MS } from '../cluster/index.js';
 import type { Logger } from '../log/index.js';
-import type { CounterLimit, Counters } from './counters.js';
+import type { CounterLimit, Counters, OnceKey } from './counters.js';
 import { PeriodCalendar, resolveZone } from './periods.js';
 import { planCounters, type CounterStep, type Enforced } from './plan.js';
 import type { Admission, QuotaDecision, QuotaGate, QuotaRefusal, QuotaRequest, QuotaView } from './types.js';
@@ -16,6 +17,12 @@ export interface CounterQuotaGateDeps {
 const NOTHING_COUNTED: Admission = { admitted: true, refund: async () => undefined };
 
 /**
+ * How long a request's dedupKey keeps it from counting twice: the bus's duplicate window, so
+ * usage counts a message exactly as often as the bus stores it.
+ */
+export const DEDUP_WINDOW_MS = DUPLICATE_WINDOW_MS;
+
+/**
  * The quota gate on shared counters (counters.ts).
  *
  * Check, then count, atomically: one `addWithin` per message (on Redis one Lua script, one round
@@ -24,7 +31,8 @@ const NOTHING_COUNTED: Admission = { admitted: true, refund: async () => undefin
  * plan's order (burst → daily → monthly) is reported. So a limit of N admits exactly N units
  * however many nodes admit at once, a refused message never holds units that could refuse
  * another, and a refusal costs no refund. An admitted message's refund (it could not be stored)
- * is one call too. Messages of clients without limits are still counted (the
+ * is one call too. A request whose dedupKey was admitted within DEDUP_WINDOW_MS (a carrier's
+ * resent webhook, a router redelivery) is admitted again without counting. Messages of clients without limits are still counted (the
  * usage report reads the counters). Counters without `addWithin` (a test double) get the older
  * path: add to every counter, then take it all back if any checked total went over.
  */
@@ -48,8 +56,11 @@ export class CounterQuotaGate implements QuotaGate {
     const units = Math.max(1, Math.ceil(request.units));
     const { counters } = this.deps;
     if (!counters.addWithin) return this.addThenRefund(steps, units, request, nowMs);
-    const result = await counters.addWithin(steps.map(counterLimit), units);
-    if (result.added) return { admitted: true, refund: once(() => this.refund(steps, units)) };
+    const onceKey = request.dedupKey === undefined ? undefined
+      : { key: `once:${request.direction}:${request.clientId}:${request.dedupKey}`, ttlSecs: DEDUP_WINDOW_MS / 1000 };
+    const result = await counters.addWithin(steps.map(counterLimit), units, onceKey);
+    if (result.added && result.repeat) return NOTHING_COUNTED;
+    if (result.added) return { admitted: true, refund: once(() => this.refund(steps, units, onceKey)) };
     return { admitted: false, refusal: refusalOf(steps[result.index]!.enforced!, result.current, request, nowMs) };
   }
 
@@ -73,11 +84,12 @@ export class CounterQuotaGate implements QuotaGate {
   }
 
   /** Takes `units` back from each counter. A failure leaves an over-count, logged, never thrown. */
-  private async refund(steps: CounterStep[], units: number): Promise<void> {
+  private async refund(steps: CounterStep[], units: number, onceKey?: OnceKey): Promise<void> {
     const { counters } = this.deps;
     if (counters.addWithin && steps.length > 0) {
       try {
-        await counters.addWithin(steps.map((s) => ({ key: s.key, ttlSecs: s.ttlSecs })), -units);
+        // Also forgets the once key: a message given back counts again if it comes back.
+        await counters.addWithin(steps.map((s) => ({ key: s.key, ttlSecs: s.ttlSecs })), -units, onceKey);
       } catch {
         this.deps.logger.warn({ failed: steps.length, units }, 'could not refund quota units; usage stays over-counted');
       }

@@ -22,6 +22,13 @@ export interface QuotaRequest {
   /** What the message costs: SMS segments or 1 (see quotaUnits). At least 1. */
   units: number;
   direction: QuotaDirection;
+  /**
+   * The message's dedup key on the bus (a carrier's own message id for a webhook it may send
+   * again; the message id on the router's redeliveries). A request whose key was admitted for
+   * the same client and direction within DEDUP_WINDOW_MS is admitted again without counting, as
+   * the bus stores the message only once. Absent: every request counts (a fresh message id).
+   */
+  dedupKey?: string;
 }
 
 /** Why a message was refused: the first exceeded limit in burst → daily → monthly order. */

@@ -52,7 +52,8 @@ export class IngressRouter {
       return;
     }
     const { egress } = decision;
-    const quota = await checkQuota(egress, this.deps.quota);
+    // A caller's own dedup key (a carrier's message id) may come again; a fresh id never does.
+    const quota = await checkQuota(egress, this.deps.quota, dedupKey === message.id ? undefined : dedupKey);
     if (quota.kind === 'refused') {
       if (quota.side === 'sender') throw limitExceededError(quota.refusal);
       await this.refused(egress, quota.refusal);

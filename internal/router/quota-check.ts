@@ -16,11 +16,12 @@ const NO_QUOTA: QuotaOutcome = { kind: 'admitted', refund: async () => undefined
  * client that receives it, on its `to` number, which counts only under limit_both. Messages the
  * gateway generates itself (notices, auto-replies) are not a client's usage and are not counted.
  * When the receiver refuses, the sender's units are given back: the message is not delivered.
+ * `dedupKey`: the message's key on the bus when it may come again (QuotaRequest.dedupKey).
  */
-export async function checkQuota(egress: Egress, gate: QuotaGate | undefined): Promise<QuotaOutcome> {
+export async function checkQuota(egress: Egress, gate: QuotaGate | undefined, dedupKey?: string): Promise<QuotaOutcome> {
   const { message: m, senderClientId, receiverClientId } = egress;
   if (!gate || m.notice || m.origin.kind === 'system') return NO_QUOTA;
-  const base = { type: m.type, units: quotaUnits(m) };
+  const base = { type: m.type, units: quotaUnits(m), ...(dedupKey === undefined ? {} : { dedupKey }) };
   const sender = senderClientId === undefined ? undefined
     : await gate.admit({ ...base, clientId: senderClientId, number: m.from, direction: 'outbound' });
   if (sender && !sender.admitted) return { kind: 'refused', side: 'sender', refusal: sender.refusal };

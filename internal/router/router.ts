@@ -91,7 +91,8 @@ export class Router {
 
   /** Publishes a message its clients' quotas admit, else reports it failed; the metrics label. */
   private async route(egress: Egress): Promise<string> {
-    const quota = await checkQuota(egress, this.deps.quota);
+    // Keyed by the message id, so a redelivery (this node died after counting) counts once.
+    const quota = await checkQuota(egress, this.deps.quota, egress.message.id);
     if (quota.kind === 'refused') {
       await reportRefusal(this.deps.failures, egress, quota.refusal);
       return 'rejected';

@@ -67,6 +67,20 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
   }
 
   describe('two nodes', () => {
+    it('count a message once when its dedup key reaches both nodes at once, and again after a refund', async () => {
+      const client = quotaClient(1, { limits: { smsDailyLimit: 50 }, numbers: [{ number: A }] });
+      const { one, two } = twoNodes(client);
+      const used = async () => (await one.usage.report(client)).client.sms.daily.used;
+      const decisions = await hammer([one, two], 20, { dedupKey: 'carrier:3:SMresent' });
+      expect(decisions.every((d) => d.admitted)).toBe(true);
+      expect(await used()).toBe(1);
+      const counted = decisions.filter((d) => d.admitted);
+      for (const d of counted) if (d.admitted) await d.refund(); // only the one that counted gives back
+      expect(await used()).toBe(0);
+      expect((await two.gate.admit(request({ dedupKey: 'carrier:3:SMresent' }))).admitted).toBe(true);
+      expect(await used()).toBe(1);
+    });
+
     it('admit exactly N of a limit of N under concurrent load', async () => {
       const { one, two } = twoNodes(quotaClient(1, { limits: { smsDailyLimit: 50 }, numbers: [{ number: A }] }));
       const decisions = await hammer([one, two], 300);
@@ -225,6 +239,21 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
       expect(await app.bus.pending(app.names.streams.webhook)).toBe(webhooksBefore);
       const { records } = await app.store.records.history({ clientId: t.id, direction: 'inbound', page: 1, perPage: 10 });
       expect(records).toEqual([expect.objectContaining({ status: 'rejected', error: 'SMS daily limit exceeded (1/1)', from: '+14155550777' })]);
+    });
+
+    it.skipIf(pg.skip)('counts a carrier\'s resent inbound webhook once, as the bus stores it once', async () => {
+      const t = await tenant(app, { limits: { smsDailyLimit: 2, limitBoth: true } });
+      const webhooksBefore = await app.bus.pending(app.names.streams.webhook);
+      const form = new URLSearchParams({ MessageSid: `SM${Date.now()}resent`, AccountSid: 'AC1', From: '+14155550777', To: t.number,
+        Body: 'sent three times', NumMedia: '0' }).toString();
+      for (let i = 0; i < 3; i++) {
+        const res = await call(app, 'POST', `/inbound/${t.carrierUuid}`, undefined, form, 'application/x-www-form-urlencoded');
+        expect(res.status, res.text).toBe(200);
+      }
+      expect(await app.bus.pending(app.names.streams.webhook)).toBe(webhooksBefore + 1);
+      // One unit used of two: the client can still send one message, not none.
+      expect((await send(t.auth, t.number)).status).toBe(202);
+      expect((await send(t.auth, t.number)).status).toBe(429);
     });
 
     it.skipIf(pg.skip)('delivers an inbound carrier message when the receiver has no limit_both', async () => {
