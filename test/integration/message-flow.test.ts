@@ -5,55 +5,23 @@
  * formats; a carrier status callback reaches the sender as a status webhook; an unsigned or
  * wrongly signed webhook is refused and nothing is routed.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayNode } from '../../cmd/gateway/node.js';
-import { loadConfig } from '../../internal/config/index.js';
-import { silentLogger } from '../../internal/log/index.js';
-import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
-import { freePort } from '../support/process.js';
+import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
 
 const API_KEY = 'flow-admin-key';
-const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-const svc = requireServices(['nats', 'postgres']);
-
-interface Mode {
-  name: string;
-  skip: boolean;
-  env: () => Promise<Record<string, string>>;
-}
-
-const modes: Mode[] = [
-  { name: 'embedded (PGlite, memory bus)', skip: false, env: async () => ({}) },
-  {
-    name: 'cluster (PostgreSQL, nats-server)',
-    skip: svc.skip,
-    env: async () => ({ DATABASE_URL: await createTestDatabase('flow'), NATS_URL: svc.urls.nats, BUS_SUBJECT_PREFIX: uniquePrefix('flow') }),
-  },
-];
+const modes = nodeModes('flow');
 
 describe.each(modes)('message flow, $name', (mode) => {
-  let node: GatewayNode;
+  let gw: TestNode;
   let fake: FakeCarrier;
   let sink: WebhookSink;
   let base: string;
-  let dataDir: string;
   const ids: Record<string, number> = {};
   const secrets: Record<string, string> = {};
-
-  async function api(method: string, path: string, body?: unknown, auth = basic('admin', API_KEY)) {
-    const res = await fetch(`${base}${path}`, {
-      method, headers: { authorization: auth, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = (...args: Parameters<TestNode['api']>) => gw.api(...args);
 
   async function webClient(name: string, format: string, number: string) {
     const c = await api('POST', '/clients', { username: name, password: `${name}-pass`, type: 'web' });
@@ -68,16 +36,9 @@ describe.each(modes)('message flow, $name', (mode) => {
     if (mode.skip) return;
     fake = await FakeCarrier.start();
     sink = await WebhookSink.start();
-    dataDir = await mkdtemp(join(tmpdir(), 'msggw-flow-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const config = await loadConfig({
-      WEB_LISTEN: `127.0.0.1:${port}`, SMPP_LISTEN: '127.0.0.1:0', MM4_LISTEN: '127.0.0.1:0',
-      DATA_DIR: dataDir, SERVER_ADDRESS: base, SERVER_ID: 'flow1', ENCRYPTION_KEY: 'flow-encryption-key-0123456789',
-      API_KEY, WEBHOOK_RETRY_DELAY_SECS: '0', CARRIER_RETRY_DELAY_SECS: '0', LOG_LEVEL: 'silent', ...(await mode.env()),
-    }, { cwd: dataDir });
-    node = new GatewayNode(config, silentLogger());
-    await node.start();
+    gw = await startTestNode({ serverId: 'flow1', apiKey: API_KEY,
+      env: { WEBHOOK_RETRY_DELAY_SECS: '0', CARRIER_RETRY_DELAY_SECS: '0', ...(await mode.env()) } });
+    base = gw.base;
 
     const telnyx = fake.carrierRow('telnyx');
     const twilio = fake.carrierRow('twilio');
@@ -94,9 +55,8 @@ describe.each(modes)('message flow, $name', (mode) => {
   }, 120_000);
 
   afterAll(async () => {
-    await node?.stop();
+    await gw?.stop();
     await Promise.all([fake?.close(), sink?.close()]);
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   const carriers = () => api('GET', '/carriers').then((r) => r.body as Array<{ name: string; webhook_url: string }>);

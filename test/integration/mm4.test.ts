@@ -16,22 +16,17 @@ import { simpleParser } from 'mailparser';
 import { createTransport } from 'nodemailer';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayNode } from '../../cmd/gateway/node.js';
-import { loadConfig } from '../../internal/config/index.js';
-import { silentLogger } from '../../internal/log/index.js';
 import type { Store } from '../../internal/store/index.js';
-import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
 import { animatedGif, clipMp4, largeJpeg, largePng } from '../support/media-fixtures.js';
 import { findBinary, freePort } from '../support/process.js';
 import { SmtpSink, type SunkMail } from '../support/smtp-sink.js';
+import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 
 const run = promisify(execFile);
 const API_KEY = 'mm4-admin-key';
 /** The test carrier's MMS limit (MEDIA_CARRIER_LIMITS), small so every part of the big MMS must shrink. */
 const LIMIT = 350_000;
-const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-const svc = requireServices(['nats', 'postgres']);
 const missingTools = ['swaks', 'ffmpeg', 'ffprobe'].filter((tool) => !findBinary(tool));
 if (missingTools.length > 0) process.stderr.write(`[skip] MM4 suite: ${missingTools.join(', ')} not installed (scripts/test-deps.sh)\n`);
 
@@ -39,20 +34,7 @@ const PBX_A = '+15550001000';
 const PBX_B = '+15550002000';
 const PBX_C = '+15550003000';
 
-interface Mode {
-  name: string;
-  skip: boolean;
-  env: () => Promise<Record<string, string>>;
-}
-
-const modes: Mode[] = [
-  { name: 'embedded (PGlite, memory bus)', skip: missingTools.length > 0, env: async () => ({}) },
-  {
-    name: 'cluster (PostgreSQL, nats-server)',
-    skip: svc.skip || missingTools.length > 0,
-    env: async () => ({ DATABASE_URL: await createTestDatabase('mm4'), NATS_URL: svc.urls.nats, BUS_SUBJECT_PREFIX: uniquePrefix('mm4') }),
-  },
-];
+const modes = nodeModes('mm4', missingTools.length > 0);
 
 interface Fixture {
   name: string;
@@ -114,7 +96,7 @@ function requestHeaders(id: string, extra: Record<string, string> = {}): Record<
 }
 
 describe.each(modes)('MM4, $name', (mode) => {
-  let node: GatewayNode;
+  let gw: TestNode;
   /** The node's own store (legacy clients may not use the REST API, so records are read here). */
   let store: Store;
   let fake: FakeCarrier;
@@ -126,14 +108,7 @@ describe.each(modes)('MM4, $name', (mode) => {
   let fixtures: Fixture[];
   let bigMedia: Fixture[];
 
-  async function api(method: string, path: string, body?: unknown, auth = basic('admin', API_KEY)) {
-    const res = await fetch(`${base}${path}`, {
-      method, headers: { authorization: auth, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = (...args: Parameters<TestNode['api']>) => gw.api(...args);
 
   async function legacyClient(name: string, number: string, sinkPort: number) {
     const c = await api('POST', '/clients', { username: name, password: `${name}-pass`, type: 'legacy', address: '127.0.0.1' });
@@ -156,7 +131,7 @@ describe.each(modes)('MM4, $name', (mode) => {
   const historyTotal = async () => {
     const clients = (await api('GET', '/clients')).body as Array<{ id: number; username: string }>;
     const clientId = clients.find((c) => c.username === 'pbx')!.id;
-    return (await node.store!.records.history({ clientId, page: 1, perPage: 1 })).total;
+    return (await store.records.history({ clientId, page: 1, perPage: 1 })).total;
   };
   const telnyxTo = (to: string) => fake.sent('telnyx').filter((r) => (r.body as { to?: string }).to === to);
 
@@ -168,20 +143,15 @@ describe.each(modes)('MM4, $name', (mode) => {
     expect(bigTotal).toBeGreaterThan(4 * LIMIT);
     fake = await FakeCarrier.start();
     [sinkA, sinkB] = await Promise.all([SmtpSink.start(), SmtpSink.start()]);
-    const [webPort, port] = [await freePort(), await freePort()];
-    mm4Port = port;
-    base = `http://127.0.0.1:${webPort}`;
-    const config = await loadConfig({
-      WEB_LISTEN: `127.0.0.1:${webPort}`, SMPP_LISTEN: '127.0.0.1:0', MM4_LISTEN: `127.0.0.1:${mm4Port}`,
+    mm4Port = await freePort();
+    gw = await startTestNode({ serverId: 'mm4node', apiKey: API_KEY, dataDir, env: {
+      MM4_LISTEN: `127.0.0.1:${mm4Port}`,
       MM4_TIMEOUT_SECS: '10', MM4_RETRIES: '2', MM4_ORIGINATOR_SYSTEM: 'system@gw.test', MM4_MSG_ID_HOST: 'gw.test',
-      DATA_DIR: dataDir, SERVER_ADDRESS: base, SERVER_ID: 'mm4node', ENCRYPTION_KEY: 'mm4-encryption-key-0123456789',
-      API_KEY, CARRIER_RETRY_DELAY_SECS: '0', LOG_LEVEL: 'silent',
-      MEDIA_CARRIER_LIMITS: `telnyx-main=${LIMIT}`, MM4_MAX_MESSAGE_BYTES: String(8 * 1024 * 1024),
-      TRANSCODE_TEMP_PATH: join(dataDir, 'transcode'), ...(await mode.env()),
-    }, { cwd: dataDir });
-    node = new GatewayNode(config, silentLogger());
-    await node.start();
-    store = node.store!;
+      CARRIER_RETRY_DELAY_SECS: '0', MEDIA_CARRIER_LIMITS: `telnyx-main=${LIMIT}`, MM4_MAX_MESSAGE_BYTES: String(8 * 1024 * 1024),
+      TRANSCODE_TEMP_PATH: 'transcode', ...(await mode.env()), // under the data dir
+    } });
+    base = gw.base;
+    store = gw.node.store!;
     const telnyx = fake.carrierRow('telnyx');
     expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
       api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
@@ -191,9 +161,9 @@ describe.each(modes)('MM4, $name', (mode) => {
   }, 180_000);
 
   afterAll(async () => {
-    await node?.stop();
+    if (gw) await gw.stop(); // removes dataDir too
+    else if (dataDir) await rm(dataDir, { recursive: true, force: true });
     await Promise.all([fake?.close(), sinkA?.close(), sinkB?.close()]);
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   /**

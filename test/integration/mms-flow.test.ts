@@ -5,33 +5,20 @@
  * made to fit fails the message with a reason for the sender; a carrier MMS reaches a web client
  * with our /media links, fetched with the carrier's auth.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { GatewayNode } from '../../cmd/gateway/node.js';
-import { loadConfig } from '../../internal/config/index.js';
-import { silentLogger } from '../../internal/log/index.js';
-import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { FakeCarrier } from '../support/fake-carrier.js';
 import { haveFfmpeg, largeJpeg, largePng } from '../support/media-fixtures.js';
-import { freePort } from '../support/process.js';
+import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
 
 const API_KEY = 'mms-admin-key';
 /** The test carrier's MMS limit (MEDIA_CARRIER_LIMITS), small so every big fixture must shrink. */
 const LIMIT = 400_000;
 const MAX_MEDIA = 4_000_000;
-const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-const svc = requireServices(['nats', 'postgres']);
 const ffmpegReady = await haveFfmpeg();
 
-const modes = [
-  { name: 'embedded (PGlite, memory bus)', skip: !ffmpegReady, env: async () => ({}) },
-  { name: 'cluster (PostgreSQL, nats-server)', skip: svc.skip || !ffmpegReady,
-    env: async () => ({ DATABASE_URL: await createTestDatabase('mms'), NATS_URL: svc.urls.nats, BUS_SUBJECT_PREFIX: uniquePrefix('mms') }) },
-];
+const modes = nodeModes('mms', !ffmpegReady);
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -42,20 +29,11 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000
 }
 
 describe.each(modes)('web MMS, $name', (mode) => {
-  let node: GatewayNode;
+  let gw: TestNode;
   let fake: FakeCarrier;
   let sink: WebhookSink;
   let base: string;
-  let dataDir: string;
-
-  async function api(method: string, path: string, body?: unknown, auth = basic('admin', API_KEY)) {
-    const res = await fetch(`${base}${path}`, {
-      method, headers: { authorization: auth, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = (...args: Parameters<TestNode['api']>) => gw.api(...args);
 
   async function webClient(name: string, format: string, number: string, carrier: string) {
     const c = await api('POST', '/clients', { username: name, password: `${name}-pass`, type: 'web' });
@@ -83,18 +61,12 @@ describe.each(modes)('web MMS, $name', (mode) => {
     if (mode.skip) return;
     fake = await FakeCarrier.start();
     sink = await WebhookSink.start();
-    dataDir = await mkdtemp(join(tmpdir(), 'msggw-mms-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const config = await loadConfig({
-      WEB_LISTEN: `127.0.0.1:${port}`, SMPP_LISTEN: '127.0.0.1:0', MM4_LISTEN: '127.0.0.1:0',
-      DATA_DIR: dataDir, SERVER_ADDRESS: base, SERVER_ID: 'mms1', ENCRYPTION_KEY: 'mms-encryption-key-0123456789',
-      API_KEY, WEBHOOK_RETRY_DELAY_SECS: '0', CARRIER_RETRY_DELAY_SECS: '0', LOG_LEVEL: 'silent',
-      MEDIA_CARRIER_LIMITS: `telnyx-main=${LIMIT}`, MEDIA_MAX_BYTES: String(MAX_MEDIA), TRANSCODE_TEMP_PATH: join(dataDir, 'transcode'),
+    gw = await startTestNode({ serverId: 'mms1', apiKey: API_KEY, env: {
+      WEBHOOK_RETRY_DELAY_SECS: '0', CARRIER_RETRY_DELAY_SECS: '0',
+      MEDIA_CARRIER_LIMITS: `telnyx-main=${LIMIT}`, MEDIA_MAX_BYTES: String(MAX_MEDIA), TRANSCODE_TEMP_PATH: 'transcode', // under the data dir
       ...(await mode.env()),
-    }, { cwd: dataDir });
-    node = new GatewayNode(config, silentLogger());
-    await node.start();
+    } });
+    base = gw.base;
     const telnyx = fake.carrierRow('telnyx');
     const twilio = fake.carrierRow('twilio');
     expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
@@ -108,9 +80,8 @@ describe.each(modes)('web MMS, $name', (mode) => {
   }, 120_000);
 
   afterAll(async () => {
-    await node?.stop();
+    await gw?.stop();
     await Promise.all([fake?.close(), sink?.close()]);
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it.skipIf(mode.skip)('sends base64 JPEG and PNG with text; the carrier gets our URLs serving files under its limit', async () => {

@@ -5,39 +5,22 @@
  * STOP is delivered and never answered; a client-to-client message is answered inside the
  * gateway. Webhooks: a number's own webhook wins over its client's default.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayNode } from '../../cmd/gateway/node.js';
-import { loadConfig } from '../../internal/config/index.js';
-import { silentLogger } from '../../internal/log/index.js';
 import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
-import { freePort } from '../support/process.js';
+import { basicAuth as basic, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
 
 const API_KEY = 'autoreply-admin-key';
-const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 const AWAY = '+15550005000';
 const OTHER = '+15550006000';
 const OWN = '+15550006001';
 
 describe('per-number features on an embedded node', () => {
-  let node: GatewayNode;
+  let gw: TestNode;
   let fake: FakeCarrier;
   let sink: WebhookSink;
-  let base: string;
-  let dataDir: string;
   let inboundUrl: string;
-
-  async function api(method: string, path: string, body?: unknown, auth = basic('admin', API_KEY)) {
-    const res = await fetch(`${base}${path}`, {
-      method, headers: { authorization: auth, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = (...args: Parameters<TestNode['api']>) => gw.api(...args);
 
   async function webClient(name: string, number: string): Promise<number> {
     const c = await api('POST', '/clients', { username: name, password: `${name}-pass`, type: 'web' });
@@ -55,16 +38,8 @@ describe('per-number features on an embedded node', () => {
   beforeAll(async () => {
     fake = await FakeCarrier.start();
     sink = await WebhookSink.start();
-    dataDir = await mkdtemp(join(tmpdir(), 'msggw-autoreply-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const config = await loadConfig({
-      WEB_LISTEN: `127.0.0.1:${port}`, SMPP_LISTEN: '127.0.0.1:0', MM4_LISTEN: '127.0.0.1:0',
-      DATA_DIR: dataDir, SERVER_ADDRESS: base, SERVER_ID: 'ar1', ENCRYPTION_KEY: 'autoreply-encryption-key-0123456789',
-      API_KEY, LOG_LEVEL: 'silent', AUTO_REPLY_ENABLED: 'true', AUTO_REPLY_DEFAULT_MESSAGE: 'We are closed',
-    }, { cwd: dataDir });
-    node = new GatewayNode(config, silentLogger());
-    await node.start();
+    gw = await startTestNode({ serverId: 'ar1', apiKey: API_KEY,
+      env: { AUTO_REPLY_ENABLED: 'true', AUTO_REPLY_DEFAULT_MESSAGE: 'We are closed' } });
     const telnyx = fake.carrierRow('telnyx');
     expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
       api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
@@ -76,9 +51,8 @@ describe('per-number features on an embedded node', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await node?.stop();
+    await gw?.stop();
     await Promise.all([fake?.close(), sink?.close()]);
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   describe('auto-reply', () => {
