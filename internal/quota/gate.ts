@@ -17,12 +17,6 @@ export interface CounterQuotaGateDeps {
 const NOTHING_COUNTED: Admission = { admitted: true, refund: async () => undefined };
 
 /**
- * How long a request's dedupKey keeps it from counting twice: the bus's duplicate window, so
- * usage counts a message exactly as often as the bus stores it.
- */
-export const DEDUP_WINDOW_MS = DUPLICATE_WINDOW_MS;
-
-/**
  * The quota gate on shared counters (counters.ts).
  *
  * Check, then count, atomically: one `addWithin` per message (on Redis one Lua script, one round
@@ -31,7 +25,7 @@ export const DEDUP_WINDOW_MS = DUPLICATE_WINDOW_MS;
  * plan's order (burst → daily → monthly) is reported. So a limit of N admits exactly N units
  * however many nodes admit at once, a refused message never holds units that could refuse
  * another, and a refusal costs no refund. An admitted message's refund (it could not be stored)
- * is one call too. A request whose dedupKey was admitted within DEDUP_WINDOW_MS (a carrier's
+ * is one call too. A request whose dedupKey was admitted within the bus's duplicate window (a carrier's
  * resent webhook, a router redelivery) is admitted again without counting. Messages of clients without limits are still counted (the
  * usage report reads the counters). Counters without `addWithin` (a test double) get the older
  * path: add to every counter, then take it all back if any checked total went over.
@@ -56,8 +50,9 @@ export class CounterQuotaGate implements QuotaGate {
     const units = Math.max(1, Math.ceil(request.units));
     const { counters } = this.deps;
     if (!counters.addWithin) return this.addThenRefund(steps, units, request, nowMs);
+    // Kept as long as the bus's duplicate window, so usage counts a message as often as the bus stores it.
     const onceKey = request.dedupKey === undefined ? undefined
-      : { key: `once:${request.direction}:${request.clientId}:${request.dedupKey}`, ttlSecs: DEDUP_WINDOW_MS / 1000 };
+      : { key: `once:${request.direction}:${request.clientId}:${request.dedupKey}`, ttlSecs: DUPLICATE_WINDOW_MS / 1000 };
     const result = await counters.addWithin(steps.map(counterLimit), units, onceKey);
     if (result.added && result.repeat) return NOTHING_COUNTED;
     if (result.added) return { admitted: true, refund: once(() => this.refund(steps, units, onceKey)) };

@@ -21,7 +21,7 @@ const NO_QUOTA: QuotaOutcome = { kind: 'admitted', refund: async () => undefined
 export async function checkQuota(egress: Egress, gate: QuotaGate | undefined, dedupKey?: string): Promise<QuotaOutcome> {
   const { message: m, senderClientId, receiverClientId } = egress;
   if (!gate || m.notice || m.origin.kind === 'system') return NO_QUOTA;
-  const base = { type: m.type, units: quotaUnits(m), ...(dedupKey === undefined ? {} : { dedupKey }) };
+  const base = { type: m.type, units: quotaUnits(m), dedupKey };
   const sender = senderClientId === undefined ? undefined
     : await gate.admit({ ...base, clientId: senderClientId, number: m.from, direction: 'outbound' });
   if (sender && !sender.admitted) return { kind: 'refused', side: 'sender', refusal: sender.refusal };
