@@ -31,7 +31,8 @@ const HOPELESS_FACTOR = 3;
 
 async function metadataOf(bytes: Buffer, animated = false): Promise<Metadata> {
   try {
-    return await (await sharpOf())(bytes, { animated }).metadata();
+    const sharp = await sharpOf();
+    return await sharp(bytes, { animated }).metadata();
   } catch (err) {
     throw new ValidationError('an image part could not be decoded', { cause: err });
   }
@@ -51,16 +52,17 @@ function shownSize(meta: Metadata): Size {
  */
 export async function fitStill(bytes: Buffer, budget: number, signal: AbortSignal): Promise<Fitted | undefined> {
   const meta = await metadataOf(bytes);
+  const sharp = await sharpOf();
   let size: Size | undefined = initialSize(shownSize(meta).width, shownSize(meta).height);
   // Decode, orient and bring to the starting size once; every rung re-encodes these pixels.
-  const base = await (await sharpOf())(bytes).rotate().resize(size.width, size.height, { fit: 'fill' })
+  const base = await sharp(bytes).rotate().resize(size.width, size.height, { fit: 'fill' })
     .flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const raw = { width: base.info.width, height: base.info.height, channels: base.info.channels };
   while (size) {
     let smallest = Infinity;
     for (const quality of JPEG_QUALITIES) {
       signal.throwIfAborted();
-      const out = await (await sharpOf())(base.data, { raw }).resize(size.width, size.height, { fit: 'fill' })
+      const out = await sharp(base.data, { raw }).resize(size.width, size.height, { fit: 'fill' })
         .jpeg({ quality, optimiseCoding: true, chromaSubsampling: '4:2:0' }).toBuffer();
       if (out.length <= budget) return { bytes: out, contentType: 'image/jpeg', ext: 'jpg' };
       smallest = out.length;
@@ -77,12 +79,13 @@ export async function fitStill(bytes: Buffer, budget: number, signal: AbortSigna
  */
 export async function fitAnimation(bytes: Buffer, budget: number, signal: AbortSignal): Promise<Fitted | undefined> {
   const meta = await metadataOf(bytes, true);
+  const sharp = await sharpOf();
   let size: Size | undefined = initialSize(meta.width ?? 1, meta.pageHeight ?? meta.height ?? 1, 480);
   while (size) {
     let smallest = Infinity;
     for (const colours of GIF_COLOURS) {
       signal.throwIfAborted();
-      const out = await (await sharpOf())(bytes, { animated: true }).resize({ width: size.width })
+      const out = await sharp(bytes, { animated: true }).resize({ width: size.width })
         .gif({ colours, effort: 7, dither: 0.5, interFrameMaxError: 8 }).toBuffer();
       if (out.length <= budget) return { bytes: out, contentType: 'image/gif', ext: 'gif' };
       smallest = out.length;
