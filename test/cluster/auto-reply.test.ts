@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { waitFor } from '../support/wait.js';
 
 const svc = requireServices(['nats', 'postgres', 'redis']);
 const API_KEY = 'cluster-autoreply-admin-key';
@@ -21,13 +22,6 @@ async function api(node: GatewayProcess, method: string, path: string, body?: un
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.skipIf(svc.skip)(svc.title('auto-reply across two gateway processes'), () => {
   let a: GatewayProcess;
@@ -53,7 +47,7 @@ describe.skipIf(svc.skip)(svc.title('auto-reply across two gateway processes'), 
     const number = await api(a, 'POST', `/clients/${client.body.id}/numbers`, { number: AWAY, carrier: 'telnyx-main' });
     expect((await api(a, 'PUT', `/numbers/${number.body.id}/auto-reply`, { enabled: true, message: 'Away', cooldown_secs: 3600 })).status)
       .toBe(200);
-    await until(async () => (await api(b, 'GET', `/numbers/${number.body.id}/auto-reply`)).body?.effective_enabled === true);
+    await waitFor(async () => (await api(b, 'GET', `/numbers/${number.body.id}/auto-reply`)).body?.effective_enabled === true);
   }, 120_000);
 
   afterAll(async () => {
@@ -66,7 +60,7 @@ describe.skipIf(svc.skip)(svc.title('auto-reply across two gateway processes'), 
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => inbound(i % 2 ? a : b, i)));
     expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
     const replies = () => fake.sent('telnyx').filter((r) => (r.body as any).to === '+15557770100');
-    await until(() => replies().length >= 1);
+    await waitFor(() => replies().length >= 1);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(replies()).toHaveLength(1);
     expect(replies()[0]!.body).toMatchObject({ from: AWAY, to: '+15557770100', text: 'Away' });

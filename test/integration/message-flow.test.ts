@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
 import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
+import { waitFor } from '../support/wait.js';
 
 const API_KEY = 'flow-admin-key';
 const modes = nodeModes('flow');
@@ -66,7 +67,7 @@ describe.each(modes)('message flow, $name', (mode) => {
     const res = await api('POST', '/messages/send', { from: '+15550001000', to: '+15559990001', text: 'hello carrier' },
       basic('sender', 'sender-pass'));
     expect(res.status).toBe(202);
-    await until(() => fake.sent('telnyx').some((r) => (r.body as any).text === 'hello carrier'));
+    await waitFor(() => fake.sent('telnyx').some((r) => (r.body as any).text === 'hello carrier'));
     const req = fake.sent('telnyx').find((r) => (r.body as any).text === 'hello carrier')!;
     expect(req.headers.authorization).toBe(`Bearer ${fake.credentials.telnyx.apiKey}`);
     expect(req.body).toMatchObject({ from: '+15550001000', to: '+15559990001', text: 'hello carrier' });
@@ -99,13 +100,13 @@ describe.each(modes)('message flow, $name', (mode) => {
     const res = await api('POST', '/messages/send', { from: '+15550001000', to: '+15559990002', text: 'track me' },
       basic('sender', 'sender-pass'));
     expect(res.status).toBe(202);
-    await until(() => fake.sent('telnyx').some((r) => (r.body as any).text === 'track me'));
+    await waitFor(() => fake.sent('telnyx').some((r) => (r.body as any).text === 'track me'));
     const carrierMsgId = fake.sent('telnyx').find((r) => (r.body as any).text === 'track me')!.carrierMsgId!;
     const event = telnyxEvent('message.finalized', {
       id: carrierMsgId, direction: 'outbound', from: { phone_number: '+15550001000' },
       to: [{ phone_number: '+15559990002', status: 'delivered' }],
     });
-    await until(async () => (await fake.postTelnyxWebhook(await inboundUrl('telnyx-main'), event)).status === 200);
+    await waitFor(async () => (await fake.postTelnyxWebhook(await inboundUrl('telnyx-main'), event)).status === 200);
     const hook = await sink.waitFor((w) => w.path === '/sender' && w.body?.type === 'status' && w.body.id === res.body.id);
     expect(hook.body).toMatchObject({ status: 'delivered', from: '+15550001000', to: '+15559990002' });
   });
@@ -114,7 +115,7 @@ describe.each(modes)('message flow, $name', (mode) => {
     const res = await api('POST', '/messages/send', { from: '+15550001001', to: '+15559990003', text: 'via twilio' },
       basic('sender', 'sender-pass'));
     expect(res.status).toBe(202);
-    await until(() => fake.sent('twilio').some((r) => (r.body as any).Body === 'via twilio'));
+    await waitFor(() => fake.sent('twilio').some((r) => (r.body as any).Body === 'via twilio'));
     const req = fake.sent('twilio').find((r) => (r.body as any).Body === 'via twilio')!;
     const callback = (req.body as any).StatusCallback as string;
     expect(callback).toBe(`${base}/inbound/${(await api('GET', '/carriers')).body.find((c: any) => c.name === 'twilio-main').uuid}/status/${res.body.id}`);
@@ -148,7 +149,7 @@ describe.each(modes)('message flow, $name', (mode) => {
     const res = await api('POST', '/messages/send', { from: '+15550001000', to: '+15559990004', text: 'retry me' },
       basic('sender', 'sender-pass'));
     expect(res.status).toBe(202);
-    await until(() => fake.sent('telnyx').some((r) => (r.body as any).text === 'retry me'));
+    await waitFor(() => fake.sent('telnyx').some((r) => (r.body as any).text === 'retry me'));
     const attempts = fake.requests.filter((r) => (r.body as any)?.text === 'retry me');
     expect(attempts.map((r) => r.outcome)).toEqual(['failed', 'failed', 'accepted']);
   });
@@ -215,10 +216,3 @@ function verifySignature(hook: { headers: Record<string, any>; rawBody: string }
   expect(createHmac('sha256', secret).update(`${t}.${hook.rawBody}`).digest('hex')).toBe(v1);
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

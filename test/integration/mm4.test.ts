@@ -22,6 +22,7 @@ import { animatedGif, clipMp4, largeJpeg, largePng } from '../support/media-fixt
 import { findBinary, freePort } from '../support/process.js';
 import { SmtpSink, type SunkMail } from '../support/smtp-sink.js';
 import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
+import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
 const API_KEY = 'mm4-admin-key';
@@ -172,7 +173,7 @@ describe.each(modes)('MM4, $name', (mode) => {
    * sender's record shows the transcoding.
    */
   async function expectTranscodedAtCarrier(to: string, text: string) {
-    await until(() => telnyxTo(to).length > 0, 90_000);
+    await waitFor(() => telnyxTo(to).length > 0, 90_000);
     const body = telnyxTo(to)[0]!.body as { from: string; text: string; media_urls: string[] };
     expect(body).toMatchObject({ from: PBX_A, text });
     expect(body.media_urls).toHaveLength(bigMedia.length);
@@ -199,7 +200,7 @@ describe.each(modes)('MM4, $name', (mode) => {
     const clients = (await api('GET', '/clients')).body as Array<{ id: number; username: string }>;
     const clientId = clients.find((c) => c.username === 'pbx')!.id;
     const record = async () => (await store.records.history({ clientId, to, direction: 'outbound', page: 1, perPage: 10 })).records[0];
-    await until(async () => (await record())?.transcodingPerformed === true, 30_000);
+    await waitFor(async () => (await record())?.transcodingPerformed === true, 30_000);
     const rec = (await record())!;
     expect(rec.mediaCount).toBe(bigMedia.length);
     // The media as sent (SMIL is not counted) and as the carrier got them.
@@ -306,7 +307,7 @@ describe.each(modes)('MM4, $name', (mode) => {
     expect((await send('1')).out).toContain('250 Message queued for processing');
     const second = await send('2');
     expect(second.out).toMatch(/<\*\* 452 /);
-    await until(() => telnyxTo('+15559990007').length === 1, 30_000);
+    await waitFor(() => telnyxTo('+15559990007').length === 1, 30_000);
     await new Promise((r) => setTimeout(r, 500));
     expect(telnyxTo('+15559990007').map((r) => (r.body as { text: string }).text)).toEqual(['quota 1']);
   });
@@ -370,10 +371,3 @@ describe.each(modes)('MM4, $name', (mode) => {
   }
 });
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -11,6 +11,10 @@ import { FakeCarrier } from '../support/fake-carrier.js';
 import { haveFfmpeg, largeJpeg, largePng } from '../support/media-fixtures.js';
 import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
+import { waitFor } from '../support/wait.js';
+
+/** This file's waits are longer than waitFor's default. */
+const until = (check: () => boolean | Promise<boolean>) => waitFor(check, 20_000);
 
 const API_KEY = 'mms-admin-key';
 /** The test carrier's MMS limit (MEDIA_CARRIER_LIMITS), small so every big fixture must shrink. */
@@ -20,13 +24,6 @@ const ffmpegReady = await haveFfmpeg();
 
 const modes = nodeModes('mms', !ffmpegReady);
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.each(modes)('web MMS, $name', (mode) => {
   let gw: TestNode;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
 import { basicAuth as basic, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
+import { waitFor } from '../support/wait.js';
 
 const API_KEY = 'autoreply-admin-key';
 const AWAY = '+15550005000';
@@ -58,7 +59,7 @@ describe('per-number features on an embedded node', () => {
   describe('auto-reply', () => {
     it('answers a carrier message through the number\'s carrier, once per cooldown, and keeps it from the client', async () => {
       expect((await fromCarrier('ar-1', '+15557770001', 'are you open?')).status).toBe(200);
-      await until(() => repliesTo('+15557770001').length === 1);
+      await waitFor(() => repliesTo('+15557770001').length === 1);
       expect(repliesTo('+15557770001')[0]!.body).toMatchObject({ from: AWAY, to: '+15557770001', text: 'Closed until Monday' });
 
       expect((await fromCarrier('ar-2', '+15557770001', 'hello??')).status).toBe(200);
@@ -106,10 +107,3 @@ describe('per-number features on an embedded node', () => {
   });
 });
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -20,6 +20,10 @@ import { createTestDatabase, requireServices, uniquePrefix } from '../support/en
 import { FakeCarrier } from '../support/fake-carrier.js';
 import { freePort } from '../support/process.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
+
+/** This file's waits are longer than waitFor's default. */
+const until = (check: () => boolean | Promise<boolean>) => waitFor(check, 15_000);
 
 const API_KEY = 'smpp-admin-key';
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
@@ -310,10 +314,3 @@ async function selfSigned(dir: string): Promise<{ cert: string; key: string }> {
   return { cert, key };
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
