@@ -1,13 +1,19 @@
-import type { MessageRecord, RecordRepo } from '../store/index.js';
+import { legKey, type MessageRecord, type RecordRepo } from '../store/index.js';
 
 /** A batch goes out when it has this many legs... */
 export const DEFAULT_MAX_BATCH = 500;
 /** ...or when its first leg has waited this long (bounds the latency added to each handler). */
 export const DEFAULT_FLUSH_MS = 10;
+/**
+ * How long hold() keeps a leg back for a later state of it to replace: longer than a message
+ * usually takes from routing to its carrier's answer, short enough for history to look live.
+ */
+export const DEFAULT_HOLD_MS = 250;
 
 export interface RecordWriterOptions {
   maxBatch?: number;
   flushMs?: number;
+  holdMs?: number;
 }
 
 interface Pending {
@@ -17,16 +23,34 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** Legs held back together, released as one write when their hold ends. */
+interface HoldWindow {
+  keys: string[];
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
 /**
  * Writes ledger legs in batches: many concurrent handlers each await `write()`, and their legs
  * share one multi-row upsert, so the hot path never pays one database round trip per message
  * yet a handler only acks its bus message once its legs are stored.
+ *
+ * `hold()` is for a leg that a later stage will most likely write again soon (the queued leg of
+ * a routed message, which its delivery worker writes as sent): it waits up to holdMs, and a
+ * write() of the same leg meanwhile takes it into its own batch, where the repo merges the two
+ * into one row. So a message costs one ledger row write, not two, whenever its delivery is quick.
  */
 export class RecordWriter {
   #pending?: Pending;
   #timer?: NodeJS.Timeout;
   #inFlight = new Set<Promise<void>>();
   #stopped = false;
+  /** Held legs by leg key; a window releases those of its keys still here. */
+  readonly #held = new Map<string, MessageRecord>();
+  #holding?: HoldWindow;
+  readonly #windows = new Set<HoldWindow>();
 
   constructor(
     private readonly repo: RecordRepo,
@@ -36,16 +60,37 @@ export class RecordWriter {
   /** Resolves once `records` are stored; rejects when their batch failed (the caller retries). */
   write(...records: MessageRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    if (this.#stopped) return this.repo.upsertMany(records);
+    const held = this.#held.size > 0 ? this.takeHeld(records) : [];
+    if (this.#stopped) return this.repo.upsertMany([...held, ...records]);
     const batch = this.#pending ?? this.open();
-    batch.records.push(...records);
+    // Held legs go first: on a tie of status the later write's fields win the merge.
+    batch.records.push(...held, ...records);
     if (batch.records.length >= (this.options.maxBatch ?? DEFAULT_MAX_BATCH)) this.flush();
     return batch.done;
   }
 
-  /** Writes what is buffered and waits for every batch in flight. */
+  /**
+   * Stores `records` within holdMs, unless a write() of the same legs comes first and stores them
+   * merged into its own (see the class comment). Resolves once they are stored; rejects when their
+   * hold's batch failed. A leg taken by a write() is that write's to store: its caller retries.
+   */
+  hold(...records: MessageRecord[]): Promise<void> {
+    const holdMs = this.options.holdMs ?? DEFAULT_HOLD_MS;
+    if (records.length === 0) return Promise.resolve();
+    if (this.#stopped || holdMs <= 0) return this.write(...records);
+    const window = this.#holding ?? this.openHold(holdMs);
+    for (const r of records) {
+      const key = legKey(r);
+      this.#held.set(key, r);
+      window.keys.push(key);
+    }
+    return window.done;
+  }
+
+  /** Writes what is buffered or held and waits for every batch in flight. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const window of this.#windows) this.release(window);
     this.flush();
     await Promise.allSettled([...this.#inFlight]);
   }
@@ -69,5 +114,45 @@ export class RecordWriter {
     const run = this.repo.upsertMany(batch.records).then(batch.resolve, batch.reject);
     this.#inFlight.add(run);
     void run.finally(() => this.#inFlight.delete(run));
+  }
+
+  /** The held legs with the same key as any of `records`, no longer held. */
+  private takeHeld(records: MessageRecord[]): MessageRecord[] {
+    const taken: MessageRecord[] = [];
+    for (const r of records) {
+      const key = legKey(r);
+      const held = this.#held.get(key);
+      if (held === undefined) continue;
+      this.#held.delete(key);
+      taken.push(held);
+    }
+    return taken;
+  }
+
+  private openHold(holdMs: number): HoldWindow {
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    done.catch(() => undefined);
+    const window: HoldWindow = { keys: [], done, resolve, reject, timer: setTimeout(() => this.release(window), holdMs) };
+    this.#holding = window;
+    this.#windows.add(window);
+    return window;
+  }
+
+  /** Ends a hold: writes those of its legs no write() took. */
+  private release(window: HoldWindow): void {
+    clearTimeout(window.timer);
+    this.#windows.delete(window);
+    if (this.#holding === window) this.#holding = undefined;
+    const due: MessageRecord[] = [];
+    for (const key of window.keys) {
+      const held = this.#held.get(key);
+      if (held === undefined) continue;
+      this.#held.delete(key);
+      due.push(held);
+    }
+    if (due.length === 0) return window.resolve();
+    this.write(...due).then(window.resolve, window.reject);
   }
 }

@@ -46,7 +46,8 @@ export async function publishEgress(
     await deps.bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'message', egress }), { msgId });
   }
   // The queued legs are not awaited: every later stage upserts the full legs again, so a
-  // queued row lost with this node heals, and routing does not wait for the database.
-  deps.records.write(...legsFor(egress, deps.legs, 'queued')).catch((err: unknown) =>
+  // queued row lost with this node heals, and routing does not wait for the database. They are
+  // held a moment, so a quick delivery on this node writes its row once (RecordWriter.hold).
+  deps.records.hold(...legsFor(egress, deps.legs, 'queued')).catch((err: unknown) =>
     deps.logger.warn({ err, id: message.id }, 'could not record a queued message'));
 }

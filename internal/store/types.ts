@@ -321,9 +321,14 @@ export interface ApiKeyRepo {
   touch(keyId: number, at: Date): Promise<void>;
 }
 
+/** What identifies a leg (the ledger's unique key): legs with the same key are one row. */
+export function legKey(r: Pick<MessageRecord, 'messageId' | 'clientId' | 'direction'>): string {
+  return `${r.messageId}\u0000${r.clientId}\u0000${r.direction}`;
+}
+
 export interface RecordRepo {
   /**
-   * Inserts or updates legs in one statement. A leg's status never moves backwards (a late
+   * Inserts or updates legs in one statement (legs of the same key in one call are merged first). A leg's status never moves backwards (a late
    * 'sent' does not overwrite 'delivered'); empty carrierMsgId/error never erase stored ones.
    */
   upsertMany(records: MessageRecord[]): Promise<void>;

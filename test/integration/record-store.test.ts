@@ -66,6 +66,21 @@ describe.each(drivers)('message records on $name', (driver) => {
     expect(await store.records.byCarrierMsgId(3, 'c-1')).toMatchObject({ messageId: base.messageId });
   });
 
+  it.skipIf(driver.skip)('keeps updated_at with the status: a late "queued" does not redate a final leg', async () => {
+    const base = leg();
+    await store.records.upsertMany([{ ...base, status: 'delivered' }]);
+    const [first] = await store.records.byMessageId(base.messageId);
+    await new Promise((r) => setTimeout(r, 20));
+    await store.records.upsertMany([{ ...base, status: 'queued' }]);
+    const [late] = await store.records.byMessageId(base.messageId);
+    expect(late).toMatchObject({ status: 'delivered' });
+    expect(late!.updatedAt.getTime()).toBe(first!.updatedAt.getTime());
+    await new Promise((r) => setTimeout(r, 20));
+    await store.records.upsertMany([{ ...base, status: 'failed' }]);
+    const [moved] = await store.records.byMessageId(base.messageId);
+    expect(moved!.updatedAt.getTime()).toBeGreaterThan(first!.updatedAt.getTime());
+  });
+
   it.skipIf(driver.skip)('merges the legs of one batch and keeps what each knew (sizes grow, flags stay set)', async () => {
     const base = leg({ type: 'mms', mediaCount: 1 });
     await store.records.upsertMany([

@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Database, MsgRecordsTable } from '../schema.js';
-import type { HistoryQuery, MessageRecord, RecordRepo, RecordStatus, StoredRecord } from '../types.js';
+import { legKey, type HistoryQuery, type MessageRecord, type RecordRepo, type RecordStatus, type StoredRecord } from '../types.js';
 import { guard } from '../db-errors.js';
 
 /** Status order: a leg only moves forward (final states share the top rank). */
@@ -51,7 +51,8 @@ const RANK_OF = (table: string) => `(CASE ${table}.status WHEN 'queued' THEN 0 W
 
 /**
  * A leg moves forward only: the higher-ranked status wins, an id or error once known stays, sizes
- * and flags only grow (a URL part's size is known only once the media worker fetched it, issue 6).
+ * and flags only grow (a URL part's size is known only once the media worker fetched it, issue 6);
+ * updated_at stays with the status, so a late 'queued' write does not date a final state.
  */
 const UPSERT_SQL = `INSERT INTO msg_record_db_items (${COLUMNS.map(([c]) => c).join(', ')})
 SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
@@ -65,14 +66,12 @@ ON CONFLICT (message_id, client_id, direction) DO UPDATE SET
   original_size_bytes = GREATEST(excluded.original_size_bytes, msg_record_db_items.original_size_bytes),
   transcoded_size_bytes = GREATEST(excluded.transcoded_size_bytes, msg_record_db_items.transcoded_size_bytes),
   transcoding_performed = excluded.transcoding_performed OR msg_record_db_items.transcoding_performed,
-  updated_at = excluded.updated_at`;
+  updated_at = CASE WHEN ${RANK_OF('excluded')} >= ${RANK_OF('msg_record_db_items')} THEN excluded.updated_at ELSE msg_record_db_items.updated_at END`;
 
 function upsertParams(rows: readonly MessageRecord[]): unknown[][] {
   const now = new Date().toISOString();
   return COLUMNS.map(([, , value]) => rows.map((r) => value(r, now)));
 }
-
-const legKey = (r: MessageRecord) => `${r.messageId}\u0000${r.clientId}\u0000${r.direction}`;
 
 export class KyselyRecordRepo implements RecordRepo {
   constructor(private readonly db: Kysely<Database>) {}
