@@ -9,6 +9,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/index.js';
 import { silentLogger } from '../../internal/log/index.js';
+import { DEFAULT_HOLD_MS } from '../../internal/records/index.js';
 import { createQuota, QuotaRefusedError, type Quota, type QuotaDecision, type QuotaRequest } from '../../internal/quota/index.js';
 import { mutableView, quotaClient } from '../../internal/quota/testing.js';
 import type { ClientDetails, TenantApiKey } from '../../internal/store/index.js';
@@ -207,7 +208,8 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
       expect(res.headers.get('retry-after')).toBe('60');
       expect(await app.bus.pending(app.names.streams.carrier)).toBe(carrierBefore + 2);
       expect(await app.bus.pending(app.names.streams.in)).toBe(0);
-      await new Promise((r) => setTimeout(r, 50));
+      // The queued legs are held back up to DEFAULT_HOLD_MS (RecordWriter.hold); then exactly two.
+      await new Promise((r) => setTimeout(r, DEFAULT_HOLD_MS + 100));
       const { total } = await app.store.records.history({ clientId: t.id, page: 1, perPage: 10 });
       expect(total).toBe(2);
     });
