@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { findDriver } from '../../internal/carriers/index.js';
 import {
-  MediaCleanup, MediaDetour, MediaPreparer, PostgresMediaStore, TranscodeWorker,
+  createMediaUrlGuard, MediaCleanup, MediaDetour, MediaPreparer, PostgresMediaStore, TranscodeWorker,
 } from '../../internal/media/index.js';
 import { publishEgress } from '../../internal/router/index.js';
 import type { MessageCore } from './message-core.js';
@@ -29,8 +29,11 @@ export function buildMedia(p: MediaParts): NodeMedia {
   const store = new PostgresMediaStore(
     { serverAddress: config.node.serverAddress, ttlMs: m.ttlMs, maxBytes: m.maxMediaBytes }, { repo: p.store.media });
   const detour = new MediaDetour({ subjects, carrierLimits: m.carrierLimits }, { bus, carrier: (id) => directory.carrier(id) });
+  // Clients' media URLs reach only public addresses and MEDIA_FETCH_ALLOW (server-side request forgery).
+  const guard = createMediaUrlGuard(m.fetchAllow);
   const preparer = new MediaPreparer({ maxBytes: m.maxMediaBytes, fetchTimeoutMs: m.fetchTimeoutMs, tempDir: m.transcodeTempPath }, {
     media: store,
+    fetch: guard.fetch,
     mediaAuth: (id) => {
       const carrier = directory.carrier(id);
       return (carrier && findDriver(carrier.type)?.mediaAuth(carrier)) ?? {};
@@ -53,6 +56,7 @@ export function buildMedia(p: MediaParts): NodeMedia {
         await worker.start();
       }, stop: () => worker.stop() },
       { name: 'media cleanup', start: () => cleanup.start(), stop: () => cleanup.stop() },
+      { name: 'media fetch pool', start: async () => undefined, stop: () => guard.close() },
     ];
   };
   return { store, detour, components };

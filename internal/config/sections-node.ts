@@ -14,7 +14,7 @@ import {
   DEFAULT_WEB_LISTEN,
 } from './defaults.js';
 import {
-  field, fieldOr, Invalid, oneOf, parseBaseUrl, parseBool, parseDefault, parseListen, text, wholeNumber,
+  field, fieldOr, Invalid, oneOf, parseBaseUrl, parseBool, parseCidrList, parseDefault, parseListen, text, wholeNumber,
 } from './fields.js';
 import { LogLevel, type AutoReplyConfig, type LogConfig, type MediaConfig, type NodeConfig } from './types.js';
 
@@ -83,6 +83,7 @@ export function mediaSchema(ctx: LoadContext) {
       MEDIA_MAX_BYTES: fieldOr(wholeNumber(1024), DEFAULT_MEDIA_MAX_BYTES),
       MEDIA_CLEANUP_INTERVAL_SECS: fieldOr(wholeNumber(1), DEFAULT_MEDIA_CLEANUP_INTERVAL_SECS),
       MEDIA_FETCH_TIMEOUT_SECS: fieldOr(wholeNumber(1), DEFAULT_MEDIA_FETCH_TIMEOUT_SECS),
+      MEDIA_FETCH_ALLOW: fieldOr(parseCidrList, []),
       TRANSCODE_CONCURRENCY: fieldOr(wholeNumber(1), DEFAULT_TRANSCODE_CONCURRENCY),
       TRANSCODE_TIMEOUT_SECS: fieldOr(wholeNumber(1), DEFAULT_TRANSCODE_TIMEOUT_SECS),
       MEDIA_CARRIER_LIMITS: fieldOr(parseCarrierLimits, {}),
@@ -93,6 +94,7 @@ export function mediaSchema(ctx: LoadContext) {
       maxMediaBytes: e.MEDIA_MAX_BYTES,
       cleanupIntervalMs: e.MEDIA_CLEANUP_INTERVAL_SECS * SECOND_MS,
       fetchTimeoutMs: e.MEDIA_FETCH_TIMEOUT_SECS * SECOND_MS,
+      fetchAllow: [...e.MEDIA_FETCH_ALLOW],
       transcodeConcurrency: e.TRANSCODE_CONCURRENCY,
       transcodeTimeoutMs: e.TRANSCODE_TIMEOUT_SECS * SECOND_MS,
       carrierLimits: e.MEDIA_CARRIER_LIMITS,

@@ -138,6 +138,12 @@ export interface MediaConfig {
   cleanupIntervalMs: number;
   /** MEDIA_FETCH_TIMEOUT_SECS: per download of a carrier's or client's media URL. */
   fetchTimeoutMs: number;
+  /**
+   * MEDIA_FETCH_ALLOW: IPs and CIDRs that media URLs may reach although they are not public
+   * (loopback, private, link-local…). Default none: a client's URL cannot reach the gateway's own
+   * network (internal/media/url-guard.ts).
+   */
+  fetchAllow: string[];
   /** TRANSCODE_CONCURRENCY: transcode jobs at once per node. */
   transcodeConcurrency: number;
   /** TRANSCODE_TIMEOUT_SECS: longest one message's media may take to transcode. */

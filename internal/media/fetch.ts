@@ -1,4 +1,5 @@
 import { NotFoundError, PayloadTooLargeError, UnavailableError } from '../errors/index.js';
+import { MediaUrlRefusedError } from './url-guard.js';
 
 export interface FetchMediaOptions {
   /** The carrier's auth (Twilio: Basic SID:token), or none. */
@@ -6,7 +7,8 @@ export interface FetchMediaOptions {
   /** Downloads past this many bytes are cut off and refused. */
   maxBytes: number;
   signal: AbortSignal;
-  fetch?: typeof fetch;
+  /** The node's guarded fetch (createMediaUrlGuard); tests may pass another. */
+  fetch: typeof fetch;
 }
 
 export interface FetchedMedia {
@@ -29,8 +31,12 @@ export async function fetchMedia(url: string, options: FetchMediaOptions): Promi
   const signal = AbortSignal.any([options.signal, local.signal]);
   let res: Response;
   try {
-    res = await (options.fetch ?? fetch)(url, { headers: options.headers, signal, redirect: 'follow' });
+    res = await options.fetch(url, { headers: options.headers, signal, redirect: 'follow' });
   } catch (err) {
+    // A guarded fetch's refusal (MediaUrlRefusedError, ./url-guard.ts) is final; fetch() wraps
+    // one made at connect time in its TypeError.
+    const refused = err instanceof MediaUrlRefusedError ? err : (err as { cause?: unknown })?.cause;
+    if (refused instanceof MediaUrlRefusedError) throw refused;
     throw new UnavailableError(`media ${url} could not be fetched`, { cause: err });
   }
   if (res.status !== 200) {

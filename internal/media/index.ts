@@ -20,6 +20,8 @@ export type { CarrierIdentity } from './limits.js';
 export { fitPart, fitsAsIs } from './transcoder.js';
 export type { PartInput, PartResult, FitContext } from './transcoder.js';
 export { fetchMedia } from './fetch.js';
+export { createMediaUrlGuard, MediaUrlRefusedError } from './url-guard.js';
+export type { MediaUrlGuard } from './url-guard.js';
 export { newMediaToken, tokenFromPath } from './tokens.js';
 export { baseType, extensionFor, filenameFor, sniffContentType, effectiveContentType, mediaKind } from './content-types.js';
 export type { MediaKind } from './content-types.js';

@@ -18,7 +18,8 @@ export interface MediaPreparerDeps {
   media: MediaStore;
   /** Headers a carrier's media URLs need (Twilio: Basic SID:token; Telnyx: none). */
   mediaAuth(carrierId: number): Record<string, string>;
-  fetch?: typeof fetch;
+  /** How media URLs are fetched: the node passes its guard's (createMediaUrlGuard), never a bare fetch. */
+  fetch: typeof fetch;
 }
 
 /** A part of the message, with its bytes when they were just downloaded. */

@@ -2,7 +2,7 @@ import { transcodeJobCodec, type TranscodeJob } from '../../proto/media.js';
 import type { Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
-import { ErrorCode, GatewayError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors/index.js';
+import { ErrorCode, ForbiddenError, GatewayError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { MediaDetour } from './detour.js';
 import type { MediaPreparer } from './prepare.js';
@@ -125,7 +125,8 @@ export class TranscodeWorker {
   }
 }
 
-/** Errors that asking again will not change: too large, unreadable, gone. */
+/** Errors that asking again will not change: too large, unreadable, gone, not ours to fetch. */
 function isFinal(err: unknown): err is GatewayError {
-  return err instanceof PayloadTooLargeError || err instanceof ValidationError || err instanceof NotFoundError;
+  return err instanceof PayloadTooLargeError || err instanceof ValidationError || err instanceof NotFoundError
+    || err instanceof ForbiddenError;
 }

@@ -135,6 +135,22 @@ describe.each(modes)('web MMS, $name', (mode) => {
     expect(sentWith('big card')).toBeUndefined();
   });
 
+  it.skipIf(mode.skip)('refuses a media URL on the gateway\'s own network and tells the sender why (no SSRF)', async () => {
+    // The node allows loopback (MEDIA_FETCH_ALLOW in test-node), not the cloud metadata address.
+    const res = await api('POST', '/messages', { data: { payload: { from: { phone_number: '+15550004000' },
+      to: [{ phone_number: '+15559990009' }], text: 'metadata please',
+      media: [{ url: 'http://169.254.169.254/latest/meta-data/iam/', content_type: 'image/jpeg' }] } } },
+    basic('tel', 'tel-pass'));
+    expect(res.status).toBe(202);
+    const failed = async () => {
+      const r = await api('GET', '/messages/history?per_page=100', undefined, basic('tel', 'tel-pass'));
+      return (r.body.messages as Array<Record<string, any>>).find((m) => m.to_number === '+15559990009' && m.status === 'failed');
+    };
+    await until(async () => (await failed()) !== undefined);
+    expect((await failed())!.error).toMatch(/169\.254\.169\.254 .*not a public address/);
+    expect(sentWith('metadata please')).toBeUndefined();
+  });
+
   it.skipIf(mode.skip)('answers 413 for a part over MEDIA_MAX_BYTES and 400 for bad base64, storing nothing', async () => {
     const huge = Buffer.alloc(MAX_MEDIA + 1, 1);
     const tooBig = await api('POST', '/messages/send', { from: '+15550002000', to: '+15559990005',

@@ -40,6 +40,8 @@ export async function startGatewayProcess(serverId: string, env: Record<string, 
       MM4_LISTEN: `127.0.0.1:${mm4}`,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      // Test media servers are on loopback, which media URLs may not reach by default.
+      MEDIA_FETCH_ALLOW: '127.0.0.0/8,::1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -70,7 +70,9 @@ export async function startTestNode(opts: TestNodeOptions): Promise<TestNode> {
   const config = await loadConfig({
     WEB_LISTEN: `127.0.0.1:${port}`, SMPP_LISTEN: '127.0.0.1:0', MM4_LISTEN: '127.0.0.1:0',
     DATA_DIR: dataDir, SERVER_ADDRESS: base, SERVER_ID: opts.serverId, ENCRYPTION_KEY: `${opts.serverId}-encryption-key-0123456789`,
-    API_KEY: opts.apiKey, LOG_LEVEL: 'silent', ...opts.env,
+    API_KEY: opts.apiKey, LOG_LEVEL: 'silent',
+    // The tests' media servers are on loopback, which media URLs may not reach by default.
+    MEDIA_FETCH_ALLOW: '127.0.0.0/8,::1', ...opts.env,
   }, { cwd: dataDir });
   const node = new GatewayNode(config, silentLogger());
   await node.start();
