@@ -20,7 +20,7 @@ export interface Mm4Parts extends Omit<NodeParts, 'store'> {
   legs: LegContext;
   failures: FailureReporter;
   /** The node's ingress (IngressRouter.accept('mm4', …)). */
-  ingress(message: Message): Promise<void>;
+  ingress(message: Message, dedupKey?: string): Promise<void>;
   /** The node's media store (inbound parts are put, outbound parts read by token). */
   media: MediaStore;
   /** SMTP delivery (tests may pass their own). */

@@ -94,7 +94,7 @@ export class GatewayNode {
     const smpp = await buildSmpp({ ...parts, ...core, redis, ingress: (message) => core.ingress.accept('smpp', message) });
     await this.startAll(smpp.components);
     stats.addSource(smpp.stats);
-    const mm4 = await buildMm4({ ...parts, ...core, media: media.store, ingress: (message) => core.ingress.accept('mm4', message) });
+    const mm4 = await buildMm4({ ...parts, ...core, media: media.store, ingress: (message, dedupKey) => core.ingress.accept('mm4', message, dedupKey) });
     await this.startAll(mm4.components);
     stats.addSource(mm4.stats);
 

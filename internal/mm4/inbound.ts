@@ -42,9 +42,10 @@ export interface InboundDeps {
   /**
    * Stores one message durably (the node's IngressRouter.accept('mm4', …)): routed where it
    * arrives, with the clients' quotas checked (QuotaExceededError → 452), or on msg.in.mm4.
-   * Resolves only after the acknowledged, deduplicated publish.
+   * Resolves only after the acknowledged, deduplicated publish. `dedupKey`: the same forward
+   * retried by the peer (see forward()) enters once.
    */
-  ingress(message: Message): Promise<void>;
+  ingress(message: Message, dedupKey?: string): Promise<void>;
   /** Status events from responses and reports. */
   bus: Pick<DurableBus, 'publishDurable'>;
   /** The bucket of delivery-report requests (subjects.mm4ReportBucket). */
@@ -104,10 +105,15 @@ export class Mm4Inbound {
     if (!mail.text && mail.parts.length === 0) throw new ValidationError('the message has no text and no media');
 
     // Media first: a message is never routed with parts that are not stored yet. A failure on a
-    // later recipient leaves the earlier ones stored; the peer's retry then repeats them (at
-    // least once, never lost).
+    // later recipient leaves the earlier ones stored and answers an error; the peer retries the
+    // whole forward, and the recipients already stored enter once, by a key made of the peer's
+    // own message id (within the bus's dedup window, DUPLICATE_WINDOW_MS).
     const media = await this.storeMedia(mail);
-    for (const to of recipients) await this.publish(this.message(client, peer.ip, from, to, mail.text, media), headers, client);
+    const forwardId = headers.messageId || headers.transactionId;
+    for (const to of recipients) {
+      const dedupKey = forwardId ? `mm4:${client.id}:${forwardId}:${to}` : undefined;
+      await this.publish(this.message(client, peer.ip, from, to, mail.text, media), headers, client, dedupKey);
+    }
     this.deps.metrics.ingress.inc({ protocol: 'mm4' }, recipients.length);
     this.deps.metrics.ingressLatency.observe({ protocol: 'mm4' }, (performance.now() - started) / 1000);
     this.answer(headers, client, 'forward');
@@ -133,13 +139,13 @@ export class Mm4Inbound {
   }
 
   /** Remembers a wanted delivery report first, so the report can never arrive before it. */
-  private async publish(message: Message, headers: Mm4Headers, client: ClientDetails): Promise<void> {
+  private async publish(message: Message, headers: Mm4Headers, client: ClientDetails, dedupKey?: string): Promise<void> {
     if (headers.deliveryReportRequested && headers.messageId) {
       const request: ReportRequest = { clientId: client.id, mm4MessageId: headers.messageId,
         from: headers.from?.raw ?? message.from, to: message.to };
       await this.deps.reports.create(message.id, JSON.stringify(request));
     }
-    await this.deps.ingress(message);
+    await this.deps.ingress(message, dedupKey);
   }
 
   /**

@@ -39,11 +39,15 @@ export async function publishEgress(
   if (await deps.divertMedia?.(egress, dedupKey)) {
     // Media first (issue 6): the transcode worker publishes it to its egress subject.
   } else if (route.kind === 'carrier') {
-    await deps.bus.publishDurable(subjects.msgOutCarrier(route.carrierId), egressCodec.encode(egress), { msgId });
+    const ack = await deps.bus.publishDurable(subjects.msgOutCarrier(route.carrierId), egressCodec.encode(egress), { msgId });
+    // A repeat (a carrier's resent webhook, an MMSC's retried forward) is already on its way
+    // under the first one's id: recording this copy's id would leave a row queued for ever.
+    if (ack.duplicate) return;
   } else {
     const subject = route.kind === 'webhook' ? subjects.msgOutWebhook(route.clientId)
       : route.kind === 'smpp' ? subjects.msgOutSmpp(route.clientId) : subjects.msgOutMm4(route.clientId);
-    await deps.bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'message', egress }), { msgId });
+    const ack = await deps.bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'message', egress }), { msgId });
+    if (ack.duplicate) return;
   }
   // The queued legs are not awaited: every later stage upserts the full legs again, so a
   // queued row lost with this node heals, and routing does not wait for the database. They are

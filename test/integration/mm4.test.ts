@@ -235,6 +235,25 @@ describe.each(modes)('MM4, $name', (mode) => {
     await expectTranscodedAtCarrier('+15559990002', 'hello from nodemailer');
   }, 120_000);
 
+  it.skipIf(mode.skip)('takes a forward the peer sends again (same X-Mms-Message-ID) once per recipient, recording no copies', async () => {
+    const before = await historyTotal();
+    const mail = () => transport().sendMail({
+      envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: ['+15559990031/TYPE=PLMN@gw.test', '+15559990032/TYPE=PLMN@gw.test'] },
+      from: plmn(PBX_A), to: [plmn('+15559990031'), plmn('+15559990032')], headers: requestHeaders('again-1'),
+      text: 'sent twice by the peer',
+      attachments: [{ filename: fixtures[0]!.name, content: fixtures[0]!.bytes, contentType: fixtures[0]!.type }],
+    });
+    // As after a lost 250: the MMSC sends the whole forward again.
+    await mail();
+    await mail();
+    await waitFor(() => telnyxTo('+15559990031').length > 0 && telnyxTo('+15559990032').length > 0, 60_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(telnyxTo('+15559990031')).toHaveLength(1);
+    expect(telnyxTo('+15559990032')).toHaveLength(1);
+    // One leg each, not a second one left queued under the copy's id.
+    expect(await historyTotal()).toBe(before + 2);
+  }, 90_000);
+
   it.skipIf(mode.skip)('delivers an inbound carrier MMS to the legacy client as an MM4_forward.REQ', async () => {
     const jpeg = fixtures[0]!;
     const url = fake.addMedia('inbound.jpg', jpeg.bytes, 'image/jpeg');

@@ -253,6 +253,10 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
         expect(res.status, res.text).toBe(200);
       }
       expect(await app.bus.pending(app.names.streams.webhook)).toBe(webhooksBefore + 1);
+      // And the ledger has it once: the repeats left no leg queued under their own fresh ids.
+      await new Promise((r) => setTimeout(r, DEFAULT_HOLD_MS + 100));
+      const { total } = await app.store.records.history({ clientId: t.id, direction: 'inbound', page: 1, perPage: 10 });
+      expect(total).toBe(1);
       // One unit used of two: the client can still send one message, not none.
       expect((await send(t.auth, t.number)).status).toBe(202);
       expect((await send(t.auth, t.number)).status).toBe(429);
