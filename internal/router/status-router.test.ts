@@ -61,3 +61,34 @@ describe('StatusRouter: SMPP receipts', () => {
     expect(await route({ status: 'undelivered' }, leg({ registeredDelivery: 2 }))).toHaveLength(1);
   });
 });
+
+describe('StatusRouter: reports about messages a carrier sent', () => {
+  it('records an MMSC\'s report on the receiver\'s leg at once and tells nobody', async () => {
+    const written: StoredRecord[] = [];
+    const published: string[] = [];
+    const inbound = leg({ direction: 'inbound', clientId: 4, fromClientType: 'carrier', toClientType: 'legacy', status: 'sent', type: 'mms' });
+    const router = new StatusRouter({ subjects: s }, {
+      bus: { publishDurable: async (subject: string) => (published.push(subject), { stream: 'x', seq: 1, duplicate: false }) } as unknown as Bus,
+      records: { write: async (...r: StoredRecord[]) => void written.push(...r) } as unknown as RecordWriter,
+      recordRepo: { byMessageId: async () => [inbound], byCarrierMsgId: async () => undefined },
+      client: (id) => ({ id, type: 'legacy', username: `c${id}` } as ClientDetails), logger: silentLogger(),
+      metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
+    });
+    const msg: DurableMsg = { subject: s.status('m1'), seq: 1, deliveryCount: 1, working: () => undefined,
+      data: statusCodec.encode(statusEventSchema.parse({ v: 1, messageId: 'm1', status: 'delivered', at: 5_000 })) };
+    expect(await router.handle(msg)).toEqual({ kind: 'ack' });
+    expect(written).toEqual([expect.objectContaining({ messageId: 'm1', clientId: 4, direction: 'inbound', status: 'delivered' })]);
+    expect(published).toEqual([]);
+  });
+
+  it('still waits for the sender\'s leg when only another client\'s inbound leg is there', async () => {
+    const router = new StatusRouter({ subjects: s }, {
+      bus: {} as Bus, records: { write: async () => undefined } as unknown as RecordWriter,
+      recordRepo: { byMessageId: async () => [leg({ direction: 'inbound', clientId: 4, fromClientType: 'web' })], byCarrierMsgId: async () => undefined },
+      client: () => undefined, logger: silentLogger(), metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
+    });
+    const msg: DurableMsg = { subject: s.status('m1'), seq: 1, deliveryCount: 1, working: () => undefined,
+      data: statusCodec.encode(statusEventSchema.parse({ v: 1, messageId: 'm1', status: 'delivered', at: 5_000 })) };
+    expect((await router.handle(msg)).kind).toBe('retry');
+  });
+});

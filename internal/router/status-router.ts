@@ -72,7 +72,9 @@ export class StatusRouter {
       const full = this.complete(event, leg);
       await this.deps.records.write({ ...leg, status: full.status, carrierMsgId: full.carrierMsgId ?? '',
         error: full.errorText ?? '' });
-      await this.forward(full, leg.type);
+      // A receiver's report on a message a carrier sent (an MMSC's MM4_forward.RES or delivery
+      // report): recorded on its leg; a carrier takes no reports from us, so nobody is told.
+      if (leg.direction === 'outbound') await this.forward(full, leg.type);
       this.deps.metrics.statusEvents.inc({ status: full.status });
       return ack;
     } catch (err) {
@@ -81,11 +83,16 @@ export class StatusRouter {
     }
   }
 
-  /** The sender's outbound leg: by our id, or by the carrier's id from a callback. */
+  /**
+   * The sender's outbound leg: by our id, or by the carrier's id from a callback. A message that
+   * came from a carrier has no outbound leg: its receiver's inbound leg is the one to update.
+   */
   private async findLeg(event: StatusEvent): Promise<StoredRecord | undefined> {
     if (event.messageId) {
       const legs = await this.deps.recordRepo.byMessageId(event.messageId);
-      return legs.find((l) => l.direction === 'outbound' && (!event.clientId || l.clientId === event.clientId));
+      const outbound = legs.find((l) => l.direction === 'outbound' && (!event.clientId || l.clientId === event.clientId));
+      if (outbound || event.clientId) return outbound;
+      return legs.find((l) => l.direction === 'inbound' && l.fromClientType === 'carrier');
     }
     if (event.carrierId && event.carrierMsgId) {
       return this.deps.recordRepo.byCarrierMsgId(event.carrierId, event.carrierMsgId);

@@ -276,6 +276,16 @@ describe.each(modes)('MM4, $name', (mode) => {
     expect(smil?.content.toString()).toContain('<img src=');
     const image = parsed.attachments.find((a) => a.contentType.startsWith('image/'));
     expect(image?.content.length).toBeGreaterThan(0);
+
+    // Handed over, A's leg reads delivered. A's MMSC then reports the message expired: that is
+    // recorded on A's leg at once (a carrier takes no reports, so nobody is told), not retried
+    // for seconds and dropped.
+    const id = /^<([^@>]+)@gw\.test>$/.exec(header('X-Mms-Message-Id'))![1]!;
+    const leg = async () => (await store.records.byMessageId(id)).find((r) => r.direction === 'inbound');
+    await waitFor(async () => (await leg())?.status === 'delivered', 10_000);
+    await sendAsPeer([['From', `${PBX_A}/TYPE=PLMN`], ['To', '+15557770000/TYPE=PLMN'], ['X-Mms-Message-Type', 'MM4_delivery_report.REQ'],
+      ['X-Mms-Transaction-ID', 'a-dr-1'], ['X-Mms-Message-ID', `<${id}@gw.test>`], ['X-Mms-MM-Status-Code', 'Expired']]);
+    await waitFor(async () => (await leg())?.status === 'expired', 3_000);
   });
 
   it.skipIf(mode.skip)('answers 552 to a 20 MB attachment and stores nothing', async () => {
