@@ -87,7 +87,8 @@ export class ClusterStats {
     return {
       smpp_connected_clients: new Set(smpp.map((s) => s.username)).size,
       smpp_clients: smpp,
-      mm4_connected_clients: mm4.length,
+      // Upstream's figure: open SMTP sessions, not clients (one row per client and node).
+      mm4_connected_clients: mm4.reduce((sum, row) => sum + (Number(row.active_sessions) || 0), 0),
       mm4_clients: mm4,
       messages: sumCounters(nodes.map((n) => n.messages ?? {})),
       nodes: nodes.map(({ smpp_clients: _s, mm4_clients: _m, ...node }) => node),
