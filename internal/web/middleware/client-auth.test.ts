@@ -106,3 +106,37 @@ describe('clientAuth with an API key', () => {
     }
   });
 });
+
+describe('clientAuth with a password', () => {
+  /** A middleware over one mutable client; `call(header)` answers 'ok', or the AuthError's text. */
+  function setup() {
+    let client: ClientDetails | undefined = { id: 1, username: 'web1', password: 'right', type: 'web', settings: null, numbers: [] } as unknown as ClientDetails;
+    const middleware = clientAuth({
+      directory: { clientByUsername: (u: string) => (client && u === client.username ? client : undefined) } as never,
+      store: {} as never, logger: silentLogger(),
+    });
+    const call = (header: string) => middleware({ get: () => header, state: {}, set: () => undefined } as unknown as Context, async () => undefined)
+      .then(() => 'ok', (err: Error) => err.message);
+    const set = (next: ClientDetails | undefined) => (client = next);
+    return { call, set, current: () => client };
+  }
+  const basicOf = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+  it('lets a verified header in again, and a wrong password never', async () => {
+    const { call } = setup();
+    expect(await call(basicOf('web1', 'right'))).toBe('ok');
+    expect(await call(basicOf('web1', 'right'))).toBe('ok');
+    expect(await call(basicOf('web1', 'wrong'))).toBe('Invalid credentials');
+    expect(await call(basicOf('web1', 'wrong'))).toBe('Invalid credentials');
+  });
+
+  it('refuses a header it verified once the password changed or the client is gone', async () => {
+    const { call, set, current } = setup();
+    expect(await call(basicOf('web1', 'right'))).toBe('ok');
+    set({ ...current()!, password: 'new' } as ClientDetails);
+    expect(await call(basicOf('web1', 'right'))).toBe('Invalid credentials');
+    expect(await call(basicOf('web1', 'new'))).toBe('ok');
+    set(undefined);
+    expect(await call(basicOf('web1', 'new'))).toBe('Invalid credentials');
+  });
+});
