@@ -73,6 +73,20 @@ describe('KeepAlivePool', () => {
     expect(warnings).not.toContain('MaxListenersExceededWarning');
   });
 
+  it('aborts every call in flight under a shared stop signal at once', async () => {
+    const stop = new AbortController();
+    const started = Date.now();
+    const calls = Array.from({ length: 5 }, () => pool.request({ url: `${base}/slow`, method: 'GET', headers: {}, signal: stop.signal,
+      timeoutMs: 5_000 }).catch((e: unknown) => e));
+    setTimeout(() => stop.abort(), 50);
+    const errors = await Promise.all(calls);
+    expect(errors.every((e) => e instanceof Error && !(e instanceof HttpTimeoutError))).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // A call made after the stop does not start.
+    await expect(pool.request({ url: `${base}/v1/send`, method: 'POST', headers: {}, body: '{}', signal: stop.signal, timeoutMs: 1_000 }))
+      .rejects.toThrow('aborted');
+  });
+
   it('rejects a connection refused with a network error', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
