@@ -46,12 +46,14 @@ export class MediaDetour {
     return !this.fitsCarrier(media, this.limitFor(route.carrierId, route.carrierName));
   }
 
-  /** Publishes the message to media.transcode when its media need work; true when it did. */
-  async divert(egress: Egress, dedupKey: string): Promise<boolean> {
+  /**
+   * Publishes the message to media.transcode when its media need work: false when they do not,
+   * else the publish's ack (`duplicate` when the same dedup key was diverted already).
+   */
+  async divert(egress: Egress, dedupKey: string): Promise<false | { duplicate: boolean }> {
     if (!this.needed(egress)) return false;
-    await this.deps.bus.publishDurable(this.options.subjects.mediaTranscode,
+    return this.deps.bus.publishDurable(this.options.subjects.mediaTranscode,
       transcodeJobCodec.encode({ v: 1, egress, dedupKey }), { msgId: `${dedupKey}:${egress.route.kind}` });
-    return true;
   }
 
   private fitsCarrier(media: MediaRef[], limit: number): boolean {

@@ -19,9 +19,10 @@ export interface EgressPublishDeps {
   autoReply?: EgressInterceptor;
   /**
    * Sends a message whose media must be fetched or transcoded first to media.transcode
-   * (internal/media MediaDetour.divert); true when it did. The transcode worker publishes it on.
+   * (internal/media MediaDetour.divert): false when it did not, else its publish's ack. The
+   * transcode worker publishes it on.
    */
-  divertMedia?: (egress: Egress, dedupKey: string) => Promise<boolean>;
+  divertMedia?: (egress: Egress, dedupKey: string) => Promise<false | { duplicate: boolean }>;
 }
 
 /**
@@ -36,22 +37,24 @@ export async function publishEgress(
   if (await deps.autoReply?.intercept(egress)) return;
   const { route, message } = egress;
   const msgId = `${dedupKey}:${route.kind}`;
-  if (await deps.divertMedia?.(egress, dedupKey)) {
-    // Media first (issue 6): the transcode worker publishes it to its egress subject.
-  } else if (route.kind === 'carrier') {
-    const ack = await deps.bus.publishDurable(subjects.msgOutCarrier(route.carrierId), egressCodec.encode(egress), { msgId });
-    // A repeat (a carrier's resent webhook, an MMSC's retried forward) is already on its way
-    // under the first one's id: recording this copy's id would leave a row queued for ever.
-    if (ack.duplicate) return;
-  } else {
-    const subject = route.kind === 'webhook' ? subjects.msgOutWebhook(route.clientId)
-      : route.kind === 'smpp' ? subjects.msgOutSmpp(route.clientId) : subjects.msgOutMm4(route.clientId);
-    const ack = await deps.bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'message', egress }), { msgId });
-    if (ack.duplicate) return;
-  }
+  // Media first (issue 6): the transcode worker publishes it to its egress subject.
+  const ack = await deps.divertMedia?.(egress, dedupKey) || await publishRouted(egress, subjects, deps, msgId);
+  // A repeat (a carrier's resent webhook, an MMSC's retried forward) is already on its way under
+  // the first one's id: recording this copy's id would leave a row queued for ever.
+  if (ack.duplicate) return;
   // The queued legs are not awaited: every later stage upserts the full legs again, so a
   // queued row lost with this node heals, and routing does not wait for the database. They are
   // held a moment, so a quick delivery on this node writes its row once (RecordWriter.hold).
   deps.records.hold(...legsFor(egress, deps.legs, 'queued')).catch((err: unknown) =>
     deps.logger.warn({ err, id: message.id }, 'could not record a queued message'));
+}
+
+function publishRouted(egress: Egress, subjects: Subjects, deps: EgressPublishDeps, msgId: string): Promise<{ duplicate: boolean }> {
+  const { route } = egress;
+  if (route.kind === 'carrier') {
+    return deps.bus.publishDurable(subjects.msgOutCarrier(route.carrierId), egressCodec.encode(egress), { msgId });
+  }
+  const subject = route.kind === 'webhook' ? subjects.msgOutWebhook(route.clientId)
+    : route.kind === 'smpp' ? subjects.msgOutSmpp(route.clientId) : subjects.msgOutMm4(route.clientId);
+  return deps.bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'message', egress }), { msgId });
 }
