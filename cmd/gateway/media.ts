@@ -31,7 +31,8 @@ export function buildMedia(p: MediaParts): NodeMedia {
   const detour = new MediaDetour({ subjects, carrierLimits: m.carrierLimits }, { bus, carrier: (id) => directory.carrier(id) });
   // Clients' media URLs reach only public addresses and MEDIA_FETCH_ALLOW (server-side request forgery).
   const guard = createMediaUrlGuard(m.fetchAllow);
-  const preparer = new MediaPreparer({ maxBytes: m.maxMediaBytes, fetchTimeoutMs: m.fetchTimeoutMs, tempDir: m.transcodeTempPath }, {
+  const preparer = new MediaPreparer({ maxBytes: m.maxMediaBytes, fetchTimeoutMs: m.fetchTimeoutMs, tempDir: m.transcodeTempPath,
+    serverAddress: config.node.serverAddress }, {
     media: store,
     fetch: guard.fetch,
     mediaAuth: (id) => {

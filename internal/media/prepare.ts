@@ -3,6 +3,7 @@ import { NotFoundError, PayloadTooLargeError } from '../errors/index.js';
 import { baseType, effectiveContentType, mediaKind, OCTET_STREAM } from './content-types.js';
 import { fetchMedia } from './fetch.js';
 import { partBudgets } from './ladder.js';
+import { tokenFromPath } from './tokens.js';
 import type { MediaStore, StoredMedia } from './ports.js';
 import { fitPart, fitsAsIs, shrinkable, type PartInput } from './transcoder.js';
 
@@ -12,6 +13,12 @@ export interface MediaPreparerOptions {
   fetchTimeoutMs: number;
   /** TRANSCODE_TEMP_PATH. */
   tempDir: string;
+  /**
+   * SERVER_ADDRESS: a URL under its /media/ is one of our stored files (a client forwarding an
+   * MMS it got from us) and is read from the store, not fetched: the gateway's own address is
+   * often a private one, which the URL guard refuses.
+   */
+  serverAddress?: string;
 }
 
 export interface MediaPreparerDeps {
@@ -58,6 +65,12 @@ export class MediaPreparer {
 
   private async load(ref: MediaRef, message: Message, signal: AbortSignal): Promise<Loaded> {
     if (ref.token || !ref.url) return { ref };
+    const token = this.ownToken(ref.url);
+    if (token) {
+      const file = await this.deps.media.get(token);
+      if (!file) throw new NotFoundError(`media ${ref.url} has expired or is unknown`);
+      return { ref: { ...ref, token, contentType: file.contentType, filename: ref.filename || file.filename, sizeBytes: file.sizeBytes } };
+    }
     const carrierId = message.origin.kind === 'carrier' ? message.origin.carrierId : undefined;
     const fetched = await fetchMedia(ref.url, {
       headers: carrierId !== undefined ? this.deps.mediaAuth(carrierId) : undefined,
@@ -95,6 +108,14 @@ export class MediaPreparer {
     const total = out.reduce((sum, p) => sum + (p.sizeBytes ?? 0), 0);
     if (total > limit) throw new PayloadTooLargeError(`the MMS media total ${total} bytes, over the carrier's limit of ${limit}`);
     return out;
+  }
+
+  /** The token of a URL of our own /media/ (see MediaPreparerOptions.serverAddress), else undefined. */
+  private ownToken(url: string): string | undefined {
+    const prefix = this.options.serverAddress ? `${this.options.serverAddress.replace(/\/+$/, '')}/media/` : undefined;
+    if (!prefix || !url.startsWith(prefix)) return undefined;
+    const segment = url.slice(prefix.length);
+    return segment.includes('/') || segment.includes('?') ? undefined : tokenFromPath(segment);
   }
 
   private async read(ref: MediaRef): Promise<PartInput> {
