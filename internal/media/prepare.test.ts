@@ -21,7 +21,7 @@ function preparer(serverAddress?: string) {
 
 const message = (url: string): Message => ({
   v: 1, id: 'm1', type: 'mms', from: '+15550000001', to: '+15550000002', text: '', notice: false, receivedAt: 0,
-  origin: { kind: 'web', clientId: 1 }, media: [{ url, contentType: 'application/octet-stream', filename: '' }],
+  origin: { kind: 'web', clientId: 1, node: 'n1' }, media: [{ url, contentType: 'application/octet-stream', filename: '' }],
 });
 
 describe('MediaPreparer: a URL of our own /media/', () => {
