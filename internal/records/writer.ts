@@ -23,8 +23,12 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** A new hold window opens this often, so every leg is held between 4/5 and all of holdMs. */
+const HOLD_WINDOWS = 5;
+
 /** Legs held back together, released as one write when their hold ends. */
 interface HoldWindow {
+  openedAt: number;
   keys: string[];
   done: Promise<void>;
   resolve: () => void;
@@ -78,7 +82,9 @@ export class RecordWriter {
     const holdMs = this.options.holdMs ?? DEFAULT_HOLD_MS;
     if (records.length === 0) return Promise.resolve();
     if (this.#stopped || holdMs <= 0) return this.write(...records);
-    const window = this.#holding ?? this.openHold(holdMs);
+    const now = Date.now();
+    const current = this.#holding;
+    const window = current && now - current.openedAt < holdMs / HOLD_WINDOWS ? current : this.openHold(holdMs, now);
     for (const r of records) {
       const key = legKey(r);
       this.#held.set(key, r);
@@ -129,12 +135,13 @@ export class RecordWriter {
     return taken;
   }
 
-  private openHold(holdMs: number): HoldWindow {
+  private openHold(holdMs: number, now: number): HoldWindow {
     let resolve!: () => void;
     let reject!: (err: unknown) => void;
     const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
     done.catch(() => undefined);
-    const window: HoldWindow = { keys: [], done, resolve, reject, timer: setTimeout(() => this.release(window), holdMs) };
+    const window: HoldWindow = { openedAt: now, keys: [], done, resolve, reject,
+      timer: setTimeout(() => this.release(window), holdMs) };
     this.#holding = window;
     this.#windows.add(window);
     return window;
