@@ -7,6 +7,7 @@
  * < 50 ms at 1,000/s, < 300 MB RSS.
  */
 import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startNats, startPostgres, startRedis } from '../support/services.js';
 import { FakeCarrier } from '../support/fake-carrier.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
@@ -79,7 +80,15 @@ async function main(): Promise<void> {
     const benchCpu = ownCpuSeconds() - benchBefore;
     fake.reset();
 
+    // The bench's own event loop (load generator and fake carrier) adds to every latency it
+    // measures: its delay during the paced phase says how much of the tail is the bench's.
+    // And the gateway's (prom-client's nodejs_eventloop_lag_*, reset by each scrape).
+    const benchLoop = monitorEventLoopDelay({ resolution: 5 });
+    await gatewayLoopLag(node.url);
+    benchLoop.enable();
     const paced = await openLoop(target, 1_000, 10, 20_000_000);
+    benchLoop.disable();
+    const gatewayLoop = await gatewayLoopLag(node.url);
     await waitDelivered(fake, paced.ok, 120_000);
     const rss = rssOfNodes();
     const koa = await baseline();
@@ -98,6 +107,10 @@ async function main(): Promise<void> {
       burst_accept_p99_ms: +percentile(burst.latenciesMs, 99).toFixed(2),
       at_1000_per_sec_p50_ms: +percentile(paced.latenciesMs, 50).toFixed(2),
       at_1000_per_sec_p99_ms: +percentile(paced.latenciesMs, 99).toFixed(2),
+      at_1000_bench_loop_delay_p99_ms: +(benchLoop.percentile(99) / 1e6).toFixed(2),
+      at_1000_bench_loop_delay_max_ms: +(benchLoop.max / 1e6).toFixed(2),
+      at_1000_gateway_loop_delay_p99_ms: gatewayLoop.p99Ms,
+      at_1000_gateway_loop_delay_max_ms: gatewayLoop.maxMs,
       node_rss_idle_mb: Math.round(rssIdle.rss), node_rss_mb: Math.round(rss.rss), node_peak_rss_mb: Math.round(Math.max(rss.peak, rssAfterBurst.peak)),
       bare_koa_req_per_sec: Math.round(koa),
       accepted_vs_bare_koa: +((burst.ok / burst.seconds) / koa).toFixed(2),
@@ -114,3 +127,11 @@ main().then(() => process.exit(0), (err) => {
   process.stderr.write(`${(err as Error).stack}\n`);
   process.exit(1);
 });
+
+/** The gateway's event-loop delay since the last scrape, from its /metrics (first node). */
+async function gatewayLoopLag(url: string): Promise<{ p99Ms: number; maxMs: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const seconds = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { p99Ms: +(seconds('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(2),
+    maxMs: +(seconds('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(2) };
+}
