@@ -48,6 +48,8 @@ export interface Subjects {
   readonly smppBindBucket: string;
   /** KV bucket of MM4 requests that asked for delivery reports (the client's own ids). */
   readonly mm4ReportBucket: string;
+  /** KV bucket of the caller-given keys of messages already stored (IngressRouter's memory). */
+  readonly ingressSeenBucket: string;
 }
 
 /** Message ids become subject tokens: keep only what NATS allows in a token. */
@@ -86,5 +88,6 @@ export function subjects(prefix = ''): Subjects {
     leaseBucket: `${s}msggw_leases`,
     smppBindBucket: `${s}msggw_smpp_binds`,
     mm4ReportBucket: `${s}msggw_mm4_reports`,
+    ingressSeenBucket: `${s}msggw_ingress_seen`,
   };
 }

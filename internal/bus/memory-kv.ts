@@ -13,15 +13,23 @@ interface Slot {
 /**
  * One in-process KV bucket shared by the buses on a hub: revisions are one counter per bucket
  * (like the sequence of the stream behind a NATS KV bucket), history 1, and a bucket-wide TTL
- * counted from each entry's last write, checked when the entry is read (no timers).
+ * counted from each entry's last write, checked when the entry is read (no timers). Writes also
+ * sweep out expired entries now and then, so keys never read again (a bucket that only
+ * remembers, like the ingress's) do not pile up.
  */
 export class MemoryKvStore {
   ttlMs: number;
+  #sweptAt = Date.now();
   #seq = 0;
   readonly #slots = new Map<string, Slot>();
 
   constructor(ttlMs: number) {
     this.ttlMs = ttlMs;
+  }
+
+  /** Entries held, expired ones not yet swept included. */
+  get size(): number {
+    return this.#slots.size;
   }
 
   get(key: string, now = Date.now()): KvEntry | null {
@@ -48,6 +56,13 @@ export class MemoryKvStore {
     return true;
   }
 
+  /** Drops expired entries, at most once per tenth of the TTL (and per minute at the most often). */
+  #sweep(now: number): void {
+    if (this.ttlMs <= 0 || now - this.#sweptAt < Math.max(this.ttlMs / 10, 60_000)) return;
+    this.#sweptAt = now;
+    for (const [key, s] of this.#slots) if (now - s.at >= this.ttlMs) this.#slots.delete(key);
+  }
+
   /** The entry unless it expired (an expired entry is removed, as max_age does). */
   #live(key: string, now: number): Slot | undefined {
     const s = this.#slots.get(key);
@@ -59,6 +74,7 @@ export class MemoryKvStore {
   }
 
   #write(key: string, value: string, deleted: boolean, now: number): number {
+    this.#sweep(now);
     const revision = ++this.#seq;
     this.#slots.set(key, { value, revision, at: now, deleted });
     return revision;

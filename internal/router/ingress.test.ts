@@ -5,14 +5,16 @@ import { silentLogger } from '../log/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { RecordWriter } from '../records/index.js';
 import type { MessageRecord } from '../store/index.js';
+import { createBus } from '../bus/index.js';
 import { IngressRouter } from './ingress.js';
+import { kvIngressMemory, type IngressMemory } from './ingress-memory.js';
 import { carrier, client, msg, view } from './testing.js';
 
 const s = subjects('t');
 const web = client(2, 'web', [{ number: '+14155550100', carrier: 'telnyx-prod' }], 'https://hooks.test/default');
 const routing = view([web], [carrier(7, 'telnyx-prod', 'telnyx')]);
 
-function setup(publishError?: Error) {
+function setup(publishError?: Error, memory?: IngressMemory) {
   const published: Array<{ subject: string; data: Uint8Array; msgId?: string }> = [];
   const written: MessageRecord[] = [];
   const bus = {
@@ -25,7 +27,7 @@ function setup(publishError?: Error) {
   const records = new RecordWriter({ upsertMany: async (r: MessageRecord[]) => void written.push(...r) } as never, { flushMs: 1 });
   const legs = { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false };
   const metrics = createMetrics({ serverId: 'n1' });
-  const ingress = new IngressRouter({ subjects: s }, { bus, view: routing, records, legs, logger: silentLogger(), metrics });
+  const ingress = new IngressRouter({ subjects: s }, { bus, view: routing, records, legs, logger: silentLogger(), metrics, memory });
   return { ingress, published, written, records };
 }
 
@@ -62,5 +64,41 @@ describe('IngressRouter', () => {
     const { ingress } = setup(new Error('bus down'));
     await expect(ingress.accept('web', msg({ from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } })))
       .rejects.toThrow('bus down');
+  });
+
+  describe('with its memory of caller keys', () => {
+    const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const fromCarrier = (id: string) => msg({ id, from: '+12505559999', to: '+14155550100', origin: { kind: 'carrier', carrierId: 7, node: 'n1' } });
+
+    it('takes a repeat of a caller key once, long after the bus would have stored it again', async () => {
+      const bus = createBus({ kind: 'memory' }, { nodeId: 'n1', logger: quiet });
+      await bus.start();
+      const memory = kvIngressMemory(() => bus.kv('seen', { ttlMs: 60_000 }), silentLogger());
+      const { ingress, published } = setup(undefined, memory);
+      await ingress.accept('carrier', fromCarrier('first'), 'carrier:7:SM1');
+      // The fake bus dedups nothing, as a real one past its window: only the memory stops it.
+      await ingress.accept('carrier', fromCarrier('again'), 'carrier:7:SM1');
+      await ingress.accept('carrier', fromCarrier('other'), 'carrier:7:SM2');
+      expect(published.map((p) => p.msgId)).toEqual(['carrier:7:SM1:webhook', 'carrier:7:SM2:webhook']);
+      await bus.stop();
+    });
+
+    it('never asks about fresh ids, and remembers only what was stored', async () => {
+      const asked: string[] = [];
+      const memory: IngressMemory = { seen: async (k) => (asked.push(`seen ${k}`), false), remember: async (k) => void asked.push(`remember ${k}`) };
+      const { ingress } = setup(undefined, memory);
+      await ingress.accept('web', msg({ id: 'w1', from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } }));
+      expect(asked).toEqual([]);
+      const failing = setup(new Error('bus down'), memory);
+      await expect(failing.ingress.accept('carrier', fromCarrier('x'), 'carrier:7:SM9')).rejects.toThrow('bus down');
+      expect(asked).toEqual(['seen carrier:7:SM9']);
+    });
+
+    it('lets messages in when the memory cannot be reached', async () => {
+      const memory = kvIngressMemory(async () => { throw new Error('kv down'); }, silentLogger());
+      const { ingress, published } = setup(undefined, memory);
+      await ingress.accept('carrier', fromCarrier('a'), 'carrier:7:SM5');
+      expect(published).toHaveLength(1);
+    });
   });
 });

@@ -6,6 +6,7 @@ import { legsFor } from '../records/index.js';
 import { decide, type RoutingView } from './decide.js';
 import { publishEgress, type EgressPublishDeps } from './egress-publish.js';
 import type { FailureReporter } from './failures.js';
+import type { IngressMemory } from './ingress-memory.js';
 import { checkQuota, reportRefusal } from './quota-check.js';
 
 export interface IngressRouterOptions {
@@ -19,6 +20,8 @@ export interface IngressRouterDeps extends EgressPublishDeps {
   quota?: QuotaGate;
   /** Reports a message the receiver's quota refused; without it the refusal is only recorded. */
   failures?: Pick<FailureReporter, 'report'>;
+  /** Caller keys already stored (ingress-memory.ts); without it only the bus's window dedups. */
+  memory?: IngressMemory;
 }
 
 /**
@@ -45,6 +48,19 @@ export class IngressRouter {
    * failed, so a carrier still gets its 200 and does not send it again.
    */
   async accept(kind: IngressKind, message: Message, dedupKey = message.id): Promise<void> {
+    // A caller's own key (a carrier's message id) may come again, long after the bus's dedup
+    // window; a fresh id never does, and costs no lookup.
+    const callerKey = dedupKey === message.id ? undefined : dedupKey;
+    const { memory } = this.deps;
+    if (callerKey !== undefined && memory && await memory.seen(callerKey)) {
+      this.deps.metrics.routed.inc({ route: 'repeat' });
+      return;
+    }
+    await this.store(kind, message, dedupKey, callerKey);
+    if (callerKey !== undefined) await memory?.remember(callerKey);
+  }
+
+  private async store(kind: IngressKind, message: Message, dedupKey: string, callerKey: string | undefined): Promise<void> {
     const started = performance.now();
     const decision = decide(message, this.deps.view);
     if (decision.kind !== 'route') {
@@ -52,8 +68,7 @@ export class IngressRouter {
       return;
     }
     const { egress } = decision;
-    // A caller's own dedup key (a carrier's message id) may come again; a fresh id never does.
-    const quota = await checkQuota(egress, this.deps.quota, dedupKey === message.id ? undefined : dedupKey);
+    const quota = await checkQuota(egress, this.deps.quota, callerKey);
     if (quota.kind === 'refused') {
       if (quota.side === 'sender') throw limitExceededError(quota.refusal);
       await this.refused(egress, quota.refusal);
