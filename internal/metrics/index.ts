@@ -46,7 +46,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       labelNames: ['protocol'], buckets: LATENCY_BUCKETS, registers,
     }),
     routed: new Counter({
-      name: 'msggw_messages_routed_total', help: 'Router decisions by route kind (or rejected)',
+      name: 'msggw_messages_routed_total', help: 'Router decisions by route kind (or rejected, or repeat: a caller key stored before)',
       labelNames: ['route'], registers,
     }),
     routingLatency: new Histogram({
