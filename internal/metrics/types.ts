@@ -10,7 +10,7 @@ export interface Metrics {
   readonly ingress: Counter<'protocol'>;
   /** Receive → durable ack, per front door. */
   readonly ingressLatency: Histogram<'protocol'>;
-  /** Router decisions: route kind, or 'rejected'. */
+  /** Router decisions: route kind, 'rejected', or 'repeat' (a caller key stored before). */
   readonly routed: Counter<'route'>;
   readonly routingLatency: Histogram;
   /** Delivery attempts by egress: result ok | retry | failed. */
