@@ -10,7 +10,7 @@ import { CarrierEgress, WebhookWorker } from '../../internal/egress/index.js';
 import type { QuotaGate } from '../../internal/quota/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
 import {
-  FailureReporter, INGRESS_MEMORY_MS, IngressRouter, kvIngressMemory, Router, StatusRouter, type EgressPublishDeps,
+  FailureReporter, IngressRouter, kvIngressMemory, Router, StatusRouter, type EgressPublishDeps,
 } from '../../internal/router/index.js';
 import type { NodeParts, Stoppable } from './parts.js';
 
@@ -58,7 +58,8 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
   const routing = { bus, view: directory, records, legs, failures, logger, metrics, autoReply, quota: p.quota,
     divertMedia: p.divertMedia };
   const router = new Router({ subjects }, routing);
-  const memory = kvIngressMemory(() => bus.kv(subjects.ingressSeenBucket, { ttlMs: INGRESS_MEMORY_MS }), logger);
+  const memory = config.ingressDedupMs > 0
+    ? kvIngressMemory(() => bus.kv(subjects.ingressSeenBucket, { ttlMs: config.ingressDedupMs }), logger) : undefined;
   const ingress = new IngressRouter({ subjects }, { ...routing, memory });
   const statusRouter = new StatusRouter({ subjects }, { bus, records, recordRepo: store.records, client, logger, metrics });
   const webhooks = new WebhookWorker({ subjects, ...config.webhook },

@@ -55,6 +55,11 @@ export const DEFAULT_MM4_TIMEOUT_SECS = 60;
 export const DEFAULT_MM4_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** Upstream always notified; keep that unless an operator turns it off. */
 export const DEFAULT_NOTIFY_SENDER_ON_FAILURE = true;
+/**
+ * INGRESS_DEDUP_HOURS: how long a caller's own key (a carrier's message id, an MMSC's forward id
+ * and recipient) is remembered once its message is stored, so a late repeat enters once.
+ */
+export const DEFAULT_INGRESS_DEDUP_HOURS = 6;
 export const DEFAULT_AUTO_REPLY_ENABLED = false;
 export const DEFAULT_HAPROXY_PROXY_PROTOCOL = false;
 

@@ -56,6 +56,7 @@ describe('loadConfig defaults', () => {
     expect(cfg.media.transcodeTempPath).toBe(tmpdir());
     expect(cfg.autoReply).toEqual({ enabled: false, defaultMessage: '' });
     expect(cfg.notifySenderOnFailure).toBe(true);
+    expect(cfg.ingressDedupMs).toBe(6 * 3600_000);
     expect(cfg.cluster).toBe(false);
     expect(cfg.warnings).toEqual([]);
   });
@@ -81,6 +82,7 @@ describe('loadConfig defaults', () => {
         WEBHOOK_RETRIES: '0',
         SMPP_TIMEOUT_SECS: '5',
         NOTIFY_SENDER_ON_FAILURE: 'false',
+        INGRESS_DEDUP_HOURS: '0',
         MM4_ORIGINATOR_SYSTEM: 'mms@example.com',
         MM4_MSG_ID_HOST: 'mms.example.com',
         AUTO_REPLY_ENABLED: '1',
@@ -98,6 +100,7 @@ describe('loadConfig defaults', () => {
     expect(cfg.webhook.retries).toBe(0);
     expect(cfg.smpp.timeoutMs).toBe(5000);
     expect(cfg.notifySenderOnFailure).toBe(false);
+    expect(cfg.ingressDedupMs).toBe(0);
     expect(cfg.mm4).toMatchObject({ originatorSystem: 'mms@example.com', msgIdHost: 'mms.example.com' });
     expect(cfg.autoReply).toEqual({ enabled: true, defaultMessage: 'Thanks, we will reply soon.' });
     expect(cfg.bus.subjectPrefix).toBe('test_1');

@@ -11,7 +11,7 @@ import {
   type GivenSecrets,
   type ResolvedSecrets,
 } from './secrets.js';
-import { mediaSchema, autoReplySchema, logSchema, nodeSchema, notifySchema, type LoadContext } from './sections-node.js';
+import { mediaSchema, autoReplySchema, logSchema, nodeSchema, notifySchema, ingressDedupSchema, type LoadContext } from './sections-node.js';
 import { carrierSchema, mm4Schema, smppSchema, webhookSchema, webSchema } from './sections-front.js';
 import { busSchema, quotaSchema, storeSchema, storeWarnings, usesSharedServices } from './sections-services.js';
 import type { Config, Env, LoadConfigOptions } from './types.js';
@@ -35,6 +35,7 @@ function sectionSchemas(ctx: LoadContext) {
     webhook: webhookSchema(),
     carrier: carrierSchema(),
     notifySenderOnFailure: notifySchema(),
+    ingressDedupMs: ingressDedupSchema(),
     store: storeSchema(ctx),
     bus: busSchema(),
     quota: quotaSchema(),

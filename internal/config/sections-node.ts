@@ -9,6 +9,7 @@ import {
   DEFAULT_MEDIA_MAX_BYTES,
   DEFAULT_MEDIA_TTL_DAYS,
   DEFAULT_NOTIFY_SENDER_ON_FAILURE,
+  DEFAULT_INGRESS_DEDUP_HOURS,
   DEFAULT_TRANSCODE_CONCURRENCY,
   DEFAULT_TRANSCODE_TIMEOUT_SECS,
   DEFAULT_WEB_LISTEN,
@@ -108,6 +109,13 @@ export function autoReplySchema() {
       AUTO_REPLY_DEFAULT_MESSAGE: fieldOr(text, ''),
     })
     .transform((e): AutoReplyConfig => ({ enabled: e.AUTO_REPLY_ENABLED, defaultMessage: e.AUTO_REPLY_DEFAULT_MESSAGE }));
+}
+
+/** INGRESS_DEDUP_HOURS in ms; 0 turns the ingress memory off (the bus's 2-minute window remains). */
+export function ingressDedupSchema() {
+  return z
+    .object({ INGRESS_DEDUP_HOURS: fieldOr(wholeNumber(0), DEFAULT_INGRESS_DEDUP_HOURS) })
+    .transform((e): number => e.INGRESS_DEDUP_HOURS * 3600_000);
 }
 
 export function notifySchema() {

@@ -171,6 +171,8 @@ export interface Config {
   carrier: CarrierEgressConfig;
   /** NOTIFY_SENDER_ON_FAILURE: tell the sender when delivery finally fails. */
   notifySenderOnFailure: boolean;
+  /** INGRESS_DEDUP_HOURS in ms (internal/router/ingress-memory.ts); 0: off. */
+  ingressDedupMs: number;
   store: StoreConfig;
   bus: BusConfig;
   quota: QuotaConfig;

@@ -7,7 +7,7 @@ export { decide, canonicalNumber, carrierFor } from './decide.js';
 export type { Decision, RoutingView } from './decide.js';
 export { Router, DEFAULT_ROUTER_CONCURRENCY } from './router.js';
 export { IngressRouter } from './ingress.js';
-export { kvIngressMemory, INGRESS_MEMORY_MS } from './ingress-memory.js';
+export { kvIngressMemory } from './ingress-memory.js';
 export type { IngressMemory } from './ingress-memory.js';
 export type { IngressRouterOptions, IngressRouterDeps } from './ingress.js';
 export { publishEgress } from './egress-publish.js';

@@ -3,16 +3,13 @@ import { sha256Hex } from '../crypto/index.js';
 import type { Logger } from '../log/index.js';
 
 /**
- * How long the ingress remembers a caller's key (a carrier's message id, an MMSC's forward id and
- * recipient) after the message was stored. The bus drops a repeat only within its 2-minute dedup
- * window; a carrier retrying a webhook it thinks failed, or an MMSC whose 250 got lost, comes back
+ * Which caller-given keys were stored already; see IngressRouter.accept. Kept for
+ * INGRESS_DEDUP_HOURS (default 6): the bus drops a repeat only within its 2-minute dedup window,
+ * and a carrier retrying a webhook it thinks failed, or an MMSC whose 250 got lost, comes back
  * after minutes or hours (an MTA's retries back off from 5 minutes to an hour).
  */
-export const INGRESS_MEMORY_MS = 6 * 3600_000;
-
-/** Which caller-given keys were stored already; see IngressRouter.accept. */
 export interface IngressMemory {
-  /** True when `key` was stored within INGRESS_MEMORY_MS. */
+  /** True when `key` was stored within INGRESS_DEDUP_HOURS. */
   seen(key: string): Promise<boolean>;
   remember(key: string): Promise<void>;
 }
