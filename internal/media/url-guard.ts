@@ -15,7 +15,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { ForbiddenError } from '../errors/index.js';
-import { normalizeIp } from '../peer/allow-list.js';
+import { addIpRule, ipRuleMatches, normalizeIp } from '../peer/index.js';
 
 /** Ranges that are not the public internet (IANA special-purpose registries, RFC 6890 & co.). */
 const NON_PUBLIC_V4 = [
@@ -27,9 +27,7 @@ const NON_PUBLIC_V6 = [
   '::/128', '::1/128', '64:ff9b:1::/48', '100::/64', '2001:db8::/32', 'fc00::/7', 'fe80::/10', 'ff00::/8',
 ];
 
-const NON_PUBLIC = new BlockList();
-for (const cidr of NON_PUBLIC_V4) addCidr(NON_PUBLIC, cidr);
-for (const cidr of NON_PUBLIC_V6) addCidr(NON_PUBLIC, cidr);
+const NON_PUBLIC = ipRules([...NON_PUBLIC_V4, ...NON_PUBLIC_V6]);
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -47,13 +45,10 @@ export interface MediaUrlGuard {
 
 /** `allow`: MEDIA_FETCH_ALLOW, IPs and CIDRs a media URL may reach although they are not public. */
 export function createMediaUrlGuard(allow: readonly string[] = []): MediaUrlGuard {
-  const allowed = new BlockList();
-  for (const entry of allow) addCidr(allowed, entry);
-  const allows = (ip: string): boolean => {
-    const bare = normalizeIp(ip);
-    const type = isIP(bare) === 6 ? 'ipv6' : 'ipv4';
-    return !NON_PUBLIC.check(bare, type) || allowed.check(bare, type);
-  };
+  const allowed = ipRules(allow);
+  // Anything that is not an IP is refused, not taken for public.
+  const allows = (ip: string): boolean =>
+    isIP(normalizeIp(ip)) !== 0 && (!ipRuleMatches(NON_PUBLIC, ip) || ipRuleMatches(allowed, ip));
   const agent = new Agent({ connect: { lookup: guardedLookup(allows) } });
   return {
     allows,
@@ -112,9 +107,9 @@ function refusal(host: string, ip: string): MediaUrlRefusedError {
     `media host ${host} is at ${ip}, which is not a public address (MEDIA_FETCH_ALLOW lists the private ones allowed)`);
 }
 
-function addCidr(list: BlockList, entry: string): void {
-  const [ip, prefix] = entry.split('/') as [string, string | undefined];
-  const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-  if (prefix === undefined) list.addAddress(ip, type);
-  else list.addSubnet(ip, Number(prefix), type);
+/** IPs and CIDRs (MEDIA_FETCH_ALLOW is validated when the config loads) as one BlockList. */
+function ipRules(entries: readonly string[]): BlockList {
+  const rules = new BlockList();
+  for (const entry of entries) addIpRule(rules, entry);
+  return rules;
 }

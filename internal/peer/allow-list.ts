@@ -36,7 +36,7 @@ export function parseAllowList(address: string, deps: AllowListDeps = {}): Allow
   const invalid: string[] = [];
   const entries = address.split(',').map((e) => e.trim()).filter(Boolean);
   for (const entry of entries) {
-    if (!addRule(rules, entry)) {
+    if (!addIpRule(rules, entry)) {
       if (HOSTNAME.test(entry)) hosts.push(entry);
       else invalid.push(entry);
     }
@@ -47,7 +47,7 @@ export function parseAllowList(address: string, deps: AllowListDeps = {}): Allow
     invalid,
     async allows(ip: string): Promise<boolean> {
       if (entries.length === 0) return true;
-      if (matches(rules, ip)) return true;
+      if (ipRuleMatches(rules, ip)) return true;
       for (const host of hosts) {
         const addresses = await resolve(host).catch(() => [] as string[]);
         if (addresses.some((a) => normalizeIp(a) === normalizeIp(ip))) return true;
@@ -57,8 +57,8 @@ export function parseAllowList(address: string, deps: AllowListDeps = {}): Allow
   };
 }
 
-/** Adds an IP or CIDR entry; false when `entry` is neither. */
-function addRule(rules: BlockList, entry: string): boolean {
+/** Adds an IP or CIDR entry (an IPv4-mapped IPv6 address as its IPv4); false when `entry` is neither. */
+export function addIpRule(rules: BlockList, entry: string): boolean {
   const [ipText, prefixText, extra] = entry.split('/');
   const ip = normalizeIp(ipText);
   const family = isIP(ip);
@@ -74,7 +74,8 @@ function addRule(rules: BlockList, entry: string): boolean {
   return true;
 }
 
-function matches(rules: BlockList, ip: string): boolean {
+/** True when `ip` (an IPv4-mapped IPv6 one as its IPv4) is in `rules`; false for anything not an IP. */
+export function ipRuleMatches(rules: BlockList, ip: string): boolean {
   const bare = normalizeIp(ip);
   const family = isIP(bare);
   if (family === 0) return false;

@@ -6,7 +6,7 @@
  * (corkForTurn: one writev per event-loop turn), used by SMPP sessions and the Redis client.
  */
 export type { AllowList, AllowListDeps } from './allow-list.js';
-export { parseAllowList, normalizeIp } from './allow-list.js';
+export { parseAllowList, normalizeIp, addIpRule, ipRuleMatches } from './allow-list.js';
 export type { ProxyParse, ProxySource } from './proxy-protocol.js';
 export { parseProxyHeader } from './proxy-protocol.js';
 export { corkForTurn } from './turn-cork.js';
