@@ -25,10 +25,11 @@ const NOTHING_COUNTED: Admission = { admitted: true, refund: async () => undefin
  * plan's order (burst → daily → monthly) is reported. So a limit of N admits exactly N units
  * however many nodes admit at once, a refused message never holds units that could refuse
  * another, and a refusal costs no refund. An admitted message's refund (it could not be stored)
- * is one call too. A request whose dedupKey was admitted within the bus's duplicate window (a carrier's
- * resent webhook, a router redelivery) is admitted again without counting. Messages of clients without limits are still counted (the
- * usage report reads the counters). Counters without `addWithin` (a test double) get the older
- * path: add to every counter, then take it all back if any checked total went over.
+ * is one call too. A request whose dedupKey was admitted within the bus's duplicate window (a
+ * carrier's resent webhook, a router redelivery) is admitted again without counting. Messages of
+ * clients without limits are still counted (the usage report reads the counters). Counters
+ * without `addWithin` (a test double) get the older path: add to every counter, then take it all
+ * back if any checked total went over.
  */
 export class CounterQuotaGate implements QuotaGate {
   readonly #calendar = new PeriodCalendar();

@@ -25,8 +25,9 @@ export interface QuotaRequest {
   /**
    * The message's dedup key on the bus (a carrier's own message id for a webhook it may send
    * again; the message id on the router's redeliveries). A request whose key was admitted for
-   * the same client and direction within the bus's duplicate window (DUPLICATE_WINDOW_MS) is admitted again without counting, as
-   * the bus stores the message only once. Absent: every request counts (a fresh message id).
+   * the same client and direction within the bus's duplicate window (DUPLICATE_WINDOW_MS) is
+   * admitted again without counting, as the bus stores the message only once. Absent: every
+   * request counts (a fresh message id).
    */
   dedupKey?: string;
 }
