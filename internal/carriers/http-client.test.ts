@@ -16,6 +16,14 @@ describe('KeepAlivePool', () => {
       req.on('end', () => {
         seen.push({ method: req.method, url: req.url, headers: req.headers, body });
         if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2_000);
+        if (req.url === '/chunked') {
+          res.write('{"part":');
+          return void setTimeout(() => res.end('"two"}'), 20);
+        }
+        if (req.url === '/stall') {
+          res.write('{"half":');
+          return;
+        }
         res.setHeader('set-cookie', ['a=1', 'b=2']);
         res.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
       });
@@ -49,6 +57,17 @@ describe('KeepAlivePool', () => {
     // The call's own deadline, not undici's coarse timers (which fired ~1 s late).
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     expect(Date.now() - started).toBeLessThan(600);
+  });
+
+  it('gathers a body that arrives in several chunks', async () => {
+    const res = await pool.request({ url: `${base}/chunked`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 1_000 });
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('{"part":"two"}');
+  });
+
+  it('times out a body that stops half way (the deadline runs to the last byte)', async () => {
+    await expect(pool.request({ url: `${base}/stall`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 200 }))
+      .rejects.toBeInstanceOf(HttpTimeoutError);
   });
 
   it('rejects at once when the caller aborts, and is not a timeout', async () => {
