@@ -6,7 +6,7 @@
 import { AutoReplier, createAutoReplyState, DEFAULT_AUTO_REPLY_KEY_PREFIX } from '../../internal/autoreply/index.js';
 import type { Redis } from '../../internal/cluster/index.js';
 import { findDriver } from '../../internal/carriers/index.js';
-import { CarrierEgress, WebhookWorker } from '../../internal/egress/index.js';
+import { CarrierEgress, IngressFirst, WebhookWorker } from '../../internal/egress/index.js';
 import type { QuotaGate } from '../../internal/quota/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
 import {
@@ -60,14 +60,15 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
   const router = new Router({ subjects }, routing);
   const memory = config.ingressDedupMs > 0
     ? kvIngressMemory(() => bus.kv(subjects.ingressSeenBucket, { ttlMs: config.ingressDedupMs }), logger) : undefined;
-  const ingress = new IngressRouter({ subjects }, { ...routing, memory });
+  const ingressFirst = new IngressFirst(config.ingressFirst, (busy) => metrics.egressYielding.set(busy ? 1 : 0));
+  const ingress = new IngressRouter({ subjects }, { ...routing, memory, load: ingressFirst });
   const statusRouter = new StatusRouter({ subjects }, { bus, records, recordRepo: store.records, client, logger, metrics });
   const webhooks = new WebhookWorker({ subjects, ...config.webhook },
-    { bus, client, records, legs, failures, logger, metrics });
+    { bus, client, records, legs, failures, logger, metrics, ingressFirst });
   const carrierEgress = new CarrierEgress(
     { nodeId: config.node.serverId, subjects, serverAddress: config.node.serverAddress, ...config.carrier },
     { bus, carriers: () => directory.carriers(), carrier: (id) => directory.carrier(id), driver: findDriver,
-      records, legs, failures, logger, metrics,
+      records, legs, failures, logger, metrics, ingressFirst,
       sentBefore: async (id) => (await store.records.byMessageId(id))
         .some((leg) => leg.direction === 'outbound' && leg.carrierMsgId !== '') },
   );

@@ -60,6 +60,13 @@ export const DEFAULT_NOTIFY_SENDER_ON_FAILURE = true;
  * and recipient) is remembered once its message is stored, so a late repeat enters once.
  */
 export const DEFAULT_INGRESS_DEDUP_HOURS = 6;
+/**
+ * INGRESS_FIRST_AT: with this many messages being stored on a node at once its callers are
+ * waiting (a full SMPP window is 10–100), so its carrier and webhook sends yield to them, down to
+ * INGRESS_FIRST_FLOOR at once, until the count falls to a quarter (internal/egress/ingress-first.ts).
+ */
+export const DEFAULT_INGRESS_FIRST_AT = 64;
+export const DEFAULT_INGRESS_FIRST_FLOOR = 16;
 export const DEFAULT_AUTO_REPLY_ENABLED = false;
 export const DEFAULT_HAPROXY_PROXY_PROTOCOL = false;
 

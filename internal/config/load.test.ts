@@ -57,6 +57,7 @@ describe('loadConfig defaults', () => {
     expect(cfg.autoReply).toEqual({ enabled: false, defaultMessage: '' });
     expect(cfg.notifySenderOnFailure).toBe(true);
     expect(cfg.ingressDedupMs).toBe(6 * 3600_000);
+    expect(cfg.ingressFirst).toEqual({ busyAt: 64, idleAt: 16, floor: 16 });
     expect(cfg.cluster).toBe(false);
     expect(cfg.warnings).toEqual([]);
   });
@@ -83,6 +84,8 @@ describe('loadConfig defaults', () => {
         SMPP_TIMEOUT_SECS: '5',
         NOTIFY_SENDER_ON_FAILURE: 'false',
         INGRESS_DEDUP_HOURS: '0',
+        INGRESS_FIRST_AT: '0',
+        INGRESS_FIRST_FLOOR: '4',
         MM4_ORIGINATOR_SYSTEM: 'mms@example.com',
         MM4_MSG_ID_HOST: 'mms.example.com',
         AUTO_REPLY_ENABLED: '1',
@@ -101,6 +104,7 @@ describe('loadConfig defaults', () => {
     expect(cfg.smpp.timeoutMs).toBe(5000);
     expect(cfg.notifySenderOnFailure).toBe(false);
     expect(cfg.ingressDedupMs).toBe(0);
+    expect(cfg.ingressFirst).toEqual({ busyAt: 0, idleAt: 0, floor: 4 });
     expect(cfg.mm4).toMatchObject({ originatorSystem: 'mms@example.com', msgIdHost: 'mms.example.com' });
     expect(cfg.autoReply).toEqual({ enabled: true, defaultMessage: 'Thanks, we will reply soon.' });
     expect(cfg.bus.subjectPrefix).toBe('test_1');

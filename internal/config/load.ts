@@ -11,7 +11,7 @@ import {
   type GivenSecrets,
   type ResolvedSecrets,
 } from './secrets.js';
-import { mediaSchema, autoReplySchema, logSchema, nodeSchema, notifySchema, ingressDedupSchema, type LoadContext } from './sections-node.js';
+import { mediaSchema, autoReplySchema, logSchema, nodeSchema, notifySchema, ingressDedupSchema, ingressFirstSchema, type LoadContext } from './sections-node.js';
 import { carrierSchema, mm4Schema, smppSchema, webhookSchema, webSchema } from './sections-front.js';
 import { busSchema, quotaSchema, storeSchema, storeWarnings, usesSharedServices } from './sections-services.js';
 import type { Config, Env, LoadConfigOptions } from './types.js';
@@ -36,6 +36,7 @@ function sectionSchemas(ctx: LoadContext) {
     carrier: carrierSchema(),
     notifySenderOnFailure: notifySchema(),
     ingressDedupMs: ingressDedupSchema(),
+    ingressFirst: ingressFirstSchema(),
     store: storeSchema(ctx),
     bus: busSchema(),
     quota: quotaSchema(),

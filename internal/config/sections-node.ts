@@ -10,6 +10,8 @@ import {
   DEFAULT_MEDIA_TTL_DAYS,
   DEFAULT_NOTIFY_SENDER_ON_FAILURE,
   DEFAULT_INGRESS_DEDUP_HOURS,
+  DEFAULT_INGRESS_FIRST_AT,
+  DEFAULT_INGRESS_FIRST_FLOOR,
   DEFAULT_TRANSCODE_CONCURRENCY,
   DEFAULT_TRANSCODE_TIMEOUT_SECS,
   DEFAULT_WEB_LISTEN,
@@ -17,7 +19,7 @@ import {
 import {
   field, fieldOr, Invalid, oneOf, parseBaseUrl, parseBool, parseCidrList, parseDefault, parseListen, text, wholeNumber,
 } from './fields.js';
-import { LogLevel, type AutoReplyConfig, type LogConfig, type MediaConfig, type NodeConfig } from './types.js';
+import { LogLevel, type AutoReplyConfig, type IngressFirstConfig, type LogConfig, type MediaConfig, type NodeConfig } from './types.js';
 
 /** What the sections need besides the environment: where we run and on which machine. */
 export interface LoadContext {
@@ -116,6 +118,18 @@ export function ingressDedupSchema() {
   return z
     .object({ INGRESS_DEDUP_HOURS: fieldOr(wholeNumber(0), DEFAULT_INGRESS_DEDUP_HOURS) })
     .transform((e): number => e.INGRESS_DEDUP_HOURS * 3600_000);
+}
+
+/** INGRESS_FIRST_AT (0: sends never yield) and INGRESS_FIRST_FLOOR. */
+export function ingressFirstSchema() {
+  return z
+    .object({
+      INGRESS_FIRST_AT: fieldOr(wholeNumber(0), DEFAULT_INGRESS_FIRST_AT),
+      INGRESS_FIRST_FLOOR: fieldOr(wholeNumber(1), DEFAULT_INGRESS_FIRST_FLOOR),
+    })
+    .transform((e): IngressFirstConfig => ({
+      busyAt: e.INGRESS_FIRST_AT, idleAt: Math.floor(e.INGRESS_FIRST_AT / 4), floor: e.INGRESS_FIRST_FLOOR,
+    }));
 }
 
 export function notifySchema() {

@@ -162,6 +162,16 @@ export interface AutoReplyConfig {
   defaultMessage: string;
 }
 
+/** When a node's carrier and webhook sends yield to its ingress (internal/egress/ingress-first.ts). */
+export interface IngressFirstConfig {
+  /** Ingress messages in flight at which sends yield; 0: never. */
+  busyAt: number;
+  /** ...until they fall to this many (a quarter of busyAt). */
+  idleAt: number;
+  /** Sends that still run at once while yielding. */
+  floor: number;
+}
+
 export interface Config {
   node: NodeConfig;
   web: WebConfig;
@@ -173,6 +183,8 @@ export interface Config {
   notifySenderOnFailure: boolean;
   /** INGRESS_DEDUP_HOURS in ms (internal/router/ingress-memory.ts); 0: off. */
   ingressDedupMs: number;
+  /** INGRESS_FIRST_AT / INGRESS_FIRST_FLOOR (internal/egress/ingress-first.ts). */
+  ingressFirst: IngressFirstConfig;
   store: StoreConfig;
   bus: BusConfig;
   quota: QuotaConfig;

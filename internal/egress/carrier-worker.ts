@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics/index.js';
 import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
 import type { FailureReporter } from '../router/index.js';
 import type { Carrier } from '../store/index.js';
+import { workingWhile, type IngressFirst } from './ingress-first.js';
 import { TokenBucket } from './token-bucket.js';
 
 /**
@@ -16,8 +17,6 @@ import { TokenBucket } from './token-bucket.js';
  */
 const MIN_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 256;
-/** A job waiting for a send token tells the bus it is alive this often (its ack wait is longer). */
-const WAITING_HEARTBEAT_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 export interface CarrierWorkerOptions {
@@ -43,6 +42,8 @@ export interface CarrierWorkerDeps {
   logger: Logger;
   metrics: Metrics;
   fetch?: typeof fetch;
+  /** The node's ingress-first gate: sends yield to ingress while callers wait (ingress-first.ts). */
+  ingressFirst?: IngressFirst;
 }
 
 /**
@@ -109,19 +110,9 @@ export class CarrierWorker {
     // A redelivery may follow a send the carrier accepted just before a node died: if our
     // record already holds the carrier's id, sending again would only duplicate it.
     if (msg.deliveryCount > 1 && await this.deps.sentBefore(egress.message.id)) return ack;
-    if (!this.#bucket.tryTake()) await this.waitForToken(msg);
-    if (this.#abort.signal.aborted) return retry(0);
-    return this.send(msg, egress, carrier, driver);
-  }
-
-  /** Waits for a send token, telling the bus the job is alive meanwhile (its ack wait is shorter). */
-  private async waitForToken(msg: DurableMsg): Promise<void> {
-    const heartbeat = setInterval(() => msg.working(), WAITING_HEARTBEAT_MS);
-    try {
-      await this.#bucket.take();
-    } finally {
-      clearInterval(heartbeat);
-    }
+    if (!this.#bucket.tryTake()) await workingWhile(msg, this.#bucket.take());
+    const send = () => (this.#abort.signal.aborted ? Promise.resolve(retry(0)) : this.send(msg, egress, carrier, driver));
+    return this.deps.ingressFirst ? this.deps.ingressFirst.run(msg, send) : send();
   }
 
   private async send(msg: DurableMsg, egress: Egress, carrier: Carrier, driver: CarrierDriver): Promise<Outcome> {

@@ -9,5 +9,7 @@ export { CarrierWorker } from './carrier-worker.js';
 export { WebhookWorker } from './webhook-worker.js';
 export type { WebhookWorkerOptions, WebhookWorkerDeps } from './webhook-worker.js';
 export { TokenBucket } from './token-bucket.js';
+export { IngressFirst } from './ingress-first.js';
+export type { IngressFirstOptions } from './ingress-first.js';
 export { messagePayload, statusPayload } from './webhook-payloads.js';
 export { postWebhook } from './webhook-sender.js';

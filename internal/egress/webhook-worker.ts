@@ -9,6 +9,7 @@ import { legsFor, type LegContext, type RecordWriter } from '../records/index.js
 import type { FailureReporter } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { KeepAlivePool } from '../carriers/index.js';
+import type { IngressFirst } from './ingress-first.js';
 import { messagePayload, statusPayload } from './webhook-payloads.js';
 import { postWebhook } from './webhook-sender.js';
 
@@ -30,6 +31,8 @@ export interface WebhookWorkerDeps {
   logger: Logger;
   metrics: Metrics;
   fetch?: typeof fetch;
+  /** The node's ingress-first gate: posts yield to ingress while callers wait (ingress-first.ts). */
+  ingressFirst?: IngressFirst;
 }
 
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
@@ -81,7 +84,8 @@ export class WebhookWorker {
       if (job.kind === 'message') await this.fail(job.egress, `client ${clientId} no longer exists`);
       return term('client gone');
     }
-    return job.kind === 'message' ? this.deliverMessage(msg, job.egress, client) : this.deliverStatus(msg, job.event, client);
+    const deliver = () => (job.kind === 'message' ? this.deliverMessage(msg, job.egress, client) : this.deliverStatus(msg, job.event, client));
+    return this.deps.ingressFirst ? this.deps.ingressFirst.run(msg, deliver) : deliver();
   }
 
   private async deliverMessage(msg: DurableMsg, egress: Egress, client: ClientDetails): Promise<Outcome> {

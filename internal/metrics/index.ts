@@ -65,6 +65,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'msggw_carrier_leader', help: '1 on the node holding a carrier\'s egress lease, else 0',
       labelNames: ['carrier'], registers,
     }),
+    egressYielding: new Gauge({
+      name: 'msggw_egress_yielding', help: '1 while a node\'s carrier and webhook sends yield to its ingress (INGRESS_FIRST_AT), else 0',
+      registers,
+    }),
     statusEvents: new Counter({
       name: 'msggw_status_events_total', help: 'Delivery status events handled, by status',
       labelNames: ['status'], registers,

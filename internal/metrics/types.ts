@@ -19,6 +19,7 @@ export interface Metrics {
   readonly egressLatency: Histogram<'protocol' | 'carrier'>;
   /** 1 on the node holding a carrier's egress lease. */
   readonly carrierLeader: Gauge<'carrier'>;
+  readonly egressYielding: Gauge;
   /** Status events turned into receipts or webhooks. */
   readonly statusEvents: Counter<'status'>;
   readonly quotaRejections: Counter<'type' | 'period'>;

@@ -14,7 +14,7 @@ const s = subjects('t');
 const web = client(2, 'web', [{ number: '+14155550100', carrier: 'telnyx-prod' }], 'https://hooks.test/default');
 const routing = view([web], [carrier(7, 'telnyx-prod', 'telnyx')]);
 
-function setup(publishError?: Error, memory?: IngressMemory) {
+function setup(publishError?: Error, memory?: IngressMemory, load?: { enter(): void; leave(): void }) {
   const published: Array<{ subject: string; data: Uint8Array; msgId?: string }> = [];
   const written: MessageRecord[] = [];
   const bus = {
@@ -27,7 +27,7 @@ function setup(publishError?: Error, memory?: IngressMemory) {
   const records = new RecordWriter({ upsertMany: async (r: MessageRecord[]) => void written.push(...r) } as never, { flushMs: 1 });
   const legs = { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false };
   const metrics = createMetrics({ serverId: 'n1' });
-  const ingress = new IngressRouter({ subjects: s }, { bus, view: routing, records, legs, logger: silentLogger(), metrics, memory });
+  const ingress = new IngressRouter({ subjects: s }, { bus, view: routing, records, legs, logger: silentLogger(), metrics, memory, load });
   return { ingress, published, written, records };
 }
 
@@ -64,6 +64,18 @@ describe('IngressRouter', () => {
     const { ingress } = setup(new Error('bus down'));
     await expect(ingress.accept('web', msg({ from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } })))
       .rejects.toThrow('bus down');
+  });
+
+  it('tells its load gauge of every message while it is being stored, stored or not', async () => {
+    const seen: string[] = [];
+    let inFlight = 0;
+    const load = { enter: () => void seen.push(`enter ${++inFlight}`), leave: () => void seen.push(`leave ${--inFlight}`) };
+    const ok = setup(undefined, undefined, load);
+    await ok.ingress.accept('web', msg({ from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } }));
+    const failing = setup(new Error('bus down'), undefined, load);
+    await expect(failing.ingress.accept('web', msg({ from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } })))
+      .rejects.toThrow('bus down');
+    expect(seen).toEqual(['enter 1', 'leave 0', 'enter 1', 'leave 0']);
   });
 
   describe('with its memory of caller keys', () => {

@@ -22,6 +22,8 @@ export interface IngressRouterDeps extends EgressPublishDeps {
   failures?: Pick<FailureReporter, 'report'>;
   /** Caller keys already stored (ingress-memory.ts); without it only the bus's window dedups. */
   memory?: IngressMemory;
+  /** Told of every message being stored, so the node's sends can yield to it (egress/ingress-first.ts). */
+  load?: { enter(): void; leave(): void };
 }
 
 /**
@@ -48,6 +50,16 @@ export class IngressRouter {
    * failed, so a carrier still gets its 200 and does not send it again.
    */
   async accept(kind: IngressKind, message: Message, dedupKey = message.id): Promise<void> {
+    const { load } = this.deps;
+    load?.enter();
+    try {
+      await this.enter(kind, message, dedupKey);
+    } finally {
+      load?.leave();
+    }
+  }
+
+  private async enter(kind: IngressKind, message: Message, dedupKey: string): Promise<void> {
     // A caller's own key (a carrier's message id) may come again, long after the bus's dedup
     // window; a fresh id never does, and costs no lookup.
     const callerKey = dedupKey === message.id ? undefined : dedupKey;

@@ -10,6 +10,12 @@ import type { FakeCarrier } from '../support/fake-carrier.js';
  */
 export const BENCH_ENTRY = process.env.BENCH_ENTRY ?? 'dist/cmd/gateway/main.js';
 
+/** Settings for the gateway under test from BENCH_GATEWAY_ENV ("INGRESS_FIRST_AT=0 KEY=value"). */
+export function benchGatewayEnv(): Record<string, string> {
+  const pairs = (process.env.BENCH_GATEWAY_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('='));
+  return Object.fromEntries(pairs.map(([k, ...v]) => [k!, v.join('=')]));
+}
+
 /** Resident and peak resident memory, in MB. */
 export function rssMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

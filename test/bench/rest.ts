@@ -13,7 +13,7 @@ import { FakeCarrier } from '../support/fake-carrier.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { closedLoop, openLoop, percentile, type Target } from './load.js';
-import { BENCH_ENTRY, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, waitDelivered } from './measure.js';
+import { BENCH_ENTRY, benchGatewayEnv, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, waitDelivered } from './measure.js';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   const env = {
     DATABASE_URL: await pg.createDatabase('bench'), NATS_URL: nats.url, REDIS_URL: redis.url,
     ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
+    ...benchGatewayEnv(),
   };
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean);
   // The first node migrates the database; the others start once it is up.
