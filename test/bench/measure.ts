@@ -3,12 +3,18 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FakeCarrier } from '../support/fake-carrier.js';
+import { GATEWAY_NODE_FLAGS } from '../../cmd/gateway/launch.js';
 
 /**
  * The gateway script benchmarks start: the compiled build, as production runs it (the bench:*
  * scripts build it first), unless BENCH_ENTRY names another (bin/msggw.js: the sources via tsx).
  */
 export const BENCH_ENTRY = process.env.BENCH_ENTRY ?? 'dist/cmd/gateway/main.js';
+
+/** Node's flags for the gateway under test: production's, then BENCH_NODE_ARGS (a later V8 flag wins). */
+export function benchNodeArgs(): string[] {
+  return [...GATEWAY_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+}
 
 /** Settings for the gateway under test from BENCH_GATEWAY_ENV ("INGRESS_FIRST_AT=0 KEY=value"). */
 export function benchGatewayEnv(): Record<string, string> {

@@ -22,7 +22,7 @@ import { startGatewayProcess } from '../support/gateway-process.js';
 import { largeJpeg } from '../support/media-fixtures.js';
 import { freePort } from '../support/process.js';
 import { percentile } from './load.js';
-import { BENCH_ENTRY, cpuSeconds } from './measure.js';
+import { BENCH_ENTRY, benchNodeArgs, cpuSeconds } from './measure.js';
 
 const SMALL = Number(process.env.BENCH_MMS_E2E ?? 300);
 const BIG = Number(process.env.BENCH_MMS_E2E_BIG ?? 40);
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     // picks that port itself. Media URLs are fetched with localhost → 127.0.0.1.
     MM4_LISTEN: `127.0.0.1:${mm4Port}`,
     MM4_MSG_ID_HOST: 'gw.bench', MM4_ORIGINATOR_SYSTEM: 'system@gw.bench',
-  }, process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean), BENCH_ENTRY);
+  }, benchNodeArgs(), BENCH_ENTRY);
   const transport = createTransport({ host: '127.0.0.1', port: mm4Port, secure: false, ignoreTLS: true,
     pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity });
   const base = node.url;

@@ -13,7 +13,7 @@ import { FakeCarrier } from '../support/fake-carrier.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { closedLoop, openLoop, percentile, type Target } from './load.js';
-import { BENCH_ENTRY, benchGatewayEnv, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, waitDelivered } from './measure.js';
+import { BENCH_ENTRY, benchGatewayEnv, benchNodeArgs, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, waitDelivered } from './measure.js';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
     ...benchGatewayEnv(),
   };
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean);
+  const nodeArgs = benchNodeArgs();
   // The first node migrates the database; the others start once it is up.
   const nodes = [await startGatewayProcess('bench1', env, nodeArgs, BENCH_ENTRY)];
   for (let i = 2; i <= NODES; i++) nodes.push(await startGatewayProcess(`bench${i}`, env, nodeArgs, BENCH_ENTRY));

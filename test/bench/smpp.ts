@@ -15,7 +15,7 @@ import { startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { percentile } from './load.js';
 import { bindSessions, closeSessions, submitLoad, type SubmitLoadResult } from './smpp-load.js';
-import { BENCH_ENTRY, benchGatewayEnv, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, waitDelivered } from './measure.js';
+import { BENCH_ENTRY, benchGatewayEnv, benchNodeArgs, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, waitDelivered } from './measure.js';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 40_000);
 const BINDS = Number(process.env.BENCH_BINDS ?? 4);
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     DATABASE_URL: await pg.createDatabase('bench_smpp'), NATS_URL: nats.url, REDIS_URL: redis.url, SMPP_LISTEN: `127.0.0.1:${smppPort}`,
     ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
     ...benchGatewayEnv(),
-  }, process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean), BENCH_ENTRY);
+  }, benchNodeArgs(), BENCH_ENTRY);
   try {
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${node.url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeCarrier } from '../support/fake-carrier.js';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { GATEWAY_NODE_FLAGS } from '../../cmd/gateway/launch.js';
 
 const ENTRY = 'dist/cmd/gateway/main.js';
 const API_KEY = 'compiled-build-admin-key';
@@ -54,7 +55,7 @@ describe('the compiled build', () => {
   });
 
   it('runs on the embedded default and carries a REST send to the carrier', async () => {
-    const node = await startGatewayProcess('built-embedded', { API_KEY }, [], ENTRY);
+    const node = await startGatewayProcess('built-embedded', { API_KEY }, [...GATEWAY_NODE_FLAGS], ENTRY);
     nodes.push(node);
     expect((await fetch(`${node.url}/health`)).status).toBe(200);
     await sendsThrough(node, fake, 'embedded');
@@ -65,7 +66,7 @@ describe('the compiled build', () => {
       API_KEY, DATABASE_URL: await createTestDatabase('compiled_build'), NATS_URL: svc.urls.nats, REDIS_URL: svc.urls.redis,
       ENCRYPTION_KEY: 'compiled-build-encryption-key-0123456789', BUS_SUBJECT_PREFIX: uniquePrefix('built'),
       SERVER_ADDRESS: 'https://gw.example.test',
-    }, [], ENTRY);
+    }, [...GATEWAY_NODE_FLAGS], ENTRY);
     nodes.push(node);
     const metrics = await (await fetch(`${node.url}/metrics`)).text();
     expect(metrics).toContain('msggw_');

@@ -1,0 +1,13 @@
+/**
+ * The flags production starts node with (`npm start`, the image's CMD; launch.test.ts keeps them
+ * in step), which the benchmarks and the compiled-build test use too, so they measure and test
+ * what runs.
+ *
+ * --max-semi-space-size=32 (MB; V8's default on 64-bit is 16): a loaded node keeps a window of
+ * messages in flight (an SMPP client's 100 unanswered submits, each with its PDU, message, bus
+ * and Redis commands), and each young-generation collection copies all of it. Doubling the young
+ * generation halves the collections and lets more of that window finish before the next one:
+ * bench:smpp's ingress alone went from 0.13–0.15 to 0.10–0.11 ms of CPU per message (minor GC
+ * 813–918 → 330–361 ms over 32,000 submits), for ~35 MB more peak RSS (docs/decisions.md).
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
