@@ -34,6 +34,21 @@ async function baseline(): Promise<number> {
   return r.ok / r.seconds;
 }
 
+/**
+ * BENCH_TIMELINE=1: every 500 ms to stderr, messages delivered so far and the CPU the nodes and
+ * the whole machine used in that half second (where a burst spends its time).
+ */
+function traceTimeline(fake: FakeCarrier, pids: number[]): NodeJS.Timeout {
+  const t0 = performance.now();
+  let last = { delivered: 0, node: pids.reduce((s, p) => s + cpuSeconds(p), 0), machine: machineCpuSeconds() };
+  return setInterval(() => {
+    const now = { delivered: fake.sentCount, node: pids.reduce((s, p) => s + cpuSeconds(p), 0), machine: machineCpuSeconds() };
+    process.stderr.write(`t=${((performance.now() - t0) / 1000).toFixed(1)}s delivered=${now.delivered} (+${now.delivered - last.delivered}) `
+      + `node=${Math.round((now.node - last.node) * 200)}% machine=${Math.round((now.machine - last.machine) * 200)}%\n`);
+    last = now;
+  }, 500);
+}
+
 async function main(): Promise<void> {
   const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
   const fake = await FakeCarrier.start();
@@ -73,8 +88,10 @@ async function main(): Promise<void> {
     const machineBefore = machineCpuSeconds();
     const benchBefore = ownCpuSeconds();
     const started = performance.now();
+    const timeline = process.env.BENCH_TIMELINE ? traceTimeline(fake, pids) : undefined;
     const burst = await closedLoop(target, TOTAL, CONCURRENCY);
     const deliveredSecs = await waitDelivered(fake, burst.ok, 300_000, started);
+    if (timeline) clearInterval(timeline);
     const rssAfterBurst = rssOfNodes();
     const burstCpu = cpuOfNodes() - cpuBefore;
     const machineCpu = machineCpuSeconds() - machineBefore;
