@@ -53,13 +53,14 @@ export class IngressRouter {
     const { load } = this.deps;
     load?.enter();
     try {
-      await this.enter(kind, message, dedupKey);
+      await this.enterOnce(kind, message, dedupKey);
     } finally {
       load?.leave();
     }
   }
 
-  private async enter(kind: IngressKind, message: Message, dedupKey: string): Promise<void> {
+  /** Stores `message` unless its caller key was stored before (the memory). */
+  private async enterOnce(kind: IngressKind, message: Message, dedupKey: string): Promise<void> {
     // A caller's own key (a carrier's message id) may come again, long after the bus's dedup
     // window; a fresh id never does, and costs no lookup.
     const callerKey = dedupKey === message.id ? undefined : dedupKey;
