@@ -20,6 +20,7 @@ describe('KeepAlivePool', () => {
           res.write('{"part":');
           return void setTimeout(() => res.end('"two"}'), 20);
         }
+        if (req.url === '/held') return void setTimeout(() => res.end('held'), 100);
         if (req.url === '/stall') {
           res.write('{"half":');
           return;
@@ -68,6 +69,33 @@ describe('KeepAlivePool', () => {
   it('times out a body that stops half way (the deadline runs to the last byte)', async () => {
     await expect(pool.request({ url: `${base}/stall`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 200 }))
       .rejects.toBeInstanceOf(HttpTimeoutError);
+  });
+
+  it('opens at most `connections` sockets to a host; calls beyond wait for one', async () => {
+    const small = new KeepAlivePool(2);
+    const sockets = new Set<unknown>();
+    let inFlight = 0;
+    let most = 0;
+    const onRequest = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+      if (req.url !== '/held') return;
+      sockets.add(req.socket);
+      most = Math.max(most, ++inFlight);
+      res.once('finish', () => void (inFlight -= 1));
+    };
+    server.on('request', onRequest);
+    try {
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: 6 }, () =>
+        small.request({ url: `${base}/held`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 2_000 })));
+      expect(answers.map((a) => a.body.toString())).toEqual(Array(6).fill('held'));
+      expect(most).toBe(2);
+      expect(sockets.size).toBe(2);
+      // Three rounds of two, each held 100 ms.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    } finally {
+      server.off('request', onRequest);
+      small.close();
+    }
   });
 
   it('rejects at once when the caller aborts, and is not a timeout', async () => {

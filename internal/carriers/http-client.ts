@@ -42,8 +42,8 @@ export function fetchClient(doFetch: typeof fetch): HttpClient {
   };
 }
 
-/** Sockets kept open per carrier host: enough for the leader's send concurrency. */
-const MAX_SOCKETS = 128;
+/** Sockets per host by default (webhook hosts; a carrier's pool is sized to its sends in flight). */
+const DEFAULT_SOCKETS = 128;
 /** undici's codes for its own timeouts (connect, headers, body stall): also "no answer in time". */
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
@@ -59,7 +59,16 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
  * late) and its connect timeout is per pool, not per call.
  */
 export class KeepAlivePool {
-  readonly #agent = new UndiciAgent({ connections: MAX_SOCKETS });
+  readonly #agent: UndiciAgent;
+
+  /**
+   * `connections`: sockets per host, so calls in flight beyond it wait for one. A carrier
+   * leader passes its send concurrency: with fewer sockets than sends, a carrier answering in
+   * 200 ms would cap the leader at sockets ÷ 0.2 s whatever its max_rps allows.
+   */
+  constructor(connections = DEFAULT_SOCKETS) {
+    this.#agent = new UndiciAgent({ connections });
+  }
 
   readonly request: HttpClient = (req) => {
     if (req.signal.aborted) return Promise.reject(new Error('aborted'));

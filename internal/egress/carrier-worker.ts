@@ -17,6 +17,11 @@ import { TokenBucket } from './token-bucket.js';
  */
 const MIN_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 256;
+
+/** Sends a carrier leader keeps in flight at `maxRps` (and keep-alive sockets to the carrier). */
+export function sendConcurrency(maxRps: number): number {
+  return Math.min(MAX_CONCURRENCY, Math.max(MIN_CONCURRENCY, Math.ceil(maxRps * 2)));
+}
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 export interface CarrierWorkerOptions {
@@ -55,27 +60,29 @@ export class CarrierWorker {
   #consumer?: Consumer;
   readonly #abort = new AbortController();
   readonly #bucket: TokenBucket;
-  /** This carrier's keep-alive connections, opened by the leader and closed when it stops. */
-  readonly #pool = new KeepAlivePool();
+  readonly #concurrency: number;
+  /** This carrier's keep-alive connections (one per send in flight), opened by the leader and closed when it stops. */
+  readonly #pool: KeepAlivePool;
 
   constructor(
     private readonly options: CarrierWorkerOptions,
     private readonly deps: CarrierWorkerDeps,
   ) {
     const row = deps.carrier();
-    this.#bucket = new TokenBucket(row ? effectiveMaxRps(row) : 1);
+    const maxRps = row ? effectiveMaxRps(row) : 1;
+    this.#bucket = new TokenBucket(maxRps);
+    this.#concurrency = sendConcurrency(maxRps);
+    this.#pool = new KeepAlivePool(this.#concurrency);
   }
 
   async start(): Promise<void> {
     const s = this.options.subjects;
     const id = this.options.carrierId;
-    const row = this.deps.carrier();
-    const concurrency = Math.min(MAX_CONCURRENCY, Math.max(MIN_CONCURRENCY, Math.ceil((row ? effectiveMaxRps(row) : 1) * 2)));
     this.#consumer = await this.deps.bus.consume(
       { stream: s.streams.carrier, durable: `carrier-${id}`, filterSubject: s.msgOutCarrier(id),
         ackWaitMs: this.options.timeoutMs + 15_000, maxAckPending: MAX_CONCURRENCY * 4 },
       (msg) => this.handle(msg),
-      { concurrency },
+      { concurrency: this.#concurrency },
     );
   }
 
