@@ -140,6 +140,7 @@ class Call implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    // Our own abort (a timeout, a stop) may come back here before abort() settles: its reason wins.
     if (this.#reason) return this.settle(this.#reason);
     const code = (err as { code?: string }).code ?? '';
     this.settle(TIMEOUT_CODES.has(code) ? new HttpTimeoutError(`timed out: ${err.message}`, { cause: err }) : err);

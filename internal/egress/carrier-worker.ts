@@ -17,12 +17,12 @@ import { TokenBucket } from './token-bucket.js';
  */
 const MIN_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 256;
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 /** Sends a carrier leader keeps in flight at `maxRps` (and keep-alive sockets to the carrier). */
 export function sendConcurrency(maxRps: number): number {
   return Math.min(MAX_CONCURRENCY, Math.max(MIN_CONCURRENCY, Math.ceil(maxRps * 2)));
 }
-const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 export interface CarrierWorkerOptions {
   carrierId: number;

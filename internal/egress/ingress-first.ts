@@ -11,7 +11,7 @@
  *
  * How: ingress counts the messages it is storing (enter/leave). When that count reaches `busyAt`
  * the node is busy, until it falls to `idleAt`. While busy, at most `floor` sends run at once on
- * this node; the others wait for a slot (slot/done), so the drain slows but never stops.
+ * this node; the others wait for a slot (run), so the drain slows but never stops.
  */
 import type { DurableMsg } from '../bus/index.js';
 
@@ -63,37 +63,34 @@ export class IngressFirst {
     }
   }
 
-  /**
-   * Resolves when a send may start: at once unless the node is busy and `floor` sends run.
-   * Every resolved slot is given back with done().
-   */
-  slot(): Promise<void> | undefined {
-    if (!this.#busy || this.#sends < this.options.floor) {
+  /** Runs `send` in a slot, `msg` kept alive on the bus while it waits for one. */
+  async run<T>(msg: DurableMsg, send: () => Promise<T>): Promise<T> {
+    const turn = this.#slot();
+    if (turn) await workingWhile(msg, turn);
+    try {
+      return await send();
+    } finally {
+      this.#sends -= 1;
+      this.#wake();
+    }
+  }
+
+  /** Whether another send may start now: always while quiet, up to the floor while busy. */
+  #mayStart(): boolean {
+    return !this.#busy || this.#sends < this.options.floor;
+  }
+
+  /** Takes a slot at once (undefined), or resolves when #wake gives one. */
+  #slot(): Promise<void> | undefined {
+    if (this.#mayStart()) {
       this.#sends += 1;
       return undefined;
     }
     return new Promise<void>((resolve) => this.#waiting.push(resolve));
   }
 
-  /** Runs `send` in a slot, `msg` kept alive on the bus while it waits for one. */
-  async run<T>(msg: DurableMsg, send: () => Promise<T>): Promise<T> {
-    const turn = this.slot();
-    if (turn) await workingWhile(msg, turn);
-    try {
-      return await send();
-    } finally {
-      this.done();
-    }
-  }
-
-  /** A send that had a slot finished. */
-  done(): void {
-    this.#sends -= 1;
-    this.#wake();
-  }
-
   #wake(): void {
-    while (this.#waiting.length > 0 && (!this.#busy || this.#sends < this.options.floor)) {
+    while (this.#waiting.length > 0 && this.#mayStart()) {
       this.#sends += 1;
       this.#waiting.shift()!();
     }
