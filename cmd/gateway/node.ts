@@ -87,6 +87,7 @@ export class GatewayNode {
     const parts: NodeParts = { config, subjects: names, store, bus, directory, logger, metrics: this.metrics };
     const redis = await connectNodeRedis(config, logger, (name, stop) => this.track(name, stop));
     const quota = nodeQuota(config, redis, directory, logger, this.metrics);
+    this.track('quota', () => quota.close());
     const media = buildMedia(parts);
     const core = buildMessageCore({ ...parts, redis, quota: quota.gate,
       divertMedia: (egress, key) => media.detour.divert(egress, key) });

@@ -4,6 +4,7 @@ import { createCounters, type CounterBackend } from './counters.js';
 import { CounterQuotaGate } from './gate.js';
 import type { ApiKeyLimit, QuotaGate, QuotaUsage, QuotaView } from './types.js';
 import { CounterQuotaUsage } from './usage.js';
+import { WriteBehindCounters } from './write-behind.js';
 
 /** Prefix of every Redis key the quota room writes. */
 export const DEFAULT_QUOTA_KEY_PREFIX = 'msggw';
@@ -25,20 +26,27 @@ export interface Quota {
   gate: QuotaGate;
   usage: QuotaUsage;
   apiKeyLimit: ApiKeyLimit;
+  /** Writes the counts still held here (write-behind.ts); call before the Redis client closes. */
+  close(): Promise<void>;
 }
 
 /**
  * Quotas on `backend`: counters on the node's shared Redis client in cluster mode (one Lua script
- * per message), in this process on the embedded default; everything above the counters is the
- * same code.
+ * per message with a limit to check; the counts of messages without one are written behind, a
+ * few calls every WRITE_BEHIND_MS), in this process on the embedded default; everything above
+ * the counters is the same code.
  * The Redis client stays the caller's to close.
  */
 export function createQuota(backend: CounterBackend, options: QuotaOptions, deps: QuotaDeps): Quota {
   const prefix = options.keyPrefix ?? DEFAULT_QUOTA_KEY_PREFIX;
-  const counters = createCounters(backend, `${prefix}:quota`);
+  const shared = createCounters(backend, `${prefix}:quota`);
+  // In memory a count costs nothing to write at once: only Redis counters are written behind.
+  const behind = backend.kind === 'redis' ? new WriteBehindCounters(shared, { logger: deps.logger }) : undefined;
+  const counters = behind ?? shared;
   return {
     gate: new CounterQuotaGate({ counters, view: deps.view, logger: deps.logger, now: deps.now }),
     usage: new CounterQuotaUsage({ counters, now: deps.now }),
     apiKeyLimit: createApiKeyLimit(createCounters(backend, `${prefix}:apikey`)),
+    close: async () => behind?.close(),
   };
 }

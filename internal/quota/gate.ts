@@ -27,7 +27,8 @@ const NOTHING_COUNTED: Admission = { admitted: true, refund: async () => undefin
  * another, and a refusal costs no refund. An admitted message's refund (it could not be stored)
  * is one call too. A request whose dedupKey was admitted within the bus's duplicate window (a
  * carrier's resent webhook, a router redelivery) is admitted again without counting. Messages of
- * clients without limits are still counted (the usage report reads the counters). Counters
+ * clients without limits are still counted (the usage report reads the counters); on Redis that
+ * count is written behind (write-behind.ts). Counters
  * without `addWithin` (a test double) get the older path: add to every counter, then take it all
  * back if any checked total went over.
  */

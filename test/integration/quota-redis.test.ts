@@ -82,6 +82,19 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
       expect(await used()).toBe(1);
     });
 
+    it('count the messages of a client without limits behind, exactly, on both nodes', async () => {
+      const client = quotaClient(1, { numbers: [{ number: A }] });
+      const { one, two } = twoNodes(client);
+      const decisions = await hammer([one, two], 300);
+      expect(decisions.every((d) => d.admitted)).toBe(true);
+      // Each node reads its own counts not yet written; the other node's once they are.
+      expect((await one.usage.report(client)).client.sms.daily.used).toBeGreaterThanOrEqual(150);
+      await Promise.all([one.close(), two.close()]);
+      const report = await two.usage.report(client);
+      expect([report.client.sms.burst.used, report.client.sms.daily.used, report.client.sms.monthly.used]).toEqual([300, 300, 300]);
+      expect(report.numbers[0]!.daily.sms.used).toBe(300);
+    });
+
     it('admit exactly N of a limit of N under concurrent load', async () => {
       const { one, two } = twoNodes(quotaClient(1, { limits: { smsDailyLimit: 50 }, numbers: [{ number: A }] }));
       const decisions = await hammer([one, two], 300);
