@@ -1,7 +1,7 @@
 /**
  * What the benchmarks read about a gateway process (from /proc) and about the fake carrier.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { FakeCarrier } from '../support/fake-carrier.js';
 import { GATEWAY_NODE_FLAGS } from '../../cmd/gateway/launch.js';
 
@@ -40,6 +40,32 @@ export function machineCpuSeconds(): number {
   const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = ticks as number[];
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
+/** The services' processes, by the name the kernel gives them (/proc/<pid>/comm). */
+const SERVICES = ['nats-server', 'redis-server', 'postgres'] as const;
+
+/**
+ * CPU seconds each service has used so far, all of its processes (PostgreSQL's backends and
+ * writers) summed: where the rest of the machine's CPU goes.
+ */
+export function serviceCpuSeconds(): Record<(typeof SERVICES)[number], number> {
+  const out = { 'nats-server': 0, 'redis-server': 0, postgres: 0 };
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const name = SERVICES.find((s) => comm.startsWith(s));
+    if (!name) continue;
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    out[name] += (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return out;
 }
 
 /** This process's own CPU seconds (the bench's load generator and fake carrier). */

@@ -13,7 +13,7 @@ import { FakeCarrier } from '../support/fake-carrier.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { closedLoop, openLoop, percentile, type Target } from './load.js';
-import { BENCH_ENTRY, benchGatewayEnv, benchNodeArgs, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, waitDelivered } from './measure.js';
+import { BENCH_ENTRY, benchGatewayEnv, benchNodeArgs, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, serviceCpuSeconds, waitDelivered } from './measure.js';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     const cpuBefore = cpuOfNodes();
     const machineBefore = machineCpuSeconds();
     const benchBefore = ownCpuSeconds();
+    const servicesBefore = serviceCpuSeconds();
     const started = performance.now();
     const timeline = process.env.BENCH_TIMELINE ? traceTimeline(fake, pids) : undefined;
     const burst = await closedLoop(target, TOTAL, CONCURRENCY);
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
     const burstCpu = cpuOfNodes() - cpuBefore;
     const machineCpu = machineCpuSeconds() - machineBefore;
     const benchCpu = ownCpuSeconds() - benchBefore;
+    const servicesAfter = serviceCpuSeconds();
+    const serviceMs = (name: keyof typeof servicesAfter) => +(((servicesAfter[name] - servicesBefore[name]) * 1000) / burst.ok).toFixed(3);
     fake.reset();
 
     // The bench's own event loop (load generator and fake carrier) adds to every latency it
@@ -121,6 +124,10 @@ async function main(): Promise<void> {
       // carrier, and everything else (nats-server, Redis, PostgreSQL, the kernel's loopback).
       bench_cpu_ms_per_msg: +((benchCpu * 1000) / burst.ok).toFixed(3),
       machine_cpu_ms_per_msg: +((machineCpu * 1000) / burst.ok).toFixed(3),
+      // Of that rest, the services' own (every process of each); the remainder is the kernel's.
+      nats_cpu_ms_per_msg: serviceMs('nats-server'),
+      redis_cpu_ms_per_msg: serviceMs('redis-server'),
+      postgres_cpu_ms_per_msg: serviceMs('postgres'),
       burst_accept_p50_ms: +percentile(burst.latenciesMs, 50).toFixed(2),
       burst_accept_p99_ms: +percentile(burst.latenciesMs, 99).toFixed(2),
       at_1000_per_sec_p50_ms: +percentile(paced.latenciesMs, 50).toFixed(2),
