@@ -1,7 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router } from '@koa/router';
 import Koa from 'koa';
 import { adminAuth } from './middleware/admin-auth.js';
-import { clientAuth } from './middleware/client-auth.js';
+import { ClientAuthenticator, clientAuth } from './middleware/client-auth.js';
 import { errorMiddleware } from './middleware/errors.js';
 import { ADMIN_BODY_LIMIT_BYTES, jsonBody } from './middleware/json-body.js';
 import { httpMetrics, metricsEndpoint } from './middleware/metrics.js';
@@ -13,7 +14,8 @@ import { registerHealthRoutes, registerStatsRoutes } from './routes/health.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerInboundRoutes } from './routes/inbound.js';
 import { registerMediaRoutes } from './routes/media.js';
-import { registerMessageRoutes } from './routes/messages.js';
+import { registerMessageRoutes, SendRoute } from './routes/messages.js';
+import { SendDoor } from './send-door.js';
 import { registerNumberLookupRoutes } from './routes/number-lookup.js';
 import { registerNumberSettingsRoutes } from './routes/number-settings.js';
 import { registerNumberRoutes } from './routes/numbers.js';
@@ -38,14 +40,33 @@ function adminRouter(deps: WebDeps): Router {
   return router;
 }
 
-/** The web clients' routes (upstream §5.9), behind client auth (§4.2). */
-function clientRouter(deps: WebDeps): Router {
+/** The web clients' routes (upstream §5.9), behind client auth (§4.2); sends check it themselves. */
+function clientRouter(deps: WebDeps, authenticator: ClientAuthenticator): Router {
   const router = new Router();
-  router.use(clientAuth(deps));
-  registerMessageRoutes(router, deps);
+  router.use(clientAuth(deps, authenticator));
   registerHistoryRoutes(router, deps);
   registerUsageRoutes(router, deps);
   return router;
+}
+
+/**
+ * The Koa app whose request listener lets the send door (send-door.ts) take the send routes
+ * first, so every server made from callback() (WebServer, app.listen, tests) has the door.
+ */
+class GatewayApp extends Koa {
+  #door?: SendDoor;
+
+  setSendDoor(door: SendDoor): void {
+    this.#door = door;
+  }
+
+  override callback(): ReturnType<Koa['callback']> {
+    const koa = super.callback();
+    const door = this.#door;
+    if (!door) return koa;
+    // The gateway serves HTTP/1.1 (web/server.ts); Koa's type also admits HTTP/2 requests.
+    return (req, res) => (door.take(req as IncomingMessage, res as ServerResponse) ? Promise.resolve() : koa(req, res));
+  }
 }
 
 /**
@@ -54,7 +75,7 @@ function clientRouter(deps: WebDeps): Router {
  * or `{"status":"error","message":...}` where upstream's clients expect that shape.
  */
 export function createApp(deps: WebDeps): Koa {
-  const app = new Koa({ proxy: false });
+  const app = new GatewayApp({ proxy: false });
   // Request errors are answered by the error middleware; what reaches here failed after the
   // response started (e.g. the peer went away). Listening also replaces Koa's stderr printer.
   app.on('error', (err: unknown) => deps.logger.warn({ err }, 'HTTP connection error'));
@@ -65,7 +86,12 @@ export function createApp(deps: WebDeps): Koa {
   registerInboundRoutes(publicRoutes, deps);
   // Media links are capabilities handed to carriers and handsets: no credentials.
   registerMediaRoutes(publicRoutes, deps);
-  const clients = clientRouter(deps);
+  const authenticator = new ClientAuthenticator(deps);
+  const send = new SendRoute(deps, authenticator);
+  app.setSendDoor(new SendDoor(send, deps.metrics));
+  const sends = new Router();
+  registerMessageRoutes(sends, send);
+  const clients = clientRouter(deps, authenticator);
   const admin = adminRouter(deps);
 
   if (deps.metrics) app.use(httpMetrics(deps.metrics));
@@ -73,6 +99,8 @@ export function createApp(deps: WebDeps): Koa {
   if (deps.metrics?.path) app.use(metricsEndpoint(deps.metrics));
   app.use(publicRoutes.routes());
   app.use(publicRoutes.allowedMethods());
+  app.use(sends.routes());
+  app.use(sends.allowedMethods());
   app.use(clients.routes());
   app.use(clients.allowedMethods());
   app.use(admin.routes());

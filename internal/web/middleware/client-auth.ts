@@ -3,6 +3,7 @@ import { normalizeE164 } from '../../../proto/e164.js';
 import { constantTimeEqual, sha256Hex } from '../../crypto/index.js';
 import { AuthError, ForbiddenError } from '../../errors/index.js';
 import { AuthMethod, ClientType, type ClientDetails, type TenantApiKey } from '../../store/index.js';
+import { applyAnswer, type WebAnswer } from '../answer.js';
 import type { WebDeps } from '../types.js';
 
 /** Raw tenant API keys start with this (upstream §4.3). */
@@ -92,9 +93,8 @@ export function clientAuthOf(ctx: Context): ClientAuth {
 }
 
 /** Upstream's `{"status":"error","message":...}` for the type and auth-style gates (§4.2 steps 5–6). */
-function refuse(ctx: Context, status: number, message: string): void {
-  ctx.status = status;
-  ctx.body = { status: 'error', message };
+function refusal(status: number, message: string, headers?: Record<string, string>): WebAnswer {
+  return { status, body: { status: 'error', message }, headers };
 }
 
 type AuthDeps = Pick<WebDeps, 'directory' | 'store' | 'logger' | 'apiKeyRateLimit'>;
@@ -109,7 +109,7 @@ interface Verified {
   method: 'basic' | 'bearer';
 }
 
-class ClientAuthenticator {
+export class ClientAuthenticator {
   /** Key id → when this node last wrote its last_used_at. Bounded by the number of keys. */
   readonly #touched = new Map<number, number>();
   /**
@@ -165,24 +165,31 @@ class ClientAuthenticator {
 /**
  * Client auth for /messages* (upstream §4.2): Basic or Bearer base64(user:pass) checked in
  * constant time, or a `gw_live_` API key. Failures are 401 JSON with upstream's texts and
- * `WWW-Authenticate` (error middleware), never saying whether a username exists. A legacy
- * client is refused (403); a client whose `auth_method` is set must use that scheme (401); one
- * with none may use Basic or Bearer (so the seed README's Bearer example works).
+ * `WWW-Authenticate` (AuthError, answered by the error handling), never saying whether a
+ * username exists. A legacy client is refused (403); a client whose `auth_method` is set must
+ * use that scheme (401); one with none may use Basic or Bearer (so the seed README's Bearer
+ * example works). Resolves the caller, or the answer that refuses it.
  */
-export function clientAuth(deps: AuthDeps): Middleware {
-  const authenticator = new ClientAuthenticator(deps);
+export async function admitClient(authenticator: ClientAuthenticator, header: string): Promise<{ auth: ClientAuth } | { refused: WebAnswer }> {
+  const auth = await authenticator.authenticate(header, new Date());
+  const { client, method } = auth;
+  if (client.type !== ClientType.WEB) {
+    return { refused: refusal(403, 'Legacy clients must use SMPP protocol, not REST API') };
+  }
+  const expected = client.settings?.authMethod ?? null;
+  if (method !== 'api_key' && expected !== null && expected !== method) {
+    const challenge = `${expected === AuthMethod.BEARER ? 'Bearer' : 'Basic'} realm="Restricted"`;
+    return { refused: refusal(401, `Client requires ${expected} authentication`, { 'WWW-Authenticate': challenge }) };
+  }
+  return { auth };
+}
+
+/** admitClient() as Koa middleware: the caller is then clientAuthOf(ctx). */
+export function clientAuth(deps: AuthDeps, authenticator = new ClientAuthenticator(deps)): Middleware {
   return async (ctx: Context, next: Next) => {
-    const auth = await authenticator.authenticate(ctx.get('Authorization'), new Date());
-    const { client, method } = auth;
-    if (client.type !== ClientType.WEB) {
-      return refuse(ctx, 403, 'Legacy clients must use SMPP protocol, not REST API');
-    }
-    const expected = client.settings?.authMethod ?? null;
-    if (method !== 'api_key' && expected !== null && expected !== method) {
-      ctx.set('WWW-Authenticate', `${expected === AuthMethod.BEARER ? 'Bearer' : 'Basic'} realm="Restricted"`);
-      return refuse(ctx, 401, `Client requires ${expected} authentication`);
-    }
-    (ctx.state as Record<string, unknown>)[STATE_KEY] = auth;
+    const admitted = await admitClient(authenticator, ctx.get('Authorization'));
+    if ('refused' in admitted) return applyAnswer(ctx, admitted.refused);
+    (ctx.state as Record<string, unknown>)[STATE_KEY] = admitted.auth;
     await next();
   };
 }
@@ -193,12 +200,16 @@ export function keyScopes(key: TenantApiKey): string[] {
 }
 
 /** Refuses an API key without `scope` (403); password auth has every right. */
+export function assertScope(auth: ClientAuth, scope: ApiKeyScope): void {
+  if (auth.apiKey && !keyScopes(auth.apiKey).includes(scope)) {
+    throw new ForbiddenError(`API key does not have '${scope}' scope`);
+  }
+}
+
+/** assertScope() as Koa middleware, for a route behind clientAuth(). */
 export function requireScope(scope: ApiKeyScope): Middleware {
   return async (ctx: Context, next: Next) => {
-    const { apiKey } = clientAuthOf(ctx);
-    if (apiKey && !keyScopes(apiKey).includes(scope)) {
-      throw new ForbiddenError(`API key does not have '${scope}' scope`);
-    }
+    assertScope(clientAuthOf(ctx), scope);
     await next();
   };
 }

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Context, Middleware, Next } from 'koa';
 import { ZodError } from 'zod';
 import { ErrorCode, GatewayError, wireStatus } from '../../errors/index.js';
+import { applyAnswer, type WebAnswer } from '../answer.js';
 import type { Logger } from '../types.js';
 import { describeZodError } from '../validation.js';
 
@@ -44,24 +45,26 @@ function fillEmptyError(ctx: Context): void {
 }
 
 /**
- * The web front door's one catch-all (style.md, Errors): every failure becomes JSON
- * `{"error": "..."}` with the status of the error's code (proto/errors.ts). Unknown errors are
- * logged once with their cause chain and answered 500 `{"error":"internal error"}`.
+ * The answer to a request that failed with `err` (style.md, Errors): JSON `{"error": "..."}`
+ * with the status of the error's code (proto/errors.ts). Unknown errors are logged once with
+ * their cause chain and answered 500 `{"error":"internal error"}`.
  */
+export function errorAnswer(err: unknown, logger: Logger, where: { method: string; path: string }): WebAnswer {
+  const response = toResponse(err);
+  const status = response?.status ?? 500;
+  if (!response || status >= 500) logger.error({ err, ...where }, 'request failed');
+  const headers = err instanceof GatewayError && err.code === ErrorCode.AUTH ? { 'WWW-Authenticate': BASIC_CHALLENGE } : undefined;
+  return { status, body: response?.body ?? { error: 'internal error' }, headers };
+}
+
+/** The web front door's one catch-all: every failure leaves as errorAnswer() says. */
 export function errorMiddleware(logger: Logger): Middleware {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
       fillEmptyError(ctx);
     } catch (err) {
-      const response = toResponse(err);
-      const status = response?.status ?? 500;
-      if (!response || status >= 500) {
-        logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
-      }
-      if (err instanceof GatewayError && err.code === ErrorCode.AUTH) ctx.set('WWW-Authenticate', BASIC_CHALLENGE);
-      ctx.status = status;
-      ctx.body = response?.body ?? { error: 'internal error' };
+      applyAnswer(ctx, errorAnswer(err, logger, { method: ctx.method, path: ctx.path }));
     }
   };
 }

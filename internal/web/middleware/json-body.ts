@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware, Next } from 'koa';
 import { ValidationError } from '../../errors/index.js';
+import { applyAnswer, type WebAnswer } from '../answer.js';
 
 declare module 'koa' {
   interface Request {
@@ -70,33 +71,31 @@ function rejectNul(key: string, value: unknown): unknown {
   return value;
 }
 
-function tooLarge(ctx: Context, limitBytes: number): void {
-  ctx.set('Connection', 'close');
-  ctx.status = 413;
-  ctx.body = { error: `Request body is larger than ${limitBytes} bytes` };
+function tooLarge(limitBytes: number): WebAnswer {
+  return { status: 413, body: { error: `Request body is larger than ${limitBytes} bytes` }, headers: { Connection: 'close' } };
 }
 
 /**
- * The request body's bytes, untouched (carrier signatures cover them). Answers 413 and resolves
- * undefined when it is larger than `limitBytes`; 415 when it is compressed.
+ * The request body's bytes, untouched (carrier signatures cover them), or the answer that
+ * refuses it: 413 when it is larger than `limitBytes` (before reading, when Content-Length says
+ * so), 415 when it is compressed.
  */
-export async function readRawBody(ctx: Context, limitBytes: number): Promise<Buffer | undefined> {
-  const encoding = ctx.get('Content-Encoding').toLowerCase();
+export async function readRequestBody(req: IncomingMessage, limitBytes: number): Promise<Buffer | WebAnswer> {
+  const encoding = (req.headers['content-encoding'] ?? '').toLowerCase();
   if (encoding !== '' && encoding !== 'identity') {
-    ctx.status = 415;
-    ctx.body = { error: `Content-Encoding ${encoding} is not supported` };
-    return undefined;
+    return { status: 415, body: { error: `Content-Encoding ${encoding} is not supported` } };
   }
-  if (Number(ctx.get('Content-Length') || 0) > limitBytes) {
-    tooLarge(ctx, limitBytes);
-    return undefined;
-  }
-  const result = await readBody(ctx.req, limitBytes);
-  if (result.kind === 'too-large') {
-    tooLarge(ctx, limitBytes);
-    return undefined;
-  }
-  return result.bytes;
+  if (Number(req.headers['content-length'] || 0) > limitBytes) return tooLarge(limitBytes);
+  const result = await readBody(req, limitBytes);
+  return result.kind === 'too-large' ? tooLarge(limitBytes) : result.bytes;
+}
+
+/** readRequestBody() for a Koa route: a refusal is answered on `ctx` and undefined returned. */
+export async function readRawBody(ctx: Context, limitBytes: number): Promise<Buffer | undefined> {
+  const body = await readRequestBody(ctx.req, limitBytes);
+  if (Buffer.isBuffer(body)) return body;
+  applyAnswer(ctx, body);
+  return undefined;
 }
 
 /**

@@ -1,20 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Router } from '@koa/router';
-import type { Context, Middleware, Next } from 'koa';
+import type { Context } from 'koa';
 import { normalizeE164 } from '../../../proto/e164.js';
 import type { Message } from '../../../proto/message.js';
 import { ForbiddenError, GatewayError, UnavailableError, ValidationError, wireStatus } from '../../errors/index.js';
 import type { ClientDetails } from '../../store/index.js';
+import { applyAnswer, type WebAnswer } from '../answer.js';
 import { clientIp, trustedProxies, type TrustedProxies } from '../client-ip.js';
 import {
   acceptedAnswer, apiFormatOf, parseSendRequest, usesStatusErrors, type SendRequest,
 } from '../formats.js';
 import { mediaRefs } from '../media-refs.js';
-import { assertKeyMaySendFrom, clientAuthOf, requireScope, type ClientAuth } from '../middleware/client-auth.js';
+import { admitClient, assertKeyMaySendFrom, assertScope, type ClientAuth, type ClientAuthenticator } from '../middleware/client-auth.js';
+import { errorAnswer } from '../middleware/errors.js';
 import { ingressOf } from '../ingress.js';
-import { jsonBody } from '../middleware/json-body.js';
+import { parseJson, readRequestBody } from '../middleware/json-body.js';
 import { QuotaRefusedError } from '../../quota/index.js';
-import type { Logger, MediaSink, WebDeps } from '../types.js';
+import type { MediaSink, WebDeps } from '../types.js';
 
 /**
  * Longest text accepted, in characters (Unicode code points): Twilio's limit for one message
@@ -109,74 +111,121 @@ export async function buildMessage({ auth, request, sourceIp, node, maxTextChars
   };
 }
 
-/**
- * For bicom clients, answers a GatewayError as `{"status":"error","message":...}` with the
- * status of its code (upstream §11.1); other formats leave it to the error middleware.
- */
-function formatErrors(logger: Logger): Middleware {
-  return async (ctx: Context, next: Next) => {
-    try {
-      await next();
-    } catch (err) {
-      if (!(err instanceof GatewayError) || !usesStatusErrors(apiFormatOf(clientAuthOf(ctx).client))) throw err;
-      const status = wireStatus[err.code].http;
-      if (status >= 500) logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
-      ctx.status = status;
-      ctx.body = { status: 'error', message: err.expose ? err.message : 'internal error' };
-    }
-  };
-}
-
-function sourceIpOf(ctx: Context, trusted: TrustedProxies): string {
-  return clientIp(
-    { peer: ctx.req.socket.remoteAddress, forwardedFor: ctx.get('X-Forwarded-For'), realIp: ctx.get('X-Real-IP') },
-    trusted,
-  );
+/** What the send route reads of a request, whichever way it came in (Koa, or the send door). */
+export interface SendCall {
+  method: string;
+  path: string;
+  /** The Authorization header, '' when absent. */
+  authorization: string;
+  /** The body's bytes, or the answer refusing it (413, 415). */
+  readBody(limitBytes: number): Promise<Buffer | WebAnswer>;
+  /** The socket's peer address. */
+  peer: string | undefined;
+  forwardedFor: string;
+  realIp: string;
 }
 
 /**
  * POST /messages/send and POST /messages (upstream §5.9; the second is Bicom's path): one
- * handler, the request shape of the client's `api_format`. The message is published to
- * msg.in.web and the caller is answered only after the stream acknowledged it (design.md);
- * when it cannot be stored the answer is 503 and nothing was accepted.
+ * route, the request shape of the client's `api_format`. The message is stored (the node's
+ * ingress) and the caller is answered only once it is (design.md); when it cannot be stored the
+ * answer is 503 and nothing was accepted. The route decides an answer as data, so the send
+ * door (send-door.ts) and Koa write the same one.
  */
-export function registerMessageRoutes(router: Router, deps: WebDeps): void {
-  const trusted = trustedProxies(deps.trustedProxies ?? []);
-  const maxTextChars = deps.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS;
-  const metrics = deps.metrics?.metrics;
-  const ingress = ingressOf(deps);
+export class SendRoute {
+  readonly #deps: WebDeps;
+  readonly #authenticator: ClientAuthenticator;
+  readonly #trusted: TrustedProxies;
+  readonly #maxTextChars: number;
+  readonly #bodyLimit: number;
+  readonly #ingress: ReturnType<typeof ingressOf>;
 
-  const send = async (ctx: Context) => {
+  constructor(deps: WebDeps, authenticator: ClientAuthenticator) {
+    this.#deps = deps;
+    this.#authenticator = authenticator;
+    this.#trusted = trustedProxies(deps.trustedProxies ?? []);
+    this.#maxTextChars = deps.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS;
+    this.#bodyLimit = sendBodyLimit(deps.media?.maxBytes);
+    this.#ingress = ingressOf(deps);
+  }
+
+  /** The answer to `call`; never throws. */
+  async answer(call: SendCall): Promise<WebAnswer> {
+    let auth: ClientAuth;
+    try {
+      const admitted = await admitClient(this.#authenticator, call.authorization);
+      if ('refused' in admitted) return admitted.refused;
+      auth = admitted.auth;
+      assertScope(auth, 'send');
+    } catch (err) {
+      return errorAnswer(err, this.#deps.logger, call);
+    }
+    try {
+      return await this.#send(auth, call);
+    } catch (err) {
+      return this.#failed(err, auth, call);
+    }
+  }
+
+  async #send(auth: ClientAuth, call: SendCall): Promise<WebAnswer> {
+    const raw = await call.readBody(this.#bodyLimit);
+    if (!Buffer.isBuffer(raw)) return raw;
     const started = performance.now();
-    const auth = clientAuthOf(ctx);
     const format = apiFormatOf(auth.client);
     const message = await buildMessage({
       auth,
-      request: parseSendRequest(format, ctx.request.body),
-      sourceIp: sourceIpOf(ctx, trusted),
-      node: deps.serverId,
-      maxTextChars,
-      media: deps.media,
+      request: parseSendRequest(format, parseJson(raw)),
+      sourceIp: clientIp({ peer: call.peer, forwardedFor: call.forwardedFor, realIp: call.realIp }, this.#trusted),
+      node: this.#deps.serverId,
+      maxTextChars: this.#maxTextChars,
+      media: this.#deps.media,
     });
     try {
-      await ingress('web', message);
+      await this.#ingress('web', message);
     } catch (err) {
       // Over quota (upstream §5.9 step 5): 429 with upstream's body, nothing stored.
       if (err instanceof QuotaRefusedError) {
-        ctx.set('Retry-After', String(Math.ceil(err.retryAfterMs / 1000)));
-        throw err;
+        return withRetryAfter(this.#failed(err, auth, call), String(Math.ceil(err.retryAfterMs / 1000)));
       }
-      ctx.set('Retry-After', RETRY_AFTER_SECS);
-      throw new UnavailableError('The message could not be stored; nothing was sent. Try again later.', { cause: err });
+      const unavailable = new UnavailableError('The message could not be stored; nothing was sent. Try again later.', { cause: err });
+      return withRetryAfter(this.#failed(unavailable, auth, call), RETRY_AFTER_SECS);
     }
+    const metrics = this.#deps.metrics?.metrics;
     metrics?.ingress.inc({ protocol: 'web' });
     metrics?.ingressLatency.observe({ protocol: 'web' }, (performance.now() - started) / 1000);
-    const answer = acceptedAnswer(format, message.id);
-    ctx.status = answer.status;
-    ctx.body = answer.body;
-  };
+    return acceptedAnswer(format, message.id);
+  }
 
-  const chain = [requireScope('send'), formatErrors(deps.logger), jsonBody({ limitBytes: sendBodyLimit(deps.media?.maxBytes) }), send];
-  router.post('/messages/send', ...chain);
-  router.post('/messages', ...chain);
+  /**
+   * A failure once the caller is known: for bicom clients a GatewayError is upstream's
+   * `{"status":"error","message":...}` with the status of its code (§11.1); anything else is the
+   * usual error answer.
+   */
+  #failed(err: unknown, auth: ClientAuth, call: SendCall): WebAnswer {
+    if (!(err instanceof GatewayError) || !usesStatusErrors(apiFormatOf(auth.client))) return errorAnswer(err, this.#deps.logger, call);
+    const status = wireStatus[err.code].http;
+    if (status >= 500) this.#deps.logger.error({ err, method: call.method, path: call.path }, 'request failed');
+    return { status, body: { status: 'error', message: err.expose ? err.message : 'internal error' } };
+  }
+}
+
+function withRetryAfter(answer: WebAnswer, seconds: string): WebAnswer {
+  return { ...answer, headers: { ...answer.headers, 'Retry-After': seconds } };
+}
+
+/** The send route for Koa (paths the send door does not take, e.g. with a trailing slash). */
+export function registerMessageRoutes(router: Router, route: SendRoute): void {
+  const send = async (ctx: Context) => {
+    applyAnswer(ctx, await route.answer({
+      method: ctx.method,
+      path: ctx.path,
+      authorization: ctx.get('Authorization'),
+      readBody: (limitBytes) => readRequestBody(ctx.req, limitBytes),
+      peer: ctx.req.socket.remoteAddress,
+      forwardedFor: ctx.get('X-Forwarded-For'),
+      realIp: ctx.get('X-Real-IP'),
+    }));
+  };
+  router.post('/messages/send', send);
+  router.post('/messages', send);
 }

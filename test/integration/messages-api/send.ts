@@ -1,7 +1,7 @@
 /** POST /messages/send and POST /messages (upstream §5.9, §11.1): formats, checks, durability. */
 import { describe, expect, it } from 'vitest';
 import { subjects } from '../../../proto/subjects.js';
-import { serve, NODE_ID, type MessagesApi } from './harness.js';
+import { basic, serve, NODE_ID, type ApiResponse, type MessagesApi } from './harness.js';
 
 export function sendTests(api: () => MessagesApi): void {
   const to = '+14155550123';
@@ -201,6 +201,60 @@ export function sendTests(api: () => MessagesApi): void {
         await app.stop();
       }
       await api().expectNothingStored();
+    });
+  });
+
+  describe('the send door (node:http) and Koa', () => {
+    /** What a client can see of an answer, the id aside. */
+    const seen = (res: ApiResponse) => ({
+      status: res.status,
+      body: typeof res.body === 'object' ? { ...res.body, id: res.body.id === undefined ? undefined : 'id' } : res.body,
+      type: res.headers.get('content-type'),
+      length: res.headers.get('content-length') === null ? null : 'set',
+      challenge: res.headers.get('www-authenticate'),
+      retryAfter: res.headers.get('retry-after'),
+    });
+
+    it("answer alike on the door's paths and on Koa's (a trailing slash), success and refusals", async () => {
+      const c = await api().client();
+      const bicom = await api().client({ format: 'bicom' });
+      const cases: Array<[unknown, string | null]> = [
+        [{ from: c.numbers[0], to, text: 'both ways' }, c.basic],
+        [{ from: '+14155550999', to, text: 'not mine' }, bicom.basic],
+        [{ from: c.numbers[0], to: 'nobody', text: 'bad to' }, c.basic],
+        [{ from: c.numbers[0], to, text: 'who?' }, null],
+        [{ from: c.numbers[0], to, text: 'wrong password' }, basic(c.username, 'nope')],
+      ];
+      for (const [body, auth] of cases) {
+        const door = await api().send(body, auth, { path: '/messages/send?via=door' });
+        const koa = await api().send(body, auth, { path: '/messages/send/' });
+        expect(seen(door), JSON.stringify(body)).toEqual(seen(koa));
+      }
+      const broken = await api().send(undefined, bicom.basic, { raw: '{"to":', path: '/messages' });
+      const brokenKoa = await api().send(undefined, bicom.basic, { raw: '{"to":', path: '/messages/' });
+      expect(seen(broken)).toEqual(seen(brokenKoa));
+      expect(broken.body).toMatchObject({ status: 'error', message: expect.stringContaining('Invalid JSON body') });
+      expect((await api().takeMessages('web')).map((m) => m.text)).toEqual(['both ways', 'both ways']);
+    });
+
+    it("count the door's requests in the HTTP metrics under their route", async () => {
+      const c = await api().client();
+      const count = async (route: string, status: string) => (await api().metrics.httpRequests.get()).values
+        .find((v) => v.labels.route === route && v.labels.method === 'POST' && v.labels.status === status)?.value ?? 0;
+      const before = [await count('/messages/send', '202'), await count('/messages', '202'), await count('/messages/send', '401')];
+      await api().send({ from: c.numbers[0], to, text: 'counted' }, c.basic);
+      await api().send({ from: c.numbers[0], to, text: 'counted' }, c.basic, { path: '/messages' });
+      await api().send({ from: c.numbers[0], to, text: 'refused' }, null);
+      expect([await count('/messages/send', '202'), await count('/messages', '202'), await count('/messages/send', '401')])
+        .toEqual([before[0]! + 1, before[1]! + 1, before[2]! + 1]);
+      await api().takeMessages('web');
+    });
+
+    it('leave other methods on the send paths to Koa: 405 with Allow', async () => {
+      const c = await api().client();
+      const res = await api().request('GET', '/messages/send', undefined, { auth: c.basic });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toContain('POST');
     });
   });
 }

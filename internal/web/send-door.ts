@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { writeAnswer } from './answer.js';
+import { readRequestBody } from './middleware/json-body.js';
+import type { SendRoute } from './routes/messages.js';
+import type { WebMetrics } from './types.js';
+
+/** The paths the door takes, exactly as clients write them; any other spelling goes to Koa. */
+const SEND_PATHS = new Set(['/messages/send', '/messages']);
+
+/**
+ * The send door: POST /messages/send and POST /messages answered on node:http, before Koa.
+ *
+ * Why: it is the one route a busy gateway serves thousands of times a second, and through Koa
+ * (context objects, two routers' matching, a dozen composed middleware, the error and metrics
+ * layers) it cost 0.16–0.17 ms of CPU per request with the ingress stubbed out, against
+ * 0.07–0.09 ms for the same route on node:http (measured; docs/decisions.md). The route itself
+ * is shared: SendRoute decides the answer, the door only reads the request and writes what it
+ * decided, and records the HTTP metrics the Koa middleware would have. Every other request,
+ * and any other spelling of these paths (a trailing slash), is Koa's, with the same SendRoute.
+ */
+export class SendDoor {
+  constructor(
+    private readonly route: SendRoute,
+    private readonly web: WebMetrics | undefined,
+  ) {}
+
+  /** True when the door took the request (and will answer it). */
+  take(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'POST') return false;
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    if (!SEND_PATHS.has(path)) return false;
+    void this.#serve(req, res, path);
+    return true;
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const started = performance.now();
+    const answer = await this.route.answer({
+      method: 'POST',
+      path,
+      authorization: header(req, 'authorization'),
+      readBody: (limitBytes) => readRequestBody(req, limitBytes),
+      peer: req.socket.remoteAddress,
+      forwardedFor: header(req, 'x-forwarded-for'),
+      realIp: header(req, 'x-real-ip'),
+    });
+    writeAnswer(res, answer);
+    const metrics = this.web?.metrics;
+    if (!metrics) return;
+    metrics.httpDuration.observe({ method: 'POST', route: path }, (performance.now() - started) / 1000);
+    metrics.httpRequests.inc({ method: 'POST', route: path, status: String(answer.status) });
+  }
+}
+
+/** A request header as Koa's ctx.get() gives it: '' when absent, repeated values joined. */
+function header(req: IncomingMessage, name: string): string {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : (value ?? '');
+}
