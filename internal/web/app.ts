@@ -88,7 +88,7 @@ export function createApp(deps: WebDeps): Koa {
   registerMediaRoutes(publicRoutes, deps);
   const authenticator = new ClientAuthenticator(deps);
   const send = new SendRoute(deps, authenticator);
-  app.setSendDoor(new SendDoor(send, deps.metrics));
+  app.setSendDoor(new SendDoor(send, deps.metrics, deps.logger));
   const sends = new Router();
   registerMessageRoutes(sends, send);
   const clients = clientRouter(deps, authenticator);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeAnswer } from './answer.js';
 import { readRequestBody } from './middleware/json-body.js';
 import type { SendRoute } from './routes/messages.js';
-import type { WebMetrics } from './types.js';
+import type { Logger, WebMetrics } from './types.js';
 
 /** The paths the door takes, exactly as clients write them; any other spelling goes to Koa. */
 const SEND_PATHS = new Set(['/messages/send', '/messages']);
@@ -22,6 +22,7 @@ export class SendDoor {
   constructor(
     private readonly route: SendRoute,
     private readonly web: WebMetrics | undefined,
+    private readonly logger: Logger,
   ) {}
 
   /** True when the door took the request (and will answer it). */
@@ -31,7 +32,11 @@ export class SendDoor {
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
     if (!SEND_PATHS.has(path)) return false;
-    void this.#serve(req, res, path);
+    // SendRoute.answer never throws; this guards the write, so no input can crash the process.
+    this.#serve(req, res, path).catch((err: unknown) => {
+      this.logger.error({ err, method: 'POST', path }, 'request failed');
+      res.destroy();
+    });
     return true;
   }
 
