@@ -13,12 +13,16 @@ import { FakeCarrier } from '../support/fake-carrier.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { closedLoop, openLoop, percentile, type Target } from './load.js';
+import { wrkBurst } from './wrk.js';
 import { BENCH_ENTRY, benchGatewayEnv, benchNodeArgs, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, serviceCpuSeconds, waitDelivered } from './measure.js';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
 /** Gateway processes sharing the services, the load spread over them as a VIP would (cluster mode). */
 const NODES = Number(process.env.BENCH_NODES ?? 1);
+/** The burst's load generator: `node` (load.ts, undici) or `wrk` (wrk.ts, as Kannel was measured; BENCH_WRK_SECS long). */
+const LOAD = process.env.BENCH_LOAD ?? 'node';
+const WRK_SECS = Number(process.env.BENCH_WRK_SECS ?? 10);
 const API_KEY = 'bench-admin-key';
 const admin = { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' };
 
@@ -29,7 +33,7 @@ async function baseline(): Promise<number> {
   const target: Target = { url: `http://127.0.0.1:${port}/`, headers: {}, okStatus: 202,
     body: (i) => JSON.stringify({ from: '+15550001000', to: `+1555${2_000_000 + i}`, text: `bench ${i}` }) };
   await closedLoop(target, 2_000, CONCURRENCY);
-  const r = await closedLoop(target, TOTAL, CONCURRENCY);
+  const r = LOAD === 'wrk' ? await wrkBurst(target.url as string, '', 5, CONCURRENCY) : await closedLoop(target, TOTAL, CONCURRENCY);
   child.kill('SIGTERM');
   return r.ok / r.seconds;
 }
@@ -50,6 +54,8 @@ function traceTimeline(fake: FakeCarrier, pids: number[]): NodeJS.Timeout {
 }
 
 async function main(): Promise<void> {
+  if (LOAD !== 'node' && LOAD !== 'wrk') throw new Error(`BENCH_LOAD is node or wrk, not ${LOAD}`);
+  if (LOAD === 'wrk' && NODES > 1) throw new Error('BENCH_LOAD=wrk drives one node (BENCH_NODES=1)');
   const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
   const fake = await FakeCarrier.start();
   const env = {
@@ -90,7 +96,9 @@ async function main(): Promise<void> {
     const servicesBefore = serviceCpuSeconds();
     const started = performance.now();
     const timeline = process.env.BENCH_TIMELINE ? traceTimeline(fake, pids) : undefined;
-    const burst = await closedLoop(target, TOTAL, CONCURRENCY);
+    const burst = LOAD === 'wrk'
+      ? await wrkBurst(`${node.url}/messages/send`, target.headers.authorization!, WRK_SECS, CONCURRENCY)
+      : await closedLoop(target, TOTAL, CONCURRENCY);
     const deliveredSecs = await waitDelivered(fake, burst.ok, 300_000, started);
     if (timeline) clearInterval(timeline);
     const rssAfterBurst = rssOfNodes();
@@ -115,21 +123,22 @@ async function main(): Promise<void> {
     const koa = await baseline();
 
     const report = {
-      messages: TOTAL, concurrency: CONCURRENCY, nodes: NODES,
+      load: LOAD, messages: burst.ok, concurrency: CONCURRENCY, nodes: NODES,
       accepted_per_sec: Math.round(burst.ok / burst.seconds),
       delivered_per_sec: Math.round(burst.ok / deliveredSecs),
       refused: burst.failed,
       node_cpu_ms_per_msg: +((burstCpu * 1000) / burst.ok).toFixed(3),
-      // The rest of the machine's CPU per message: the bench's own load generator and fake
-      // carrier, and everything else (nats-server, Redis, PostgreSQL, the kernel's loopback).
+      // The rest of the machine's CPU per message: the bench's own load generator (not wrk, a
+      // process of its own) and fake carrier, and everything else (nats-server, Redis,
+      // PostgreSQL, wrk, the kernel's loopback).
       bench_cpu_ms_per_msg: +((benchCpu * 1000) / burst.ok).toFixed(3),
       machine_cpu_ms_per_msg: +((machineCpu * 1000) / burst.ok).toFixed(3),
       // Of that rest, the services' own (every process of each); the remainder is the kernel's.
       nats_cpu_ms_per_msg: serviceMs('nats-server'),
       redis_cpu_ms_per_msg: serviceMs('redis-server'),
       postgres_cpu_ms_per_msg: serviceMs('postgres'),
-      burst_accept_p50_ms: +percentile(burst.latenciesMs, 50).toFixed(2),
-      burst_accept_p99_ms: +percentile(burst.latenciesMs, 99).toFixed(2),
+      burst_accept_p50_ms: +('p50Ms' in burst ? burst.p50Ms : percentile(burst.latenciesMs, 50)).toFixed(2),
+      burst_accept_p99_ms: +('p99Ms' in burst ? burst.p99Ms : percentile(burst.latenciesMs, 99)).toFixed(2),
       at_1000_per_sec_p50_ms: +percentile(paced.latenciesMs, 50).toFixed(2),
       at_1000_per_sec_p99_ms: +percentile(paced.latenciesMs, 99).toFixed(2),
       at_1000_bench_loop_delay_p99_ms: +(benchLoop.percentile(99) / 1e6).toFixed(2),
