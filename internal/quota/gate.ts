@@ -1,9 +1,9 @@
 import { normalizeE164 } from '../../proto/e164.js';
 import { DUPLICATE_WINDOW_MS } from '../cluster/index.js';
 import type { Logger } from '../log/index.js';
-import type { CounterLimit, Counters, OnceKey } from './counters.js';
+import type { Counters, OnceKey } from './counters.js';
 import { PeriodCalendar, resolveZone } from './periods.js';
-import { planCounters, type CounterStep, type Enforced } from './plan.js';
+import { PlanCache, type CounterStep, type Enforced } from './plan.js';
 import type { Admission, QuotaDecision, QuotaGate, QuotaRefusal, QuotaRequest, QuotaView } from './types.js';
 
 export interface CounterQuotaGateDeps {
@@ -34,6 +34,7 @@ const NOTHING_COUNTED: Admission = { admitted: true, refund: async () => undefin
  */
 export class CounterQuotaGate implements QuotaGate {
   readonly #calendar = new PeriodCalendar();
+  readonly #plans = new PlanCache();
   readonly #now: () => number;
 
   constructor(private readonly deps: CounterQuotaGateDeps) {
@@ -45,8 +46,8 @@ export class CounterQuotaGate implements QuotaGate {
     // A client unknown here has no settings, so no limits; its message fails elsewhere.
     if (!client) return NOTHING_COUNTED;
     const nowMs = this.#now();
-    const windows = this.#calendar.windows(nowMs, resolveZone(client.timezone));
-    const steps = planCounters(request, client, windows, nowMs);
+    const zone = resolveZone(client.timezone);
+    const { steps, limits } = this.#plans.plan(request, client, nowMs, (t) => this.#calendar.windows(t, zone));
     // Inbound without limit_both: nothing to count or check.
     if (steps.length === 0) return NOTHING_COUNTED;
     const units = Math.max(1, Math.ceil(request.units));
@@ -55,7 +56,7 @@ export class CounterQuotaGate implements QuotaGate {
     // Kept as long as the bus's duplicate window, so usage counts a message as often as the bus stores it.
     const onceKey = request.dedupKey === undefined ? undefined
       : { key: `once:${request.direction}:${request.clientId}:${request.dedupKey}`, ttlSecs: DUPLICATE_WINDOW_MS / 1000 };
-    const result = await counters.addWithin(steps.map(counterLimit), units, onceKey);
+    const result = await counters.addWithin(limits, units, onceKey);
     if (result.added && result.repeat) return NOTHING_COUNTED;
     if (result.added) return { admitted: true, refund: once(() => this.refund(steps, units, onceKey)) };
     return { admitted: false, refusal: refusalOf(steps[result.index]!.enforced!, result.current, request, nowMs) };
@@ -96,10 +97,6 @@ export class CounterQuotaGate implements QuotaGate {
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.deps.logger.warn({ failed, units }, 'could not refund quota units; usage stays over-counted');
   }
-}
-
-function counterLimit(step: CounterStep): CounterLimit {
-  return { key: step.key, ttlSecs: step.ttlSecs, limit: step.enforced?.limit };
 }
 
 /** The first checked counter over its limit, in burst → daily → monthly order (the plan's order). */
