@@ -49,10 +49,22 @@ export function resolveFrom(client: ClientDetails, given: string): string {
     return normalizeE164(only.number) ?? only.number;
   }
   const from = normalizeE164(given);
-  if (from === null || !client.numbers.some((n) => normalizeE164(n.number) === from)) {
+  if (from === null || !ownedNumbers(client).has(from)) {
     throw new ForbiddenError(NOT_OWNED);
   }
   return from;
+}
+
+/**
+ * A client's numbers in canonical E.164, made once per client object (the directory replaces a
+ * changed client): a tenant with thousands of numbers no longer normalises each on every send.
+ */
+const owned = new WeakMap<ClientDetails, Set<string>>();
+
+function ownedNumbers(client: ClientDetails): Set<string> {
+  let numbers = owned.get(client);
+  if (!numbers) owned.set(client, (numbers = new Set(client.numbers.map((n) => normalizeE164(n.number) ?? n.number))));
+  return numbers;
 }
 
 /** The destination in canonical E.164, or a 400 (upstream let the router drop it silently, BUG-7). */
