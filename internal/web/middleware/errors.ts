@@ -52,7 +52,7 @@ function fillEmptyError(ctx: Context): void {
 export function errorAnswer(err: unknown, logger: Logger, where: { method: string; path: string }): WebAnswer {
   const response = toResponse(err);
   const status = response?.status ?? 500;
-  if (!response || status >= 500) logger.error({ err, ...where }, 'request failed');
+  if (!response || status >= 500) logger.error({ err, method: where.method, path: where.path }, 'request failed');
   const headers = err instanceof GatewayError && err.code === ErrorCode.AUTH ? { 'WWW-Authenticate': BASIC_CHALLENGE } : undefined;
   return { status, body: response?.body ?? { error: 'internal error' }, headers };
 }

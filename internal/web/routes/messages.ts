@@ -170,7 +170,7 @@ export class SendRoute {
       auth = admitted.auth;
       assertScope(auth, 'send');
     } catch (err) {
-      return errorAnswer(err, this.#deps.logger, call);
+      return errorAnswer(err, this.#deps.logger, where(call));
     }
     try {
       return await this.#send(auth, call);
@@ -214,11 +214,16 @@ export class SendRoute {
    * usual error answer.
    */
   #failed(err: unknown, auth: ClientAuth, call: SendCall): WebAnswer {
-    if (!(err instanceof GatewayError) || !usesStatusErrors(apiFormatOf(auth.client))) return errorAnswer(err, this.#deps.logger, call);
+    if (!(err instanceof GatewayError) || !usesStatusErrors(apiFormatOf(auth.client))) return errorAnswer(err, this.#deps.logger, where(call));
     const status = wireStatus[err.code].http;
-    if (status >= 500) this.#deps.logger.error({ err, method: call.method, path: call.path }, 'request failed');
+    if (status >= 500) this.#deps.logger.error({ err, ...where(call) }, 'request failed');
     return { status, body: { status: 'error', message: err.expose ? err.message : 'internal error' } };
   }
+}
+
+/** What a log line may say of a call: never its headers (the Authorization header is a secret). */
+function where(call: SendCall): { method: string; path: string } {
+  return { method: call.method, path: call.path };
 }
 
 function withRetryAfter(answer: WebAnswer, seconds: string): WebAnswer {
