@@ -94,6 +94,7 @@ async function main(): Promise<void> {
     const machineBefore = machineCpuSeconds();
     const benchBefore = ownCpuSeconds();
     const servicesBefore = serviceCpuSeconds();
+    await gatewayLoopLag(node.url); // resets the gateway's loop-lag window to the burst
     const started = performance.now();
     const timeline = process.env.BENCH_TIMELINE ? traceTimeline(fake, pids) : undefined;
     const burst = LOAD === 'wrk'
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
       : await closedLoop(target, TOTAL, CONCURRENCY);
     const deliveredSecs = await waitDelivered(fake, burst.ok, 300_000, started);
     if (timeline) clearInterval(timeline);
+    const burstLoop = await gatewayLoopLag(node.url);
     const rssAfterBurst = rssOfNodes();
     const burstCpu = cpuOfNodes() - cpuBefore;
     const machineCpu = machineCpuSeconds() - machineBefore;
@@ -139,6 +141,8 @@ async function main(): Promise<void> {
       postgres_cpu_ms_per_msg: serviceMs('postgres'),
       burst_accept_p50_ms: +('p50Ms' in burst ? burst.p50Ms : percentile(burst.latenciesMs, 50)).toFixed(2),
       burst_accept_p99_ms: +('p99Ms' in burst ? burst.p99Ms : percentile(burst.latenciesMs, 99)).toFixed(2),
+      burst_gateway_loop_delay_p99_ms: burstLoop.p99Ms,
+      burst_gateway_loop_delay_max_ms: burstLoop.maxMs,
       at_1000_per_sec_p50_ms: +percentile(paced.latenciesMs, 50).toFixed(2),
       at_1000_per_sec_p99_ms: +percentile(paced.latenciesMs, 99).toFixed(2),
       at_1000_bench_loop_delay_p99_ms: +(benchLoop.percentile(99) / 1e6).toFixed(2),
