@@ -2,7 +2,6 @@ import { normalizeE164 } from '../../proto/e164.js';
 import { DUPLICATE_WINDOW_MS } from '../cluster/index.js';
 import type { Logger } from '../log/index.js';
 import type { Counters, OnceKey } from './counters.js';
-import { PeriodCalendar, resolveZone } from './periods.js';
 import { PlanCache, type CounterStep, type Enforced } from './plan.js';
 import type { Admission, QuotaDecision, QuotaGate, QuotaRefusal, QuotaRequest, QuotaView } from './types.js';
 
@@ -33,7 +32,6 @@ const NOTHING_COUNTED: Admission = { admitted: true, refund: async () => undefin
  * back if any checked total went over.
  */
 export class CounterQuotaGate implements QuotaGate {
-  readonly #calendar = new PeriodCalendar();
   readonly #plans = new PlanCache();
   readonly #now: () => number;
 
@@ -46,8 +44,7 @@ export class CounterQuotaGate implements QuotaGate {
     // A client unknown here has no settings, so no limits; its message fails elsewhere.
     if (!client) return NOTHING_COUNTED;
     const nowMs = this.#now();
-    const zone = resolveZone(client.timezone);
-    const { steps, limits } = this.#plans.plan(request, client, nowMs, (t) => this.#calendar.windows(t, zone));
+    const { steps, limits } = this.#plans.plan(request, client, nowMs);
     // Inbound without limit_both: nothing to count or check.
     if (steps.length === 0) return NOTHING_COUNTED;
     const units = Math.max(1, Math.ceil(request.units));

@@ -13,7 +13,6 @@ export type { Counters, CounterBackend, CounterValue, CounterLimit, AddWithinRes
 export { CounterQuotaGate } from './gate.js';
 export type { CounterQuotaGateDeps } from './gate.js';
 export { CounterQuotaUsage } from './usage.js';
-export { WriteBehindCounters, WRITE_BEHIND_MS } from './write-behind.js';
 export type { CounterQuotaUsageDeps } from './usage.js';
 export { createApiKeyLimit, API_KEY_WINDOW_SECS } from './api-key-limit.js';
 export { QuotaRefusedError, limitExceededError, apiKeyRateError, RATE_LIMIT_EXCEEDED } from './errors.js';

@@ -14,7 +14,8 @@
  */
 import { normalizeE164 } from '../../proto/e164.js';
 import type { ClientDetails, ClientNumber, Limits } from '../store/index.js';
-import { PERIODS, type Period, type PeriodWindows } from './periods.js';
+import type { CounterLimit } from './counters.js';
+import { PERIODS, PeriodCalendar, resolveZone, type Period, type PeriodWindows } from './periods.js';
 import type { LimitLevel, QuotaMessageType, QuotaRequest } from './types.js';
 
 /**
@@ -99,7 +100,7 @@ export function planCounters(request: QuotaRequest, client: ClientDetails, windo
 /** A plan, the checked-add entries made from it, and the instants between which both hold. */
 export interface CachedPlan {
   steps: CounterStep[];
-  limits: Array<{ key: string; ttlSecs: number; limit?: number }>;
+  limits: CounterLimit[];
   fromMs: number;
   untilMs: number;
 }
@@ -111,20 +112,22 @@ const PLANS_PER_CLIENT = 1_000;
  * Plans remembered while their three windows last (at most the burst minute), so the hot path
  * builds a message's six counter names once a minute, not once a message: planCounters and its
  * keys were ~7 % of what a busy node allocated per message. Keyed by the client object, which the
- * directory replaces on every change (a new limit is a new object, so a new plan). The counters'
- * TTLs are computed when the plan is made: up to a minute longer than at the message's instant,
- * which only lets a counter outlive its period by a little more than COUNTER_GRACE_SECS.
+ * directory replaces on every change (a new limit or time zone is a new object, so a new plan).
+ * The counters' TTLs are computed when the plan is made: up to a minute longer than at the
+ * message's instant, which only lets a counter outlive its period by a little more than
+ * COUNTER_GRACE_SECS.
  */
 export class PlanCache {
+  readonly #calendar = new PeriodCalendar();
   readonly #byClient = new WeakMap<ClientDetails, Map<string, CachedPlan>>();
 
-  plan(request: QuotaRequest, client: ClientDetails, nowMs: number, windowsAt: (nowMs: number) => PeriodWindows): CachedPlan {
+  plan(request: QuotaRequest, client: ClientDetails, nowMs: number): CachedPlan {
     let plans = this.#byClient.get(client);
     if (!plans) this.#byClient.set(client, (plans = new Map()));
     const shape = `${request.number}|${request.type}|${request.direction}`;
     const cached = plans.get(shape);
     if (cached && nowMs >= cached.fromMs && nowMs < cached.untilMs) return cached;
-    const windows = windowsAt(nowMs);
+    const windows = this.#calendar.windows(nowMs, resolveZone(client.timezone));
     const steps = planCounters(request, client, windows, nowMs);
     const made: CachedPlan = {
       steps,
