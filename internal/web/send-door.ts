@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeAnswer } from './answer.js';
 import { readRequestBody } from './middleware/json-body.js';
+import { countRequest } from './middleware/metrics.js';
 import type { SendRoute } from './routes/messages.js';
 import type { Logger, WebMetrics } from './types.js';
 
@@ -52,10 +53,7 @@ export class SendDoor {
       realIp: header(req, 'x-real-ip'),
     });
     writeAnswer(res, answer);
-    const metrics = this.web?.metrics;
-    if (!metrics) return;
-    metrics.httpDuration.observe({ method: 'POST', route: path }, (performance.now() - started) / 1000);
-    metrics.httpRequests.inc({ method: 'POST', route: path, status: String(answer.status) });
+    if (this.web) countRequest(this.web, 'POST', path, answer.status, (performance.now() - started) / 1000);
   }
 }
 
