@@ -29,10 +29,18 @@ export function rssMb(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024 };
 }
 
+/** A process's name and CPU seconds (user + system, every thread) from its /proc/<pid>/stat text. */
+function parseStat(stat: string): { comm: string; cpuSeconds: number } {
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, // utime, stime in clock ticks (USER_HZ = 100)
+  };
+}
+
 /** CPU seconds (user + system, every thread) the process has used: robust to other load on the machine. */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuSeconds;
 }
 
 /** CPU seconds the whole machine has been busy (every core, every process), from /proc/stat. */
@@ -59,11 +67,9 @@ export function serviceCpuSeconds(): Record<(typeof SERVICES)[number], number> {
     } catch {
       continue; // gone meanwhile
     }
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const { comm, cpuSeconds: seconds } = parseStat(stat);
     const name = SERVICES.find((s) => comm.startsWith(s));
-    if (!name) continue;
-    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    out[name] += (Number(fields[11]) + Number(fields[12])) / 100;
+    if (name) out[name] += seconds;
   }
   return out;
 }

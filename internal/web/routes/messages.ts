@@ -16,7 +16,7 @@ import { errorAnswer } from '../middleware/errors.js';
 import { ingressOf } from '../ingress.js';
 import { parseJson, readRequestBody } from '../middleware/json-body.js';
 import { QuotaRefusedError } from '../../quota/index.js';
-import type { MediaSink, WebDeps } from '../types.js';
+import type { MediaSink, MessageIngress, WebDeps } from '../types.js';
 
 /**
  * Longest text accepted, in characters (Unicode code points): Twilio's limit for one message
@@ -150,7 +150,7 @@ export class SendRoute {
   readonly #trusted: TrustedProxies;
   readonly #maxTextChars: number;
   readonly #bodyLimit: number;
-  readonly #ingress: ReturnType<typeof ingressOf>;
+  readonly #ingress: MessageIngress;
 
   constructor(deps: WebDeps, authenticator: ClientAuthenticator) {
     this.#deps = deps;
