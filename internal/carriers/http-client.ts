@@ -1,10 +1,11 @@
 /**
- * The HTTP client under every carrier call. The carrier leader uses a KeepAlivePool (undici's
- * keep-alive pools: far cheaper per request than fetch, whose web streams and abort signals cost
- * more than the call itself at thousands of sends a second); tests may pass any fetch instead.
+ * The HTTP client under every carrier and webhook call. Workers use a KeepAlivePool (our own
+ * HTTP/1.1 keep-alive sockets, http1.ts: far cheaper per request than fetch, whose web streams
+ * and abort signals cost more than the call itself at thousands of sends a second); tests may
+ * pass any fetch instead.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import { Agent as UndiciAgent, type Dispatcher } from 'undici';
+import type { ConnectionOptions } from 'node:tls';
+import { formatRequest, Http1Pool, type Http1Answer, type Http1Call } from './http1.js';
 
 export interface HttpRequest {
   url: string;
@@ -44,65 +45,97 @@ export function fetchClient(doFetch: typeof fetch): HttpClient {
 
 /** Sockets per host by default (webhook hosts; a carrier's pool is sized to its sends in flight). */
 const DEFAULT_SOCKETS = 128;
-/** undici's codes for its own timeouts (connect, headers, body stall): also "no answer in time". */
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
- * A keep-alive connection pool owned by one carrier or webhook worker; close() when it stops.
+ * Keep-alive connections owned by one carrier or webhook worker, a pool per origin (http1.ts);
+ * close() when it stops.
  *
- * Built on undici's Agent (one pool per origin) rather than node:http: at thousands of calls a
- * second undici spends less than half the CPU per call (docs/decisions.md). Calls go through
- * `dispatch` with a handler that gathers the body, not `request`, which wraps every answer in a
- * Readable stream: ~8 µs less CPU per call (measured against a loopback server, 42 → 33 µs).
  * Each call has one deadline, `timeoutMs` from start to the last body byte (connect included),
- * kept by a timer of its own: undici's headers/body timeouts are checked coarsely (up to ~1 s
- * late) and its connect timeout is per pool, not per call.
+ * kept by a timer of its own, and ends at once when the caller's signal aborts, even while it
+ * still waits for a socket.
  */
 export class KeepAlivePool {
-  readonly #agent: UndiciAgent;
+  readonly #origins = new Map<string, Http1Pool>();
+  readonly #targets = new Map<string, Target>();
+  #closed = false;
 
   /**
    * `connections`: sockets per host, so calls in flight beyond it wait for one. A carrier
    * leader passes its send concurrency: with fewer sockets than sends, a carrier answering in
    * 200 ms would cap the leader at sockets ÷ 0.2 s whatever its max_rps allows.
+   * `tls`: extra TLS options for every https origin (tests pass their CA).
    */
-  constructor(connections = DEFAULT_SOCKETS) {
-    this.#agent = new UndiciAgent({ connections });
-  }
+  constructor(
+    private readonly connections = DEFAULT_SOCKETS,
+    private readonly tls?: ConnectionOptions,
+  ) {}
 
   readonly request: HttpClient = (req) => {
     if (req.signal.aborted) return Promise.reject(new Error('aborted'));
-    const url = new URL(req.url);
-    return new Promise<HttpResponse>((resolve, reject) => {
-      const call = new Call(req, resolve, reject);
-      this.#agent.dispatch({
-        origin: url.origin, path: `${url.pathname}${url.search}`, method: req.method as Dispatcher.HttpMethod,
-        headers: req.headers, body: req.body,
-      }, call);
-    });
+    if (this.#closed) return Promise.reject(new Error('connection pool closed'));
+    let target: Target;
+    let request: string;
+    try {
+      target = this.#target(req.url);
+      request = formatRequest(req.method, target.host, target.path, req.headers, req.body);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const { pool } = target;
+    return new Promise<HttpResponse>((resolve, reject) => pool.send(new Call(pool, request, req, resolve, reject)));
   };
 
+  /** Sockets open now to `url`'s origin (tests). */
+  sockets(url: string): number {
+    return this.#origins.get(new URL(url).origin)?.size ?? 0;
+  }
+
   close(): void {
-    void this.#agent.destroy().catch(() => undefined);
+    this.#closed = true;
+    for (const pool of this.#origins.values()) pool.close();
+    this.#origins.clear();
+    this.#targets.clear();
+  }
+
+  /**
+   * A worker calls the same few URLs (its carrier's endpoint, a client's webhook) thousands of
+   * times a second: each is parsed once and kept, up to TARGETS_KEPT of them.
+   */
+  #target(href: string): Target {
+    const known = this.#targets.get(href);
+    if (known) return known;
+    const url = new URL(href);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`unsupported URL scheme ${url.protocol}`);
+    let pool = this.#origins.get(url.origin);
+    if (!pool) {
+      pool = new Http1Pool(url, { connections: this.connections, tls: this.tls });
+      this.#origins.set(url.origin, pool);
+    }
+    if (this.#targets.size >= TARGETS_KEPT) this.#targets.clear();
+    const target = { pool, host: url.host, path: `${url.pathname}${url.search}` };
+    this.#targets.set(href, target);
+    return target;
   }
 }
 
-/**
- * One call: undici's response handler, its deadline and its abort switch. Settles once; an abort
- * or timeout settles at once even while the request still waits for a socket (undici can only
- * cancel it when it reaches one, at onRequestStart).
- */
-class Call implements Dispatcher.DispatchHandler {
-  #controller?: Dispatcher.DispatchController;
-  #reason?: Error;
+/** A parsed URL: its origin's pool, the Host header and the request path. */
+interface Target {
+  pool: Http1Pool;
+  host: string;
+  path: string;
+}
+
+const TARGETS_KEPT = 1_024;
+
+/** One call: its deadline and abort switch around the pool's work. Settles once. */
+class Call implements Http1Call {
   #settled = false;
-  #status = 0;
-  #headers: IncomingHttpHeaders = {};
-  readonly #chunks: Buffer[] = [];
   readonly #timer: NodeJS.Timeout;
   readonly #calls: Set<Call>;
 
   constructor(
+    private readonly pool: Http1Pool,
+    readonly request: string,
     req: HttpRequest,
     private readonly resolve: (res: HttpResponse) => void,
     private readonly reject: (err: Error) => void,
@@ -115,44 +148,17 @@ class Call implements Dispatcher.DispatchHandler {
   /** Stops the call with `reason` (a timeout, or the caller's stop signal). */
   abort(reason: Error = new Error('aborted')): void {
     if (this.#settled) return;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-    this.settle(reason);
+    this.pool.cancel(this);
+    this.done(reason);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#reason) controller.abort(this.#reason);
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    this.#status = statusCode;
-    this.#headers = headers;
-  }
-
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.#chunks.push(chunk);
-  }
-
-  onResponseEnd(): void {
-    const body = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
-    this.settle(undefined, { status: this.#status, headers: headerGetter(this.#headers), body });
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    // Our own abort (a timeout, a stop) may come back here before abort() settles: its reason wins.
-    if (this.#reason) return this.settle(this.#reason);
-    const code = (err as { code?: string }).code ?? '';
-    this.settle(TIMEOUT_CODES.has(code) ? new HttpTimeoutError(`timed out: ${err.message}`, { cause: err }) : err);
-  }
-
-  private settle(err: Error | undefined, res?: HttpResponse): void {
+  done(err: Error | undefined, res?: Http1Answer): void {
     if (this.#settled) return;
     this.#settled = true;
     clearTimeout(this.#timer);
     this.#calls.delete(this);
     if (err) this.reject(err);
-    else this.resolve(res!);
+    else this.resolve({ status: res!.status, headers: headerGetter(res!.headers), body: res!.body });
   }
 }
 
@@ -177,11 +183,6 @@ function callsOf(signal: AbortSignal): Set<Call> {
   return calls;
 }
 
-function headerGetter(headers: IncomingHttpHeaders): HttpResponse['headers'] {
-  return {
-    get: (name) => {
-      const value = headers[name.toLowerCase()];
-      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-    },
-  };
+function headerGetter(headers: Record<string, string>): HttpResponse['headers'] {
+  return { get: (name) => headers[name.toLowerCase()] ?? null };
 }
