@@ -32,6 +32,7 @@ import {
 import { normalizeStreamSpec, type NormalizedStreamSpec } from './memory-stream.js';
 import { NatsConsumer } from './nats-consumer.js';
 import { NatsKv } from './nats-kv.js';
+import { PubAcks } from './nats-pub-acks.js';
 import { assertName, assertPublishSubject, assertSubscribeSubject } from './subject.js';
 import type { BusLogger } from './types.js';
 
@@ -58,6 +59,8 @@ export class NatsJetStream {
   readonly #jsm: Promise<JetStreamManager>;
   readonly #opts: NatsJetStreamOptions;
   readonly #consumers = new Set<NatsConsumer>();
+  /** Made at the first publish: a node that only consumes holds no reply subscription. */
+  #pubAcks?: PubAcks;
 
   constructor(nc: NatsConnection, opts: NatsJetStreamOptions) {
     this.#nc = nc;
@@ -110,18 +113,10 @@ export class NatsJetStream {
     }
   }
 
-  async publish(subject: string, data: Uint8Array, opts: PublishOptions): Promise<PublishAck> {
+  publish(subject: string, data: Uint8Array, opts: PublishOptions): Promise<PublishAck> {
     assertPublishSubject(subject);
-    try {
-      const pa = await this.#js.publish(subject, data, {
-        ...(opts.msgId !== undefined ? { msgID: opts.msgId } : {}),
-        timeout: opts.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS,
-      });
-      return { stream: pa.stream, seq: pa.seq, duplicate: pa.duplicate };
-    } catch (err) {
-      // No stream on the subject answers as "no responders" (the client says JetStream is not enabled).
-      throw unavailable(`publish to ${subject} was not stored (no stream for it, or JetStream unavailable)`, err);
-    }
+    this.#pubAcks ??= new PubAcks(this.#nc);
+    return this.#pubAcks.publish(subject, data, opts.msgId, opts.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS);
   }
 
   async consume(spec: ConsumerSpec, handler: DurableHandler, opts: ConsumeOptions): Promise<Consumer> {
