@@ -57,8 +57,9 @@ describe.skipIf(svc.skip)(svc.title('PubAcks'), () => {
   });
 
   it('rejects with the error JetStream answers, and when no answer comes in time', async () => {
-    const refusing = other.subscribe(`${stream}-refuse.x`, { callback: (_e, m) => m.respond(
-      JSON.stringify({ error: { code: 503, err_code: 10077, description: 'maximum messages exceeded' } })) });
+    const refusing = other.subscribe(`${stream}-refuse.x`, { callback: (_e, m) => {
+      m.respond(JSON.stringify({ error: { code: 503, err_code: 10077, description: 'maximum messages exceeded' } }));
+    } });
     const silent = other.subscribe(`${stream}-silent.x`, { callback: () => undefined });
     await other.flush();
     const acks = new PubAcks(nc);
