@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GSM7_BASIC_INDEX, GSM7_EXTENSION_INDEX } from './gsm7.js';
 import { chooseEncoding, gsm7Length, segmentInfo } from './segments.js';
 
 describe('segmentInfo', () => {
@@ -20,6 +21,17 @@ describe('segmentInfo', () => {
     expect(segmentInfo('😀').units).toBe(2);
     expect(segmentInfo('я'.repeat(70)).segments).toBe(1);
     expect(segmentInfo('я'.repeat(71)).segments).toBe(2);
+  });
+
+  it('counts every UTF-16 code unit as the GSM-7 tables say (basic 1, extension 2, else not GSM-7)', () => {
+    const wrong: number[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      const want = GSM7_BASIC_INDEX.has(ch) ? 1 : GSM7_EXTENSION_INDEX.has(ch) ? 2 : null;
+      if (gsm7Length(`a${ch}`) !== (want === null ? null : want + 1)) wrong.push(c);
+    }
+    expect(wrong).toEqual([]);
+    expect(gsm7Length('ok 😀')).toBeNull();
   });
 
   it('treats an empty text as one GSM-7 segment', () => {
