@@ -135,6 +135,24 @@ describe('Http1Pool', () => {
     }
   });
 
+  it('reads header names whatever their case and name, and HTTP/1.0 keeps the socket only when asked', async () => {
+    const url = await rawServer((socket, _req, n) => socket.write(n === 0
+      ? 'HTTP/1.0 200 OK\r\nconnection: Keep-Alive\r\nConstructor:  x \r\n__proto__: y\r\nContent-Length: 2\r\n\r\nok'
+      : 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    const pool = new Http1Pool(url, { connections: 1 });
+    try {
+      const first = await call(pool, url);
+      expect(first.headers.constructor).toBe('x');
+      expect(first.headers.__proto__).toBe('y');
+      await call(pool, url);
+      expect(connections).toBe(1);
+      await call(pool, url);
+      expect(connections).toBe(2);
+    } finally {
+      pool.close();
+    }
+  });
+
   it('does not reuse a socket after Connection: close, nor after an answer read until close', async () => {
     const url = await rawServer((socket, _req, n) => {
       if (n > 0) throw new Error('a second request on a closing socket');

@@ -49,6 +49,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
 /** Carriers and webhook receivers answer with a few hundred bytes; anything past this is refused. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const CRLF2 = Buffer.from('\r\n\r\n');
+/** `HTTP/1.x NNN reason`: the minor version and the status code. */
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
 const CRLF = Buffer.from('\r\n');
 /** Header names and values may not carry CR, LF or NUL: they would split the request. */
 const UNSAFE = /[\r\n\0]/;
@@ -285,18 +287,23 @@ class Connection {
   }
 
   #head(text: string): void {
-    const lines = text.split('\r\n');
-    const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0]!);
-    if (!m) throw new HttpProtocolError(`not an HTTP/1.x answer: ${JSON.stringify(lines[0]!.slice(0, 40))}`);
-    const status = Number(m[1]);
-    const headers: Record<string, string> = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw new HttpProtocolError('malformed header line in the answer');
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    let eol = text.indexOf('\r\n');
+    if (eol < 0) eol = text.length;
+    const code = STATUS_LINE.exec(text.slice(0, eol));
+    if (!code) throw new HttpProtocolError(`not an HTTP/1.x answer: ${JSON.stringify(text.slice(0, Math.min(eol, 40)))}`);
+    const status = Number(code[2]);
+    // No prototype: a header named "constructor" or "__proto__" is just a header.
+    const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+    while (eol < text.length) {
+      const start = eol + 2;
+      eol = text.indexOf('\r\n', start);
+      if (eol < 0) eol = text.length;
+      const colon = text.indexOf(':', start);
+      if (colon <= start || colon > eol) throw new HttpProtocolError('malformed header line in the answer');
+      const name = text.slice(start, colon).trim().toLowerCase();
+      const value = text.slice(colon + 1, eol).trim();
+      const seen = headers[name];
+      headers[name] = seen === undefined ? value : `${seen}, ${value}`;
     }
     // 1xx (100 Continue, 103 Early Hints) come before the real answer.
     if (status < 200) {
@@ -307,8 +314,8 @@ class Connection {
     this.#headers = headers;
     this.#inBody = true;
     const connection = headers.connection?.toLowerCase() ?? '';
-    this.#keepAlive = lines[0]!.startsWith('HTTP/1.1') ? !connection.includes('close') : connection.includes('keep-alive');
-    const hint = /timeout=(\d+)/i.exec(headers['keep-alive'] ?? '');
+    this.#keepAlive = code[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+    const hint = headers['keep-alive'] === undefined ? null : /timeout=(\d+)/i.exec(headers['keep-alive']);
     if (hint) this.#keepAliveMs = Math.min(this.#keepAliveMs, Number(hint[1]) * 1_000 - IDLE_MARGIN_MS);
     if (status === 204 || status === 304) return this.#finish();
     const te = headers['transfer-encoding'];
