@@ -3,6 +3,7 @@
  * nodes can live in one test process). Metric names carry the `msggw_` prefix and units.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { fastCounter, fastHistogram } from './fast.js';
 import type { Metrics } from './types.js';
 
 export type { Metrics } from './types.js';
@@ -24,43 +25,43 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const registers = [registry];
   return {
     registry,
-    httpRequests: new Counter({
+    httpRequests: fastCounter(new Counter({
       name: 'msggw_http_requests_total', help: 'HTTP requests answered, by route and status',
       labelNames: ['method', 'route', 'status'], registers,
-    }),
-    httpDuration: new Histogram({
+    })),
+    httpDuration: fastHistogram(new Histogram({
       name: 'msggw_http_request_duration_seconds', help: 'HTTP request handling time',
       labelNames: ['method', 'route'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
-    }),
-    configChanges: new Counter({
+    })),
+    configChanges: fastCounter(new Counter({
       name: 'msggw_config_changes_total', help: 'Configuration changes applied to this node\'s directory',
       labelNames: ['kind', 'source'], registers,
-    }),
-    ingress: new Counter({
+    })),
+    ingress: fastCounter(new Counter({
       name: 'msggw_messages_ingress_total', help: 'Messages accepted (durably stored) by a front door',
       labelNames: ['protocol'], registers,
-    }),
-    ingressLatency: new Histogram({
+    })),
+    ingressLatency: fastHistogram(new Histogram({
       name: 'msggw_ingress_latency_seconds', help: 'Receive to durable acknowledgement, per front door',
       labelNames: ['protocol'], buckets: LATENCY_BUCKETS, registers,
-    }),
-    routed: new Counter({
+    })),
+    routed: fastCounter(new Counter({
       name: 'msggw_messages_routed_total', help: 'Router decisions by route kind (or rejected, or repeat: a caller key stored before)',
       labelNames: ['route'], registers,
-    }),
-    routingLatency: new Histogram({
+    })),
+    routingLatency: fastHistogram(new Histogram({
       name: 'msggw_routing_latency_seconds', help: 'Time to route one message (decide, publish, record)',
       buckets: LATENCY_BUCKETS, registers,
-    }),
-    egress: new Counter({
+    })),
+    egress: fastCounter(new Counter({
       name: 'msggw_messages_egress_total', help: 'Delivery attempts by egress and result (ok, retry, failed)',
       labelNames: ['protocol', 'carrier', 'result'], registers,
-    }),
-    egressLatency: new Histogram({
+    })),
+    egressLatency: fastHistogram(new Histogram({
       name: 'msggw_egress_latency_seconds', help: 'One delivery attempt (carrier API call, webhook POST, deliver_sm)',
       labelNames: ['protocol', 'carrier'], buckets: LATENCY_BUCKETS, registers,
-    }),
+    })),
     carrierLeader: new Gauge({
       name: 'msggw_carrier_leader', help: '1 on the node holding a carrier\'s egress lease, else 0',
       labelNames: ['carrier'], registers,
@@ -69,34 +70,34 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'msggw_egress_yielding', help: '1 while a node\'s carrier and webhook sends yield to its ingress (INGRESS_FIRST_AT), else 0',
       registers,
     }),
-    statusEvents: new Counter({
+    statusEvents: fastCounter(new Counter({
       name: 'msggw_status_events_total', help: 'Delivery status events handled, by status',
       labelNames: ['status'], registers,
-    }),
-    quotaRejections: new Counter({
+    })),
+    quotaRejections: fastCounter(new Counter({
       name: 'msggw_quota_rejections_total', help: 'Messages refused by a quota, by message type and quota period',
       labelNames: ['type', 'period'], registers,
-    }),
-    smppPdus: new Counter({
+    })),
+    smppPdus: fastCounter(new Counter({
       name: 'msggw_smpp_pdus_total', help: 'SMPP PDUs by command, command_status and direction (in: from the ESME)',
       labelNames: ['command', 'status', 'direction'], registers,
-    }),
-    smppPduLatency: new Histogram({
+    })),
+    smppPduLatency: fastHistogram(new Histogram({
       name: 'msggw_smpp_pdu_duration_seconds', help: 'SMPP request to response, by the request\'s command and direction',
       labelNames: ['command', 'direction'], buckets: LATENCY_BUCKETS, registers,
-    }),
+    })),
     smppBinds: new Gauge({
       name: 'msggw_smpp_binds', help: 'SMPP sessions bound on this node, by bind mode',
       labelNames: ['mode'], registers,
     }),
-    smppDeliver: new Counter({
+    smppDeliver: fastCounter(new Counter({
       name: 'msggw_smpp_deliver_sm_total', help: 'SMPP deliver_sm by client, kind (message, receipt) and result',
       labelNames: ['client', 'kind', 'result'], registers,
-    }),
-    smppDeliverLatency: new Histogram({
+    })),
+    smppDeliverLatency: fastHistogram(new Histogram({
       name: 'msggw_smpp_deliver_sm_latency_seconds', help: 'deliver_sm to deliver_sm_resp, by client and kind',
       labelNames: ['client', 'kind'], buckets: LATENCY_BUCKETS, registers,
-    }),
+    })),
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

@@ -1,0 +1,71 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { fastCounter, fastHistogram } from './fast.js';
+
+/** The same metrics twice: prom-client's own, and the fast ones, each on a registry of its own. */
+function pair() {
+  const make = (fast: boolean) => {
+    const registry = new Registry();
+    registry.setDefaultLabels({ server_id: 'n1' });
+    const registers = [registry];
+    const counter = new Counter({ name: 'c_total', help: 'c', labelNames: ['protocol', 'carrier', 'result'], registers });
+    const histogram = new Histogram({ name: 'h_seconds', help: 'h', labelNames: ['protocol'], buckets: [0.001, 0.01, 0.1, 1], registers });
+    const plain = new Histogram({ name: 'p_seconds', help: 'p', buckets: [0.5, 1], registers });
+    return {
+      registry,
+      counter: fast ? fastCounter(counter) : counter,
+      histogram: fast ? fastHistogram(histogram) : histogram,
+      plain: fast ? fastHistogram(plain) : plain,
+    };
+  };
+  return [make(false), make(true)] as const;
+}
+
+describe('fastCounter and fastHistogram', () => {
+  it('export exactly what prom-client exports for the same updates', async () => {
+    const both = pair();
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 5_000; i++) {
+      const protocol = ['smpp', 'carrier', 'webhook'][Math.floor(rand() * 3)]!;
+      const carrier = ['telnyx', 'twilio'][Math.floor(rand() * 2)]!;
+      const result = rand() < 0.9 ? 'ok' : 'retry';
+      // Some above every bucket, some exactly on a bound (which counts in that bucket).
+      const seconds = rand() < 0.05 ? 3 : rand() < 0.1 ? [0.001, 0.01, 0.1, 1][i % 4]! : rand() * 0.2;
+      for (const m of both) {
+        // Label keys in either order: the same series.
+        if (i % 2 === 0) m.counter.inc({ protocol, carrier, result });
+        else m.counter.inc({ result, carrier, protocol }, 2);
+        m.histogram.observe({ protocol }, seconds);
+        m.plain.observe(seconds * 5);
+      }
+    }
+    expect(await both[1].registry.metrics()).toBe(await both[0].registry.metrics());
+    expect(await both[1].counter.get()).toEqual(await both[0].counter.get());
+  });
+
+  it('keep counting into the exported series after reset and remove', async () => {
+    const both = pair();
+    for (const m of both) {
+      m.counter.inc({ protocol: 'smpp', carrier: 'x', result: 'ok' });
+      m.histogram.observe({ protocol: 'smpp' }, 0.005);
+      m.counter.reset();
+      m.histogram.remove({ protocol: 'smpp' });
+      m.counter.inc({ protocol: 'smpp', carrier: 'x', result: 'ok' }, 3);
+      m.histogram.observe({ protocol: 'smpp' }, 0.05);
+      m.histogram.observe({ protocol: 'smpp' }, 0.05);
+    }
+    expect(await both[1].registry.metrics()).toBe(await both[0].registry.metrics());
+    expect(await both[1].registry.metrics()).toContain('c_total{protocol="smpp",carrier="x",result="ok",server_id="n1"} 3');
+  });
+
+  it('still refuse what prom-client refuses: unknown labels, a negative increment, a value that is not a number', () => {
+    const [, fast] = pair();
+    fast.counter.inc({ protocol: 'smpp', carrier: 'x', result: 'ok' });
+    expect(() => fast.counter.inc({ protocol: 'smpp', carrier: 'x', result: 'ok', extra: 'y' } as never)).toThrow();
+    expect(() => fast.counter.inc({ protocol: 'smpp', carrier: 'x', result: 'ok' }, -1)).toThrow();
+    fast.histogram.observe({ protocol: 'smpp' }, 0.1);
+    expect(() => fast.histogram.observe({ protocol: 'smpp' }, Number.NaN)).toThrow();
+    expect(() => fast.histogram.observe({ nope: 'x' } as never, 0.1)).toThrow();
+  });
+});
