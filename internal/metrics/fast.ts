@@ -16,8 +16,9 @@
 import type { Counter, Histogram } from 'prom-client';
 
 type Labels = Record<string, string | number>;
+const NO_LABELS: Labels = {};
 interface CounterSeries { labels: Labels; value: number }
-interface HistogramSeries { labels: Labels; sum: number; count: number; bucketValues: Record<number, number> }
+interface HistogramSeries { labels: Labels; sum: number; count: number; bucketValues: Record<string, number> }
 interface Internals<S> { hashMap?: Record<string, S>; upperBounds?: readonly number[] }
 
 /** Makes `counter.inc` fast after a label set's first update; returns the same counter. */
@@ -28,14 +29,13 @@ export function fastCounter<T extends string>(counter: Counter<T>): Counter<T> {
     if (typeof labels !== 'object' || labels === null || (value !== undefined && !(value >= 0 && value < Infinity))) {
       return slow(labels, value);
     }
-    const key = keyOf(labels);
-    const series = known.get(key);
+    const series = known.get(labels);
     if (series) {
       series.value += value ?? 1;
       return;
     }
     slow(labels, value);
-    known.remember(key, labels);
+    known.remember(labels);
   };
   return counter;
 }
@@ -44,6 +44,8 @@ export function fastCounter<T extends string>(counter: Counter<T>): Counter<T> {
 export function fastHistogram<T extends string>(histogram: Histogram<T>): Histogram<T> {
   const slow = histogram.observe.bind(histogram) as (labels: Labels | number, value?: number) => void;
   const bounds = (histogram as unknown as Internals<HistogramSeries>).upperBounds;
+  // The buckets' keys as prom-client's object has them: a number key would be made a string per update.
+  const boundKeys = bounds?.map(String) ?? [];
   const known = rememberSeries<HistogramSeries>(histogram, (s) => typeof s.sum === 'number' && typeof s.bucketValues === 'object');
   (histogram as { observe: unknown }).observe = (labels: Labels | number, value?: number): void => {
     const unlabelled = typeof labels === 'number';
@@ -51,18 +53,19 @@ export function fastHistogram<T extends string>(histogram: Histogram<T>): Histog
     if (!bounds || (!unlabelled && (typeof labels !== 'object' || labels === null)) || typeof v !== 'number' || !Number.isFinite(v)) {
       return slow(labels, value);
     }
-    const key = unlabelled ? '' : keyOf(labels);
-    const series = known.get(key);
+    const given = unlabelled ? NO_LABELS : labels;
+    const series = known.get(given);
     if (!series) {
       slow(labels, value);
-      return known.remember(key, unlabelled ? {} : labels);
+      return known.remember(given);
     }
     series.sum += v;
     series.count += 1;
     // The first bound at or above v (prom-client's findBound); above the last, only +Inf (count).
-    for (const bound of bounds) {
-      if (v <= bound) {
-        series.bucketValues[bound] = (series.bucketValues[bound] ?? 0) + 1;
+    for (let i = 0; i < bounds.length; i++) {
+      if (v <= bounds[i]!) {
+        const key = boundKeys[i]!;
+        series.bucketValues[key] = (series.bucketValues[key] ?? 0) + 1;
         break;
       }
     }
@@ -71,24 +74,45 @@ export function fastHistogram<T extends string>(histogram: Histogram<T>): Histog
 }
 
 /**
- * The series prom-client keeps, by our key. Forgotten when prom-client drops or replaces them
- * (reset, remove), so an update never goes to a series no longer exported.
+ * The series prom-client keeps, found by the label values in the metric's label order, one Map
+ * level per label: label values are short strings whose hashes V8 keeps, so a lookup builds no
+ * key string. Forgotten when prom-client drops or replaces its series (reset, remove), so an
+ * update never goes to a series no longer exported. A label the metric does not have is refused
+ * by prom-client on a label set's first update; the types keep call sites from adding one later.
  */
 function rememberSeries<S extends { labels: Labels }>(metric: Counter<string> | Histogram<string>, shape: (s: S) => boolean) {
-  const byKey = new Map<string, S>();
-  const internals = metric as unknown as Internals<S>;
+  const internals = metric as unknown as Internals<S> & { labelNames?: readonly string[] };
+  const names = internals.labelNames ?? [];
+  let root = new Map<unknown, unknown>();
   for (const name of ['reset', 'remove'] as const) {
     const original = (metric[name] as (...args: unknown[]) => void).bind(metric);
     (metric as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-      byKey.clear();
+      root = new Map();
       original(...args);
     };
   }
+  const last = names.length - 1;
   return {
-    get: (key: string) => byKey.get(key),
-    remember(key: string, labels: Labels): void {
+    get(labels: Labels): S | undefined {
+      if (last < 0) return root.get(undefined) as S | undefined;
+      let node = root;
+      for (let i = 0; i < last; i++) {
+        node = node.get(labels[names[i]!]) as Map<unknown, unknown>;
+        if (node === undefined) return undefined;
+      }
+      return node.get(labels[names[last]!]) as S | undefined;
+    },
+    remember(labels: Labels): void {
       const series = find(internals.hashMap, labels);
-      if (series && shape(series)) byKey.set(key, series);
+      if (!series || !shape(series)) return;
+      let node = root;
+      for (let i = 0; i < last; i++) {
+        const value = labels[names[i]!];
+        let next = node.get(value) as Map<unknown, unknown> | undefined;
+        if (!next) node.set(value, (next = new Map()));
+        node = next;
+      }
+      node.set(last < 0 ? undefined : labels[names[last]!], series);
     },
   };
 }
@@ -105,12 +129,3 @@ function find<S extends { labels: Labels }>(hashMap: Record<string, S> | undefin
   return undefined;
 }
 
-/**
- * The label set as given, names included and in the caller's order: two call sites that order
- * their labels differently just get two keys for the same series.
- */
-function keyOf(labels: Labels): string {
-  let key = '';
-  for (const name in labels) key += `${name}\u0000${labels[name]}\u0001`;
-  return key;
-}
