@@ -12,7 +12,7 @@
  * (KeepAlivePool); here `cancel` only takes it off its socket, which is then not reused.
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, TLSSocket, type ConnectionOptions } from 'node:tls';
 
 /** One call as the pool carries it: request bytes out, an answer (or an error) back. */
 export interface Http1Call {
@@ -52,6 +52,13 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 /** `HTTP/1.x NNN reason`: the minor version and the status code. */
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
 const CRLF = Buffer.from('\r\n');
+/**
+ * Where every plain connection's reads land (net's `onread`): one buffer for the process, since
+ * a read is parsed before the next one can happen and what is kept is copied out (#keep, #take).
+ * That spares a Buffer and a stream 'data' event per read.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+type OnRead = { buffer: Buffer; callback: (bytes: number, buffer: Buffer) => boolean };
 /** Header names and values may not carry CR, LF or NUL: they would split the request. */
 const UNSAFE = /[\r\n\0]/;
 
@@ -135,17 +142,17 @@ export class Http1Pool {
 
   #openFor(call: Http1Call): void {
     this.#open += 1;
-    const conn = new Connection(this.#connect(), {
+    const conn = new Connection((onread) => this.#connect(onread), {
       free: (c) => this.#free(c),
       gone: (c) => this.#gone(c),
     }, this.options.idleMs ?? DEFAULT_IDLE_MS);
     this.#carry(conn, call);
   }
 
-  #connect(): Socket {
+  #connect(onread: OnRead): Socket {
     const host = this.origin.hostname.replace(/^\[|\]$/g, '');
     const port = Number(this.origin.port) || (this.origin.protocol === 'https:' ? 443 : 80);
-    if (this.origin.protocol !== 'https:') return netConnect({ host, port, noDelay: true, keepAlive: true });
+    if (this.origin.protocol !== 'https:') return netConnect({ host, port, noDelay: true, keepAlive: true, onread });
     const socket = tlsConnect({ host, port, servername: isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...this.options.tls });
     return socket.setNoDelay(true).setKeepAlive(true);
   }
@@ -206,13 +213,24 @@ class Connection {
   #answer?: Http1Answer;
   #destroyed = false;
 
+  private readonly socket: Socket;
+  /** True when reads land in READ_BUFFER (shared): what is kept past a read is copied out. */
+  #shared = false;
+
   constructor(
-    private readonly socket: Socket,
+    connect: (onread: OnRead) => Socket,
     private readonly hooks: ConnectionHooks,
     idleMs: number,
   ) {
     this.#keepAliveMs = idleMs;
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    const socket = connect({ buffer: READ_BUFFER, callback: (n, buf) => {
+      this.#onData(buf.subarray(0, n));
+      return true;
+    } });
+    this.socket = socket;
+    // net sockets take `onread` (no stream 'data' events, no buffer per read); tls ones ignore it.
+    if (socket instanceof TLSSocket) socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    else this.#shared = true;
     socket.on('end', () => this.#onEnd());
     socket.on('error', (err) => this.#fail(err));
     socket.on('close', () => this.#onClose());
@@ -283,7 +301,7 @@ class Connection {
   /** Keeps `data` from `at` for the next chunk, up to `limit` bytes. */
   #keep(data: Buffer, at: number, limit: number, what: string): void {
     if (data.length - at > limit) throw new HttpProtocolError(`${what} longer than ${limit} bytes`);
-    this.#pending = data.subarray(at);
+    this.#pending = this.#shared ? Buffer.from(data.subarray(at)) : data.subarray(at);
   }
 
   #head(text: string): void {
@@ -390,7 +408,7 @@ class Connection {
     if (part.length === 0) return;
     this.#bodyBytes += part.length;
     if (this.#bodyBytes > MAX_BODY_BYTES) throw new HttpProtocolError(`answer body longer than ${MAX_BODY_BYTES} bytes`);
-    this.#chunks.push(part);
+    this.#chunks.push(this.#shared ? Buffer.from(part) : part);
   }
 
   /** The body is complete. */
