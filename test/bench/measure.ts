@@ -2,7 +2,6 @@
  * What the benchmarks read about a gateway process (from /proc) and about the fake carrier.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { FakeCarrier } from '../support/fake-carrier.js';
 import { GATEWAY_NODE_FLAGS } from '../../cmd/gateway/launch.js';
 
 /**
@@ -81,7 +80,7 @@ export function ownCpuSeconds(): number {
 }
 
 /** Seconds from `since` until the carrier has `count` messages. */
-export async function waitDelivered(fake: FakeCarrier, count: number, timeoutMs: number, since = performance.now()): Promise<number> {
+export async function waitDelivered(fake: { sentCount: number }, count: number, timeoutMs: number, since = performance.now()): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (fake.sentCount < count) {
     if (Date.now() > deadline) throw new Error(`only ${fake.sentCount}/${count} delivered in time`);

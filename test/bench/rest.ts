@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startNats, startPostgres, startRedis } from '../support/services.js';
 import { FakeCarrier } from '../support/fake-carrier.js';
+import { LeanCarrier } from './lean-carrier.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { closedLoop, openLoop, percentile, type Target } from './load.js';
@@ -23,6 +24,12 @@ const NODES = Number(process.env.BENCH_NODES ?? 1);
 /** The burst's load generator: `node` (load.ts, undici) or `wrk` (wrk.ts, as Kannel was measured; BENCH_WRK_SECS long). */
 const LOAD = process.env.BENCH_LOAD ?? 'node';
 const WRK_SECS = Number(process.env.BENCH_WRK_SECS ?? 10);
+/**
+ * The carrier on loopback: `lean` (lean-carrier.ts: answers at once, as the SMSC Kannel was
+ * measured against did) or `full` (the tests' recording FakeCarrier on node:http, which costs the
+ * shared cores several times more per send).
+ */
+const CARRIER = process.env.BENCH_CARRIER ?? 'lean';
 const API_KEY = 'bench-admin-key';
 const admin = { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' };
 
@@ -42,7 +49,7 @@ async function baseline(): Promise<number> {
  * BENCH_TIMELINE=1: every 500 ms to stderr, messages delivered so far and the CPU the nodes and
  * the whole machine used in that half second (where a burst spends its time).
  */
-function traceTimeline(fake: FakeCarrier, pids: number[]): NodeJS.Timeout {
+function traceTimeline(fake: { sentCount: number }, pids: number[]): NodeJS.Timeout {
   const t0 = performance.now();
   let last = { delivered: 0, node: pids.reduce((s, p) => s + cpuSeconds(p), 0), machine: machineCpuSeconds() };
   return setInterval(() => {
@@ -56,8 +63,9 @@ function traceTimeline(fake: FakeCarrier, pids: number[]): NodeJS.Timeout {
 async function main(): Promise<void> {
   if (LOAD !== 'node' && LOAD !== 'wrk') throw new Error(`BENCH_LOAD is node or wrk, not ${LOAD}`);
   if (LOAD === 'wrk' && NODES > 1) throw new Error('BENCH_LOAD=wrk drives one node (BENCH_NODES=1)');
+  if (CARRIER !== 'lean' && CARRIER !== 'full') throw new Error(`BENCH_CARRIER is lean or full, not ${CARRIER}`);
   const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
-  const fake = await FakeCarrier.start();
+  const fake = CARRIER === 'full' ? await FakeCarrier.start() : await LeanCarrier.start();
   const env = {
     DATABASE_URL: await pg.createDatabase('bench'), NATS_URL: nats.url, REDIS_URL: redis.url,
     ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
@@ -125,7 +133,7 @@ async function main(): Promise<void> {
     const koa = await baseline();
 
     const report = {
-      load: LOAD, messages: burst.ok, concurrency: CONCURRENCY, nodes: NODES,
+      load: LOAD, carrier: CARRIER, messages: burst.ok, concurrency: CONCURRENCY, nodes: NODES,
       accepted_per_sec: Math.round(burst.ok / burst.seconds),
       delivered_per_sec: Math.round(burst.ok / deliveredSecs),
       refused: burst.failed,
