@@ -119,26 +119,42 @@ function numberForms(n: string): string[] {
 function mergeByLeg(records: MessageRecord[]): MessageRecord[] {
   const byLeg = new Map<string, MessageRecord>();
   for (const r of records) {
-    const prev = byLeg.get(legKey(r));
-    if (!prev) {
-      byLeg.set(legKey(r), r);
-      continue;
-    }
-    const newer = RANK[r.status] >= RANK[prev.status] ? r : prev;
-    byLeg.set(legKey(r), {
-      ...prev, ...newer,
-      carrierMsgId: r.carrierMsgId || prev.carrierMsgId,
-      carrierId: Math.max(r.carrierId, prev.carrierId),
-      error: r.error || prev.error,
-      registeredDelivery: Math.max(r.registeredDelivery ?? 0, prev.registeredDelivery ?? 0),
-      smppPartIds: r.smppPartIds?.length ? r.smppPartIds : prev.smppPartIds,
-      // The same rules as UPSERT_SQL's, so merging in a batch or across batches agrees.
-      originalSizeBytes: Math.max(r.originalSizeBytes, prev.originalSizeBytes),
-      transcodedSizeBytes: Math.max(r.transcodedSizeBytes, prev.transcodedSizeBytes),
-      transcodingPerformed: r.transcodingPerformed || prev.transcodingPerformed,
-    });
+    const key = legKey(r);
+    const prev = byLeg.get(key);
+    byLeg.set(key, prev ? mergeLegs(prev, r) : r);
   }
   return [...byLeg.values()];
+}
+
+/**
+ * `r` written after `prev`: the higher-ranked status wins, with the same rules as UPSERT_SQL's
+ * for the fields that only grow or stay once known, so merging in a batch or across batches
+ * agrees. The common case, a queued leg followed by its sent or failed one, is `r` as it is: no
+ * copy is made then.
+ */
+function mergeLegs(prev: MessageRecord, r: MessageRecord): MessageRecord {
+  if (RANK[r.status] >= RANK[prev.status] && supersedes(r, prev)) return r;
+  const newer = RANK[r.status] >= RANK[prev.status] ? r : prev;
+  return {
+    ...prev, ...newer,
+    carrierMsgId: r.carrierMsgId || prev.carrierMsgId,
+    carrierId: Math.max(r.carrierId, prev.carrierId),
+    error: r.error || prev.error,
+    registeredDelivery: Math.max(r.registeredDelivery ?? 0, prev.registeredDelivery ?? 0),
+    smppPartIds: r.smppPartIds?.length ? r.smppPartIds : prev.smppPartIds,
+    originalSizeBytes: Math.max(r.originalSizeBytes, prev.originalSizeBytes),
+    transcodedSizeBytes: Math.max(r.transcodedSizeBytes, prev.transcodedSizeBytes),
+    transcodingPerformed: r.transcodingPerformed || prev.transcodingPerformed,
+  };
+}
+
+/** True when merging `prev` into `r` would write exactly `r`: nothing of prev's is kept. */
+function supersedes(r: MessageRecord, prev: MessageRecord): boolean {
+  return (Boolean(r.carrierMsgId) || !prev.carrierMsgId) && r.carrierId >= prev.carrierId
+    && (Boolean(r.error) || !prev.error) && (r.registeredDelivery ?? 0) >= (prev.registeredDelivery ?? 0)
+    && ((r.smppPartIds?.length ?? 0) > 0 || (prev.smppPartIds?.length ?? 0) === 0)
+    && r.originalSizeBytes >= prev.originalSizeBytes && r.transcodedSizeBytes >= prev.transcodedSizeBytes
+    && (r.transcodingPerformed || !prev.transcodingPerformed);
 }
 
 function toRecord(row: Selectable<MsgRecordsTable>): StoredRecord {
