@@ -253,6 +253,20 @@ describe('Http1Pool', () => {
     }
   });
 
+  it('closes the socket a Keep-Alive hint made due even when an older idle socket is not', async () => {
+    let answered = 0;
+    const url = await rawServer((socket) => socket.write(OK('{}', ++answered === 2 ? 'Keep-Alive: timeout=1\r\n' : '')));
+    const pool = new Http1Pool(url, { connections: 2, idleMs: 60_000 });
+    try {
+      await Promise.all([call(pool, url), call(pool, url)]);
+      expect(pool.size).toBe(2);
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect(pool.size).toBe(1);
+    } finally {
+      pool.close();
+    }
+  });
+
   it('takes a cancelled call out of the queue, or off its socket', async () => {
     const url = await rawServer(() => undefined);
     const pool = new Http1Pool(url, { connections: 1 });

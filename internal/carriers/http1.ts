@@ -178,8 +178,13 @@ export class Http1Pool {
 
   #sweep(): void {
     const now = performance.now();
-    // #idle is used last in, first out, so its oldest sockets are at the front.
-    while (this.#idle.length > 0 && this.#idle[0]!.idleUntil <= now) this.#idle.shift()!.destroy();
+    // Every idle socket is looked at: a server's Keep-Alive hint can make a newer one due first.
+    for (let i = this.#idle.length - 1; i >= 0; i--) {
+      const conn = this.#idle[i]!;
+      if (conn.idleUntil > now) continue;
+      this.#idle.splice(i, 1);
+      conn.destroy();
+    }
   }
 }
 
