@@ -48,6 +48,7 @@ const IDLE_MARGIN_MS = 1_000;
 const MAX_HEAD_BYTES = 64 * 1024;
 /** Carriers and webhook receivers answer with a few hundred bytes; anything past this is refused. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
+const bodyTooLong = () => new HttpProtocolError(`answer body longer than ${MAX_BODY_BYTES} bytes`);
 const CRLF2 = Buffer.from('\r\n\r\n');
 /** `HTTP/1.x NNN reason`: the minor version and the status code. */
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
@@ -209,7 +210,7 @@ class Connection {
   #headers: Record<string, string> = {};
   #bodyKind = Body.Length;
   #remaining = 0;
-  #chunks: Buffer[] = [];
+  readonly #chunks: Buffer[] = [];
   #bodyBytes = 0;
   #keepAlive = true;
   #keepAliveMs: number;
@@ -264,12 +265,11 @@ class Connection {
     this.socket.destroy();
   }
 
+  /** Ready for the next answer (its head sets the status, headers and body framing). */
   #reset(): void {
     this.#pending = undefined;
     this.#inBody = false;
-    this.#status = 0;
-    this.#headers = {};
-    this.#chunks = [];
+    this.#chunks.length = 0;
     this.#bodyBytes = 0;
     this.#chunkState = 'size';
     this.#answer = undefined;
@@ -351,7 +351,7 @@ class Connection {
     if (cl !== undefined) {
       if (!/^\d+$/.test(cl)) throw new HttpProtocolError(`bad content-length ${JSON.stringify(cl)}`);
       this.#remaining = Number(cl);
-      if (this.#remaining > MAX_BODY_BYTES) throw new HttpProtocolError(`answer body longer than ${MAX_BODY_BYTES} bytes`);
+      if (this.#remaining > MAX_BODY_BYTES) throw bodyTooLong();
       this.#bodyKind = Body.Length;
       if (this.#remaining === 0) this.#finish();
       return;
@@ -399,7 +399,7 @@ class Connection {
         const size = /^([0-9a-fA-F]{1,8})[ \t]*(?:;.*)?$/.exec(line);
         if (!size) throw new HttpProtocolError(`bad chunk size ${JSON.stringify(line.slice(0, 20))}`);
         this.#remaining = parseInt(size[1]!, 16);
-        if (this.#bodyBytes + this.#remaining > MAX_BODY_BYTES) throw new HttpProtocolError(`answer body longer than ${MAX_BODY_BYTES} bytes`);
+        if (this.#bodyBytes + this.#remaining > MAX_BODY_BYTES) throw bodyTooLong();
         this.#chunkState = this.#remaining === 0 ? 'trailer' : 'data';
       } else if (line === '') {
         this.#finish();
@@ -412,7 +412,7 @@ class Connection {
   #take(part: Buffer): void {
     if (part.length === 0) return;
     this.#bodyBytes += part.length;
-    if (this.#bodyBytes > MAX_BODY_BYTES) throw new HttpProtocolError(`answer body longer than ${MAX_BODY_BYTES} bytes`);
+    if (this.#bodyBytes > MAX_BODY_BYTES) throw bodyTooLong();
     this.#chunks.push(this.#shared ? Buffer.from(part) : part);
   }
 
@@ -440,7 +440,6 @@ class Connection {
   #onEnd(): void {
     // An answer read until close ends here.
     if (this.call && this.#inBody && this.#bodyKind === Body.UntilClose) {
-      this.#keepAlive = false;
       this.#finish();
       return this.#deliver(false);
     }
