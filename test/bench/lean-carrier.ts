@@ -1,6 +1,6 @@
 /**
  * A lean fake Telnyx for benchmarks: POST /v2/messages on a raw TCP server, answered at once with
- * a Telnyx-shaped body and a fresh id, nothing recorded but counts.
+ * a Telnyx-shaped body and a fresh id, nothing recorded but the count of sends.
  *
  * Why: the test FakeCarrier (test/support/fake-carrier.ts) is a node:http server that records
  * every request (headers, parsed body) for tests to inspect; in a benchmark it shares the
@@ -8,7 +8,7 @@
  * A carrier's API runs elsewhere in production; field-notes.md measured Kannel against an SMSC
  * that acknowledges at once. This one still checks what matters for the count: the method and
  * path, the API key, a JSON body with from and to; anything else gets an error answer and is not
- * counted. Keep-alive, Content-Length bodies (what the gateway's client sends); pipelined
+ * counted (the gateway then does not deliver it, and the bench's wait for deliveries fails). Keep-alive, Content-Length bodies (what the gateway's client sends); pipelined
  * requests are answered in order.
  */
 import { randomUUID } from 'node:crypto';
@@ -20,9 +20,6 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 export class LeanCarrier {
   /** Sends answered 200. */
   sentCount = 0;
-  /** Requests answered with an error (bad path, key or body). */
-  refusedCount = 0;
-  readonly #ids = new Set<string>();
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #url = '';
@@ -47,15 +44,8 @@ export class LeanCarrier {
     return { password: API_KEY };
   }
 
-  /** Distinct message texts seen (duplicates are sentCount − this). */
-  get uniqueCount(): number {
-    return this.#ids.size;
-  }
-
   reset(): void {
     this.sentCount = 0;
-    this.refusedCount = 0;
-    this.#ids.clear();
   }
 
   async close(): Promise<void> {
@@ -89,19 +79,18 @@ export class LeanCarrier {
 
   /** The whole HTTP answer to one request. */
   #answer(head: string, body: string): string {
-    if (!head.startsWith('POST /v2/messages ')) return reply(404, { errors: [{ code: '10005', title: 'Resource not found' }] }, this);
+    if (!head.startsWith('POST /v2/messages ')) return reply(404, { errors: [{ code: '10005', title: 'Resource not found' }] });
     if (!head.toLowerCase().includes(`\r\nauthorization: bearer ${API_KEY.toLowerCase()}`)) {
-      return reply(401, { errors: [{ code: '10009', title: 'Authentication failed' }] }, this);
+      return reply(401, { errors: [{ code: '10009', title: 'Authentication failed' }] });
     }
     let msg: { from?: unknown; to?: unknown; text?: unknown };
     try {
       msg = JSON.parse(body) as typeof msg;
     } catch {
-      return reply(400, { errors: [{ code: '10015', title: 'Invalid JSON' }] }, this);
+      return reply(400, { errors: [{ code: '10015', title: 'Invalid JSON' }] });
     }
-    if (typeof msg.from !== 'string' || typeof msg.to !== 'string') return reply(400, { errors: [{ code: '10015', title: 'Invalid parameter' }] }, this);
+    if (typeof msg.from !== 'string' || typeof msg.to !== 'string') return reply(400, { errors: [{ code: '10015', title: 'Invalid parameter' }] });
     this.sentCount += 1;
-    if (typeof msg.text === 'string') this.#ids.add(msg.text);
     const id = randomUUID();
     return reply(200, { data: {
       record_type: 'message', direction: 'outbound', id, type: 'SMS', messaging_profile_id: null,
@@ -109,12 +98,11 @@ export class LeanCarrier {
       to: [{ phone_number: msg.to, status: 'queued', carrier: 'T-Mobile USA', line_type: 'Wireless' }],
       text: msg.text ?? '', subject: null, media: [], encoding: 'GSM-7', parts: 1, tags: [], cost: null, errors: [],
       received_at: new Date().toISOString(), sent_at: null, completed_at: null,
-    } }, undefined);
+    } });
   }
 }
 
-function reply(status: number, body: unknown, refusedBy: LeanCarrier | undefined): string {
-  if (refusedBy) refusedBy.refusedCount += 1;
+function reply(status: number, body: unknown): string {
   const text = JSON.stringify(body);
   return `HTTP/1.1 ${status} ${status === 200 ? 'OK' : 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
 }
