@@ -16,10 +16,30 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
   'application/pdf': 'pdf', 'application/smil': 'smil',
 };
 
-/** Lowercased media type without parameters ('' → application/octet-stream). */
+/** type/subtype as RFC 6838 names them (at most 127 characters each): nothing that could break a header. */
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+
+/** Lowercased media type without parameters; application/octet-stream for '' and anything malformed. */
 export function baseType(contentType: string): string {
   const type = (contentType.split(';')[0] ?? '').trim().toLowerCase();
-  return type === '' ? OCTET_STREAM : type;
+  return MEDIA_TYPE.test(type) ? type : OCTET_STREAM;
+}
+
+/**
+ * Types a browser may show from the gateway's own origin: pictures, sound and plain text, which
+ * run no script. Anything else (text/html, image/svg+xml, XML, PDF…) a tenant could use to run
+ * script on our origin, so it is served as an attachment.
+ */
+const INLINE_TYPES = new Set([
+  'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/bmp',
+  'video/mp4', 'video/3gpp', 'video/3gpp2', 'video/quicktime', 'video/webm',
+  'audio/mpeg', 'audio/mp3', 'audio/mp4', 'audio/aac', 'audio/amr', 'audio/3gpp', 'audio/wav', 'audio/x-wav', 'audio/ogg',
+  'text/plain',
+]);
+
+/** True when a stored part may be shown inline (see INLINE_TYPES); else it is served as an attachment. */
+export function servedInline(contentType: string): boolean {
+  return INLINE_TYPES.has(baseType(contentType));
 }
 
 /** The file extension (without the dot) for a content type, or 'bin'. */

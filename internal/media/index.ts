@@ -23,5 +23,5 @@ export { fetchMedia } from './fetch.js';
 export { createMediaUrlGuard, MediaUrlRefusedError } from './url-guard.js';
 export type { MediaUrlGuard } from './url-guard.js';
 export { newMediaToken, tokenFromPath } from './tokens.js';
-export { baseType, extensionFor, filenameFor, sniffContentType, effectiveContentType, mediaKind } from './content-types.js';
+export { baseType, extensionFor, filenameFor, sniffContentType, effectiveContentType, mediaKind, servedInline } from './content-types.js';
 export type { MediaKind } from './content-types.js';

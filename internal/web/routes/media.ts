@@ -1,5 +1,6 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
+import { baseType, servedInline } from '../../media/index.js';
 import type { WebDeps } from '../types.js';
 
 /** What newMediaToken makes (internal/media/tokens.ts), or a gomsggw UUIDv4 token. */
@@ -20,17 +21,29 @@ function notFound(ctx: Context): void {
   ctx.body = NOT_FOUND_TEXT;
 }
 
-/** A filename safe inside a quoted Content-Disposition parameter, plus its RFC 5987 form. */
-function disposition(filename: string): string {
+/**
+ * Every answer is a sandboxed document (no script, an origin of its own) and its type is never
+ * sniffed: a tenant's file must not run script on the origin whose Basic credentials admins'
+ * browsers hold.
+ */
+const SANDBOX = 'sandbox';
+
+/**
+ * Inline for the types a browser may show (servedInline), else attachment; the filename safe
+ * inside a quoted parameter, plus its RFC 5987 form.
+ */
+function disposition(filename: string, contentType: string): string {
+  const kind = servedInline(contentType) ? 'inline' : 'attachment';
   const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
 /**
  * GET (and HEAD) /media/{token}[.{ext}] (upstream §5.12): public, the token is the capability.
  * Serves the stored bytes with their Content-Type and Content-Length (Twilio HEADs the URL and
  * checks the type), cacheable until the file expires since a token's content never changes;
- * 404 for an unknown or expired token.
+ * 404 for an unknown or expired token. Types that could run script are attachments, and every
+ * answer carries a sandbox CSP and nosniff.
  */
 export function registerMediaRoutes(router: Router, deps: WebDeps): void {
   router.get('/media/:file', async (ctx) => {
@@ -39,11 +52,13 @@ export function registerMediaRoutes(router: Router, deps: WebDeps): void {
     if (!file) return notFound(ctx);
     const maxAge = Math.max(0, Math.floor((file.expiresAt.getTime() - Date.now()) / 1000));
     ctx.status = 200;
-    ctx.type = file.contentType;
+    // A row stored before types were checked at the door still gets a well-formed header.
+    ctx.type = baseType(file.contentType);
     ctx.set('Cache-Control', `public, max-age=${maxAge}, immutable`);
     ctx.set('Expires', file.expiresAt.toUTCString());
     ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Content-Disposition', disposition(file.filename));
+    ctx.set('Content-Security-Policy', SANDBOX);
+    ctx.set('Content-Disposition', disposition(file.filename, file.contentType));
     ctx.body = file.bytes;
     ctx.length = file.bytes.length;
     // The token is a capability: log only enough of it to correlate.
