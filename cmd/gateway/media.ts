@@ -35,9 +35,9 @@ export function buildMedia(p: MediaParts): NodeMedia {
     serverAddress: config.node.serverAddress }, {
     media: store,
     fetch: guard.fetch,
-    mediaAuth: (id) => {
+    mediaAuth: (id, url) => {
       const carrier = directory.carrier(id);
-      return (carrier && findDriver(carrier.type)?.mediaAuth(carrier)) ?? {};
+      return (carrier && findDriver(carrier.type)?.mediaAuth(carrier, url)) ?? {};
     },
   });
   const components = (core: Pick<MessageCore, 'records' | 'legs' | 'failures'>): Stoppable[] => {

@@ -50,6 +50,32 @@ export function apiUrl(base: string, fallback: string, path: string): string {
   return `${root}${path}`;
 }
 
+/** A URL's origin ('' when it cannot be parsed). */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * True when `url` is on one of the carrier's own hosts: https on exactly one of `hosts` (default
+ * port, no user info), or on the origin of the row's `apiBaseUrl` (a regional or test endpoint
+ * the operator chose). A carrier's credentials go to nothing else.
+ */
+export function onCarrierHost(url: string, hosts: (host: string) => boolean, apiBaseUrl: string): boolean {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return false;
+  }
+  if (target.username || target.password) return false;
+  if (apiBaseUrl.trim() && target.origin === originOf(apiBaseUrl.trim())) return true;
+  return target.protocol === 'https:' && target.port === '' && hosts(target.hostname);
+}
+
 export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
 }

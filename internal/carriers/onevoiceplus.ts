@@ -192,5 +192,5 @@ export const onevoiceplusDriver: CarrierDriver<'onevoiceplus'> = {
   send,
   verify,
   parseInbound,
-  mediaAuth: (_carrier: Carrier) => ({}),
+  mediaAuth: (_carrier: Carrier, _url: string) => ({}),
 };

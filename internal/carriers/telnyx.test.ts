@@ -158,6 +158,6 @@ describe('telnyx parseInbound', () => {
   });
 
   it('needs no auth for media', () => {
-    expect(telnyxDriver.mediaAuth(carrier)).toEqual({});
+    expect(telnyxDriver.mediaAuth(carrier, 'https://api.telnyx.com/v2/media/x')).toEqual({});
   });
 });

@@ -198,5 +198,5 @@ export const telnyxDriver: CarrierDriver<'telnyx'> = {
   verify,
   parseInbound,
   /** Telnyx media URLs are public (upstream fetched them with no auth). */
-  mediaAuth: (_carrier: Carrier) => ({}),
+  mediaAuth: (_carrier: Carrier, _url: string) => ({}),
 };

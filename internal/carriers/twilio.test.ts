@@ -189,7 +189,24 @@ describe('twilio parseInbound', () => {
     expect(mapTwilioStatus('constructor')).toBeUndefined();
   });
 
-  it('fetches media with Basic SID:token', () => {
-    expect(twilioDriver.mediaAuth(carrier)).toEqual({ authorization: `Basic ${Buffer.from(`${carrier.username}:${carrier.password}`).toString('base64')}` });
+  it('fetches media with Basic SID:token from Twilio\'s own API hosts', () => {
+    const auth = { authorization: `Basic ${Buffer.from(`${carrier.username}:${carrier.password}`).toString('base64')}` };
+    for (const url of ['https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1',
+      'https://api.dublin.ie1.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1', 'https://API.Twilio.com:443/x']) {
+      expect(twilioDriver.mediaAuth(carrier, url), url).toEqual(auth);
+    }
+    // A row pointed at another endpoint (a regional one, a test double) trusts that origin too.
+    const local = carrierRow('twilio', { apiBaseUrl: 'http://127.0.0.1:5555/' });
+    expect(twilioDriver.mediaAuth(local, 'http://127.0.0.1:5555/media/MM1')).toHaveProperty('authorization');
+    expect(twilioDriver.mediaAuth(local, 'http://127.0.0.1:5556/media/MM1')).toEqual({});
+  });
+
+  it('sends its credentials to no other host a webhook names', () => {
+    for (const url of ['https://attacker.example/Media/ME1', 'http://api.twilio.com/2010-04-01/x', 'https://api.twilio.com.attacker.example/x',
+      'https://attacker.example/?u=https://api.twilio.com/', 'https://api.twilio.com@attacker.example/x', 'https://u:p@api.twilio.com/x',
+      'https://api.twilio.com:8443/x', 'https://twilio.com.attacker.example/x', 'https://evil-twilio.com/x', 'https://media.twiliocdn.com/x',
+      'ftp://api.twilio.com/x', 'not a url', '']) {
+      expect(twilioDriver.mediaAuth(carrier, url), url).toEqual({});
+    }
   });
 });

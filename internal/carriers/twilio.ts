@@ -12,7 +12,7 @@ import type { Carrier } from '../store/index.js';
 import type { DeliveryStatus } from '../../proto/status.js';
 import { constantTimeEqual } from '../crypto/index.js';
 import {
-  apiUrl, badAnswerError, basicAuth, callCarrier, isSuccess, parseJson, pick, refusedError, str,
+  apiUrl, badAnswerError, basicAuth, callCarrier, isSuccess, onCarrierHost, parseJson, pick, refusedError, str,
   type CarrierRefusal,
 } from './http.js';
 import {
@@ -32,6 +32,13 @@ const QUEUE_FULL = '21611';
 
 /** Upstream's reply to every Twilio webhook: empty TwiML (§10.2), byte for byte. */
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n</Response>';
+
+/**
+ * Where Twilio serves an inbound MMS's media (…/Messages/MM…/Media/ME…): its API host and the
+ * regional ones (api.dublin.ie1.twilio.com). The media then redirects to storage, which gets no
+ * credentials (url-guard.ts drops them on a cross-origin hop).
+ */
+const TWILIO_MEDIA_HOST = /^api(?:\.[a-z0-9-]+){0,2}\.twilio\.com$/;
 
 /** Twilio media messages carry at most 10 parts. */
 const MAX_MEDIA = 10;
@@ -221,5 +228,8 @@ export const twilioDriver: CarrierDriver<'twilio'> = {
   send,
   verify,
   parseInbound,
-  mediaAuth: (carrier: Carrier) => ({ authorization: basicAuth(carrier.username, carrier.password) }),
+  // A webhook names any URL it likes: the account's credentials go only to Twilio's own hosts.
+  mediaAuth: (carrier: Carrier, url: string): Record<string, string> => (onCarrierHost(url, (host) => TWILIO_MEDIA_HOST.test(host), carrier.apiBaseUrl)
+    ? { authorization: basicAuth(carrier.username, carrier.password) }
+    : {}),
 };

@@ -69,7 +69,7 @@ export interface InboundRequest {
 }
 
 export interface InboundMedia {
-  /** Carrier-hosted URL; fetch it with `mediaAuth(carrier)` headers. */
+  /** Carrier-hosted URL, as the webhook named it; fetch it with `mediaAuth(carrier, url)` headers. */
   url: string;
   contentType: string;
 }
@@ -133,6 +133,9 @@ export interface CarrierDriver<T extends string = string> {
   verify(req: VerifyRequest, carrier: Carrier): boolean;
   /** Parses a webhook (messages and/or statuses) and says what to answer. Never throws. */
   parseInbound(req: InboundRequest, carrier: Carrier): InboundResult;
-  /** Headers needed to GET the carrier's media URLs (Twilio: Basic SID:token). */
-  mediaAuth(carrier: Carrier): Record<string, string>;
+  /**
+   * Headers needed to GET `url`, an inbound message's media (Twilio: Basic SID:token): the
+   * carrier's credentials only when `url` is on the carrier's own hosts, else none.
+   */
+  mediaAuth(carrier: Carrier, url: string): Record<string, string>;
 }

@@ -23,8 +23,11 @@ export interface MediaPreparerOptions {
 
 export interface MediaPreparerDeps {
   media: MediaStore;
-  /** Headers a carrier's media URLs need (Twilio: Basic SID:token; Telnyx: none). */
-  mediaAuth(carrierId: number): Record<string, string>;
+  /**
+   * Headers the carrier's media URL `url` needs (Twilio: Basic SID:token; Telnyx: none); none
+   * when `url` is not on the carrier's own hosts (CarrierDriver.mediaAuth).
+   */
+  mediaAuth(carrierId: number, url: string): Record<string, string>;
   /** How media URLs are fetched: the node passes its guard's (createMediaUrlGuard), never a bare fetch. */
   fetch: typeof fetch;
 }
@@ -73,7 +76,7 @@ export class MediaPreparer {
     }
     const carrierId = message.origin.kind === 'carrier' ? message.origin.carrierId : undefined;
     const fetched = await fetchMedia(ref.url, {
-      headers: carrierId !== undefined ? this.deps.mediaAuth(carrierId) : undefined,
+      headers: carrierId !== undefined ? this.deps.mediaAuth(carrierId, ref.url) : undefined,
       maxBytes: this.options.maxBytes,
       signal: AbortSignal.any([signal, AbortSignal.timeout(this.options.fetchTimeoutMs)]),
       fetch: this.deps.fetch,

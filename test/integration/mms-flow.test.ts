@@ -5,6 +5,8 @@
  * made to fit fails the message with a reason for the sender; a carrier MMS reaches a web client
  * with our /media links, fetched with the carrier's auth.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { FakeCarrier } from '../support/fake-carrier.js';
@@ -184,5 +186,27 @@ describe.each(modes)('web MMS, $name', (mode) => {
     expect(Buffer.from(await (await fetch(part.url)).arrayBuffer())).toEqual(jpeg);
     const get = fake.requests.find((r) => r.api === 'media' && r.path === '/media/MMabc')!;
     expect(get.headers.authorization).toBe(basic(twilio.accountSid, twilio.authToken));
+  });
+
+  it.skipIf(mode.skip)('fetches media a Twilio webhook names on another host without the account\'s credentials', async () => {
+    const jpeg = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#3c3' } }).jpeg().toBuffer();
+    const seen: Array<string | undefined> = [];
+    const other = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg);
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    try {
+      const carriers = (await api('GET', '/carriers')).body as Array<{ name: string; webhook_url: string }>;
+      const url = carriers.find((c) => c.name === 'twilio-main')!.webhook_url;
+      const webhook = { MessageSid: 'SMmms2', AccountSid: fake.credentials.twilio.accountSid, From: '+15557770001', To: '+15550005000',
+        Body: 'elsewhere mms', NumMedia: '1', MediaContentType0: 'image/jpeg',
+        MediaUrl0: `http://127.0.0.1:${(other.address() as AddressInfo).port}/Media/ME1` };
+      expect((await fake.postTwilioWebhook(url, webhook)).status).toBe(200);
+      await sink.waitFor((w) => w.path === '/rcv' && w.body?.text === 'elsewhere mms', 20_000);
+      expect(seen).toEqual([undefined]);
+    } finally {
+      await new Promise((r) => other.close(r));
+    }
   });
 });
