@@ -44,10 +44,23 @@ describe('media URL guard', () => {
     void guard.close();
   });
 
+  it('refuses IPv6 forms that carry a non-public IPv4 address (NAT64, 6to4, IPv4-compatible, translated)', () => {
+    const guard = createMediaUrlGuard();
+    for (const ip of ['64:ff9b::7f00:1', '64:ff9b::127.0.0.1', '64:ff9b::a9fe:a9fe', '64:ff9b::10.1.2.3', '64:ff9b::c0a8:101',
+      '64:ff9b::0.0.0.0', '64:ff9b:1::808:808', '2002:7f00:1::', '2002:a9fe:a9fe::1', '2002:a00:1::', '::7f00:1', '::127.0.0.1',
+      '::a9fe:a9fe', '::ffff:0:7f00:1', '2001:0:7f00:1::', '0:0:0:0:0:ffff:127.0.0.1', '::ffff:a9fe:a9fe', '::ffff:0.0.0.0']) {
+      expect(guard.allows(ip), ip).toBe(false);
+    }
+    // The same prefixes around a public IPv4 address reach the internet (DNS64 answers so on IPv6-only hosts).
+    for (const ip of ['64:ff9b::808:808', '64:ff9b::1.1.1.1', '2002:808:808::1']) expect(guard.allows(ip), ip).toBe(true);
+    void guard.close();
+  });
+
   it('refuses an IP literal that is not public before connecting, as a final error', async () => {
     const guard = createMediaUrlGuard();
     for (const url of ['http://169.254.169.254/latest/meta-data/', `http://127.0.0.1:${port}/img`, 'http://10.0.0.1/x.png',
-      `http://[::1]:${port}/img`, 'http://[::ffff:127.0.0.1]/x', 'http://0.0.0.0/x']) {
+      `http://[::1]:${port}/img`, 'http://[::ffff:127.0.0.1]/x', 'http://0.0.0.0/x', `http://[64:ff9b::7f00:1]:${port}/img`,
+      `http://[::127.0.0.1]:${port}/img`, `http://2130706433:${port}/img`, `http://0x7f.1:${port}/img`, 'http://0/x']) {
       const err = await get(url, guard.fetch).catch((e: unknown) => e);
       expect(err, url).toBeInstanceOf(MediaUrlRefusedError);
       expect(err).toBeInstanceOf(ForbiddenError);

@@ -23,11 +23,37 @@ const NON_PUBLIC_V4 = [
   '192.0.0.0/24', '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15',
   '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
 ];
+/**
+ * IPv4-compatible (::/96, which holds :: and ::1), IPv4-translated (::ffff:0:0:0/96), local NAT64
+ * (64:ff9b:1::/48), the IETF block with Teredo (2001::/23) and documentation. IPv4-mapped
+ * (::ffff:0:0/96) is checked as its IPv4 address.
+ */
 const NON_PUBLIC_V6 = [
-  '::/128', '::1/128', '64:ff9b:1::/48', '100::/64', '2001:db8::/32', 'fc00::/7', 'fe80::/10', 'ff00::/8',
+  '::/96', '::ffff:0:0:0/96', '64:ff9b:1::/48', '100::/64', '2001::/23', '2001:db8::/32', '3fff::/20',
+  'fc00::/7', 'fe80::/10', 'ff00::/8',
 ];
 
-const NON_PUBLIC = ipRules([...NON_PUBLIC_V4, ...NON_PUBLIC_V6]);
+/**
+ * Prefixes that carry an IPv4 address (the NAT64 well-known prefix, whose gateway connects to
+ * it; 6to4) and where it sits: such an address is as public as the IPv4 address it names.
+ */
+const V4_CARRIERS = [
+  { at: 96, cidr: (hi: string, lo: string) => `64:ff9b::${hi}:${lo}` },
+  { at: 16, cidr: (hi: string, lo: string) => `2002:${hi}:${lo}::` },
+];
+
+/** Each non-public IPv4 range as it appears inside each IPv4-carrying IPv6 prefix. */
+function embeddedNonPublic(): string[] {
+  return NON_PUBLIC_V4.flatMap((range) => {
+    const [ip, bits] = range.split('/') as [string, string];
+    const [a, b, c, d] = ip.split('.').map(Number) as [number, number, number, number];
+    const hi = ((a << 8) | b).toString(16);
+    const lo = ((c << 8) | d).toString(16);
+    return V4_CARRIERS.map((v) => `${v.cidr(hi, lo)}/${v.at + Number(bits)}`);
+  });
+}
+
+const NON_PUBLIC = ipRules([...NON_PUBLIC_V4, ...NON_PUBLIC_V6, ...embeddedNonPublic()]);
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
