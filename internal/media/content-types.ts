@@ -86,9 +86,14 @@ export function sniffContentType(bytes: Buffer): string | undefined {
   if (ascii(bytes, 0, 4) === 'GIF8') return 'image/gif';
   if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP') return 'image/webp';
   if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WAVE') return 'audio/wav';
+  if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'AVI ') return 'video/x-msvideo';
   if (ascii(bytes, 0, 2) === 'BM') return 'image/bmp';
   if (ascii(bytes, 4, 4) === 'ftyp') return isoBrand(ascii(bytes, 8, 4));
-  if (ascii(bytes, 0, 3) === 'ID3' || startsWith(bytes, [0xff, 0xfb]) || startsWith(bytes, [0xff, 0xf3])) return 'audio/mpeg';
+  // Old QuickTime files open with their movie or data atom, without ftyp.
+  if (['moov', 'mdat', 'wide'].includes(ascii(bytes, 4, 4))) return 'video/quicktime';
+  if (ascii(bytes, 0, 3) === 'ID3' || [0xfb, 0xfa, 0xf3, 0xf2].some((b) => startsWith(bytes, [0xff, b]))) return 'audio/mpeg';
+  // ADTS, the stream form of AAC (MPEG-4 and MPEG-2 sync words, no CRC).
+  if (startsWith(bytes, [0xff, 0xf1]) || startsWith(bytes, [0xff, 0xf9])) return 'audio/aac';
   if (ascii(bytes, 0, 4) === 'OggS') return 'audio/ogg';
   if (ascii(bytes, 0, 5) === '#!AMR') return 'audio/amr';
   if (ascii(bytes, 0, 4) === '%PDF') return 'application/pdf';

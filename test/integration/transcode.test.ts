@@ -5,13 +5,16 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PayloadTooLargeError } from '../../internal/errors/index.js';
+import { PayloadTooLargeError, ValidationError } from '../../internal/errors/index.js';
 import { fitPart } from '../../internal/media/index.js';
+import { fitAudio, fitVideo } from '../../internal/media/av.js';
 import { animatedGif, haveFfmpeg, largeJpeg, largePng, shortMp4, wavTone } from '../support/media-fixtures.js';
 
 const ffmpegReady = await haveFfmpeg();
@@ -95,6 +98,34 @@ describe.skipIf(!ffmpegReady)(`transcoding fixtures${ffmpegReady ? '' : ' [skipp
       .rejects.toThrow(PayloadTooLargeError);
     await expect(fitPart({ bytes: await shortMp4(20), contentType: 'video/mp4', filename: 'long.mp4' }, 20_000, ctx()))
       .rejects.toThrow(/long\.mp4 .*cannot be made smaller than 20000 bytes/);
+  }, 60_000);
+
+  it('reads a part only as the format its bytes have: a playlist or concat list naming other files and URLs is refused', async () => {
+    // A file the gateway can read (another part's scratch output, say) and a server that notes every request.
+    const secret = join(dir, 'secret.ts');
+    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-f', 'mpegts', secret]);
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const web = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const hls = (uri: string) => Buffer.from(`#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n${uri}\n#EXT-X-ENDLIST\n`);
+    // As a part claimed to be video or audio reaches ffmpeg (fitPart sends a small one on untouched).
+    const crafted = [hls(secret), hls(`file://${secret}`), hls(`${web}/seg.ts`),
+      Buffer.from(`ffconcat version 1.0\nfile '${web}/part.mp4'\nfile secret.ts\n`)];
+    try {
+      for (const bytes of crafted) {
+        for (const fit of [fitVideo, fitAudio]) {
+          const out = await fit(bytes, 100_000, AbortSignal.timeout(30_000), dir).catch((e: unknown) => e);
+          expect(out, bytes.toString()).toBeInstanceOf(ValidationError);
+        }
+      }
+      expect(hits).toEqual([]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   }, 60_000);
 
   it('stops a job at its time limit', async () => {
