@@ -43,6 +43,43 @@ describe('parseMm4', () => {
   });
 });
 
+describe('parseMm4 on hostile MIME: a final 554 naming the fault, never a 451 the peer retries forever', () => {
+  const refusal = (raw: Buffer) => parseMm4(raw).then(() => undefined, (e: unknown) => e);
+
+  it('refuses more parts than the MIME reader keeps', async () => {
+    const parts = Array.from({ length: 2_000 }, () => '--c\r\nContent-Type: image/png\r\n\r\nP').join('\r\n');
+    const err = await refusal(mail('multipart/mixed; boundary="c"', [parts, '--c--', '']));
+    expect(toSmtpReply(err)).toEqual({ code: 554, message: 'malformed MIME: the mail could not be decoded: max allowed child nodes exceeded' });
+  });
+
+  it('refuses a part whose headers never end', async () => {
+    const err = await refusal(mail('multipart/mixed; boundary="d"', ['--d', 'X-A: b\r\n'.repeat(300_000) + 'Content-Type: image/png', '', 'P', '--d--']));
+    expect(toSmtpReply(err)).toMatchObject({ code: 554, message: expect.stringMatching(/^malformed MIME: .*max header size/) });
+  });
+
+  it('refuses multiparts nested deeper than an MMS needs, without recursing into them', async () => {
+    // Part i of the mail's multipart is a multipart with boundary b{i+1}, 5,000 deep.
+    let body = 'x';
+    for (let i = 5_000; i >= 0; i--) body = `--b${i}\r\nContent-Type: multipart/mixed; boundary="b${i + 1}"\r\n\r\n${body}\r\n--b${i}--`;
+    const err = await refusal(mail('multipart/mixed; boundary="b0"', [body]));
+    expect(toSmtpReply(err)).toEqual({ code: 554, message: 'malformed MIME: multipart nested more than 8 deep' });
+  });
+
+  it('refuses bad base64 in a nested part too, naming it', async () => {
+    const err = await refusal(mail('multipart/mixed; boundary="e"', ['--e', 'Content-Type: multipart/related; boundary="f"', '',
+      '--f', 'Content-Type: image/png', 'Content-Transfer-Encoding: base64', '', '!!!not*base64###', '--f--', '--e--', '']));
+    expect(toSmtpReply(err)).toEqual({ code: 554, message: 'malformed MIME: part 1.1 is not valid base64' });
+  });
+
+  it('tells an inner boundary that starts like the outer one from it', async () => {
+    const m = await parseMm4(mail('multipart/mixed; boundary="b"', ['--b', 'Content-Type: multipart/related; boundary="b1"', '',
+      '--b1', 'Content-Type: image/png', 'Content-Transfer-Encoding: base64', '', Buffer.from('PNG').toString('base64'), '--b1--',
+      '--b', 'Content-Type: text/plain', '', 'hello', '--b--', '']));
+    expect(m.parts.map((p) => p.bytes.toString())).toEqual(['PNG']);
+    expect(m.text).toBe('hello');
+  });
+});
+
 describe('checkMime', () => {
   const raw = (contentType: string, body: string[]) => mail(contentType, body).toString('latin1');
 

@@ -23,7 +23,7 @@ export async function parseMm4(raw: Buffer): Promise<Mm4Mail> {
   // Responses and reports are read from their headers alone; their bodies carry nothing we use.
   if (headers.messageType.toLowerCase() !== Mm4MessageType.FORWARD_REQ.toLowerCase()) return { headers, text: '', parts: [] };
   checkMime(text);
-  const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
+  const parsed = await decode(raw);
   const parts: Mm4Part[] = [];
   const texts = parsed.text ? [parsed.text] : [];
   for (const attachment of parsed.attachments) {
@@ -33,6 +33,19 @@ export async function parseMm4(raw: Buffer): Promise<Mm4Mail> {
     else parts.push({ contentType: type, filename: filenameOf(attachment), bytes: attachment.content });
   }
   return { headers, text: texts.map((t) => t.trim()).filter(Boolean).join('\n'), parts };
+}
+
+/**
+ * mailparser's reading of the mail. What it refuses (past its own bounds on parts and header
+ * size, or undecodable) is the peer's malformed mail, a final 554, not our fault to retry.
+ */
+async function decode(raw: Buffer): ReturnType<typeof simpleParser> {
+  try {
+    return await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
+  } catch (err) {
+    const bound = (err as { code?: unknown }).code === 'EMAXLEN' ? `: ${(err as Error).message.toLowerCase()}` : '';
+    throw new ValidationError(`malformed MIME: the mail could not be decoded${bound}`, { cause: err });
+  }
 }
 
 /** The top-level header lines, folded lines joined (RFC 5322 §2.2.3). */
@@ -49,27 +62,38 @@ function filenameOf(attachment: Attachment): string {
   return typeof location === 'string' ? location.split('/').pop()!.trim() : '';
 }
 
+/** MMS nest multipart/related in multipart/mixed at most; deeper is refused, not followed. */
+const MAX_MIME_DEPTH = 8;
+
 /** Raw structure checks, on the text as latin1 (one char per byte). */
 export function checkMime(text: string): void {
   const split = HEADER_END.exec(text);
   const head = split ? text.slice(0, split.index) : text;
   const body = split ? text.slice(split.index + split[0].length) : '';
+  checkEntity(head, body, 'the message body', '', 0);
+}
+
+/** One entity: its encoding, or, for a multipart, each of its parts (`prefix` numbers nested ones: part 1.2). */
+function checkEntity(head: string, body: string, what: string, prefix: string, depth: number): void {
   // No Content-Type means text/plain (RFC 2045 §5.2); gomsggw refused it, swaks sends it so.
   const contentType = headerOf(head, 'content-type') ?? 'text/plain';
   if (!/^\s*multipart\//i.test(contentType)) {
-    checkEncoding(head, body, 'the message body');
+    checkEncoding(head, body, what);
     return;
   }
+  if (depth >= MAX_MIME_DEPTH) throw new ValidationError(`malformed MIME: multipart nested more than ${MAX_MIME_DEPTH} deep`);
   const boundary = paramOf(contentType, 'boundary');
   if (!boundary) throw new ValidationError('malformed MIME: multipart Content-Type without a boundary');
-  const pieces = body.split(new RegExp(`^--${escapeRegExp(boundary)}`, 'm'));
+  // A delimiter is the whole line (RFC 2046 §5.1.1): an inner boundary that starts like this one is not it.
+  const pieces = body.split(new RegExp(`^--${escapeRegExp(boundary)}(?=--|[ \t]*\r?$)`, 'm'));
   const closing = pieces.findIndex((p) => p.startsWith('--'));
   if (pieces.length < 2 || closing < 0) throw new ValidationError('malformed MIME: the multipart body does not end with its boundary');
   pieces.slice(1, closing).forEach((piece, i) => {
+    const name = `${prefix}${i + 1}`;
     const part = piece.replace(/^[ \t]*\r?\n/, '');
     const end = HEADER_END.exec(part);
-    if (!end) throw new ValidationError(`malformed MIME: part ${i + 1} has no header/body separator`);
-    checkEncoding(part.slice(0, end.index), part.slice(end.index + end[0].length), `part ${i + 1}`);
+    if (!end) throw new ValidationError(`malformed MIME: part ${name} has no header/body separator`);
+    checkEntity(part.slice(0, end.index), part.slice(end.index + end[0].length), `part ${name}`, `${name}.`, depth + 1);
   });
 }
 
