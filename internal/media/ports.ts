@@ -30,7 +30,9 @@ export interface MediaFile extends StoredMedia {
 
 /** Every node reads what any node stored (PostgreSQL on both drivers). */
 export interface MediaStore {
-  /** Rejects with PayloadTooLargeError (internal/errors) past the configured maximum. */
+  /** MEDIA_MAX_BYTES: a message's parts are checked against it before any is put, so none is stored alone. */
+  readonly maxBytes: number;
+  /** Rejects with PayloadTooLargeError (internal/errors) past `maxBytes`. */
   put(input: MediaInput): Promise<StoredMedia>;
   /** undefined when unknown or expired. */
   get(token: string): Promise<MediaFile | undefined>;

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../proto/message.js';
 import { statusCodec } from '../../proto/status.js';
 import { subjects } from '../../proto/subjects.js';
-import { QuotaExceededError, UnavailableError } from '../errors/index.js';
+import { PayloadTooLargeError, QuotaExceededError, UnavailableError } from '../errors/index.js';
 import { silentLogger } from '../log/index.js';
 import type { MediaInput } from '../media/index.js';
 import { createMetrics } from '../metrics/index.js';
@@ -16,6 +16,8 @@ const clientOf = (id: number, ...numbers: string[]) =>
 const A = clientOf(1, '+15550001111');
 const B = clientOf(2, '+15550002222');
 const peer = { ip: '10.0.0.5', clients: [A, B] };
+/** The fake store's MEDIA_MAX_BYTES; it refuses larger parts as the real one does. */
+const MAX_MEDIA_BYTES = 1_000;
 
 function setup(ingress = vi.fn(async (_m: Message) => undefined)) {
   const published: Array<{ subject: string; data: Uint8Array; msgId?: string }> = [];
@@ -29,7 +31,8 @@ function setup(ingress = vi.fn(async (_m: Message) => undefined)) {
       return { stream: 's', seq: 1, duplicate: false };
     } },
     reports: { create: async (key, value) => (reports.set(key, value), 1) },
-    media: { put: async (input) => {
+    media: { maxBytes: MAX_MEDIA_BYTES, put: async (input) => {
+      if (input.bytes.length > MAX_MEDIA_BYTES) throw new PayloadTooLargeError('too big');
       stored.push(input);
       return { token: `tok${stored.length}`, url: `https://gw/media/tok${stored.length}`, contentType: input.contentType,
         filename: input.filename ?? 'x', sizeBytes: input.bytes.length, expiresAt: new Date() };
@@ -61,6 +64,16 @@ describe('Mm4Inbound MM4_forward.REQ', () => {
       origin: { kind: 'mm4', clientId: 2, sourceIp: '10.0.0.5', node: 'n1' },
       media: [{ token: 'tok1', url: 'https://gw/media/tok1', contentType: 'image/jpeg', filename: 'a.jpg', sizeBytes: 4 }] });
     expect(responder.respond).not.toHaveBeenCalled();
+  });
+
+  it('answers 552 to a part over MEDIA_MAX_BYTES and stores none of the mail\'s parts', async () => {
+    const { inbound, ingress, stored } = setup();
+    const raw = Buffer.from(forwardReq().toString('latin1').replace('--b--', ['--b', 'Content-Type: image/png; name="big.png"',
+      'Content-Transfer-Encoding: base64', '', Buffer.alloc(MAX_MEDIA_BYTES + 1).toString('base64'), '--b--'].join('\r\n')), 'latin1');
+    const err = await inbound.receive(raw, peer).catch((e: unknown) => e);
+    expect(stored).toEqual([]);
+    expect(toSmtpReply(err)).toMatchObject({ code: 552, message: expect.stringMatching(/big\.png is 1001 bytes; at most 1000/) });
+    expect(ingress).not.toHaveBeenCalled();
   });
 
   it('remembers a delivery-report request and acknowledges when asked', async () => {

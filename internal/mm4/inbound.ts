@@ -12,7 +12,7 @@ import type { MediaRef, Message } from '../../proto/message.js';
 import { statusCodec, type DeliveryStatus } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import type { DurableBus, KvBucket } from '../bus/index.js';
-import { ForbiddenError, ValidationError } from '../errors/index.js';
+import { ForbiddenError, PayloadTooLargeError, ValidationError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { MediaStore } from '../media/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -50,7 +50,7 @@ export interface InboundDeps {
   bus: Pick<DurableBus, 'publishDurable'>;
   /** The bucket of delivery-report requests (subjects.mm4ReportBucket). */
   reports: Pick<KvBucket, 'create'>;
-  media: Pick<MediaStore, 'put'>;
+  media: Pick<MediaStore, 'put' | 'maxBytes'>;
   responder: Responder;
   logger: Logger;
   metrics: Metrics;
@@ -121,6 +121,9 @@ export class Mm4Inbound {
   }
 
   private async storeMedia(mail: Mm4Mail): Promise<MediaRef[]> {
+    // Every part is checked first: a refused mail leaves none of its parts stored.
+    const big = mail.parts.find((p) => p.bytes.length > this.deps.media.maxBytes);
+    if (big) throw new PayloadTooLargeError(`the media part ${big.filename || big.contentType} is ${big.bytes.length} bytes; at most ${this.deps.media.maxBytes} are accepted`);
     const refs: MediaRef[] = [];
     for (const part of mail.parts) {
       const stored = await this.deps.media.put({ bytes: part.bytes, contentType: part.contentType, filename: part.filename || undefined });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../errors/index.js';
+import { PayloadTooLargeError, ValidationError } from '../errors/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { acceptedAnswer, apiFormatOf, parseSendRequest } from './formats.js';
 import { DEFAULT_MEDIA_TYPE, INLINE_MEDIA_UNSUPPORTED, INVALID_BASE64, MAX_MEDIA_ITEMS, guessContentType, mediaRefs } from './media-refs.js';
@@ -109,6 +109,17 @@ describe('mediaRefs', () => {
       { ...noMedia, content: 'not base64!' },
     ], store)).rejects.toThrow(INVALID_BASE64);
     expect(store.puts).toEqual([]);
+  });
+
+  it('refuses a part over the store\'s maximum (413) before storing any of the others', async () => {
+    const store = sink();
+    const err = await mediaRefs([
+      { ...noMedia, content: 'aGk=', contentType: 'image/png' },
+      { ...noMedia, content: Buffer.alloc(store.maxBytes + 1).toString('base64'), contentType: 'image/png', filename: 'big.png' },
+    ], store).catch((e: unknown) => e);
+    expect(store.puts).toEqual([]);
+    expect(err).toBeInstanceOf(PayloadTooLargeError);
+    expect((err as Error).message).toBe('media big.png is 1025 bytes; at most 1024 bytes are accepted');
   });
 });
 

@@ -5,7 +5,7 @@
  * that the media worker fetches later (upstream fetched it during the request, §5.9 step 6).
  */
 import type { MediaRef } from '../../proto/message.js';
-import { ValidationError } from '../errors/index.js';
+import { PayloadTooLargeError, ValidationError } from '../errors/index.js';
 import type { MediaInput } from './formats.js';
 import type { MediaSink } from './types.js';
 import { isHttpUrl } from './validation.js';
@@ -92,7 +92,8 @@ async function storeInline(item: MediaInput, inline: Inline, sink: MediaSink): P
 /**
  * Media references of a request: inline items are stored (a 413 past MEDIA_MAX_BYTES, a 400
  * for bad base64), URL items become references; items with neither are skipped as upstream
- * did. Every item is decoded and checked before any is stored, so a bad one stores nothing.
+ * did. Every item is decoded and checked (its size too) before any is stored, so a bad one
+ * stores nothing.
  */
 export async function mediaRefs(items: MediaInput[], sink?: MediaSink): Promise<MediaRef[]> {
   const given = items.filter((item) => item.url.trim() !== '' || item.content !== '');
@@ -102,6 +103,10 @@ export async function mediaRefs(items: MediaInput[], sink?: MediaSink): Promise<
   const parts = given.map((item) => ({ item, inline: inlineOf(item), ref: undefined as MediaRef | undefined }));
   for (const part of parts) if (!part.inline) part.ref = urlRef(part.item);
   if (parts.some((part) => part.inline) && !sink) throw new ValidationError(INLINE_MEDIA_UNSUPPORTED);
+  const big = parts.find((part) => part.inline && part.inline.bytes.length > sink!.maxBytes);
+  if (big) {
+    throw new PayloadTooLargeError(`media ${big.item.filename.trim() || 'part'} is ${big.inline!.bytes.length} bytes; at most ${sink!.maxBytes} bytes are accepted`);
+  }
   const refs: MediaRef[] = [];
   for (const part of parts) refs.push(part.ref ?? await storeInline(part.item, part.inline!, sink!));
   return refs;
