@@ -314,6 +314,34 @@ describe.each(modes)('MM4, $name', (mode) => {
     await expectNothingNew(before);
   });
 
+  it.skipIf(mode.skip)('answers 554 to hostile MIME (thousands of parts, deep nesting, endless part headers), routes nothing and keeps serving', async () => {
+    const before = { history: await historyTotal(), carrier: fake.sent().length };
+    const mail = (boundary: string, body: string) => [
+      `From: ${PBX_A}/TYPE=PLMN`, 'To: +15559990006/TYPE=PLMN', ...Object.entries(requestHeaders(`hostile-${boundary}`)).map(([k, v]) => `${k}: ${v}`),
+      'MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="${boundary}"`, '', body, `--${boundary}--`, '',
+    ].join('\r\n');
+    let nested = 'x';
+    for (let i = 3_000; i >= 1; i--) nested = `--n${i}\r\nContent-Type: multipart/mixed; boundary="n${i + 1}"\r\n\r\n${nested}\r\n--n${i}--`;
+    const hostile = [
+      mail('p', Array.from({ length: 5_000 }, () => '--p\r\nContent-Type: image/png\r\n\r\nP').join('\r\n')),
+      mail('n0', `--n0\r\nContent-Type: multipart/mixed; boundary="n1"\r\n\r\n${nested}`),
+      mail('h', `--h\r\n${'X-A: b\r\n'.repeat(200_000)}Content-Type: image/png\r\n\r\nP`),
+    ];
+    for (const raw of hostile) {
+      const err = await transport().sendMail({ envelope: { from: `${PBX_A}@pbx.test`, to: ['+15559990006@gw.test'] }, raw })
+        .then(() => undefined, (e: { responseCode?: number; response?: string }) => e);
+      expect(err?.responseCode).toBe(554);
+      expect(err?.response).toMatch(/malformed MIME/);
+    }
+    await expectNothingNew(before);
+    // The node took all that and still takes a well-formed MMS (waited for to the end, so later tests count nothing of it).
+    const ok = await transport().sendMail({ envelope: { from: `${PBX_A}@pbx.test`, to: ['+15559990006@gw.test'] },
+      from: plmn(PBX_A), to: plmn('+15559990006'), headers: requestHeaders('after-hostile'), text: 'still here' });
+    expect(ok.response).toMatch(/^250 /);
+    await waitFor(() => telnyxTo('+15559990006').length > 0, 30_000);
+    await waitFor(async () => (await historyTotal()) > before.history, 30_000);
+  });
+
   it.skipIf(mode.skip)('answers 554 naming a missing required header, and 550 to a sender number the client does not own', async () => {
     const missing = await swaks(['--from', 'pbx@pbx.test', '--to', 'gw@gw.test', '--h-From', `${PBX_A}/TYPE=PLMN`,
       '--h-To', '+15559990005/TYPE=PLMN', '--body', 'x']);
