@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseType, servedInline, sniffContentType } from './content-types.js';
+import { baseType, filenameFor, MAX_FILENAME_CHARS, servedInline, sniffContentType } from './content-types.js';
 
 describe('content types', () => {
   it('keeps a well-formed type and turns anything that could break a header into octet-stream', () => {
@@ -29,5 +29,16 @@ describe('content types', () => {
     for (const text of ['#EXTM3U\n#EXTINF:1,\n/etc/passwd\n', 'ffconcat version 1.0\nfile a.mp4\n', '<svg/>']) {
       expect(sniffContentType(Buffer.from(text)), text).toBeUndefined();
     }
+  });
+});
+
+describe('filenameFor', () => {
+  it('cuts a sender\'s endless name to MAX_FILENAME_CHARS, keeping the extension, and drops control characters', () => {
+    const long = filenameFor(`${'a'.repeat(500_000)}.jpg`, 'image/jpeg');
+    expect(long).toHaveLength(MAX_FILENAME_CHARS);
+    expect(long.endsWith('aaa.jpg')).toBe(true);
+    expect(filenameFor('x'.repeat(300), 'image/png')).toBe(`${'x'.repeat(MAX_FILENAME_CHARS)}.png`);
+    expect(filenameFor('a\r\nb\0c.png', 'image/png')).toBe('abc.png');
+    expect(filenameFor('dir/sub\\x.png', 'image/png')).toBe('dir_sub_x.png');
   });
 });

@@ -51,18 +51,34 @@ export function extensionFor(contentType: string): string {
 const ALIASES: Readonly<Record<string, string>> = { jpeg: 'jpg', jpe: 'jpg', tiff: 'tif', mpeg: 'mp3' };
 
 /**
- * `filename` (path separators removed) with the extension of `contentType`: kept when it
- * already has it, replaced when it has another, added when it has none.
+ * Longest name kept for a part (more is cut): it travels in every Content-Disposition and MM4
+ * part header, where a sender's megabyte-long name would break the clients that read them.
+ */
+export const MAX_FILENAME_CHARS = 128;
+
+/**
+ * `filename` (path separators and control characters removed, at most MAX_FILENAME_CHARS)
+ * with the extension of `contentType`: kept when it already has it, replaced when it has
+ * another, added when it has none.
  */
 export function filenameFor(filename: string, contentType: string): string {
   const ext = extensionFor(contentType);
-  const name = filename.trim().replace(/[/\\]/g, '_');
+  const name = shortened(filename.trim().replace(/[/\\]/g, '_').replace(/[\u0000-\u001f\u007f]/g, ''));
   if (name === '') return `media.${ext}`;
   if (ext === 'bin') return name;
   const dot = name.lastIndexOf('.');
   const current = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
   if (current === ext || ALIASES[current] === ext) return name;
   return `${dot > 0 ? name.slice(0, dot) : name}.${ext}`;
+}
+
+/** At most MAX_FILENAME_CHARS, the end (with the extension) kept. */
+function shortened(name: string): string {
+  const chars = [...name];
+  if (chars.length <= MAX_FILENAME_CHARS) return name;
+  const dot = name.lastIndexOf('.');
+  const tail = dot > 0 && name.length - dot <= 10 ? [...name.slice(dot)] : [];
+  return [...chars.slice(0, MAX_FILENAME_CHARS - tail.length), ...tail].join('');
 }
 
 const startsWith = (bytes: Buffer, sig: number[], at = 0) => sig.every((b, i) => bytes[at + i] === b);

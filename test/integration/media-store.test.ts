@@ -104,6 +104,11 @@ describe.each(drivers)('media store on $name', (driver) => {
       expect(res.headers.get('content-security-policy'), type).toBe('sandbox');
       expect(res.headers.get('x-content-type-options'), type).toBe('nosniff');
     }
+    // A name is quoted safely and encoded as RFC 5987 wants it, and an endless one is cut.
+    const named = await media.put({ bytes: jpeg, contentType: 'image/jpeg', filename: `it's "(1)"\r\n${'x'.repeat(100_000)}.jpg` });
+    const disposition = (await fetch(named.url)).headers.get('content-disposition')!;
+    expect(disposition.length).toBeLessThan(600);
+    expect(disposition).toMatch(/^inline; filename="it's _\(1\)_x+\.jpg"; filename\*=UTF-8''it%27s%20%22%281%29%22x+\.jpg$/);
     // vCards and PDFs keep their type (carriers check it) but are downloaded, not shown.
     const card = await media.put({ bytes: Buffer.from('BEGIN:VCARD'), contentType: 'text/vcard', filename: 'me.vcf' });
     const res = await fetch(card.url);

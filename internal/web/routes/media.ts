@@ -35,7 +35,9 @@ const SANDBOX = 'sandbox';
 function disposition(filename: string, contentType: string): string {
   const kind = servedInline(contentType) ? 'inline' : 'attachment';
   const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+  // RFC 5987 attr-chars: encodeURIComponent leaves ' ( ) * ! as they are.
+  const encoded = encodeURIComponent(filename).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 /**
