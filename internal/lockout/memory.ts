@@ -14,12 +14,17 @@ interface Count {
   expiresAtMs: number;
 }
 
+/** A full map is swept of expired entries at most this often (a sweep walks every entry). */
+const SWEEP_INTERVAL_MS = 10_000;
+
 /**
  * A Map of expiring entries that never holds more than `max`: when full, expired entries are
- * swept, and if none were, the oldest goes (an evicted failure count starts again at 0).
+ * swept (at most every SWEEP_INTERVAL_MS), and if that freed nothing the oldest goes (an evicted
+ * failure count starts again at 0).
  */
 class BoundedCounts {
   readonly #entries = new Map<string, Count>();
+  #sweptAtMs = -Infinity;
 
   constructor(private readonly max: number) {}
 
@@ -54,8 +59,11 @@ class BoundedCounts {
 
   #makeRoom(now: number): void {
     if (this.#entries.size < this.max) return;
-    for (const [key, entry] of this.#entries) if (entry.expiresAtMs <= now) this.#entries.delete(key);
-    if (this.#entries.size < this.max) return;
+    if (now - this.#sweptAtMs >= SWEEP_INTERVAL_MS) {
+      this.#sweptAtMs = now;
+      for (const [key, entry] of this.#entries) if (entry.expiresAtMs <= now) this.#entries.delete(key);
+      if (this.#entries.size < this.max) return;
+    }
     const oldest = this.#entries.keys().next().value;
     if (oldest !== undefined) this.#entries.delete(oldest);
   }
