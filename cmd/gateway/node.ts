@@ -19,6 +19,8 @@ import { buildMedia } from './media.js';
 import { buildSmpp } from './smpp.js';
 import { buildMm4 } from './mm4.js';
 import { connectNodeRedis, nodeQuota } from './quota.js';
+import { nodeLogins } from './logins.js';
+import type { LoginLimiter } from '../../internal/lockout/index.js';
 import type { Quota } from '../../internal/quota/index.js';
 import { carrierWebhooks } from '../../internal/carriers/index.js';
 import type { IngressRouter } from '../../internal/router/index.js';
@@ -88,18 +90,19 @@ export class GatewayNode {
     const redis = await connectNodeRedis(config, logger, (name, stop) => this.track(name, stop));
     const quota = nodeQuota(config, redis, directory, logger, this.metrics);
     this.track('quota', () => quota.close());
+    const logins = nodeLogins(config, redis, logger);
     const media = buildMedia(parts);
     const core = buildMessageCore({ ...parts, redis, quota: quota.gate,
       divertMedia: (egress, key) => media.detour.divert(egress, key) });
     await this.startAll([...core.components, ...media.components(core)]);
-    const smpp = await buildSmpp({ ...parts, ...core, redis, ingress: (message) => core.ingress.accept('smpp', message) });
+    const smpp = await buildSmpp({ ...parts, ...core, redis, logins, ingress: (message) => core.ingress.accept('smpp', message) });
     await this.startAll(smpp.components);
     stats.addSource(smpp.stats);
     const mm4 = await buildMm4({ ...parts, ...core, media: media.store, ingress: (message, dedupKey) => core.ingress.accept('mm4', message, dedupKey) });
     await this.startAll(mm4.components);
     stats.addSource(mm4.stats);
 
-    await this.startWeb(store, bus, directory, sync, stats, core.ingress, quota, media.store);
+    await this.startWeb(store, bus, directory, sync, stats, core.ingress, quota, media.store, logins);
     this.#ready = true;
     logger.info({ web: this.webAddress, cluster: config.cluster, store: store.driver, bus: config.bus.kind },
       'gateway node ready');
@@ -125,7 +128,7 @@ export class GatewayNode {
 
   private async startWeb(
     store: Store, bus: Bus, directory: MemoryDirectory, sync: ConfigSync, stats: ClusterStats, ingress: IngressRouter,
-    quota: Quota, media: WebDeps['media'],
+    quota: Quota, media: WebDeps['media'], logins: LoginLimiter,
   ) {
     const { config, logger } = this;
     const names = subjects(config.bus.subjectPrefix);
@@ -150,6 +153,7 @@ export class GatewayNode {
       apiKeyRateLimit: quota.apiKeyLimit,
       media,
       usage: quota.usage,
+      logins: { limiter: logins, failureDelayMs: config.lockout.failureDelayMs },
     });
     if (config.web.metrics.listen) {
       const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path },

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../../internal/config/index.js';
 import type { NodeStatsSource, Redis } from '../../internal/cluster/index.js';
+import type { LoginLimiter } from '../../internal/lockout/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
 import type { FailureReporter } from '../../internal/router/index.js';
 import {
@@ -18,6 +19,8 @@ import type { NodeParts, Stoppable } from './parts.js';
 export interface SmppParts extends NodeParts {
   /** The node's shared Redis client (REDIS_URL): reassembly then holds cluster-wide. */
   redis?: Redis;
+  /** The node's failed-login limiter (logins.ts), shared with the REST logins. */
+  logins: LoginLimiter;
   /** How an accepted submit is stored (the core's ingress router: routed and quota-checked at the door). */
   ingress: Ingress;
   /** The message core's ledger writer, legs and failure reporter. */
@@ -41,10 +44,10 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
   const server = new SmppServer({
     nodeId, listen: config.smpp.listen, proxyProtocol: config.smpp.proxyProtocol, windowSize: config.smpp.windowSize,
     timeoutMs: config.smpp.timeoutMs, enquireLinkIntervalMs: config.smpp.enquireLinkIntervalMs,
-    inactivityTimeoutMs: config.smpp.inactivityTimeoutMs, bindFailuresPerMinute: config.smpp.bindFailuresPerMinute,
+    inactivityTimeoutMs: config.smpp.inactivityTimeoutMs, loginFailureDelayMs: config.lockout.failureDelayMs,
     bindBucket: subjects.smppBindBucket, tls: await tlsOptions(config),
   }, {
-    directory, bus, metrics, logger, records: store.records,
+    directory, bus, metrics, logger, records: store.records, logins: p.logins,
     reassembler, ingress: p.ingress,
   });
   const expiry = new ReassemblyExpiry({ subjects, nodeId, ttlMs: config.smpp.reassemblyTtlMs },

@@ -41,8 +41,16 @@ export const DEFAULT_SMPP_ENQUIRE_LINK_SECS = 30;
 export const DEFAULT_SMPP_INACTIVITY_SECS = 300;
 /** Parts of a concatenated submit arrive within seconds; five minutes covers a client's retries. */
 export const DEFAULT_SMPP_REASSEMBLY_TTL_SECS = 300;
-/** Ten wrong passwords a minute from one IP is a brute force, not a typo. */
-export const DEFAULT_SMPP_BIND_FAILURES_PER_MIN = 10;
+/** Ten minutes: long enough that a locked-out guesser gains little by waiting, short for a client that fixed a typo. */
+export const DEFAULT_LOGIN_FAILURE_WINDOW_SECS = 600;
+/** Ten wrong passwords from one IP in the window is a brute force, not a typo. */
+export const DEFAULT_LOGIN_FAILURES_PER_IP = 10;
+/** A /24 or /64 is often one site or NAT pool with several clients: five IPs' worth. */
+export const DEFAULT_LOGIN_FAILURES_PER_NETWORK = 50;
+/** One username guessed from many networks (a botnet); its known sources are never refused by this. */
+export const DEFAULT_LOGIN_FAILURES_PER_USER = 20;
+/** Every failed login is answered this long after it arrived: hides which check failed, slows guessing. */
+export const DEFAULT_LOGIN_FAILURE_DELAY_MS = 500;
 /** Messages wait 72 h for an offline SMPP client (SMPP validity periods are often 48 h). */
 export const DEFAULT_SMPP_QUEUE_MAX_AGE_SECS = 72 * 3600;
 export const DEFAULT_MM4_RETRIES = 3;

@@ -12,6 +12,7 @@ export type {
   MetricsConfig,
   SmppConfig,
   SmppTlsConfig,
+  LockoutConfig,
   Mm4Config,
   WebhookConfig,
   CarrierEgressConfig,

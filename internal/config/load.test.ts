@@ -36,8 +36,9 @@ describe('loadConfig defaults', () => {
     expect(cfg.smpp).toEqual({
       listen: { host: '0.0.0.0', port: 9550 }, retries: 3, timeoutMs: 30_000, proxyProtocol: false,
       windowSize: 10, enquireLinkIntervalMs: 30_000, inactivityTimeoutMs: 300_000, tls: undefined,
-      reassemblyTtlMs: 300_000, bindFailuresPerMinute: 10, queueMaxAgeMs: 72 * 3600_000,
+      reassemblyTtlMs: 300_000, queueMaxAgeMs: 72 * 3600_000,
     });
+    expect(cfg.lockout).toEqual({ windowMs: 600_000, perIp: 10, perNetwork: 50, perUser: 20, failureDelayMs: 500 });
     expect(cfg.mm4).toEqual({
       listen: { host: '0.0.0.0', port: 2566 },
       retries: 3,
@@ -208,16 +209,29 @@ describe('redactConfig', () => {
   });
 });
 
+describe('failed-login settings', () => {
+  it('reads the window, the limits and the failure delay, and names the variable they replace', async () => {
+    const cfg = await loadConfig({
+      ...KEYS, LOGIN_FAILURE_WINDOW_SECS: '60', LOGIN_FAILURES_PER_IP: '0', LOGIN_FAILURES_PER_NETWORK: '7',
+      LOGIN_FAILURES_PER_USER: '3', LOGIN_FAILURE_DELAY_MS: '0', SMPP_BIND_FAILURES_PER_MIN: '5',
+    }, { cwd });
+    expect(cfg.lockout).toEqual({ windowMs: 60_000, perIp: 0, perNetwork: 7, perUser: 3, failureDelayMs: 0 });
+    expect(cfg.warnings.join('\n')).toContain('SMPP_BIND_FAILURES_PER_MIN');
+    await expect(loadConfig({ ...KEYS, LOGIN_FAILURE_DELAY_MS: '60000', LOGIN_FAILURE_WINDOW_SECS: '0' }, { cwd }))
+      .rejects.toThrow(/LOGIN_FAILURE_DELAY_MS[\s\S]*LOGIN_FAILURE_WINDOW_SECS|LOGIN_FAILURE_WINDOW_SECS[\s\S]*LOGIN_FAILURE_DELAY_MS/);
+  });
+});
+
 describe('SMPP settings', () => {
-  it('reads the session, TLS, reassembly, lockout and queue settings', async () => {
+  it('reads the session, TLS, reassembly and queue settings', async () => {
     const cfg = await loadConfig({
       ...KEYS, SMPP_WINDOW: '50', SMPP_ENQUIRE_LINK_SECS: '0', SMPP_INACTIVITY_SECS: '600', SMPP_TLS_LISTEN: ':3550',
       SMPP_TLS_CERT: '/etc/msggw/cert.pem', SMPP_TLS_KEY: '/etc/msggw/key.pem', SMPP_REASSEMBLY_TTL_SECS: '60',
-      SMPP_BIND_FAILURES_PER_MIN: '0', SMPP_QUEUE_MAX_AGE_SECS: '3600',
+      SMPP_QUEUE_MAX_AGE_SECS: '3600',
     }, { cwd });
     expect(cfg.smpp).toMatchObject({
       windowSize: 50, enquireLinkIntervalMs: 0, inactivityTimeoutMs: 600_000, reassemblyTtlMs: 60_000,
-      bindFailuresPerMinute: 0, queueMaxAgeMs: 3_600_000,
+      queueMaxAgeMs: 3_600_000,
       tls: { listen: { host: '0.0.0.0', port: 3550 }, certFile: '/etc/msggw/cert.pem', keyFile: '/etc/msggw/key.pem' },
     });
   });

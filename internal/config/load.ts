@@ -13,6 +13,7 @@ import {
 } from './secrets.js';
 import { mediaSchema, autoReplySchema, logSchema, nodeSchema, notifySchema, ingressDedupSchema, ingressFirstSchema, type LoadContext } from './sections-node.js';
 import { carrierSchema, mm4Schema, smppSchema, webhookSchema, webSchema } from './sections-front.js';
+import { lockoutSchema } from './sections-lockout.js';
 import { busSchema, quotaSchema, storeSchema, storeWarnings, usesSharedServices } from './sections-services.js';
 import type { Config, Env, LoadConfigOptions } from './types.js';
 
@@ -24,6 +25,7 @@ const DROPPED: readonly { names: readonly string[]; instead: string }[] = [
   },
   { names: ['DEBUG', 'PPROF_LISTEN'], instead: 'profile with node --inspect' },
   { names: ['MM4_DEBUG'], instead: 'it had no effect upstream either; use LOG_LEVEL=debug' },
+  { names: ['SMPP_BIND_FAILURES_PER_MIN'], instead: 'use LOGIN_FAILURES_PER_IP (per LOGIN_FAILURE_WINDOW_SECS, across the cluster)' },
 ];
 
 function sectionSchemas(ctx: LoadContext) {
@@ -31,6 +33,7 @@ function sectionSchemas(ctx: LoadContext) {
     node: nodeSchema(ctx),
     web: webSchema(),
     smpp: smppSchema(),
+    lockout: lockoutSchema(),
     mm4: mm4Schema(ctx),
     webhook: webhookSchema(),
     carrier: carrierSchema(),

@@ -10,7 +10,6 @@ import {
   DEFAULT_MM4_TIMEOUT_SECS,
   DEFAULT_PROMETHEUS_PATH,
   DEFAULT_SMPP_LISTEN,
-  DEFAULT_SMPP_BIND_FAILURES_PER_MIN,
   DEFAULT_SMPP_ENQUIRE_LINK_SECS,
   DEFAULT_SMPP_INACTIVITY_SECS,
   DEFAULT_SMPP_QUEUE_MAX_AGE_SECS,
@@ -77,7 +76,6 @@ export function smppSchema() {
       SMPP_TLS_CERT: field(text),
       SMPP_TLS_KEY: field(text),
       SMPP_REASSEMBLY_TTL_SECS: fieldOr(seconds, DEFAULT_SMPP_REASSEMBLY_TTL_SECS),
-      SMPP_BIND_FAILURES_PER_MIN: fieldOr(count, DEFAULT_SMPP_BIND_FAILURES_PER_MIN),
       SMPP_QUEUE_MAX_AGE_SECS: fieldOr(seconds, DEFAULT_SMPP_QUEUE_MAX_AGE_SECS),
     })
     .superRefine((e, ctx) => {
@@ -99,7 +97,6 @@ export function smppSchema() {
           ? { listen: e.SMPP_TLS_LISTEN, certFile: e.SMPP_TLS_CERT as string, keyFile: e.SMPP_TLS_KEY as string }
           : undefined,
         reassemblyTtlMs: e.SMPP_REASSEMBLY_TTL_SECS * SECOND_MS,
-        bindFailuresPerMinute: e.SMPP_BIND_FAILURES_PER_MIN,
         queueMaxAgeMs: e.SMPP_QUEUE_MAX_AGE_SECS * SECOND_MS,
       }),
     );

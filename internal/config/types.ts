@@ -57,10 +57,25 @@ export interface SmppConfig {
   tls?: SmppTlsConfig;
   /** SMPP_REASSEMBLY_TTL_SECS: how long parts of a concatenated submit wait for the rest. */
   reassemblyTtlMs: number;
-  /** SMPP_BIND_FAILURES_PER_MIN: failed binds per source IP per minute before binds are refused (0 = no limit). */
-  bindFailuresPerMinute: number;
   /** SMPP_QUEUE_MAX_AGE_SECS: how long messages wait for a client with no bind. */
   queueMaxAgeMs: number;
+}
+
+/**
+ * Failed logins (SMPP binds, REST client logins, the admin key) counted per source across the
+ * cluster (internal/lockout). A limit of 0 turns that count off.
+ */
+export interface LockoutConfig {
+  /** LOGIN_FAILURE_WINDOW_SECS: a count lapses this long after its first failure. */
+  windowMs: number;
+  /** LOGIN_FAILURES_PER_IP. */
+  perIp: number;
+  /** LOGIN_FAILURES_PER_NETWORK: per IPv4 /24 or IPv6 /64. */
+  perNetwork: number;
+  /** LOGIN_FAILURES_PER_USER: per username, from sources it never logged in from. */
+  perUser: number;
+  /** LOGIN_FAILURE_DELAY_MS: every failed login is answered this long after it arrived. */
+  failureDelayMs: number;
 }
 
 export interface Mm4Config {
@@ -176,6 +191,7 @@ export interface Config {
   node: NodeConfig;
   web: WebConfig;
   smpp: SmppConfig;
+  lockout: LockoutConfig;
   mm4: Mm4Config;
   webhook: WebhookConfig;
   carrier: CarrierEgressConfig;

@@ -5,12 +5,18 @@
  */
 import { createRequire } from 'node:module';
 import { createBus, MemoryBusHub, type Bus } from '../bus/index.js';
+import { MemoryLoginLimiter, type LoginLimiter } from '../lockout/index.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { silentLogger } from '../log/index.js';
 import type { Message } from '../../proto/message.js';
 import type { ClientDetails, ClientNumber, ClientSettings, StoredRecord } from '../store/index.js';
 import { MemoryReassembler } from './reassembly-memory.js';
 import { SmppServer, type SmppServerOptions } from './server.js';
+
+/** A failed-login limiter of the harness's own: 10 failures per IP in a minute. */
+export function defaultLogins(perIp = 10): LoginLimiter {
+  return new MemoryLoginLimiter({ limits: { windowMs: 60_000, perIp, perNetwork: 0, perUser: 0 } });
+}
 
 const require = createRequire(import.meta.url);
 // The npm smpp client has no types (field-notes §3.1); tests use it as an independent ESME.
@@ -72,12 +78,13 @@ export class ServerHarness {
 
   constructor(readonly hub = new MemoryBusHub()) {}
 
-  async start(options: Partial<SmppServerOptions> = {}, nodeId = 'h1'): Promise<this> {
+  /** `logins`: the failed-login limiter (default: this harness's own, in memory, 10 per IP). */
+  async start(options: Partial<SmppServerOptions> = {}, nodeId = 'h1', logins: LoginLimiter = defaultLogins()): Promise<this> {
     this.bus = createBus({ kind: 'memory', hub: this.hub }, { nodeId });
     await this.bus.start();
     this.server = new SmppServer({
       nodeId, listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: false, windowSize: 10, timeoutMs: 2_000,
-      enquireLinkIntervalMs: 0, inactivityTimeoutMs: 0, bindFailuresPerMinute: 10, bindBucket: 'binds', drainMs: 300, ...options,
+      enquireLinkIntervalMs: 0, inactivityTimeoutMs: 0, loginFailureDelayMs: 0, bindBucket: 'binds', drainMs: 300, ...options,
     }, {
       directory: {
         client: (id) => this.clients.get(id),
@@ -92,6 +99,7 @@ export class ServerHarness {
       reassembler: this.reassembler,
       records: { byMessageId: async (id) => this.records.filter((r) => r.messageId === id) },
       bus: this.bus,
+      logins,
       metrics: this.metrics,
       logger: silentLogger(),
     });

@@ -7,7 +7,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeGsm7Packed, encodeUcs2 } from '../text/index.js';
 import { encodePdu } from './pdu.js';
-import { call, closed, legacyClient, ServerHarness, smppLib, until, type EsmeSession } from './server-harness.js';
+import { call, closed, defaultLogins, legacyClient, ServerHarness, smppLib, until, type EsmeSession } from './server-harness.js';
 
 let h: ServerHarness;
 const A = '+15550001000';
@@ -39,27 +39,27 @@ describe('binds', () => {
     expect(h.server.stats()[0]).toMatchObject({ username: 'esme1', ip_address: '127.0.0.1', server_id: 'h1' });
   });
 
-  it('refuses a wrong password with ESME_RINVPASWD and an empty one with ESME_RINVSYSID, and closes', async () => {
+  it('refuses a wrong password, an unknown system_id and empty fields alike with ESME_RINVPASWD, and closes', async () => {
     const c = h.add(legacyClient(1));
     const esme = await h.connect();
     expect((await call(esme, 'bind_transceiver', { system_id: c.username, password: 'nope' })).command_status).toBe(0x0e);
     await closed(esme);
-    const other = await h.connect();
-    expect((await call(other, 'bind_transceiver', { system_id: 'nobody', password: '' })).command_status).toBe(0x0f);
+    expect((await call(await h.connect(), 'bind_transceiver', { system_id: 'nobody', password: '' })).command_status).toBe(0x0e);
+    expect((await call(await h.connect(), 'bind_transceiver', { system_id: '', password: 'x' })).command_status).toBe(0x0e);
     expect((await call(await h.connect(), 'bind_transceiver', { system_id: 'nobody', password: 'x' })).command_status).toBe(0x0e);
   });
 
-  it('refuses a web client with 0x05 as gomsggw did', async () => {
+  it('refuses a web client\'s right password as a wrong one', async () => {
     const c = h.add(legacyClient(1, { type: 'web' }));
-    expect((await call(await h.connect(), 'bind_transceiver', { system_id: c.username, password: c.password })).command_status).toBe(0x05);
+    expect((await call(await h.connect(), 'bind_transceiver', { system_id: c.username, password: c.password })).command_status).toBe(0x0e);
   });
 
-  it('checks the client address as an IP allow-list', async () => {
+  it('checks the client address as an IP allow-list, refusing a right password from elsewhere as a wrong one', async () => {
     const ok = h.add(legacyClient(1, { address: '10.0.0.0/8, 127.0.0.1' }));
     const refused = h.add(legacyClient(2, { address: '192.0.2.7' }));
     expect((await call(await h.connect(), 'bind_transceiver', { system_id: ok.username, password: ok.password })).command_status).toBe(0);
     expect((await call(await h.connect(), 'bind_transceiver', { system_id: refused.username, password: refused.password }))
-      .command_status).toBe(0x0d);
+      .command_status).toBe(0x0e);
   });
 
   it('enforces max_binds across nodes sharing the bus, and frees the slot at unbind', async () => {
@@ -78,13 +78,14 @@ describe('binds', () => {
     }
   });
 
-  it('refuses an IP at once after too many failed binds', async () => {
+  it('refuses an IP after too many failed binds, answering its right password as a wrong one', async () => {
     await h.stop();
-    h = await new ServerHarness().start({ bindFailuresPerMinute: 2 });
+    h = await new ServerHarness().start({}, 'h1', defaultLogins(2));
     const c = h.add(legacyClient(1));
     for (let i = 0; i < 2; i++) await call(await h.connect(), 'bind_transceiver', { system_id: c.username, password: 'bad' });
+    // The right password now answers as a wrong one: a locked-out guesser learns nothing.
     expect((await call(await h.connect(), 'bind_transceiver', { system_id: c.username, password: c.password })).command_status)
-      .toBe(0x0d);
+      .toBe(0x0e);
   });
 
   it('answers a second bind on a bound session with ESME_RALYBND', async () => {
@@ -355,7 +356,7 @@ describe('listeners', () => {
     expect(h.server.stats().map((s) => s.ip_address).sort()).toEqual(['198.51.100.9', '203.0.113.7']);
     const wrongIp = await rawSocket(h.server.address().port);
     wrongIp.write(Buffer.concat([proxyV1('192.0.2.1'), bind]));
-    expect((await wrongIp.read(1))[0].readUInt32BE(8)).toBe(0x0d);
+    expect((await wrongIp.read(1))[0].readUInt32BE(8)).toBe(0x0e);
   });
 
   it('refuses a connection without a PROXY header when the protocol is on', async () => {

@@ -11,10 +11,10 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ListenAddress } from '../config/index.js';
 import type { DurableBus } from '../bus/index.js';
+import { FailureDelay, type LoginLimiter } from '../lockout/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { ClientDetails, RecordRepo } from '../store/index.js';
-import { BindFailureLimiter } from './bind-limiter.js';
 import { BindAuthenticator, type BindClients } from './binds.js';
 import { SmppStatus } from './command-status.js';
 import { SmppListener } from './listener.js';
@@ -49,7 +49,8 @@ export interface SmppServerOptions {
   timeoutMs: number;
   enquireLinkIntervalMs: number;
   inactivityTimeoutMs: number;
-  bindFailuresPerMinute: number;
+  /** How long after its arrival a refused bind is answered (LOGIN_FAILURE_DELAY_MS). */
+  loginFailureDelayMs: number;
   /** KV bucket of bind slots (proto/subjects.ts smppBindBucket). */
   bindBucket: string;
   drainMs?: number;
@@ -68,6 +69,8 @@ export interface SmppServerDeps {
   reassembler: Reassembler;
   records: Pick<RecordRepo, 'byMessageId'>;
   bus: Pick<DurableBus, 'kv'>;
+  /** The node's failed-login limiter, shared with the REST logins (internal/lockout). */
+  logins: LoginLimiter;
   metrics: Metrics;
   logger: Logger;
   newId?: () => string;
@@ -107,7 +110,7 @@ export class SmppServer {
     this.#registry = new BindRegistry({ bucket: options.bindBucket, nodeId: options.nodeId }, { bus: deps.bus, logger });
     this.#binds = new BindAuthenticator({
       clients: deps.directory, slots: this.#registry,
-      limiter: new BindFailureLimiter({ maxFailures: options.bindFailuresPerMinute }),
+      logins: deps.logins, failureDelay: new FailureDelay(options.loginFailureDelayMs),
     });
     this.#submits = new SubmitHandler({ nodeId: options.nodeId }, {
       client: (id) => deps.directory.client(id), ingress: deps.ingress, reassembler: deps.reassembler,

@@ -27,7 +27,7 @@ import type { WebDeps } from './types.js';
 function adminRouter(deps: WebDeps): Router {
   const router = new Router();
   // Router-level middleware runs only for requests that match one of this router's routes.
-  router.use(adminAuth(deps.apiKey), jsonBody({ limitBytes: ADMIN_BODY_LIMIT_BYTES }));
+  router.use(adminAuth(deps.apiKey, deps), jsonBody({ limitBytes: ADMIN_BODY_LIMIT_BYTES }));
   registerStatsRoutes(router, deps);
   registerCarrierRoutes(router, deps);
   registerClientRoutes(router, deps);

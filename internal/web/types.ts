@@ -3,6 +3,7 @@ import type { IngressKind, Subjects } from '../../proto/subjects.js';
 import type { DeliveryStatus } from '../../proto/status.js';
 import type { DurableBus } from '../bus/index.js';
 import type { ConfigChanges, Directory } from '../directory/index.js';
+import type { LoginLimiter } from '../lockout/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { QuotaUsage } from '../quota/index.js';
@@ -98,6 +99,13 @@ export interface CarrierWebhooks {
  */
 export type ApiKeyRateLimit = (key: TenantApiKey) => Promise<void>;
 
+/** The node's failed-login limiter (internal/lockout), shared with the SMPP binds. */
+export interface WebLogins {
+  limiter: LoginLimiter;
+  /** Every failed login is answered this long after it arrived (LOGIN_FAILURE_DELAY_MS). */
+  failureDelayMs: number;
+}
+
 /** The node's metrics, as the web listener uses them. */
 export interface WebMetrics {
   /** Counts and times every request (route label = the route pattern, never the raw path). */
@@ -164,4 +172,9 @@ export interface WebDeps {
   apiKeyRateLimit?: ApiKeyRateLimit;
   /** The quota counters GET /messages/usage reads; without them that route answers 503. */
   usage?: QuotaUsage;
+  /**
+   * Failed client password logins and admin-key attempts, counted per source (cmd wires the
+   * node's limiter); without it nothing is counted or delayed.
+   */
+  logins?: WebLogins;
 }

@@ -97,9 +97,10 @@ describe('SMPP fuzzing a gateway process', () => {
   beforeAll(async () => {
     gw = await SmppGateway.start({
       process: true,
-      // Fuzzed binds fail by the thousand from 127.0.0.1; the per-IP bind limiter would then
-      // (rightly) refuse the checker's good binds too. It is tested in the server's own tests.
-      env: { SMPP_BIND_FAILURES_PER_MIN: '0' },
+      // Fuzzed binds fail by the thousand from 127.0.0.1; the failed-login limiter would then
+      // (rightly) refuse the checker's good binds too, and each refusal would wait out the
+      // failure delay. Both are tested in their own suites.
+      env: { LOGIN_FAILURES_PER_IP: '0', LOGIN_FAILURES_PER_NETWORK: '0', LOGIN_FAILURES_PER_USER: '0', LOGIN_FAILURE_DELAY_MS: '0' },
     });
     await gw.addCarrier();
     await gw.legacyClient('fuzzer', 'fuzzpw', [FUZZ_NUMBER]);

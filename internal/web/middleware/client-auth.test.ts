@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { AuthError, ForbiddenError } from '../../errors/index.js';
 import type { ClientDetails, TenantApiKey } from '../../store/index.js';
 import { sha256Hex } from '../../crypto/index.js';
+import { MemoryLoginLimiter } from '../../lockout/index.js';
 import { silentLogger } from '../../log/index.js';
 import type { Context } from 'koa';
 import {
@@ -92,7 +93,7 @@ describe('clientAuth with an API key', () => {
       store: { apiKeys: { touch: async (id: number, at: Date) => void touches.push([id, at]) } } as never,
       logger: silentLogger(),
     });
-    const request = () => middleware({ get: () => `Bearer ${raw}`, state: {}, set: () => undefined } as unknown as Context, async () => undefined);
+    const request = () => middleware(fakeContext(`Bearer ${raw}`), async () => undefined);
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       vi.setSystemTime(1_000_000);
@@ -108,17 +109,23 @@ describe('clientAuth with an API key', () => {
 });
 
 describe('clientAuth with a password', () => {
-  /** A middleware over one mutable client; `call(header)` answers 'ok', or the AuthError's text. */
-  function setup() {
-    let client: ClientDetails | undefined = { id: 1, username: 'web1', password: 'right', type: 'web', settings: null, numbers: [] } as unknown as ClientDetails;
+  /**
+   * A middleware over mutable clients, with a failed-login limiter of 3 per IP when `limited`;
+   * `call(header, ip)` answers 'ok', or the error's status and text.
+   */
+  function setup(limited = false) {
+    const clients = new Map<string, ClientDetails>();
+    const add = (c: Partial<ClientDetails>) => clients.set(c.username!, { type: 'web', settings: null, numbers: [], address: '', ...c } as ClientDetails);
+    add({ id: 1, username: 'web1', password: 'right' });
+    const logins = limited ? { limiter: new MemoryLoginLimiter({ limits: { windowMs: 60_000, perIp: 3, perNetwork: 0, perUser: 0 } }), failureDelayMs: 0 } : undefined;
     const middleware = clientAuth({
-      directory: { clientByUsername: (u: string) => (client && u === client.username ? client : undefined) } as never,
-      store: {} as never, logger: silentLogger(),
+      directory: { clientByUsername: (u: string) => clients.get(u) } as never,
+      store: {} as never, logger: silentLogger(), logins,
     });
-    const call = (header: string) => middleware({ get: () => header, state: {}, set: () => undefined } as unknown as Context, async () => undefined)
+    const call = (header: string, ip = '127.0.0.1') => middleware(fakeContext(header, ip), async () => undefined)
       .then(() => 'ok', (err: Error) => err.message);
-    const set = (next: ClientDetails | undefined) => (client = next);
-    return { call, set, current: () => client };
+    const set = (next: ClientDetails | undefined) => (next ? clients.set('web1', next) : clients.delete('web1'));
+    return { call, set, current: () => clients.get('web1') };
   }
   const basicOf = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
@@ -139,4 +146,45 @@ describe('clientAuth with a password', () => {
     set(undefined);
     expect(await call(basicOf('web1', 'new'))).toBe('Invalid credentials');
   });
+
+  it("answers a legacy client's right password from outside its address list as a wrong one", async () => {
+    const middleware = clientAuth({
+      directory: { clientByUsername: (u: string) => (u === 'pbx' ? { id: 2, username: 'pbx', password: 'pbx-pw', type: 'legacy', address: '10.0.0.0/8', settings: null } : undefined) } as never,
+      store: {} as never, logger: silentLogger(),
+    });
+    const answer = async (header: string, ip: string) => {
+      const c = fakeContext(header, ip);
+      await middleware(c, async () => undefined).catch((err: Error) => ((c as unknown as { body: unknown }).body = err.message));
+      return (c as unknown as { status: number; body: unknown });
+    };
+    expect((await answer(basicOf('pbx', 'pbx-pw'), '192.0.2.1')).body).toBe('Invalid credentials');
+    expect((await answer(basicOf('pbx', 'wrong'), '192.0.2.1')).body).toBe('Invalid credentials');
+    expect((await answer(basicOf('pbx', 'pbx-pw'), '10.1.1.1'))).toMatchObject({
+      status: 403, body: { status: 'error', message: 'Legacy clients must use SMPP protocol, not REST API' },
+    });
+  });
+
+  it('refuses a source after too many failed logins with 429, before looking at the password', async () => {
+    const { call } = setup(true);
+    for (let i = 0; i < 3; i++) expect(await call(basicOf('web1', `guess${i}`), '198.51.100.1')).toBe('Invalid credentials');
+    expect(await call(basicOf('web1', 'right'), '198.51.100.1')).toBe('Too many failed logins; try again later');
+    expect(await call(basicOf('nobody', 'x'), '198.51.100.1')).toBe('Too many failed logins; try again later');
+    expect(await call(basicOf('web1', 'right'), '198.51.100.2')).toBe('ok');
+  });
+
+  it('does not let a header verified from one IP past the limiter from another', async () => {
+    const { call } = setup(true);
+    expect(await call(basicOf('web1', 'right'), '203.0.113.5')).toBe('ok');
+    for (let i = 0; i < 3; i++) await call(basicOf('web1', `guess${i}`), '198.51.100.1');
+    expect(await call(basicOf('web1', 'right'), '198.51.100.1')).toBe('Too many failed logins; try again later');
+    expect(await call(basicOf('web1', 'right'), '203.0.113.5')).toBe('ok');
+  });
 });
+
+/** The parts of a Koa context the auth middleware reads. */
+function fakeContext(header: string, ip = '127.0.0.1'): Context {
+  return {
+    get: (name: string) => (name === 'Authorization' ? header : ''), state: {}, set: () => undefined,
+    req: { socket: { remoteAddress: ip } },
+  } as unknown as Context;
+}

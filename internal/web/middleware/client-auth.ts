@@ -2,9 +2,12 @@ import type { Context, Middleware, Next } from 'koa';
 import { normalizeE164 } from '../../../proto/e164.js';
 import { constantTimeEqual, sha256Hex } from '../../crypto/index.js';
 import { AuthError, ForbiddenError } from '../../errors/index.js';
+import { parseAllowList } from '../../peer/index.js';
 import { AuthMethod, ClientType, type ClientDetails, type TenantApiKey } from '../../store/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
+import { clientIp, trustedProxies } from '../client-ip.js';
 import type { WebDeps } from '../types.js';
+import { LoginGuard } from './login-guard.js';
 
 /** Raw tenant API keys start with this (upstream §4.3). */
 const API_KEY_PREFIX = 'gw_live_';
@@ -97,9 +100,9 @@ function refusal(status: number, message: string, headers?: Record<string, strin
   return { status, body: { status: 'error', message }, headers };
 }
 
-type AuthDeps = Pick<WebDeps, 'directory' | 'store' | 'logger' | 'apiKeyRateLimit'>;
+type AuthDeps = Pick<WebDeps, 'directory' | 'store' | 'logger' | 'apiKeyRateLimit' | 'logins'>;
 
-/** Authorization headers remembered as verified; past this the memory starts over. */
+/** (IP, Authorization header) pairs remembered as verified; past this the memory starts over. */
 const VERIFIED_MAX = 10_000;
 
 /** A password header that passed: for whom, and against which password it was checked. */
@@ -113,33 +116,53 @@ export class ClientAuthenticator {
   /** Key id → when this node last wrote its last_used_at. Bounded by the number of keys. */
   readonly #touched = new Map<number, number>();
   /**
-   * Password headers that passed, by the header itself: a client sends the same one with every
-   * request, and decoding it and hashing both passwords was ~4 % of a busy node. A hit still
-   * needs the client's current password to be the one it was checked against, so a changed
+   * Password headers that passed, by the caller's IP and the header: a client sends the same one
+   * with every request, and decoding it and hashing both passwords was ~4 % of a busy node. A hit
+   * still needs the client's current password to be the one it was checked against, so a changed
    * password or a removed client takes effect at once. Failures are never remembered: a wrong
-   * password always takes the constant-time comparison.
+   * password always takes the constant-time comparison. Keyed by IP too, so a header that passed
+   * from one source is not a way round the failed-login limiter from another.
    */
   readonly #verified = new Map<string, Verified>();
+  readonly #guard: LoginGuard;
 
-  constructor(private readonly deps: AuthDeps) {}
+  constructor(private readonly deps: AuthDeps) {
+    this.#guard = new LoginGuard(deps.logins);
+  }
 
-  async authenticate(header: string, now: Date): Promise<ClientAuth> {
-    const known = this.#verified.get(header);
+  /** `ip` is the caller's (clientIp()): failed password logins are counted against it. */
+  async authenticate(header: string, now: Date, ip: string): Promise<ClientAuth> {
+    const cacheKey = `${ip} ${header}`;
+    const known = this.#verified.get(cacheKey);
     if (known) {
       const client = this.deps.directory.clientByUsername(known.username);
       if (client && client.password === known.password) return { client, method: known.method };
-      this.#verified.delete(header);
+      this.#verified.delete(cacheKey);
     }
     const credentials = parseClientCredentials(header);
     if (!credentials) throw new AuthError('Authentication required');
     if (credentials.kind === 'api_key') return this.byApiKey(credentials.token, now);
-    const client = this.deps.directory.clientByUsername(credentials.username);
-    // Always one comparison, so an unknown username answers like a wrong password.
-    const matches = constantTimeEqual(credentials.password, client?.password ?? NO_PASSWORD);
-    if (!client || !matches) throw new AuthError('Invalid credentials');
+    const { username, password, method } = credentials;
+    const client = await this.#guard.attempt({ ip, username }, () => this.checkPassword(username, password, ip));
     if (this.#verified.size >= VERIFIED_MAX) this.#verified.clear();
-    this.#verified.set(header, { username: credentials.username, password: client.password, method: credentials.method });
-    return { client, method: credentials.method };
+    this.#verified.set(cacheKey, { username, password: client.password, method });
+    return { client, method };
+  }
+
+  /**
+   * The client whose password this is, or AuthError('Invalid credentials'), the same for an
+   * unknown username (the comparison is made all the same), a wrong password, and a legacy
+   * client's right password from outside its address list: there, the 403 "use SMPP" would say
+   * the password was right where SMPP would not.
+   */
+  private async checkPassword(username: string, password: string, ip: string): Promise<ClientDetails> {
+    const client = this.deps.directory.clientByUsername(username);
+    const matches = constantTimeEqual(password, client?.password ?? NO_PASSWORD);
+    if (!client || !matches) throw new AuthError('Invalid credentials');
+    if (client.type !== ClientType.WEB && !(await parseAllowList(client.address).allows(ip))) {
+      throw new AuthError('Invalid credentials');
+    }
+    return client;
   }
 
   private async byApiKey(token: string, now: Date): Promise<ClientAuth> {
@@ -170,8 +193,10 @@ export class ClientAuthenticator {
  * use that scheme (401); one with none may use Basic or Bearer (so the seed README's Bearer
  * example works). Resolves the caller, or the answer that refuses it.
  */
-export async function admitClient(authenticator: ClientAuthenticator, header: string): Promise<{ auth: ClientAuth } | { refused: WebAnswer }> {
-  const auth = await authenticator.authenticate(header, new Date());
+export async function admitClient(
+  authenticator: ClientAuthenticator, header: string, ip: string,
+): Promise<{ auth: ClientAuth } | { refused: WebAnswer }> {
+  const auth = await authenticator.authenticate(header, new Date(), ip);
   const { client, method } = auth;
   if (client.type !== ClientType.WEB) {
     return { refused: refusal(403, 'Legacy clients must use SMPP protocol, not REST API') };
@@ -185,9 +210,13 @@ export async function admitClient(authenticator: ClientAuthenticator, header: st
 }
 
 /** admitClient() as Koa middleware: the caller is then clientAuthOf(ctx). */
-export function clientAuth(deps: AuthDeps, authenticator = new ClientAuthenticator(deps)): Middleware {
+export function clientAuth(
+  deps: AuthDeps & Pick<WebDeps, 'trustedProxies'>, authenticator = new ClientAuthenticator(deps),
+): Middleware {
+  const trusted = trustedProxies(deps.trustedProxies ?? []);
   return async (ctx: Context, next: Next) => {
-    const admitted = await admitClient(authenticator, ctx.get('Authorization'));
+    const ip = clientIp({ peer: ctx.req.socket.remoteAddress, forwardedFor: ctx.get('X-Forwarded-For'), realIp: ctx.get('X-Real-IP') }, trusted);
+    const admitted = await admitClient(authenticator, ctx.get('Authorization'), ip);
     if ('refused' in admitted) return applyAnswer(ctx, admitted.refused);
     (ctx.state as Record<string, unknown>)[STATE_KEY] = admitted.auth;
     await next();

@@ -5,6 +5,7 @@ import { ErrorCode, GatewayError, wireStatus } from '../../errors/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
 import type { Logger } from '../types.js';
 import { describeZodError } from '../validation.js';
+import { TooManyLoginsError } from './login-guard.js';
 
 /** Upstream's admin realm (§4.1); clients match on the header, so keep the text. */
 export const BASIC_CHALLENGE = 'Basic realm="Restricted"';
@@ -53,8 +54,13 @@ export function errorAnswer(err: unknown, logger: Logger, where: { method: strin
   const response = toResponse(err);
   const status = response?.status ?? 500;
   if (!response || status >= 500) logger.error({ err, method: where.method, path: where.path }, 'request failed');
-  const headers = err instanceof GatewayError && err.code === ErrorCode.AUTH ? { 'WWW-Authenticate': BASIC_CHALLENGE } : undefined;
-  return { status, body: response?.body ?? { error: 'internal error' }, headers };
+  return { status, body: response?.body ?? { error: 'internal error' }, headers: errorHeaders(err) };
+}
+
+/** A 401's challenge (upstream §4.1); a lockout's Retry-After. */
+function errorHeaders(err: unknown): Record<string, string> | undefined {
+  if (err instanceof TooManyLoginsError) return { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) };
+  return err instanceof GatewayError && err.code === ErrorCode.AUTH ? { 'WWW-Authenticate': BASIC_CHALLENGE } : undefined;
 }
 
 /** The web front door's one catch-all: every failure leaves as errorAnswer() says. */

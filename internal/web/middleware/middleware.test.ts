@@ -1,13 +1,14 @@
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import Koa from 'koa';
+import Koa, { type Context } from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AuthError, ConflictError, GatewayError, UnavailableError } from '../../errors/index.js';
-import { createLogger } from '../../log/index.js';
-import { adminPassword } from './admin-auth.js';
-import { errorMiddleware } from './errors.js';
+import { MemoryLoginLimiter } from '../../lockout/index.js';
+import { createLogger, silentLogger } from '../../log/index.js';
+import { adminAuth, adminPassword } from './admin-auth.js';
+import { errorAnswer, errorMiddleware } from './errors.js';
 import { parseJson } from './json-body.js';
 
 /** A logger whose lines are kept for assertions. */
@@ -98,6 +99,37 @@ describe('adminPassword', () => {
     [`Basic ${b64('nocolon')}`, 'Invalid credentials format'],
   ])('refuses %j with "%s"', (header, message) => {
     expect(() => adminPassword(header)).toThrow(new AuthError(message));
+  });
+});
+
+describe('adminAuth', () => {
+  const KEY = 'admin-key-0123456789';
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const logins = () => ({ limiter: new MemoryLoginLimiter({ limits: { windowMs: 60_000, perIp: 3, perNetwork: 0, perUser: 0 } }), failureDelayMs: 0 });
+  /** The answer to one admin request from `ip`: 'ok' or the error answer. */
+  const call = async (middleware: ReturnType<typeof adminAuth>, header: string | undefined, ip: string) => {
+    const ctx = { get: () => header ?? '', req: { socket: { remoteAddress: ip } } } as unknown as Context;
+    try {
+      await middleware(ctx, async () => undefined);
+      return 'ok';
+    } catch (err) {
+      return errorAnswer(err, silentLogger(), { method: 'GET', path: '/clients' });
+    }
+  };
+
+  it('refuses a source that sent too many wrong keys with 429 and Retry-After, even with the right key', async () => {
+    const middleware = adminAuth(KEY, { logins: logins() });
+    for (let i = 0; i < 3; i++) expect(await call(middleware, `Basic ${b64(`admin:guess${i}`)}`, '198.51.100.1')).toMatchObject({ status: 401 });
+    const locked = await call(middleware, `Basic ${b64(`admin:${KEY}`)}`, '198.51.100.1');
+    expect(locked).toMatchObject({ status: 429, body: { error: 'Too many failed logins; try again later' } });
+    expect(Number((locked as { headers: Record<string, string> }).headers['Retry-After'])).toBeGreaterThan(0);
+    expect(await call(middleware, `Basic ${b64(`admin:${KEY}`)}`, '198.51.100.2')).toBe('ok');
+  });
+
+  it('does not count a missing or malformed header as a guess', async () => {
+    const middleware = adminAuth(KEY, { logins: logins() });
+    for (let i = 0; i < 5; i++) expect(await call(middleware, i % 2 ? undefined : 'Bearer x', '198.51.100.1')).toMatchObject({ status: 401 });
+    expect(await call(middleware, `Basic ${b64(`admin:${KEY}`)}`, '198.51.100.1')).toBe('ok');
   });
 });
 

@@ -164,8 +164,9 @@ export class SendRoute {
   /** The answer to `call`; never throws. */
   async answer(call: SendCall): Promise<WebAnswer> {
     let auth: ClientAuth;
+    const sourceIp = clientIp({ peer: call.peer, forwardedFor: call.forwardedFor, realIp: call.realIp }, this.#trusted);
     try {
-      const admitted = await admitClient(this.#authenticator, call.authorization);
+      const admitted = await admitClient(this.#authenticator, call.authorization, sourceIp);
       if ('refused' in admitted) return admitted.refused;
       auth = admitted.auth;
       assertScope(auth, 'send');
@@ -173,13 +174,13 @@ export class SendRoute {
       return errorAnswer(err, this.#deps.logger, where(call));
     }
     try {
-      return await this.#send(auth, call);
+      return await this.#send(auth, call, sourceIp);
     } catch (err) {
       return this.#failed(err, auth, call);
     }
   }
 
-  async #send(auth: ClientAuth, call: SendCall): Promise<WebAnswer> {
+  async #send(auth: ClientAuth, call: SendCall, sourceIp: string): Promise<WebAnswer> {
     const raw = await call.readBody(this.#bodyLimit);
     if (!Buffer.isBuffer(raw)) return raw;
     const started = performance.now();
@@ -187,7 +188,7 @@ export class SendRoute {
     const message = await buildMessage({
       auth,
       request: parseSendRequest(format, parseJson(raw)),
-      sourceIp: clientIp({ peer: call.peer, forwardedFor: call.forwardedFor, realIp: call.realIp }, this.#trusted),
+      sourceIp,
       node: this.#deps.serverId,
       maxTextChars: this.#maxTextChars,
       media: this.#deps.media,

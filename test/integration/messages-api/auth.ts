@@ -72,8 +72,8 @@ export function authTests(api: () => MessagesApi): void {
       await api().expectNothingStored();
     });
 
-    it('refuses a legacy client with 403, but only once its password is right', async () => {
-      const legacy = await api().client({ type: 'legacy' });
+    it('refuses a legacy client with 403, but only once its password is right and only from its addresses', async () => {
+      const legacy = await api().client({ type: 'legacy', address: '127.0.0.1' });
       const res = await api().send(sms(legacy.numbers[0]!), legacy.basic);
       expect(res.status).toBe(403);
       expect(res.body).toEqual({ status: 'error', message: 'Legacy clients must use SMPP protocol, not REST API' });
@@ -82,6 +82,10 @@ export function authTests(api: () => MessagesApi): void {
       expect(guess.body).toEqual({ error: 'Invalid credentials' });
       const key = await api().apiKey(legacy.id);
       expect((await api().send(sms(legacy.numbers[0]!), `Bearer ${key.key}`)).status).toBe(403);
+      // From outside its address list, its right password answers as a guess does: it may not bind from there either.
+      const far = await api().client({ type: 'legacy', address: '192.0.2.1' });
+      const fromElsewhere = await api().send(sms(far.numbers[0]!), far.basic);
+      expect([fromElsewhere.status, fromElsewhere.body]).toEqual([401, { error: 'Invalid credentials' }]);
       await api().expectNothingStored();
     });
   });

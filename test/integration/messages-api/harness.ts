@@ -111,11 +111,13 @@ export class MessagesApi {
   }
 
   /** A client made through the admin API, with its settings and `numbers` fresh numbers. */
-  async client(options: { type?: string; format?: string; authMethod?: string | null; numbers?: number } = {}): Promise<WebClient> {
+  async client(options: {
+    type?: string; format?: string; authMethod?: string | null; numbers?: number; address?: string;
+  } = {}): Promise<WebClient> {
     const username = this.uniq('webclient');
     const password = `pw-${username}`;
     const type = options.type ?? 'web';
-    const created = await this.admin('POST', '/clients', { username, password, type, address: '192.0.2.1' });
+    const created = await this.admin('POST', '/clients', { username, password, type, address: options.address ?? '192.0.2.1' });
     expect(created.status, created.text).toBe(201);
     const id = created.body.id as number;
     const settings = { api_format: options.format ?? 'generic', auth_method: options.authMethod ?? null };
