@@ -7,7 +7,7 @@ import type { DurableMsg, KvEntry } from '../bus/index.js';
 import { silentLogger } from '../log/index.js';
 import { createMetrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
-import type { FailureReporter } from '../router/index.js';
+import { SentRecorder, type FailureReporter } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { Mm4Egress } from './egress.js';
 import { SmtpSendError, type SendRaw } from './sender.js';
@@ -51,8 +51,9 @@ function setup(send: SendRaw, reports: Record<string, string> = {}) {
     failures: { report: vi.fn(async () => undefined) } as unknown as FailureReporter,
     send, logger: silentLogger(), metrics: createMetrics({ serverId: 'n1' }),
   };
+  const sent = new SentRecorder({ subjects: names }, deps);
   const worker = new Mm4Egress({ subjects: names, retries: 2, timeoutMs: 1000, retryDelayMs: 100, originatorSystem: 'system@gw',
-    msgIdHost: 'gw.example', name: 'gw.example' }, deps as never);
+    msgIdHost: 'gw.example', name: 'gw.example' }, { ...deps, sent } as never);
   return { worker, deps, published };
 }
 

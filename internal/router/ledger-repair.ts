@@ -1,0 +1,73 @@
+import { sentRecordCodec, type SentRecord } from '../../proto/sent-record.js';
+import type { Subjects } from '../../proto/subjects.js';
+import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
+import type { Logger } from '../log/index.js';
+import type { LegContext, RecordWriter } from '../records/index.js';
+import { isPermanentDataError } from '../store/index.js';
+import { recordSent } from './sent-recorder.js';
+
+/** First wait before writing a record again while the database is down; doubles up to the max. */
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 30_000;
+/** Records written at once per node (each is one small batched ledger write). */
+const CONCURRENCY = 16;
+
+export interface LedgerRepairOptions {
+  subjects: Subjects;
+}
+
+export interface LedgerRepairDeps {
+  bus: Bus;
+  records: RecordWriter;
+  legs: LegContext;
+  logger: Logger;
+}
+
+/**
+ * The ledger repair, on every node: writes the records of sends that succeeded while the
+ * database was unavailable (SentRecorder hands them over). It waits out an outage with backoff,
+ * for as long as it lasts, and gives up only on a record the database refuses for its data.
+ */
+export class LedgerRepair {
+  #consumer?: Consumer;
+
+  constructor(
+    private readonly options: LedgerRepairOptions,
+    private readonly deps: LedgerRepairDeps,
+  ) {}
+
+  async start(): Promise<void> {
+    const s = this.options.subjects;
+    this.#consumer = await this.deps.bus.consume(
+      { stream: s.streams.ledger, durable: 'ledger-repair', filterSubject: s.ledgerRepair, ackWaitMs: 60_000 },
+      (msg) => this.handle(msg),
+      { concurrency: CONCURRENCY },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.#consumer?.stop();
+  }
+
+  async handle(msg: DurableMsg): Promise<Outcome> {
+    let sent: SentRecord;
+    try {
+      sent = sentRecordCodec.decode(msg.data);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'ledger repair: dropping an undecodable record');
+      return term('undecodable');
+    }
+    try {
+      await recordSent(sent, this.options.subjects, this.deps);
+      return ack;
+    } catch (err) {
+      const id = sent.egress.message.id;
+      if (isPermanentDataError(err)) {
+        this.deps.logger.error({ err, id }, 'ledger repair: the database refused the record of a sent message');
+        return term('refused by the database');
+      }
+      if (msg.deliveryCount % 10 === 1) this.deps.logger.warn({ err, id, attempt: msg.deliveryCount }, 'ledger repair: will retry');
+      return retry(backoffDelay(msg.deliveryCount, FIRST_RETRY_MS, MAX_RETRY_MS));
+    }
+  }
+}
