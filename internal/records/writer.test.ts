@@ -120,4 +120,10 @@ describe('RecordWriter', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(calls).toHaveLength(1);
   });
+
+  it('fails the callers of a batch the database does not answer within writeTimeoutMs', async () => {
+    const repo = { upsertMany: () => new Promise<void>(() => undefined) } as unknown as RecordRepo;
+    const writer = new RecordWriter(repo, { flushMs: 1, writeTimeoutMs: 20 });
+    await expect(writer.write(leg('a', 'sent'))).rejects.toBeInstanceOf(UnavailableError);
+  });
 });

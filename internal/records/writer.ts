@@ -1,3 +1,4 @@
+import { UnavailableError } from '../errors/index.js';
 import { isPermanentDataError, legKey, type MessageRecord, type RecordRepo } from '../store/index.js';
 
 /** A batch goes out when it has this many legs... */
@@ -9,11 +10,19 @@ export const DEFAULT_FLUSH_MS = 10;
  * usually takes from routing to its carrier's answer, short enough for history to look live.
  */
 export const DEFAULT_HOLD_MS = 250;
+/**
+ * A batch not stored within this long fails its callers (the write may still land later; upserts
+ * are idempotent). Well inside every egress consumer's ack wait after its send's own timeout, so
+ * a slow database makes a worker hand its record over rather than see its job redelivered mid-write.
+ */
+export const DEFAULT_WRITE_TIMEOUT_MS = 5_000;
 
 export interface RecordWriterOptions {
   maxBatch?: number;
   flushMs?: number;
   holdMs?: number;
+  /** 0 = no limit. Default DEFAULT_WRITE_TIMEOUT_MS. */
+  writeTimeoutMs?: number;
 }
 
 /** What a failed batch left each caller: the error of caller `i` (its index in the batch), or none. */
@@ -138,18 +147,33 @@ export class RecordWriter {
    */
   private async store(batch: Pending): Promise<Failures | undefined> {
     try {
-      await this.repo.upsertMany(batch.records);
+      await this.upsert(batch.records);
       return undefined;
     } catch (err) {
       const failure = err ?? new Error('record write failed');
       if (batch.ends.length === 1 || !isPermanentDataError(err)) return () => failure;
     }
     const own = await Promise.allSettled(batch.ends.map((end, i) =>
-      this.repo.upsertMany(batch.records.slice(i === 0 ? 0 : batch.ends[i - 1], end))));
+      this.upsert(batch.records.slice(i === 0 ? 0 : batch.ends[i - 1], end))));
     return (caller) => {
       const result = own[caller];
       return result?.status === 'rejected' ? ((result.reason as unknown) ?? new Error('record write failed')) : undefined;
     };
+  }
+
+  /** One upsert, failed with UnavailableError when the database takes longer than writeTimeoutMs. */
+  private async upsert(records: MessageRecord[]): Promise<void> {
+    const ms = this.options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
+    if (ms <= 0) return this.repo.upsertMany(records);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new UnavailableError(`the ledger write took longer than ${ms} ms`)), ms);
+    });
+    try {
+      await Promise.race([this.repo.upsertMany(records), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The held legs with the same key as any of `records`, no longer held. */

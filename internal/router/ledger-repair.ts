@@ -6,9 +6,13 @@ import type { LegContext, RecordWriter } from '../records/index.js';
 import { isPermanentDataError } from '../store/index.js';
 import { recordSent } from './sent-recorder.js';
 
-/** First wait before writing a record again while the database is down; doubles up to the max. */
-const FIRST_RETRY_MS = 1_000;
-const MAX_RETRY_MS = 30_000;
+/**
+ * First wait before writing a record again while the database is down; doubles up to the max.
+ * The max stays short: a carrier's status callback waits ~16 s for the leg it updates
+ * (status-router.ts), so the record should land within seconds of the database's return.
+ */
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 5_000;
 /** Records written at once per node (each is one small batched ledger write). */
 const CONCURRENCY = 16;
 
