@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../internal/crypto/index.js';
+import { RecordWriter } from '../../internal/records/index.js';
 import { createStore, isPermanentDataError, type MessageRecord, type Store } from '../../internal/store/index.js';
 import { createTestDatabase, requireServices } from '../support/env.js';
 
@@ -126,5 +127,15 @@ describe.each(drivers)('message records on $name', (driver) => {
     const client = await store.clients.create({ username: `nul-${++seq}`, password: 'pw-0123456789', address: '',
       name: 'Acme\u0000 Ltd', type: 'web', timezone: 'UTC', logPrivacy: false });
     expect((await store.clients.get(client.id))?.name).toBe('Acme Ltd');
+  });
+
+  it.skipIf(driver.skip)('fails only the write holding a value the database refuses, not the writes batched with it', async () => {
+    const writer = new RecordWriter(store.records, { flushMs: 20 });
+    const [before, bad, after] = [leg({ textPreview: 'nul \u0000 inside' }), leg({ registeredDelivery: 70_000 }), leg()];
+    const results = await Promise.allSettled([writer.write(before), writer.write(bad), writer.write(after)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await store.records.byMessageId(before.messageId)).toHaveLength(1);
+    expect(await store.records.byMessageId(after.messageId)).toHaveLength(1);
+    await writer.stop();
   });
 });
