@@ -13,6 +13,8 @@ import { recordSent } from './sent-recorder.js';
  */
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 5_000;
+/** While the database is down, one log line this often says how many records wait. */
+const RETRY_LOG_INTERVAL_MS = 10_000;
 /** Records written at once per node (each is one small batched ledger write). */
 const CONCURRENCY = 16;
 
@@ -34,6 +36,7 @@ export interface LedgerRepairDeps {
  */
 export class LedgerRepair {
   #consumer?: Consumer;
+  #retryLoggedAt = 0;
 
   constructor(
     private readonly options: LedgerRepairOptions,
@@ -70,8 +73,15 @@ export class LedgerRepair {
         this.deps.logger.error({ err, id }, 'ledger repair: the database refused the record of a sent message');
         return term('refused by the database');
       }
-      if (msg.deliveryCount % 10 === 1) this.deps.logger.warn({ err, id, attempt: msg.deliveryCount }, 'ledger repair: will retry');
+      this.logRetry(err, id, msg.deliveryCount);
       return retry(backoffDelay(msg.deliveryCount, FIRST_RETRY_MS, MAX_RETRY_MS));
     }
+  }
+
+  private logRetry(err: unknown, id: string, attempt: number): void {
+    const now = Date.now();
+    if (now - this.#retryLoggedAt < RETRY_LOG_INTERVAL_MS) return;
+    this.#retryLoggedAt = now;
+    this.deps.logger.warn({ err, id, attempt }, 'ledger repair: the database is unavailable; will retry');
   }
 }

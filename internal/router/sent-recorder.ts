@@ -16,6 +16,8 @@ export type { SentRecord } from '../../proto/sent-record.js';
 export const DEFAULT_MAX_REMEMBERED = 10_000;
 /** A job whose send is remembered here comes back this soon to try recording it again. */
 export const REMEMBERED_RETRY_MS = 2_000;
+/** During an outage every send hands over: one log line a second says how many did. */
+const HANDOVER_LOG_INTERVAL_MS = 1_000;
 
 export interface SentRecorderOptions {
   subjects: Subjects;
@@ -40,6 +42,8 @@ export interface SentRecorderDeps {
 export class SentRecorder {
   /** message id -> the record of its send, oldest first (a Map keeps insertion order). */
   readonly #remembered = new Map<string, SentRecord>();
+  #handedOver = 0;
+  #handoverLoggedAt = 0;
 
   constructor(
     private readonly options: SentRecorderOptions,
@@ -74,13 +78,22 @@ export class SentRecorder {
       await this.deps.bus.publishDurable(this.options.subjects.ledgerRepair, sentRecordCodec.encode(sent),
         { msgId: `${id}:ledger:${sent.status}` });
       this.#remembered.delete(id);
-      this.deps.logger.warn({ err: cause, id }, 'record of a sent message handed to the ledger repair');
+      this.logHandover(cause, id);
       return ack;
     } catch (err) {
       this.remember(id, sent);
       this.deps.logger.error({ err, cause, id }, 'record of a sent message kept in memory: database and bus unavailable');
       return retry(REMEMBERED_RETRY_MS);
     }
+  }
+
+  private logHandover(cause: unknown, id: string): void {
+    this.#handedOver += 1;
+    const now = Date.now();
+    if (now - this.#handoverLoggedAt < HANDOVER_LOG_INTERVAL_MS) return;
+    this.deps.logger.warn({ err: cause, id, count: this.#handedOver }, 'records of sent messages handed to the ledger repair');
+    this.#handedOver = 0;
+    this.#handoverLoggedAt = now;
   }
 
   private remember(id: string, sent: SentRecord): void {
