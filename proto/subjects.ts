@@ -31,6 +31,8 @@ export interface Subjects {
   readonly statusAll: string;
   /** Durable: an MMS waiting for transcoding. */
   readonly mediaTranscode: string;
+  /** Durable: a successful send whose ledger write failed (proto/sent-record.ts), for the ledger repair. */
+  readonly ledgerRepair: string;
 
   /** Stream names (JetStream names allow no dots or wildcards). */
   readonly streams: {
@@ -41,6 +43,7 @@ export interface Subjects {
     readonly webhook: string;
     readonly status: string;
     readonly media: string;
+    readonly ledger: string;
   };
   /** KV bucket of carrier egress leases. */
   readonly leaseBucket: string;
@@ -76,6 +79,7 @@ export function subjects(prefix = ''): Subjects {
     status: (messageId) => `${p}status.${token(messageId)}`,
     statusAll: `${p}status.>`,
     mediaTranscode: `${p}media.transcode`,
+    ledgerRepair: `${p}ledger.repair`,
     streams: {
       in: `${s}MSGGW_IN`,
       carrier: `${s}MSGGW_CARRIER`,
@@ -84,6 +88,7 @@ export function subjects(prefix = ''): Subjects {
       webhook: `${s}MSGGW_WEBHOOK`,
       status: `${s}MSGGW_STATUS`,
       media: `${s}MSGGW_MEDIA`,
+      ledger: `${s}MSGGW_LEDGER`,
     },
     leaseBucket: `${s}msggw_leases`,
     smppBindBucket: `${s}msggw_smpp_binds`,

@@ -10,7 +10,7 @@ import { CarrierEgress, IngressFirst, WebhookWorker } from '../../internal/egres
 import type { QuotaGate } from '../../internal/quota/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
 import {
-  FailureReporter, IngressRouter, kvIngressMemory, Router, StatusRouter, type EgressPublishDeps,
+  FailureReporter, IngressRouter, kvIngressMemory, LedgerRepair, Router, SentRecorder, StatusRouter, type EgressPublishDeps,
 } from '../../internal/router/index.js';
 import type { NodeParts, Stoppable } from './parts.js';
 
@@ -33,6 +33,8 @@ export interface MessageCore {
   ingress: IngressRouter;
   failures: FailureReporter;
   records: RecordWriter;
+  /** Records sends that succeeded, handing them to the ledger repair when the database is down. */
+  sent: SentRecorder;
   legs: LegContext;
 }
 
@@ -50,6 +52,8 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
     { bus, records, legs },
   );
   const client = (id: number) => directory.client(id);
+  const sent = new SentRecorder({ subjects }, { bus, records, legs, logger });
+  const ledgerRepair = new LedgerRepair({ subjects }, { bus, records, legs, logger });
   // Namespaced by the subject prefix, like the quota counters: clusters sharing a Redis keep apart.
   const autoReplyKeys = `${DEFAULT_AUTO_REPLY_KEY_PREFIX}${config.bus.subjectPrefix ? `${config.bus.subjectPrefix}:` : ''}`;
   const autoReply = new AutoReplier({ ...config.autoReply, nodeId: config.node.serverId, subjects },
@@ -64,20 +68,21 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
   const ingress = new IngressRouter({ subjects }, { ...routing, memory, load: ingressFirst });
   const statusRouter = new StatusRouter({ subjects }, { bus, records, recordRepo: store.records, client, logger, metrics });
   const webhooks = new WebhookWorker({ subjects, ...config.webhook },
-    { bus, client, records, legs, failures, logger, metrics, ingressFirst });
+    { bus, client, records, sent, legs, failures, logger, metrics, ingressFirst });
   const carrierEgress = new CarrierEgress(
     { nodeId: config.node.serverId, subjects, serverAddress: config.node.serverAddress, ...config.carrier },
     { bus, carriers: () => directory.carriers(), carrier: (id) => directory.carrier(id), driver: findDriver,
-      records, legs, failures, logger, metrics, ingressFirst,
+      records, sent, legs, failures, logger, metrics, ingressFirst,
       sentBefore: async (id) => (await store.records.byMessageId(id))
         .some((leg) => leg.direction === 'outbound' && leg.carrierMsgId !== '') },
   );
   const components: Stoppable[] = [
     { name: 'records', start: async () => undefined, stop: () => records.stop() },
+    { name: 'ledger repair', start: () => ledgerRepair.start(), stop: () => ledgerRepair.stop() },
     { name: 'router', start: () => router.start(), stop: () => router.stop() },
     { name: 'status router', start: () => statusRouter.start(), stop: () => statusRouter.stop() },
     { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
     { name: 'carrier egress', start: () => carrierEgress.start(), stop: () => carrierEgress.stop() },
   ];
-  return { components, carrierEgress, ingress, failures, records, legs };
+  return { components, carrierEgress, ingress, failures, records, sent, legs };
 }

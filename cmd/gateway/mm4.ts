@@ -10,13 +10,14 @@ import {
   Mm4Egress, Mm4Inbound, Mm4Responder, Mm4Server, PeerDirectory, sendRaw, type SendRaw,
 } from '../../internal/mm4/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
-import type { FailureReporter } from '../../internal/router/index.js';
+import type { FailureReporter, SentRecorder } from '../../internal/router/index.js';
 import type { Message } from '../../proto/message.js';
 import type { NodeParts, Stoppable } from './parts.js';
 
 export interface Mm4Parts extends Omit<NodeParts, 'store'> {
   /** The message core's ledger writer, legs and failure reporter. */
   records: RecordWriter;
+  sent: SentRecorder;
   legs: LegContext;
   failures: FailureReporter;
   /** The node's ingress (IngressRouter.accept('mm4', …)). */
@@ -33,7 +34,7 @@ const REPORT_REQUEST_TTL_MS = 7 * 24 * 3600_000;
 const RESPONSE_RETRY_DELAY_MS = 2_000;
 
 export async function buildMm4(p: Mm4Parts): Promise<{ components: Stoppable[]; server: Mm4Server; stats: NodeStatsSource }> {
-  const { config, subjects, bus, directory, metrics, records, legs, failures } = p;
+  const { config, subjects, bus, directory, metrics, records, sent, legs, failures } = p;
   const logger = p.logger.child({ room: 'mm4' });
   const mm4 = config.mm4;
   const send = p.send ?? sendRaw;
@@ -49,7 +50,7 @@ export async function buildMm4(p: Mm4Parts): Promise<{ components: Stoppable[]; 
     { peers: new PeerDirectory(directory), inbound, logger });
   const egress = new Mm4Egress(
     { subjects, retries: mm4.retries, timeoutMs: mm4.timeoutMs, originatorSystem: mm4.originatorSystem, msgIdHost: mm4.msgIdHost, name },
-    { bus, client: (id) => directory.client(id), media: p.media, reports, records, legs, failures, send, logger, metrics });
+    { bus, client: (id) => directory.client(id), media: p.media, reports, records, sent, legs, failures, send, logger, metrics });
   const components: Stoppable[] = [
     { name: 'mm4 responder', start: async () => undefined, stop: () => responder.stop() },
     { name: 'mm4 server', start: () => server.start(), stop: () => server.stop() },

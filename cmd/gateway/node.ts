@@ -117,7 +117,8 @@ export class GatewayNode {
   private async openStore(): Promise<Store> {
     const { config } = this;
     const secretBox = createSecretBox(config.secrets.encryptionKey);
-    const store = await createStore(config.store, { secretBox });
+    const store = await createStore(config.store, { secretBox,
+      onConnectionLost: (err) => this.logger.warn({ err }, 'lost an idle database connection') });
     this.track('store', () => store.close());
     this.#store = store;
     const applied = await store.migrate();

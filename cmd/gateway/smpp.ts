@@ -10,7 +10,7 @@ import type { Config } from '../../internal/config/index.js';
 import type { NodeStatsSource, Redis } from '../../internal/cluster/index.js';
 import type { LoginLimiter } from '../../internal/lockout/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
-import type { FailureReporter } from '../../internal/router/index.js';
+import type { FailureReporter, SentRecorder } from '../../internal/router/index.js';
 import {
   MemoryReassembler, ReassemblyExpiry, RedisReassembler, SmppEgress, SmppServer, type Ingress, type Reassembler,
 } from '../../internal/smpp/index.js';
@@ -25,6 +25,7 @@ export interface SmppParts extends NodeParts {
   ingress: Ingress;
   /** The message core's ledger writer, legs and failure reporter. */
   records: RecordWriter;
+  sent: SentRecorder;
   legs: LegContext;
   failures: FailureReporter;
 }
@@ -33,7 +34,7 @@ export interface SmppParts extends NodeParts {
 const reassemblyPrefix = (subjectPrefix: string) => `msggw:${subjectPrefix ? `${subjectPrefix}:` : ''}reassembly:`;
 
 export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]; server: SmppServer; stats: NodeStatsSource }> {
-  const { config, subjects, store, bus, directory, metrics, records, legs, failures } = p;
+  const { config, subjects, store, bus, directory, metrics, records, sent, legs, failures } = p;
   const logger = p.logger.child({ room: 'smpp' });
   const nodeId = config.node.serverId;
   const ttlMs = config.smpp.reassemblyTtlMs;
@@ -57,7 +58,7 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
     queueMaxAgeMs: config.smpp.queueMaxAgeMs, windowSize: config.smpp.windowSize,
   }, {
     bus, sessions: server.sessions, client: (id) => directory.client(id), clients: () => directory.clients(),
-    records, legs, failures, logger, metrics,
+    records, sent, legs, failures, logger, metrics,
   });
   const components: Stoppable[] = [
     { name: 'smpp reassembly', start: async () => undefined, stop: () => reassembler.close() },

@@ -34,6 +34,8 @@ export function streamSpecs(s: Subjects, options: StreamOptions = {}): StreamSpe
     spec(s.streams.mm4, [s.msgOutMm4All], clientAge),
     spec(s.streams.status, [s.statusAll]),
     spec(s.streams.media, [s.mediaTranscode]),
+    // No max age: a record of a send that succeeded waits as long as the database is down.
+    spec(s.streams.ledger, [s.ledgerRepair]),
   ];
 }
 

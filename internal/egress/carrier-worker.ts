@@ -5,8 +5,8 @@ import { effectiveMaxRps, KeepAlivePool, statusCallbackUrl, type CarrierDriver }
 import { CarrierError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
-import type { FailureReporter } from '../router/index.js';
+import type { LegContext, RecordWriter } from '../records/index.js';
+import type { FailureReporter, SentRecorder } from '../router/index.js';
 import type { Carrier } from '../store/index.js';
 import { workingWhile, type IngressFirst } from './ingress-first.js';
 import { TokenBucket } from './token-bucket.js';
@@ -40,6 +40,8 @@ export interface CarrierWorkerDeps {
   carrier(): Carrier | undefined;
   driver(type: string): CarrierDriver | undefined;
   records: RecordWriter;
+  /** Records what the carrier accepted; never asks for a send to be repeated. */
+  sent: SentRecorder;
   /** Looked at on redelivery: a leg that already has the carrier's id was sent. */
   sentBefore(messageId: string): Promise<boolean>;
   legs: LegContext;
@@ -108,6 +110,9 @@ export class CarrierWorker {
       this.deps.logger.error({ err }, 'dropping an undecodable carrier job');
       return term('undecodable');
     }
+    // Sent by this node, not yet recorded (database and bus were down): record, never resend.
+    const sentHere = this.deps.sent.sentHere(egress.message.id);
+    if (sentHere) return this.deps.sent.recorded(sentHere);
     const carrier = this.deps.carrier();
     const driver = carrier && this.deps.driver(carrier.type);
     if (!carrier || !driver) {
@@ -126,22 +131,23 @@ export class CarrierWorker {
     const m = egress.message;
     const started = performance.now();
     const labels = { protocol: 'carrier', carrier: carrier.name };
+    let carrierMsgId: string;
     try {
-      const { carrierMsgId } = await driver.send(
+      ({ carrierMsgId } = await driver.send(
         { id: m.id, type: m.type, from: m.from, to: m.to, text: m.text,
           mediaUrls: m.media.map((p) => p.url ?? '').filter(Boolean) },
         carrier,
         { http: this.deps.fetch ? undefined : this.#pool.request, fetch: this.deps.fetch, signal: this.#abort.signal,
           timeoutMs: this.options.timeoutMs,
           statusCallbackUrl: statusCallbackUrl(this.options.serverAddress, carrier.uuid, m.id) },
-      );
-      this.deps.metrics.egressLatency.observe(labels, (performance.now() - started) / 1000);
-      this.deps.metrics.egress.inc({ ...labels, result: 'ok' });
-      await this.deps.records.write(...legsFor(egress, this.deps.legs, 'sent', { carrierMsgId }));
-      return ack;
+      ));
     } catch (err) {
       return this.onError(msg, egress, err, carrier);
     }
+    this.deps.metrics.egressLatency.observe(labels, (performance.now() - started) / 1000);
+    this.deps.metrics.egress.inc({ ...labels, result: 'ok' });
+    // The carrier has it: from here on a failure may cost the record's timeliness, never a resend.
+    return this.deps.sent.recorded({ v: 1, egress, status: 'sent', carrierMsgId, reportDelivered: false });
   }
 
   private async onError(msg: DurableMsg, egress: Egress, err: unknown, carrier: Carrier): Promise<Outcome> {

@@ -5,8 +5,8 @@ import type { Subjects } from '../../proto/subjects.js';
 import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
-import type { FailureReporter } from '../router/index.js';
+import type { LegContext, RecordWriter } from '../records/index.js';
+import type { FailureReporter, SentRecorder } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { KeepAlivePool } from '../carriers/index.js';
 import type { IngressFirst } from './ingress-first.js';
@@ -26,6 +26,8 @@ export interface WebhookWorkerDeps {
   bus: Bus;
   client(id: number): ClientDetails | undefined;
   records: RecordWriter;
+  /** Records a webhook the client took; never asks for a post to be repeated. */
+  sent: SentRecorder;
   legs: LegContext;
   failures: FailureReporter;
   logger: Logger;
@@ -78,6 +80,9 @@ export class WebhookWorker {
       this.deps.logger.error({ err }, 'dropping an undecodable webhook job');
       return term('undecodable');
     }
+    // Posted by this node, not yet recorded (database and bus were down): record, never repost.
+    const sentHere = job.kind === 'message' ? this.deps.sent.sentHere(job.egress.message.id) : undefined;
+    if (sentHere) return this.deps.sent.recorded(sentHere);
     const clientId = job.kind === 'status' ? job.clientId : job.egress.receiverClientId ?? 0;
     const client = this.deps.client(clientId);
     if (!client) {
@@ -93,10 +98,7 @@ export class WebhookWorker {
     const url = route.kind === 'webhook' ? route.url : '';
     const format = client.settings?.apiFormat ?? 'generic';
     const result = await this.post(url, messagePayload(format, egress, client), client);
-    if (result.ok) {
-      await this.deps.records.write(...legsFor(egress, this.deps.legs, 'delivered'));
-      return ack;
-    }
+    if (result.ok) return this.deps.sent.recorded({ v: 1, egress, status: 'delivered', reportDelivered: false });
     if (msg.deliveryCount <= this.retries(client)) return retry(this.delay(msg.deliveryCount));
     await this.fail(egress, `webhook ${url} failed after ${msg.deliveryCount} attempts: ${result.error}`);
     return term('webhook retries exhausted');

@@ -1,13 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
 import { deliveryJobCodec, type DeliveryJob } from '../../proto/delivery.js';
 import type { Egress } from '../../proto/message.js';
+import { sentRecordCodec } from '../../proto/sent-record.js';
 import { statusCodec } from '../../proto/status.js';
 import { subjects } from '../../proto/subjects.js';
 import type { DurableMsg, KvEntry } from '../bus/index.js';
+import { UnavailableError } from '../errors/index.js';
 import { silentLogger } from '../log/index.js';
 import { createMetrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
-import type { FailureReporter } from '../router/index.js';
+import { SentRecorder, type FailureReporter } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { Mm4Egress } from './egress.js';
 import { SmtpSendError, type SendRaw } from './sender.js';
@@ -51,8 +53,9 @@ function setup(send: SendRaw, reports: Record<string, string> = {}) {
     failures: { report: vi.fn(async () => undefined) } as unknown as FailureReporter,
     send, logger: silentLogger(), metrics: createMetrics({ serverId: 'n1' }),
   };
+  const sent = new SentRecorder({ subjects: names }, deps);
   const worker = new Mm4Egress({ subjects: names, retries: 2, timeoutMs: 1000, retryDelayMs: 100, originatorSystem: 'system@gw',
-    msgIdHost: 'gw.example', name: 'gw.example' }, deps as never);
+    msgIdHost: 'gw.example', name: 'gw.example' }, { ...deps, sent } as never);
   return { worker, deps, published };
 }
 
@@ -69,6 +72,17 @@ describe('Mm4Egress messages', () => {
     expect(mail.raw).toContain(Buffer.from('PNG').toString('base64'));
     expect(deps.records.write).toHaveBeenCalled();
     expect(statusCodec.decode(published[0]!.data)).toMatchObject({ messageId: 'm1', status: 'delivered', clientId: 3 });
+  });
+
+  it('acks an MMS the client\'s server took even when its record cannot be written, handing the record over', async () => {
+    const send = vi.fn<SendRaw>(async () => undefined);
+    const { worker, deps, published } = setup(send);
+    vi.mocked(deps.records.write).mockRejectedValue(new UnavailableError('the database is unavailable'));
+    expect(await worker.handle(msg({ v: 1, kind: 'message', egress }))).toEqual({ kind: 'ack' });
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(published.map((p) => p.subject)).toEqual([names.ledgerRepair]);
+    expect(sentRecordCodec.decode(published[0]!.data)).toMatchObject({ status: 'delivered', reportDelivered: true,
+      egress: { message: { id: 'm1' } } });
   });
 
   it('retries a temporary failure with backoff, then reports the failure to the sender', async () => {

@@ -14,8 +14,8 @@ import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMs
 import type { Logger } from '../log/index.js';
 import type { MediaStore } from '../media/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
-import { reportDelivered, type FailureReporter } from '../router/index.js';
+import type { LegContext, RecordWriter } from '../records/index.js';
+import type { FailureReporter, SentRecorder } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { composeDeliveryReport, composeForwardReq, type OutboundPart } from './compose.js';
 import { envelopeAddress, plmnAddress } from './headers.js';
@@ -46,6 +46,8 @@ export interface Mm4EgressDeps {
   /** Delivery-report requests by gateway message id (subjects.mm4ReportBucket). */
   reports: Pick<KvBucket, 'get'>;
   records: RecordWriter;
+  /** Records an MMS the client's server took; never asks for it to be sent again. */
+  sent: SentRecorder;
   legs: LegContext;
   failures: FailureReporter;
   send: SendRaw;
@@ -96,6 +98,9 @@ export class Mm4Egress {
       this.deps.logger.error({ err }, 'mm4 egress: dropping an undecodable job');
       return term('undecodable');
     }
+    // Delivered by this node, not yet recorded (database and bus were down): record, never resend.
+    const sentHere = job.kind === 'message' ? this.deps.sent.sentHere(job.egress.message.id) : undefined;
+    if (sentHere) return this.deps.sent.recorded(sentHere);
     return job.kind === 'message' ? this.deliverMessage(msg, job.egress) : this.deliverReport(msg, job.clientId, job.event);
   }
 
@@ -113,9 +118,7 @@ export class Mm4Egress {
     } catch (err) {
       return this.messageFailed(msg, egress, err);
     }
-    await this.deps.records.write(...legsFor(egress, this.deps.legs, 'delivered'));
-    await reportDelivered(egress, this.options.subjects, this.deps.bus);
-    return ack;
+    return this.deps.sent.recorded({ v: 1, egress, status: 'delivered', reportDelivered: true });
   }
 
   private async messageFailed(msg: DurableMsg, egress: Egress, err: unknown): Promise<Outcome> {

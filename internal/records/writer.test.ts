@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UnavailableError, ValidationError } from '../errors/index.js';
 import type { MessageRecord, RecordRepo } from '../store/index.js';
 import { RecordWriter } from './writer.js';
 
@@ -8,6 +9,16 @@ function recordingRepo(fail = false) {
   const repo = { upsertMany: async (records: MessageRecord[]) => {
     calls.push(records);
     if (fail) throw new Error('database down');
+  } } as unknown as RecordRepo;
+  return { repo, calls };
+}
+
+/** A repo that refuses, as PostgreSQL does, any batch holding a leg of message 'bad'. */
+function pickyRepo() {
+  const calls: MessageRecord[][] = [];
+  const repo = { upsertMany: async (records: MessageRecord[]) => {
+    calls.push(records);
+    if (records.some((r) => r.messageId === 'bad')) throw new ValidationError('the database refused a value');
   } } as unknown as RecordRepo;
   return { repo, calls };
 }
@@ -71,5 +82,48 @@ describe('RecordWriter', () => {
     const writer = new RecordWriter(repo, { flushMs: 1, holdMs: 0 });
     await writer.hold(leg('a', 'queued'));
     expect(calls.map(statuses)).toEqual([['a/outbound:queued']]);
+  });
+
+  it('retries each caller on its own when the database refuses a batch\'s data: only the bad one fails', async () => {
+    const { repo, calls } = pickyRepo();
+    const writer = new RecordWriter(repo, { flushMs: 5 });
+    const results = await Promise.allSettled([
+      writer.write(leg('a', 'sent')), writer.write(leg('bad', 'sent'), leg('bad', 'sent', 'inbound')), writer.write(leg('c', 'sent')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ValidationError);
+    expect(calls.map(statuses)).toEqual([
+      ['a/outbound:sent', 'bad/outbound:sent', 'bad/inbound:sent', 'c/outbound:sent'],
+      ['a/outbound:sent'], ['bad/outbound:sent', 'bad/inbound:sent'], ['c/outbound:sent'],
+    ]);
+  });
+
+  it('keeps a held leg with the write that took it when the batch is retried caller by caller', async () => {
+    const { repo, calls } = pickyRepo();
+    const writer = new RecordWriter(repo, { flushMs: 5, holdMs: 60_000 });
+    const held = writer.hold(leg('a', 'queued'));
+    const results = await Promise.allSettled([writer.write(leg('a', 'sent')), writer.write(leg('bad', 'sent'))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect(calls.slice(1).map(statuses)).toEqual([['a/outbound:queued', 'a/outbound:sent'], ['bad/outbound:sent']]);
+    await writer.stop();
+    await held;
+  });
+
+  it('fails every caller of a batch at once when the database is down, without a query per caller', async () => {
+    const calls: MessageRecord[][] = [];
+    const repo = { upsertMany: async (records: MessageRecord[]) => {
+      calls.push(records);
+      throw new UnavailableError('the database is unavailable');
+    } } as unknown as RecordRepo;
+    const writer = new RecordWriter(repo, { flushMs: 5 });
+    const results = await Promise.allSettled([writer.write(leg('a', 'sent')), writer.write(leg('b', 'sent'))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('fails the callers of a batch the database does not answer within writeTimeoutMs', async () => {
+    const repo = { upsertMany: () => new Promise<void>(() => undefined) } as unknown as RecordRepo;
+    const writer = new RecordWriter(repo, { flushMs: 1, writeTimeoutMs: 20 });
+    await expect(writer.write(leg('a', 'sent'))).rejects.toBeInstanceOf(UnavailableError);
   });
 });

@@ -1,4 +1,5 @@
-import { legKey, type MessageRecord, type RecordRepo } from '../store/index.js';
+import { UnavailableError } from '../errors/index.js';
+import { isPermanentDataError, legKey, type MessageRecord, type RecordRepo } from '../store/index.js';
 
 /** A batch goes out when it has this many legs... */
 export const DEFAULT_MAX_BATCH = 500;
@@ -9,18 +10,31 @@ export const DEFAULT_FLUSH_MS = 10;
  * usually takes from routing to its carrier's answer, short enough for history to look live.
  */
 export const DEFAULT_HOLD_MS = 250;
+/**
+ * A batch not stored within this long fails its callers (the write may still land later; upserts
+ * are idempotent). Well inside every egress consumer's ack wait after its send's own timeout, so
+ * a slow database makes a worker hand its record over rather than see its job redelivered mid-write.
+ */
+export const DEFAULT_WRITE_TIMEOUT_MS = 5_000;
 
 export interface RecordWriterOptions {
   maxBatch?: number;
   flushMs?: number;
   holdMs?: number;
+  /** 0 = no limit. Default DEFAULT_WRITE_TIMEOUT_MS. */
+  writeTimeoutMs?: number;
 }
+
+/** What a failed batch left each caller: the error of caller `i` (its index in the batch), or none. */
+type Failures = (caller: number) => unknown;
 
 interface Pending {
   records: MessageRecord[];
-  done: Promise<void>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
+  /** Where each caller's legs end in `records`, in the order the callers came. */
+  ends: number[];
+  /** Resolves with undefined when the batch was stored, else with each caller's failure. */
+  done: Promise<Failures | undefined>;
+  settle: (failures: Failures | undefined) => void;
 }
 
 /** A new hold window opens this often, so every leg is held between 4/5 and all of holdMs. */
@@ -61,7 +75,11 @@ export class RecordWriter {
     private readonly options: RecordWriterOptions = {},
   ) {}
 
-  /** Resolves once `records` are stored; rejects when their batch failed (the caller retries). */
+  /**
+   * Resolves once `records` are stored; rejects when they could not be (the caller retries).
+   * A batch the database refused for its data is retried caller by caller, so only the write
+   * holding the bad value fails, not the others batched with it.
+   */
   write(...records: MessageRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     const held = this.#held.size > 0 ? this.takeHeld(records) : [];
@@ -69,8 +87,12 @@ export class RecordWriter {
     const batch = this.#pending ?? this.open();
     // Held legs go first: on a tie of status the later write's fields win the merge.
     batch.records.push(...held, ...records);
+    const caller = batch.ends.push(batch.records.length) - 1;
     if (batch.records.length >= (this.options.maxBatch ?? DEFAULT_MAX_BATCH)) this.flush();
-    return batch.done;
+    return batch.done.then((failures) => {
+      const err = failures?.(caller);
+      if (err !== undefined) throw err;
+    });
   }
 
   /**
@@ -102,12 +124,9 @@ export class RecordWriter {
   }
 
   private open(): Pending {
-    let resolve!: () => void;
-    let reject!: (err: unknown) => void;
-    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-    // A batch nobody awaits any more must not become an unhandled rejection.
-    done.catch(() => undefined);
-    this.#pending = { records: [], done, resolve, reject };
+    let settle!: (failures: Failures | undefined) => void;
+    const done = new Promise<Failures | undefined>((res) => (settle = res));
+    this.#pending = { records: [], ends: [], done, settle };
     this.#timer = setTimeout(() => this.flush(), this.options.flushMs ?? DEFAULT_FLUSH_MS);
     return this.#pending;
   }
@@ -117,9 +136,44 @@ export class RecordWriter {
     const batch = this.#pending;
     this.#pending = undefined;
     if (!batch) return;
-    const run = this.repo.upsertMany(batch.records).then(batch.resolve, batch.reject);
+    const run = this.store(batch).then(batch.settle);
     this.#inFlight.add(run);
     void run.finally(() => this.#inFlight.delete(run));
+  }
+
+  /**
+   * Stores a batch; when the database refuses its data, stores each caller's legs on their own.
+   * An outage fails every caller at once: one query per caller would only fail the same way.
+   */
+  private async store(batch: Pending): Promise<Failures | undefined> {
+    try {
+      await this.upsert(batch.records);
+      return undefined;
+    } catch (err) {
+      const failure = err ?? new Error('record write failed');
+      if (batch.ends.length === 1 || !isPermanentDataError(err)) return () => failure;
+    }
+    const own = await Promise.allSettled(batch.ends.map((end, i) =>
+      this.upsert(batch.records.slice(i === 0 ? 0 : batch.ends[i - 1], end))));
+    return (caller) => {
+      const result = own[caller];
+      return result?.status === 'rejected' ? ((result.reason as unknown) ?? new Error('record write failed')) : undefined;
+    };
+  }
+
+  /** One upsert, failed with UnavailableError when the database takes longer than writeTimeoutMs. */
+  private async upsert(records: MessageRecord[]): Promise<void> {
+    const ms = this.options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
+    if (ms <= 0) return this.repo.upsertMany(records);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new UnavailableError(`the ledger write took longer than ${ms} ms`)), ms);
+    });
+    try {
+      await Promise.race([this.repo.upsertMany(records), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The held legs with the same key as any of `records`, no longer held. */

@@ -14,7 +14,8 @@ import { ensureStreams } from '../cluster/index.js';
 import { silentLogger } from '../log/index.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { RecordWriter, type LegContext } from '../records/index.js';
-import { FailureReporter } from '../router/index.js';
+import { FailureReporter, LedgerRepair, SentRecorder } from '../router/index.js';
+import { UnavailableError } from '../errors/index.js';
 import type { ClientDetails, ClientSettings, MessageRecord, RecordRepo } from '../store/index.js';
 import { SmppEgress, type SmppEgressOptions } from './egress.js';
 import { FakeSession, FakeSessionBook, type FakeDeliver } from './fake-sessions.js';
@@ -25,8 +26,11 @@ export const RECEIVER = 2;
 /** Ledger legs by `messageId/clientId/direction`, last write wins. */
 export class MemoryRecords implements Pick<RecordRepo, 'upsertMany'> {
   readonly legs = new Map<string, MessageRecord>();
+  /** While true every write fails as with the database down. */
+  down = false;
 
   async upsertMany(records: MessageRecord[]): Promise<void> {
+    if (this.down) throw new UnavailableError('the database is unavailable');
     for (const r of records) this.legs.set(`${r.messageId}/${r.clientId}/${r.direction}`, r);
   }
 
@@ -63,6 +67,8 @@ export class EgressHarness {
   readonly delivered: FakeDeliver[] = [];
   readonly clients: ClientDetails[];
   readonly egress: SmppEgress;
+  readonly sent: SentRecorder;
+  readonly ledgerRepair: LedgerRepair;
   #statusConsumer?: Consumer;
   readonly statusEvents: StatusEvent[] = [];
   #sessions = 0;
@@ -77,11 +83,13 @@ export class EgressHarness {
       { bus: this.bus, records: writer, legs });
     const { clients: _c, bus: _b, prefix: _p, ...given } = options;
     const egressOptions = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+    this.sent = new SentRecorder({ subjects: this.subjects }, { bus: this.bus, records: writer, legs, logger: silentLogger() });
+    this.ledgerRepair = new LedgerRepair({ subjects: this.subjects }, { bus: this.bus, records: writer, legs, logger: silentLogger() });
     this.egress = new SmppEgress(
       { subjects: this.subjects, nodeId: 'n1', retries: 3, timeoutMs: 1_000, queueMaxAgeMs: 60_000, retryDelayMs: 5,
         leaseTtlMs: 600, sweepFirstLookMs: 0, ...egressOptions },
       { bus: this.bus, sessions: this.book, client: (id) => this.clients.find((c) => c.id === id),
-        clients: () => this.clients, records: writer, legs, failures, logger: silentLogger(), metrics: this.metrics },
+        clients: () => this.clients, records: writer, sent: this.sent, legs, failures, logger: silentLogger(), metrics: this.metrics },
     );
   }
 
@@ -96,12 +104,14 @@ export class EgressHarness {
         return ack;
       },
     );
+    await this.ledgerRepair.start();
     if (startEgress) await this.egress.start();
     return this;
   }
 
   async stop(): Promise<void> {
     await this.egress.stop();
+    await this.ledgerRepair.stop();
     await this.#statusConsumer?.stop();
     await this.bus.stop();
   }

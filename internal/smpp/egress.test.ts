@@ -36,6 +36,21 @@ describe('SMPP egress: messages', () => {
     expect(await h.counter('message', 'sent')).toBe(1);
   });
 
+  it('never resends a deliver_sm the client answered OK when its record cannot be written; the record follows later', async () => {
+    const h = await harness();
+    h.records.down = true;
+    h.bind();
+    const egress = await h.publishMessage({ text: 'once only' });
+    await eventually(async () => expect(await h.pending()).toBe(0));
+    await sleep(200);
+    expect(h.delivered).toHaveLength(1);
+    expect(h.records.status(egress.message.id, RECEIVER, 'inbound')).toBeUndefined();
+    h.records.down = false;
+    await eventually(() => expect(h.records.status(egress.message.id, RECEIVER, 'inbound')).toBe('delivered'), 10_000);
+    await eventually(() => expect(h.statusEvents.map((e) => [e.messageId, e.status])).toEqual([[egress.message.id, 'delivered']]));
+    expect(h.delivered).toHaveLength(1);
+  });
+
   it('splits a long text behind a concatenation UDH, with a reference that increments per destination', async () => {
     const h = await harness();
     h.bind();

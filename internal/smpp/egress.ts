@@ -13,8 +13,8 @@ import { ack, retry, term, type Bus, type DurableMsg, type Outcome } from '../bu
 import { ValidationError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
-import { reportDelivered, type FailureReporter } from '../router/index.js';
+import type { LegContext, RecordWriter } from '../records/index.js';
+import type { FailureReporter, SentRecorder } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { ClientLane, smppConsumerSpec } from './client-lane.js';
 import { ConcatRefs } from './concat-ref.js';
@@ -64,6 +64,8 @@ export interface SmppEgressDeps {
   /** Every client, for the queue sweeper (legacy clients' queues are swept). */
   clients(): ClientDetails[];
   records: RecordWriter;
+  /** Records a deliver_sm the client answered OK; never asks for it to be sent again. */
+  sent: SentRecorder;
   legs: LegContext;
   failures: FailureReporter;
   logger: Logger;
@@ -149,6 +151,9 @@ export class SmppEgress {
   async handle(msg: DurableMsg, lane: ClientLane): Promise<Outcome> {
     const job = this.decode(msg);
     if (!job) return term('undecodable');
+    // Delivered by this node, not yet recorded (database and bus were down): record, never resend.
+    const sentHere = job.kind === 'message' ? this.deps.sent.sentHere(job.egress.message.id) : undefined;
+    if (sentHere) return this.deps.sent.recorded(sentHere);
     const stale = await this.expireIfStale(job);
     if (stale) return stale;
     const client = this.deps.client(lane.clientId);
@@ -180,9 +185,7 @@ export class SmppEgress {
     }
     const result = await this.send(msg, plan, lane, client, 'message');
     if (result.kind !== 'sent') return this.notSent(result, egress, lane.clientId);
-    await this.deps.records.write(...legsFor(egress, this.deps.legs, 'delivered'));
-    await reportDelivered(egress, this.options.subjects, this.deps.bus);
-    return ack;
+    return this.deps.sent.recorded({ v: 1, egress, status: 'delivered', reportDelivered: true });
   }
 
   private async notSent(result: Exclude<SendResult, { kind: 'sent' }>, egress: Egress, clientId: number): Promise<Outcome> {

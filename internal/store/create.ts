@@ -17,6 +17,12 @@ export type StoreConfig =
 
 export interface StoreDeps {
   secretBox: SecretCodec;
+  /**
+   * Told when the server drops an idle pooled connection (it stopped or restarted). pg's Pool
+   * emits those as 'error' events, which would end the process if nobody listened; the pool
+   * reconnects on its next query by itself.
+   */
+  onConnectionLost?: (err: Error) => void;
 }
 
 // bigserial ids and counts fit in a double for any realistic lifetime; strings would leak
@@ -33,6 +39,7 @@ export async function createStore(cfg: StoreConfig, deps: StoreDeps): Promise<St
       types: { getTypeParser: (oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format) } as pg.CustomTypesConfig,
     });
+    pool.on('error', (err) => deps.onConnectionLost?.(err));
     return new KyselyStore('pg', new PostgresDialect({ pool }), storeDeps);
   }
   if (cfg.dataDir) await mkdir(cfg.dataDir, { recursive: true });

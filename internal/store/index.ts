@@ -6,5 +6,6 @@ export { createStore } from './create.js';
 export type { StoreConfig, StoreDeps } from './create.js';
 export type { KyselyStore } from './kysely-store.js';
 export { ClientType, ApiFormat, AuthMethod, legKey } from './types.js';
+export { isPermanentDataError } from './db-errors.js';
 export type * from './types.js';
 export type { SecretCodec } from './secrets.js';

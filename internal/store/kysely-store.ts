@@ -4,6 +4,7 @@ import type { Database } from './schema.js';
 import type { SecretCodec } from './secrets.js';
 import type { Store } from './types.js';
 import { migrationProvider } from './migrations/index.js';
+import { StripNulPlugin } from './text-cleaning.js';
 import { KyselyClientRepo } from './repos/clients.js';
 import { KyselyNumberRepo } from './repos/numbers.js';
 import { KyselyCarrierRepo } from './repos/carriers.js';
@@ -38,7 +39,7 @@ export class KyselyStore implements Store {
     dialect: PostgresDialect,
     private readonly deps: KyselyStoreDeps,
   ) {
-    this.db = new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
+    this.db = new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin(), new StripNulPlugin()] });
     this.clients = new KyselyClientRepo(this.db, deps);
     this.numbers = new KyselyNumberRepo(this.db);
     this.carriers = new KyselyCarrierRepo(this.db, deps.codec);

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../internal/crypto/index.js';
-import { createStore, type MessageRecord, type Store } from '../../internal/store/index.js';
+import { RecordWriter } from '../../internal/records/index.js';
+import { createStore, isPermanentDataError, type MessageRecord, type Store } from '../../internal/store/index.js';
 import { createTestDatabase, requireServices } from '../support/env.js';
 
 const svc = requireServices(['postgres']);
@@ -104,5 +105,37 @@ describe.each(drivers)('message records on $name', (driver) => {
     await store.records.upsertMany(batch);
     const history = await store.records.history({ clientId: 900, page: 1, perPage: 10 });
     expect(history.total).toBe(500);
+  });
+
+  it.skipIf(driver.skip)('stores legs whose text holds U+0000 or a lone surrogate without them, with the legs batched alongside', async () => {
+    const nul = leg({ textPreview: 'a\u0000b', error: 'e\u0000', to: '+1555\u00002000002', smppPartIds: ['p\u00001'] });
+    const lone = leg({ textPreview: 'x\ud800y' });
+    const neighbour = leg();
+    await store.records.upsertMany([nul, lone, neighbour]);
+    expect((await store.records.byMessageId(nul.messageId))[0])
+      .toMatchObject({ textPreview: 'ab', error: 'e', to: '+15552000002', smppPartIds: ['p1'] });
+    expect((await store.records.byMessageId(lone.messageId))[0]).toMatchObject({ textPreview: 'x\ufffdy' });
+    expect(await store.records.byMessageId(neighbour.messageId)).toHaveLength(1);
+  });
+
+  it.skipIf(driver.skip)('refuses a value the column cannot hold with a permanent data error', async () => {
+    const err = await store.records.upsertMany([leg({ registeredDelivery: 70_000 })]).catch((e: unknown) => e);
+    expect(isPermanentDataError(err)).toBe(true);
+  });
+
+  it.skipIf(driver.skip)('stores client text with U+0000 through the query builder without it', async () => {
+    const client = await store.clients.create({ username: `nul-${++seq}`, password: 'pw-0123456789', address: '',
+      name: 'Acme\u0000 Ltd', type: 'web', timezone: 'UTC', logPrivacy: false });
+    expect((await store.clients.get(client.id))?.name).toBe('Acme Ltd');
+  });
+
+  it.skipIf(driver.skip)('fails only the write holding a value the database refuses, not the writes batched with it', async () => {
+    const writer = new RecordWriter(store.records, { flushMs: 20 });
+    const [before, bad, after] = [leg({ textPreview: 'nul \u0000 inside' }), leg({ registeredDelivery: 70_000 }), leg()];
+    const results = await Promise.allSettled([writer.write(before), writer.write(bad), writer.write(after)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await store.records.byMessageId(before.messageId)).toHaveLength(1);
+    expect(await store.records.byMessageId(after.messageId)).toHaveLength(1);
+    await writer.stop();
   });
 });

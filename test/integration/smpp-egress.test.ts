@@ -60,6 +60,21 @@ describe.skipIf(svc.skip)(svc.title('SMPP egress on nats-server'), () => {
     await deleteStreams(svc.urls.nats, prefix);
   });
 
+  it('never resends a deliver_sm the client answered OK while the ledger is down; the ledger repair records it later', async () => {
+    prefix = uniquePrefix('smppeg');
+    const a = await node('node-a');
+    a.records.down = true;
+    a.bind();
+    const egress = await a.publishMessage({ text: 'once only' });
+    await eventually(async () => expect(await a.pending()).toBe(0), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(texts(a)).toEqual(['once only']);
+    a.records.down = false;
+    await eventually(() => expect(a.records.status(egress.message.id, RECEIVER, 'inbound')).toBe('delivered'), 15_000);
+    await eventually(() => expect(a.statusEvents.map((e) => e.status)).toEqual(['delivered']), 10_000);
+    expect(texts(a)).toEqual(['once only']);
+  });
+
   it('creates the client\'s consumer on its first bind, keeps messages while unbound, and resumes in order on another node', async () => {
     prefix = uniquePrefix('smppeg');
     const a = await node('node-a');

@@ -50,6 +50,10 @@ export interface RunningNats extends RunningService {
 export interface RunningPostgres extends RunningService {
   /** Creates an empty database and returns its URL. `name`: lowercase letters, digits, `_`. */
   createDatabase(name: string): Promise<string>;
+  /** Stops the server (pg_ctl stop -m fast: connections are cut), keeping its data dir and port. */
+  stopServer(): Promise<void>;
+  /** Starts it again on the same data dir and port, after stopServer(). */
+  startServer(): Promise<void>;
 }
 
 // ---- NATS -------------------------------------------------------------------------------------
@@ -196,11 +200,12 @@ async function startPostgresOnce(initdb: string, pgCtl: string): Promise<Running
     rmSync(dir, { recursive: true, force: true });
   });
   let started = false;
+  let running = false;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       try {
-        if (started) await exec(pgCtl, stopArgs('fast'));
+        if (started && running) await exec(pgCtl, stopArgs('fast'));
       } finally {
         removeHook();
         await rm(dir, { recursive: true, force: true });
@@ -213,13 +218,21 @@ async function startPostgresOnce(initdb: string, pgCtl: string): Promise<Running
     const port = await freePort();
     const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
     started = true;
-    await exec(pgCtl, ['-D', data, '-l', logFile, '-w', '-t', String(READY_TIMEOUT_MS / 1000), 'start', '-o', opts]).catch(
-      async (err: unknown) => {
-        throw new Error(`PostgreSQL did not start: ${String(err)}\n${await logTail(logFile)}`);
-      },
-    );
+    const startServer = async (): Promise<void> => {
+      running = true;
+      await exec(pgCtl, ['-D', data, '-l', logFile, '-w', '-t', String(READY_TIMEOUT_MS / 1000), 'start', '-o', opts]).catch(
+        async (err: unknown) => {
+          throw new Error(`PostgreSQL did not start: ${String(err)}\n${await logTail(logFile)}`);
+        },
+      );
+    };
+    const stopServer = async (): Promise<void> => {
+      await exec(pgCtl, stopArgs('fast'));
+      running = false;
+    };
+    await startServer();
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    return { url, stop, createDatabase: (name) => createDatabase(url, name) };
+    return { url, stop, createDatabase: (name) => createDatabase(url, name), stopServer, startServer };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

@@ -2,6 +2,7 @@ import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Database, MsgRecordsTable } from '../schema.js';
 import { legKey, type HistoryQuery, type MessageRecord, type RecordRepo, type RecordStatus, type StoredRecord } from '../types.js';
 import { guard } from '../db-errors.js';
+import { jsonForPostgres } from '../text-cleaning.js';
 
 /** Status order: a leg only moves forward (final states share the top rank). */
 const RANK: Record<RecordStatus, number> = {
@@ -65,9 +66,10 @@ ON CONFLICT (message_id, client_id, direction) DO UPDATE SET
   transcoding_performed = excluded.transcoding_performed OR msg_record_db_items.transcoding_performed,
   updated_at = CASE WHEN ${RANK_OF('excluded')} >= ${RANK_OF('msg_record_db_items')} THEN excluded.updated_at ELSE msg_record_db_items.updated_at END`;
 
+/** The batch as one JSON parameter, with what PostgreSQL's json refuses cleaned out (text-cleaning.ts). */
 function upsertParams(rows: readonly MessageRecord[]): [string] {
   const now = new Date().toISOString();
-  return [JSON.stringify(rows.map((r) => ledgerRow(r, now)))];
+  return [jsonForPostgres(JSON.stringify(rows.map((r) => ledgerRow(r, now))))];
 }
 
 export class KyselyRecordRepo implements RecordRepo {
