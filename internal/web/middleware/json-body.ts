@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware, Next } from 'koa';
 import { ValidationError } from '../../errors/index.js';
+import { cleanText, describeTextFault, textFault, type TextFault } from '../../text/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
 
 declare module 'koa' {
@@ -45,7 +46,18 @@ function readBody(req: IncomingMessage, limitBytes: number): Promise<ReadResult>
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The JSON value of `bytes`, undefined for an empty body; a 400 for anything unparseable. */
+/**
+ * A JSON escape that may make a string PostgreSQL cannot store: `\u0000`, or a UTF-16 surrogate
+ * half (paired or not). Raw control characters are invalid JSON and raw surrogates invalid
+ * UTF-8, so an escape is the only way in, and a body without one needs no walk.
+ */
+const SUSPECT_ESCAPE = /\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/;
+
+/**
+ * The JSON value of `bytes`, undefined for an empty body; a 400 for anything unparseable, for
+ * bytes that are not UTF-8, and for a string (value or key) holding U+0000 or an unpaired
+ * surrogate, naming the field (textFault: the door refuses what the client can fix).
+ */
 export function parseJson(bytes: Uint8Array): unknown {
   let text: string;
   try {
@@ -54,21 +66,41 @@ export function parseJson(bytes: Uint8Array): unknown {
     throw new ValidationError('Invalid JSON body: the body is not valid UTF-8');
   }
   if (text.trim() === '') return undefined;
+  let value: unknown;
   try {
-    // JSON can carry U+0000 only as the escape \u0000 (raw control characters are invalid), so
-    // a body without that text needs no reviver, which makes JSON.parse several times slower.
-    return (text.includes('\\u0000') ? JSON.parse(text, rejectNul) : JSON.parse(text)) as unknown;
+    value = JSON.parse(text);
   } catch (err) {
     throw new ValidationError(`Invalid JSON body: ${(err as Error).message}`);
   }
+  const found = SUSPECT_ESCAPE.test(text) ? firstFault(value) : undefined;
+  if (found) throw new ValidationError(`Invalid JSON body: ${describeTextFault(found.field, found.fault)}`);
+  return value;
 }
 
-/** PostgreSQL text cannot hold U+0000, so a `\u0000` anywhere would fail at the database. */
-function rejectNul(key: string, value: unknown): unknown {
-  if (key.includes('\0') || (typeof value === 'string' && value.includes('\0'))) {
-    throw new Error('strings must not contain the NUL character (\\u0000)');
+/**
+ * The first string in `root` that textFault finds wrong, with its path (`media[0].url`; a
+ * faulty key is named by its path with the fault removed). Iterative: nesting depth is the
+ * client's to choose.
+ */
+function firstFault(root: unknown): { field: string; fault: TextFault } | undefined {
+  const stack: Array<[unknown, string]> = [[root, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      const fault = textFault(value);
+      if (fault) return { field: path || 'body', fault };
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}[${i}]`]);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value).reverse()) {
+        const field = path ? `${path}.${key}` : key;
+        const fault = textFault(key);
+        if (fault) return { field: cleanText(field), fault };
+        stack.push([item, field]);
+      }
+    }
   }
-  return value;
+  return undefined;
 }
 
 function tooLarge(limitBytes: number): WebAnswer {
