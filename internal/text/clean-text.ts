@@ -53,7 +53,7 @@ export function textFault(text: string): TextFault | undefined {
 export function describeTextFault(field: string, fault: TextFault): string {
   return fault === TextFault.NUL
     ? `'${field}' must not contain the NUL character (U+0000)`
-    : `'${field}' must not contain an unpaired UTF-16 surrogate (e.g. \\ud800 without its low half)`;
+    : `'${field}' must not contain an unpaired UTF-16 surrogate (\\ud800–\\udfff without its other half)`;
 }
 
 /** True when `value` holds a C0 control character (U+0000–U+001F) or DEL (U+007F). */

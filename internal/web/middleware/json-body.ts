@@ -77,29 +77,60 @@ export function parseJson(bytes: Uint8Array): unknown {
   return value;
 }
 
+/** A string of a JSON value that textFault finds wrong, and where it is. */
+interface FieldFault {
+  field: string;
+  fault: TextFault;
+}
+
+type Pending = Array<[object, string]>;
+
 /**
- * The first string in `root` that textFault finds wrong, with its path (`media[0].url`; a
- * faulty key is named by its path with the fault removed). Iterative: nesting depth is the
- * client's to choose.
+ * The first faulty string in `root` with its path (`media[0].url`; a faulty key is named by its
+ * path with the fault removed). Iterative, since nesting depth is the client's to choose; a path
+ * is built only for a container or the culprit, so a long array costs no string per item.
  */
-function firstFault(root: unknown): { field: string; fault: TextFault } | undefined {
-  const stack: Array<[unknown, string]> = [[root, '']];
-  while (stack.length > 0) {
-    const [value, path] = stack.pop()!;
-    if (typeof value === 'string') {
-      const fault = textFault(value);
-      if (fault) return { field: path || 'body', fault };
-    } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}[${i}]`]);
-    } else if (value !== null && typeof value === 'object') {
-      for (const [key, item] of Object.entries(value).reverse()) {
-        const field = path ? `${path}.${key}` : key;
-        const fault = textFault(key);
-        if (fault) return { field: cleanText(field), fault };
-        stack.push([item, field]);
-      }
-    }
+function firstFault(root: unknown): FieldFault | undefined {
+  const pending: Pending = [];
+  // A top-level string is 'body'; the top-level object's fields are named without a prefix.
+  const atRoot = valueFault(root, () => (typeof root === 'string' ? 'body' : ''), pending);
+  if (atRoot) return atRoot;
+  while (pending.length > 0) {
+    const [container, path] = pending.pop()!;
+    const found = Array.isArray(container)
+      ? arrayFault(container, path, pending)
+      : objectFault(container as Record<string, unknown>, path, pending);
+    if (found) return found;
   }
+  return undefined;
+}
+
+function arrayFault(items: unknown[], path: string, pending: Pending): FieldFault | undefined {
+  for (let i = 0; i < items.length; i++) {
+    const found = valueFault(items[i], () => `${path}[${i}]`, pending);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function objectFault(object: Record<string, unknown>, path: string, pending: Pending): FieldFault | undefined {
+  for (const [key, value] of Object.entries(object)) {
+    const field = () => (path ? `${path}.${key}` : key);
+    const keyFault = textFault(key);
+    if (keyFault) return { field: cleanText(field()), fault: keyFault };
+    const found = valueFault(value, field, pending);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Checks a string; queues an array or object to be walked. */
+function valueFault(value: unknown, field: () => string, pending: Pending): FieldFault | undefined {
+  if (typeof value === 'string') {
+    const fault = textFault(value);
+    return fault ? { field: field(), fault } : undefined;
+  }
+  if (value !== null && typeof value === 'object') pending.push([value, field()]);
   return undefined;
 }
 
