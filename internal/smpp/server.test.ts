@@ -190,9 +190,10 @@ describe('submit_sm', () => {
       { data_coding: 8, short_message: Buffer.from([0, 0x41, 0, 0, 0, 0x42]) },
       { data_coding: 8, short_message: Buffer.alloc(0), message_payload: Buffer.from([0, 0x41, 0, 0, 0xdc, 0]) },
       { data_coding: 3, short_message: Buffer.alloc(0), message_payload: Buffer.from('pay\u0000load', 'latin1') },
+      { data_coding: 5, short_message: Buffer.from([0x41, 0xff, 0x42, 0x00, 0x43]) },
     ];
     for (const fields of sent) expect((await submit(esme, fields)).command_status).toBe(0);
-    expect(h.stored.map((m) => m.text)).toEqual(['middle', 'ab', 'AB', '@A', 'A\uFFFD', 'A\uFFFDB', 'AB', 'A\uFFFD', 'payload']);
+    expect(h.stored.map((m) => m.text)).toEqual(['middle', 'ab', 'AB', '@A', 'A\uFFFD', 'A\uFFFDB', 'AB', 'A\uFFFD', 'payload', 'A\uFFFDBC']);
   });
 
   it('cleans a concatenated message once joined, keeping a pair split across parts', async () => {
