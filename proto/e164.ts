@@ -9,15 +9,18 @@ export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 
 /** Punctuation people write inside numbers: spaces, dashes, parentheses, dots. */
 const SEPARATORS = /[\s\-().]/g;
+/** C0 controls and DEL (a NUL, a tab, a line break): never a separator, always invalid. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * Normalises a number written by a person or a peer to canonical E.164, or returns null when it
  * is not one. Accepts separators (`+1 (250) 555-1234`, `1.250.555.1234`), a leading '+' or the
  * international `00` prefix (`0012505551234`), or bare digits (`12505551234`). Never adds a
  * country code: a 10-digit NANP number stays `+2505551234`, as upstream did (§6.3).
- * Letters, a '+' after the start, or anything else make it invalid.
+ * Letters, a '+' after the start, control characters, or anything else make it invalid.
  */
 export function normalizeE164(input: string): string | null {
+  if (CONTROL.test(input)) return null;
   const compact = input.replace(SEPARATORS, '');
   let digits: string;
   if (compact.startsWith('+')) {

@@ -59,6 +59,22 @@ describe('readMm4Headers', () => {
     expect(h.recipients.map((r) => r.value)).toEqual(['+15550002222', '+15550003333', '15550004444']);
   });
 
+  it.each([
+    ['From', 'From: +1555000\u00001111/TYPE=PLMN'],
+    ['To', 'To: +15550002222/TYPE=PLMN, +1555000\u00003333/TYPE=PLMN'],
+    ['X-Mms-Message-ID', 'X-Mms-Message-ID: <abc\r123@pbx>'],
+    ['X-Mms-Transaction-ID', 'X-Mms-Transaction-ID: T\u0000-42'],
+    ['X-Mms-Message-Type', 'X-Mms-Message-Type: MM4_forward.REQ\u0000'],
+  ])('refuses %s holding a control character, naming the header only', (name, line) => {
+    const lines = [...REQUEST.filter((l) => !l.toLowerCase().startsWith(`${name.toLowerCase()}:`)), line];
+    expect(() => readMm4Headers(headerBlock(lines))).toThrow(new ValidationError(`header ${name} holds a control character`));
+  });
+
+  it('cleans the free-text Subject and X-Mms-Status-Text', () => {
+    const h = readMm4Headers(headerBlock([...REQUEST, 'Subject: hi\u0000 there', 'X-Mms-Status-Text: o\u0000k']));
+    expect([h.subject, h.statusText]).toEqual(['hi there', 'ok']);
+  });
+
   it.each(['X-Mms-Transaction-ID', 'From', 'To', 'X-Mms-3GPP-MMS-Version'])('names a missing %s as upstream did', (name) => {
     const lines = REQUEST.filter((l) => !l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
     expect(() => readMm4Headers(headerBlock(lines))).toThrow(ValidationError);

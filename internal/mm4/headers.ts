@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { ValidationError } from '../errors/index.js';
+import { cleanText, hasControlCharacter } from '../text/index.js';
 import type { Mm4Address, Mm4Headers } from './types.js';
 
 /** Header names gomsggw required, spelled as its error text names them (§9.2). */
@@ -115,13 +116,21 @@ const yes = (value: string) => value.trim().toLowerCase() === 'yes';
 /**
  * The MM4 headers of a request or response. Rejects with ValidationError naming the first
  * missing required header (`missing required header: X-Mms-Transaction-ID`, upstream's text);
- * responses and reports need no To/From content beyond the header itself.
+ * responses and reports need no To/From content beyond the header itself. A header the gateway
+ * routes, keys or answers by holding a control character (a NUL, a lone CR) is refused; the
+ * free-text Subject and X-Mms-Status-Text are cleaned (cleanText).
  */
 export function readMm4Headers(block: HeaderBlock): Mm4Headers {
   for (const name of REQUIRED_HEADERS) {
     if (name === 'X-Mms-message-ID' && (block.has('x-mms-message-id') || block.has('message-id'))) continue;
     if (!block.has(name.toLowerCase())) throw new ValidationError(`missing required header: ${name}`);
   }
+  const headers = headersOf(block);
+  refuseControls(headers);
+  return headers;
+}
+
+function headersOf(block: HeaderBlock): Mm4Headers {
   const messageId = stripAngles(headerValue(block, 'X-Mms-Message-ID') || headerValue(block, 'Message-ID'));
   return {
     messageType: headerValue(block, 'X-Mms-Message-Type'),
@@ -135,9 +144,22 @@ export function readMm4Headers(block: HeaderBlock): Mm4Headers {
     originatorSystem: stripAngles(headerValue(block, 'X-Mms-Originator-System') || headerValue(block, 'Sender')),
     requestStatus: headerValue(block, 'X-Mms-Request-Status-Code'),
     mmStatus: headerValue(block, 'X-Mms-MM-Status-Code'),
-    statusText: headerValue(block, 'X-Mms-Status-Text'),
-    subject: headerValue(block, 'Subject'),
+    statusText: cleanText(headerValue(block, 'X-Mms-Status-Text')),
+    subject: cleanText(headerValue(block, 'Subject')),
   };
+}
+
+/** Throws ValidationError (554) naming the first routing header that holds a control character. */
+function refuseControls(headers: Mm4Headers): void {
+  const values: Array<[string, string | undefined]> = [
+    ['X-Mms-Message-Type', headers.messageType], ['X-Mms-3GPP-MMS-Version', headers.version],
+    ['X-Mms-Transaction-ID', headers.transactionId], ['X-Mms-Message-ID', headers.messageId], ['From', headers.from?.raw],
+    ...headers.recipients.map((r): [string, string] => ['To', r.raw]),
+    ['X-Mms-Originator-System', headers.originatorSystem], ['X-Mms-Request-Status-Code', headers.requestStatus],
+    ['X-Mms-MM-Status-Code', headers.mmStatus],
+  ];
+  const bad = values.find(([, value]) => value !== undefined && hasControlCharacter(value));
+  if (bad) throw new ValidationError(`header ${bad[0]} holds a control character`);
 }
 
 /**

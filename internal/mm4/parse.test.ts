@@ -38,6 +38,22 @@ describe('parseMm4', () => {
     expect((await parseMm4(mail('text/plain; charset=utf-8', ['just text']))).text).toBe('just text');
   });
 
+  it('cleans the text parts and filenames: NUL removed, controls gone from names', async () => {
+    const m = await parseMm4(mail('multipart/mixed; boundary="b1"', [
+      '--b1', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '', 'Hel=00lo=09MMS', '--b1',
+      'Content-Type: text/plain; charset=utf-16be', 'Content-Transfer-Encoding: base64', '',
+      Buffer.from([0, 0x41, 0xd8, 0x3d, 0, 0x42]).toString('base64'), '--b1',
+      'Content-Type: image/png', 'Content-Location: do\u0000t.png', 'Content-Transfer-Encoding: base64', '',
+      Buffer.from('PNG').toString('base64'), '--b1--', '',
+    ]));
+    expect(m.text).toBe('Hello\tMMS\nA\uFFFDB');
+    expect(m.parts.map((p) => p.filename)).toEqual(['dot.png']);
+  });
+
+  it('cleans a single-part body with a NUL byte', async () => {
+    expect((await parseMm4(mail('text/plain; charset=iso-8859-1', ['a\u0000b']))).text).toBe('ab');
+  });
+
   it('refuses an empty body', async () => {
     await expect(parseMm4(Buffer.from('\r\n'))).rejects.toThrow('empty message body');
   });

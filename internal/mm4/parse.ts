@@ -6,11 +6,13 @@
  */
 import { simpleParser, type Attachment } from 'mailparser';
 import { ValidationError } from '../errors/index.js';
+import { cleanText } from '../text/index.js';
 import { headerBlock, readMm4Headers } from './headers.js';
 import { Mm4MessageType, type Mm4Mail, type Mm4Part } from './types.js';
 
 const HEADER_END = /\r?\n\r?\n/;
 const BASE64_BODY = /^[A-Za-z0-9+/=\s]*$/;
+const CONTROLS = /[\u0000-\u001f\u007f]/g;
 
 /**
  * Parses one MM4 mail; rejects with ValidationError (554) when it is not well-formed. The header
@@ -32,7 +34,8 @@ export async function parseMm4(raw: Buffer): Promise<Mm4Mail> {
     if (type === 'text/plain') texts.push(attachment.content.toString('utf8'));
     else parts.push({ contentType: type, filename: filenameOf(attachment), bytes: attachment.content });
   }
-  return { headers, text: texts.map((t) => t.trim()).filter(Boolean).join('\n'), parts };
+  // The peer cannot fix its text: cleaned (cleanText) rather than refused.
+  return { headers, text: cleanText(texts.map((t) => t.trim()).filter(Boolean).join('\n')), parts };
 }
 
 /**
@@ -55,11 +58,14 @@ function rawHeaderLines(text: string): string[] {
   return head.split(/\r?\n(?![ \t])/);
 }
 
-/** The part's filename, else its Content-Location (MMS peers name parts that way), else ''. */
+/**
+ * The part's filename, else its Content-Location (MMS peers name parts that way), else ''; its
+ * control characters removed (a NUL could not be stored, a CR could end up in a header).
+ */
 function filenameOf(attachment: Attachment): string {
-  if (attachment.filename) return attachment.filename;
   const location = attachment.headers.get('content-location');
-  return typeof location === 'string' ? location.split('/').pop()!.trim() : '';
+  const name = attachment.filename || (typeof location === 'string' ? location.split('/').pop()!.trim() : '');
+  return cleanText(name.replace(CONTROLS, ''));
 }
 
 /** MMS nest multipart/related in multipart/mixed at most; deeper is refused, not followed. */

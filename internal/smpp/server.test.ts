@@ -144,6 +144,9 @@ describe('submit_sm', () => {
     expect((await submit(esme, { source_addr: '15550007777', short_message: Buffer.from('x') })).command_status).toBe(0x0a);
     expect((await submit(esme, { source_addr_ton: 5, source_addr: 'ACME', short_message: Buffer.from('x') })).command_status).toBe(0x0a);
     expect((await submit(esme, { destination_addr: 'abc', short_message: Buffer.from('x') })).command_status).toBe(0x0b);
+    expect((await submit(esme, { source_addr: `${A.slice(1)}\n`, short_message: Buffer.from('x') })).command_status).toBe(0x0a);
+    expect((await submit(esme, { destination_addr: `${B.slice(1, 5)}\t${B.slice(5)}`, short_message: Buffer.from('x') }))
+      .command_status).toBe(0x0b);
     expect(h.stored).toHaveLength(0);
   });
 
@@ -170,10 +173,35 @@ describe('submit_sm', () => {
     expect(h.stored).toHaveLength(3);
   });
 
-  it('refuses undecodable text and empty messages', async () => {
+  it('refuses a broken UDH and empty messages, a text of NULs included', async () => {
     expect((await submit(esme, { short_message: Buffer.alloc(0) })).command_status).toBe(0x01);
     expect((await submit(esme, { esm_class: 0x40, short_message: Buffer.from([9, 0, 3]) })).command_status).toBe(0x01);
-    expect((await submit(esme, { data_coding: 8, short_message: Buffer.from([0, 0x41, 0]) })).command_status).toBe(0x45);
+    expect((await submit(esme, { data_coding: 3, short_message: Buffer.from([0, 0]) })).command_status).toBe(0x01);
+    expect(h.stored).toHaveLength(0);
+  });
+
+  it('cleans the text it stores in every coding: NUL removed, bad UCS-2 replaced, GSM-7 0x00 kept as @', async () => {
+    const sent = [
+      { data_coding: 3, short_message: Buffer.from('mid\u0000dle', 'latin1') },
+      { data_coding: 1, short_message: Buffer.from('a\u0000b') },
+      { data_coding: 0xf4, short_message: Buffer.from([0x41, 0x00, 0x42]) },
+      { data_coding: 0, short_message: Buffer.from([0x00, 0x41]) },
+      { data_coding: 8, short_message: Buffer.from([0, 0x41, 0]) },
+      { data_coding: 8, short_message: Buffer.from([0, 0x41, 0xd8, 0x3d, 0, 0x42]) },
+      { data_coding: 8, short_message: Buffer.from([0, 0x41, 0, 0, 0, 0x42]) },
+      { data_coding: 8, short_message: Buffer.alloc(0), message_payload: Buffer.from([0, 0x41, 0, 0, 0xdc, 0]) },
+      { data_coding: 3, short_message: Buffer.alloc(0), message_payload: Buffer.from('pay\u0000load', 'latin1') },
+      { data_coding: 5, short_message: Buffer.from([0x41, 0xff, 0x42, 0x00, 0x43]) },
+    ];
+    for (const fields of sent) expect((await submit(esme, fields)).command_status).toBe(0);
+    expect(h.stored.map((m) => m.text)).toEqual(['middle', 'ab', 'AB', '@A', 'A\uFFFD', 'A\uFFFDB', 'AB', 'A\uFFFD', 'payload', 'A\uFFFDBC']);
+  });
+
+  it('cleans a concatenated message once joined, keeping a pair split across parts', async () => {
+    const part = (seq: number, bytes: number[]) => Buffer.concat([Buffer.from([5, 0, 3, 0x51, 2, seq]), Buffer.from(bytes)]);
+    await submit(esme, { esm_class: 0x40, data_coding: 8, short_message: part(1, [0, 0x61, 0, 0, 0xd8, 0x3d]) });
+    await submit(esme, { esm_class: 0x40, data_coding: 8, short_message: part(2, [0xde, 0x00, 0xdc, 0x00]) });
+    expect(h.stored.map((m) => m.text)).toEqual(['a😀\uFFFD']);
   });
 
   it("acknowledges and drops the STOP footer from a number that suppresses it", async () => {

@@ -15,7 +15,7 @@
  */
 import {
   CR_SEPTET, ESC, GSM7_PART, GSM7_SINGLE, UCS2_PART, UCS2_SINGLE, chooseEncoding, encodeGsm7Unpacked, encodeUcs2,
-  packSeptets, packedLength, ucs2CutAt, udhFillBits, wellFormed, type OnUnknown, type SmsEncoding,
+  cleanText, packSeptets, packedLength, ucs2CutAt, udhFillBits, type OnUnknown, type SmsEncoding,
 } from '../text/index.js';
 import { ValidationError } from '../errors/index.js';
 import { DataCoding, EsmClass, type SmppPart } from './types.js';
@@ -71,9 +71,13 @@ export function splitForSmpp(text: string, options: SplitOptions): SmppPart[] {
   });
 }
 
-/** The text of a concatenated message from its parts' texts in order; unpaired surrogates become U+FFFD. */
+/**
+ * The text of a concatenated message from its parts' texts in order, cleaned as a whole
+ * (cleanText): a pair split across parts is whole again, what is still unpaired becomes U+FFFD,
+ * and U+0000 is removed.
+ */
 export function joinPartTexts(texts: readonly string[]): string {
-  return wellFormed(texts.join(''));
+  return cleanText(texts.join(''));
 }
 
 /**

@@ -8,6 +8,7 @@
 import { normalizeE164 } from '../../proto/e164.js';
 import type { Message } from '../../proto/message.js';
 import { ErrorCode, GatewayError, UnavailableError } from '../errors/index.js';
+import { cleanText } from '../text/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { SmppStatus, SmppStatusError } from './command-status.js';
 import { decodeShortMessage, type DecodedShortMessage, type PackedMode } from './data-coding.js';
@@ -86,13 +87,19 @@ export class SubmitHandler {
     return message.id;
   }
 
+  /**
+   * The text as it is stored: undecodable octets replaced, U+0000 removed, lone surrogates made
+   * U+FFFD (cleanText; the ESME's user cannot fix the octets, and a NUL must never reach the
+   * ledger). A part keeps its surrogate halves for the join, which cleans the whole text.
+   */
   private decode(fields: SubmitFields): DecodedShortMessage {
     const decoded = decodeShortMessage({
       dataCoding: fields.dataCoding, esmClass: fields.esmClass, shortMessage: fields.shortMessage,
-      messagePayload: fields.messagePayload, sar: fields.sar, packed: this.options.packed ?? 'auto',
+      messagePayload: fields.messagePayload, sar: fields.sar, packed: this.options.packed ?? 'auto', onUnknown: 'replace',
     });
-    if (decoded.text === '') throw new SmppStatusError(SmppStatus.RINVMSGLEN, 'the message has no text');
-    return decoded;
+    const text = cleanText(decoded.text);
+    if (text === '') throw new SmppStatusError(SmppStatus.RINVMSGLEN, 'the message has no text');
+    return decoded.concat && decoded.concat.total > 1 ? decoded : { ...decoded, text };
   }
 
   /** One part of a concatenated message: stored for reassembly; the last one sends the whole. */

@@ -19,3 +19,4 @@ export {
 } from './charsets.js';
 export type { OnUnknown } from './text-error.js';
 export { TextCodecError, TextErrorReason, REPLACEMENT } from './text-error.js';
+export { TextFault, cleanText, textFault, describeTextFault, hasControlCharacter } from './clean-text.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { normalizeE164 } from '../../proto/e164.js';
 import { ValidationError } from '../errors/index.js';
+import { hasControlCharacter } from '../text/index.js';
 
 /** Explains a zod failure field by field, e.g. `max_rps: Too small: expected number to be >=0`. */
 export function describeZodError(err: z.ZodError): string {
@@ -26,6 +27,12 @@ export function isHttpUrl(value: string): boolean {
   const { protocol, hostname } = new URL(value);
   return (protocol === 'http:' || protocol === 'https:') && hostname !== '';
 }
+
+/** A name the gateway matches or sends on (a username, a carrier name): no control character. */
+export const identifier = z
+  .string()
+  .trim()
+  .refine((value) => !hasControlCharacter(value), { message: 'must not contain control characters' });
 
 /** An http(s) URL, or '' for "none". */
 export const urlOrEmpty = z

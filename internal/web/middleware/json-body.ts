@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware, Next } from 'koa';
 import { ValidationError } from '../../errors/index.js';
+import { cleanText, describeTextFault, textFault, type TextFault } from '../../text/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
 
 declare module 'koa' {
@@ -45,7 +46,18 @@ function readBody(req: IncomingMessage, limitBytes: number): Promise<ReadResult>
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The JSON value of `bytes`, undefined for an empty body; a 400 for anything unparseable. */
+/**
+ * A JSON escape that may make a string PostgreSQL cannot store: `\u0000`, or a UTF-16 surrogate
+ * half (paired or not). Raw control characters are invalid JSON and raw surrogates invalid
+ * UTF-8, so an escape is the only way in, and a body without one needs no walk.
+ */
+const SUSPECT_ESCAPE = /\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/;
+
+/**
+ * The JSON value of `bytes`, undefined for an empty body; a 400 for anything unparseable, for
+ * bytes that are not UTF-8, and for a string (value or key) holding U+0000 or an unpaired
+ * surrogate, naming the field (textFault: the door refuses what the client can fix).
+ */
 export function parseJson(bytes: Uint8Array): unknown {
   let text: string;
   try {
@@ -54,21 +66,72 @@ export function parseJson(bytes: Uint8Array): unknown {
     throw new ValidationError('Invalid JSON body: the body is not valid UTF-8');
   }
   if (text.trim() === '') return undefined;
+  let value: unknown;
   try {
-    // JSON can carry U+0000 only as the escape \u0000 (raw control characters are invalid), so
-    // a body without that text needs no reviver, which makes JSON.parse several times slower.
-    return (text.includes('\\u0000') ? JSON.parse(text, rejectNul) : JSON.parse(text)) as unknown;
+    value = JSON.parse(text);
   } catch (err) {
     throw new ValidationError(`Invalid JSON body: ${(err as Error).message}`);
   }
+  const found = SUSPECT_ESCAPE.test(text) ? firstFault(value) : undefined;
+  if (found) throw new ValidationError(`Invalid JSON body: ${describeTextFault(found.field, found.fault)}`);
+  return value;
 }
 
-/** PostgreSQL text cannot hold U+0000, so a `\u0000` anywhere would fail at the database. */
-function rejectNul(key: string, value: unknown): unknown {
-  if (key.includes('\0') || (typeof value === 'string' && value.includes('\0'))) {
-    throw new Error('strings must not contain the NUL character (\\u0000)');
+/** A string of a JSON value that textFault finds wrong, and where it is. */
+interface FieldFault {
+  field: string;
+  fault: TextFault;
+}
+
+type Pending = Array<[object, string]>;
+
+/**
+ * The first faulty string in `root` with its path (`media[0].url`; a faulty key is named by its
+ * path with the fault removed). Iterative, since nesting depth is the client's to choose; a path
+ * is built only for a container or the culprit, so a long array costs no string per item.
+ */
+function firstFault(root: unknown): FieldFault | undefined {
+  const pending: Pending = [];
+  // A top-level string is 'body'; the top-level object's fields are named without a prefix.
+  const atRoot = valueFault(root, () => (typeof root === 'string' ? 'body' : ''), pending);
+  if (atRoot) return atRoot;
+  while (pending.length > 0) {
+    const [container, path] = pending.pop()!;
+    const found = Array.isArray(container)
+      ? arrayFault(container, path, pending)
+      : objectFault(container as Record<string, unknown>, path, pending);
+    if (found) return found;
   }
-  return value;
+  return undefined;
+}
+
+function arrayFault(items: unknown[], path: string, pending: Pending): FieldFault | undefined {
+  for (let i = 0; i < items.length; i++) {
+    const found = valueFault(items[i], () => `${path}[${i}]`, pending);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function objectFault(object: Record<string, unknown>, path: string, pending: Pending): FieldFault | undefined {
+  for (const [key, value] of Object.entries(object)) {
+    const field = () => (path ? `${path}.${key}` : key);
+    const keyFault = textFault(key);
+    if (keyFault) return { field: cleanText(field()), fault: keyFault };
+    const found = valueFault(value, field, pending);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Checks a string; queues an array or object to be walked. */
+function valueFault(value: unknown, field: () => string, pending: Pending): FieldFault | undefined {
+  if (typeof value === 'string') {
+    const fault = textFault(value);
+    return fault ? { field: field(), fault } : undefined;
+  }
+  if (value !== null && typeof value === 'object') pending.push([value, field()]);
+  return undefined;
 }
 
 function tooLarge(limitBytes: number): WebAnswer {

@@ -154,4 +154,23 @@ describe('parseJson', () => {
     expect(parseJson(bytes('{"t":"\\\\u0000"}'))).toEqual({ t: '\\u0000' });
     expect(parseJson(bytes('{"t":"plain"}'))).toEqual({ t: 'plain' });
   });
+
+  it('names the field that holds a NUL or an unpaired surrogate', () => {
+    expect(() => parseJson(bytes('{"from":"+1","text":"a\\u0000b"}')))
+      .toThrow("Invalid JSON body: 'text' must not contain the NUL character (U+0000)");
+    expect(() => parseJson(bytes('{"text":"\\ud800"}'))).toThrow(/^Invalid JSON body: 'text' must not contain an unpaired UTF-16 surrogate/);
+    expect(() => parseJson(bytes('{"text":"ok \\uDE00 x"}'))).toThrow(/'text' .*surrogate/);
+    expect(() => parseJson(bytes('{"media":[{"url":"x"},{"url":"\\u0000"}]}'))).toThrow(/'media\[1\]\.url' must not/);
+    expect(() => parseJson(bytes('{"data":{"payload":{"te\\u0000xt":1}}}'))).toThrow(/'data\.payload\.text' must not/);
+    expect(() => parseJson(bytes('"\\ud83d"'))).toThrow(/'body' must not/);
+  });
+
+  it('takes surrogate pairs, escaped or not, and controls other than NUL', () => {
+    expect(parseJson(bytes('{"text":"\\ud83d\\ude00 😀 \\u0001"}'))).toEqual({ text: '😀 😀 \u0001' });
+  });
+
+  it('walks deep nesting without running out of stack', () => {
+    const depth = 200_000;
+    expect(() => parseJson(bytes(`${'['.repeat(depth)}"\\u0000"${']'.repeat(depth)}`))).toThrow(/NUL/);
+  });
 });

@@ -6,13 +6,13 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors/inde
 import type { CarrierPatch, NewCarrier, Store } from '../../store/index.js';
 import { carrierDto } from '../dto.js';
 import type { WebDeps } from '../types.js';
-import { count, definedOnly, parseBody, parseId, urlOrEmpty } from '../validation.js';
+import { count, definedOnly, identifier, parseBody, parseId, urlOrEmpty } from '../validation.js';
 
 const carrierSchema = z
   .object({
-    name: z.string().trim(),
+    name: identifier,
     type: z.string().trim().toLowerCase(),
-    username: z.string().trim(),
+    username: identifier,
     password: z.string(),
     /** Only on create: keeps an upstream carrier's `/inbound/{uuid}` working after a migration. */
     uuid: z.string().trim().toLowerCase().regex(/^[0-9a-f]{24}$/, 'must be 24 hex characters'),

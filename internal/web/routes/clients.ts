@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { ClientType, type ClientPatch, type NewClient } from '../../store/index.js';
 import { clientDto } from '../dto.js';
 import type { WebDeps } from '../types.js';
-import { canonicalZone, definedOnly, isIanaZone, parseBody, parseId } from '../validation.js';
+import { canonicalZone, definedOnly, identifier, isIanaZone, parseBody, parseId } from '../validation.js';
 
 const ADDRESS_REQUIRED = 'Address (IP or hostname) is required for legacy clients';
 
@@ -18,7 +18,7 @@ const timezone = z
 /** Nested `settings`/`numbers` are not listed, so they are dropped, never inserted (BUG-31). */
 const clientSchema = z
   .object({
-    username: z.string().trim(),
+    username: identifier,
     password: z.string(),
     type: z.string().trim().toLowerCase(),
     name: z.string().trim(),

@@ -32,5 +32,7 @@ describe('historyQuery', () => {
     expect(historyQuery(3, { from: ' 1 (250) 555-1234', to: 'abc' })).toMatchObject({ from: '+12505551234', to: 'abc' });
     expect(historyQuery(3, { type: 'MMS', direction: 'inbound' })).toMatchObject({ type: 'mms', direction: 'inbound' });
     expect(() => historyQuery(3, { type: 'fax' })).toThrow('Invalid type "fax": use sms or mms');
+    expect(() => historyQuery(3, { from: '+1555\u00001234' })).toThrow('Invalid from filter: it holds a control character');
+    expect(() => historyQuery(3, { to: 'a\nb' })).toThrow('Invalid to filter: it holds a control character');
   });
 });

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { normalizeE164 } from '../../../proto/e164.js';
 import { ValidationError } from '../../errors/index.js';
 import type { HistoryQuery, RecordDirection } from '../../store/index.js';
+import { hasControlCharacter } from '../../text/index.js';
 import { recordDto } from '../dto.js';
 import { clientAuthOf, requireScope } from '../middleware/client-auth.js';
 import type { WebDeps } from '../types.js';
@@ -62,9 +63,13 @@ function oneOf<T extends string>(raw: string, name: string, allowed: readonly T[
   return value as T;
 }
 
-/** A number filter in canonical form when it is a number; the store also tries it without '+'. */
-function numberFilter(raw: string): string | undefined {
+/**
+ * A number filter in canonical form when it is a number; the store also tries it without '+'.
+ * A control character (a NUL would fail the database query) is a 400.
+ */
+function numberFilter(raw: string, name: string): string | undefined {
   if (raw === '') return undefined;
+  if (hasControlCharacter(raw)) throw new ValidationError(`Invalid ${name} filter: it holds a control character`);
   return normalizeE164(raw) ?? raw;
 }
 
@@ -73,8 +78,8 @@ export function historyQuery(clientId: number, query: Query): HistoryQuery {
   const perPage = Math.min(positive(first(query, 'per_page'), HISTORY_DEFAULT_PER_PAGE), HISTORY_MAX_PER_PAGE);
   return {
     clientId,
-    from: numberFilter(first(query, 'from')),
-    to: numberFilter(first(query, 'to')),
+    from: numberFilter(first(query, 'from'), 'from'),
+    to: numberFilter(first(query, 'to'), 'to'),
     type: oneOf(first(query, 'type'), 'type', ['sms', 'mms'] as const),
     direction: oneOf<RecordDirection>(first(query, 'direction'), 'direction', ['inbound', 'outbound']),
     since: parseHistoryDate(first(query, 'since'), 'since', false),

@@ -6,6 +6,7 @@ import { statusCodec, type StatusEvent } from '../../../proto/status.js';
 import { generateObjectId } from '../../crypto/index.js';
 import { ForbiddenError, NotFoundError, UnavailableError } from '../../errors/index.js';
 import type { Carrier } from '../../store/index.js';
+import { cleanText, hasControlCharacter } from '../../text/index.js';
 import { clientIp, trustedProxies } from '../client-ip.js';
 import { filenameOf } from '../media-refs.js';
 import { ingressOf } from '../ingress.js';
@@ -48,9 +49,25 @@ interface Origin {
   now: number;
 }
 
+const CONTROLS = /[\u0000-\u001f\u007f]/g;
+
+/**
+ * A from/to that is no number, spelled for the record: cleaned, with every control character
+ * shown as U+FFFD, so that removing a NUL can never turn it into a number the router would take.
+ */
+function addressSpelling(value: string): string {
+  return cleanText(hasControlCharacter(value) ? value.replace(CONTROLS, '\uFFFD') : value);
+}
+
+/** The carrier's own id when it is a usable one: a control character makes it invalid (it goes into a bus header). */
+function usableId(id: string | undefined): string | undefined {
+  return id && !hasControlCharacter(id) ? id : undefined;
+}
+
 /**
  * A carrier's inbound message for msg.in.carrier. Its dedup key is the carrier's own id when it
- * gave one, so a carrier retrying the same webhook never enters the message twice.
+ * gave one, so a carrier retrying the same webhook never enters the message twice. The text is
+ * cleaned (cleanText): refusing it would only make the carrier retry what it cannot fix.
  */
 export function carrierMessage(m: InboundMessage, { carrier, node, sourceIp, now }: Origin): { message: Message; msgId: string } {
   const media = m.media.map((part) => ({ url: part.url, contentType: part.contentType, filename: safeFilename(part.url) }));
@@ -59,30 +76,39 @@ export function carrierMessage(m: InboundMessage, { carrier, node, sourceIp, now
     id: generateObjectId(),
     type: media.length > 0 ? 'mms' : 'sms',
     // The router refuses what is not a number; keep the carrier's spelling for its record.
-    from: normalizeE164(m.from) ?? m.from,
-    to: normalizeE164(m.to) ?? m.to,
-    text: m.text,
+    from: normalizeE164(m.from) ?? addressSpelling(m.from),
+    to: normalizeE164(m.to) ?? addressSpelling(m.to),
+    text: cleanText(m.text),
     media,
     origin: { kind: 'carrier', carrierId: carrier.id, sourceIp, node },
     receivedAt: now,
     notice: false,
   };
-  const msgId = m.carrierMsgId ? `carrier:${carrier.id}:${m.carrierMsgId}` : message.id;
+  const carrierMsgId = usableId(m.carrierMsgId);
+  const msgId = carrierMsgId ? `carrier:${carrier.id}:${carrierMsgId}` : message.id;
   return { message, msgId };
 }
 
-/** A delivery status for status.<messageId> (or status.<carrierMsgId> when the carrier named only its own id). */
-export function carrierStatus(s: InboundStatus, carrier: Carrier, pathMessageId: string, now: number): StatusEvent {
+/**
+ * A delivery status for status.<messageId> (or status.<carrierMsgId> when the carrier named only
+ * its own id); undefined when an id it names holds a control character (no message has such an
+ * id). The carrier's error text is cleaned.
+ */
+export function carrierStatus(s: InboundStatus, carrier: Carrier, pathMessageId: string, now: number): StatusEvent | undefined {
+  const messageId = s.messageId ?? pathMessageId;
+  if (hasControlCharacter(messageId) || hasControlCharacter(s.carrierMsgId)) return undefined;
+  const errorCode = cleanText(s.errorCode ?? '');
+  const errorText = cleanText(s.errorText ?? '');
   return {
     v: 1,
-    messageId: s.messageId ?? pathMessageId,
+    messageId,
     status: s.status,
     from: '',
     to: '',
     carrierId: carrier.id,
     carrierMsgId: s.carrierMsgId,
-    ...(s.errorCode ? { errorCode: s.errorCode } : {}),
-    ...(s.errorText ? { errorText: s.errorText } : {}),
+    ...(errorCode ? { errorCode } : {}),
+    ...(errorText ? { errorText } : {}),
     at: now,
   };
 }
@@ -131,8 +157,8 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
     });
     for (const s of result.statuses) {
       const event = carrierStatus(s, carrier, messageId, now);
-      const key = event.messageId || s.carrierMsgId;
-      if (!key) {
+      const key = event && (event.messageId || s.carrierMsgId);
+      if (!event || !key) {
         logger.warn({ carrier: carrier.name, status: s.status }, 'carrier status names no message; ignored');
         continue;
       }
