@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Egress } from '../../proto/message.js';
-import { legsFor, unroutedLeg, type LegContext } from './legs.js';
+import { legsFor, textPreview, unroutedLeg, type LegContext } from './legs.js';
 
 const ctx: LegContext = { serverId: 'n1', clientType: () => 'legacy', logPrivacy: () => false };
 const message: Egress['message'] = {
@@ -21,5 +21,18 @@ describe('legs: SMPP receipt details', () => {
   it('default to no receipt for messages that did not come over SMPP', () => {
     const leg = unroutedLeg({ ...message, smpp: undefined }, 1, ctx, 'rejected', 'no route');
     expect(leg).toMatchObject({ registeredDelivery: 0, smppPartIds: [] });
+  });
+});
+
+describe('legs: text preview', () => {
+  it('keeps the first 20 characters', () => {
+    expect(textPreview('abcdefghijklmnopqrstuvwxyz')).toBe('abcdefghijklmnopqrst');
+    expect(textPreview('short')).toBe('short');
+  });
+
+  it('never ends in half of an emoji cut at the 20th character', () => {
+    const preview = textPreview(`${'a'.repeat(19)}\u{1F600} and more`);
+    expect(preview).toBe('a'.repeat(19));
+    expect(textPreview(`${'a'.repeat(18)}\u{1F600}b`)).toBe(`${'a'.repeat(18)}\u{1F600}`);
   });
 });

@@ -51,7 +51,7 @@ export function legsFor(
     originalSizeBytes: sizes.originalSizeBytes, transcodedSizeBytes: sizes.transcodedSizeBytes,
     transcodingPerformed: sizes.transcodingPerformed, mediaCount: m.media.length, status,
     carrierMsgId: extra.carrierMsgId ?? '', error: extra.error ?? '',
-    textPreview: ctx.logPrivacy(clientId) ? '' : m.text.slice(0, 20),
+    textPreview: ctx.logPrivacy(clientId) ? '' : textPreview(m.text),
     registeredDelivery: receipt.registeredDelivery, smppPartIds: receipt.smppPartIds,
   });
   const legs: MessageRecord[] = [];
@@ -73,9 +73,19 @@ export function unroutedLeg(m: Egress['message'], clientId: number, ctx: LegCont
     deliveryMethod: '', sourceIp: m.origin.sourceIp ?? '', encoding: text?.encoding ?? '',
     totalSegments: text?.segments ?? 0, originalBytesLength: Buffer.byteLength(m.text),
     ...mediaSizes(m), mediaCount: m.media.length, status, carrierMsgId: '', error,
-    textPreview: ctx.logPrivacy(clientId) ? '' : m.text.slice(0, 20),
+    textPreview: ctx.logPrivacy(clientId) ? '' : textPreview(m.text),
     ...smppReceiptInfo(m),
   };
+}
+
+/** Characters of a message's text kept on its ledger legs (upstream §7.8). */
+const PREVIEW_CHARS = 20;
+
+/** The first PREVIEW_CHARS of `text`, never ending in half a surrogate pair (PostgreSQL refuses one in JSON). */
+export function textPreview(text: string): string {
+  const cut = text.slice(0, PREVIEW_CHARS);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }
 
 /** What a later delivery receipt needs from an SMPP submit (issue 4): kept on every leg. */
