@@ -31,6 +31,12 @@ export interface Subjects {
   readonly statusAll: string;
   /** Durable: an MMS waiting for transcoding. */
   readonly mediaTranscode: string;
+  /**
+   * Durable: a message a consumer of `stream` gave up on (proto/dead-letter.ts envelope), kept in
+   * the dead-letter stream for an operator to list and replay.
+   */
+  deadLetter(stream: string): string;
+  readonly deadLetterAll: string;
 
   /** Stream names (JetStream names allow no dots or wildcards). */
   readonly streams: {
@@ -41,6 +47,7 @@ export interface Subjects {
     readonly webhook: string;
     readonly status: string;
     readonly media: string;
+    readonly deadLetter: string;
   };
   /** KV bucket of carrier egress leases. */
   readonly leaseBucket: string;
@@ -50,6 +57,8 @@ export interface Subjects {
   readonly mm4ReportBucket: string;
   /** KV bucket of the caller-given keys of messages already stored (IngressRouter's memory). */
   readonly ingressSeenBucket: string;
+  /** KV bucket of message ids whose dead letter was reported to the sender (reported once). */
+  readonly deadLetterReportedBucket: string;
 }
 
 /** Message ids become subject tokens: keep only what NATS allows in a token. */
@@ -76,6 +85,8 @@ export function subjects(prefix = ''): Subjects {
     status: (messageId) => `${p}status.${token(messageId)}`,
     statusAll: `${p}status.>`,
     mediaTranscode: `${p}media.transcode`,
+    deadLetter: (stream) => `${p}dlq.${token(stream)}`,
+    deadLetterAll: `${p}dlq.>`,
     streams: {
       in: `${s}MSGGW_IN`,
       carrier: `${s}MSGGW_CARRIER`,
@@ -84,10 +95,12 @@ export function subjects(prefix = ''): Subjects {
       webhook: `${s}MSGGW_WEBHOOK`,
       status: `${s}MSGGW_STATUS`,
       media: `${s}MSGGW_MEDIA`,
+      deadLetter: `${s}MSGGW_DLQ`,
     },
     leaseBucket: `${s}msggw_leases`,
     smppBindBucket: `${s}msggw_smpp_binds`,
     mm4ReportBucket: `${s}msggw_mm4_reports`,
     ingressSeenBucket: `${s}msggw_ingress_seen`,
+    deadLetterReportedBucket: `${s}msggw_dead_reported`,
   };
 }

@@ -31,6 +31,7 @@ export type {
   PublishAck,
   PublishOptions,
   Retention,
+  StreamMessage,
   StreamSpec,
 } from './durable-types.js';
 export {
