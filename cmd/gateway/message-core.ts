@@ -57,16 +57,17 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
   // Both routers hand their deps to publishEgress, which asks autoReply about every routed message.
   const routing = { bus, view: directory, records, legs, failures, logger, metrics, autoReply, quota: p.quota,
     divertMedia: p.divertMedia };
-  const router = new Router({ subjects }, routing);
+  const maxDeliver = config.durable.maxDeliver;
+  const router = new Router({ subjects, maxDeliver }, routing);
   const memory = config.ingressDedupMs > 0
     ? kvIngressMemory(() => bus.kv(subjects.ingressSeenBucket, { ttlMs: config.ingressDedupMs }), logger) : undefined;
   const ingressFirst = new IngressFirst(config.ingressFirst, (busy) => metrics.egressYielding.set(busy ? 1 : 0));
   const ingress = new IngressRouter({ subjects }, { ...routing, memory, load: ingressFirst });
-  const statusRouter = new StatusRouter({ subjects }, { bus, records, recordRepo: store.records, client, logger, metrics });
-  const webhooks = new WebhookWorker({ subjects, ...config.webhook },
+  const statusRouter = new StatusRouter({ subjects, maxDeliver }, { bus, records, recordRepo: store.records, client, logger, metrics });
+  const webhooks = new WebhookWorker({ subjects, ...config.webhook, maxDeliver },
     { bus, client, records, legs, failures, logger, metrics, ingressFirst });
   const carrierEgress = new CarrierEgress(
-    { nodeId: config.node.serverId, subjects, serverAddress: config.node.serverAddress, ...config.carrier },
+    { nodeId: config.node.serverId, subjects, serverAddress: config.node.serverAddress, ...config.carrier, maxDeliver },
     { bus, carriers: () => directory.carriers(), carrier: (id) => directory.carrier(id), driver: findDriver,
       records, legs, failures, logger, metrics, ingressFirst,
       sentBefore: async (id) => (await store.records.byMessageId(id))

@@ -68,7 +68,7 @@ export class GatewayNode {
     await bus.start();
     this.#bus = bus;
     this.track('bus', () => bus.stop());
-    await ensureStreams(bus, names, { clientQueueMaxAgeMs: config.smpp.queueMaxAgeMs });
+    await ensureStreams(bus, names, { clientQueueMaxAgeMs: config.smpp.queueMaxAgeMs, ...config.durable });
 
     const directory = createDirectory(store);
     await directory.start();

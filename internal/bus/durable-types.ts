@@ -16,6 +16,8 @@ export interface StreamSpec {
   retention: Retention;
   /** Messages older than this are dropped (0 = keep until acked). */
   maxAgeMs?: number;
+  /** The oldest messages are dropped to keep the stream's payloads under this (0 = no limit). */
+  maxBytes?: number;
   /** Window in which a repeated msgId is dropped as a duplicate. Default 2 min. */
   duplicateWindowMs?: number;
   /** File (default) or memory storage; ignored by MemoryBus. */
@@ -116,6 +118,25 @@ export interface Consumer {
    * what cannot finish within the drain deadline, so another node gets it at once). Idempotent.
    */
   stop(): Promise<void>;
+}
+
+/**
+ * A stage's consumer gives a message up after this many deliveries unless told otherwise
+ * (BUS_MAX_DELIVER): with a throwing handler's backoff, about 8 minutes of retries.
+ */
+export const DEFAULT_MAX_DELIVER = 20;
+/**
+ * Deliveries a stage may see that are not attempts of its own retry budget: a give-back at
+ * shutdown, a dead node's ack wait, a retry(0) while stopping.
+ */
+export const NON_ATTEMPT_DELIVERIES = 3;
+
+/**
+ * The maxDeliver of a stage that retries `retries` times itself: at least `floor`, and never
+ * cutting those retries short (the stage reports its own failure first).
+ */
+export function maxDeliverFor(floor: number = DEFAULT_MAX_DELIVER, retries = 0): number {
+  return Math.max(floor, retries + 1 + NON_ATTEMPT_DELIVERIES);
 }
 
 /** Default ack wait: the JetStream default; long work calls `working()`. */

@@ -38,8 +38,10 @@ export {
   ack,
   retry,
   term,
+  maxDeliverFor,
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_DUPLICATE_WINDOW_MS,
+  DEFAULT_MAX_DELIVER,
   DEFAULT_MAX_ACK_PENDING,
   DEFAULT_PUBLISH_TIMEOUT_MS,
 } from './durable-types.js';

@@ -91,7 +91,8 @@ export class NatsJetStream {
       throw new ConflictError(`stream ${want.name} exists with retention ${info.config.retention}/${info.config.storage}; it cannot change`);
     }
     try {
-      await jsm.streams.update(want.name, { ...info.config, subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window });
+      await jsm.streams.update(want.name, { ...info.config, subjects: config.subjects, max_age: config.max_age,
+        max_bytes: config.max_bytes, duplicate_window: config.duplicate_window });
     } catch (err) {
       if (apiCode(err) === SUBJECTS_OVERLAP) throw new ConflictError(`stream ${want.name}: subjects overlap another stream`, { cause: err });
       throw unavailable(`cannot update stream ${want.name}`, err);
@@ -275,6 +276,7 @@ function streamConfig(s: NormalizedStreamSpec): StreamConfig {
     retention: s.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     storage: s.storage === 'memory' ? StorageType.Memory : StorageType.File,
     max_age: nanos(s.maxAgeMs),
+    max_bytes: s.maxBytes > 0 ? s.maxBytes : -1,
     duplicate_window: nanos(s.duplicateWindowMs),
     discard: DiscardPolicy.Old,
   } as StreamConfig;

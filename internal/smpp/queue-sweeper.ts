@@ -49,6 +49,8 @@ export interface QueueSweeperOptions {
    * before the stream's own max age (SMPP_STREAM_AGE_FACTOR × max age) deletes it.
    */
   firstLookDelayMs?: number;
+  /** The SMPP consumers' maxDeliver (the sweeper consumes the same durables). */
+  maxDeliver?: number;
 }
 
 /** What the egress decided about one job: expired (with its outcome), or fresh since a time. */
@@ -157,7 +159,7 @@ export class QueueSweeper {
     let freshSince: number | undefined;
     let busy = false;
     let lastActivity = Date.now();
-    const spec = smppConsumerSpec(this.options.subjects, clientId, this.options.timeoutMs);
+    const spec = smppConsumerSpec(this.options.subjects, clientId, this.options.timeoutMs, this.options.maxDeliver);
     const consumer = await this.deps.bus.consume(spec, async (msg) => {
       if (freshSince !== undefined) return retry(0);
       busy = true;
