@@ -10,7 +10,7 @@ import { CarrierEgress, IngressFirst, WebhookWorker } from '../../internal/egres
 import type { QuotaGate } from '../../internal/quota/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
 import {
-  FailureReporter, IngressRouter, kvIngressMemory, Router, StatusRouter, type EgressPublishDeps,
+  DeadLetterReporter, FailureReporter, IngressRouter, kvIngressMemory, Router, StatusRouter, type EgressPublishDeps,
 } from '../../internal/router/index.js';
 import type { NodeParts, Stoppable } from './parts.js';
 
@@ -73,10 +73,12 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
       sentBefore: async (id) => (await store.records.byMessageId(id))
         .some((leg) => leg.direction === 'outbound' && leg.carrierMsgId !== '') },
   );
+  const deadLetters = new DeadLetterReporter({ subjects }, { bus, failures, logger, metrics });
   const components: Stoppable[] = [
     { name: 'records', start: async () => undefined, stop: () => records.stop() },
     { name: 'router', start: () => router.start(), stop: () => router.stop() },
     { name: 'status router', start: () => statusRouter.start(), stop: () => statusRouter.stop() },
+    { name: 'dead-letter reporter', start: () => deadLetters.start(), stop: () => deadLetters.stop() },
     { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
     { name: 'carrier egress', start: () => carrierEgress.start(), stop: () => carrierEgress.stop() },
   ];

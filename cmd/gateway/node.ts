@@ -6,7 +6,7 @@
 import type { Config } from '../../internal/config/index.js';
 import { createSecretBox } from '../../internal/crypto/index.js';
 import { createStore, type Store } from '../../internal/store/index.js';
-import { createBus, type Bus } from '../../internal/bus/index.js';
+import { createBus, DeadLetterStore, type Bus } from '../../internal/bus/index.js';
 import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
 import { ClusterStats, ConfigSync, ensureStreams } from '../../internal/cluster/index.js';
 import { createApp, WebServer, type WebDeps } from '../../internal/web/index.js';
@@ -150,6 +150,7 @@ export class GatewayNode {
       apiKeyRateLimit: quota.apiKeyLimit,
       media,
       usage: quota.usage,
+      deadLetters: new DeadLetterStore(bus, names),
     });
     if (config.web.metrics.listen) {
       const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path },

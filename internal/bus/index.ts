@@ -45,6 +45,8 @@ export {
   DEFAULT_MAX_ACK_PENDING,
   DEFAULT_PUBLISH_TIMEOUT_MS,
 } from './durable-types.js';
+export { DeadLetterStore, MAX_DEAD_LETTER_PAGE } from './dead-letters.js';
+export type { DeadLetterEntry, DeadLetterPage, ReplayResult } from './dead-letters.js';
 export { MemoryBusHub } from './memory.js';
 export type { MemoryBusOptions } from './memory.js';
 export { backoffDelay } from './backoff.js';

@@ -17,4 +17,6 @@ export { FailureReporter, NOTICE_TEXT } from './failures.js';
 export { reportDelivered } from './delivered.js';
 export type { Failure, FailureOptions, FailureDeps } from './failures.js';
 export { StatusRouter } from './status-router.js';
+export { DeadLetterReporter } from './dead-letter-reporter.js';
+export type { DeadLetterReporterOptions, DeadLetterReporterDeps } from './dead-letter-reporter.js';
 export type { StatusRouterOptions, StatusRouterDeps } from './status-router.js';

@@ -1,7 +1,7 @@
 import type { Message } from '../../proto/message.js';
 import type { IngressKind, Subjects } from '../../proto/subjects.js';
 import type { DeliveryStatus } from '../../proto/status.js';
-import type { DurableBus } from '../bus/index.js';
+import type { DeadLetterStore, DurableBus } from '../bus/index.js';
 import type { ConfigChanges, Directory } from '../directory/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -164,4 +164,6 @@ export interface WebDeps {
   apiKeyRateLimit?: ApiKeyRateLimit;
   /** The quota counters GET /messages/usage reads; without them that route answers 503. */
   usage?: QuotaUsage;
+  /** The dead-letter stream the /dead-letters admin routes manage; without it they answer 503. */
+  deadLetters?: Pick<DeadLetterStore, 'list' | 'get' | 'replay' | 'delete'>;
 }
