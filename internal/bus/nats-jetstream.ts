@@ -44,8 +44,9 @@ const STREAM_NAME_IN_USE = 10058;
 const SUBJECTS_OVERLAP = 10065;
 const CONSUMER_ALREADY_EXISTS = 10148;
 const CONSUMER_NOT_UNIQUE_ON_WORKQUEUE = 10100;
-/** "sequence not found" when deleting a message that is already gone. */
+/** Deleting a message that is gone: "sequence not found", or past the end, "stream store EOF". */
 const SEQUENCE_NOT_FOUND = 10043;
+const STREAM_STORE_EOF = 10057;
 
 export interface NatsJetStreamOptions {
   nodeId: string;
@@ -181,7 +182,7 @@ export class NatsJetStream {
     } catch (err) {
       const code = apiCode(err);
       if (code === JetStreamApiCodes.StreamNotFound) throw new NotFoundError(`stream ${stream} not found`, { cause: err });
-      if (code === JetStreamApiCodes.NoMessageFound || code === SEQUENCE_NOT_FOUND) return false;
+      if (code === JetStreamApiCodes.NoMessageFound || code === SEQUENCE_NOT_FOUND || code === STREAM_STORE_EOF) return false;
       throw unavailable(`cannot delete message ${seq} of stream ${stream}`, err);
     }
   }
