@@ -159,6 +159,8 @@ export class QueueSweeper {
     let freshSince: number | undefined;
     let busy = false;
     let lastActivity = Date.now();
+    let endLook!: () => void;
+    const lookEnded = new Promise<void>((r) => (endLook = r));
     const spec = smppConsumerSpec(this.options.subjects, clientId, this.options.timeoutMs, this.options.maxDeliver);
     const consumer = await this.deps.bus.consume(spec, async (msg) => {
       if (freshSince !== undefined) return retry(0);
@@ -167,6 +169,11 @@ export class QueueSweeper {
         const verdict = await this.deps.verdict(msg);
         if ('outcome' in verdict) return verdict.outcome;
         freshSince = verdict.freshSince;
+        // Held until the consumer stops, then given back: one delivery per look. Returned at
+        // once, the job would come straight back, over and over until the look ends, and
+        // every such delivery counts against the job's maxDeliver.
+        msg.working();
+        await lookEnded;
         return retry(0);
       } finally {
         busy = false;
@@ -179,7 +186,9 @@ export class QueueSweeper {
     while (freshSince === undefined && this.leading && Date.now() < deadline && !idle()) {
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    await consumer.stop();
+    const stopping = consumer.stop();
+    endLook();
+    await stopping;
     return { freshSince, cutShort: freshSince === undefined && Date.now() >= deadline };
   }
 }
