@@ -22,7 +22,7 @@ export interface DeadLetterReporterOptions {
 
 export interface DeadLetterReporterDeps {
   bus: Bus;
-  failures: FailureReporter;
+  failures: Pick<FailureReporter, 'report'>;
   logger: Logger;
   metrics: Metrics;
 }
