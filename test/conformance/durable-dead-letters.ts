@@ -90,6 +90,18 @@ export function describeDeadLetters(ctx: DurableTestContext): void {
       expect(text(deadLetterPayload(only.letter))).toBe('orphan');
     });
 
+    it('keeps a message it cannot dead-letter (no stream stores the subject) in its stream', async () => {
+      const a = await ctx.node('a');
+      await streams(a);
+      const got = new Deliveries();
+      await consume(a, spec({ maxDeliver: 2, deadLetterSubject: `${ctx.prefix}_nowhere.x` }), got.handler('a', () => retry(20)));
+      await a.publishDurable(subj('x'), bytes('kept'));
+      await got.atLeast(2);
+      await sleep(T().ackWaitMs * 3);
+      expect(got.seen.map((s) => s.deliveryCount)).toEqual([1, 2]);
+      expect(await a.pending(workStream())).toBe(1);
+    });
+
     it('terms without a dead-letter subject, as before (nothing stored)', async () => {
       const a = await ctx.node('a');
       await streams(a);
