@@ -4,17 +4,21 @@ import { ErrorCode } from '../../proto/errors.js';
 import { transcodeJobCodec } from '../../proto/media.js';
 import { egressCodec, messageCodec, type Egress, type Message } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
-import { ack, retry, term, type Bus, type Consumer, type DurableMsg, type KvBucket, type Outcome } from '../bus/index.js';
+import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type KvBucket, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { FailureReporter } from './failures.js';
 
 /** A message id is remembered as reported this long: past the dead letters' own default age. */
 const REPORTED_TTL_MS = 15 * 24 * 3600_000;
-/** Retry pause when the report cannot be made now (store or bus down). */
-const RETRY_DELAY_MS = 5_000;
-/** A dead letter whose report keeps failing is left (logged) after this many deliveries. */
-const MAX_DELIVER = 100;
+/** Retry pause when the report cannot be made now (store or bus down): 5 s, doubling to a minute. */
+const RETRY_BASE_MS = 5_000;
+const RETRY_MAX_MS = 60_000;
+/**
+ * A report that keeps failing is given up (logged; the letter stays listed) after this many
+ * deliveries: about 16 hours of a store or bus outage. It has no dead letter of its own.
+ */
+const MAX_DELIVER = 1000;
 
 export interface DeadLetterReporterOptions {
   subjects: Subjects;
@@ -84,7 +88,7 @@ export class DeadLetterReporter {
       return ack;
     } catch (err) {
       this.deps.logger.warn({ err, id: lost.message.id }, 'dead letters: cannot report the failure yet; will retry');
-      return retry(RETRY_DELAY_MS);
+      return retry(backoffDelay(msg.deliveryCount, RETRY_BASE_MS, RETRY_MAX_MS));
     }
   }
 
