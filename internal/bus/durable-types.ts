@@ -16,7 +16,11 @@ export interface StreamSpec {
   retention: Retention;
   /** Messages older than this are dropped (0 = keep until acked). */
   maxAgeMs?: number;
-  /** The oldest messages are dropped to keep the stream's payloads under this (0 = no limit). */
+  /**
+   * The oldest messages are dropped to keep the stream under this many bytes (0 = no limit): a
+   * bound for the disk, not an exact count (JetStream counts subjects and overhead too, the
+   * MemoryBus payloads only).
+   */
   maxBytes?: number;
   /** Window in which a repeated msgId is dropped as a duplicate. Default 2 min. */
   duplicateWindowMs?: number;
