@@ -33,6 +33,12 @@ export interface Subjects {
   readonly mediaTranscode: string;
   /** Durable: a successful send whose ledger write failed (proto/sent-record.ts), for the ledger repair. */
   readonly ledgerRepair: string;
+  /**
+   * Durable: a message a consumer of `stream` gave up on (proto/dead-letter.ts envelope), kept in
+   * the dead-letter stream for an operator to list and replay.
+   */
+  deadLetter(stream: string): string;
+  readonly deadLetterAll: string;
 
   /** Stream names (JetStream names allow no dots or wildcards). */
   readonly streams: {
@@ -44,6 +50,7 @@ export interface Subjects {
     readonly status: string;
     readonly media: string;
     readonly ledger: string;
+    readonly deadLetter: string;
   };
   /** KV bucket of carrier egress leases. */
   readonly leaseBucket: string;
@@ -53,6 +60,8 @@ export interface Subjects {
   readonly mm4ReportBucket: string;
   /** KV bucket of the caller-given keys of messages already stored (IngressRouter's memory). */
   readonly ingressSeenBucket: string;
+  /** KV bucket of message ids whose dead letter was reported to the sender (reported once). */
+  readonly deadLetterReportedBucket: string;
 }
 
 /** Message ids become subject tokens: keep only what NATS allows in a token. */
@@ -80,6 +89,8 @@ export function subjects(prefix = ''): Subjects {
     statusAll: `${p}status.>`,
     mediaTranscode: `${p}media.transcode`,
     ledgerRepair: `${p}ledger.repair`,
+    deadLetter: (stream) => `${p}dlq.${token(stream)}`,
+    deadLetterAll: `${p}dlq.>`,
     streams: {
       in: `${s}MSGGW_IN`,
       carrier: `${s}MSGGW_CARRIER`,
@@ -89,10 +100,12 @@ export function subjects(prefix = ''): Subjects {
       status: `${s}MSGGW_STATUS`,
       media: `${s}MSGGW_MEDIA`,
       ledger: `${s}MSGGW_LEDGER`,
+      deadLetter: `${s}MSGGW_DLQ`,
     },
     leaseBucket: `${s}msggw_leases`,
     smppBindBucket: `${s}msggw_smpp_binds`,
     mm4ReportBucket: `${s}msggw_mm4_reports`,
     ingressSeenBucket: `${s}msggw_ingress_seen`,
+    deadLetterReportedBucket: `${s}msggw_dead_reported`,
   };
 }

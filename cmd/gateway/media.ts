@@ -42,7 +42,8 @@ export function buildMedia(p: MediaParts): NodeMedia {
   });
   const components = (core: Pick<MessageCore, 'records' | 'legs' | 'failures'>): Stoppable[] => {
     const worker = new TranscodeWorker(
-      { subjects, concurrency: m.transcodeConcurrency, timeoutMs: m.transcodeTimeoutMs, fetchTimeoutMs: m.fetchTimeoutMs },
+      { subjects, concurrency: m.transcodeConcurrency, timeoutMs: m.transcodeTimeoutMs, fetchTimeoutMs: m.fetchTimeoutMs,
+        maxDeliver: p.config.durable.maxDeliver },
       { bus, preparer, detour, logger,
         // Without divertMedia or autoReply: the message was asked about both before it came here.
         publish: (egress, dedupKey) => publishEgress(egress, subjects, { bus, records: core.records, legs: core.legs, logger }, dedupKey),

@@ -10,7 +10,8 @@ import { CarrierEgress, IngressFirst, WebhookWorker } from '../../internal/egres
 import type { QuotaGate } from '../../internal/quota/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
 import {
-  FailureReporter, IngressRouter, kvIngressMemory, LedgerRepair, Router, SentRecorder, StatusRouter, type EgressPublishDeps,
+  DeadLetterReporter, FailureReporter, IngressRouter, kvIngressMemory, LedgerRepair, Router, SentRecorder, StatusRouter,
+  type EgressPublishDeps,
 } from '../../internal/router/index.js';
 import type { NodeParts, Stoppable } from './parts.js';
 
@@ -61,26 +62,29 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
   // Both routers hand their deps to publishEgress, which asks autoReply about every routed message.
   const routing = { bus, view: directory, records, legs, failures, logger, metrics, autoReply, quota: p.quota,
     divertMedia: p.divertMedia };
-  const router = new Router({ subjects }, routing);
+  const maxDeliver = config.durable.maxDeliver;
+  const router = new Router({ subjects, maxDeliver }, routing);
   const memory = config.ingressDedupMs > 0
     ? kvIngressMemory(() => bus.kv(subjects.ingressSeenBucket, { ttlMs: config.ingressDedupMs }), logger) : undefined;
   const ingressFirst = new IngressFirst(config.ingressFirst, (busy) => metrics.egressYielding.set(busy ? 1 : 0));
   const ingress = new IngressRouter({ subjects }, { ...routing, memory, load: ingressFirst });
-  const statusRouter = new StatusRouter({ subjects }, { bus, records, recordRepo: store.records, client, logger, metrics });
-  const webhooks = new WebhookWorker({ subjects, ...config.webhook },
+  const statusRouter = new StatusRouter({ subjects, maxDeliver }, { bus, records, recordRepo: store.records, client, logger, metrics });
+  const webhooks = new WebhookWorker({ subjects, ...config.webhook, maxDeliver },
     { bus, client, records, sent, legs, failures, logger, metrics, ingressFirst });
   const carrierEgress = new CarrierEgress(
-    { nodeId: config.node.serverId, subjects, serverAddress: config.node.serverAddress, ...config.carrier },
+    { nodeId: config.node.serverId, subjects, serverAddress: config.node.serverAddress, ...config.carrier, maxDeliver },
     { bus, carriers: () => directory.carriers(), carrier: (id) => directory.carrier(id), driver: findDriver,
       records, sent, legs, failures, logger, metrics, ingressFirst,
       sentBefore: async (id) => (await store.records.byMessageId(id))
         .some((leg) => leg.direction === 'outbound' && leg.carrierMsgId !== '') },
   );
+  const deadLetters = new DeadLetterReporter({ subjects }, { bus, failures, logger, metrics });
   const components: Stoppable[] = [
     { name: 'records', start: async () => undefined, stop: () => records.stop() },
     { name: 'ledger repair', start: () => ledgerRepair.start(), stop: () => ledgerRepair.stop() },
     { name: 'router', start: () => router.start(), stop: () => router.stop() },
     { name: 'status router', start: () => statusRouter.start(), stop: () => statusRouter.stop() },
+    { name: 'dead-letter reporter', start: () => deadLetters.start(), stop: () => deadLetters.stop() },
     { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
     { name: 'carrier egress', start: () => carrierEgress.start(), stop: () => carrierEgress.stop() },
   ];

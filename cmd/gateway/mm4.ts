@@ -49,7 +49,8 @@ export async function buildMm4(p: Mm4Parts): Promise<{ components: Stoppable[]; 
     { listen: mm4.listen, proxyProtocol: mm4.proxyProtocol, maxMessageBytes: mm4.maxMessageBytes, name },
     { peers: new PeerDirectory(directory), inbound, logger });
   const egress = new Mm4Egress(
-    { subjects, retries: mm4.retries, timeoutMs: mm4.timeoutMs, originatorSystem: mm4.originatorSystem, msgIdHost: mm4.msgIdHost, name },
+    { subjects, retries: mm4.retries, timeoutMs: mm4.timeoutMs, originatorSystem: mm4.originatorSystem, msgIdHost: mm4.msgIdHost, name,
+      maxDeliver: p.config.durable.maxDeliver },
     { bus, client: (id) => directory.client(id), media: p.media, reports, records, sent, legs, failures, send, logger, metrics });
   const components: Stoppable[] = [
     { name: 'mm4 responder', start: async () => undefined, stop: () => responder.stop() },

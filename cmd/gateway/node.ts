@@ -6,7 +6,7 @@
 import type { Config } from '../../internal/config/index.js';
 import { createSecretBox } from '../../internal/crypto/index.js';
 import { createStore, type Store } from '../../internal/store/index.js';
-import { createBus, type Bus } from '../../internal/bus/index.js';
+import { createBus, DeadLetterStore, type Bus } from '../../internal/bus/index.js';
 import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
 import { ClusterStats, ConfigSync, ensureStreams } from '../../internal/cluster/index.js';
 import { createApp, WebServer, type WebDeps } from '../../internal/web/index.js';
@@ -70,7 +70,7 @@ export class GatewayNode {
     await bus.start();
     this.#bus = bus;
     this.track('bus', () => bus.stop());
-    await ensureStreams(bus, names, { clientQueueMaxAgeMs: config.smpp.queueMaxAgeMs });
+    await ensureStreams(bus, names, { clientQueueMaxAgeMs: config.smpp.queueMaxAgeMs, ...config.durable });
 
     const directory = createDirectory(store);
     await directory.start();
@@ -155,6 +155,7 @@ export class GatewayNode {
       media,
       usage: quota.usage,
       logins: { limiter: logins, failureDelayMs: config.lockout.failureDelayMs },
+      deadLetters: new DeadLetterStore(bus, names),
     });
     if (config.web.metrics.listen) {
       const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path },

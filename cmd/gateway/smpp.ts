@@ -55,7 +55,7 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
     { reassembler, bus, records, legs, logger });
   const egress = new SmppEgress({
     subjects, nodeId, retries: config.smpp.retries, timeoutMs: config.smpp.timeoutMs,
-    queueMaxAgeMs: config.smpp.queueMaxAgeMs, windowSize: config.smpp.windowSize,
+    queueMaxAgeMs: config.smpp.queueMaxAgeMs, windowSize: config.smpp.windowSize, maxDeliver: config.smpp.maxDeliver,
   }, {
     bus, sessions: server.sessions, client: (id) => directory.client(id), clients: () => directory.clients(),
     records, sent, legs, failures, logger, metrics,

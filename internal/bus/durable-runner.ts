@@ -5,6 +5,8 @@ import {
   type DurableMsg,
   type Outcome,
 } from './durable-types.js';
+import { DeadLetterReason } from '../../proto/dead-letter.js';
+import type { DeadLetterSink } from './dead-letter-sink.js';
 import type { BusLogger } from './types.js';
 
 /** One delivery of a durable message, with the acknowledgements its transport offers. */
@@ -20,8 +22,12 @@ export interface Delivery {
 export interface DurableRunnerOptions {
   /** Handlers running at once. */
   concurrency: number;
-  /** The consumer's maxDeliver (0 = unlimited): a retry on the last delivery becomes term. */
+  /**
+   * The consumer's maxDeliver (0 = unlimited): a retry (or a throw) on the last delivery gives
+   * the message up: into `deadLetter` when set, then term.
+   */
   maxDeliver: number;
+  deadLetter?: DeadLetterSink;
   /** For log lines: `stream/durable`. */
   label: string;
   nodeId: string;
@@ -117,26 +123,52 @@ export class DurableRunner {
 
   async #handle(d: Delivery): Promise<void> {
     let outcome: Outcome;
+    let failure: string | undefined;
     try {
       outcome = await this.#handler(d.msg);
     } catch (err) {
       const delayMs = Math.min(HANDLER_ERROR_RETRY_MS * 2 ** (d.msg.deliveryCount - 1), HANDLER_ERROR_RETRY_MAX_MS);
       this.#opts.logger.error({ err, ...this.#where(d), delayMs }, 'bus: durable handler failed; will retry');
       outcome = { kind: 'retry', delayMs };
+      failure = err instanceof Error ? err.message : String(err);
     }
-    if (!this.#released.has(d)) this.#apply(d, outcome);
+    if (this.#released.has(d)) return;
+    if (outcome.kind === 'retry' && this.#last(d)) await this.#giveUp(d, failure);
+    else this.#apply(d, outcome);
+  }
+
+  #last(d: Delivery): boolean {
+    const { maxDeliver } = this.#opts;
+    return maxDeliver > 0 && d.msg.deliveryCount >= maxDeliver;
+  }
+
+  /**
+   * The last delivery asked for more: dead-letter the message, then term it. When the dead
+   * letter cannot be stored, nak instead: the message is then past maxDeliver, so the bus's
+   * ack-wait path (advisory on JetStream) dead-letters it later, and nothing is lost.
+   */
+  async #giveUp(d: Delivery, failure: string | undefined): Promise<void> {
+    const { deadLetter, maxDeliver } = this.#opts;
+    const reason = failure === undefined ? DeadLetterReason.RETRY : DeadLetterReason.ERROR;
+    this.#opts.logger.warn({ ...this.#where(d), maxDeliver, reason }, 'bus: last delivery asked for a retry; giving the message up');
+    if (deadLetter) {
+      const m = d.msg;
+      try {
+        await deadLetter({ subject: m.subject, seq: m.seq, deliveries: m.deliveryCount, data: m.data }, reason, failure ?? '');
+      } catch (err) {
+        this.#opts.logger.warn({ err, ...this.#where(d) }, 'bus: could not store the dead letter; left for the ack-wait path');
+        if (!this.#released.has(d)) this.#safely(d, 'nak', () => d.nak(0));
+        return;
+      }
+    }
+    if (!this.#released.has(d)) this.#safely(d, 'term', () => d.term());
   }
 
   #apply(d: Delivery, outcome: Outcome): void {
-    const { maxDeliver } = this.#opts;
     switch (outcome.kind) {
       case 'ack':
         return this.#safely(d, 'ack', () => d.ack());
       case 'retry':
-        if (maxDeliver > 0 && d.msg.deliveryCount >= maxDeliver) {
-          this.#opts.logger.warn({ ...this.#where(d), maxDeliver }, 'bus: last delivery asked for a retry; giving the message up');
-          return this.#safely(d, 'term', () => d.term());
-        }
         return this.#safely(d, 'nak', () => d.nak(Math.max(0, outcome.delayMs)));
       case 'term':
         this.#opts.logger.info({ ...this.#where(d), reason: outcome.reason }, 'bus: message terminated by its handler');

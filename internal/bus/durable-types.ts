@@ -16,6 +16,12 @@ export interface StreamSpec {
   retention: Retention;
   /** Messages older than this are dropped (0 = keep until acked). */
   maxAgeMs?: number;
+  /**
+   * The oldest messages are dropped to keep the stream under this many bytes (0 = no limit): a
+   * bound for the disk, not an exact count (JetStream counts subjects and overhead too, the
+   * MemoryBus payloads only).
+   */
+  maxBytes?: number;
   /** Window in which a repeated msgId is dropped as a duplicate. Default 2 min. */
   duplicateWindowMs?: number;
   /** File (default) or memory storage; ignored by MemoryBus. */
@@ -46,11 +52,22 @@ export interface ConsumerSpec {
   ackWaitMs?: number;
   /**
    * Deliveries before the message is given up (the handler sees the last one). 0 = unlimited.
-   * A `retry` returned on the last delivery is applied as `term` (removed from a workqueue
-   * stream). A last delivery whose ack wait runs out (the node died) is not redelivered and,
-   * as nats-server 2.9 does, stays in a workqueue stream until the stream's maxAgeMs.
+   * Every delivery counts, a retry's included: a consumer that waits by retrying sizes this to
+   * its wait. A message given up goes to `deadLetterSubject` when one is set:
+   * - a `retry` returned (or a throw) on the last delivery: dead-lettered, then termed;
+   * - a last delivery whose ack wait runs out (its node died): dead-lettered and deleted from
+   *   the stream by whichever node consumes it next (on JetStream, from nats-server's
+   *   MAX_DELIVERIES advisory).
+   * Without `deadLetterSubject` the first is termed and the second, as nats-server 2.9 does,
+   * stays in a workqueue stream until the stream's maxAgeMs.
    */
   maxDeliver?: number;
+  /**
+   * Where messages given up after maxDeliver go, as a proto/dead-letter.ts envelope (original
+   * subject, stream, consumer, sequence, deliveries, reason, time, payload). Its stream must
+   * exist. Published with a dedup id per stream message, so it is stored once.
+   */
+  deadLetterSubject?: string;
   /**
    * Messages in flight across all nodes for this consumer: delivered and not yet acked,
    * including those waiting out a retry delay. Default 1000.
@@ -107,6 +124,25 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+/**
+ * A stage's consumer gives a message up after this many deliveries unless told otherwise
+ * (BUS_MAX_DELIVER): with a throwing handler's backoff, about 8 minutes of retries.
+ */
+export const DEFAULT_MAX_DELIVER = 20;
+/**
+ * Deliveries a stage may see that are not attempts of its own retry budget: a give-back at
+ * shutdown, a dead node's ack wait, a retry(0) while stopping.
+ */
+export const NON_ATTEMPT_DELIVERIES = 3;
+
+/**
+ * The maxDeliver of a stage that retries `retries` times itself: at least `floor`, and never
+ * cutting those retries short (the stage reports its own failure first).
+ */
+export function maxDeliverFor(floor: number = DEFAULT_MAX_DELIVER, retries = 0): number {
+  return Math.max(floor, retries + 1 + NON_ATTEMPT_DELIVERIES);
+}
+
 /** Default ack wait: the JetStream default; long work calls `working()`. */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 /** Default cap on messages in flight per consumer across the cluster. */
@@ -118,6 +154,15 @@ export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
 /** First retry delay after a handler threw; doubles per delivery up to the max. */
 export const HANDLER_ERROR_RETRY_MS = 1_000;
 export const HANDLER_ERROR_RETRY_MAX_MS = 30_000;
+
+/** A message as a stream stores it. */
+export interface StreamMessage {
+  readonly seq: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** Epoch ms when it was stored. */
+  readonly storedAt: number;
+}
 
 export interface KvEntry {
   value: string;
@@ -165,6 +210,14 @@ export interface DurableBus {
    * workqueue stream, those not yet acked or termed (for tests, metrics and benchmarks).
    */
   pending(stream: string, filterSubject?: string): Promise<number>;
+  /**
+   * The first message of `stream` at or after sequence `seq` (whose subject matches
+   * `filterSubject`, when given), or null when there is none: for reading a limits stream such
+   * as the dead letters. Rejects with NotFoundError when the stream does not exist.
+   */
+  readMessage(stream: string, seq: number, filterSubject?: string): Promise<StreamMessage | null>;
+  /** Removes one message from a stream; false when it was not there. */
+  deleteMessage(stream: string, seq: number): Promise<boolean>;
   /** Deletes a durable consumer (no-op when absent). A running consume() recreates it. */
   deleteConsumer(stream: string, durable: string): Promise<void>;
   /** Opens the bucket, creating it or updating its TTL; several nodes may do it at once. */

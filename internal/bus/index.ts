@@ -31,17 +31,22 @@ export type {
   PublishAck,
   PublishOptions,
   Retention,
+  StreamMessage,
   StreamSpec,
 } from './durable-types.js';
 export {
   ack,
   retry,
   term,
+  maxDeliverFor,
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_DUPLICATE_WINDOW_MS,
+  DEFAULT_MAX_DELIVER,
   DEFAULT_MAX_ACK_PENDING,
   DEFAULT_PUBLISH_TIMEOUT_MS,
 } from './durable-types.js';
+export { DeadLetterStore, MAX_DEAD_LETTER_PAGE } from './dead-letters.js';
+export type { DeadLetterEntry, DeadLetterPage, ReplayResult } from './dead-letters.js';
 export { MemoryBusHub } from './memory.js';
 export type { MemoryBusOptions } from './memory.js';
 export { backoffDelay } from './backoff.js';

@@ -7,7 +7,11 @@ export interface ConsumerLimits {
   ackWaitMs: number;
   maxDeliver: number;
   maxAckPending: number;
+  deadLetterSubject?: string;
 }
+
+/** Called for a message whose last delivery's ack wait ran out (see ConsumerSpec.maxDeliver). */
+export type GiveUpHook = (msg: StoredMsg, deliveries: number) => void;
 
 /** A node consuming a durable: the shared state offers it messages while it has room. */
 export interface ConsumerSeat {
@@ -31,6 +35,8 @@ interface InFlight {
  */
 export class MemoryConsumerState {
   limits: ConsumerLimits;
+  /** Set by MemoryJetStream: dead-letters and removes what maxDeliver gives up. */
+  onGiveUp?: GiveUpHook;
   readonly #stream: MemoryStream;
   /** Highest stream sequence delivered for the first time. */
   #cursor = 0;
@@ -131,8 +137,9 @@ export class MemoryConsumerState {
         continue;
       }
       if (this.limits.maxDeliver > 0 && f.deliveries >= this.limits.maxDeliver) {
-        // Given up, as nats-server 2.9 does: not redelivered, left in the stream.
+        // Given up, as nats-server 2.9 does: not redelivered (its MAX_DELIVERIES advisory is onGiveUp).
         this.#inFlight.delete(seq);
+        this.onGiveUp?.(msg, f.deliveries);
         continue;
       }
       return this.#deliver(seq, f, msg, now);
@@ -213,5 +220,6 @@ export function consumerLimits(spec: ConsumerSpec, defaults: { ackWaitMs: number
     ackWaitMs: spec.ackWaitMs ?? defaults.ackWaitMs,
     maxDeliver: spec.maxDeliver ?? 0,
     maxAckPending: spec.maxAckPending ?? defaults.maxAckPending,
+    ...(spec.deadLetterSubject ? { deadLetterSubject: spec.deadLetterSubject } : {}),
   };
 }

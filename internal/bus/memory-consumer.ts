@@ -1,3 +1,4 @@
+import type { DeadLetterSink } from './dead-letter-sink.js';
 import { DurableRunner, type Delivery } from './durable-runner.js';
 import type { Consumer, DurableHandler, DurableMsg } from './durable-types.js';
 import type { ConsumerSeat, MemoryConsumerState } from './memory-consumer-state.js';
@@ -10,6 +11,7 @@ export interface MemoryConsumerOptions {
   logger: BusLogger;
   concurrency: number;
   drainTimeoutMs: number;
+  deadLetter?: DeadLetterSink;
 }
 
 /**
@@ -33,6 +35,7 @@ export class MemoryConsumer implements Consumer, ConsumerSeat {
     this.#runner = new DurableRunner(handler, {
       concurrency: opts.concurrency,
       maxDeliver: state.limits.maxDeliver,
+      deadLetter: opts.deadLetter,
       label: opts.label,
       nodeId: opts.nodeId,
       logger: opts.logger,

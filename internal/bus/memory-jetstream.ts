@@ -1,8 +1,12 @@
+import { DeadLetterReason } from '../../proto/dead-letter.js';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
-import { DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_ACK_PENDING, type ConsumerSpec, type PublishAck, type StreamSpec } from './durable-types.js';
+import { deadLetterPublish } from './dead-letter-sink.js';
+import {
+  DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_ACK_PENDING, type ConsumerSpec, type PublishAck, type StreamMessage, type StreamSpec,
+} from './durable-types.js';
 import { consumerLimits, MemoryConsumerState } from './memory-consumer-state.js';
 import { MemoryKvStore } from './memory-kv.js';
-import { MemoryStream, normalizeStreamSpec } from './memory-stream.js';
+import { MemoryStream, normalizeStreamSpec, type StoredMsg } from './memory-stream.js';
 import { assertName, assertPublishSubject, assertSubscribeSubject, subjectsOverlap } from './subject.js';
 
 /**
@@ -57,14 +61,41 @@ export class MemoryJetStream {
       }
     }
     const limits = consumerLimits(spec, { ackWaitMs: DEFAULT_ACK_WAIT_MS, maxAckPending: DEFAULT_MAX_ACK_PENDING });
-    const existing = durables.get(spec.durable);
-    if (existing) {
-      existing.limits = limits;
-      return existing;
-    }
-    const state = new MemoryConsumerState(stream, limits);
+    const state = durables.get(spec.durable) ?? new MemoryConsumerState(stream, limits);
+    state.limits = limits;
+    state.onGiveUp = (msg, deliveries) => this.#giveUp(spec, stream, msg, deliveries);
     durables.set(spec.durable, state);
     return state;
+  }
+
+  /**
+   * A last delivery's ack wait ran out: what nats-server's MAX_DELIVERIES advisory makes
+   * NatsJetStream do (dead letter, then delete from the stream). Without a dead-letter subject,
+   * or when it cannot be stored, the message stays, as on nats-server.
+   */
+  #giveUp(spec: ConsumerSpec, stream: MemoryStream, msg: StoredMsg, deliveries: number): void {
+    const to = spec.deadLetterSubject;
+    if (!to) return;
+    const p = deadLetterPublish({ ...spec, deadLetterSubject: to },
+      { subject: msg.subject, seq: msg.seq, deliveries, data: msg.data }, DeadLetterReason.ACK_WAIT, '');
+    try {
+      this.publish(p.subject, p.data, p.msgId);
+    } catch {
+      return;
+    }
+    stream.remove(msg.seq);
+  }
+
+  read(stream: string, seq: number, filterSubject?: string): StreamMessage | null {
+    const m = this.#stream(stream).nextAfter(seq - 1, filterSubject ?? '>');
+    return m ? { seq: m.seq, subject: m.subject, data: m.data.slice(), storedAt: m.at } : null;
+  }
+
+  deleteMessage(stream: string, seq: number): boolean {
+    const s = this.#stream(stream);
+    if (!s.get(seq)) return false;
+    s.remove(seq);
+    return true;
   }
 
   deleteConsumer(stream: string, durable: string): void {

@@ -16,6 +16,7 @@ export interface NormalizedStreamSpec {
   subjects: string[];
   retention: Retention;
   maxAgeMs: number;
+  maxBytes: number;
   duplicateWindowMs: number;
   storage: 'file' | 'memory';
 }
@@ -29,10 +30,11 @@ export function normalizeStreamSpec(spec: StreamSpec): NormalizedStreamSpec {
   if (spec.subjects.length === 0) throw new ValidationError(`stream ${spec.name} needs at least one subject`);
   spec.subjects.forEach(assertSubscribeSubject);
   const maxAgeMs = spec.maxAgeMs ?? 0;
-  if (maxAgeMs < 0 || (spec.duplicateWindowMs ?? 0) < 0) throw new ValidationError(`stream ${spec.name}: negative limit`);
+  const maxBytes = spec.maxBytes ?? 0;
+  if (maxAgeMs < 0 || maxBytes < 0 || (spec.duplicateWindowMs ?? 0) < 0) throw new ValidationError(`stream ${spec.name}: negative limit`);
   let duplicateWindowMs = spec.duplicateWindowMs || DEFAULT_DUPLICATE_WINDOW_MS;
   if (maxAgeMs > 0) duplicateWindowMs = Math.min(duplicateWindowMs, maxAgeMs);
-  return { name: spec.name, subjects: [...spec.subjects], retention: spec.retention, maxAgeMs, duplicateWindowMs, storage: spec.storage ?? 'file' };
+  return { name: spec.name, subjects: [...spec.subjects], retention: spec.retention, maxAgeMs, maxBytes, duplicateWindowMs, storage: spec.storage ?? 'file' };
 }
 
 /**
@@ -49,6 +51,8 @@ export class MemoryStream {
   #head = 0;
   #lastSeq = 0;
   #count = 0;
+  /** Payload bytes of the messages stored (for maxBytes). */
+  #bytes = 0;
   /** msgId → sequence and time, in insertion (= time) order. */
   readonly #dedup = new Map<string, { seq: number; at: number }>();
 
@@ -82,6 +86,8 @@ export class MemoryStream {
     }
     this.#log.push({ seq, subject, data: data.slice(), at: now });
     this.#count++;
+    this.#bytes += data.length;
+    this.#discardOld();
     if (msgId !== undefined) this.#dedup.set(msgId, { seq, at: now });
     return { stream: this.spec.name, seq, duplicate: false };
   }
@@ -109,9 +115,25 @@ export class MemoryStream {
 
   remove(seq: number): void {
     const i = seq - this.#firstSeq;
-    if (i < 0 || !this.#log[i]) return;
+    const m = i < 0 ? undefined : this.#log[i];
+    if (!m) return;
     this.#log[i] = undefined;
     this.#count--;
+    this.#bytes -= m.data.length;
+    this.#compact();
+  }
+
+  /** Over maxBytes: drops the oldest messages, as JetStream's discard-old policy does. */
+  #discardOld(): void {
+    const { maxBytes } = this.spec;
+    if (maxBytes <= 0) return;
+    for (let i = this.#head; i < this.#log.length && this.#bytes > maxBytes && this.#count > 1; i++) {
+      const m = this.#log[i];
+      if (!m) continue;
+      this.#log[i] = undefined;
+      this.#count--;
+      this.#bytes -= m.data.length;
+    }
     this.#compact();
   }
 
@@ -137,6 +159,7 @@ export class MemoryStream {
         if (now - m.at < maxAgeMs) break;
         this.#log[i] = undefined;
         this.#count--;
+        this.#bytes -= m.data.length;
       }
       if (i > this.#head) this.#compact();
     }

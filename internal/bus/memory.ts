@@ -8,8 +8,10 @@ import type {
   KvBucket,
   PublishAck,
   PublishOptions,
+  StreamMessage,
   StreamSpec,
 } from './durable-types.js';
+import { deadLetterSink } from './dead-letter-sink.js';
 import { closedSignal, HandlerRunner, stderrLogger } from './handlers.js';
 import { MemoryConsumer } from './memory-consumer.js';
 import { MemoryJetStream } from './memory-jetstream.js';
@@ -196,6 +198,7 @@ export class MemoryBus implements Bus {
       logger: this.#logger,
       concurrency: Math.max(1, opts.concurrency ?? 1),
       drainTimeoutMs: this.#drainTimeoutMs,
+      deadLetter: deadLetterSink(spec, (subject, data, o) => this.publishDurable(subject, data, o)),
     });
     this.#consumers.add(consumer);
     consumer.start();
@@ -210,6 +213,16 @@ export class MemoryBus implements Bus {
   async pending(stream: string, filterSubject?: string): Promise<number> {
     this.#assertRunning();
     return this.#hub.jetstream.pending(stream, filterSubject);
+  }
+
+  async readMessage(stream: string, seq: number, filterSubject?: string): Promise<StreamMessage | null> {
+    this.#assertRunning();
+    return this.#hub.jetstream.read(stream, seq, filterSubject);
+  }
+
+  async deleteMessage(stream: string, seq: number): Promise<boolean> {
+    this.#assertRunning();
+    return this.#hub.jetstream.deleteMessage(stream, seq);
   }
 
   async deleteConsumer(stream: string, durable: string): Promise<void> {

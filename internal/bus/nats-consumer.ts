@@ -1,5 +1,6 @@
 import type { Consumer as JsConsumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { DeadLetterSink } from './dead-letter-sink.js';
 import { DurableRunner, type Delivery } from './durable-runner.js';
 import type { Consumer, ConsumerSpec, DurableHandler } from './durable-types.js';
 import type { BusLogger } from './types.js';
@@ -25,6 +26,7 @@ export interface NatsConsumerOptions {
   drainTimeoutMs: number;
   /** (Re)creates the durable; called at start and when it vanished under a running loop. */
   ensure(): Promise<void>;
+  deadLetter?: DeadLetterSink;
 }
 
 /**
@@ -87,6 +89,7 @@ export class NatsConsumer implements Consumer {
     this.#runner = new DurableRunner(handler, {
       concurrency: opts.concurrency,
       maxDeliver: spec.maxDeliver ?? 0,
+      deadLetter: opts.deadLetter,
       label: this.#label,
       nodeId: opts.nodeId,
       logger: opts.logger,

@@ -27,10 +27,13 @@ import {
   type KvBucket,
   type PublishAck,
   type PublishOptions,
+  type StreamMessage,
   type StreamSpec,
 } from './durable-types.js';
+import { deadLetterSink } from './dead-letter-sink.js';
 import { normalizeStreamSpec, type NormalizedStreamSpec } from './memory-stream.js';
 import { NatsConsumer } from './nats-consumer.js';
+import { MaxDeliveriesWatch } from './nats-max-deliveries.js';
 import { NatsKv } from './nats-kv.js';
 import { PubAcks } from './nats-pub-acks.js';
 import { assertName, assertPublishSubject, assertSubscribeSubject } from './subject.js';
@@ -41,6 +44,9 @@ const STREAM_NAME_IN_USE = 10058;
 const SUBJECTS_OVERLAP = 10065;
 const CONSUMER_ALREADY_EXISTS = 10148;
 const CONSUMER_NOT_UNIQUE_ON_WORKQUEUE = 10100;
+/** Deleting a message that is gone: "sequence not found", or past the end, "stream store EOF". */
+const SEQUENCE_NOT_FOUND = 10043;
+const STREAM_STORE_EOF = 10057;
 
 export interface NatsJetStreamOptions {
   nodeId: string;
@@ -61,6 +67,7 @@ export class NatsJetStream {
   readonly #consumers = new Set<NatsConsumer>();
   /** Made at the first publish: a node that only consumes holds no reply subscription. */
   #pubAcks?: PubAcks;
+  readonly #maxDeliveries: MaxDeliveriesWatch;
 
   constructor(nc: NatsConnection, opts: NatsJetStreamOptions) {
     this.#nc = nc;
@@ -69,6 +76,7 @@ export class NatsJetStream {
     this.#jsm = jetstreamManager(nc, { checkAPI: false });
     this.#jsm.catch(() => undefined);
     this.#opts = opts;
+    this.#maxDeliveries = new MaxDeliveriesWatch(nc, { nodeId: opts.nodeId, logger: opts.logger, manager: () => this.#manager() });
   }
 
   async ensureStream(spec: StreamSpec): Promise<void> {
@@ -84,7 +92,8 @@ export class NatsJetStream {
       throw new ConflictError(`stream ${want.name} exists with retention ${info.config.retention}/${info.config.storage}; it cannot change`);
     }
     try {
-      await jsm.streams.update(want.name, { ...info.config, subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window });
+      await jsm.streams.update(want.name, { ...info.config, subjects: config.subjects, max_age: config.max_age,
+        max_bytes: config.max_bytes, duplicate_window: config.duplicate_window });
     } catch (err) {
       if (apiCode(err) === SUBJECTS_OVERLAP) throw new ConflictError(`stream ${want.name}: subjects overlap another stream`, { cause: err });
       throw unavailable(`cannot update stream ${want.name}`, err);
@@ -123,27 +132,66 @@ export class NatsJetStream {
     assertName(spec.stream, 'stream');
     assertName(spec.durable, 'durable');
     assertSubscribeSubject(spec.filterSubject);
+    const sink = deadLetterSink(spec, (subject, data, o) => this.publish(subject, data, o));
     const consumer = new NatsConsumer(this.#js, this.#nc, spec, handler, {
       nodeId: this.#opts.nodeId,
       logger: this.#opts.logger,
       concurrency: Math.max(1, opts.concurrency ?? 1),
       drainTimeoutMs: this.#opts.drainTimeoutMs,
       ensure: () => this.#ensureConsumer(spec),
+      deadLetter: sink,
     });
-    await consumer.start();
+    // Listening before the first pull: the advisory is sent when a pull meets the message.
+    const release = sink && (spec.maxDeliver ?? 0) > 0 ? this.#maxDeliveries.watch(spec, sink) : () => undefined;
+    try {
+      await consumer.start();
+    } catch (err) {
+      release();
+      throw err;
+    }
     this.#consumers.add(consumer);
     return {
       stop: async () => {
         await consumer.stop();
+        release();
         this.#consumers.delete(consumer);
       },
     };
+  }
+
+  async readMessage(stream: string, seq: number, filterSubject?: string): Promise<StreamMessage | null> {
+    assertName(stream, 'stream');
+    const jsm = await this.#manager();
+    // nats-server 2.9's STREAM.MSG.GET takes next_by_subj (the first match at or after seq);
+    // nats.js types only the direct-get form of it.
+    const query = { seq: Math.max(1, seq), next_by_subj: filterSubject ?? '>' } as unknown as { seq: number };
+    try {
+      const m = await jsm.streams.getMessage(stream, query);
+      return m ? { seq: m.seq, subject: m.subject, data: m.data, storedAt: m.time.getTime() } : null;
+    } catch (err) {
+      if (apiCode(err) === JetStreamApiCodes.StreamNotFound) throw new NotFoundError(`stream ${stream} not found`, { cause: err });
+      throw unavailable(`cannot read stream ${stream}`, err);
+    }
+  }
+
+  async deleteMessage(stream: string, seq: number): Promise<boolean> {
+    assertName(stream, 'stream');
+    const jsm = await this.#manager();
+    try {
+      return await jsm.streams.deleteMessage(stream, seq, false);
+    } catch (err) {
+      const code = apiCode(err);
+      if (code === JetStreamApiCodes.StreamNotFound) throw new NotFoundError(`stream ${stream} not found`, { cause: err });
+      if (code === JetStreamApiCodes.NoMessageFound || code === SEQUENCE_NOT_FOUND || code === STREAM_STORE_EOF) return false;
+      throw unavailable(`cannot delete message ${seq} of stream ${stream}`, err);
+    }
   }
 
   /** Stops every consumer of this bus (drain: see NatsConsumer). */
   async stopConsumers(): Promise<unknown[]> {
     const results = await Promise.allSettled([...this.#consumers].map((c) => c.stop()));
     this.#consumers.clear();
+    this.#maxDeliveries.close();
     return results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   }
 
@@ -229,6 +277,7 @@ function streamConfig(s: NormalizedStreamSpec): StreamConfig {
     retention: s.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     storage: s.storage === 'memory' ? StorageType.Memory : StorageType.File,
     max_age: nanos(s.maxAgeMs),
+    max_bytes: s.maxBytes > 0 ? s.maxBytes : -1,
     duplicate_window: nanos(s.duplicateWindowMs),
     discard: DiscardPolicy.Old,
   } as StreamConfig;

@@ -18,6 +18,7 @@ import type {
   KvBucket,
   PublishAck,
   PublishOptions,
+  StreamMessage,
   StreamSpec,
 } from './durable-types.js';
 import { closedSignal, HandlerRunner, stderrLogger } from './handlers.js';
@@ -179,6 +180,14 @@ export class NatsBus implements Bus {
 
   async pending(stream: string, filterSubject?: string): Promise<number> {
     return this.#jetstream().pending(stream, filterSubject);
+  }
+
+  async readMessage(stream: string, seq: number, filterSubject?: string): Promise<StreamMessage | null> {
+    return this.#jetstream().readMessage(stream, seq, filterSubject);
+  }
+
+  async deleteMessage(stream: string, seq: number): Promise<boolean> {
+    return this.#jetstream().deleteMessage(stream, seq);
   }
 
   async deleteConsumer(stream: string, durable: string): Promise<void> {

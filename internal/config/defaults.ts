@@ -53,6 +53,12 @@ export const DEFAULT_LOGIN_FAILURES_PER_USER = 20;
 export const DEFAULT_LOGIN_FAILURE_DELAY_MS = 500;
 /** Messages wait 72 h for an offline SMPP client (SMPP validity periods are often 48 h). */
 export const DEFAULT_SMPP_QUEUE_MAX_AGE_SECS = 72 * 3600;
+/**
+ * SMPP_MAX_DELIVER: every delivery of an SMPP job counts, also the ones that only wait (a
+ * client throttling for up to a minute per delivery, a bind lost mid-job, the queue sweeper's
+ * look); 200 covers hours of that, while a job that always fails is still given up.
+ */
+export const DEFAULT_SMPP_MAX_DELIVER = 200;
 export const DEFAULT_MM4_RETRIES = 3;
 /** MMS carry media; an SMTP DATA phase with a few hundred KB needs more time than SMS. */
 export const DEFAULT_MM4_TIMEOUT_SECS = 60;
@@ -101,3 +107,17 @@ export const DEFAULT_MEDIA_FETCH_TIMEOUT_SECS = 30;
 export const DEFAULT_TRANSCODE_CONCURRENCY = 2;
 /** A 30 s clip transcodes in a few seconds here (environment.md §8); a minute bounds a stuck ffmpeg. */
 export const DEFAULT_TRANSCODE_TIMEOUT_SECS = 60;
+
+/**
+ * BUS_MAX_DELIVER: deliveries of one message by any stage before it is dead-lettered (a stage's
+ * own retries, e.g. CARRIER_RETRIES, are added when larger). With a throwing handler's backoff
+ * (1 s doubling to 30 s) 20 deliveries span about 8 minutes: a short outage is ridden out,
+ * a poison message stops looping.
+ */
+export const DEFAULT_BUS_MAX_DELIVER = 20;
+/** STREAM_MAX_AGE_HOURS: backstop age of the stages without a client queue (a week). */
+export const DEFAULT_STREAM_MAX_AGE_HOURS = 7 * 24;
+/** DEAD_LETTER_MAX_AGE_HOURS: dead letters are kept two weeks for an operator to replay. */
+export const DEFAULT_DEAD_LETTER_MAX_AGE_HOURS = 14 * 24;
+/** DEAD_LETTER_MAX_MB: at most 1 GiB of dead letters (the oldest go first). */
+export const DEFAULT_DEAD_LETTER_MAX_MB = 1024;

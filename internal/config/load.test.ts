@@ -36,9 +36,11 @@ describe('loadConfig defaults', () => {
     expect(cfg.smpp).toEqual({
       listen: { host: '0.0.0.0', port: 9550 }, retries: 3, timeoutMs: 30_000, proxyProtocol: false,
       windowSize: 10, enquireLinkIntervalMs: 30_000, inactivityTimeoutMs: 300_000, tls: undefined,
-      reassemblyTtlMs: 300_000, queueMaxAgeMs: 72 * 3600_000,
+      reassemblyTtlMs: 300_000, queueMaxAgeMs: 72 * 3600_000, maxDeliver: 200,
     });
     expect(cfg.lockout).toEqual({ windowMs: 600_000, perIp: 10, perNetwork: 50, perUser: 20, failureDelayMs: 500 });
+    expect(cfg.durable).toEqual({ maxDeliver: 20, stageMaxAgeMs: 7 * 24 * 3600_000,
+      deadLetterMaxAgeMs: 14 * 24 * 3600_000, deadLetterMaxBytes: 1024 ** 3 });
     expect(cfg.mm4).toEqual({
       listen: { host: '0.0.0.0', port: 2566 },
       retries: 3,
@@ -93,6 +95,11 @@ describe('loadConfig defaults', () => {
         AUTO_REPLY_DEFAULT_MESSAGE: 'Thanks, we will reply soon.',
         BUS_SUBJECT_PREFIX: 'test_1',
         SERVER_ID: 'gw1',
+        BUS_MAX_DELIVER: '7',
+        SMPP_MAX_DELIVER: '50',
+        STREAM_MAX_AGE_HOURS: '24',
+        DEAD_LETTER_MAX_AGE_HOURS: '48',
+        DEAD_LETTER_MAX_MB: '10',
       },
       { cwd },
     );
@@ -109,6 +116,9 @@ describe('loadConfig defaults', () => {
     expect(cfg.mm4).toMatchObject({ originatorSystem: 'mms@example.com', msgIdHost: 'mms.example.com' });
     expect(cfg.autoReply).toEqual({ enabled: true, defaultMessage: 'Thanks, we will reply soon.' });
     expect(cfg.bus.subjectPrefix).toBe('test_1');
+    expect(cfg.durable).toEqual({ maxDeliver: 7, stageMaxAgeMs: 24 * 3600_000, deadLetterMaxAgeMs: 48 * 3600_000,
+      deadLetterMaxBytes: 10 * 1024 * 1024 });
+    expect(cfg.smpp.maxDeliver).toBe(50);
   });
 
   it('treats empty values as unset, as sample.env writes them', async () => {

@@ -14,7 +14,7 @@ import {
 import { mediaSchema, autoReplySchema, logSchema, nodeSchema, notifySchema, ingressDedupSchema, ingressFirstSchema, type LoadContext } from './sections-node.js';
 import { carrierSchema, mm4Schema, smppSchema, webhookSchema, webSchema } from './sections-front.js';
 import { lockoutSchema } from './sections-lockout.js';
-import { busSchema, quotaSchema, storeSchema, storeWarnings, usesSharedServices } from './sections-services.js';
+import { busSchema, durableSchema, quotaSchema, storeSchema, storeWarnings, usesSharedServices } from './sections-services.js';
 import type { Config, Env, LoadConfigOptions } from './types.js';
 
 /** Upstream variables msggw no longer reads, and what to do instead (docs/configuration.md). */
@@ -42,6 +42,7 @@ function sectionSchemas(ctx: LoadContext) {
     ingressFirst: ingressFirstSchema(),
     store: storeSchema(ctx),
     bus: busSchema(),
+    durable: durableSchema(),
     quota: quotaSchema(),
     log: logSchema(),
     media: mediaSchema(ctx),

@@ -10,6 +10,7 @@ import {
   DEFAULT_MM4_TIMEOUT_SECS,
   DEFAULT_PROMETHEUS_PATH,
   DEFAULT_SMPP_LISTEN,
+  DEFAULT_SMPP_MAX_DELIVER,
   DEFAULT_SMPP_ENQUIRE_LINK_SECS,
   DEFAULT_SMPP_INACTIVITY_SECS,
   DEFAULT_SMPP_QUEUE_MAX_AGE_SECS,
@@ -77,6 +78,7 @@ export function smppSchema() {
       SMPP_TLS_KEY: field(text),
       SMPP_REASSEMBLY_TTL_SECS: fieldOr(seconds, DEFAULT_SMPP_REASSEMBLY_TTL_SECS),
       SMPP_QUEUE_MAX_AGE_SECS: fieldOr(seconds, DEFAULT_SMPP_QUEUE_MAX_AGE_SECS),
+      SMPP_MAX_DELIVER: fieldOr(wholeNumber(2), DEFAULT_SMPP_MAX_DELIVER),
     })
     .superRefine((e, ctx) => {
       if (!e.SMPP_TLS_LISTEN) return;
@@ -98,6 +100,7 @@ export function smppSchema() {
           : undefined,
         reassemblyTtlMs: e.SMPP_REASSEMBLY_TTL_SECS * SECOND_MS,
         queueMaxAgeMs: e.SMPP_QUEUE_MAX_AGE_SECS * SECOND_MS,
+        maxDeliver: e.SMPP_MAX_DELIVER,
       }),
     );
 }

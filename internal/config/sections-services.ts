@@ -2,16 +2,20 @@ import { isIPv6 } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
+  DEFAULT_BUS_MAX_DELIVER,
   DEFAULT_DATA_DIR,
+  DEFAULT_DEAD_LETTER_MAX_AGE_HOURS,
+  DEFAULT_DEAD_LETTER_MAX_MB,
   DEFAULT_POSTGRES_HOST,
   DEFAULT_POSTGRES_PORT,
   DEFAULT_POSTGRES_SSLMODE,
   DEFAULT_POSTGRES_TIMEZONE,
+  DEFAULT_STREAM_MAX_AGE_HOURS,
   PGLITE_DIR_NAME,
 } from './defaults.js';
 import { field, fieldOr, Invalid, isHostname, oneOf, parseTimeZone, text, urlListWith, urlWith, wholeNumber } from './fields.js';
 import type { LoadContext } from './sections-node.js';
-import type { BusConfig, QuotaConfig, StoreConfig } from './types.js';
+import type { BusConfig, DurableConfig, QuotaConfig, StoreConfig } from './types.js';
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 /** Variables that, set explicitly, mean "use this PostgreSQL server" (upstream's defaults need none). */
@@ -125,6 +129,27 @@ export function busSchema() {
         e.NATS_URL
           ? { kind: 'nats', servers: e.NATS_URL, subjectPrefix: e.BUS_SUBJECT_PREFIX }
           : { kind: 'memory', subjectPrefix: e.BUS_SUBJECT_PREFIX },
+    );
+}
+
+const HOUR_MS = 3600_000;
+
+/** Redelivery bounds, stream ages and the dead-letter stream's limits. */
+export function durableSchema() {
+  return z
+    .object({
+      BUS_MAX_DELIVER: fieldOr(wholeNumber(2), DEFAULT_BUS_MAX_DELIVER),
+      STREAM_MAX_AGE_HOURS: fieldOr(wholeNumber(1), DEFAULT_STREAM_MAX_AGE_HOURS),
+      DEAD_LETTER_MAX_AGE_HOURS: fieldOr(wholeNumber(1), DEFAULT_DEAD_LETTER_MAX_AGE_HOURS),
+      DEAD_LETTER_MAX_MB: fieldOr(wholeNumber(1), DEFAULT_DEAD_LETTER_MAX_MB),
+    })
+    .transform(
+      (e): DurableConfig => ({
+        maxDeliver: e.BUS_MAX_DELIVER,
+        stageMaxAgeMs: e.STREAM_MAX_AGE_HOURS * HOUR_MS,
+        deadLetterMaxAgeMs: e.DEAD_LETTER_MAX_AGE_HOURS * HOUR_MS,
+        deadLetterMaxBytes: e.DEAD_LETTER_MAX_MB * 1024 * 1024,
+      }),
     );
 }
 

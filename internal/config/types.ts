@@ -59,6 +59,8 @@ export interface SmppConfig {
   reassemblyTtlMs: number;
   /** SMPP_QUEUE_MAX_AGE_SECS: how long messages wait for a client with no bind. */
   queueMaxAgeMs: number;
+  /** SMPP_MAX_DELIVER: deliveries of an SMPP job (waits included) before it is dead-lettered. */
+  maxDeliver: number;
 }
 
 /**
@@ -113,6 +115,16 @@ export type StoreConfig =
 export type BusConfig =
   | { kind: 'nats'; servers: string[]; subjectPrefix: string }
   | { kind: 'memory'; subjectPrefix: string };
+
+/** BUS_MAX_DELIVER, STREAM_MAX_AGE_HOURS, DEAD_LETTER_MAX_AGE_HOURS, DEAD_LETTER_MAX_MB. */
+export interface DurableConfig {
+  /** Deliveries of a message before it is dead-lettered (stages add their own retries when larger). */
+  maxDeliver: number;
+  /** Backstop age of the stages without a client queue. */
+  stageMaxAgeMs: number;
+  deadLetterMaxAgeMs: number;
+  deadLetterMaxBytes: number;
+}
 
 export type QuotaConfig = { kind: 'redis'; url: string } | { kind: 'memory' };
 
@@ -203,6 +215,7 @@ export interface Config {
   ingressFirst: IngressFirstConfig;
   store: StoreConfig;
   bus: BusConfig;
+  durable: DurableConfig;
   quota: QuotaConfig;
   secrets: SecretsConfig;
   log: LogConfig;

@@ -17,6 +17,8 @@ export interface CarrierEgressOptions {
   timeoutMs: number;
   retryDelayMs: number;
   leaseTtlMs?: number;
+  /** See CarrierWorkerOptions.maxDeliver. */
+  maxDeliver?: number;
 }
 
 /** A worker's deps, with every carrier instead of one (the egress gives each worker its own). */
@@ -97,7 +99,8 @@ export class CarrierEgress {
     const name = this.deps.carrier(carrierId)?.name ?? String(carrierId);
     const worker = new CarrierWorker(
       { carrierId, subjects: this.options.subjects, serverAddress: this.options.serverAddress,
-        retries: this.options.retries, timeoutMs: this.options.timeoutMs, retryDelayMs: this.options.retryDelayMs },
+        retries: this.options.retries, timeoutMs: this.options.timeoutMs, retryDelayMs: this.options.retryDelayMs,
+        maxDeliver: this.options.maxDeliver },
       { ...this.deps, carrier: () => this.deps.carrier(carrierId) },
     );
     campaign.worker = worker;

@@ -1,6 +1,6 @@
 import { egressCodec, type Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
-import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
+import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import { effectiveMaxRps, KeepAlivePool, statusCallbackUrl, type CarrierDriver } from '../carriers/index.js';
 import { CarrierError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
@@ -32,6 +32,8 @@ export interface CarrierWorkerOptions {
   retries: number;
   timeoutMs: number;
   retryDelayMs: number;
+  /** BUS_MAX_DELIVER (CARRIER_RETRIES added when larger). Default DEFAULT_MAX_DELIVER. */
+  maxDeliver?: number;
 }
 
 export interface CarrierWorkerDeps {
@@ -82,7 +84,8 @@ export class CarrierWorker {
     const id = this.options.carrierId;
     this.#consumer = await this.deps.bus.consume(
       { stream: s.streams.carrier, durable: `carrier-${id}`, filterSubject: s.msgOutCarrier(id),
-        ackWaitMs: this.options.timeoutMs + 15_000, maxAckPending: MAX_CONCURRENCY * 4 },
+        ackWaitMs: this.options.timeoutMs + 15_000, maxAckPending: MAX_CONCURRENCY * 4,
+        maxDeliver: maxDeliverFor(this.options.maxDeliver, this.options.retries), deadLetterSubject: s.deadLetter(s.streams.carrier) },
       (msg) => this.handle(msg),
       { concurrency: this.#concurrency },
     );

@@ -2,7 +2,7 @@ import { deliveryJobCodec, type DeliveryJob } from '../../proto/delivery.js';
 import type { Egress } from '../../proto/message.js';
 import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
-import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
+import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
@@ -20,6 +20,11 @@ export interface WebhookWorkerOptions {
   timeoutMs: number;
   retryDelayMs: number;
   concurrency?: number;
+  /**
+   * BUS_MAX_DELIVER (WEBHOOK_RETRIES added when larger). A client's own webhook_retries beyond
+   * it are cut to it: the message is then dead-lettered and reported failed. Default DEFAULT_MAX_DELIVER.
+   */
+  maxDeliver?: number;
 }
 
 export interface WebhookWorkerDeps {
@@ -59,7 +64,8 @@ export class WebhookWorker {
     const s = this.options.subjects;
     this.#consumer = await this.deps.bus.consume(
       { stream: s.streams.webhook, durable: 'webhook', filterSubject: s.msgOutWebhookAll,
-        ackWaitMs: this.options.timeoutMs + 30_000, maxAckPending: 4096 },
+        ackWaitMs: this.options.timeoutMs + 30_000, maxAckPending: 4096,
+        maxDeliver: maxDeliverFor(this.options.maxDeliver, this.options.retries), deadLetterSubject: s.deadLetter(s.streams.webhook) },
       (msg) => this.handle(msg),
       { concurrency: this.options.concurrency ?? 128 },
     );

@@ -1,7 +1,7 @@
 import { transcodeJobCodec, type TranscodeJob } from '../../proto/media.js';
 import type { Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
-import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
+import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import { ErrorCode, ForbiddenError, GatewayError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { MediaDetour } from './detour.js';
@@ -21,6 +21,8 @@ export interface TranscodeWorkerOptions {
   /** TRANSCODE_TIMEOUT_SECS: one message's transcoding, all parts together. */
   timeoutMs: number;
   fetchTimeoutMs: number;
+  /** BUS_MAX_DELIVER: deliveries before a job is dead-lettered. Default DEFAULT_MAX_DELIVER. */
+  maxDeliver?: number;
 }
 
 /** Why a message could not get its media; reported to the sender. */
@@ -63,7 +65,8 @@ export class TranscodeWorker {
     this.#consumer = await this.deps.bus.consume(
       { stream: s.streams.media, durable: 'media-transcode', filterSubject: s.mediaTranscode,
         ackWaitMs: this.options.timeoutMs + this.options.fetchTimeoutMs + ACK_MARGIN_MS,
-        maxAckPending: this.options.concurrency * 16 },
+        maxAckPending: this.options.concurrency * 16, maxDeliver: maxDeliverFor(this.options.maxDeliver, MAX_ATTEMPTS),
+        deadLetterSubject: s.deadLetter(s.streams.media) },
       (msg) => this.handle(msg),
       { concurrency: this.options.concurrency },
     );

@@ -74,6 +74,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'msggw_status_events_total', help: 'Delivery status events handled, by status',
       labelNames: ['status'], registers,
     })),
+    deadLetters: new Counter({
+      name: 'msggw_dead_letters_total', help: 'Messages given up after maxDeliver and dead-lettered, by stage and reason',
+      labelNames: ['stream', 'reason'], registers,
+    }),
     quotaRejections: fastCounter(new Counter({
       name: 'msggw_quota_rejections_total', help: 'Messages refused by a quota, by message type and quota period',
       labelNames: ['type', 'period'], registers,

@@ -22,6 +22,11 @@ export interface Metrics {
   readonly egressYielding: Gauge;
   /** Status events turned into receipts or webhooks. */
   readonly statusEvents: Counter<'status'>;
+  /**
+   * Messages the bus gave up on (dead-lettered), by stage (in, carrier, webhook, smpp, mm4,
+   * status, media, other) and reason (retry, error, ack_wait): bounded label values.
+   */
+  readonly deadLetters: Counter<'stream' | 'reason'>;
   readonly quotaRejections: Counter<'type' | 'period'>;
   /**
    * SMPP egress, per client (system_id) and kind (message | receipt): deliver_sm answered

@@ -10,7 +10,7 @@ import { deliveryJobCodec, type DeliveryJob } from '../../proto/delivery.js';
 import type { Egress, MediaRef } from '../../proto/message.js';
 import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
-import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type KvBucket, type Outcome } from '../bus/index.js';
+import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type KvBucket, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
 import type { MediaStore } from '../media/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -37,6 +37,8 @@ export interface Mm4EgressOptions {
   /** EHLO name. */
   name: string;
   concurrency?: number;
+  /** BUS_MAX_DELIVER (MM4_RETRIES added when larger). Default DEFAULT_MAX_DELIVER. */
+  maxDeliver?: number;
 }
 
 export interface Mm4EgressDeps {
@@ -78,7 +80,8 @@ export class Mm4Egress {
     const s = this.options.subjects;
     this.#consumer = await this.deps.bus.consume(
       { stream: s.streams.mm4, durable: 'mm4', filterSubject: s.msgOutMm4All,
-        ackWaitMs: this.options.timeoutMs + 30_000, maxAckPending: 1024 },
+        ackWaitMs: this.options.timeoutMs + 30_000, maxAckPending: 1024,
+        maxDeliver: maxDeliverFor(this.options.maxDeliver, this.options.retries), deadLetterSubject: s.deadLetter(s.streams.mm4) },
       (msg) => this.handle(msg),
       { concurrency: this.options.concurrency ?? 32 },
     );

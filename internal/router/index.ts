@@ -21,4 +21,6 @@ export { LedgerRepair } from './ledger-repair.js';
 export type { LedgerRepairOptions, LedgerRepairDeps } from './ledger-repair.js';
 export type { Failure, FailureOptions, FailureDeps } from './failures.js';
 export { StatusRouter } from './status-router.js';
+export { DeadLetterReporter } from './dead-letter-reporter.js';
+export type { DeadLetterReporterOptions, DeadLetterReporterDeps } from './dead-letter-reporter.js';
 export type { StatusRouterOptions, StatusRouterDeps } from './status-router.js';

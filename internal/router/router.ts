@@ -1,6 +1,6 @@
 import { messageCodec, type Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
-import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
+import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
@@ -21,6 +21,8 @@ const RETRY_MAX_MS = 30_000;
 export interface RouterOptions {
   subjects: Subjects;
   concurrency?: number;
+  /** BUS_MAX_DELIVER: deliveries before a message is dead-lettered. Default DEFAULT_MAX_DELIVER. */
+  maxDeliver?: number;
 }
 
 export interface RouterDeps {
@@ -52,7 +54,8 @@ export class Router {
     const s = this.options.subjects;
     this.#consumer = await this.deps.bus.consume(
       { stream: s.streams.in, durable: 'router', filterSubject: s.msgInAll, ackWaitMs: ACK_WAIT_MS,
-        maxAckPending: MAX_ACK_PENDING },
+        maxAckPending: MAX_ACK_PENDING, maxDeliver: maxDeliverFor(this.options.maxDeliver),
+        deadLetterSubject: s.deadLetter(s.streams.in) },
       (msg) => this.handle(msg),
       { concurrency: this.options.concurrency ?? DEFAULT_ROUTER_CONCURRENCY },
     );

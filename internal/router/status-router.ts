@@ -2,7 +2,7 @@ import { deliveryJobCodec } from '../../proto/delivery.js';
 import { receiptWanted } from '../../proto/smpp-status.js';
 import { statusCodec, type StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
-import { ack, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
+import { ack, maxDeliverFor, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { RecordWriter } from '../records/index.js';
@@ -16,6 +16,8 @@ const RETRY_DELAY_MS = 1_000;
 export interface StatusRouterOptions {
   subjects: Subjects;
   concurrency?: number;
+  /** BUS_MAX_DELIVER: deliveries before an event is dead-lettered. Default DEFAULT_MAX_DELIVER. */
+  maxDeliver?: number;
 }
 
 export interface StatusRouterDeps {
@@ -44,7 +46,8 @@ export class StatusRouter {
     const s = this.options.subjects;
     this.#consumer = await this.deps.bus.consume(
       { stream: s.streams.status, durable: 'status-router', filterSubject: s.statusAll, ackWaitMs: 30_000,
-        maxAckPending: 2048 },
+        maxAckPending: 2048, maxDeliver: maxDeliverFor(this.options.maxDeliver, UNKNOWN_ID_RETRIES),
+        deadLetterSubject: s.deadLetter(s.streams.status) },
       (msg) => this.handle(msg),
       { concurrency: this.options.concurrency ?? 64 },
     );

@@ -16,18 +16,28 @@ const ACK_WAIT_MARGIN_MS = 30_000;
  * Far above any client's windows, so it never throttles sending, yet it bounds a runaway.
  */
 const MAX_ACK_PENDING = 4096;
+/**
+ * Deliveries of one job before it is dead-lettered, when none is configured (SMPP_MAX_DELIVER).
+ * Every delivery counts, waits included: a client throttling (each delivery waits up to
+ * DEFAULT_THROTTLE_MAX_WAIT_MS), a bind lost mid-job, the queue sweeper's look. Waiting for a
+ * bind costs none: with no bind anywhere nothing consumes the queue. 200 covers hours of waits;
+ * a failing deliver_sm spends its SMPP_RETRIES within one delivery.
+ */
+export const DEFAULT_SMPP_MAX_DELIVER = 200;
 
 /**
  * The durable consumer of one client's SMPP queue, shared by every node that holds one of the
  * client's binds (and by the queue sweeper): one name per client, so they split the work.
  */
-export function smppConsumerSpec(subjects: Subjects, clientId: number, timeoutMs: number): ConsumerSpec {
+export function smppConsumerSpec(subjects: Subjects, clientId: number, timeoutMs: number, maxDeliver = DEFAULT_SMPP_MAX_DELIVER): ConsumerSpec {
   return {
     stream: subjects.streams.smpp,
     durable: `smpp-${clientId}`,
     filterSubject: subjects.msgOutSmpp(clientId),
     ackWaitMs: timeoutMs + ACK_WAIT_MARGIN_MS,
     maxAckPending: MAX_ACK_PENDING,
+    maxDeliver,
+    deadLetterSubject: subjects.deadLetter(subjects.streams.smpp),
   };
 }
 

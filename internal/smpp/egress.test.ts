@@ -226,6 +226,20 @@ describe('SMPP egress: queue sweeper', () => {
   });
 });
 
+describe('SMPP egress: bounded redelivery', () => {
+  it('spends one delivery of a waiting job per sweeper look, so waiting for a bind does not exhaust maxDeliver', async () => {
+    const h = await harness({ queueMaxAgeMs: 60_000, sweepIntervalMs: 20, maxDeliver: 3 }, { startEgress: false });
+    const waiting = await h.publishMessage({ text: 'waits for a bind' });
+    await h.egress.start();
+    // Several sweeper ticks while no client is bound: the first look meets the job and gives it back.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await h.bus.pending(h.subjects.streams.deadLetter)).toBe(0);
+    h.bind();
+    await eventually(() => expect(h.delivered).toHaveLength(1));
+    expect(h.records.status(waiting.message.id, SENDER, 'outbound')).toBe('delivered');
+  });
+});
+
 describe('SMPP egress: delivery receipts', () => {
   it('sends one receipt per part id with the ids, stat, TLVs and swapped addresses', async () => {
     const h = await harness();

@@ -55,6 +55,8 @@ export interface SmppEgressOptions {
   sweepFirstLookMs?: number;
   /** The lease bucket's TTL (shared with the carrier leases: keep it equal to theirs). */
   leaseTtlMs?: number;
+  /** SMPP_MAX_DELIVER: deliveries of a job before it is dead-lettered. Default DEFAULT_SMPP_MAX_DELIVER. */
+  maxDeliver?: number;
 }
 
 export interface SmppEgressDeps {
@@ -90,7 +92,7 @@ export class SmppEgress {
     this.#sweeper = new QueueSweeper(
       { subjects: options.subjects, nodeId: options.nodeId, timeoutMs: options.timeoutMs,
         queueMaxAgeMs: options.queueMaxAgeMs, intervalMs: options.sweepIntervalMs, leaseTtlMs: options.leaseTtlMs,
-        firstLookDelayMs: options.sweepFirstLookMs },
+        firstLookDelayMs: options.sweepFirstLookMs, maxDeliver: options.maxDeliver },
       { bus: deps.bus, logger: deps.logger,
         clientIds: () => deps.clients().filter((c) => c.type === 'legacy').map((c) => c.id),
         consumedHere: (id) => (this.#lanes.get(id)?.concurrency ?? 0) > 0,
@@ -131,7 +133,7 @@ export class SmppEgress {
   }
 
   private consume(lane: ClientLane, concurrency: number) {
-    const spec = smppConsumerSpec(this.options.subjects, lane.clientId, this.options.timeoutMs);
+    const spec = smppConsumerSpec(this.options.subjects, lane.clientId, this.options.timeoutMs, this.options.maxDeliver);
     return this.deps.bus.consume(spec, (msg) => this.handle(msg, lane), { concurrency });
   }
 

@@ -49,6 +49,8 @@ export interface QueueSweeperOptions {
    * before the stream's own max age (SMPP_STREAM_AGE_FACTOR × max age) deletes it.
    */
   firstLookDelayMs?: number;
+  /** The SMPP consumers' maxDeliver (the sweeper consumes the same durables). */
+  maxDeliver?: number;
 }
 
 /** What the egress decided about one job: expired (with its outcome), or fresh since a time. */
@@ -157,7 +159,9 @@ export class QueueSweeper {
     let freshSince: number | undefined;
     let busy = false;
     let lastActivity = Date.now();
-    const spec = smppConsumerSpec(this.options.subjects, clientId, this.options.timeoutMs);
+    let endLook!: () => void;
+    const lookEnded = new Promise<void>((r) => (endLook = r));
+    const spec = smppConsumerSpec(this.options.subjects, clientId, this.options.timeoutMs, this.options.maxDeliver);
     const consumer = await this.deps.bus.consume(spec, async (msg) => {
       if (freshSince !== undefined) return retry(0);
       busy = true;
@@ -165,6 +169,11 @@ export class QueueSweeper {
         const verdict = await this.deps.verdict(msg);
         if ('outcome' in verdict) return verdict.outcome;
         freshSince = verdict.freshSince;
+        // Held until the consumer stops, then given back: one delivery per look. Returned at
+        // once, the job would come straight back, over and over until the look ends, and
+        // every such delivery counts against the job's maxDeliver.
+        msg.working();
+        await lookEnded;
         return retry(0);
       } finally {
         busy = false;
@@ -177,7 +186,9 @@ export class QueueSweeper {
     while (freshSince === undefined && this.leading && Date.now() < deadline && !idle()) {
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    await consumer.stop();
+    const stopping = consumer.stop();
+    endLook();
+    await stopping;
     return { freshSince, cutShort: freshSince === undefined && Date.now() >= deadline };
   }
 }

@@ -9,6 +9,7 @@ import { httpMetrics, metricsEndpoint } from './middleware/metrics.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerCarrierRoutes } from './routes/carriers.js';
 import { registerClientRoutes } from './routes/clients.js';
+import { registerDeadLetterRoutes } from './routes/dead-letters.js';
 import { registerFailoverRoutes } from './routes/failovers.js';
 import { registerHealthRoutes, registerStatsRoutes } from './routes/health.js';
 import { registerHistoryRoutes } from './routes/history.js';
@@ -37,6 +38,7 @@ function adminRouter(deps: WebDeps): Router {
   registerApiKeyRoutes(router, deps);
   registerNumberSettingsRoutes(router, deps);
   registerNumberLookupRoutes(router, deps);
+  registerDeadLetterRoutes(router, deps);
   return router;
 }
 

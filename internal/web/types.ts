@@ -1,7 +1,7 @@
 import type { Message } from '../../proto/message.js';
 import type { IngressKind, Subjects } from '../../proto/subjects.js';
 import type { DeliveryStatus } from '../../proto/status.js';
-import type { DurableBus } from '../bus/index.js';
+import type { DeadLetterStore, DurableBus } from '../bus/index.js';
 import type { ConfigChanges, Directory } from '../directory/index.js';
 import type { LoginLimiter } from '../lockout/index.js';
 import type { Logger } from '../log/index.js';
@@ -177,4 +177,6 @@ export interface WebDeps {
    * node's limiter); without it nothing is counted or delayed.
    */
   logins?: WebLogins;
+  /** The dead-letter stream the /dead-letters admin routes manage; without it they answer 503. */
+  deadLetters?: Pick<DeadLetterStore, 'list' | 'get' | 'replay' | 'delete'>;
 }

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, UnavailableError } from '../../internal/errors/index.js';
 import { ack, retry, term, type Bus, type Consumer, type ConsumerSpec, type Retention } from '../../internal/bus/index.js';
 import { bytes, Deliveries, eventually, Gate, sleep, type DurableBusFixture, type DurableTestContext } from './durable-helpers.js';
+import { describeDeadLetters } from './durable-dead-letters.js';
 import { describeLeases } from './durable-leases.js';
 
 export type { DurableBusFixture, DurableTestContext } from './durable-helpers.js';
@@ -391,6 +392,7 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
       });
     });
 
+    describeDeadLetters(ctx);
     describeLeases(ctx);
   });
 }
