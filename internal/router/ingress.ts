@@ -7,7 +7,7 @@ import { decide, type RoutingView } from './decide.js';
 import { publishEgress, type EgressPublishDeps } from './egress-publish.js';
 import type { FailureReporter } from './failures.js';
 import type { IngressMemory } from './ingress-memory.js';
-import { checkQuota, reportRefusal } from './quota-check.js';
+import { checkQuota, publishAdmitted, reportRefusal } from './quota-check.js';
 
 export interface IngressRouterOptions {
   subjects: Subjects;
@@ -42,28 +42,33 @@ export class IngressRouter {
 
   /**
    * Stores `message` durably (routed, or on msg.in for the router). Rejects when it could not
-   * be stored. `dedupKey` (default: the message id) makes a retried ingress enter once, e.g. a
-   * carrier's own message id for a webhook the carrier sends again.
+   * be stored: OutcomeUnknownError when it may have been (no PubAck came; its quota units are
+   * kept, and a resend with the same dedupKey within the bus's window enters once), any other
+   * error when it was not (its units are given back). `dedupKey` (default: the message id)
+   * makes a retried ingress enter once, e.g. a carrier's own message id for a webhook the
+   * carrier sends again. `repeatable` (default: a dedupKey other than the id) says the caller
+   * may send this key again later: it is then looked up in and kept by the ingress memory, and
+   * counted once by the quota.
    *
    * Rejects with QuotaRefusedError, storing nothing, when the sender is over its quota. When the
    * receiving client is over its inbound quota (limit_both), the message is accepted and reported
    * failed, so a carrier still gets its 200 and does not send it again.
    */
-  async accept(kind: IngressKind, message: Message, dedupKey = message.id): Promise<void> {
+  async accept(kind: IngressKind, message: Message, dedupKey = message.id, repeatable = dedupKey !== message.id): Promise<void> {
     const { load } = this.deps;
     load?.enter();
     try {
-      await this.enterOnce(kind, message, dedupKey);
+      await this.enterOnce(kind, message, dedupKey, repeatable);
     } finally {
       load?.leave();
     }
   }
 
   /** Stores `message` unless its caller key was stored before (the memory). */
-  private async enterOnce(kind: IngressKind, message: Message, dedupKey: string): Promise<void> {
-    // A caller's own key (a carrier's message id) may come again, long after the bus's dedup
-    // window; a fresh id never does, and costs no lookup.
-    const callerKey = dedupKey === message.id ? undefined : dedupKey;
+  private async enterOnce(kind: IngressKind, message: Message, dedupKey: string, repeatable: boolean): Promise<void> {
+    // A caller's own key (a carrier's message id, a REST Idempotency-Key) may come again, long
+    // after the bus's dedup window; a fresh id never does, and costs no lookup.
+    const callerKey = repeatable ? dedupKey : undefined;
     const { memory } = this.deps;
     if (callerKey !== undefined && memory && await memory.seen(callerKey)) {
       this.deps.metrics.routed.inc({ route: 'repeat' });
@@ -88,10 +93,7 @@ export class IngressRouter {
       this.deps.metrics.routed.inc({ route: 'rejected' });
       return;
     }
-    await publishEgress(egress, this.options.subjects, this.deps, dedupKey).catch(async (err: unknown) => {
-      await quota.refund();
-      throw err;
-    });
+    await publishAdmitted(quota, () => publishEgress(egress, this.options.subjects, this.deps, dedupKey));
     this.deps.metrics.routed.inc({ route: egress.route.kind });
     this.deps.metrics.routingLatency.observe((performance.now() - started) / 1000);
   }
