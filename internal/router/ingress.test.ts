@@ -145,6 +145,34 @@ describe('IngressRouter', () => {
       await records.stop();
     });
 
+    it('asks the ledger about a repeatable message whose id is its key, when the memory forgot it', async () => {
+      const asked: string[] = [];
+      const memory: IngressMemory = { seen: async () => false, remember: async () => undefined };
+      const published: string[] = [];
+      const bus = { publishDurable: async (_s: string, _d: Uint8Array, o?: { msgId?: string }) => {
+        published.push(o!.msgId!);
+        return { seq: 1, duplicate: false, stream: 'x' };
+      } };
+      const ledger = new Set(['w3']);
+      const records = new RecordWriter({ upsertMany: async () => undefined } as never, { flushMs: 1 });
+      const ingress = new IngressRouter({ subjects: s }, { bus, view: routing, records, memory, logger: silentLogger(),
+        legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false }, metrics: createMetrics({ serverId: 'n1' }),
+        recorded: async (id) => {
+          asked.push(id);
+          if (id === 'down') throw new Error('db down');
+          return ledger.has(id);
+        } });
+      const web = (id: string) => msg({ id, from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } });
+      await ingress.accept('web', web('w3'), 'w3', true); // handled before: a leg exists
+      await ingress.accept('web', web('w4'), 'w4', true); // new
+      await ingress.accept('web', web('down'), 'down', true); // the ledger cannot say: taken as new
+      await ingress.accept('web', web('w5')); // not repeatable: never asked
+      await ingress.accept('carrier', fromCarrier('c1'), 'carrier:7:SM8'); // its key is not its id: never asked
+      expect(asked).toEqual(['w3', 'w4', 'down']);
+      expect(published).toEqual(['w4:carrier', 'down:carrier', 'w5:carrier', 'carrier:7:SM8:webhook']);
+      await records.stop();
+    });
+
     it('lets messages in when the memory cannot be reached', async () => {
       const memory = kvIngressMemory(async () => { throw new Error('kv down'); }, silentLogger());
       const { ingress, published } = setup(undefined, memory);

@@ -22,6 +22,13 @@ export interface IngressRouterDeps extends EgressPublishDeps {
   failures?: Pick<FailureReporter, 'report'>;
   /** Caller keys already stored (ingress-memory.ts); without it only the bus's window dedups. */
   memory?: IngressMemory;
+  /**
+   * True when the ledger holds a leg of this message id: asked about a repeatable message whose
+   * id is its caller key (a REST Idempotency-Key) when the memory does not know it. A first try
+   * whose outcome was unknown is never in the memory, and the bus forgets the key of a message
+   * consumed before a nats-server restart; a message some worker handled has a leg.
+   */
+  recorded?: (messageId: string) => Promise<boolean>;
   /** Told of every message being stored, so the node's sends can yield to it (egress/ingress-first.ts). */
   load?: { enter(): void; leave(): void };
 }
@@ -69,13 +76,25 @@ export class IngressRouter {
     // A caller's own key (a carrier's message id, a REST Idempotency-Key) may come again, long
     // after the bus's dedup window; a fresh id never does, and costs no lookup.
     const callerKey = repeatable ? dedupKey : undefined;
-    const { memory } = this.deps;
-    if (callerKey !== undefined && memory && await memory.seen(callerKey)) {
+    if (callerKey !== undefined && await this.seenBefore(callerKey, message.id)) {
       this.deps.metrics.routed.inc({ route: 'repeat' });
       return;
     }
     await this.store(kind, message, dedupKey, callerKey);
-    if (callerKey !== undefined) await memory?.remember(callerKey);
+    if (callerKey !== undefined) await this.deps.memory?.remember(callerKey);
+  }
+
+  private async seenBefore(callerKey: string, messageId: string): Promise<boolean> {
+    const { memory, recorded } = this.deps;
+    if (memory && await memory.seen(callerKey)) return true;
+    if (!recorded || callerKey !== messageId) return false;
+    try {
+      return await recorded(messageId);
+    } catch (err) {
+      // Like the memory, it only saves duplicates: the bus's own dedup window still applies.
+      this.deps.logger.warn({ err, id: messageId }, 'ledger unavailable; taking the message as new');
+      return false;
+    }
   }
 
   private async store(kind: IngressKind, message: Message, dedupKey: string, callerKey: string | undefined): Promise<void> {
