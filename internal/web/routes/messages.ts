@@ -207,7 +207,8 @@ export class SendRoute {
       if (err instanceof QuotaRefusedError) {
         return withRetryAfter(this.#failed(err, auth, call), String(Math.ceil(err.retryAfterMs / 1000)));
       }
-      return withRetryAfter(this.#failed(notAccepted(err, message.id), auth, call), RETRY_AFTER_SECS);
+      const failure = notAccepted(err, message.id);
+      return withRetryAfter(this.#failed(failure, auth, call, failure.details), RETRY_AFTER_SECS);
     }
     const metrics = this.#deps.metrics?.metrics;
     metrics?.ingress.inc({ protocol: 'web' });
@@ -217,14 +218,14 @@ export class SendRoute {
 
   /**
    * A failure once the caller is known: for bicom clients a GatewayError is upstream's
-   * `{"status":"error","message":...}` with the status of its code (§11.1); anything else is the
-   * usual error answer.
+   * `{"status":"error","message":...}` with the status of its code (§11.1), plus `bicomExtra`
+   * (the id and outcome of a 503); anything else is the usual error answer.
    */
-  #failed(err: unknown, auth: ClientAuth, call: SendCall): WebAnswer {
+  #failed(err: unknown, auth: ClientAuth, call: SendCall, bicomExtra?: Record<string, unknown>): WebAnswer {
     if (!(err instanceof GatewayError) || !usesStatusErrors(apiFormatOf(auth.client))) return errorAnswer(err, this.#deps.logger, where(call));
     const status = wireStatus[err.code].http;
     if (status >= 500) this.#deps.logger.error({ err, ...where(call) }, 'request failed');
-    return { status, body: { status: 'error', message: err.expose ? err.message : 'internal error', ...err.details } };
+    return { status, body: { status: 'error', message: err.expose ? err.message : 'internal error', ...bicomExtra } };
   }
 }
 
