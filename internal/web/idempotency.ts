@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { hash, randomFillSync } from 'node:crypto';
 import { ValidationError } from '../errors/index.js';
 
 /**
@@ -24,6 +24,10 @@ const KEY_CHARS = /^[\x21-\x7e]+$/;
 const OWN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const BODY_BYTES = 10;
 const TAG_BYTES = 6;
+/** Random bytes are drawn this many ids at a time: one fill per id cost more than the rest of it. */
+const POOL_IDS = 256;
+let pool = Buffer.alloc(0);
+let poolAt = 0;
 
 /** The client's key from the header's value ('' when absent): undefined without one, a 400 when malformed. */
 export function idempotencyKeyOf(header: string): string | undefined {
@@ -36,10 +40,19 @@ export function idempotencyKeyOf(header: string): string | undefined {
 
 /** The message id of a send by `clientId` with `key` (a fresh one without a key). */
 export function restMessageId(clientId: number, key: string | undefined): string {
-  if (key === undefined) return idFrom(clientId, randomFillSync(Buffer.allocUnsafe(16)));
+  if (key === undefined) return idFrom(clientId, randomBody());
   const lower = key.toLowerCase();
   if (isOwnId(clientId, lower)) return lower;
-  return idFrom(clientId, createHash('sha256').update(`msggw-rest-key\0${clientId}\0${key}`).digest());
+  return idFrom(clientId, hash('sha256', `msggw-rest-key\0${clientId}\0${key}`, 'buffer'));
+}
+
+function randomBody(): Buffer {
+  if (poolAt + 16 > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafe(16 * POOL_IDS));
+    poolAt = 0;
+  }
+  // A copy: idFrom writes into it, and the pool's next ids must stay as drawn.
+  return Buffer.from(pool.subarray(poolAt, (poolAt += 16)));
 }
 
 /** True when `id` is one restMessageId made for `clientId`. */
@@ -60,6 +73,5 @@ function idFrom(clientId: number, seed: Buffer): string {
 }
 
 function tagOf(clientId: number, bytes: Buffer): Buffer {
-  return createHash('sha256').update(`msggw-rest-id\0${clientId}\0`).update(bytes.subarray(0, BODY_BYTES)).digest()
-    .subarray(0, TAG_BYTES);
+  return hash('sha256', `msggw-rest-id\0${clientId}\0${bytes.toString('hex', 0, BODY_BYTES)}`, 'buffer').subarray(0, TAG_BYTES);
 }
