@@ -71,7 +71,7 @@ export class IngressRouter {
     }
   }
 
-  /** Stores `message` unless its caller key was stored before (the memory). */
+  /** Stores `message` unless its caller key was stored before (the memory, or the ledger). */
   private async enterOnce(kind: IngressKind, message: Message, dedupKey: string, repeatable: boolean): Promise<void> {
     // A caller's own key (a carrier's message id, a REST Idempotency-Key) may come again, long
     // after the bus's dedup window; a fresh id never does, and costs no lookup.
