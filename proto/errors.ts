@@ -11,6 +11,12 @@ export const ErrorCode = {
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   NO_ROUTE: 'NO_ROUTE',
   UNAVAILABLE: 'UNAVAILABLE',
+  /**
+   * The message was handed to the bus but no answer said whether it was stored (no PubAck in
+   * time, the connection lost after the write). The caller may resend with the same message id
+   * (or REST Idempotency-Key): a message stored by the first try is then taken once.
+   */
+  OUTCOME_UNKNOWN: 'OUTCOME_UNKNOWN',
   CARRIER: 'CARRIER',
   /** A media part or body larger than allowed (MEDIA_MAX_BYTES, a carrier's MMS limit). */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
@@ -51,6 +57,8 @@ export const wireStatus: Record<ErrorCode, WireStatus> = {
   QUOTA_EXCEEDED: { smpp: ESME.RTHROTTLED, http: 429, smtp: 452 },
   NO_ROUTE: { smpp: ESME.RINVDSTADR, http: 422, smtp: 550 },
   UNAVAILABLE: { smpp: ESME.RSYSERR, http: 503, smtp: 451 },
+  // Transient everywhere: the caller tries again, and the message id makes that retry enter once.
+  OUTCOME_UNKNOWN: { smpp: ESME.RSYSERR, http: 503, smtp: 451 },
   CARRIER: { smpp: ESME.RSYSERR, http: 502, smtp: 451 },
   // 552: "exceeded storage allocation" (RFC 5321 §4.2.3), what MTAs answer for an oversized message.
   PAYLOAD_TOO_LARGE: { smpp: ESME.RINVMSGLEN, http: 413, smtp: 552 },

@@ -46,7 +46,7 @@ export function buildMedia(p: MediaParts): NodeMedia {
         maxDeliver: p.config.durable.maxDeliver },
       { bus, preparer, detour, logger,
         // Without divertMedia or autoReply: the message was asked about both before it came here.
-        publish: (egress, dedupKey) => publishEgress(egress, subjects, { bus, records: core.records, legs: core.legs, logger }, dedupKey),
+        publish: async (egress, dedupKey) => void await publishEgress(egress, subjects, { bus, records: core.records, legs: core.legs, logger }, dedupKey),
         fail: (f) => core.failures.report({ egress: f.egress, message: f.egress.message,
           senderClientId: f.egress.senderClientId, code: f.code, reason: f.reason }) },
     );

@@ -67,7 +67,8 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
   const memory = config.ingressDedupMs > 0
     ? kvIngressMemory(() => bus.kv(subjects.ingressSeenBucket, { ttlMs: config.ingressDedupMs }), logger) : undefined;
   const ingressFirst = new IngressFirst(config.ingressFirst, (busy) => metrics.egressYielding.set(busy ? 1 : 0));
-  const ingress = new IngressRouter({ subjects }, { ...routing, memory, load: ingressFirst });
+  const ingress = new IngressRouter({ subjects }, { ...routing, memory, load: ingressFirst,
+    recorded: async (id) => (await store.records.byMessageId(id)).length > 0 });
   const statusRouter = new StatusRouter({ subjects, maxDeliver }, { bus, records, recordRepo: store.records, client, logger, metrics });
   const webhooks = new WebhookWorker({ subjects, ...config.webhook, maxDeliver },
     { bus, client, records, sent, legs, failures, logger, metrics, ingressFirst });

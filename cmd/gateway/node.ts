@@ -150,7 +150,7 @@ export class GatewayNode {
       subjects: names,
       trustedProxies: config.web.trustedProxies,
       carrierWebhooks: carrierWebhooks(),
-      ingress: (kind, message, dedupKey) => ingress.accept(kind, message, dedupKey),
+      ingress: (kind, message, dedupKey, repeatable) => ingress.accept(kind, message, dedupKey, repeatable),
       apiKeyRateLimit: quota.apiKeyLimit,
       media,
       usage: quota.usage,

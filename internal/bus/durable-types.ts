@@ -195,7 +195,9 @@ export interface DurableBus {
   ensureStream(spec: StreamSpec): Promise<void>;
   /**
    * Stores `data` durably; resolves only after the stream acknowledged it (the ingress may then
-   * answer success). Rejects with UnavailableError when it cannot be stored.
+   * answer success). Rejects with UnavailableError when it was certainly not stored, and with
+   * OutcomeUnknownError when it may have been (written, then no acknowledgement in time or the
+   * connection lost): a publish again with the same msgId within the dedup window stores it once.
    */
   publishDurable(subject: string, data: Uint8Array, opts?: PublishOptions): Promise<PublishAck>;
   /**

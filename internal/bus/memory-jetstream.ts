@@ -32,6 +32,7 @@ export class MemoryJetStream {
     else this.#streams.set(norm.name, new MemoryStream(norm));
   }
 
+  /** Stored or not, certainly: in process there is no acknowledgement to lose (never OutcomeUnknownError). */
   publish(subject: string, data: Uint8Array, msgId: string | undefined): PublishAck {
     assertPublishSubject(subject);
     for (const stream of this.#streams.values()) {

@@ -1,5 +1,5 @@
 import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { UnavailableError } from '../errors/index.js';
+import { OutcomeUnknownError, UnavailableError } from '../errors/index.js';
 import type { PublishAck } from './durable-types.js';
 
 /** How often deadlines are checked: a publish times out at most this late. */
@@ -22,9 +22,13 @@ interface Waiting {
  * reply. Here a publish is a headers object, one publish with a reply subject, a map entry, and
  * one JSON.parse of the answer; deadlines are checked by one sweep, not a timer each.
  *
- * Answers as js.publish did: resolves with the stream, sequence and duplicate flag; rejects with
- * UnavailableError when no stream takes the subject (no responders), when JetStream answers with
- * an error, when no answer comes in time, or when the connection closes.
+ * Resolves with the stream, sequence and duplicate flag. A failure says what is known:
+ * - UnavailableError, certainly not stored: no stream takes the subject (no responders),
+ *   JetStream answered with an error, or the publish was never written (connection closed).
+ * - OutcomeUnknownError, maybe stored: the message was written and no answer came in time, the
+ *   connection closed before it, or the answer cannot be read. A stream may hold it (a PubAck
+ *   lost in a server restart), so the caller keeps its units and may resend with the same
+ *   Nats-Msg-Id, which the stream's dedup window takes once.
  */
 export class PubAcks {
   readonly #nc: NatsConnection;
@@ -79,12 +83,13 @@ export class PubAcks {
     try {
       answer = JSON.parse(utf8.decode(msg.data)) as typeof answer;
     } catch (err) {
-      return waiting.reject(notStored(waiting.subject, err));
+      return waiting.reject(unknown(waiting.subject, err));
     }
-    if (answer.error || !answer.stream) {
-      const why = answer.error ? `${answer.error.description ?? 'error'} (${answer.error.err_code ?? answer.error.code})` : 'invalid ack';
+    if (answer.error) {
+      const why = `${answer.error.description ?? 'error'} (${answer.error.err_code ?? answer.error.code})`;
       return waiting.reject(notStored(waiting.subject, new Error(why)));
     }
+    if (!answer.stream) return waiting.reject(unknown(waiting.subject, new Error('invalid ack')));
     waiting.resolve({ stream: answer.stream, seq: answer.seq ?? 0, duplicate: answer.duplicate === true });
   }
 
@@ -93,17 +98,22 @@ export class PubAcks {
     for (const [token, waiting] of this.#waiting) {
       if (waiting.deadline > now) continue;
       this.#waiting.delete(token);
-      waiting.reject(notStored(waiting.subject, new Error('no PubAck in time')));
+      waiting.reject(unknown(waiting.subject, new Error('no PubAck in time')));
     }
   }
 
+  /** The connection or the reply subscription ended: what was written may have been stored. */
   #failAll(err: Error): void {
     const waiting = [...this.#waiting.values()];
     this.#waiting.clear();
-    for (const w of waiting) w.reject(notStored(w.subject, err));
+    for (const w of waiting) w.reject(unknown(w.subject, err));
   }
 }
 
 function notStored(subject: string, cause: unknown): UnavailableError {
   return new UnavailableError(`publish to ${subject} was not stored (no stream for it, or JetStream unavailable)`, { cause });
+}
+
+function unknown(subject: string, cause: unknown): OutcomeUnknownError {
+  return new OutcomeUnknownError(`publish to ${subject}: no answer said whether it was stored`, { cause });
 }

@@ -83,6 +83,19 @@ export class UnavailableError extends GatewayError {
   }
 }
 
+/**
+ * The message may or may not have been stored: it was written to the bus, then no answer came
+ * (a PubAck timeout, the connection closed). Unlike UnavailableError ("nothing was stored"), its
+ * quota units are kept and the caller is told to resend with the same id, which the bus's
+ * dedup window then takes once.
+ */
+export class OutcomeUnknownError extends GatewayError {
+  override name = 'OutcomeUnknownError';
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(ErrorCode.OUTCOME_UNKNOWN, message, options);
+  }
+}
+
 export interface CarrierErrorOptions extends GatewayErrorOptions {
   /** True for network errors, timeouts, HTTP 408/429/5xx; false for a refusal that will never succeed. */
   retryable: boolean;

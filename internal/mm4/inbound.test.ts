@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../proto/message.js';
 import { statusCodec } from '../../proto/status.js';
 import { subjects } from '../../proto/subjects.js';
-import { PayloadTooLargeError, QuotaExceededError, UnavailableError } from '../errors/index.js';
+import { OutcomeUnknownError, PayloadTooLargeError, QuotaExceededError, UnavailableError } from '../errors/index.js';
 import { silentLogger } from '../log/index.js';
 import type { MediaInput } from '../media/index.js';
 import { createMetrics } from '../metrics/index.js';
@@ -90,8 +90,9 @@ describe('Mm4Inbound MM4_forward.REQ', () => {
     expect(ingress).not.toHaveBeenCalled();
   });
 
-  it('answers what the ingress says: 452 over quota, 451 when the bus is down, and acknowledges nothing', async () => {
-    for (const [error, code] of [[new QuotaExceededError('MMS daily limit exceeded (5/5)'), 452], [new UnavailableError('no bus'), 451]] as const) {
+  it('answers what the ingress says: 452 over quota, 451 when the bus is down or its answer is unknown, and acknowledges nothing', async () => {
+    for (const [error, code] of [[new QuotaExceededError('MMS daily limit exceeded (5/5)'), 452], [new UnavailableError('no bus'), 451],
+      [new OutcomeUnknownError('no PubAck in time'), 451]] as const) {
       const { inbound, responder } = setup(vi.fn(async () => {
         throw error;
       }));

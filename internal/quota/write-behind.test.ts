@@ -48,6 +48,19 @@ describe('WriteBehindCounters', () => {
     expect(calls[0]!.keys).toEqual(['day']);
   });
 
+  it('count a message with a once key and no limit here when the counters are down, and write it when they are back', async () => {
+    const { counters, setDown } = recordingCounters();
+    const behind = new WriteBehindCounters(counters, { logger: silentLogger(), flushMs: 60_000 });
+    setDown(true);
+    expect(await behind.addWithin(plain('day'), 2, { key: 'once:1', ttlSecs: 60 })).toEqual({ added: true });
+    // A limit still cannot be checked: refused, as before.
+    await expect(behind.addWithin([{ key: 'day', ttlSecs: 60, limit: 5 }], 1)).rejects.toBeInstanceOf(UnavailableError);
+    expect(await behind.read(['day'])).toEqual([2]);
+    setDown(false);
+    await behind.flush();
+    expect(await counters.read(['day'])).toEqual([2]);
+  });
+
   it('flush by itself after its interval', async () => {
     const { counters, calls } = recordingCounters();
     const behind = new WriteBehindCounters(counters, { logger: silentLogger(), flushMs: 20 });

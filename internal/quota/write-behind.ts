@@ -16,7 +16,8 @@ interface Pending {
 /**
  * Counters that count, without checking, behind the caller's back: an `addWithin` with no limit
  * to check and no once key (a message of a client without limits) adds to a tally in this
- * process and returns at once; every WRITE_BEHIND_MS the tally goes to the shared counters,
+ * process and returns at once (one with a once key only when the shared counters are down);
+ * every WRITE_BEHIND_MS the tally goes to the shared counters,
  * summed per counter, a few script calls for all the messages of that time. Anything that must
  * be exact (a limit to check, a once key, a refund) goes straight through, as before.
  *
@@ -62,9 +63,24 @@ export class WriteBehindCounters implements Counters {
   }
 
   addWithin(entries: readonly CounterLimit[], units: number, once?: OnceKey): Promise<AddWithinResult> {
-    if (units <= 0 || once || entries.some((e) => (e.limit ?? 0) > 0)) return this.#inner.addWithin(entries, units, once);
+    if (units <= 0 || entries.some((e) => (e.limit ?? 0) > 0)) return this.#inner.addWithin(entries, units, once);
+    if (once) return this.#onceOrTally(entries, units, once);
     this.#tally(entries, units);
     return Promise.resolve({ added: true });
+  }
+
+  /**
+   * A message with a once key (it may come again) and no limit: counted once through the shared
+   * counters; when they are down, counted here instead, since nothing needs checking and a client
+   * without limits keeps sending while Redis is away. A repeat of it meanwhile counts again.
+   */
+  async #onceOrTally(entries: readonly CounterLimit[], units: number, once: OnceKey): Promise<AddWithinResult> {
+    try {
+      return await this.#inner.addWithin(entries, units, once);
+    } catch {
+      this.#tally(entries, units);
+      return { added: true };
+    }
   }
 
   /** Writes the tally now, after any flush already under way. */

@@ -28,25 +28,27 @@ export interface EgressPublishDeps {
 /**
  * Publishes a routed message to its egress subject, deduplicated by `<dedupKey>:<route kind>`
  * (dedupKey defaults to the message id) so a retried ingress or a redelivered msg.in routes
- * once, then records its queued legs.
+ * once, then records its queued legs. Resolves 'duplicate' when the bus already held this key
+ * (an earlier try was stored), else 'stored' (also for a message an auto-reply answered).
  */
 export async function publishEgress(
   egress: Egress, subjects: Subjects, deps: EgressPublishDeps, dedupKey = egress.message.id,
-): Promise<void> {
+): Promise<'stored' | 'duplicate'> {
   // An auto-replying number answers instead of receiving (upstream §13.5).
-  if (await deps.autoReply?.intercept(egress)) return;
+  if (await deps.autoReply?.intercept(egress)) return 'stored';
   const { route, message } = egress;
   const msgId = `${dedupKey}:${route.kind}`;
   // Media first (issue 6): the transcode worker publishes it to its egress subject.
   const ack = await deps.divertMedia?.(egress, dedupKey) || await publishRouted(egress, subjects, deps, msgId);
   // A repeat (a carrier's resent webhook, an MMSC's retried forward) is already on its way under
   // the first one's id: recording this copy's id would leave a row queued for ever.
-  if (ack.duplicate) return;
+  if (ack.duplicate) return 'duplicate';
   // The queued legs are not awaited: every later stage upserts the full legs again, so a
   // queued row lost with this node heals, and routing does not wait for the database. They are
   // held a moment, so a quick delivery on this node writes its row once (RecordWriter.hold).
   deps.records.hold(...legsFor(egress, deps.legs, 'queued')).catch((err: unknown) =>
     deps.logger.warn({ err, id: message.id }, 'could not record a queued message'));
+  return 'stored';
 }
 
 function publishRouted(egress: Egress, subjects: Subjects, deps: EgressPublishDeps, msgId: string): Promise<{ duplicate: boolean }> {

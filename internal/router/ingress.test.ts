@@ -6,6 +6,7 @@ import { createMetrics } from '../metrics/index.js';
 import { RecordWriter } from '../records/index.js';
 import type { MessageRecord } from '../store/index.js';
 import { createBus } from '../bus/index.js';
+import { OutcomeUnknownError } from '../errors/index.js';
 import { IngressRouter } from './ingress.js';
 import { kvIngressMemory, type IngressMemory } from './ingress-memory.js';
 import { carrier, client, msg, view } from './testing.js';
@@ -104,6 +105,72 @@ describe('IngressRouter', () => {
       const failing = setup(new Error('bus down'), memory);
       await expect(failing.ingress.accept('carrier', fromCarrier('x'), 'carrier:7:SM9')).rejects.toThrow('bus down');
       expect(asked).toEqual(['seen carrier:7:SM9']);
+    });
+
+    it('asks about and remembers a key the caller says it may repeat, though it is the message id (REST Idempotency-Key)', async () => {
+      const asked: string[] = [];
+      const memory: IngressMemory = { seen: async (k) => (asked.push(`seen ${k}`), false), remember: async (k) => void asked.push(`remember ${k}`) };
+      const { ingress, published } = setup(undefined, memory);
+      const m = msg({ id: 'w2', from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } });
+      await ingress.accept('web', m, m.id, true);
+      expect(asked).toEqual(['seen w2', 'remember w2']);
+      expect(published[0]!.msgId).toBe('w2:carrier');
+    });
+
+    it('takes a carrier\'s resent webhook once after the first try\'s outcome was unknown, and remembers it then', async () => {
+      const held = new Map<string, number>();
+      let lost = true;
+      const bus = {
+        publishDurable: async (_subject: string, _data: Uint8Array, opts?: { msgId?: string }) => {
+          const duplicate = held.has(opts!.msgId!);
+          if (!duplicate) held.set(opts!.msgId!, held.size + 1);
+          if (lost) {
+            lost = false;
+            throw new OutcomeUnknownError('no PubAck in time');
+          }
+          return { seq: held.get(opts!.msgId!)!, duplicate, stream: 'x' };
+        },
+      };
+      const remembered: string[] = [];
+      const memory: IngressMemory = { seen: async (k) => remembered.includes(k), remember: async (k) => void remembered.push(k) };
+      const records = new RecordWriter({ upsertMany: async () => undefined } as never, { flushMs: 1 });
+      const ingress = new IngressRouter({ subjects: s }, { bus, view: routing, records, memory, logger: silentLogger(),
+        legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false }, metrics: createMetrics({ serverId: 'n1' }) });
+      await expect(ingress.accept('carrier', fromCarrier('try1'), 'carrier:7:SM7')).rejects.toBeInstanceOf(OutcomeUnknownError);
+      // Nothing remembered for an outcome not known: a resend that finds the bus without it must enter.
+      expect(remembered).toEqual([]);
+      await ingress.accept('carrier', fromCarrier('try2'), 'carrier:7:SM7');
+      expect([...held.keys()]).toEqual(['carrier:7:SM7:webhook']);
+      expect(remembered).toEqual(['carrier:7:SM7']);
+      await records.stop();
+    });
+
+    it('asks the ledger about a repeatable message whose id is its key, when the memory forgot it', async () => {
+      const asked: string[] = [];
+      const memory: IngressMemory = { seen: async () => false, remember: async () => undefined };
+      const published: string[] = [];
+      const bus = { publishDurable: async (_s: string, _d: Uint8Array, o?: { msgId?: string }) => {
+        published.push(o!.msgId!);
+        return { seq: 1, duplicate: false, stream: 'x' };
+      } };
+      const ledger = new Set(['w3']);
+      const records = new RecordWriter({ upsertMany: async () => undefined } as never, { flushMs: 1 });
+      const ingress = new IngressRouter({ subjects: s }, { bus, view: routing, records, memory, logger: silentLogger(),
+        legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false }, metrics: createMetrics({ serverId: 'n1' }),
+        recorded: async (id) => {
+          asked.push(id);
+          if (id === 'down') throw new Error('db down');
+          return ledger.has(id);
+        } });
+      const web = (id: string) => msg({ id, from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } });
+      await ingress.accept('web', web('w3'), 'w3', true); // handled before: a leg exists
+      await ingress.accept('web', web('w4'), 'w4', true); // new
+      await ingress.accept('web', web('down'), 'down', true); // the ledger cannot say: taken as new
+      await ingress.accept('web', web('w5')); // not repeatable: never asked
+      await ingress.accept('carrier', fromCarrier('c1'), 'carrier:7:SM8'); // its key is not its id: never asked
+      expect(asked).toEqual(['w3', 'w4', 'down']);
+      expect(published).toEqual(['w4:carrier', 'down:carrier', 'w5:carrier', 'carrier:7:SM8:webhook']);
+      await records.stop();
     });
 
     it('lets messages in when the memory cannot be reached', async () => {

@@ -7,7 +7,7 @@ import { decide, type RoutingView } from './decide.js';
 import { publishEgress, type EgressPublishDeps } from './egress-publish.js';
 import type { FailureReporter } from './failures.js';
 import type { IngressMemory } from './ingress-memory.js';
-import { checkQuota, reportRefusal } from './quota-check.js';
+import { checkQuota, publishAdmitted, reportRefusal } from './quota-check.js';
 
 export interface IngressRouterOptions {
   subjects: Subjects;
@@ -22,6 +22,13 @@ export interface IngressRouterDeps extends EgressPublishDeps {
   failures?: Pick<FailureReporter, 'report'>;
   /** Caller keys already stored (ingress-memory.ts); without it only the bus's window dedups. */
   memory?: IngressMemory;
+  /**
+   * True when the ledger holds a leg of this message id: asked about a repeatable message whose
+   * id is its caller key (a REST Idempotency-Key) when the memory does not know it. A first try
+   * whose outcome was unknown is never in the memory, and the bus forgets the key of a message
+   * consumed before a nats-server restart; a message some worker handled has a leg.
+   */
+  recorded?: (messageId: string) => Promise<boolean>;
   /** Told of every message being stored, so the node's sends can yield to it (egress/ingress-first.ts). */
   load?: { enter(): void; leave(): void };
 }
@@ -42,35 +49,52 @@ export class IngressRouter {
 
   /**
    * Stores `message` durably (routed, or on msg.in for the router). Rejects when it could not
-   * be stored. `dedupKey` (default: the message id) makes a retried ingress enter once, e.g. a
-   * carrier's own message id for a webhook the carrier sends again.
+   * be stored: OutcomeUnknownError when it may have been (no PubAck came; its quota units are
+   * kept, and a resend with the same dedupKey within the bus's window enters once), any other
+   * error when it was not (its units are given back). `dedupKey` (default: the message id)
+   * makes a retried ingress enter once, e.g. a carrier's own message id for a webhook the
+   * carrier sends again. `repeatable` (default: a dedupKey other than the id) says the caller
+   * may send this key again later: it is then looked up in and kept by the ingress memory, and
+   * counted once by the quota.
    *
    * Rejects with QuotaRefusedError, storing nothing, when the sender is over its quota. When the
    * receiving client is over its inbound quota (limit_both), the message is accepted and reported
    * failed, so a carrier still gets its 200 and does not send it again.
    */
-  async accept(kind: IngressKind, message: Message, dedupKey = message.id): Promise<void> {
+  async accept(kind: IngressKind, message: Message, dedupKey = message.id, repeatable = dedupKey !== message.id): Promise<void> {
     const { load } = this.deps;
     load?.enter();
     try {
-      await this.enterOnce(kind, message, dedupKey);
+      await this.enterOnce(kind, message, dedupKey, repeatable);
     } finally {
       load?.leave();
     }
   }
 
-  /** Stores `message` unless its caller key was stored before (the memory). */
-  private async enterOnce(kind: IngressKind, message: Message, dedupKey: string): Promise<void> {
-    // A caller's own key (a carrier's message id) may come again, long after the bus's dedup
-    // window; a fresh id never does, and costs no lookup.
-    const callerKey = dedupKey === message.id ? undefined : dedupKey;
-    const { memory } = this.deps;
-    if (callerKey !== undefined && memory && await memory.seen(callerKey)) {
+  /** Stores `message` unless its caller key was stored before (the memory, or the ledger). */
+  private async enterOnce(kind: IngressKind, message: Message, dedupKey: string, repeatable: boolean): Promise<void> {
+    // A caller's own key (a carrier's message id, a REST Idempotency-Key) may come again, long
+    // after the bus's dedup window; a fresh id never does, and costs no lookup.
+    const callerKey = repeatable ? dedupKey : undefined;
+    if (callerKey !== undefined && await this.seenBefore(callerKey, message.id)) {
       this.deps.metrics.routed.inc({ route: 'repeat' });
       return;
     }
     await this.store(kind, message, dedupKey, callerKey);
-    if (callerKey !== undefined) await memory?.remember(callerKey);
+    if (callerKey !== undefined) await this.deps.memory?.remember(callerKey);
+  }
+
+  private async seenBefore(callerKey: string, messageId: string): Promise<boolean> {
+    const { memory, recorded } = this.deps;
+    if (memory && await memory.seen(callerKey)) return true;
+    if (!recorded || callerKey !== messageId) return false;
+    try {
+      return await recorded(messageId);
+    } catch (err) {
+      // Like the memory, it only saves duplicates: the bus's own dedup window still applies.
+      this.deps.logger.warn({ err, id: messageId }, 'ledger unavailable; taking the message as new');
+      return false;
+    }
   }
 
   private async store(kind: IngressKind, message: Message, dedupKey: string, callerKey: string | undefined): Promise<void> {
@@ -88,10 +112,7 @@ export class IngressRouter {
       this.deps.metrics.routed.inc({ route: 'rejected' });
       return;
     }
-    await publishEgress(egress, this.options.subjects, this.deps, dedupKey).catch(async (err: unknown) => {
-      await quota.refund();
-      throw err;
-    });
+    await publishAdmitted(quota, () => publishEgress(egress, this.options.subjects, this.deps, dedupKey));
     this.deps.metrics.routed.inc({ route: egress.route.kind });
     this.deps.metrics.routingLatency.observe((performance.now() - started) / 1000);
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { subjects } from '../../proto/subjects.js';
 import { silentLogger } from '../log/index.js';
 import { createMetrics } from '../metrics/index.js';
+import { OutcomeUnknownError } from '../errors/index.js';
 import { createQuota, QuotaRefusedError } from '../quota/index.js';
 import { mutableView, quotaClient } from '../quota/testing.js';
 import { RecordWriter } from '../records/index.js';
@@ -88,6 +89,51 @@ describe('IngressRouter with quotas', () => {
     });
     await expect(failing.accept('web', fromSender(EXTERNAL))).rejects.toThrow('bus down');
     expect((await quota.usage.report(all[0]!)).client.sms.daily.used).toBe(0);
+  });
+
+  /** An ingress whose bus stores what it is given; `lose` says, per publish, whether the PubAck is lost. */
+  function unknownOutcomes(sender: Partial<Limits>, lose: (n: number) => { stored: boolean } | undefined) {
+    const { quota, all } = setup(sender);
+    const held = new Set<string>();
+    let calls = 0;
+    const bus = {
+      publishDurable: async (_subject: string, _data: Uint8Array, opts?: { msgId?: string }) => {
+        const lost = lose(++calls);
+        const duplicate = held.has(opts!.msgId!);
+        if (!lost || lost.stored) held.add(opts!.msgId!);
+        if (lost) throw new OutcomeUnknownError('no PubAck in time');
+        return { seq: held.size, duplicate, stream: 'x' };
+      },
+    };
+    const ingress = new IngressRouter({ subjects: s }, {
+      bus, view: view(all, [carrier(7, 'telnyx-prod', 'telnyx')]),
+      records: new RecordWriter({ upsertMany: async () => undefined } as never),
+      legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false }, logger: silentLogger(),
+      metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }), quota: quota.gate,
+    });
+    const used = async () => (await quota.usage.report(all[0]!)).client.sms.daily.used;
+    return { ingress, used, held };
+  }
+
+  it('keeps the units when the store\'s outcome is unknown, and a resend the bus finds stored costs nothing more', async () => {
+    const { ingress, used, held } = unknownOutcomes({ smsDailyLimit: 5 }, (n) => (n === 1 ? { stored: true } : undefined));
+    const m = fromSender(EXTERNAL, 'u1');
+    await expect(ingress.accept('web', m)).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(await used()).toBe(1);
+    // The caller resends under the same id (REST: Idempotency-Key), as a key it may repeat.
+    await ingress.accept('web', m, m.id, true);
+    expect(held.size).toBe(1);
+    expect(await used()).toBe(1);
+  });
+
+  it('counts a keyed message once whether or not the try with an unknown outcome was stored', async () => {
+    const { ingress, used, held } = unknownOutcomes({ smsDailyLimit: 5 }, (n) => (n === 1 ? { stored: false } : undefined));
+    const m = fromSender(EXTERNAL, 'k1');
+    await expect(ingress.accept('web', m, m.id, true)).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(await used()).toBe(1);
+    await ingress.accept('web', m, m.id, true);
+    expect(held.size).toBe(1);
+    expect(await used()).toBe(1);
   });
 });
 

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../proto/errors.js';
 import type { Egress } from '../../proto/message.js';
+import { OutcomeUnknownError } from '../errors/index.js';
 import { quotaUnits, type Admission, type QuotaGate, type QuotaRefusal, type QuotaRequest } from '../quota/index.js';
 import type { FailureReporter } from './failures.js';
 
@@ -32,6 +33,24 @@ export async function checkQuota(egress: Egress, gate: QuotaGate | undefined, de
     return { kind: 'refused', side: 'receiver', refusal: receiver.refusal };
   }
   return { kind: 'admitted', refund: async () => void (await Promise.all([sender?.refund(), receiver?.refund()])) };
+}
+
+/**
+ * Publishes an admitted message and settles its units: they go back when it was certainly not
+ * stored, or when the bus already held its key (an earlier try was stored and paid); they are
+ * kept when the outcome is unknown (OutcomeUnknownError), since it may be stored and delivered.
+ */
+export async function publishAdmitted(
+  quota: Extract<QuotaOutcome, { kind: 'admitted' }>, publish: () => Promise<'stored' | 'duplicate'>,
+): Promise<void> {
+  let stored: 'stored' | 'duplicate';
+  try {
+    stored = await publish();
+  } catch (err) {
+    if (!(err instanceof OutcomeUnknownError)) await quota.refund();
+    throw err;
+  }
+  if (stored === 'duplicate') await quota.refund();
 }
 
 /** The receiver's admit; if it throws, the sender's units go back before the error does. */

@@ -8,7 +8,7 @@ import { decide, type RoutingView } from './decide.js';
 import type { FailureReporter } from './failures.js';
 import { publishEgress } from './egress-publish.js';
 import type { QuotaGate } from '../quota/index.js';
-import { checkQuota, reportRefusal } from './quota-check.js';
+import { checkQuota, publishAdmitted, reportRefusal } from './quota-check.js';
 
 /** Handlers at once per node: routing is I/O-bound (a publish and a batched record write). */
 export const DEFAULT_ROUTER_CONCURRENCY = 256;
@@ -100,10 +100,7 @@ export class Router {
       await reportRefusal(this.deps.failures, egress, quota.refusal);
       return 'rejected';
     }
-    await publishEgress(egress, this.options.subjects, this.deps).catch(async (err: unknown) => {
-      await quota.refund();
-      throw err;
-    });
+    await publishAdmitted(quota, () => publishEgress(egress, this.options.subjects, this.deps));
     return egress.route.kind;
   }
 }

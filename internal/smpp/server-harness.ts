@@ -67,7 +67,8 @@ export class ServerHarness {
   readonly records: StoredRecord[] = [];
   readonly reassembler = new MemoryReassembler({ ttlMs: 60_000 });
   readonly metrics: Metrics = createMetrics({ serverId: 'h1', defaultMetrics: false });
-  ingressFails = false;
+  /** true: the ingress fails with a plain error; an Error: with that one. */
+  ingressFails: boolean | Error = false;
   /** Holds each ingress this long (a slow bus). */
   ingressDelayMs = 0;
   /** Ingresses started (stored or not). */
@@ -93,7 +94,7 @@ export class ServerHarness {
       ingress: async (message) => {
         this.ingressCalls++;
         if (this.ingressDelayMs) await new Promise((r) => setTimeout(r, this.ingressDelayMs));
-        if (this.ingressFails) throw new Error('bus down');
+        if (this.ingressFails) throw this.ingressFails === true ? new Error('bus down') : this.ingressFails;
         this.stored.push(message);
       },
       reassembler: this.reassembler,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OutcomeUnknownError } from '../errors/index.js';
 import { encodeGsm7Packed, encodeUcs2 } from '../text/index.js';
 import { encodePdu } from './pdu.js';
 import { call, closed, defaultLogins, legacyClient, ServerHarness, smppLib, until, type EsmeSession } from './server-harness.js';
@@ -153,6 +154,12 @@ describe('submit_sm', () => {
   it('answers ESME_RSYSERR, never OK, when the message cannot be stored', async () => {
     h.ingressFails = true;
     const resp = await submit(esme, { short_message: Buffer.from('lost?') });
+    expect(resp.command_status).toBe(0x08);
+  });
+
+  it('answers ESME_RSYSERR when the store\'s outcome is unknown (the ESME may resubmit)', async () => {
+    h.ingressFails = new OutcomeUnknownError('no PubAck in time');
+    const resp = await submit(esme, { short_message: Buffer.from('maybe?') });
     expect(resp.command_status).toBe(0x08);
   });
 

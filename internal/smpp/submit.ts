@@ -145,7 +145,10 @@ export class SubmitHandler {
     };
   }
 
-  /** A refusal the ingress decided (over quota: ESME_RTHROTTLED) passes; any other failure means "not stored". */
+  /**
+   * A refusal the ingress decided (over quota: ESME_RTHROTTLED) or an unknown outcome
+   * (OutcomeUnknownError: ESME_RSYSERR, its units kept) passes; any other failure means "not stored".
+   */
   private async store(message: Message): Promise<void> {
     try {
       await this.deps.ingress(message);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeAnswer } from './answer.js';
+import { IDEMPOTENCY_HEADER } from './idempotency.js';
 import { readRequestBody } from './middleware/json-body.js';
 import { countRequest } from './middleware/metrics.js';
 import type { SendRoute } from './routes/messages.js';
@@ -47,6 +48,7 @@ export class SendDoor {
       method: 'POST',
       path,
       authorization: header(req, 'authorization'),
+      idempotencyKey: header(req, IDEMPOTENCY_HEADER),
       readBody: (limitBytes) => readRequestBody(req, limitBytes),
       peer: req.socket.remoteAddress,
       forwardedFor: header(req, 'x-forwarded-for'),

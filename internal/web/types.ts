@@ -15,10 +15,12 @@ export type { Logger };
 export type IngressBus = Pick<DurableBus, 'publishDurable'>;
 
 /**
- * Stores a message durably; rejects when it could not be stored (nothing was accepted).
- * `dedupKey` (default: the message id) makes a retried ingress enter once.
+ * Stores a message durably; rejects when it was not stored (nothing was accepted), or with
+ * OutcomeUnknownError when it may have been. `dedupKey` (default: the message id) makes a
+ * retried ingress enter once; `repeatable` says the caller may send that key again later
+ * (IngressRouter.accept).
  */
-export type MessageIngress = (kind: IngressKind, message: Message, dedupKey?: string) => Promise<void>;
+export type MessageIngress = (kind: IngressKind, message: Message, dedupKey?: string, repeatable?: boolean) => Promise<void>;
 
 /**
  * The media store as the web front door uses it (internal/media MediaStore): inline media of

@@ -2,8 +2,9 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PubAcks } from '../../internal/bus/nats-pub-acks.js';
-import { UnavailableError } from '../../internal/errors/index.js';
+import { OutcomeUnknownError, UnavailableError } from '../../internal/errors/index.js';
 import { requireServices, uniquePrefix } from '../support/env.js';
+import { startNats, type RunningNats } from '../support/services.js';
 
 const svc = requireServices(['nats']);
 
@@ -56,7 +57,7 @@ describe.skipIf(svc.skip)(svc.title('PubAcks'), () => {
     }
   });
 
-  it('rejects with the error JetStream answers, and when no answer comes in time', async () => {
+  it('says "not stored" for the error JetStream answers, "unknown" when no answer comes in time', async () => {
     const refusing = other.subscribe(`${stream}-refuse.x`, { callback: (_e, m) => {
       m.respond(JSON.stringify({ error: { code: 503, err_code: 10077, description: 'maximum messages exceeded' } }));
     } });
@@ -67,7 +68,8 @@ describe.skipIf(svc.skip)(svc.title('PubAcks'), () => {
       await expect(acks.publish(`${stream}-refuse.x`, new Uint8Array(), 'r', 2_000)).rejects.toSatisfy((e: unknown) =>
         e instanceof UnavailableError && /maximum messages exceeded \(10077\)/.test(String((e as Error).cause)));
       const started = Date.now();
-      await expect(acks.publish(`${stream}-silent.x`, new Uint8Array(), 's', 300)).rejects.toBeInstanceOf(UnavailableError);
+      // The responder got the message and never answered: it may hold it.
+      await expect(acks.publish(`${stream}-silent.x`, new Uint8Array(), 's', 300)).rejects.toBeInstanceOf(OutcomeUnknownError);
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
       expect(Date.now() - started).toBeLessThan(800);
     } finally {
@@ -77,7 +79,7 @@ describe.skipIf(svc.skip)(svc.title('PubAcks'), () => {
     }
   });
 
-  it('rejects what is waiting when the connection closes, and every publish after', async () => {
+  it('says "unknown" for what is waiting when the connection closes, "not stored" for every publish after', async () => {
     const own = await connect({ servers: svc.urls.nats });
     const silent = other.subscribe(`${stream}-held.x`, { callback: () => undefined });
     await other.flush();
@@ -85,8 +87,48 @@ describe.skipIf(svc.skip)(svc.title('PubAcks'), () => {
     const waiting = acks.publish(`${stream}-held.x`, new Uint8Array(), 'h', 30_000).catch((e: unknown) => e);
     await own.flush();
     await own.close();
-    expect(await waiting).toBeInstanceOf(UnavailableError);
-    await expect(acks.publish(subject, new Uint8Array(), 'after', 1_000)).rejects.toBeInstanceOf(UnavailableError);
+    expect(await waiting).toBeInstanceOf(OutcomeUnknownError);
+    const after = await acks.publish(subject, new Uint8Array(), 'after', 1_000).catch((e: unknown) => e);
+    expect(after).toBeInstanceOf(UnavailableError);
+    expect(after).not.toBeInstanceOf(OutcomeUnknownError);
     silent.unsubscribe();
+  });
+});
+
+/** A real stream on a nats-server of this test's own, paused with SIGSTOP: no other test sees it. */
+describe.skipIf(svc.skip)(svc.title('PubAcks against a paused nats-server'), () => {
+  let server: RunningNats;
+  let nc: NatsConnection;
+  const stream = 'PAUSED';
+
+  beforeAll(async () => {
+    server = await startNats();
+    nc = await connect({ servers: server.url });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: stream, subjects: ['paused.>'], duplicate_window: 60_000_000_000 });
+  }, 60_000);
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('says "unknown" for a publish the server took and had not acknowledged in time, which it did store', async () => {
+    const acks = new PubAcks(nc);
+    try {
+      await acks.publish('paused.in', new TextEncoder().encode('before'), 'p-0', 5_000);
+      server.signal('SIGSTOP');
+      const err = await acks.publish('paused.in', new TextEncoder().encode('held'), 'p-1', 300).catch((e: unknown) => e);
+      server.signal('SIGCONT');
+      expect(err).toBeInstanceOf(OutcomeUnknownError);
+      // "Not stored" would have been wrong: the server stores it once it runs again, and the
+      // caller's resend with the same id is then a duplicate.
+      const again = await acks.publish('paused.in', new TextEncoder().encode('held'), 'p-1', 5_000);
+      expect(again).toMatchObject({ stream, seq: 2, duplicate: true });
+      const jsm = await jetstreamManager(nc);
+      expect((await jsm.streams.info(stream)).state.messages).toBe(2);
+    } finally {
+      server.signal('SIGCONT');
+      acks.close();
+    }
   });
 });

@@ -42,7 +42,20 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export interface RunningNats extends RunningService {
+/**
+ * A server that is one child process of ours, for fault tests: each test that stops or pauses
+ * one starts its own, so no other test file sees the fault.
+ */
+export interface ControllableService extends RunningService {
+  /** Sends `signal` to the server: SIGSTOP pauses it (connections stay open, nothing answers), SIGCONT resumes it. */
+  signal(signal: NodeJS.Signals): void;
+  /** Stops the server (SIGTERM), keeping its port and data dir for restart(). */
+  halt(): Promise<void>;
+  /** Starts it again on the same port with the same data dir; resolves once it is ready. */
+  restart(): Promise<void>;
+}
+
+export interface RunningNats extends ControllableService {
   /** HTTP monitoring endpoint (/healthz, /jsz, /connz). */
   readonly monitorUrl: string;
 }
@@ -77,17 +90,11 @@ async function startNatsOnce(bin: string, opts: NatsOptions): Promise<RunningNat
   const dir = await makeServiceDir('nats');
   const logFile = join(dir, 'nats.log');
   const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', join(dir, 'js'), ...(opts.extraArgs ?? [])];
-  const child = spawnLogged(bin, args, logFile, dir);
   const monitorUrl = `http://127.0.0.1:${monitorPort}`;
-  const svc = childService(`nats://127.0.0.1:${port}`, child, dir, 'nats-server');
+  const ready = async () => (await fetch(`${monitorUrl}/healthz?js-enabled-only=true`)).ok;
+  const svc = childService(`nats://127.0.0.1:${port}`, { bin, args, dir, logFile, binary: 'nats-server', ready });
   try {
-    recordServicePid(dir, child.pid ?? 0, 'nats-server');
-    await waitUntil(async () => (await fetch(`${monitorUrl}/healthz?js-enabled-only=true`)).ok, {
-      what: 'nats-server',
-      timeoutMs: READY_TIMEOUT_MS,
-      child,
-      logFile,
-    });
+    await svc.restart();
   } catch (err) {
     await svc.stop();
     throw err;
@@ -98,22 +105,20 @@ async function startNatsOnce(bin: string, opts: NatsOptions): Promise<RunningNat
 // ---- Redis ------------------------------------------------------------------------------------
 
 /** redis-server without persistence. Ready when it answers PING with PONG. */
-export function startRedis(): Promise<RunningService> {
+export function startRedis(): Promise<ControllableService> {
   const bin = findBinary('redis-server');
   if (!bin) return Promise.reject(new MissingBinaryError('redis-server', 'not on PATH nor in sbin'));
   return withRetries(START_ATTEMPTS, () => startRedisOnce(bin));
 }
 
-async function startRedisOnce(bin: string): Promise<RunningService> {
+async function startRedisOnce(bin: string): Promise<ControllableService> {
   const port = await freePort();
   const dir = await makeServiceDir('redis');
   const logFile = join(dir, 'redis.log');
   const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir];
-  const child = spawnLogged(bin, args, logFile, dir);
-  const svc = childService(`redis://127.0.0.1:${port}`, child, dir, 'redis-server');
+  const svc = childService(`redis://127.0.0.1:${port}`, { bin, args, dir, logFile, binary: 'redis-server', ready: () => redisPing(port) });
   try {
-    recordServicePid(dir, child.pid ?? 0, 'redis-server');
-    await waitUntil(() => redisPing(port), { what: 'redis-server', timeoutMs: READY_TIMEOUT_MS, child, logFile });
+    await svc.restart();
   } catch (err) {
     await svc.stop();
     throw err;
@@ -139,23 +144,49 @@ function redisPing(port: number): Promise<boolean> {
   });
 }
 
-/** A service that is one child process of ours: stop = SIGTERM (then SIGKILL) + remove its dir. */
-function childService(url: string, child: ReturnType<typeof spawnLogged>, dir: string, binary: string): RunningService {
+interface ChildSpec {
+  bin: string;
+  args: string[];
+  dir: string;
+  logFile: string;
+  /** The binary's name, checked before an emergency kill. */
+  binary: string;
+  ready(): Promise<boolean>;
+}
+
+/**
+ * A service that is one child process of ours, started by the first restart(): stop = SIGTERM
+ * (then SIGKILL) + remove its dir; halt and restart keep the dir, so a restarted server has its
+ * data (nats-server's JetStream store) on the same port.
+ */
+function childService(url: string, spec: ChildSpec): ControllableService {
+  let child: ReturnType<typeof spawnLogged> | undefined;
   const removeHook = onEmergencyExit(() => {
-    if (child.pid) killIfBinary(child.pid, binary);
-    rmSync(dir, { recursive: true, force: true });
+    if (child?.pid) killIfBinary(child.pid, spec.binary);
+    rmSync(spec.dir, { recursive: true, force: true });
   });
+  const halt = async (): Promise<void> => {
+    if (!child) return;
+    child.kill('SIGCONT'); // a paused server cannot act on SIGTERM
+    await terminate(child);
+  };
+  const restart = async (): Promise<void> => {
+    await halt();
+    child = spawnLogged(spec.bin, spec.args, spec.logFile, spec.dir);
+    recordServicePid(spec.dir, child.pid ?? 0, spec.binary);
+    await waitUntil(spec.ready, { what: spec.binary, timeoutMs: READY_TIMEOUT_MS, child, logFile: spec.logFile });
+  };
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       try {
-        await terminate(child);
+        await halt();
       } finally {
         removeHook();
-        await rm(dir, { recursive: true, force: true });
+        await rm(spec.dir, { recursive: true, force: true });
       }
     })());
-  return { url, stop };
+  return { url, stop, halt, restart, signal: (sig) => void child?.kill(sig) };
 }
 
 // ---- PostgreSQL -------------------------------------------------------------------------------

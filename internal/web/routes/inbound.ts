@@ -4,7 +4,7 @@ import { normalizeE164 } from '../../../proto/e164.js';
 import type { Message } from '../../../proto/message.js';
 import { statusCodec, type StatusEvent } from '../../../proto/status.js';
 import { generateObjectId } from '../../crypto/index.js';
-import { ForbiddenError, NotFoundError, UnavailableError } from '../../errors/index.js';
+import { ForbiddenError, NotFoundError, OutcomeUnknownError, UnavailableError } from '../../errors/index.js';
 import type { Carrier } from '../../store/index.js';
 import { cleanText, hasControlCharacter } from '../../text/index.js';
 import { clientIp, trustedProxies } from '../client-ip.js';
@@ -169,6 +169,8 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
       await publishAll(items);
     } catch (err) {
       ctx.set('Retry-After', RETRY_AFTER_SECS);
+      // Either way a 503: the carrier sends it again with the same ids, which enter once.
+      if (err instanceof OutcomeUnknownError) throw new OutcomeUnknownError('The webhook may not have been stored; retry later', { cause: err });
       throw new UnavailableError('The webhook could not be stored; retry later', { cause: err });
     }
     if (result.messages.length > 0) deps.metrics?.metrics.ingress.inc({ protocol: 'carrier' }, result.messages.length);

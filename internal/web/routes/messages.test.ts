@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Message } from '../../../proto/message.js';
+import { OutcomeUnknownError } from '../../errors/index.js';
 import { silentLogger } from '../../log/index.js';
 import { ClientAuthenticator } from '../middleware/client-auth.js';
 import type { WebDeps } from '../types.js';
@@ -10,21 +12,37 @@ const client = {
 };
 const AUTH = `Basic ${Buffer.from('acme:secret-pw').toString('base64')}`;
 
-/** A SendRoute whose ingress fails (the bus is down), logging into `lines`. */
-function failingRoute(lines: unknown[]): SendRoute {
+interface Entered {
+  message: Message;
+  dedupKey?: string;
+  repeatable?: boolean;
+}
+
+/** A SendRoute whose ingress records what it is given, then fails with `fail()` (if it returns one), logging into `lines`. */
+function routeWith(lines: unknown[], fail: () => Error | undefined, entered: Entered[] = []): SendRoute {
   const logger = silentLogger();
   logger.error = ((obj: unknown) => void lines.push(obj)) as typeof logger.error;
   const directory = { clientByUsername: (name: string) => (name === 'acme' ? client : undefined), client: () => client };
-  const deps = { directory, logger, serverId: 'n1', ingress: async () => { throw new Error('bus down'); } } as unknown as WebDeps;
+  const ingress = async (_kind: string, message: Message, dedupKey?: string, repeatable?: boolean) => {
+    entered.push({ message, dedupKey, repeatable });
+    const err = fail();
+    if (err) throw err;
+  };
+  const deps = { directory, logger, serverId: 'n1', ingress } as unknown as WebDeps;
   return new SendRoute(deps, new ClientAuthenticator(deps));
 }
 
-function call(body: unknown): SendCall {
+/** A SendRoute whose ingress fails (the bus is down), logging into `lines`. */
+const failingRoute = (lines: unknown[]): SendRoute => routeWith(lines, () => new Error('bus down'));
+
+function call(body: unknown, idempotencyKey = ''): SendCall {
   return {
-    method: 'POST', path: '/messages/send', authorization: AUTH, peer: '127.0.0.1', forwardedFor: '', realIp: '',
+    method: 'POST', path: '/messages/send', authorization: AUTH, idempotencyKey, peer: '127.0.0.1', forwardedFor: '', realIp: '',
     readBody: async () => Buffer.from(JSON.stringify(body)),
   };
 }
+
+const SEND = { from: '+14155550100', to: '+14155550123', text: 'hi' };
 
 describe('SendRoute', () => {
   it('answer 503 with Retry-After when the message cannot be stored, logging no header', async () => {
@@ -32,7 +50,7 @@ describe('SendRoute', () => {
     const answer = await failingRoute(lines).answer(call({ from: '+14155550100', to: '+14155550123', text: 'hi' }));
     expect(answer).toEqual({
       status: 503,
-      body: { error: 'The message could not be stored; nothing was sent. Try again later.' },
+      body: { error: 'The message could not be stored; nothing was sent. Try again later.', id: expect.any(String), outcome: 'not_stored' },
       headers: { 'Retry-After': '1' },
     });
     expect(lines).toHaveLength(1);
@@ -44,5 +62,46 @@ describe('SendRoute', () => {
     const answer = await failingRoute([]).answer({ ...call({}), authorization: `Basic ${Buffer.from('acme:nope').toString('base64')}` });
     expect(answer.status).toBe(401);
     expect(answer.headers).toEqual({ 'WWW-Authenticate': 'Basic realm="Restricted"' });
+  });
+
+  it('answers 503 "unknown" with the message id when the store may have taken it, and a resend with that id keeps the id', async () => {
+    const entered: Entered[] = [];
+    let tries = 0;
+    const route = routeWith([], () => (++tries === 1 ? new OutcomeUnknownError('no PubAck in time') : undefined), entered);
+    const first = await route.answer(call(SEND));
+    const body = first.body as { id: string; outcome: string; error: string };
+    expect(first.status).toBe(503);
+    expect(first.headers).toEqual({ 'Retry-After': '1' });
+    expect(body.outcome).toBe('unknown');
+    expect(body.error).toContain(`Idempotency-Key: ${body.id}`);
+    expect(entered[0]).toMatchObject({ message: { id: body.id }, dedupKey: body.id, repeatable: false });
+
+    const again = await route.answer(call(SEND, body.id));
+    expect(again).toMatchObject({ status: 202, body: { status: 'queued', id: body.id } });
+    // The same key on the bus as the first try, so a stored first try makes this one a duplicate.
+    expect(entered[1]).toMatchObject({ message: { id: body.id }, dedupKey: body.id, repeatable: true });
+  });
+
+  it('gives the same message id to every send with the same Idempotency-Key', async () => {
+    const entered: Entered[] = [];
+    const route = routeWith([], () => undefined, entered);
+    const a = await route.answer(call(SEND, 'order-42'));
+    const b = await route.answer(call(SEND, 'order-42'));
+    const c = await route.answer(call(SEND, 'order-43'));
+    expect(a.status).toBe(202);
+    expect((b.body as { id: string }).id).toBe((a.body as { id: string }).id);
+    expect((c.body as { id: string }).id).not.toBe((a.body as { id: string }).id);
+    expect(entered.map((e) => e.repeatable)).toEqual([true, true, true]);
+  });
+
+  it('refuses a malformed Idempotency-Key with 400 and stores nothing', async () => {
+    const entered: Entered[] = [];
+    const route = routeWith([], () => undefined, entered);
+    for (const key of ['has space', 'x'.repeat(256), 'caf\u00e9']) {
+      const answer = await route.answer(call(SEND, key));
+      expect(answer.status).toBe(400);
+      expect((answer.body as { error: string }).error).toMatch(/Idempotency-Key/);
+    }
+    expect(entered).toEqual([]);
   });
 });

@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { normalizeE164 } from '../../../proto/e164.js';
 import type { Message } from '../../../proto/message.js';
-import { ForbiddenError, GatewayError, UnavailableError, ValidationError, wireStatus } from '../../errors/index.js';
+import { ForbiddenError, GatewayError, OutcomeUnknownError, UnavailableError, ValidationError, wireStatus } from '../../errors/index.js';
 import type { ClientDetails } from '../../store/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
 import { clientIp, trustedProxies, type TrustedProxies } from '../client-ip.js';
 import {
   acceptedAnswer, apiFormatOf, parseSendRequest, usesStatusErrors, type SendRequest,
 } from '../formats.js';
+import { idempotencyKeyOf, restMessageId } from '../idempotency.js';
 import { mediaRefs } from '../media-refs.js';
 import { admitClient, assertKeyMaySendFrom, assertScope, type ClientAuth, type ClientAuthenticator } from '../middleware/client-auth.js';
 import { errorAnswer } from '../middleware/errors.js';
@@ -89,6 +89,8 @@ interface BuildContext {
   sourceIp: string;
   node: string;
   maxTextChars: number;
+  /** The client's Idempotency-Key: the same key gives the same message id (idempotency.ts). */
+  idempotencyKey?: string;
   /** Where inline media are stored; without it they are refused. */
   media?: MediaSink;
 }
@@ -97,7 +99,7 @@ interface BuildContext {
  * The Message a request asks for, after every check of upstream §5.9 steps 1–4. Inline media
  * are stored last, once everything else passed, so a refused request stores nothing.
  */
-export async function buildMessage({ auth, request, sourceIp, node, maxTextChars, media: sink }: BuildContext): Promise<Message> {
+export async function buildMessage({ auth, request, sourceIp, node, maxTextChars, idempotencyKey, media: sink }: BuildContext): Promise<Message> {
   const { client } = auth;
   if (request.clientId !== 0 && request.clientId !== client.id) {
     throw new ForbiddenError('Authenticated client does not match specified client_id');
@@ -111,7 +113,7 @@ export async function buildMessage({ auth, request, sourceIp, node, maxTextChars
   const media = await mediaRefs(request.media, sink);
   return {
     v: 1,
-    id: randomUUID(),
+    id: restMessageId(client.id, idempotencyKey),
     type: media.length > 0 ? 'mms' : 'sms',
     from,
     to,
@@ -129,6 +131,8 @@ export interface SendCall {
   path: string;
   /** The Authorization header, '' when absent. */
   authorization: string;
+  /** The Idempotency-Key header, '' when absent. */
+  idempotencyKey: string;
   /** The body's bytes, or the answer refusing it (413, 415). */
   readBody(limitBytes: number): Promise<Buffer | WebAnswer>;
   /** The socket's peer address. */
@@ -140,9 +144,10 @@ export interface SendCall {
 /**
  * POST /messages/send and POST /messages (upstream §5.9; the second is Bicom's path): one
  * route, the request shape of the client's `api_format`. The message is stored (the node's
- * ingress) and the caller is answered only once it is (design.md); when it cannot be stored the
- * answer is 503 and nothing was accepted. The route decides an answer as data, so the send
- * door (send-door.ts) and Koa write the same one.
+ * ingress) and the caller is answered only once it is (design.md). When it is not, the answer is
+ * 503 with the message id and an `outcome`: `not_stored` (nothing was accepted) or `unknown` (it
+ * may be stored: a resend with `Idempotency-Key: <id>` enters once). The route decides an answer
+ * as data, so the send door (send-door.ts) and Koa write the same one.
  */
 export class SendRoute {
   readonly #deps: WebDeps;
@@ -185,23 +190,26 @@ export class SendRoute {
     if (!Buffer.isBuffer(raw)) return raw;
     const started = performance.now();
     const format = apiFormatOf(auth.client);
+    const idempotencyKey = idempotencyKeyOf(call.idempotencyKey);
     const message = await buildMessage({
       auth,
       request: parseSendRequest(format, parseJson(raw)),
       sourceIp,
       node: this.#deps.serverId,
       maxTextChars: this.#maxTextChars,
+      idempotencyKey,
       media: this.#deps.media,
     });
     try {
-      await this.#ingress('web', message);
+      // A client's key may come again after the bus's dedup window: the ingress remembers it.
+      await this.#ingress('web', message, message.id, idempotencyKey !== undefined);
     } catch (err) {
       // Over quota (upstream §5.9 step 5): 429 with upstream's body, nothing stored.
       if (err instanceof QuotaRefusedError) {
         return withRetryAfter(this.#failed(err, auth, call), String(Math.ceil(err.retryAfterMs / 1000)));
       }
-      const unavailable = new UnavailableError('The message could not be stored; nothing was sent. Try again later.', { cause: err });
-      return withRetryAfter(this.#failed(unavailable, auth, call), RETRY_AFTER_SECS);
+      const failure = notAccepted(err, message.id);
+      return withRetryAfter(this.#failed(failure, auth, call, failure.details), RETRY_AFTER_SECS);
     }
     const metrics = this.#deps.metrics?.metrics;
     metrics?.ingress.inc({ protocol: 'web' });
@@ -211,20 +219,35 @@ export class SendRoute {
 
   /**
    * A failure once the caller is known: for bicom clients a GatewayError is upstream's
-   * `{"status":"error","message":...}` with the status of its code (§11.1); anything else is the
-   * usual error answer.
+   * `{"status":"error","message":...}` with the status of its code (§11.1), plus `bicomExtra`
+   * (the id and outcome of a 503); anything else is the usual error answer.
    */
-  #failed(err: unknown, auth: ClientAuth, call: SendCall): WebAnswer {
+  #failed(err: unknown, auth: ClientAuth, call: SendCall, bicomExtra?: Record<string, unknown>): WebAnswer {
     if (!(err instanceof GatewayError) || !usesStatusErrors(apiFormatOf(auth.client))) return errorAnswer(err, this.#deps.logger, where(call));
     const status = wireStatus[err.code].http;
     if (status >= 500) this.#deps.logger.error({ err, ...where(call) }, 'request failed');
-    return { status, body: { status: 'error', message: err.expose ? err.message : 'internal error' } };
+    return { status, body: { status: 'error', message: err.expose ? err.message : 'internal error', ...bicomExtra } };
   }
 }
 
 /** What a log line may say of a call: never its headers (the Authorization header is a secret). */
 function where(call: SendCall): { method: string; path: string } {
   return { method: call.method, path: call.path };
+}
+
+/**
+ * The 503 of a send the ingress did not accept, saying what is known of the message: maybe
+ * stored (resend with its id as Idempotency-Key) or certainly not (resend as you like).
+ */
+function notAccepted(err: unknown, id: string): GatewayError {
+  if (err instanceof OutcomeUnknownError) {
+    return new OutcomeUnknownError(
+      `The message may have been stored. Send it again with the header Idempotency-Key: ${id} and it is taken once.`,
+      { cause: err, details: { id, outcome: 'unknown' } },
+    );
+  }
+  return new UnavailableError('The message could not be stored; nothing was sent. Try again later.',
+    { cause: err, details: { id, outcome: 'not_stored' } });
 }
 
 function withRetryAfter(answer: WebAnswer, seconds: string): WebAnswer {
@@ -238,6 +261,7 @@ export function registerMessageRoutes(router: Router, route: SendRoute): void {
       method: ctx.method,
       path: ctx.path,
       authorization: ctx.get('Authorization'),
+      idempotencyKey: ctx.get('Idempotency-Key'),
       readBody: (limitBytes) => readRequestBody(ctx.req, limitBytes),
       peer: ctx.req.socket.remoteAddress,
       forwardedFor: ctx.get('X-Forwarded-For'),

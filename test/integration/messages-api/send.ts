@@ -180,11 +180,16 @@ export function sendTests(api: () => MessagesApi): void {
       try {
         const res = await api().send({ from: c.numbers[0], to, text: 'lost?' }, c.basic, { base: app.url });
         expect(res.status).toBe(503);
-        expect(res.body).toEqual({ error: 'The message could not be stored; nothing was sent. Try again later.' });
+        expect(res.body).toEqual({
+          error: 'The message could not be stored; nothing was sent. Try again later.', id: expect.any(String), outcome: 'not_stored',
+        });
         expect(res.headers.get('retry-after')).toBe('1');
         const viaBicom = await api().send({ from: bicom.numbers[0], to, text: 'lost?' }, bicom.basic, { base: app.url });
         expect(viaBicom.status).toBe(503);
-        expect(viaBicom.body).toEqual({ status: 'error', message: 'The message could not be stored; nothing was sent. Try again later.' });
+        expect(viaBicom.body).toEqual({
+          status: 'error', message: 'The message could not be stored; nothing was sent. Try again later.', id: expect.any(String),
+          outcome: 'not_stored',
+        });
       } finally {
         await app.stop();
       }
@@ -197,9 +202,37 @@ export function sendTests(api: () => MessagesApi): void {
       try {
         const res = await api().send({ from: c.numbers[0], to, text: 'nowhere' }, c.basic, { base: app.url });
         expect(res.status).toBe(503);
+        expect(res.body).toMatchObject({ outcome: 'not_stored' });
       } finally {
         await app.stop();
       }
+      await api().expectNothingStored();
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    it('stores a send once however often it comes with the same key, on either path, and answers the same id', async () => {
+      const c = await api().client();
+      const body = { from: c.numbers[0], to, text: 'once' };
+      const headers = { 'Idempotency-Key': 'order-2026-0001' };
+      const first = await api().send(body, c.basic, { headers });
+      const again = await api().send(body, c.basic, { headers, path: '/messages/send/' });
+      expect(first.status, first.text).toBe(202);
+      expect(again).toMatchObject({ status: 202, body: { id: first.body.id } });
+      // A resend naming the id it was answered with (a 503 "unknown" says to) is the same send.
+      const byId = await api().send(body, c.basic, { headers: { 'Idempotency-Key': first.body.id } });
+      expect(byId.body.id).toBe(first.body.id);
+      // Another client's send with the same key is its own message.
+      const other = await api().client();
+      const theirs = await api().send({ from: other.numbers[0], to, text: 'theirs' }, other.basic, { headers });
+      expect(theirs.body.id).not.toBe(first.body.id);
+      expect((await api().takeMessages('web')).map((m) => m.text).sort()).toEqual(['once', 'theirs']);
+    });
+
+    it('refuses a malformed key with 400', async () => {
+      const c = await api().client();
+      const res = await api().send({ from: c.numbers[0], to, text: 'bad key' }, c.basic, { headers: { 'Idempotency-Key': 'k'.repeat(256) } });
+      expect(res.status).toBe(400);
       await api().expectNothingStored();
     });
   });
