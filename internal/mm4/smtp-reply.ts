@@ -15,11 +15,20 @@ export const SMTP_TOO_LARGE = wireStatus.PAYLOAD_TOO_LARGE.smtp;
 
 export const INTERNAL_REPLY: SmtpReply = { code: 451, message: 'Internal server error' };
 
+/**
+ * Bus and store failures name internal subjects, buckets and hosts in their messages: the peer
+ * gets a fixed text that says only whether to try again.
+ */
+const TRANSIENT_TEXT: Partial<Record<ErrorCode, string>> = {
+  UNAVAILABLE: 'Service temporarily unavailable, try again later',
+  OUTCOME_UNKNOWN: 'Service temporarily unavailable, try again later',
+};
+
 export function toSmtpReply(err: unknown): SmtpReply {
   if (!(err instanceof GatewayError)) return INTERNAL_REPLY;
   const status = wireStatus[err.code as ErrorCode];
   if (!status || !err.expose) return INTERNAL_REPLY;
-  return { code: status.smtp, message: err.message };
+  return { code: status.smtp, message: TRANSIENT_TEXT[err.code as ErrorCode] ?? err.message };
 }
 
 /** An Error smtp-server turns into the reply `<responseCode> <message>`. */
