@@ -171,6 +171,12 @@ function checkCompose(root) {
   const targets = prom.scrape_configs.find((j) => j.job_name === 'msggw')?.static_configs.flatMap((s) => s.targets) ?? [];
   if (targets.map((t) => t.split(':')[0]).sort().join() !== [...gateways].sort().join())
     problem('prometheus.yml', `msggw targets ${targets} != ${gateways}`);
+  // Metrics are scraped on the nodes' own metrics port: the HTTP port serves them to the admin only.
+  for (const target of targets) {
+    const [gw, port] = target.split(':');
+    const listen = services[gw]?.environment?.PROMETHEUS_LISTEN;
+    if (!listen || listen.split(':').pop() !== port) problem('prometheus.yml', `${target} is not ${gw}'s PROMETHEUS_LISTEN (${listen})`);
+  }
 }
 
 // ---- Grafana dashboard -------------------------------------------------------------------------

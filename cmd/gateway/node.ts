@@ -129,9 +129,8 @@ export class GatewayNode {
   ) {
     const { config, logger } = this;
     const names = subjects(config.bus.subjectPrefix);
-    // The web app always records request metrics; it serves them only when there is no separate listener.
-    const metricsRoute = config.web.metrics.listen
-      ? { metrics: this.metrics } : { metrics: this.metrics, path: config.web.metrics.path };
+    // The web port serves the metrics to the admin only; PROMETHEUS_LISTEN, when set, to anyone reaching it.
+    const metricsRoute = { metrics: this.metrics, path: config.web.metrics.path };
     const app = createApp({
       store, directory, changes: sync,
       apiKey: config.secrets.apiKey,

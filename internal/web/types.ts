@@ -102,7 +102,7 @@ export type ApiKeyRateLimit = (key: TenantApiKey) => Promise<void>;
 export interface WebMetrics {
   /** Counts and times every request (route label = the route pattern, never the raw path). */
   metrics: Metrics;
-  /** PROMETHEUS_PATH when the web listener also serves the metrics; unset when another does. */
+  /** PROMETHEUS_PATH: the web listener serves it to the admin only; unset serves none. */
   path?: string;
 }
 
