@@ -36,8 +36,8 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
   const ttlMs = config.smpp.reassemblyTtlMs;
   const { redis } = p;
   const reassembler: Reassembler = redis
-    ? new RedisReassembler({ ttlMs, keyPrefix: reassemblyPrefix(config.bus.subjectPrefix) }, { redis })
-    : new MemoryReassembler({ ttlMs });
+    ? new RedisReassembler({ ttlMs, ...config.smpp.reassemblyLimits, keyPrefix: reassemblyPrefix(config.bus.subjectPrefix) }, { redis })
+    : new MemoryReassembler({ ttlMs, ...config.smpp.reassemblyLimits });
   const server = new SmppServer({
     nodeId, listen: config.smpp.listen, proxyProtocol: config.smpp.proxyProtocol, windowSize: config.smpp.windowSize,
     timeoutMs: config.smpp.timeoutMs, enquireLinkIntervalMs: config.smpp.enquireLinkIntervalMs,

@@ -41,6 +41,10 @@ export const DEFAULT_SMPP_ENQUIRE_LINK_SECS = 30;
 export const DEFAULT_SMPP_INACTIVITY_SECS = 300;
 /** Parts of a concatenated submit arrive within seconds; five minutes covers a client's retries. */
 export const DEFAULT_SMPP_REASSEMBLY_TTL_SECS = 300;
+/** A client interleaving this many long messages at once is far past any ESME's window. */
+export const DEFAULT_SMPP_REASSEMBLY_MAX_SETS = 1000;
+/** 8 MiB of waiting part text per client: ~50,000 full GSM-7 parts, small next to a node's heap. */
+export const DEFAULT_SMPP_REASSEMBLY_MAX_BYTES = 8 * 1024 * 1024;
 /** Ten wrong passwords a minute from one IP is a brute force, not a typo. */
 export const DEFAULT_SMPP_BIND_FAILURES_PER_MIN = 10;
 /** Messages wait 72 h for an offline SMPP client (SMPP validity periods are often 48 h). */

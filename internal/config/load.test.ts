@@ -37,6 +37,7 @@ describe('loadConfig defaults', () => {
       listen: { host: '0.0.0.0', port: 9550 }, retries: 3, timeoutMs: 30_000, proxyProtocol: false,
       windowSize: 10, enquireLinkIntervalMs: 30_000, inactivityTimeoutMs: 300_000, tls: undefined,
       reassemblyTtlMs: 300_000, bindFailuresPerMinute: 10, queueMaxAgeMs: 72 * 3600_000,
+      reassemblyLimits: { maxOpenSetsPerClient: 1000, maxOpenBytesPerClient: 8 * 1024 * 1024 },
     });
     expect(cfg.mm4).toEqual({
       listen: { host: '0.0.0.0', port: 2566 },
@@ -214,9 +215,11 @@ describe('SMPP settings', () => {
       ...KEYS, SMPP_WINDOW: '50', SMPP_ENQUIRE_LINK_SECS: '0', SMPP_INACTIVITY_SECS: '600', SMPP_TLS_LISTEN: ':3550',
       SMPP_TLS_CERT: '/etc/msggw/cert.pem', SMPP_TLS_KEY: '/etc/msggw/key.pem', SMPP_REASSEMBLY_TTL_SECS: '60',
       SMPP_BIND_FAILURES_PER_MIN: '0', SMPP_QUEUE_MAX_AGE_SECS: '3600',
+      SMPP_REASSEMBLY_MAX_SETS: '20', SMPP_REASSEMBLY_MAX_BYTES: '65536',
     }, { cwd });
     expect(cfg.smpp).toMatchObject({
       windowSize: 50, enquireLinkIntervalMs: 0, inactivityTimeoutMs: 600_000, reassemblyTtlMs: 60_000,
+      reassemblyLimits: { maxOpenSetsPerClient: 20, maxOpenBytesPerClient: 65_536 },
       bindFailuresPerMinute: 0, queueMaxAgeMs: 3_600_000,
       tls: { listen: { host: '0.0.0.0', port: 3550 }, certFile: '/etc/msggw/cert.pem', keyFile: '/etc/msggw/key.pem' },
     });

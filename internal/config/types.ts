@@ -57,6 +57,8 @@ export interface SmppConfig {
   tls?: SmppTlsConfig;
   /** SMPP_REASSEMBLY_TTL_SECS: how long parts of a concatenated submit wait for the rest. */
   reassemblyTtlMs: number;
+  /** SMPP_REASSEMBLY_MAX_SETS / SMPP_REASSEMBLY_MAX_BYTES: incomplete sets and their part bytes per client. */
+  reassemblyLimits: { maxOpenSetsPerClient: number; maxOpenBytesPerClient: number };
   /** SMPP_BIND_FAILURES_PER_MIN: failed binds per source IP per minute before binds are refused (0 = no limit). */
   bindFailuresPerMinute: number;
   /** SMPP_QUEUE_MAX_AGE_SECS: how long messages wait for a client with no bind. */
