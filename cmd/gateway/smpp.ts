@@ -42,7 +42,7 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
     nodeId, listen: config.smpp.listen, proxyProtocol: config.smpp.proxyProtocol, windowSize: config.smpp.windowSize,
     timeoutMs: config.smpp.timeoutMs, enquireLinkIntervalMs: config.smpp.enquireLinkIntervalMs,
     inactivityTimeoutMs: config.smpp.inactivityTimeoutMs, bindFailuresPerMinute: config.smpp.bindFailuresPerMinute,
-    bindBucket: subjects.smppBindBucket, tls: await tlsOptions(config),
+    bindBucket: subjects.smppBindBucket, tls: await tlsOptions(config), drainMs: config.node.shutdown.smppUnbindMs,
   }, {
     directory, bus, metrics, logger, records: store.records,
     reassembler, ingress: p.ingress,

@@ -41,6 +41,8 @@ export const DEFAULT_SMPP_ENQUIRE_LINK_SECS = 30;
 export const DEFAULT_SMPP_INACTIVITY_SECS = 300;
 /** Parts of a concatenated submit arrive within seconds; five minutes covers a client's retries. */
 export const DEFAULT_SMPP_REASSEMBLY_TTL_SECS = 300;
+/** Kubernetes' default terminationGracePeriodSeconds; compose and the chart give 60 s around it. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_SECS = 30;
 /** A client interleaving this many long messages at once is far past any ESME's window. */
 export const DEFAULT_SMPP_REASSEMBLY_MAX_SETS = 1000;
 /** 8 MiB of waiting part text per client: ~50,000 full GSM-7 parts, small next to a node's heap. */

@@ -49,7 +49,10 @@ describe('loadConfig defaults', () => {
       maxMessageBytes: 10 * 1024 * 1024,
     });
     expect(cfg.webhook).toEqual({ retries: 3, timeoutMs: 10_000, retryDelayMs: 5_000 });
-    expect(cfg.node).toEqual({ serverId: hostname(), serverAddress: 'http://localhost:3000', dataDir: join(cwd, 'data') });
+    expect(cfg.node).toEqual({
+      serverId: hostname(), serverAddress: 'http://localhost:3000', dataDir: join(cwd, 'data'),
+      shutdown: { timeoutMs: 30_000, smppUnbindMs: 6_000, busDrainMs: 5_000 },
+    });
     expect(cfg.store).toEqual({ driver: 'pglite', dataDir: join(cwd, 'data', 'pglite') });
     expect(cfg.bus).toEqual({ kind: 'memory', subjectPrefix: '' });
     expect(cfg.quota).toEqual({ kind: 'memory' });
@@ -93,6 +96,7 @@ describe('loadConfig defaults', () => {
         AUTO_REPLY_DEFAULT_MESSAGE: 'Thanks, we will reply soon.',
         BUS_SUBJECT_PREFIX: 'test_1',
         SERVER_ID: 'gw1',
+        SHUTDOWN_TIMEOUT_SECS: '10',
       },
       { cwd },
     );
@@ -100,7 +104,9 @@ describe('loadConfig defaults', () => {
     expect(cfg.web.trustedProxies).toEqual(['10.1.0.0/16']);
     expect(cfg.smpp.proxyProtocol && cfg.mm4.proxyProtocol).toBe(true);
     expect(cfg.log.level).toBe('warn');
-    expect(cfg.node).toMatchObject({ serverId: 'gw1', dataDir: '/var/lib/msggw' });
+    expect(cfg.node).toMatchObject({
+      serverId: 'gw1', dataDir: '/var/lib/msggw', shutdown: { timeoutMs: 10_000, smppUnbindMs: 2_000, busDrainMs: 1_666 },
+    });
     expect(cfg.webhook.retries).toBe(0);
     expect(cfg.smpp.timeoutMs).toBe(5000);
     expect(cfg.notifySenderOnFailure).toBe(false);
