@@ -104,6 +104,10 @@ function checkWiring(file, docs) {
   const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
   const sleep = Number(container.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
   if (sleep >= grace) problem(file, `preStop sleep ${sleep}s leaves no drain time in ${grace}s`);
+  const shutdown = Number(docs.find((d) => d.kind === 'ConfigMap')?.data?.SHUTDOWN_TIMEOUT_SECS);
+  if (!(shutdown >= 1 && sleep + shutdown < grace)) {
+    problem(file, `SHUTDOWN_TIMEOUT_SECS ${shutdown}s plus preStop ${sleep}s does not fit terminationGracePeriodSeconds ${grace}s`);
+  }
   if (!container.env?.some((e) => e.name === 'SERVER_ID')) problem(file, 'SERVER_ID is not set per pod');
 
   const configMaps = (container.envFrom ?? []).map((e) => e.configMapRef?.name).filter(Boolean);
@@ -144,6 +148,11 @@ function checkCompose(root) {
     for (const key of required) if (env[key] === undefined) problem(file, `${gw} lacks ${key}`);
     if (!env.DATABASE_URL && !env.POSTGRES_HOST) problem(file, `${gw} has neither DATABASE_URL nor POSTGRES_HOST`);
     if (env.SERVER_ID !== gw) problem(file, `${gw} has SERVER_ID ${env.SERVER_ID}`);
+    // The node must give up on its drains before docker's SIGKILL (stop_grace_period, default 10 s).
+    const graceSecs = Number(/^(\d+)s$/.exec(String(services[gw].stop_grace_period ?? '10s'))?.[1] ?? NaN);
+    if (!(Number(env.SHUTDOWN_TIMEOUT_SECS) < graceSecs)) {
+      problem(file, `${gw}: SHUTDOWN_TIMEOUT_SECS ${env.SHUTDOWN_TIMEOUT_SECS} is not below stop_grace_period ${services[gw].stop_grace_period}`);
+    }
     if (!existsSync(join(root, services[gw].build?.dockerfile ?? 'missing'))) problem(file, `${gw} builds from a missing Dockerfile`);
   }
   for (const [name, svc] of Object.entries(services)) {
@@ -171,6 +180,12 @@ function checkCompose(root) {
   const targets = prom.scrape_configs.find((j) => j.job_name === 'msggw')?.static_configs.flatMap((s) => s.targets) ?? [];
   if (targets.map((t) => t.split(':')[0]).sort().join() !== [...gateways].sort().join())
     problem('prometheus.yml', `msggw targets ${targets} != ${gateways}`);
+  // Metrics are scraped on the nodes' own metrics port: the HTTP port serves them to the admin only.
+  for (const target of targets) {
+    const [gw, port] = target.split(':');
+    const listen = services[gw]?.environment?.PROMETHEUS_LISTEN;
+    if (!listen || listen.split(':').pop() !== port) problem('prometheus.yml', `${target} is not ${gw}'s PROMETHEUS_LISTEN (${listen})`);
+  }
 }
 
 // ---- Grafana dashboard -------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 /**
  * msggw gateway entry point: load configuration, run one node, stop it on SIGTERM/SIGINT.
- * Exits non-zero when the configuration is invalid, start-up fails, or a component dies.
+ * Exits non-zero when the configuration is invalid, start-up fails, a component dies, or the
+ * node could not stop cleanly within SHUTDOWN_TIMEOUT_SECS.
  */
 import { ConfigError, loadConfig } from '../../internal/config/index.js';
 import { createLogger } from '../../internal/log/index.js';
 import { GatewayNode } from './node.js';
 
-/** Past this, a stuck shutdown is abandoned so the orchestrator can restart the node. */
-const STOP_DEADLINE_MS = 30_000;
+/** After SHUTDOWN_TIMEOUT_SECS the node has given up on stragglers; this long more, main stops waiting too. */
+const EXIT_GRACE_MS = 500;
 
 async function main(): Promise<number> {
   let config;
@@ -37,14 +38,19 @@ async function main(): Promise<number> {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
     void node.closed().then((result) => resolve(result ?? new Error('a component stopped unexpectedly')));
   });
-  logger.info({ reason: String(ended) }, 'stopping');
-  const deadline = setTimeout(() => {
+  logger.info({ reason: String(ended), timeoutMs: config.node.shutdown.timeoutMs }, 'stopping');
+  // The node leaves a stuck component behind at the deadline; this is the backstop should the
+  // process still not exit (e.g. a handle that keeps the event loop alive).
+  const backstop = setTimeout(() => {
     logger.error('shutdown deadline passed; exiting');
     process.exit(1);
-  }, STOP_DEADLINE_MS);
-  deadline.unref();
-  await node.stop().catch((err) => logger.error({ err }, 'shutdown had errors'));
-  return ended instanceof Error ? 1 : 0;
+  }, config.node.shutdown.timeoutMs + EXIT_GRACE_MS);
+  backstop.unref();
+  const stopped = await node.stop().then(() => true, (err: unknown) => {
+    logger.error({ err }, 'shutdown had errors');
+    return false;
+  });
+  return ended instanceof Error || !stopped ? 1 : 0;
 }
 
 /** The embedded default generates its keys once; the admin must learn the API key somehow. */

@@ -24,6 +24,10 @@ import type { LoginLimiter } from '../../internal/lockout/index.js';
 import type { Quota } from '../../internal/quota/index.js';
 import { carrierWebhooks } from '../../internal/carriers/index.js';
 import type { IngressRouter } from '../../internal/router/index.js';
+import { stopWithin } from './stop-order.js';
+
+/** Left of SHUTDOWN_TIMEOUT_SECS for main to log and exit after the components stopped. */
+const EXIT_RESERVE_MS = 1_000;
 
 interface Component {
   name: string;
@@ -66,7 +70,8 @@ export class GatewayNode {
     const names = subjects(config.bus.subjectPrefix);
     const store = await this.openStore();
 
-    const bus = createBus(config.bus, { nodeId: config.node.serverId, logger: logger.child({ room: 'bus' }) });
+    const bus = createBus({ ...config.bus, drainTimeoutMs: config.node.shutdown.busDrainMs },
+      { nodeId: config.node.serverId, logger: logger.child({ room: 'bus' }) });
     await bus.start();
     this.#bus = bus;
     this.track('bus', () => bus.stop());
@@ -108,9 +113,14 @@ export class GatewayNode {
       'gateway node ready');
   }
 
-  /** Stops every component in reverse order, each even if another fails; idempotent. */
+  /**
+   * Stops every component in reverse order, each even if another fails, within SHUTDOWN_TIMEOUT_SECS
+   * (less a moment for the exit itself): one still stopping then is left behind and reported in
+   * the rejection. Idempotent.
+   */
   stop(): Promise<void> {
-    this.#stopping ??= this.stopAll();
+    const { timeoutMs } = this.config.node.shutdown;
+    this.#stopping ??= this.stopAll(Date.now() + timeoutMs - Math.min(EXIT_RESERVE_MS, timeoutMs / 10));
     return this.#stopping;
   }
 
@@ -133,9 +143,8 @@ export class GatewayNode {
   ) {
     const { config, logger } = this;
     const names = subjects(config.bus.subjectPrefix);
-    // The web app always records request metrics; it serves them only when there is no separate listener.
-    const metricsRoute = config.web.metrics.listen
-      ? { metrics: this.metrics } : { metrics: this.metrics, path: config.web.metrics.path };
+    // The web port serves the metrics to the admin only; PROMETHEUS_LISTEN, when set, to anyone reaching it.
+    const metricsRoute = { metrics: this.metrics, path: config.web.metrics.path };
     const app = createApp({
       store, directory, changes: sync,
       apiKey: config.secrets.apiKey,
@@ -181,18 +190,10 @@ export class GatewayNode {
     this.#components.push({ name, stop });
   }
 
-  private async stopAll(): Promise<void> {
+  private async stopAll(deadline: number): Promise<void> {
     this.#ready = false;
-    const errors: unknown[] = [];
-    for (const component of this.#components.reverse()) {
-      try {
-        await component.stop();
-      } catch (err) {
-        errors.push(err);
-        this.logger.error({ err, component: component.name }, 'component failed to stop');
-      }
-    }
+    const components = this.#components.reverse();
     this.#components = [];
-    if (errors.length > 0) throw new AggregateError(errors, 'some components failed to stop');
+    await stopWithin(components, deadline, this.logger);
   }
 }

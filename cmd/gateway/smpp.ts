@@ -40,13 +40,13 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
   const ttlMs = config.smpp.reassemblyTtlMs;
   const { redis } = p;
   const reassembler: Reassembler = redis
-    ? new RedisReassembler({ ttlMs, keyPrefix: reassemblyPrefix(config.bus.subjectPrefix) }, { redis })
-    : new MemoryReassembler({ ttlMs });
+    ? new RedisReassembler({ ttlMs, ...config.smpp.reassemblyLimits, keyPrefix: reassemblyPrefix(config.bus.subjectPrefix) }, { redis })
+    : new MemoryReassembler({ ttlMs, ...config.smpp.reassemblyLimits });
   const server = new SmppServer({
     nodeId, listen: config.smpp.listen, proxyProtocol: config.smpp.proxyProtocol, windowSize: config.smpp.windowSize,
     timeoutMs: config.smpp.timeoutMs, enquireLinkIntervalMs: config.smpp.enquireLinkIntervalMs,
     inactivityTimeoutMs: config.smpp.inactivityTimeoutMs, loginFailureDelayMs: config.lockout.failureDelayMs,
-    bindBucket: subjects.smppBindBucket, tls: await tlsOptions(config),
+    bindBucket: subjects.smppBindBucket, tls: await tlsOptions(config), drainMs: config.node.shutdown.smppUnbindMs,
   }, {
     directory, bus, metrics, logger, records: store.records, logins: p.logins,
     reassembler, ingress: p.ingress,

@@ -51,6 +51,12 @@ export const DEFAULT_LOGIN_FAILURES_PER_NETWORK = 50;
 export const DEFAULT_LOGIN_FAILURES_PER_USER = 20;
 /** Every failed login is answered this long after it arrived: hides which check failed, slows guessing. */
 export const DEFAULT_LOGIN_FAILURE_DELAY_MS = 500;
+/** Kubernetes' default terminationGracePeriodSeconds; compose and the chart give 60 s around it. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_SECS = 30;
+/** A client interleaving this many long messages at once is far past any ESME's window. */
+export const DEFAULT_SMPP_REASSEMBLY_MAX_SETS = 1000;
+/** 8 MiB of waiting part text per client: ~50,000 full GSM-7 parts, small next to a node's heap. */
+export const DEFAULT_SMPP_REASSEMBLY_MAX_BYTES = 8 * 1024 * 1024;
 /** Messages wait 72 h for an offline SMPP client (SMPP validity periods are often 48 h). */
 export const DEFAULT_SMPP_QUEUE_MAX_AGE_SECS = 72 * 3600;
 /**

@@ -8,6 +8,7 @@ export type {
   LoadConfigOptions,
   ListenAddress,
   NodeConfig,
+  ShutdownConfig,
   WebConfig,
   MetricsConfig,
   SmppConfig,

@@ -37,6 +37,7 @@ describe('loadConfig defaults', () => {
       listen: { host: '0.0.0.0', port: 9550 }, retries: 3, timeoutMs: 30_000, proxyProtocol: false,
       windowSize: 10, enquireLinkIntervalMs: 30_000, inactivityTimeoutMs: 300_000, tls: undefined,
       reassemblyTtlMs: 300_000, queueMaxAgeMs: 72 * 3600_000, maxDeliver: 200,
+      reassemblyLimits: { maxOpenSetsPerClient: 1000, maxOpenBytesPerClient: 8 * 1024 * 1024 },
     });
     expect(cfg.lockout).toEqual({ windowMs: 600_000, perIp: 10, perNetwork: 50, perUser: 20, failureDelayMs: 500 });
     expect(cfg.durable).toEqual({ maxDeliver: 20, stageMaxAgeMs: 7 * 24 * 3600_000,
@@ -51,7 +52,10 @@ describe('loadConfig defaults', () => {
       maxMessageBytes: 10 * 1024 * 1024,
     });
     expect(cfg.webhook).toEqual({ retries: 3, timeoutMs: 10_000, retryDelayMs: 5_000 });
-    expect(cfg.node).toEqual({ serverId: hostname(), serverAddress: 'http://localhost:3000', dataDir: join(cwd, 'data') });
+    expect(cfg.node).toEqual({
+      serverId: hostname(), serverAddress: 'http://localhost:3000', dataDir: join(cwd, 'data'),
+      shutdown: { timeoutMs: 30_000, smppUnbindMs: 6_000, busDrainMs: 5_000 },
+    });
     expect(cfg.store).toEqual({ driver: 'pglite', dataDir: join(cwd, 'data', 'pglite') });
     expect(cfg.bus).toEqual({ kind: 'memory', subjectPrefix: '' });
     expect(cfg.quota).toEqual({ kind: 'memory' });
@@ -100,6 +104,7 @@ describe('loadConfig defaults', () => {
         STREAM_MAX_AGE_HOURS: '24',
         DEAD_LETTER_MAX_AGE_HOURS: '48',
         DEAD_LETTER_MAX_MB: '10',
+        SHUTDOWN_TIMEOUT_SECS: '10',
       },
       { cwd },
     );
@@ -107,7 +112,9 @@ describe('loadConfig defaults', () => {
     expect(cfg.web.trustedProxies).toEqual(['10.1.0.0/16']);
     expect(cfg.smpp.proxyProtocol && cfg.mm4.proxyProtocol).toBe(true);
     expect(cfg.log.level).toBe('warn');
-    expect(cfg.node).toMatchObject({ serverId: 'gw1', dataDir: '/var/lib/msggw' });
+    expect(cfg.node).toMatchObject({
+      serverId: 'gw1', dataDir: '/var/lib/msggw', shutdown: { timeoutMs: 10_000, smppUnbindMs: 2_000, busDrainMs: 1_666 },
+    });
     expect(cfg.webhook.retries).toBe(0);
     expect(cfg.smpp.timeoutMs).toBe(5000);
     expect(cfg.notifySenderOnFailure).toBe(false);
@@ -238,9 +245,11 @@ describe('SMPP settings', () => {
       ...KEYS, SMPP_WINDOW: '50', SMPP_ENQUIRE_LINK_SECS: '0', SMPP_INACTIVITY_SECS: '600', SMPP_TLS_LISTEN: ':3550',
       SMPP_TLS_CERT: '/etc/msggw/cert.pem', SMPP_TLS_KEY: '/etc/msggw/key.pem', SMPP_REASSEMBLY_TTL_SECS: '60',
       SMPP_QUEUE_MAX_AGE_SECS: '3600',
+      SMPP_REASSEMBLY_MAX_SETS: '20', SMPP_REASSEMBLY_MAX_BYTES: '65536',
     }, { cwd });
     expect(cfg.smpp).toMatchObject({
       windowSize: 50, enquireLinkIntervalMs: 0, inactivityTimeoutMs: 600_000, reassemblyTtlMs: 60_000,
+      reassemblyLimits: { maxOpenSetsPerClient: 20, maxOpenBytesPerClient: 65_536 },
       queueMaxAgeMs: 3_600_000,
       tls: { listen: { host: '0.0.0.0', port: 3550 }, certFile: '/etc/msggw/cert.pem', keyFile: '/etc/msggw/key.pem' },
     });

@@ -15,6 +15,8 @@ import {
   DEFAULT_SMPP_INACTIVITY_SECS,
   DEFAULT_SMPP_QUEUE_MAX_AGE_SECS,
   DEFAULT_SMPP_REASSEMBLY_TTL_SECS,
+  DEFAULT_SMPP_REASSEMBLY_MAX_SETS,
+  DEFAULT_SMPP_REASSEMBLY_MAX_BYTES,
   DEFAULT_SMPP_RETRIES,
   DEFAULT_SMPP_TIMEOUT_SECS,
   DEFAULT_SMPP_WINDOW,
@@ -77,6 +79,8 @@ export function smppSchema() {
       SMPP_TLS_CERT: field(text),
       SMPP_TLS_KEY: field(text),
       SMPP_REASSEMBLY_TTL_SECS: fieldOr(seconds, DEFAULT_SMPP_REASSEMBLY_TTL_SECS),
+      SMPP_REASSEMBLY_MAX_SETS: fieldOr(wholeNumber(1), DEFAULT_SMPP_REASSEMBLY_MAX_SETS),
+      SMPP_REASSEMBLY_MAX_BYTES: fieldOr(wholeNumber(1024), DEFAULT_SMPP_REASSEMBLY_MAX_BYTES),
       SMPP_QUEUE_MAX_AGE_SECS: fieldOr(seconds, DEFAULT_SMPP_QUEUE_MAX_AGE_SECS),
       SMPP_MAX_DELIVER: fieldOr(wholeNumber(2), DEFAULT_SMPP_MAX_DELIVER),
     })
@@ -99,6 +103,10 @@ export function smppSchema() {
           ? { listen: e.SMPP_TLS_LISTEN, certFile: e.SMPP_TLS_CERT as string, keyFile: e.SMPP_TLS_KEY as string }
           : undefined,
         reassemblyTtlMs: e.SMPP_REASSEMBLY_TTL_SECS * SECOND_MS,
+        reassemblyLimits: {
+          maxOpenSetsPerClient: e.SMPP_REASSEMBLY_MAX_SETS,
+          maxOpenBytesPerClient: e.SMPP_REASSEMBLY_MAX_BYTES,
+        },
         queueMaxAgeMs: e.SMPP_QUEUE_MAX_AGE_SECS * SECOND_MS,
         maxDeliver: e.SMPP_MAX_DELIVER,
       }),

@@ -15,7 +15,9 @@ import {
   DEFAULT_TRANSCODE_CONCURRENCY,
   DEFAULT_TRANSCODE_TIMEOUT_SECS,
   DEFAULT_WEB_LISTEN,
+  DEFAULT_SHUTDOWN_TIMEOUT_SECS,
 } from './defaults.js';
+import { shutdownBudget } from './shutdown.js';
 import {
   field, fieldOr, Invalid, oneOf, parseBaseUrl, parseBool, parseCidrList, parseDefault, parseListen, text, wholeNumber,
 } from './fields.js';
@@ -41,12 +43,14 @@ export function nodeSchema(ctx: LoadContext) {
       SERVER_ADDRESS: field(parseBaseUrl),
       DATA_DIR: fieldOr(text, DEFAULT_DATA_DIR),
       WEB_LISTEN: fieldOr(parseListen, parseDefault(parseListen, DEFAULT_WEB_LISTEN)),
+      SHUTDOWN_TIMEOUT_SECS: fieldOr(wholeNumber(1), DEFAULT_SHUTDOWN_TIMEOUT_SECS),
     })
     .transform(
       (e): NodeConfig => ({
         serverId: e.SERVER_ID,
         serverAddress: e.SERVER_ADDRESS ?? defaultServerAddress(e.WEB_LISTEN.port),
         dataDir: resolve(ctx.cwd, e.DATA_DIR),
+        shutdown: shutdownBudget(e.SHUTDOWN_TIMEOUT_SECS * 1000),
       }),
     );
 }

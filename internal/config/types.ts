@@ -16,6 +16,22 @@ export interface NodeConfig {
   serverAddress: string;
   /** DATA_DIR, absolute. */
   dataDir: string;
+  /** SHUTDOWN_TIMEOUT_SECS and the drains derived from it. */
+  shutdown: ShutdownConfig;
+}
+
+/**
+ * How long a node may take to stop after SIGTERM, and the component drains that fit in it. Set
+ * it below the orchestrator's grace (Kubernetes terminationGracePeriodSeconds minus the preStop
+ * sleep; docker's stop timeout): past it the orchestrator kills the node mid-drain.
+ */
+export interface ShutdownConfig {
+  /** SHUTDOWN_TIMEOUT_SECS: from SIGTERM to exit; past it the node stops waiting and exits non-zero. */
+  timeoutMs: number;
+  /** Grace for bound SMPP sessions to finish their in-flight PDUs before the unbind. */
+  smppUnbindMs: number;
+  /** How long each bus drain step waits for running handlers. */
+  busDrainMs: number;
 }
 
 export interface MetricsConfig {
@@ -57,6 +73,8 @@ export interface SmppConfig {
   tls?: SmppTlsConfig;
   /** SMPP_REASSEMBLY_TTL_SECS: how long parts of a concatenated submit wait for the rest. */
   reassemblyTtlMs: number;
+  /** SMPP_REASSEMBLY_MAX_SETS / SMPP_REASSEMBLY_MAX_BYTES: incomplete sets and their part bytes per client. */
+  reassemblyLimits: { maxOpenSetsPerClient: number; maxOpenBytesPerClient: number };
   /** SMPP_QUEUE_MAX_AGE_SECS: how long messages wait for a client with no bind. */
   queueMaxAgeMs: number;
   /** SMPP_MAX_DELIVER: deliveries of an SMPP job (waits included) before it is dead-lettered. */

@@ -1,4 +1,4 @@
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SecretError } from './errors.js';
 import { decryptLegacy, encryptLegacy } from './legacy.js';
@@ -31,46 +31,97 @@ function secretErrorOf(fn: () => unknown): SecretError {
   throw new Error('expected a SecretError');
 }
 
-describe('SecretBox v2', () => {
+/** The v2 format (unbound AES-256-GCM) written out by hand, as nodes before v3 stored it. */
+function v2Encrypt(encryptionKey: string, plain: string): string {
+  const key = Buffer.from(hkdfSync('sha256', Buffer.from(encryptionKey), 'msggw/crypto/secret-box/salt',
+    'msggw secret-box v2 aes-256-gcm', 32));
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+  const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+  return 'v2:' + Buffer.concat([iv, c.getAuthTag(), body]).toString('base64');
+}
+
+const ROW = 'clients.password#1';
+
+describe('SecretBox v3', () => {
   const box = createSecretBox(KEY);
 
   it.each(SAMPLES)('round-trips %j', (plain) => {
-    const stored = box.encrypt(plain);
-    expect(stored.startsWith('v2:')).toBe(true);
+    const stored = box.encrypt(plain, ROW);
+    expect(stored.startsWith('v3:')).toBe(true);
     expect(box.isLegacy(stored)).toBe(false);
-    expect(box.decrypt(stored)).toBe(plain);
+    expect(box.isBound(stored)).toBe(true);
+    expect(box.decrypt(stored, ROW)).toBe(plain);
   });
 
   it('gives different outputs for the same text (random IV)', () => {
-    expect(box.encrypt('same')).not.toBe(box.encrypt('same'));
+    expect(box.encrypt('same', ROW)).not.toBe(box.encrypt('same', ROW));
   });
 
   it('works with keys of any length', () => {
     for (const key of ['k', 'x'.repeat(100), '🔑']) {
       const b = createSecretBox(key);
-      expect(b.decrypt(b.encrypt('hello'))).toBe('hello');
+      expect(b.decrypt(b.encrypt('hello', ROW), ROW)).toBe('hello');
     }
   });
 
   it('throws a wrong-key SecretError naming ENCRYPTION_KEY when the key differs', () => {
-    const stored = box.encrypt('hello');
-    const err = secretErrorOf(() => createSecretBox('another-key').decrypt(stored));
+    const stored = box.encrypt('hello', ROW);
+    const err = secretErrorOf(() => createSecretBox('another-key').decrypt(stored, ROW));
     expect(err.reason).toBe(SecretErrorReason.WRONG_KEY);
     expect(err.code).toBe('INTERNAL');
     expect(err.message).toMatch(/ENCRYPTION_KEY does not match/);
   });
 
+  it('does not decrypt a value moved to another row', () => {
+    const stored = box.encrypt('client one secret', 'clients.password#1');
+    for (const other of ['clients.password#2', 'carriers.password#1', 'clients.password#11', '']) {
+      expect(secretErrorOf(() => box.decrypt(stored, other)).reason).toBe(SecretErrorReason.WRONG_KEY);
+    }
+  });
+
+  it('does not open a v2 value relabelled v3, whatever the binding', () => {
+    const relabelled = 'v3:' + v2Encrypt(KEY, 'hello').slice(3);
+    for (const binding of ['', ROW]) {
+      expect(secretErrorOf(() => box.decrypt(relabelled, binding)).reason).toBe(SecretErrorReason.WRONG_KEY);
+    }
+  });
+
   it('throws when the value was altered', () => {
-    const raw = Buffer.from(box.encrypt('hello').slice(3), 'base64');
+    const raw = Buffer.from(box.encrypt('hello', ROW).slice(3), 'base64');
     raw[raw.length - 1] ^= 1;
-    const err = secretErrorOf(() => box.decrypt('v2:' + raw.toString('base64')));
+    const err = secretErrorOf(() => box.decrypt('v3:' + raw.toString('base64'), ROW));
+    expect(err.reason).toBe(SecretErrorReason.WRONG_KEY);
+  });
+
+  it.each(['v3:', 'v3:AAAA', 'v3:not base64!', 'v3:' + Buffer.alloc(27).toString('base64')])(
+    'throws a malformed SecretError for %j',
+    (stored) => {
+      expect(secretErrorOf(() => box.decrypt(stored, ROW)).reason).toBe(SecretErrorReason.MALFORMED);
+    },
+  );
+});
+
+describe('SecretBox reading v2 (unbound) values', () => {
+  const box = createSecretBox(KEY);
+
+  it.each(SAMPLES)('reads %j written by an earlier node, whatever the binding asked for', (plain) => {
+    const stored = v2Encrypt(KEY, plain);
+    expect(box.isLegacy(stored)).toBe(false);
+    expect(box.isBound(stored)).toBe(false);
+    expect(box.decrypt(stored, ROW)).toBe(plain);
+    expect(box.decrypt(stored, 'carriers.password#9')).toBe(plain);
+  });
+
+  it('throws a wrong-key SecretError when the key differs', () => {
+    const err = secretErrorOf(() => box.decrypt(v2Encrypt('another-key', 'hello'), ROW));
     expect(err.reason).toBe(SecretErrorReason.WRONG_KEY);
   });
 
   it.each(['v2:', 'v2:AAAA', 'v2:not base64!', 'v2:' + Buffer.alloc(27).toString('base64')])(
     'throws a malformed SecretError for %j',
     (stored) => {
-      expect(secretErrorOf(() => box.decrypt(stored)).reason).toBe(SecretErrorReason.MALFORMED);
+      expect(secretErrorOf(() => box.decrypt(stored, ROW)).reason).toBe(SecretErrorReason.MALFORMED);
     },
   );
 });
@@ -81,7 +132,8 @@ describe('SecretBox reading upstream (legacy) values', () => {
   it.each(SAMPLES)('reads %j encrypted by hand with aes-256-cfb', (plain) => {
     const stored = goEncrypt(Buffer.from(KEY), plain, randomBytes(16));
     expect(box.isLegacy(stored)).toBe(true);
-    expect(box.decrypt(stored)).toBe(plain);
+    expect(box.isBound(stored)).toBe(false);
+    expect(box.decrypt(stored, ROW)).toBe(plain);
   });
 
   it('matches upstream byte for byte for a fixed IV', () => {
@@ -91,7 +143,7 @@ describe('SecretBox reading upstream (legacy) values', () => {
 
   it('pads a short key with zero bytes, as upstream does', () => {
     const stored = goEncrypt(Buffer.concat([Buffer.from('short'), Buffer.alloc(27)]), 'hello', fixedIv(2));
-    expect(createSecretBox('short').decrypt(stored)).toBe('hello');
+    expect(createSecretBox('short').decrypt(stored, ROW)).toBe('hello');
     expect(encryptLegacy('short', 'hello', fixedIv(2))).toBe(stored);
   });
 
@@ -109,7 +161,7 @@ describe('SecretBox reading upstream (legacy) values', () => {
     TYPICAL_PASSWORDS.forEach((password, i) => {
       for (let seed = 0; seed < 25; seed++) {
         const stored = encryptLegacy(KEY, password, fixedIv(i * 100 + seed));
-        expect(secretErrorOf(() => wrong.decrypt(stored)).reason).toBe(SecretErrorReason.WRONG_KEY);
+        expect(secretErrorOf(() => wrong.decrypt(stored, ROW)).reason).toBe(SecretErrorReason.WRONG_KEY);
       }
     });
   });
@@ -117,12 +169,12 @@ describe('SecretBox reading upstream (legacy) values', () => {
   it.each(['not base64!', 'AAAA', 'AAA', Buffer.alloc(15).toString('base64')])(
     'throws a malformed SecretError for %j',
     (stored) => {
-      const err = secretErrorOf(() => box.decrypt(stored));
+      const err = secretErrorOf(() => box.decrypt(stored, ROW));
       expect(err.reason).toBe(SecretErrorReason.MALFORMED);
     },
   );
 
   it('accepts tab and newline in a legacy value', () => {
-    expect(box.decrypt(encryptLegacy(KEY, 'line1\n\tline2'))).toBe('line1\n\tline2');
+    expect(box.decrypt(encryptLegacy(KEY, 'line1\n\tline2'), ROW)).toBe('line1\n\tline2');
   });
 });

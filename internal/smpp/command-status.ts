@@ -11,6 +11,8 @@ export const SmppStatus = {
   ...ESME,
   /** submit_sm failed: text that cannot be decoded in its data_coding. */
   RSUBMITFAIL: 0x45,
+  /** Message queue full: here, a client's incomplete concatenated messages are at their limit. */
+  RMSGQFUL: 0x14,
   /** A message the ESME asked about is not known (query_sm). */
   RINVMSGID: 0x0c,
   RQUERYFAIL: 0x67,

@@ -12,7 +12,7 @@ const part = (seq: number, registeredDelivery: number): ConcatPart => ({
 });
 
 function harness() {
-  const reassembler = new MemoryReassembler({ ttlMs: 5_000 });
+  const reassembler = new MemoryReassembler({ ttlMs: 5_000, maxOpenSetsPerClient: 1000, maxOpenBytesPerClient: 8 << 20 });
   const written: MessageRecord[] = [];
   const published: Array<{ subject: string; data: Uint8Array; msgId?: string }> = [];
   const expiry = new ReassemblyExpiry({ subjects: subjects('t'), nodeId: 'n1', ttlMs: 5_000 }, {

@@ -24,8 +24,10 @@ export {
   deliveryStatusFromStat,
 } from './receipt.js';
 export type {
-  BindMode, BoundSession, ConcatPart, DeliverAddresses, DeliverResult, ExpiredSet, Reassembler, SessionBook, SessionBookEvents,
+  AddOptions, BindMode, BoundSession, ConcatPart, DeliverAddresses, DeliverResult, ExpiredSet, Reassembler, ReassemblyLimits,
+  SessionBook, SessionBookEvents,
 } from './ports.js';
+export { ReassemblyFullError } from './concat-part.js';
 export { SmppSessionClosedError, SmppTimeoutError } from './ports.js';
 export type { MemoryReassemblerOptions } from './reassembly-memory.js';
 export { MemoryReassembler } from './reassembly-memory.js';

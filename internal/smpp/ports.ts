@@ -106,6 +106,26 @@ export interface ExpiredSet {
 }
 
 /**
+ * What one client may hold in incomplete sets, cluster-wide, so a client opening set after set
+ * (part 1 of 255 with ever new refs) cannot grow the node's memory or Redis without bound.
+ */
+export interface ReassemblyLimits {
+  /** Incomplete sets open at once per client (SMPP_REASSEMBLY_MAX_SETS). */
+  maxOpenSetsPerClient: number;
+  /** UTF-8 bytes of part text held per client (SMPP_REASSEMBLY_MAX_BYTES). */
+  maxOpenBytesPerClient: number;
+}
+
+/** Options of Reassembler.add. */
+export interface AddOptions {
+  /**
+   * The part was acknowledged before (a set taken for sending is being put back after its store
+   * failed): store it even over the client's limits, since refusing it now would lose it.
+   */
+  restore?: boolean;
+}
+
+/**
  * Joins concatenated submits. A set is identified by (clientId, from, to, ref, total). Parts
  * may arrive in any order, on any node, and twice (a client retrying after a lost resp).
  */
@@ -114,9 +134,11 @@ export interface Reassembler {
    * Stores `part`. Resolves with every part of the set ordered by seq when this call completes
    * it (exactly one caller, cluster-wide, gets the complete set; the set is then removed), else
    * null. A repeated seq replaces nothing and returns null. Rejects when the store is down (the
-   * server then answers ESME_RSYSERR, never OK).
+   * server then answers ESME_RSYSERR, never OK). Rejects with ReassemblyFullError, storing
+   * nothing, when a part that does not complete its set would take the client past its
+   * ReassemblyLimits (a part that completes a set is always taken: it frees the rest).
    */
-  add(part: ConcatPart): Promise<ConcatPart[] | null>;
+  add(part: ConcatPart, options?: AddOptions): Promise<ConcatPart[] | null>;
   /**
    * Removes and returns the sets whose first part is older than the TTL. Called periodically
    * by every node; each expired set is returned to exactly one caller.

@@ -1,8 +1,8 @@
 import { UnavailableError } from '../errors/index.js';
-import { checkPart } from './concat-part.js';
-import type { ConcatPart, ExpiredSet, Reassembler } from './ports.js';
+import { checkPart, partBytes, ReassemblyFullError } from './concat-part.js';
+import type { AddOptions, ConcatPart, ExpiredSet, Reassembler, ReassemblyLimits } from './ports.js';
 
-export interface MemoryReassemblerOptions {
+export interface MemoryReassemblerOptions extends ReassemblyLimits {
   /** A set whose first part arrived this long ago is expired by takeExpired(). */
   ttlMs: number;
 }
@@ -11,6 +11,13 @@ interface PendingSet {
   /** receivedAt of the part that opened the set: the set's age counts from it. */
   firstAt: number;
   parts: Map<number, ConcatPart>;
+  bytes: number;
+}
+
+/** What one client holds in incomplete sets. */
+interface Usage {
+  sets: number;
+  bytes: number;
 }
 
 /**
@@ -21,38 +28,44 @@ interface PendingSet {
  * A set's age counts from its first stored part's `receivedAt`, as in RedisReassembler.
  */
 export class MemoryReassembler implements Reassembler {
-  readonly #ttlMs: number;
+  readonly #opts: MemoryReassemblerOptions;
   readonly #sets = new Map<string, PendingSet>();
+  readonly #usage = new Map<number, Usage>();
   #closed = false;
 
   constructor(opts: MemoryReassemblerOptions) {
-    this.#ttlMs = opts.ttlMs;
+    this.#opts = opts;
   }
 
-  async add(part: ConcatPart): Promise<ConcatPart[] | null> {
+  async add(part: ConcatPart, options: AddOptions = {}): Promise<ConcatPart[] | null> {
     this.#checkOpen();
     checkPart(part);
     const key = setKey(part);
-    let set = this.#sets.get(key);
-    if (!set) {
-      set = { firstAt: part.receivedAt, parts: new Map() };
-      this.#sets.set(key, set);
+    const open = this.#sets.get(key);
+    if (open?.parts.has(part.seq)) return null;
+    const stored = open?.parts.size ?? 0;
+    if (stored + 1 >= part.total) {
+      if (open) this.#release(key, open, part.clientId);
+      return bySeq(new Map([...(open?.parts ?? []), [part.seq, { ...part }]]));
     }
-    if (set.parts.has(part.seq)) return null;
+    const bytes = partBytes(part);
+    if (!options.restore) this.#checkLimits(part.clientId, open === undefined, bytes);
+    const set = open ?? { firstAt: part.receivedAt, parts: new Map(), bytes: 0 };
+    if (!open) this.#sets.set(key, set);
     set.parts.set(part.seq, { ...part });
-    if (set.parts.size < part.total) return null;
-    this.#sets.delete(key);
-    return bySeq(set.parts);
+    set.bytes += bytes;
+    this.#use(part.clientId, open ? 0 : 1, bytes);
+    return null;
   }
 
   async takeExpired(now = Date.now()): Promise<ExpiredSet[]> {
     this.#checkOpen();
     const expired: ExpiredSet[] = [];
     for (const [key, set] of this.#sets) {
-      if (now - set.firstAt < this.#ttlMs) continue;
-      this.#sets.delete(key);
+      if (now - set.firstAt < this.#opts.ttlMs) continue;
       const parts = bySeq(set.parts);
       const { clientId, from, to, ref, total } = parts[0];
+      this.#release(key, set, clientId);
       expired.push({ clientId, from, to, ref, total, parts });
     }
     return expired;
@@ -61,6 +74,27 @@ export class MemoryReassembler implements Reassembler {
   async close(): Promise<void> {
     this.#closed = true;
     this.#sets.clear();
+    this.#usage.clear();
+  }
+
+  #checkLimits(clientId: number, opening: boolean, bytes: number): void {
+    const usage = this.#usage.get(clientId) ?? { sets: 0, bytes: 0 };
+    if ((opening && usage.sets >= this.#opts.maxOpenSetsPerClient) || usage.bytes + bytes > this.#opts.maxOpenBytesPerClient) {
+      throw new ReassemblyFullError(clientId);
+    }
+  }
+
+  #use(clientId: number, sets: number, bytes: number): void {
+    const usage = this.#usage.get(clientId) ?? { sets: 0, bytes: 0 };
+    usage.sets += sets;
+    usage.bytes += bytes;
+    if (usage.sets <= 0) this.#usage.delete(clientId);
+    else this.#usage.set(clientId, usage);
+  }
+
+  #release(key: string, set: PendingSet, clientId: number): void {
+    this.#sets.delete(key);
+    this.#use(clientId, -1, -set.bytes);
   }
 
   #checkOpen(): void {

@@ -61,11 +61,14 @@ export function legacyClient(id: number, options: {
   };
 }
 
+/** Incomplete concatenated messages a harness client may hold (small, so a test reaches it). */
+export const HARNESS_MAX_OPEN_SETS = 5;
+
 export class ServerHarness {
   readonly clients = new Map<number, ClientDetails>();
   readonly stored: Message[] = [];
   readonly records: StoredRecord[] = [];
-  readonly reassembler = new MemoryReassembler({ ttlMs: 60_000 });
+  readonly reassembler = new MemoryReassembler({ ttlMs: 60_000, maxOpenSetsPerClient: HARNESS_MAX_OPEN_SETS, maxOpenBytesPerClient: 8 << 20 });
   readonly metrics: Metrics = createMetrics({ serverId: 'h1', defaultMetrics: false });
   /** true: the ingress fails with a plain error; an Error: with that one. */
   ingressFails: boolean | Error = false;

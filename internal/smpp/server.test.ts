@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutcomeUnknownError } from '../errors/index.js';
 import { encodeGsm7Packed, encodeUcs2 } from '../text/index.js';
 import { encodePdu } from './pdu.js';
-import { call, closed, defaultLogins, legacyClient, ServerHarness, smppLib, until, type EsmeSession } from './server-harness.js';
+import { call, closed, defaultLogins, HARNESS_MAX_OPEN_SETS, legacyClient, ServerHarness, smppLib, until, type EsmeSession } from './server-harness.js';
 
 let h: ServerHarness;
 const A = '+15550001000';
@@ -171,6 +171,18 @@ describe('submit_sm', () => {
     h.ingressFails = false;
     expect((await submit(esme, { esm_class: 0x40, short_message: udh(2) })).command_status).toBe(0);
     expect(h.stored.map((m) => m.text)).toEqual(['q1q2']);
+  });
+
+  it('answers ESME_RMSGQFUL to part 1 of yet another message past the open-set limit, and takes it once one completes', async () => {
+    const udh = (ref: number, seq: number) => Buffer.concat([Buffer.from([5, 0, 3, ref, 2, seq]), Buffer.from(`r${ref}p${seq}`)]);
+    for (let ref = 1; ref <= HARNESS_MAX_OPEN_SETS; ref++) {
+      expect((await submit(esme, { esm_class: 0x40, short_message: udh(ref, 1) })).command_status).toBe(0);
+    }
+    const over = udh(HARNESS_MAX_OPEN_SETS + 1, 1);
+    expect((await submit(esme, { esm_class: 0x40, short_message: over })).command_status).toBe(0x14);
+    expect((await submit(esme, { esm_class: 0x40, short_message: udh(1, 2) })).command_status).toBe(0);
+    expect((await submit(esme, { esm_class: 0x40, short_message: over })).command_status).toBe(0);
+    expect(h.stored.map((m) => m.text)).toEqual(['r1p1r1p2']);
   });
 
   it('answers ESME_RTHROTTLED beyond max_tps', async () => {

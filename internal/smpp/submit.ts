@@ -13,6 +13,7 @@ import type { ClientDetails } from '../store/index.js';
 import { SmppStatus, SmppStatusError } from './command-status.js';
 import { decodeShortMessage, type DecodedShortMessage, type PackedMode } from './data-coding.js';
 import type { Pdu } from './pdu.js';
+import { ReassemblyFullError } from './concat-part.js';
 import type { ConcatPart, Reassembler } from './ports.js';
 import { joinPartTexts } from './split.js';
 import type { SubmitThrottle } from './throttle.js';
@@ -112,6 +113,7 @@ export class SubmitHandler {
       receivedAt: this.now(), node: this.options.nodeId, sourceIp: sender.remoteIp,
     };
     const parts = await this.deps.reassembler.add(part).catch((err: unknown) => {
+      if (err instanceof ReassemblyFullError) throw err; // ESME_RMSGQFUL: the client retries later
       throw new UnavailableError('the reassembly store is unavailable', { cause: err });
     });
     if (!parts) return part.messageId;
@@ -131,7 +133,7 @@ export class SubmitHandler {
    */
   private async putBack(parts: ConcatPart[], current: ConcatPart): Promise<void> {
     for (const p of parts) {
-      if (p.messageId !== current.messageId) await this.deps.reassembler.add(p).catch(() => null);
+      if (p.messageId !== current.messageId) await this.deps.reassembler.add(p, { restore: true }).catch(() => null);
     }
   }
 

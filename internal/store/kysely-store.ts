@@ -1,7 +1,8 @@
 import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import { GatewayError, ErrorCode } from '../errors/index.js';
 import type { Database } from './schema.js';
-import type { SecretCodec } from './secrets.js';
+import { KEY_CHECK_BINDING, type SecretCodec } from './secrets.js';
+import { bindStoredSecrets } from './secret-binding.js';
 import type { Store } from './types.js';
 import { migrationProvider } from './migrations/index.js';
 import { StripNulPlugin } from './text-cleaning.js';
@@ -60,16 +61,17 @@ export class KyselyStore implements Store {
   /**
    * Proves ENCRYPTION_KEY is the key the data was written with: the first start stores a check
    * value, every later start must decrypt it. Throws a clear error instead of yielding garbage.
+   * Then re-encrypts passwords stored in an unbound format bound to their rows.
    */
   async verifySecrets(): Promise<void> {
     await this.db.insertInto('gatewayMeta')
-      .values({ key: KEY_CHECK_KEY, value: this.deps.codec.encrypt(KEY_CHECK_PLAINTEXT) })
+      .values({ key: KEY_CHECK_KEY, value: this.deps.codec.encrypt(KEY_CHECK_PLAINTEXT, KEY_CHECK_BINDING) })
       .onConflict((oc) => oc.column('key').doNothing()).execute();
     const row = await this.db.selectFrom('gatewayMeta').select('value').where('key', '=', KEY_CHECK_KEY)
       .executeTakeFirstOrThrow();
     let plain: string | undefined;
     try {
-      plain = this.deps.codec.decrypt(row.value);
+      plain = this.deps.codec.decrypt(row.value, KEY_CHECK_BINDING);
     } catch {
       plain = undefined;
     }
@@ -77,6 +79,7 @@ export class KyselyStore implements Store {
       throw new GatewayError(ErrorCode.INTERNAL,
         'ENCRYPTION_KEY does not match the key this database was encrypted with; start with the original key');
     }
+    await bindStoredSecrets(this.db, this.deps.codec);
   }
 
   async ping(): Promise<boolean> {

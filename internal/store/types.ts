@@ -373,7 +373,10 @@ export interface Store {
   readonly records: RecordRepo;
   /** Applies pending migrations under a lock (safe with several nodes starting at once). */
   migrate(): Promise<string[]>;
-  /** Throws a clear error when ENCRYPTION_KEY is not the key the data was written with. */
+  /**
+   * Throws a clear error when ENCRYPTION_KEY is not the key the data was written with, then
+   * re-encrypts passwords stored in an older unbound format bound to their rows.
+   */
   verifySecrets(): Promise<void>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;

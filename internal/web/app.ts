@@ -98,7 +98,7 @@ export function createApp(deps: WebDeps): Koa {
 
   if (deps.metrics) app.use(httpMetrics(deps.metrics));
   app.use(errorMiddleware(deps.logger));
-  if (deps.metrics?.path) app.use(metricsEndpoint(deps.metrics));
+  if (deps.metrics?.path) app.use(metricsEndpoint(deps.metrics, deps.apiKey));
   app.use(publicRoutes.routes());
   app.use(publicRoutes.allowedMethods());
   app.use(sends.routes());

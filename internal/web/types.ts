@@ -112,7 +112,7 @@ export interface WebLogins {
 export interface WebMetrics {
   /** Counts and times every request (route label = the route pattern, never the raw path). */
   metrics: Metrics;
-  /** PROMETHEUS_PATH when the web listener also serves the metrics; unset when another does. */
+  /** PROMETHEUS_PATH: the web listener serves it to the admin only; unset serves none. */
   path?: string;
 }
 

@@ -176,7 +176,7 @@ main().then(() => process.exit(0), (err) => {
 
 /** The gateway's event-loop delay since the last scrape, from its /metrics (first node). */
 async function gatewayLoopLag(url: string): Promise<{ p99Ms: number; maxMs: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${url}/metrics`, { headers: admin })).text();
   const seconds = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
   return { p99Ms: +(seconds('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(2),
     maxMs: +(seconds('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(2) };

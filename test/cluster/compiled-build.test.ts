@@ -68,7 +68,7 @@ describe('the compiled build', () => {
       SERVER_ADDRESS: 'https://gw.example.test',
     }, [...GATEWAY_NODE_FLAGS], ENTRY);
     nodes.push(node);
-    const metrics = await (await fetch(`${node.url}/metrics`)).text();
+    const metrics = await (await fetch(`${node.url}/metrics`, { headers: admin })).text();
     expect(metrics).toContain('msggw_');
     await sendsThrough(node, fake, 'cluster');
   });

@@ -26,7 +26,7 @@ async function post(node: GatewayProcess, path: string, body: unknown, headers =
 
 async function leaderOf(nodes: GatewayProcess[], carrier: string): Promise<GatewayProcess | undefined> {
   for (const node of nodes) {
-    const text = await fetch(`${node.url}/metrics`).then((r) => r.text()).catch(() => '');
+    const text = await fetch(`${node.url}/metrics`, { headers: admin }).then((r) => r.text()).catch(() => '');
     const line = text.split('\n').find((l) => l.startsWith('msggw_carrier_leader{') && l.includes(`carrier="${carrier}"`));
     if (line?.trim().endsWith(' 1')) return node;
   }
@@ -143,7 +143,7 @@ describe.skipIf(svc.skip)(svc.title('a three-node cluster loses nothing when the
     );
     if (lost.length > 0) {
       for (const node of live()) {
-        const metrics = await fetch(`${node.url}/metrics`).then((r) => r.text()).catch(() => '');
+        const metrics = await fetch(`${node.url}/metrics`, { headers: admin }).then((r) => r.text()).catch(() => '');
         const ours = metrics.split('\n').filter((l) => l.startsWith('msggw_') && !l.includes('_bucket')).join('\n');
         process.stdout.write(`--- ${node.serverId} metrics\n${ours}\n--- ${node.serverId} log tail\n${node.output().slice(-4000)}\n`);
       }

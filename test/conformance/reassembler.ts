@@ -8,18 +8,22 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnavailableError, ValidationError } from '../../internal/errors/index.js';
-import type { ConcatPart, ExpiredSet, Reassembler } from '../../internal/smpp/index.js';
+import { ReassemblyFullError, SmppStatus, toCommandStatus } from '../../internal/smpp/index.js';
+import type { ConcatPart, ExpiredSet, Reassembler, ReassemblyLimits } from '../../internal/smpp/index.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 export interface ReassemblerFixture {
   /** A reassembler over an empty store, closed by the suite after the test. */
-  newReassembler(opts: { ttlMs: number }): Reassembler | Promise<Reassembler>;
+  newReassembler(opts: { ttlMs: number } & ReassemblyLimits): Reassembler | Promise<Reassembler>;
   /** Called after each test, once its reassemblers are closed. */
   close?(): Promise<void>;
 }
 
 /** Long enough that no set expires unless a test says so through receivedAt / now. */
 export const TTL_MS = 60_000;
+
+/** Limits no test reaches unless it sets its own. */
+export const GENEROUS_LIMITS: ReassemblyLimits = { maxOpenSetsPerClient: 10_000, maxOpenBytesPerClient: 64 << 20 };
 
 /** The first `total` parts of one set, with texts and message ids that tell them apart. */
 export function setParts(total: number, over: Partial<ConcatPart> = {}, receivedAt = Date.now()): ConcatPart[] {
@@ -74,8 +78,8 @@ export function describeReassembler(name: string, setup: () => ReassemblerFixtur
   describe(`Reassembler conformance: ${name}`, () => {
     let fixture: ReassemblerFixture;
     let made: Reassembler[];
-    const reassembler = async (ttlMs = TTL_MS): Promise<Reassembler> => {
-      const r = await fixture.newReassembler({ ttlMs });
+    const reassembler = async (ttlMs = TTL_MS, limits = GENEROUS_LIMITS): Promise<Reassembler> => {
+      const r = await fixture.newReassembler({ ttlMs, ...limits });
       made.push(r);
       return r;
     };
@@ -93,6 +97,7 @@ export function describeReassembler(name: string, setup: () => ReassemblerFixtur
     describeJoining(() => reassembler());
     describeConcurrency(() => reassembler());
     describeExpiry(() => reassembler());
+    describeLimits((limits) => reassembler(TTL_MS, { ...GENEROUS_LIMITS, ...limits }));
 
     describe('misuse', () => {
       it('rejects a seq outside 1..total with ValidationError', async () => {
@@ -277,6 +282,82 @@ function describeExpiry(reassembler: () => Promise<Reassembler>): void {
       const taken = (await Promise.all([1, 2, 3, 4].map(() => r.takeExpired(now)))).flat();
       expect(taken.map(expiredKey).sort()).toEqual(sets.map((s) => expiredKey({ ...s[0], parts: [] })).sort());
       for (const set of taken) expect(set.parts).toEqual([sets[set.ref][1]]);
+    });
+  });
+}
+
+function describeLimits(reassembler: (limits: Partial<ReassemblyLimits>) => Promise<Reassembler>): void {
+  describe('limits per client', () => {
+    const now = Date.now();
+    const old = now - 2 * TTL_MS;
+    const full = async (promise: Promise<unknown>): Promise<void> => {
+      const err = await promise.then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ReassemblyFullError);
+      expect(toCommandStatus(err)).toBe(SmppStatus.RMSGQFUL);
+    };
+
+    it('refuses part 1 of ever new refs past maxOpenSetsPerClient with ESME_RMSGQFUL, holding no more', async () => {
+      const r = await reassembler({ maxOpenSetsPerClient: 25 });
+      let refused = 0;
+      for (let ref = 0; ref < 1_000; ref++) {
+        const err = await r.add(setParts(255, { ref })[0]).then(() => undefined, (e: unknown) => e);
+        if (err === undefined) continue;
+        expect(err).toBeInstanceOf(ReassemblyFullError);
+        refused++;
+      }
+      expect(refused).toBe(975);
+      const held = await r.takeExpired(now + 2 * TTL_MS);
+      expect(held.map((s) => s.ref).sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    });
+
+    it('still takes the next parts of open sets, repeats, and other clients at the limit', async () => {
+      const r = await reassembler({ maxOpenSetsPerClient: 2 });
+      const [a, b] = [setParts(3, { ref: 1 }), setParts(3, { ref: 2 })];
+      await addInOrder(r, [a[0], b[0]]);
+      await full(r.add(setParts(3, { ref: 3 })[0]));
+      expect(await r.add(a[0])).toBeNull();
+      expect(await r.add(a[1])).toBeNull();
+      expect(await r.add(setParts(3, { clientId: 8 })[0])).toBeNull();
+      expect(await r.add(a[2])).toEqual(a);
+    });
+
+    it('gives a client its room back when a set completes or expires', async () => {
+      const r = await reassembler({ maxOpenSetsPerClient: 2 });
+      const done = setParts(2, { ref: 1 });
+      const stale = setParts(2, { ref: 2 }, old);
+      await addInOrder(r, [done[0], stale[0]]);
+      await full(r.add(setParts(2, { ref: 3 })[0]));
+      expect(await r.add(done[1])).toEqual(done);
+      expect(await r.add(setParts(2, { ref: 3 })[0])).toBeNull();
+      await full(r.add(setParts(2, { ref: 4 })[0]));
+      expect(await r.takeExpired(now)).toHaveLength(1);
+      expect(await r.add(setParts(2, { ref: 4 })[0])).toBeNull();
+    });
+
+    it('bounds the part bytes a client holds, but always takes the part that completes a set', async () => {
+      const r = await reassembler({ maxOpenBytesPerClient: 100 });
+      const text = 'é'.repeat(30); // 60 bytes of UTF-8
+      const a = setParts(3, { ref: 1 }).map((p) => ({ ...p, text }));
+      const b = setParts(2, { ref: 2 }).map((p) => ({ ...p, text }));
+      expect(await r.add(a[0])).toBeNull();
+      await full(r.add(a[1]));
+      await full(r.add(b[0]));
+      expect(await r.add(setParts(2, { clientId: 8, ref: 2 }).map((p) => ({ ...p, text }))[0])).toBeNull();
+      expect(await r.add({ ...a[1], text: 'short' })).toBeNull();
+      expect(await r.add(a[2])).toEqual([a[0], { ...a[1], text: 'short' }, a[2]]);
+      expect(await r.add(b[0])).toBeNull();
+      expect(await r.add(b[1])).toEqual(b);
+    });
+
+    it('stores a part put back after a failed store even over the limits', async () => {
+      const r = await reassembler({ maxOpenSetsPerClient: 1 });
+      const [a, b] = [setParts(2, { ref: 1 }), setParts(2, { ref: 2 })];
+      expect(await r.add(a[0])).toBeNull();
+      await full(r.add(b[0]));
+      expect(await r.add(b[0], { restore: true })).toBeNull();
+      expect(await r.add(b[1])).toEqual(b);
+      expect(await r.add(a[1])).toEqual(a);
+      expect(await r.add(setParts(2, { ref: 3 })[0])).toBeNull();
     });
   });
 }

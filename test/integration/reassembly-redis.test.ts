@@ -4,7 +4,7 @@ import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/ind
 import { UnavailableError } from '../../internal/errors/index.js';
 import { createLogger, silentLogger } from '../../internal/log/index.js';
 import { RedisReassembler } from '../../internal/smpp/index.js';
-import { addInOrder, completions, describeReassembler, setParts, TTL_MS } from '../conformance/reassembler.js';
+import { addInOrder, completions, describeReassembler, GENEROUS_LIMITS, setParts, TTL_MS } from '../conformance/reassembler.js';
 import { requireServices, uniquePrefix } from '../support/env.js';
 import { freePort } from '../support/process.js';
 import { startRedis, type RunningService } from '../support/services.js';
@@ -63,15 +63,15 @@ describe.skipIf(svc.skip)(svc.title('RedisReassembler'), () => {
   });
 
   describeReassembler('RedisReassembler', () => ({
-    newReassembler: ({ ttlMs }) => new RedisReassembler({ ttlMs, keyPrefix: newPrefix() }, { redis }),
+    newReassembler: (opts) => new RedisReassembler({ ...opts, keyPrefix: newPrefix() }, { redis }),
   }));
 
   describe('two nodes', () => {
     const pair = (): [RedisReassembler, RedisReassembler] => {
       const keyPrefix = newPrefix();
       return [
-        new RedisReassembler({ ttlMs: TTL_MS, keyPrefix }, { redis }),
-        new RedisReassembler({ ttlMs: TTL_MS, keyPrefix }, { redis: other }),
+        new RedisReassembler({ ttlMs: TTL_MS, ...GENEROUS_LIMITS, keyPrefix }, { redis }),
+        new RedisReassembler({ ttlMs: TTL_MS, ...GENEROUS_LIMITS, keyPrefix }, { redis: other }),
       ];
     };
 
@@ -110,11 +110,15 @@ describe.skipIf(svc.skip)(svc.title('RedisReassembler'), () => {
   describe('storage', () => {
     it('keeps each part as its JSON in a hash that outlives the TTL, indexed by first-part time', async () => {
       const keyPrefix = newPrefix();
-      const r = new RedisReassembler({ ttlMs: TTL_MS, keyPrefix }, { redis });
+      const r = new RedisReassembler({ ttlMs: TTL_MS, ...GENEROUS_LIMITS, keyPrefix }, { redis });
       const parts = setParts(3, { from: '+44 20:7946' });
       await r.add(parts[1]);
       const [index, hash] = [`${keyPrefix}expiry`, `${keyPrefix}set:7:%2B44%2020%3A7946:%2B15550002222:42:3`];
-      expect(await keysUnder(redis, keyPrefix)).toEqual([index, hash].sort());
+      const [sizes, client] = [`${keyPrefix}sizes`, `${keyPrefix}client:7`];
+      expect(await keysUnder(redis, keyPrefix)).toEqual([index, hash, sizes, client].sort());
+      const bytes = Buffer.byteLength(parts[1].text);
+      expect(await redis.hgetall(client)).toEqual({ sets: '1', bytes: String(bytes) });
+      expect(await redis.hget(sizes, hash.slice(`${keyPrefix}set:`.length))).toBe(String(bytes));
       expect(JSON.parse((await redis.hget(hash, '2'))!)).toEqual(parts[1]);
       const ttl = await redis.pttl(hash);
       expect(ttl).toBeGreaterThan(TTL_MS);
@@ -124,7 +128,7 @@ describe.skipIf(svc.skip)(svc.title('RedisReassembler'), () => {
 
     it('leaves no keys behind once sets complete or expire', async () => {
       const keyPrefix = newPrefix();
-      const r = new RedisReassembler({ ttlMs: TTL_MS, keyPrefix }, { redis });
+      const r = new RedisReassembler({ ttlMs: TTL_MS, ...GENEROUS_LIMITS, keyPrefix }, { redis });
       await addInOrder(r, setParts(3, { ref: 1 }));
       await r.add(setParts(3, { ref: 2 }, Date.now() - 2 * TTL_MS)[0]);
       expect(await r.takeExpired()).toHaveLength(1);
@@ -132,14 +136,14 @@ describe.skipIf(svc.skip)(svc.title('RedisReassembler'), () => {
     });
 
     it('claims expired sets in batches until none is left', async () => {
-      const r = new RedisReassembler({ ttlMs: TTL_MS, keyPrefix: newPrefix() }, { redis });
+      const r = new RedisReassembler({ ttlMs: TTL_MS, ...GENEROUS_LIMITS, keyPrefix: newPrefix() }, { redis });
       const old = Date.now() - 2 * TTL_MS;
       await Promise.all(Array.from({ length: 250 }, (_, i) => r.add(setParts(2, { ref: i }, old)[0])));
       expect(await r.takeExpired()).toHaveLength(250);
     });
 
     it('reloads its scripts after SCRIPT FLUSH', async () => {
-      const r = new RedisReassembler({ ttlMs: TTL_MS, keyPrefix: newPrefix() }, { redis });
+      const r = new RedisReassembler({ ttlMs: TTL_MS, ...GENEROUS_LIMITS, keyPrefix: newPrefix() }, { redis });
       const parts = setParts(2);
       await r.add(parts[0]);
       await redis.script('FLUSH');
@@ -172,7 +176,7 @@ describe.skipIf(svc.skip)(svc.title('RedisReassembler'), () => {
 
     it('rejects add and takeExpired with UnavailableError at once when the connection is gone', async () => {
       const p = await proxy();
-      const r = new RedisReassembler({ ttlMs: TTL_MS, keyPrefix: newPrefix() }, { redis: await connect(p.url) });
+      const r = new RedisReassembler({ ttlMs: TTL_MS, ...GENEROUS_LIMITS, keyPrefix: newPrefix() }, { redis: await connect(p.url) });
       const parts = setParts(2);
       expect(await r.add(parts[0])).toBeNull();
       await p.cut();
@@ -186,7 +190,7 @@ describe.skipIf(svc.skip)(svc.title('RedisReassembler'), () => {
 
     it('rejects add within the command timeout when Redis stops answering', async () => {
       const server = await privateRedis();
-      const r = new RedisReassembler({ ttlMs: TTL_MS, keyPrefix: newPrefix() }, { redis: await connect(server.url, 300) });
+      const r = new RedisReassembler({ ttlMs: TTL_MS, ...GENEROUS_LIMITS, keyPrefix: newPrefix() }, { redis: await connect(server.url, 300) });
       const admin = await connect(server.url);
       await admin.call('CLIENT', 'PAUSE', '3000', 'ALL');
       const add = await timed(() => r.add(setParts(2)[0]));
@@ -196,7 +200,7 @@ describe.skipIf(svc.skip)(svc.title('RedisReassembler'), () => {
 
     it('reconnects after the connection drops', async () => {
       const client = await connect(svc.urls.redis);
-      const r = new RedisReassembler({ ttlMs: TTL_MS, keyPrefix: newPrefix() }, { redis: client });
+      const r = new RedisReassembler({ ttlMs: TTL_MS, ...GENEROUS_LIMITS, keyPrefix: newPrefix() }, { redis: client });
       const parts = setParts(2);
       await r.add(parts[0]);
       await redis.call('CLIENT', 'KILL', 'ID', String(await client.client('ID')));

@@ -202,7 +202,7 @@ describe.each(modes)('SMPP server, $name', (mode) => {
       statuses.push((await submit(s, { source_addr: '15550004000', short_message: Buffer.from(text) })).command_status);
     }
     expect(statuses).toEqual([0, 0, 0x58]);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: basic('admin', API_KEY) } })).text();
     expect(metrics).toMatch(/^msggw_quota_rejections_total\{[^}]*type="sms"[^}]*period="daily"[^}]*\} 1$/m);
     await until(() => carrierTexts().includes('quota two'));
     await new Promise((r) => setTimeout(r, 300));

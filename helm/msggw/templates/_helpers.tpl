@@ -70,7 +70,15 @@ nodes that would each fall back to embedded mode (in-memory bus, local PGlite).
 {{- if and .Values.autoscaling.enabled (lt (int .Values.autoscaling.maxReplicas) (int .Values.autoscaling.minReplicas)) }}
 {{- fail "msggw: autoscaling.maxReplicas must be >= autoscaling.minReplicas" }}
 {{- end }}
-{{- if ge (int .Values.lifecycle.preStopSleepSeconds) (int .Values.terminationGracePeriodSeconds) }}
-{{- fail "msggw: lifecycle.preStopSleepSeconds must be shorter than terminationGracePeriodSeconds, or no time is left for the drain" }}
+{{- if lt (int (include "msggw.shutdownTimeoutSeconds" .)) 1 }}
+{{- fail "msggw: terminationGracePeriodSeconds must exceed lifecycle.preStopSleepSeconds by more than 5 s, or no time is left for the drain" }}
 {{- end }}
+{{- end }}
+
+{{/*
+SHUTDOWN_TIMEOUT_SECS: what the kubelet's grace leaves after the preStop sleep, less 5 s so the
+node exits (non-zero if a component was stuck) before the kubelet's SIGKILL.
+*/}}
+{{- define "msggw.shutdownTimeoutSeconds" -}}
+{{- sub (sub (int .Values.terminationGracePeriodSeconds) (int .Values.lifecycle.preStopSleepSeconds)) 5 -}}
 {{- end }}

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { NotFoundError } from '../../errors/index.js';
 import type { Database } from '../schema.js';
-import type { SecretCodec } from '../secrets.js';
+import { carrierPasswordBinding, type SecretCodec } from '../secrets.js';
 import type { Carrier, CarrierPatch, CarrierRepo, NewCarrier } from '../types.js';
 import { guard } from '../db-errors.js';
 import { toCarrier } from './rows.js';
@@ -30,9 +30,14 @@ export class KyselyCarrierRepo implements CarrierRepo {
   }
 
   async create(input: NewCarrier): Promise<Carrier> {
+    // The password is bound to the row id, which exists only once the row does.
     const row = await guard(
-      () => this.db.insertInto('carriers').values({ ...input, password: this.encrypt(input.password) })
-        .returningAll().executeTakeFirstOrThrow(),
+      () => this.db.transaction().execute(async (tx) => {
+        const { id } = await tx.insertInto('carriers').values({ ...input, password: '' })
+          .returning('id').executeTakeFirstOrThrow();
+        return tx.updateTable('carriers').set({ password: this.encrypt(id, input.password) })
+          .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      }),
       { conflict: `a carrier named '${input.name}' already exists` },
     );
     return toCarrier(row, this.codec);
@@ -40,7 +45,7 @@ export class KyselyCarrierRepo implements CarrierRepo {
 
   async update(id: number, patch: CarrierPatch): Promise<Carrier> {
     const set = { ...patch, updatedAt: new Date() };
-    if (patch.password !== undefined) set.password = this.encrypt(patch.password);
+    if (patch.password !== undefined) set.password = this.encrypt(id, patch.password);
     const row = await guard(
       () => this.db.updateTable('carriers').set(set).where('id', '=', id).returningAll().executeTakeFirst(),
       { conflict: `a carrier named '${patch.name}' already exists` },
@@ -54,8 +59,8 @@ export class KyselyCarrierRepo implements CarrierRepo {
     return result.numDeletedRows > 0n;
   }
 
-  private encrypt(password: string): string {
-    return password === '' ? '' : this.codec.encrypt(password);
+  private encrypt(id: number, password: string): string {
+    return password === '' ? '' : this.codec.encrypt(password, carrierPasswordBinding(id));
   }
 
   private async findBy(column: 'id' | 'uuid' | 'name', value: number | string): Promise<Carrier | undefined> {

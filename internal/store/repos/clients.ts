@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { NotFoundError } from '../../errors/index.js';
 import type { Database } from '../schema.js';
-import type { SecretCodec } from '../secrets.js';
+import { clientPasswordBinding, type SecretCodec } from '../secrets.js';
 import type {
   ClientDetails, ClientPatch, ClientRepo, ClientSettings, ClientSettingsPatch, NewClient,
 } from '../types.js';
@@ -36,9 +36,11 @@ export class KyselyClientRepo implements ClientRepo {
   async create(input: NewClient): Promise<ClientDetails> {
     const id = await guard(
       () => this.db.transaction().execute(async (tx) => {
-        const row = await tx.insertInto('clients')
-          .values({ ...input, password: this.deps.codec.encrypt(input.password) })
+        // The password is bound to the row id, which exists only once the row does.
+        const row = await tx.insertInto('clients').values({ ...input, password: '' })
           .returning('id').executeTakeFirstOrThrow();
+        await tx.updateTable('clients').set({ password: this.encrypt(row.id, input.password) })
+          .where('id', '=', row.id).execute();
         await tx.insertInto('clientSettings')
           .values({ clientId: row.id, webhookSecret: this.deps.newWebhookSecret() }).execute();
         return row.id;
@@ -59,7 +61,7 @@ export class KyselyClientRepo implements ClientRepo {
 
   async setPassword(id: number, password: string): Promise<void> {
     const result = await guard(() => this.db.updateTable('clients')
-      .set({ password: this.deps.codec.encrypt(password), updatedAt: new Date() })
+      .set({ password: this.encrypt(id, password), updatedAt: new Date() })
       .where('id', '=', id).executeTakeFirst());
     if (result.numUpdatedRows === 0n) throw new NotFoundError('Client not found');
   }
@@ -88,6 +90,10 @@ export class KyselyClientRepo implements ClientRepo {
       { missingParent: 'Client not found' },
     );
     return toClientSettings(row);
+  }
+
+  private encrypt(id: number, password: string): string {
+    return this.deps.codec.encrypt(password, clientPasswordBinding(id));
   }
 
   private async mustGet(id: number): Promise<ClientDetails> {

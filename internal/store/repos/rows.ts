@@ -7,7 +7,7 @@ import type {
   CarriersTable, ClientFailoversTable, ClientNumbersTable, ClientSettingsTable, ClientsTable, NumberSettingsTable,
   TenantApiKeysTable, ApiKeyNumbersTable,
 } from '../schema.js';
-import type { SecretCodec } from '../secrets.js';
+import { carrierPasswordBinding, clientPasswordBinding, type SecretCodec } from '../secrets.js';
 
 /** Row → domain mappers, one place so every repo shapes objects the same way. */
 
@@ -18,7 +18,7 @@ export function toClient(row: Selectable<ClientsTable>, codec: SecretCodec): Cli
   return {
     id: row.id,
     username: row.username,
-    password: codec.decrypt(row.password),
+    password: codec.decrypt(row.password, clientPasswordBinding(row.id)),
     address: row.address,
     name: row.name,
     type: row.type as ClientType,
@@ -58,7 +58,7 @@ export function toFailover(row: Selectable<ClientFailoversTable>): ClientFailove
 export function toCarrier(row: Selectable<CarriersTable>, codec: SecretCodec): Carrier {
   return {
     ...row,
-    password: row.password === '' ? '' : codec.decrypt(row.password),
+    password: row.password === '' ? '' : codec.decrypt(row.password, carrierPasswordBinding(row.id)),
     createdAt: toDate(row.createdAt),
     updatedAt: toDate(row.updatedAt),
   };

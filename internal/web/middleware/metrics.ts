@@ -1,5 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
+import { constantTimeEqual } from '../../crypto/index.js';
 import type { WebMetrics } from '../types.js';
+import { adminPassword } from './admin-auth.js';
 
 /** Label for requests no route matched, so unknown paths cannot grow the label set. */
 const UNMATCHED = 'unmatched';
@@ -26,11 +28,23 @@ export function httpMetrics(web: WebMetrics): Middleware {
   };
 }
 
-/** GET `web.path`: the Prometheus text exposition, without auth like upstream's listener (§16.3). */
-export function metricsEndpoint(web: WebMetrics): Middleware {
+/**
+ * GET `web.path` with the admin's Basic credentials: the Prometheus text exposition. It names
+ * clients and carriers, so on the public web port anyone else gets the same 404 as for any
+ * unknown path; an unauthenticated scrape belongs on PROMETHEUS_LISTEN (metrics/server.ts).
+ */
+export function metricsEndpoint(web: WebMetrics, apiKey: string): Middleware {
   return async (ctx: Context, next: Next) => {
-    if (ctx.method !== 'GET' || ctx.path !== web.path) return next();
+    if (ctx.method !== 'GET' || ctx.path !== web.path || !isAdmin(ctx, apiKey)) return next();
     ctx.type = web.metrics.contentType;
     ctx.body = await web.metrics.render();
   };
+}
+
+function isAdmin(ctx: Context, apiKey: string): boolean {
+  try {
+    return apiKey.length > 0 && constantTimeEqual(adminPassword(ctx.get('Authorization') || undefined), apiKey);
+  } catch {
+    return false; // a missing or malformed header: not the admin
+  }
 }
