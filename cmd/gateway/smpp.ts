@@ -39,7 +39,9 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
     ? new RedisReassembler({ ttlMs, keyPrefix: reassemblyPrefix(config.bus.subjectPrefix) }, { redis })
     : new MemoryReassembler({ ttlMs });
   const server = new SmppServer({
-    nodeId, listen: config.smpp.listen, proxyProtocol: config.smpp.proxyProtocol, windowSize: config.smpp.windowSize,
+    nodeId, listen: config.smpp.listen, proxyProtocol: config.smpp.proxyProtocol, trustedProxies: config.smpp.trustedProxies,
+    windowSize: config.smpp.windowSize, bindTimeoutMs: config.smpp.bindTimeoutMs,
+    maxConnections: config.smpp.maxConnections, maxConnectionsPerIp: config.smpp.maxConnectionsPerIp,
     timeoutMs: config.smpp.timeoutMs, enquireLinkIntervalMs: config.smpp.enquireLinkIntervalMs,
     inactivityTimeoutMs: config.smpp.inactivityTimeoutMs, bindFailuresPerMinute: config.smpp.bindFailuresPerMinute,
     bindBucket: subjects.smppBindBucket, tls: await tlsOptions(config),
