@@ -9,6 +9,7 @@ import { createLogger } from '../../log/index.js';
 import { adminPassword } from './admin-auth.js';
 import { errorMiddleware } from './errors.js';
 import { parseJson } from './json-body.js';
+import { methodLabel } from './metrics.js';
 
 /** A logger whose lines are kept for assertions. */
 function capturingLogger() {
@@ -121,5 +122,12 @@ describe('parseJson', () => {
     // The text \u0000 written as an escaped backslash is no NUL.
     expect(parseJson(bytes('{"t":"\\\\u0000"}'))).toEqual({ t: '\\u0000' });
     expect(parseJson(bytes('{"t":"plain"}'))).toEqual({ t: 'plain' });
+  });
+});
+
+describe('methodLabel', () => {
+  it('keeps the methods the API answers and calls every other one "other"', () => {
+    expect(['GET', 'POST', 'DELETE'].map(methodLabel)).toEqual(['GET', 'POST', 'DELETE']);
+    expect(['PROPFIND', 'M-SEARCH', 'get'].map(methodLabel)).toEqual(['other', 'other', 'other']);
   });
 });
