@@ -209,7 +209,11 @@ export class Mm4Server {
   }
 
   private admitted(socket: Socket, slot: ConnectionSlot, ip: string, opts: { remoteAddress?: string }): void {
-    if (!slot.claimIp(ip)) return this.refuse(socket, 'max_per_ip', `${ip} is at its connection cap`);
+    if (!slot.claimIp(ip)) {
+      // Its node-wide slot frees now, not when the peer has read the 421 and gone.
+      slot.release();
+      return this.refuse(socket, 'max_per_ip', `${ip} is at its connection cap`);
+    }
     this.connect(socket, opts);
   }
 
