@@ -13,8 +13,8 @@ import type { ListenAddress } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import {
-  ConnectionLimiter, ProxyRefusal, normalizeIp, readProxyHeader, trustedProxies, type ConnectionRefusal, type ConnectionSlot,
-  type TrustedProxies,
+  ConnectionLimiter, ProxyRefusal, normalizeIp, readProxyHeader, refusalLog, trustedProxies, type ConnectionRefusal,
+  type ConnectionSlot, type RefusalLog, type TrustedProxies,
 } from '../peer/index.js';
 import type { ClientDetails } from '../store/index.js';
 import type { InboundPeer } from './inbound.js';
@@ -103,6 +103,7 @@ export class Mm4Server {
   readonly #sockets = new Set<Socket>();
   readonly #limiter: ConnectionLimiter;
   readonly #trusted: TrustedProxies;
+  readonly #logRefusal: RefusalLog;
   #net?: Server;
   #smtp?: SMTPServer;
   #stopping?: Promise<void>;
@@ -113,6 +114,7 @@ export class Mm4Server {
   ) {
     this.#limiter = new ConnectionLimiter({ maxConnections: options.maxConnections ?? 0, maxPerIp: options.maxConnectionsPerIp ?? 0 });
     this.#trusted = trustedProxies(options.trustedProxies);
+    this.#logRefusal = refusalLog(deps.logger, 'mm4');
   }
 
   async start(): Promise<void> {
@@ -220,7 +222,7 @@ export class Mm4Server {
   /** A cap answers 421 (RFC 5321 §4.2.3: try again later); a PROXY refusal closes without a word. */
   private refuse(socket: Socket, reason: ConnectionRefusal, detail?: string): void {
     this.deps.metrics?.connectionsRefused.inc({ door: 'mm4', reason });
-    this.deps.logger.debug({ peer: socket.remoteAddress, reason, detail }, 'mm4: connection refused');
+    this.#logRefusal(reason, { peer: socket.remoteAddress, detail });
     if (reason === 'max_connections' || reason === 'max_per_ip') {
       socket.end(`421 ${this.options.name} Too many connections, try again later\r\n`);
       setTimeout(() => socket.destroy(), REFUSE_FLUSH_MS).unref();

@@ -11,8 +11,8 @@ import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { ListenAddress } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import {
-  ProxyRefusal, normalizeIp, readProxyHeader, type ConnectionLimiter, type ConnectionRefusal, type ConnectionSlot,
-  type TrustedProxies,
+  ProxyRefusal, normalizeIp, readProxyHeader, refusalLog, type ConnectionLimiter, type ConnectionRefusal, type ConnectionSlot,
+  type RefusalLog, type TrustedProxies,
 } from '../peer/index.js';
 /** A TLS handshake that has not finished by then is abandoned. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -43,11 +43,13 @@ export class SmppListener {
   readonly #server: Server;
   readonly #secureContext?: SecureContext;
   readonly #pending = new Set<Socket>();
+  readonly #logRefusal: RefusalLog;
 
   constructor(
     private readonly options: ListenerOptions,
     private readonly deps: ListenerDeps,
   ) {
+    this.#logRefusal = refusalLog(deps.logger, options.name);
     this.#secureContext = options.tls ? createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : undefined;
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
     this.#server.on('error', (err) => deps.logger.error({ err, listener: options.name }, 'SMPP listener error'));
@@ -103,10 +105,10 @@ export class SmppListener {
     this.#handOn(socket, ip, rest);
   }
 
-  /** Closes a connection SMPP never started on; debug only, as a flood would fill the log. */
+  /** Closes a connection SMPP never started on. */
   #refuse(socket: Socket, reason: ConnectionRefusal, detail?: string): void {
     this.deps.onRefused(reason);
-    this.deps.logger.debug({ peer: socket.remoteAddress, listener: this.options.name, reason, detail }, 'SMPP connection refused');
+    this.#logRefusal(reason, { peer: socket.remoteAddress, detail });
     socket.destroy();
   }
 
