@@ -11,6 +11,8 @@ const BIND_TIMEOUT_MS = 30_000;
 class Pair {
   server?: Server;
   esme!: Socket;
+  /** The session's own end of the connection. */
+  socket!: Socket;
   session!: SmppSession;
   readonly metrics: Metrics = createMetrics({ serverId: 't', defaultMetrics: false });
   readonly received: Buffer[] = [];
@@ -33,6 +35,7 @@ class Pair {
     this.esme.on('close', () => this.#closed());
     this.esme.on('error', () => undefined);
     const socket = await accepted;
+    this.socket = socket;
     this.session = new SmppSession({
       id: 's1', windowSize: 10, timeoutMs: 1_000, enquireLinkIntervalMs: 0, inactivityTimeoutMs: 0,
       bindTimeoutMs: BIND_TIMEOUT_MS, maxInFlight: 10,
@@ -124,5 +127,16 @@ describe('SmppSession before a bind', () => {
     await pair.pdus(200);
     const series = (await pair.metrics.smppPdus.get()).values.filter((v) => v.labels.direction === 'in');
     expect(series).toEqual([expect.objectContaining({ value: 200, labels: expect.objectContaining({ command: 'enquire_link', status: 'unbound' }) })]);
+  });
+});
+
+describe('SmppSession ending', () => {
+  it('arms one close timer however many unbinds arrive in one write', async () => {
+    pair = await new Pair(async () => ({ status: 0, clientId: 1 })).open();
+    const before = pair.socket.listenerCount('close');
+    pair.esme.write(Buffer.concat(Array.from({ length: 50 }, (_, i) => encodePdu('unbind', i + 1))));
+    await pair.pdus(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pair.socket.listenerCount('close')).toBeLessThanOrEqual(before + 1);
   });
 });

@@ -103,6 +103,8 @@ export class SmppSession implements BoundSession {
   #writeBlocked = false;
   /** Set once a bind succeeds; before it, PDUs are read up to UNBOUND_MAX_PDU_LENGTH and counted by command only. */
   #wasBound = false;
+  /** #end has half-closed the socket and armed its grace timer. */
+  #ending = false;
   readonly #framer = new PduFramer(UNBOUND_MAX_PDU_LENGTH);
   readonly #window: SendWindow;
   readonly #pending: PendingRequests<Pdu>;
@@ -447,7 +449,9 @@ export class SmppSession implements BoundSession {
 
   /** Half-closes after the last write is flushed; destroys if the peer does not finish. */
   #end(reason: string): void {
-    if (this.#state === 'closed') return;
+    // Once: a peer that sends a thousand unbinds in one write must not get a thousand timers.
+    if (this.#state === 'closed' || this.#ending) return;
+    this.#ending = true;
     if (this.#state !== 'unbinding') this.#leave('unbinding');
     const { socket } = this.deps;
     socket.end();
