@@ -14,6 +14,7 @@ import {
   ProxyRefusal, normalizeIp, readProxyHeader, refusalLog, type ConnectionLimiter, type ConnectionRefusal, type ConnectionSlot,
   type RefusalLog, type TrustedProxies,
 } from '../peer/index.js';
+
 /** A TLS handshake that has not finished by then is abandoned. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
