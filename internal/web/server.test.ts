@@ -98,3 +98,27 @@ describe('WebServer connection caps', () => {
     expect([await get('127.0.0.1'), await get('127.0.0.2'), await get('127.0.0.3')]).toEqual(['served', 'served', 'closed']);
   });
 });
+
+describe('WebServer slow clients', () => {
+  it('cuts a client that has not sent its headers within the headers timeout, within a second or so of it', async () => {
+    const server = new WebServer({ listen: { host: '127.0.0.1', port: 0 }, headersTimeoutMs: 500, requestTimeoutMs: 1_000 },
+      { app: slowApp(0) });
+    await server.start();
+    try {
+      const socket = connect(server.address().port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString()));
+        socket.once('close', () => resolve(text));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      // Node's own check interval (30 s) would have left it open far longer.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await server.stop();
+    }
+  }, 40_000);
+});

@@ -17,6 +17,11 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** Request line and headers together (Node's default): an API request needs a few hundred bytes. */
 export const MAX_HEADER_BYTES = 16 * 1024;
+/**
+ * How often Node looks for requests past their headers or request timeout. Its default, 30 s,
+ * would let a slow client hold a connection up to 40 s under a 10 s headers timeout.
+ */
+const TIMEOUT_CHECK_MS = 1_000;
 
 export interface WebServerOptions {
   /** WEB_LISTEN; port 0 picks a free one (see address()). */
@@ -54,7 +59,8 @@ export class WebServer {
     private readonly options: WebServerOptions,
     private readonly deps: WebServerDeps,
   ) {
-    this.server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, deps.app.callback());
+    this.server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+      deps.app.callback());
     this.server.headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     this.server.requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
