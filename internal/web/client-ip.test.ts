@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clientIp, trustedProxies } from './client-ip.js';
+import { trustedProxies } from '../peer/index.js';
+import { clientIp } from './client-ip.js';
 
 const trusted = trustedProxies(['10.0.0.0/8', 'fc00::/7', '192.0.2.7']);
 const ip = (peer: string, forwardedFor = '', realIp = '') => clientIp({ peer, forwardedFor, realIp }, trusted);

@@ -1,8 +1,6 @@
 import { isIP } from 'node:net';
 import { plainIp, type TrustedProxies } from '../peer/index.js';
 
-export { plainIp, trustedProxies, type TrustedProxies } from '../peer/index.js';
-
 export interface ClientIpInput {
   /** The socket peer (`req.socket.remoteAddress`). */
   peer: string | undefined;
