@@ -13,7 +13,7 @@ import type { ListenAddress } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import {
-  ConnectionLimiter, ProxyRefusal, normalizeIp, readProxyHeader, refusalLog, trustedProxies, type ConnectionRefusal,
+  ConnectionLimiter, ProxyRefusal, normalizeIp, perIpExempt, readProxyHeader, refusalLog, trustedProxies, type ConnectionRefusal,
   type ConnectionSlot, type RefusalLog, type TrustedProxies,
 } from '../peer/index.js';
 import type { ClientDetails } from '../store/index.js';
@@ -211,7 +211,7 @@ export class Mm4Server {
   }
 
   private admitted(socket: Socket, slot: ConnectionSlot, ip: string, opts: { remoteAddress?: string }): void {
-    if (!slot.claimIp(ip)) {
+    if (!perIpExempt(socket, ip, this.#trusted) && !slot.claimIp(ip)) {
       // Its node-wide slot frees now, not when the peer has read the 421 and gone.
       slot.release();
       return this.refuse(socket, 'max_per_ip', `${ip} is at its connection cap`);

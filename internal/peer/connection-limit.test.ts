@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ConnectionLimiter } from './connection-limit.js';
+import { ConnectionLimiter, perIpExempt } from './connection-limit.js';
+import { trustedProxies } from './trusted-proxies.js';
 
 const socket = () => new EventEmitter() as unknown as Socket;
 
@@ -22,5 +23,16 @@ describe('ConnectionLimiter', () => {
   it('caps nothing with zeros', () => {
     const limiter = new ConnectionLimiter({ maxConnections: 0, maxPerIp: 0 });
     for (let i = 0; i < 1_000; i++) expect(limiter.admit(socket())?.claimIp('192.0.2.1')).toBe(true);
+  });
+});
+
+describe('perIpExempt', () => {
+  const trusted = trustedProxies(['10.0.0.0/8']);
+  const from = (remoteAddress: string) => ({ remoteAddress }) as Socket;
+
+  it('exempts a trusted proxy seen directly, never an IP a PROXY header names', () => {
+    expect(perIpExempt(from('::ffff:10.0.0.7'), '10.0.0.7', trusted)).toBe(true);
+    expect(perIpExempt(from('10.0.0.7'), '10.0.0.8', trusted)).toBe(false);
+    expect(perIpExempt(from('192.0.2.1'), '192.0.2.1', trusted)).toBe(false);
   });
 });

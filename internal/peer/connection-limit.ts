@@ -7,6 +7,17 @@
  * known (after a PROXY header, when there is one), so a balancer's own address is never capped.
  */
 import type { Socket } from 'node:net';
+import { normalizeIp } from './allow-list.js';
+import type { TrustedProxies } from './trusted-proxies.js';
+
+/**
+ * True when `clientIp` is the socket's own peer and a trusted proxy: a balancer that does not
+ * name its clients (no PROXY protocol, or its own health checks) carries all of them, so it has
+ * no per-IP cap. An IP a PROXY header names is always capped.
+ */
+export function perIpExempt(socket: Socket, clientIp: string, trusted: TrustedProxies): boolean {
+  return normalizeIp(socket.remoteAddress ?? '') === clientIp && trusted(clientIp);
+}
 
 export interface ConnectionLimits {
   /** Open connections on this listener (0 = no limit). */

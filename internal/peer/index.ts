@@ -15,7 +15,7 @@ export { readProxyHeader, ProxyRefusal, PROXY_HEADER_TIMEOUT_MS } from './proxy-
 export type { TrustedProxies } from './trusted-proxies.js';
 export { trustedProxies, plainIp } from './trusted-proxies.js';
 export type { ConnectionLimits, ConnectionRefusal, ConnectionSlot } from './connection-limit.js';
-export { ConnectionLimiter } from './connection-limit.js';
+export { ConnectionLimiter, perIpExempt } from './connection-limit.js';
 export type { RefusalLog } from './refusal-log.js';
 export { refusalLog } from './refusal-log.js';
 export { corkForTurn } from './turn-cork.js';

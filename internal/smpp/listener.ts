@@ -11,7 +11,7 @@ import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { ListenAddress } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import {
-  ProxyRefusal, normalizeIp, readProxyHeader, refusalLog, type ConnectionLimiter, type ConnectionRefusal, type ConnectionSlot,
+  ProxyRefusal, normalizeIp, perIpExempt, readProxyHeader, refusalLog, type ConnectionLimiter, type ConnectionRefusal, type ConnectionSlot,
   type RefusalLog, type TrustedProxies,
 } from '../peer/index.js';
 
@@ -102,7 +102,9 @@ export class SmppListener {
   }
 
   #admitted(socket: Socket, slot: ConnectionSlot, ip: string, rest: Buffer): void {
-    if (!slot.claimIp(ip)) return this.#refuse(socket, 'max_per_ip', `${ip} is at its connection cap`);
+    if (!perIpExempt(socket, ip, this.options.trustedProxies) && !slot.claimIp(ip)) {
+      return this.#refuse(socket, 'max_per_ip', `${ip} is at its connection cap`);
+    }
     this.#handOn(socket, ip, rest);
   }
 

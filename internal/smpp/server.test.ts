@@ -381,9 +381,9 @@ describe('listeners', () => {
     ]);
   });
 
-  it('refuses connections past the per-IP and the node-wide cap, and keeps serving the others', async () => {
+  it('refuses connections past the per-IP and the node-wide cap (trusted proxies have no per-IP one), and keeps serving the others', async () => {
     await h.stop();
-    h = await new ServerHarness().start({ maxConnections: 3, maxConnectionsPerIp: 2 });
+    h = await new ServerHarness().start({ maxConnections: 6, maxConnectionsPerIp: 2, trustedProxies: ['127.0.0.4'] });
     const c = h.add(legacyClient(1));
     const bind = () => encodePdu('bind_transceiver', 1, { system_id: c.username, password: c.password });
     const bound = async (from: string) => {
@@ -393,8 +393,10 @@ describe('listeners', () => {
     };
     expect([await bound('127.0.0.1'), await bound('127.0.0.1'), await bound('127.0.0.1')]).toEqual(['bound', 'bound', 'closed']);
     expect(await bound('127.0.0.2')).toBe('bound');
-    expect(await bound('127.0.0.3')).toBe('closed');
-    expect(h.server.sessions.all()).toHaveLength(3);
+    // A trusted proxy seen directly (a balancer without PROXY protocol) carries many clients: no per-IP cap.
+    expect([await bound('127.0.0.4'), await bound('127.0.0.4'), await bound('127.0.0.4')]).toEqual(['bound', 'bound', 'bound']);
+    expect(await bound('127.0.0.5')).toBe('closed');
+    expect(h.server.sessions.all()).toHaveLength(6);
   });
 
   it.skipIf(!hasOpenssl())('speaks SMPP over TLS, also behind a PROXY header', async () => {

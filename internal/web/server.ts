@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 import type { Metrics } from '../metrics/index.js';
-import { ConnectionLimiter, normalizeIp, trustedProxies, type TrustedProxies } from '../peer/index.js';
+import { ConnectionLimiter, normalizeIp, perIpExempt, trustedProxies, type TrustedProxies } from '../peer/index.js';
 import type { Logger } from './types.js';
 
 /** In-flight requests get this long to finish on stop() before their connections are cut. */
@@ -75,7 +75,7 @@ export class WebServer {
   /** Closes a connection from an IP already at its cap (a trusted proxy has none). */
   private capPerIp(socket: Socket): void {
     const ip = normalizeIp(socket.remoteAddress ?? '');
-    if (this.trusted(ip)) return;
+    if (perIpExempt(socket, ip, this.trusted)) return;
     if (this.limiter.admit(socket)?.claimIp(ip)) return;
     this.refused('max_per_ip');
     socket.destroy();
