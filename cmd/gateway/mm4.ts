@@ -46,8 +46,9 @@ export async function buildMm4(p: Mm4Parts): Promise<{ components: Stoppable[]; 
   const inbound = new Mm4Inbound({ subjects, nodeId: config.node.serverId },
     { ingress: p.ingress, bus, reports, media: p.media, responder, logger, metrics });
   const server = new Mm4Server(
-    { listen: mm4.listen, proxyProtocol: mm4.proxyProtocol, maxMessageBytes: mm4.maxMessageBytes, name },
-    { peers: new PeerDirectory(directory), inbound, logger });
+    { listen: mm4.listen, proxyProtocol: mm4.proxyProtocol, trustedProxies: mm4.trustedProxies, maxMessageBytes: mm4.maxMessageBytes,
+      maxConnections: mm4.maxConnections, maxConnectionsPerIp: mm4.maxConnectionsPerIp, socketTimeoutMs: mm4.socketTimeoutMs, name },
+    { peers: new PeerDirectory(directory), inbound, logger, metrics });
   const egress = new Mm4Egress(
     { subjects, retries: mm4.retries, timeoutMs: mm4.timeoutMs, originatorSystem: mm4.originatorSystem, msgIdHost: mm4.msgIdHost, name,
       maxDeliver: p.config.durable.maxDeliver },

@@ -172,7 +172,10 @@ export class GatewayNode {
       await metricsServer.start();
       this.track('metrics server', () => metricsServer.stop());
     }
-    const web = new WebServer({ listen: config.web.listen }, { app });
+    const web = new WebServer({
+      listen: config.web.listen, maxConnections: config.web.maxConnections, maxConnectionsPerIp: config.web.maxConnectionsPerIp,
+      trustedProxies: config.web.trustedProxies,
+    }, { app, metrics: this.metrics });
     await web.start();
     this.#web = web;
     this.track('web', () => web.stop());

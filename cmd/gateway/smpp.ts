@@ -43,7 +43,9 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
     ? new RedisReassembler({ ttlMs, ...config.smpp.reassemblyLimits, keyPrefix: reassemblyPrefix(config.bus.subjectPrefix) }, { redis })
     : new MemoryReassembler({ ttlMs, ...config.smpp.reassemblyLimits });
   const server = new SmppServer({
-    nodeId, listen: config.smpp.listen, proxyProtocol: config.smpp.proxyProtocol, windowSize: config.smpp.windowSize,
+    nodeId, listen: config.smpp.listen, proxyProtocol: config.smpp.proxyProtocol, trustedProxies: config.smpp.trustedProxies,
+    windowSize: config.smpp.windowSize, bindTimeoutMs: config.smpp.bindTimeoutMs,
+    maxConnections: config.smpp.maxConnections, maxConnectionsPerIp: config.smpp.maxConnectionsPerIp,
     timeoutMs: config.smpp.timeoutMs, enquireLinkIntervalMs: config.smpp.enquireLinkIntervalMs,
     inactivityTimeoutMs: config.smpp.inactivityTimeoutMs, loginFailureDelayMs: config.lockout.failureDelayMs,
     bindBucket: subjects.smppBindBucket, tls: await tlsOptions(config), drainMs: config.node.shutdown.smppUnbindMs,

@@ -65,6 +65,12 @@ export const DEFAULT_SMPP_QUEUE_MAX_AGE_SECS = 72 * 3600;
  * look); 200 covers hours of that, while a job that always fails is still given up.
  */
 export const DEFAULT_SMPP_MAX_DELIVER = 200;
+/** Jasmin's sessionInitTimerSecs: an ESME binds within a second of connecting; a silent socket is not one. */
+export const DEFAULT_SMPP_BIND_TIMEOUT_SECS = 30;
+/** Open SMPP connections per node: far above the binds a node serves, far below its file descriptors. */
+export const DEFAULT_SMPP_MAX_CONNECTIONS = 1_000;
+/** Open SMPP connections per client IP: a few clients' binds behind one NAT, never the whole node. */
+export const DEFAULT_SMPP_MAX_CONNECTIONS_PER_IP = 50;
 export const DEFAULT_MM4_RETRIES = 3;
 /** MMS carry media; an SMTP DATA phase with a few hundred KB needs more time than SMS. */
 export const DEFAULT_MM4_TIMEOUT_SECS = 60;
@@ -73,6 +79,16 @@ export const DEFAULT_MM4_TIMEOUT_SECS = 60;
  * (Twilio's 5 MB is the largest) with room for transcoding, far below a 20 MB attachment.
  */
 export const DEFAULT_MM4_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+/** Open MM4 (SMTP) connections per node: MMSCs keep a handful each. */
+export const DEFAULT_MM4_MAX_CONNECTIONS = 200;
+/** Open MM4 connections per peer IP: an MMSC's sending pool, not the node's whole capacity. */
+export const DEFAULT_MM4_MAX_CONNECTIONS_PER_IP = 20;
+/** An SMTP peer silent this long is disconnected (smtp-server's own default, now explicit). */
+export const DEFAULT_MM4_SOCKET_TIMEOUT_SECS = 60;
+/** Open HTTP connections per node: far above a busy node's keep-alive pools, below common fd limits. */
+export const DEFAULT_WEB_MAX_CONNECTIONS = 5_000;
+/** Open HTTP connections per client IP (TRUSTED_PROXIES exempt): a load test's pool fits, one host cannot take all. */
+export const DEFAULT_WEB_MAX_CONNECTIONS_PER_IP = 500;
 /** Upstream always notified; keep that unless an operator turns it off. */
 export const DEFAULT_NOTIFY_SENDER_ON_FAILURE = true;
 /**

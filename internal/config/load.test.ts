@@ -32,12 +32,15 @@ describe('loadConfig defaults', () => {
       listen: { host: '0.0.0.0', port: 3000 },
       metrics: { listen: undefined, path: '/metrics' },
       trustedProxies: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+      maxConnections: 5_000, maxConnectionsPerIp: 500,
     });
     expect(cfg.smpp).toEqual({
       listen: { host: '0.0.0.0', port: 9550 }, retries: 3, timeoutMs: 30_000, proxyProtocol: false,
+      trustedProxies: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
       windowSize: 10, enquireLinkIntervalMs: 30_000, inactivityTimeoutMs: 300_000, tls: undefined,
       reassemblyTtlMs: 300_000, queueMaxAgeMs: 72 * 3600_000, maxDeliver: 200,
       reassemblyLimits: { maxOpenSetsPerClient: 1000, maxOpenBytesPerClient: 8 * 1024 * 1024 },
+      bindTimeoutMs: 30_000, maxConnections: 1_000, maxConnectionsPerIp: 50,
     });
     expect(cfg.lockout).toEqual({ windowMs: 600_000, perIp: 10, perNetwork: 50, perUser: 20, failureDelayMs: 500 });
     expect(cfg.durable).toEqual({ maxDeliver: 20, stageMaxAgeMs: 7 * 24 * 3600_000,
@@ -49,7 +52,11 @@ describe('loadConfig defaults', () => {
       originatorSystem: `system@${hostname()}`,
       msgIdHost: 'localhost',
       proxyProtocol: false,
+      trustedProxies: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
       maxMessageBytes: 10 * 1024 * 1024,
+      maxConnections: 200,
+      maxConnectionsPerIp: 20,
+      socketTimeoutMs: 60_000,
     });
     expect(cfg.webhook).toEqual({ retries: 3, timeoutMs: 10_000, retryDelayMs: 5_000 });
     expect(cfg.node).toEqual({
@@ -263,5 +270,23 @@ describe('SMPP settings', () => {
     ]);
     const window = await configError({ ...KEYS, SMPP_WINDOW: '0' });
     expect(window.problems).toEqual([expect.stringMatching(/^SMPP_WINDOW="0": expected a whole number ≥ 1/)]);
+  });
+
+  it('reads the connection caps and timeouts of every door', async () => {
+    const cfg = await loadConfig({
+      ...KEYS, SMPP_MAX_CONNECTIONS: '10', SMPP_MAX_CONNECTIONS_PER_IP: '0', SMPP_BIND_TIMEOUT_SECS: '5',
+      MM4_MAX_CONNECTIONS: '7', MM4_MAX_CONNECTIONS_PER_IP: '3', MM4_SOCKET_TIMEOUT_SECS: '20',
+      WEB_MAX_CONNECTIONS: '0', WEB_MAX_CONNECTIONS_PER_IP: '9',
+    }, { cwd });
+    expect(cfg.smpp).toMatchObject({ maxConnections: 10, maxConnectionsPerIp: 0, bindTimeoutMs: 5_000 });
+    expect(cfg.mm4).toMatchObject({ maxConnections: 7, maxConnectionsPerIp: 3, socketTimeoutMs: 20_000 });
+    expect(cfg.web).toMatchObject({ maxConnections: 0, maxConnectionsPerIp: 9 });
+  });
+
+  it('refuses to start with the PROXY protocol on and no TRUSTED_PROXIES to accept it from, saying why once', async () => {
+    const err = await configError({ ...KEYS, HAPROXY_PROXY_PROTOCOL: 'true', TRUSTED_PROXIES: 'none' });
+    expect(err.problems).toEqual([expect.stringMatching(/^HAPROXY_PROXY_PROTOCOL.*needs TRUSTED_PROXIES/)]);
+    const cfg = await loadConfig({ ...KEYS, HAPROXY_PROXY_PROTOCOL: 'true', TRUSTED_PROXIES: '10.1.0.0/16' }, { cwd });
+    expect([cfg.smpp.trustedProxies, cfg.mm4.trustedProxies]).toEqual([['10.1.0.0/16'], ['10.1.0.0/16']]);
   });
 });

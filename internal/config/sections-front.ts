@@ -5,12 +5,18 @@ import {
   DEFAULT_CARRIER_TIMEOUT_SECS,
   DEFAULT_HAPROXY_PROXY_PROTOCOL,
   DEFAULT_MM4_LISTEN,
+  DEFAULT_MM4_MAX_CONNECTIONS,
+  DEFAULT_MM4_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_MM4_SOCKET_TIMEOUT_SECS,
   DEFAULT_MM4_MAX_MESSAGE_BYTES,
   DEFAULT_MM4_RETRIES,
   DEFAULT_MM4_TIMEOUT_SECS,
   DEFAULT_PROMETHEUS_PATH,
   DEFAULT_SMPP_LISTEN,
   DEFAULT_SMPP_MAX_DELIVER,
+  DEFAULT_SMPP_BIND_TIMEOUT_SECS,
+  DEFAULT_SMPP_MAX_CONNECTIONS,
+  DEFAULT_SMPP_MAX_CONNECTIONS_PER_IP,
   DEFAULT_SMPP_ENQUIRE_LINK_SECS,
   DEFAULT_SMPP_INACTIVITY_SECS,
   DEFAULT_SMPP_QUEUE_MAX_AGE_SECS,
@@ -25,6 +31,8 @@ import {
   DEFAULT_WEBHOOK_RETRY_DELAY_SECS,
   DEFAULT_WEBHOOK_TIMEOUT_SECS,
   DEFAULT_WEB_LISTEN,
+  DEFAULT_WEB_MAX_CONNECTIONS,
+  DEFAULT_WEB_MAX_CONNECTIONS_PER_IP,
 } from './defaults.js';
 import {
   field,
@@ -47,6 +55,21 @@ const count = wholeNumber(0);
 const seconds = wholeNumber(1);
 const listen = (fallback: string) => fieldOr(parseListen, parseDefault(parseListen, fallback));
 const proxyProtocol = fieldOr(parseBool, DEFAULT_HAPROXY_PROXY_PROTOCOL);
+const trustedProxies = fieldOr(parseCidrList, DEFAULT_TRUSTED_PROXIES);
+
+/**
+ * HAPROXY_PROXY_PROTOCOL=true with TRUSTED_PROXIES empty would make the SMPP and MM4 listeners
+ * refuse every connection (only a trusted peer may send a PROXY header): a start-up error names
+ * the cause, where a running node serving nobody would not.
+ */
+function proxyNeedsTrust(e: { HAPROXY_PROXY_PROTOCOL: boolean; TRUSTED_PROXIES: readonly string[] }, ctx: z.RefinementCtx): void {
+  if (e.HAPROXY_PROXY_PROTOCOL && e.TRUSTED_PROXIES.length === 0) {
+    ctx.addIssue({
+      code: 'custom', path: ['HAPROXY_PROXY_PROTOCOL'],
+      message: 'needs TRUSTED_PROXIES (the load balancers\' addresses): PROXY headers are accepted only from them, so with none every SMPP and MM4 connection would be refused',
+    });
+  }
+}
 
 export function webSchema() {
   return z
@@ -54,13 +77,17 @@ export function webSchema() {
       WEB_LISTEN: listen(DEFAULT_WEB_LISTEN),
       PROMETHEUS_LISTEN: field(parseListen),
       PROMETHEUS_PATH: fieldOr(parseUrlPath, DEFAULT_PROMETHEUS_PATH),
-      TRUSTED_PROXIES: fieldOr(parseCidrList, DEFAULT_TRUSTED_PROXIES),
+      TRUSTED_PROXIES: trustedProxies,
+      WEB_MAX_CONNECTIONS: fieldOr(count, DEFAULT_WEB_MAX_CONNECTIONS),
+      WEB_MAX_CONNECTIONS_PER_IP: fieldOr(count, DEFAULT_WEB_MAX_CONNECTIONS_PER_IP),
     })
     .transform(
       (e): WebConfig => ({
         listen: e.WEB_LISTEN,
         metrics: { listen: e.PROMETHEUS_LISTEN, path: e.PROMETHEUS_PATH },
         trustedProxies: [...e.TRUSTED_PROXIES], // a copy: the default list is shared
+        maxConnections: e.WEB_MAX_CONNECTIONS,
+        maxConnectionsPerIp: e.WEB_MAX_CONNECTIONS_PER_IP,
       }),
     );
 }
@@ -72,6 +99,7 @@ export function smppSchema() {
       SMPP_RETRIES: fieldOr(count, DEFAULT_SMPP_RETRIES),
       SMPP_TIMEOUT_SECS: fieldOr(seconds, DEFAULT_SMPP_TIMEOUT_SECS),
       HAPROXY_PROXY_PROTOCOL: proxyProtocol,
+      TRUSTED_PROXIES: trustedProxies,
       SMPP_WINDOW: fieldOr(wholeNumber(1), DEFAULT_SMPP_WINDOW),
       SMPP_ENQUIRE_LINK_SECS: fieldOr(count, DEFAULT_SMPP_ENQUIRE_LINK_SECS),
       SMPP_INACTIVITY_SECS: fieldOr(count, DEFAULT_SMPP_INACTIVITY_SECS),
@@ -83,8 +111,12 @@ export function smppSchema() {
       SMPP_REASSEMBLY_MAX_BYTES: fieldOr(wholeNumber(1024), DEFAULT_SMPP_REASSEMBLY_MAX_BYTES),
       SMPP_QUEUE_MAX_AGE_SECS: fieldOr(seconds, DEFAULT_SMPP_QUEUE_MAX_AGE_SECS),
       SMPP_MAX_DELIVER: fieldOr(wholeNumber(2), DEFAULT_SMPP_MAX_DELIVER),
+      SMPP_BIND_TIMEOUT_SECS: fieldOr(seconds, DEFAULT_SMPP_BIND_TIMEOUT_SECS),
+      SMPP_MAX_CONNECTIONS: fieldOr(count, DEFAULT_SMPP_MAX_CONNECTIONS),
+      SMPP_MAX_CONNECTIONS_PER_IP: fieldOr(count, DEFAULT_SMPP_MAX_CONNECTIONS_PER_IP),
     })
     .superRefine((e, ctx) => {
+      proxyNeedsTrust(e, ctx);
       if (!e.SMPP_TLS_LISTEN) return;
       for (const name of ['SMPP_TLS_CERT', 'SMPP_TLS_KEY'] as const) {
         if (!e[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required (a PEM file) when SMPP_TLS_LISTEN is set' });
@@ -96,6 +128,7 @@ export function smppSchema() {
         retries: e.SMPP_RETRIES,
         timeoutMs: e.SMPP_TIMEOUT_SECS * SECOND_MS,
         proxyProtocol: e.HAPROXY_PROXY_PROTOCOL,
+        trustedProxies: [...e.TRUSTED_PROXIES],
         windowSize: e.SMPP_WINDOW,
         enquireLinkIntervalMs: e.SMPP_ENQUIRE_LINK_SECS * SECOND_MS,
         inactivityTimeoutMs: e.SMPP_INACTIVITY_SECS * SECOND_MS,
@@ -109,6 +142,9 @@ export function smppSchema() {
         },
         queueMaxAgeMs: e.SMPP_QUEUE_MAX_AGE_SECS * SECOND_MS,
         maxDeliver: e.SMPP_MAX_DELIVER,
+        bindTimeoutMs: e.SMPP_BIND_TIMEOUT_SECS * SECOND_MS,
+        maxConnections: e.SMPP_MAX_CONNECTIONS,
+        maxConnectionsPerIp: e.SMPP_MAX_CONNECTIONS_PER_IP,
       }),
     );
 }
@@ -125,7 +161,12 @@ export function mm4Schema(ctx: LoadContext) {
       MM4_MAX_MESSAGE_BYTES: fieldOr(wholeNumber(1024), DEFAULT_MM4_MAX_MESSAGE_BYTES),
       SERVER_ADDRESS: field(parseBaseUrl),
       HAPROXY_PROXY_PROTOCOL: proxyProtocol,
+      TRUSTED_PROXIES: trustedProxies,
+      MM4_MAX_CONNECTIONS: fieldOr(count, DEFAULT_MM4_MAX_CONNECTIONS),
+      MM4_MAX_CONNECTIONS_PER_IP: fieldOr(count, DEFAULT_MM4_MAX_CONNECTIONS_PER_IP),
+      MM4_SOCKET_TIMEOUT_SECS: fieldOr(seconds, DEFAULT_MM4_SOCKET_TIMEOUT_SECS),
     })
+    .superRefine(proxyNeedsTrust)
     .transform(
       (e): Mm4Config => ({
         listen: e.MM4_LISTEN,
@@ -135,7 +176,11 @@ export function mm4Schema(ctx: LoadContext) {
         // The default SERVER_ADDRESS is http://localhost:<port>, hence 'localhost'.
         msgIdHost: e.MM4_MSG_ID_HOST ?? (e.SERVER_ADDRESS ? new URL(e.SERVER_ADDRESS).hostname : 'localhost'),
         proxyProtocol: e.HAPROXY_PROXY_PROTOCOL,
+        trustedProxies: [...e.TRUSTED_PROXIES],
         maxMessageBytes: e.MM4_MAX_MESSAGE_BYTES,
+        maxConnections: e.MM4_MAX_CONNECTIONS,
+        maxConnectionsPerIp: e.MM4_MAX_CONNECTIONS_PER_IP,
+        socketTimeoutMs: e.MM4_SOCKET_TIMEOUT_SECS * SECOND_MS,
       }),
     );
 }

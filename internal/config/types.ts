@@ -46,6 +46,10 @@ export interface WebConfig {
   metrics: MetricsConfig;
   /** CIDRs and IPs whose X-Forwarded-For / X-Real-IP headers are believed (upstream §4.5). */
   trustedProxies: string[];
+  /** WEB_MAX_CONNECTIONS: open HTTP connections on the node (0 = no limit). */
+  maxConnections: number;
+  /** WEB_MAX_CONNECTIONS_PER_IP: open HTTP connections from one peer IP, TRUSTED_PROXIES exempt (0 = no limit). */
+  maxConnectionsPerIp: number;
 }
 
 export interface SmppTlsConfig {
@@ -63,6 +67,8 @@ export interface SmppConfig {
   timeoutMs: number;
   /** HAPROXY_PROXY_PROTOCOL: expect a PROXY header on every connection. */
   proxyProtocol: boolean;
+  /** TRUSTED_PROXIES: the only peers whose PROXY header is believed; any other is closed. */
+  trustedProxies: string[];
   /** SMPP_WINDOW: deliver_sm in flight per session, waiting for their deliver_sm_resp. */
   windowSize: number;
   /** SMPP_ENQUIRE_LINK_SECS: idle time before the gateway sends enquire_link (0 = never). */
@@ -79,6 +85,12 @@ export interface SmppConfig {
   queueMaxAgeMs: number;
   /** SMPP_MAX_DELIVER: deliveries of an SMPP job (waits included) before it is dead-lettered. */
   maxDeliver: number;
+  /** SMPP_BIND_TIMEOUT_SECS: a connection not bound by then is closed (its bind in hand or not). */
+  bindTimeoutMs: number;
+  /** SMPP_MAX_CONNECTIONS: open SMPP connections on the node, plain and TLS (0 = no limit). */
+  maxConnections: number;
+  /** SMPP_MAX_CONNECTIONS_PER_IP: open SMPP connections from one client IP (0 = no limit). */
+  maxConnectionsPerIp: number;
 }
 
 /**
@@ -107,8 +119,16 @@ export interface Mm4Config {
   /** Host part of outbound X-Mms-Message-Id: <id@host>. */
   msgIdHost: string;
   proxyProtocol: boolean;
+  /** TRUSTED_PROXIES: the only peers whose PROXY header is believed; any other is closed. */
+  trustedProxies: string[];
   /** MM4_MAX_MESSAGE_BYTES: largest inbound SMTP DATA, counted while it arrives. */
   maxMessageBytes: number;
+  /** MM4_MAX_CONNECTIONS: open SMTP connections on the node (0 = no limit). */
+  maxConnections: number;
+  /** MM4_MAX_CONNECTIONS_PER_IP: open SMTP connections from one peer IP (0 = no limit). */
+  maxConnectionsPerIp: number;
+  /** MM4_SOCKET_TIMEOUT_SECS: an SMTP peer silent this long is disconnected. */
+  socketTimeoutMs: number;
 }
 
 export interface WebhookConfig {

@@ -1,6 +1,6 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { fastCounter, fastHistogram } from './fast.js';
+import { MAX_SERIES, fastCounter, fastHistogram } from './fast.js';
 
 /** The same metrics twice: prom-client's own, and the fast ones, each on a registry of its own. */
 function pair() {
@@ -67,5 +67,22 @@ describe('fastCounter and fastHistogram', () => {
     fast.histogram.observe({ protocol: 'smpp' }, 0.1);
     expect(() => fast.histogram.observe({ protocol: 'smpp' }, Number.NaN)).toThrow();
     expect(() => fast.histogram.observe({ nope: 'x' } as never, 0.1)).toThrow();
+  });
+
+  it('hold at most MAX_SERIES label sets, counting the rest in one overflow series', async () => {
+    const [, fast] = pair();
+    const extra = 500;
+    for (let i = 0; i < MAX_SERIES + extra; i++) {
+      fast.counter.inc({ protocol: `p${i}`, carrier: 'x', result: 'ok' });
+      fast.histogram.observe({ protocol: `p${i}` }, 0.005);
+    }
+    fast.counter.inc({ protocol: 'p1', carrier: 'x', result: 'ok' });
+    const counted = (await fast.counter.get()).values;
+    expect(counted).toHaveLength(MAX_SERIES + 1);
+    expect(counted.find((v) => v.labels.protocol === 'other')).toMatchObject({ value: extra, labels: { carrier: 'other', result: 'other' } });
+    expect(counted.find((v) => v.labels.protocol === 'p1')?.value).toBe(2);
+    const observed = (await fast.histogram.get()).values.filter((v) => v.metricName === 'h_seconds_count');
+    expect(observed).toHaveLength(MAX_SERIES + 1);
+    expect(observed.find((v) => v.labels.protocol === 'other')?.value).toBe(extra);
   });
 });

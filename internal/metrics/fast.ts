@@ -9,6 +9,11 @@
  * directly. Exposition, default labels, get() and aggregation stay prom-client's, reading the
  * same series.
  *
+ * A metric holds at most MAX_SERIES label sets: once it has that many, a new label set is counted
+ * in one overflow series whose every label is OVERFLOW_LABEL, so neither prom-client's series nor
+ * this cache can grow without bound, whatever a caller passes. Label values from the wire must
+ * still be mapped to known values at the call site; this is the backstop, not the rule.
+ *
  * This reads prom-client's per-series objects (`hashMap`: `{ labels, value }` for a counter,
  * `{ labels, bucketValues, sum, count }` for a histogram), not public API. If an upgrade changes
  * them, `find` finds nothing and every update keeps taking prom-client's own path.
@@ -17,6 +22,10 @@ import type { Counter, Histogram } from 'prom-client';
 
 type Labels = Record<string, string | number>;
 const NO_LABELS: Labels = {};
+/** Label sets per metric before the overflow series: far above any real set (SMPP PDUs: about 7,000). */
+export const MAX_SERIES = 10_000;
+/** Every label value of the overflow series. */
+export const OVERFLOW_LABEL = 'other';
 interface CounterSeries { labels: Labels; value: number }
 interface HistogramSeries { labels: Labels; sum: number; count: number; bucketValues: Record<string, number> }
 interface Internals<S> { hashMap?: Record<string, S>; upperBounds?: readonly number[] }
@@ -34,8 +43,9 @@ export function fastCounter<T extends string>(counter: Counter<T>): Counter<T> {
       series.value += value ?? 1;
       return;
     }
-    slow(labels, value);
-    known.remember(labels);
+    const given = known.admit(labels);
+    slow(given, value);
+    known.remember(given);
   };
   return counter;
 }
@@ -56,8 +66,9 @@ export function fastHistogram<T extends string>(histogram: Histogram<T>): Histog
     const given = unlabelled ? NO_LABELS : labels;
     const series = known.get(given);
     if (!series) {
-      slow(labels, value);
-      return known.remember(given);
+      const admitted = known.admit(given);
+      slow(unlabelled ? labels : admitted, value);
+      return known.remember(admitted);
     }
     series.sum += v;
     series.count += 1;
@@ -81,18 +92,25 @@ export function fastHistogram<T extends string>(histogram: Histogram<T>): Histog
  * by prom-client on a label set's first update; the types keep call sites from adding one later.
  */
 function rememberSeries<S extends { labels: Labels }>(metric: Counter<string> | Histogram<string>, shape: (s: S) => boolean) {
-  const internals = metric as unknown as Internals<S> & { labelNames?: readonly string[] };
+  const internals = metric as unknown as Internals<S> & { labelNames?: readonly string[]; sortedLabelNames?: readonly string[] };
   const names = internals.labelNames ?? [];
   let root = new Map<unknown, unknown>();
+  let size = 0;
   for (const name of ['reset', 'remove'] as const) {
     const original = (metric[name] as (...args: unknown[]) => void).bind(metric);
     (metric as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
       root = new Map();
+      size = 0;
       original(...args);
     };
   }
   const last = names.length - 1;
+  const overflow: Labels = Object.fromEntries(names.map((n) => [n, OVERFLOW_LABEL]));
   return {
+    /** `labels`, or the overflow label set once the metric holds MAX_SERIES label sets. */
+    admit(labels: Labels): Labels {
+      return size < MAX_SERIES ? labels : overflow;
+    },
     get(labels: Labels): S | undefined {
       if (last < 0) return root.get(undefined) as S | undefined;
       let node = root;
@@ -103,7 +121,7 @@ function rememberSeries<S extends { labels: Labels }>(metric: Counter<string> | 
       return node.get(labels[names[last]!]) as S | undefined;
     },
     remember(labels: Labels): void {
-      const series = find(internals.hashMap, labels);
+      const series = find(internals, labels);
       if (!series || !shape(series)) return;
       let node = root;
       for (let i = 0; i < last; i++) {
@@ -112,20 +130,31 @@ function rememberSeries<S extends { labels: Labels }>(metric: Counter<string> | 
         if (!next) node.set(value, (next = new Map()));
         node = next;
       }
-      node.set(last < 0 ? undefined : labels[names[last]!], series);
+      const key = last < 0 ? undefined : labels[names[last]!];
+      if (!node.has(key)) size++;
+      node.set(key, series);
     },
   };
 }
 
-/** The series whose labels are `labels` (compared as prom-client prints them: as strings). */
-function find<S extends { labels: Labels }>(hashMap: Record<string, S> | undefined, labels: Labels): S | undefined {
-  if (!hashMap || typeof hashMap !== 'object') return undefined;
-  const names = Object.keys(labels);
-  for (const series of Object.values(hashMap)) {
-    const theirs = series?.labels;
-    if (!theirs || typeof theirs !== 'object' || Object.keys(theirs).length !== names.length) continue;
-    if (names.every((n) => String(theirs[n]) === String(labels[n]))) return series;
+/**
+ * The series whose labels are `labels`: prom-client keys its hashMap by `name:value,` over the
+ * metric's sorted label names (lib/util.js hashObject). One lookup, never a scan, so a metric
+ * with many series does not make each new one cost more.
+ */
+function find<S extends { labels: Labels }>(
+  internals: { hashMap?: Record<string, S>; sortedLabelNames?: readonly string[] }, labels: Labels,
+): S | undefined {
+  const { hashMap, sortedLabelNames } = internals;
+  if (!hashMap || typeof hashMap !== 'object' || !Array.isArray(sortedLabelNames)) return undefined;
+  let hash = '';
+  for (const name of sortedLabelNames) {
+    if (labels[name] !== undefined) hash += `${name}:${labels[name]},`;
   }
-  return undefined;
+  const series = Object.hasOwn(hashMap, hash) ? hashMap[hash] : undefined;
+  const theirs = series?.labels;
+  if (!theirs || typeof theirs !== 'object') return undefined;
+  const names = Object.keys(labels);
+  if (Object.keys(theirs).length !== names.length || !names.every((n) => String(theirs[n]) === String(labels[n]))) return undefined;
+  return series;
 }
-

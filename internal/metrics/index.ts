@@ -94,6 +94,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'msggw_smpp_binds', help: 'SMPP sessions bound on this node, by bind mode',
       labelNames: ['mode'], registers,
     }),
+    connectionsRefused: fastCounter(new Counter({
+      name: 'msggw_connections_refused_total', help: 'Connections a front door closed before its protocol started, by door and reason',
+      labelNames: ['door', 'reason'], registers,
+    })),
     smppDeliver: fastCounter(new Counter({
       name: 'msggw_smpp_deliver_sm_total', help: 'SMPP deliver_sm by client, kind (message, receipt) and result',
       labelNames: ['client', 'kind', 'result'], registers,

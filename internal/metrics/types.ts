@@ -45,6 +45,11 @@ export interface Metrics {
   readonly smppPduLatency: Histogram<'command' | 'direction'>;
   /** SMPP sessions bound on this node, by bind mode. */
   readonly smppBinds: Gauge<'mode'>;
+  /**
+   * Connections a front door (smpp, mm4, web) closed before its protocol started: over a
+   * connection cap, or a PROXY header from an untrusted peer or a bad one (peer ConnectionRefusal).
+   */
+  readonly connectionsRefused: Counter<'door' | 'reason'>;
   /** Text exposition for /metrics. */
   render(): Promise<string>;
   readonly contentType: string;

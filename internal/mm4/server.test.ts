@@ -1,8 +1,8 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log/index.js';
 import type { ClientDetails } from '../store/index.js';
-import { Mm4Server } from './server.js';
+import { Mm4Server, type Mm4ServerOptions } from './server.js';
 
 const client = { id: 1, username: 'pbx', type: 'legacy', address: '203.0.113.9', numbers: [] } as unknown as ClientDetails;
 
@@ -29,9 +29,12 @@ describe('Mm4Server with PROXY protocol', () => {
   let server: Mm4Server;
   const seen: string[] = [];
 
-  async function start() {
-    server = new Mm4Server({ listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: true, maxMessageBytes: 1024, name: 'gw.test' }, {
-      peers: { clientsFor: async (ip) => (seen.push(ip), ip === '203.0.113.9' ? [client] : []) },
+  async function start(options: Partial<Mm4ServerOptions> = {}) {
+    server = new Mm4Server({
+      listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: true, trustedProxies: ['127.0.0.1'], maxMessageBytes: 1024, name: 'gw.test',
+      ...options,
+    }, {
+      peers: { clientsFor: async (ip) => (seen.push(ip), ip.startsWith('203.0.113.') ? [client] : []) },
       inbound: { receive: async () => 'Message queued for processing' },
       logger: silentLogger(),
     });
@@ -66,5 +69,53 @@ describe('Mm4Server with PROXY protocol', () => {
     const port = await start();
     expect(await converse(port, 'EHLO me\r\n', /^\d{3} /m)).toBe('');
     expect(seen).toEqual([]);
+  });
+
+  it('closes a connection whose PROXY header comes from a peer not in TRUSTED_PROXIES', async () => {
+    const port = await start({ trustedProxies: ['10.0.0.0/8'] });
+    expect(await converse(port, 'PROXY TCP4 203.0.113.9 10.0.0.1 5000 2566\r\n', /^\d{3} /m)).toBe('');
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('Mm4Server connection caps', () => {
+  let server: Mm4Server;
+  const open: Socket[] = [];
+
+  /** A connection whose PROXY header names `ip`; resolves with the first reply line. */
+  function greeted(port: number, ip: string): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      open.push(socket);
+      socket.on('error', () => resolve('error'));
+      socket.once('data', (chunk) => resolve(chunk.toString().split('\r\n')[0]!));
+      socket.once('close', () => resolve('closed'));
+      socket.write(`PROXY TCP4 ${ip} 10.0.0.1 5000 2566\r\n`);
+    });
+  }
+
+  afterEach(async () => {
+    for (const socket of open.splice(0)) socket.destroy();
+    await server?.stop();
+  });
+
+  it('answers 421 past the per-IP and the node-wide cap, and keeps serving the others', async () => {
+    server = new Mm4Server({
+      listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: true, trustedProxies: ['127.0.0.1'], maxMessageBytes: 1024,
+      name: 'gw.test', maxConnections: 4, maxConnectionsPerIp: 2,
+    }, { peers: { clientsFor: async () => [client] }, inbound: { receive: async () => 'ok' }, logger: silentLogger() });
+    await server.start();
+    const port = server.address()!.port;
+    expect(await greeted(port, '203.0.113.1')).toMatch(/^220 /);
+    expect(await greeted(port, '203.0.113.1')).toMatch(/^220 /);
+    expect(await greeted(port, '203.0.113.1')).toMatch(/^421 /);
+    expect(await greeted(port, '203.0.113.2')).toMatch(/^220 /);
+    expect(await greeted(port, '203.0.113.3')).toMatch(/^220 /);
+    expect(await greeted(port, '203.0.113.4')).toMatch(/^421 /);
+    // A slot frees as its connection closes.
+    open[0]!.destroy();
+    const sessions = () => server.stats().reduce((n, row) => n + row.active_sessions, 0);
+    while (sessions() > 3) await new Promise((r) => setImmediate(r));
+    expect(await greeted(port, '203.0.113.4')).toMatch(/^220 /);
   });
 });

@@ -1,16 +1,21 @@
 /**
  * The MM4 listener (MM4_LISTEN): smtp-server behind a net.Server the room owns, so a PROXY v1 or
- * v2 header (HAPROXY_PROXY_PROTOCOL) is read before SMTP starts and the peer is known by the
- * client's IP, not the balancer's. A peer whose IP no legacy client's address allows gets
- * `550 Access denied` (gomsggw's reply) and is disconnected; a mail is answered only once
- * Mm4Inbound has stored it.
+ * v2 header (HAPROXY_PROXY_PROTOCOL, believed only from TRUSTED_PROXIES) is read before SMTP
+ * starts and the peer is known by the client's IP, not the balancer's. Connections over the
+ * node's or one IP's cap get `421` and are closed. A peer whose IP no legacy client's address
+ * allows gets `550 Access denied` (gomsggw's reply) and is disconnected; a mail is answered only
+ * once Mm4Inbound has stored it.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { ListenAddress } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { normalizeIp, parseProxyHeader } from '../peer/index.js';
+import type { Metrics } from '../metrics/index.js';
+import {
+  ConnectionLimiter, ProxyRefusal, normalizeIp, perIpExempt, readProxyHeader, refusalLog, trustedProxies, type ConnectionRefusal,
+  type ConnectionSlot, type RefusalLog, type TrustedProxies,
+} from '../peer/index.js';
 import type { ClientDetails } from '../store/index.js';
 import type { InboundPeer } from './inbound.js';
 import type { PeerDirectory } from './peers.js';
@@ -20,6 +25,14 @@ import { INTERNAL_REPLY, SMTP_TOO_LARGE, smtpError, toSmtpReply } from './smtp-r
 export interface Mm4ServerOptions {
   listen: ListenAddress;
   proxyProtocol: boolean;
+  /** TRUSTED_PROXIES: the only peers whose PROXY header is believed; any other is closed. */
+  trustedProxies: readonly string[];
+  /** Open connections on the node (0 or unset = no limit). */
+  maxConnections?: number;
+  /** Open connections from one client IP (0 or unset = no limit). */
+  maxConnectionsPerIp?: number;
+  /** A silent peer is disconnected after this long (default: smtp-server's 60 s). */
+  socketTimeoutMs?: number;
   /** Largest DATA accepted (MM4_MAX_MESSAGE_BYTES), advertised as SIZE and counted while read. */
   maxMessageBytes: number;
   /** Name in the 220 greeting. */
@@ -32,6 +45,8 @@ export interface Mm4ServerDeps {
   peers: Pick<PeerDirectory, 'clientsFor'>;
   inbound: { receive(raw: Buffer, peer: InboundPeer): Promise<string> };
   logger: Logger;
+  /** For msggw_connections_refused_total. */
+  metrics?: Pick<Metrics, 'connectionsRefused'>;
 }
 
 /** One MM4 stats row (upstream /stats `mm4_clients`, §5.1). */
@@ -46,8 +61,9 @@ export interface Mm4ClientStats {
 
 /** Long enough for a DATA phase of a few MB on a slow link to finish. */
 export const DEFAULT_MM4_DRAIN_MS = 10_000;
-/** A balancer sends its PROXY header at once; a silent connection is not one. */
-const PROXY_HEADER_TIMEOUT_MS = 5_000;
+
+/** A refused peer gets this long to read its 421 before the socket is destroyed. */
+const REFUSE_FLUSH_MS = 1_000;
 
 /** The parts of smtp-server (3.21) the listener reaches past its types. */
 interface SmtpServerInternals {
@@ -85,6 +101,9 @@ interface Session {
 export class Mm4Server {
   readonly #sessions = new Map<string, Session>();
   readonly #sockets = new Set<Socket>();
+  readonly #limiter: ConnectionLimiter;
+  readonly #trusted: TrustedProxies;
+  readonly #logRefusal: RefusalLog;
   #net?: Server;
   #smtp?: SMTPServer;
   #stopping?: Promise<void>;
@@ -92,7 +111,11 @@ export class Mm4Server {
   constructor(
     private readonly options: Mm4ServerOptions,
     private readonly deps: Mm4ServerDeps,
-  ) {}
+  ) {
+    this.#limiter = new ConnectionLimiter({ maxConnections: options.maxConnections ?? 0, maxPerIp: options.maxConnectionsPerIp ?? 0 });
+    this.#trusted = trustedProxies(options.trustedProxies);
+    this.#logRefusal = refusalLog(deps.logger, 'mm4');
+  }
 
   async start(): Promise<void> {
     const smtp = this.smtpServer();
@@ -150,6 +173,9 @@ export class Mm4Server {
       // MM4 peers are known by IP (upstream §9.1); there is no login to offer or protect.
       disabledCommands: ['AUTH', 'STARTTLS'],
       disableReverseLookup: true,
+      // The listener's own cap (accept) keeps below this; smtp-server's is the backstop.
+      maxClients: this.options.maxConnections || undefined,
+      socketTimeout: this.options.socketTimeoutMs,
       logger: false,
       onConnect: (session, callback) => {
         this.identify(session).then(() => callback(), (err: Error) => callback(err));
@@ -171,11 +197,36 @@ export class Mm4Server {
     this.#sockets.add(socket);
     socket.once('close', () => this.#sockets.delete(socket));
     socket.on('error', () => undefined);
-    if (!this.options.proxyProtocol) {
-      this.connect(socket, {});
-      return;
+    const slot = this.#limiter.admit(socket);
+    if (!slot) return this.refuse(socket, 'max_connections');
+    const peerIp = normalizeIp(socket.remoteAddress ?? '');
+    if (!this.options.proxyProtocol) return this.admitted(socket, slot, peerIp, {});
+    readProxyHeader(socket, { trusted: this.#trusted }).then(
+      ({ ip, rest }) => {
+        if (rest.length > 0) socket.unshift(rest);
+        this.admitted(socket, slot, ip, { remoteAddress: ip });
+      },
+      (err: Error) => this.refuse(socket, err instanceof ProxyRefusal ? err.reason : 'proxy_header', err.message),
+    );
+  }
+
+  private admitted(socket: Socket, slot: ConnectionSlot, ip: string, opts: { remoteAddress?: string }): void {
+    if (!perIpExempt(socket, ip, this.#trusted) && !slot.claimIp(ip)) {
+      // Its node-wide slot frees now, not when the peer has read the 421 and gone.
+      slot.release();
+      return this.refuse(socket, 'max_per_ip', `${ip} is at its connection cap`);
     }
-    this.readProxyHeader(socket);
+    this.connect(socket, opts);
+  }
+
+  /** A cap answers 421 (RFC 5321 §4.2.3: try again later); a PROXY refusal closes without a word. */
+  private refuse(socket: Socket, reason: ConnectionRefusal, detail?: string): void {
+    this.deps.metrics?.connectionsRefused.inc({ door: 'mm4', reason });
+    this.#logRefusal(reason, { peer: socket.remoteAddress, detail });
+    if (reason === 'max_connections' || reason === 'max_per_ip') {
+      socket.end(`421 ${this.options.name} Too many connections, try again later\r\n`);
+      setTimeout(() => socket.destroy(), REFUSE_FLUSH_MS).unref();
+    } else socket.destroy();
   }
 
   private connect(socket: Socket, opts: { remoteAddress?: string; remotePort?: number }): void {
@@ -185,30 +236,6 @@ export class Mm4Server {
     for (const connection of smtp.connections) {
       if (connection._socket === socket) acceptBareAddresses(connection);
     }
-  }
-
-  /** Reads the PROXY header (haproxy proxy-protocol.txt §2) before SMTP speaks. */
-  private readProxyHeader(socket: Socket): void {
-    let buffered = Buffer.alloc(0);
-    const timer = setTimeout(() => socket.destroy(), PROXY_HEADER_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      const parsed = parseProxyHeader(buffered);
-      if (parsed.state === 'incomplete') return;
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.pause();
-      if (parsed.state === 'invalid') {
-        this.deps.logger.warn({ peer: socket.remoteAddress, reason: parsed.reason }, 'mm4: connection refused');
-        socket.destroy();
-        return;
-      }
-      const rest = buffered.subarray(parsed.consumed);
-      if (rest.length > 0) socket.unshift(rest);
-      this.connect(socket, parsed.source ? { remoteAddress: parsed.source.ip, remotePort: parsed.source.port } : {});
-    };
-    socket.on('data', onData);
-    socket.once('close', () => clearTimeout(timer));
   }
 
   private async identify(session: SMTPServerSession): Promise<void> {

@@ -1,12 +1,21 @@
 /**
- * The peer room: who is at the other end of a legacy front door's connection (SMPP and MM4) —
- * a client's `address` as an IP allow-list, and the client IP carried by HAProxy PROXY protocol
- * v1/v2 headers when the listener sits behind a load balancer. Both front doors use it, so it is
- * its own room rather than a part of either. Also how we write to a peer's socket cheaply
- * (corkForTurn: one writev per event-loop turn), used by SMPP sessions and the Redis client.
+ * The peer room: who is at the other end of a front door's connection and how many of them may
+ * be — a client's `address` as an IP allow-list, TRUSTED_PROXIES (the balancers whose word about
+ * the client's IP is believed), the client IP carried by HAProxy PROXY protocol v1/v2 headers, and
+ * connection caps per node and per client IP. Every front door uses it, so it is its own room
+ * rather than a part of any. Also how we write to a peer's socket cheaply (corkForTurn: one
+ * writev per event-loop turn), used by SMPP sessions and the Redis client.
  */
 export type { AllowList, AllowListDeps } from './allow-list.js';
 export { parseAllowList, normalizeIp, addIpRule, ipRuleMatches } from './allow-list.js';
 export type { ProxyParse, ProxySource } from './proxy-protocol.js';
 export { parseProxyHeader } from './proxy-protocol.js';
+export type { ProxiedPeer, ProxyReadOptions } from './proxy-reader.js';
+export { readProxyHeader, ProxyRefusal, PROXY_HEADER_TIMEOUT_MS } from './proxy-reader.js';
+export type { TrustedProxies } from './trusted-proxies.js';
+export { trustedProxies, plainIp } from './trusted-proxies.js';
+export type { ConnectionLimits, ConnectionRefusal, ConnectionSlot } from './connection-limit.js';
+export { ConnectionLimiter, perIpExempt } from './connection-limit.js';
+export type { RefusalLog } from './refusal-log.js';
+export { refusalLog } from './refusal-log.js';
 export { corkForTurn } from './turn-cork.js';

@@ -22,7 +22,12 @@ export class PduFramer {
   #buffered = 0;
   #broken = false;
 
-  constructor(private readonly maxLength = MAX_PDU_LENGTH) {}
+  constructor(private maxLength = MAX_PDU_LENGTH) {}
+
+  /** Changes the longest command_length accepted from the next PDU on (e.g. once a session is bound). */
+  limit(maxLength: number): void {
+    this.maxLength = maxLength;
+  }
 
   /** Bytes waiting for the rest of their PDU. */
   get buffered(): number {

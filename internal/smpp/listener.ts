@@ -1,26 +1,28 @@
 /**
  * One SMPP listening socket: plain TCP or SMPP over TLS, with or without a PROXY protocol
- * header in front (the header comes before the TLS handshake, as HAProxy sends it). Hands each
- * accepted connection, with the client's IP, to `onConnection`; a connection that fails before
- * that (bad PROXY header, TLS handshake error) is closed without troubling anyone else.
+ * header in front (the header comes before the TLS handshake, as HAProxy sends it, and only a
+ * TRUSTED_PROXIES peer may send it). Hands each accepted connection, with the client's IP, to
+ * `onConnection`; a connection refused before that (over a connection cap, a PROXY header from
+ * an untrusted peer or a bad one, a TLS handshake error) is closed without troubling anyone else.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { ListenAddress } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { normalizeIp, parseProxyHeader } from '../peer/index.js';
+import {
+  ProxyRefusal, normalizeIp, perIpExempt, readProxyHeader, refusalLog, type ConnectionLimiter, type ConnectionRefusal, type ConnectionSlot,
+  type RefusalLog, type TrustedProxies,
+} from '../peer/index.js';
 
-/** A PROXY header arrives with the connection; a balancer never takes seconds to send it. */
-const PROXY_HEADER_TIMEOUT_MS = 5_000;
-/** v2 headers with TLVs stay far below this; anything longer is not a PROXY header. */
-const PROXY_HEADER_MAX_BYTES = 4_096;
 /** A TLS handshake that has not finished by then is abandoned. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface ListenerOptions {
   listen: ListenAddress;
   proxyProtocol: boolean;
+  /** Who may send a PROXY header (TRUSTED_PROXIES). */
+  trustedProxies: TrustedProxies;
   /** PEM certificate chain and key: the listener speaks SMPP over TLS. */
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** For logs: 'smpp' or 'smpps'. */
@@ -29,15 +31,26 @@ export interface ListenerOptions {
 
 export type ConnectionHandler = (stream: Duplex, remoteIp: string) => void;
 
+export interface ListenerDeps {
+  onConnection: ConnectionHandler;
+  /** The node's SMPP connection caps, shared by its plain and TLS listeners. */
+  limiter: ConnectionLimiter;
+  /** A connection refused before SMPP started (for the metric). */
+  onRefused: (reason: ConnectionRefusal) => void;
+  logger: Logger;
+}
+
 export class SmppListener {
   readonly #server: Server;
   readonly #secureContext?: SecureContext;
   readonly #pending = new Set<Socket>();
+  readonly #logRefusal: RefusalLog;
 
   constructor(
     private readonly options: ListenerOptions,
-    private readonly deps: { onConnection: ConnectionHandler; logger: Logger },
+    private readonly deps: ListenerDeps,
   ) {
+    this.#logRefusal = refusalLog(deps.logger, options.name);
     this.#secureContext = options.tls ? createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : undefined;
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
     this.#server.on('error', (err) => deps.logger.error({ err, listener: options.name }, 'SMPP listener error'));
@@ -71,20 +84,35 @@ export class SmppListener {
 
   #accept(socket: Socket): void {
     socket.on('error', () => socket.destroy());
+    const slot = this.deps.limiter.admit(socket);
+    if (!slot) return this.#refuse(socket, 'max_connections');
     const peerIp = normalizeIp(socket.remoteAddress ?? '');
-    if (!this.options.proxyProtocol) return this.#handOn(socket, peerIp, Buffer.alloc(0));
+    if (!this.options.proxyProtocol) return this.#admitted(socket, slot, peerIp, Buffer.alloc(0));
     this.#pending.add(socket);
-    readProxyHeader(socket).then(
+    readProxyHeader(socket, { trusted: this.options.trustedProxies }).then(
       ({ ip, rest }) => {
         this.#pending.delete(socket);
-        this.#handOn(socket, ip ?? peerIp, rest);
+        this.#admitted(socket, slot, ip, rest);
       },
       (err: Error) => {
         this.#pending.delete(socket);
-        this.deps.logger.info({ peer: peerIp, reason: err.message }, 'SMPP connection without a valid PROXY header refused');
-        socket.destroy();
+        this.#refuse(socket, err instanceof ProxyRefusal ? err.reason : 'proxy_header', err.message);
       },
     );
+  }
+
+  #admitted(socket: Socket, slot: ConnectionSlot, ip: string, rest: Buffer): void {
+    if (!perIpExempt(socket, ip, this.options.trustedProxies) && !slot.claimIp(ip)) {
+      return this.#refuse(socket, 'max_per_ip', `${ip} is at its connection cap`);
+    }
+    this.#handOn(socket, ip, rest);
+  }
+
+  /** Closes a connection SMPP never started on. */
+  #refuse(socket: Socket, reason: ConnectionRefusal, detail?: string): void {
+    this.deps.onRefused(reason);
+    this.#logRefusal(reason, { peer: socket.remoteAddress, detail });
+    socket.destroy();
   }
 
   #handOn(socket: Socket, ip: string, rest: Buffer): void {
@@ -108,34 +136,6 @@ export class SmppListener {
       socket.destroy();
     });
   }
-}
-
-/** Reads the PROXY header off `socket`; resolves with the client IP (if named) and any bytes after it. */
-function readProxyHeader(socket: Socket): Promise<{ ip?: string; rest: Buffer }> {
-  return new Promise((resolve, reject) => {
-    let data = Buffer.alloc(0);
-    const finish = (err?: Error, value?: { ip?: string; rest: Buffer }) => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('close', onClose);
-      socket.pause();
-      if (err) reject(err);
-      else resolve(value!);
-    };
-    const onData = (chunk: Buffer) => {
-      data = Buffer.concat([data, chunk]);
-      const parsed = parseProxyHeader(data);
-      if (parsed.state === 'invalid') return finish(new Error(parsed.reason));
-      if (parsed.state === 'done') {
-        return finish(undefined, { ip: parsed.source && normalizeIp(parsed.source.ip), rest: data.subarray(parsed.consumed) });
-      }
-      if (data.length > PROXY_HEADER_MAX_BYTES) finish(new Error('PROXY header too long'));
-    };
-    const onClose = () => finish(new Error('closed before the PROXY header'));
-    const timer = setTimeout(() => finish(new Error('no PROXY header in time')), PROXY_HEADER_TIMEOUT_MS);
-    socket.on('data', onData);
-    socket.once('close', onClose);
-  });
 }
 
 /** A duplex over `socket` that first yields `prefix`. */

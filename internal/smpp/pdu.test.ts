@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandId, PduDecodeError, decodePdu, encodePdu, statusName } from './pdu.js';
+import { CommandId, PduDecodeError, decodePdu, encodePdu, statusLabel, statusName } from './pdu.js';
 
 const submit = (fields: Record<string, unknown>) => encodePdu('submit_sm', 5, {
   source_addr: '15550001111', destination_addr: '15550002222', data_coding: 0, ...fields,
@@ -64,9 +64,16 @@ describe('encodePdu', () => {
     expect([buffer.readUInt32BE(4), buffer.readUInt32BE(8), buffer.readUInt32BE(12)]).toEqual([0x80000004, 0x58, 77]);
   });
 
-  it('names statuses for metrics', () => {
+  it('names statuses for logs', () => {
     expect(statusName(0)).toBe('ESME_ROK');
     expect(statusName(0x58)).toBe('ESME_RTHROTTLED');
     expect(statusName(0x1234)).toBe('0x00001234');
+  });
+
+  it('labels statuses for metrics from a bounded set: unnamed codes are all "other"', () => {
+    expect(statusLabel(0x58)).toBe('ESME_RTHROTTLED');
+    const labels = new Set(Array.from({ length: 10_000 }, (_, i) => statusLabel(i * 429_497)));
+    expect(labels.has('other')).toBe(true);
+    expect(labels.size).toBeLessThan(200);
   });
 });

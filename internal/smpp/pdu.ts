@@ -46,6 +46,11 @@ const defs = require('smpp/lib/defs.js') as {
 export const HEADER_LENGTH = 16;
 /** Longest PDU we read: the library's own limit (16 KiB, more than any SMS with message_payload). */
 export const MAX_PDU_LENGTH = lib.PDU.maxLength;
+/**
+ * Longest PDU we read before a bind: a bind is at most 98 octets (SMPP 3.4 §4.1.1), and nothing
+ * an unbound ESME may send is larger, so an unauthenticated peer cannot make us buffer 16 KiB.
+ */
+export const UNBOUND_MAX_PDU_LENGTH = 1_024;
 /** Bit 31 of command_id marks a response (SMPP 3.4 §5.1.2.1). */
 export const RESPONSE_BIT = 0x80000000;
 /** Sequence numbers run 1..0x7FFFFFFF (SMPP 3.4 §3.2). */
@@ -66,9 +71,17 @@ export const CommandId = {
 
 const STATUS_NAMES = new Map(Object.entries(defs.errors).map(([name, code]) => [code, name]));
 
-/** ESME_ROK, ESME_RTHROTTLED, … for metrics and logs; hex for codes the library does not name. */
+/** ESME_ROK, ESME_RTHROTTLED, … for logs; hex for codes the library does not name. */
 export function statusName(status: number): string {
   return STATUS_NAMES.get(status) ?? `0x${status.toString(16).padStart(8, '0')}`;
+}
+
+/** A metric label for a status the library does not name: a peer picks command_status from 2^32 values. */
+export const OTHER_STATUS = 'other';
+
+/** ESME_ROK, ESME_RTHROTTLED, … for metrics: a named status or OTHER_STATUS, so the label set stays bounded. */
+export function statusLabel(status: number): string {
+  return STATUS_NAMES.get(status) ?? OTHER_STATUS;
 }
 
 /** A body the library could not read, or one that stops before its mandatory fields end. */

@@ -87,7 +87,7 @@ export class ServerHarness {
     this.bus = createBus({ kind: 'memory', hub: this.hub }, { nodeId });
     await this.bus.start();
     this.server = new SmppServer({
-      nodeId, listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: false, windowSize: 10, timeoutMs: 2_000,
+      nodeId, listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: false, trustedProxies: ['127.0.0.1'], windowSize: 10, timeoutMs: 2_000,
       enquireLinkIntervalMs: 0, inactivityTimeoutMs: 0, loginFailureDelayMs: 0, bindBucket: 'binds', drainMs: 300, ...options,
     }, {
       directory: {

@@ -347,8 +347,8 @@ describe('session care', () => {
 });
 
 /** A bare TCP client reading whole PDUs back. */
-async function rawSocket(port: number) {
-  const socket = tcpConnect(port, '127.0.0.1');
+async function rawSocket(port: number, from?: string) {
+  const socket = tcpConnect({ port, host: '127.0.0.1', localAddress: from });
   await new Promise((resolve) => socket.once('connect', resolve));
   let buffer = Buffer.alloc(0);
   const waiters: Array<() => void> = [];
@@ -414,6 +414,37 @@ describe('listeners', () => {
     raw.write(encodePdu('bind_transceiver', 1, { system_id: c.username, password: c.password }));
     await raw.ended;
     expect(h.server.sessions.all()).toHaveLength(0);
+  });
+
+  it('closes a connection whose PROXY header comes from a peer not in TRUSTED_PROXIES', async () => {
+    await h.stop();
+    h = await new ServerHarness().start({ proxyProtocol: true, trustedProxies: ['10.0.0.0/8'] });
+    const c = h.add(legacyClient(1, { address: '203.0.113.7' }));
+    const raw = await rawSocket(h.server.address().port);
+    raw.write(Buffer.concat([proxyV1('203.0.113.7'), encodePdu('bind_transceiver', 1, { system_id: c.username, password: c.password })]));
+    await raw.ended;
+    expect(h.server.sessions.all()).toHaveLength(0);
+    expect((await h.metrics.connectionsRefused.get()).values).toEqual([
+      expect.objectContaining({ value: 1, labels: expect.objectContaining({ door: 'smpp', reason: 'proxy_untrusted' }) }),
+    ]);
+  });
+
+  it('refuses connections past the per-IP and the node-wide cap (trusted proxies have no per-IP one), and keeps serving the others', async () => {
+    await h.stop();
+    h = await new ServerHarness().start({ maxConnections: 6, maxConnectionsPerIp: 2, trustedProxies: ['127.0.0.4'] });
+    const c = h.add(legacyClient(1));
+    const bind = () => encodePdu('bind_transceiver', 1, { system_id: c.username, password: c.password });
+    const bound = async (from: string) => {
+      const raw = await rawSocket(h.server.address().port, from);
+      raw.write(bind());
+      return Promise.race([raw.read(1).then(([resp]) => resp!.readUInt32BE(8) === 0 ? 'bound' : 'refused'), raw.ended.then(() => 'closed')]);
+    };
+    expect([await bound('127.0.0.1'), await bound('127.0.0.1'), await bound('127.0.0.1')]).toEqual(['bound', 'bound', 'closed']);
+    expect(await bound('127.0.0.2')).toBe('bound');
+    // A trusted proxy seen directly (a balancer without PROXY protocol) carries many clients: no per-IP cap.
+    expect([await bound('127.0.0.4'), await bound('127.0.0.4'), await bound('127.0.0.4')]).toEqual(['bound', 'bound', 'bound']);
+    expect(await bound('127.0.0.5')).toBe('closed');
+    expect(h.server.sessions.all()).toHaveLength(6);
   });
 
   it.skipIf(!hasOpenssl())('speaks SMPP over TLS, also behind a PROXY header', async () => {

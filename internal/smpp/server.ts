@@ -14,6 +14,7 @@ import type { DurableBus } from '../bus/index.js';
 import { FailureDelay, type LoginLimiter } from '../lockout/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
+import { ConnectionLimiter, trustedProxies, type ConnectionRefusal } from '../peer/index.js';
 import type { ClientDetails, RecordRepo } from '../store/index.js';
 import { BindAuthenticator, type BindClients } from './binds.js';
 import { SmppStatus } from './command-status.js';
@@ -45,6 +46,8 @@ export interface SmppServerOptions {
   listen: ListenAddress;
   tls?: { listen: ListenAddress; cert: string | Buffer; key: string | Buffer };
   proxyProtocol: boolean;
+  /** TRUSTED_PROXIES: the peers whose PROXY header is believed (every other is closed). */
+  trustedProxies: readonly string[];
   windowSize: number;
   timeoutMs: number;
   enquireLinkIntervalMs: number;
@@ -54,8 +57,13 @@ export interface SmppServerOptions {
   /** KV bucket of bind slots (proto/subjects.ts smppBindBucket). */
   bindBucket: string;
   drainMs?: number;
+  /** A connection that has not bound within this long is closed, whether or not its bind is in hand. */
   bindTimeoutMs?: number;
   maxInFlight?: number;
+  /** SMPP_MAX_CONNECTIONS: open connections on the node, plain and TLS together (0 or unset = no limit). */
+  maxConnections?: number;
+  /** SMPP_MAX_CONNECTIONS_PER_IP: open connections from one client IP (0 or unset = no limit). */
+  maxConnectionsPerIp?: number;
 }
 
 /** The directory reads the server needs. */
@@ -122,13 +130,20 @@ export class SmppServer {
 
   async start(): Promise<void> {
     await this.#registry.start();
-    const onConnection = (stream: Duplex, ip: string) => this.#connect(stream, ip);
-    const { options } = this;
-    this.#listeners.push(new SmppListener({ listen: options.listen, proxyProtocol: options.proxyProtocol, name: 'smpp' },
-      { onConnection, logger: this.deps.logger }));
+    const { options, deps } = this;
+    const listenerDeps = {
+      onConnection: (stream: Duplex, ip: string) => this.#connect(stream, ip),
+      limiter: new ConnectionLimiter({
+        maxConnections: options.maxConnections ?? 0, maxPerIp: options.maxConnectionsPerIp ?? 0,
+      }),
+      onRefused: (reason: ConnectionRefusal) => deps.metrics.connectionsRefused.inc({ door: 'smpp', reason }),
+      logger: deps.logger,
+    };
+    const common = { proxyProtocol: options.proxyProtocol, trustedProxies: trustedProxies(options.trustedProxies) };
+    this.#listeners.push(new SmppListener({ ...common, listen: options.listen, name: 'smpp' }, listenerDeps));
     if (options.tls) {
-      this.#listeners.push(new SmppListener({ listen: options.tls.listen, proxyProtocol: options.proxyProtocol, name: 'smpps',
-        tls: { cert: options.tls.cert, key: options.tls.key } }, { onConnection, logger: this.deps.logger }));
+      this.#listeners.push(new SmppListener({ ...common, listen: options.tls.listen, name: 'smpps',
+        tls: { cert: options.tls.cert, key: options.tls.key } }, listenerDeps));
     }
     for (const listener of this.#listeners) await listener.start();
     this.#timer = setInterval(() => this.#tick(), TICK_MS);

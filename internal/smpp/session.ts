@@ -14,7 +14,8 @@ import type { Metrics } from '../metrics/index.js';
 import { SmppStatus, toCommandStatus } from './command-status.js';
 import { PduFramer, type Frame } from './framing.js';
 import {
-  CommandId, MAX_SEQUENCE, decodePdu, encodePdu, isResponse, responseCommand, statusName, type Pdu,
+  CommandId, MAX_PDU_LENGTH, MAX_SEQUENCE, UNBOUND_MAX_PDU_LENGTH, decodePdu, encodePdu, isResponse, responseCommand,
+  statusLabel, type Pdu,
 } from './pdu.js';
 import {
   SmppSessionClosedError, type BindMode, type BoundSession, type DeliverAddresses, type DeliverResult,
@@ -34,7 +35,7 @@ export interface SessionOptions {
   enquireLinkIntervalMs: number;
   /** Silence after which the session is closed (0 = never). */
   inactivityTimeoutMs: number;
-  /** A connection must bind within this long. */
+  /** A connection must be bound within this long (a bind still being checked does not count). */
   bindTimeoutMs: number;
   /** submit_sm/query_sm being handled at once before we stop reading (TCP backpressure). */
   maxInFlight: number;
@@ -75,6 +76,8 @@ const BIND_MODES: Record<number, BindMode> = {
 };
 /** SMPP 3.4 interface_version; 3.3 binds (0x33 and below) get no TLVs back. */
 const SMPP_34 = 0x34;
+/** The status label of PDUs read before a bind. */
+const UNBOUND_STATUS = 'unbound';
 /** How long a closing socket may take to flush before it is destroyed. */
 const END_GRACE_MS = 2_000;
 
@@ -98,7 +101,11 @@ export class SmppSession implements BoundSession {
   #inFlight = 0;
   #readPaused = false;
   #writeBlocked = false;
-  readonly #framer = new PduFramer();
+  /** Set once a bind succeeds; before it, PDUs are read up to UNBOUND_MAX_PDU_LENGTH and counted by command only. */
+  #wasBound = false;
+  /** #end has half-closed the socket and armed its grace timer. */
+  #ending = false;
+  readonly #framer = new PduFramer(UNBOUND_MAX_PDU_LENGTH);
   readonly #window: SendWindow;
   readonly #pending: PendingRequests<Pdu>;
 
@@ -167,7 +174,8 @@ export class SmppSession implements BoundSession {
    */
   tick(now = Date.now()): void {
     const silent = now - this.#lastReceivedAt;
-    if (this.#state === 'open' && now - this.connectedAt > this.options.bindTimeoutMs) {
+    // 'binding' too: a bind whose check never finishes must not hold the connection for ever.
+    if ((this.#state === 'open' || this.#state === 'binding') && now - this.connectedAt > this.options.bindTimeoutMs) {
       this.close('no bind in time');
     } else if (this.options.inactivityTimeoutMs > 0 && silent > this.options.inactivityTimeoutMs) {
       void this.unbind(this.options.timeoutMs, 'inactivity');
@@ -302,6 +310,8 @@ export class SmppSession implements BoundSession {
     this.#systemId = systemId;
     this.#release = answer.release;
     this.#state = 'bound';
+    this.#wasBound = true;
+    this.#framer.limit(MAX_PDU_LENGTH);
     const tlvs = Number(pdu.interface_version) >= SMPP_34 ? { sc_interface_version: SMPP_34 } : {};
     respond(SmppStatus.ROK, { system_id: systemId, ...tlvs });
     this.deps.handler.bound(this);
@@ -439,7 +449,9 @@ export class SmppSession implements BoundSession {
 
   /** Half-closes after the last write is flushed; destroys if the peer does not finish. */
   #end(reason: string): void {
-    if (this.#state === 'closed') return;
+    // Once: a peer that sends a thousand unbinds in one write must not get a thousand timers.
+    if (this.#state === 'closed' || this.#ending) return;
+    this.#ending = true;
     if (this.#state !== 'unbinding') this.#leave('unbinding');
     const { socket } = this.deps;
     socket.end();
@@ -448,7 +460,12 @@ export class SmppSession implements BoundSession {
     socket.once('close', () => clearTimeout(timer));
   }
 
+  /**
+   * Labels come from bounded sets: command is a library name, 'unknown' or one of ours; status a
+   * named one or 'other'. What an unbound peer sends is not counted per status at all ('unbound').
+   */
   #count(command: string, status: number, direction: 'in' | 'out'): void {
-    this.deps.metrics.smppPdus.inc({ command, status: statusName(status), direction });
+    const label = direction === 'in' && !this.#wasBound ? UNBOUND_STATUS : statusLabel(status);
+    this.deps.metrics.smppPdus.inc({ command, status: label, direction });
   }
 }

@@ -1,5 +1,6 @@
+import { connect, type Socket } from 'node:net';
 import Koa from 'koa';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { WebServer } from './server.js';
 
 function slowApp(delayMs: number): Koa {
@@ -59,4 +60,65 @@ describe('WebServer', () => {
       await first.stop();
     }
   });
+});
+
+describe('WebServer connection caps', () => {
+  const sockets: Socket[] = [];
+  let server: WebServer | undefined;
+
+  /** A keep-alive GET from `from` (a loopback address); resolves 'served' on an answer, 'closed' when cut without one. */
+  function get(from: string): Promise<'served' | 'closed'> {
+    return new Promise((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: server!.address().port, localAddress: from });
+      sockets.push(socket);
+      socket.on('error', () => resolve('closed'));
+      socket.once('data', () => resolve('served'));
+      socket.once('close', () => resolve('closed'));
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+  }
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await server?.stop();
+  });
+
+  it('cuts connections past the per-IP cap, serves other IPs, and exempts trusted proxies', async () => {
+    server = new WebServer({ listen: { host: '127.0.0.1', port: 0 }, maxConnectionsPerIp: 2, trustedProxies: ['127.0.0.3'] },
+      { app: slowApp(0) });
+    await server.start();
+    expect([await get('127.0.0.1'), await get('127.0.0.1'), await get('127.0.0.1')]).toEqual(['served', 'served', 'closed']);
+    expect(await get('127.0.0.2')).toBe('served');
+    expect([await get('127.0.0.3'), await get('127.0.0.3'), await get('127.0.0.3')]).toEqual(['served', 'served', 'served']);
+  });
+
+  it('cuts connections past the node-wide cap', async () => {
+    server = new WebServer({ listen: { host: '127.0.0.1', port: 0 }, maxConnections: 2 }, { app: slowApp(0) });
+    await server.start();
+    expect([await get('127.0.0.1'), await get('127.0.0.2'), await get('127.0.0.3')]).toEqual(['served', 'served', 'closed']);
+  });
+});
+
+describe('WebServer slow clients', () => {
+  it('cuts a client that has not sent its headers within the headers timeout, within a second or so of it', async () => {
+    const server = new WebServer({ listen: { host: '127.0.0.1', port: 0 }, headersTimeoutMs: 500, requestTimeoutMs: 1_000 },
+      { app: slowApp(0) });
+    await server.start();
+    try {
+      const socket = connect(server.address().port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString()));
+        socket.once('close', () => resolve(text));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      // Node's own check interval (30 s) would have left it open far longer.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await server.stop();
+    }
+  }, 40_000);
 });

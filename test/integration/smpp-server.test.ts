@@ -91,7 +91,8 @@ describe.each(modes)('SMPP server, $name', (mode) => {
         BUS_SUBJECT_PREFIX: uniquePrefix('smpp') };
       natsProxy = await startTcpProxy(svc.urls.nats);
       nodeA = await node('A', { ...shared, NATS_URL: svc.urls.nats });
-      nodeB = await node('B', { ...shared, NATS_URL: natsProxy.url, HAPROXY_PROXY_PROTOCOL: 'true' });
+      // The tests play the balancer: PROXY headers are believed only from TRUSTED_PROXIES.
+      nodeB = await node('B', { ...shared, NATS_URL: natsProxy.url, HAPROXY_PROXY_PROTOCOL: 'true', TRUSTED_PROXIES: '127.0.0.1' });
     } else {
       tls = await selfSigned(dataDir);
       nodeA = await node('A', { SMPP_TLS_LISTEN: `127.0.0.1:${ports.tlsA}`, SMPP_TLS_CERT: tls.cert, SMPP_TLS_KEY: tls.key });

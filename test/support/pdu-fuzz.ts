@@ -52,8 +52,12 @@ export interface FuzzerOptions {
   credentials?: { systemId: string; password: string };
   /** Relative weights per kind (default FUZZ_KINDS); 0 turns a kind off. */
   weights?: Partial<Record<FuzzKind, number>>;
+  /** Never a bind or an unbind, mutated or not (a peer that stays connected and unbound). */
+  noBinds?: boolean;
 }
 
+/** Commands that neither bind nor end a session (a peer that stays connected and unbound). */
+const UNBOUND_COMMANDS = Object.values(CMD).filter((id) => ![CMD.bind_receiver, CMD.bind_transmitter, CMD.bind_transceiver, CMD.unbind].includes(id as never));
 const ODD_COMMAND_IDS = [0, 0x7fffffff, 0xffffffff, RESPONSE, 0x80000004, 0x80000009, 0x0a, 0x0c, 0x104, 0x10000, 0x80000015];
 const ALPHABET = [...'abcXYZ0189 +-_@£€{}\u00e9'];
 
@@ -96,7 +100,7 @@ export class PduFuzzer {
       case 'missing_nul': return this.withoutNuls(this.submitOrBind());
       case 'garbage_tlv': return this.garbageTlv();
       case 'oversized_field': return this.oversized();
-      case 'random_body': return encodePdu(r.pick(Object.values(CMD)), r.bytes(r.int(0, 300)), this.nextSeq());
+      case 'random_body': return encodePdu(r.pick(this.opts.noBinds ? UNBOUND_COMMANDS : Object.values(CMD)), r.bytes(r.int(0, 300)), this.nextSeq());
       case 'bad_status': return this.withHeader(this.submitOrBind(), { status: r.int(1, 0xffffffff) });
       case 'trailing_bytes': return this.reframe(Buffer.concat([this.submitOrBind(), r.bytes(r.int(1, 3))]));
       case 'length_too_small': {
@@ -139,7 +143,7 @@ export class PduFuzzer {
   }
 
   private submitOrBind(): Buffer {
-    return this.rng.next() < 0.7 ? this.submit() : this.bind();
+    return this.opts.noBinds || this.rng.next() < 0.7 ? this.submit() : this.bind();
   }
 
   private otherValid(): Buffer {
@@ -479,4 +483,117 @@ class FuzzConnection {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---- unbound flood ----------------------------------------------------------------------------------
+
+/** Every kind that keeps the stream framed and is not a bind: what an unbound peer can send without being cut off. */
+export const UNBOUND_FLOOD_WEIGHTS: Partial<Record<FuzzKind, number>> = {
+  bind: 0, length_too_small: 0, length_too_large: 0, huge_length: 0, length_under_16: 0, random_bytes: 0,
+  oversized_field: 0,
+};
+
+export interface FloodOptions {
+  /** Opens one connection (with whatever preamble, e.g. a PROXY header, already written). */
+  open: (index: number) => Promise<Socket>;
+  count: number;
+  seed: number;
+  /** Connections at once. Default 4. */
+  connections?: number;
+  weights?: Partial<Record<FuzzKind, number>>;
+  /** Bytes per write. Default 64 KiB. */
+  writeBytes?: number;
+  /** PDUs per connection before it is probed, closed and replaced. Default 5,000. */
+  perConnection?: number;
+}
+
+export interface FloodResult {
+  /** PDUs handed to a socket that was open. */
+  written: number;
+  /** Connections opened (the server may close them: bind timeout, a refused bind). */
+  opened: number;
+  /** Bytes the server answered with. */
+  answeredBytes: number;
+  /** Connections whose closing probe was answered (the rest the server closed first). */
+  probesAnswered: number;
+  durationMs: number;
+}
+
+/**
+ * Floods a server with `count` framed fuzz PDUs from peers that never bind, in big writes (no
+ * waiting for answers, which are read and dropped so the server never blocks on them). When the
+ * server closes a connection another is opened for the rest.
+ */
+export async function floodUnbound(opts: FloodOptions): Promise<FloodResult> {
+  const started = Date.now();
+  const result: FloodResult = { written: 0, opened: 0, answeredBytes: 0, probesAnswered: 0, durationMs: 0 };
+  const workers = opts.connections ?? 4;
+  const fuzzer = new PduFuzzer(opts.seed, { noBinds: true, weights: { ...UNBOUND_FLOOD_WEIGHTS, ...opts.weights } });
+  let left = opts.count;
+  const take = (n: number): Buffer[] => {
+    const out: Buffer[] = [];
+    for (; out.length < n && left > 0; left--) out.push(fuzzer.next().bytes);
+    return out;
+  };
+  let opened = 0;
+  await Promise.all(Array.from({ length: workers }, async () => {
+    while (left > 0) {
+      const socket = await opts.open(opened++);
+      result.opened++;
+      const answers = new AnswerScanner(socket, result);
+      let budget = opts.perConnection ?? 5_000;
+      while (left > 0 && budget > 0 && !socket.destroyed) {
+        const batch = take(Math.min(budget, Math.max(1, Math.floor((opts.writeBytes ?? 65_536) / 200))));
+        budget -= batch.length;
+        const ok = socket.write(Buffer.concat(batch));
+        result.written += batch.length;
+        if (!ok) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), answers.closed]);
+      }
+      // The server answers in order: once the probe is answered, everything before it was read.
+      if (!socket.destroyed && await answers.probe()) result.probesAnswered++;
+      socket.destroy();
+      await answers.closed;
+    }
+  }));
+  result.durationMs = Date.now() - started;
+  return result;
+}
+
+const FLOOD_PROBE_SEQ = 0x7ffffff0;
+
+/** Reads a flood connection's answers (dropping them) until its closing enquire_link is answered. */
+class AnswerScanner {
+  readonly closed: Promise<void>;
+  private buf: Buffer = Buffer.alloc(0);
+  private probed?: () => void;
+
+  constructor(private readonly socket: Socket, result: FloodResult) {
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    socket.on('data', (d: Buffer) => {
+      result.answeredBytes += d.length;
+      this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+      this.scan();
+    });
+  }
+
+  /** True once answered; false if the server closed the connection first. */
+  probe(): Promise<boolean> {
+    const answered = new Promise<boolean>((resolve) => (this.probed = () => resolve(true)));
+    this.socket.write(encodePdu(CMD.enquire_link, Buffer.alloc(0), FLOOD_PROBE_SEQ));
+    return Promise.race([answered, this.closed.then(() => false)]);
+  }
+
+  private scan(): void {
+    let at = 0;
+    while (this.buf.length - at >= HEADER_LEN) {
+      const len = this.buf.readUInt32BE(at);
+      if (len < HEADER_LEN || this.buf.length - at < len) break;
+      if (this.buf.readUInt32BE(at + 4) === (CMD.enquire_link | RESPONSE) >>> 0 && this.buf.readUInt32BE(at + 12) === FLOOD_PROBE_SEQ) {
+        this.probed?.();
+      }
+      at += len;
+    }
+    this.buf = this.buf.subarray(at);
+  }
 }

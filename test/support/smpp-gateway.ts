@@ -98,9 +98,10 @@ export class SmppGateway {
     if (res.status !== 201) throw new Error(`POST /carriers: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
-  /** A legacy (SMPP) client allowed from 127.0.0.1, owning `numbers` (E.164 with +). */
-  async legacyClient(username: string, password: string, numbers: string[], settings: Record<string, unknown> = {}): Promise<number> {
-    const c = await this.api('POST', '/clients', { username, password, type: 'legacy', address: '127.0.0.1' });
+  /** A legacy (SMPP) client allowed from `address` (default 127.0.0.1), owning `numbers` (E.164 with +). */
+  async legacyClient(username: string, password: string, numbers: string[], settings: Record<string, unknown> = {},
+    address = '127.0.0.1'): Promise<number> {
+    const c = await this.api('POST', '/clients', { username, password, type: 'legacy', address });
     if (c.status !== 201) throw new Error(`POST /clients: ${c.status} ${JSON.stringify(c.body)}`);
     if (Object.keys(settings).length > 0) {
       const s = await this.api('PUT', `/clients/${c.body.id}/settings`, settings);

@@ -1,7 +1,8 @@
 import type { Context, Middleware, Next } from 'koa';
 import { constantTimeEqual } from '../../crypto/index.js';
 import { AuthError } from '../../errors/index.js';
-import { clientIp, trustedProxies } from '../client-ip.js';
+import { trustedProxies } from '../../peer/index.js';
+import { clientIp } from '../client-ip.js';
 import type { WebDeps } from '../types.js';
 import { LoginGuard } from './login-guard.js';
 

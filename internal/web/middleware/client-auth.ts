@@ -2,10 +2,10 @@ import type { Context, Middleware, Next } from 'koa';
 import { normalizeE164 } from '../../../proto/e164.js';
 import { constantTimeEqual, sha256Hex } from '../../crypto/index.js';
 import { AuthError, ForbiddenError } from '../../errors/index.js';
-import { parseAllowList } from '../../peer/index.js';
+import { parseAllowList, trustedProxies } from '../../peer/index.js';
 import { AuthMethod, ClientType, type ClientDetails, type TenantApiKey } from '../../store/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
-import { clientIp, trustedProxies } from '../client-ip.js';
+import { clientIp } from '../client-ip.js';
 import type { WebDeps } from '../types.js';
 import { LoginGuard } from './login-guard.js';
 

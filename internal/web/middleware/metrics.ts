@@ -5,11 +5,20 @@ import { adminPassword } from './admin-auth.js';
 
 /** Label for requests no route matched, so unknown paths cannot grow the label set. */
 const UNMATCHED = 'unmatched';
+/** The methods the API answers; Node's parser takes some 40 others (PROPFIND, M-SEARCH, …), all 'other'. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const OTHER_METHOD = 'other';
+
+/** The method label: one the API answers, or 'other'. */
+export function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : OTHER_METHOD;
+}
 
 /** Counts and times one answered request (the middleware's, and the send door's). */
 export function countRequest(web: WebMetrics, method: string, route: string, status: number, seconds: number): void {
-  web.metrics.httpDuration.observe({ method, route }, seconds);
-  web.metrics.httpRequests.inc({ method, route, status: String(status) });
+  const labels = { method: methodLabel(method), route };
+  web.metrics.httpDuration.observe(labels, seconds);
+  web.metrics.httpRequests.inc({ ...labels, status: String(status) });
 }
 
 /**

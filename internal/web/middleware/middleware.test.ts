@@ -10,6 +10,7 @@ import { createLogger, silentLogger } from '../../log/index.js';
 import { adminAuth, adminPassword } from './admin-auth.js';
 import { errorAnswer, errorMiddleware } from './errors.js';
 import { parseJson } from './json-body.js';
+import { methodLabel } from './metrics.js';
 
 /** A logger whose lines are kept for assertions. */
 function capturingLogger() {
@@ -172,5 +173,12 @@ describe('parseJson', () => {
   it('walks deep nesting without running out of stack', () => {
     const depth = 200_000;
     expect(() => parseJson(bytes(`${'['.repeat(depth)}"\\u0000"${']'.repeat(depth)}`))).toThrow(/NUL/);
+  });
+});
+
+describe('methodLabel', () => {
+  it('keeps the methods the API answers and calls every other one "other"', () => {
+    expect(['GET', 'POST', 'DELETE'].map(methodLabel)).toEqual(['GET', 'POST', 'DELETE']);
+    expect(['PROPFIND', 'M-SEARCH', 'get'].map(methodLabel)).toEqual(['other', 'other', 'other']);
   });
 });

@@ -5,7 +5,8 @@ import type { Message } from '../../../proto/message.js';
 import { ForbiddenError, GatewayError, OutcomeUnknownError, UnavailableError, ValidationError, wireStatus } from '../../errors/index.js';
 import type { ClientDetails } from '../../store/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
-import { clientIp, trustedProxies, type TrustedProxies } from '../client-ip.js';
+import { trustedProxies, type TrustedProxies } from '../../peer/index.js';
+import { clientIp } from '../client-ip.js';
 import {
   acceptedAnswer, apiFormatOf, parseSendRequest, usesStatusErrors, type SendRequest,
 } from '../formats.js';
