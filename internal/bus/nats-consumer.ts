@@ -217,11 +217,20 @@ export class NatsConsumer implements Consumer {
    */
   #retryDelay(delayMs: number): number {
     const now = Date.now();
+    // Stopping: a message given back now would come straight back into this node's open pulls,
+    // be given back again, and so on, a delivery each time, until maxDeliver dead-letters it.
+    if (this.#stopping) delayMs = Math.max(delayMs, this.#lastPullEnd() - now + EXPIRY_GUARD_MS);
+    if (delayMs <= 0) return 0;
     const due = awayFrom(now + delayMs, [...this.#pullEnds.values()].sort((a, b) => a - b));
     let i = this.#retriesDue.length;
     while (i > 0 && this.#retriesDue[i - 1] > due) i--;
     this.#retriesDue.splice(i, 0, due);
     return due - now;
+  }
+
+  /** When the last open pull request that may still bring messages ends (now when none is open). */
+  #lastPullEnd(): number {
+    return Math.max(Date.now(), ...this.#pullEnds.values());
   }
 
   #signal(): void {
@@ -256,7 +265,10 @@ function delivery(m: JsMsg, retryDelay: (delayMs: number) => number): Delivery {
       working: () => m.working(),
     },
     ack: () => m.ack(),
-    nak: (delayMs) => m.nak(delayMs > 0 ? retryDelay(delayMs) : undefined),
+    nak: (delayMs) => {
+      const delay = retryDelay(delayMs);
+      m.nak(delay > 0 ? delay : undefined);
+    },
     // nats-server 2.9 ignores "+TERM <reason>" (the message is redelivered), so no reason is sent.
     term: () => m.term(),
   };

@@ -312,6 +312,27 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         expect(got.seen[1]).toMatchObject({ node: 'b', text: 'stuck', deliveryCount: 2 });
       });
 
+      it('stop() does not hand a message given back while stopping to the stopping node again', async () => {
+        // A handler cut short by stop() asks for a retry: the message must reach another node
+        // with its delivery budget intact, not bounce between the server and the draining pulls.
+        const [a, b] = [await ctx.node('a'), await ctx.node('b')];
+        await stream(a);
+        const got = new Deliveries();
+        const gate = new Gate();
+        const s = spec({ ackWaitMs: 30_000, maxDeliver: 4 });
+        // Room for more than one message, so a pull request is still open while a stops.
+        const onA = await consume(a, s, got.handler('a', async () => (await gate.wait(), retry(0))), 4);
+        await a.publishDurable(subj('x'), bytes('cut short'));
+        await got.atLeast(1);
+        const stopping = onA.stop();
+        setTimeout(() => gate.open(), 100);
+        await stopping;
+        expect(got.seen.filter((x) => x.node === 'a')).toHaveLength(1);
+        await consume(b, s, got.handler('b'));
+        await got.atLeast(2, 10_000);
+        expect(got.seen[1]).toMatchObject({ node: 'b', text: 'cut short', deliveryCount: 2 });
+      });
+
       it('stop() while waiting for messages gives back those that arrive meanwhile, at once', async () => {
         const [a, b] = [await ctx.node('a'), await ctx.node('b')];
         await stream(a);
