@@ -222,12 +222,22 @@ export class NatsJetStream {
     assertName(bucket, 'bucket');
     if (!(ttlMs > 0)) throw new ValidationError(`KV bucket ${bucket} needs a positive TTL`);
     try {
-      const kv = await new Kvm(this.#js).create(bucket, { ttl: ttlMs, history: 1 });
-      await this.#alignTtl(`KV_${bucket}`, ttlMs);
-      return new NatsKv(kv, bucket, DEFAULT_PUBLISH_TIMEOUT_MS);
-    } catch (err) {
-      throw unavailable(`cannot open KV bucket ${bucket}`, err);
+      return await this.#openKv(bucket, ttlMs);
+    } catch {
+      // Nodes starting together race to create a bucket (nats.js looks, then adds): the loser's
+      // add is refused, and by then the bucket exists, so one more look finds it.
+      try {
+        return await this.#openKv(bucket, ttlMs);
+      } catch (err) {
+        throw unavailable(`cannot open KV bucket ${bucket}`, err);
+      }
     }
+  }
+
+  async #openKv(bucket: string, ttlMs: number): Promise<KvBucket> {
+    const kv = await new Kvm(this.#js).create(bucket, { ttl: ttlMs, history: 1 });
+    await this.#alignTtl(`KV_${bucket}`, ttlMs);
+    return new NatsKv(kv, bucket, DEFAULT_PUBLISH_TIMEOUT_MS);
   }
 
   /** An existing bucket keeps its first TTL unless told otherwise: apply the one asked for. */

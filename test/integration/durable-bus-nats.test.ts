@@ -1,6 +1,6 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBus, type Bus } from '../../internal/bus/index.js';
 import { describeDurableBus } from '../conformance/durable-bus.js';
 import { ensureStreams } from '../../internal/cluster/index.js';
@@ -57,6 +57,24 @@ describe.skipIf(svc.skip)(svc.title('NatsBus stream creation by nodes starting t
     } finally {
       await Promise.all(buses.map((b) => b.stop()));
       for (const p of prefixes) await deleteStreams(svc.urls.nats, p);
+    }
+  }, 60_000);
+
+  it('lets eight nodes open one new KV bucket at the same moment, three times over', async () => {
+    const buses = Array.from({ length: 8 }, (_, i) =>
+      createBus({ kind: 'nats', servers: [svc.urls.nats] }, { nodeId: `kvracer${i}`, logger: quiet }));
+    await Promise.all(buses.map((b) => b.start()));
+    const prefix = prefixFor(uniquePrefix('kvrace'));
+    try {
+      for (let round = 0; round < 3; round++) {
+        const bucket = `${prefix}bucket${round}`;
+        const opened = await Promise.all(buses.map((b) => b.kv(bucket, { ttlMs: 3_600_000 })));
+        expect(await opened[0]!.create('k', 'v')).not.toBeNull();
+        expect((await opened[7]!.get('k'))?.value).toBe('v');
+      }
+    } finally {
+      await Promise.all(buses.map((b) => b.stop()));
+      await deleteStreams(svc.urls.nats, prefix);
     }
   }, 60_000);
 });
