@@ -14,6 +14,8 @@ const FETCH_EXPIRES_MS = 1_000;
 const MAX_FETCH_EXPIRES_MS = 3 * FETCH_EXPIRES_MS;
 /** A pull request of a node and a delayed nak of that node never end closer than this. */
 const EXPIRY_GUARD_MS = 250;
+/** A message given back while stopping comes due after every pull this node still has open ended. */
+const STOPPING_GIVE_BACK_MS = MAX_FETCH_EXPIRES_MS + EXPIRY_GUARD_MS;
 /** Pause before pulling again after a failed pull (consumer gone, heartbeats missed, …). */
 const PULL_RETRY_MS = 500;
 /** Pull requests open at once per consumer: enough to hide the round trip, few subscriptions. */
@@ -218,19 +220,15 @@ export class NatsConsumer implements Consumer {
   #retryDelay(delayMs: number): number {
     const now = Date.now();
     // Stopping: a message given back now would come straight back into this node's open pulls,
-    // be given back again, and so on, a delivery each time, until maxDeliver dead-letters it.
-    if (this.#stopping) delayMs = Math.max(delayMs, this.#lastPullEnd() - now + EXPIRY_GUARD_MS);
+    // be given back again, and so on, a delivery each time, until maxDeliver dead-letters it. One
+    // delay for all keeps them in the order they were given back.
+    if (this.#stopping) return Math.max(delayMs, STOPPING_GIVE_BACK_MS);
     if (delayMs <= 0) return 0;
     const due = awayFrom(now + delayMs, [...this.#pullEnds.values()].sort((a, b) => a - b));
     let i = this.#retriesDue.length;
     while (i > 0 && this.#retriesDue[i - 1] > due) i--;
     this.#retriesDue.splice(i, 0, due);
     return due - now;
-  }
-
-  /** When the last open pull request that may still bring messages ends (now when none is open). */
-  #lastPullEnd(): number {
-    return Math.max(Date.now(), ...this.#pullEnds.values());
   }
 
   #signal(): void {

@@ -1,7 +1,7 @@
 /**
  * One client's deliver_sm egress on this node: consumes msg.out.smpp.<client> while the node
- * holds at least one of the client's receiving sessions, with as many jobs at once as the
- * sessions' windows add up to, and stops when the last session goes (jobs in flight finish or
+ * holds at least one of the client's receiving sessions, with JOBS_PER_WINDOW_SLOT jobs at once
+ * per slot of the sessions' windows, and stops when the last session goes (jobs in flight finish or
  * go back to the stream for another node or the next bind).
  */
 import type { ConsumerSpec, Consumer } from '../bus/index.js';
@@ -16,6 +16,12 @@ const ACK_WAIT_MARGIN_MS = 30_000;
  * Far above any client's windows, so it never throttles sending, yet it bounds a runaway.
  */
 const MAX_ACK_PENDING = 4096;
+/**
+ * Jobs per window slot. A job holds its slot only until its deliver_sm is answered; recording it
+ * after (the ledger batch, the status event, the ack) takes longer than an ESME's answer, so the
+ * lane runs more jobs than slots and the window, which the session pool enforces, stays full.
+ */
+export const JOBS_PER_WINDOW_SLOT = 4;
 /**
  * Deliveries of one job before it is dead-lettered, when none is configured (SMPP_MAX_DELIVER).
  * Every delivery counts, waits included: a client throttling (each delivery waits up to
@@ -89,7 +95,7 @@ export class ClientLane {
   }
 
   private async apply(): Promise<void> {
-    const target = this.#closed ? 0 : this.pool.sessions().length * this.pool.window;
+    const target = this.#closed ? 0 : this.pool.sessions().length * this.pool.window * JOBS_PER_WINDOW_SLOT;
     if (target === this.#concurrency) return;
     const old = this.#consumer;
     // The new consumer starts before the old one drains, so a second bind adds capacity at once.

@@ -28,9 +28,12 @@ export class MemoryRecords implements Pick<RecordRepo, 'upsertMany'> {
   readonly legs = new Map<string, MessageRecord>();
   /** While true every write fails as with the database down. */
   down = false;
+  /** While set, every write waits for it (a slow database). */
+  hold?: Promise<void>;
 
   async upsertMany(records: MessageRecord[]): Promise<void> {
     if (this.down) throw new UnavailableError('the database is unavailable');
+    await this.hold;
     for (const r of records) this.legs.set(`${r.messageId}/${r.clientId}/${r.direction}`, r);
   }
 

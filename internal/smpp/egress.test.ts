@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeGsm7Unpacked, decodeUcs2 } from '../text/index.js';
+import { JOBS_PER_WINDOW_SLOT } from './client-lane.js';
 import { EgressHarness, eventually, legacyClient, RECEIVER, SENDER } from './egress-harness.js';
 import { parseReceipt } from './receipt.js';
 import { parseUdh } from './udh.js';
@@ -108,22 +109,37 @@ describe('SMPP egress: messages', () => {
     expect(b.delivered.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('never has more deliver_sm unanswered on a session than its window, and consumes with the windows\' sum', async () => {
+  it('never has more deliver_sm unanswered on a session than its window, and consumes with the windows\' sum times the jobs per slot', async () => {
     const h = await harness({ windowSize: 3 });
     const a = h.bind();
     const b = h.bind();
     a.fallback = { delayMs: 15 };
     b.fallback = { delayMs: 15 };
-    await eventually(() => expect(h.egress.concurrency(RECEIVER)).toBe(6));
+    await eventually(() => expect(h.egress.concurrency(RECEIVER)).toBe(6 * JOBS_PER_WINDOW_SLOT));
     for (let i = 0; i < 30; i++) await h.publishMessage({ text: `m${i}` });
     await eventually(() => expect(h.delivered).toHaveLength(30));
     expect(a.maxInFlight).toBeLessThanOrEqual(3);
     expect(b.maxInFlight).toBeLessThanOrEqual(3);
     expect(a.maxInFlight + b.maxInFlight).toBeGreaterThan(2);
     h.unbind(b);
-    await eventually(() => expect(h.egress.concurrency(RECEIVER)).toBe(3));
+    await eventually(() => expect(h.egress.concurrency(RECEIVER)).toBe(3 * JOBS_PER_WINDOW_SLOT));
     h.unbind(a);
     await eventually(() => expect(h.egress.concurrency(RECEIVER)).toBe(0));
+  });
+
+  it('keeps sending while the records of answered deliver_sm are still being written', async () => {
+    // A job that held its window slot until its record was stored would stop at one window.
+    const h = await harness({ windowSize: 3 });
+    const a = h.bind();
+    let release!: () => void;
+    h.records.hold = new Promise((r) => (release = r));
+    const sent: Awaited<ReturnType<EgressHarness['publishMessage']>>[] = [];
+    for (let i = 0; i < 12; i++) sent.push(await h.publishMessage({ text: `m${i}` }));
+    await eventually(() => expect(h.delivered).toHaveLength(12));
+    expect(a.maxInFlight).toBeLessThanOrEqual(3);
+    expect(sent.filter((e) => h.records.status(e.message.id, RECEIVER, 'inbound') === 'delivered')).toHaveLength(0);
+    release();
+    await eventually(() => expect(sent.filter((e) => h.records.status(e.message.id, RECEIVER, 'inbound') === 'delivered')).toHaveLength(12));
   });
 
   it('retries a timed-out deliver_sm on another session and succeeds there', async () => {
