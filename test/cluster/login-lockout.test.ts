@@ -10,6 +10,7 @@ import { createTestDatabase, requireServices, uniquePrefix } from '../support/en
 import { FakeCarrier } from '../support/fake-carrier.js';
 import { NetSmpp } from '../support/net-smpp.js';
 import { SmppGateway, until } from '../support/smpp-gateway.js';
+import { basicAuth } from '../support/test-node.js';
 
 const svc = requireServices(['nats', 'postgres', 'redis']);
 const perlMissing = process.env.CI ? undefined
@@ -19,7 +20,6 @@ const title = (name: string) => (perlMissing ? `${name} [skipped: ${perlMissing}
 
 const ESME_RINVPASWD = 0x0e;
 const PER_IP = 5;
-const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
 describe.skipIf(skip)(title('failed logins across a two-node cluster'), () => {
   let fake: FakeCarrier;
@@ -68,19 +68,19 @@ describe.skipIf(skip)(title('failed logins across a two-node cluster'), () => {
   it('answers REST login failures alike, and locks a source out on both nodes after failures spread over them', async () => {
     const ip = '203.0.113.7';
     const failures = [
-      await rest(a, basic('nobody', 'x'), ip),
-      await rest(a, basic('webapp', 'wrong'), ip),
+      await rest(a, basicAuth('nobody', 'x'), ip),
+      await rest(a, basicAuth('webapp', 'wrong'), ip),
       // A legacy client's right password from outside its address list: not the 403 "use SMPP".
-      await rest(a, basic('pbx', 'pbx-password'), ip),
+      await rest(a, basicAuth('pbx', 'pbx-password'), ip),
     ];
     expect(failures.map((f) => [f.status, f.body])).toEqual(Array(3).fill([401, { error: 'Invalid credentials' }]));
-    for (let i = failures.length; i < PER_IP; i++) expect((await rest(b, basic('webapp', `guess${i}`), ip)).status).toBe(401);
+    for (let i = failures.length; i < PER_IP; i++) expect((await rest(b, basicAuth('webapp', `guess${i}`), ip)).status).toBe(401);
     for (const node of [a, b]) {
-      const locked = await rest(node, basic('webapp', 'webapp-password'), ip);
+      const locked = await rest(node, basicAuth('webapp', 'webapp-password'), ip);
       expect(locked).toMatchObject({ status: 429, body: { error: 'Too many failed logins; try again later' } });
       expect(Number(locked.retryAfter)).toBeGreaterThan(0);
     }
-    expect((await rest(b, basic('webapp', 'webapp-password'), '203.0.113.8')).status).toBe(200);
+    expect((await rest(b, basicAuth('webapp', 'webapp-password'), '203.0.113.8')).status).toBe(200);
   });
 
   it('answers every refused bind with ESME_RINVPASWD, and locks the IP out on both nodes after failures spread over them', async () => {
