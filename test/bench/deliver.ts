@@ -1,26 +1,50 @@
 /**
- * `npm run bench:deliver` (issue 16, the measurement): messages to an SMPP client's bind through
- * one gateway node in cluster mode (real nats-server, redis-server, PostgreSQL). A legacy client
- * owns +15550009000; its ESME (the npm `smpp` client, answering every deliver_sm at once) is bound
- * as transceiver. Phase `rest`: a web client POSTs /messages/send to that number over keep-alive
- * HTTP (load.ts). Phase `webhook`: signed Telnyx message.received webhooks to the same number.
+ * `npm run bench:deliver`: messages to an SMPP client's binds through gateway nodes in cluster
+ * mode (real nats-server, redis-server, PostgreSQL). A legacy client owns +15550009000; its ESMEs
+ * (the npm `smpp` client) are bound as transceivers and answer every deliver_sm, at once or after
+ * BENCH_ANSWER_DELAY_MS. Phase `rest`: a web client POSTs /messages/send to that number over
+ * keep-alive HTTP (load.ts). Phase `webhook`: signed Telnyx message.received webhooks to it.
  * Prints per phase accepted/s, deliver_sm/s (first request sent to last deliver_sm received),
- * p50/p99 from the request leaving the bench to its deliver_sm reaching the ESME, node CPU ms per
- * message; and the node's peak RSS and the SMPP_WINDOW used (BENCH_WINDOW, else the default).
+ * p50/p99 from the request leaving the bench to its deliver_sm reaching an ESME, the most
+ * deliver_sm any bind had unanswered, node CPU ms per message; and the nodes' peak RSS.
+ *
+ * BENCH_NODES nodes (default 1), BENCH_BINDS binds on each (default 1), requests spread over the
+ * nodes as a VIP would; BENCH_WINDOW sets SMPP_WINDOW (else the default); BENCH_PHASES=rest,webhook.
  */
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { startNats, startPostgres, startRedis } from '../support/services.js';
 import { FakeCarrier, signTelnyx, telnyxEvent } from '../support/fake-carrier.js';
-import { startGatewayProcess } from '../support/gateway-process.js';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { DEFAULT_SMPP_WINDOW } from '../../internal/config/defaults.js';
 import { closedLoop, percentile, type LoadResult, type Target } from './load.js';
 import { bindSessions, closeSessions } from './smpp-load.js';
 import { BENCH_ENTRY, benchGatewayEnv, benchNodeArgs, cpuSeconds, machineCpuSeconds, rssMb } from './measure.js';
 
-const TOTAL = Number(process.env.BENCH_TOTAL ?? 5_000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
-const WINDOW = process.env.BENCH_WINDOW ? Number(process.env.BENCH_WINDOW) : undefined;
+export interface DeliverOptions {
+  total: number;
+  concurrency: number;
+  /** SMPP_WINDOW; undefined keeps the gateway's default. */
+  window?: number;
+  answerDelayMs: number;
+  nodes: number;
+  bindsPerNode: number;
+  phases: Array<'rest' | 'webhook'>;
+}
+
+export function deliverOptionsFromEnv(): DeliverOptions {
+  return {
+    total: Number(process.env.BENCH_TOTAL ?? 5_000),
+    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 64),
+    window: process.env.BENCH_WINDOW ? Number(process.env.BENCH_WINDOW) : undefined,
+    answerDelayMs: Number(process.env.BENCH_ANSWER_DELAY_MS ?? 0),
+    nodes: Number(process.env.BENCH_NODES ?? 1),
+    bindsPerNode: Number(process.env.BENCH_BINDS ?? 1),
+    phases: (process.env.BENCH_PHASES ?? 'rest,webhook').split(',') as DeliverOptions['phases'],
+  };
+}
+
 const WARMUP = 500;
 const WARMUP_OFFSET = 10_000_000; // warm-up texts are bench-* 10000000..
 const API_KEY = 'bench-deliver-admin-key-0123456789ab';
@@ -28,12 +52,26 @@ const admin = { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString
 const PBX_NUMBER = '+15550009000';
 const WEB_NUMBER = '+15550001000';
 
-/** What the ESME saw: when each bench text's deliver_sm arrived. */
-class Deliveries {
+/** What the ESMEs saw: when each bench text's deliver_sm arrived, and how many were unanswered at most. */
+export class Deliveries {
   readonly sentAt = new Map<string, number>();
   readonly arrivedAt = new Map<string, number>();
   count = 0;
   last = 0;
+  /** The most deliver_sm one bind had received and not yet answered. */
+  maxUnanswered = 0;
+
+  /** Counts deliver_sm on `session`; call before its own listener answers them. */
+  watch(session: { on(event: string, listener: (pdu: any) => void): void; send(pdu: any): boolean }, answerDelayMs: number): void {
+    let unanswered = 0;
+    session.on('deliver_sm', (pdu) => {
+      this.onDeliver(pdu);
+      if (answerDelayMs === 0) return; // answered in the same tick: never more than one open
+      unanswered++;
+      this.maxUnanswered = Math.max(this.maxUnanswered, unanswered);
+      setTimeout(() => unanswered--, answerDelayMs);
+    });
+  }
 
   onDeliver(pdu: any): void {
     const text = pduText(pdu);
@@ -48,12 +86,12 @@ class Deliveries {
   async waitFor(count: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.count < count) {
-      if (Date.now() > deadline) throw new Error(`only ${this.count}/${count} deliver_sm received in time`);
+      if (Date.now() > deadline) throw new Error(`only ${this.count}/${count} messages arrived in time`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
-  /** Milliseconds from each measured text's request to its deliver_sm. */
+  /** Milliseconds from each measured text's request to its arrival. */
   latencies(prefix: string): number[] {
     const out: number[] = [];
     for (const [key, sent] of this.sentAt) {
@@ -64,26 +102,81 @@ class Deliveries {
   }
 }
 
-function pduText(pdu: any): string {
+export function pduText(pdu: any): string {
   const part = (v: any): string => (v === undefined || v === null ? ''
     : typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('latin1') : part(v.message));
   return part(pdu.short_message) || part(pdu.message_payload);
 }
 
-async function main(): Promise<void> {
+export interface PhaseResult {
+  accepted: number;
+  refused: number;
+  accepted_per_sec: number;
+  delivered_per_sec: number;
+  accept_p50_ms: number;
+  accept_p99_ms: number;
+  to_arrival_p50_ms: number;
+  to_arrival_p99_ms: number;
+  cpu_ms_per_msg: number;
+  machine_cpu_ms_per_msg: number;
+  max_unanswered: number;
+}
+
+/**
+ * One measured burst: `warmup` requests first (JIT, pools, consumers), then `total` with
+ * `concurrency` in flight, timed until every accepted one arrived. `cpu()` is the CPU seconds
+ * of the system under test so far.
+ */
+export async function measurePhase(target: Target, arrivals: Deliveries, prefix: string, o: { total: number; concurrency: number; cpu(): number }): Promise<PhaseResult> {
+  const warmFrom = arrivals.count;
+  const warm = await closedLoop(target, WARMUP, 16, WARMUP_OFFSET);
+  await arrivals.waitFor(warmFrom + warm.ok, 60_000);
+  arrivals.sentAt.clear(); // only the measured burst's texts count for latency
+  arrivals.maxUnanswered = 0;
+  const before = arrivals.count;
+  const cpuBefore = o.cpu();
+  const machineBefore = machineCpuSeconds();
+  const started = performance.now();
+  const burst: LoadResult = await closedLoop(target, o.total, o.concurrency);
+  await arrivals.waitFor(before + burst.ok, 300_000);
+  const cpu = o.cpu() - cpuBefore;
+  const machineCpu = machineCpuSeconds() - machineBefore;
+  const lat = arrivals.latencies(`${prefix} `);
+  return {
+    accepted: burst.ok, refused: burst.failed,
+    accepted_per_sec: Math.round(burst.ok / burst.seconds),
+    delivered_per_sec: Math.round(burst.ok / ((arrivals.last - started) / 1000)),
+    accept_p50_ms: +percentile(burst.latenciesMs, 50).toFixed(2),
+    accept_p99_ms: +percentile(burst.latenciesMs, 99).toFixed(2),
+    to_arrival_p50_ms: +percentile(lat, 50).toFixed(2),
+    to_arrival_p99_ms: +percentile(lat, 99).toFixed(2),
+    cpu_ms_per_msg: +((cpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
+    machine_cpu_ms_per_msg: +((machineCpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
+    max_unanswered: arrivals.maxUnanswered,
+  };
+}
+
+/** Starts the services and the nodes, binds the ESMEs, runs the phases, stops everything. */
+export async function runDeliver(o: DeliverOptions): Promise<Record<string, unknown>> {
   const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
   const fake = await FakeCarrier.start();
-  const smppPort = await freePort();
-  const node = await startGatewayProcess('benchdeliver', {
-    DATABASE_URL: await pg.createDatabase('bench_deliver'), NATS_URL: nats.url, REDIS_URL: redis.url, SMPP_LISTEN: `127.0.0.1:${smppPort}`,
-    ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
-    ...(WINDOW ? { SMPP_WINDOW: String(WINDOW) } : {}),
-    ...benchGatewayEnv(),
-  }, benchNodeArgs(), BENCH_ENTRY);
-  const deliveries = new Deliveries();
+  const databaseUrl = await pg.createDatabase('bench_deliver');
+  const nodes: Array<{ node: GatewayProcess; smppPort: number }> = [];
+  const arrivals = new Deliveries();
   try {
+    for (let n = 0; n < o.nodes; n++) {
+      const smppPort = await freePort();
+      const node = await startGatewayProcess(`benchdeliver${n}`, {
+        DATABASE_URL: databaseUrl, NATS_URL: nats.url, REDIS_URL: redis.url, SMPP_LISTEN: `127.0.0.1:${smppPort}`,
+        ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
+        ...(o.window ? { SMPP_WINDOW: String(o.window) } : {}),
+        ...benchGatewayEnv(),
+      }, benchNodeArgs(), BENCH_ENTRY);
+      nodes.push({ node, smppPort });
+    }
+    const first = nodes[0]!.node;
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${node.url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) });
+      const res = await fetch(`${first.url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) });
       const json = (await res.json()) as any;
       if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
       return json;
@@ -95,16 +188,18 @@ async function main(): Promise<void> {
     await post(`/clients/${pbx.id}/numbers`, { number: PBX_NUMBER, carrier: 'telnyx-bench' });
     const web = await post('/clients', { username: 'bench', password: 'bench-pass', type: 'web' });
     await post(`/clients/${web.id}/numbers`, { number: WEB_NUMBER, carrier: 'telnyx-bench' });
-    await new Promise((r) => setTimeout(r, 2_000)); // carrier lease taken
+    await new Promise((r) => setTimeout(r, 2_000)); // carrier lease taken, config seen by every node
 
-    const sessions = await bindSessions(smppPort, 1, 'pbx', 'pbxpw'); // its listener answers every deliver_sm at once
-    sessions[0]!.on('deliver_sm', (pdu: unknown) => deliveries.onDeliver(pdu));
+    const sessions = (await Promise.all(nodes.map(({ smppPort }) =>
+      bindSessions(smppPort, o.bindsPerNode, 'pbx', 'pbxpw', o.answerDelayMs)))).flat();
+    for (const s of sessions) arrivals.watch(s, o.answerDelayMs);
 
+    const urls = nodes.map(({ node }) => node.url);
     const rest: Target = {
-      url: `${node.url}/messages/send`, okStatus: 202,
+      url: urls.map((u) => `${u}/messages/send`), okStatus: 202,
       headers: { authorization: `Basic ${Buffer.from('bench:bench-pass').toString('base64')}` },
       body: (i) => {
-        deliveries.sentAt.set(`bench-rest ${i}`, performance.now());
+        arrivals.sentAt.set(`bench-rest ${i}`, performance.now());
         return JSON.stringify({ from: WEB_NUMBER, to: PBX_NUMBER, text: `bench-rest ${i}` });
       },
     };
@@ -112,7 +207,7 @@ async function main(): Promise<void> {
     // literal), so the getter hands it the signature of the body just built.
     let signed: Record<string, string> = {};
     const webhook: Target = {
-      url: `${node.url}/inbound/${carrier.uuid}`, okStatus: 200,
+      url: urls.map((u) => `${u}/inbound/${carrier.uuid}`), okStatus: 200,
       get headers() { return signed; },
       body: (i) => {
         const body = JSON.stringify(telnyxEvent('message.received', {
@@ -120,57 +215,39 @@ async function main(): Promise<void> {
           to: [{ phone_number: PBX_NUMBER }], media: [],
         }));
         signed = signTelnyx(body, fake.telnyxKeys.privateKey).headers;
-        deliveries.sentAt.set(`bench-hook ${i}`, performance.now());
+        arrivals.sentAt.set(`bench-hook ${i}`, performance.now());
         return body;
       },
     };
 
-    const phase = async (name: string, target: Target) => {
-      const warmFrom = deliveries.count;
-      const warm = await closedLoop(target, WARMUP, 16, WARMUP_OFFSET); // JIT, pools, consumers
-      await deliveries.waitFor(warmFrom + warm.ok, 60_000);
-      deliveries.sentAt.clear(); // only the measured burst's texts count for latency
-      const before = deliveries.count;
-      const cpuBefore = cpuSeconds(node.pid);
-      const machineBefore = machineCpuSeconds();
-      const started = performance.now();
-      const burst: LoadResult = await closedLoop(target, TOTAL, CONCURRENCY);
-      await deliveries.waitFor(before + burst.ok, 300_000);
-      const cpu = cpuSeconds(node.pid) - cpuBefore;
-      const machineCpu = machineCpuSeconds() - machineBefore;
-      const lat = deliveries.latencies(`${name} `);
-      return {
-        accepted: burst.ok, refused: burst.failed,
-        accepted_per_sec: Math.round(burst.ok / burst.seconds),
-        deliver_sm_per_sec: Math.round(burst.ok / ((deliveries.last - started) / 1000)),
-        accept_p50_ms: +percentile(burst.latenciesMs, 50).toFixed(2),
-        accept_p99_ms: +percentile(burst.latenciesMs, 99).toFixed(2),
-        to_deliver_sm_p50_ms: +percentile(lat, 50).toFixed(2),
-        to_deliver_sm_p99_ms: +percentile(lat, 99).toFixed(2),
-        node_cpu_ms_per_msg: +((cpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
-        machine_cpu_ms_per_msg: +((machineCpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
-      };
-    };
-    const restResult = await phase('bench-rest', rest);
-    const hookResult = await phase('bench-hook', webhook);
-    const rss = rssMb(node.pid);
+    const cpu = () => nodes.reduce((sum, { node }) => sum + cpuSeconds(node.pid), 0);
+    const results: Record<string, PhaseResult> = {};
+    for (const phase of o.phases) {
+      results[phase] = await measurePhase(phase === 'rest' ? rest : webhook, arrivals,
+        phase === 'rest' ? 'bench-rest' : 'bench-hook', { total: o.total, concurrency: o.concurrency, cpu });
+    }
+    const rss = nodes.map(({ node }) => rssMb(node.pid));
     await closeSessions(sessions);
-
-    const report = {
-      messages_per_phase: TOTAL, concurrency: CONCURRENCY, smpp_window: WINDOW ?? DEFAULT_SMPP_WINDOW, binds: 1,
-      rest: restResult, webhook: hookResult,
-      node_rss_mb: Math.round(rss.rss), node_peak_rss_mb: Math.round(rss.peak),
+    return {
+      messages_per_phase: o.total, concurrency: o.concurrency, smpp_window: o.window ?? DEFAULT_SMPP_WINDOW,
+      answer_delay_ms: o.answerDelayMs, nodes: o.nodes, binds_per_node: o.bindsPerNode,
+      ...results,
+      node_rss_mb: Math.round(Math.max(...rss.map((r) => r.rss))), node_peak_rss_mb: Math.round(Math.max(...rss.map((r) => r.peak))),
       load_average_1m: +readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!,
     };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
-    await node.stop();
+    await Promise.all(nodes.map(({ node }) => node.stop()));
     await fake.close();
     await Promise.all([nats.stop(), redis.stop(), pg.stop()]);
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`${(err as Error).stack}\n`);
-  process.exit(1);
-});
+if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+  runDeliver(deliverOptionsFromEnv()).then((report) => {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.exit(0);
+  }, (err) => {
+    process.stderr.write(`${(err as Error).stack}\n`);
+    process.exit(1);
+  });
+}

@@ -16,8 +16,10 @@ export interface Target {
   /** One URL, or several (a VIP in front of several nodes): request i goes to url[i mod n]. */
   url: string | readonly string[];
   headers: Record<string, string>;
-  /** Body of request i. */
-  body(i: number): string;
+  /** Body of request i (a POST of JSON). */
+  body?(i: number): string;
+  /** Query string of request i, instead of a body: a GET (Kannel's sendsms). */
+  query?(i: number): string;
   /** Status that counts as success. */
   okStatus: number;
 }
@@ -41,8 +43,10 @@ class Connections {
     const started = performance.now();
     const { pool, path } = this.#pools[i % this.#pools.length]!;
     try {
-      const res = await pool.request({ path, method: 'POST', body: target.body(i),
-        headers: { ...target.headers, 'content-type': 'application/json' } });
+      const res = target.query
+        ? await pool.request({ path: `${path}?${target.query(i)}`, method: 'GET', headers: target.headers })
+        : await pool.request({ path, method: 'POST', body: target.body!(i),
+          headers: { ...target.headers, 'content-type': 'application/json' } });
       await res.body.dump();
       return { ok: res.statusCode === target.okStatus, ms: performance.now() - started };
     } catch {

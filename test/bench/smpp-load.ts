@@ -27,8 +27,11 @@ export interface SubmitLoadResult {
   latenciesMs: number[];
 }
 
-/** Opens `count` sessions bound as transceivers. */
-export async function bindSessions(port: number, count: number, systemId: string, password: string): Promise<LibSession[]> {
+/**
+ * Opens `count` sessions bound as transceivers. They answer every deliver_sm, at once or
+ * `answerDelayMs` later (an ESME at the end of a slower link).
+ */
+export async function bindSessions(port: number, count: number, systemId: string, password: string, answerDelayMs = 0): Promise<LibSession[]> {
   return Promise.all(Array.from({ length: count }, async () => {
     const session = await new Promise<LibSession>((resolve, reject) => {
       const s = smpp.connect({ url: `smpp://127.0.0.1:${port}` }, () => resolve(s));
@@ -36,8 +39,10 @@ export async function bindSessions(port: number, count: number, systemId: string
     });
     session.on('error', () => undefined);
     session.on('enquire_link', (pdu: { response(): unknown }) => session.send(pdu.response()));
-    // Answer whatever the server delivers (this benchmark sends to a carrier; nothing is expected).
-    session.on('deliver_sm', (pdu: { response(): unknown }) => session.send(pdu.response()));
+    session.on('deliver_sm', (pdu: { response(): unknown }) => {
+      if (answerDelayMs > 0) setTimeout(() => session.send(pdu.response()), answerDelayMs);
+      else session.send(pdu.response());
+    });
     const resp = await new Promise<LibPdu>((resolve) => session.bind_transceiver({ system_id: systemId, password }, resolve));
     if (resp.command_status !== 0) throw new Error(`bind refused: 0x${resp.command_status.toString(16)}`);
     return session;

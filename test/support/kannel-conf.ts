@@ -49,6 +49,11 @@ export interface KannelOptions {
   extraSmscConfig?: Record<string, string | number | boolean>;
   /** Leave the temp dir (config and logs) in place after stop(), for debugging. */
   keepDir?: boolean;
+  /**
+   * bearerbox's message store: none (default; queued messages live only in memory), `file` (one
+   * append-only file) or `spool` (a file a message). Benchmarks use spool, as field-notes.md did.
+   */
+  store?: 'file' | 'spool';
 }
 
 /** Loopback ports of one Kannel instance. */
@@ -109,6 +114,8 @@ export function kannelConf(o: KannelOptions, dir: string, ports: KannelPorts, se
     'log-level': logLevel,
     'access-log': log('access.log'),
     'dlr-storage': 'internal',
+    'store-type': o.store,
+    'store-location': o.store ? log(o.store === 'spool' ? 'spool' : 'store') : undefined,
     'sms-combine-concatenated-mo': o.combineConcatenatedMo ?? true,
     // A temporarily failed submit (ESME_RTHROTTLED, ESME_RMSGQFUL) is retried after this many s.
     'sms-resend-freq': 2,

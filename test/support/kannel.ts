@@ -16,7 +16,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as tcpConnect, type AddressInfo } from 'node:net';
@@ -166,6 +166,16 @@ export class Kannel {
     return `http://127.0.0.1:${(this.sink.address() as AddressInfo).port}`;
   }
 
+  /** The sendsms user's credentials, for callers that build their own sendsms requests (benchmarks). */
+  get sendsmsUser(): { username: string; password: string } {
+    return { username: this.secrets.user, password: this.secrets.password };
+  }
+
+  /** bearerbox's and smsbox's process ids (for CPU and memory figures). */
+  get pids(): number[] {
+    return [this.bearerbox?.pid, this.smsbox?.pid].filter((p): p is number => p !== undefined);
+  }
+
   /** smsbox's sendsms endpoint. */
   get sendsmsUrl(): string {
     return `http://127.0.0.1:${this.ports.sendsms}/cgi-bin/sendsms`;
@@ -313,6 +323,7 @@ export class Kannel {
   private async launch(bearerboxBin: string, smsboxBin: string): Promise<void> {
     const conf = join(this.dir, 'kannel.conf');
     writeFileSync(conf, kannelConf(this.opts, this.dir, this.ports, this.secrets, this.sinkUrl));
+    if (this.opts.store === 'spool') mkdirSync(join(this.dir, 'spool')); // bearerbox does not create it
     this.removeEmergencyHook = onEmergencyExit(() => {
       if (this.smsbox?.pid) killIfBinary(this.smsbox.pid, 'smsbox');
       if (this.bearerbox?.pid) killIfBinary(this.bearerbox.pid, 'bearerbox');
