@@ -53,8 +53,8 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
     { bus, records, legs },
   );
   const client = (id: number) => directory.client(id);
-  const sent = new SentRecorder({ subjects }, { bus, records, legs, logger });
-  const ledgerRepair = new LedgerRepair({ subjects }, { bus, records, legs, logger });
+  const sent = new SentRecorder({ subjects }, { bus, records, legs, client, logger });
+  const ledgerRepair = new LedgerRepair({ subjects }, { bus, records, legs, client, logger });
   // Namespaced by the subject prefix, like the quota counters: clusters sharing a Redis keep apart.
   const autoReplyKeys = `${DEFAULT_AUTO_REPLY_KEY_PREFIX}${config.bus.subjectPrefix ? `${config.bus.subjectPrefix}:` : ''}`;
   const autoReply = new AutoReplier({ ...config.autoReply, nodeId: config.node.serverId, subjects },

@@ -95,6 +95,21 @@ export function telnyxPublicKey(base64: string): KeyObject | undefined {
   return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
 }
 
+/**
+ * Parsed keys by their base64 text: building a KeyObject costs as much as the verification
+ * itself. The keys come from carrier rows, so they are few; the cap only bounds a churn of edits.
+ */
+const parsedKeys = new Map<string, KeyObject | undefined>();
+const MAX_PARSED_KEYS = 256;
+
+function cachedPublicKey(base64: string): KeyObject | undefined {
+  if (parsedKeys.has(base64)) return parsedKeys.get(base64);
+  if (parsedKeys.size >= MAX_PARSED_KEYS) parsedKeys.clear();
+  const key = telnyxPublicKey(base64);
+  parsedKeys.set(base64, key);
+  return key;
+}
+
 function verify(req: VerifyRequest, carrier: Carrier): boolean {
   if (!carrier.verifyWebhooks) return true;
   const signature = header(req.headers, 'telnyx-signature-ed25519');
@@ -103,7 +118,7 @@ function verify(req: VerifyRequest, carrier: Carrier): boolean {
   const now = req.receivedAtMs ?? Date.now();
   if (Math.abs(now - Number(timestamp) * 1000) > TELNYX_TOLERANCE_MS) return false;
   try {
-    const key = telnyxPublicKey(carrier.publicKey);
+    const key = cachedPublicKey(carrier.publicKey);
     if (!key) return false;
     // Signed bytes: `${timestamp}|${rawBody}`, the raw body as received (never re-serialised).
     const signed = Buffer.concat([Buffer.from(`${timestamp}|`, 'utf8'), req.rawBody]);

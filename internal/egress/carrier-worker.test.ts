@@ -49,7 +49,7 @@ describe('a carrier send whose record cannot be written', () => {
     const worker = new CarrierWorker(
       { carrierId: 3, subjects, serverAddress: 'http://gw.example', retries: 3, timeoutMs: 1_000, retryDelayMs: 10 },
       { bus, carrier: () => carrier, driver: () => driver, records, legs, logger: silentLogger(),
-        sent: new SentRecorder({ subjects }, { bus, records, legs, logger: silentLogger() }),
+        sent: new SentRecorder({ subjects }, { bus, records, legs, client: () => undefined, logger: silentLogger() }),
         sentBefore: async () => {
           if (db.down) throw new UnavailableError('the database is unavailable');
           return stored.some((r) => r.carrierMsgId !== '');

@@ -6,7 +6,7 @@ import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer,
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
-import type { FailureReporter, SentRecorder } from '../router/index.js';
+import { statusWebhookUrl, type FailureReporter, type SentRecorder } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { KeepAlivePool } from '../carriers/index.js';
 import type { IngressFirst } from './ingress-first.js';
@@ -112,10 +112,9 @@ export class WebhookWorker {
 
   private async deliverStatus(msg: DurableMsg, event: StatusEvent, client: ClientDetails): Promise<Outcome> {
     const format = client.settings?.apiFormat ?? 'generic';
-    const body = statusPayload(format, event);
-    const number = client.numbers.find((n) => n.number === event.from);
-    const url = number?.webhook || client.settings?.defaultWebhook || '';
-    if (body === undefined || !url) return ack;
+    const url = statusWebhookUrl(client, event.from);
+    const body = url ? statusPayload(format, event) : undefined;
+    if (body === undefined) return ack;
     const result = await this.post(url, body, client);
     if (result.ok) return ack;
     if (msg.deliveryCount <= this.retries(client)) return retry(this.delay(msg.deliveryCount));

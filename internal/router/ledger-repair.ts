@@ -2,9 +2,8 @@ import { sentRecordCodec, type SentRecord } from '../../proto/sent-record.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
-import type { LegContext, RecordWriter } from '../records/index.js';
 import { isPermanentDataError } from '../store/index.js';
-import { recordSent } from './sent-recorder.js';
+import { recordSent, type RecordSentDeps } from './sent-recorder.js';
 
 /**
  * First wait before writing a record again while the database is down; doubles up to the max.
@@ -22,10 +21,8 @@ export interface LedgerRepairOptions {
   subjects: Subjects;
 }
 
-export interface LedgerRepairDeps {
+export interface LedgerRepairDeps extends RecordSentDeps {
   bus: Bus;
-  records: RecordWriter;
-  legs: LegContext;
   logger: Logger;
 }
 

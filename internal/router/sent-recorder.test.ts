@@ -45,7 +45,7 @@ describe('SentRecorder', () => {
   it('writes the legs and acks when the ledger takes them', async () => {
     const l = ledger();
     const b = bus();
-    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, logger: silentLogger() });
+    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() });
     expect(await recorder.recorded(sentRecord('m1'))).toEqual({ kind: 'ack' });
     expect(l.stored.map((r) => [r.messageId, r.status, r.carrierMsgId])).toEqual([['m1', 'sent', 'c-m1']]);
     expect(b.published).toEqual([]);
@@ -55,7 +55,7 @@ describe('SentRecorder', () => {
     const l = ledger();
     const b = bus();
     l.state.mode = 'down';
-    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, logger: silentLogger() });
+    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() });
     expect(await recorder.recorded(sentRecord('m1'))).toEqual({ kind: 'ack' });
     expect(b.published.map((p) => [p.subject, p.msgId])).toEqual([[subjects.ledgerRepair, 'm1:ledger:sent']]);
     expect(sentRecordCodec.decode(b.published[0]!.data)).toEqual(sentRecord('m1'));
@@ -67,7 +67,7 @@ describe('SentRecorder', () => {
     const b = bus();
     l.state.mode = 'down';
     b.state.up = false;
-    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, logger: silentLogger() });
+    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() });
     expect((await recorder.recorded(sentRecord('m1'))).kind).toBe('retry');
     expect(recorder.sentHere('m1')).toEqual(sentRecord('m1'));
     l.state.mode = 'up';
@@ -81,7 +81,7 @@ describe('SentRecorder', () => {
     const b = bus();
     l.state.mode = 'down';
     b.state.up = false;
-    const recorder = new SentRecorder({ subjects, maxRemembered: 2 }, { bus: b.bus, records: l.records, legs, logger: silentLogger() });
+    const recorder = new SentRecorder({ subjects, maxRemembered: 2 }, { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() });
     for (const id of ['m1', 'm2', 'm3']) await recorder.recorded(sentRecord(id));
     expect(['m1', 'm2', 'm3'].map((id) => recorder.sentHere(id) !== undefined)).toEqual([false, true, true]);
   });
@@ -90,7 +90,7 @@ describe('SentRecorder', () => {
     const l = ledger();
     const b = bus();
     l.state.mode = 'refuses';
-    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, logger: silentLogger() });
+    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() });
     expect(await recorder.recorded(sentRecord('m1'))).toEqual({ kind: 'ack' });
     expect(b.published).toEqual([]);
   });

@@ -3,7 +3,7 @@ import type { Subjects } from '../../proto/subjects.js';
 import { ack, retry, type Bus, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
 import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
-import { isPermanentDataError } from '../store/index.js';
+import { isPermanentDataError, type ClientDetails } from '../store/index.js';
 import { reportDelivered } from './delivered.js';
 
 export type { SentRecord } from '../../proto/sent-record.js';
@@ -24,10 +24,15 @@ export interface SentRecorderOptions {
   maxRemembered?: number;
 }
 
-export interface SentRecorderDeps {
+/** What recording a send needs: the ledger, and the bus and clients to tell a sender 'delivered'. */
+export interface RecordSentDeps {
   bus: Pick<Bus, 'publishDurable'>;
   records: RecordWriter;
   legs: LegContext;
+  client(id: number): ClientDetails | undefined;
+}
+
+export interface SentRecorderDeps extends RecordSentDeps {
   logger: Logger;
 }
 
@@ -108,9 +113,8 @@ export class SentRecorder {
   }
 }
 
-/** Stores a sent message's legs, then publishes its 'delivered' status when asked (idempotent: upsert, dedup id). */
-export async function recordSent(sent: SentRecord, subjects: Subjects,
-  deps: { bus: Pick<Bus, 'publishDurable'>; records: RecordWriter; legs: LegContext }): Promise<void> {
+/** Stores a sent message's legs, then tells its sender 'delivered' when asked (idempotent: upsert, dedup id). */
+export async function recordSent(sent: SentRecord, subjects: Subjects, deps: RecordSentDeps): Promise<void> {
   await deps.records.write(...legsFor(sent.egress, deps.legs, sent.status, { carrierMsgId: sent.carrierMsgId }));
-  if (sent.reportDelivered) await reportDelivered(sent.egress, subjects, deps.bus);
+  if (sent.reportDelivered) await reportDelivered(sent.egress, subjects, deps);
 }

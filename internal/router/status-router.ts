@@ -1,5 +1,3 @@
-import { deliveryJobCodec } from '../../proto/delivery.js';
-import { receiptWanted } from '../../proto/smpp-status.js';
 import { statusCodec, type StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, maxDeliverFor, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
@@ -7,6 +5,7 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { RecordWriter } from '../records/index.js';
 import type { ClientDetails, RecordRepo, StoredRecord } from '../store/index.js';
+import { forwardStatus } from './status-forward.js';
 
 /** A carrier may call back before our 'sent' record is flushed: look again a few times. */
 const UNKNOWN_ID_RETRIES = 8;
@@ -122,13 +121,6 @@ export class StatusRouter {
 
   private async forward(event: StatusEvent, type: 'sms' | 'mms'): Promise<void> {
     const client = event.clientId ? this.deps.client(event.clientId) : undefined;
-    if (!client) return;
-    const s = this.options.subjects;
-    const subject = client.type === 'web' ? s.msgOutWebhook(client.id)
-      : type === 'mms' ? s.msgOutMm4(client.id) : s.msgOutSmpp(client.id);
-    // An SMPP client that did not ask for this receipt gets nothing (no job waits for its bind).
-    if (subject === s.msgOutSmpp(client.id) && !receiptWanted(event.status, event.registeredDelivery ?? 0)) return;
-    await this.deps.bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'status', clientId: client.id, event }),
-      { msgId: `${event.messageId}:dlr:${event.status}` });
+    if (client) await forwardStatus(event, client, type, this.options.subjects, this.deps.bus);
   }
 }

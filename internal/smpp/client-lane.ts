@@ -1,8 +1,8 @@
 /**
  * One client's deliver_sm egress on this node: consumes msg.out.smpp.<client> while the node
- * holds at least one of the client's receiving sessions, with JOBS_PER_WINDOW_SLOT jobs at once
- * per slot of the sessions' windows, and stops when the last session goes (jobs in flight finish or
- * go back to the stream for another node or the next bind).
+ * holds at least one of the client's receiving sessions, with laneConcurrency() jobs at once,
+ * and stops when the last session goes (jobs in flight finish or go back to the stream for
+ * another node or the next bind).
  */
 import type { ConsumerSpec, Consumer } from '../bus/index.js';
 import type { Subjects } from '../../proto/subjects.js';
@@ -17,11 +17,17 @@ const ACK_WAIT_MARGIN_MS = 30_000;
  */
 const MAX_ACK_PENDING = 4096;
 /**
- * Jobs per window slot. A job holds its slot only until its deliver_sm is answered; recording it
- * after (the ledger batch, the status event, the ack) takes longer than an ESME's answer, so the
- * lane runs more jobs than slots and the window, which the session pool enforces, stays full.
+ * Jobs per session beyond its window. A job holds its window slot only until its deliver_sm is
+ * answered; recording it after (the ledger batch, then the ack) takes longer than an ESME's
+ * answer, so each session gets this many more jobs than slots and the window, which the session
+ * pool enforces, stays full while they record (jobs ≈ rate × (answer + record time)).
  */
-export const JOBS_PER_WINDOW_SLOT = 4;
+export const RECORDING_JOBS_PER_SESSION = 256;
+
+/** Jobs a node runs at once for a client with `sessions` receiving binds of `window` slots each. */
+export function laneConcurrency(sessions: number, window: number): number {
+  return sessions * (window + RECORDING_JOBS_PER_SESSION);
+}
 /**
  * Deliveries of one job before it is dead-lettered, when none is configured (SMPP_MAX_DELIVER).
  * Every delivery counts, waits included: a client throttling (each delivery waits up to
@@ -95,7 +101,7 @@ export class ClientLane {
   }
 
   private async apply(): Promise<void> {
-    const target = this.#closed ? 0 : this.pool.sessions().length * this.pool.window * JOBS_PER_WINDOW_SLOT;
+    const target = this.#closed ? 0 : laneConcurrency(this.pool.sessions().length, this.pool.window);
     if (target === this.#concurrency) return;
     const old = this.#consumer;
     // The new consumer starts before the old one drains, so a second bind adds capacity at once.

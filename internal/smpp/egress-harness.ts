@@ -86,12 +86,13 @@ export class EgressHarness {
       { bus: this.bus, records: writer, legs });
     const { clients: _c, bus: _b, prefix: _p, ...given } = options;
     const egressOptions = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
-    this.sent = new SentRecorder({ subjects: this.subjects }, { bus: this.bus, records: writer, legs, logger: silentLogger() });
-    this.ledgerRepair = new LedgerRepair({ subjects: this.subjects }, { bus: this.bus, records: writer, legs, logger: silentLogger() });
+    const client = (id: number) => this.clients.find((c) => c.id === id);
+    this.sent = new SentRecorder({ subjects: this.subjects }, { bus: this.bus, records: writer, legs, client, logger: silentLogger() });
+    this.ledgerRepair = new LedgerRepair({ subjects: this.subjects }, { bus: this.bus, records: writer, legs, client, logger: silentLogger() });
     this.egress = new SmppEgress(
       { subjects: this.subjects, nodeId: 'n1', retries: 3, timeoutMs: 1_000, queueMaxAgeMs: 60_000, retryDelayMs: 5,
         leaseTtlMs: 600, sweepFirstLookMs: 0, ...egressOptions },
-      { bus: this.bus, sessions: this.book, client: (id) => this.clients.find((c) => c.id === id),
+      { bus: this.bus, sessions: this.book, client,
         clients: () => this.clients, records: writer, sent: this.sent, legs, failures, logger: silentLogger(), metrics: this.metrics },
     );
   }

@@ -26,6 +26,8 @@ const THROTTLE_BASE_MS = 250;
 const THROTTLE_MAX_MS = 5_000;
 /** Retry pauses never outgrow the ack wait's margin (the job calls working() around them). */
 const RETRY_MAX_DELAY_MS = 30_000;
+/** How often a job waiting for a window slot tells the bus it is still working (keepAlive spaces them further). */
+export const SLOT_WAIT_KEEPALIVE_MS = 1_000;
 
 export interface SendPolicy {
   /** Retries of a failed part after the first attempt (SMPP_RETRIES). */
@@ -83,8 +85,7 @@ export async function sendParts(job: SendJob, policy: SendPolicy): Promise<SendR
 async function sendPart(job: SendJob, part: SmppPart, policy: SendPolicy, budget: Budget): Promise<SendResult> {
   let avoid: string | undefined;
   for (;;) {
-    job.msg.working();
-    const slot = await job.pool.acquire({ avoid, signal: job.signal });
+    const slot = await acquireKeepingAlive(job, avoid);
     if (!slot) return { kind: 'unbound' };
     job.msg.working();
     const attempt = await deliverOnce(job, slot, part);
@@ -97,6 +98,21 @@ async function sendPart(job: SendJob, part: SmppPart, policy: SendPolicy, budget
     const pause = attempt.throttled ? throttlePause(job, slot, budget, policy) : failurePause(attempt, budget, policy);
     if (typeof pause !== 'number') return pause;
     if (pause > 0 && !(await sleep(pause, job))) return { kind: 'unbound' };
+  }
+}
+
+/**
+ * A window slot. While every slot is taken the job may wait behind hundreds of others (a slow or
+ * throttled client), so its bus delivery is kept alive meanwhile: past its ack wait it would be
+ * delivered again and sent twice.
+ */
+async function acquireKeepingAlive(job: SendJob, avoid: string | undefined): Promise<SessionSlot | null> {
+  job.msg.working();
+  const timer = setInterval(() => job.msg.working(), SLOT_WAIT_KEEPALIVE_MS);
+  try {
+    return await job.pool.acquire({ avoid, signal: job.signal });
+  } finally {
+    clearInterval(timer);
   }
 }
 

@@ -12,6 +12,7 @@
  * nodes as a VIP would; BENCH_WINDOW sets SMPP_WINDOW (else the default); BENCH_PHASES=rest,webhook.
  */
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { pathToFileURL } from 'node:url';
 import { startNats, startPostgres, startRedis } from '../support/services.js';
 import { FakeCarrier, signTelnyx, telnyxEvent } from '../support/fake-carrier.js';
@@ -120,6 +121,25 @@ export interface PhaseResult {
   cpu_ms_per_msg: number;
   machine_cpu_ms_per_msg: number;
   max_unanswered: number;
+  /** Work the services did per message, when the phase was given counters for it. */
+  per_msg?: Record<string, number>;
+}
+
+/** Counters of work the services do (NATS messages in and out, PostgreSQL transactions and rows read). */
+export async function serviceCounters(natsMonitorUrl: string, databaseUrl: string): Promise<Record<string, number>> {
+  const varz = (await (await fetch(`${natsMonitorUrl}/varz`)).json()) as { in_msgs: number; out_msgs: number };
+  const db = new URL(databaseUrl);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT xact_commit, tup_fetched, tup_inserted, tup_updated FROM pg_stat_database WHERE datname = $1',
+      [db.pathname.slice(1)]);
+    const r = rows[0] as Record<string, string>;
+    return { nats_msgs_in: varz.in_msgs, nats_msgs_out: varz.out_msgs, pg_transactions: Number(r.xact_commit),
+      pg_rows_read: Number(r.tup_fetched), pg_rows_written: Number(r.tup_inserted) + Number(r.tup_updated) };
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -127,13 +147,16 @@ export interface PhaseResult {
  * `concurrency` in flight, timed until every accepted one arrived. `cpu()` is the CPU seconds
  * of the system under test so far.
  */
-export async function measurePhase(target: Target, arrivals: Deliveries, prefix: string, o: { total: number; concurrency: number; cpu(): number }): Promise<PhaseResult> {
+export async function measurePhase(target: Target, arrivals: Deliveries, prefix: string,
+  o: { total: number; concurrency: number; cpu(): number; counters?(): Promise<Record<string, number>> }): Promise<PhaseResult> {
   const warmFrom = arrivals.count;
   const warm = await closedLoop(target, WARMUP, 16, WARMUP_OFFSET);
   await arrivals.waitFor(warmFrom + warm.ok, 60_000);
   arrivals.sentAt.clear(); // only the measured burst's texts count for latency
   arrivals.maxUnanswered = 0;
   const before = arrivals.count;
+  await new Promise((r) => setTimeout(r, 300)); // the warm-up's statistics settle
+  const countersBefore = await o.counters?.();
   const cpuBefore = o.cpu();
   const machineBefore = machineCpuSeconds();
   const started = performance.now();
@@ -142,6 +165,10 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
   const cpu = o.cpu() - cpuBefore;
   const machineCpu = machineCpuSeconds() - machineBefore;
   const lat = arrivals.latencies(`${prefix} `);
+  await new Promise((r) => setTimeout(r, 1_000)); // PostgreSQL reports its statistics every 500 ms
+  const countersAfter = await o.counters?.();
+  const perMsg = countersBefore && countersAfter ? Object.fromEntries(Object.entries(countersAfter).map(([k, v]) =>
+    [k, +((v - countersBefore[k]!) / Math.max(1, burst.ok)).toFixed(2)])) : undefined;
   return {
     accepted: burst.ok, refused: burst.failed,
     accepted_per_sec: Math.round(burst.ok / burst.seconds),
@@ -153,6 +180,7 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
     cpu_ms_per_msg: +((cpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
     machine_cpu_ms_per_msg: +((machineCpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
     max_unanswered: arrivals.maxUnanswered,
+    per_msg: perMsg,
   };
 }
 
@@ -224,7 +252,8 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
     const results: Record<string, PhaseResult> = {};
     for (const phase of o.phases) {
       results[phase] = await measurePhase(phase === 'rest' ? rest : webhook, arrivals,
-        phase === 'rest' ? 'bench-rest' : 'bench-hook', { total: o.total, concurrency: o.concurrency, cpu });
+        phase === 'rest' ? 'bench-rest' : 'bench-hook',
+        { total: o.total, concurrency: o.concurrency, cpu, counters: () => serviceCounters(nats.monitorUrl, databaseUrl) });
     }
     const rss = nodes.map(({ node }) => rssMb(node.pid));
     await closeSessions(sessions);

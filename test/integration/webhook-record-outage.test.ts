@@ -52,8 +52,8 @@ describe.each(buses)('webhook egress with the ledger down, on $name', ({ skip, m
       return new Response('', { status: 200 });
     }) as typeof fetch;
     const client = { ...legacyClient(RECEIVER), type: 'web' as const };
-    const sent = new SentRecorder({ subjects }, { bus, records, legs, logger });
-    const repair = new LedgerRepair({ subjects }, { bus, records, legs, logger });
+    const sent = new SentRecorder({ subjects }, { bus, records, legs, client: () => undefined, logger });
+    const repair = new LedgerRepair({ subjects }, { bus, records, legs, client: () => undefined, logger });
     const worker = new WebhookWorker({ subjects, retries: 3, timeoutMs: 1_000, retryDelayMs: 50 }, {
       bus, client: (id) => (id === RECEIVER ? client : undefined), records, sent, legs, logger,
       failures: new FailureReporter({ nodeId: 'n1', notifySenderOnFailure: false, subjects }, { bus, records, legs }),
