@@ -2,7 +2,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { deliveryJobCodec, type DeliveryJob } from '../../proto/delivery.js';
 import type { Egress } from '../../proto/message.js';
 import { sentRecordCodec } from '../../proto/sent-record.js';
-import { statusCodec } from '../../proto/status.js';
 import { subjects } from '../../proto/subjects.js';
 import type { DurableMsg, KvEntry } from '../bus/index.js';
 import { UnavailableError } from '../errors/index.js';
@@ -18,6 +17,11 @@ const names = subjects('t');
 const client = {
   id: 7, username: 'pbx', address: '10.0.0.5, 10.0.1.0/24', type: 'legacy', numbers: [], failovers: [],
   settings: { mm4Port: 2525 },
+} as unknown as ClientDetails;
+
+/** The web client that sent the MMS, with a status webhook: it hears 'delivered'. */
+const sender = {
+  id: 3, username: 'webapp', type: 'web', numbers: [], failovers: [], settings: { defaultWebhook: 'https://app.example/s' },
 } as unknown as ClientDetails;
 
 const egress: Egress = {
@@ -43,7 +47,7 @@ function setup(send: SendRaw, reports: Record<string, string> = {}) {
       published.push({ subject, data });
       return { stream: 's', seq: 1, duplicate: false };
     }) },
-    client: (id: number) => (id === 7 ? client : undefined),
+    client: (id: number) => (id === 7 ? client : id === 3 ? sender : undefined),
     media: { get: vi.fn(async (token: string) => (token === 'tok1'
       ? { token, contentType: 'image/png', filename: 'a.png', sizeBytes: 3, url: 'u', expiresAt: new Date(), bytes: Buffer.from('PNG') }
       : undefined)) },
@@ -71,7 +75,9 @@ describe('Mm4Egress messages', () => {
     expect(mail.raw).toContain('X-Mms-message-Id: <m1@gw.example>');
     expect(mail.raw).toContain(Buffer.from('PNG').toString('base64'));
     expect(deps.records.write).toHaveBeenCalled();
-    expect(statusCodec.decode(published[0]!.data)).toMatchObject({ messageId: 'm1', status: 'delivered', clientId: 3 });
+    expect(published.map((p) => p.subject)).toEqual([names.msgOutWebhook(3)]);
+    expect(deliveryJobCodec.decode(published[0]!.data)).toMatchObject({ kind: 'status', clientId: 3,
+      event: { messageId: 'm1', status: 'delivered', clientId: 3 } });
   });
 
   it('acks an MMS the client\'s server took even when its record cannot be written, handing the record over', async () => {
