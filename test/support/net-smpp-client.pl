@@ -11,6 +11,8 @@
 #   {"id":2,"ok":false,"error":"..."}     the command could not be sent
 #   {"event":"connected"}                 once, at start
 #   {"event":"pdu","pdu":{...}}           a PDU the server sent on its own (deliver_sm, unbind, ...)
+#   {"event":"answered","command":"deliver_sm","sequence_number":7}
+#                                         deliver_sm_resp (or data_sm_resp) 7 has just been written
 #   {"event":"closed","reason":"..."}     the connection ended; the process then exits
 # PDUs carry command_id, command (name), command_status, sequence_number, the decoded mandatory
 # fields, short_message_hex, body_hex and tlvs ([{tag, hex}] in wire order). Byte strings are hex
@@ -18,10 +20,13 @@
 #
 # Requests go out asynchronously and answers are matched by sequence number, so deliver_sm PDUs
 # that arrive in between are handled (and answered, unless auto_respond is off) meanwhile.
+# {"cmd":"set","answer_delay_ms":300} makes the automatic answers leave that long after each
+# deliver_sm arrived (a slow ESME), each on its own timer; the default 0 answers at once.
 use strict;
 use warnings;
 use IO::Select;
 use JSON::PP;
+use Time::HiRes qw(time);
 use Net::SMPP;
 
 $SIG{PIPE} = 'IGNORE';
@@ -33,7 +38,8 @@ die "usage: $0 HOST PORT\n" unless defined $port;
 
 my $json = JSON::PP->new->ascii->canonical;
 my %pending;                 # sequence_number => command id
-my %auto = (respond => 1, deliver_status => 0);
+my %auto = (respond => 1, deliver_status => 0, delay_ms => 0);
+my @delayed;                 # [due time, code] in due order: automatic answers held back
 
 sub emit { print $json->encode($_[0]), "\n"; }
 
@@ -94,10 +100,11 @@ sub run_command {
     if ($cmd eq 'set') {
         $auto{respond} = $c->{auto_respond} ? 1 : 0 if exists $c->{auto_respond};
         $auto{deliver_status} = $c->{deliver_status} if exists $c->{deliver_status};
+        $auto{delay_ms} = $c->{answer_delay_ms} if exists $c->{answer_delay_ms};
         return emit({ id => $id, ok => JSON::PP::true });
     }
     if ($cmd eq 'deliver_sm_resp') {
-        $smpp->deliver_sm_resp(seq => $c->{sequence_number}, status => $c->{status} // 0, message_id => '');
+        answer_deliver('deliver_sm', $c->{sequence_number}, $c->{status} // 0);
         return emit({ id => $id, ok => JSON::PP::true });
     }
     if ($cmd eq 'raw') {
@@ -153,18 +160,34 @@ sub pdu_to_json {
     return \%out;
 }
 
+# Writes the answer to a deliver_sm or data_sm, then reports it.
+sub answer_deliver {
+    my ($command, $seq, $status) = @_;
+    my $method = "${command}_resp";
+    $smpp->$method(seq => $seq, status => $status, message_id => '');
+    emit({ event => 'answered', command => $command, sequence_number => $seq });
+}
+
 # A PDU the server sent on its own: report it, and answer what an ESME must answer.
 sub answer_request {
     my ($pdu) = @_;
     my $cmd = $pdu->{cmd};
     if ($cmd == Net::SMPP::CMD_enquire_link) { $smpp->enquire_link_resp(seq => $pdu->{seq}); }
     elsif ($cmd == Net::SMPP::CMD_unbind) { $smpp->unbind_resp(seq => $pdu->{seq}); }
-    elsif ($cmd == Net::SMPP::CMD_deliver_sm && $auto{respond}) {
-        $smpp->deliver_sm_resp(seq => $pdu->{seq}, status => $auto{deliver_status}, message_id => '');
+    elsif (($cmd == Net::SMPP::CMD_deliver_sm || $cmd == Net::SMPP::CMD_data_sm) && $auto{respond}) {
+        my @answer = ($cmd == Net::SMPP::CMD_deliver_sm ? 'deliver_sm' : 'data_sm', $pdu->{seq}, $auto{deliver_status});
+        if ($auto{delay_ms} > 0) {
+            my $due = time + $auto{delay_ms} / 1000;
+            @delayed = sort { $a->[0] <=> $b->[0] } @delayed, [$due, sub { answer_deliver(@answer) }];
+        }
+        else { answer_deliver(@answer); }
     }
-    elsif ($cmd == Net::SMPP::CMD_data_sm && $auto{respond}) {
-        $smpp->data_sm_resp(seq => $pdu->{seq}, status => $auto{deliver_status}, message_id => '');
-    }
+}
+
+# Sends the held-back answers that are due; returns how long select may wait for the next one.
+sub run_due {
+    while (@delayed && $delayed[0][0] <= time) { (shift @delayed)->[1]->(); }
+    return @delayed ? $delayed[0][0] - time : undef;
 }
 
 sub on_pdu {
@@ -181,7 +204,8 @@ sub on_pdu {
 my $sel = IO::Select->new(\*STDIN, $smpp);
 my $stdin_buf = '';
 while (1) {
-    for my $fh ($sel->can_read) {
+    my $wait = run_due();
+    for my $fh ($sel->can_read(defined $wait && $wait < 0 ? 0 : $wait)) {
         if ($fh == $smpp) {
             my $pdu = $smpp->read_pdu();
             if (!$pdu) {

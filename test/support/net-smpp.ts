@@ -7,6 +7,8 @@
  *   expect((await esme.bind({ mode: 'transceiver', systemId: 'u', password: 'p' })).commandStatus).toBe(0);
  *   const resp = await esme.submitSm({ destinationAddr: '15550002', shortMessage: packedGsm7, dataCoding: 0 });
  *   const mo = await esme.waitForDeliverSm((p) => p.esmClass === 0);   // answered deliver_sm_resp 0
+ *   await esme.setAutoRespond(true, 0, 300);   // a slow ESME: each answer leaves 300 ms after its deliver_sm
+ *   esme.unansweredCounts();                   // deliver_sm open at once, after each arrival or answer
  *   await esme.unbind();
  *   await esme.close();
  *
@@ -111,6 +113,7 @@ type WireLine =
   | { event: 'connected' }
   | { event: 'closed'; reason: string }
   | { event: 'pdu'; pdu: WirePdu }
+  | { event: 'answered'; command: string; sequence_number: number }
   | { event: 'error'; error: string };
 
 interface Pending {
@@ -128,6 +131,8 @@ export class NetSmpp {
   private closeReason: string | undefined;
   private readonly closedPromise: Promise<string>;
   private readonly removeEmergencyHook: () => void;
+  private unanswered = 0;
+  private readonly unansweredLog: number[] = [];
 
   private constructor(private readonly child: ChildProcess, readonly label: string) {
     this.unsolicited = new Inbox(`Net::SMPP ${label} PDUs from the server`, describePdu, async () => this.diagnostics());
@@ -206,9 +211,11 @@ export class NetSmpp {
   /**
    * How deliver_sm (and data_sm) from the server are answered: automatically with `status`
    * (default true, 0), or not at all, so the test answers with deliverSmResp() or lets them time out.
+   * Automatic answers leave `delayMs` after their PDU arrived (default 0: at once), each on its own
+   * timer in the Perl client, so a slow ESME keeps several deliver_sm unanswered at once.
    */
-  async setAutoRespond(autoRespond: boolean, status = 0): Promise<void> {
-    await this.control('set', { auto_respond: autoRespond, deliver_status: status });
+  async setAutoRespond(autoRespond: boolean, status = 0, delayMs = 0): Promise<void> {
+    await this.control('set', { auto_respond: autoRespond, deliver_status: status, answer_delay_ms: delayMs });
   }
 
   /** Answers one deliver_sm by hand (after setAutoRespond(false)). */
@@ -219,6 +226,14 @@ export class NetSmpp {
   /** Every PDU the server sent on its own (deliver_sm, enquire_link, unbind, unmatched responses). */
   pdus(): SmppPdu[] {
     return this.unsolicited.all();
+  }
+
+  /**
+   * How many deliver_sm were received and not yet answered, after each deliver_sm that arrived and
+   * each answer that left, in the order the Perl client saw them (so the count is exact, not sampled).
+   */
+  unansweredCounts(): number[] {
+    return [...this.unansweredLog];
   }
 
   /** deliver_sm PDUs received so far. */
@@ -292,7 +307,11 @@ export class NetSmpp {
       if (msg.ok) p.resolve(msg.pdu ? fromWire(msg.pdu) : undefined);
       else p.reject(new Error(`Net::SMPP ${this.label}: ${p.what} failed: ${msg.error}`));
     } else if (msg.event === 'pdu') {
-      this.unsolicited.push(fromWire(msg.pdu));
+      const pdu = fromWire(msg.pdu);
+      if (isDeliverSm(pdu)) this.countUnanswered(+1);
+      this.unsolicited.push(pdu);
+    } else if (msg.event === 'answered') {
+      if (msg.command === 'deliver_sm') this.countUnanswered(-1);
     } else if (msg.event === 'closed') {
       this.closeReason = msg.reason;
     } else if (msg.event === 'error') {
@@ -322,6 +341,11 @@ export class NetSmpp {
       const clean = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
       this.child.stdin!.write(`${JSON.stringify({ id, cmd, ...clean })}\n`);
     });
+  }
+
+  private countUnanswered(change: number): void {
+    this.unanswered += change;
+    this.unansweredLog.push(this.unanswered);
   }
 
   private failPending(err: Error): void {
