@@ -31,7 +31,7 @@ export interface DeliverOptions {
   answerDelayMs: number;
   nodes: number;
   bindsPerNode: number;
-  phases: Array<'rest' | 'webhook'>;
+  phases: Array<'rest' | 'webhook' | 'backlog'>;
 }
 
 export function deliverOptionsFromEnv(): DeliverOptions {
@@ -184,6 +184,31 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
   };
 }
 
+/**
+ * A PBX coming back to a backlog: `total` messages accepted while no bind is up (ingress alone),
+ * then the binds come up and the queue drains (egress alone). Prints each side's rate and CPU.
+ */
+async function backlogPhase<S>(target: Target, arrivals: Deliveries, o: DeliverOptions, cpu: () => number, bind: () => Promise<S[]>) {
+  const before = arrivals.count;
+  const cpuBefore = cpu();
+  const burst = await closedLoop(target, o.total, o.concurrency);
+  const ingressCpu = cpu() - cpuBefore;
+  await new Promise((r) => setTimeout(r, 1_000)); // the accepted legs reach the ledger
+  const drainCpuBefore = cpu();
+  const started = performance.now();
+  const sessions = await bind();
+  await arrivals.waitFor(before + burst.ok, 300_000);
+  const drainSeconds = (arrivals.last - started) / 1000;
+  return {
+    sessions,
+    accepted: burst.ok, refused: burst.failed,
+    accepted_per_sec: Math.round(burst.ok / burst.seconds),
+    ingress_cpu_ms_per_msg: +((ingressCpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
+    drained_per_sec: Math.round(burst.ok / drainSeconds),
+    drain_cpu_ms_per_msg: +(((cpu() - drainCpuBefore) * 1000) / Math.max(1, burst.ok)).toFixed(3),
+  };
+}
+
 /** Starts the services and the nodes, binds the ESMEs, runs the phases, stops everything. */
 export async function runDeliver(o: DeliverOptions): Promise<Record<string, unknown>> {
   const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
@@ -218,19 +243,16 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
     await post(`/clients/${web.id}/numbers`, { number: WEB_NUMBER, carrier: 'telnyx-bench' });
     await new Promise((r) => setTimeout(r, 2_000)); // carrier lease taken, config seen by every node
 
-    const sessions = (await Promise.all(nodes.map(({ smppPort }) =>
-      bindSessions(smppPort, o.bindsPerNode, 'pbx', 'pbxpw', o.answerDelayMs)))).flat();
-    for (const s of sessions) arrivals.watch(s, o.answerDelayMs);
-
     const urls = nodes.map(({ node }) => node.url);
-    const rest: Target = {
+    const restTo = (prefix: string): Target => ({
       url: urls.map((u) => `${u}/messages/send`), okStatus: 202,
       headers: { authorization: `Basic ${Buffer.from('bench:bench-pass').toString('base64')}` },
       body: (i) => {
-        arrivals.sentAt.set(`bench-rest ${i}`, performance.now());
-        return JSON.stringify({ from: WEB_NUMBER, to: PBX_NUMBER, text: `bench-rest ${i}` });
+        arrivals.sentAt.set(`${prefix} ${i}`, performance.now());
+        return JSON.stringify({ from: WEB_NUMBER, to: PBX_NUMBER, text: `${prefix} ${i}` });
       },
-    };
+    });
+    const rest = restTo('bench-rest');
     // load.ts reads `headers` right after `body(i)` for each request (one synchronous object
     // literal), so the getter hands it the signature of the body just built.
     let signed: Record<string, string> = {};
@@ -249,8 +271,18 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
     };
 
     const cpu = () => nodes.reduce((sum, { node }) => sum + cpuSeconds(node.pid), 0);
-    const results: Record<string, PhaseResult> = {};
+    const bind = async () => {
+      const bound = (await Promise.all(nodes.map(({ smppPort }) =>
+        bindSessions(smppPort, o.bindsPerNode, 'pbx', 'pbxpw', o.answerDelayMs)))).flat();
+      for (const s of bound) arrivals.watch(s, o.answerDelayMs);
+      return bound;
+    };
+    const results: Record<string, unknown> = {};
+    if (o.phases.includes('backlog')) results.backlog = await backlogPhase(restTo('bench-back'), arrivals, o, cpu, bind);
+    const sessions = o.phases.includes('backlog') ? (results.backlog as { sessions: Awaited<ReturnType<typeof bind>> }).sessions : await bind();
+    if (results.backlog) delete (results.backlog as { sessions?: unknown }).sessions;
     for (const phase of o.phases) {
+      if (phase === 'backlog') continue;
       results[phase] = await measurePhase(phase === 'rest' ? rest : webhook, arrivals,
         phase === 'rest' ? 'bench-rest' : 'bench-hook',
         { total: o.total, concurrency: o.concurrency, cpu, counters: () => serviceCounters(nats.monitorUrl, databaseUrl) });
