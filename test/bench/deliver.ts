@@ -121,8 +121,28 @@ export interface PhaseResult {
   cpu_ms_per_msg: number;
   machine_cpu_ms_per_msg: number;
   max_unanswered: number;
+  /** Mean deliver_sm → deliver_sm_resp time as the gateway saw it: the window allows window ÷ this a bind. */
+  deliver_sm_round_trip_ms?: number;
   /** Work the services did per message, when the phase was given counters for it. */
   per_msg?: Record<string, number>;
+}
+
+/**
+ * The nodes' deliver_sm round trips so far (deliver_sm written to deliver_sm_resp read, as the
+ * gateway timed them): their count and summed seconds, from msggw_smpp_deliver_sm_latency_seconds.
+ */
+async function deliverRoundTrips(urls: string[]): Promise<Record<string, number>> {
+  let count = 0;
+  let sum = 0;
+  for (const url of urls) {
+    const text = await (await fetch(`${url}/metrics`, { headers: admin })).text();
+    for (const line of text.split('\n')) {
+      const m = /^msggw_smpp_deliver_sm_latency_seconds_(sum|count)\{[^}]*kind="message"[^}]*\} (\S+)/.exec(line);
+      if (m?.[1] === 'sum') sum += Number(m[2]);
+      if (m?.[1] === 'count') count += Number(m[2]);
+    }
+  }
+  return { deliver_sm_count: count, deliver_sm_seconds: sum };
 }
 
 /** Counters of work the services do (NATS messages in and out, PostgreSQL transactions and rows read). */
@@ -167,8 +187,11 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
   const lat = arrivals.latencies(`${prefix} `);
   await new Promise((r) => setTimeout(r, 1_000)); // PostgreSQL reports its statistics every 500 ms
   const countersAfter = await o.counters?.();
-  const perMsg = countersBefore && countersAfter ? Object.fromEntries(Object.entries(countersAfter).map(([k, v]) =>
-    [k, +((v - countersBefore[k]!) / Math.max(1, burst.ok)).toFixed(2)])) : undefined;
+  const delta = (k: string) => countersAfter![k]! - countersBefore![k]!;
+  const perMsg = countersBefore && countersAfter ? Object.fromEntries(Object.keys(countersAfter)
+    .filter((k) => !k.startsWith('deliver_sm_')).map((k) => [k, +(delta(k) / Math.max(1, burst.ok)).toFixed(2)])) : undefined;
+  const roundTripMs = countersAfter?.deliver_sm_count !== undefined
+    ? +((1000 * delta('deliver_sm_seconds')) / Math.max(1, delta('deliver_sm_count'))).toFixed(2) : undefined;
   return {
     accepted: burst.ok, refused: burst.failed,
     accepted_per_sec: Math.round(burst.ok / burst.seconds),
@@ -180,6 +203,7 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
     cpu_ms_per_msg: +((cpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
     machine_cpu_ms_per_msg: +((machineCpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
     max_unanswered: arrivals.maxUnanswered,
+    deliver_sm_round_trip_ms: roundTripMs,
     per_msg: perMsg,
   };
 }
@@ -285,7 +309,8 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
       if (phase === 'backlog') continue;
       results[phase] = await measurePhase(phase === 'rest' ? rest : webhook, arrivals,
         phase === 'rest' ? 'bench-rest' : 'bench-hook',
-        { total: o.total, concurrency: o.concurrency, cpu, counters: () => serviceCounters(nats.monitorUrl, databaseUrl) });
+        { total: o.total, concurrency: o.concurrency, cpu,
+          counters: async () => ({ ...await serviceCounters(nats.monitorUrl, databaseUrl), ...await deliverRoundTrips(urls) }) });
     }
     const rss = nodes.map(({ node }) => rssMb(node.pid));
     await closeSessions(sessions);
