@@ -3,8 +3,8 @@
  * be — a client's `address` as an IP allow-list, TRUSTED_PROXIES (the balancers whose word about
  * the client's IP is believed), the client IP carried by HAProxy PROXY protocol v1/v2 headers, and
  * connection caps per node and per client IP. Every front door uses it, so it is its own room
- * rather than a part of any. Also how we write to a peer's socket cheaply (corkForTask: one
- * writev per socket event, for SMPP sessions; corkForTurn: one per event-loop turn, for Redis).
+ * rather than a part of any. Also how we write to a peer's socket cheaply (corkForTurn: one
+ * writev per event-loop turn), used by SMPP sessions and the Redis client.
  */
 export type { AllowList, AllowListDeps } from './allow-list.js';
 export { parseAllowList, normalizeIp, addIpRule, ipRuleMatches } from './allow-list.js';
@@ -18,4 +18,4 @@ export type { ConnectionLimits, ConnectionRefusal, ConnectionSlot } from './conn
 export { ConnectionLimiter, perIpExempt } from './connection-limit.js';
 export type { RefusalLog } from './refusal-log.js';
 export { refusalLog } from './refusal-log.js';
-export { corkForTurn, corkForTask } from './turn-cork.js';
+export { corkForTurn } from './turn-cork.js';

@@ -20,19 +20,3 @@ export function corkForTurn(stream: Writable): void {
     stream.uncork();
   });
 }
-
-/**
- * Corks `stream` until the microtasks of the current task have run: what one socket event sets
- * off (a window of answers, the next deliver_sm for each slot they free) leaves in one writev,
- * without waiting for the rest of the turn. On a node busy with other sockets the turn is long,
- * and a write held to its end adds that to every SMPP round trip, which the window divides.
- */
-export function corkForTask(stream: Writable): void {
-  if (corked.has(stream)) return;
-  corked.add(stream);
-  stream.cork();
-  queueMicrotask(() => {
-    corked.delete(stream);
-    stream.uncork();
-  });
-}

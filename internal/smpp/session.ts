@@ -9,7 +9,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/index.js';
-import { corkForTask } from '../peer/index.js';
+import { corkForTurn } from '../peer/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { SmppStatus, toCommandStatus } from './command-status.js';
 import { PduFramer, type Frame } from './framing.js';
@@ -434,7 +434,7 @@ export class SmppSession implements BoundSession {
   #write(buffer: Buffer): void {
     const { socket } = this.deps;
     if (this.#state === 'closed' || socket.destroyed || !socket.writable) return;
-    corkForTask(socket); // a window of answers, or of deliver_sm, leaves in one write
+    corkForTurn(socket); // the answers to a window of requests leave in one write
     if (!socket.write(buffer) && !this.#writeBlocked) {
       // The peer reads slower than we answer: stop reading its requests until the buffer drains.
       this.#writeBlocked = true;
