@@ -7,6 +7,7 @@ import { AutoReplier, createAutoReplyState, DEFAULT_AUTO_REPLY_KEY_PREFIX } from
 import type { Redis } from '../../internal/cluster/index.js';
 import { findDriver } from '../../internal/carriers/index.js';
 import { CarrierEgress, IngressFirst, WebhookWorker } from '../../internal/egress/index.js';
+import type { MediaStore } from '../../internal/media/index.js';
 import type { QuotaGate } from '../../internal/quota/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
 import {
@@ -24,6 +25,8 @@ export interface MessageCoreParts extends NodeParts {
   quota?: QuotaGate;
   /** Sends MMS whose media need fetching or transcoding to media.transcode first (cmd/gateway/media.ts). */
   divertMedia?: EgressPublishDeps['divertMedia'];
+  /** The node's media store: generic webhooks inline stored media from it. */
+  media: Pick<MediaStore, 'get'>;
 }
 
 /** Components in start order; the node stops them in reverse. */
@@ -71,7 +74,7 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
     recorded: async (id) => (await store.records.byMessageId(id)).length > 0 });
   const statusRouter = new StatusRouter({ subjects, maxDeliver }, { bus, records, recordRepo: store.records, client, logger, metrics });
   const webhooks = new WebhookWorker({ subjects, ...config.webhook, maxDeliver },
-    { bus, client, records, sent, legs, failures, logger, metrics, ingressFirst });
+    { bus, client, records, media: p.media, sent, legs, failures, logger, metrics, ingressFirst });
   const carrierEgress = new CarrierEgress(
     { nodeId: config.node.serverId, subjects, serverAddress: config.node.serverAddress, ...config.carrier, maxDeliver },
     { bus, carriers: () => directory.carriers(), carrier: (id) => directory.carrier(id), driver: findDriver,

@@ -97,7 +97,7 @@ export class GatewayNode {
     this.track('quota', () => quota.close());
     const logins = nodeLogins(config, redis, logger);
     const media = buildMedia(parts);
-    const core = buildMessageCore({ ...parts, redis, quota: quota.gate,
+    const core = buildMessageCore({ ...parts, redis, quota: quota.gate, media: media.store,
       divertMedia: (egress, key) => media.detour.divert(egress, key) });
     await this.startAll([...core.components, ...media.components(core)]);
     const smpp = await buildSmpp({ ...parts, ...core, redis, logins, ingress: (message) => core.ingress.accept('smpp', message) });

@@ -24,6 +24,11 @@ export const DEFAULT_POSTGRES_TIMEZONE = 'UTC';
 export const DEFAULT_WEBHOOK_RETRIES = 3;
 export const DEFAULT_WEBHOOK_TIMEOUT_SECS = 10;
 export const DEFAULT_WEBHOOK_RETRY_DELAY_SECS = 5;
+/**
+ * Media inlined as base64 in one generic webhook: an MMS as US carriers pass it (1–1.2 MB) with
+ * room (gomsggw's parts were ≤ 600 KB after transcoding), while 128 posts at once stay bounded.
+ */
+export const DEFAULT_WEBHOOK_MEDIA_BASE64_MAX_BYTES = 2 * 1024 * 1024;
 /** Carrier sends: gomsggw retried 3 times (hard-coded); now a setting. */
 export const DEFAULT_CARRIER_RETRIES = 3;
 /** gomsggw's carrier HTTP timeout (§10). */

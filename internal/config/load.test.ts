@@ -58,7 +58,7 @@ describe('loadConfig defaults', () => {
       maxConnectionsPerIp: 20,
       socketTimeoutMs: 60_000,
     });
-    expect(cfg.webhook).toEqual({ retries: 3, timeoutMs: 10_000, retryDelayMs: 5_000 });
+    expect(cfg.webhook).toEqual({ retries: 3, timeoutMs: 10_000, retryDelayMs: 5_000, mediaBase64MaxBytes: 2 * 1024 * 1024 });
     expect(cfg.node).toEqual({
       serverId: hostname(), serverAddress: 'http://localhost:3000', dataDir: join(cwd, 'data'),
       shutdown: { timeoutMs: 30_000, smppUnbindMs: 6_000, busDrainMs: 5_000 },

@@ -136,6 +136,11 @@ export interface WebhookConfig {
   /** Per-request timeout unless a client's settings give their own. */
   timeoutMs: number;
   retryDelayMs: number;
+  /**
+   * WEBHOOK_MEDIA_BASE64_MAX_BYTES: media bytes of one message inlined as base64 in a generic
+   * webhook; parts past it go as their URL only. 0 inlines none.
+   */
+  mediaBase64MaxBytes: number;
 }
 
 /** Sends to carriers (CARRIER_*): retries after the first try, per-call timeout, first retry delay. */

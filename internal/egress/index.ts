@@ -12,4 +12,5 @@ export { TokenBucket } from './token-bucket.js';
 export { IngressFirst } from './ingress-first.js';
 export type { IngressFirstOptions } from './ingress-first.js';
 export { messagePayload, statusPayload } from './webhook-payloads.js';
+export type { InlineMedia } from './webhook-media.js';
 export { postWebhook } from './webhook-sender.js';

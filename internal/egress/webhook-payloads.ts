@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Egress } from '../../proto/message.js';
+import type { Egress, MediaRef } from '../../proto/message.js';
 import type { StatusEvent } from '../../proto/status.js';
 import type { ApiFormat, ClientDetails } from '../store/index.js';
+import type { InlineMedia } from './webhook-media.js';
 
 /**
  * Webhook bodies in the three formats web clients chose (upstream-behaviour.md §11.3), keys and
- * shapes as gomsggw sent them, with its gaps closed: the telnyx format carries media, and MMS
- * keep their text.
+ * shapes as gomsggw sent them, with its gaps closed: the telnyx format carries media, MMS keep
+ * their text, and every generic media item has its URL, with its `base64` when `inline` holds it
+ * (carrier MMS included, which gomsggw sent without content).
  */
 
-export function messagePayload(format: ApiFormat, egress: Egress, client: ClientDetails): unknown {
+export function messagePayload(format: ApiFormat, egress: Egress, client: ClientDetails, inline: InlineMedia = new Map()): unknown {
   const m = egress.message;
   const number = client.numbers.find((n) => n.number === m.to);
   const received = new Date(m.receivedAt).toISOString();
@@ -33,10 +35,15 @@ export function messagePayload(format: ApiFormat, egress: Egress, client: Client
         ...(number?.tag ? { tag: number.tag } : {}),
         ...(number?.group ? { group: number.group } : {}),
         ...(m.media.length > 0
-          ? { media: m.media.map((p) => ({ filename: p.filename, content_type: p.contentType, url: p.url ?? '' })) }
+          ? { media: m.media.map((p, i) => genericMedia(p, inline.get(i))) }
           : {}),
       };
   }
+}
+
+/** A generic media item: gomsggw's keys (filename, content_type, base64) and our URL beside them. */
+function genericMedia(part: MediaRef, base64: string | undefined) {
+  return { filename: part.filename, content_type: part.contentType, ...(base64 !== undefined ? { base64 } : {}), url: part.url ?? '' };
 }
 
 /** Telnyx's own words for a recipient's status (message.finalized `to[].status`). */

@@ -4,12 +4,14 @@ import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
+import type { MediaStore } from '../media/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
 import { statusWebhookUrl, type FailureReporter, type SentRecorder } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { KeepAlivePool } from '../carriers/index.js';
 import type { IngressFirst } from './ingress-first.js';
+import { inlineMedia } from './webhook-media.js';
 import { messagePayload, statusPayload } from './webhook-payloads.js';
 import { postWebhook } from './webhook-sender.js';
 
@@ -19,6 +21,8 @@ export interface WebhookWorkerOptions {
   retries: number;
   timeoutMs: number;
   retryDelayMs: number;
+  /** WEBHOOK_MEDIA_BASE64_MAX_BYTES: media bytes of one message inlined in a generic webhook (0: none). */
+  mediaBase64MaxBytes: number;
   concurrency?: number;
   /**
    * BUS_MAX_DELIVER (WEBHOOK_RETRIES added when larger). A client's own webhook_retries beyond
@@ -31,6 +35,8 @@ export interface WebhookWorkerDeps {
   bus: Bus;
   client(id: number): ClientDetails | undefined;
   records: RecordWriter;
+  /** Where the generic format's inlined media are read. */
+  media: Pick<MediaStore, 'get'>;
   /** Records a webhook the client took; never asks for a post to be repeated. */
   sent: SentRecorder;
   legs: LegContext;
@@ -103,7 +109,10 @@ export class WebhookWorker {
     const route = egress.route;
     const url = route.kind === 'webhook' ? route.url : '';
     const format = client.settings?.apiFormat ?? 'generic';
-    const result = await this.post(url, messagePayload(format, egress, client), client);
+    // Read on every attempt, not kept between them: a retry holds nothing while it waits.
+    const inline = format === 'generic'
+      ? await inlineMedia(egress.message.media, this.deps.media, this.options.mediaBase64MaxBytes) : undefined;
+    const result = await this.post(url, messagePayload(format, egress, client, inline), client);
     if (result.ok) return this.deps.sent.recorded({ v: 1, egress, status: 'delivered', reportDelivered: false });
     if (msg.deliveryCount <= this.retries(client)) return retry(this.delay(msg.deliveryCount));
     await this.fail(egress, `webhook ${url} failed after ${msg.deliveryCount} attempts: ${result.error}`);

@@ -34,8 +34,11 @@ export interface MediaStore {
   readonly maxBytes: number;
   /** Rejects with PayloadTooLargeError (internal/errors) past `maxBytes`. */
   put(input: MediaInput): Promise<StoredMedia>;
-  /** undefined when unknown or expired. */
-  get(token: string): Promise<MediaFile | undefined>;
+  /**
+   * undefined when unknown or expired, or larger than `maxBytes` when given: such a file's bytes
+   * are never read, so a caller holds no more than it asked for.
+   */
+  get(token: string, opts?: { maxBytes?: number }): Promise<MediaFile | undefined>;
   /** Deletes expired files; returns how many. Run by one leader-elected node. */
   deleteExpired(now?: Date): Promise<number>;
 }

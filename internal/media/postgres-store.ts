@@ -56,8 +56,8 @@ export class PostgresMediaStore implements MediaStore {
     return this.describe(file.token, contentType, file.fileName, input.bytes.length, file.expiresAt);
   }
 
-  async get(token: string): Promise<MediaFile | undefined> {
-    const row = await this.deps.repo.get(token, this.#now());
+  async get(token: string, opts: { maxBytes?: number } = {}): Promise<MediaFile | undefined> {
+    const row = await this.deps.repo.get(token, this.#now(), opts.maxBytes);
     if (!row) return undefined;
     return { ...this.describe(row.token, row.contentType, row.fileName, row.bytes.length, row.expiresAt), bytes: row.bytes };
   }

@@ -356,8 +356,8 @@ export type MediaFileRow = NewMediaFile;
 export interface MediaFileRepo {
   /** ConflictError on a token that exists. */
   insert(file: NewMediaFile): Promise<void>;
-  /** undefined when unknown or expired at `now`. */
-  get(token: string, now: Date): Promise<MediaFileRow | undefined>;
+  /** undefined when unknown, expired at `now`, or larger than `maxBytes` (bytes; no limit when omitted). */
+  get(token: string, now: Date, maxBytes?: number): Promise<MediaFileRow | undefined>;
   /** Deletes up to `limit` files expired at `now`; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
 }

@@ -138,6 +138,15 @@ describe.each(drivers)('media store on $name', (driver) => {
     await expect(media.put({ bytes: Buffer.alloc(64 * 1024 + 1), contentType: 'image/png' })).rejects.toBeInstanceOf(PayloadTooLargeError);
   });
 
+  it.skipIf(driver.skip)('reads a file only up to a size the caller gives, testing the size in the database', async () => {
+    now = new Date();
+    const bytes = Buffer.alloc(1000, 7);
+    const stored = await media.put({ bytes, contentType: 'application/octet-stream', filename: 'x.bin' });
+    expect((await media.get(stored.token, { maxBytes: 1000 }))?.bytes).toEqual(bytes);
+    expect(await media.get(stored.token, { maxBytes: 999 })).toBeUndefined();
+    expect((await media.get(stored.token))?.bytes).toEqual(bytes);
+  });
+
   it.skipIf(driver.skip)('stops serving a file when it expires and deletes it in the cleanup', async () => {
     now = new Date();
     const stored = await media.put({ bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]), contentType: 'image/jpeg', filename: 'x.jpg' });

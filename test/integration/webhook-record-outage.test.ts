@@ -54,8 +54,8 @@ describe.each(buses)('webhook egress with the ledger down, on $name', ({ skip, m
     const client = { ...legacyClient(RECEIVER), type: 'web' as const };
     const sent = new SentRecorder({ subjects }, { bus, records, legs, client: () => undefined, logger });
     const repair = new LedgerRepair({ subjects }, { bus, records, legs, client: () => undefined, logger });
-    const worker = new WebhookWorker({ subjects, retries: 3, timeoutMs: 1_000, retryDelayMs: 50 }, {
-      bus, client: (id) => (id === RECEIVER ? client : undefined), records, sent, legs, logger,
+    const worker = new WebhookWorker({ subjects, retries: 3, timeoutMs: 1_000, retryDelayMs: 50, mediaBase64MaxBytes: 0 }, {
+      bus, client: (id) => (id === RECEIVER ? client : undefined), records, sent, legs, logger, media: { get: async () => undefined },
       failures: new FailureReporter({ nodeId: 'n1', notifySenderOnFailure: false, subjects }, { bus, records, legs }),
       metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }), fetch: fakeFetch,
     });

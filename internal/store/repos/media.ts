@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { MediaFileRepo, MediaFileRow, NewMediaFile } from '../types.js';
 import { guard } from '../db-errors.js';
@@ -14,9 +14,13 @@ export class KyselyMediaRepo implements MediaFileRepo {
     }).execute(), { conflict: 'a media file with this token already exists' });
   }
 
-  async get(token: string, now: Date): Promise<MediaFileRow | undefined> {
+  async get(token: string, now: Date, maxBytes?: number): Promise<MediaFileRow | undefined> {
+    // The size test is in the query, so the bytes of a file over maxBytes never leave the database;
+    // octet_length reads a stored value's length without detoasting it (and trusts no size column).
     const row = await guard(() => this.db.selectFrom('mediaFiles').selectAll()
-      .where('accessToken', '=', token).where('expiresAt', '>', now).executeTakeFirst());
+      .where('accessToken', '=', token).where('expiresAt', '>', now)
+      .$if(maxBytes !== undefined, (qb) => qb.where(sql<number>`octet_length(data)`, '<=', maxBytes!))
+      .executeTakeFirst());
     if (!row) return undefined;
     return {
       token: row.accessToken, fileName: row.fileName, contentType: row.contentType,
