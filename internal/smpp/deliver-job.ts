@@ -1,11 +1,10 @@
 /**
- * A routed message as deliver_sm parts for the client that receives it (upstream §8.6, issue 4
- * item 4): GSM-7 unpacked (data_coding 0) when every character fits, else UCS-2; a long text
- * split 153 septets / 67 units per part behind a concatenation UDH with a per-destination
- * reference, unless the client turned splitting off.
+ * A routed message as deliver_sm parts for the client that receives it (upstream §8.6): GSM-7
+ * unpacked (data_coding 0) when every character fits, else UCS-2; a long text cut as the
+ * client's split_method says (split.ts), with a per-destination concatenation reference.
  */
 import type { Message } from '../../proto/message.js';
-import type { ClientSettings } from '../store/index.js';
+import { GOMSGGW_SPLIT_METHOD, type ClientSettings } from '../store/index.js';
 import { segmentInfo } from '../text/index.js';
 import type { ConcatRefs } from './concat-ref.js';
 import type { DeliverAddresses } from './ports.js';
@@ -25,18 +24,19 @@ export interface DeliverPlan {
 }
 
 /**
- * How a client's long texts are cut. `disable_message_splitting` (stored but unused upstream)
- * now means what it says: the whole text in one deliver_sm, carried in message_payload.
- * Otherwise parts carry a concatenation UDH (upstream sent unrelated parts, §22.2 BUG-9).
+ * How a client's long texts are cut: its split_method (disable_message_splitting is its alias
+ * for 'payload', kept in step by the store). A client without a settings row was not made by
+ * msggw, so it gets gomsggw's plain parts.
  */
-export function splitMethodFor(settings: Pick<ClientSettings, 'disableMessageSplitting'> | null): SplitMethod {
-  return settings?.disableMessageSplitting ? 'payload' : 'udh';
+export function splitMethodFor(settings: Pick<ClientSettings, 'splitMethod'> | null): SplitMethod {
+  return settings?.splitMethod ?? GOMSGGW_SPLIT_METHOD;
 }
 
-/** The parts of `message` for a client with `settings`; the reference is taken only for a long text. */
+/** The parts of `message` for a client with `settings`; a reference is taken only for a long text that shows one. */
 export function messagePlan(message: Message, settings: ClientSettings | null, refs: ConcatRefs): DeliverPlan {
-  const long = segmentInfo(message.text).segments > 1;
-  const parts = splitForSmpp(message.text, { method: splitMethodFor(settings), ref: long ? refs.next(message.to) : 0 });
+  const method = splitMethodFor(settings);
+  const referenced = (method === 'udh' || method === 'sar') && segmentInfo(message.text).segments > 1;
+  const parts = splitForSmpp(message.text, { method, ref: referenced ? refs.next(message.to) : 0 });
   return { addresses: deliverAddresses(message.from, message.to), parts };
 }
 

@@ -47,7 +47,7 @@ export function legacyClient(id: number, settings: Partial<ClientSettings> = {})
   return {
     id, username: `client${id}`, password: 'p', address: '', name: '', type: 'legacy', timezone: 'UTC',
     logPrivacy: false, createdAt: at, updatedAt: at, numbers: [], failovers: [],
-    settings: { disableMessageSplitting: false, ...settings } as ClientSettings,
+    settings: { disableMessageSplitting: false, splitMethod: 'udh', ...settings } as ClientSettings,
   };
 }
 

@@ -93,7 +93,7 @@ describe('SMPP egress: messages', () => {
   });
 
   it('sends a long text whole in message_payload when the client disabled splitting', async () => {
-    const h = await harness({ clients: [legacyClient(SENDER), legacyClient(RECEIVER, { disableMessageSplitting: true })] });
+    const h = await harness({ clients: [legacyClient(SENDER), legacyClient(RECEIVER, { disableMessageSplitting: true, splitMethod: 'payload' })] });
     h.bind();
     await h.publishMessage({ text: LONG_GSM });
     await eventually(() => expect(h.delivered).toHaveLength(1));

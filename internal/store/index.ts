@@ -5,7 +5,9 @@
 export { createStore } from './create.js';
 export type { StoreConfig, StoreDeps } from './create.js';
 export type { KyselyStore } from './kysely-store.js';
-export { ClientType, ApiFormat, AuthMethod, legKey } from './types.js';
+export {
+  ClientType, ApiFormat, AuthMethod, SplitMethod, NEW_CLIENT_SPLIT_METHOD, GOMSGGW_SPLIT_METHOD, legKey,
+} from './types.js';
 export { isPermanentDataError } from './db-errors.js';
 export type * from './types.js';
 export type { SecretCodec } from './secrets.js';

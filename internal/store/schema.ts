@@ -38,6 +38,7 @@ export interface ClientSettingsTable extends LimitsTable {
   authMethod: Def<string | null>;
   apiFormat: Def<string>;
   disableMessageSplitting: Def<boolean>;
+  splitMethod: Def<string>;
   webhookRetries: Def<number>;
   webhookTimeoutSecs: Def<number>;
   includeRawSegments: Def<boolean>;

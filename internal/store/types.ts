@@ -13,6 +13,22 @@ export type ApiFormat = (typeof ApiFormat)[keyof typeof ApiFormat];
 export const AuthMethod = { BASIC: 'basic', BEARER: 'bearer' } as const;
 export type AuthMethod = (typeof AuthMethod)[keyof typeof AuthMethod];
 
+/**
+ * How a long text goes to a legacy client as deliver_sm: parts behind a concatenation UDH,
+ * parts with SAR TLVs, one deliver_sm with message_payload, or plain parts with no
+ * concatenation header at all (gomsggw's way, which Zultys MX relies on).
+ */
+export const SplitMethod = { UDH: 'udh', SAR: 'sar', PAYLOAD: 'payload', NONE: 'none' } as const;
+export type SplitMethod = (typeof SplitMethod)[keyof typeof SplitMethod];
+
+/** A client created by msggw: the concatenation every handset and Kannel joins. */
+export const NEW_CLIENT_SPLIT_METHOD: SplitMethod = SplitMethod.UDH;
+/**
+ * A client whose settings msggw did not write (taken over from gomsggw, or with no settings row):
+ * gomsggw's plain parts (upstream §8.6). Also the column's default, so an importer gets it.
+ */
+export const GOMSGGW_SPLIT_METHOD: SplitMethod = SplitMethod.NONE;
+
 export interface Client {
   id: number;
   username: string;
@@ -46,7 +62,13 @@ export interface ClientSettings extends Limits {
   /** null: both Basic and Bearer are accepted. */
   authMethod: AuthMethod | null;
   apiFormat: ApiFormat;
+  /**
+   * Always `splitMethod === 'payload'`: the older switch, kept as an alias. Patching it true sets
+   * 'payload'; false turns 'payload' back into 'udh' and leaves any other method alone.
+   */
   disableMessageSplitting: boolean;
+  /** How long texts are cut for deliver_sm. */
+  splitMethod: SplitMethod;
   webhookRetries: number;
   webhookTimeoutSecs: number;
   includeRawSegments: boolean;

@@ -56,6 +56,7 @@ export function clientSettingsDto(settings: ClientSettings): Json {
     auth_method: settings.authMethod,
     api_format: settings.apiFormat,
     disable_message_splitting: settings.disableMessageSplitting,
+    split_method: settings.splitMethod,
     webhook_retries: settings.webhookRetries,
     webhook_timeout_secs: settings.webhookTimeoutSecs,
     include_raw_segments: settings.includeRawSegments,

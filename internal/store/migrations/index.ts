@@ -11,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-record-legs': m0002,
   '0003-record-smpp-receipts': m0003,
+  '0004-client-split-method': await import('./0004-client-split-method.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { NotFoundError } from '../../errors/index.js';
 import type { Database } from '../schema.js';
 import { clientPasswordBinding, type SecretCodec } from '../secrets.js';
-import type {
-  ClientDetails, ClientPatch, ClientRepo, ClientSettings, ClientSettingsPatch, NewClient,
+import {
+  NEW_CLIENT_SPLIT_METHOD, SplitMethod,
+  type ClientDetails, type ClientPatch, type ClientRepo, type ClientSettings, type ClientSettingsPatch, type NewClient,
 } from '../types.js';
 import { guard } from '../db-errors.js';
 import { loadClientDetails } from './client-details.js';
@@ -42,7 +43,8 @@ export class KyselyClientRepo implements ClientRepo {
         await tx.updateTable('clients').set({ password: this.encrypt(row.id, input.password) })
           .where('id', '=', row.id).execute();
         await tx.insertInto('clientSettings')
-          .values({ clientId: row.id, webhookSecret: this.deps.newWebhookSecret() }).execute();
+          .values({ clientId: row.id, webhookSecret: this.deps.newWebhookSecret(), splitMethod: NEW_CLIENT_SPLIT_METHOD })
+          .execute();
         return row.id;
       }),
       { conflict: `a client with username '${input.username}' already exists` },
@@ -80,9 +82,10 @@ export class KyselyClientRepo implements ClientRepo {
   }
 
   async upsertSettings(clientId: number, patch: ClientSettingsPatch): Promise<ClientSettings> {
-    const values = { ...patch, clientId, webhookSecret: patch.webhookSecret ?? this.deps.newWebhookSecret() };
+    const { insert, update: split } = splitColumns(patch);
+    const values = { ...patch, ...insert, clientId, webhookSecret: patch.webhookSecret ?? this.deps.newWebhookSecret() };
     // An empty patch still needs a SET clause to return the existing row.
-    const update = Object.keys(patch).length > 0 ? patch : { clientId };
+    const update = Object.keys(patch).length > 0 ? { ...patch, ...split } : { clientId };
     const row = await guard(
       () => this.db.insertInto('clientSettings').values(values)
         .onConflict((oc) => oc.column('clientId').doUpdateSet(update))
@@ -101,4 +104,31 @@ export class KyselyClientRepo implements ClientRepo {
     if (!client) throw new NotFoundError('Client not found');
     return client;
   }
+}
+
+interface SplitColumns {
+  splitMethod?: SplitMethod | RawBuilder<string>;
+  disableMessageSplitting?: boolean;
+}
+
+/**
+ * split_method and its older alias disable_message_splitting, written together so they never
+ * disagree: a method sets the flag; the flag alone sets 'payload' (true) or turns 'payload' back
+ * into the default 'udh' (false). A new row without a method keeps the column's gomsggw default.
+ */
+function splitColumns(patch: ClientSettingsPatch): { insert: Omit<SplitColumns, 'splitMethod'> & { splitMethod?: SplitMethod }; update: SplitColumns } {
+  if (patch.splitMethod !== undefined) {
+    const both = { splitMethod: patch.splitMethod, disableMessageSplitting: patch.splitMethod === SplitMethod.PAYLOAD };
+    return { insert: both, update: both };
+  }
+  if (patch.disableMessageSplitting === true) {
+    const both = { splitMethod: SplitMethod.PAYLOAD, disableMessageSplitting: true };
+    return { insert: both, update: both };
+  }
+  if (patch.disableMessageSplitting === false) {
+    const keepUnlessPayload = sql<string>`CASE WHEN client_settings.split_method = ${SplitMethod.PAYLOAD}
+      THEN ${NEW_CLIENT_SPLIT_METHOD} ELSE client_settings.split_method END`;
+    return { insert: {}, update: { splitMethod: keepUnlessPayload } };
+  }
+  return { insert: {}, update: {} };
 }

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type {
   Carrier, Client, ClientFailover, ClientNumber, ClientSettings, NumberSettings, TenantApiKey, ApiKeyNumber,
-  ClientType, ApiFormat, AuthMethod,
+  ClientType, ApiFormat, AuthMethod, SplitMethod,
 } from '../types.js';
 import type {
   CarriersTable, ClientFailoversTable, ClientNumbersTable, ClientSettingsTable, ClientsTable, NumberSettingsTable,
@@ -29,8 +29,13 @@ export function toClient(row: Selectable<ClientsTable>, codec: SecretCodec): Cli
   };
 }
 
+/** disable_message_splitting is read from split_method: a gomsggw row may hold a stale true. */
 export function toClientSettings(row: Selectable<ClientSettingsTable>): ClientSettings {
-  return { ...row, authMethod: row.authMethod as AuthMethod | null, apiFormat: row.apiFormat as ApiFormat };
+  const splitMethod = row.splitMethod as SplitMethod;
+  return {
+    ...row, authMethod: row.authMethod as AuthMethod | null, apiFormat: row.apiFormat as ApiFormat,
+    splitMethod, disableMessageSplitting: splitMethod === 'payload',
+  };
 }
 
 export function toNumberSettings(row: Selectable<NumberSettingsTable>): NumberSettings {

@@ -1,7 +1,7 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
-import { NotFoundError } from '../../errors/index.js';
-import { ApiFormat, AuthMethod, type ClientSettingsPatch } from '../../store/index.js';
+import { NotFoundError, ValidationError } from '../../errors/index.js';
+import { ApiFormat, AuthMethod, SplitMethod, type ClientSettingsPatch } from '../../store/index.js';
 import { clientSettingsDto } from '../dto.js';
 import type { WebDeps } from '../types.js';
 import { count, definedOnly, parseBody, parseId, urlOrEmpty } from '../validation.js';
@@ -42,6 +42,7 @@ const clientSettingsSchema = z
     auth_method: authMethod,
     api_format: lowerEnum([ApiFormat.GENERIC, ApiFormat.BICOM, ApiFormat.TELNYX]),
     disable_message_splitting: z.boolean(),
+    split_method: lowerEnum([SplitMethod.UDH, SplitMethod.SAR, SplitMethod.PAYLOAD, SplitMethod.NONE]),
     webhook_retries: count,
     webhook_timeout_secs: count,
     include_raw_segments: z.boolean(),
@@ -58,10 +59,12 @@ const clientSettingsSchema = z
 /** PUT /clients/{id}/settings body → ClientSettingsPatch; every value checked first (§5.5 took any). */
 export function toClientSettingsPatch(body: unknown): ClientSettingsPatch {
   const input = parseBody(clientSettingsSchema, body);
+  checkSplitAlias(input.split_method, input.disable_message_splitting);
   return definedOnly({
     authMethod: input.auth_method === '' ? null : input.auth_method,
     apiFormat: input.api_format,
     disableMessageSplitting: input.disable_message_splitting,
+    splitMethod: input.split_method,
     webhookRetries: input.webhook_retries,
     webhookTimeoutSecs: input.webhook_timeout_secs,
     includeRawSegments: input.include_raw_segments,
@@ -72,6 +75,12 @@ export function toClientSettingsPatch(body: unknown): ClientSettingsPatch {
     maxTps: input.max_tps,
     mm4Port: input.mm4_port,
   });
+}
+
+/** disable_message_splitting is split_method 'payload' by another name; one body may not say both ways. */
+function checkSplitAlias(method: SplitMethod | undefined, disable: boolean | undefined): void {
+  if (method === undefined || disable === undefined || disable === (method === SplitMethod.PAYLOAD)) return;
+  throw new ValidationError(`disable_message_splitting ${disable} contradicts split_method '${method}'`);
 }
 
 /** GET/PUT /clients/{id}/settings (upstream §5.5). */

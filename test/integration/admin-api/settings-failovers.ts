@@ -43,6 +43,8 @@ export function settingsTests(api: () => AdminApi): void {
       [{ mm4_port: 0 }, 'mm4_port'],
       [{ webhook_secret: 'short' }, 'webhook_secret'],
       [{ limit_both: 1 }, 'limit_both'],
+      [{ split_method: 'concat' }, 'split_method'],
+      [{ split_method: true }, 'split_method'],
     ])('refuses %j with 400 naming the field, and changes nothing', async (body, field) => {
       const client = await api().client();
       const before = (await api().get(`/clients/${client.id}/settings`)).body;
@@ -50,6 +52,35 @@ export function settingsTests(api: () => AdminApi): void {
       expect(res.status, res.text).toBe(400);
       expect(res.body.error).toContain(field);
       expect((await api().get(`/clients/${client.id}/settings`)).body).toEqual(before);
+    });
+
+    it("chooses the long deliver_sm split_method; a new client gets 'udh'", async () => {
+      const client = await api().client();
+      const url = `/clients/${client.id}/settings`;
+      expect((await api().get(url)).body).toMatchObject({ split_method: 'udh', disable_message_splitting: false });
+      for (const method of ['sar', 'NONE', 'payload', 'udh']) {
+        const res = await api().put(url, { split_method: method });
+        expect(res.status, res.text).toBe(200);
+        expect(res.body.settings).toMatchObject({
+          split_method: method.toLowerCase(), disable_message_splitting: method === 'payload',
+        });
+      }
+      expect((await api().get(url)).body.split_method).toBe('udh');
+    });
+
+    it("keeps disable_message_splitting as split_method 'payload' by another name", async () => {
+      const client = await api().client();
+      const url = `/clients/${client.id}/settings`;
+      const put = async (body: object) => (await api().put(url, body)).body.settings;
+      expect(await put({ disable_message_splitting: true })).toMatchObject({ split_method: 'payload', disable_message_splitting: true });
+      expect(await put({ disable_message_splitting: false })).toMatchObject({ split_method: 'udh', disable_message_splitting: false });
+      expect(await put({ split_method: 'none' })).toMatchObject({ split_method: 'none', disable_message_splitting: false });
+      expect(await put({ disable_message_splitting: false })).toMatchObject({ split_method: 'none' });
+      expect(await put({ split_method: 'payload', disable_message_splitting: true })).toMatchObject({ split_method: 'payload' });
+      const clash = await api().put(url, { split_method: 'sar', disable_message_splitting: true });
+      expect(clash.status).toBe(400);
+      expect(clash.body.error).toContain('split_method');
+      expect((await api().get(url)).body.split_method).toBe('payload');
     });
 
     it('answers 404 for an unknown client', async () => {
