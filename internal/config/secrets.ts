@@ -60,7 +60,9 @@ export async function resolveEmbeddedSecrets(given: GivenSecrets, dataDir: strin
   const stored = await readStored(file);
   const next: Stored = { ...stored };
   if (given.encryptionKey === undefined) next.encryptionKey ??= randomBytes(GENERATED_SECRET_BYTES).toString('base64url');
-  if (given.apiKey === undefined) next.apiKey ??= randomBytes(GENERATED_SECRET_BYTES).toString('hex');
+  // base64url, not hex: `admin:<key>` must stay within one line of `base64` (76 characters), as
+  // the curl examples build the admin header with `echo -n admin:$API_KEY | base64`.
+  if (given.apiKey === undefined) next.apiKey ??= randomBytes(GENERATED_SECRET_BYTES).toString('base64url');
   const encryptionKeyGenerated = next.encryptionKey !== stored.encryptionKey;
   const apiKeyGenerated = next.apiKey !== stored.apiKey;
   if (encryptionKeyGenerated || apiKeyGenerated) await writeStored(dataDir, file, next);
