@@ -13,6 +13,7 @@ import { createApp, WebServer, type WebDeps } from '../../internal/web/index.js'
 import { createMetrics, messageCounters, MetricsServer, type Metrics } from '../../internal/metrics/index.js';
 import type { Logger } from '../../internal/log/index.js';
 import { subjects } from '../../proto/subjects.js';
+import { unsignedWebhooksWarning } from '../../proto/carrier-types.js';
 import { buildMessageCore } from './message-core.js';
 import type { NodeParts, Stoppable } from './parts.js';
 import { buildMedia } from './media.js';
@@ -80,6 +81,7 @@ export class GatewayNode {
     const directory = createDirectory(store);
     await directory.start();
     this.track('directory', () => directory.stop());
+    this.warnUnsignedCarriers(directory);
 
     const sync = new ConfigSync({ nodeId: config.node.serverId, subject: names.configChanged },
       { bus, directory, logger: logger.child({ room: 'cluster' }), metrics: this.metrics });
@@ -135,6 +137,14 @@ export class GatewayNode {
     if (applied.length > 0) this.logger.info({ migrations: applied }, 'database migrated');
     await store.verifySecrets();
     return store;
+  }
+
+  /** Once per start, a line for each carrier whose inbound webhooks anyone could forge. */
+  private warnUnsignedCarriers(directory: MemoryDirectory): void {
+    for (const carrier of directory.carriers()) {
+      const warning = unsignedWebhooksWarning(carrier);
+      if (warning) this.logger.warn({ carrier: carrier.name, carrierId: carrier.id, type: carrier.type }, `carrier ${carrier.name}: ${warning}`);
+    }
   }
 
   private async startWeb(

@@ -10,14 +10,15 @@
  * Webhook authenticity: the API documents no signature. We use a shared secret: the carrier
  * row's `publicKey` must arrive either in the `X-OVP-Webhook-Token` header or as the `token`
  * query parameter of the webhook URL (configure `https://gw/inbound/<uuid>?token=<secret>` when
- * the portal cannot set headers). With `verifyWebhooks` on and no token set, every webhook is
- * refused: turn verification off explicitly to accept unauthenticated OVP webhooks.
+ * the portal cannot set headers). Without a token set, webhooks are taken unsigned as gomsggw
+ * took them, and the admin API and the logs warn about it (unsignedWebhooksWarning).
  *
  * Delivery reports: whether and how OneVoicePlus posts them is unknown (upstream handled none);
  * the only status is the send result itself, which the carrier worker reports as `sent`.
  * Inbound MMS is not supported (as upstream): media in a webhook are ignored.
  */
 import type { Carrier } from '../store/index.js';
+import { takesUnsignedWebhooks } from '../../proto/carrier-types.js';
 import { CarrierError } from '../errors/index.js';
 import { constantTimeEqual } from '../crypto/index.js';
 import {
@@ -159,7 +160,7 @@ function presentedToken(req: VerifyRequest): string {
 }
 
 function verify(req: VerifyRequest, carrier: Carrier): boolean {
-  if (!carrier.verifyWebhooks) return true;
+  if (takesUnsignedWebhooks(carrier)) return true;
   const token = presentedToken(req);
   return carrier.publicKey !== '' && token !== '' && constantTimeEqual(token, carrier.publicKey);
 }

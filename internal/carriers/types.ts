@@ -127,7 +127,8 @@ export interface CarrierDriver<T extends string = string> {
    */
   send(msg: OutboundMessage, carrier: Carrier, ctx: SendContext): Promise<SendResult>;
   /**
-   * True when the webhook is authentic, or when the carrier row's `verifyWebhooks` is off.
+   * True when the webhook is authentic, or when the carrier row takes webhooks unsigned
+   * (`verifyWebhooks` off, or no key to verify with: proto/carrier-types.ts unsignedWebhooksWarning).
    * Never throws; compares in constant time.
    */
   verify(req: VerifyRequest, carrier: Carrier): boolean;

@@ -106,6 +106,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'msggw_smpp_deliver_sm_latency_seconds', help: 'deliver_sm to deliver_sm_resp, by client and kind',
       labelNames: ['client', 'kind'], buckets: LATENCY_BUCKETS, registers,
     })),
+    webhooksUnverified: fastCounter(new Counter({
+      name: 'msggw_webhooks_unverified_total', help: 'Carrier webhooks accepted unsigned (the carrier has no key to verify with, or verify_webhooks is off), by carrier',
+      labelNames: ['carrier'], registers,
+    })),
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

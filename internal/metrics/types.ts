@@ -50,6 +50,11 @@ export interface Metrics {
    * connection cap, or a PROXY header from an untrusted peer or a bad one (peer ConnectionRefusal).
    */
   readonly connectionsRefused: Counter<'door' | 'reason'>;
+  /**
+   * Carrier webhooks accepted without a signature check, by carrier name: the carrier has no key
+   * to verify with, or its verify_webhooks is off. A rate here is traffic anyone could forge.
+   */
+  readonly webhooksUnverified: Counter<'carrier'>;
   /** Text exposition for /metrics. */
   render(): Promise<string>;
   readonly contentType: string;

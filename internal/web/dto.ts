@@ -7,6 +7,7 @@ import type {
   NumberSettings, StoredRecord, TenantApiKey,
 } from '../store/index.js';
 import { resolveAutoReply } from '../autoreply/index.js';
+import { unsignedWebhooksWarning } from '../../proto/carrier-types.js';
 import type { AutoReplyDefaults } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -18,6 +19,13 @@ export function webhookUrl(serverAddress: string, uuid: string): string {
   return `${serverAddress.replace(/\/+$/, '')}/inbound/${uuid}`;
 }
 
+/** What an operator should know about a carrier as configured: today, only unsigned webhooks. */
+export function carrierWarnings(carrier: Carrier): string[] {
+  const unsigned = unsignedWebhooksWarning(carrier);
+  return unsigned ? [unsigned] : [];
+}
+
+/** A carrier without its password; `warnings` is always there, [] when all is well. */
 export function carrierDto(carrier: Carrier, serverAddress: string): Json {
   return {
     id: carrier.id,
@@ -33,6 +41,7 @@ export function carrierDto(carrier: Carrier, serverAddress: string): Json {
     max_rps: carrier.maxRps,
     created_at: iso(carrier.createdAt),
     updated_at: iso(carrier.updatedAt),
+    warnings: carrierWarnings(carrier),
   };
 }
 

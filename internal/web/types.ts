@@ -87,7 +87,7 @@ export interface WebhookResult {
  * registry, e.g. `findDriver(carrier.type)?.verify(req, carrier) ?? false`.
  */
 export interface CarrierWebhooks {
-  /** True when the webhook is authentic (or the row's `verifyWebhooks` is off). Never throws. */
+  /** True when the webhook is authentic, or the row takes webhooks unsigned (unsignedWebhooksWarning). Never throws. */
   verify(req: WebhookVerifyRequest, carrier: Carrier): boolean;
   /** Messages and statuses of the webhook, and the answer to give. Never throws. */
   parse(req: WebhookParseRequest, carrier: Carrier): WebhookResult;

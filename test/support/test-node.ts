@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayNode } from '../../cmd/gateway/node.js';
 import { loadConfig } from '../../internal/config/index.js';
-import { silentLogger } from '../../internal/log/index.js';
+import { silentLogger, type Logger } from '../../internal/log/index.js';
 import { createTestDatabase, requireServices, uniquePrefix } from './env.js';
 import { freePort } from './process.js';
 
@@ -61,6 +61,8 @@ export interface TestNodeOptions {
   env?: Record<string, string>;
   /** A data dir the caller made (e.g. for fixtures); default a new temp dir. Removed on stop. */
   dataDir?: string;
+  /** The node's logger (e.g. one writing to a stream the test reads); default silent. */
+  logger?: Logger;
 }
 
 export async function startTestNode(opts: TestNodeOptions): Promise<TestNode> {
@@ -74,7 +76,7 @@ export async function startTestNode(opts: TestNodeOptions): Promise<TestNode> {
     // The tests' media servers are on loopback, which media URLs may not reach by default.
     MEDIA_FETCH_ALLOW: '127.0.0.0/8,::1', ...opts.env,
   }, { cwd: dataDir });
-  const node = new GatewayNode(config, silentLogger());
+  const node = new GatewayNode(config, opts.logger ?? silentLogger());
   await node.start();
   const admin = basicAuth('admin', opts.apiKey);
   return {

@@ -1,9 +1,10 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
-import { CARRIER_TYPES, isCarrierType } from '../../../proto/carrier-types.js';
+import { CARRIER_TYPES, isCarrierType, unsignedWebhooksWarning } from '../../../proto/carrier-types.js';
 import { generateObjectId } from '../../crypto/index.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
-import type { CarrierPatch, NewCarrier, Store } from '../../store/index.js';
+import type { Carrier, CarrierPatch, NewCarrier, Store } from '../../store/index.js';
+import type { Logger } from '../../log/index.js';
 import { carrierDto } from '../dto.js';
 import type { WebDeps } from '../types.js';
 import { count, definedOnly, identifier, parseBody, parseId, urlOrEmpty } from '../validation.js';
@@ -88,11 +89,17 @@ async function mustExist(store: Store, id: number) {
   return carrier;
 }
 
+/** The admin answer carries the same sentence in `warnings`; the log keeps it for whoever did not read it. */
+function logIfUnsigned(logger: Logger, carrier: Carrier, action: 'created' | 'updated'): void {
+  const warning = unsignedWebhooksWarning(carrier);
+  if (warning) logger.warn({ carrier: carrier.name, carrierId: carrier.id, type: carrier.type }, `carrier ${action}: ${warning}`);
+}
+
 const carrierId = (raw: string | undefined) => parseId(raw, 'Invalid carrier ID');
 
 /** GET/POST /carriers, POST /carriers/reload, GET/PUT/DELETE /carriers/{id} (upstream §5.2). */
 export function registerCarrierRoutes(router: Router, deps: WebDeps): void {
-  const { store, directory, changes, serverAddress } = deps;
+  const { store, directory, changes, serverAddress, logger } = deps;
 
   router.get('/carriers', (ctx) => {
     ctx.body = directory.carriers().map((c) => carrierDto(c, serverAddress));
@@ -105,6 +112,7 @@ export function registerCarrierRoutes(router: Router, deps: WebDeps): void {
     }
     const carrier = await store.carriers.create(input);
     await changes.announce({ kind: 'carrier', id: carrier.id });
+    logIfUnsigned(logger, carrier, 'created');
     ctx.status = 201;
     ctx.body = carrierDto(carrier, serverAddress);
   });
@@ -127,6 +135,7 @@ export function registerCarrierRoutes(router: Router, deps: WebDeps): void {
     if (patch.name !== undefined && patch.name !== current.name) await assertUnused(store, current.name, 'rename');
     const carrier = await store.carriers.update(id, patch);
     await changes.announce({ kind: 'carrier', id });
+    logIfUnsigned(logger, carrier, 'updated');
     ctx.body = { message: 'Carrier updated', carrier: carrierDto(carrier, serverAddress) };
   });
 

@@ -1,5 +1,6 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
+import { unsignedWebhooksWarning } from '../../../proto/carrier-types.js';
 import { normalizeE164 } from '../../../proto/e164.js';
 import type { Message } from '../../../proto/message.js';
 import { statusCodec, type StatusEvent } from '../../../proto/status.js';
@@ -126,6 +127,18 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
   const { bus, subjects, logger } = deps;
   const ingress = ingressOf(deps);
 
+  // Carriers whose first unsigned webhook this node has logged: one line each, then only the counter.
+  const unsignedLogged = new Set<number>();
+  const countUnsigned = (carrier: Carrier, sourceIp: string) => {
+    const warning = unsignedWebhooksWarning(carrier);
+    if (!warning) return;
+    deps.metrics?.metrics.webhooksUnverified.inc({ carrier: carrier.name });
+    if (unsignedLogged.has(carrier.id)) return;
+    unsignedLogged.add(carrier.id);
+    logger.warn({ carrier: carrier.name, carrierId: carrier.id, sourceIp },
+      `carrier webhook accepted unsigned (counted in msggw_webhooks_unverified_total from now on): ${warning}`);
+  };
+
   const publishAll = async (items: Published[]) => {
     // One webhook carries one message or status (a handful at most): no unbounded fan-out.
     await Promise.all(items.map((store) => store()));
@@ -147,6 +160,7 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
       logger.warn({ carrier: carrier.name, carrierId: carrier.id, sourceIp, url }, 'carrier webhook refused: bad or missing signature');
       throw new ForbiddenError('Invalid webhook signature');
     }
+    countUnsigned(carrier, sourceIp);
     const result = deps.carrierWebhooks.parse(
       { headers, rawBody, contentType: ctx.get('Content-Type'), ...(messageId ? { messageId } : {}) },
       carrier,

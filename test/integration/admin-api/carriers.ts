@@ -63,6 +63,25 @@ export function carrierTests(api: () => AdminApi): void {
       expect((await api().store.carriers.list()).length).toBe(before);
     });
 
+    it('accepts a carrier that cannot verify its webhooks, naming the field to set in warnings', async () => {
+      const unsigned = (field: string) =>
+        `${field} is empty: inbound webhooks for this carrier are accepted unsigned; set ${field} to verify them`;
+      const cases: Array<[Record<string, unknown>, string[]]> = [
+        [{ type: 'telnyx' }, [unsigned('public_key')]],
+        [{ type: 'onevoiceplus' }, [unsigned('public_key')]],
+        [{ type: 'telnyx', public_key: 'a2V5', verify_webhooks: false },
+          ['verify_webhooks is false: inbound webhooks for this carrier are accepted unsigned']],
+        [{ type: 'telnyx', public_key: 'a2V5' }, []],
+        [{ type: 'onevoiceplus', public_key: 'shared-token' }, []],
+        [{ type: 'twilio' }, []],
+      ];
+      for (const [body, warnings] of cases) {
+        const res = await api().post('/carriers', { name: api().uniq('w'), username: 'u', password: 'p', ...body });
+        expect(res.status, JSON.stringify(body)).toBe(201);
+        expect(res.body.warnings, JSON.stringify(body)).toEqual(warnings);
+      }
+    });
+
     it('refuses a duplicate name with 409 JSON', async () => {
       const first = await api().carrier();
       const res = await api().post('/carriers', { name: first.name, type: 'twilio', username: 'u', password: 'p' });
@@ -107,6 +126,15 @@ export function carrierTests(api: () => AdminApi): void {
       expect(res.body.carrier).not.toHaveProperty('password');
       expect((await api().store.carriers.get(carrier.id))?.password).toBe('rotated');
       expect((await api().get(`/carriers/${carrier.id}`)).body.api_base_url).toBe('http://127.0.0.1:4010');
+    });
+
+    it('says in warnings whether the carrier, as updated, verifies its webhooks', async () => {
+      const carrier = await api().carrier({ type: 'telnyx' });
+      expect(carrier.warnings).toHaveLength(1);
+      const keyed = await api().put(`/carriers/${carrier.id}`, { public_key: 'a2V5' });
+      expect(keyed.body.carrier.warnings).toEqual([]);
+      const off = await api().put(`/carriers/${carrier.id}`, { verify_webhooks: false });
+      expect(off.body.carrier.warnings).toEqual(['verify_webhooks is false: inbound webhooks for this carrier are accepted unsigned']);
     });
 
     it('refuses an unknown type or an empty password with 400 and changes nothing', async () => {
