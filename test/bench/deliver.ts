@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { pathToFileURL } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startNats, startPostgres, startRedis } from '../support/services.js';
 import { FakeCarrier, signTelnyx, telnyxEvent } from '../support/fake-carrier.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
@@ -123,6 +124,8 @@ export interface PhaseResult {
   max_unanswered: number;
   /** Mean deliver_sm → deliver_sm_resp time as the gateway saw it: the window allows window ÷ this a bind. */
   deliver_sm_round_trip_ms?: number;
+  /** How late the node's and the bench's event loops ran during the burst (both sides of every round trip). */
+  event_loop_delay_ms: Record<string, number>;
   /** Work the services did per message, when the phase was given counters for it. */
   per_msg?: Record<string, number>;
 }
@@ -143,6 +146,20 @@ async function deliverRoundTrips(urls: string[]): Promise<Record<string, number>
     }
   }
   return { deliver_sm_count: count, deliver_sm_seconds: sum };
+}
+
+/** The nodes' mean and worst p99 event-loop delay since the last scrape (prom-client resets it on each). */
+async function nodeLoopDelay(urls: string[]): Promise<{ mean: number; p99: number }> {
+  const means: number[] = [];
+  const p99s: number[] = [];
+  for (const url of urls) {
+    const text = await (await fetch(`${url}/metrics`, { headers: admin })).text();
+    const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    means.push(value('nodejs_eventloop_lag_mean_seconds'));
+    p99s.push(value('nodejs_eventloop_lag_p99_seconds'));
+  }
+  const avg = means.reduce((a, b) => a + b, 0) / means.length;
+  return { mean: +(avg * 1000).toFixed(2), p99: +(Math.max(...p99s) * 1000).toFixed(2) };
 }
 
 /** Counters of work the services do (NATS messages in and out, PostgreSQL transactions and rows read). */
@@ -168,7 +185,9 @@ export async function serviceCounters(natsMonitorUrl: string, databaseUrl: strin
  * of the system under test so far.
  */
 export async function measurePhase(target: Target, arrivals: Deliveries, prefix: string,
-  o: { total: number; concurrency: number; cpu(): number; counters?(): Promise<Record<string, number>> }): Promise<PhaseResult> {
+  o: { total: number; concurrency: number; cpu(): number; counters?(): Promise<Record<string, number>>;
+    /** The system under test's event-loop delay since the last call, in ms (a node's own measure). */
+    loopDelay?(): Promise<{ mean: number; p99: number }> }): Promise<PhaseResult> {
   const warmFrom = arrivals.count;
   const warm = await closedLoop(target, WARMUP, 16, WARMUP_OFFSET);
   await arrivals.waitFor(warmFrom + warm.ok, 60_000);
@@ -180,8 +199,13 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
   const cpuBefore = o.cpu();
   const machineBefore = machineCpuSeconds();
   const started = performance.now();
+  await o.loopDelay?.(); // starts the node's measure afresh
+  const benchLoop = monitorEventLoopDelay({ resolution: 1 });
+  benchLoop.enable();
   const burst: LoadResult = await closedLoop(target, o.total, o.concurrency);
   await arrivals.waitFor(before + burst.ok, 300_000);
+  benchLoop.disable();
+  const nodeLoop = await o.loopDelay?.();
   const cpu = o.cpu() - cpuBefore;
   const machineCpu = machineCpuSeconds() - machineBefore;
   const lat = arrivals.latencies(`${prefix} `);
@@ -204,6 +228,10 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
     machine_cpu_ms_per_msg: +((machineCpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
     max_unanswered: arrivals.maxUnanswered,
     deliver_sm_round_trip_ms: roundTripMs,
+    event_loop_delay_ms: {
+      ...(nodeLoop ? { node_mean: nodeLoop.mean, node_p99: nodeLoop.p99 } : {}),
+      bench_mean: +(benchLoop.mean / 1e6).toFixed(2), bench_p99: +(benchLoop.percentile(99) / 1e6).toFixed(2),
+    },
     per_msg: perMsg,
   };
 }
@@ -310,7 +338,8 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
       results[phase] = await measurePhase(phase === 'rest' ? rest : webhook, arrivals,
         phase === 'rest' ? 'bench-rest' : 'bench-hook',
         { total: o.total, concurrency: o.concurrency, cpu,
-          counters: async () => ({ ...await serviceCounters(nats.monitorUrl, databaseUrl), ...await deliverRoundTrips(urls) }) });
+          counters: async () => ({ ...await serviceCounters(nats.monitorUrl, databaseUrl), ...await deliverRoundTrips(urls) }),
+          loopDelay: () => nodeLoopDelay(urls) });
     }
     const rss = nodes.map(({ node }) => rssMb(node.pid));
     await closeSessions(sessions);
