@@ -5,17 +5,10 @@
  * fits (smpp-status then says online).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kannel } from '../support/kannel.js';
-import { findBinary } from '../support/process.js';
+import { Kannel, kannelMissing } from '../support/kannel.js';
 import { SmppGateway, until } from '../support/smpp-gateway.js';
 
-function missingPeer(): string | undefined {
-  if (!findBinary('bearerbox') || !findBinary('smsbox')) return 'Kannel (bearerbox, smsbox) is not installed';
-  return undefined;
-}
-// Under CI the peers must be installed (scripts/test-deps.sh): never skip there.
-const missing = process.env.CI ? undefined : missingPeer();
-if (missing) process.stderr.write(`[skip] ${missing}; run scripts/test-deps.sh as root to install it\n`);
+const missing = kannelMissing();
 const title = (name: string): string => (missing ? `${name} [skipped: ${missing}]` : name);
 
 describe.skipIf(missing)(title('SMPP credential limits with Kannel'), () => {
