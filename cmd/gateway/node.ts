@@ -9,7 +9,7 @@ import { createStore, type Store } from '../../internal/store/index.js';
 import { createBus, DeadLetterStore, type Bus } from '../../internal/bus/index.js';
 import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
 import { ClusterStats, ConfigSync, ensureStreams } from '../../internal/cluster/index.js';
-import { createApp, WebServer, type WebDeps } from '../../internal/web/index.js';
+import { createApp, WebServer, type SmppPresence, type WebDeps } from '../../internal/web/index.js';
 import { createMetrics, messageCounters, MetricsServer, type Metrics } from '../../internal/metrics/index.js';
 import type { Logger } from '../../internal/log/index.js';
 import { subjects } from '../../proto/subjects.js';
@@ -109,7 +109,8 @@ export class GatewayNode {
     await this.startAll(mm4.components);
     stats.addSource(mm4.stats);
 
-    await this.startWeb(store, bus, directory, sync, stats, core.ingress, quota, media.store, logins);
+    await this.startWeb(store, bus, directory, sync, stats, core.ingress, quota, media.store, logins,
+      { binds: (clientId) => smpp.server.clusterBinds(clientId) });
     this.#ready = true;
     logger.info({ web: this.webAddress, cluster: config.cluster, store: store.driver, bus: config.bus.kind },
       'gateway node ready');
@@ -149,7 +150,7 @@ export class GatewayNode {
 
   private async startWeb(
     store: Store, bus: Bus, directory: MemoryDirectory, sync: ConfigSync, stats: ClusterStats, ingress: IngressRouter,
-    quota: Quota, media: WebDeps['media'], logins: LoginLimiter,
+    quota: Quota, media: WebDeps['media'], logins: LoginLimiter, smppPresence: SmppPresence,
   ) {
     const { config, logger } = this;
     const names = subjects(config.bus.subjectPrefix);
@@ -175,6 +176,7 @@ export class GatewayNode {
       usage: quota.usage,
       logins: { limiter: logins, failureDelayMs: config.lockout.failureDelayMs },
       deadLetters: new DeadLetterStore(bus, names),
+      smppPresence,
     });
     if (config.web.metrics.listen) {
       const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path },

@@ -27,6 +27,7 @@ export type {
   DurableMsg,
   KvBucket,
   KvEntry,
+  KvKeyedEntry,
   Outcome,
   PublishAck,
   PublishOptions,

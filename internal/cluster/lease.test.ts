@@ -20,6 +20,7 @@ function scriptedBucket(update: () => Promise<number | null>): KvBucket & { dele
   const b = {
     deletes: 0,
     get: async () => null,
+    entries: async () => [],
     create: async () => 1,
     update,
     delete: async () => {

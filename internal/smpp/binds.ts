@@ -14,7 +14,7 @@ import type { FailureDelay, LoginLimiter } from '../lockout/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { parseAllowList, type AllowListDeps } from '../peer/index.js';
 import type { BindMode } from './ports.js';
-import type { BindSlot } from './session-registry.js';
+import type { BindClaim, BindSlot } from './session-registry.js';
 
 export interface BindRequest {
   systemId: string;
@@ -37,7 +37,7 @@ export interface BindClients {
 
 /** The bind slots of the session registry. */
 export interface BindSlots {
-  claim(clientId: number, maxBinds: number, sessionId: string): Promise<BindSlot | null>;
+  claim(clientId: number, maxBinds: number, bind: BindClaim): Promise<BindSlot | null>;
 }
 
 export interface BindAuthenticatorDeps extends AllowListDeps {
@@ -107,7 +107,7 @@ export class BindAuthenticator {
   /** Not a credential failure: a client at its max_binds is not counted as a failed login. */
   private async claimSlot(client: ClientDetails, req: BindRequest): Promise<BindVerdict> {
     const maxBinds = client.settings?.maxBinds ?? 0;
-    const slot = await this.deps.slots.claim(client.id, maxBinds, req.sessionId);
+    const slot = await this.deps.slots.claim(client.id, maxBinds, { session: req.sessionId, ip: req.remoteIp, mode: req.mode });
     if (slot) return { ok: true, client, slot };
     return { ok: false, status: BIND_NO_SLOT, reason: `max_binds ${maxBinds} reached` };
   }

@@ -43,3 +43,4 @@ export type { Ingress } from './submit.js';
 export { STOP_FOOTER } from './submit.js';
 export { toCommandStatus, SmppStatus, SmppStatusError } from './command-status.js';
 export { BindRegistry, DEFAULT_BIND_SLOT_TTL_MS } from './session-registry.js';
+export type { BindRecord, BindClaim, BindSlot } from './session-registry.js';

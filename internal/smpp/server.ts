@@ -23,7 +23,7 @@ import type { Pdu } from './pdu.js';
 import type { BindMode, Reassembler } from './ports.js';
 import { QueryHandler, type QueryAnswer } from './query.js';
 import { LocalSessionBook } from './session-book.js';
-import { BindRegistry } from './session-registry.js';
+import { BindRegistry, type BindRecord } from './session-registry.js';
 import { SmppSession, type BindAnswer, type SessionHandler } from './session.js';
 import { SubmitHandler, type Ingress } from './submit.js';
 import { SubmitThrottle } from './throttle.js';
@@ -170,6 +170,11 @@ export class SmppServer {
       username: s.systemId, ip_address: s.remoteIp, last_seen: new Date(s.lastReceivedAt).toISOString(),
       server_id: this.options.nodeId, bind_mode: s.mode, session_id: s.id,
     }));
+  }
+
+  /** The client's binds on every node of the cluster (the session registry); UnavailableError when unreadable. */
+  clusterBinds(clientId: number): Promise<BindRecord[]> {
+    return this.#registry.binds(clientId);
   }
 
   #connect(stream: Duplex, remoteIp: string): void {

@@ -108,6 +108,23 @@ export interface WebLogins {
   failureDelayMs: number;
 }
 
+/**
+ * Where legacy clients are bound over SMPP, on every node of the cluster (cmd wires the SMPP
+ * server's session registry): drives smpp-status and `fallback_online`.
+ */
+export interface SmppPresence {
+  /** The client's binds (empty when it has none); rejects with UnavailableError when unreadable. */
+  binds(clientId: number): Promise<ReadonlyArray<SmppBindView>>;
+}
+
+/** One SMPP bind as the admin API sees it. */
+export interface SmppBindView {
+  /** server_id of the node holding the session. */
+  node: string;
+  /** The ESME's IP. */
+  ip: string;
+}
+
 /** The node's metrics, as the web listener uses them. */
 export interface WebMetrics {
   /** Counts and times every request (route label = the route pattern, never the raw path). */
@@ -179,6 +196,8 @@ export interface WebDeps {
    * node's limiter); without it nothing is counted or delayed.
    */
   logins?: WebLogins;
+  /** Who is bound over SMPP across the cluster; without it every client reads offline. */
+  smppPresence?: SmppPresence;
   /** The dead-letter stream the /dead-letters admin routes manage; without it they answer 503. */
   deadLetters?: Pick<DeadLetterStore, 'list' | 'get' | 'replay' | 'delete'>;
 }

@@ -7,20 +7,13 @@
  * is offline is delivered when it binds again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CODING, DLR, Kannel } from '../support/kannel.js';
-import { findBinary } from '../support/process.js';
+import { CODING, DLR, Kannel, kannelMissing } from '../support/kannel.js';
 import { bare, SmppGateway, until } from '../support/smpp-gateway.js';
 
 const PBX = '+15550001000';
 const FAR = '+15559990001';
 
-function missingPeer(): string | undefined {
-  if (!findBinary('bearerbox') || !findBinary('smsbox')) return 'Kannel (bearerbox, smsbox) is not installed';
-  return undefined;
-}
-// Under CI the peers must be installed (scripts/test-deps.sh): never skip there.
-const missing = process.env.CI ? undefined : missingPeer();
-if (missing) process.stderr.write(`[skip] ${missing}; run scripts/test-deps.sh as root to install it\n`);
+const missing = kannelMissing();
 const title = (name: string): string => (missing ? `${name} [skipped: ${missing}]` : name);
 
 describe.skipIf(missing)(title('Kannel as an ESME of the gateway'), () => {

@@ -30,6 +30,17 @@ import {
   recordServicePid, spawnLogged, terminate, waitUntil, withRetries,
 } from './process.js';
 
+/**
+ * Why a Kannel test skips here (said on stderr), or undefined when bearerbox and smsbox are
+ * installed. Never skips under CI, where the peers must be installed (scripts/test-deps.sh).
+ */
+export function kannelMissing(): string | undefined {
+  if (process.env.CI || (findBinary('bearerbox') && findBinary('smsbox'))) return undefined;
+  const reason = 'Kannel (bearerbox, smsbox) is not installed';
+  process.stderr.write(`[skip] ${reason}; run scripts/test-deps.sh as root to install it\n`);
+  return reason;
+}
+
 /** Kannel's DLR types (the dlr-mask bits, and the `%d` value a dlr-url receives). */
 export const DLR = { DELIVERED: 1, UNDELIVERABLE: 2, BUFFERED: 4, SMSC_ACK: 8, SMSC_NACK: 16, ALL: 31 } as const;
 

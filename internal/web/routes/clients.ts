@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { ClientType, type ClientPatch, type NewClient } from '../../store/index.js';
 import { clientDto } from '../dto.js';
+import { withSmppWarnings, type SmppCredentials } from '../smpp-limits.js';
 import type { WebDeps } from '../types.js';
 import { canonicalZone, definedOnly, identifier, isIanaZone, parseBody, parseId } from '../validation.js';
 
@@ -66,19 +67,27 @@ export function toClientPatch(body: unknown, type: ClientType): ClientPatch {
 
 const passwordSchema = z.object({ new_password: z.string() }).partial();
 
-/** Client routes of upstream §5.3, plus GET and PUT /clients/{id}. */
+/** Only a legacy client binds over SMPP; a web client's credentials have no SMPP limit. */
+const smppCredentials = (client: { type: ClientType; username: string; password: string }): SmppCredentials =>
+  client.type === ClientType.LEGACY ? { username: client.username, password: client.password } : {};
+
+/**
+ * Client routes of upstream §5.3, plus GET and PUT /clients/{id}. Creating or changing a legacy
+ * client whose credentials exceed the SMPP limits succeeds with `warnings` (smpp-limits.ts).
+ */
 export function registerClientRoutes(router: Router, deps: WebDeps): void {
-  const { store, directory, changes } = deps;
+  const { store, directory, changes, logger } = deps;
 
   router.get('/clients', (ctx) => {
     ctx.body = directory.clients().map(clientDto);
   });
 
   router.post('/clients', async (ctx) => {
-    const client = await store.clients.create(toNewClient(ctx.request.body));
+    const input = toNewClient(ctx.request.body);
+    const client = await store.clients.create(input);
     await changes.announce({ kind: 'client', id: client.id });
     ctx.status = 201;
-    ctx.body = clientDto(client);
+    ctx.body = withSmppWarnings(clientDto(client), client.id, smppCredentials(input), logger);
   });
 
   router.post('/clients/reload', async (ctx) => {
@@ -98,7 +107,7 @@ export function registerClientRoutes(router: Router, deps: WebDeps): void {
     if (!current) throw new NotFoundError('Client not found');
     const client = await store.clients.update(id, toClientPatch(ctx.request.body, current.type));
     await changes.announce({ kind: 'client', id });
-    ctx.body = { message: 'Client updated', client: clientDto(client) };
+    ctx.body = withSmppWarnings({ message: 'Client updated', client: clientDto(client) }, id, smppCredentials(current), logger);
   });
 
   router.delete('/clients/:id', async (ctx) => {
@@ -118,6 +127,8 @@ export function registerClientRoutes(router: Router, deps: WebDeps): void {
     if (!password) throw new ValidationError('New password is required');
     await store.clients.setPassword(id, password);
     await changes.announce({ kind: 'client', id });
-    ctx.body = { status: 'Password updated successfully' };
+    const type = directory.client(id)?.type ?? ClientType.WEB;
+    ctx.body = withSmppWarnings({ status: 'Password updated successfully' }, id,
+      type === ClientType.LEGACY ? { password } : {}, logger);
   });
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { ClientFailover, FailoverPatch, NewFailover, Store } from '../../store/index.js';
 import { failoverDto, failoverViewDto } from '../dto.js';
-import type { WebDeps } from '../types.js';
+import type { SmppBindView, WebDeps } from '../types.js';
 import { INT32_MAX, definedOnly, parseBody, parseId, rowId } from '../validation.js';
 
 const priority = z.number().int().min(-INT32_MAX).max(INT32_MAX);
@@ -33,8 +33,19 @@ async function ownedFailover(store: Store, clientId: number, failoverId: number)
 }
 
 /**
- * Failover routes and SMPP status (upstream §5.6). SMPP presence is not known to the web room
- * yet, so `online` is false until the cluster's session registry is wired in.
+ * The client's SMPP binds on every node, ordered so the `ip` smpp-status shows is the same
+ * whichever node is asked (upstream had one node, so one session per username).
+ */
+async function bindsOf(deps: WebDeps, clientId: number): Promise<SmppBindView[]> {
+  const binds = (await deps.smppPresence?.binds(clientId)) ?? [];
+  return [...binds].sort((a, b) => a.node.localeCompare(b.node) || a.ip.localeCompare(b.ip));
+}
+
+const isOnline = async (deps: WebDeps, clientId: number) => (await bindsOf(deps, clientId)).length > 0;
+
+/**
+ * Failover routes and SMPP status (upstream §5.6). A client is online while it has a bind on
+ * any node of the cluster (the SMPP session registry), not only on the node asked.
  */
 export function registerFailoverRoutes(router: Router, deps: WebDeps): void {
   const { store, directory, changes } = deps;
@@ -45,11 +56,10 @@ export function registerFailoverRoutes(router: Router, deps: WebDeps): void {
     return client;
   };
 
-  router.get('/clients/:id/failovers', (ctx) => {
+  router.get('/clients/:id/failovers', async (ctx) => {
     const client = cachedClient(ctx.params.id);
-    ctx.body = [...client.failovers]
-      .sort(byPriority)
-      .map((f) => failoverViewDto(f, directory.client(f.fallbackClientId), false));
+    ctx.body = await Promise.all([...client.failovers].sort(byPriority).map(async (f) =>
+      failoverViewDto(f, directory.client(f.fallbackClientId), await isOnline(deps, f.fallbackClientId))));
   });
 
   router.post('/clients/:id/failovers', async (ctx) => {
@@ -81,18 +91,19 @@ export function registerFailoverRoutes(router: Router, deps: WebDeps): void {
     ctx.body = { message: 'Failover deleted', failover_id: failoverId };
   });
 
-  router.get('/clients/:id/smpp-status', (ctx) => {
+  router.get('/clients/:id/smpp-status', async (ctx) => {
     const client = cachedClient(ctx.params.id);
-    const failovers = client.failovers.filter((f) => f.enabled).sort(byPriority).map((f) => {
+    const failovers = await Promise.all(client.failovers.filter((f) => f.enabled).sort(byPriority).map(async (f) => {
       const fallback = directory.client(f.fallbackClientId);
       return {
         client_id: f.fallbackClientId,
         username: fallback?.username ?? '',
         name: fallback?.name ?? '',
         priority: f.priority,
-        online: false,
+        online: await isOnline(deps, f.fallbackClientId),
       };
-    });
-    ctx.body = { client_id: client.id, username: client.username, online: false, ip: '', failovers };
+    }));
+    const binds = await bindsOf(deps, client.id);
+    ctx.body = { client_id: client.id, username: client.username, online: binds.length > 0, ip: binds[0]?.ip ?? '', failovers };
   });
 }

@@ -131,6 +131,66 @@ export function clientTests(api: () => AdminApi): void {
     });
   });
 
+  describe('SMPP credential limits (SMPP 3.4: system_id 15 octets, password 8)', () => {
+    const passwordWarning = expect.stringMatching(/^password: 9 octets is longer than the 8 SMPP 3\.4 allows/);
+    const usernameWarning = expect.stringMatching(/^username: 16 octets is longer than the 15 SMPP 3\.4 allows/);
+    const warnLines = (clientId: number) => api().logs.filter((l) => l.client_id === clientId && l.level === 40);
+
+    it('creates the README\'s legacy client (password smpp_pass) with a warning in the answer and the log', async () => {
+      const res = await api().post('/clients', {
+        username: api().uniq('zultys'), password: 'smpp_pass', type: 'legacy', name: 'Zultys MX', address: '192.168.1.100',
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.warnings).toEqual([passwordWarning]);
+      expect(res.body).toMatchObject({ type: 'legacy', name: 'Zultys MX' });
+      expect(warnLines(res.body.id)).toEqual([
+        expect.objectContaining({ msg: 'legacy client credentials exceed the SMPP 3.4 limits', warnings: [passwordWarning] }),
+      ]);
+      expect(JSON.stringify(api().logs)).not.toContain('smpp_pass');
+      expect((await api().store.clients.get(res.body.id))?.password).toBe('smpp_pass');
+    });
+
+    it('warns about a system_id over 15 octets, and about nothing at the limits', async () => {
+      const long = await api().post('/clients', { username: 'u'.repeat(16), password: 'pw', address: '192.0.2.1' });
+      expect(long.status).toBe(201);
+      expect(long.body.warnings).toEqual([usernameWarning]);
+      const both = await api().post('/clients', { username: 'v'.repeat(16), password: 'p'.repeat(9), address: '192.0.2.1' });
+      expect(both.body.warnings).toEqual([usernameWarning, passwordWarning]);
+      const atLimits = await api().post('/clients', { username: 'w'.repeat(15), password: 'p'.repeat(8), address: '192.0.2.1' });
+      expect(atLimits.status).toBe(201);
+      expect(atLimits.body).not.toHaveProperty('warnings');
+      expect(warnLines(atLimits.body.id)).toEqual([]);
+    });
+
+    it('does not warn for a web client, which never binds over SMPP', async () => {
+      const res = await api().post('/clients', { username: 'x'.repeat(20), password: 'a-long-web-password', type: 'web' });
+      expect(res.status).toBe(201);
+      expect(res.body).not.toHaveProperty('warnings');
+    });
+
+    it('warns when a legacy client\'s password is changed to one over 8 octets', async () => {
+      const client = await api().client();
+      const long = await api().patch(`/clients/${client.id}/password`, { new_password: 'smpp_pass' });
+      expect(long.status).toBe(200);
+      expect(long.body).toEqual({ status: 'Password updated successfully', warnings: [passwordWarning] });
+      expect(warnLines(client.id)).toHaveLength(1);
+      const short = await api().patch(`/clients/${client.id}/password`, { new_password: 'smpp_pw' });
+      expect(short.body).toEqual({ status: 'Password updated successfully' });
+      const web = await api().client({ type: 'web', address: undefined });
+      expect((await api().patch(`/clients/${web.id}/password`, { new_password: 'a-long-web-password' })).body)
+        .toEqual({ status: 'Password updated successfully' });
+    });
+
+    it('keeps warning on PUT /clients/{id} while the stored credentials exceed the limits', async () => {
+      const client = await api().client({ password: 'smpp_pass' });
+      const res = await api().put(`/clients/${client.id}`, { name: 'Renamed' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ message: 'Client updated', client: { name: 'Renamed' }, warnings: [passwordWarning] });
+      const fine = await api().client();
+      expect(Object.keys((await api().put(`/clients/${fine.id}`, { name: 'Renamed' })).body)).toEqual(['message', 'client']);
+    });
+  });
+
   describe('DELETE /clients/{id}', () => {
     it('removes the client with its numbers, settings, failovers both ways and API keys', async () => {
       const api_ = api();

@@ -2,12 +2,13 @@
  * One admin app over a real store, listening on 127.0.0.1:0 and driven with fetch. Each driver's
  * suite owns one store (one fresh database); tests keep apart by unique names and numbers.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { subjects } from '../../../proto/subjects.js';
 import { createBus, type Bus } from '../../../internal/bus/index.js';
 import { createSecretBox } from '../../../internal/crypto/index.js';
 import { createDirectory, LocalConfigChanges, type MemoryDirectory } from '../../../internal/directory/index.js';
-import { silentLogger } from '../../../internal/log/index.js';
+import { createLogger, type Logger } from '../../../internal/log/index.js';
 import type { Store } from '../../../internal/store/index.js';
 import { createApp, WebServer, type AutoReplyDefaults } from '../../../internal/web/index.js';
 import { registryWebhooks } from '../../support/carrier-webhooks.js';
@@ -43,6 +44,20 @@ export interface RequestOptions {
 export const basic = (user: string, password: string): string =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
+/** A line the app logged at warn level or above, as pino wrote it. */
+export type LogLine = Record<string, unknown> & { level: number; msg: string };
+
+/** A logger whose warnings and errors are kept in `lines` (nothing is printed). */
+function keptLogger(lines: LogLine[]): Logger {
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString('utf8')) as LogLine);
+      done();
+    },
+  });
+  return createLogger({ level: 'warn', serverId: 'test-node', destination });
+}
+
 export class AdminApi {
   #next = 0;
   constructor(
@@ -50,6 +65,8 @@ export class AdminApi {
     readonly store: Store,
     readonly directory: MemoryDirectory,
     readonly ready: { value: boolean },
+    /** What the app logged at warn level or above. */
+    readonly logs: LogLine[],
   ) {}
 
   async request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<ApiResponse> {
@@ -127,15 +144,16 @@ export function useAdminApi(makeStore: MakeStore): () => AdminApi {
     directory = createDirectory(store, { fullReloadMs: 0 });
     await directory.start();
     const ready = { value: true };
+    const logs: LogLine[] = [];
     const app = createApp({
       store, directory, changes: new LocalConfigChanges(directory),
       apiKey: ADMIN_KEY, serverAddress: SERVER_ADDRESS, serverId: 'test-node',
-      logger: silentLogger(), ready: () => ready.value, autoReply: AUTO_REPLY,
+      logger: keptLogger(logs), ready: () => ready.value, autoReply: AUTO_REPLY,
       bus, subjects: subjects(), carrierWebhooks: registryWebhooks(),
     });
     server = new WebServer({ listen: { host: '127.0.0.1', port: 0 } }, { app });
     await server.start();
-    api = new AdminApi(server.url(), store, directory, ready);
+    api = new AdminApi(server.url(), store, directory, ready, logs);
   });
 
   afterAll(async () => {
