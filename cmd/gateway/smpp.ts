@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../../internal/config/index.js';
-import type { NodeStatsSource, Redis } from '../../internal/cluster/index.js';
+import type { NodeStatsSource, ReceiverRegistry, Redis } from '../../internal/cluster/index.js';
 import type { LoginLimiter } from '../../internal/lockout/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
 import type { FailureReporter, SentRecorder } from '../../internal/router/index.js';
@@ -28,6 +28,8 @@ export interface SmppParts extends NodeParts {
   sent: SentRecorder;
   legs: LegContext;
   failures: FailureReporter;
+  /** Where this node tells the cluster which clients it holds receiving binds of. */
+  receivers: Pick<ReceiverRegistry, 'set'>;
 }
 
 /** Redis keys of reassembly sets: one namespace per bus prefix, so test runs sharing Redis stay apart. */
@@ -62,8 +64,13 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
     bus, sessions: server.sessions, client: (id) => directory.client(id), clients: () => directory.clients(),
     records, sent, legs, failures, logger, metrics,
   });
+  // Listening before the server starts and until it has unbound every session on stop.
+  let unadvertise: (() => void) | undefined;
+  const advertise = (clientId: number) => void p.receivers.set(clientId, server.sessions.receivers(clientId)[0]?.remoteIp);
   const components: Stoppable[] = [
     { name: 'smpp reassembly', start: async () => undefined, stop: () => reassembler.close() },
+    { name: 'smpp receivers', start: async () => void (unadvertise = server.sessions.onChange(advertise)),
+      stop: async () => unadvertise?.() },
     { name: 'smpp server', start: () => server.start(), stop: () => server.stop() },
     { name: 'smpp reassembly expiry', start: async () => expiry.start(), stop: () => expiry.stop() },
     { name: 'smpp egress', start: () => egress.start(), stop: () => egress.stop() },
