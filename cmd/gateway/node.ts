@@ -8,7 +8,7 @@ import { createSecretBox } from '../../internal/crypto/index.js';
 import { createStore, type Store } from '../../internal/store/index.js';
 import { createBus, DeadLetterStore, type Bus } from '../../internal/bus/index.js';
 import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
-import { ClusterStats, ConfigSync, ensureStreams, ReceiverRegistry } from '../../internal/cluster/index.js';
+import { ClusterStats, ConfigSync, ensureStreams, ReceiverRegistry, type ReceiverLookup } from '../../internal/cluster/index.js';
 import { createApp, WebServer, type WebDeps } from '../../internal/web/index.js';
 import { createMetrics, messageCounters, MetricsServer, type Metrics } from '../../internal/metrics/index.js';
 import type { Logger } from '../../internal/log/index.js';
@@ -42,6 +42,7 @@ export class GatewayNode {
   #web?: WebServer;
   #bus?: Bus;
   #store?: Store;
+  #receivers?: ReceiverRegistry;
 
   constructor(
     readonly config: Config,
@@ -53,6 +54,11 @@ export class GatewayNode {
   /** The node's store once started (tests read records through it: PGlite admits one opener). */
   get store(): Store | undefined {
     return this.#store;
+  }
+
+  /** Which nodes hold each client's receiving SMPP binds, once started (tests wait on it). */
+  get receivers(): ReceiverLookup | undefined {
+    return this.#receivers;
   }
 
   /** The web listener's bound address (port 0 in tests resolves to the real port). */
@@ -95,6 +101,7 @@ export class GatewayNode {
     const receivers = new ReceiverRegistry({ bucket: names.smppReceiverBucket, nodeId: config.node.serverId },
       { bus, logger: logger.child({ room: 'cluster' }) });
     await receivers.start();
+    this.#receivers = receivers;
     this.track('smpp receivers', () => receivers.stop());
 
     const parts: NodeParts = { config, subjects: names, store, bus, directory, logger, metrics: this.metrics };
