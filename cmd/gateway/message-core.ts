@@ -39,6 +39,8 @@ export interface MessageCore {
   /** Records sends that succeeded, handing them to the ledger repair when the database is down. */
   sent: SentRecorder;
   legs: LegContext;
+  /** Readdresses SMPP messages of a client with no receiving bind to its failover. */
+  failover: FailoverRouting;
 }
 
 export function buildMessageCore(p: MessageCoreParts): MessageCore {
@@ -93,5 +95,5 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
     { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
     { name: 'carrier egress', start: () => carrierEgress.start(), stop: () => carrierEgress.stop() },
   ];
-  return { components, carrierEgress, ingress, failures, records, sent, legs };
+  return { components, carrierEgress, ingress, failures, records, sent, legs, failover };
 }

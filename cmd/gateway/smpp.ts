@@ -10,7 +10,7 @@ import type { Config } from '../../internal/config/index.js';
 import type { NodeStatsSource, ReceiverRegistry, Redis } from '../../internal/cluster/index.js';
 import type { LoginLimiter } from '../../internal/lockout/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
-import type { FailureReporter, SentRecorder } from '../../internal/router/index.js';
+import type { FailoverRouting, FailureReporter, SentRecorder } from '../../internal/router/index.js';
 import {
   MemoryReassembler, ReassemblyExpiry, RedisReassembler, SmppEgress, SmppServer, type Ingress, type Reassembler,
 } from '../../internal/smpp/index.js';
@@ -28,8 +28,10 @@ export interface SmppParts extends NodeParts {
   sent: SentRecorder;
   legs: LegContext;
   failures: FailureReporter;
-  /** Where this node tells the cluster which clients it holds receiving binds of. */
-  receivers: Pick<ReceiverRegistry, 'set'>;
+  /** Where this node tells the cluster which clients it holds receiving binds of, and reads the others'. */
+  receivers: Pick<ReceiverRegistry, 'set' | 'receivers'>;
+  /** The message core's failover decision, for messages already queued. */
+  failover: FailoverRouting;
 }
 
 /** Redis keys of reassembly sets: one namespace per bus prefix, so test runs sharing Redis stay apart. */
@@ -60,9 +62,10 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
   const egress = new SmppEgress({
     subjects, nodeId, retries: config.smpp.retries, timeoutMs: config.smpp.timeoutMs,
     queueMaxAgeMs: config.smpp.queueMaxAgeMs, windowSize: config.smpp.windowSize, maxDeliver: config.smpp.maxDeliver,
+    failoverGraceMs: config.smpp.failoverGraceMs,
   }, {
     bus, sessions: server.sessions, client: (id) => directory.client(id), clients: () => directory.clients(),
-    records, sent, legs, failures, logger, metrics,
+    records, sent, legs, failures, logger, metrics, failover: { receivers: p.receivers, routing: p.failover },
   });
   // Listening before the server starts and until it has unbound every session on stop.
   let unadvertise: (() => void) | undefined;

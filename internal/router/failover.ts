@@ -54,20 +54,9 @@ export class FailoverRouting {
   async apply(egress: Egress): Promise<Egress> {
     const { route } = egress;
     if (route.kind !== 'smpp' || egress.failoverFrom !== undefined) return egress;
+    const choice = await this.choose(route.clientId);
     const primary = this.deps.client(route.clientId);
-    if (!primary) return egress;
-    const candidates = failoverOrder(primary);
-    if (candidates.length === 0) return egress;
-    let receiving: Set<number>;
-    try {
-      receiving = await this.snapshot([primary.id, ...candidates]);
-    } catch (err) {
-      this.deps.logger.warn({ err, id: egress.message.id, client: primary.username },
-        'cannot read the SMPP receivers; the message stays with its client');
-      return egress;
-    }
-    const choice = chooseReceiver(primary, receiving, this.deps.client);
-    if (choice.kind === 'primary') return egress;
+    if (choice.kind === 'primary' || !primary) return egress;
     if (choice.kind === 'none') {
       this.deps.logger.debug({ event: 'FallbackClientOffline', id: egress.message.id, client: primary.username },
         'FallbackClientOffline: no receiving SMPP bind for the client or its failovers; the message waits');
@@ -79,6 +68,22 @@ export class FailoverRouting {
     'FailoverActivated: the client has no receiving SMPP bind; delivering to its failover client');
     return { ...egress, route: { kind: 'smpp', clientId: choice.clientId }, receiverClientId: choice.clientId,
       failoverFrom: primary.id };
+  }
+
+  /**
+   * Who should receive an SMPP message for `clientId` now. 'primary' also for a client without
+   * enabled failovers (nothing is read) and when the registry cannot be read.
+   */
+  async choose(clientId: number): Promise<ReceiverChoice> {
+    const primary = this.deps.client(clientId);
+    const candidates = primary ? failoverOrder(primary) : [];
+    if (!primary || candidates.length === 0) return { kind: 'primary' };
+    try {
+      return chooseReceiver(primary, await this.snapshot([primary.id, ...candidates]), this.deps.client);
+    } catch (err) {
+      this.deps.logger.warn({ err, client: primary.username }, 'cannot read the SMPP receivers; messages stay with their client');
+      return { kind: 'primary' };
+    }
   }
 
   /** The clients among `ids` with a receiving bind on some node, read at once. */

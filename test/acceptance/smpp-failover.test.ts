@@ -7,7 +7,8 @@
  *
  * Run embedded (one node: PGlite, memory bus) and on the real services (two nodes in this
  * process on nats-server, PostgreSQL and redis-server: the fallback binds on node A, messages
- * enter on node B, which learns the binds from the cluster's registry).
+ * enter on node B, which learns the binds from the cluster's registry). A message that entered
+ * while nobody could receive waits in the client's queue and moves to the failover once it binds.
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,8 +36,11 @@ interface Setup {
   fake?: FakeCarrier;
 }
 
+/** Messages queued for the unbound client move to its failover after this long. */
+const GRACE = { SMPP_FAILOVER_GRACE_SECS: '1' };
+
 async function embedded(): Promise<Setup> {
-  const gw = await SmppGateway.start();
+  const gw = await SmppGateway.start({ env: GRACE });
   return { bindOn: gw, sendOn: gw, all: [gw] };
 }
 
@@ -44,7 +48,7 @@ async function cluster(): Promise<Setup> {
   const fake = await FakeCarrier.start();
   const env = {
     DATABASE_URL: await createTestDatabase('smpp_failover'), NATS_URL: svc.urls.nats, REDIS_URL: svc.urls.redis,
-    BUS_SUBJECT_PREFIX: uniquePrefix('fo'),
+    BUS_SUBJECT_PREFIX: uniquePrefix('fo'), ...GRACE,
   };
   const a = await SmppGateway.start({ fake, env, serverId: 'foA' });
   const b = await SmppGateway.start({ fake, env, serverId: 'foB' });
@@ -112,8 +116,20 @@ describe.each(modes)('SMPP failover delivery: $name', ({ name, setup, skip }) =>
 
   let fallback: NetSmpp;
 
-  it.skipIf(skip)('delivers a message for the unbound client to its bound failover client, and the ledger says so', async () => {
+  it.skipIf(skip)('moves a message queued while nobody could receive to the failover client once it binds', async () => {
+    const id = await send('queued while nobody was bound');
+    await until(async () => (await s.sendOn.ledger(id)).some((l) => l.direction === 'inbound'), 10_000, 'the queued leg');
     fallback = await bind('fallback', 'fallpw');
+    const d = await fallback.waitForDeliverSm((p) => textOf(p) === 'queued while nobody was bound', 20_000);
+    expect(bare(d.destinationAddr)).toBe(bare(PRIMARY));
+    const leg = await deliveredLeg(id);
+    expect(leg.clientId).toBe(fallbackId);
+    expect(leg.error).toBe(`failover from client ${primaryId} (primary)`);
+    const own = (await s.sendOn.ledger(id)).find((l) => l.direction === 'inbound' && l.clientId === primaryId);
+    expect(own).toMatchObject({ status: 'failed', error: `moved to failover client ${fallbackId}: no receiving bind` });
+  });
+
+  it.skipIf(skip)('delivers a message for the unbound client to its bound failover client, and the ledger says so', async () => {
     await s.sendOn.receiving(fallbackId);
     const id = await send('for primary, via failover');
     const d = await fallback.waitForDeliverSm((p) => textOf(p) === 'for primary, via failover', 20_000);
