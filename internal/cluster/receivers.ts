@@ -5,7 +5,8 @@
  *
  * One key per client (proto/smpp-receivers.ts). A node writes only its own entry, with a
  * revision check, renews it every ttl/3 while it holds a receiving bind and removes it when the
- * last one goes. A node that dies stops renewing: its entry lapses `ttlMs` after its last renewal.
+ * last one goes. A node that dies stops renewing: its entry lapses `ttlMs` after its last renewal
+ * (`until` is the writer's clock: nodes' clocks must agree within a few seconds, as NTP keeps them).
  */
 import { receiversCodec, receiversKey, type Receivers } from '../../proto/smpp-receivers.js';
 import type { BusLogger, DurableBus, KvBucket, KvEntry } from '../bus/index.js';
