@@ -99,8 +99,16 @@ export const egressSchema = z.object({
   route: routeSchema,
   /** Client that owns `from` (absent for carrier-origin messages). */
   senderClientId: z.number().int().positive().optional(),
-  /** Client that owns `to` (absent when leaving through a carrier). */
+  /**
+   * Client that receives it: the owner of `to`, or the failover client delivering in its place
+   * (absent when leaving through a carrier).
+   */
   receiverClientId: z.number().int().positive().optional(),
+  /**
+   * Set when `to`'s owner had no receiving SMPP bind anywhere and this message went to one of
+   * its failover clients instead (upstream §7.3): the owner's client id.
+   */
+  failoverFrom: z.number().int().positive().optional(),
 });
 export type Egress = z.infer<typeof egressSchema>;
 export const egressCodec = jsonCodec(egressSchema);

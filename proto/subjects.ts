@@ -56,6 +56,8 @@ export interface Subjects {
   readonly leaseBucket: string;
   /** KV bucket of SMPP bind slots (per-client bind limits across the cluster). */
   readonly smppBindBucket: string;
+  /** KV bucket of the nodes holding each client's receiving binds (failover and status read it). */
+  readonly smppReceiverBucket: string;
   /** KV bucket of MM4 requests that asked for delivery reports (the client's own ids). */
   readonly mm4ReportBucket: string;
   /** KV bucket of the caller-given keys of messages already stored (IngressRouter's memory). */
@@ -104,6 +106,7 @@ export function subjects(prefix = ''): Subjects {
     },
     leaseBucket: `${s}msggw_leases`,
     smppBindBucket: `${s}msggw_smpp_binds`,
+    smppReceiverBucket: `${s}msggw_smpp_receivers`,
     mm4ReportBucket: `${s}msggw_mm4_reports`,
     ingressSeenBucket: `${s}msggw_ingress_seen`,
     deadLetterReportedBucket: `${s}msggw_dead_reported`,

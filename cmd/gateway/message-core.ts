@@ -4,14 +4,14 @@
  * parts. Its records, legs and failure reporter are shared with the protocol front doors.
  */
 import { AutoReplier, createAutoReplyState, DEFAULT_AUTO_REPLY_KEY_PREFIX } from '../../internal/autoreply/index.js';
-import type { Redis } from '../../internal/cluster/index.js';
+import type { ReceiverLookup, Redis } from '../../internal/cluster/index.js';
 import { findDriver } from '../../internal/carriers/index.js';
 import { CarrierEgress, IngressFirst, WebhookWorker } from '../../internal/egress/index.js';
 import type { MediaStore } from '../../internal/media/index.js';
 import type { QuotaGate } from '../../internal/quota/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
 import {
-  DeadLetterReporter, FailureReporter, IngressRouter, kvIngressMemory, LedgerRepair, Router, SentRecorder, StatusRouter,
+  DeadLetterReporter, FailoverRouting, FailureReporter, IngressRouter, kvIngressMemory, LedgerRepair, Router, SentRecorder, StatusRouter,
   type EgressPublishDeps,
 } from '../../internal/router/index.js';
 import type { NodeParts, Stoppable } from './parts.js';
@@ -27,6 +27,8 @@ export interface MessageCoreParts extends NodeParts {
   divertMedia?: EgressPublishDeps['divertMedia'];
   /** The node's media store: generic webhooks inline stored media from it. */
   media: Pick<MediaStore, 'get'>;
+  /** The cluster's receiving SMPP binds: messages of an unbound client go to its failover. */
+  receivers: ReceiverLookup;
 }
 
 /** Components in start order; the node stops them in reverse. */
@@ -40,6 +42,8 @@ export interface MessageCore {
   /** Records sends that succeeded, handing them to the ledger repair when the database is down. */
   sent: SentRecorder;
   legs: LegContext;
+  /** Readdresses SMPP messages of a client with no receiving bind to its failover. */
+  failover: FailoverRouting;
 }
 
 export function buildMessageCore(p: MessageCoreParts): MessageCore {
@@ -50,6 +54,7 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
     serverId: config.node.serverId,
     clientType: (id) => directory.client(id)?.type ?? 'unknown',
     logPrivacy: (id) => directory.client(id)?.logPrivacy ?? false,
+    clientName: (id) => directory.client(id)?.username,
   };
   const failures = new FailureReporter(
     { nodeId: config.node.serverId, notifySenderOnFailure: config.notifySenderOnFailure, subjects },
@@ -63,8 +68,9 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
   const autoReply = new AutoReplier({ ...config.autoReply, nodeId: config.node.serverId, subjects },
     { bus, numberByE164: (n) => directory.numberByE164(n), state: createAutoReplyState(p.redis, autoReplyKeys), records, legs, logger });
   // Both routers hand their deps to publishEgress, which asks autoReply about every routed message.
+  const failover = new FailoverRouting({ receivers: p.receivers, client, logger });
   const routing = { bus, view: directory, records, legs, failures, logger, metrics, autoReply, quota: p.quota,
-    divertMedia: p.divertMedia };
+    divertMedia: p.divertMedia, failover };
   const maxDeliver = config.durable.maxDeliver;
   const router = new Router({ subjects, maxDeliver }, routing);
   const memory = config.ingressDedupMs > 0
@@ -92,5 +98,5 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
     { name: 'webhooks', start: () => webhooks.start(), stop: () => webhooks.stop() },
     { name: 'carrier egress', start: () => carrierEgress.start(), stop: () => carrierEgress.stop() },
   ];
-  return { components, carrierEgress, ingress, failures, records, sent, legs };
+  return { components, carrierEgress, ingress, failures, records, sent, legs, failover };
 }

@@ -7,10 +7,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../../internal/config/index.js';
-import type { NodeStatsSource, Redis } from '../../internal/cluster/index.js';
+import type { NodeStatsSource, ReceiverRegistry, Redis } from '../../internal/cluster/index.js';
 import type { LoginLimiter } from '../../internal/lockout/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
-import type { FailureReporter, SentRecorder } from '../../internal/router/index.js';
+import type { FailoverRouting, FailureReporter, SentRecorder } from '../../internal/router/index.js';
 import {
   MemoryReassembler, ReassemblyExpiry, RedisReassembler, SmppEgress, SmppServer, type Ingress, type Reassembler,
 } from '../../internal/smpp/index.js';
@@ -28,6 +28,10 @@ export interface SmppParts extends NodeParts {
   sent: SentRecorder;
   legs: LegContext;
   failures: FailureReporter;
+  /** Where this node tells the cluster which clients it holds receiving binds of, and reads the others'. */
+  receivers: Pick<ReceiverRegistry, 'set' | 'receivers'>;
+  /** The message core's failover decision, for messages already queued. */
+  failover: FailoverRouting;
 }
 
 /** Redis keys of reassembly sets: one namespace per bus prefix, so test runs sharing Redis stay apart. */
@@ -58,12 +62,18 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
   const egress = new SmppEgress({
     subjects, nodeId, retries: config.smpp.retries, timeoutMs: config.smpp.timeoutMs,
     queueMaxAgeMs: config.smpp.queueMaxAgeMs, windowSize: config.smpp.windowSize, maxDeliver: config.smpp.maxDeliver,
+    failoverGraceMs: config.smpp.failoverGraceMs,
   }, {
     bus, sessions: server.sessions, client: (id) => directory.client(id), clients: () => directory.clients(),
-    records, sent, legs, failures, logger, metrics,
+    records, sent, legs, failures, logger, metrics, failover: { receivers: p.receivers, routing: p.failover },
   });
+  // Listening before the server starts and until it has unbound every session on stop.
+  let unadvertise: (() => void) | undefined;
+  const advertise = (clientId: number) => void p.receivers.set(clientId, server.sessions.receivers(clientId)[0]?.remoteIp);
   const components: Stoppable[] = [
     { name: 'smpp reassembly', start: async () => undefined, stop: () => reassembler.close() },
+    { name: 'smpp receivers', start: async () => void (unadvertise = server.sessions.onChange(advertise)),
+      stop: async () => unadvertise?.() },
     { name: 'smpp server', start: () => server.start(), stop: () => server.stop() },
     { name: 'smpp reassembly expiry', start: async () => expiry.start(), stop: () => expiry.stop() },
     { name: 'smpp egress', start: () => egress.start(), stop: () => egress.stop() },

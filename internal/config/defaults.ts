@@ -70,6 +70,12 @@ export const DEFAULT_SMPP_QUEUE_MAX_AGE_SECS = 72 * 3600;
  * look); 200 covers hours of that, while a job that always fails is still given up.
  */
 export const DEFAULT_SMPP_MAX_DELIVER = 200;
+/**
+ * Messages queued for an SMPP client with no receiving bind anywhere move to its failover after
+ * this long: upstream retried for about 30 s before giving up, and a restarting PBX re-binds
+ * within it (new messages go to the failover at once).
+ */
+export const DEFAULT_SMPP_FAILOVER_GRACE_SECS = 30;
 /** Jasmin's sessionInitTimerSecs: an ESME binds within a second of connecting; a silent socket is not one. */
 export const DEFAULT_SMPP_BIND_TIMEOUT_SECS = 30;
 /** Open SMPP connections per node: far above the binds a node serves, far below its file descriptors. */

@@ -38,7 +38,7 @@ describe('loadConfig defaults', () => {
       listen: { host: '0.0.0.0', port: 9550 }, retries: 3, timeoutMs: 30_000, proxyProtocol: false,
       trustedProxies: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
       windowSize: 10, enquireLinkIntervalMs: 30_000, inactivityTimeoutMs: 300_000, tls: undefined,
-      reassemblyTtlMs: 300_000, queueMaxAgeMs: 72 * 3600_000, maxDeliver: 200,
+      reassemblyTtlMs: 300_000, queueMaxAgeMs: 72 * 3600_000, maxDeliver: 200, failoverGraceMs: 30_000,
       reassemblyLimits: { maxOpenSetsPerClient: 1000, maxOpenBytesPerClient: 8 * 1024 * 1024 },
       bindTimeoutMs: 30_000, maxConnections: 1_000, maxConnectionsPerIp: 50,
     });

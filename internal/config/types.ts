@@ -85,6 +85,8 @@ export interface SmppConfig {
   queueMaxAgeMs: number;
   /** SMPP_MAX_DELIVER: deliveries of an SMPP job (waits included) before it is dead-lettered. */
   maxDeliver: number;
+  /** SMPP_FAILOVER_GRACE_SECS: how long a client has no receiving bind before its queue moves to its failover. */
+  failoverGraceMs: number;
   /** SMPP_BIND_TIMEOUT_SECS: a connection not bound by then is closed (its bind in hand or not). */
   bindTimeoutMs: number;
   /** SMPP_MAX_CONNECTIONS: open SMPP connections on the node, plain and TLS (0 = no limit). */

@@ -36,3 +36,19 @@ describe('legs: text preview', () => {
     expect(textPreview(`${'a'.repeat(18)}\u{1F600}b`)).toBe(`${'a'.repeat(18)}\u{1F600}`);
   });
 });
+
+describe('legs: failover', () => {
+  const failedOver: Egress = { v: 1, message, route: { kind: 'smpp', clientId: 3 }, senderClientId: 1, receiverClientId: 3, failoverFrom: 2 };
+
+  it('name the failover client as the receiver and say whose message it was', () => {
+    const legs = legsFor(failedOver, { ...ctx, clientName: (id) => (id === 2 ? 'pbx-main' : undefined) }, 'delivered');
+    expect(legs.map((l) => [l.direction, l.clientId, l.error])).toEqual([
+      ['outbound', 1, 'failover from client 2 (pbx-main)'], ['inbound', 3, 'failover from client 2 (pbx-main)'],
+    ]);
+  });
+
+  it('let a stage\'s own error take the place of the note', () => {
+    expect(legsFor(failedOver, ctx, 'failed', { error: 'deliver_sm refused' })[1]!.error).toBe('deliver_sm refused');
+    expect(legsFor(failedOver, ctx, 'queued')[1]!.error).toBe('failover from client 2');
+  });
+});

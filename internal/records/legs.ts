@@ -10,6 +10,8 @@ export interface LegContext {
   clientType(clientId: number): string;
   /** Clients who asked for log privacy get no text preview. */
   logPrivacy(clientId: number): boolean;
+  /** A client's username, for notes such as a failover's; the id alone without it. */
+  clientName?(clientId: number): string | undefined;
 }
 
 const DELIVERY_METHOD = { carrier: 'carrier_api', smpp: 'smpp', mm4: 'mm4', webhook: 'webhook' } as const;
@@ -38,6 +40,7 @@ export function legsFor(
   const fromClientType = sender !== undefined ? ctx.clientType(sender) : m.origin.kind === 'carrier' ? 'carrier' : m.origin.kind;
   const toClientType = receiver !== undefined ? ctx.clientType(receiver) : 'carrier';
   const originalBytesLength = Buffer.byteLength(m.text);
+  const failoverNote = egress.failoverFrom !== undefined ? failoverText(egress.failoverFrom, ctx) : '';
   // One literal per leg, every field named: spreading a shared base object was ~3 % of a busy
   // node's CPU (V8 copies a spread of a spread-built object slowly), and legs are built twice a
   // message.
@@ -50,7 +53,7 @@ export function legsFor(
     encoding: text?.encoding ?? '', totalSegments: text?.segments ?? 0, originalBytesLength,
     originalSizeBytes: sizes.originalSizeBytes, transcodedSizeBytes: sizes.transcodedSizeBytes,
     transcodingPerformed: sizes.transcodingPerformed, mediaCount: m.media.length, status,
-    carrierMsgId: extra.carrierMsgId ?? '', error: extra.error ?? '',
+    carrierMsgId: extra.carrierMsgId ?? '', error: extra.error ?? failoverNote,
     textPreview: ctx.logPrivacy(clientId) ? '' : textPreview(m.text),
     registeredDelivery: receipt.registeredDelivery, smppPartIds: receipt.smppPartIds,
   });
@@ -58,6 +61,15 @@ export function legsFor(
   if (sender !== undefined) legs.push(leg(sender, 'outbound'));
   if (receiver !== undefined) legs.push(leg(receiver, 'inbound'));
   return legs;
+}
+
+/**
+ * The ledger's note on a message a failover client received (upstream §7.3): the receiving leg
+ * names the fallback, this names the client it was for.
+ */
+export function failoverText(primaryId: number, ctx: Pick<LegContext, 'clientName'>): string {
+  const name = ctx.clientName?.(primaryId);
+  return `failover from client ${primaryId}${name ? ` (${name})` : ''}`;
 }
 
 /**

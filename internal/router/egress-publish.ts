@@ -3,6 +3,7 @@ import { egressCodec, type Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
 import type { DurableBus } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
+import type { FailoverRouting } from './failover.js';
 import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
 
 /** Asked about every routed message first: true means it was answered and is not delivered. */
@@ -23,6 +24,8 @@ export interface EgressPublishDeps {
    * transcode worker publishes it on.
    */
   divertMedia?: (egress: Egress, dedupKey: string) => Promise<false | { duplicate: boolean }>;
+  /** Readdresses an SMPP message whose client cannot receive to a failover client (failover.ts). */
+  failover?: Pick<FailoverRouting, 'apply'>;
 }
 
 /**
@@ -32,11 +35,15 @@ export interface EgressPublishDeps {
  * (an earlier try was stored), else 'stored' (also for a message an auto-reply answered).
  */
 export async function publishEgress(
-  egress: Egress, subjects: Subjects, deps: EgressPublishDeps, dedupKey = egress.message.id,
+  routed: Egress, subjects: Subjects, deps: EgressPublishDeps, dedupKey = routed.message.id,
 ): Promise<'stored' | 'duplicate'> {
   // An auto-replying number answers instead of receiving (upstream §13.5).
-  if (await deps.autoReply?.intercept(egress)) return 'stored';
+  if (await deps.autoReply?.intercept(routed)) return 'stored';
+  // After the auto-reply: the number's owner answers even while a failover client receives.
+  const egress = deps.failover ? await deps.failover.apply(routed) : routed;
   const { route, message } = egress;
+  // One key whichever client the route names: a redelivery deciding the failover differently
+  // (a bind came or went meanwhile) is a duplicate, so the message is queued once.
   const msgId = `${dedupKey}:${route.kind}`;
   // Media first (issue 6): the transcode worker publishes it to its egress subject.
   const ack = await deps.divertMedia?.(egress, dedupKey) || await publishRouted(egress, subjects, deps, msgId);

@@ -1,7 +1,8 @@
 /**
  * The router room: decides where each message goes (decide.ts), runs the shared router workers
- * (router.ts), reports failures to senders (failures.ts) and turns delivery status events into
- * receipts and status webhooks for the client that sent the message (status-router.ts).
+ * (router.ts), readdresses SMPP messages of an unreachable client to its failover (failover.ts),
+ * reports failures to senders (failures.ts) and turns delivery status events into receipts and
+ * status webhooks for the client that sent the message (status-router.ts).
  */
 export { decide, canonicalNumber, carrierFor } from './decide.js';
 export type { Decision, RoutingView } from './decide.js';
@@ -11,6 +12,8 @@ export { kvIngressMemory } from './ingress-memory.js';
 export type { IngressMemory } from './ingress-memory.js';
 export type { IngressRouterOptions, IngressRouterDeps } from './ingress.js';
 export { publishEgress } from './egress-publish.js';
+export { FailoverRouting, chooseReceiver, failoverOrder } from './failover.js';
+export type { FailoverRoutingDeps, ReceiverChoice } from './failover.js';
 export type { EgressPublishDeps, EgressInterceptor } from './egress-publish.js';
 export type { RouterOptions, RouterDeps } from './router.js';
 export { FailureReporter, NOTICE_TEXT } from './failures.js';

@@ -14,7 +14,7 @@ import { ensureStreams } from '../cluster/index.js';
 import { silentLogger } from '../log/index.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { RecordWriter, type LegContext } from '../records/index.js';
-import { FailureReporter, LedgerRepair, SentRecorder } from '../router/index.js';
+import { FailoverRouting, FailureReporter, LedgerRepair, SentRecorder } from '../router/index.js';
 import { UnavailableError } from '../errors/index.js';
 import type { ClientDetails, ClientSettings, MessageRecord, RecordRepo } from '../store/index.js';
 import { SmppEgress, type SmppEgressOptions } from './egress.js';
@@ -57,6 +57,11 @@ export interface HarnessOptions extends Partial<Omit<SmppEgressOptions, 'subject
   bus?: Bus;
   /** Subject prefix; harnesses with the same prefix and server act as nodes of one cluster. */
   prefix?: string;
+  /**
+   * The clients with a receiving bind somewhere in the cluster (the test changes it): given, the
+   * egress moves queued messages to failover clients (FailoverMover) as this says.
+   */
+  receiving?: Set<number>;
 }
 
 export class EgressHarness {
@@ -82,18 +87,23 @@ export class EgressHarness {
     this.clients = options.clients ?? [legacyClient(SENDER), legacyClient(RECEIVER)];
     const writer = new RecordWriter(this.records as unknown as RecordRepo, { flushMs: 1 });
     const legs: LegContext = { serverId: 'n1', clientType: () => 'legacy', logPrivacy: () => false };
+    const client = (id: number) => this.clients.find((c) => c.id === id);
+    const receiving = options.receiving;
+    const receivers = { receivers: async (id: number) => (receiving?.has(id) ? [{ node: 'n1', ip: '' }] : []) };
+    const failover = receiving
+      ? { receivers, routing: new FailoverRouting({ receivers, client, logger: silentLogger() }) } : undefined;
     const failures = new FailureReporter({ nodeId: 'n1', notifySenderOnFailure: false, subjects: this.subjects },
       { bus: this.bus, records: writer, legs });
-    const { clients: _c, bus: _b, prefix: _p, ...given } = options;
+    const { clients: _c, bus: _b, prefix: _p, receiving: _r, ...given } = options;
     const egressOptions = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
-    const client = (id: number) => this.clients.find((c) => c.id === id);
     this.sent = new SentRecorder({ subjects: this.subjects }, { bus: this.bus, records: writer, legs, client, logger: silentLogger() });
     this.ledgerRepair = new LedgerRepair({ subjects: this.subjects }, { bus: this.bus, records: writer, legs, client, logger: silentLogger() });
     this.egress = new SmppEgress(
       { subjects: this.subjects, nodeId: 'n1', retries: 3, timeoutMs: 1_000, queueMaxAgeMs: 60_000, retryDelayMs: 5,
         leaseTtlMs: 600, sweepFirstLookMs: 0, ...egressOptions },
       { bus: this.bus, sessions: this.book, client,
-        clients: () => this.clients, records: writer, sent: this.sent, legs, failures, logger: silentLogger(), metrics: this.metrics },
+        clients: () => this.clients, records: writer, sent: this.sent, legs, failures, logger: silentLogger(), metrics: this.metrics,
+        failover },
     );
   }
 

@@ -2,7 +2,7 @@
  * The deliver_sm egress (issue 4 items 4–6): routed messages and delivery receipts to SMPP
  * clients. A node consumes msg.out.smpp.<client> while it holds one of the client's receiving
  * binds (ClientLane); with no bind anywhere the jobs wait in the stream, in order, until the
- * client binds on any node. A job older than the queue's max age is not delivered: its sender
+ * client binds on any node, or move to its failover client (failover-mover.ts). A job older than the queue's max age is not delivered: its sender
  * is told it expired (here, or by the leased QueueSweeper when the client never comes back).
  */
 import { deliveryJobCodec, type DeliveryJob } from '../../proto/delivery.js';
@@ -14,10 +14,12 @@ import { ValidationError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
-import type { FailureReporter, SentRecorder } from '../router/index.js';
+import type { ReceiverLookup } from '../cluster/index.js';
+import { failoverOrder, type FailoverRouting, type FailureReporter, type SentRecorder } from '../router/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { ClientLane, smppConsumerSpec } from './client-lane.js';
 import { ConcatRefs } from './concat-ref.js';
+import { FailoverMover } from './failover-mover.js';
 import { messagePlan, type DeliverPlan } from './deliver-job.js';
 import { keepAlive, sendParts, type SendEvent, type SendResult } from './part-sender.js';
 import { QueueSweeper, type SweepVerdict } from './queue-sweeper.js';
@@ -57,6 +59,10 @@ export interface SmppEgressOptions {
   leaseTtlMs?: number;
   /** SMPP_MAX_DELIVER: deliveries of a job before it is dead-lettered. Default DEFAULT_SMPP_MAX_DELIVER. */
   maxDeliver?: number;
+  /** SMPP_FAILOVER_GRACE_SECS in ms: see FailoverMover. Default DEFAULT_FAILOVER_GRACE_MS. */
+  failoverGraceMs?: number;
+  /** The failover mover's tick (tests shorten it). */
+  failoverIntervalMs?: number;
 }
 
 export interface SmppEgressDeps {
@@ -72,6 +78,11 @@ export interface SmppEgressDeps {
   failures: FailureReporter;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * The cluster's receiving binds and the routing's failover decision: with them, messages
+   * queued for a client that lost every bind move to its failover client (FailoverMover).
+   */
+  failover?: { receivers: ReceiverLookup; routing: Pick<FailoverRouting, 'apply' | 'choose'> };
 }
 
 type JobKind = 'message' | 'receipt';
@@ -81,6 +92,7 @@ export class SmppEgress {
   readonly #abort = new AbortController();
   readonly #refs = new ConcatRefs();
   readonly #sweeper: QueueSweeper;
+  readonly #mover?: FailoverMover;
   #unsubscribe?: () => void;
   #timer?: NodeJS.Timeout;
   #stopping?: Promise<void>;
@@ -98,6 +110,15 @@ export class SmppEgress {
         consumedHere: (id) => (this.#lanes.get(id)?.concurrency ?? 0) > 0,
         verdict: (msg) => this.sweepVerdict(msg) },
     );
+    if (deps.failover) {
+      this.#mover = new FailoverMover(
+        { subjects: options.subjects, nodeId: options.nodeId, timeoutMs: options.timeoutMs, maxDeliver: options.maxDeliver,
+          graceMs: options.failoverGraceMs, intervalMs: options.failoverIntervalMs, leaseTtlMs: options.leaseTtlMs },
+        { bus: deps.bus, logger: deps.logger, receivers: deps.failover.receivers, failover: deps.failover.routing,
+          records: deps.records, legs: deps.legs,
+          clientIds: () => deps.clients().filter((c) => c.type === 'legacy' && failoverOrder(c).length > 0).map((c) => c.id) },
+      );
+    }
   }
 
   async start(): Promise<void> {
@@ -108,6 +129,7 @@ export class SmppEgress {
       for (const lane of this.#lanes.values()) void lane.refresh();
     }, RECONCILE_MS);
     await this.#sweeper.start();
+    await this.#mover?.start();
   }
 
   /** Stops consuming: jobs in flight finish, or go back to the stream when their session is gone. */
@@ -143,6 +165,7 @@ export class SmppEgress {
     this.#abort.abort();
     const results = await Promise.allSettled([
       this.#sweeper.stop(),
+      this.#mover?.stop(),
       ...[...this.#lanes.values()].map((lane) => lane.close()),
     ]);
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { GatewayNode } from '../../cmd/gateway/node.js';
 import { loadConfig } from '../../internal/config/index.js';
 import { silentLogger } from '../../internal/log/index.js';
+import type { StoredRecord } from '../../internal/store/index.js';
 import { FakeCarrier, telnyxEvent, type RecordedRequest } from './fake-carrier.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
 import { freePort } from './process.js';
@@ -179,6 +180,20 @@ export class SmppGateway {
   async binds(username: string): Promise<Array<{ server_id: string; bind_mode: string }>> {
     const stats = await this.api('GET', '/stats');
     return (stats.body?.smpp_clients ?? []).filter((c: { username: string }) => c.username === username);
+  }
+
+  /** The ledger legs of one message (in-process nodes only: read through the node's store). */
+  async ledger(messageId: string): Promise<StoredRecord[]> {
+    if (!this.node?.store) throw new Error('ledger(): only for a gateway running in this process');
+    return this.node.store.records.byMessageId(messageId);
+  }
+
+  /** Waits until the cluster's registry shows a receiving bind of `clientId` (in-process nodes only). */
+  async receiving(clientId: number, expected = true, timeoutMs = 10_000): Promise<void> {
+    const receivers = this.node?.receivers;
+    if (!receivers) throw new Error('receiving(): only for a gateway running in this process');
+    await until(async () => (await receivers.receivers(clientId)).length > 0 === expected, timeoutMs,
+      `client ${clientId} to be ${expected ? '' : 'no longer '}receiving in the cluster's registry`);
   }
 
   /** True while the gateway process (or node) runs. */
