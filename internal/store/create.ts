@@ -39,7 +39,10 @@ export async function createStore(cfg: StoreConfig, deps: StoreDeps): Promise<St
       types: { getTypeParser: (oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format) } as pg.CustomTypesConfig,
     });
+    // The pool hears an idle connection's error; a checked-out one between two queries (in a
+    // transaction) emits its own, which unheard would end the process when PostgreSQL stops.
     pool.on('error', (err) => deps.onConnectionLost?.(err));
+    pool.on('connect', (client) => client.on('error', (err) => deps.onConnectionLost?.(err)));
     return new KyselyStore('pg', new PostgresDialect({ pool }), storeDeps);
   }
   if (cfg.dataDir) await mkdir(cfg.dataDir, { recursive: true });
