@@ -35,7 +35,7 @@ export async function importGomsggw(source: GomsggwSource, store: Store, options
   await run.each(ImportKind.NUMBER, await source.numbers(), (n) => n.number, (n) => run.number(n));
   await run.each(ImportKind.FAILOVER, await source.failovers(), (f) => run.pairName(f), (f) => run.failover(f));
   await run.each(ImportKind.API_KEY, await source.apiKeys(), (k) => k.keyPrefix || `#${k.id}`, (k) => run.apiKey(k));
-  await run.each(ImportKind.MEDIA, await source.media(), (m) => m.token, (m) => run.media(m));
+  await run.each(ImportKind.MEDIA, source.media(), (m) => m.token, (m) => run.media(m));
   return { dryRun: options.dryRun, events: run.events };
 }
 
@@ -54,8 +54,8 @@ class ImportRun {
 
   constructor(private readonly store: Store, private readonly options: ImportOptions) {}
 
-  async each<T>(kind: ImportKind, rows: T[], key: (row: T) => string, take: (row: T) => Promise<Outcome>): Promise<void> {
-    for (const row of rows) {
+  async each<T>(kind: ImportKind, rows: Iterable<T> | AsyncIterable<T>, key: (row: T) => string, take: (row: T) => Promise<Outcome>): Promise<void> {
+    for await (const row of rows) {
       const event = { kind, key: key(row) };
       try {
         const outcome = await take(row);

@@ -4,6 +4,8 @@ import type {
 } from './types.js';
 
 const INT8_OID = 20;
+/** Media rows read at once: each holds a whole file (up to a few MB of base64). */
+const MEDIA_PAGE_ROWS = 20;
 type Row = Record<string, any>;
 
 /**
@@ -85,12 +87,19 @@ class PgGomsggwSource implements GomsggwSource {
     }));
   }
 
-  async media(): Promise<GomsggwMediaFile[]> {
-    const rows = await this.select('media_files', 'SELECT * FROM media_files ORDER BY id');
-    return rows.map((r) => ({
-      id: r.id, token: text(r.access_token), fileName: text(r.file_name), contentType: text(r.content_type),
-      base64Data: text(r.base64_data), uploadAt: r.upload_at, expiresAt: r.expires_at,
-    }));
+  async *media(): AsyncIterable<GomsggwMediaFile> {
+    // Whole files live in base64_data: read a page at a time rather than the table at once.
+    for (let after = 0; ;) {
+      const rows = await this.select('media_files', `SELECT * FROM media_files WHERE id > ${after} ORDER BY id LIMIT ${MEDIA_PAGE_ROWS}`);
+      for (const r of rows) {
+        yield {
+          id: r.id, token: text(r.access_token), fileName: text(r.file_name), contentType: text(r.content_type),
+          base64Data: text(r.base64_data), uploadAt: r.upload_at, expiresAt: r.expires_at,
+        };
+      }
+      if (rows.length < MEDIA_PAGE_ROWS) return;
+      after = rows[rows.length - 1]!.id as number;
+    }
   }
 
   async close(): Promise<void> {

@@ -109,7 +109,8 @@ export interface GomsggwSource {
   numbers(): Promise<GomsggwNumber[]>;
   failovers(): Promise<GomsggwFailover[]>;
   apiKeys(): Promise<GomsggwApiKey[]>;
-  media(): Promise<GomsggwMediaFile[]>;
+  /** Read page by page: the rows hold whole files. */
+  media(): AsyncIterable<GomsggwMediaFile>;
   close(): Promise<void>;
 }
 

@@ -21,6 +21,8 @@ const OTHER_KEY = 'not-the-key-gomsggw-ran-with-xyz';
 const API_KEY_RAW = `gw_live_${'ab'.repeat(32)}`;
 const NOW = Date.now();
 const DAY_MS = 86_400_000;
+const EXTRA_MEDIA = 25;
+const CREATED = 9 + EXTRA_MEDIA;
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 
 /** Rows covering every table: the good ones and one bad row per kind (last in each list). */
@@ -62,6 +64,12 @@ async function buildGomsggw(url: string): Promise<void> {
       ('6f1c7a52-0000-4000-8000-000000000002', 'old.png', 'image/png', $1, $4, $5),
       ('6f1c7a52-0000-4000-8000-000000000003', 'bad.png', 'image/png', 'not base64!', $2, $3)`,
     [PNG.toString('base64'), new Date(NOW - DAY_MS), new Date(NOW + 6 * DAY_MS), new Date(NOW - 9 * DAY_MS), new Date(NOW - 2 * DAY_MS)]);
+    // More media than one page of reads, so the last file comes from a later page.
+    for (let i = 10; i < 10 + EXTRA_MEDIA; i++) {
+      await db.query(`INSERT INTO media_files (access_token, file_name, content_type, base64_data, upload_at, expires_at)
+        VALUES ($1, 'x.png', 'image/png', $2, $3, $4)`,
+      [`6f1c7a52-0000-4000-8000-0000000000${i}`, PNG.toString('base64'), new Date(NOW - DAY_MS), new Date(NOW + DAY_MS)]);
+    }
   } finally {
     await db.end();
   }
@@ -131,7 +139,7 @@ describe.each(drivers)('msggw import --from-postgres into $name', (driver) => {
     const run = await runImport(env, ['--from-postgres', sourceUrl, '--dry-run']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(lines(run.stdout, 'create ')).toHaveLength(9);
+    expect(lines(run.stdout, 'create ')).toHaveLength(CREATED);
     expect(lines(run.stdout, 'skip ')).toEqual([
       "skip api_key gw_live_cdcdcdcd: key_hash is not a SHA-256 hex digest",
       "skip carrier bandwidth: unknown carrier type 'bandwidth'",
@@ -142,14 +150,14 @@ describe.each(drivers)('msggw import --from-postgres into $name', (driver) => {
       "skip number 0123: '0123' is not an E.164 number",
       'skip number 12505559999: its client #3 was not imported',
     ]);
-    expect(run.stdout).toContain('summary (dry run, nothing written): would create 9, would update 0, unchanged 0, skip 8\n');
+    expect(run.stdout).toContain(`summary (dry run, nothing written): would create ${CREATED}, would update 0, unchanged 0, skip 8\n`);
     expect(await withStore(counts)).toEqual({ carriers: 0, clients: 0, numbers: 0, keys: 0, failovers: 0 });
   }, 120_000);
 
   it.skipIf(driver.skip)('imports carriers, clients with settings, numbers, failovers, API keys and media', async () => {
     const run = await runImport(env, ['--from-postgres', sourceUrl]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('summary: create 9, update 0, unchanged 0, skip 8\n');
+    expect(run.stdout).toContain(`summary: create ${CREATED}, update 0, unchanged 0, skip 8\n`);
     await withStore(async (store) => {
       const twilio = await store.carriers.getByName('twilio');
       expect(twilio).toMatchObject({ type: 'twilio', username: 'AC0123', password: 'twilio-token', uuid: '0123456789abcdef01234567' });
@@ -178,6 +186,7 @@ describe.each(drivers)('msggw import --from-postgres into $name', (driver) => {
 
       const media = await store.media.get('6f1c7a52-0000-4000-8000-000000000001', new Date());
       expect(media).toMatchObject({ fileName: 'a.png', contentType: 'image/png', bytes: PNG });
+      expect(await store.media.get(`6f1c7a52-0000-4000-8000-0000000000${9 + EXTRA_MEDIA}`, new Date())).toBeDefined();
     });
   }, 120_000);
 
@@ -185,11 +194,11 @@ describe.each(drivers)('msggw import --from-postgres into $name', (driver) => {
     const before = await withStore(counts);
     const again = await runImport(env, ['--from-postgres', sourceUrl]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain('summary: create 0, update 0, unchanged 9, skip 8\n');
+    expect(again.stdout).toContain(`summary: create 0, update 0, unchanged ${CREATED}, skip 8\n`);
     expect(await withStore(counts)).toEqual(before);
     expect(before).toEqual({ carriers: 2, clients: 2, numbers: 2, keys: 1, failovers: 1 });
     const dry = await runImport(env, ['--from-postgres', sourceUrl, '--dry-run']);
-    expect(dry.stdout).toContain('would create 0, would update 0, unchanged 9, skip 8\n');
+    expect(dry.stdout).toContain(`would create 0, would update 0, unchanged ${CREATED}, skip 8\n`);
   }, 180_000);
 
   it.skipIf(driver.skip || !driver.pg)('brings a changed gomsggw row over again as an update', async () => {
