@@ -6,6 +6,11 @@
 import { register } from 'tsx/esm/api';
 import { fileURLToPath } from 'node:url';
 
+// `msggw import ...` takes over a gomsggw database (cmd/import); anything else runs the gateway.
+const COMMANDS = new Map([['import', '../cmd/import/main.ts']]);
+
 register();
-const main = new URL('../cmd/gateway/main.ts', import.meta.url);
+const command = COMMANDS.get(process.argv[2]);
+if (command) process.argv.splice(2, 1);
+const main = new URL(command ?? '../cmd/gateway/main.ts', import.meta.url);
 await import(fileURLToPath(main));

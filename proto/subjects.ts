@@ -54,10 +54,8 @@ export interface Subjects {
   };
   /** KV bucket of carrier egress leases. */
   readonly leaseBucket: string;
-  /** KV bucket of SMPP bind slots (per-client bind limits across the cluster). */
+  /** KV bucket of every SMPP bind in the cluster, one key per client (proto/smpp-binds.ts). */
   readonly smppBindBucket: string;
-  /** KV bucket of the nodes holding each client's receiving binds (failover and status read it). */
-  readonly smppReceiverBucket: string;
   /** KV bucket of MM4 requests that asked for delivery reports (the client's own ids). */
   readonly mm4ReportBucket: string;
   /** KV bucket of the caller-given keys of messages already stored (IngressRouter's memory). */
@@ -106,7 +104,6 @@ export function subjects(prefix = ''): Subjects {
     },
     leaseBucket: `${s}msggw_leases`,
     smppBindBucket: `${s}msggw_smpp_binds`,
-    smppReceiverBucket: `${s}msggw_smpp_receivers`,
     mm4ReportBucket: `${s}msggw_mm4_reports`,
     ingressSeenBucket: `${s}msggw_ingress_seen`,
     deadLetterReportedBucket: `${s}msggw_dead_reported`,

@@ -8,7 +8,7 @@ import { createSecretBox } from '../../internal/crypto/index.js';
 import { createStore, type Store } from '../../internal/store/index.js';
 import { createBus, DeadLetterStore, type Bus } from '../../internal/bus/index.js';
 import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
-import { ClusterStats, ConfigSync, ensureStreams, ReceiverRegistry, type ReceiverLookup } from '../../internal/cluster/index.js';
+import { BindRegistry, ClusterStats, ConfigSync, ensureStreams, type ReceiverLookup } from '../../internal/cluster/index.js';
 import { createApp, WebServer, type SmppPresence, type WebDeps } from '../../internal/web/index.js';
 import { createMetrics, messageCounters, MetricsServer, type Metrics } from '../../internal/metrics/index.js';
 import type { Logger } from '../../internal/log/index.js';
@@ -43,7 +43,7 @@ export class GatewayNode {
   #web?: WebServer;
   #bus?: Bus;
   #store?: Store;
-  #receivers?: ReceiverRegistry;
+  #binds?: BindRegistry;
 
   constructor(
     readonly config: Config,
@@ -59,7 +59,7 @@ export class GatewayNode {
 
   /** Which nodes hold each client's receiving SMPP binds, once started (tests wait on it). */
   get receivers(): ReceiverLookup | undefined {
-    return this.#receivers;
+    return this.#binds;
   }
 
   /** The web listener's bound address (port 0 in tests resolves to the real port). */
@@ -99,12 +99,12 @@ export class GatewayNode {
     await stats.start();
     this.track('stats', () => stats.stop());
 
-    // Which nodes hold each client's receiving SMPP binds: the SMPP server writes, failover reads.
-    const receivers = new ReceiverRegistry({ bucket: names.smppReceiverBucket, nodeId: config.node.serverId },
+    // Every SMPP bind in the cluster: the SMPP server records them, failover and smpp-status read them.
+    const binds = new BindRegistry({ bucket: names.smppBindBucket, nodeId: config.node.serverId },
       { bus, logger: logger.child({ room: 'cluster' }) });
-    await receivers.start();
-    this.#receivers = receivers;
-    this.track('smpp receivers', () => receivers.stop());
+    await binds.start();
+    this.#binds = binds;
+    this.track('smpp bind registry', () => binds.stop());
 
     const parts: NodeParts = { config, subjects: names, store, bus, directory, logger, metrics: this.metrics };
     const redis = await connectNodeRedis(config, logger, (name, stop) => this.track(name, stop));
@@ -112,18 +112,17 @@ export class GatewayNode {
     this.track('quota', () => quota.close());
     const logins = nodeLogins(config, redis, logger);
     const media = buildMedia(parts);
-    const core = buildMessageCore({ ...parts, redis, quota: quota.gate, media: media.store, receivers,
+    const core = buildMessageCore({ ...parts, redis, quota: quota.gate, media: media.store, receivers: binds,
       divertMedia: (egress, key) => media.detour.divert(egress, key) });
     await this.startAll([...core.components, ...media.components(core)]);
-    const smpp = await buildSmpp({ ...parts, ...core, redis, logins, receivers, ingress: (message) => core.ingress.accept('smpp', message) });
+    const smpp = await buildSmpp({ ...parts, ...core, redis, logins, binds, ingress: (message) => core.ingress.accept('smpp', message) });
     await this.startAll(smpp.components);
     stats.addSource(smpp.stats);
     const mm4 = await buildMm4({ ...parts, ...core, media: media.store, ingress: (message, dedupKey) => core.ingress.accept('mm4', message, dedupKey) });
     await this.startAll(mm4.components);
     stats.addSource(mm4.stats);
 
-    await this.startWeb(store, bus, directory, sync, stats, core.ingress, quota, media.store, logins,
-      { binds: (clientId) => smpp.server.clusterBinds(clientId) });
+    await this.startWeb(store, bus, directory, sync, stats, core.ingress, quota, media.store, logins, binds);
     this.#ready = true;
     logger.info({ web: this.webAddress, cluster: config.cluster, store: store.driver, bus: config.bus.kind },
       'gateway node ready');

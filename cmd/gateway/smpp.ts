@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../../internal/config/index.js';
-import type { NodeStatsSource, ReceiverRegistry, Redis } from '../../internal/cluster/index.js';
+import type { BindRegistry, NodeStatsSource, Redis } from '../../internal/cluster/index.js';
 import type { LoginLimiter } from '../../internal/lockout/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
 import type { FailoverRouting, FailureReporter, SentRecorder } from '../../internal/router/index.js';
@@ -28,8 +28,8 @@ export interface SmppParts extends NodeParts {
   sent: SentRecorder;
   legs: LegContext;
   failures: FailureReporter;
-  /** Where this node tells the cluster which clients it holds receiving binds of, and reads the others'. */
-  receivers: Pick<ReceiverRegistry, 'set' | 'receivers'>;
+  /** The cluster's bind registry: the server records binds in it, the egress asks who can receive. */
+  binds: Pick<BindRegistry, 'claim' | 'receivers'>;
   /** The message core's failover decision, for messages already queued. */
   failover: FailoverRouting;
 }
@@ -52,9 +52,9 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
     maxConnections: config.smpp.maxConnections, maxConnectionsPerIp: config.smpp.maxConnectionsPerIp,
     timeoutMs: config.smpp.timeoutMs, enquireLinkIntervalMs: config.smpp.enquireLinkIntervalMs,
     inactivityTimeoutMs: config.smpp.inactivityTimeoutMs, loginFailureDelayMs: config.lockout.failureDelayMs,
-    bindBucket: subjects.smppBindBucket, tls: await tlsOptions(config), drainMs: config.node.shutdown.smppUnbindMs,
+    tls: await tlsOptions(config), drainMs: config.node.shutdown.smppUnbindMs,
   }, {
-    directory, bus, metrics, logger, records: store.records, logins: p.logins,
+    directory, binds: p.binds, metrics, logger, records: store.records, logins: p.logins,
     reassembler, ingress: p.ingress,
   });
   const expiry = new ReassemblyExpiry({ subjects, nodeId, ttlMs: config.smpp.reassemblyTtlMs },
@@ -65,15 +65,10 @@ export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]
     failoverGraceMs: config.smpp.failoverGraceMs,
   }, {
     bus, sessions: server.sessions, client: (id) => directory.client(id), clients: () => directory.clients(),
-    records, sent, legs, failures, logger, metrics, failover: { receivers: p.receivers, routing: p.failover },
+    records, sent, legs, failures, logger, metrics, failover: { receivers: p.binds, routing: p.failover },
   });
-  // Listening before the server starts and until it has unbound every session on stop.
-  let unadvertise: (() => void) | undefined;
-  const advertise = (clientId: number) => void p.receivers.set(clientId, server.sessions.receivers(clientId)[0]?.remoteIp);
   const components: Stoppable[] = [
     { name: 'smpp reassembly', start: async () => undefined, stop: () => reassembler.close() },
-    { name: 'smpp receivers', start: async () => void (unadvertise = server.sessions.onChange(advertise)),
-      stop: async () => unadvertise?.() },
     { name: 'smpp server', start: () => server.start(), stop: () => server.stop() },
     { name: 'smpp reassembly expiry', start: async () => expiry.start(), stop: () => expiry.stop() },
     { name: 'smpp egress', start: () => egress.start(), stop: () => egress.stop() },

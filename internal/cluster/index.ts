@@ -1,7 +1,7 @@
 /**
  * The cluster room: what makes many nodes act as one: configuration change propagation
  * (cfg.changed), /stats scatter-gather, leases (leader election on the bus's KV) and the shared
- * Redis client (connectRedis), and which nodes hold each client's receiving SMPP binds (receivers.ts).
+ * Redis client (connectRedis), and the record of every SMPP bind in the cluster (smpp-binds.ts).
  */
 export { ConfigSync } from './config-sync.js';
 export type { ConfigSyncOptions, ConfigSyncDeps } from './config-sync.js';
@@ -19,5 +19,7 @@ export {
   connectRedis, closeRedis, safeRedisError, RedisScript, DEFAULT_REDIS_READY_TIMEOUT_MS, DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
 } from './redis.js';
 export type { Redis, ConnectRedisOptions } from './redis.js';
-export { ReceiverRegistry, DEFAULT_RECEIVER_TTL_MS } from './receivers.js';
-export type { ReceiverRegistryOptions, ReceiverRegistryDeps, ReceiverLookup, ReceiverNode } from './receivers.js';
+export { BindRegistry, DEFAULT_BIND_TTL_MS } from './smpp-binds.js';
+export type {
+  BindRegistryOptions, BindRegistryDeps, BindRecord, BindClaim, BindSlot, SmppBindMode, ReceiverLookup, ReceiverNode,
+} from './smpp-binds.js';

@@ -7,6 +7,7 @@ export { SecretErrorReason } from './types.js';
 export { SecretError } from './errors.js';
 export { createSecretBox } from './secret-box.js';
 export { encryptLegacy, decryptLegacy } from './legacy.js';
+export { decodeBase64Strict } from './base64.js';
 export { createKeyCheck, verifyKeyCheck } from './key-check.js';
 export { constantTimeEqual, sha256Hex, hmacSha256Hex, randomToken } from './hash.js';
 export { generateObjectId, createObjectIdGenerator } from './object-id.js';

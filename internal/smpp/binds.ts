@@ -14,7 +14,7 @@ import type { FailureDelay, LoginLimiter } from '../lockout/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { parseAllowList, type AllowListDeps } from '../peer/index.js';
 import type { BindMode } from './ports.js';
-import type { BindClaim, BindSlot } from './session-registry.js';
+import type { BindClaim, BindSlot } from '../cluster/index.js';
 
 export interface BindRequest {
   systemId: string;
@@ -35,7 +35,7 @@ export interface BindClients {
   clientByUsername(username: string): ClientDetails | undefined;
 }
 
-/** The bind slots of the session registry. */
+/** Where binds are recorded cluster-wide (the cluster room's BindRegistry). */
 export interface BindSlots {
   claim(clientId: number, maxBinds: number, bind: BindClaim): Promise<BindSlot | null>;
 }

@@ -42,5 +42,3 @@ export type { ReassemblyExpiryOptions, ReassemblyExpiryDeps } from './expiry.js'
 export type { Ingress } from './submit.js';
 export { STOP_FOOTER } from './submit.js';
 export { toCommandStatus, SmppStatus, SmppStatusError } from './command-status.js';
-export { BindRegistry, DEFAULT_BIND_SLOT_TTL_MS } from './session-registry.js';
-export type { BindRecord, BindClaim, BindSlot } from './session-registry.js';

@@ -1,10 +1,11 @@
 /**
- * A test harness for the SMPP server without a gateway node: a memory bus for the bind slots, a
+ * A test harness for the SMPP server without a gateway node: a memory bus for the bind registry, a
  * directory of legacy clients held in a map, a recording ingress, and the npm `smpp` client as
  * the ESME (promisified). Used by the room's own tests.
  */
 import { createRequire } from 'node:module';
 import { createBus, MemoryBusHub, type Bus } from '../bus/index.js';
+import { BindRegistry } from '../cluster/index.js';
 import { MemoryLoginLimiter, type LoginLimiter } from '../lockout/index.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { silentLogger } from '../log/index.js';
@@ -78,6 +79,7 @@ export class ServerHarness {
   ingressCalls = 0;
   server!: SmppServer;
   bus!: Bus;
+  registry!: BindRegistry;
   readonly #esmes: EsmeSession[] = [];
 
   constructor(readonly hub = new MemoryBusHub()) {}
@@ -86,9 +88,11 @@ export class ServerHarness {
   async start(options: Partial<SmppServerOptions> = {}, nodeId = 'h1', logins: LoginLimiter = defaultLogins()): Promise<this> {
     this.bus = createBus({ kind: 'memory', hub: this.hub }, { nodeId });
     await this.bus.start();
+    this.registry = new BindRegistry({ bucket: 'binds', nodeId }, { bus: this.bus, logger: silentLogger() });
+    await this.registry.start();
     this.server = new SmppServer({
       nodeId, listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: false, trustedProxies: ['127.0.0.1'], windowSize: 10, timeoutMs: 2_000,
-      enquireLinkIntervalMs: 0, inactivityTimeoutMs: 0, loginFailureDelayMs: 0, bindBucket: 'binds', drainMs: 300, ...options,
+      enquireLinkIntervalMs: 0, inactivityTimeoutMs: 0, loginFailureDelayMs: 0, drainMs: 300, ...options,
     }, {
       directory: {
         client: (id) => this.clients.get(id),
@@ -102,7 +106,7 @@ export class ServerHarness {
       },
       reassembler: this.reassembler,
       records: { byMessageId: async (id) => this.records.filter((r) => r.messageId === id) },
-      bus: this.bus,
+      binds: this.registry,
       logins,
       metrics: this.metrics,
       logger: silentLogger(),
@@ -137,6 +141,7 @@ export class ServerHarness {
   async stop(): Promise<void> {
     for (const esme of this.#esmes) esme.destroy();
     await this.server?.stop();
+    await this.registry?.stop();
     await this.bus?.stop();
   }
 }

@@ -10,20 +10,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ListenAddress } from '../config/index.js';
-import type { DurableBus } from '../bus/index.js';
 import { FailureDelay, type LoginLimiter } from '../lockout/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { ConnectionLimiter, trustedProxies, type ConnectionRefusal } from '../peer/index.js';
 import type { ClientDetails, RecordRepo } from '../store/index.js';
-import { BindAuthenticator, type BindClients } from './binds.js';
+import { BindAuthenticator, type BindClients, type BindSlots } from './binds.js';
 import { SmppStatus } from './command-status.js';
 import { SmppListener } from './listener.js';
 import type { Pdu } from './pdu.js';
 import type { BindMode, Reassembler } from './ports.js';
 import { QueryHandler, type QueryAnswer } from './query.js';
 import { LocalSessionBook } from './session-book.js';
-import { BindRegistry, type BindRecord } from './session-registry.js';
 import { SmppSession, type BindAnswer, type SessionHandler } from './session.js';
 import { SubmitHandler, type Ingress } from './submit.js';
 import { SubmitThrottle } from './throttle.js';
@@ -54,8 +52,6 @@ export interface SmppServerOptions {
   inactivityTimeoutMs: number;
   /** How long after its arrival a refused bind is answered (LOGIN_FAILURE_DELAY_MS). */
   loginFailureDelayMs: number;
-  /** KV bucket of bind slots (proto/subjects.ts smppBindBucket). */
-  bindBucket: string;
   drainMs?: number;
   /** A connection that has not bound within this long is closed, whether or not its bind is in hand. */
   bindTimeoutMs?: number;
@@ -76,7 +72,8 @@ export interface SmppServerDeps {
   ingress: Ingress;
   reassembler: Reassembler;
   records: Pick<RecordRepo, 'byMessageId'>;
-  bus: Pick<DurableBus, 'kv'>;
+  /** The cluster's bind registry (internal/cluster), started and stopped by its owner. */
+  binds: BindSlots;
   /** The node's failed-login limiter, shared with the REST logins (internal/lockout). */
   logins: LoginLimiter;
   metrics: Metrics;
@@ -98,7 +95,6 @@ export class SmppServer {
   readonly sessions: LocalSessionBook<SmppSession>;
   readonly #connections = new Set<SmppSession>();
   readonly #listeners: SmppListener[] = [];
-  readonly #registry: BindRegistry;
   readonly #binds: BindAuthenticator;
   readonly #submits: SubmitHandler;
   readonly #queries: QueryHandler;
@@ -115,9 +111,8 @@ export class SmppServer {
   ) {
     const logger = deps.logger;
     this.sessions = new LocalSessionBook((err) => logger.error({ err }, 'SMPP session book listener failed'));
-    this.#registry = new BindRegistry({ bucket: options.bindBucket, nodeId: options.nodeId }, { bus: deps.bus, logger });
     this.#binds = new BindAuthenticator({
-      clients: deps.directory, slots: this.#registry,
+      clients: deps.directory, slots: deps.binds,
       logins: deps.logins, failureDelay: new FailureDelay(options.loginFailureDelayMs),
     });
     this.#submits = new SubmitHandler({ nodeId: options.nodeId }, {
@@ -129,7 +124,6 @@ export class SmppServer {
   }
 
   async start(): Promise<void> {
-    await this.#registry.start();
     const { options, deps } = this;
     const listenerDeps = {
       onConnection: (stream: Duplex, ip: string) => this.#connect(stream, ip),
@@ -170,11 +164,6 @@ export class SmppServer {
       username: s.systemId, ip_address: s.remoteIp, last_seen: new Date(s.lastReceivedAt).toISOString(),
       server_id: this.options.nodeId, bind_mode: s.mode, session_id: s.id,
     }));
-  }
-
-  /** The client's binds on every node of the cluster (the session registry); UnavailableError when unreadable. */
-  clusterBinds(clientId: number): Promise<BindRecord[]> {
-    return this.#registry.binds(clientId);
   }
 
   #connect(stream: Duplex, remoteIp: string): void {
@@ -257,7 +246,6 @@ export class SmppServer {
       for (const s of all) s.close('server stopped');
     });
     clearInterval(this.#timer);
-    await step(() => this.#registry.stop());
     if (errors.length > 0) throw new AggregateError(errors, 'SMPP server stopped with errors');
   }
 }
