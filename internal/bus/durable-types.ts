@@ -169,11 +169,6 @@ export interface KvEntry {
   revision: number;
 }
 
-/** An entry with its key, as `KvBucket.entries` lists them. */
-export interface KvKeyedEntry extends KvEntry {
-  key: string;
-}
-
 /**
  * A KV bucket whose entries expire `ttlMs` after their last write (bucket-wide TTL; nats-server
  * 2.9 has no per-key TTL and sends no event on expiry, so leases are polled).
@@ -189,12 +184,6 @@ export interface KvBucket {
    * releases only what it holds); false when it moved on.
    */
   delete(key: string, revision?: number): Promise<boolean>;
-  /**
-   * Every live entry whose key lies below `under` (its tokens, then at least one more: `bind.5`
-   * lists `bind.5.0` and `bind.5.x.y`, not `bind.50`), in no particular order. An entry written
-   * or deleted while the list is read may or may not be in it.
-   */
-  entries(under: string): Promise<KvKeyedEntry[]>;
 }
 
 export interface DurableBus {

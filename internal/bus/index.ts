@@ -27,7 +27,6 @@ export type {
   DurableMsg,
   KvBucket,
   KvEntry,
-  KvKeyedEntry,
   Outcome,
   PublishAck,
   PublishOptions,

@@ -1,4 +1,4 @@
-import type { KvBucket, KvEntry, KvKeyedEntry } from './durable-types.js';
+import type { KvBucket, KvEntry } from './durable-types.js';
 import { assertKvKey } from './subject.js';
 
 interface Slot {
@@ -56,16 +56,6 @@ export class MemoryKvStore {
     return true;
   }
 
-  entries(under: string, now = Date.now()): KvKeyedEntry[] {
-    const found: KvKeyedEntry[] = [];
-    for (const key of [...this.#slots.keys()]) {
-      if (!key.startsWith(`${under}.`)) continue;
-      const entry = this.get(key, now);
-      if (entry) found.push({ key, ...entry });
-    }
-    return found;
-  }
-
   /** Drops expired entries, at most once per tenth of the TTL (and per minute at the most often). */
   #sweep(now: number): void {
     if (this.ttlMs <= 0 || now - this.#sweptAt < Math.max(this.ttlMs / 10, 60_000)) return;
@@ -116,11 +106,6 @@ export class MemoryKv implements KvBucket {
   async delete(key: string, revision?: number): Promise<boolean> {
     this.#check(key);
     return this.store.delete(key, revision);
-  }
-
-  async entries(under: string): Promise<KvKeyedEntry[]> {
-    this.#check(under);
-    return this.store.entries(under);
   }
 
   #check(key: string): void {

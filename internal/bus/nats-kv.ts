@@ -1,7 +1,7 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { UnavailableError } from '../errors/index.js';
-import type { KvBucket, KvEntry, KvKeyedEntry } from './durable-types.js';
+import type { KvBucket, KvEntry } from './durable-types.js';
 import { assertKvKey } from './subject.js';
 
 /**
@@ -40,19 +40,6 @@ export class NatsKv implements KvBucket {
       return 1;
     });
     return done !== null;
-  }
-
-  async entries(under: string): Promise<KvKeyedEntry[]> {
-    assertKvKey(under);
-    try {
-      const keys: string[] = [];
-      for await (const key of await this.kv.keys(`${under}.>`)) keys.push(key);
-      const found = await Promise.all(keys.map(async (key) => ({ key, entry: await this.kv.get(key) })));
-      return found.flatMap(({ key, entry }) =>
-        entry && entry.operation === 'PUT' ? [{ key, value: entry.string(), revision: entry.revision }] : []);
-    } catch (err) {
-      throw this.#unavailable('list', `${under}.>`, err);
-    }
   }
 
   async #checked(op: string, key: string, fn: () => Promise<number>): Promise<number | null> {

@@ -120,7 +120,6 @@ describe('BindRegistry', () => {
         if (down) throw new UnavailableError('KV down');
         return null;
       },
-      entries: async () => [],
       create: async (key, value) => {
         written.push(`${key} ${value}`);
         return 1;

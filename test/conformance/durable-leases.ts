@@ -65,23 +65,6 @@ export function describeLeases(ctx: DurableTestContext): void {
       expect(await kv.create('k', 'fresh')).not.toBeNull();
     });
 
-    it('lists the live entries below a key, from any node', async () => {
-      const [a, b] = [await ctx.node('a'), await ctx.node('b')];
-      const [ka, kb] = [await bucket(a, 60_000), await bucket(b, 60_000)];
-      const r1 = (await ka.create('bind.5.0', 'first')) as number;
-      await kb.create('bind.5.x.y', 'deep');
-      await ka.create('bind.50.0', 'other client');
-      await ka.create('bind.5', 'the key itself');
-      const gone = (await kb.create('bind.5.1', 'unbound')) as number;
-      await kb.delete('bind.5.1', gone);
-      const listed = await kb.entries('bind.5');
-      expect(listed.sort((x, y) => x.key.localeCompare(y.key))).toEqual([
-        { key: 'bind.5.0', value: 'first', revision: r1 },
-        { key: 'bind.5.x.y', value: 'deep', revision: expect.any(Number) },
-      ]);
-      expect(await ka.entries('bind.6')).toEqual([]);
-    });
-
     it('rejects invalid keys with ValidationError', async () => {
       const kv = await bucket(await ctx.node('a'));
       await expect(kv.get('has space')).rejects.toBeInstanceOf(ValidationError);
