@@ -6,10 +6,9 @@
  * number over REST; the ESME counts the deliver_sm it holds unanswered after every arrival and
  * every answer. Not a timing test: only counts are asserted, and the timeouts are generous.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
-import { NetSmpp } from '../support/net-smpp.js';
+import { NetSmpp, netSmppMissing } from '../support/net-smpp.js';
 import { bare, SmppGateway } from '../support/smpp-gateway.js';
 import { basicAuth } from '../support/test-node.js';
 
@@ -21,9 +20,7 @@ const PBX = '+15550001000';
 const WEB = '+15550005000';
 
 const svc = requireServices(['nats', 'postgres', 'redis']);
-const perlMissing = process.env.CI ? undefined
-  : spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status !== 0 ? 'perl with Net::SMPP is not installed' : undefined;
-if (perlMissing) process.stderr.write(`[skip] ${perlMissing}; run scripts/test-deps.sh as root to install it\n`);
+const perlMissing = netSmppMissing();
 const title = (name: string) => (perlMissing ? `${name} [skipped: ${perlMissing}]` : svc.title(name));
 
 describe.skipIf(svc.skip || perlMissing !== undefined)(title('deliver_sm egress window, seen by Net::SMPP'), () => {

@@ -4,16 +4,14 @@
  * Kannel and Net::SMPP come from Debian (scripts/test-deps.sh installs them); without them the
  * suites skip and say why, except under CI, where they must be there.
  */
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Inbox } from '../support/inbox.js';
-import { CODING, DLR, Kannel } from '../support/kannel.js';
-import { NetSmpp, sarTlvs, TLV } from '../support/net-smpp.js';
+import { CODING, DLR, Kannel, kannelMissing } from '../support/kannel.js';
+import { NetSmpp, netSmppMissing, sarTlvs, TLV } from '../support/net-smpp.js';
 import { bindBody, CMD, encodePdu } from '../support/pdu-encode.js';
 import { fuzzSmpp, PduFuzzer } from '../support/pdu-fuzz.js';
-import { findBinary } from '../support/process.js';
 
 // ---- a bare SMSC on the npm smpp package (no types ship with it) ------------------------------------
 
@@ -140,15 +138,8 @@ function messageOf(p: BarePdu): string {
 
 // ---- which peers are here ---------------------------------------------------------------------------
 
-function missingPeer(): string | undefined {
-  if (!findBinary('bearerbox') || !findBinary('smsbox')) return 'Kannel (bearerbox, smsbox) is not installed';
-  if (spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status !== 0) return 'perl with Net::SMPP is not installed';
-  return undefined;
-}
-
 // Under CI the peers must be installed (scripts/test-deps.sh): never skip there.
-const missing = process.env.CI ? undefined : missingPeer();
-if (missing) process.stderr.write(`[skip] ${missing}; run scripts/test-deps.sh as root to install it\n`);
+const missing = kannelMissing() ?? netSmppMissing();
 const title = (name: string): string => (missing ? `${name} [skipped: ${missing}]` : name);
 
 // ---- Kannel -----------------------------------------------------------------------------------------

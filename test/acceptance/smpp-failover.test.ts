@@ -10,11 +10,10 @@
  * enter on node B, which learns the binds from the cluster's registry). A message that entered
  * while nobody could receive waits in the client's queue and moves to the failover once it binds.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { FakeCarrier } from '../support/fake-carrier.js';
-import { NetSmpp, type DeliverSm } from '../support/net-smpp.js';
+import { type DeliverSm, NetSmpp, netSmppMissing } from '../support/net-smpp.js';
 import { bare, SmppGateway, until } from '../support/smpp-gateway.js';
 
 const PRIMARY = '+15550001000';
@@ -22,9 +21,7 @@ const FALLBACK = '+15550002000';
 const WEB = '+15550005000';
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
-const perlMissing = process.env.CI ? undefined
-  : spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status !== 0 ? 'perl with Net::SMPP is not installed' : undefined;
-if (perlMissing) process.stderr.write(`[skip] ${perlMissing}; run scripts/test-deps.sh as root to install it\n`);
+const perlMissing = netSmppMissing();
 const svc = requireServices(['nats', 'postgres', 'redis']);
 
 interface Setup {

@@ -5,9 +5,8 @@
  * random order, message_payload, UCS-2 with surrogate pairs, Latin-1; source ownership, bind
  * refusal, query_sm, enquire_link, unbind; deliver_sm codings and receipts as they arrive.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetSmpp, sarTlvs, TLV, type DeliverSm, type SmppPdu } from '../support/net-smpp.js';
+import { type DeliverSm, NetSmpp, netSmppMissing, sarTlvs, type SmppPdu, TLV } from '../support/net-smpp.js';
 import { CMD, cstr, encodePdu } from '../support/pdu-encode.js';
 import { bare, SmppGateway, until } from '../support/smpp-gateway.js';
 
@@ -87,12 +86,7 @@ function tlvValue(pdu: SmppPdu, tag: number): Buffer | undefined {
 
 // ---- which peers are here ---------------------------------------------------------------------------
 
-function missingPeer(): string | undefined {
-  if (spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status !== 0) return 'perl with Net::SMPP is not installed';
-  return undefined;
-}
-const missing = process.env.CI ? undefined : missingPeer();
-if (missing) process.stderr.write(`[skip] ${missing}; run scripts/test-deps.sh as root to install it\n`);
+const missing = netSmppMissing();
 const title = (name: string): string => (missing ? `${name} [skipped: ${missing}]` : name);
 
 describe.skipIf(missing)(title('Net::SMPP as an ESME of the gateway'), () => {

@@ -4,9 +4,8 @@
  * parts (no UDHI, no TLVs: what a Zultys MX takes), 'sar' as parts with SAR TLVs, 'payload' as
  * one deliver_sm. The bytes are read here, independently of the gateway's codecs.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetSmpp, TLV, type DeliverSm } from '../support/net-smpp.js';
+import { type DeliverSm, NetSmpp, netSmppMissing, TLV } from '../support/net-smpp.js';
 import { bare, SmppGateway } from '../support/smpp-gateway.js';
 
 const UDHI = 0x40;
@@ -16,12 +15,7 @@ const GSM_TEXT = Array.from({ length: 300 }, (_, i) => 'abcdefghij 0123456789'[i
 const UCS2_TEXT = 'Привет, как дела? '.repeat(6).slice(0, 100);
 const fromUcs2 = (bytes: Buffer): string => Buffer.from(bytes).swap16().toString('utf16le');
 
-function missingPeer(): string | undefined {
-  if (spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status !== 0) return 'perl with Net::SMPP is not installed';
-  return undefined;
-}
-const missing = process.env.CI ? undefined : missingPeer();
-if (missing) process.stderr.write(`[skip] ${missing}; run scripts/test-deps.sh as root to install it\n`);
+const missing = netSmppMissing();
 const title = (name: string): string => (missing ? `${name} [skipped: ${missing}]` : name);
 
 const PBXS = {

@@ -4,17 +4,15 @@
  * failure says nothing about which part was wrong, and failures spread over both nodes lock
  * the source out of both, for SMPP and REST alike.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { FakeCarrier } from '../support/fake-carrier.js';
-import { NetSmpp } from '../support/net-smpp.js';
+import { NetSmpp, netSmppMissing } from '../support/net-smpp.js';
 import { SmppGateway, until } from '../support/smpp-gateway.js';
 import { basicAuth } from '../support/test-node.js';
 
 const svc = requireServices(['nats', 'postgres', 'redis']);
-const perlMissing = process.env.CI ? undefined
-  : spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status !== 0 ? 'perl with Net::SMPP is not installed' : undefined;
+const perlMissing = netSmppMissing();
 const skip = svc.skip || perlMissing !== undefined;
 const title = (name: string) => (perlMissing ? `${name} [skipped: ${perlMissing}]` : svc.title(name));
 

@@ -4,16 +4,14 @@
  * send, an inbound carrier webhook, a carrier status callback); a long message whose parts are
  * submitted half to A and half to B reaches the carrier whole; max_binds holds across nodes.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { FakeCarrier } from '../support/fake-carrier.js';
-import { NetSmpp, TLV } from '../support/net-smpp.js';
+import { NetSmpp, netSmppMissing, TLV } from '../support/net-smpp.js';
 import { bare, SmppGateway, until } from '../support/smpp-gateway.js';
 
 const svc = requireServices(['nats', 'postgres', 'redis']);
-const perlMissing = process.env.CI ? undefined
-  : spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status !== 0 ? 'perl with Net::SMPP is not installed' : undefined;
+const perlMissing = netSmppMissing();
 const skip = svc.skip || perlMissing !== undefined;
 const title = (name: string) => (perlMissing ? `${name} [skipped: ${perlMissing}]` : svc.title(name));
 

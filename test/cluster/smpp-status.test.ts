@@ -4,16 +4,14 @@
  * once it unbinds. Net::SMPP is the ESME; the same story runs on the embedded default (one node,
  * memory bus, PGlite) and on two nodes over real nats-server, redis-server and PostgreSQL.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { FakeCarrier } from '../support/fake-carrier.js';
-import { NetSmpp } from '../support/net-smpp.js';
+import { NetSmpp, netSmppMissing } from '../support/net-smpp.js';
 import { SmppGateway, until } from '../support/smpp-gateway.js';
 
 const svc = requireServices(['nats', 'postgres', 'redis']);
-const perlMissing = process.env.CI ? undefined
-  : spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status !== 0 ? 'perl with Net::SMPP is not installed' : undefined;
+const perlMissing = netSmppMissing();
 const clusterTitle = (name: string) => (perlMissing ? `${name} [skipped: ${perlMissing}]` : svc.title(name));
 const embeddedTitle = (name: string) => (perlMissing ? `${name} [skipped: ${perlMissing}]` : name);
 

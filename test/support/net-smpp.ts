@@ -15,12 +15,23 @@
  * Byte fields (short_message, TLV values) are Buffers, so tests can send raw packed GSM-7, UDH or
  * binary parts exactly as a PBX would.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Inbox, type Predicate } from './inbox.js';
 import type { BindFields, SubmitSmFields } from './pdu-encode.js';
 import { findBinary, MissingBinaryError, onEmergencyExit } from './process.js';
+
+/**
+ * Why a Net::SMPP test skips here (said on stderr), or undefined when perl has Net::SMPP. Never
+ * skips under CI, where the peers must be installed (scripts/test-deps.sh).
+ */
+export function netSmppMissing(): string | undefined {
+  if (process.env.CI || spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status === 0) return undefined;
+  const reason = 'perl with Net::SMPP is not installed';
+  process.stderr.write(`[skip] ${reason}; run scripts/test-deps.sh as root to install it\n`);
+  return reason;
+}
 
 const SCRIPT = fileURLToPath(new URL('./net-smpp-client.pl', import.meta.url));
 /** Generous: two shared cores, and a gateway may hold a response until its bus acks. */
