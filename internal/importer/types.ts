@@ -14,13 +14,8 @@ export interface GomsggwCarrier {
   profileId: string;
 }
 
-export interface GomsggwClientSettings {
-  authMethod: string;
-  apiFormat: string;
-  webhookRetries: number;
-  webhookTimeoutSecs: number;
-  includeRawSegments: boolean;
-  defaultWebhook: string;
+/** Usage limits, as both client and number settings hold them. */
+export interface GomsggwLimits {
   smsBurstLimit: number;
   smsDailyLimit: number;
   smsMonthlyLimit: number;
@@ -28,6 +23,15 @@ export interface GomsggwClientSettings {
   mmsDailyLimit: number;
   mmsMonthlyLimit: number;
   limitBoth: boolean;
+}
+
+export interface GomsggwClientSettings extends GomsggwLimits {
+  authMethod: string;
+  apiFormat: string;
+  webhookRetries: number;
+  webhookTimeoutSecs: number;
+  includeRawSegments: boolean;
+  defaultWebhook: string;
 }
 
 export interface GomsggwClient {
@@ -43,14 +47,7 @@ export interface GomsggwClient {
   settings: GomsggwClientSettings | null;
 }
 
-export interface GomsggwNumberSettings {
-  smsBurstLimit: number;
-  smsDailyLimit: number;
-  smsMonthlyLimit: number;
-  mmsBurstLimit: number;
-  mmsDailyLimit: number;
-  mmsMonthlyLimit: number;
-  limitBoth: boolean;
+export interface GomsggwNumberSettings extends GomsggwLimits {
   autoReplyEnabled: boolean;
   autoReplyMessage: string;
   autoReplyCooldownSecs: number;
