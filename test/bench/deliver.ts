@@ -33,6 +33,8 @@ export interface DeliverOptions {
   nodes: number;
   bindsPerNode: number;
   phases: Array<'rest' | 'webhook' | 'backlog'>;
+  /** Kannel's shape: node 0 takes every request, the binds are on the other nodes only. */
+  split: boolean;
 }
 
 export function deliverOptionsFromEnv(): DeliverOptions {
@@ -44,6 +46,7 @@ export function deliverOptionsFromEnv(): DeliverOptions {
     nodes: Number(process.env.BENCH_NODES ?? 1),
     bindsPerNode: Number(process.env.BENCH_BINDS ?? 1),
     phases: (process.env.BENCH_PHASES ?? 'rest,webhook').split(',') as DeliverOptions['phases'],
+    split: process.env.BENCH_SPLIT === '1',
   };
 }
 
@@ -300,7 +303,8 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
     await post(`/clients/${web.id}/numbers`, { number: WEB_NUMBER, carrier: 'telnyx-bench' });
     await new Promise((r) => setTimeout(r, 2_000)); // carrier lease taken, config seen by every node
 
-    const urls = nodes.map(({ node }) => node.url);
+    const urls = (o.split ? nodes.slice(0, 1) : nodes).map(({ node }) => node.url);
+    const bindNodes = o.split ? nodes.slice(1) : nodes;
     const restTo = (prefix: string): Target => ({
       url: urls.map((u) => `${u}/messages/send`), okStatus: 202,
       headers: { authorization: `Basic ${Buffer.from('bench:bench-pass').toString('base64')}` },
@@ -329,7 +333,7 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
 
     const cpu = () => nodes.reduce((sum, { node }) => sum + cpuSeconds(node.pid), 0);
     const bind = async () => {
-      const bound = (await Promise.all(nodes.map(({ smppPort }) =>
+      const bound = (await Promise.all(bindNodes.map(({ smppPort }) =>
         bindSessions(smppPort, o.bindsPerNode, 'pbx', 'pbxpw', o.answerDelayMs)))).flat();
       for (const s of bound) arrivals.watch(s, o.answerDelayMs);
       return bound;
@@ -343,14 +347,14 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
       results[phase] = await measurePhase(phase === 'rest' ? rest : webhook, arrivals,
         phase === 'rest' ? 'bench-rest' : 'bench-hook',
         { total: o.total, concurrency: o.concurrency, cpu,
-          counters: async () => ({ ...await serviceCounters(nats.monitorUrl, databaseUrl), ...await deliverRoundTrips(urls) }),
-          loopDelay: () => nodeLoopDelay(urls) });
+          counters: async () => ({ ...await serviceCounters(nats.monitorUrl, databaseUrl), ...await deliverRoundTrips(nodes.map(({ node }) => node.url)) }),
+          loopDelay: () => nodeLoopDelay(nodes.map(({ node }) => node.url)) });
     }
     const rss = nodes.map(({ node }) => rssMb(node.pid));
     await closeSessions(sessions);
     return {
       messages_per_phase: o.total, concurrency: o.concurrency, smpp_window: o.window ?? DEFAULT_SMPP_WINDOW,
-      answer_delay_ms: o.answerDelayMs, nodes: o.nodes, binds_per_node: o.bindsPerNode,
+      answer_delay_ms: o.answerDelayMs, nodes: o.nodes, binds_per_node: o.bindsPerNode, split: o.split,
       ...results,
       node_rss_mb: Math.round(Math.max(...rss.map((r) => r.rss))), node_peak_rss_mb: Math.round(Math.max(...rss.map((r) => r.peak))),
       load_average_1m: +readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!,

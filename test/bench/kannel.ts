@@ -82,7 +82,9 @@ export async function runKannel(o: { total: number; concurrency: number; window:
 }
 
 async function main(): Promise<void> {
-  const o = { ...deliverOptionsFromEnv(), phases: ['rest' as const], nodes: 1, bindsPerNode: 1 };
+  const env = deliverOptionsFromEnv();
+  // BENCH_SPLIT=1 runs msggw as Kannel runs: one process takes HTTP, another holds the bind.
+  const o = { ...env, phases: ['rest' as const], nodes: env.split ? 2 : 1, bindsPerNode: 1 };
   const window = o.window ?? DEFAULT_SMPP_WINDOW;
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
   const rows: Array<{ round: number; kannel: PhaseResult; msggw: PhaseResult; ratio: number }> = [];
