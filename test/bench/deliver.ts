@@ -22,7 +22,7 @@ import { freePort } from '../support/process.js';
 import { DEFAULT_SMPP_WINDOW } from '../../internal/config/defaults.js';
 import { closedLoop, percentile, type LoadResult, type Target } from './load.js';
 import { bindSessions, closeSessions } from './smpp-load.js';
-import { BENCH_ENTRY, benchGatewayEnv, benchNodeArgs, cpuSeconds, machineCpuSeconds, rssMb } from './measure.js';
+import { BENCH_ENTRY, benchGatewayEnv, benchNodeArgs, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, serviceCpuSeconds } from './measure.js';
 
 export interface DeliverOptions {
   total: number;
@@ -133,6 +133,8 @@ export interface PhaseResult {
   event_loop_delay_ms: Record<string, number>;
   /** Work the services did per message, when the phase was given counters for it. */
   per_msg?: Record<string, number>;
+  /** CPU ms a message of each other process on the path (nats-server, PostgreSQL, Redis, the bench). */
+  other_cpu_ms_per_msg?: Record<string, number>;
 }
 
 /**
@@ -195,7 +197,9 @@ export async function serviceCounters(natsMonitorUrl: string, databaseUrl: strin
 export async function measurePhase(target: Target, arrivals: Deliveries, prefix: string,
   o: { total: number; concurrency: number; cpu(): number; counters?(): Promise<Record<string, number>>;
     /** The system under test's event-loop delay since the last call, in ms (a node's own measure). */
-    loopDelay?(): Promise<{ mean: number; p99: number }> }): Promise<PhaseResult> {
+    loopDelay?(): Promise<{ mean: number; p99: number }>;
+    /** CPU seconds so far of the other processes the path uses (services, the bench itself). */
+    others?(): Record<string, number> }): Promise<PhaseResult> {
   const warmFrom = arrivals.count;
   const warm = await closedLoop(target, WARMUP, 16, WARMUP_OFFSET);
   await arrivals.waitFor(warmFrom + warm.ok, 60_000);
@@ -205,6 +209,7 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
   await new Promise((r) => setTimeout(r, 300)); // the warm-up's statistics settle
   const countersBefore = await o.counters?.();
   const cpuBefore = o.cpu();
+  const othersBefore = o.others?.();
   const machineBefore = machineCpuSeconds();
   const started = performance.now();
   await o.loopDelay?.(); // starts the node's measure afresh
@@ -215,6 +220,7 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
   benchLoop.disable();
   const nodeLoop = await o.loopDelay?.();
   const cpu = o.cpu() - cpuBefore;
+  const othersAfter = o.others?.();
   const machineCpu = machineCpuSeconds() - machineBefore;
   const lat = arrivals.latencies(`${prefix} `);
   await new Promise((r) => setTimeout(r, 1_000)); // PostgreSQL reports its statistics every 500 ms
@@ -234,6 +240,8 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
     to_arrival_p99_ms: +percentile(lat, 99).toFixed(2),
     cpu_ms_per_msg: +((cpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
     machine_cpu_ms_per_msg: +((machineCpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
+    ...(othersBefore && othersAfter ? { other_cpu_ms_per_msg: Object.fromEntries(Object.keys(othersAfter).map((k) =>
+      [k, +(((othersAfter[k]! - othersBefore[k]!) * 1000) / Math.max(1, burst.ok)).toFixed(3)])) } : {}),
     max_unanswered: arrivals.maxUnanswered,
     deliver_sm_round_trip_ms: roundTripMs,
     event_loop_delay_ms: {
@@ -348,7 +356,8 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
         phase === 'rest' ? 'bench-rest' : 'bench-hook',
         { total: o.total, concurrency: o.concurrency, cpu,
           counters: async () => ({ ...await serviceCounters(nats.monitorUrl, databaseUrl), ...await deliverRoundTrips(nodes.map(({ node }) => node.url)) }),
-          loopDelay: () => nodeLoopDelay(nodes.map(({ node }) => node.url)) });
+          loopDelay: () => nodeLoopDelay(nodes.map(({ node }) => node.url)),
+          others: () => ({ ...serviceCpuSeconds(Number(new URL(pg.url).port)), bench: ownCpuSeconds() }) });
     }
     const rss = nodes.map(({ node }) => rssMb(node.pid));
     await closeSessions(sessions);

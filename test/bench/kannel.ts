@@ -14,7 +14,7 @@ import { DEFAULT_SMPP_WINDOW } from '../../internal/config/defaults.js';
 import { Kannel } from '../support/kannel.js';
 import { Deliveries, deliverOptionsFromEnv, measurePhase, runDeliver, type PhaseResult } from './deliver.js';
 import type { Target } from './load.js';
-import { cpuSeconds, rssMb } from './measure.js';
+import { cpuSeconds, ownCpuSeconds, rssMb } from './measure.js';
 
 interface SmscPdu {
   command: string;
@@ -72,7 +72,8 @@ export async function runKannel(o: { total: number; concurrency: number; window:
       },
     };
     const cpu = () => kannel.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-    const result = await measurePhase(target, arrivals, 'bench-kannel', { total: o.total, concurrency: o.concurrency, cpu });
+    const result = await measurePhase(target, arrivals, 'bench-kannel', { total: o.total, concurrency: o.concurrency, cpu,
+      others: () => ({ bench: ownCpuSeconds() }) });
     const peak = Math.max(...kannel.pids.map((pid) => rssMb(pid).peak));
     return { ...result, peak_rss_mb: Math.round(peak) };
   } finally {

@@ -52,23 +52,41 @@ export function machineCpuSeconds(): number {
 /** The services' processes, by the name the kernel gives them (/proc/<pid>/comm). */
 const SERVICES = ['nats-server', 'redis-server', 'postgres'] as const;
 
-/**
- * CPU seconds each service has used so far, all of its processes (PostgreSQL's backends and
- * writers) summed: where the rest of the machine's CPU goes.
- */
-export function serviceCpuSeconds(): Record<(typeof SERVICES)[number], number> {
-  const out = { 'nats-server': 0, 'redis-server': 0, postgres: 0 };
+/** Every process now: its parent, kernel name, command line and CPU seconds. */
+function processTable(): Map<number, { ppid: number; comm: string; cmdline: string; cpuSeconds: number }> {
+  const table = new Map<number, { ppid: number; comm: string; cmdline: string; cpuSeconds: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
     try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      table.set(Number(entry), { ppid, cmdline, ...parseStat(stat) });
     } catch {
       continue; // gone meanwhile
     }
-    const { comm, cpuSeconds: seconds } = parseStat(stat);
-    const name = SERVICES.find((s) => comm.startsWith(s));
-    if (name) out[name] += seconds;
+  }
+  return table;
+}
+
+/**
+ * CPU seconds each service has used so far, all of its processes (PostgreSQL's backends and
+ * writers) summed: where the rest of the machine's CPU goes. Only this bench's own services count
+ * (its children, and the PostgreSQL listening on `pgPort`, which pg_ctl detaches), so tests
+ * running meanwhile on the machine do not.
+ */
+export function serviceCpuSeconds(pgPort?: number): Record<(typeof SERVICES)[number], number> {
+  const table = processTable();
+  const roots = new Set([process.pid]);
+  for (const [pid, p] of table) if (pgPort && p.comm === 'postgres' && p.cmdline.includes(`-p ${pgPort} `)) roots.add(pid);
+  const ours = (pid: number): boolean => {
+    for (let at = pid, hops = 0; at > 1 && hops < 16; at = table.get(at)?.ppid ?? 0, hops++) if (roots.has(at)) return true;
+    return false;
+  };
+  const out = { 'nats-server': 0, 'redis-server': 0, postgres: 0 };
+  for (const [pid, p] of table) {
+    const name = SERVICES.find((s) => p.comm.startsWith(s));
+    if (name && ours(pid)) out[name] += p.cpuSeconds;
   }
   return out;
 }

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const cpuBefore = cpuOfNodes();
     const machineBefore = machineCpuSeconds();
     const benchBefore = ownCpuSeconds();
-    const servicesBefore = serviceCpuSeconds();
+    const servicesBefore = serviceCpuSeconds(Number(new URL(pg.url).port));
     await gatewayLoopLag(node.url); // resets the gateway's loop-lag window to the burst
     const started = performance.now();
     const timeline = process.env.BENCH_TIMELINE ? traceTimeline(fake, pids) : undefined;
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     const burstCpu = cpuOfNodes() - cpuBefore;
     const machineCpu = machineCpuSeconds() - machineBefore;
     const benchCpu = ownCpuSeconds() - benchBefore;
-    const servicesAfter = serviceCpuSeconds();
+    const servicesAfter = serviceCpuSeconds(Number(new URL(pg.url).port));
     const serviceMs = (name: keyof typeof servicesAfter) => +(((servicesAfter[name] - servicesBefore[name]) * 1000) / burst.ok).toFixed(3);
     fake.reset();
 
