@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['internal/**/*.test.ts', 'proto/**/*.test.ts', 'cmd/**/*.test.ts'],
+          include: ['internal/**/*.test.ts', 'proto/**/*.test.ts', 'cmd/**/*.test.ts', 'test/architecture/**/*.test.ts'],
           environment: 'node',
         },
       },

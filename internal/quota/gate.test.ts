@@ -7,7 +7,7 @@ import { createCounters, type Counters } from './counters.js';
 import { createQuota } from './create.js';
 import { QuotaRefusedError, limitExceededError } from './errors.js';
 import { CounterQuotaGate } from './gate.js';
-import { mutableView, quotaClient } from './testing.js';
+import { mutableView, quotaClient } from '../../test/support/quota-fixtures.js';
 import type { QuotaDecision, QuotaRequest } from './types.js';
 import { quotaUnits } from './units.js';
 

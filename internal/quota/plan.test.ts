@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PlanCache } from './plan.js';
-import { quotaClient } from './testing.js';
+import { quotaClient } from '../../test/support/quota-fixtures.js';
 import type { QuotaRequest } from './types.js';
 
 const A = '+14155550100';

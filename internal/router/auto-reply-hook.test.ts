@@ -14,7 +14,7 @@ import type { MessageRecord } from '../store/index.js';
 import { decide } from './decide.js';
 import { IngressRouter } from './ingress.js';
 import { Router } from './router.js';
-import { carrier, client, msg, view } from './testing.js';
+import { carrier, client, msg, view } from '../../test/support/router-fixtures.js';
 
 const s = subjects('t');
 const owner = client(2, 'web', [{ number: '+14155550100', carrier: 'telnyx-prod' }], 'https://hooks.test/default');

@@ -9,7 +9,7 @@ import { silentLogger } from '../log/index.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { DeadLetterReporter } from './dead-letter-reporter.js';
 import type { Failure } from './failures.js';
-import { msg } from './testing.js';
+import { msg } from '../../test/support/router-fixtures.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

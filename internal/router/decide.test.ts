@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from './decide.js';
-import { carrier, client, msg, view } from './testing.js';
+import { carrier, client, msg, view } from '../../test/support/router-fixtures.js';
 
 const legacy = client(1, 'legacy', [{ number: '+12505551234', carrier: 'telnyx-prod' }]);
 const web = client(2, 'web', [{ number: '+14155550100', webhook: 'https://hooks.test/n' }, { number: '+14155550101' }],

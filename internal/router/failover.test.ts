@@ -3,7 +3,7 @@ import type { Egress } from '../../proto/message.js';
 import { silentLogger } from '../log/index.js';
 import type { ClientDetails, ClientFailover } from '../store/index.js';
 import { chooseReceiver, FailoverRouting } from './failover.js';
-import { client, msg } from './testing.js';
+import { client, msg } from '../../test/support/router-fixtures.js';
 
 let nextId = 1;
 const failover = (primary: number, fallback: number, priority: number, enabled = true): ClientFailover =>

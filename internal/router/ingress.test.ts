@@ -9,7 +9,7 @@ import { createBus } from '../bus/index.js';
 import { OutcomeUnknownError } from '../errors/index.js';
 import { IngressRouter } from './ingress.js';
 import { kvIngressMemory, type IngressMemory } from './ingress-memory.js';
-import { carrier, client, msg, view } from './testing.js';
+import { carrier, client, msg, view } from '../../test/support/router-fixtures.js';
 
 const s = subjects('t');
 const web = client(2, 'web', [{ number: '+14155550100', carrier: 'telnyx-prod' }], 'https://hooks.test/default');

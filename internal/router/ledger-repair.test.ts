@@ -9,7 +9,7 @@ import { silentLogger } from '../log/index.js';
 import { RecordWriter, type LegContext } from '../records/index.js';
 import type { MessageRecord, RecordRepo } from '../store/index.js';
 import { LedgerRepair } from './ledger-repair.js';
-import { client } from './testing.js';
+import { client } from '../../test/support/router-fixtures.js';
 
 const subjects = makeSubjects('lr');
 const legs: LegContext = { serverId: 'n1', clientType: () => 'legacy', logPrivacy: () => false };

@@ -4,13 +4,13 @@ import { silentLogger } from '../log/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { OutcomeUnknownError } from '../errors/index.js';
 import { createQuota, QuotaRefusedError } from '../quota/index.js';
-import { mutableView, quotaClient } from '../quota/testing.js';
+import { mutableView, quotaClient } from '../../test/support/quota-fixtures.js';
 import { RecordWriter } from '../records/index.js';
 import type { ClientDetails, Limits, MessageRecord } from '../store/index.js';
 import type { Failure } from './failures.js';
 import { IngressRouter } from './ingress.js';
 import { checkQuota } from './quota-check.js';
-import { carrier, msg, view } from './testing.js';
+import { carrier, msg, view } from '../../test/support/router-fixtures.js';
 
 const s = subjects('t');
 const SENDER = '+14155550100';

@@ -5,7 +5,7 @@ import { subjects as makeSubjects } from '../../proto/subjects.js';
 import type { LegContext } from '../records/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { reportDelivered } from './delivered.js';
-import { client, msg } from './testing.js';
+import { client, msg } from '../../test/support/router-fixtures.js';
 
 const subjects = makeSubjects('sf');
 const legs: LegContext = { serverId: 'n1', clientType: () => 'legacy', logPrivacy: (id) => id === 9 };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeGsm7Unpacked, decodeUcs2 } from '../text/index.js';
 import { laneConcurrency } from './client-lane.js';
-import { EgressHarness, eventually, legacyClient, RECEIVER, SENDER } from './egress-harness.js';
+import { EgressHarness, eventually, legacyClient, RECEIVER, SENDER } from '../../test/support/smpp-egress-harness.js';
 import { parseReceipt } from './receipt.js';
 import { parseUdh } from './udh.js';
 

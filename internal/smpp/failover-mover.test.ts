@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Egress } from '../../proto/message.js';
 import type { ClientDetails } from '../store/index.js';
 import { decodeGsm7Unpacked } from '../text/index.js';
-import { EgressHarness, eventually, legacyClient, RECEIVER, SENDER, type HarnessOptions } from './egress-harness.js';
+import { EgressHarness, eventually, legacyClient, RECEIVER, SENDER, type HarnessOptions } from '../../test/support/smpp-egress-harness.js';
 
 const FALLBACK = 3;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

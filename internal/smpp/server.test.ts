@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutcomeUnknownError } from '../errors/index.js';
 import { encodeGsm7Packed, encodeUcs2 } from '../text/index.js';
 import { encodePdu } from './pdu.js';
-import { call, closed, defaultLogins, HARNESS_MAX_OPEN_SETS, legacyClient, ServerHarness, smppLib, until, type EsmeSession } from './server-harness.js';
+import { call, closed, defaultLogins, HARNESS_MAX_OPEN_SETS, legacyClient, ServerHarness, smppLib, until, type EsmeSession } from '../../test/support/smpp-server-harness.js';
 
 let h: ServerHarness;
 const A = '+15550001000';

@@ -7,7 +7,7 @@
  */
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, smppLib, type EsmeSession, type LibPdu } from '../../internal/smpp/server-harness.js';
+import { call, smppLib, type EsmeSession, type LibPdu } from '../support/smpp-server-harness.js';
 import { encodeUcs2 } from '../../internal/text/index.js';
 import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
 import { freePort } from '../support/process.js';

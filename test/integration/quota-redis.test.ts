@@ -11,7 +11,7 @@ import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/ind
 import { silentLogger } from '../../internal/log/index.js';
 import { DEFAULT_HOLD_MS } from '../../internal/records/index.js';
 import { createQuota, QuotaRefusedError, type Quota, type QuotaDecision, type QuotaRequest } from '../../internal/quota/index.js';
-import { mutableView, quotaClient } from '../../internal/quota/testing.js';
+import { mutableView, quotaClient } from '../support/quota-fixtures.js';
 import type { ClientDetails, TenantApiKey } from '../../internal/store/index.js';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { call, startQuotaApp, tenant, type QuotaApp } from './quota/app.js';

@@ -7,7 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBus } from '../../internal/bus/index.js';
-import { EgressHarness, eventually, RECEIVER, SENDER } from '../../internal/smpp/egress-harness.js';
+import { EgressHarness, eventually, RECEIVER, SENDER } from '../support/smpp-egress-harness.js';
 import { createStore } from '../../internal/store/index.js';
 import type { MessageRecord } from '../../internal/store/index.js';
 import { decodeGsm7Unpacked } from '../../internal/text/index.js';

@@ -14,7 +14,7 @@ import { GatewayNode } from '../../cmd/gateway/node.js';
 import { loadConfig } from '../../internal/config/index.js';
 import { silentLogger } from '../../internal/log/index.js';
 import { encodePdu } from '../../internal/smpp/pdu.js';
-import { call, smppLib, type EsmeSession, type LibPdu } from '../../internal/smpp/server-harness.js';
+import { call, smppLib, type EsmeSession, type LibPdu } from '../support/smpp-server-harness.js';
 import { encodeGsm7Packed, encodeGsm7Unpacked, encodeUcs2 } from '../../internal/text/index.js';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { FakeCarrier } from '../support/fake-carrier.js';

@@ -14,7 +14,7 @@ import { silentLogger } from '../../internal/log/index.js';
 import { createMetrics } from '../../internal/metrics/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
 import { FailureReporter, LedgerRepair, SentRecorder } from '../../internal/router/index.js';
-import { eventually, legacyClient, MemoryRecords } from '../../internal/smpp/egress-harness.js';
+import { eventually, legacyClient, MemoryRecords } from '../support/smpp-egress-harness.js';
 import type { RecordRepo } from '../../internal/store/index.js';
 import { requireServices, uniquePrefix } from '../support/env.js';
 

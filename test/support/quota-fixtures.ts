@@ -1,6 +1,6 @@
 /** Fixtures for quota tests: clients and numbers with limits, and a view over them. */
-import type { ClientDetails, ClientNumber, ClientSettings, Limits, NumberSettings } from '../store/index.js';
-import type { QuotaView } from './types.js';
+import type { ClientDetails, ClientNumber, ClientSettings, Limits, NumberSettings } from '../../internal/store/index.js';
+import type { QuotaView } from '../../internal/quota/types.js';
 
 export const NO_LIMITS: Limits = {
   smsBurstLimit: 0, smsDailyLimit: 0, smsMonthlyLimit: 0, mmsBurstLimit: 0, mmsDailyLimit: 0, mmsMonthlyLimit: 0,

@@ -4,15 +4,15 @@
  * the ESME (promisified). Used by the room's own tests.
  */
 import { createRequire } from 'node:module';
-import { createBus, MemoryBusHub, type Bus } from '../bus/index.js';
-import { BindRegistry } from '../cluster/index.js';
-import { MemoryLoginLimiter, type LoginLimiter } from '../lockout/index.js';
-import { createMetrics, type Metrics } from '../metrics/index.js';
-import { silentLogger } from '../log/index.js';
+import { createBus, MemoryBusHub, type Bus } from '../../internal/bus/index.js';
+import { BindRegistry } from '../../internal/cluster/index.js';
+import { MemoryLoginLimiter, type LoginLimiter } from '../../internal/lockout/index.js';
+import { createMetrics, type Metrics } from '../../internal/metrics/index.js';
+import { silentLogger } from '../../internal/log/index.js';
 import type { Message } from '../../proto/message.js';
-import type { ClientDetails, ClientNumber, ClientSettings, StoredRecord } from '../store/index.js';
-import { MemoryReassembler } from './reassembly-memory.js';
-import { SmppServer, type SmppServerOptions } from './server.js';
+import type { ClientDetails, ClientNumber, ClientSettings, StoredRecord } from '../../internal/store/index.js';
+import { MemoryReassembler } from '../../internal/smpp/reassembly-memory.js';
+import { SmppServer, type SmppServerOptions } from '../../internal/smpp/server.js';
 
 /** A failed-login limiter of the harness's own: 10 failures per IP in a minute. */
 export function defaultLogins(perIp = 10): LoginLimiter {

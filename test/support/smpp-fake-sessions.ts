@@ -6,8 +6,8 @@
 import {
   SmppSessionClosedError, SmppTimeoutError, type BindMode, type BoundSession, type DeliverAddresses, type DeliverResult,
   type SessionBook,
-} from './ports.js';
-import type { SmppPart } from './types.js';
+} from '../../internal/smpp/ports.js';
+import type { SmppPart } from '../../internal/smpp/types.js';
 
 /** How a fake session answers one deliver_sm. */
 export type FakeAnswer = number | 'timeout' | 'closed' | { delayMs: number; status?: number };

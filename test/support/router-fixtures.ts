@@ -1,7 +1,7 @@
 /** Fixtures for the router room's tests: clients, carriers, a routing view and messages. */
 import type { Message } from '../../proto/message.js';
-import type { Carrier, ClientDetails, ClientNumber } from '../store/index.js';
-import type { RoutingView } from './decide.js';
+import type { Carrier, ClientDetails, ClientNumber } from '../../internal/store/index.js';
+import type { RoutingView } from '../../internal/router/decide.js';
 
 const now = new Date(0);
 export function client(id: number, type: 'legacy' | 'web', numbers: Array<Partial<ClientNumber> & { number: string }>,
