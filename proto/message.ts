@@ -46,7 +46,7 @@ export const originSchema = z.object({
 });
 export type Origin = z.infer<typeof originSchema>;
 
-/** SMPP details kept for delivery receipts (issue 4 fills them). */
+/** SMPP details kept for delivery receipts. */
 export const smppInfoSchema = z.object({
   /** registered_delivery of the submit_sm (SMPP 3.4 §5.2.17). */
   registeredDelivery: z.number().int().min(0).max(255).default(0),

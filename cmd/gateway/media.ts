@@ -1,5 +1,5 @@
 /**
- * The media room of a node (issue 6): the media store every node shares, the detour that sends
+ * The media room of a node: the media store every node shares, the detour that sends
  * routed MMS needing fetch or transcoding to media.transcode, the transcode workers, and the
  * leader-elected cleanup of expired files. The store and detour exist before the message core
  * (it routes through the detour); the workers start after it (they publish with its records).

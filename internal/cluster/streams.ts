@@ -7,7 +7,7 @@ export const DEFAULT_CLIENT_QUEUE_MAX_AGE_MS = 72 * 3600_000;
  * The SMPP stream keeps messages this many times the client queue's max age. JetStream's
  * max_age deletes without telling anyone, so it is only a backstop: the SMPP egress, and its
  * leased sweeper for clients bound nowhere, report a message expired to its sender once it is
- * older than the queue's max age (docs/decisions.md, issue 4).
+ * older than the queue's max age (docs/decisions.md).
  */
 export const SMPP_STREAM_AGE_FACTOR = 2;
 /** JetStream's default dedup window, long enough for any ingress retry. */

@@ -130,7 +130,7 @@ export function hostDefaults(): { hostname: string; tmpdir: string } {
   return { hostname: hostname(), tmpdir: tmpdir() };
 }
 
-// Media (issue 6). Upstream kept media 7 days, cleaned every 15 minutes, fetched with a 30 s
+// Media. Upstream kept media 7 days, cleaned every 15 minutes, fetched with a 30 s
 // timeout and refused inputs over 10 MB (upstream-behaviour.md Appendix A).
 export const DEFAULT_MEDIA_TTL_DAYS = 7;
 export const DEFAULT_MEDIA_MAX_BYTES = 10 * 1024 * 1024;

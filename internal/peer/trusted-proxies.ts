@@ -34,8 +34,8 @@ export function trustedProxies(entries: readonly string[]): TrustedProxies {
     else list.addSubnet(address, Number(bits), type);
   }
   if (entries.length === 0) return () => false;
-  // BlockList.check builds a SocketAddress per call (~2 % of a busy node's CPU, one check per
-  // request); the answers are cached per address, and the cache starts over when it is full.
+  // BlockList.check builds a SocketAddress per call, one check per request: the answers are
+  // cached per address, and the cache starts over when it is full.
   const known = new Map<string, boolean>();
   return (ip) => {
     let trusted = known.get(ip);

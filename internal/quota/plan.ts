@@ -110,12 +110,11 @@ const PLANS_PER_CLIENT = 1_000;
 
 /**
  * Plans remembered while their three windows last (at most the burst minute), so the hot path
- * builds a message's six counter names once a minute, not once a message: planCounters and its
- * keys were ~7 % of what a busy node allocated per message. Keyed by the client object, which the
- * directory replaces on every change (a new limit or time zone is a new object, so a new plan).
- * The counters' TTLs are computed when the plan is made: up to a minute longer than at the
- * message's instant, which only lets a counter outlive its period by a little more than
- * COUNTER_GRACE_SECS.
+ * builds a message's six counter names once a minute, not once a message. Keyed by the client
+ * object, which the directory replaces on every change (a new limit or time zone is a new
+ * object, so a new plan). The counters' TTLs are computed when the plan is made: up to a minute
+ * longer than at the message's instant, which only lets a counter outlive its period by a little
+ * more than COUNTER_GRACE_SECS.
  */
 export class PlanCache {
   readonly #calendar = new PeriodCalendar();

@@ -22,11 +22,10 @@ interface Pending {
  * be exact (a limit to check, a once key, a refund) goes straight through, as before.
  *
  * Why: a message of a client without limits is counted only for the usage report, yet cost a
- * Redis script call on the hot path of every ingress (six counters: ~15 % of a REST message's
- * node CPU, measured). The report reads through this layer, so on this node it is exact at
- * once; on other nodes it trails by at most WRITE_BEHIND_MS. A node killed outright loses at
- * most that long of its usage counts (never a message); a flush that fails (Redis down) keeps
- * the tally and tries again, so a client without limits keeps sending while Redis is away.
+ * Redis script call of six counters on the hot path of every ingress. The report reads through
+ * this layer, so on this node it is exact at once; on other nodes it trails by at most
+ * WRITE_BEHIND_MS. A node killed outright loses at most that long of its usage counts (never a
+ * message); a flush that fails (Redis down) keeps the tally and tries again, so a client without limits keeps sending while Redis is away.
  */
 export class WriteBehindCounters implements Counters {
   readonly #inner: CheckedCounters;

@@ -45,7 +45,7 @@ export async function publishEgress(
   // One key whichever client the route names: a redelivery deciding the failover differently
   // (a bind came or went meanwhile) is a duplicate, so the message is queued once.
   const msgId = `${dedupKey}:${route.kind}`;
-  // Media first (issue 6): the transcode worker publishes it to its egress subject.
+  // Media first: the transcode worker publishes it to its egress subject.
   const ack = await deps.divertMedia?.(egress, dedupKey) || await publishRouted(egress, subjects, deps, msgId);
   // A repeat (a carrier's resent webhook, an MMSC's retried forward) is already on its way under
   // the first one's id: recording this copy's id would leave a row queued for ever.

@@ -1,5 +1,5 @@
 /**
- * The deliver_sm egress (issue 4 items 4–6): routed messages and delivery receipts to SMPP
+ * The deliver_sm egress: routed messages and delivery receipts to SMPP
  * clients. A node consumes msg.out.smpp.<client> while it holds one of the client's receiving
  * binds (ClientLane); with no bind anywhere the jobs wait in the stream, in order, until the
  * client binds on any node, or move to its failover client (failover-mover.ts). A job older than the queue's max age is not delivered: its sender

@@ -1,5 +1,5 @@
 /**
- * No silent loss for clients that never bind again (issue 4 item 5; docs/decisions.md).
+ * No silent loss for clients that never bind again (docs/decisions.md).
  * JetStream's max_age deletes without telling anyone, so the SMPP stream keeps messages well
  * beyond the queue's max age (SMPP_STREAM_AGE_FACTOR) and this sweeper, run by one node at a
  * time (a lease), reports what has outlived the queue's max age to its sender:

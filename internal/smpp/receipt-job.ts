@@ -1,5 +1,5 @@
 /**
- * A status event as delivery receipts for the client that sent the message (issue 4 item 6):
+ * A status event as delivery receipts for the client that sent the message:
  * one receipt deliver_sm (esm_class 0x04, receipted_message_id and message_state TLVs) per
  * message id the client was given — one, or one per part of a reassembled long submit — sent
  * only when the submit's registered_delivery asks for it. The receipt comes from the original

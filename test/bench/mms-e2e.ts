@@ -1,5 +1,5 @@
 /**
- * MMS end to end (issue 6, second half of `npm run bench:mms`): MM4_forward.REQ from a legacy
+ * MMS end to end (second half of `npm run bench:mms`): MM4_forward.REQ from a legacy
  * client over pooled nodemailer SMTP connections into one gateway node in cluster mode (real
  * nats-server, redis-server, PostgreSQL), out to a Telnyx test carrier on loopback with
  * /media/{token} URLs. Prints accepted/s (250 replies), delivered/s (carrier got the send with

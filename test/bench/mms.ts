@@ -1,5 +1,5 @@
 /**
- * MMS transcoding benchmark (issue 6): a fixed set of images and a clip, made on the spot,
+ * MMS transcoding benchmark: a fixed set of images and a clip, made on the spot,
  * each fitted into a carrier budget by fitPart (sharp, Debian's ffmpeg) with 1 and 2 jobs at a
  * time, as TRANSCODE_CONCURRENCY runs them. Prints the time per item and the throughput.
  *

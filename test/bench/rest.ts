@@ -3,7 +3,7 @@
  * redis-server, PostgreSQL; one node, or BENCH_NODES processes with the load spread over them
  * as a VIP would) to a test carrier on loopback. Prints accepted/s, delivered/s,
  * p50/p99 accept latency at 1,000/s, node RSS, and a bare Koa server's requests/s measured in
- * the same run as the baseline. Targets (issue 3): ≥ 3,000 delivered/s end to end, p99 accept
+ * the same run as the baseline. Targets: ≥ 3,000 delivered/s end to end, p99 accept
  * < 50 ms at 1,000/s, < 300 MB RSS.
  */
 import { spawn } from 'node:child_process';

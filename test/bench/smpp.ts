@@ -5,7 +5,7 @@
  * the message is durably on the bus), messages/s delivered to the carrier, p50/p99
  * submit_sm_resp latency, node RSS and CPU ms per message, and, in the same run, the rate of a
  * bare npm `smpp` server that answers submit_sm at once (the ceiling), driven by the same client.
- * Targets (issue 4): ≥ 5,000 submit_sm/s acknowledged and ≥ 3,000/s delivered on 2 cores.
+ * Targets: ≥ 5,000 submit_sm/s acknowledged and ≥ 3,000/s delivered on 2 cores.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:usage`: GET /messages/usage after 1,000,000 recorded messages (issue 5: right,
+ * `npm run bench:usage`: GET /messages/usage after 1,000,000 recorded messages (right,
  * and under 50 ms, at any history size).
  *
  * 1. Starts redis-server and PostgreSQL, and one client (America/Vancouver) with ten numbers.

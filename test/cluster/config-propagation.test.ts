@@ -1,7 +1,7 @@
 /**
  * Two gateway processes on one PostgreSQL and one NATS: a client or carrier created, changed or
  * deleted through one is seen by the other — its API answers from its in-memory directory —
- * within a second, without calling a reload endpoint (issue 2, "Done when").
+ * within a second, without calling a reload endpoint.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';

@@ -124,7 +124,7 @@ describe.skipIf(skip)(title('SMPP across a two-node cluster'), () => {
     expect([...arrived].sort()).toEqual(queued);
   });
 
-  it('delivers the queued messages in the order they arrived (issue 4 item 5: "flow in order")', () => {
+  it('delivers the queued messages in the order they arrived ("flow in order")', () => {
     expect(arrived, 'deliver_sm order on the wire').toEqual(queued);
   });
 

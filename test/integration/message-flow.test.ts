@@ -1,5 +1,5 @@
 /**
- * The message core end to end (issue 3, "Done when"), on the embedded default (PGlite, memory
+ * The message core end to end, on the embedded default (PGlite, memory
  * bus) and on real PostgreSQL + nats-server: a REST send reaches the test carrier with the right
  * body and auth; a signed carrier webhook reaches a web client's webhook in each of the three
  * formats; a carrier status callback reaches the sender as a status webhook; an unsigned or

@@ -1,5 +1,5 @@
 /**
- * MM4 end to end (issue 6, "Done when"), on the embedded default and on PostgreSQL + nats-server:
+ * MM4 end to end, on the embedded default and on PostgreSQL + nats-server:
  * swaks and nodemailer send an MMS (JPEG, PNG, GIF, a short MP4 and text, about 2 MB together) from a
  * legacy client and it reaches the test carrier, whose limit (MEDIA_CARRIER_LIMITS) is far smaller,
  * with /media/{token} URLs serving the transcoded files within that limit; an inbound carrier MMS reaches the

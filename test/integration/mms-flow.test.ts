@@ -1,5 +1,5 @@
 /**
- * Web MMS end to end (issue 6), embedded and on PostgreSQL + nats-server: REST sends with base64
+ * Web MMS end to end, embedded and on PostgreSQL + nats-server: REST sends with base64
  * media (and data: URLs and plain URLs) in the three formats reach the fake carrier with their
  * text and with media URLs that serve files under the carrier's limit; a part that cannot be
  * made to fit fails the message with a reason for the sender; a carrier MMS reaches a web client

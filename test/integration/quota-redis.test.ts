@@ -1,5 +1,5 @@
 /**
- * Quotas on a real redis-server (issue 5 items 1, 2 and 5): two nodes (two ioredis clients) share
+ * Quotas on a real redis-server: two nodes (two ioredis clients) share
  * one quota under concurrent load; calendar periods in the client's zone reset at local midnight
  * and not before, DST days included (injectable clock); a number's limit overrides the client's;
  * limit_both counts inbound; the REST send answers upstream's 429 and stores nothing; an inbound

@@ -1,5 +1,5 @@
 /**
- * The SMPP server in a real gateway node (issue 4), driven by the npm `smpp` client as the ESME:
+ * The SMPP server in a real gateway node, driven by the npm `smpp` client as the ESME:
  * on the embedded default (PGlite, memory bus, memory reassembly) with TLS, and on real
  * PostgreSQL + nats-server + Redis with two nodes (parts of one long message submitted to
  * different nodes, max_binds across nodes, PROXY protocol on node B, and node B losing NATS).
@@ -195,7 +195,7 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     expect(statuses.filter((x) => x === 0).length).toBeGreaterThanOrEqual(1);
   });
 
-  it.skipIf(mode.skip)('answers ESME_RTHROTTLED over the daily quota and stores nothing for it (issue 5)', async () => {
+  it.skipIf(mode.skip)('answers ESME_RTHROTTLED over the daily quota and stores nothing for it', async () => {
     const [s] = await bind('capped');
     const texts = ['quota one', 'quota two', 'quota three'];
     const statuses: number[] = [];

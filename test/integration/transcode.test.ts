@@ -1,5 +1,5 @@
 /**
- * Transcoding real files under limits (issue 6): a large JPEG, a PNG with transparency, an
+ * Transcoding real files under limits: a large JPEG, a PNG with transparency, an
  * animated GIF, a short MP4 and a WAV, each fitted into a budget with sharp and Debian's ffmpeg,
  * the result read back to prove it is a valid file of the type it claims.
  */

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * What an SMPP delivery receipt needs to know when a status arrives later (issue 4): the
+ * What an SMPP delivery receipt needs to know when a status arrives later: the
  * submit's registered_delivery (is a receipt due?) and, for a reassembled long submit, the
  * message id of each part (one receipt per id, the ids its submit_sm_resps returned).
  */

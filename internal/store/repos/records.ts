@@ -14,8 +14,8 @@ const RANK: Record<RecordStatus, number> = {
  * object per leg (ledgerRow) keyed by column name, turned into rows by json_to_recordset. One SQL
  * text whatever the batch size, so the hot path builds no query tree per value (Kysely's
  * multi-row insert built one for each of ~30 values of each leg), and one native JSON.stringify
- * instead of pg's array literals (an unnest() of one array per column: pg escaped and
- * concatenated every value into them, 14 % of everything a busy SMPP node allocated).
+ * instead of pg's array literals (an unnest() of one array per column, into which pg escaped and
+ * concatenated every value).
  */
 const COLUMNS: ReadonlyArray<readonly [column: string, type: string]> = [
   ['message_id', 'text'], ['client_id', 'int4'], ['to', 'text'], ['from', 'text'],
@@ -49,7 +49,7 @@ const RANK_OF = (table: string) => `(CASE ${table}.status WHEN 'queued' THEN 0 W
 
 /**
  * A leg moves forward only: the higher-ranked status wins, an id or error once known stays, sizes
- * and flags only grow (a URL part's size is known only once the media worker fetched it, issue 6);
+ * and flags only grow (a URL part's size is known only once the media worker fetched it);
  * updated_at stays with the status, so a late 'queued' write does not date a final state.
  */
 const UPSERT_SQL = `INSERT INTO msg_record_db_items (${COLUMNS.map(([c]) => quoted(c)).join(', ')})

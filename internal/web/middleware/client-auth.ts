@@ -117,7 +117,7 @@ export class ClientAuthenticator {
   readonly #touched = new Map<number, number>();
   /**
    * Password headers that passed, by the caller's IP and the header: a client sends the same one
-   * with every request, and decoding it and hashing both passwords was ~4 % of a busy node. A hit
+   * with every request, and decoding it and hashing both passwords each time showed in profiles. A hit
    * still needs the client's current password to be the one it was checked against, so a changed
    * password or a removed client takes effect at once. Failures are never remembered: a wrong
    * password always takes the constant-time comparison. Keyed by IP too, so a header that passed

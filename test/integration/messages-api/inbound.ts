@@ -1,5 +1,5 @@
 /**
- * Carrier webhooks (upstream §5.11, issue 3 item 4): signed Twilio and Telnyx webhooks enter as
+ * Carrier webhooks (upstream §5.11): signed Twilio and Telnyx webhooks enter as
  * carrier Messages or StatusEvents; unsigned, wrongly signed or tampered ones are refused with
  * 403 and nothing enters; retries of one webhook enter once.
  */
