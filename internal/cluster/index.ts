@@ -9,17 +9,15 @@ export { ClusterStats, DEFAULT_GATHER_TIMEOUT_MS } from './stats.js';
 export type { NodeStats, NodeStatsSource, ClusterStatsOptions } from './stats.js';
 export { ensureStreams, streamSpecs, DEFAULT_CLIENT_QUEUE_MAX_AGE_MS, DUPLICATE_WINDOW_MS } from './streams.js';
 export type { StreamOptions } from './streams.js';
-export { Lease, LEASE_STEP_DOWN_TIMEOUT_MS } from './lease.js';
+export { Lease, LEASE_STEP_DOWN_TIMEOUT_MS, LEASE_TTL_MS } from './lease.js';
 export type { LeaseOptions, LeaseDeps, LeaseListener } from './lease.js';
-export { LeaseManager } from './lease-manager.js';
 export { LeaderTask } from './leader-task.js';
 export type { LeaderTaskOptions, LeaderTaskDeps } from './leader-task.js';
-export type { LeaseManagerOptions, LeaseManagerDeps, LeaseManagerListener } from './lease-manager.js';
 export {
   connectRedis, closeRedis, safeRedisError, RedisScript, DEFAULT_REDIS_READY_TIMEOUT_MS, DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
 } from './redis.js';
 export type { Redis, ConnectRedisOptions } from './redis.js';
 export { BindRegistry, DEFAULT_BIND_TTL_MS } from './smpp-binds.js';
 export type {
-  BindRegistryOptions, BindRegistryDeps, BindRecord, BindClaim, BindSlot, SmppBindMode, ReceiverLookup, ReceiverNode,
+  BindRegistryOptions, BindRegistryDeps, BindRecord, BindClaim, BindSlot, BindMode, ReceiverLookup, ReceiverNode,
 } from './smpp-binds.js';

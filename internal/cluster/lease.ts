@@ -22,6 +22,12 @@ export interface LeaseDeps {
  */
 export type LeaseListener = (leader: boolean) => void | Promise<void>;
 
+/**
+ * Every lease lives in the one lease bucket (subjects.leaseBucket), whose KV TTL is the leases'
+ * TTL: a leader that stops renewing loses its key this long after its last renewal.
+ */
+export const LEASE_TTL_MS = 6_000;
+
 /** Longest stop() waits for listeners to step down before releasing the key anyway. */
 export const LEASE_STEP_DOWN_TIMEOUT_MS = 30_000;
 

@@ -20,7 +20,7 @@ export const DEFAULT_BIND_TTL_MS = 30_000;
 /** Writes racing another node's on the same client's key are retried this many times. */
 const WRITE_TRIES = 8;
 
-export type SmppBindMode = 'transmitter' | 'receiver' | 'transceiver';
+export type BindMode = 'transmitter' | 'receiver' | 'transceiver';
 
 export interface BindRegistryOptions {
   /** KV bucket name (proto/subjects.ts smppBindBucket). */
@@ -42,7 +42,7 @@ export interface BindRecord {
   session: string;
   /** The ESME's IP (the peer's, or the one a PROXY header named). */
   ip: string;
-  mode: SmppBindMode;
+  mode: BindMode;
 }
 
 /** What a bind tells the registry about itself. */

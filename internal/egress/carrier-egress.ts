@@ -1,11 +1,9 @@
 import type { Subjects } from '../../proto/subjects.js';
 import type { KvBucket } from '../bus/index.js';
-import { Lease } from '../cluster/index.js';
+import { Lease, LEASE_TTL_MS } from '../cluster/index.js';
 import type { Carrier } from '../store/index.js';
 import { CarrierWorker, type CarrierWorkerDeps } from './carrier-worker.js';
 
-/** A dead leader's lease lapses after this; its successor takes over within ~TTL + TTL/3. */
-export const DEFAULT_LEASE_TTL_MS = 6_000;
 /** How often the set of carriers is compared with the directory (new or deleted carriers). */
 const RECONCILE_MS = 1_000;
 
@@ -69,7 +67,7 @@ export class CarrierEgress {
   }
 
   private ttl(): number {
-    return this.options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    return this.options.leaseTtlMs ?? LEASE_TTL_MS;
   }
 
   private async reconcile(): Promise<void> {

@@ -3,7 +3,7 @@
  * (leader-elected per carrier) and webhooks to web clients (shared by every node). SMPP and MM4
  * egress live with their protocols.
  */
-export { CarrierEgress, DEFAULT_LEASE_TTL_MS } from './carrier-egress.js';
+export { CarrierEgress } from './carrier-egress.js';
 export type { CarrierEgressOptions, CarrierEgressDeps } from './carrier-egress.js';
 export { CarrierWorker } from './carrier-worker.js';
 export { WebhookWorker } from './webhook-worker.js';

@@ -1,11 +1,10 @@
 import type { Subjects } from '../../proto/subjects.js';
 import type { Bus } from '../bus/index.js';
-import { LeaderTask } from '../cluster/index.js';
+import { LeaderTask, LEASE_TTL_MS } from '../cluster/index.js';
 import type { Logger } from '../log/index.js';
 import type { MediaStore } from './ports.js';
 
 /** The lease bucket's TTL, shared with the carrier egress and the SMPP sweeper (one bucket, one TTL). */
-export const DEFAULT_CLEANUP_LEASE_TTL_MS = 6_000;
 const LEASE_KEY = 'media-cleanup';
 
 export interface MediaCleanupOptions {
@@ -32,7 +31,7 @@ export class MediaCleanup {
 
   constructor(options: MediaCleanupOptions, private readonly deps: MediaCleanupDeps) {
     this.#task = new LeaderTask(
-      { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? DEFAULT_CLEANUP_LEASE_TTL_MS, key: LEASE_KEY,
+      { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS, key: LEASE_KEY,
         nodeId: options.nodeId, intervalMs: options.intervalMs },
       { bus: deps.bus, logger: deps.logger, pass: () => this.pass() },
     );

@@ -7,7 +7,7 @@
 export type { MediaInput, StoredMedia, MediaFile, MediaStore } from './ports.js';
 export { PostgresMediaStore } from './postgres-store.js';
 export type { PostgresMediaStoreOptions, PostgresMediaStoreDeps } from './postgres-store.js';
-export { MediaCleanup, DEFAULT_CLEANUP_LEASE_TTL_MS } from './cleanup.js';
+export { MediaCleanup } from './cleanup.js';
 export type { MediaCleanupOptions, MediaCleanupDeps } from './cleanup.js';
 export { MediaDetour } from './detour.js';
 export type { MediaDetourOptions, MediaDetourDeps } from './detour.js';

@@ -4,5 +4,5 @@
  */
 export { RecordWriter, DEFAULT_MAX_BATCH, DEFAULT_FLUSH_MS, DEFAULT_HOLD_MS, DEFAULT_WRITE_TIMEOUT_MS } from './writer.js';
 export type { RecordWriterOptions } from './writer.js';
-export { failoverText, legsFor, legStatus, textPreview, unroutedLeg } from './legs.js';
+export { failoverText, legsFor, textPreview, unroutedLeg } from './legs.js';
 export type { LegContext } from './legs.js';

@@ -16,10 +16,6 @@ export interface LegContext {
 
 const DELIVERY_METHOD = { carrier: 'carrier_api', smpp: 'smpp', mm4: 'mm4', webhook: 'webhook' } as const;
 
-export function legStatus(status: DeliveryStatus): RecordStatus {
-  return status;
-}
-
 /**
  * The ledger legs of a routed message (upstream-behaviour.md §7.8): an outbound leg for the
  * client that sent it, an inbound leg for the client that receives it; both when it stays inside

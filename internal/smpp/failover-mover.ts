@@ -19,12 +19,11 @@ import { deliveryJobCodec, type DeliveryJob } from '../../proto/delivery.js';
 import type { Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, retry, term, type Bus, type DurableMsg, type Outcome } from '../bus/index.js';
-import { LeaderTask, type ReceiverLookup } from '../cluster/index.js';
+import { LeaderTask, LEASE_TTL_MS, type ReceiverLookup } from '../cluster/index.js';
 import type { Logger } from '../log/index.js';
 import { legsFor, type LegContext, type RecordWriter } from '../records/index.js';
 import type { FailoverRouting } from '../router/index.js';
 import { smppConsumerSpec } from './client-lane.js';
-import { DEFAULT_SWEEPER_LEASE_TTL_MS } from './queue-sweeper.js';
 
 /** How long a client must have had no receiving bind before its queue moves, when none is set. */
 export const DEFAULT_FAILOVER_GRACE_MS = 30_000;
@@ -71,7 +70,7 @@ export class FailoverMover {
     private readonly deps: FailoverMoverDeps,
   ) {
     this.#task = new LeaderTask(
-      { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? DEFAULT_SWEEPER_LEASE_TTL_MS, key: LEASE_KEY,
+      { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS, key: LEASE_KEY,
         nodeId: options.nodeId, intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS },
       // A new term has seen nothing: every grace period starts over.
       { bus: deps.bus, logger: deps.logger, pass: () => this.pass(), onLead: () => this.#unboundSince.clear() },

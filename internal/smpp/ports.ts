@@ -8,9 +8,11 @@
  * - reassembly (memory on the embedded default, Redis in a cluster) joins concatenated submits
  *   before they are routed, whichever node each part arrived on.
  */
+import type { BindMode } from '../cluster/index.js';
 import type { SmppPart } from './types.js';
 
-export type BindMode = 'transmitter' | 'receiver' | 'transceiver';
+/** How an ESME bound, as the cluster's bind registry records it. */
+export type { BindMode };
 
 /** Addresses of a deliver_sm (npm smpp field names). */
 export interface DeliverAddresses {

@@ -18,12 +18,11 @@
  */
 import type { Subjects } from '../../proto/subjects.js';
 import { retry, type Bus, type DurableMsg, type Outcome } from '../bus/index.js';
-import { LeaderTask } from '../cluster/index.js';
+import { LeaderTask, LEASE_TTL_MS } from '../cluster/index.js';
 import type { Logger } from '../log/index.js';
 import { smppConsumerSpec } from './client-lane.js';
 
 /** Lease TTL when none is given: the carrier egress's, since both share the lease bucket's TTL. */
-export const DEFAULT_SWEEPER_LEASE_TTL_MS = 6_000;
 /** The lease key in the lease bucket. */
 const LEASE_KEY = 'smpp-queue-sweeper';
 /** A look ends when no job came for this long (nothing is available to this consumer). */
@@ -90,7 +89,7 @@ export class QueueSweeper {
     private readonly deps: QueueSweeperDeps,
   ) {
     this.#task = new LeaderTask(
-      { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? DEFAULT_SWEEPER_LEASE_TTL_MS, key: LEASE_KEY,
+      { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS, key: LEASE_KEY,
         nodeId: options.nodeId, intervalMs: this.interval() },
       { bus: deps.bus, logger: deps.logger, pass: () => this.sweepAll(), onLead: () => this.lead() },
     );

@@ -7,6 +7,7 @@ import type {
   NumberSettings, StoredRecord, TenantApiKey,
 } from '../store/index.js';
 import { resolveAutoReply } from '../autoreply/index.js';
+import { inboundWebhookPath } from '../carriers/index.js';
 import { unsignedWebhooksWarning } from '../../proto/carrier-types.js';
 import type { AutoReplyDefaults } from './types.js';
 
@@ -16,7 +17,7 @@ const iso = (date: Date | null): string | null => (date ? date.toISOString() : n
 
 /** Where a carrier's inbound webhooks arrive: `{SERVER_ADDRESS}/inbound/{uuid}` (§5.11). */
 export function webhookUrl(serverAddress: string, uuid: string): string {
-  return `${serverAddress.replace(/\/+$/, '')}/inbound/${uuid}`;
+  return `${serverAddress.replace(/\/+$/, '')}${inboundWebhookPath(uuid)}`;
 }
 
 /** What an operator should know about a carrier as configured: today, only unsigned webhooks. */

@@ -7,6 +7,7 @@ import { statusCodec, type StatusEvent } from '../../../proto/status.js';
 import { generateObjectId } from '../../crypto/index.js';
 import { ForbiddenError, NotFoundError, OutcomeUnknownError, UnavailableError } from '../../errors/index.js';
 import type { Carrier } from '../../store/index.js';
+import { isCallbackMessageId } from '../../carriers/index.js';
 import { trustedProxies } from '../../peer/index.js';
 import { cleanText, hasControlCharacter } from '../../text/index.js';
 import { clientIp } from '../client-ip.js';
@@ -17,8 +18,6 @@ import type { WebDeps, WebhookResult } from '../types.js';
 
 /** Carrier webhooks are a few kilobytes; Twilio's largest form stays far below this. */
 export const INBOUND_BODY_LIMIT_BYTES = 1024 * 1024;
-/** The message ids our status-callback URLs carry (internal/carriers/webhook-urls.ts). */
-const CALLBACK_MESSAGE_ID = /^[A-Za-z0-9._~-]{1,64}$/;
 const RETRY_AFTER_SECS = '1';
 
 type InboundMessage = WebhookResult['messages'][number];
@@ -197,7 +196,7 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
   router.post('/inbound/:uuid', (ctx) => handle(ctx, ''));
   router.post('/inbound/:uuid/status/:messageId', async (ctx) => {
     const messageId = String(ctx.params.messageId);
-    if (!CALLBACK_MESSAGE_ID.test(messageId)) throw new NotFoundError('Not found');
+    if (!isCallbackMessageId(messageId)) throw new NotFoundError('Not found');
     await handle(ctx, messageId);
   });
 }
