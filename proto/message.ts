@@ -91,8 +91,8 @@ export type Route = z.infer<typeof routeSchema>;
 
 /**
  * msg.out.*, version 1: a routed message on its way to one destination. `from`/`to` are
- * canonical E.164 here. Its bus dedup key is `<the message's dedup key>:<route.kind>`: one delivery per
- * destination kind.
+ * canonical E.164 here. Its bus dedup key is `<the message's dedup key>:<route.kind>`: one
+ * delivery per destination kind.
  */
 export const egressSchema = z.object({
   v: z.literal(1),
