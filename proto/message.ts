@@ -80,6 +80,22 @@ export type Message = z.infer<typeof messageSchema>;
 export type MessageInput = z.input<typeof messageSchema>;
 export const messageCodec = jsonCodec(messageSchema);
 
+/** What a door or a room knows of a message it makes; newMessage fills in the rest. */
+export type NewMessage = Pick<Message, 'id' | 'from' | 'to' | 'origin'>
+  & Partial<Pick<Message, 'type' | 'text' | 'media' | 'receivedAt' | 'smpp' | 'notice'>>;
+
+/**
+ * A message as every door and room makes one: version 1, an MMS when it has media (else an SMS),
+ * received now, not a notice, unless `m` says otherwise. One object shape for all of them.
+ */
+export function newMessage(m: NewMessage): Message {
+  const media = m.media ?? [];
+  return {
+    v: 1, id: m.id, type: m.type ?? (media.length > 0 ? 'mms' : 'sms'), from: m.from, to: m.to, text: m.text ?? '',
+    media, origin: m.origin, receivedAt: m.receivedAt ?? Date.now(), smpp: m.smpp, notice: m.notice ?? false,
+  };
+}
+
 /** Where the router sent a message. */
 export const routeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('carrier'), carrierId: z.number().int().positive(), carrierName: z.string() }),

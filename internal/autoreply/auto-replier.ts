@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { messageCodec, type Egress, type Message } from '../../proto/message.js';
+import { newMessage, messageCodec, type Egress, type Message } from '../../proto/message.js';
 import { legsFor } from '../records/index.js';
 import type { ClientNumber } from '../store/index.js';
 import { complianceKeyword } from './keywords.js';
@@ -93,11 +93,11 @@ export class AutoReplier {
    * fails, nobody is sent a failure notice about it.
    */
   private async publishReply(inbound: Message, number: ClientNumber, text: string): Promise<void> {
-    const reply: Message = {
-      v: 1, id: replyId(inbound.id), type: 'sms', from: number.number, to: inbound.from, text, media: [],
+    const reply = newMessage({
+      id: replyId(inbound.id), type: 'sms', from: number.number, to: inbound.from, text,
       origin: { kind: 'system', clientId: number.clientId, node: this.options.nodeId },
       receivedAt: this.#now(), notice: true,
-    };
+    });
     await this.deps.bus.publishDurable(this.options.subjects.msgIn('system'), messageCodec.encode(reply),
       { msgId: reply.id });
     this.deps.logger.info({ id: inbound.id, reply: reply.id, number: number.number }, 'auto-reply sent');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Egress, MediaRef } from '../../proto/message.js';
 import type { StatusEvent } from '../../proto/status.js';
-import type { ApiFormat, ClientDetails } from '../store/index.js';
+import { clientNumber, type ApiFormat, type ClientDetails } from '../store/index.js';
 import type { InlineMedia } from './webhook-media.js';
 
 /**
@@ -13,7 +13,7 @@ import type { InlineMedia } from './webhook-media.js';
 
 export function messagePayload(format: ApiFormat, egress: Egress, client: ClientDetails, inline: InlineMedia = new Map()): unknown {
   const m = egress.message;
-  const number = client.numbers.find((n) => n.number === m.to);
+  const number = clientNumber(client, m.to);
   const received = new Date(m.receivedAt).toISOString();
   switch (format) {
     case 'bicom':

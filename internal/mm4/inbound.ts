@@ -8,15 +8,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { normalizeE164 } from '../../proto/e164.js';
-import type { MediaRef, Message } from '../../proto/message.js';
-import { statusCodec, type DeliveryStatus } from '../../proto/status.js';
+import { newMessage, type MediaRef, type Message } from '../../proto/message.js';
+import type { DeliveryStatus } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import type { DurableBus, KvBucket } from '../bus/index.js';
 import { ForbiddenError, PayloadTooLargeError, ValidationError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { MediaStore } from '../media/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { ClientDetails } from '../store/index.js';
+import { publishStatus } from '../router/index.js';
+import { clientNumber, type ClientDetails } from '../store/index.js';
 import { gatewayIdOf } from './headers.js';
 import { parseMm4 } from './parse.js';
 import { statusFromMmStatus, statusFromRequestStatus } from './status-map.js';
@@ -98,7 +99,7 @@ export class Mm4Inbound {
     const { headers } = mail;
     const from = normalizeE164(headers.from?.value ?? '');
     if (!from) throw new ValidationError(`invalid sender address: ${headers.from?.raw ?? '(empty)'}`);
-    const client = peer.clients.find((c) => c.numbers.some((n) => n.number === from));
+    const client = peer.clients.find((c) => clientNumber(c, from));
     if (!client) throw new ForbiddenError(`the sender ${from} is not a number of this client`);
     const recipients = [...new Set(headers.recipients.map((r) => normalizeE164(r.value) ?? r.value))];
     if (recipients.length === 0) throw new ValidationError('no recipient in To or Cc');
@@ -134,11 +135,10 @@ export class Mm4Inbound {
   }
 
   private message(client: ClientDetails, ip: string, from: string, to: string, text: string, media: MediaRef[]): Message {
-    return {
-      v: 1, id: (this.deps.newId ?? randomUUID)(), type: 'mms', from, to, text, media,
+    return newMessage({
+      id: (this.deps.newId ?? randomUUID)(), type: 'mms', from, to, text, media,
       origin: { kind: 'mm4', clientId: client.id, sourceIp: ip, node: this.options.nodeId },
-      receivedAt: Date.now(), notice: false,
-    };
+    });
   }
 
   /** Remembers a wanted delivery report first, so the report can never arrive before it. */
@@ -164,11 +164,11 @@ export class Mm4Inbound {
     // A report's From is the recipient and its To the original sender; a response names systems.
     const from = isResponse ? '' : headers.recipients[0]?.value ?? '';
     const to = isResponse ? '' : headers.from?.value ?? '';
-    await this.deps.bus.publishDurable(s.status(messageId), statusCodec.encode({
+    await publishStatus(this.deps.bus, s, {
       v: 1, messageId, status, from, to,
       errorCode: status === 'delivered' ? undefined : code || undefined, errorText: headers.statusText || undefined,
       at: Date.now(),
-    }), { msgId: `${messageId}:status:${status}` });
+    });
     if (!isResponse) this.answer(headers, peerClient(headers, peer), 'report');
     return QUEUED_TEXT;
   }
@@ -184,5 +184,5 @@ export class Mm4Inbound {
  */
 function peerClient(headers: Mm4Headers, peer: InboundPeer): ClientDetails {
   const from = normalizeE164(headers.from?.value ?? '');
-  return peer.clients.find((c) => c.numbers.some((n) => n.number === from)) ?? peer.clients[0]!;
+  return (from && peer.clients.find((c) => clientNumber(c, from))) || peer.clients[0]!;
 }

@@ -13,7 +13,7 @@
  *   every ledger row, so it did).
  */
 import { normalizeE164 } from '../../proto/e164.js';
-import type { ClientDetails, ClientNumber, Limits } from '../store/index.js';
+import { clientNumber, type ClientDetails, type ClientNumber, type Limits } from '../store/index.js';
 import type { CounterLimit } from './counters.js';
 import { PERIODS, PeriodCalendar, resolveZone, type Period, type PeriodWindows } from './periods.js';
 import type { LimitLevel, QuotaMessageType, QuotaRequest } from './types.js';
@@ -52,7 +52,7 @@ export function limitOf(limits: Limits | null | undefined, type: QuotaMessageTyp
 /** The client's number `raw` names, matched exactly in canonical form (BUG-1). */
 export function findNumber(client: ClientDetails, raw: string): ClientNumber | undefined {
   const e164 = normalizeE164(raw) ?? raw;
-  return client.numbers.find((n) => n.number === e164);
+  return clientNumber(client, e164);
 }
 
 /** Counter names: `c<client>:<type>:<period id>` and `c<client>:n<digits>:<type>:<period id>`. */

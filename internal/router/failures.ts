@@ -1,8 +1,9 @@
 import type { ErrorCode } from '../../proto/errors.js';
-import { messageCodec, type Egress, type Message } from '../../proto/message.js';
-import { statusCodec, type DeliveryStatus } from '../../proto/status.js';
+import { newMessage, messageCodec, type Egress, type Message } from '../../proto/message.js';
+import type { DeliveryStatus } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import type { Bus } from '../bus/index.js';
+import { publishStatus } from './status-publish.js';
 import { legsFor, unroutedLeg, type LegContext, type RecordWriter } from '../records/index.js';
 
 /** gomsggw's notice texts (upstream-behaviour.md §7.7), which senders may match on. */
@@ -58,10 +59,10 @@ export class FailureReporter {
     }
     if (f.senderClientId === undefined || m.notice) return;
     const s = this.options.subjects;
-    await this.deps.bus.publishDurable(s.status(m.id), statusCodec.encode({
+    await publishStatus(this.deps.bus, s, {
       v: 1, messageId: m.id, status, clientId: f.senderClientId, from: m.from, to: m.to,
       errorCode: String(f.code), errorText: f.reason, at: Date.now(), submittedAt: m.receivedAt,
-    }), { msgId: `${m.id}:status:${status}` });
+    });
     if (!this.options.notifySenderOnFailure) return;
     await this.deps.bus.publishDurable(s.msgIn('system'), messageCodec.encode(this.notice(f)), { msgId: `${m.id}.n` });
   }
@@ -69,10 +70,9 @@ export class FailureReporter {
   /** A notice from the recipient's number back to the sender, like gomsggw's. */
   private notice(f: Failure): Message {
     const m = f.message;
-    return {
-      v: 1, id: `${m.id}.n`, type: 'sms', from: m.to, to: m.from,
-      text: f.optOut ? NOTICE_TEXT.stop(m.id) : NOTICE_TEXT.failure(m.id),
-      media: [], origin: { kind: 'system', node: this.options.nodeId }, receivedAt: Date.now(), notice: true,
-    };
+    return newMessage({
+      id: `${m.id}.n`, from: m.to, to: m.from, text: f.optOut ? NOTICE_TEXT.stop(m.id) : NOTICE_TEXT.failure(m.id),
+      origin: { kind: 'system', node: this.options.nodeId }, notice: true,
+    });
   }
 }

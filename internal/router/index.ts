@@ -19,6 +19,7 @@ export type { RouterOptions, RouterDeps } from './router.js';
 export { FailureReporter, NOTICE_TEXT } from './failures.js';
 export { reportDelivered } from './delivered.js';
 export { forwardStatus, statusWebhookUrl } from './status-forward.js';
+export { publishStatus, statusDedupKey } from './status-publish.js';
 export { SentRecorder, DEFAULT_MAX_REMEMBERED, REMEMBERED_RETRY_MS } from './sent-recorder.js';
 export type { SentRecord, SentRecorderOptions, SentRecorderDeps, RecordSentDeps } from './sent-recorder.js';
 export { LedgerRepair } from './ledger-repair.js';

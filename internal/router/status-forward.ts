@@ -3,7 +3,7 @@ import { receiptWanted } from '../../proto/smpp-status.js';
 import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import type { DurableBus } from '../bus/index.js';
-import type { ClientDetails } from '../store/index.js';
+import { clientNumber, type ClientDetails } from '../store/index.js';
 
 /**
  * Where a web client's status webhooks for messages from `from` go: the number's own webhook,
@@ -12,7 +12,7 @@ import type { ClientDetails } from '../store/index.js';
  */
 export function statusWebhookUrl(client: ClientDetails, from: string): string {
   if (client.settings?.apiFormat === 'bicom') return '';
-  const number = client.numbers.find((n) => n.number === from);
+  const number = clientNumber(client, from);
   return number?.webhook || client.settings?.defaultWebhook || '';
 }
 

@@ -5,12 +5,12 @@
  * record says expired, and when its registered_delivery asks for failure receipts, a status
  * event 'expired' goes out for the part's message id (the status router turns it into a receipt).
  */
-import type { Message } from '../../proto/message.js';
+import { newMessage, type Message } from '../../proto/message.js';
 import { receiptWanted } from '../../proto/smpp-status.js';
-import { statusCodec } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import type { BusLogger, DurableBus } from '../bus/index.js';
 import { unroutedLeg, type LegContext } from '../records/index.js';
+import { publishStatus } from '../router/index.js';
 import type { MessageRecord } from '../store/index.js';
 import type { ConcatPart, ExpiredSet, Reassembler } from './ports.js';
 
@@ -76,20 +76,19 @@ export class ReassemblyExpiry {
     const s = this.options.subjects;
     for (const [i, m] of messages.entries()) {
       if (!receiptWanted('expired', set.parts[i].registeredDelivery)) continue;
-      await this.deps.bus.publishDurable(s.status(m.id), statusCodec.encode({
+      await publishStatus(this.deps.bus, s, {
         v: 1, messageId: m.id, status: 'expired', clientId: set.clientId, from: m.from, to: m.to,
         errorText: reason, at: Date.now(), submittedAt: m.receivedAt,
-      }), { msgId: `${m.id}:status:expired` });
+      });
     }
   }
 
   private partMessage(part: ConcatPart): Message {
-    return {
-      v: 1, id: part.messageId, type: 'sms', from: part.from, to: part.to, text: part.text, media: [],
+    return newMessage({
+      id: part.messageId, from: part.from, to: part.to, text: part.text,
       origin: { kind: 'smpp', clientId: part.clientId, sourceIp: part.sourceIp, node: part.node },
       receivedAt: part.receivedAt,
       smpp: { registeredDelivery: part.registeredDelivery, dataCoding: part.dataCoding },
-      notice: false,
-    };
+    });
   }
 }

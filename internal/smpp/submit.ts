@@ -6,10 +6,10 @@
  * message is durably stored; whatever fails becomes an error for toCommandStatus, never an OK.
  */
 import { normalizeE164 } from '../../proto/e164.js';
-import type { Message } from '../../proto/message.js';
+import { newMessage, type Message } from '../../proto/message.js';
 import { ErrorCode, GatewayError, UnavailableError } from '../errors/index.js';
 import { cleanText } from '../text/index.js';
-import type { ClientDetails } from '../store/index.js';
+import { clientNumber, type ClientDetails } from '../store/index.js';
 import { SmppStatus, SmppStatusError } from './command-status.js';
 import { decodeShortMessage, type DecodedShortMessage, type PackedMode } from './data-coding.js';
 import type { Pdu } from './pdu.js';
@@ -78,7 +78,7 @@ export class SubmitHandler {
     const from = ownedSource(client, fields.sourceAddr);
     const to = normalizeE164(fields.destinationAddr);
     if (!to) throw new SmppStatusError(SmppStatus.RINVDSTADR, `destination ${fields.destinationAddr} is not an E.164 number`);
-    if (decoded.text === STOP_FOOTER && client.numbers.some((n) => n.number === from && n.ignoreStopCmdSending)) {
+    if (decoded.text === STOP_FOOTER && clientNumber(client, from)?.ignoreStopCmdSending) {
       // Acknowledged and dropped on purpose; upstream sent no response at all here (BUG).
       return this.deps.newId();
     }
@@ -138,13 +138,12 @@ export class SubmitHandler {
   }
 
   private message(clientId: number, sourceIp: string, m: { from: string; to: string; text: string; fields: SubmitFields }): Message {
-    return {
-      v: 1, id: this.deps.newId(), type: 'sms', from: m.from, to: m.to, text: m.text, media: [],
+    return newMessage({
+      id: this.deps.newId(), from: m.from, to: m.to, text: m.text,
       origin: { kind: 'smpp', clientId, sourceIp, node: this.options.nodeId },
       receivedAt: this.now(),
       smpp: { registeredDelivery: m.fields.registeredDelivery, dataCoding: m.fields.dataCoding },
-      notice: false,
-    };
+    });
   }
 
   /**
@@ -168,20 +167,18 @@ export class SubmitHandler {
 /** A reassembled message: the first part's id, every part's id for receipts. */
 export function joinedMessage(parts: ConcatPart[], nodeId: string): Message {
   const first = parts[0];
-  return {
-    v: 1, id: first.messageId, type: 'sms', from: first.from, to: first.to,
-    text: joinPartTexts(parts.map((p) => p.text)), media: [],
+  return newMessage({
+    id: first.messageId, from: first.from, to: first.to, text: joinPartTexts(parts.map((p) => p.text)),
     origin: { kind: 'smpp', clientId: first.clientId, sourceIp: first.sourceIp, node: nodeId },
     receivedAt: Math.min(...parts.map((p) => p.receivedAt)),
     smpp: { registeredDelivery: first.registeredDelivery, dataCoding: first.dataCoding, partIds: parts.map((p) => p.messageId) },
-    notice: false,
-  };
+  });
 }
 
 /** The canonical source number, which the client must own (upstream BUG-2). */
 function ownedSource(client: ClientDetails, sourceAddr: string): string {
   const from = normalizeE164(sourceAddr);
-  if (!from || !client.numbers.some((n) => n.number === from)) {
+  if (!from || !clientNumber(client, from)) {
     throw new SmppStatusError(SmppStatus.RINVSRCADR, `the client does not own the source address ${sourceAddr}`);
   }
   return from;

@@ -9,5 +9,6 @@ export {
   ClientType, ApiFormat, AuthMethod, SplitMethod, NEW_CLIENT_SPLIT_METHOD, GOMSGGW_SPLIT_METHOD, legKey,
 } from './types.js';
 export { isPermanentDataError } from './db-errors.js';
+export { clientNumber } from './client-numbers.js';
 export type * from './types.js';
 export type { SecretCodec } from './secrets.js';

@@ -2,12 +2,13 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { unsignedWebhooksWarning } from '../../../proto/carrier-types.js';
 import { normalizeE164 } from '../../../proto/e164.js';
-import type { Message } from '../../../proto/message.js';
-import { statusCodec, type StatusEvent } from '../../../proto/status.js';
+import { newMessage, type Message } from '../../../proto/message.js';
+import type { StatusEvent } from '../../../proto/status.js';
 import { generateObjectId } from '../../crypto/index.js';
 import { ForbiddenError, NotFoundError, OutcomeUnknownError, UnavailableError } from '../../errors/index.js';
 import type { Carrier } from '../../store/index.js';
 import { isCallbackMessageId } from '../../carriers/index.js';
+import { publishStatus } from '../../router/index.js';
 import { trustedProxies } from '../../peer/index.js';
 import { cleanText, hasControlCharacter } from '../../text/index.js';
 import { clientIp } from '../client-ip.js';
@@ -72,10 +73,8 @@ function usableId(id: string | undefined): string | undefined {
  */
 export function carrierMessage(m: InboundMessage, { carrier, node, sourceIp, now }: Origin): { message: Message; msgId: string } {
   const media = m.media.map((part) => ({ url: part.url, contentType: part.contentType, filename: safeFilename(part.url) }));
-  const message: Message = {
-    v: 1,
+  const message = newMessage({
     id: generateObjectId(),
-    type: media.length > 0 ? 'mms' : 'sms',
     // The router refuses what is not a number; keep the carrier's spelling for its record.
     from: normalizeE164(m.from) ?? addressSpelling(m.from),
     to: normalizeE164(m.to) ?? addressSpelling(m.to),
@@ -83,8 +82,7 @@ export function carrierMessage(m: InboundMessage, { carrier, node, sourceIp, now
     media,
     origin: { kind: 'carrier', carrierId: carrier.id, sourceIp, node },
     receivedAt: now,
-    notice: false,
-  };
+  });
   const carrierMsgId = usableId(m.carrierMsgId);
   const msgId = carrierMsgId ? `carrier:${carrier.id}:${carrierMsgId}` : message.id;
   return { message, msgId };
@@ -171,13 +169,11 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
     });
     for (const s of result.statuses) {
       const event = carrierStatus(s, carrier, messageId, now);
-      const key = event && (event.messageId || s.carrierMsgId);
-      if (!event || !key) {
+      if (!event || !(event.messageId || event.carrierMsgId)) {
         logger.warn({ carrier: carrier.name, status: s.status }, 'carrier status names no message; ignored');
         continue;
       }
-      const msgId = `${carrier.id}:${s.carrierMsgId || key}:${s.status}`;
-      items.push(() => bus.publishDurable(subjects.status(key), statusCodec.encode(event), { msgId }));
+      items.push(() => publishStatus(bus, subjects, event));
     }
     try {
       await publishAll(items);

@@ -1,9 +1,9 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { normalizeE164 } from '../../../proto/e164.js';
-import type { Message } from '../../../proto/message.js';
+import { newMessage, type Message } from '../../../proto/message.js';
 import { ForbiddenError, GatewayError, OutcomeUnknownError, UnavailableError, ValidationError, wireStatus } from '../../errors/index.js';
-import type { ClientDetails } from '../../store/index.js';
+import { clientNumber, type ClientDetails } from '../../store/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
 import { trustedProxies, type TrustedProxies } from '../../peer/index.js';
 import { clientIp } from '../client-ip.js';
@@ -50,22 +50,10 @@ export function resolveFrom(client: ClientDetails, given: string): string {
     return normalizeE164(only.number) ?? only.number;
   }
   const from = normalizeE164(given);
-  if (from === null || !ownedNumbers(client).has(from)) {
+  if (from === null || !clientNumber(client, from)) {
     throw new ForbiddenError(NOT_OWNED);
   }
   return from;
-}
-
-/**
- * A client's numbers in canonical E.164, made once per client object (the directory replaces a
- * changed client): a tenant with thousands of numbers no longer normalises each on every send.
- */
-const owned = new WeakMap<ClientDetails, Set<string>>();
-
-function ownedNumbers(client: ClientDetails): Set<string> {
-  let numbers = owned.get(client);
-  if (!numbers) owned.set(client, (numbers = new Set(client.numbers.map((n) => normalizeE164(n.number) ?? n.number))));
-  return numbers;
 }
 
 /** The destination in canonical E.164, or a 400 (upstream let the router drop it silently, BUG-7). */
@@ -112,18 +100,10 @@ export async function buildMessage({ auth, request, sourceIp, node, maxTextChars
   // Text is kept for MMS (upstream dropped it, BUG-15).
   checkText(request.text, hasMedia, maxTextChars);
   const media = await mediaRefs(request.media, sink);
-  return {
-    v: 1,
-    id: restMessageId(client.id, idempotencyKey),
-    type: media.length > 0 ? 'mms' : 'sms',
-    from,
-    to,
-    text: request.text,
-    media,
+  return newMessage({
+    id: restMessageId(client.id, idempotencyKey), from, to, text: request.text, media,
     origin: { kind: 'web', clientId: client.id, sourceIp, node },
-    receivedAt: Date.now(),
-    notice: false,
-  };
+  });
 }
 
 /** What the send route reads of a request, whichever way it came in (Koa, or the send door). */
