@@ -5,7 +5,7 @@
  */
 export type {
   WebDeps, WebMetrics, AutoReplyDefaults, IngressBus, CarrierWebhooks, WebhookVerifyRequest,
-  WebhookParseRequest, WebhookResult, ApiKeyRateLimit, HeaderMap, WebLogins, SmppPresence, SmppBindView,
+  WebhookParseRequest, WebhookResult, ApiKeyRateLimit, HeaderMap, WebLogins, SmppPresence, SmppBindView, MessageIngress,
 } from './types.js';
 export type { WebServerOptions, WebServerDeps } from './server.js';
 export { createApp } from './app.js';

@@ -168,11 +168,8 @@ export interface WebDeps {
   bus: IngressBus;
   /** The node's subject names (proto/subjects.ts, with the cluster's prefix). */
   subjects: Subjects;
-  /**
-   * Stores an accepted message (cmd wires the router's IngressRouter, which routes it on the
-   * spot). Default: publish it to msg.in.<kind> for the router workers.
-   */
-  ingress?: MessageIngress;
+  /** Stores an accepted message: the router's IngressRouter, which routes it on the spot. */
+  ingress: MessageIngress;
   /** Verifies and parses carrier webhooks (/inbound/{uuid}). */
   carrierWebhooks: CarrierWebhooks;
   /**

@@ -24,6 +24,7 @@ import { subjects } from '../../proto/subjects.js';
 import { carrierWebhooks } from '../../internal/carriers/index.js';
 import { startPostgres, startRedis } from '../support/services.js';
 import { percentile } from './load.js';
+import { msgInIngress } from '../support/msg-in-ingress.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const CALLS = Number(process.env.BENCH_CALLS ?? 2_000);
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
     const app = createApp({
       store, directory, changes: new LocalConfigChanges(directory), apiKey: 'bench-admin', serverAddress: 'http://127.0.0.1:9',
       serverId: 'bench', logger, ready: () => true, bus, subjects: subjects(''), carrierWebhooks: carrierWebhooks(),
-      usage: quota.usage, apiKeyRateLimit: quota.apiKeyLimit,
+      ingress: msgInIngress(bus, subjects('')), usage: quota.usage, apiKeyRateLimit: quota.apiKeyLimit,
     });
     server = new WebServer({ listen: { host: '127.0.0.1', port: 0 } }, { app });
     await server.start();

@@ -13,7 +13,6 @@ import { trustedProxies } from '../../peer/index.js';
 import { cleanText, hasControlCharacter } from '../../text/index.js';
 import { clientIp } from '../client-ip.js';
 import { filenameOf } from '../media-refs.js';
-import { ingressOf } from '../ingress.js';
 import { readRawBody } from '../middleware/json-body.js';
 import type { WebDeps, WebhookResult } from '../types.js';
 
@@ -122,7 +121,7 @@ export function carrierStatus(s: InboundStatus, carrier: Carrier, pathMessageId:
 export function registerInboundRoutes(router: Router, deps: WebDeps): void {
   const trusted = trustedProxies(deps.trustedProxies ?? []);
   const { bus, subjects, logger } = deps;
-  const ingress = ingressOf(deps);
+  const { ingress } = deps;
 
   // Carriers whose first unsigned webhook this node has logged: one line each, then only the counter.
   const unsignedLogged = new Set<number>();

@@ -14,7 +14,6 @@ import { idempotencyKeyOf, restMessageId } from '../idempotency.js';
 import { mediaRefs } from '../media-refs.js';
 import { admitClient, assertKeyMaySendFrom, assertScope, type ClientAuth, type ClientAuthenticator } from '../middleware/client-auth.js';
 import { errorAnswer } from '../middleware/errors.js';
-import { ingressOf } from '../ingress.js';
 import { parseJson, readRequestBody } from '../middleware/json-body.js';
 import { QuotaRefusedError } from '../../quota/index.js';
 import type { MediaSink, MessageIngress, WebDeps } from '../types.js';
@@ -144,7 +143,7 @@ export class SendRoute {
     this.#trusted = trustedProxies(deps.trustedProxies ?? []);
     this.#maxTextChars = deps.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS;
     this.#bodyLimit = sendBodyLimit(deps.media?.maxBytes);
-    this.#ingress = ingressOf(deps);
+    this.#ingress = deps.ingress;
   }
 
   /** The answer to `call`; never throws. */

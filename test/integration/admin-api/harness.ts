@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../../internal/log/index.js';
 import type { Store } from '../../../internal/store/index.js';
 import { createApp, WebServer, type AutoReplyDefaults } from '../../../internal/web/index.js';
 import { registryWebhooks } from '../../support/carrier-webhooks.js';
+import { msgInIngress } from '../../support/msg-in-ingress.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const SERVER_ADDRESS = 'https://gw.example.test/';
@@ -149,7 +150,7 @@ export function useAdminApi(makeStore: MakeStore): () => AdminApi {
       store, directory, changes: new LocalConfigChanges(directory),
       apiKey: ADMIN_KEY, serverAddress: SERVER_ADDRESS, serverId: 'test-node',
       logger: keptLogger(logs), ready: () => ready.value, autoReply: AUTO_REPLY,
-      bus, subjects: subjects(), carrierWebhooks: registryWebhooks(),
+      bus, subjects: subjects(), carrierWebhooks: registryWebhooks(), ingress: msgInIngress(bus, subjects()),
     });
     server = new WebServer({ listen: { host: '127.0.0.1', port: 0 } }, { app });
     await server.start();

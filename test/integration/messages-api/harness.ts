@@ -16,6 +16,7 @@ import { statusCodec, type StatusEvent } from '../../../proto/status.js';
 import { subjects, type Subjects } from '../../../proto/subjects.js';
 import { registryWebhooks } from '../../support/carrier-webhooks.js';
 import { ADMIN_KEY, type ApiResponse, basic } from '../admin-api/harness.js';
+import { msgInIngress } from '../../support/msg-in-ingress.js';
 
 export { basic, type ApiResponse };
 /** SERVER_ADDRESS: the public URL carriers sign (the test reaches the app on another URL). */
@@ -199,6 +200,7 @@ function appDeps(env: MessagesEnv, directory: MemoryDirectory, metrics: Metrics,
     bus: env.bus, subjects: subjects(env.prefix), carrierWebhooks: registryWebhooks(),
     trustedProxies: TRUSTED_PROXIES,
     ...overrides,
+    ingress: overrides.ingress ?? msgInIngress(overrides.bus ?? env.bus, overrides.subjects ?? subjects(env.prefix)),
   };
 }
 
