@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Router } from '@koa/router';
 import type Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentedRoute } from '../../test/support/api-contract.js';
 import { curlExamples, markdownExamples, type RequestExample } from '../../test/support/doc-examples.js';
 import { silentLogger } from '../log/index.js';
 import type { RouteDoc } from './api-docs.js';
@@ -55,20 +56,11 @@ describe('the OpenAPI document', () => {
   });
 });
 
-/** The documented route an example's concrete path falls under (literal segments before parameters). */
-function routeOf(routes: readonly RouteDoc[], example: RequestExample): RouteDoc | undefined {
-  const pattern = (path: string) => new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}/?$`);
-  return routes
-    .filter((r) => r.method.toUpperCase() === example.method && pattern(r.path).test(example.path))
-    .sort((a, b) => a.path.split('{').length - b.path.split('{').length)[0];
-}
-
 /** Each example's problems: no such route, no body schema, not JSON, or refused by the route's schema. */
 function problems(examples: RequestExample[]): string[] {
-  const routes = apiDocs().routes();
   return examples.flatMap((example) => {
     const at = `${example.where} ${example.method} ${example.path}`;
-    const route = routeOf(routes, example);
+    const route = documentedRoute(example.method, example.path);
     if (!route?.body) return [`${at}: no documented route with a JSON body`];
     let body: unknown;
     try {
