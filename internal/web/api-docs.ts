@@ -49,10 +49,13 @@ const SECURITY: Record<RouteAuth, RouteConfig['security']> = {
 
 const clientError = z.union([errorView, statusErrorView]);
 
+/** Client routes answer some errors in upstream's `{"status":"error",...}` shape; the rest `{"error":...}`. */
+const errorOf = (doc: RouteDoc) => (doc.auth === 'client' ? clientError : errorView);
+
 /** The errors every route of its kind may answer, added under the route's own responses. */
 function commonErrors(doc: RouteDoc): Record<number, ResponseDoc> {
   const errors: Record<number, ResponseDoc> = {};
-  const error = doc.auth === 'client' ? clientError : errorView;
+  const error = errorOf(doc);
   if (doc.params || doc.query || doc.body) errors[400] = { description: 'Invalid input', schema: error };
   if (doc.auth !== 'public') {
     errors[401] = { description: 'Missing or wrong credentials (WWW-Authenticate: Basic realm="Restricted")', schema: error };
@@ -61,6 +64,15 @@ function commonErrors(doc: RouteDoc): Record<number, ResponseDoc> {
   if (doc.params) errors[404] = { description: 'No such object', schema: error };
   if (doc.body) errors[413] = { description: 'Body too large', schema: error };
   return errors;
+}
+
+/** The route's own responses, its errors given the error body when they name no content. */
+function withErrorSchema(doc: RouteDoc): Record<number, ResponseDoc> {
+  const error = errorOf(doc);
+  return Object.fromEntries(Object.entries(doc.responses).map(([status, response]) => [
+    status,
+    Number(status) >= 400 && !response.schema && !response.contentType ? { ...response, schema: error } : response,
+  ]));
 }
 
 function responseConfig({ description, schema, contentType }: ResponseDoc): ResponseConfig {
@@ -92,7 +104,7 @@ export class ApiDocs {
 
   route(doc: RouteDoc): void {
     this.#routes.push(doc);
-    const responses = { ...commonErrors(doc), ...doc.responses };
+    const responses = { ...commonErrors(doc), ...withErrorSchema(doc) };
     this.#registry.registerPath({
       method: doc.method,
       path: doc.path,

@@ -33,8 +33,10 @@ function wholeNumber(name: string, min: number) {
   return onceInQuery(z.string().regex(/^\d{1,10}$/, message).transform(Number).pipe(z.number().min(min, message)), message);
 }
 
+const STREAM_GIVEN_ONCE = 'stream must be given once and not be empty';
+
 const listQuery = z.object({
-  stream: onceInQuery(z.string().min(1, 'stream must be given once and not be empty'), 'stream must be given once and not be empty')
+  stream: onceInQuery(z.string().min(1, STREAM_GIVEN_ONCE), STREAM_GIVEN_ONCE)
     .meta({ description: 'a stream name (MSGGW_CARRIER) or its stage (in, carrier, webhook, smpp, mm4, status, media)' }),
   after: wholeNumber('after', 0).meta({ description: 'the next_after of the previous page' }),
   limit: wholeNumber('limit', 1).meta({ description: `at most ${MAX_PAGE} (the default)` }),

@@ -214,7 +214,7 @@ export function documentInboundRoutes(api: ApiDocs): void {
     responses: {
       200: { description: "The carrier driver's answer (Twilio: empty TwiML)", contentType: 'application/xml' },
       400: { description: 'A webhook the driver cannot read; nothing entered' },
-      403: { description: 'Bad or missing signature; nothing entered', schema: z.object({ error: z.string() }) },
+      403: { description: 'Bad or missing signature; nothing entered' },
       404: { description: 'No such carrier' },
       413: { description: 'Body over 1 MB' },
       503: { description: 'Not stored (Retry-After: 1); the carrier retries' },
