@@ -20,7 +20,9 @@ interface OperationView {
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const json = (value: unknown): string => `<pre>${escape(JSON.stringify(value, null, 2))}</pre>`;
+/** Inside an element (not an attribute) only &, < and > need escaping; JSON is full of quotes. */
+const json = (value: unknown): string =>
+  `<pre>${JSON.stringify(value, null, 2).replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)}</pre>`;
 
 function authOf(op: OperationView): string {
   const schemes = (op.security ?? []).flatMap((s) => Object.keys(s));
