@@ -20,6 +20,8 @@ import { SendDoor } from './send-door.js';
 import { registerNumberLookupRoutes } from './routes/number-lookup.js';
 import { registerNumberSettingsRoutes } from './routes/number-settings.js';
 import { registerNumberRoutes } from './routes/numbers.js';
+import { registerOpenApiRoutes } from './routes/openapi.js';
+import { openApiDocument } from './openapi.js';
 import { registerSettingsRoutes } from './routes/settings.js';
 import { registerUsageRoutes } from './routes/usage.js';
 import type { WebDeps } from './types.js';
@@ -84,6 +86,8 @@ export function createApp(deps: WebDeps): Koa {
 
   const publicRoutes = new Router();
   registerHealthRoutes(publicRoutes, deps);
+  // The API document describes the routes and holds no secret, so it is public like /health.
+  registerOpenApiRoutes(publicRoutes, () => openApiDocument());
   // Carrier webhooks carry no client credentials: their signatures are checked per carrier.
   registerInboundRoutes(publicRoutes, deps);
   // Media links are capabilities handed to carriers and handsets: no credentials.

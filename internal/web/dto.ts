@@ -10,8 +10,15 @@ import { resolveAutoReply } from '../autoreply/index.js';
 import { inboundWebhookPath } from '../carriers/index.js';
 import { unsignedWebhooksWarning } from '../../proto/carrier-types.js';
 import type { AutoReplyDefaults } from './types.js';
+import type {
+  apiKeyView, autoReplyView, carrierView, clientSettingsView, clientView, failoverListItemView, failoverView,
+  numberSettingsView, numberView, recordView,
+} from './views.js';
+import type { z } from 'zod';
 
 type Json = Record<string, unknown>;
+/** What a dto returns: the JSON its view schema (views.ts) describes. */
+type View<S extends z.ZodType> = z.input<S>;
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
@@ -27,7 +34,7 @@ export function carrierWarnings(carrier: Carrier): string[] {
 }
 
 /** A carrier without its password; `warnings` is always there, [] when all is well. */
-export function carrierDto(carrier: Carrier, serverAddress: string): Json {
+export function carrierDto(carrier: Carrier, serverAddress: string): View<typeof carrierView> {
   return {
     id: carrier.id,
     name: carrier.name,
@@ -46,7 +53,7 @@ export function carrierDto(carrier: Carrier, serverAddress: string): Json {
   };
 }
 
-function limitsDto(limits: Limits): Json {
+function limitsDto(limits: Limits) {
   return {
     sms_burst_limit: limits.smsBurstLimit,
     sms_daily_limit: limits.smsDailyLimit,
@@ -59,7 +66,7 @@ function limitsDto(limits: Limits): Json {
 }
 
 /** Includes `webhook_secret`: the admin hands it to whoever verifies the webhook signatures. */
-export function clientSettingsDto(settings: ClientSettings): Json {
+export function clientSettingsDto(settings: ClientSettings): View<typeof clientSettingsView> {
   return {
     id: settings.id,
     client_id: settings.clientId,
@@ -79,7 +86,7 @@ export function clientSettingsDto(settings: ClientSettings): Json {
   };
 }
 
-export function numberSettingsDto(settings: NumberSettings): Json {
+export function numberSettingsDto(settings: NumberSettings): View<typeof numberSettingsView> {
   return {
     id: settings.id,
     number_id: settings.numberId,
@@ -91,7 +98,7 @@ export function numberSettingsDto(settings: NumberSettings): Json {
 }
 
 /** `settings` appears only when the number has them, as upstream's `omitempty` did. */
-export function numberDto(number: ClientNumber): Json {
+export function numberDto(number: ClientNumber): View<typeof numberView> {
   return {
     id: number.id,
     client_id: number.clientId,
@@ -106,7 +113,7 @@ export function numberDto(number: ClientNumber): Json {
 }
 
 /** A client without its password (the key is absent, not blank); `settings` only when present. */
-export function clientDto(client: ClientDetails): Json {
+export function clientDto(client: ClientDetails): View<typeof clientView> {
   return {
     id: client.id,
     username: client.username,
@@ -122,7 +129,7 @@ export function clientDto(client: ClientDetails): Json {
   };
 }
 
-export function failoverDto(failover: ClientFailover): Json {
+export function failoverDto(failover: ClientFailover): View<typeof failoverView> {
   return {
     id: failover.id,
     primary_client_id: failover.primaryClientId,
@@ -133,7 +140,7 @@ export function failoverDto(failover: ClientFailover): Json {
 }
 
 /** A failover with its fallback's name and SMPP presence (GET /clients/{id}/failovers). */
-export function failoverViewDto(failover: ClientFailover, fallback: ClientDetails | undefined, online: boolean): Json {
+export function failoverViewDto(failover: ClientFailover, fallback: ClientDetails | undefined, online: boolean): View<typeof failoverListItemView> {
   return {
     ...failoverDto(failover),
     fallback_client_name: fallback?.name ?? '',
@@ -142,12 +149,12 @@ export function failoverViewDto(failover: ClientFailover, fallback: ClientDetail
   };
 }
 
-function apiKeyNumberDto(entry: ApiKeyNumber): Json {
+function apiKeyNumberDto(entry: ApiKeyNumber) {
   return { id: entry.id, api_key_id: entry.apiKeyId, number_id: entry.numberId, number: entry.number };
 }
 
 /** A tenant API key without its hash; the raw key is shown once, by the create route. */
-export function apiKeyDto(key: TenantApiKey): Json {
+export function apiKeyDto(key: TenantApiKey): View<typeof apiKeyView> {
   return {
     id: key.id,
     client_id: key.clientId,
@@ -164,7 +171,7 @@ export function apiKeyDto(key: TenantApiKey): Json {
 }
 
 /** The resolved auto-reply view of GET /numbers/{id}/auto-reply (upstream §5.7). */
-export function autoReplyViewDto(number: ClientNumber, defaults: AutoReplyDefaults): Json {
+export function autoReplyViewDto(number: ClientNumber, defaults: AutoReplyDefaults): View<typeof autoReplyView> {
   const plan = resolveAutoReply(number, defaults);
   return {
     number_id: number.id,
@@ -181,8 +188,8 @@ export function autoReplyViewDto(number: ClientNumber, defaults: AutoReplyDefaul
 }
 
 /** Upstream's `omitempty`: the key only when the value is not '', 0 or false. */
-function omitEmpty(fields: Json): Json {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== '' && value !== 0 && value !== false));
+function omitEmpty<T extends Json>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== '' && value !== 0 && value !== false)) as Partial<T>;
 }
 
 /**
@@ -190,7 +197,7 @@ function omitEmpty(fields: Json): Json {
  * `to_number`/`from_number`, omitempty fields left out when empty), plus our `status`,
  * `carrier_message_id`, `message_id` and `error`. The text preview is never shown.
  */
-export function recordDto(record: StoredRecord): Json {
+export function recordDto(record: StoredRecord): View<typeof recordView> {
   return {
     id: record.id,
     client_id: record.clientId,

@@ -35,14 +35,14 @@ const genericSchema = z.object({
   to: str,
   text: str,
   media: list(z.object({ filename: str, content: str, content_type: str, url: str })),
-});
+}).meta({ id: 'SendGeneric', description: 'api_format generic (the default); media content is base64' });
 
 const bicomSchema = z.object({
   from: str,
   to: str,
   text: str,
   media_urls: list(z.string()),
-});
+}).meta({ id: 'SendBicom', description: 'api_format bicom; a media URL may be a data: URL' });
 
 const phone = z.object({ phone_number: str }).nullish();
 
@@ -61,7 +61,10 @@ const telnyxSchema = z.object({
         .nullish(),
     })
     .nullish(),
-});
+}).meta({ id: 'SendTelnyx', description: 'api_format telnyx: the first recipient only' });
+
+/** A send body in any of the three shapes; the client's api_format says which one it is read as. */
+export const sendBodySchema = z.union([genericSchema, bicomSchema, telnyxSchema]);
 
 function fromGeneric(body: unknown): SendRequest {
   const input = parseBody(genericSchema, body);

@@ -1,4 +1,5 @@
 import { hash, randomFillSync } from 'node:crypto';
+import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
 
 /**
@@ -28,6 +29,12 @@ const TAG_BYTES = 6;
 const POOL_IDS = 256;
 let pool = Buffer.alloc(0);
 let poolAt = 0;
+
+/** The header for the API document; idempotencyKeyOf checks the same (by hand: it is on every send). */
+export const idempotencyKeyHeader = z.string().min(1).max(MAX_IDEMPOTENCY_KEY_CHARS).regex(KEY_CHARS).meta({
+  description: 'Sends with the same key from the same client enter once and get the same id',
+  example: '3f1c2d9e-5b7a-4c1e-9d2f-8a6b4c3e2f10',
+});
 
 /** The client's key from the header's value ('' when absent): undefined without one, a 400 when malformed. */
 export function idempotencyKeyOf(header: string): string | undefined {

@@ -8,7 +8,10 @@ export type {
   WebhookParseRequest, WebhookResult, ApiKeyRateLimit, HeaderMap, WebLogins, SmppPresence, SmppBindView, MessageIngress,
 } from './types.js';
 export type { WebServerOptions, WebServerDeps } from './server.js';
+export type { RouteDoc, RouteAuth, ResponseDoc } from './api-docs.js';
+export type { OpenApiDocument } from './openapi.js';
 export { createApp } from './app.js';
+export { apiDocs, openApiDocument } from './openapi.js';
 export { WebServer, DEFAULT_SHUTDOWN_GRACE_MS } from './server.js';
 export { ADMIN_BODY_LIMIT_BYTES } from './middleware/json-body.js';
 export { DEFAULT_MAX_TEXT_CHARS, SEND_BODY_LIMIT_BYTES } from './routes/messages.js';

@@ -3,11 +3,11 @@ import { writeAnswer } from './answer.js';
 import { IDEMPOTENCY_HEADER } from './idempotency.js';
 import { readRequestBody } from './middleware/json-body.js';
 import { countRequest } from './middleware/metrics.js';
-import type { SendRoute } from './routes/messages.js';
+import { SEND_PATHS as PATHS, type SendRoute } from './routes/messages.js';
 import type { Logger, WebMetrics } from './types.js';
 
 /** The paths the door takes, exactly as clients write them; any other spelling goes to Koa. */
-const SEND_PATHS = new Set(['/messages/send', '/messages']);
+export const SEND_PATHS: ReadonlySet<string> = new Set(PATHS);
 
 /**
  * The send door: POST /messages/send and POST /messages answered on node:http, before Koa.

@@ -55,15 +55,67 @@ export function isIanaZone(zone: string): boolean {
   return canonicalZone(zone) !== null;
 }
 
-/**
- * A numeric path id, or a 400 with `message` (upstream: "Invalid client ID" and friends).
- * Accepts 1..INT32_MAX written in plain digits, nothing else.
- */
+/** A path id: 1..INT32_MAX written in plain digits, nothing else. */
+export const pathId = z
+  .string()
+  .regex(/^\d{1,10}$/)
+  .meta({ description: `a whole number from 1 to ${INT32_MAX}`, example: '1' })
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(INT32_MAX));
+
+/** The path parameters `names`, each a pathId (for the API document). */
+export function pathIds<K extends string>(...names: K[]): z.ZodObject<{ [P in K]: typeof pathId }> {
+  return z.object(Object.fromEntries(names.map((name) => [name, pathId])) as { [P in K]: typeof pathId });
+}
+
+/** A numeric path id (pathId), or a 400 with `message` (upstream: "Invalid client ID" and friends). */
 export function parseId(raw: string | undefined, message: string): number {
-  if (raw === undefined || !/^\d{1,10}$/.test(raw)) throw new ValidationError(message);
-  const id = Number(raw);
-  if (id < 1 || id > INT32_MAX) throw new ValidationError(message);
-  return id;
+  const result = pathId.safeParse(raw);
+  if (!result.success) throw new ValidationError(message);
+  return result.data;
+}
+
+/**
+ * A query parameter given at most once: `?tag=a&tag=b` is a 400 with `message` rather than a
+ * guess. Koa gives a repeated parameter as an array.
+ */
+export function onceInQuery<S extends z.ZodType<unknown, string>>(schema: S, message: string) {
+  return z.preprocess((value, ctx) => {
+    if (!Array.isArray(value)) return value;
+    ctx.addIssue({ code: 'custom', message, input: value });
+    return z.NEVER;
+  }, schema.optional());
+}
+
+/** A query parameter whose first value counts when it is repeated (`schema` sees string | undefined). */
+export function firstInQuery<S extends z.ZodType<unknown, string | undefined>>(schema: S) {
+  return z.preprocess((value) => (Array.isArray(value) ? value[0] : value), schema);
+}
+
+/**
+ * A query parameter read by `read` from its trimmed first value ('' when absent); a
+ * ValidationError `read` throws becomes the schema's issue, its message kept.
+ */
+export function queryParam<T>(read: (raw: string) => T) {
+  return firstInQuery(z.string().optional().transform((raw, ctx) => {
+    try {
+      return read(raw?.trim() ?? '');
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message, input: raw });
+      return z.NEVER;
+    }
+  }));
+}
+
+/**
+ * Validates a query (Koa's ctx.query) against `schema`. The schemas' messages name their
+ * parameter, so a failure is a 400 with those messages as they are.
+ */
+export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
+  const result = schema.safeParse(query);
+  if (!result.success) throw new ValidationError(result.error.issues.map((issue) => issue.message).join('; '));
+  return result.data;
 }
 
 /**

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { randomToken, sha256Hex } from '../../crypto/index.js';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { NewApiKey, Store } from '../../store/index.js';
+import type { ApiDocs } from '../api-docs.js';
 import { apiKeyDto } from '../dto.js';
 import type { WebDeps } from '../types.js';
-import { count, parseBody, parseId, rowId } from '../validation.js';
+import { count, parseBody, parseId, pathIds, rowId } from '../validation.js';
+import { apiKeyView } from '../views.js';
 
 /** Raw keys are `gw_live_` + 64 hex chars (32 random bytes); upstream §4.3. */
 export const API_KEY_PREFIX = 'gw_live_';
@@ -26,7 +28,8 @@ const newApiKeySchema = z
     expires_in_days: z.number().int().min(0).max(36_500),
     allowed_number_ids: z.array(rowId),
   })
-  .partial();
+  .partial()
+  .meta({ id: 'ApiKeyInput', description: 'scopes: a comma list or an array of send, batch, usage (default all three)' });
 
 /** A comma list of known scopes (deduplicated), the default when none is given. */
 export function normalizeScopes(raw: string | string[] | undefined): string {
@@ -92,7 +95,7 @@ export function registerApiKeyRoutes(router: Router, deps: WebDeps): void {
     const key = await store.apiKeys.create(input);
     await changes.announce({ kind: 'api_key', id: key.id });
     ctx.status = 201;
-    ctx.body = { key: rawKey, ...apiKeyDto(key) };
+    ctx.body = { key: rawKey, ...apiKeyDto(key) } satisfies z.input<typeof issuedKeyView>;
   });
 
   router.delete('/clients/:id/api-keys/:key_id', async (ctx) => {
@@ -100,6 +103,20 @@ export function registerApiKeyRoutes(router: Router, deps: WebDeps): void {
     const keyId = parseId(ctx.params.key_id, 'Invalid API key ID');
     if (!(await store.apiKeys.revoke(clientId, keyId))) throw new NotFoundError('API key not found');
     await changes.announce({ kind: 'api_key', id: keyId });
-    ctx.body = { message: 'API key revoked', key_id: keyId };
+    ctx.body = { message: 'API key revoked', key_id: keyId } satisfies z.input<typeof revokedKeyView>;
   });
+}
+
+const issuedKeyView = apiKeyView.extend({ key: z.string().meta({ description: 'The raw gw_live_ key, shown only here' }) });
+const revokedKeyView = z.object({ message: z.string(), key_id: z.number().int() });
+
+/** The API document's entries for registerApiKeyRoutes. */
+export function documentApiKeyRoutes(api: ApiDocs): void {
+  const base = { tag: 'API keys', auth: 'admin' } as const;
+  api.route({ ...base, method: 'get', path: '/clients/{id}/api-keys', summary: "List a client's API keys (revoked ones too)",
+    params: pathIds('id'), responses: { 200: { description: 'The keys, without their hashes', schema: z.array(apiKeyView) } } });
+  api.route({ ...base, method: 'post', path: '/clients/{id}/api-keys', summary: 'Issue an API key', params: pathIds('id'),
+    body: newApiKeySchema, responses: { 201: { description: 'The key, with the raw key', schema: issuedKeyView } } });
+  api.route({ ...base, method: 'delete', path: '/clients/{id}/api-keys/{key_id}', summary: 'Revoke an API key',
+    params: pathIds('id', 'key_id'), responses: { 200: { description: 'Revoked', schema: revokedKeyView } } });
 }

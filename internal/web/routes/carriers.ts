@@ -5,9 +5,11 @@ import { generateObjectId } from '../../crypto/index.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Carrier, CarrierPatch, NewCarrier, Store } from '../../store/index.js';
 import type { Logger } from '../../log/index.js';
+import type { ApiDocs } from '../api-docs.js';
 import { carrierDto } from '../dto.js';
 import type { WebDeps } from '../types.js';
-import { count, definedOnly, identifier, parseBody, parseId, urlOrEmpty } from '../validation.js';
+import { count, definedOnly, identifier, parseBody, parseId, pathIds, urlOrEmpty } from '../validation.js';
+import { carrierView, deleted, statusOnly, updated } from '../views.js';
 
 const carrierSchema = z
   .object({
@@ -23,7 +25,8 @@ const carrierSchema = z
     public_key: z.string().trim(),
     max_rps: count,
   })
-  .partial();
+  .partial()
+  .meta({ id: 'CarrierInput', description: 'POST needs name, type, username and password; PUT changes what it names' });
 type CarrierInput = z.infer<typeof carrierSchema>;
 
 function checkType(type: string): string {
@@ -136,7 +139,7 @@ export function registerCarrierRoutes(router: Router, deps: WebDeps): void {
     const carrier = await store.carriers.update(id, patch);
     await changes.announce({ kind: 'carrier', id });
     logIfUnsigned(logger, carrier, 'updated');
-    ctx.body = { message: 'Carrier updated', carrier: carrierDto(carrier, serverAddress) };
+    ctx.body = { message: 'Carrier updated', carrier: carrierDto(carrier, serverAddress) } satisfies z.input<typeof carrierUpdated>;
   });
 
   router.delete('/carriers/:id', async (ctx) => {
@@ -145,6 +148,27 @@ export function registerCarrierRoutes(router: Router, deps: WebDeps): void {
     await assertUnused(store, current.name, 'delete');
     if (!(await store.carriers.delete(id))) throw new NotFoundError('Carrier not found');
     await changes.announce({ kind: 'carrier', id });
-    ctx.body = { message: 'Carrier deleted', carrier_id: id };
+    ctx.body = { message: 'Carrier deleted', carrier_id: id } satisfies z.input<typeof carrierDeleted>;
   });
+}
+
+const carrierUpdated = updated('carrier', carrierView);
+const carrierDeleted = deleted('carrier_id');
+
+/** The API document's entries for registerCarrierRoutes. */
+export function documentCarrierRoutes(api: ApiDocs): void {
+  const base = { tag: 'Carriers', auth: 'admin' } as const;
+  const params = pathIds('id');
+  api.route({ ...base, method: 'get', path: '/carriers', summary: 'List carriers',
+    responses: { 200: { description: 'Every carrier, by id', schema: z.array(carrierView) } } });
+  api.route({ ...base, method: 'post', path: '/carriers', summary: 'Create a carrier', body: carrierSchema,
+    responses: { 201: { description: 'The carrier', schema: carrierView }, 409: { description: 'The uuid is taken' } } });
+  api.route({ ...base, method: 'post', path: '/carriers/reload', summary: 'Re-read every carrier, client and number from the database',
+    responses: { 200: { description: 'Reloaded', schema: statusOnly } } });
+  api.route({ ...base, method: 'get', path: '/carriers/{id}', summary: 'Show a carrier', params,
+    responses: { 200: { description: 'The carrier', schema: carrierView } } });
+  api.route({ ...base, method: 'put', path: '/carriers/{id}', summary: 'Change a carrier', params, body: carrierSchema,
+    responses: { 200: { description: 'Updated', schema: carrierUpdated }, 409: { description: 'Renaming a carrier numbers use' } } });
+  api.route({ ...base, method: 'delete', path: '/carriers/{id}', summary: 'Delete a carrier no number uses', params,
+    responses: { 200: { description: 'Deleted', schema: carrierDeleted }, 409: { description: 'Numbers use it' } } });
 }

@@ -2,10 +2,12 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { ClientType, type ClientPatch, type NewClient } from '../../store/index.js';
+import type { ApiDocs } from '../api-docs.js';
 import { clientDto } from '../dto.js';
 import { withSmppWarnings, type SmppCredentials } from '../smpp-limits.js';
 import type { WebDeps } from '../types.js';
-import { canonicalZone, definedOnly, identifier, isIanaZone, parseBody, parseId } from '../validation.js';
+import { canonicalZone, definedOnly, identifier, isIanaZone, parseBody, parseId, pathIds } from '../validation.js';
+import { clientView, deleted, smppWarnings, statusOnly } from '../views.js';
 
 const ADDRESS_REQUIRED = 'Address (IP or hostname) is required for legacy clients';
 
@@ -27,7 +29,11 @@ const clientSchema = z
     timezone,
     log_privacy: z.boolean(),
   })
-  .partial();
+  .partial()
+  .meta({
+    id: 'ClientInput',
+    description: 'POST needs username and password (and address for a legacy client); PUT changes name, address, timezone, log_privacy',
+  });
 
 function checkType(type: string | undefined): ClientType {
   if (type === undefined || type === '') return ClientType.LEGACY;
@@ -65,7 +71,7 @@ export function toClientPatch(body: unknown, type: ClientType): ClientPatch {
   });
 }
 
-const passwordSchema = z.object({ new_password: z.string() }).partial();
+const passwordSchema = z.object({ new_password: z.string() }).partial().meta({ description: 'new_password is required' });
 
 /** Only a legacy client binds over SMPP; a web client's credentials have no SMPP limit. */
 const smppCredentials = (client: { type: ClientType; username: string; password: string }): SmppCredentials =>
@@ -131,4 +137,25 @@ export function registerClientRoutes(router: Router, deps: WebDeps): void {
     ctx.body = withSmppWarnings({ status: 'Password updated successfully' }, id,
       type === ClientType.LEGACY ? { password } : {}, logger);
   });
+}
+
+/** The API document's entries for registerClientRoutes. */
+export function documentClientRoutes(api: ApiDocs): void {
+  const base = { tag: 'Clients', auth: 'admin' } as const;
+  const params = pathIds('id');
+  const withWarnings = clientView.extend(smppWarnings);
+  api.route({ ...base, method: 'get', path: '/clients', summary: 'List clients with their settings and numbers',
+    responses: { 200: { description: 'Every client, by id', schema: z.array(clientView) } } });
+  api.route({ ...base, method: 'post', path: '/clients', summary: 'Create a client', body: clientSchema,
+    responses: { 201: { description: 'The client (warnings: SMPP credential limits)', schema: withWarnings } } });
+  api.route({ ...base, method: 'post', path: '/clients/reload', summary: 'Re-read every carrier, client and number from the database',
+    responses: { 200: { description: 'Reloaded', schema: statusOnly } } });
+  api.route({ ...base, method: 'get', path: '/clients/{id}', summary: 'Show a client', params,
+    responses: { 200: { description: 'The client', schema: clientView } } });
+  api.route({ ...base, method: 'put', path: '/clients/{id}', summary: 'Change a client', params, body: clientSchema,
+    responses: { 200: { description: 'Updated', schema: z.object({ message: z.string(), client: clientView, ...smppWarnings }) } } });
+  api.route({ ...base, method: 'delete', path: '/clients/{id}', summary: 'Delete a client with its numbers, settings, failovers and API keys', params,
+    responses: { 200: { description: 'Deleted', schema: deleted('client_id') } } });
+  api.route({ ...base, method: 'patch', path: '/clients/{id}/password', summary: "Set a client's password", params, body: passwordSchema,
+    responses: { 200: { description: 'Updated', schema: statusOnly.extend(smppWarnings) } } });
 }

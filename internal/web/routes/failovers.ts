@@ -2,13 +2,18 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { ClientFailover, FailoverPatch, NewFailover, Store } from '../../store/index.js';
+import type { ApiDocs } from '../api-docs.js';
 import { failoverDto, failoverViewDto } from '../dto.js';
 import type { SmppBindView, WebDeps } from '../types.js';
-import { INT32_MAX, definedOnly, parseBody, parseId, rowId } from '../validation.js';
+import { INT32_MAX, definedOnly, parseBody, parseId, pathIds, rowId } from '../validation.js';
+import { deleted, failoverListItemView, failoverView, updated } from '../views.js';
 
-const priority = z.number().int().min(-INT32_MAX).max(INT32_MAX);
-const newFailoverSchema = z.object({ fallback_client_id: rowId, priority }).partial();
-const failoverPatchSchema = z.object({ priority, enabled: z.boolean() }).partial();
+const priority = z.number().int().min(-INT32_MAX).max(INT32_MAX).meta({ description: 'lower is tried first' });
+const newFailoverSchema = z
+  .object({ fallback_client_id: rowId, priority })
+  .partial()
+  .meta({ id: 'FailoverInput', description: 'fallback_client_id is required' });
+const failoverPatchSchema = z.object({ priority, enabled: z.boolean() }).partial().meta({ id: 'FailoverUpdate' });
 
 /** POST /clients/{id}/failovers body → NewFailover, with upstream's messages (§5.6). */
 export function toNewFailover(primaryClientId: number, body: unknown): NewFailover {
@@ -79,7 +84,7 @@ export function registerFailoverRoutes(router: Router, deps: WebDeps): void {
     await ownedFailover(store, clientId, failoverId);
     const failover = await store.failovers.update(failoverId, patch);
     await changes.announce({ kind: 'client', id: clientId });
-    ctx.body = { message: 'Failover updated', failover: failoverDto(failover) };
+    ctx.body = { message: 'Failover updated', failover: failoverDto(failover) } satisfies z.input<typeof failoverUpdated>;
   });
 
   router.delete('/clients/:id/failovers/:failover_id', async (ctx) => {
@@ -88,7 +93,7 @@ export function registerFailoverRoutes(router: Router, deps: WebDeps): void {
     await ownedFailover(store, clientId, failoverId);
     if (!(await store.failovers.delete(failoverId))) throw new NotFoundError('Failover not found');
     await changes.announce({ kind: 'client', id: clientId });
-    ctx.body = { message: 'Failover deleted', failover_id: failoverId };
+    ctx.body = { message: 'Failover deleted', failover_id: failoverId } satisfies z.input<typeof failoverDeleted>;
   });
 
   router.get('/clients/:id/smpp-status', async (ctx) => {
@@ -104,6 +109,36 @@ export function registerFailoverRoutes(router: Router, deps: WebDeps): void {
       };
     }));
     const binds = await bindsOf(deps, client.id);
-    ctx.body = { client_id: client.id, username: client.username, online: binds.length > 0, ip: binds[0]?.ip ?? '', failovers };
+    ctx.body = {
+      client_id: client.id, username: client.username, online: binds.length > 0, ip: binds[0]?.ip ?? '', failovers,
+    } satisfies z.input<typeof smppStatusView>;
   });
+}
+
+const failoverUpdated = updated('failover', failoverView);
+const failoverDeleted = deleted('failover_id');
+const smppStatusView = z.object({
+  client_id: z.number().int(),
+  username: z.string(),
+  online: z.boolean().meta({ description: 'a bind on any node of the cluster' }),
+  ip: z.string().meta({ description: "one bind's ESME address, '' when offline" }),
+  failovers: z.array(z.object({
+    client_id: z.number().int(), username: z.string(), name: z.string(), priority: z.number().int(), online: z.boolean(),
+  })),
+}).meta({ id: 'SmppStatus' });
+
+/** The API document's entries for registerFailoverRoutes. */
+export function documentFailoverRoutes(api: ApiDocs): void {
+  const base = { tag: 'Failovers', auth: 'admin' } as const;
+  const both = pathIds('id', 'failover_id');
+  api.route({ ...base, method: 'get', path: '/clients/{id}/failovers', summary: "A client's failovers, in priority order",
+    params: pathIds('id'), responses: { 200: { description: 'The failovers', schema: z.array(failoverListItemView) } } });
+  api.route({ ...base, method: 'post', path: '/clients/{id}/failovers', summary: 'Add a failover', params: pathIds('id'),
+    body: newFailoverSchema, responses: { 201: { description: 'The failover', schema: failoverView } } });
+  api.route({ ...base, method: 'put', path: '/clients/{id}/failovers/{failover_id}', summary: 'Change a failover', params: both,
+    body: failoverPatchSchema, responses: { 200: { description: 'Updated', schema: failoverUpdated } } });
+  api.route({ ...base, method: 'delete', path: '/clients/{id}/failovers/{failover_id}', summary: 'Delete a failover', params: both,
+    responses: { 200: { description: 'Deleted', schema: failoverDeleted } } });
+  api.route({ ...base, method: 'get', path: '/clients/{id}/smpp-status', summary: 'Whether a client and its failovers are bound over SMPP',
+    params: pathIds('id'), responses: { 200: { description: 'Presence across the cluster', schema: smppStatusView } } });
 }

@@ -1,4 +1,6 @@
 import type { Router } from '@koa/router';
+import { z } from 'zod';
+import type { ApiDocs } from '../api-docs.js';
 import type { WebDeps } from '../types.js';
 
 const NOT_READY = { status: 'unavailable', error: 'The gateway is starting or shutting down; try another node' };
@@ -41,4 +43,26 @@ export function registerStatsRoutes(router: Router, deps: Pick<WebDeps, 'stats'>
     const extra = deps.stats ? await deps.stats() : {};
     ctx.body = { ...EMPTY_STATS, ...extra };
   });
+}
+
+const healthView = z.object({ status: z.string(), error: z.string().optional() });
+const statsView = z
+  .looseObject({
+    smpp_connected_clients: z.number().int(),
+    smpp_clients: z.array(z.unknown()),
+    mm4_connected_clients: z.number().int(),
+    mm4_clients: z.array(z.unknown()),
+  })
+  .meta({ id: 'Stats' });
+
+/** The API document's entries for registerHealthRoutes and registerStatsRoutes. */
+export function documentHealthRoutes(api: ApiDocs): void {
+  const base = { tag: 'Health', auth: 'public' } as const;
+  const unavailable = { description: 'Starting, stopping, or (ready) the database does not answer', schema: healthView };
+  api.route({ ...base, method: 'get', path: '/health', summary: "The node's lifecycle",
+    responses: { 200: { description: 'Serving', schema: healthView }, 503: unavailable } });
+  api.route({ ...base, method: 'get', path: '/ready', summary: 'Serving and its database answers',
+    responses: { 200: { description: 'Ready', schema: healthView }, 503: unavailable } });
+  api.route({ tag: 'Health', auth: 'admin', method: 'get', path: '/stats', summary: 'SMPP and MM4 sessions across the cluster',
+    responses: { 200: { description: 'Sessions', schema: statsView } } });
 }

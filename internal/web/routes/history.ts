@@ -1,12 +1,15 @@
 import type { Router } from '@koa/router';
-import type { Context } from 'koa';
+import { z } from 'zod';
 import { normalizeE164 } from '../../../proto/e164.js';
 import { ValidationError } from '../../errors/index.js';
 import type { HistoryQuery, RecordDirection } from '../../store/index.js';
 import { hasControlCharacter } from '../../text/index.js';
+import type { ApiDocs } from '../api-docs.js';
 import { recordDto } from '../dto.js';
 import { clientAuthOf, requireScope } from '../middleware/client-auth.js';
 import type { WebDeps } from '../types.js';
+import { parseQuery, queryParam } from '../validation.js';
+import { recordView } from '../views.js';
 
 /** Upstream's page sizes for /messages/history (Appendix A). */
 export const HISTORY_DEFAULT_PER_PAGE = 50;
@@ -15,13 +18,6 @@ export const HISTORY_MAX_PER_PAGE = 200;
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-
-type Query = Context['query'];
-
-function first(query: Query, name: string): string {
-  const value = query[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
-}
 
 /**
  * `YYYY-MM-DD` (UTC midnight; for `until` the whole day is included) or RFC 3339. A '+' of an
@@ -73,20 +69,25 @@ function numberFilter(raw: string, name: string): string | undefined {
   return normalizeE164(raw) ?? raw;
 }
 
+/** The query of GET /messages/history; a repeated parameter counts once (its first value). */
+const historyQuerySchema = z.object({
+  from: queryParam((raw) => numberFilter(raw, 'from')).meta({ description: 'a number in any spelling, matched with and without +' }),
+  to: queryParam((raw) => numberFilter(raw, 'to')).meta({ description: 'a number in any spelling, matched with and without +' }),
+  type: queryParam((raw) => oneOf(raw, 'type', ['sms', 'mms'] as const)).meta({ description: 'sms or mms' }),
+  direction: queryParam((raw) => oneOf<RecordDirection>(raw, 'direction', ['inbound', 'outbound']))
+    .meta({ description: 'inbound or outbound' }),
+  since: queryParam((raw) => parseHistoryDate(raw, 'since', false)).meta({ description: 'YYYY-MM-DD (UTC) or RFC 3339' }),
+  until: queryParam((raw) => parseHistoryDate(raw, 'until', true))
+    .meta({ description: 'YYYY-MM-DD (UTC, the whole day included) or RFC 3339' }),
+  page: queryParam((raw) => positive(raw, 1)).meta({ description: 'default 1' }),
+  per_page: queryParam((raw) => Math.min(positive(raw, HISTORY_DEFAULT_PER_PAGE), HISTORY_MAX_PER_PAGE))
+    .meta({ description: `default ${HISTORY_DEFAULT_PER_PAGE}, at most ${HISTORY_MAX_PER_PAGE}` }),
+});
+
 /** The store query of a /messages/history request (upstream §5.9). */
-export function historyQuery(clientId: number, query: Query): HistoryQuery {
-  const perPage = Math.min(positive(first(query, 'per_page'), HISTORY_DEFAULT_PER_PAGE), HISTORY_MAX_PER_PAGE);
-  return {
-    clientId,
-    from: numberFilter(first(query, 'from'), 'from'),
-    to: numberFilter(first(query, 'to'), 'to'),
-    type: oneOf(first(query, 'type'), 'type', ['sms', 'mms'] as const),
-    direction: oneOf<RecordDirection>(first(query, 'direction'), 'direction', ['inbound', 'outbound']),
-    since: parseHistoryDate(first(query, 'since'), 'since', false),
-    until: parseHistoryDate(first(query, 'until'), 'until', true),
-    page: positive(first(query, 'page'), 1),
-    perPage,
-  };
+export function historyQuery(clientId: number, query: unknown): HistoryQuery {
+  const { per_page: perPage, ...filters } = parseQuery(historyQuerySchema, query);
+  return { clientId, ...filters, perPage };
 }
 
 /**
@@ -101,6 +102,25 @@ export function registerHistoryRoutes(router: Router, deps: Pick<WebDeps, 'store
     ctx.set('X-Total-Count', String(total));
     ctx.set('X-Page', String(query.page));
     ctx.set('X-Per-Page', String(query.perPage));
-    ctx.body = { messages: records.map(recordDto), total_count: total, page: query.page, per_page: query.perPage };
+    ctx.body = {
+      messages: records.map(recordDto), total_count: total, page: query.page, per_page: query.perPage,
+    } satisfies z.input<typeof historyView>;
+  });
+}
+
+const historyView = z.object({
+  messages: z.array(recordView),
+  total_count: z.number().int(),
+  page: z.number().int(),
+  per_page: z.number().int(),
+}).meta({ id: 'History' });
+
+/** The API document's entries for registerHistoryRoutes. */
+export function documentHistoryRoutes(api: ApiDocs): void {
+  api.route({
+    tag: 'Messages', auth: 'client', method: 'get', path: '/messages/history',
+    summary: "The caller's message records, newest first (API keys: scope usage)",
+    query: historyQuerySchema,
+    responses: { 200: { description: 'A page, also counted in X-Total-Count, X-Page and X-Per-Page', schema: historyView } },
   });
 }

@@ -1,5 +1,6 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { unsignedWebhooksWarning } from '../../../proto/carrier-types.js';
 import { normalizeE164 } from '../../../proto/e164.js';
 import { newMessage, type Message } from '../../../proto/message.js';
@@ -11,6 +12,7 @@ import { isCallbackMessageId } from '../../carriers/index.js';
 import { publishStatus } from '../../router/index.js';
 import { trustedProxies } from '../../peer/index.js';
 import { cleanText, hasControlCharacter } from '../../text/index.js';
+import type { ApiDocs } from '../api-docs.js';
 import { clientIp } from '../client-ip.js';
 import { filenameOf } from '../media-refs.js';
 import { readRawBody } from '../middleware/json-body.js';
@@ -194,4 +196,26 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
     if (!isCallbackMessageId(messageId)) throw new NotFoundError('Not found');
     await handle(ctx, messageId);
   });
+}
+
+/** The API document's entries for registerInboundRoutes. */
+export function documentInboundRoutes(api: ApiDocs): void {
+  const uuid = z.string().meta({ description: "the carrier's uuid (24 hex characters)" });
+  const common = {
+    tag: 'Carrier webhooks', auth: 'public', method: 'post',
+    description: "Signed by the carrier (Twilio X-Twilio-Signature; Telnyx telnyx-signature-ed25519 + telnyx-timestamp), checked on the raw body against SERVER_ADDRESS + path + query.",
+    rawBody: { description: "The carrier's webhook as it sends it", contentTypes: ['application/x-www-form-urlencoded', 'application/json'] },
+    responses: {
+      200: { description: "The carrier driver's answer (Twilio: empty TwiML)", contentType: 'application/xml' },
+      400: { description: 'A webhook the driver cannot read; nothing entered' },
+      403: { description: 'Bad or missing signature; nothing entered' },
+      404: { description: 'No such carrier' },
+      413: { description: 'Body over 1 MB' },
+      503: { description: 'Not stored (Retry-After: 1); the carrier retries' },
+    },
+  } as const;
+  api.route({ ...common, path: '/inbound/{uuid}', summary: 'Inbound messages and statuses from a carrier',
+    params: z.object({ uuid }) });
+  api.route({ ...common, path: '/inbound/{uuid}/status/{messageId}', summary: 'A status callback for one message (Twilio StatusCallback)',
+    params: z.object({ uuid, messageId: z.string().regex(CALLBACK_MESSAGE_ID) }) });
 }

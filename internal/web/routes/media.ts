@@ -1,6 +1,8 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { baseType, servedInline } from '../../media/index.js';
+import type { ApiDocs } from '../api-docs.js';
 import type { WebDeps } from '../types.js';
 
 /** What newMediaToken makes (internal/media/tokens.ts), or a gomsggw UUIDv4 token. */
@@ -66,4 +68,19 @@ export function registerMediaRoutes(router: Router, deps: WebDeps): void {
     // The token is a capability: log only enough of it to correlate.
     deps.logger.debug({ token: `${token!.slice(0, 6)}…`, size: file.bytes.length, ua: ctx.get('User-Agent') }, 'media served');
   });
+}
+
+/** The API document's entries for registerMediaRoutes (Koa answers HEAD on every GET route). */
+export function documentMediaRoutes(api: ApiDocs): void {
+  const params = z.object({ file: z.string().meta({ description: '{token} or {token}.{ext}; everything from the first . is ignored' }) });
+  for (const method of ['get', 'head'] as const) {
+    api.route({
+      tag: 'Media', auth: 'public', method, path: '/media/{file}', params,
+      summary: method === 'get' ? 'A stored media file (the token is the capability)' : "A media file's headers",
+      responses: {
+        200: { description: 'The file, with Content-Type, Content-Length, cache headers and a sandbox CSP', contentType: 'application/octet-stream' },
+        404: { description: 'media file not found', contentType: 'text/plain' },
+      },
+    });
+  }
 }

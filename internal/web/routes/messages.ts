@@ -1,5 +1,6 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { normalizeE164 } from '../../../proto/e164.js';
 import { newMessage, type Message } from '../../../proto/message.js';
 import { ForbiddenError, GatewayError, OutcomeUnknownError, UnavailableError, ValidationError, wireStatus } from '../../errors/index.js';
@@ -7,16 +8,18 @@ import { clientNumber, type ClientDetails } from '../../store/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
 import { trustedProxies, type TrustedProxies } from '../../peer/index.js';
 import { clientIp } from '../client-ip.js';
+import type { ApiDocs } from '../api-docs.js';
 import {
-  acceptedAnswer, apiFormatOf, parseSendRequest, usesStatusErrors, type SendRequest,
+  acceptedAnswer, apiFormatOf, parseSendRequest, sendBodySchema, usesStatusErrors, type SendRequest,
 } from '../formats.js';
-import { idempotencyKeyOf, restMessageId } from '../idempotency.js';
+import { idempotencyKeyHeader, idempotencyKeyOf, restMessageId } from '../idempotency.js';
 import { mediaRefs } from '../media-refs.js';
 import { admitClient, assertKeyMaySendFrom, assertScope, type ClientAuth, type ClientAuthenticator } from '../middleware/client-auth.js';
 import { errorAnswer } from '../middleware/errors.js';
 import { parseJson, readRequestBody } from '../middleware/json-body.js';
 import { QuotaRefusedError } from '../../quota/index.js';
 import type { MediaSink, MessageIngress, WebDeps } from '../types.js';
+import { errorView, statusErrorView } from '../views.js';
 
 /**
  * Longest text accepted, in characters (Unicode code points): Twilio's limit for one message
@@ -248,6 +251,34 @@ export function registerMessageRoutes(router: Router, route: SendRoute): void {
       realIp: ctx.get('X-Real-IP'),
     }));
   };
-  router.post('/messages/send', send);
-  router.post('/messages', send);
+  for (const path of SEND_PATHS) router.post(path, send);
+}
+
+/** The paths of the send route, Koa's and the send door's (send-door.ts) alike. */
+export const SEND_PATHS = ['/messages/send', '/messages'] as const;
+
+const queuedView = z.object({ status: z.literal('queued'), id: z.string().meta({ description: 'the message id' }) });
+const bicomAcceptedView = z.object({ status: z.literal('success'), message: z.literal('') });
+const notStoredView = z.union([errorView, statusErrorView]).meta({
+  description: 'Not stored: `id` and `outcome` (not_stored: send again; unknown: send again with Idempotency-Key: <id>)',
+});
+
+/** The API document's entries for registerMessageRoutes (and the send door, which takes the same paths). */
+export function documentMessageRoutes(api: ApiDocs): void {
+  for (const path of SEND_PATHS) {
+    api.route({
+      tag: 'Messages', auth: 'client', method: 'post', path,
+      summary: path === '/messages' ? "Send an SMS or MMS (Bicom's path)" : 'Send an SMS or MMS (API keys: scope send)',
+      description: "The body's shape is the client's api_format (client settings): generic, bicom or telnyx.",
+      headers: z.object({ 'Idempotency-Key': idempotencyKeyHeader.optional() }),
+      body: sendBodySchema,
+      responses: {
+        202: { description: 'Stored (generic and telnyx clients)', schema: queuedView },
+        200: { description: 'Stored (bicom clients)', schema: bicomAcceptedView },
+        403: { description: "Not the caller's client_id or from number, a legacy client, or a key without the scope" },
+        429: { description: 'Over a usage limit, a key over its rate limit, or too many failed logins (Retry-After)' },
+        503: { description: 'Not stored, or maybe stored (Retry-After)', schema: notStoredView },
+      },
+    });
+  }
 }

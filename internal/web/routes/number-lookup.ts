@@ -1,13 +1,40 @@
 import type { Router } from '@koa/router';
 import { effectiveNumberSettings } from '../../directory/index.js';
 import { NotFoundError } from '../../errors/index.js';
+import { z } from 'zod';
 import type { ClientDetails, ClientNumber } from '../../store/index.js';
+import type { ApiDocs } from '../api-docs.js';
 import { autoReplyViewDto, numberDto } from '../dto.js';
 import type { AutoReplyDefaults, WebDeps } from '../types.js';
-import { parseId } from '../validation.js';
-import { filterNumbers, queryValue } from './numbers.js';
+import { onceInQuery, parseId, parseQuery, pathId, pathIds } from '../validation.js';
+import { autoReplyView, numberView } from '../views.js';
+import { filterNumbers, numberFilterQuery } from './numbers.js';
 
-type Json = Record<string, unknown>;
+const limitSource = z.object({ limit: z.number().int(), source: z.enum(['number', 'client', 'none']), limit_both: z.boolean() });
+const periodLimits = z.object({ burst: limitSource, daily: limitSource, monthly: limitSource });
+
+/** GET /numbers/{id}/effective-settings. */
+export const effectiveSettingsView = z
+  .object({
+    number_id: z.number().int(),
+    number: z.string(),
+    client_id: z.number().int(),
+    tag: z.string(),
+    group: z.string(),
+    carrier: z.string(),
+    webhook: z.object({ url: z.string(), source: z.string() }),
+    limits: z.object({ sms: periodLimits, mms: periodLimits }),
+    auto_reply: autoReplyView.omit({ number_id: true, number: true }),
+    timezone: z.string(),
+    api_format: z.string(),
+    auth_method: z.string().nullable(),
+  })
+  .meta({ id: 'EffectiveSettings' });
+
+/** GET /numbers: the tag and group filters, and a client. */
+const numberLookupQuery = numberFilterQuery.extend({
+  client_id: onceInQuery(z.string(), 'Give the client_id filter once').meta({ description: "only this client's numbers" }),
+});
 
 const NO_AUTO_REPLY: AutoReplyDefaults = { enabled: false, defaultMessage: '' };
 
@@ -15,9 +42,11 @@ const NO_AUTO_REPLY: AutoReplyDefaults = { enabled: false, defaultMessage: '' };
  * What applies to a number and where it comes from (upstream §13.4): limits, limit_both and the
  * webhook per level, auto-reply resolved, and the client-only settings.
  */
-export function effectiveSettingsDto(number: ClientNumber, client: ClientDetails, autoReply: AutoReplyDefaults): Json {
+export function effectiveSettingsDto(
+  number: ClientNumber, client: ClientDetails, autoReply: AutoReplyDefaults,
+): z.input<typeof effectiveSettingsView> {
   const view = effectiveNumberSettings(number, client);
-  const limit = (l: { limit: number; source: string; limitBoth: boolean }) => ({ limit: l.limit, source: l.source, limit_both: l.limitBoth });
+  const limit = (l: { limit: number; source: 'number' | 'client' | 'none'; limitBoth: boolean }) => ({ limit: l.limit, source: l.source, limit_both: l.limitBoth });
   const periods = (type: 'sms' | 'mms') => ({
     burst: limit(view.limits[type].burst), daily: limit(view.limits[type].daily), monthly: limit(view.limits[type].monthly),
   });
@@ -55,10 +84,10 @@ export function registerNumberLookupRoutes(router: Router, deps: WebDeps): void 
   };
 
   router.get('/numbers', (ctx) => {
-    const clientId = queryValue(ctx, 'client_id');
+    const { client_id: clientId, ...filter } = parseQuery(numberLookupQuery, ctx.query);
     const clients = clientId === undefined ? directory.clients() : [directory.client(parseId(clientId, 'Invalid client ID'))];
     const numbers = clients.flatMap((client) => client?.numbers ?? []).sort((a, b) => a.id - b.id);
-    ctx.body = filterNumbers(numbers, { tag: queryValue(ctx, 'tag'), group: queryValue(ctx, 'group') }).map(numberDto);
+    ctx.body = filterNumbers(numbers, filter).map(numberDto);
   });
 
   router.get('/numbers/:id', (ctx) => {
@@ -69,4 +98,15 @@ export function registerNumberLookupRoutes(router: Router, deps: WebDeps): void 
     const { number, client } = numberOf(ctx.params.id);
     ctx.body = effectiveSettingsDto(number, client, autoReply);
   });
+}
+
+/** The API document's entries for registerNumberLookupRoutes. */
+export function documentNumberLookupRoutes(api: ApiDocs): void {
+  const base = { tag: 'Numbers', auth: 'admin' } as const;
+  api.route({ ...base, method: 'get', path: '/numbers', summary: "Every client's numbers, filtered",
+    query: numberLookupQuery, responses: { 200: { description: 'The numbers, by id', schema: z.array(numberView) } } });
+  api.route({ ...base, method: 'get', path: '/numbers/{id}', summary: 'Show a number', params: pathIds('id'),
+    responses: { 200: { description: 'The number', schema: numberView } } });
+  api.route({ ...base, method: 'get', path: '/numbers/{id}/effective-settings', summary: 'What applies to a number and where it comes from',
+    params: pathIds('id'), responses: { 200: { description: 'The resolved settings', schema: effectiveSettingsView } } });
 }

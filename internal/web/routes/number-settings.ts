@@ -2,9 +2,11 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors/index.js';
 import type { ClientNumber, NumberSettingsPatch } from '../../store/index.js';
+import type { ApiDocs } from '../api-docs.js';
 import { autoReplyViewDto, numberSettingsDto } from '../dto.js';
 import type { AutoReplyDefaults, WebDeps } from '../types.js';
-import { count, definedOnly, parseBody, parseId } from '../validation.js';
+import { count, definedOnly, parseBody, parseId, pathIds } from '../validation.js';
+import { autoReplyView, messageOnly, numberSettingsView, updated } from '../views.js';
 import { limitFields, limitsPatch } from './settings.js';
 
 const numberSettingsSchema = z
@@ -14,9 +16,13 @@ const numberSettingsSchema = z
     auto_reply_message: z.string(),
     auto_reply_cooldown_secs: count,
   })
-  .partial();
+  .partial()
+  .meta({ id: 'NumberSettingsInput' });
 
-const autoReplySchema = z.object({ enabled: z.boolean(), message: z.string(), cooldown_secs: count }).partial();
+const autoReplySchema = z
+  .object({ enabled: z.boolean(), message: z.string(), cooldown_secs: count })
+  .partial()
+  .meta({ id: 'AutoReplyInput' });
 
 /** PUT /numbers/{id}/settings body → NumberSettingsPatch. */
 export function toNumberSettingsPatch(body: unknown): NumberSettingsPatch {
@@ -71,7 +77,7 @@ export function registerNumberSettingsRoutes(router: Router, deps: WebDeps): voi
     const number = await storedNumber(ctx.params.id);
     const settings = await store.numbers.upsertSettings(number.id, patch);
     await changes.announce({ kind: 'client', id: number.clientId });
-    ctx.body = { message: 'Number settings updated', settings: numberSettingsDto(settings) };
+    ctx.body = { message: 'Number settings updated', settings: numberSettingsDto(settings) } satisfies z.input<typeof settingsUpdated>;
   });
 
   router.get('/numbers/:id/auto-reply', (ctx) => {
@@ -90,6 +96,22 @@ export function registerNumberSettingsRoutes(router: Router, deps: WebDeps): voi
         message: settings.autoReplyMessage,
         cooldown_secs: settings.autoReplyCooldownSecs,
       },
-    };
+    } satisfies z.input<typeof autoReplyUpdated>;
   });
+}
+
+const settingsUpdated = updated('settings', numberSettingsView);
+const autoReplyUpdated = updated('settings', z.object({ enabled: z.boolean(), message: z.string(), cooldown_secs: z.number().int() }));
+
+/** The API document's entries for registerNumberSettingsRoutes. */
+export function documentNumberSettingsRoutes(api: ApiDocs): void {
+  const base = { tag: 'Numbers', auth: 'admin', params: pathIds('id') } as const;
+  api.route({ ...base, method: 'get', path: '/numbers/{id}/settings', summary: "Show a number's own settings",
+    responses: { 200: { description: 'The settings, or a message when it has none', schema: z.union([numberSettingsView, messageOnly]) } } });
+  api.route({ ...base, method: 'put', path: '/numbers/{id}/settings', summary: "Change a number's settings",
+    body: numberSettingsSchema, responses: { 200: { description: 'Updated', schema: settingsUpdated } } });
+  api.route({ ...base, method: 'get', path: '/numbers/{id}/auto-reply', summary: "A number's auto-reply, resolved",
+    responses: { 200: { description: 'The resolved view', schema: autoReplyView } } });
+  api.route({ ...base, method: 'put', path: '/numbers/{id}/auto-reply', summary: "Change a number's auto-reply",
+    body: autoReplySchema, responses: { 200: { description: 'Updated', schema: autoReplyUpdated } } });
 }

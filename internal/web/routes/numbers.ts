@@ -4,9 +4,13 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { ClientNumber, NewNumber, NumberFilter, NumberPatch, NumberSettingsPatch, Store } from '../../store/index.js';
+import type { ApiDocs } from '../api-docs.js';
 import { numberDto } from '../dto.js';
 import type { WebDeps } from '../types.js';
-import { count, definedOnly, parseBody, parseId, toE164, urlOrEmpty } from '../validation.js';
+import {
+  count, definedOnly, onceInQuery, parseBody, parseId, parseQuery, pathIds, toE164, urlOrEmpty,
+} from '../validation.js';
+import { deleted, numberView, updated } from '../views.js';
 
 const numberFields = {
   carrier: z.string().trim(),
@@ -19,7 +23,8 @@ const numberFields = {
 /** Nested `settings` is dropped: limits are set through /numbers/{id}/settings (BUG-31). */
 const newNumberSchema = z
   .object({ number: z.union([z.string(), z.number().int().nonnegative().transform(String)]), ...numberFields })
-  .partial();
+  .partial()
+  .meta({ id: 'NumberInput', description: 'number and carrier are required; the number in any spelling, stored as E.164' });
 
 const numberUpdateSchema = z
   .object({
@@ -28,7 +33,8 @@ const numberUpdateSchema = z
     auto_reply_message: z.string(),
     auto_reply_cooldown_secs: count,
   })
-  .partial();
+  .partial()
+  .meta({ id: 'NumberUpdate' });
 
 /** POST /clients/{id}/numbers body → NewNumber, the number in canonical E.164. */
 export function toNewNumber(clientId: number, body: unknown): NewNumber {
@@ -78,12 +84,11 @@ export async function assertCarrierExists(store: Store, name: string): Promise<v
     `carrier ${name} does not exist (name a configured carrier, or a carrier type: ${CARRIER_TYPES.join(', ')})`);
 }
 
-/** A query parameter given at most once (`?tag=a&tag=b` is refused rather than guessed). */
-export function queryValue(ctx: Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  if (Array.isArray(value)) throw new ValidationError(`Give the ${name} filter once`);
-  return value;
-}
+/** Exact tag and group filters, each given at most once (`?tag=a&tag=b` is refused rather than guessed). */
+export const numberFilterQuery = z.object({
+  tag: onceInQuery(z.string(), 'Give the tag filter once').meta({ description: 'exact tag; empty finds numbers without one' }),
+  group: onceInQuery(z.string(), 'Give the group filter once').meta({ description: 'exact group; empty finds numbers without one' }),
+});
 
 /** Numbers whose tag and group equal the filter's (exact, case-sensitive: tags are free-form). */
 export function filterNumbers(numbers: ClientNumber[], filter: NumberFilter): ClientNumber[] {
@@ -98,7 +103,7 @@ async function ownedNumber(store: Store, clientId: number, numberId: number): Pr
   return number;
 }
 
-function pathIds(ctx: Context & { params: Record<string, string> }): { clientId: number; numberId: number } {
+function numberPath(ctx: Context & { params: Record<string, string> }): { clientId: number; numberId: number } {
   return {
     clientId: parseId(ctx.params.id, 'Invalid client ID'),
     numberId: parseId(ctx.params.number_id, 'Invalid number ID'),
@@ -112,8 +117,7 @@ export function registerNumberRoutes(router: Router, deps: WebDeps): void {
   router.get('/clients/:id/numbers', (ctx) => {
     const client = directory.client(parseId(ctx.params.id, 'Invalid client ID'));
     if (!client) throw new NotFoundError('Client not found');
-    const filter = { tag: queryValue(ctx, 'tag'), group: queryValue(ctx, 'group') };
-    ctx.body = filterNumbers(client.numbers, filter).map(numberDto);
+    ctx.body = filterNumbers(client.numbers, parseQuery(numberFilterQuery, ctx.query)).map(numberDto);
   });
 
   router.post('/clients/:id/numbers', async (ctx) => {
@@ -127,7 +131,7 @@ export function registerNumberRoutes(router: Router, deps: WebDeps): void {
   });
 
   router.put('/clients/:id/numbers/:number_id', async (ctx) => {
-    const { clientId, numberId } = pathIds(ctx);
+    const { clientId, numberId } = numberPath(ctx);
     const { patch, settings } = toNumberUpdate(ctx.request.body);
     await ownedNumber(store, clientId, numberId);
     if (patch.carrier !== undefined) await assertCarrierExists(store, patch.carrier);
@@ -135,14 +139,30 @@ export function registerNumberRoutes(router: Router, deps: WebDeps): void {
     if (Object.keys(settings).length > 0) await store.numbers.upsertSettings(numberId, settings);
     const number = await ownedNumber(store, clientId, numberId);
     await changes.announce({ kind: 'client', id: clientId });
-    ctx.body = { message: 'Number updated', number: numberDto(number) };
+    ctx.body = { message: 'Number updated', number: numberDto(number) } satisfies z.input<typeof numberUpdated>;
   });
 
   router.delete('/clients/:id/numbers/:number_id', async (ctx) => {
-    const { clientId, numberId } = pathIds(ctx);
+    const { clientId, numberId } = numberPath(ctx);
     await ownedNumber(store, clientId, numberId);
     if (!(await store.numbers.delete(numberId))) throw new NotFoundError('Number not found for this client');
     await changes.announce({ kind: 'client', id: clientId });
-    ctx.body = { message: 'Number deleted', number_id: numberId };
+    ctx.body = { message: 'Number deleted', number_id: numberId } satisfies z.input<typeof numberDeleted>;
   });
+}
+
+const numberUpdated = updated('number', numberView);
+const numberDeleted = deleted('number_id');
+
+/** The API document's entries for registerNumberRoutes. */
+export function documentNumberRoutes(api: ApiDocs): void {
+  const base = { tag: 'Numbers', auth: 'admin' } as const;
+  api.route({ ...base, method: 'get', path: '/clients/{id}/numbers', summary: "List a client's numbers",
+    params: pathIds('id'), query: numberFilterQuery, responses: { 200: { description: 'The numbers', schema: z.array(numberView) } } });
+  api.route({ ...base, method: 'post', path: '/clients/{id}/numbers', summary: 'Add a number to a client', params: pathIds('id'),
+    body: newNumberSchema, responses: { 201: { description: 'The number', schema: numberView } } });
+  api.route({ ...base, method: 'put', path: '/clients/{id}/numbers/{number_id}', summary: "Change a client's number",
+    params: pathIds('id', 'number_id'), body: numberUpdateSchema, responses: { 200: { description: 'Updated', schema: numberUpdated } } });
+  api.route({ ...base, method: 'delete', path: '/clients/{id}/numbers/{number_id}', summary: "Delete a client's number",
+    params: pathIds('id', 'number_id'), responses: { 200: { description: 'Deleted', schema: numberDeleted } } });
 }

@@ -2,9 +2,11 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { ApiFormat, AuthMethod, SplitMethod, type ClientSettingsPatch } from '../../store/index.js';
+import type { ApiDocs } from '../api-docs.js';
 import { clientSettingsDto } from '../dto.js';
 import type { WebDeps } from '../types.js';
-import { count, definedOnly, parseBody, parseId, urlOrEmpty } from '../validation.js';
+import { count, definedOnly, parseBody, parseId, pathIds, urlOrEmpty } from '../validation.js';
+import { clientSettingsView, messageOnly, updated } from '../views.js';
 
 /** The six usage limits shared by client and number settings (0 = unlimited / inherit). */
 export const limitFields = {
@@ -32,7 +34,7 @@ export function limitsPatch(input: LimitInput) {
 }
 
 const lowerEnum = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.string().trim().toLowerCase().pipe(z.enum(values));
+  z.string().trim().toLowerCase().pipe(z.enum(values)).meta({ description: `${values.join(', ')} (any case)` });
 
 /** null or '' for auth_method: the client may use Basic or Bearer. */
 const authMethod = z.union([z.null(), z.literal(''), lowerEnum([AuthMethod.BASIC, AuthMethod.BEARER])]);
@@ -54,7 +56,8 @@ const clientSettingsSchema = z
     max_tps: count,
     mm4_port: z.number().int().min(1).max(65_535),
   })
-  .partial();
+  .partial()
+  .meta({ id: 'ClientSettingsInput', description: 'Changes what it names; enum values are case-insensitive' });
 
 /** PUT /clients/{id}/settings body → ClientSettingsPatch; every value checked first (§5.5 took any). */
 export function toClientSettingsPatch(body: unknown): ClientSettingsPatch {
@@ -100,6 +103,17 @@ export function registerSettingsRoutes(router: Router, deps: WebDeps): void {
     const patch = toClientSettingsPatch(ctx.request.body);
     const settings = await store.clients.upsertSettings(id, patch);
     await changes.announce({ kind: 'client', id });
-    ctx.body = { message: 'Settings updated', settings: clientSettingsDto(settings) };
+    ctx.body = { message: 'Settings updated', settings: clientSettingsDto(settings) } satisfies z.input<typeof settingsUpdated>;
   });
+}
+
+const settingsUpdated = updated('settings', clientSettingsView);
+
+/** The API document's entries for registerSettingsRoutes. */
+export function documentSettingsRoutes(api: ApiDocs): void {
+  const base = { tag: 'Clients', auth: 'admin', params: pathIds('id') } as const;
+  api.route({ ...base, method: 'get', path: '/clients/{id}/settings', summary: "Show a client's settings",
+    responses: { 200: { description: 'The settings, or a message when the client has none', schema: z.union([clientSettingsView, messageOnly]) } } });
+  api.route({ ...base, method: 'put', path: '/clients/{id}/settings', summary: "Change a client's settings (created when missing)",
+    body: clientSettingsSchema, responses: { 200: { description: 'Updated', schema: settingsUpdated } } });
 }

@@ -11,6 +11,7 @@ import { createDirectory, LocalConfigChanges, type MemoryDirectory } from '../..
 import { createLogger, type Logger } from '../../../internal/log/index.js';
 import type { Store } from '../../../internal/store/index.js';
 import { createApp, WebServer, type AutoReplyDefaults } from '../../../internal/web/index.js';
+import { answerProblem } from '../../support/api-contract.js';
 import { registryWebhooks } from '../../support/carrier-webhooks.js';
 import { msgInIngress } from '../../support/msg-in-ingress.js';
 
@@ -85,6 +86,8 @@ export class AdminApi {
     } catch {
       // not JSON: keep the text, tests assert on content-type where it matters
     }
+    // Every success answer must be what /openapi.json says it is.
+    expect(answerProblem(method, path, res.status, parsed)).toBeUndefined();
     return { status: res.status, headers: res.headers, body: parsed, text };
   }
 

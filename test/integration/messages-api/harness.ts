@@ -14,6 +14,7 @@ import { WebServer, createApp, type WebDeps } from '../../../internal/web/index.
 import { messageCodec, type Message } from '../../../proto/message.js';
 import { statusCodec, type StatusEvent } from '../../../proto/status.js';
 import { subjects, type Subjects } from '../../../proto/subjects.js';
+import { answerProblem } from '../../support/api-contract.js';
 import { registryWebhooks } from '../../support/carrier-webhooks.js';
 import { ADMIN_KEY, type ApiResponse, basic } from '../admin-api/harness.js';
 import { msgInIngress } from '../../support/msg-in-ingress.js';
@@ -89,6 +90,8 @@ export class MessagesApi {
     } catch {
       // not JSON (TwiML): keep the text
     }
+    // Every success answer must be what /openapi.json says it is.
+    expect(answerProblem(method, path, res.status, parsed)).toBeUndefined();
     return { status: res.status, headers: res.headers, body: parsed, text };
   }
 
