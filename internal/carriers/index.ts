@@ -12,7 +12,7 @@ export { CARRIER_TYPES, isCarrierType, driverFor, findDriver, carrierWebhooks, e
 export type { SmppReceiptStatus, SmppStat } from '../../proto/smpp-status.js';
 export { MessageState, smppReceiptStatus, receiptWanted } from '../../proto/smpp-status.js';
 export {
-  inboundWebhookPath, statusCallbackPath, statusCallbackUrl, isCallbackMessageId,
+  inboundWebhookPath, statusCallbackPath, statusCallbackUrl, isCallbackMessageId, CALLBACK_MESSAGE_ID,
 } from './webhook-urls.js';
 export { CARRIER_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from './http.js';
 export { EMPTY_TWIML } from './twilio.js';

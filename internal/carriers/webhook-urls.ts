@@ -14,7 +14,7 @@
  */
 
 /** Gateway message ids are ObjectIDs today; anything URL-safe up to 64 chars is accepted. */
-const MESSAGE_ID = /^[A-Za-z0-9._~-]{1,64}$/;
+export const CALLBACK_MESSAGE_ID = /^[A-Za-z0-9._~-]{1,64}$/;
 
 function base(serverAddress: string): string {
   return serverAddress.trim().replace(/\/+$/, '');
@@ -38,5 +38,5 @@ export function statusCallbackUrl(serverAddress: string, carrierUuid: string, me
 
 /** True when `id` can be a status-callback message id (the route should 404 anything else). */
 export function isCallbackMessageId(id: string): boolean {
-  return MESSAGE_ID.test(id);
+  return CALLBACK_MESSAGE_ID.test(id);
 }

@@ -8,7 +8,7 @@ import type { StatusEvent } from '../../../proto/status.js';
 import { generateObjectId } from '../../crypto/index.js';
 import { ForbiddenError, NotFoundError, OutcomeUnknownError, UnavailableError } from '../../errors/index.js';
 import type { Carrier } from '../../store/index.js';
-import { isCallbackMessageId } from '../../carriers/index.js';
+import { CALLBACK_MESSAGE_ID, isCallbackMessageId } from '../../carriers/index.js';
 import { publishStatus } from '../../router/index.js';
 import { trustedProxies } from '../../peer/index.js';
 import { cleanText, hasControlCharacter } from '../../text/index.js';
