@@ -51,14 +51,16 @@ async function configure(node: GatewayProcess, apiKey: string, carrier: LeanCarr
   await post(`/clients/${client.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-bench' });
 }
 
-async function sendMessages(node: GatewayProcess, carrier: LeanCarrier): Promise<number> {
+/** Messages accepted and delivered, and the seconds from the first send to the last delivery. */
+async function sendMessages(node: GatewayProcess, carrier: LeanCarrier): Promise<{ sent: number; seconds: number }> {
+  const started = performance.now();
   const result = await closedLoop({
     url: `${node.url}/messages/send`, okStatus: 202,
     headers: { authorization: `Basic ${Buffer.from('bench:bench-pass').toString('base64')}` },
     body: (i) => JSON.stringify({ from: '+15550001000', to: `+1555${2_000_000 + i}`, text: `bench ${i}` }),
   }, TOTAL, 32);
-  await waitDelivered(carrier, result.ok, 120_000);
-  return result.ok;
+  const seconds = await waitDelivered(carrier, result.ok, 120_000, started);
+  return { sent: result.ok, seconds: +seconds.toFixed(2) };
 }
 
 async function gateway(): Promise<Sample[]> {
@@ -74,8 +76,8 @@ async function gateway(): Promise<Sample[]> {
     await sleep(IDLE_MS);
     samples.push(await sample('first start, idle', node, apiKey));
     await configure(node, apiKey, carrier);
-    const sent = await sendMessages(node, carrier);
-    samples.push(await sample(`after ${sent} REST messages`, node, apiKey));
+    const { sent, seconds } = await sendMessages(node, carrier);
+    samples.push(await sample(`after ${sent} REST messages (${seconds} s to deliver)`, node, apiKey));
     await sleep(IDLE_MS);
     samples.push(await sample(`${IDLE_MS / 1000} s later`, node, apiKey));
     await node.stop();
@@ -92,7 +94,8 @@ async function gateway(): Promise<Sample[]> {
 
 /**
  * PGlite alone in a plain node process: RSS before and after it opens `dir` with these server
- * settings (`-c name=value`), and after 20,000 rows are written.
+ * settings (`-c name=value`), and after 20,000 rows are written. On a fresh dir that includes
+ * initdb, which the embedded store runs in a child process of its own.
  */
 const PGLITE_ALONE = `
 const { PGlite } = await import(process.argv[1]);
@@ -109,20 +112,23 @@ process.stdout.write(JSON.stringify({ before, ready, after_rows: mb('VmRSS:'), p
 await pg.close();
 `;
 
-const PRESETS: Record<string, string[]> = {
-  'PGlite defaults': [],
-  'shared_buffers=64MB': ['shared_buffers=64MB'],
-  'shared_buffers=32MB': ['shared_buffers=32MB'],
-  'shared_buffers=16MB': ['shared_buffers=16MB'],
-  'shared_buffers=8MB': ['shared_buffers=8MB'],
-  'shared_buffers=16MB, small work areas': ['shared_buffers=16MB', 'wal_buffers=1MB', 'work_mem=1MB', 'temp_buffers=1MB',
-    'maintenance_work_mem=8MB', 'max_connections=5'],
+interface Preset { settings: string[]; nodeArgs?: string[] }
+
+const PRESETS: Record<string, Preset> = {
+  'PGlite defaults': { settings: [] },
+  'shared_buffers=64MB': { settings: ['shared_buffers=64MB'] },
+  'shared_buffers=32MB': { settings: ['shared_buffers=32MB'] },
+  'shared_buffers=16MB': { settings: ['shared_buffers=16MB'] },
+  'shared_buffers=8MB': { settings: ['shared_buffers=8MB'] },
+  'shared_buffers=16MB, small work areas': { settings: ['shared_buffers=16MB', 'wal_buffers=1MB', 'work_mem=1MB',
+    'temp_buffers=1MB', 'maintenance_work_mem=8MB', 'max_connections=5'] },
+  'shared_buffers=16MB, --liftoff-only (the embedded store)': { settings: ['shared_buffers=16MB'], nodeArgs: ['--liftoff-only'] },
 };
 
-function pgliteAloneRun(dir: string, settings: string[]): Promise<Record<string, number>> {
+function pgliteAloneRun(dir: string, preset: Preset): Promise<Record<string, number>> {
   const url = import.meta.resolve('@electric-sql/pglite');
-  const child = spawn(process.execPath, ['--input-type=module', '-e', PGLITE_ALONE, url, dir, JSON.stringify(settings)],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...preset.nodeArgs ?? [], '--input-type=module', '-e', PGLITE_ALONE, url, dir,
+    JSON.stringify(preset.settings)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   return new Promise((resolve, reject) => child.once('exit', (code) =>
@@ -131,11 +137,11 @@ function pgliteAloneRun(dir: string, settings: string[]): Promise<Record<string,
 
 async function pgliteAlone(): Promise<Array<Record<string, unknown>>> {
   const rows: Array<Record<string, unknown>> = [];
-  for (const [name, settings] of Object.entries(PRESETS)) {
+  for (const [name, preset] of Object.entries(PRESETS)) {
     const dir = await mkdtemp(join(tmpdir(), 'msggw-bench-pglite-'));
     try {
-      const first = await pgliteAloneRun(dir, settings);
-      const again = await pgliteAloneRun(dir, settings);
+      const first = await pgliteAloneRun(dir, preset);
+      const again = await pgliteAloneRun(dir, preset);
       rows.push({ settings: name, first_start: first, restart: again });
     } finally {
       await rm(dir, { recursive: true, force: true });
