@@ -82,11 +82,16 @@ export function storeSchema(ctx: LoadContext) {
       POSTGRES_SSLMODE: fieldOr(oneOf(SSL_MODES), DEFAULT_POSTGRES_SSLMODE),
       POSTGRES_TIMEZONE: fieldOr(parseTimeZone, DEFAULT_POSTGRES_TIMEZONE),
       DATA_DIR: fieldOr(text, DEFAULT_DATA_DIR),
+      PGLITE_SHARED_BUFFERS_MB: field(wholeNumber(1)),
     })
     .transform((e): StoreConfig => {
       if (e.DATABASE_URL) return { driver: 'pg', url: e.DATABASE_URL, timezone: e.POSTGRES_TIMEZONE };
       if (e.POSTGRES_HOST === undefined && e.POSTGRES_USER === undefined && e.POSTGRES_DB === undefined) {
-        return { driver: 'pglite', dataDir: join(resolve(ctx.cwd, e.DATA_DIR), PGLITE_DIR_NAME) };
+        const dataDir = join(resolve(ctx.cwd, e.DATA_DIR), PGLITE_DIR_NAME);
+        // Unset leaves the store's own default, sized for a small idle node.
+        return e.PGLITE_SHARED_BUFFERS_MB === undefined
+          ? { driver: 'pglite', dataDir }
+          : { driver: 'pglite', dataDir, sharedBuffersMb: e.PGLITE_SHARED_BUFFERS_MB };
       }
       const url = buildPostgresUrl({
         host: e.POSTGRES_HOST ?? DEFAULT_POSTGRES_HOST,
@@ -103,14 +108,17 @@ export function storeSchema(ctx: LoadContext) {
 /** Settings that are valid but will not do what the operator probably meant. */
 export function storeWarnings(env: Readonly<Record<string, string>>): string[] {
   const set = (names: readonly string[]) => names.filter((n) => env[n] !== undefined);
+  const postgres = env.DATABASE_URL !== undefined || set(PG_SELECTORS).length > 0;
+  const pgliteOnly = postgres && env.PGLITE_SHARED_BUFFERS_MB !== undefined
+    ? ['PGLITE_SHARED_BUFFERS_MB is set but the store is PostgreSQL, so it is ignored'] : [];
   if (env.DATABASE_URL !== undefined && set(PG_ALL).length > 0) {
-    return [`DATABASE_URL is set, so ${set(PG_ALL).join(', ')} ${set(PG_ALL).length > 1 ? 'are' : 'is'} ignored`];
+    return [`DATABASE_URL is set, so ${set(PG_ALL).join(', ')} ${set(PG_ALL).length > 1 ? 'are' : 'is'} ignored`, ...pgliteOnly];
   }
   const strays = set(['POSTGRES_PORT', 'POSTGRES_PASSWORD', 'POSTGRES_SSLMODE']);
-  if (env.DATABASE_URL === undefined && set(PG_SELECTORS).length === 0 && strays.length > 0) {
+  if (!postgres && strays.length > 0) {
     return [`${strays.join(', ')} set but none of DATABASE_URL, ${PG_SELECTORS.join(', ')}: using embedded PGlite`];
   }
-  return [];
+  return pgliteOnly;
 }
 
 function parseSubjectPrefix(raw: string): string | Invalid {

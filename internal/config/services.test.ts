@@ -62,6 +62,24 @@ describe('store selection', () => {
     expect(sock.store).toMatchObject({ url: 'postgres:///gw?sslmode=disable&host=%2Fvar%2Frun%2Fpostgresql' });
   });
 
+  it('passes PGLITE_SHARED_BUFFERS_MB to the embedded store, and leaves the default to it when unset', async () => {
+    const raised = await loadConfig({ ...KEYS, PGLITE_SHARED_BUFFERS_MB: '128' }, { cwd });
+    expect(raised.store).toEqual({ driver: 'pglite', dataDir: join(cwd, 'data', 'pglite'), sharedBuffersMb: 128 });
+    const unset = await loadConfig(KEYS, { cwd });
+    expect(unset.store).toEqual({ driver: 'pglite', dataDir: join(cwd, 'data', 'pglite') });
+  });
+
+  it('refuses a PGLITE_SHARED_BUFFERS_MB that is not a whole number of MB', async () => {
+    await expect(loadConfig({ ...KEYS, PGLITE_SHARED_BUFFERS_MB: '16MB' }, { cwd })).rejects.toThrow(/PGLITE_SHARED_BUFFERS_MB/);
+    await expect(loadConfig({ ...KEYS, PGLITE_SHARED_BUFFERS_MB: '0' }, { cwd })).rejects.toThrow(/whole number ≥ 1/);
+  });
+
+  it('warns that PGLITE_SHARED_BUFFERS_MB does nothing when the store is PostgreSQL', async () => {
+    const cfg = await loadConfig({ ...KEYS, DATABASE_URL: 'postgres://db/gw', PGLITE_SHARED_BUFFERS_MB: '64' }, { cwd });
+    expect(cfg.store.driver).toBe('pg');
+    expect(cfg.warnings).toEqual(['PGLITE_SHARED_BUFFERS_MB is set but the store is PostgreSQL, so it is ignored']);
+  });
+
   it('stays embedded when only the password or port is set, with a warning', async () => {
     const cfg = await loadConfig({ ...KEYS, POSTGRES_PASSWORD: 'x', POSTGRES_PORT: '5432' }, { cwd });
     expect(cfg.store.driver).toBe('pglite');

@@ -155,7 +155,7 @@ export interface CarrierEgressConfig {
 /** PostgreSQL (when any POSTGRES_* or DATABASE_URL is set) or embedded PGlite. */
 export type StoreConfig =
   | { driver: 'pg'; url: string; /** IANA zone for the session (POSTGRES_TIMEZONE). */ timezone: string }
-  | { driver: 'pglite'; dataDir: string };
+  | { driver: 'pglite'; dataDir: string; /** PGLITE_SHARED_BUFFERS_MB; unset = the store's default. */ sharedBuffersMb?: number };
 
 export type BusConfig =
   | { kind: 'nats'; servers: string[]; subjectPrefix: string }

@@ -1,8 +1,8 @@
 import { PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { PGlitePool } from './pglite-pool.js';
+import { openPGlite } from './pglite-open.js';
 import { KyselyStore } from './kysely-store.js';
 import type { SecretCodec } from './secrets.js';
 import type { Store } from './types.js';
@@ -12,7 +12,12 @@ const INT8_OID = 20;
 const DEFAULT_POOL_SIZE = 10;
 
 export type StoreConfig =
-  | { driver: 'pglite'; /** undefined = in memory (tests) */ dataDir?: string }
+  | {
+    driver: 'pglite';
+    /** undefined = in memory (tests) */ dataDir?: string;
+    /** PostgreSQL's buffer cache inside PGlite; default DEFAULT_PGLITE_SHARED_BUFFERS_MB (16). */
+    sharedBuffersMb?: number;
+  }
   | { driver: 'pg'; url: string; poolSize?: number };
 
 export interface StoreDeps {
@@ -45,11 +50,7 @@ export async function createStore(cfg: StoreConfig, deps: StoreDeps): Promise<St
     pool.on('connect', (client) => client.on('error', (err) => deps.onConnectionLost?.(err)));
     return new KyselyStore('pg', new PostgresDialect({ pool }), storeDeps);
   }
-  if (cfg.dataDir) await mkdir(cfg.dataDir, { recursive: true });
-  // Loaded only here: PGlite's WebAssembly build adds ~38 MB to a node that never uses it.
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = new PGlite(cfg.dataDir, { parsers: { [INT8_OID]: parseInt8 } });
-  await pglite.waitReady;
+  const pglite = await openPGlite({ dataDir: cfg.dataDir, sharedBuffersMb: cfg.sharedBuffersMb, parsers: { [INT8_OID]: parseInt8 } });
   const pool = new PGlitePool(pglite);
   return new KyselyStore('pglite', new PostgresDialect({ pool: pool as unknown as pg.Pool }), storeDeps);
 }
