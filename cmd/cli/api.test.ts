@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorText } from './api.js';
-import { parseAssignments } from './assignments.js';
+import { parseAssignments, withFields } from './assignments.js';
 import { ApiError, describeError, UsageError } from './errors.js';
 
 describe('errorText', () => {
@@ -47,5 +47,12 @@ describe('parseAssignments', () => {
   it('refuses what is not field=value', () => {
     expect(() => parseAssignments(['oops'])).toThrow(/not field=value/);
     expect(() => parseAssignments(['=1'])).toThrow(UsageError);
+  });
+});
+
+describe('withFields', () => {
+  it('puts the options given over field=value arguments, and leaves the arguments where an option was not given', () => {
+    expect(withFields(['timezone=UTC', 'name=a'], { name: 'b', timezone: undefined, address: undefined }))
+      .toEqual({ timezone: 'UTC', name: 'b' });
   });
 });

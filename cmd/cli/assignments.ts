@@ -30,3 +30,9 @@ function parseJson(key: string, value: string): unknown {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** `field=value` arguments with the options' fields over them; an option not given leaves the argument's value. */
+export function withFields(fields: string[], options: Record<string, unknown>): Record<string, unknown> {
+  const given = Object.entries(options).filter(([, value]) => value !== undefined);
+  return { ...parseAssignments(fields), ...Object.fromEntries(given) };
+}

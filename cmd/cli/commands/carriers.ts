@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { CARRIER_TYPES } from '../../../proto/carrier-types.js';
 import type { Json } from '../api.js';
-import { parseAssignments } from '../assignments.js';
+import { withFields } from '../assignments.js';
 import { renderRecord } from '../output.js';
 import { carrierId } from '../refs.js';
 import { sessionOf, type Session } from '../session.js';
@@ -19,11 +19,11 @@ interface CarrierOptions {
 
 /** The fields the options name; the rest stay as they are (undefined is left out of the JSON). */
 function carrierBody(opts: CarrierOptions, fields: string[]): Json {
-  return {
-    ...parseAssignments(fields), name: opts.name, type: opts.type, username: opts.username, password: opts.password,
+  return withFields(fields, {
+    name: opts.name, type: opts.type, username: opts.username, password: opts.password,
     profile_id: opts.profileId, api_base_url: opts.apiBaseUrl, public_key: opts.publicKey,
     max_rps: opts.maxRps === undefined ? undefined : Number(opts.maxRps), uuid: opts.uuid, verify_webhooks: opts.verifyWebhooks,
-  };
+  });
 }
 
 /** A carrier's fields, then what the gateway warns about it (e.g. unsigned webhooks). */

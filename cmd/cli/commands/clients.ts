@@ -1,7 +1,7 @@
 /** `msggw clients …`: the gateway's clients (docs/admin-api.md, Client), and their SMPP status. */
 import { Command, Option } from 'commander';
 import type { Json } from '../api.js';
-import { collect, parseAssignments } from '../assignments.js';
+import { collect, withFields } from '../assignments.js';
 import { renderRecord, renderTable } from '../output.js';
 import { generatePassword, LEGACY_PASSWORD_LENGTH, WEB_PASSWORD_LENGTH } from '../password.js';
 import { clientId } from '../refs.js';
@@ -93,7 +93,7 @@ function updateCommand(): Command {
       const session = await sessionOf(cmd);
       const { api, out } = session;
       const id = await clientId(api, ref);
-      const body = { ...parseAssignments(fields), name: opts.name, address: opts.address, timezone: opts.timezone, log_privacy: opts.logPrivacy };
+      const body = withFields(fields, { name: opts.name, address: opts.address, timezone: opts.timezone, log_privacy: opts.logPrivacy });
       const answer = await api.put<Json>(`/clients/${id}`, body);
       warnAll(session, answer);
       out.result(answer, () => `${String(answer.message)}.\n${renderClient(answer.client as Json)}`);

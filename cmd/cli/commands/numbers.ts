@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { Json } from '../api.js';
-import { parseAssignments } from '../assignments.js';
+import { parseAssignments, withFields } from '../assignments.js';
 import { ApiError, CommandFailed, UsageError } from '../errors.js';
 import { renderRecord, renderTable, type Columns } from '../output.js';
 import { clientId, numberOf } from '../refs.js';
@@ -117,10 +117,9 @@ function updateCommand(): Command {
     .action(async (ref: string, fields: string[], opts: NumberFields, cmd: Command) => {
       const { api, out } = await sessionOf(cmd);
       const number = await numberOf(api, ref);
-      const answer = await api.put<Json>(`/clients/${String(number.client_id)}/numbers/${String(number.id)}`, {
-        ...parseAssignments(fields), carrier: opts.carrier, tag: opts.tag, group: opts.group, webhook: opts.webhook,
-        ignore_stop_cmd_sending: opts.ignoreStop,
-      });
+      const answer = await api.put<Json>(`/clients/${String(number.client_id)}/numbers/${String(number.id)}`, withFields(fields, {
+        carrier: opts.carrier, tag: opts.tag, group: opts.group, webhook: opts.webhook, ignore_stop_cmd_sending: opts.ignoreStop,
+      }));
       out.result(answer, () => `${String(answer.message)}.\n${renderNumber(answer.number as Json)}`);
     });
 }
