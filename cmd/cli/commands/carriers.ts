@@ -6,6 +6,7 @@ import { withFields } from '../assignments.js';
 import { renderRecord } from '../output.js';
 import { carrierId } from '../refs.js';
 import { sessionOf, type Session } from '../session.js';
+import { reloadCommand } from './reload.js';
 
 const CARRIER_COLUMNS = ['id', 'name', 'type', 'username', 'max_rps', 'webhook_url',
   { key: 'warnings', format: (v: unknown) => (Array.isArray(v) && v.length > 0 ? `${v.length} (see show)` : '') }];
@@ -101,17 +102,10 @@ function removeCommand(): Command {
     });
 }
 
-function reloadCommand(): Command {
-  return new Command('reload').description('make the node re-read carriers from the database (changes apply on their own within a second)')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const { api, out } = await sessionOf(cmd);
-      const answer = await api.post<Json>('/carriers/reload');
-      out.result(answer, () => `${String(answer.status)}.\n`);
-    });
-}
-
 export function carriersCommand(): Command {
   return new Command('carriers').description('list, add, change and delete carriers')
     .addCommand(listCommand()).addCommand(showCommand()).addCommand(addCommand()).addCommand(updateCommand())
-    .addCommand(removeCommand()).addCommand(reloadCommand());
+    .addCommand(removeCommand())
+    .addCommand(reloadCommand('/carriers/reload',
+      'make the node re-read carriers from the database (changes apply on their own within a second)'));
 }

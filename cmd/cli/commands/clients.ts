@@ -7,6 +7,7 @@ import { generatePassword, LEGACY_PASSWORD_LENGTH, WEB_PASSWORD_LENGTH } from '.
 import { clientId } from '../refs.js';
 import { sessionOf, type Session } from '../session.js';
 import { addNumbers, NUMBER_COLUMNS } from './numbers.js';
+import { reloadCommand } from './reload.js';
 
 const CLIENT_COLUMNS = ['id', 'username', 'name', 'type', 'address', 'timezone',
   { key: 'numbers', format: (v: unknown) => String(Array.isArray(v) ? v.length : 0) }];
@@ -141,17 +142,10 @@ function statusCommand(): Command {
     });
 }
 
-function reloadCommand(): Command {
-  return new Command('reload').description('make the node re-read clients and numbers from the database (changes apply on their own within a second)')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const { api, out } = await sessionOf(cmd);
-      const answer = await api.post<Json>('/clients/reload');
-      out.result(answer, () => `${String(answer.status)}.\n`);
-    });
-}
-
 export function clientsCommand(): Command {
   return new Command('clients').description('list, create, change and delete clients; SMPP status')
     .addCommand(listCommand()).addCommand(showCommand()).addCommand(addCommand()).addCommand(updateCommand())
-    .addCommand(passwordCommand()).addCommand(removeCommand()).addCommand(statusCommand()).addCommand(reloadCommand());
+    .addCommand(passwordCommand()).addCommand(removeCommand()).addCommand(statusCommand())
+    .addCommand(reloadCommand('/clients/reload',
+      'make the node re-read clients and numbers from the database (changes apply on their own within a second)'));
 }
