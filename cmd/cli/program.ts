@@ -18,7 +18,17 @@ import { serveCommand } from './commands/serve.js';
 import { settingsCommand } from './commands/settings.js';
 import { statsCommand } from './commands/stats.js';
 
-const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+/** The package's version, from the sources (cmd/cli) or the build (dist/cmd/cli). */
+function packageVersion(): string {
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      // not this level
+    }
+  }
+  return 'unknown';
+}
 
 const EXAMPLES = `
 Connection: --url/--api-key, else MSGGW_URL and MSGGW_API_KEY (or API_KEY, the gateway's own),
@@ -48,7 +58,7 @@ function setHelpWidth(command: Command, width: number): void {
 export function buildProgram(options: ProgramOptions = {}): Command {
   const program = new Command('msggw')
     .description('Run an msggw gateway node, or administer a running cluster through a node\'s admin API.')
-    .version(PACKAGE.version, '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .option('--url <url>', 'the node\'s admin API (default http://localhost:3000)')
     .option('--api-key <key>', 'the admin API key (prefer the environment or the config file: flags show in ps)')
     .option('--config <file>', 'config file with url and api_key')
