@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -43,8 +43,9 @@ describe('normalizeUrl', () => {
     expect(normalizeUrl('http://gw/admin/')).toBe('http://gw/admin');
   });
 
-  it('refuses other schemes', () => {
+  it('refuses other schemes, and credentials in the URL (they would show in error messages)', () => {
     expect(() => normalizeUrl('ftp://gw')).toThrow(/use http/);
+    expect(() => normalizeUrl('http://admin:secret@gw:3000')).toThrow(/must not hold credentials/);
   });
 });
 
@@ -83,5 +84,17 @@ describe('the config file', () => {
     expect(connection).toMatchObject({ url: 'http://env:1', apiKey: 'file-key' });
     const named = await loadConnection({ config: join(dir, 'msggw', 'config.json') }, { XDG_CONFIG_HOME: '/nowhere' });
     expect(named).toMatchObject({ url: 'http://file:3000', apiKey: 'file-key' });
+  });
+
+  it('warns when the key in it can be read by other users', async () => {
+    const path = join(dir, 'shared.json');
+    await writeFile(path, JSON.stringify({ url: 'http://file:3000', api_key: 'file-key' }), { mode: 0o644 });
+    await chmod(path, 0o644);
+    expect((await loadConnection({ config: path }, {})).warnings).toEqual([expect.stringMatching(/other users can read it: chmod 600/)]);
+    await chmod(path, 0o600);
+    expect((await loadConnection({ config: path }, {})).warnings).toEqual([]);
+    // A key that comes from elsewhere is not the file's to worry about.
+    await chmod(path, 0o644);
+    expect((await loadConnection({ config: path }, { MSGGW_API_KEY: 'env' })).warnings).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
  * Where the CLI finds a node's admin API: flags, then the environment, then a config file, each
  * field on its own (a URL from the file and a key from the environment make one connection).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
@@ -16,6 +16,8 @@ export interface Connection {
   url: string;
   apiKey: string;
   timeoutMs: number;
+  /** What the user should fix (a config file others can read). */
+  warnings: string[];
   /** Where each value came from (flag, env name, file path, default), for `msggw config`. */
   sources: { url: string; apiKey: string };
 }
@@ -46,6 +48,16 @@ export function configPath(flags: ConnectionFlags, env: Env): { path: string; ex
   if (env.MSGGW_CONFIG) return { path: env.MSGGW_CONFIG, explicit: true };
   const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
   return { path: join(base, 'msggw', 'config.json'), explicit: false };
+}
+
+/** Group or world permission bits: a file holding the admin key should have none (chmod 600). */
+const SHARED_BITS = 0o077;
+
+/** A warning when a config file holding a key can be read by other users, as ssh warns of its keys. */
+export async function permissionWarning(path: string, file: ConfigFile): Promise<string | undefined> {
+  if (!(file.api_key ?? file.apiKey)) return undefined;
+  const mode = await stat(path).then((s) => s.mode, () => 0);
+  return mode & SHARED_BITS ? `warning: ${path} holds the admin API key and other users can read it: chmod 600 it` : undefined;
 }
 
 /** Reads the config file; an absent default file is no file at all. */
@@ -90,6 +102,7 @@ export function resolveConnection(flags: ConnectionFlags, env: Env, file: Config
     url: normalizeUrl(url[0]),
     apiKey: apiKey?.[0] ?? '',
     timeoutMs,
+    warnings: [],
     sources: { url: url[1], apiKey: apiKey?.[1] ?? 'none' },
   };
 }
@@ -104,11 +117,16 @@ export function normalizeUrl(raw: string): string {
     throw new UsageError(`invalid URL "${raw}": use http://host:port`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`invalid URL "${raw}": use http:// or https://`);
+  // A key in the URL would be echoed in every error message; it has its own settings.
+  if (url.username || url.password) throw new UsageError('the URL must not hold credentials: give the key with --api-key, MSGGW_API_KEY or the config file');
   return url.toString().replace(/\/+$/, '');
 }
 
 /** Everything above, from the process's flags and environment. */
 export async function loadConnection(flags: ConnectionFlags, env: Env): Promise<Connection> {
   const { path, explicit } = configPath(flags, env);
-  return resolveConnection(flags, env, await readConfigFile(path, explicit), path);
+  const file = await readConfigFile(path, explicit);
+  const connection = resolveConnection(flags, env, file, path);
+  const warning = connection.sources.apiKey === path ? await permissionWarning(path, file) : undefined;
+  return warning ? { ...connection, warnings: [warning] } : connection;
 }

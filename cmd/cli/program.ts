@@ -12,7 +12,7 @@ import { configCommand } from './commands/config.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
 import { failoversCommand } from './commands/failovers.js';
 import { importCommand } from './commands/import.js';
-import { sendCommand, usageCommand } from './commands/messages.js';
+import { historyCommand, sendCommand, usageCommand } from './commands/messages.js';
 import { numbersCommand } from './commands/numbers.js';
 import { serveCommand } from './commands/serve.js';
 import { settingsCommand } from './commands/settings.js';
@@ -67,7 +67,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .showSuggestionAfterError()
     .addHelpText('after', EXAMPLES);
   for (const command of [serveCommand(), clientsCommand(), numbersCommand(), carriersCommand(), settingsCommand(),
-    apiKeysCommand(), failoversCommand(), sendCommand(), usageCommand(), statsCommand(), batchCommand(),
+    apiKeysCommand(), failoversCommand(), sendCommand(), usageCommand(), historyCommand(), statsCommand(), batchCommand(),
     deadLettersCommand(), importCommand(), configCommand()]) {
     program.addCommand(command);
   }

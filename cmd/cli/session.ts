@@ -34,5 +34,7 @@ export async function sessionOf(command: Command): Promise<Session> {
   if (connection.apiKey === '') {
     throw new UsageError('no admin API key: pass --api-key, set MSGGW_API_KEY (or API_KEY), or put "api_key" in ~/.config/msggw/config.json');
   }
-  return { api: new AdminApi(connection), out: new Output(globals.json === true), connection };
+  const out = new Output(globals.json === true);
+  for (const warning of connection.warnings) out.warn(warning);
+  return { api: new AdminApi(connection), out, connection };
 }

@@ -161,9 +161,12 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
     const usage = await json(['usage', 'web1'], env);
     expect(usage.client.username).toBe('web1');
     expect(usage.client.sms.monthly).toMatchObject({ current_usage: 1, limit: 1000, remaining: 999 });
-    // The keys the CLI issued for the two calls are revoked.
+    await until(async () => (await json(['history', 'web1', '--direction', 'outbound'], env)).total_count >= 1, 10_000, 'the send in the history');
+    const history = await msggw(['history', '--client', 'web1'], env);
+    expect(history.stdout).toMatch(/│ outbound +│ sms +│ \+15550002000 +│ \+15552000001 +│/);
+    // The keys the CLI issued for the calls are revoked.
     const temporary = (await json(['api-keys', 'list', 'web1'], env)).filter((k: { name: string }) => k.name === 'msggw cli (temporary)');
-    expect(temporary.map((k: { scopes: string; active: boolean }) => [k.scopes, k.active])).toEqual([['send', false], ['usage', false]]);
+    expect(new Set(temporary.map((k: { scopes: string; active: boolean }) => `${k.scopes}:${k.active}`))).toEqual(new Set(['send:false', 'usage:false']));
 
     const legacy = await msggw(['send', '-c', 'pbx', '--to', '+15552000001'], env);
     expect(legacy).toEqual({ code: 1, stdout: '', stderr: 'msggw: client pbx is a legacy client: only web clients use the REST message routes\n' });
@@ -196,7 +199,7 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
 
   it('answers --help on every command group, exit 0', async () => {
     for (const group of ['', 'serve', 'clients', 'numbers', 'carriers', 'settings', 'api-keys', 'failovers', 'send', 'usage',
-      'stats', 'batch', 'dead-letters', 'import', 'config']) {
+      'history', 'stats', 'batch', 'dead-letters', 'import', 'config']) {
       const run = await msggw([...(group ? [group] : []), '--help'], {});
       expect(run.code, group).toBe(0);
       expect(run.stdout, group).toMatch(new RegExp(`^Usage: msggw${group ? ` ${group}(\\|\\S+)?` : ''} `));

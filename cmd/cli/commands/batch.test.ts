@@ -42,6 +42,22 @@ describe('followJob', () => {
   });
 });
 
+describe('followJob on a terminal', () => {
+  it('draws a bar that ends full, with the counts and the status', async () => {
+    let drawn = '';
+    const tty = {
+      isTTY: true, columns: 120, rows: 40,
+      write: (s: string) => { drawn += s; return true; },
+      cursorTo: () => true, moveCursor: () => true, clearLine: () => true, clearScreenDown: () => true,
+      on: () => tty, removeListener: () => tty,
+    } as unknown as NodeJS.WriteStream;
+    const answers = [job('processing', 2, 0), job('completed', 9, 1)];
+    await followJob(async () => answers.shift()!, { intervalMs: 1, signal: new AbortController().signal, stderr: tty });
+    const text = drawn.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(text).toContain('100% | 10/10 | sent 9 failed 1 queued 0 | completed');
+  });
+});
+
 describe('progress', () => {
   it('counts sent and failed messages as handled', () => {
     expect(doneOf(job('processing', 3, 2))).toBe(5);

@@ -13,6 +13,8 @@ export function configCommand(): Command {
         api_key: connection.apiKey ? 'set' : 'not set', api_key_from: connection.sources.apiKey,
         timeout_ms: connection.timeoutMs,
       };
-      outputOf(cmd).record(view);
+      const out = outputOf(cmd);
+      for (const warning of connection.warnings) out.warn(warning);
+      out.record(view);
     });
 }

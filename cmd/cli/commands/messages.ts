@@ -1,8 +1,9 @@
 /**
- * `msggw send` and `msggw usage`: a test message and a client's usage, through the web clients'
- * own routes (POST /messages/send, GET /messages/usage) with a key of the client.
+ * `msggw send`, `msggw usage` and `msggw history`: a test message, a client's usage and its
+ * message records, through the web clients' own routes (POST /messages/send, GET
+ * /messages/usage, GET /messages/history) with a key of the client.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Json } from '../api.js';
 import { collect } from '../assignments.js';
 import { withClientKey, type ClientAccessOptions } from '../client-access.js';
@@ -70,5 +71,35 @@ export function usageCommand(): Command {
       const usage = await withClientKey(session, { ...opts, client: opts.client ?? ref }, 'usage',
         ({ key }) => session.api.get<Json>('/messages/usage', undefined, { clientKey: key }));
       session.out.result(usage, () => renderUsage(usage));
+    });
+}
+
+interface HistoryOptions extends ClientAccessOptions {
+  from?: string; to?: string; type?: string; direction?: string; since?: string; until?: string; page: string; perPage: string;
+}
+
+const HISTORY_COLUMNS = ['received_timestamp', 'direction', 'type', 'from_number', 'to_number', 'status', 'delivery_method',
+  'carrier', 'server_id', { key: 'error', format: (v: unknown) => String(v ?? '').slice(0, 50) }];
+
+export function historyCommand(): Command {
+  return clientOptions(new Command('history').description('a web client\'s message records, newest first (its legs in and out, with status)'))
+    .argument('[client]', 'the client (id or username), same as --client')
+    .option('--from <number>', 'only from this number')
+    .option('--to <number>', 'only to this number')
+    .addOption(new Option('--type <type>', 'only SMS or MMS').choices(['sms', 'mms']))
+    .addOption(new Option('--direction <direction>', 'only inbound or outbound').choices(['inbound', 'outbound']))
+    .option('--since <date>', 'from this day or time on (YYYY-MM-DD or RFC 3339)')
+    .option('--until <date>', 'up to this day (inclusive) or time')
+    .option('--page <n>', 'page of results', '1')
+    .option('--per-page <n>', 'records a page (at most 200)', '50')
+    .action(async (ref: string | undefined, opts: HistoryOptions, cmd: Command) => {
+      const session = await sessionOf(cmd);
+      const query = { from: opts.from, to: opts.to, type: opts.type, direction: opts.direction, since: opts.since,
+        until: opts.until, page: opts.page, per_page: opts.perPage };
+      const history = await withClientKey(session, { ...opts, client: opts.client ?? ref }, 'usage',
+        ({ key }) => session.api.get<Json>('/messages/history', query, { clientKey: key }));
+      session.out.result(history, () => renderTable((history.messages ?? []) as Json[], HISTORY_COLUMNS, 'No messages.')
+        + `Page ${String(history.page)} of ${Math.max(1, Math.ceil(Number(history.total_count) / Number(history.per_page)))}, `
+        + `${String(history.total_count)} records.\n`);
     });
 }
