@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configPath, DEFAULT_URL, loadConnection, normalizeUrl, readConfigFile, resolveConnection } from './config.js';
+import { configPath, DEFAULT_URL, listenUrl, loadConnection, normalizeUrl, readConfigFile, resolveConnection } from './config.js';
 import { UsageError } from './errors.js';
 
 const FILE = { url: 'http://file:3000', api_key: 'file-key' };
@@ -22,6 +22,14 @@ describe('resolveConnection', () => {
     expect(resolveConnection({}, { API_KEY: 'node-key', MSGGW_BASE_URL: 'gw:3000' }, FILE, 'f.json'))
       .toMatchObject({ url: 'http://gw:3000', apiKey: 'node-key', sources: { apiKey: 'API_KEY' } });
     expect(resolveConnection({}, { API_KEY: 'node-key', MSGGW_API_KEY: 'cli-key' }, {}, 'f.json').apiKey).toBe('cli-key');
+  });
+
+  it('reaches the node on this host through its own WEB_LISTEN, after the CLI\'s variables', () => {
+    expect(resolveConnection({}, { WEB_LISTEN: '0.0.0.0:3100' }, FILE, 'f.json')).toMatchObject({ url: 'http://127.0.0.1:3100', sources: { url: 'WEB_LISTEN' } });
+    expect(resolveConnection({}, { WEB_LISTEN: '10.1.2.3:3000', MSGGW_URL: 'http://gw:1' }, {}, 'f').url).toBe('http://gw:1');
+    expect(listenUrl('[::]:3000')).toBe('http://127.0.0.1:3000');
+    expect(listenUrl(':3000')).toBe('http://127.0.0.1:3000');
+    expect(listenUrl('10.1.2.3:3000')).toBe('http://10.1.2.3:3000');
   });
 
   it('defaults to localhost:3000 and no key; an empty value counts as unset', () => {

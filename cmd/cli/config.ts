@@ -88,12 +88,25 @@ function firstOf(candidates: Array<[string | undefined, string]>): [string, stri
 }
 
 /**
+ * The node's own WEB_LISTEN (`0.0.0.0:3000`) as a URL to reach it from the same host, so the CLI
+ * works as is beside a node or in its container.
+ */
+export function listenUrl(listen: string | undefined): string | undefined {
+  if (!listen) return undefined;
+  const colon = listen.lastIndexOf(':');
+  const host = colon === -1 ? '' : listen.slice(0, colon);
+  const port = listen.slice(colon + 1);
+  const local = ['', '0.0.0.0', '::', '[::]'].includes(host);
+  return `http://${local ? '127.0.0.1' : host}:${port}`;
+}
+
+/**
  * Flags > env > file for each field. MSGGW_BASE_URL is gomsggw's admin script's name for the URL;
- * API_KEY is the gateway's own admin key, so the CLI works where the node runs.
+ * WEB_LISTEN and API_KEY are the gateway's own settings, so the CLI works where the node runs.
  */
 export function resolveConnection(flags: ConnectionFlags, env: Env, file: ConfigFile, filePath: string): Connection {
   const url = firstOf([[flags.url, '--url'], [env.MSGGW_URL, 'MSGGW_URL'], [env.MSGGW_BASE_URL, 'MSGGW_BASE_URL'],
-    [file.url, filePath]]) ?? [DEFAULT_URL, 'default'];
+    [listenUrl(env.WEB_LISTEN), 'WEB_LISTEN'], [file.url, filePath]]) ?? [DEFAULT_URL, 'default'];
   const apiKey = firstOf([[flags.apiKey, '--api-key'], [env.MSGGW_API_KEY, 'MSGGW_API_KEY'], [env.API_KEY, 'API_KEY'],
     [file.api_key ?? file.apiKey, filePath]]);
   const timeoutMs = flags.timeout !== undefined ? Number(flags.timeout) : (file.timeout_ms ?? DEFAULT_TIMEOUT_MS);
