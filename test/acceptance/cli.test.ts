@@ -112,6 +112,9 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
     expect(rows(added.stdout).slice(1).map((r) => r.slice(0, 2))).toEqual([['+15550002000', 'added'], ['+15550001000', 'skipped']]);
     expect((await json(['numbers', 'list', '--client', 'web1'], env)).map((n: { number: string }) => n.number)).toEqual(['+15550002000']);
     expect((await json(['numbers', 'list', '--tag', 'support'], env))).toHaveLength(1);
+    const nanp = await json(['numbers', 'add', 'web1', '555 000-3000', '--nanp', '--carrier', 'telnyx-main'], env);
+    expect(nanp).toEqual([expect.objectContaining({ number: '+15550003000', result: 'added' })]);
+    expect((await msggw(['numbers', 'rm', '+15550003000'], env)).code).toBe(0);
 
     expect(await json(['numbers', 'update', '+15550002000', '--group', 'cs'], env)).toMatchObject({ number: { tag: 'support', group: 'cs' } });
     expect(await json(['numbers', 'settings', '15550002000', 'sms_daily_limit=5'], env)).toMatchObject({ settings: { sms_daily_limit: 5 } });

@@ -47,7 +47,7 @@ function showCommand(): Command {
 
 interface AddOptions {
   username: string; password?: string; type: string; name?: string; address?: string; timezone?: string;
-  logPrivacy?: boolean; carrier?: string; number?: string[];
+  logPrivacy?: boolean; carrier?: string; number?: string[]; nanp?: boolean;
 }
 
 function addCommand(): Command {
@@ -61,6 +61,7 @@ function addCommand(): Command {
     .option('--log-privacy', 'keep message text out of the logs')
     .option('--carrier <carrier>', 'carrier name for the --number numbers')
     .option('--number <number>', 'a number to give the client (repeatable; needs --carrier)', collect)
+    .option('--nanp', 'a --number of 10 bare digits is North American: add its 1')
     .action(async (opts: AddOptions, cmd: Command) => {
       const session = await sessionOf(cmd);
       const { api, out } = session;
@@ -71,7 +72,7 @@ function addCommand(): Command {
         address: opts.address, timezone: opts.timezone, log_privacy: opts.logPrivacy,
       });
       warnAll(session, client);
-      const numbers = opts.number?.length ? await addNumbers(session, Number(client.id), opts.number, { carrier: opts.carrier }) : undefined;
+      const numbers = opts.number?.length ? await addNumbers(session, Number(client.id), opts.number, { carrier: opts.carrier, nanp: opts.nanp }) : undefined;
       const shown = await api.get<Json>(`/clients/${String(client.id)}`);
       out.result({ ...shown, ...(generated ? { password: generated } : {}), ...(numbers ? { added_numbers: numbers } : {}) },
         () => `Client ${String(client.id)} created.\n${renderClient(shown)}`);

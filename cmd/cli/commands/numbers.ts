@@ -11,7 +11,16 @@ import { sessionOf, type Session } from '../session.js';
 export const NUMBER_COLUMNS: Columns = ['id', 'client_id', 'number', 'carrier', 'tag', 'group', 'webhook',
   { key: 'ignore_stop_cmd_sending', header: 'ignore_stop' }];
 
-export interface NumberFields { carrier?: string; tag?: string; group?: string; webhook?: string; ignoreStop?: boolean }
+export interface NumberFields { carrier?: string; tag?: string; group?: string; webhook?: string; ignoreStop?: boolean; nanp?: boolean }
+
+/**
+ * With --nanp, a number written as 10 bare digits (no + or 00) is North American and gets its
+ * 1, as gomsggw's admin script always did; the gateway itself never adds a country code.
+ */
+export function withNanp(number: string, nanp: boolean | undefined): string {
+  const digits = number.replace(/[\s\-().]/g, '');
+  return nanp && /^\d{10}$/.test(digits) ? `+1${digits}` : number;
+}
 
 /** One pasted number's outcome: added, skipped (the gateway has it already) or failed. */
 interface Added { number: string; result: 'added' | 'skipped' | 'failed'; id?: number; detail: string }
@@ -28,7 +37,8 @@ export function splitNumbers(items: string[]): string[] {
 export async function addNumbers(session: Session, client: number, numbers: string[], fields: NumberFields): Promise<Added[]> {
   if (!fields.carrier) throw new UsageError('--carrier is required to add numbers');
   const results: Added[] = [];
-  for (const number of numbers) {
+  for (const given of numbers) {
+    const number = withNanp(given, fields.nanp);
     try {
       const added = await session.api.post<Json>(`/clients/${client}/numbers`, {
         number, carrier: fields.carrier, tag: fields.tag, group: fields.group, webhook: fields.webhook,
@@ -93,6 +103,7 @@ function addCommand(): Command {
     .option('--group <group>', 'free-form label')
     .option('--webhook <url>', 'where this number\'s messages go (web clients; default: the client\'s default_webhook)')
     .option('--ignore-stop', 'no auto-reply and no STOP footer for this number')
+    .option('--nanp', 'a number of 10 bare digits is North American: add its 1 (2505551234 -> +12505551234)')
     .action(async (ref: string, given: string[], opts: NumberFields & { file?: string }, cmd: Command) => {
       const session = await sessionOf(cmd);
       const numbers = [...splitNumbers(given), ...(opts.file ? await readNumbersFile(opts.file) : [])];

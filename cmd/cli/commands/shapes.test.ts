@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { generatePassword, LEGACY_PASSWORD_LENGTH } from '../password.js';
 import { sendBody } from './messages.js';
-import { splitNumbers } from './numbers.js';
+import { splitNumbers, withNanp } from './numbers.js';
 
 describe('splitNumbers', () => {
   it('splits a pasted list on commas, semicolons and lines, keeping spaces inside a number', () => {
     expect(splitNumbers(['+1 250 555 0100, 12505550101;\n+12505550102\r\n', ' ', '12505550103']))
       .toEqual(['+1 250 555 0100', '12505550101', '+12505550102', '12505550103']);
+  });
+});
+
+describe('withNanp', () => {
+  it('adds the 1 to ten bare digits only when asked', () => {
+    expect(withNanp('250 555-1234', true)).toBe('+12505551234');
+    expect(withNanp('2505551234', false)).toBe('2505551234');
+    expect(withNanp('+2505551234', true)).toBe('+2505551234');
+    expect(withNanp('12505551234', true)).toBe('12505551234');
   });
 });
 
