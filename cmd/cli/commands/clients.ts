@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import type { Json } from '../api.js';
 import { collect, withFields } from '../assignments.js';
+import { CommandFailed, UsageError } from '../errors.js';
 import { renderRecord, renderTable } from '../output.js';
 import { generatePassword, LEGACY_PASSWORD_LENGTH, WEB_PASSWORD_LENGTH } from '../password.js';
 import { clientId } from '../refs.js';
@@ -63,6 +64,7 @@ function addCommand(): Command {
     .option('--number <number>', 'a number to give the client (repeatable; needs --carrier)', collect)
     .option('--nanp', 'a --number of 10 bare digits is North American: add its 1')
     .action(async (opts: AddOptions, cmd: Command) => {
+      if (opts.number?.length && !opts.carrier) throw new UsageError('--number needs --carrier: the carrier its messages leave by');
       const session = await sessionOf(cmd);
       const { api, out } = session;
       const generated = opts.password === undefined
@@ -77,6 +79,9 @@ function addCommand(): Command {
       out.result({ ...shown, ...(generated ? { password: generated } : {}), ...(numbers ? { added_numbers: numbers } : {}) },
         () => `Client ${String(client.id)} created.\n${renderClient(shown)}`);
       if (generated && !out.json) out.say(`Password (shown once): ${generated}`);
+      const notAdded = (numbers ?? []).filter((n) => n.result !== 'added');
+      if (!out.json) for (const n of notAdded) out.warn(`warning: ${n.number} ${n.result}: ${n.detail}`);
+      if (notAdded.some((n) => n.result === 'failed')) throw new CommandFailed(`client ${String(client.id)} created, but not all its numbers`);
     });
 }
 
