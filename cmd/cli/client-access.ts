@@ -4,7 +4,7 @@
  * expiring in a day, uses it and revokes it (it stays listed, inactive, named for the CLI).
  */
 import type { Json } from './api.js';
-import { CommandFailed, UsageError } from './errors.js';
+import { ApiError, CommandFailed, UsageError } from './errors.js';
 import { clientId } from './refs.js';
 import type { Session } from './session.js';
 
@@ -30,6 +30,23 @@ function assertWebClient(client: Json): void {
   }
 }
 
+/** A new key reaches every node within a second; behind a load balancer the next call may land on one that has not seen it. */
+const NEW_KEY_WAIT_MS = 2_000;
+const NEW_KEY_RETRY_MS = 200;
+
+/** Runs `call` again while it is refused with 401: a refused call did nothing, so repeating it is safe. */
+async function untilKnown<T>(call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + NEW_KEY_WAIT_MS;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, NEW_KEY_RETRY_MS));
+    }
+  }
+}
+
 /** Runs `work` with a key of the client that has `scope`, revoking a key the CLI issued afterwards. */
 export async function withClientKey<T>(session: Session, options: ClientAccessOptions, scope: string,
   work: (access: ClientAccess) => Promise<T>): Promise<T> {
@@ -42,7 +59,7 @@ export async function withClientKey<T>(session: Session, options: ClientAccessOp
   assertWebClient(client);
   const issued = await api.post<Json>(`/clients/${id}/api-keys`, { name: TEMPORARY_KEY_NAME, scopes: scope, expires_in_days: 1 });
   try {
-    return await work({ key: String(issued.key), client });
+    return await untilKnown(() => work({ key: String(issued.key), client }));
   } finally {
     await api.delete(`/clients/${id}/api-keys/${String(issued.id)}`).catch(() => undefined);
   }
