@@ -22,4 +22,14 @@ describe('ClusterStats', () => {
     expect(all).toMatchObject({ smpp_connected_clients: 1, mm4_connected_clients: 5, messages: { ingress: { web: 3 } } });
     expect((all.nodes as Array<{ server_id: string }>).map((n) => n.server_id)).toEqual(['gw1', 'gw2']);
   });
+
+  it('names the node of each MM4 peer row', async () => {
+    const other = { server_id: 'gw2', uptime_secs: 1, rss_bytes: 1, messages: {}, smpp_clients: [],
+      mm4_clients: [{ client_id: 'b', username: 'zultys', active_sessions: 2 }] };
+    const bus = { gather: async () => [enc.encode(JSON.stringify(other))] } as unknown as Bus;
+    const stats = new ClusterStats({ nodeId: 'gw1', subject: 'stats' }, { bus });
+    stats.addSource(() => ({ mm4_clients: [{ client_id: 'a', username: 'zultys', active_sessions: 3 }] }));
+    const rows = (await stats.collect()).mm4_clients as Array<{ client_id: string; server_id: string }>;
+    expect(rows.map((r) => [r.client_id, r.server_id])).toEqual([['a', 'gw1'], ['b', 'gw2']]);
+  });
 });

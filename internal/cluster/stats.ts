@@ -83,7 +83,8 @@ export class ClusterStats {
     if (!nodes.some((n) => n.server_id === this.options.nodeId)) nodes.push(await this.local());
     nodes.sort((a, b) => a.server_id.localeCompare(b.server_id));
     const smpp = nodes.flatMap((n) => n.smpp_clients);
-    const mm4 = nodes.flatMap((n) => n.mm4_clients);
+    // MM4 rows carry their node, as SMPP binds do, so a peer's sessions can be found per node.
+    const mm4 = nodes.flatMap((n) => n.mm4_clients.map((row): Record<string, unknown> => ({ ...row, server_id: n.server_id })));
     return {
       smpp_connected_clients: new Set(smpp.map((s) => s.username)).size,
       smpp_clients: smpp,

@@ -55,19 +55,27 @@ class ImportRun {
   constructor(private readonly store: Store, private readonly options: ImportOptions) {}
 
   async each<T>(kind: ImportKind, rows: Iterable<T> | AsyncIterable<T>, key: (row: T) => string, take: (row: T) => Promise<Outcome>): Promise<void> {
+    const total = Array.isArray(rows) ? rows.length : undefined;
+    let done = 0;
     for await (const row of rows) {
-      const event = { kind, key: key(row) };
-      try {
-        const outcome = await take(row);
-        if (outcome.created) this.events.push({ ...event, action: ImportAction.CREATE, detail: outcome.detail ?? '' });
-        else if (outcome.updated.length > 0) this.events.push({ ...event, action: ImportAction.UPDATE, detail: outcome.updated.join(', ') });
-        else this.events.push({ ...event, action: ImportAction.UNCHANGED, detail: '' });
-      } catch (err) {
-        // A duplicate or a missing parent concerns this row only; an unreachable store ends the run.
-        if (!(err instanceof Unimportable || err instanceof ConflictError || err instanceof NotFoundError
-          || err instanceof ValidationError)) throw err;
-        this.events.push({ ...event, action: ImportAction.SKIP, detail: err.message });
-      }
+      await this.take(kind, key(row), () => take(row));
+      this.options.onProgress?.({ kind, done: ++done, total });
+    }
+  }
+
+  /** One row: its outcome becomes an event; a row the store refuses is skipped, not fatal. */
+  private async take(kind: ImportKind, key: string, take: () => Promise<Outcome>): Promise<void> {
+    const event = { kind, key };
+    try {
+      const outcome = await take();
+      if (outcome.created) this.events.push({ ...event, action: ImportAction.CREATE, detail: outcome.detail ?? '' });
+      else if (outcome.updated.length > 0) this.events.push({ ...event, action: ImportAction.UPDATE, detail: outcome.updated.join(', ') });
+      else this.events.push({ ...event, action: ImportAction.UNCHANGED, detail: '' });
+    } catch (err) {
+      // A duplicate or a missing parent concerns this row only; an unreachable store ends the run.
+      if (!(err instanceof Unimportable || err instanceof ConflictError || err instanceof NotFoundError
+        || err instanceof ValidationError)) throw err;
+      this.events.push({ ...event, action: ImportAction.SKIP, detail: err.message });
     }
   }
 

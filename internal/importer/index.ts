@@ -7,5 +7,5 @@ export { importGomsggw } from './import.js';
 export { formatEvent, formatSummary } from './report.js';
 export { ImportAction, ImportKind } from './types.js';
 export type {
-  GomsggwSource, ImportEvent, ImportOptions, ImportReport,
+  GomsggwSource, ImportEvent, ImportOptions, ImportProgress, ImportReport,
 } from './types.js';

@@ -135,6 +135,14 @@ export interface ImportOptions {
   dryRun: boolean;
   /** Media files expired at this time are not brought over. */
   now: Date;
+  /** Called after each row with the rows of its kind done so far and their total (unknown for media, read page by page). */
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+export interface ImportProgress {
+  kind: ImportKind;
+  done: number;
+  total?: number;
 }
 
 export interface ImportReport {

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox, encryptLegacy, sha256Hex } from '../../internal/crypto/index.js';
 import { createStore, type Store, type StoreConfig } from '../../internal/store/index.js';
+import { importGomsggw, openGomsggwSource, type ImportProgress } from '../../internal/importer/index.js';
 import { createTestDatabase, requireServices } from '../support/env.js';
 
 const svc = requireServices(['postgres']);
@@ -133,6 +134,23 @@ describe.each(drivers)('msggw import --from-postgres into $name', (driver) => {
   }, 120_000);
   afterAll(async () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it.skipIf(driver.skip)('reports its progress row by row, with each kind\'s total where it is known (msggw import\'s bars)', async () => {
+    const progress: ImportProgress[] = [];
+    const source = await openGomsggwSource(sourceUrl);
+    try {
+      await withStore((store) => importGomsggw(source, store, { encryptionKey: KEY, dryRun: true, now: new Date(NOW), onProgress: (p) => progress.push(p) }));
+    } finally {
+      await source.close();
+    }
+    const last = new Map(progress.map((p) => [p.kind, p]));
+    expect([...last.values()]).toEqual([
+      { kind: 'carrier', done: 3, total: 3 }, { kind: 'client', done: 3, total: 3 }, { kind: 'number', done: 4, total: 4 },
+      { kind: 'failover', done: 2, total: 2 }, { kind: 'api_key', done: 2, total: 2 },
+      { kind: 'media', done: 3 + EXTRA_MEDIA, total: undefined },
+    ]);
+    expect(progress.filter((p) => p.kind === 'media').map((p) => p.done)).toEqual(Array.from({ length: 3 + EXTRA_MEDIA }, (_, i) => i + 1));
   });
 
   it.skipIf(driver.skip)('--dry-run lists what it would do and every row it cannot take, and writes nothing', async () => {
