@@ -44,7 +44,7 @@ export class BatchIntake {
   }
 
   /** `fields` is read once `rows` is exhausted. */
-  async create(caller: BatchCaller, rows: AsyncIterable<BatchRow>, fields: () => BatchFields): Promise<BatchCreated> {
+  async create(caller: BatchCaller, rows: AsyncIterable<BatchRow> | Iterable<BatchRow>, fields: () => BatchFields): Promise<BatchCreated> {
     const id = randomUUID();
     const { store } = this.deps;
     await store.createJob({ id, clientId: caller.client.id, apiKeyId: caller.apiKey?.id ?? null });
@@ -63,7 +63,7 @@ export class BatchIntake {
     }
   }
 
-  private async writeItems(jobId: string, rows: AsyncIterable<BatchRow>): Promise<number> {
+  private async writeItems(jobId: string, rows: AsyncIterable<BatchRow> | Iterable<BatchRow>): Promise<number> {
     let chunk: NewBatchItem[] = [];
     let index = 0;
     for await (const row of rows) {

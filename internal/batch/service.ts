@@ -36,7 +36,7 @@ export class BatchService {
     this.#intake = new BatchIntake(options, deps);
   }
 
-  create(caller: BatchCaller, rows: AsyncIterable<BatchRow>, fields: () => BatchFields): Promise<BatchCreated> {
+  create(caller: BatchCaller, rows: AsyncIterable<BatchRow> | Iterable<BatchRow>, fields: () => BatchFields): Promise<BatchCreated> {
     return this.#intake.create(caller, rows, fields);
   }
 

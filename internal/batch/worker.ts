@@ -16,8 +16,11 @@ export const DEFAULT_BATCH_LEASE_MS = 30_000;
 export const DEFAULT_BATCH_CONCURRENCY = 4;
 /** The REST send's text limit, which batch items share. */
 const DEFAULT_MAX_TEXT_CHARS = 1600;
-/** Items claimed, sent and settled together: one progress write and one cancel check each. */
-const CHUNK = 200;
+/**
+ * Items claimed, sent and settled together: one progress write and one cancel check each. A
+ * chunk is about a second of the job's pace, so progress and a cancel show within a second.
+ */
+const MAX_CHUNK = 200;
 /** Upstream retried quota-held items every 30 s (§15.1 step 4). */
 const HOLD_RETRY_MS = 30_000;
 const MIN_HOLD_RETRY_MS = 1_000;
@@ -115,11 +118,12 @@ export class BatchWorker {
   private async sendAll(job: BatchJob, client: ClientDetails): Promise<Outcome> {
     const { store } = this.deps;
     const pace = new TokenBucket(job.throttleRps, Math.max(1, Math.ceil(job.throttleRps / 20)));
+    const chunk = Math.min(MAX_CHUNK, job.throttleRps);
     let after = -1;
     try {
       for (;;) {
         if (this.#stopping) return retry(0);
-        const items = await store.claim(job.id, after, CHUNK);
+        const items = await store.claim(job.id, after, chunk);
         if (items.length === 0) return this.complete(job.id);
         const result = await this.sendChunk(job, client, items, pace);
         await store.settle(job.id, result.outcomes);
