@@ -155,13 +155,12 @@ export class BatchWorker {
   }
 
   private async sendItem(job: BatchJob, client: ClientDetails, item: BatchItem, result: ChunkResult): Promise<void> {
-    const wasQueued = item.status === 'queued';
-    const fail = (error: string, errorCode: number) => result.outcomes.push({ id: item.id, status: 'failed', error, errorCode, wasQueued });
+    const fail = (error: string, errorCode: number) => result.outcomes.push({ id: item.id, status: 'failed', error, errorCode });
     const built = this.message(job, client, item);
     if (typeof built === 'string') return void fail(built, 400);
     try {
       await this.deps.ingress('web', built, item.id, item.attempts > 0);
-      result.outcomes.push({ id: item.id, status: 'sent', error: '', errorCode: 0, wasQueued });
+      result.outcomes.push({ id: item.id, status: 'sent', error: '', errorCode: 0 });
     } catch (err) {
       if (err instanceof QuotaRefusedError) result.refused ??= err;
       else if (err instanceof GatewayError && err.expose && wireStatus[err.code].http < 500) fail(err.message, wireStatus[err.code].http);

@@ -442,13 +442,12 @@ export type NewBatchJob = Pick<BatchJob, 'id' | 'clientId' | 'apiKeyId'>;
 export type BatchJobFields = Pick<BatchJob, 'fromNumber' | 'webhookUrl' | 'throttleRps' | 'maxRetryMins' | 'textTemplate' | 'totalCount'>;
 export type NewBatchItem = Pick<BatchItem, 'id' | 'index' | 'to' | 'text' | 'variables'>;
 
-/** The end of one send: `wasQueued` when the item was held back by a quota before. */
+/** The end of one send. */
 export interface BatchItemOutcome {
   id: string;
   status: 'sent' | 'failed';
   error: string;
   errorCode: number;
-  wasQueued: boolean;
 }
 
 export interface BatchListQuery {
@@ -510,7 +509,10 @@ export interface BatchRepo {
    * attempts counted up (the returned `attempts` is the count before this claim).
    */
   claim(jobId: string, afterIndex: number, limit: number): Promise<BatchItem[]>;
-  /** Writes outcomes of items still pending or queued (a cancelled one stays cancelled), with the counters. */
+  /**
+   * Writes outcomes of items still pending or queued, with the counters. A cancelled item stays
+   * cancelled unless it was sent after all (a cancel that came while it was being sent).
+   */
   settle(jobId: string, outcomes: BatchItemOutcome[]): Promise<void>;
   /**
    * Holds every pending item back (queued, code 429, `error`), sets the job partially_queued and

@@ -49,20 +49,25 @@ FROM json_to_recordset($2::json) AS t(id text, index int4, "to" text, text text,
 
 /**
  * One statement: the outcomes of items still open, and the job's counters moved by what
- * actually changed (an item cancelled meanwhile changes nothing and counts nothing).
+ * actually changed. An item cancelled meanwhile stays cancelled if it failed, but one that was
+ * sent is recorded sent (it went; a cancel counted it failed, so that count comes back down).
  */
 const SETTLE = `WITH o AS (
-  SELECT * FROM json_to_recordset($2::json) AS t(id text, status text, error text, error_code int4, was_queued bool)
+  SELECT * FROM json_to_recordset($2::json) AS t(id text, status text, error text, error_code int4)
+), old AS (
+  SELECT i.id, i.status FROM batch_message_items i JOIN o ON o.id = i.id WHERE i.batch_job_id = $1 FOR UPDATE OF i
 ), changed AS (
   UPDATE batch_message_items i SET status = o.status, error = o.error, error_code = o.error_code,
     sent_at = CASE WHEN o.status = 'sent' THEN now() ELSE i.sent_at END
-  FROM o WHERE i.id = o.id AND i.batch_job_id = $1 AND i.status IN ('pending', 'queued')
-  RETURNING o.status, o.was_queued
+  FROM o JOIN old ON old.id = o.id
+  WHERE i.id = o.id AND (old.status IN ('pending', 'queued') OR (old.status = 'cancelled' AND o.status = 'sent'))
+  RETURNING o.status, old.status AS was
 )
 UPDATE batch_jobs SET
   sent_count = sent_count + (SELECT count(*) FROM changed WHERE status = 'sent'),
-  failed_count = failed_count + (SELECT count(*) FROM changed WHERE status = 'failed'),
-  queued_count = GREATEST(0, queued_count - (SELECT count(*) FROM changed WHERE was_queued)),
+  failed_count = failed_count + (SELECT count(*) FROM changed WHERE status = 'failed')
+    - (SELECT count(*) FROM changed WHERE was = 'cancelled'),
+  queued_count = GREATEST(0, queued_count - (SELECT count(*) FROM changed WHERE was = 'queued')),
   updated_at = now()
 WHERE id = $1`;
 
@@ -165,7 +170,7 @@ export class KyselyBatchRepo implements BatchRepo {
 
   async settle(jobId: string, outcomes: BatchItemOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
-    const rows = outcomes.map((o) => ({ id: o.id, status: o.status, error: o.error, error_code: o.errorCode, was_queued: o.wasQueued }));
+    const rows = outcomes.map((o) => ({ id: o.id, status: o.status, error: o.error, error_code: o.errorCode }));
     await guard(() => this.db.executeQuery(CompiledQuery.raw(SETTLE, [jobId, jsonForPostgres(JSON.stringify(rows))])));
   }
 
