@@ -20,12 +20,12 @@ const DEFAULT_MAX_TEXT_CHARS = 1600;
  * Items claimed, sent and settled together: one progress write and one cancel check each. A
  * chunk is about a second of the job's pace, so progress and a cancel show within a second.
  */
-const MAX_CHUNK = 200;
+const MAX_CHUNK = 500;
 /** Upstream retried quota-held items every 30 s (§15.1 step 4). */
 const HOLD_RETRY_MS = 30_000;
 const MIN_HOLD_RETRY_MS = 1_000;
 /** Sends in flight per batch: one lane per 50 messages a second of its pace, at most this many. */
-const MAX_LANES = 32;
+const MAX_LANES = 128;
 const MESSAGES_PER_LANE = 50;
 const NO_TEXT = 'no message text (no per-message text and no template)';
 
@@ -114,25 +114,30 @@ export class BatchWorker {
     return this.sendAll(job, client);
   }
 
-  /** Claims, sends and settles chunk after chunk until none is left, the job is cancelled, or a quota holds it. */
+  /**
+   * Claims, sends and settles chunk after chunk until none is left, the job is cancelled, or a
+   * quota holds it. A chunk's settle, the next claim and the cancel check go to the store together.
+   */
   private async sendAll(job: BatchJob, client: ClientDetails): Promise<Outcome> {
     const { store } = this.deps;
     const pace = new TokenBucket(job.throttleRps, Math.max(1, Math.ceil(job.throttleRps / 20)));
     const chunk = Math.min(MAX_CHUNK, job.throttleRps);
-    let after = -1;
     try {
-      for (;;) {
+      let items = await store.claim(job.id, -1, chunk);
+      while (items.length > 0) {
         if (this.#stopping) return retry(0);
-        const items = await store.claim(job.id, after, chunk);
-        if (items.length === 0) return this.complete(job.id);
         const result = await this.sendChunk(job, client, items, pace);
-        await store.settle(job.id, result.outcomes);
-        if (result.fatal !== undefined) throw result.fatal;
-        if (result.refused) return this.holdBack(job, result.refused);
-        after = items[items.length - 1]!.index;
-        const now = await store.get(job.id);
-        if (!now || isFinal(now)) return now ? this.announce(now) : ack;
+        if (result.fatal !== undefined || result.refused) {
+          await store.settle(job.id, result.outcomes);
+          if (result.fatal !== undefined) throw result.fatal;
+          return await this.holdBack(job, result.refused!);
+        }
+        const after = items[items.length - 1]!.index;
+        const [, next, now] = await Promise.all([store.settle(job.id, result.outcomes), store.claim(job.id, after, chunk), store.get(job.id)]);
+        if (!now || isFinal(now)) return now ? await this.announce(now) : ack;
+        items = next;
       }
+      return await this.complete(job.id);
     } finally {
       pace.close();
     }
