@@ -6,7 +6,7 @@ import { hasControlCharacter } from '../../text/index.js';
 import { clientAuthOf, requireScope } from '../middleware/client-auth.js';
 import { parseJson, readRawBody } from '../middleware/json-body.js';
 import { fieldText, formBoundary, formParts, limited, type FormPart } from '../multipart.js';
-import { parseHistoryDate } from './history.js';
+import { first, parseHistoryDate, positive } from './history.js';
 
 /**
  * A JSON batch is parsed whole, so its size is bounded here: about a hundred thousand short
@@ -25,17 +25,6 @@ const ITEMS_MAX_PER_PAGE = 500;
 const INVALID_BODY = 'Invalid request body';
 
 type Query = Context['query'];
-
-function first(query: Query, name: string): string {
-  const value = query[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
-}
-
-function positive(raw: string, fallback: number): number {
-  if (!/^\d{1,9}$/.test(raw)) return fallback;
-  const value = Number(raw);
-  return value >= 1 ? value : fallback;
-}
 
 function page(query: Query, perPage: number, maxPerPage: number): { page: number; perPage: number } {
   return { page: positive(first(query, 'page'), 1), perPage: Math.min(positive(first(query, 'per_page'), perPage), maxPerPage) };

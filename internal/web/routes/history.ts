@@ -18,7 +18,8 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d
 
 type Query = Context['query'];
 
-function first(query: Query, name: string): string {
+/** A query parameter's first value, trimmed ('' when absent). */
+export function first(query: Query, name: string): string {
   const value = query[name];
   return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
 }
@@ -48,7 +49,7 @@ export function parseHistoryDate(raw: string, name: string, endOfDay: boolean): 
 }
 
 /** A positive page number or size; anything else gives the default, as upstream's Atoi did. */
-function positive(raw: string, fallback: number): number {
+export function positive(raw: string, fallback: number): number {
   if (!/^\d{1,9}$/.test(raw)) return fallback;
   const value = Number(raw);
   return value >= 1 ? value : fallback;
