@@ -45,6 +45,11 @@ export class BatchIntake {
 
   /** `fields` is read once `rows` is exhausted. */
   async create(caller: BatchCaller, rows: AsyncIterable<BatchRow> | Iterable<BatchRow>, fields: () => BatchFields): Promise<BatchCreated> {
+    // A parsed JSON body is counted before anything is written, in upstream's order.
+    if (Array.isArray(rows)) {
+      if (rows.length === 0) throw new ValidationError('No messages provided');
+      if (rows.length > this.#max) throw this.tooMany();
+    }
     const id = randomUUID();
     const { store } = this.deps;
     await store.createJob({ id, clientId: caller.client.id, apiKeyId: caller.apiKey?.id ?? null });
@@ -67,9 +72,7 @@ export class BatchIntake {
     let chunk: NewBatchItem[] = [];
     let index = 0;
     for await (const row of rows) {
-      if (index >= this.#max) {
-        throw new ValidationError(`Batch size exceeds maximum of ${this.#max.toLocaleString('en-US')} messages`);
-      }
+      if (index >= this.#max) throw this.tooMany();
       chunk.push({ id: randomUUID(), index, to: normalizeE164(row.to) ?? row.to, text: row.text, variables: row.variables });
       index += 1;
       if (chunk.length >= WRITE_CHUNK) {
@@ -79,6 +82,10 @@ export class BatchIntake {
     }
     await this.deps.store.addItems(jobId, chunk);
     return index;
+  }
+
+  private tooMany(): ValidationError {
+    return new ValidationError(`Batch size exceeds maximum of ${this.#max.toLocaleString('en-US')} messages`);
   }
 }
 
