@@ -18,6 +18,8 @@ export const DEFAULT_MAX_BATCH_MESSAGES = 100_000;
 /** Caps that keep the stored integers in range (upstream had none); far above any real pace or wait. */
 const MAX_THROTTLE = 1_000_000;
 const MAX_RETRY_MINS = 7 * 24 * 60;
+/** An upload still `receiving` after this long lost its node; the client's next batch clears it away. */
+const ABANDONED_AFTER_MS = 3_600_000;
 /** Items written to the store per statement while a batch is received. */
 const WRITE_CHUNK = 1_000;
 
@@ -52,6 +54,7 @@ export class BatchIntake {
     }
     const id = randomUUID();
     const { store } = this.deps;
+    await store.deleteAbandoned(caller.client.id, new Date((this.deps.now ?? Date.now)() - ABANDONED_AFTER_MS));
     await store.createJob({ id, clientId: caller.client.id, apiKeyId: caller.apiKey?.id ?? null });
     try {
       const total = await this.writeItems(id, rows);

@@ -491,6 +491,8 @@ export type BatchItemCancelResult =
 export interface BatchRepo {
   /** A job in `receiving`, before its items. */
   createJob(job: NewBatchJob): Promise<void>;
+  /** Deletes the client's jobs still `receiving` that were created before `before` (their node died mid-upload). */
+  deleteAbandoned(clientId: number, before: Date): Promise<number>;
   addItems(jobId: string, items: NewBatchItem[]): Promise<void>;
   /** receiving → pending with its fields; false when the job is gone. */
   openJob(jobId: string, fields: BatchJobFields): Promise<boolean>;

@@ -100,6 +100,12 @@ export class KyselyBatchRepo implements BatchRepo {
       { missingParent: 'client not found' });
   }
 
+  async deleteAbandoned(clientId: number, before: Date): Promise<number> {
+    const result = await guard(() => this.db.deleteFrom('batchJobs').where('clientId', '=', clientId)
+      .where('status', '=', 'receiving').where('createdAt', '<', before).executeTakeFirst());
+    return Number(result.numDeletedRows);
+  }
+
   async addItems(jobId: string, items: NewBatchItem[]): Promise<void> {
     if (items.length === 0) return;
     const rows = items.map((i) => ({ id: i.id, index: i.index, to: i.to, text: i.text,
