@@ -20,7 +20,7 @@ export function buildBatches(p: BatchParts): { service: BatchService; components
     maxTextChars: DEFAULT_MAX_TEXT_CHARS, leaseMs: config.batch.leaseMs, concurrency: config.batch.concurrency,
   };
   const deps: BatchDeps = {
-    store: p.store.batches, bus: p.bus, usage: p.usage, logger: p.logger.child({ room: 'batch' }),
+    store: p.store.batches, bus: p.bus, usage: p.usage, logger: p.logger.child({ room: 'batch' }), metrics: p.metrics,
     client: (id) => p.directory.client(id),
     ingress: (kind, message, dedupKey, repeatable) => p.ingress.accept(kind, message, dedupKey, repeatable),
   };

@@ -9,6 +9,7 @@ import type { Message } from '../../proto/message.js';
 import type { IngressKind, Subjects } from '../../proto/subjects.js';
 import type { DurableBus } from '../bus/index.js';
 import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { QuotaUsage } from '../quota/index.js';
 import type { BatchRepo, ClientDetails, TenantApiKey } from '../store/index.js';
 
@@ -67,8 +68,8 @@ export interface BatchDeps {
   /** Usage for POST /messages/batch/check; without it the check answers 503. */
   usage?: QuotaUsage;
   logger: Logger;
+  /** Counts items sent, failed and held (msggw_batch_items_total); none counted without it. */
+  metrics?: Pick<Metrics, 'batchItems'>;
   /** Injectable clock, ms since the epoch. */
   now?: () => number;
-  /** Injectable sleep (pacing). */
-  sleep?: (ms: number) => Promise<void>;
 }

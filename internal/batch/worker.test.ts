@@ -50,14 +50,17 @@ function setup(count: number, ingress: BatchIngress, attempts: (i: number) => nu
   }));
   const repo = new FakeRepo(job, items);
   const published: string[] = [];
+  const counted: Record<string, number> = {};
+  const batchItems = { inc: (labels: { result: string }, n = 1) => { counted[labels.result] = (counted[labels.result] ?? 0) + n; } };
   const worker = new BatchWorker({ subjects: subjects(), nodeId: 'n1', leaseMs: 3_000 }, {
     store: repo as unknown as BatchRepo, ingress, client: () => client, logger: silentLogger(),
+    metrics: { batchItems } as never,
     bus: { publishDurable: async (subject) => { published.push(subject); return { stream: 's', seq: 1, duplicate: false }; },
       consume: async () => ({ stop: async () => undefined }) },
   });
   const msg: DurableMsg = { subject: 'batch.run', data: batchRunCodec.encode({ v: 1, batchId: 'job-1' }), deliveryCount: 1, seq: 1,
     working: () => undefined };
-  return { repo, worker, msg, published };
+  return { repo, worker, msg, published, counted };
 }
 
 describe('BatchWorker', () => {
@@ -78,10 +81,11 @@ describe('BatchWorker', () => {
     let calls = 0;
     const refusal = { period: 'daily', type: 'sms', level: 'client', limitType: 'daily_sms_client', limit: 2, currentUsage: 2,
       resetsAtMs: 0, retryAfterMs: 3_600_000, number: '+15550001000', message: 'SMS daily limit exceeded (2/2)' } as const;
-    const { repo, worker, msg } = setup(5, async () => {
+    const { repo, worker, msg, counted } = setup(5, async () => {
       if (++calls > 2) throw limitExceededError(refusal);
     });
     expect(await worker.handle(msg)).toEqual({ kind: 'retry', delayMs: 30_000 });
+    expect(counted).toEqual({ sent: 2, held: 1 });
     expect(repo.items.map((i) => i.status)).toEqual(['sent', 'sent', 'queued', 'queued', 'queued']);
     expect(repo.job.status).toBe('partially_queued');
   });
@@ -110,7 +114,7 @@ describe('BatchWorker', () => {
   });
 
   it('fails items that cannot be messages with upstream texts', async () => {
-    const { repo, worker, msg } = setup(2, async () => undefined);
+    const { repo, worker, msg, counted } = setup(2, async () => undefined);
     repo.job.textTemplate = '';
     repo.items[1]!.text = 'own';
     repo.items[1]!.to = 'nope';
@@ -119,5 +123,6 @@ describe('BatchWorker', () => {
       ['failed', 'no message text (no per-message text and no template)'], ['failed', 'invalid destination number: nope'],
     ]);
     expect(repo.job.status).toBe('failed');
+    expect(counted).toEqual({ failed: 2 });
   });
 });

@@ -127,6 +127,7 @@ export class BatchWorker {
       while (items.length > 0) {
         if (this.#stopping) return retry(0);
         const result = await this.sendChunk(job, client, items, pace);
+        this.count(result);
         if (result.fatal !== undefined || result.refused) {
           await store.settle(job.id, result.outcomes);
           if (result.fatal !== undefined) throw result.fatal;
@@ -141,6 +142,15 @@ export class BatchWorker {
     } finally {
       pace.close();
     }
+  }
+
+  private count(result: ChunkResult): void {
+    const counter = this.deps.metrics?.batchItems;
+    if (!counter) return;
+    const sent = result.outcomes.filter((o) => o.status === 'sent').length;
+    if (sent > 0) counter.inc({ result: 'sent' }, sent);
+    if (result.outcomes.length > sent) counter.inc({ result: 'failed' }, result.outcomes.length - sent);
+    if (result.refused) counter.inc({ result: 'held' });
   }
 
   /** Sends `items` in index order over a few lanes, each send waiting for the job's pace. */
