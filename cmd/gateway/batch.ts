@@ -18,6 +18,8 @@ export function buildBatches(p: BatchParts): { service: BatchService; components
   const options: BatchOptions = {
     subjects: p.subjects, nodeId: config.node.serverId, maxMessages: config.batch.maxMessages,
     maxTextChars: DEFAULT_MAX_TEXT_CHARS, leaseMs: config.batch.leaseMs, concurrency: config.batch.concurrency,
+    // The embedded bus forgets its messages when the process ends; the database does not.
+    resumeOnStart: config.bus.kind === 'memory',
   };
   const deps: BatchDeps = {
     store: p.store.batches, bus: p.bus, usage: p.usage, logger: p.logger.child({ room: 'batch' }), metrics: p.metrics,

@@ -57,6 +57,12 @@ export interface BatchOptions {
   leaseMs?: number;
   /** Batches one node works on at once. Default DEFAULT_BATCH_CONCURRENCY. */
   concurrency?: number;
+  /**
+   * Publish every unfinished batch again at start: for a bus that forgets its messages when the
+   * process ends (the embedded in-process bus). Never with JetStream, where the batch's message
+   * is still there and a second one would run the batch twice at once.
+   */
+  resumeOnStart?: boolean;
 }
 
 export interface BatchDeps {

@@ -66,12 +66,22 @@ export class BatchWorker {
 
   async start(): Promise<void> {
     const s = this.options.subjects;
+    if (this.options.resumeOnStart) await this.resume();
     this.#consumer = await this.deps.bus.consume(
       // No maxDeliver: a batch waiting out a quota is redelivered every 30 s for up to max_retry_mins.
       { stream: s.streams.batch, durable: 'batch', filterSubject: s.batchRun, ackWaitMs: this.#leaseMs, maxDeliver: 0 },
       (msg) => this.handle(msg),
       { concurrency: this.options.concurrency ?? DEFAULT_BATCH_CONCURRENCY },
     );
+  }
+
+  /** Puts every unfinished batch back on the bus (resumeOnStart). */
+  private async resume(): Promise<void> {
+    const ids = await this.deps.store.unfinished();
+    for (const batchId of ids) {
+      await this.deps.bus.publishDurable(this.options.subjects.batchRun, batchRunCodec.encode({ v: 1, batchId }), { msgId: `batch-${batchId}` });
+    }
+    if (ids.length > 0) this.deps.logger.info({ batches: ids.length }, 'unfinished batches resumed');
   }
 
   /** Running batches stop after their chunk and are given back at once, for another node. */

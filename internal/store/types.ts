@@ -504,6 +504,8 @@ export interface BatchRepo {
   items(jobId: string, query: BatchItemQuery): Promise<{ items: BatchItem[]; total: number }>;
   /** Failed and cancelled items by index, at most `limit`. */
   errors(jobId: string, limit: number): Promise<BatchItemError[]>;
+  /** Ids of every job not yet final (pending, processing, partially_queued), oldest first. */
+  unfinished(): Promise<string[]>;
   /** pending → processing; the job as it is then (undefined when gone). */
   begin(jobId: string): Promise<BatchJob | undefined>;
   /**

@@ -234,3 +234,44 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
     expect(hook.headers['x-msggw-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
   });
 });
+
+describe('batch sending, embedded default restarted mid-batch', () => {
+  it('goes on with an unfinished batch when the node starts again on the same data', async () => {
+    const fake = await FakeCarrier.start();
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = await mkdtemp(join(tmpdir(), 'msggw-batch-restart-'));
+    const start = () => startTestNode({ serverId: 'batch-restart', apiKey: API_KEY, dataDir });
+    let gw = await start();
+    try {
+      const telnyx = fake.carrierRow('telnyx');
+      expect((await gw.api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
+        api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
+      const c = await gw.api('POST', '/clients', { username: 'bulk', password: 'bulk-pass', type: 'web' });
+      expect((await gw.api('POST', `/clients/${c.body.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-main' })).status).toBe(201);
+      const created = await gw.api('POST', '/messages/batch', { throttle_per_second: 10,
+        messages: Array.from({ length: 40 }, (_, i) => ({ to: `+1555996${String(i).padStart(4, '0')}`, text: `restart-${i}` })) }, SENDER);
+      const id = created.body.id;
+      await waitFor(async () => (await gw.api('GET', `/messages/batch/${id}`, undefined, SENDER)).body.sent_count >= 10);
+      await gw.node.stop();
+      const before = fake.sent('telnyx').length;
+      expect(before).toBeLessThan(40);
+      gw = await start();
+      let job: any;
+      await waitFor(async () => {
+        job = (await gw.api('GET', `/messages/batch/${id}`, undefined, SENDER)).body;
+        return job.status === 'completed';
+      }, 30_000);
+      expect(job).toMatchObject({ sent_count: 40, failed_count: 0 });
+      await waitFor(() => fake.sent('telnyx').length >= 40);
+      const counts = fake.countBy((r) => (r.body as { text?: string }).text).counts;
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+      expect(counts.size).toBe(40);
+    } finally {
+      await gw.stop();
+      await fake.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});

@@ -162,6 +162,12 @@ export class KyselyBatchRepo implements BatchRepo {
     return rows.map((r) => ({ index: r.index, to: r.to, error: r.error, code: r.errorCode }));
   }
 
+  async unfinished(): Promise<string[]> {
+    const rows = await guard(() => this.db.selectFrom('batchJobs').select('id')
+      .where('status', 'in', ['pending', 'processing', 'partially_queued']).orderBy('createdAt').execute());
+    return rows.map((r) => r.id);
+  }
+
   async begin(jobId: string): Promise<BatchJob | undefined> {
     const row = await guard(() => this.db.updateTable('batchJobs').set({ status: 'processing', updatedAt: new Date() })
       .where('id', '=', jobId).where('status', '=', 'pending').returningAll().executeTakeFirst());
