@@ -9,6 +9,7 @@ export function renderText(ownText: string, template: string, variables: Readonl
   return renderTemplate(template, variables);
 }
 
+/** `template` with each `{{key}}` of `variables` filled in; other text, and unknown keys, as written. */
 export function renderTemplate(template: string, variables: Readonly<Record<string, string>>): string {
   if (!template.includes('{{')) return template;
   let text = template;
