@@ -39,6 +39,8 @@ export interface Subjects {
    */
   deadLetter(stream: string): string;
   readonly deadLetterAll: string;
+  /** Durable: a batch job to run (proto/batch.ts), taken by any node's batch worker. */
+  readonly batchRun: string;
 
   /** Stream names (JetStream names allow no dots or wildcards). */
   readonly streams: {
@@ -51,6 +53,7 @@ export interface Subjects {
     readonly media: string;
     readonly ledger: string;
     readonly deadLetter: string;
+    readonly batch: string;
   };
   /** KV bucket of carrier egress leases. */
   readonly leaseBucket: string;
@@ -91,6 +94,7 @@ export function subjects(prefix = ''): Subjects {
     ledgerRepair: `${p}ledger.repair`,
     deadLetter: (stream) => `${p}dlq.${token(stream)}`,
     deadLetterAll: `${p}dlq.>`,
+    batchRun: `${p}batch.run`,
     streams: {
       in: `${s}MSGGW_IN`,
       carrier: `${s}MSGGW_CARRIER`,
@@ -101,6 +105,7 @@ export function subjects(prefix = ''): Subjects {
       media: `${s}MSGGW_MEDIA`,
       ledger: `${s}MSGGW_LEDGER`,
       deadLetter: `${s}MSGGW_DLQ`,
+      batch: `${s}MSGGW_BATCH`,
     },
     leaseBucket: `${s}msggw_leases`,
     smppBindBucket: `${s}msggw_smpp_binds`,

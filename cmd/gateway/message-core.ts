@@ -29,6 +29,8 @@ export interface MessageCoreParts extends NodeParts {
   media: Pick<MediaStore, 'get'>;
   /** The cluster's receiving SMPP binds: messages of an unbound client go to its failover. */
   receivers: ReceiverLookup;
+  /** The body of a batch's completion webhook (internal/batch readJobStatus). */
+  batchReport?: (batchId: string) => Promise<unknown>;
 }
 
 /** Components in start order; the node stops them in reverse. */
@@ -80,7 +82,7 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
     recorded: async (id) => (await store.records.byMessageId(id)).length > 0 });
   const statusRouter = new StatusRouter({ subjects, maxDeliver }, { bus, records, recordRepo: store.records, client, logger, metrics });
   const webhooks = new WebhookWorker({ subjects, ...config.webhook, maxDeliver },
-    { bus, client, records, media: p.media, sent, legs, failures, logger, metrics, ingressFirst });
+    { bus, client, records, media: p.media, sent, legs, failures, logger, metrics, ingressFirst, batchReport: p.batchReport });
   const carrierEgress = new CarrierEgress(
     { nodeId: config.node.serverId, subjects, serverAddress: config.node.serverAddress, ...config.carrier, maxDeliver },
     { bus, carriers: () => directory.carriers(), carrier: (id) => directory.carrier(id), driver: findDriver,

@@ -26,6 +26,8 @@ import type { Quota } from '../../internal/quota/index.js';
 import { carrierWebhooks } from '../../internal/carriers/index.js';
 import type { IngressRouter } from '../../internal/router/index.js';
 import { stopWithin } from './stop-order.js';
+import { buildBatches } from './batch.js';
+import { readJobStatus, type BatchService } from '../../internal/batch/index.js';
 
 /** Left of SHUTDOWN_TIMEOUT_SECS for main to log and exit after the components stopped. */
 const EXIT_RESERVE_MS = 1_000;
@@ -113,7 +115,7 @@ export class GatewayNode {
     const logins = nodeLogins(config, redis, logger);
     const media = buildMedia(parts);
     const core = buildMessageCore({ ...parts, redis, quota: quota.gate, media: media.store, receivers: binds,
-      divertMedia: (egress, key) => media.detour.divert(egress, key) });
+      divertMedia: (egress, key) => media.detour.divert(egress, key), batchReport: (id) => readJobStatus(store.batches, id) });
     await this.startAll([...core.components, ...media.components(core)]);
     const smpp = await buildSmpp({ ...parts, ...core, redis, logins, binds, ingress: (message) => core.ingress.accept('smpp', message) });
     await this.startAll(smpp.components);
@@ -122,7 +124,10 @@ export class GatewayNode {
     await this.startAll(mm4.components);
     stats.addSource(mm4.stats);
 
-    await this.startWeb(store, bus, directory, sync, stats, core.ingress, quota, media.store, logins, binds);
+    const batches = buildBatches({ ...parts, ingress: core.ingress, usage: quota.usage });
+    await this.startAll(batches.components);
+
+    await this.startWeb(store, bus, directory, sync, stats, core.ingress, quota, media.store, logins, binds, batches.service);
     this.#ready = true;
     logger.info({ web: this.webAddress, cluster: config.cluster, store: store.driver, bus: config.bus.kind },
       'gateway node ready');
@@ -162,7 +167,7 @@ export class GatewayNode {
 
   private async startWeb(
     store: Store, bus: Bus, directory: MemoryDirectory, sync: ConfigSync, stats: ClusterStats, ingress: IngressRouter,
-    quota: Quota, media: WebDeps['media'], logins: LoginLimiter, smppPresence: SmppPresence,
+    quota: Quota, media: WebDeps['media'], logins: LoginLimiter, smppPresence: SmppPresence, batches: BatchService,
   ) {
     const { config, logger } = this;
     const names = subjects(config.bus.subjectPrefix);
@@ -189,6 +194,7 @@ export class GatewayNode {
       logins: { limiter: logins, failureDelayMs: config.lockout.failureDelayMs },
       deadLetters: new DeadLetterStore(bus, names),
       smppPresence,
+      batches,
     });
     if (config.web.metrics.listen) {
       const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path },

@@ -51,6 +51,8 @@ export function streamSpecs(s: Subjects, options: StreamOptions = {}): StreamSpe
     spec(s.streams.media, [s.mediaTranscode], stageAge),
     // No max age: a record of a send that succeeded waits as long as the database is down.
     spec(s.streams.ledger, [s.ledgerRepair], 0),
+    // A batch waits for a worker as long as any stage's message would.
+    spec(s.streams.batch, [s.batchRun], stageAge),
     // Limits retention: dead letters stay (to be listed, reported and replayed) until deleted or aged out.
     { name: s.streams.deadLetter, subjects: [s.deadLetterAll], retention: 'limits',
       maxAgeMs: options.deadLetterMaxAgeMs ?? DEFAULT_DEAD_LETTER_MAX_AGE_MS,

@@ -154,3 +154,10 @@ export const DEFAULT_STREAM_MAX_AGE_HOURS = 7 * 24;
 export const DEFAULT_DEAD_LETTER_MAX_AGE_HOURS = 14 * 24;
 /** DEAD_LETTER_MAX_MB: at most 1 GiB of dead letters (the oldest go first). */
 export const DEFAULT_DEAD_LETTER_MAX_MB = 1024;
+
+/** Most recipients in one batch (internal/batch; upstream allowed 10,000). */
+export const DEFAULT_BATCH_MAX_MESSAGES = 100_000;
+/** A batch worker silent this long (its node died) loses its batch to another node. */
+export const DEFAULT_BATCH_LEASE_SECS = 30;
+/** Batches one node sends at once. */
+export const DEFAULT_BATCH_CONCURRENCY = 4;

@@ -11,7 +11,7 @@ import {
   type GivenSecrets,
   type ResolvedSecrets,
 } from './secrets.js';
-import { mediaSchema, autoReplySchema, logSchema, nodeSchema, notifySchema, ingressDedupSchema, ingressFirstSchema, type LoadContext } from './sections-node.js';
+import { mediaSchema, autoReplySchema, logSchema, nodeSchema, notifySchema, ingressDedupSchema, ingressFirstSchema, batchSchema, type LoadContext } from './sections-node.js';
 import { carrierSchema, mm4Schema, smppSchema, webhookSchema, webSchema } from './sections-front.js';
 import { lockoutSchema } from './sections-lockout.js';
 import { busSchema, durableSchema, quotaSchema, storeSchema, storeWarnings, usesSharedServices } from './sections-services.js';
@@ -47,6 +47,7 @@ function sectionSchemas(ctx: LoadContext) {
     log: logSchema(),
     media: mediaSchema(ctx),
     autoReply: autoReplySchema(),
+    batch: batchSchema(),
   };
 }
 type Sections = { [K in keyof ReturnType<typeof sectionSchemas>]: z.output<ReturnType<typeof sectionSchemas>[K]> };

@@ -2,6 +2,9 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
   DEFAULT_AUTO_REPLY_ENABLED,
+  DEFAULT_BATCH_CONCURRENCY,
+  DEFAULT_BATCH_LEASE_SECS,
+  DEFAULT_BATCH_MAX_MESSAGES,
   DEFAULT_DATA_DIR,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MEDIA_CLEANUP_INTERVAL_SECS,
@@ -21,7 +24,7 @@ import { shutdownBudget } from './shutdown.js';
 import {
   field, fieldOr, Invalid, oneOf, parseBaseUrl, parseBool, parseCidrList, parseDefault, parseListen, text, wholeNumber,
 } from './fields.js';
-import { LogLevel, type AutoReplyConfig, type IngressFirstConfig, type LogConfig, type MediaConfig, type NodeConfig } from './types.js';
+import { LogLevel, type AutoReplyConfig, type BatchConfig, type IngressFirstConfig, type LogConfig, type MediaConfig, type NodeConfig } from './types.js';
 
 /** What the sections need besides the environment: where we run and on which machine. */
 export interface LoadContext {
@@ -140,4 +143,17 @@ export function notifySchema() {
   return z
     .object({ NOTIFY_SENDER_ON_FAILURE: fieldOr(parseBool, DEFAULT_NOTIFY_SENDER_ON_FAILURE) })
     .transform((e): boolean => e.NOTIFY_SENDER_ON_FAILURE);
+}
+
+/** BATCH_MAX_MESSAGES, BATCH_LEASE_SECS, BATCH_CONCURRENCY (internal/batch). */
+export function batchSchema() {
+  return z
+    .object({
+      BATCH_MAX_MESSAGES: fieldOr(wholeNumber(1), DEFAULT_BATCH_MAX_MESSAGES),
+      BATCH_LEASE_SECS: fieldOr(wholeNumber(1), DEFAULT_BATCH_LEASE_SECS),
+      BATCH_CONCURRENCY: fieldOr(wholeNumber(1), DEFAULT_BATCH_CONCURRENCY),
+    })
+    .transform((e): BatchConfig => ({
+      maxMessages: e.BATCH_MAX_MESSAGES, leaseMs: e.BATCH_LEASE_SECS * 1000, concurrency: e.BATCH_CONCURRENCY,
+    }));
 }

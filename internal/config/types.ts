@@ -244,6 +244,16 @@ export interface IngressFirstConfig {
   floor: number;
 }
 
+/** Batch sending (internal/batch). */
+export interface BatchConfig {
+  /** BATCH_MAX_MESSAGES: most recipients in one batch. */
+  maxMessages: number;
+  /** BATCH_LEASE_SECS: a batch whose worker is silent this long goes to another node. */
+  leaseMs: number;
+  /** BATCH_CONCURRENCY: batches one node sends at once. */
+  concurrency: number;
+}
+
 export interface Config {
   node: NodeConfig;
   web: WebConfig;
@@ -266,6 +276,7 @@ export interface Config {
   log: LogConfig;
   media: MediaConfig;
   autoReply: AutoReplyConfig;
+  batch: BatchConfig;
   /** True when any shared service (PostgreSQL, NATS, Redis) is configured. */
   cluster: boolean;
   /** Problems that do not stop the node, for cmd to log at start-up. */

@@ -17,7 +17,11 @@ export async function postWebhook(
   url: string,
   body: unknown,
   client: ClientDetails,
-  opts: { timeoutMs: number; signal: AbortSignal; http?: HttpClient; fetch?: typeof fetch; now?: () => number },
+  opts: {
+    timeoutMs: number; signal: AbortSignal; http?: HttpClient; fetch?: typeof fetch; now?: () => number;
+    /** False leaves the client's credentials out (a URL the client's API key chose). Default true. */
+    credentials?: boolean;
+  },
 ): Promise<WebhookResult> {
   const raw = JSON.stringify(body);
   const t = Math.floor((opts.now ?? Date.now)() / 1000);
@@ -31,7 +35,7 @@ export async function postWebhook(
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        authorization: `${scheme} ${credentials}`,
+        ...(opts.credentials === false ? {} : { authorization: `${scheme} ${credentials}` }),
         'x-msggw-signature': `t=${t},v1=${hmacSha256Hex(secret, `${t}.${raw}`)}`,
         'user-agent': 'msggw',
       },

@@ -1,4 +1,4 @@
-import { deliveryJobCodec, type DeliveryJob } from '../../proto/delivery.js';
+import { webhookJobCodec, type BatchWebhookJob, type WebhookJob } from '../../proto/delivery.js';
 import type { Egress } from '../../proto/message.js';
 import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
@@ -46,6 +46,11 @@ export interface WebhookWorkerDeps {
   fetch?: typeof fetch;
   /** The node's ingress-first gate: posts yield to ingress while callers wait (ingress-first.ts). */
   ingressFirst?: IngressFirst;
+  /**
+   * The body of a batch's completion webhook (internal/batch), read when it is posted;
+   * undefined when the job is gone. Without it batch webhooks are dropped.
+   */
+  batchReport?: (batchId: string) => Promise<unknown>;
 }
 
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
@@ -85,13 +90,14 @@ export class WebhookWorker {
   }
 
   async handle(msg: DurableMsg): Promise<Outcome> {
-    let job: DeliveryJob;
+    let job: WebhookJob;
     try {
-      job = deliveryJobCodec.decode(msg.data);
+      job = webhookJobCodec.decode(msg.data);
     } catch (err) {
       this.deps.logger.error({ err }, 'dropping an undecodable webhook job');
       return term('undecodable');
     }
+    if (job.kind === 'batch') return this.deliverBatch(msg, job);
     // Posted by this node, not yet recorded (database and bus were down): record, never repost.
     const sentHere = job.kind === 'message' ? this.deps.sent.sentHere(job.egress.message.id) : undefined;
     if (sentHere) return this.deps.sent.recorded(sentHere);
@@ -132,10 +138,27 @@ export class WebhookWorker {
     return term('status webhook retries exhausted');
   }
 
-  private async post(url: string, body: unknown, client: ClientDetails) {
+  /**
+   * A batch's completion webhook, retried like a status webhook (upstream posted once). Its URL
+   * came with the batch request, which an API key may make: it is signed, but never given the
+   * client's credentials (upstream sent none either).
+   */
+  private async deliverBatch(msg: DurableMsg, job: BatchWebhookJob): Promise<Outcome> {
+    const client = this.deps.client(job.clientId);
+    const body = client ? await this.deps.batchReport?.(job.batchId) : undefined;
+    if (!client || body === undefined) return term('batch or client gone');
+    const result = await this.post(job.url, body, client, false);
+    if (result.ok) return ack;
+    if (msg.deliveryCount <= this.retries(client)) return retry(this.delay(msg.deliveryCount));
+    this.deps.logger.warn({ client: client.username, batchId: job.batchId, error: result.error }, 'batch webhook given up');
+    return term('batch webhook retries exhausted');
+  }
+
+  private async post(url: string, body: unknown, client: ClientDetails, credentials = true) {
     const started = performance.now();
     const timeoutSecs = client.settings?.webhookTimeoutSecs ?? 0;
     const result = await postWebhook(url, body, client, {
+      credentials,
       timeoutMs: timeoutSecs > 0 ? timeoutSecs * 1000 : this.options.timeoutMs,
       signal: this.#abort.signal, fetch: this.deps.fetch, http: this.deps.fetch ? undefined : this.#pool.request,
     });

@@ -110,6 +110,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'msggw_webhooks_unverified_total', help: 'Carrier webhooks accepted unsigned (the carrier has no key to verify with, or verify_webhooks is off), by carrier',
       labelNames: ['carrier'], registers,
     })),
+    batchItems: fastCounter(new Counter({
+      name: 'msggw_batch_items_total', help: 'Batch items handled by this node\'s batch worker, by result (sent, failed, held)',
+      labelNames: ['result'], registers,
+    })),
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

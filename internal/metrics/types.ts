@@ -55,6 +55,11 @@ export interface Metrics {
    * to verify with, or its verify_webhooks is off. A rate here is traffic anyone could forge.
    */
   readonly webhooksUnverified: Counter<'carrier'>;
+  /**
+   * Batch items handled by this node's batch worker: sent (stored for delivery), failed (could
+   * not be a message), held (a quota held the batch back at this item).
+   */
+  readonly batchItems: Counter<'result'>;
   /** Text exposition for /metrics. */
   render(): Promise<string>;
   readonly contentType: string;

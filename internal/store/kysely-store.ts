@@ -13,6 +13,7 @@ import { KyselyFailoverRepo } from './repos/failovers.js';
 import { KyselyApiKeyRepo } from './repos/api-keys.js';
 import { KyselyRecordRepo } from './repos/records.js';
 import { KyselyMediaRepo } from './repos/media.js';
+import { KyselyBatchRepo } from './repos/batches.js';
 
 /** Known plaintext kept encrypted in gateway_meta, so a wrong ENCRYPTION_KEY is caught at start. */
 const KEY_CHECK_KEY = 'encryption_key_check';
@@ -32,6 +33,7 @@ export class KyselyStore implements Store {
   readonly apiKeys: KyselyApiKeyRepo;
   readonly records: KyselyRecordRepo;
   readonly media: KyselyMediaRepo;
+  readonly batches: KyselyBatchRepo;
   readonly db: Kysely<Database>;
   #closing?: Promise<void>;
 
@@ -48,6 +50,7 @@ export class KyselyStore implements Store {
     this.apiKeys = new KyselyApiKeyRepo(this.db);
     this.records = new KyselyRecordRepo(this.db);
     this.media = new KyselyMediaRepo(this.db);
+    this.batches = new KyselyBatchRepo(this.db);
   }
 
   /** Kysely's Migrator holds a PostgreSQL advisory lock, so nodes starting together take turns. */

@@ -175,6 +175,8 @@ export interface BatchJobsTable {
   webhookUrl: Def<string>;
   throttleRps: Def<number>;
   maxRetryMins: Def<number>;
+  textTemplate: Def<string>;
+  retryUntil: Def<Date | string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
   completedAt: Def<Date | string | null>;
@@ -192,6 +194,8 @@ export interface BatchMessageItemsTable {
   queuedAt: Def<Date | string | null>;
   sentAt: Def<Date | string | null>;
   createdAt: Timestamp;
+  variables: Def<string>;
+  attempts: Def<number>;
 }
 
 export interface GatewayMetaTable {

@@ -384,6 +384,155 @@ export interface MediaFileRepo {
   deleteExpired(now: Date, limit: number): Promise<number>;
 }
 
+// ---- batches (upstream §3.11-3.12) -------------------------------------------------------------
+
+/**
+ * A batch job's status: upstream's six, plus `receiving` while its items are still being written
+ * (a CSV upload in progress), which no API route shows.
+ */
+export type BatchJobStatus = 'receiving' | 'pending' | 'processing' | 'partially_queued' | 'completed' | 'failed' | 'cancelled';
+export type BatchItemStatus = 'pending' | 'sent' | 'queued' | 'failed' | 'cancelled';
+
+export interface BatchJob {
+  id: string;
+  clientId: number;
+  apiKeyId: number | null;
+  status: BatchJobStatus;
+  totalCount: number;
+  sentCount: number;
+  /** Failed and cancelled items (upstream counted both). */
+  failedCount: number;
+  queuedCount: number;
+  /** As the caller gave it (upstream echoed it unnormalised). */
+  fromNumber: string;
+  webhookUrl: string;
+  throttleRps: number;
+  maxRetryMins: number;
+  /** `{{name}}` placeholders are filled from each item's variables when it is sent. */
+  textTemplate: string;
+  /** Items held back by a quota are failed after this; null until one is held back. */
+  retryUntil: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+}
+
+export interface BatchItem {
+  /** Also the id of the message it becomes (its dedup key on the bus). */
+  id: string;
+  batchJobId: string;
+  index: number;
+  /** `+E164` when it is a number, else as given (the send then fails it). */
+  to: string;
+  /** The item's own text ('' to use the job's template). */
+  text: string;
+  variables: Record<string, string>;
+  status: BatchItemStatus;
+  error: string;
+  errorCode: number;
+  /** Send attempts claimed so far (a second one may follow a node that died mid-send). */
+  attempts: number;
+  queuedAt: Date | null;
+  sentAt: Date | null;
+  createdAt: Date;
+}
+
+export type NewBatchJob = Pick<BatchJob, 'id' | 'clientId' | 'apiKeyId'>;
+/** What a job learns once its items are written, when it opens (receiving → pending). */
+export type BatchJobFields = Pick<BatchJob, 'fromNumber' | 'webhookUrl' | 'throttleRps' | 'maxRetryMins' | 'textTemplate' | 'totalCount'>;
+export type NewBatchItem = Pick<BatchItem, 'id' | 'index' | 'to' | 'text' | 'variables'>;
+
+/** The end of one send. */
+export interface BatchItemOutcome {
+  id: string;
+  status: 'sent' | 'failed';
+  error: string;
+  errorCode: number;
+}
+
+export interface BatchListQuery {
+  clientId: number;
+  status?: string;
+  /** Matched with and without a leading '+'. */
+  from?: string;
+  since?: Date;
+  until?: Date;
+  page: number;
+  perPage: number;
+}
+
+export interface BatchItemQuery {
+  status?: string;
+  page: number;
+  perPage: number;
+}
+
+/** A failed or cancelled item, as a job's `errors` lists it (upstream §3.13). */
+export interface BatchItemError {
+  index: number;
+  to: string;
+  error: string;
+  code: number;
+}
+
+export type BatchCancelResult =
+  | { kind: 'cancelled'; cancelledCount: number; job: BatchJob }
+  | { kind: 'final'; job: BatchJob };
+
+export type BatchItemCancelResult =
+  | { kind: 'cancelled' }
+  | { kind: 'final'; status: BatchItemStatus }
+  | { kind: 'missing' };
+
+/**
+ * Batch jobs and their items. Counters move with every write (settle adds what it changed), so
+ * progress never needs a count over the items; cancel and finish recount once.
+ */
+export interface BatchRepo {
+  /** A job in `receiving`, before its items. */
+  createJob(job: NewBatchJob): Promise<void>;
+  /** Deletes the client's jobs still `receiving` that were created before `before` (their node died mid-upload). */
+  deleteAbandoned(clientId: number, before: Date): Promise<number>;
+  addItems(jobId: string, items: NewBatchItem[]): Promise<void>;
+  /** receiving → pending with its fields; false when the job is gone. */
+  openJob(jobId: string, fields: BatchJobFields): Promise<boolean>;
+  /** Deletes a job and its items (a refused upload). */
+  deleteJob(jobId: string): Promise<void>;
+  /** Undefined when unknown, or still receiving. */
+  get(jobId: string): Promise<BatchJob | undefined>;
+  list(query: BatchListQuery): Promise<{ jobs: BatchJob[]; total: number }>;
+  items(jobId: string, query: BatchItemQuery): Promise<{ items: BatchItem[]; total: number }>;
+  /** Failed and cancelled items by index, at most `limit`. */
+  errors(jobId: string, limit: number): Promise<BatchItemError[]>;
+  /** Ids of every job not yet final (pending, processing, partially_queued), oldest first. */
+  unfinished(): Promise<string[]>;
+  /** pending → processing; the job as it is then (undefined when gone). */
+  begin(jobId: string): Promise<BatchJob | undefined>;
+  /**
+   * The next `limit` pending or queued items after `afterIndex`, by index, each with its
+   * attempts counted up (the returned `attempts` is the count before this claim).
+   */
+  claim(jobId: string, afterIndex: number, limit: number): Promise<BatchItem[]>;
+  /**
+   * Writes outcomes of items still pending or queued, with the counters. A cancelled item stays
+   * cancelled unless it was sent after all (a cancel that came while it was being sent).
+   */
+  settle(jobId: string, outcomes: BatchItemOutcome[]): Promise<void>;
+  /**
+   * Holds every pending item back (queued, code 429, `error`), sets the job partially_queued and
+   * its retryUntil (kept when already set).
+   */
+  holdBack(jobId: string, error: string, retryUntil: Date): Promise<void>;
+  /** Fails every pending or queued item with `error` (code 429). */
+  expire(jobId: string, error: string): Promise<void>;
+  /** Recounts, then completed (something sent) or failed, unless cancelled meanwhile. */
+  finish(jobId: string): Promise<BatchJob | undefined>;
+  /** Cancels the job's pending and queued items unless the job is final (upstream §5.10). */
+  cancel(jobId: string): Promise<BatchCancelResult | undefined>;
+  /** Cancels one pending or queued item. */
+  cancelItem(jobId: string, itemId: string): Promise<BatchItemCancelResult>;
+}
+
 export interface Store {
   readonly driver: 'pg' | 'pglite';
   readonly media: MediaFileRepo;
@@ -393,6 +542,7 @@ export interface Store {
   readonly failovers: FailoverRepo;
   readonly apiKeys: ApiKeyRepo;
   readonly records: RecordRepo;
+  readonly batches: BatchRepo;
   /** Applies pending migrations under a lock (safe with several nodes starting at once). */
   migrate(): Promise<string[]>;
   /**

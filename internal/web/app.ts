@@ -7,6 +7,7 @@ import { errorMiddleware } from './middleware/errors.js';
 import { ADMIN_BODY_LIMIT_BYTES, jsonBody } from './middleware/json-body.js';
 import { httpMetrics, metricsEndpoint } from './middleware/metrics.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerBatchRoutes } from './routes/batch.js';
 import { registerCarrierRoutes } from './routes/carriers.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerDeadLetterRoutes } from './routes/dead-letters.js';
@@ -50,6 +51,7 @@ function clientRouter(deps: WebDeps, authenticator: ClientAuthenticator): Router
   router.use(clientAuth(deps, authenticator));
   registerHistoryRoutes(router, deps);
   registerUsageRoutes(router, deps);
+  registerBatchRoutes(router, deps);
   return router;
 }
 

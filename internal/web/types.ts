@@ -8,6 +8,7 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { QuotaUsage } from '../quota/index.js';
 import type { Carrier, Store, TenantApiKey } from '../store/index.js';
+import type { BatchService } from '../batch/index.js';
 
 export type { Logger };
 
@@ -195,6 +196,8 @@ export interface WebDeps {
   logins?: WebLogins;
   /** Who is bound over SMPP across the cluster; without it every client reads offline. */
   smppPresence?: SmppPresence;
+  /** The /messages/batch routes' service (internal/batch); without it they answer 503. */
+  batches?: BatchService;
   /** The dead-letter stream the /dead-letters admin routes manage; without it they answer 503. */
   deadLetters?: Pick<DeadLetterStore, 'list' | 'get' | 'replay' | 'delete'>;
 }

@@ -12,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-record-legs': m0002,
   '0003-record-smpp-receipts': m0003,
   '0004-client-split-method': await import('./0004-client-split-method.js'),
+  '0005-batch-work': await import('./0005-batch-work.js'),
 };
 
 export const migrationProvider: MigrationProvider = {
