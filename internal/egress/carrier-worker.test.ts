@@ -3,8 +3,9 @@ import { egressCodec, messageSchema, type Egress } from '../../proto/message.js'
 import { subjects as makeSubjects } from '../../proto/subjects.js';
 import type { Bus, DurableMsg } from '../bus/index.js';
 import type { CarrierDriver } from '../carriers/index.js';
-import { UnavailableError } from '../errors/index.js';
+import { CarrierError, UnavailableError } from '../errors/index.js';
 import { silentLogger } from '../log/index.js';
+import { captureLogger, LogLevel } from '../log/testing.js';
 import { createMetrics } from '../metrics/index.js';
 import { RecordWriter, type LegContext } from '../records/index.js';
 import { SentRecorder, type FailureReporter } from '../router/index.js';
@@ -64,5 +65,52 @@ describe('a carrier send whose record cannot be written', () => {
     expect(sends).toBe(1);
     expect(stored.map((r) => [r.messageId, r.status, r.carrierMsgId])).toEqual([['m1', 'sent', 'c-1']]);
     await worker.stop();
+  });
+});
+
+describe('a carrier send\'s metrics and log events', () => {
+  const subjects = makeSubjects('cwm');
+  const carrier = { id: 4, name: 'twilio-main', type: 'twilio', uuid: 'fedcba9876543210fedcba98', maxRps: 100 } as Carrier;
+  const egress: Egress = {
+    v: 1, route: { kind: 'carrier', carrierId: 4, carrierName: 'twilio-main' }, senderClientId: 1,
+    message: messageSchema.parse({ v: 1, id: 'm2', type: 'sms', from: '+15550000001', to: '+15550000002', text: 'hi',
+      origin: { kind: 'web', clientId: 1, node: 'n1' }, receivedAt: 0 }),
+  };
+  const msg = (deliveryCount: number): DurableMsg =>
+    ({ subject: subjects.msgOutCarrier(4), data: egressCodec.encode(egress), deliveryCount, seq: 1, working: () => undefined });
+
+  it('counts each failed attempt by HTTP status and logs an accepted message as SmsSent, an opted-out one as Blocked due to STOP message', async () => {
+    const answers: Array<() => Promise<{ carrierMsgId: string }>> = [
+      async () => { throw new CarrierError('HTTP 503', { retryable: true, status: 503 }); },
+      async () => { throw new CarrierError('HTTP 418', { retryable: true, status: 418 }); },
+      async () => ({ carrierMsgId: 'SM1' }),
+      async () => { throw new CarrierError('HTTP 400 code 21610', { retryable: false, status: 400, optOut: true }); },
+    ];
+    const driver = { send: () => answers.shift()!() } as unknown as CarrierDriver;
+    const metrics = createMetrics({ serverId: 'n1', defaultMetrics: false });
+    const { logger, event } = captureLogger();
+    const bus = { publishDurable: async () => ({ stream: 'x', seq: 1, duplicate: false }) } as unknown as Bus;
+    const repo = { upsertMany: async () => undefined } as unknown as RecordRepo;
+    const records = new RecordWriter(repo, { flushMs: 1 });
+    const legs: LegContext = { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false };
+    const worker = new CarrierWorker(
+      { carrierId: 4, subjects, serverAddress: 'http://gw.example', retries: 3, timeoutMs: 1_000, retryDelayMs: 10 },
+      { bus, carrier: () => carrier, driver: () => driver, records, legs, logger, metrics,
+        sent: new SentRecorder({ subjects }, { bus, records, legs, client: () => undefined, logger }),
+        sentBefore: async () => false,
+        failures: { report: async () => undefined } as unknown as FailureReporter },
+    );
+    expect((await worker.handle(msg(1))).kind).toBe('retry');
+    expect((await worker.handle(msg(2))).kind).toBe('retry');
+    expect((await worker.handle(msg(3))).kind).toBe('ack');
+    expect((await worker.handle(msg(1))).kind).toBe('term');
+    await worker.stop();
+
+    const errors = (await metrics.carrierErrors.get()).values.map((v) => [v.labels.carrier, v.labels.code, v.value]);
+    expect(errors).toEqual([['twilio-main', '503', 1], ['twilio-main', '4xx', 1], ['twilio-main', '400', 1]]);
+    const latency = (await metrics.egressLatency.get()).values.find((v) => v.metricName === 'msggw_egress_latency_seconds_count');
+    expect(latency?.value).toBe(4);
+    expect(event('Successfully sent SMS')).toMatchObject({ level: LogLevel.debug, carrier: 'twilio-main', carrierMsgId: 'SM1' });
+    expect(event('Blocked due to STOP message')).toMatchObject({ level: LogLevel.warn, id: 'm2' });
   });
 });

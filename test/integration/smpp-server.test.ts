@@ -204,7 +204,11 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     }
     expect(statuses).toEqual([0, 0, 0x58]);
     const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: basic('admin', API_KEY) } })).text();
-    expect(metrics).toMatch(/^msggw_quota_rejections_total\{[^}]*type="sms"[^}]*period="daily"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^msggw_quota_rejections_total\{[^}]*type="sms"[^}]*period="daily"[^}]*client="capped"[^}]*\} 1$/m);
+    // The bus's queues, read on scrape from the embedded bus or JetStream alike.
+    expect(metrics).toMatch(/^msggw_queue_stats_up\{[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^msggw_stream_messages\{stream="carrier"[^}]*\} \d+$/m);
+    expect(metrics).toMatch(/^msggw_consumer_ack_floor\{stream="in",consumer="router"[^}]*\} \d+$/m);
     await until(() => carrierTexts().includes('quota two'));
     await new Promise((r) => setTimeout(r, 300));
     expect(carrierTexts()).not.toContain('quota three');
