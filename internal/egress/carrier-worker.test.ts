@@ -22,16 +22,21 @@ describe('a carrier leader\'s sends in flight', () => {
   });
 });
 
-describe('a carrier send whose record cannot be written', () => {
-  const subjects = makeSubjects('cw');
-  const carrier = { id: 3, name: 'telnyx-main', type: 'telnyx', uuid: '0123456789abcdef01234567', maxRps: 100 } as Carrier;
+/** A carrier, one SMS routed to it, and that SMS's bus delivery number `deliveryCount`. */
+function carrierJob(prefix: string, carrier: Pick<Carrier, 'id' | 'name' | 'type' | 'uuid'>, messageId: string) {
+  const subjects = makeSubjects(prefix);
   const egress: Egress = {
-    v: 1, route: { kind: 'carrier', carrierId: 3, carrierName: 'telnyx-main' }, senderClientId: 1,
-    message: messageSchema.parse({ v: 1, id: 'm1', type: 'sms', from: '+15550000001', to: '+15550000002', text: 'hi',
+    v: 1, route: { kind: 'carrier', carrierId: carrier.id, carrierName: carrier.name }, senderClientId: 1,
+    message: messageSchema.parse({ v: 1, id: messageId, type: 'sms', from: '+15550000001', to: '+15550000002', text: 'hi',
       origin: { kind: 'web', clientId: 1, node: 'n1' }, receivedAt: 0 }),
   };
   const msg = (deliveryCount: number): DurableMsg =>
-    ({ subject: subjects.msgOutCarrier(3), data: egressCodec.encode(egress), deliveryCount, seq: 1, working: () => undefined });
+    ({ subject: subjects.msgOutCarrier(carrier.id), data: egressCodec.encode(egress), deliveryCount, seq: 1, working: () => undefined });
+  return { subjects, carrier: { ...carrier, maxRps: 100 } as Carrier, msg };
+}
+
+describe('a carrier send whose record cannot be written', () => {
+  const { subjects, carrier, msg } = carrierJob('cw', { id: 3, name: 'telnyx-main', type: 'telnyx', uuid: '0123456789abcdef01234567' }, 'm1');
 
   it('is not sent again on redelivery while database and bus are down, and is recorded once the database is back', async () => {
     const stored: MessageRecord[] = [];
@@ -69,15 +74,7 @@ describe('a carrier send whose record cannot be written', () => {
 });
 
 describe('a carrier send\'s metrics and log events', () => {
-  const subjects = makeSubjects('cwm');
-  const carrier = { id: 4, name: 'twilio-main', type: 'twilio', uuid: 'fedcba9876543210fedcba98', maxRps: 100 } as Carrier;
-  const egress: Egress = {
-    v: 1, route: { kind: 'carrier', carrierId: 4, carrierName: 'twilio-main' }, senderClientId: 1,
-    message: messageSchema.parse({ v: 1, id: 'm2', type: 'sms', from: '+15550000001', to: '+15550000002', text: 'hi',
-      origin: { kind: 'web', clientId: 1, node: 'n1' }, receivedAt: 0 }),
-  };
-  const msg = (deliveryCount: number): DurableMsg =>
-    ({ subject: subjects.msgOutCarrier(4), data: egressCodec.encode(egress), deliveryCount, seq: 1, working: () => undefined });
+  const { subjects, carrier, msg } = carrierJob('cwm', { id: 4, name: 'twilio-main', type: 'twilio', uuid: 'fedcba9876543210fedcba98' }, 'm2');
 
   it('counts each failed attempt by HTTP status and logs an accepted message as SmsSent, an opted-out one as Blocked due to STOP message', async () => {
     const answers: Array<() => Promise<{ carrierMsgId: string }>> = [
