@@ -12,6 +12,7 @@ import { subjects as makeSubjects, type Subjects } from '../../proto/subjects.js
 import { ack, createBus, MemoryBusHub, type Bus, type Consumer } from '../bus/index.js';
 import { ensureStreams } from '../cluster/index.js';
 import { silentLogger } from '../log/index.js';
+import { captureLogger } from '../log/testing.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { RecordWriter, type LegContext } from '../records/index.js';
 import { FailoverRouting, FailureReporter, LedgerRepair, SentRecorder } from '../router/index.js';
@@ -71,6 +72,8 @@ export class EgressHarness {
   readonly book = new FakeSessionBook();
   readonly records = new MemoryRecords();
   readonly metrics: Metrics = createMetrics({ serverId: 'n1', defaultMetrics: false });
+  /** The egress's log lines, debug and up. */
+  readonly log = captureLogger();
   /** Every deliver_sm of every session, in call order. */
   readonly delivered: FakeDeliver[] = [];
   readonly clients: ClientDetails[];
@@ -102,7 +105,7 @@ export class EgressHarness {
       { subjects: this.subjects, nodeId: 'n1', retries: 3, timeoutMs: 1_000, queueMaxAgeMs: 60_000, retryDelayMs: 5,
         leaseTtlMs: 600, sweepFirstLookMs: 0, ...egressOptions },
       { bus: this.bus, sessions: this.book, client,
-        clients: () => this.clients, records: writer, sent: this.sent, legs, failures, logger: silentLogger(), metrics: this.metrics,
+        clients: () => this.clients, records: writer, sent: this.sent, legs, failures, logger: this.log.logger, metrics: this.metrics,
         failover },
     );
   }
