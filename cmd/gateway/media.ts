@@ -13,8 +13,6 @@ import { publishEgress } from '../../internal/router/index.js';
 import type { MessageCore } from './message-core.js';
 import type { NodeParts, Stoppable } from './parts.js';
 
-export type MediaParts = Omit<NodeParts, 'metrics'>;
-
 export interface NodeMedia {
   store: PostgresMediaStore;
   detour: MediaDetour;
@@ -22,7 +20,7 @@ export interface NodeMedia {
   components(core: Pick<MessageCore, 'records' | 'legs' | 'failures'>): Stoppable[];
 }
 
-export function buildMedia(p: MediaParts): NodeMedia {
+export function buildMedia(p: NodeParts): NodeMedia {
   const { config, subjects, bus, directory } = p;
   const logger = p.logger.child({ room: 'media' });
   const m = config.media;
@@ -44,7 +42,7 @@ export function buildMedia(p: MediaParts): NodeMedia {
     const worker = new TranscodeWorker(
       { subjects, concurrency: m.transcodeConcurrency, timeoutMs: m.transcodeTimeoutMs, fetchTimeoutMs: m.fetchTimeoutMs,
         maxDeliver: p.config.durable.maxDeliver },
-      { bus, preparer, detour, logger,
+      { bus, preparer, detour, logger, metrics: p.metrics,
         // Without divertMedia or autoReply: the message was asked about both before it came here.
         publish: async (egress, dedupKey) => void await publishEgress(egress, subjects, { bus, records: core.records, legs: core.legs, logger }, dedupKey),
         fail: (f) => core.failures.report({ egress: f.egress, message: f.egress.message,

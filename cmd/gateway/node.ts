@@ -8,7 +8,7 @@ import { createSecretBox } from '../../internal/crypto/index.js';
 import { createStore, type Store } from '../../internal/store/index.js';
 import { createBus, DeadLetterStore, type Bus } from '../../internal/bus/index.js';
 import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
-import { BindRegistry, ClusterStats, ConfigSync, ensureStreams, type ReceiverLookup } from '../../internal/cluster/index.js';
+import { BindRegistry, ClusterStats, ConfigSync, ensureStreams, readQueues, type ReceiverLookup } from '../../internal/cluster/index.js';
 import { createApp, WebServer, type SmppPresence, type WebDeps } from '../../internal/web/index.js';
 import { createMetrics, messageCounters, MetricsServer, type Metrics } from '../../internal/metrics/index.js';
 import type { Logger } from '../../internal/log/index.js';
@@ -90,6 +90,8 @@ export class GatewayNode {
     await directory.start();
     this.track('directory', () => directory.stop());
     this.warnUnsignedCarriers(directory);
+    this.metrics.queues.readFrom(() => readQueues(names, { bus, clients: directory }));
+    this.track('queue metrics', async () => this.metrics.queues.readFrom());
 
     const sync = new ConfigSync({ nodeId: config.node.serverId, subject: names.configChanged },
       { bus, directory, logger: logger.child({ room: 'cluster' }), metrics: this.metrics });

@@ -5,7 +5,7 @@
  */
 import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/index.js';
 import type { Config } from '../../internal/config/index.js';
-import type { Logger } from '../../internal/log/index.js';
+import { LogEvent, type Logger } from '../../internal/log/index.js';
 import type { Metrics } from '../../internal/metrics/index.js';
 import { createQuota, DEFAULT_QUOTA_KEY_PREFIX, type Quota, type QuotaGate, type QuotaView } from '../../internal/quota/index.js';
 
@@ -25,16 +25,26 @@ export async function connectNodeRedis(config: Config, logger: Logger,
 export function nodeQuota(config: Config, redis: Redis | undefined, view: QuotaView, logger: Logger, metrics: Metrics): Quota {
   const prefix = config.bus.subjectPrefix;
   const keyPrefix = prefix ? `${DEFAULT_QUOTA_KEY_PREFIX}:${prefix}` : DEFAULT_QUOTA_KEY_PREFIX;
-  const quota = createQuota(redis ? { kind: 'redis', redis } : { kind: 'memory' }, { keyPrefix }, { view, logger: logger.child({ room: 'quota' }) });
-  return { ...quota, gate: countingRefusals(quota.gate, metrics) };
+  const quotaLogger = logger.child({ room: 'quota' });
+  const quota = createQuota(redis ? { kind: 'redis', redis } : { kind: 'memory' }, { keyPrefix }, { view, logger: quotaLogger });
+  return { ...quota, gate: countingRefusals(quota.gate, view, metrics, quotaLogger) };
 }
 
-/** Every path (REST, SMPP, MM4, inbound) admits through this one gate: refusals are counted here. */
-function countingRefusals(gate: QuotaGate, metrics: Metrics): QuotaGate {
+/**
+ * Every path (REST, SMPP, MM4, inbound) admits through this one gate: refusals are counted here,
+ * by client username (only admitted clients reach a quota, so the label set is the configured clients).
+ */
+function countingRefusals(gate: QuotaGate, view: QuotaView, metrics: Metrics, logger: Logger): QuotaGate {
   return {
     admit: async (request) => {
       const decision = await gate.admit(request);
-      if (!decision.admitted) metrics.quotaRejections.inc({ type: decision.refusal.type, period: decision.refusal.period });
+      if (!decision.admitted) {
+        const client = view.client(request.clientId)?.username ?? 'unknown';
+        const { type, period, limitType, limit, currentUsage } = decision.refusal;
+        metrics.quotaRejections.inc({ type, period, client });
+        logger.info({ event: LogEvent.MessageLimitExceeded, client, number: request.number, direction: request.direction, limitType, limit,
+          currentUsage }, 'message refused by a quota');
+      }
       return decision;
     },
   };

@@ -5,6 +5,7 @@ import type { ClientNumber } from '../store/index.js';
 import { complianceKeyword } from './keywords.js';
 import { resolveAutoReply } from './resolve.js';
 import { Keyword, type AutoReplierDeps, type AutoReplierOptions, type AutoReplyPlan } from './types.js';
+import { LogEvent } from '../log/index.js';
 
 /** Message ids are at most 64 characters (proto/message.ts). */
 const MAX_ID_LENGTH = 64;
@@ -100,7 +101,7 @@ export class AutoReplier {
     });
     await this.deps.bus.publishDurable(this.options.subjects.msgIn('system'), messageCodec.encode(reply),
       { msgId: reply.id });
-    this.deps.logger.info({ id: inbound.id, reply: reply.id, number: number.number }, 'auto-reply sent');
+    this.deps.logger.info({ event: LogEvent.AutoReplySent, id: inbound.id, reply: reply.id, number: number.number }, 'auto-reply sent');
   }
 
   /**

@@ -164,6 +164,29 @@ export interface StreamMessage {
   readonly storedAt: number;
 }
 
+/**
+ * A durable consumer's position as JetStream reports it (consumer info), for metrics: what is
+ * waiting, what is in flight, and how far acknowledgements have reached.
+ */
+export interface ConsumerState {
+  readonly durable: string;
+  /** Messages matching the filter not yet delivered (num_pending). */
+  readonly pending: number;
+  /** Delivered and not yet acked, termed or nak'd (num_ack_pending). */
+  readonly ackPending: number;
+  /** Of those, the ones delivered more than once (num_redelivered). */
+  readonly redelivered: number;
+  /** Stream sequence at or below which every message is acknowledged (ack_floor.stream_seq). */
+  readonly ackFloor: number;
+}
+
+/** A stream's size and its durable consumers (`DurableBus.streamState`). */
+export interface StreamState {
+  /** Messages stored: for a workqueue stream, those not yet acked or termed. */
+  readonly messages: number;
+  readonly consumers: readonly ConsumerState[];
+}
+
 export interface KvEntry {
   value: string;
   revision: number;
@@ -212,6 +235,14 @@ export interface DurableBus {
    * workqueue stream, those not yet acked or termed (for tests, metrics and benchmarks).
    */
   pending(stream: string, filterSubject?: string): Promise<number>;
+  /**
+   * Messages stored per subject matching `filterSubject` (subjects with none are absent): one
+   * call for every client's queue of a `msg.out.<kind>.>` stream. Rejects with NotFoundError
+   * when the stream does not exist.
+   */
+  subjectCounts(stream: string, filterSubject: string): Promise<Record<string, number>>;
+  /** The stream's size and its consumers' positions. Rejects with NotFoundError when absent. */
+  streamState(stream: string): Promise<StreamState>;
   /**
    * The first message of `stream` at or after sequence `seq` (whose subject matches
    * `filterSubject`, when given), or null when there is none: for reading a limits stream such

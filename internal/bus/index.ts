@@ -31,8 +31,10 @@ export type {
   PublishAck,
   PublishOptions,
   Retention,
+  ConsumerState,
   StreamMessage,
   StreamSpec,
+  StreamState,
 } from './durable-types.js';
 export {
   ack,

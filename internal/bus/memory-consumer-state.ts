@@ -79,6 +79,20 @@ export class MemoryConsumerState {
     this.#clearTimer();
   }
 
+  /** Where the consumer stands, as nats-server's consumer info reports it. */
+  position(): { pending: number; ackPending: number; redelivered: number; ackFloor: number } {
+    let redelivered = 0;
+    let oldest = Infinity;
+    for (const [seq, f] of this.#inFlight) {
+      if (f.deliveries > 1) redelivered++;
+      oldest = Math.min(oldest, seq);
+    }
+    const pending = this.#stream.countAfter(this.#cursor, this.limits.filterSubject);
+    // nats-server: with nothing in flight or waiting, the floor is the last sequence it scanned.
+    const idleFloor = pending === 0 ? this.#stream.lastSeq : this.#cursor;
+    return { pending, ackPending: this.#inFlight.size, redelivered, ackFloor: oldest === Infinity ? idleFloor : oldest - 1 };
+  }
+
   ack(seq: number): void {
     this.#settle(seq, this.#stream.spec.retention === 'workqueue');
   }

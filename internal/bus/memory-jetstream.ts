@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, UnavailableError, ValidationError } from 
 import { deadLetterPublish } from './dead-letter-sink.js';
 import {
   DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_ACK_PENDING, type ConsumerSpec, type PublishAck, type StreamMessage, type StreamSpec,
+  type StreamState,
 } from './durable-types.js';
 import { consumerLimits, MemoryConsumerState } from './memory-consumer-state.js';
 import { MemoryKvStore } from './memory-kv.js';
@@ -110,6 +111,17 @@ export class MemoryJetStream {
 
   pending(stream: string, filterSubject?: string): number {
     return this.#stream(stream).count(filterSubject);
+  }
+
+  subjectCounts(stream: string, filterSubject: string): Record<string, number> {
+    return this.#stream(stream).subjectCounts(filterSubject);
+  }
+
+  streamState(stream: string): StreamState {
+    const s = this.#stream(stream);
+    const consumers = [...(this.#consumers.get(stream) ?? new Map<string, MemoryConsumerState>())]
+      .map(([durable, state]) => ({ durable, ...state.position() }));
+    return { messages: s.count(), consumers };
   }
 
   kv(bucket: string, ttlMs: number): MemoryKvStore {

@@ -148,6 +148,28 @@ export class MemoryStream {
     return n;
   }
 
+  /** Messages stored per subject matching `filter`. */
+  subjectCounts(filter: string, now = Date.now()): Record<string, number> {
+    this.#prune(now);
+    const counts: Record<string, number> = {};
+    for (let i = this.#head; i < this.#log.length; i++) {
+      const m = this.#log[i];
+      if (m && subjectMatches(filter, m.subject)) counts[m.subject] = (counts[m.subject] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** Messages after sequence `cursor` whose subject matches `filter`. */
+  countAfter(cursor: number, filter: string, now = Date.now()): number {
+    this.#prune(now);
+    let n = 0;
+    for (let i = Math.max(this.#head, cursor + 1 - this.#firstSeq); i < this.#log.length; i++) {
+      const m = this.#log[i];
+      if (m && subjectMatches(filter, m.subject)) n++;
+    }
+    return n;
+  }
+
   /** Drops aged-out messages (the log is in time order, so only from the head) and old msgIds. */
   #prune(now: number): void {
     const { maxAgeMs, duplicateWindowMs } = this.spec;

@@ -9,6 +9,7 @@ import type {
   PublishAck,
   PublishOptions,
   StreamMessage,
+  StreamState,
   StreamSpec,
 } from './durable-types.js';
 import { deadLetterSink } from './dead-letter-sink.js';
@@ -213,6 +214,16 @@ export class MemoryBus implements Bus {
   async pending(stream: string, filterSubject?: string): Promise<number> {
     this.#assertRunning();
     return this.#hub.jetstream.pending(stream, filterSubject);
+  }
+
+  async subjectCounts(stream: string, filterSubject: string): Promise<Record<string, number>> {
+    this.#assertRunning();
+    return this.#hub.jetstream.subjectCounts(stream, filterSubject);
+  }
+
+  async streamState(stream: string): Promise<StreamState> {
+    this.#assertRunning();
+    return this.#hub.jetstream.streamState(stream);
   }
 
   async readMessage(stream: string, seq: number, filterSubject?: string): Promise<StreamMessage | null> {

@@ -22,6 +22,7 @@ import {
   DEFAULT_PUBLISH_TIMEOUT_MS,
   type ConsumeOptions,
   type Consumer,
+  type ConsumerState,
   type ConsumerSpec,
   type DurableHandler,
   type KvBucket,
@@ -29,6 +30,7 @@ import {
   type PublishOptions,
   type StreamMessage,
   type StreamSpec,
+  type StreamState,
 } from './durable-types.js';
 import { deadLetterSink } from './dead-letter-sink.js';
 import { normalizeStreamSpec, type NormalizedStreamSpec } from './memory-stream.js';
@@ -201,6 +203,32 @@ export class NatsJetStream {
       if (filterSubject === undefined) return (await jsm.streams.info(stream)).state.messages;
       const info = await jsm.streams.info(stream, { subjects_filter: filterSubject });
       return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+    } catch (err) {
+      if (apiCode(err) === JetStreamApiCodes.StreamNotFound) throw new NotFoundError(`stream ${stream} not found`, { cause: err });
+      throw unavailable(`cannot read stream ${stream}`, err);
+    }
+  }
+
+  async subjectCounts(stream: string, filterSubject: string): Promise<Record<string, number>> {
+    const jsm = await this.#manager();
+    try {
+      return { ...(await jsm.streams.info(stream, { subjects_filter: filterSubject })).state.subjects };
+    } catch (err) {
+      if (apiCode(err) === JetStreamApiCodes.StreamNotFound) throw new NotFoundError(`stream ${stream} not found`, { cause: err });
+      throw unavailable(`cannot read stream ${stream}`, err);
+    }
+  }
+
+  async streamState(stream: string): Promise<StreamState> {
+    const jsm = await this.#manager();
+    try {
+      const messages = (await jsm.streams.info(stream)).state.messages;
+      const consumers: ConsumerState[] = [];
+      for await (const c of jsm.consumers.list(stream)) {
+        consumers.push({ durable: c.name, pending: c.num_pending, ackPending: c.num_ack_pending,
+          redelivered: c.num_redelivered, ackFloor: c.ack_floor.stream_seq });
+      }
+      return { messages, consumers };
     } catch (err) {
       if (apiCode(err) === JetStreamApiCodes.StreamNotFound) throw new NotFoundError(`stream ${stream} not found`, { cause: err });
       throw unavailable(`cannot read stream ${stream}`, err);

@@ -19,6 +19,7 @@ import type {
   PublishAck,
   PublishOptions,
   StreamMessage,
+  StreamState,
   StreamSpec,
 } from './durable-types.js';
 import { closedSignal, HandlerRunner, stderrLogger } from './handlers.js';
@@ -180,6 +181,14 @@ export class NatsBus implements Bus {
 
   async pending(stream: string, filterSubject?: string): Promise<number> {
     return this.#jetstream().pending(stream, filterSubject);
+  }
+
+  async subjectCounts(stream: string, filterSubject: string): Promise<Record<string, number>> {
+    return this.#jetstream().subjectCounts(stream, filterSubject);
+  }
+
+  async streamState(stream: string): Promise<StreamState> {
+    return this.#jetstream().streamState(stream);
   }
 
   async readMessage(stream: string, seq: number, filterSubject?: string): Promise<StreamMessage | null> {

@@ -7,6 +7,8 @@ export { ConfigSync } from './config-sync.js';
 export type { ConfigSyncOptions, ConfigSyncDeps } from './config-sync.js';
 export { ClusterStats, DEFAULT_GATHER_TIMEOUT_MS } from './stats.js';
 export type { NodeStats, NodeStatsSource, ClusterStatsOptions } from './stats.js';
+export { readQueues } from './queue-depth.js';
+export type { QueueDepthDeps } from './queue-depth.js';
 export { ensureStreams, streamSpecs, DEFAULT_CLIENT_QUEUE_MAX_AGE_MS, DUPLICATE_WINDOW_MS } from './streams.js';
 export type { StreamOptions } from './streams.js';
 export { Lease, LEASE_STEP_DOWN_TIMEOUT_MS, LEASE_TTL_MS } from './lease.js';

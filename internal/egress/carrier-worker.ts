@@ -3,8 +3,8 @@ import type { Subjects } from '../../proto/subjects.js';
 import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import { effectiveMaxRps, KeepAlivePool, statusCallbackUrl, type CarrierDriver } from '../carriers/index.js';
 import { CarrierError } from '../errors/index.js';
-import type { Logger } from '../log/index.js';
-import type { Metrics } from '../metrics/index.js';
+import { LogEvent, type Logger } from '../log/index.js';
+import { carrierErrorCode, type Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
 import type { FailureReporter, SentRecorder } from '../router/index.js';
 import type { Carrier } from '../store/index.js';
@@ -145,12 +145,22 @@ export class CarrierWorker {
           statusCallbackUrl: statusCallbackUrl(this.options.serverAddress, carrier.uuid, m.id) },
       ));
     } catch (err) {
+      this.countError(carrier, err, started);
       return this.onError(msg, egress, err, carrier);
     }
     this.deps.metrics.egressLatency.observe(labels, (performance.now() - started) / 1000);
     this.deps.metrics.egress.inc({ ...labels, result: 'ok' });
+    this.deps.logger.debug({ event: LogEvent.SmsSent, id: m.id, type: m.type, carrier: carrier.name, carrierMsgId }, 'carrier accepted the message');
     // The carrier has it: from here on a failure may cost the record's timeliness, never a resend.
     return this.deps.sent.recorded({ v: 1, egress, status: 'sent', carrierMsgId, reportDelivered: false });
+  }
+
+  /** Failed attempts count in the latency histogram too: a carrier timing out is slow, not absent. */
+  private countError(carrier: Carrier, err: unknown, started: number): void {
+    if (this.#abort.signal.aborted) return;
+    this.deps.metrics.egressLatency.observe({ protocol: 'carrier', carrier: carrier.name }, (performance.now() - started) / 1000);
+    const code = carrierErrorCode(err instanceof CarrierError ? err : { retryable: false });
+    this.deps.metrics.carrierErrors.inc({ carrier: carrier.name, code });
   }
 
   private async onError(msg: DurableMsg, egress: Egress, err: unknown, carrier: Carrier): Promise<Outcome> {
@@ -165,7 +175,8 @@ export class CarrierWorker {
     }
     this.deps.metrics.egress.inc({ ...labels, result: 'failed' });
     const reason = `${carrier.name}: ${(err as Error).message}`;
-    this.deps.logger.warn({ id: egress.message.id, reason, attempts: msg.deliveryCount }, 'carrier send failed for good');
+    const event = carrierError?.optOut ? LogEvent.BlockedByStop : undefined;
+    this.deps.logger.warn({ event, id: egress.message.id, reason, attempts: msg.deliveryCount }, 'carrier send failed for good');
     await this.fail(egress, carrierError?.carrierCode ?? 'CARRIER', reason, carrierError?.optOut);
     return term('carrier refused');
   }

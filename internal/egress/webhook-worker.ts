@@ -3,7 +3,7 @@ import type { Egress } from '../../proto/message.js';
 import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
-import type { Logger } from '../log/index.js';
+import { LogEvent, type Logger } from '../log/index.js';
 import type { MediaStore } from '../media/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
@@ -164,7 +164,7 @@ export class WebhookWorker {
     });
     this.deps.metrics.egressLatency.observe({ protocol: 'webhook', carrier: '' }, (performance.now() - started) / 1000);
     this.deps.metrics.egress.inc({ protocol: 'webhook', carrier: '', result: result.ok ? 'ok' : 'retry' });
-    if (!result.ok) this.deps.logger.info({ client: client.username, url, error: result.error }, 'webhook failed');
+    if (!result.ok) this.deps.logger.info({ event: LogEvent.WebhookResponseError, client: client.username, url, error: result.error }, 'webhook failed');
     return result;
   }
 

@@ -6,6 +6,7 @@
 import { pino, type Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
+export { LogEvent } from './events.js';
 
 const REDACT_PATHS = [
   'password', '*.password', 'new_password', '*.new_password',

@@ -3,7 +3,8 @@ import type { Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import { ErrorCode, ForbiddenError, GatewayError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors/index.js';
-import type { Logger } from '../log/index.js';
+import { LogEvent, type Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { MediaDetour } from './detour.js';
 import type { MediaPreparer } from './prepare.js';
 
@@ -41,6 +42,7 @@ export interface TranscodeWorkerDeps {
   /** Tells the sender the message failed (router FailureReporter). */
   fail(failure: MediaFailure): Promise<void>;
   logger: Logger;
+  metrics: Pick<Metrics, 'transcodeJobs' | 'transcodeFailures' | 'transcodeDuration'>;
 }
 
 /**
@@ -87,14 +89,27 @@ export class TranscodeWorker {
       this.deps.logger.error({ err }, 'dropping an undecodable transcode job');
       return term('undecodable');
     }
+    const started = performance.now();
     const limit = AbortSignal.timeout(this.options.timeoutMs);
+    let outcome: Outcome;
     try {
       const egress = await this.prepare(job.egress, AbortSignal.any([this.#abort.signal, limit]));
       await this.deps.publish(egress, job.dedupKey);
-      return ack;
+      this.deps.logger.debug({ event: LogEvent.TranscodeSuccess, id: job.egress.message.id }, 'media prepared');
+      outcome = ack;
     } catch (err) {
-      return this.onError(msg, job.egress, err, limit);
+      outcome = await this.onError(msg, job.egress, err, limit);
     }
+    this.count(outcome, started);
+    return outcome;
+  }
+
+  /** A retry(0) is a stopping node giving the job back: not a result of the job. */
+  private count(outcome: Outcome, started: number): void {
+    const result = outcome.kind === 'ack' ? 'ok' : outcome.kind === 'term' ? 'failed' : 'retry';
+    if (this.#abort.signal.aborted) return;
+    this.deps.metrics.transcodeJobs.inc({ result });
+    this.deps.metrics.transcodeDuration.observe({ result }, (performance.now() - started) / 1000);
   }
 
   private async prepare(egress: Egress, signal: AbortSignal): Promise<Egress> {
@@ -113,7 +128,7 @@ export class TranscodeWorker {
     }
     if (isFinal(err)) return this.failFor(egress, err.code, err.message);
     if (msg.deliveryCount < MAX_ATTEMPTS) {
-      this.deps.logger.info({ err, id, attempt: msg.deliveryCount }, 'media preparation failed; will retry');
+      this.deps.logger.info({ event: LogEvent.TranscodeError, err, id, attempt: msg.deliveryCount }, 'media preparation failed; will retry');
       return retry(backoffDelay(msg.deliveryCount, RETRY_BASE_MS, RETRY_MAX_MS));
     }
     const reason = err instanceof GatewayError && err.expose ? err.message : 'the MMS media could not be prepared';
@@ -122,7 +137,8 @@ export class TranscodeWorker {
   }
 
   private async failFor(egress: Egress, code: string, reason: string): Promise<Outcome> {
-    this.deps.logger.warn({ id: egress.message.id, code, reason }, 'MMS failed: its media cannot be delivered');
+    this.deps.metrics.transcodeFailures.inc({ code });
+    this.deps.logger.warn({ event: LogEvent.TranscodeError, id: egress.message.id, code, reason }, 'MMS failed: its media cannot be delivered');
     await this.deps.fail({ egress, code, reason });
     return term('media failed');
   }

@@ -4,10 +4,22 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { fastCounter, fastHistogram } from './fast.js';
-import type { Metrics } from './types.js';
+import { queueGauges } from './queues.js';
+import { ScrapeSource, scrapedGauge } from './scrape.js';
+import type { Metrics, Mm4SessionCounts, QueueSnapshot } from './types.js';
 
-export type { Metrics } from './types.js';
+export type { Metrics, Mm4SessionCounts, QueueSnapshot } from './types.js';
+export { ScrapeSource } from './scrape.js';
+export { carrierErrorCode } from './codes.js';
 
+
+/**
+ * Queue readings are this old at most: JetStream answers a stream/consumer info in about a
+ * millisecond, and a scrape every 15 s or so asks once per scrape, however many gauges read it.
+ */
+const QUEUE_CACHE_MS = 5_000;
+/** Transcoding: an image resize in tens of ms up to a video near TRANSCODE_TIMEOUT_SECS. */
+const TRANSCODE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /** Seconds: sub-millisecond bus acks up to multi-second carrier calls. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -23,6 +35,14 @@ export function createMetrics(options: MetricsOptions): Metrics {
   registry.setDefaultLabels({ server_id: options.serverId });
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const queues = new ScrapeSource<QueueSnapshot>(QUEUE_CACHE_MS);
+  queueGauges(queues, registers);
+  const mm4Sessions = new ScrapeSource<Mm4SessionCounts>(0);
+  scrapedGauge({
+    name: 'msggw_mm4_sessions', help: 'MM4 sessions open on this node, by the client(s) the peer address speaks for',
+    labelNames: ['client'], registers, source: mm4Sessions,
+    values: (rows) => rows.map((r) => ({ labels: { client: r.client }, value: r.sessions })),
+  });
   return {
     registry,
     httpRequests: fastCounter(new Counter({
@@ -79,9 +99,31 @@ export function createMetrics(options: MetricsOptions): Metrics {
       labelNames: ['stream', 'reason'], registers,
     }),
     quotaRejections: fastCounter(new Counter({
-      name: 'msggw_quota_rejections_total', help: 'Messages refused by a quota, by message type and quota period',
-      labelNames: ['type', 'period'], registers,
+      name: 'msggw_quota_rejections_total', help: 'Messages refused by a quota, by message type, quota period and client',
+      labelNames: ['type', 'period', 'client'], registers,
     })),
+    carrierErrors: fastCounter(new Counter({
+      name: 'msggw_carrier_errors_total', help: 'Carrier send attempts that failed, by carrier and HTTP status (or its class, no_answer, other)',
+      labelNames: ['carrier', 'code'], registers,
+    })),
+    transcodeJobs: new Counter({
+      name: 'msggw_transcode_jobs_total', help: 'MMS media transcode jobs by result (ok, retry, failed)',
+      labelNames: ['result'], registers,
+    }),
+    transcodeFailures: new Counter({
+      name: 'msggw_transcode_failures_total', help: 'Transcode jobs given up (the sender told), by gateway error code',
+      labelNames: ['code'], registers,
+    }),
+    transcodeDuration: new Histogram({
+      name: 'msggw_transcode_duration_seconds', help: 'One transcode job: fetch, fit and publish the message\'s media',
+      labelNames: ['result'], buckets: TRANSCODE_BUCKETS, registers,
+    }),
+    mm4PeersRefused: new Counter({
+      name: 'msggw_mm4_peers_refused_total', help: 'MM4 connections from an address no client allows (answered 550 Access denied)',
+      registers,
+    }),
+    mm4Sessions,
+    queues,
     smppPdus: fastCounter(new Counter({
       name: 'msggw_smpp_pdus_total', help: 'SMPP PDUs by command, command_status and direction (in: from the ESME)',
       labelNames: ['command', 'status', 'direction'], registers,

@@ -11,7 +11,7 @@ import type { Egress, MediaRef } from '../../proto/message.js';
 import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type KvBucket, type Outcome } from '../bus/index.js';
-import type { Logger } from '../log/index.js';
+import { LogEvent, type Logger } from '../log/index.js';
 import type { MediaStore } from '../media/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
@@ -118,6 +118,7 @@ export class Mm4Egress {
       const raw = composeForwardReq({ id: m.id, msgIdHost: this.options.msgIdHost, from: m.from, to: m.to,
         originatorSystem: this.options.originatorSystem, text: m.text, parts });
       await this.send(target, { from: envelopeAddress(m.from, this.options.msgIdHost), to: envelopeAddress(m.to, target.host), raw });
+      this.deps.logger.debug({ event: LogEvent.MM4SendSuccess, id: m.id, client: client.username, host: target.host }, 'mm4 egress: MMS delivered');
     } catch (err) {
       return this.messageFailed(msg, egress, err);
     }

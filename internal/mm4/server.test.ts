@@ -1,6 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log/index.js';
+import { captureLogger } from '../../test/support/log-capture.js';
+import { createMetrics } from '../metrics/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { Mm4Server, type Mm4ServerOptions } from './server.js';
 
@@ -28,6 +30,8 @@ function converse(port: number, first: Buffer | string, until: RegExp): Promise<
 describe('Mm4Server with PROXY protocol', () => {
   let server: Mm4Server;
   const seen: string[] = [];
+  let log = captureLogger();
+  let metrics = createMetrics({ serverId: 'n1', defaultMetrics: false });
 
   async function start(options: Partial<Mm4ServerOptions> = {}) {
     server = new Mm4Server({
@@ -36,7 +40,8 @@ describe('Mm4Server with PROXY protocol', () => {
     }, {
       peers: { clientsFor: async (ip) => (seen.push(ip), ip.startsWith('203.0.113.') ? [client] : []) },
       inbound: { receive: async () => 'Message queued for processing' },
-      logger: silentLogger(),
+      logger: log.logger,
+      metrics,
     });
     await server.start();
     return server.address()!.port;
@@ -45,6 +50,8 @@ describe('Mm4Server with PROXY protocol', () => {
   afterEach(async () => {
     await server?.stop();
     seen.length = 0;
+    log = captureLogger();
+    metrics = createMetrics({ serverId: 'n1', defaultMetrics: false });
   });
 
   it('identifies the peer by the v1 header\'s source address', async () => {
@@ -55,6 +62,16 @@ describe('Mm4Server with PROXY protocol', () => {
     expect(server.stats()).toEqual([expect.objectContaining({ username: 'pbx', active_sessions: 1 })]);
   });
 
+  it('counts open sessions by client for /metrics and logs the peer\'s AuthSuccess', async () => {
+    const port = await start();
+    const socket = connect(port, '127.0.0.1');
+    socket.write('PROXY TCP4 203.0.113.9 10.0.0.1 5000 2566\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    expect(await metrics.render()).toMatch(/^msggw_mm4_sessions\{client="pbx",server_id="n1"\} 1$/m);
+    expect(log.event('AuthSuccess')).toMatchObject({ level: 30, ip: '203.0.113.9', clients: ['pbx'] });
+    socket.destroy();
+  });
+
   it('reads a v2 header and refuses an address no client allows with 550 Access denied', async () => {
     const port = await start();
     const v2 = Buffer.concat([
@@ -63,6 +80,9 @@ describe('Mm4Server with PROXY protocol', () => {
     ]);
     expect(await converse(port, v2, /^550 /m)).toMatch(/^550 Access denied/);
     expect(seen).toEqual(['198.51.100.7']);
+    expect(log.event('AuthFailed')).toMatchObject({ level: 30, ip: '198.51.100.7' });
+    expect(await metrics.render()).toMatch(/^msggw_mm4_peers_refused_total\{server_id="n1"\} 1$/m);
+    expect(await metrics.render()).not.toMatch(/^msggw_mm4_sessions\{/m);
   });
 
   it('drops a connection that does not start with a PROXY header', async () => {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { ListenAddress } from '../config/index.js';
-import type { Logger } from '../log/index.js';
+import { LogEvent, type Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import {
   ConnectionLimiter, ProxyRefusal, normalizeIp, perIpExempt, readProxyHeader, refusalLog, trustedProxies, type ConnectionRefusal,
@@ -45,8 +45,8 @@ export interface Mm4ServerDeps {
   peers: Pick<PeerDirectory, 'clientsFor'>;
   inbound: { receive(raw: Buffer, peer: InboundPeer): Promise<string> };
   logger: Logger;
-  /** For msggw_connections_refused_total. */
-  metrics?: Pick<Metrics, 'connectionsRefused'>;
+  /** For msggw_connections_refused_total, msggw_mm4_sessions and msggw_mm4_peers_refused_total. */
+  metrics?: Pick<Metrics, 'connectionsRefused' | 'mm4Sessions' | 'mm4PeersRefused'>;
 }
 
 /** One MM4 stats row (upstream /stats `mm4_clients`, §5.1). */
@@ -130,6 +130,7 @@ export class Mm4Server {
       });
     });
     server.on('error', (err) => this.deps.logger.error({ err }, 'mm4 listener error'));
+    this.deps.metrics?.mm4Sessions.readFrom(() => this.sessionCounts());
   }
 
   /** The bound address (port 0 in tests resolves to the real port). */
@@ -162,6 +163,19 @@ export class Mm4Server {
       }
     }
     return [...rows.values()];
+  }
+
+  /**
+   * Open sessions by the client usernames the peer's address speaks for: only identified peers
+   * have a session, so the labels are configured clients, never a stranger's input.
+   */
+  sessionCounts(): Array<{ client: string; sessions: number }> {
+    const counts = new Map<string, number>();
+    for (const s of this.#sessions.values()) {
+      const client = s.clients.map((c) => c.username).join(',');
+      counts.set(client, (counts.get(client) ?? 0) + 1);
+    }
+    return [...counts].map(([client, sessions]) => ({ client, sessions }));
   }
 
   private smtpServer(): SMTPServer {
@@ -242,9 +256,11 @@ export class Mm4Server {
     const ip = normalizeIp(session.remoteAddress);
     const clients = await this.deps.peers.clientsFor(ip);
     if (clients.length === 0) {
-      this.deps.logger.info({ ip }, 'mm4: connection from an unknown address refused');
+      this.deps.metrics?.mm4PeersRefused.inc();
+      this.deps.logger.info({ event: LogEvent.AuthFailed, ip }, 'mm4: connection from an unknown address refused');
       throw smtpError({ code: 550, message: 'Access denied' });
     }
+    this.deps.logger.info({ event: LogEvent.AuthSuccess, ip, clients: clients.map((c) => c.username) }, 'mm4: peer connected');
     const now = Date.now();
     this.#sessions.set(session.id, { ip, clients, connectedAt: now, lastActivityAt: now });
   }
@@ -275,6 +291,7 @@ export class Mm4Server {
     while (this.#sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const socket of this.#sockets) socket.destroy();
     this.#smtp?.close();
+    this.deps.metrics?.mm4Sessions.readFrom();
     await closed;
   }
 }

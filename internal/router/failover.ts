@@ -1,6 +1,6 @@
 import type { Egress } from '../../proto/message.js';
 import type { ReceiverLookup } from '../cluster/index.js';
-import type { Logger } from '../log/index.js';
+import { LogEvent, type Logger } from '../log/index.js';
 import type { ClientDetails } from '../store/index.js';
 
 /** Where an SMPP message goes, given who can receive now (chooseReceiver). */
@@ -58,12 +58,12 @@ export class FailoverRouting {
     const primary = this.deps.client(route.clientId);
     if (choice.kind === 'primary' || !primary) return egress;
     if (choice.kind === 'none') {
-      this.deps.logger.debug({ event: 'FallbackClientOffline', id: egress.message.id, client: primary.username },
+      this.deps.logger.debug({ event: LogEvent.FallbackClientOffline, id: egress.message.id, client: primary.username },
         'FallbackClientOffline: no receiving SMPP bind for the client or its failovers; the message waits');
       return egress;
     }
     const fallback = this.deps.client(choice.clientId);
-    this.deps.logger.info({ event: 'FailoverActivated', id: egress.message.id, client: primary.username,
+    this.deps.logger.info({ event: LogEvent.FailoverActivated, id: egress.message.id, client: primary.username,
       primaryClientId: primary.id, fallback: fallback?.username, fallbackClientId: choice.clientId },
     'FailoverActivated: the client has no receiving SMPP bind; delivering to its failover client');
     return { ...egress, route: { kind: 'smpp', clientId: choice.clientId }, receiverClientId: choice.clientId,

@@ -1,7 +1,8 @@
 import { messageCodec, type Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
-import type { Logger } from '../log/index.js';
+import { LogEvent, type Logger } from '../log/index.js';
+import { ErrorCode } from '../errors/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
 import { decide, type RoutingView } from './decide.js';
@@ -17,6 +18,11 @@ const MAX_ACK_PENDING = 4096;
 const ACK_WAIT_MS = 30_000;
 const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 30_000;
+/** gomsggw's log event for a routing refusal: decide() refuses a sender's number as FORBIDDEN, a destination as VALIDATION. */
+const REJECT_EVENTS: Partial<Record<string, LogEvent>> = {
+  [ErrorCode.FORBIDDEN]: LogEvent.InvalidSenderNumber,
+  [ErrorCode.VALIDATION]: LogEvent.InvalidDestinationNumber,
+};
 
 export interface RouterOptions {
   subjects: Subjects;
@@ -83,7 +89,8 @@ export class Router {
       let label = 'rejected';
       if (decision.kind === 'route') label = await this.route(decision.egress);
       else {
-        this.deps.logger.warn({ id: message.id, code: decision.code, reason: decision.reason }, 'message not routable');
+        this.deps.logger.warn({ event: REJECT_EVENTS[decision.code], id: message.id, code: decision.code, reason: decision.reason },
+          'message not routable');
         await this.deps.failures.report({ message: decision.message, senderClientId: decision.senderClientId,
           code: decision.code, reason: decision.reason, status: 'rejected' });
       }

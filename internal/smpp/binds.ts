@@ -11,6 +11,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ESME } from '../errors/index.js';
 import type { FailureDelay, LoginLimiter } from '../lockout/index.js';
+import { LogEvent } from '../log/index.js';
 import type { ClientDetails } from '../store/index.js';
 import { parseAllowList, type AllowListDeps } from '../peer/index.js';
 import type { BindMode } from './ports.js';
@@ -27,8 +28,11 @@ export interface BindRequest {
 
 export type BindVerdict =
   | { ok: true; client: ClientDetails; slot: BindSlot }
-  /** `reason` is for the log: it may say which part was wrong, the status never does. */
-  | { ok: false; status: number; reason: string };
+  /**
+   * `reason` and `event` (gomsggw's log event name) are for the log: they may say which part was
+   * wrong, the status never does.
+   */
+  | { ok: false; status: number; reason: string; event: LogEvent };
 
 /** The directory lookup binds need. */
 export interface BindClients {
@@ -63,7 +67,7 @@ export const BIND_REFUSED = ESME.RINVPASWD;
  */
 export const BIND_NO_SLOT = ESME.RBINDFAIL;
 
-type CheckResult = { ok: true; client: ClientDetails } | { ok: false; reason: string };
+type CheckResult = { ok: true; client: ClientDetails } | { ok: false; reason: string; event: LogEvent };
 
 export class BindAuthenticator {
   constructor(private readonly deps: BindAuthenticatorDeps) {}
@@ -73,11 +77,11 @@ export class BindAuthenticator {
     const startedAt = failureDelay.start();
     const attempt = { ip: req.remoteIp, username: req.systemId };
     const gate = await logins.admit(attempt);
-    if (!gate.allowed) return this.refuse(startedAt, `too many failed logins (${gate.scope} locked out)`);
+    if (!gate.allowed) return this.refuse(startedAt, `too many failed logins (${gate.scope} locked out)`, LogEvent.AuthFailed);
     const checked = await this.check(req);
     if (!checked.ok) {
       await logins.fail(attempt);
-      return this.refuse(startedAt, checked.reason);
+      return this.refuse(startedAt, checked.reason, checked.event);
     }
     await logins.succeed(attempt);
     return this.claimSlot(checked.client, req);
@@ -92,16 +96,17 @@ export class BindAuthenticator {
     const client = req.systemId ? this.deps.clients.clientByUsername(req.systemId) : undefined;
     const allowed = client ? await parseAllowList(client.address, this.deps).allows(req.remoteIp) : false;
     const passwordOk = samePassword(req.password, client?.password ?? '');
-    if (!client) return { ok: false, reason: req.systemId ? 'unknown system_id' : 'empty system_id' };
-    if (!allowed) return { ok: false, reason: `IP ${req.remoteIp} is not in the client's address list` };
-    if (client.type !== 'legacy') return { ok: false, reason: 'a web client cannot bind over SMPP' };
-    if (!passwordOk) return { ok: false, reason: req.password ? 'wrong password' : 'empty password' };
+    const invalid = LogEvent.AuthFailedInvalidCredentials;
+    if (!client) return { ok: false, reason: req.systemId ? 'unknown system_id' : 'empty system_id', event: invalid };
+    if (!allowed) return { ok: false, reason: `IP ${req.remoteIp} is not in the client's address list`, event: LogEvent.AuthFailed };
+    if (client.type !== 'legacy') return { ok: false, reason: 'a web client cannot bind over SMPP', event: LogEvent.WebClientCannotUseSMPP };
+    if (!passwordOk) return { ok: false, reason: req.password ? 'wrong password' : 'empty password', event: invalid };
     return { ok: true, client };
   }
 
-  private async refuse(startedAt: number, reason: string): Promise<BindVerdict> {
+  private async refuse(startedAt: number, reason: string, event: LogEvent): Promise<BindVerdict> {
     await this.deps.failureDelay.wait(startedAt);
-    return { ok: false, status: BIND_REFUSED, reason };
+    return { ok: false, status: BIND_REFUSED, reason, event };
   }
 
   /** Not a credential failure: a client at its max_binds is not counted as a failed login. */
@@ -109,7 +114,7 @@ export class BindAuthenticator {
     const maxBinds = client.settings?.maxBinds ?? 0;
     const slot = await this.deps.slots.claim(client.id, maxBinds, { session: req.sessionId, ip: req.remoteIp, mode: req.mode });
     if (slot) return { ok: true, client, slot };
-    return { ok: false, status: BIND_NO_SLOT, reason: `max_binds ${maxBinds} reached` };
+    return { ok: false, status: BIND_NO_SLOT, reason: `max_binds ${maxBinds} reached`, event: LogEvent.AuthFailed };
   }
 }
 

@@ -158,6 +158,7 @@ describe('SMPP egress: messages', () => {
     expect(b.delivered).toHaveLength(1);
     expect(await h.counter('message', 'retried')).toBe(1);
     await eventually(() => expect(h.records.status(egress.message.id, RECEIVER, 'inbound')).toBe('delivered'));
+    expect(h.log.event('AckTimeout')).toMatchObject({ level: 30, reason: 'no deliver_sm_resp in time' });
   });
 
   it('resends only the part that failed, keeping the concatenation reference', async () => {
@@ -182,6 +183,7 @@ describe('SMPP egress: messages', () => {
     expect(h.records.status(egress.message.id, SENDER, 'outbound')).toBe('failed');
     expect(await h.pending()).toBe(0);
     expect(await h.counter('message', 'failed')).toBe(1);
+    expect(h.log.lines.filter((l) => l.event === 'AckNonOK')).toHaveLength(3);
   });
 
   it('waits out ESME_RTHROTTLED without spending the retries', async () => {

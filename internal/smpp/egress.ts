@@ -11,7 +11,7 @@ import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, retry, term, type Bus, type DurableMsg, type Outcome } from '../bus/index.js';
 import { ValidationError } from '../errors/index.js';
-import type { Logger } from '../log/index.js';
+import { LogEvent, type Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
 import type { ReceiverLookup } from '../cluster/index.js';
@@ -304,7 +304,8 @@ export class SmppEgress {
       if (event.seconds !== undefined) metrics.egressLatency.observe({ protocol: 'smpp', carrier: '' }, event.seconds);
     }
     if (event.kind === 'retried') {
-      this.deps.logger.info({ client: client.username, kind, reason: event.reason }, 'smpp egress: deliver_sm will be retried');
+      const logEvent = event.cause === 'timeout' ? LogEvent.AckTimeout : event.cause === 'non_ok' ? LogEvent.AckNonOK : undefined;
+      this.deps.logger.info({ event: logEvent, client: client.username, kind, reason: event.reason }, 'smpp egress: deliver_sm will be retried');
     }
   }
 

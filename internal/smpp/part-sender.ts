@@ -40,7 +40,8 @@ export interface SendPolicy {
 
 export type SendEvent =
   | { kind: 'sent'; seconds: number }
-  | { kind: 'retried'; reason: string; seconds?: number }
+  /** `cause`: an error command_status, no deliver_sm_resp in time, or the session closed first. */
+  | { kind: 'retried'; reason: string; cause: 'non_ok' | 'timeout' | 'closed'; seconds?: number }
   | { kind: 'throttled'; seconds: number };
 
 export interface SendJob {
@@ -128,12 +129,12 @@ async function deliverOnce(job: SendJob, slot: SessionSlot, part: SmppPart): Pro
     }
     const throttled = THROTTLING.has(commandStatus);
     const reason = `deliver_sm_resp command_status 0x${commandStatus.toString(16).padStart(8, '0')}`;
-    job.observe(throttled ? { kind: 'throttled', seconds: seconds() } : { kind: 'retried', reason, seconds: seconds() });
+    job.observe(throttled ? { kind: 'throttled', seconds: seconds() } : { kind: 'retried', reason, cause: 'non_ok', seconds: seconds() });
     return { ok: false, throttled, reason, backoff: true };
   } catch (err) {
     if (err instanceof SmppTimeoutError || err instanceof SmppSessionClosedError) {
       const reason = err instanceof SmppTimeoutError ? 'no deliver_sm_resp in time' : 'session closed before deliver_sm_resp';
-      job.observe({ kind: 'retried', reason });
+      job.observe({ kind: 'retried', reason, cause: err instanceof SmppTimeoutError ? 'timeout' : 'closed' });
       // A closed session says nothing about the client's health: try the next one at once.
       return { ok: false, throttled: false, reason, backoff: err instanceof SmppTimeoutError };
     }

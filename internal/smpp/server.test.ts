@@ -26,6 +26,35 @@ const submit = (esme: EsmeSession, fields: object) => call(esme, 'submit_sm', {
   destination_addr: B.slice(1), data_coding: 0, ...fields,
 });
 
+describe('log events (gomsggw\'s names)', () => {
+  it('names binds, refusals, submits and the session\'s end as gomsggw did', async () => {
+    const c = h.add(legacyClient(1, { numbers: [A], stopSuppressed: [A] }));
+    const web = h.add(legacyClient(2, { type: 'web' }));
+    expect((await call(await h.connect(), 'bind_transceiver', { system_id: c.username, password: 'nope' })).command_status).toBe(0x0e);
+    expect((await call(await h.connect(), 'bind_transceiver', { system_id: web.username, password: web.password })).command_status).toBe(0x0e);
+    const esme = await h.bound(c);
+    expect((await submit(esme, { short_message: Buffer.from('hello') })).command_status).toBe(0);
+    expect((await submit(esme, { source_addr: '15550007777', short_message: Buffer.from('x') })).command_status).toBe(0x0a);
+    expect((await submit(esme, { destination_addr: 'abc', short_message: Buffer.from('x') })).command_status).toBe(0x0b);
+    expect((await submit(esme, { short_message: Buffer.alloc(0) })).command_status).toBe(0x01);
+    expect((await submit(esme, { short_message: Buffer.from('Reply STOP to end messages.') })).command_status).toBe(0);
+    await call(esme, 'unbind');
+    await until(() => h.log.event('SessionRemoved') !== undefined);
+
+    expect(h.log.event('AuthFailedInvalidCredentials')).toMatchObject({ level: 30, systemId: c.username, msg: 'SMPP bind refused' });
+    expect(h.log.event('WebClientCannotUseSMPP')).toMatchObject({ level: 30, systemId: web.username });
+    expect(h.log.event('AuthSuccess')).toMatchObject({ level: 30, systemId: c.username, msg: 'SMPP bound' });
+    expect(h.log.event('InboundSubmitSM')).toMatchObject({ level: 20, systemId: c.username, id: h.stored[0]?.id });
+    expect(h.log.event('Invalid sender number')).toMatchObject({ level: 30, systemId: c.username });
+    expect(h.log.event('Invalid destination number')).toMatchObject({ level: 30, systemId: c.username });
+    expect(h.log.event('EmptyDecodedMessage')).toMatchObject({ level: 30, systemId: c.username });
+    expect(h.log.event('DroppingSTOPMessagePerClientRule')).toMatchObject({ level: 30, client: c.username, from: A });
+    expect(h.log.event('SessionRemoved')).toMatchObject({ level: 30, systemId: c.username });
+    // Never a password or the message text.
+    expect(JSON.stringify(h.log.lines)).not.toMatch(/nope|hello|"password"/);
+  });
+});
+
 describe('binds', () => {
   it('binds a legacy client as transceiver, transmitter or receiver and lists it in the book', async () => {
     const c = h.add(legacyClient(1));

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ListenAddress } from '../config/index.js';
 import { FailureDelay, type LoginLimiter } from '../lockout/index.js';
-import type { Logger } from '../log/index.js';
+import { LogEvent, type Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { ConnectionLimiter, trustedProxies, type ConnectionRefusal } from '../peer/index.js';
 import type { ClientDetails, RecordRepo } from '../store/index.js';
@@ -117,7 +117,7 @@ export class SmppServer {
     });
     this.#submits = new SubmitHandler({ nodeId: options.nodeId }, {
       client: (id) => deps.directory.client(id), ingress: deps.ingress, reassembler: deps.reassembler,
-      throttle: this.#throttle, newId: deps.newId ?? randomUUID,
+      throttle: this.#throttle, newId: deps.newId ?? randomUUID, logger: deps.logger,
     });
     this.#queries = new QueryHandler(deps.records);
     this.#handler = this.#sessionHandler();
@@ -187,12 +187,13 @@ export class SmppServer {
       bound: (session) => {
         this.sessions.add(session);
         metrics.smppBinds.inc({ mode: session.mode });
-        logger.info({ session: session.id, systemId: session.systemId, mode: session.mode, ip: session.remoteIp }, 'SMPP bound');
+        logger.info({ event: LogEvent.AuthSuccess, session: session.id, systemId: session.systemId, mode: session.mode, ip: session.remoteIp },
+          'SMPP bound');
       },
       unbound: (session) => {
         this.sessions.remove(session);
         metrics.smppBinds.dec({ mode: session.mode });
-        logger.info({ session: session.id, systemId: session.systemId }, 'SMPP unbound');
+        logger.info({ event: LogEvent.SessionRemoved, session: session.id, systemId: session.systemId }, 'SMPP unbound');
       },
       submit: (session, pdu) => this.#submit(session, pdu),
       query: (session, pdu): Promise<QueryAnswer> => this.#queries.query(session.clientId, pdu),
@@ -204,8 +205,8 @@ export class SmppServer {
     if (this.#draining) return { status: SmppStatus.RBINDFAIL };
     const verdict = await this.#binds.authenticate({ ...request, remoteIp: session.remoteIp, sessionId: session.id });
     if (!verdict.ok) {
-      this.deps.logger.info({ session: session.id, systemId: request.systemId, ip: session.remoteIp, reason: verdict.reason },
-        'SMPP bind refused');
+      this.deps.logger.info({ event: verdict.event, session: session.id, systemId: request.systemId, ip: session.remoteIp,
+        reason: verdict.reason }, 'SMPP bind refused');
       return { status: verdict.status };
     }
     return { status: SmppStatus.ROK, clientId: verdict.client.id, release: () => verdict.slot.release() };
@@ -214,6 +215,7 @@ export class SmppServer {
   async #submit(session: SmppSession, pdu: Pdu): Promise<string> {
     const started = performance.now();
     const id = await this.#submits.submit({ clientId: session.clientId, remoteIp: session.remoteIp }, pdu);
+    this.deps.logger.debug({ event: LogEvent.InboundSubmitSM, session: session.id, systemId: session.systemId, id }, 'submit_sm stored');
     this.deps.metrics.ingress.inc({ protocol: 'smpp' });
     this.deps.metrics.ingressLatency.observe({ protocol: 'smpp' }, (performance.now() - started) / 1000);
     return id;

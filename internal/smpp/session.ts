@@ -8,10 +8,10 @@
  * length gets generic_nack and the connection ends, a socket error ends only this session.
  */
 import type { Duplex } from 'node:stream';
-import type { Logger } from '../log/index.js';
+import { LogEvent, type Logger } from '../log/index.js';
 import { corkForTurn } from '../peer/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { SmppStatus, toCommandStatus } from './command-status.js';
+import { SmppStatus, SmppStatusError, toCommandStatus } from './command-status.js';
 import { PduFramer, type Frame } from './framing.js';
 import {
   CommandId, MAX_PDU_LENGTH, MAX_SEQUENCE, UNBOUND_MAX_PDU_LENGTH, decodePdu, encodePdu, isResponse, responseCommand,
@@ -80,6 +80,13 @@ const SMPP_34 = 0x34;
 const UNBOUND_STATUS = 'unbound';
 /** How long a closing socket may take to flush before it is destroyed. */
 const END_GRACE_MS = 2_000;
+
+/** gomsggw's log event for a submit_sm refused with these statuses (the others it did not name). */
+const SUBMIT_REFUSAL_EVENTS = new Map<number, LogEvent>([
+  [SmppStatus.RINVSRCADR, LogEvent.InvalidSenderNumber],
+  [SmppStatus.RINVDSTADR, LogEvent.InvalidDestinationNumber],
+  [SmppStatus.RINVMSGLEN, LogEvent.EmptyDecodedMessage],
+]);
 
 export class SmppSession implements BoundSession {
   readonly id: string;
@@ -412,6 +419,8 @@ export class SmppSession implements BoundSession {
   #respondError(request: Pdu, err: unknown): void {
     const status = toCommandStatus(err);
     if (status === SmppStatus.RSYSERR) this.deps.logger.warn({ err, session: this.id, command: request.command }, 'SMPP request failed');
+    const event = request.command === 'submit_sm' && err instanceof SmppStatusError ? SUBMIT_REFUSAL_EVENTS.get(status) : undefined;
+    if (event) this.deps.logger.info({ event, session: this.id, systemId: this.systemId, reason: (err as Error).message }, 'submit_sm refused');
     this.#respond(request, status);
   }
 

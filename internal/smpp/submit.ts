@@ -8,6 +8,7 @@
 import { normalizeE164 } from '../../proto/e164.js';
 import { newMessage, type Message } from '../../proto/message.js';
 import { ErrorCode, GatewayError, UnavailableError } from '../errors/index.js';
+import { LogEvent, type Logger } from '../log/index.js';
 import { cleanText } from '../text/index.js';
 import { clientNumber, type ClientDetails } from '../store/index.js';
 import { SmppStatus, SmppStatusError } from './command-status.js';
@@ -40,6 +41,7 @@ export interface SubmitDeps {
   throttle: SubmitThrottle;
   newId(): string;
   now?: () => number;
+  logger: Logger;
 }
 
 /** Who sent the submit_sm. */
@@ -80,6 +82,7 @@ export class SubmitHandler {
     if (!to) throw new SmppStatusError(SmppStatus.RINVDSTADR, `destination ${fields.destinationAddr} is not an E.164 number`);
     if (decoded.text === STOP_FOOTER && clientNumber(client, from)?.ignoreStopCmdSending) {
       // Acknowledged and dropped on purpose; upstream sent no response at all here (BUG).
+      this.deps.logger.info({ event: LogEvent.DroppingSTOPMessagePerClientRule, client: client.username, from }, 'STOP footer dropped (ignore_stop_cmd_sending)');
       return this.deps.newId();
     }
     if (decoded.concat && decoded.concat.total > 1) return this.part(sender, client, fields, decoded, from, to);

@@ -1,7 +1,8 @@
 /**
  * The import rules of the rooms, checked on the real import graph (madge, type imports included):
  * no cycle between files or between rooms, a room reached from another only through its door
- * (index.ts), and production code (cmd/, internal/, proto/) never importing test code.
+ * (index.ts), production code (cmd/, internal/, proto/) never importing test code, and every
+ * production file reached from a command (so test-only helpers and dead code live elsewhere).
  */
 import { describe, expect, it } from 'vitest';
 import madge from 'madge';
@@ -68,6 +69,21 @@ describe('imports', async () => {
       .filter((dep) => dep.startsWith('internal/') && roomOf(dep) !== roomOf(file) && dep !== `${roomOf(dep)}/index.ts`)
       .map((dep) => `${file} -> ${dep}`));
     expect(sideDoors).toEqual([]);
+  });
+
+  it('reaches every production file from a command', () => {
+    // Read by tools rather than imported: the docs generator (npm run docs:cli) and the launch
+    // flags that package.json's start script repeats (launch.test.ts keeps them in step).
+    const tools = new Set(['cmd/cli/docs.ts', 'cmd/gateway/launch.ts']);
+    const reached = new Set<string>();
+    const pending = production.map(([file]) => file).filter((file) => /^cmd\/[^/]+\/main\.ts$/.test(file));
+    while (pending.length > 0) {
+      const file = pending.pop()!;
+      if (reached.has(file)) continue;
+      reached.add(file);
+      pending.push(...(graph[file] ?? []));
+    }
+    expect(production.map(([file]) => file).filter((file) => !reached.has(file) && !tools.has(file))).toEqual([]);
   });
 
   it('keeps test code out of production code', () => {

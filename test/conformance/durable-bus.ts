@@ -413,6 +413,38 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
       });
     });
 
+    describe('stream state (for metrics)', () => {
+      it('counts messages per subject and reports each consumer\'s pending, in-flight and ack floor', async () => {
+        const a = await ctx.node('a');
+        await stream(a);
+        await publishN(a, 2, 'out.1');
+        await publishN(a, 3, 'out.2');
+        await a.publishDurable(subj('other'), bytes('x'));
+        expect(await a.subjectCounts(streamName(), subj('out.>'))).toEqual({ [subj('out.1')]: 2, [subj('out.2')]: 3 });
+
+        const got = new Deliveries();
+        const gate = new Gate();
+        await consume(a, spec({ durable: 'outs', filterSubject: subj('out.>'), maxAckPending: 2, ackWaitMs: T().ackWaitMs * 20 }),
+          got.handler('a', async () => (await gate.wait(), ack)), 2);
+        await eventually('2 in flight', () => got.running === 2);
+        const held = await a.streamState(streamName());
+        expect(held.messages).toBe(6);
+        expect(held.consumers).toEqual([{ durable: 'outs', pending: 3, ackPending: 2, redelivered: 0, ackFloor: 0 }]);
+
+        gate.open();
+        await got.atLeast(5);
+        // With nothing left to deliver the floor reaches the stream's last sequence, past messages the filter skips.
+        await eventually('all acked', async () => (await a.streamState(streamName())).consumers[0]?.ackFloor === 6);
+        expect(await a.streamState(streamName())).toEqual({ messages: 1, consumers: [{ durable: 'outs', pending: 0, ackPending: 0, redelivered: 0, ackFloor: 6 }] });
+      });
+
+      it('rejects streamState and subjectCounts with NotFoundError when the stream does not exist', async () => {
+        const a = await ctx.node('a');
+        await expect(a.streamState(`${ctx.prefix}_missing`)).rejects.toBeInstanceOf(NotFoundError);
+        await expect(a.subjectCounts(`${ctx.prefix}_missing`, subj('>'))).rejects.toBeInstanceOf(NotFoundError);
+      });
+    });
+
     describeDeadLetters(ctx);
     describeLeases(ctx);
   });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayNode } from '../../cmd/gateway/node.js';
 import { loadConfig } from '../../internal/config/index.js';
 import { silentLogger } from '../../internal/log/index.js';
+import { captureLogger } from '../support/log-capture.js';
 import { encodePdu } from '../../internal/smpp/pdu.js';
 import { call, smppLib, type EsmeSession, type LibPdu } from '../support/smpp-server-harness.js';
 import { encodeGsm7Packed, encodeGsm7Unpacked, encodeUcs2 } from '../../internal/text/index.js';
@@ -47,6 +48,8 @@ describe.each(modes)('SMPP server, $name', (mode) => {
   let dataDir: string;
   let base: string;
   let nodeA: GatewayNode;
+  /** Node A's log, info and up (gomsggw's event names are asserted on it). */
+  const logA = captureLogger('info');
   let nodeB: GatewayNode | undefined;
   let natsProxy: TcpProxy | undefined;
   const ports: Record<string, number> = {};
@@ -75,7 +78,7 @@ describe.each(modes)('SMPP server, $name', (mode) => {
       DATA_DIR: join(dataDir, id), SERVER_ADDRESS: base, SERVER_ID: `smpp${id}`, ENCRYPTION_KEY: 'smpp-encryption-key-0123456789',
       API_KEY, CARRIER_RETRY_DELAY_SECS: '0', LOG_LEVEL: 'silent', SMPP_REASSEMBLY_TTL_SECS: '2', ...extra,
     }, { cwd: dataDir });
-    const n = new GatewayNode(config, silentLogger());
+    const n = new GatewayNode(config, id === 'A' ? logA.logger : silentLogger());
     await n.start();
     return n;
   }
@@ -204,7 +207,12 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     }
     expect(statuses).toEqual([0, 0, 0x58]);
     const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: basic('admin', API_KEY) } })).text();
-    expect(metrics).toMatch(/^msggw_quota_rejections_total\{[^}]*type="sms"[^}]*period="daily"[^}]*\} 1$/m);
+    expect(logA.event('Message limit exceeded')).toMatchObject({ level: 30, client: 'capped', limitType: 'daily_sms_client', limit: 2 });
+    expect(metrics).toMatch(/^msggw_quota_rejections_total\{[^}]*type="sms"[^}]*period="daily"[^}]*client="capped"[^}]*\} 1$/m);
+    // The bus's queues, read on scrape from the embedded bus or JetStream alike.
+    expect(metrics).toMatch(/^msggw_queue_stats_up\{[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^msggw_stream_messages\{stream="carrier"[^}]*\} \d+$/m);
+    expect(metrics).toMatch(/^msggw_consumer_ack_floor\{stream="in",consumer="router"[^}]*\} \d+$/m);
     await until(() => carrierTexts().includes('quota two'));
     await new Promise((r) => setTimeout(r, 300));
     expect(carrierTexts()).not.toContain('quota three');

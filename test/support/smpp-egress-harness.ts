@@ -19,6 +19,7 @@ import { UnavailableError } from '../../internal/errors/index.js';
 import type { ClientDetails, ClientSettings, MessageRecord, RecordRepo } from '../../internal/store/index.js';
 import { SmppEgress, type SmppEgressOptions } from '../../internal/smpp/egress.js';
 import { FakeSession, FakeSessionBook, type FakeDeliver } from './smpp-fake-sessions.js';
+import { captureLogger } from './log-capture.js';
 
 export const SENDER = 1;
 export const RECEIVER = 2;
@@ -71,6 +72,8 @@ export class EgressHarness {
   readonly book = new FakeSessionBook();
   readonly records = new MemoryRecords();
   readonly metrics: Metrics = createMetrics({ serverId: 'n1', defaultMetrics: false });
+  /** The egress's log lines, debug and up. */
+  readonly log = captureLogger();
   /** Every deliver_sm of every session, in call order. */
   readonly delivered: FakeDeliver[] = [];
   readonly clients: ClientDetails[];
@@ -102,7 +105,7 @@ export class EgressHarness {
       { subjects: this.subjects, nodeId: 'n1', retries: 3, timeoutMs: 1_000, queueMaxAgeMs: 60_000, retryDelayMs: 5,
         leaseTtlMs: 600, sweepFirstLookMs: 0, ...egressOptions },
       { bus: this.bus, sessions: this.book, client,
-        clients: () => this.clients, records: writer, sent: this.sent, legs, failures, logger: silentLogger(), metrics: this.metrics,
+        clients: () => this.clients, records: writer, sent: this.sent, legs, failures, logger: this.log.logger, metrics: this.metrics,
         failover },
     );
   }

@@ -9,6 +9,7 @@ import { BindRegistry } from '../../internal/cluster/index.js';
 import { MemoryLoginLimiter, type LoginLimiter } from '../../internal/lockout/index.js';
 import { createMetrics, type Metrics } from '../../internal/metrics/index.js';
 import { silentLogger } from '../../internal/log/index.js';
+import { captureLogger } from './log-capture.js';
 import type { Message } from '../../proto/message.js';
 import type { ClientDetails, ClientNumber, ClientSettings, StoredRecord } from '../../internal/store/index.js';
 import { MemoryReassembler } from '../../internal/smpp/reassembly-memory.js';
@@ -71,6 +72,8 @@ export class ServerHarness {
   readonly records: StoredRecord[] = [];
   readonly reassembler = new MemoryReassembler({ ttlMs: 60_000, maxOpenSetsPerClient: HARNESS_MAX_OPEN_SETS, maxOpenBytesPerClient: 8 << 20 });
   readonly metrics: Metrics = createMetrics({ serverId: 'h1', defaultMetrics: false });
+  /** The server's log lines, debug and up. */
+  readonly log = captureLogger();
   /** true: the ingress fails with a plain error; an Error: with that one. */
   ingressFails: boolean | Error = false;
   /** Holds each ingress this long (a slow bus). */
@@ -109,7 +112,7 @@ export class ServerHarness {
       binds: this.registry,
       logins,
       metrics: this.metrics,
-      logger: silentLogger(),
+      logger: this.log.logger,
     });
     await this.server.start();
     return this;

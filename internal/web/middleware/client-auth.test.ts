@@ -4,6 +4,7 @@ import type { ClientDetails, TenantApiKey } from '../../store/index.js';
 import { sha256Hex } from '../../crypto/index.js';
 import { MemoryLoginLimiter } from '../../lockout/index.js';
 import { silentLogger } from '../../log/index.js';
+import { captureLogger } from '../../../test/support/log-capture.js';
 import type { Context } from 'koa';
 import {
   API_KEY_TOUCH_INTERVAL_MS, assertKeyMaySendFrom, clientAuth, keyScopes, parseClientCredentials, usableApiKey,
@@ -113,14 +114,14 @@ describe('clientAuth with a password', () => {
    * A middleware over mutable clients, with a failed-login limiter of 3 per IP when `limited`;
    * `call(header, ip)` answers 'ok', or the error's status and text.
    */
-  function setup(limited = false) {
+  function setup(limited = false, logger = silentLogger()) {
     const clients = new Map<string, ClientDetails>();
     const add = (c: Partial<ClientDetails>) => clients.set(c.username!, { type: 'web', settings: null, numbers: [], address: '', ...c } as ClientDetails);
     add({ id: 1, username: 'web1', password: 'right' });
     const logins = limited ? { limiter: new MemoryLoginLimiter({ limits: { windowMs: 60_000, perIp: 3, perNetwork: 0, perUser: 0 } }), failureDelayMs: 0 } : undefined;
     const middleware = clientAuth({
       directory: { clientByUsername: (u: string) => clients.get(u) } as never,
-      store: {} as never, logger: silentLogger(), logins,
+      store: {} as never, logger, logins,
     });
     const call = (header: string, ip = '127.0.0.1') => middleware(fakeContext(header, ip), async () => undefined)
       .then(() => 'ok', (err: Error) => err.message);
@@ -135,6 +136,18 @@ describe('clientAuth with a password', () => {
     expect(await call(basicOf('web1', 'right'))).toBe('ok');
     expect(await call(basicOf('web1', 'wrong'))).toBe('Invalid credentials');
     expect(await call(basicOf('web1', 'wrong'))).toBe('Invalid credentials');
+  });
+
+  it('logs AuthSuccess once per verified header and AuthFailedInvalidCredentials for each failure, never the password', async () => {
+    const log = captureLogger();
+    const { call } = setup(false, log.logger);
+    await call(basicOf('web1', 'right'), '192.0.2.10');
+    await call(basicOf('web1', 'right'), '192.0.2.10');
+    await call(basicOf('web1', 'wrong-secret'), '192.0.2.10');
+    expect(log.lines.map((l) => l.event)).toEqual(['AuthSuccess', 'AuthFailedInvalidCredentials']);
+    expect(log.lines[0]).toMatchObject({ level: 30, client: 'web1', ip: '192.0.2.10', method: 'basic' });
+    expect(log.lines[1]).toMatchObject({ level: 30, client: 'web1', ip: '192.0.2.10' });
+    expect(JSON.stringify(log.lines)).not.toMatch(/right|wrong-secret/);
   });
 
   it('refuses a header it verified once the password changed or the client is gone', async () => {

@@ -2,6 +2,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { normalizeE164 } from '../../../proto/e164.js';
 import { constantTimeEqual, sha256Hex } from '../../crypto/index.js';
 import { AuthError, ForbiddenError } from '../../errors/index.js';
+import { LogEvent } from '../../log/index.js';
 import { parseAllowList, trustedProxies } from '../../peer/index.js';
 import { AuthMethod, ClientType, type ClientDetails, type TenantApiKey } from '../../store/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
@@ -144,6 +145,8 @@ export class ClientAuthenticator {
     if (credentials.kind === 'api_key') return this.byApiKey(credentials.token, now);
     const { username, password, method } = credentials;
     const client = await this.#guard.attempt({ ip, username }, () => this.checkPassword(username, password, ip));
+    // Once per IP and header: later requests with it are taken from #verified without a line.
+    this.deps.logger.info({ event: LogEvent.AuthSuccess, client: username, ip, method }, 'REST client authenticated');
     if (this.#verified.size >= VERIFIED_MAX) this.#verified.clear();
     this.#verified.set(cacheKey, { username, password: client.password, method });
     return { client, method };
@@ -158,8 +161,9 @@ export class ClientAuthenticator {
   private async checkPassword(username: string, password: string, ip: string): Promise<ClientDetails> {
     const client = this.deps.directory.clientByUsername(username);
     const matches = constantTimeEqual(password, client?.password ?? NO_PASSWORD);
-    if (!client || !matches) throw new AuthError('Invalid credentials');
-    if (client.type !== ClientType.WEB && !(await parseAllowList(client.address).allows(ip))) {
+    const allowed = client && matches && (client.type === ClientType.WEB || await parseAllowList(client.address).allows(ip));
+    if (!allowed) {
+      this.deps.logger.info({ event: LogEvent.AuthFailedInvalidCredentials, client: username, ip }, 'REST client login failed');
       throw new AuthError('Invalid credentials');
     }
     return client;
@@ -170,6 +174,7 @@ export class ClientAuthenticator {
     const client = this.deps.directory.client(key.clientId);
     if (!client) throw new AuthError("API key's associated client not found");
     await this.deps.apiKeyRateLimit?.(key);
+    this.deps.logger.debug({ event: LogEvent.AuthSuccess, client: client.username, keyId: key.id, method: 'api_key' }, 'REST client authenticated');
     this.touch(key.id, now);
     return { client, method: 'api_key', apiKey: key };
   }

@@ -17,6 +17,7 @@ import { clientIp } from '../client-ip.js';
 import { filenameOf } from '../media-refs.js';
 import { readRawBody } from '../middleware/json-body.js';
 import type { WebDeps, WebhookResult } from '../types.js';
+import { LogEvent } from '../../log/index.js';
 
 /** Carrier webhooks are a few kilobytes; Twilio's largest form stays far below this. */
 export const INBOUND_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -143,8 +144,13 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
   };
 
   const handle = async (ctx: Context, messageId: string) => {
-    const carrier = deps.directory.carrierByUuid(String(ctx.params.uuid).toLowerCase());
-    if (!carrier) throw new NotFoundError('carrier not found');
+    const uuid = String(ctx.params.uuid).toLowerCase();
+    const carrier = deps.directory.carrierByUuid(uuid);
+    if (!carrier) {
+      // Anyone may call this URL: the path is cut short, and it makes no metric label.
+      logger.info({ event: LogEvent.UnknownCarrierUuid, uuid: uuid.slice(0, 64), peer: ctx.req.socket.remoteAddress }, 'carrier webhook for an unknown carrier');
+      throw new NotFoundError('carrier not found');
+    }
     const rawBody = await readRawBody(ctx, INBOUND_BODY_LIMIT_BYTES);
     if (rawBody === undefined) return;
     const now = Date.now();
@@ -154,6 +160,7 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
       trusted,
     );
     const url = publicUrl(deps.serverAddress, ctx);
+    logger.debug({ event: LogEvent.InboundAttempt, carrier: carrier.name, sourceIp, status: Boolean(messageId) }, 'carrier webhook received');
     if (!deps.carrierWebhooks.verify({ headers, rawBody, url, receivedAtMs: now }, carrier)) {
       logger.warn({ carrier: carrier.name, carrierId: carrier.id, sourceIp, url }, 'carrier webhook refused: bad or missing signature');
       throw new ForbiddenError('Invalid webhook signature');

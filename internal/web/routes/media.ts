@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { baseType, servedInline } from '../../media/index.js';
 import type { ApiDocs } from '../api-docs.js';
 import type { WebDeps } from '../types.js';
+import { LogEvent } from '../../log/index.js';
 
 /** What newMediaToken makes (internal/media/tokens.ts), or a gomsggw UUIDv4 token. */
 const TOKEN = /^(?:[A-Za-z0-9_-]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
@@ -66,7 +67,7 @@ export function registerMediaRoutes(router: Router, deps: WebDeps): void {
     ctx.body = file.bytes;
     ctx.length = file.bytes.length;
     // The token is a capability: log only enough of it to correlate.
-    deps.logger.debug({ token: `${token!.slice(0, 6)}…`, size: file.bytes.length, ua: ctx.get('User-Agent') }, 'media served');
+    deps.logger.debug({ event: LogEvent.MediaAccessed, token: `${token!.slice(0, 6)}…`, size: file.bytes.length, ua: ctx.get('User-Agent') }, 'media served');
   });
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../proto/message.js';
 import { OutcomeUnknownError } from '../../errors/index.js';
 import { silentLogger } from '../../log/index.js';
+import { captureLogger } from '../../../test/support/log-capture.js';
 import { ClientAuthenticator } from '../middleware/client-auth.js';
 import type { WebDeps } from '../types.js';
 import { SendRoute, type SendCall } from './messages.js';
@@ -45,6 +46,18 @@ function call(body: unknown, idempotencyKey = ''): SendCall {
 const SEND = { from: '+14155550100', to: '+14155550123', text: 'hi' };
 
 describe('SendRoute', () => {
+  it('logs a refused sender as Invalid sender number and a refused destination as Invalid destination number', async () => {
+    const log = captureLogger();
+    const directory = { clientByUsername: (name: string) => (name === 'acme' ? client : undefined), client: () => client };
+    const deps = { directory, logger: log.logger, serverId: 'n1', ingress: async () => undefined } as unknown as WebDeps;
+    const route = new SendRoute(deps, new ClientAuthenticator(deps));
+    expect((await route.answer(call({ ...SEND, from: '+14155550999' }))).status).toBe(403);
+    expect((await route.answer(call({ ...SEND, to: 'not-a-number' }))).status).toBe(400);
+    expect(log.event('Invalid sender number')).toMatchObject({ level: 30, client: 'acme', msg: 'send refused' });
+    expect(log.event('Invalid destination number')).toMatchObject({ level: 30, client: 'acme' });
+    expect(JSON.stringify(log.lines)).not.toMatch(/secret-pw|"hi"/);
+  });
+
   it('answer 503 with Retry-After when the message cannot be stored, logging no header', async () => {
     const lines: unknown[] = [];
     const answer = await failingRoute(lines).answer(call({ from: '+14155550100', to: '+14155550123', text: 'hi' }));

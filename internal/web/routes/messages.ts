@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { normalizeE164 } from '../../../proto/e164.js';
 import { newMessage, type Message } from '../../../proto/message.js';
 import { ForbiddenError, GatewayError, OutcomeUnknownError, UnavailableError, ValidationError, wireStatus } from '../../errors/index.js';
+import { LogEvent } from '../../log/index.js';
 import { clientNumber, type ClientDetails } from '../../store/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
 import { trustedProxies, type TrustedProxies } from '../../peer/index.js';
@@ -84,19 +85,30 @@ interface BuildContext {
   idempotencyKey?: string;
   /** Where inline media are stored; without it they are refused. */
   media?: MediaSink;
+  /** Told of a number refused (gomsggw's `Invalid sender number` / `Invalid destination number` log events). */
+  onRefused?: (event: LogEvent, reason: string) => void;
 }
 
 /**
  * The Message a request asks for, after every check of upstream §5.9 steps 1–4. Inline media
  * are stored last, once everything else passed, so a refused request stores nothing.
  */
-export async function buildMessage({ auth, request, sourceIp, node, maxTextChars, idempotencyKey, media: sink }: BuildContext): Promise<Message> {
+export async function buildMessage(context: BuildContext): Promise<Message> {
+  const { auth, request, sourceIp, node, maxTextChars, idempotencyKey, media: sink, onRefused } = context;
   const { client } = auth;
   if (request.clientId !== 0 && request.clientId !== client.id) {
     throw new ForbiddenError('Authenticated client does not match specified client_id');
   }
-  const to = resolveTo(request.to);
-  const from = resolveFrom(client, request.from);
+  const checked = <T>(event: LogEvent, check: () => T): T => {
+    try {
+      return check();
+    } catch (err) {
+      onRefused?.(event, (err as Error).message);
+      throw err;
+    }
+  };
+  const to = checked(LogEvent.InvalidDestinationNumber, () => resolveTo(request.to));
+  const from = checked(LogEvent.InvalidSenderNumber, () => resolveFrom(client, request.from));
   assertKeyMaySendFrom(auth, from);
   const hasMedia = request.media.some((item) => item.url.trim() !== '' || item.content !== '');
   // Text is kept for MMS (upstream dropped it, BUG-15).
@@ -182,6 +194,7 @@ export class SendRoute {
       maxTextChars: this.#maxTextChars,
       idempotencyKey,
       media: this.#deps.media,
+      onRefused: (event, reason) => this.#deps.logger.info({ event, client: auth.client.username, sourceIp, reason }, 'send refused'),
     });
     try {
       // A client's key may come again after the bus's dedup window: the ingress remembers it.
