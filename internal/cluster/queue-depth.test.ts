@@ -29,7 +29,7 @@ describe('readQueues', () => {
     await consumer.stop();
     expect(q.streams).toContainEqual({ stream: 'webhook', messages: 2 });
     expect(q.streams).toContainEqual({ stream: 'dead_letter', messages: 1 });
-    expect(q.streams.map((x) => x.stream).sort()).toEqual(['carrier', 'dead_letter', 'in', 'ledger', 'media', 'mm4', 'smpp', 'status', 'webhook']);
+    expect(q.streams.map((x) => x.stream).sort()).toEqual(['batch', 'carrier', 'dead_letter', 'in', 'ledger', 'media', 'mm4', 'smpp', 'status', 'webhook']);
     expect(q.consumers).toEqual([{ stream: 'carrier', consumer: 'carrier-1', pending: 0, ackPending: 0, redelivered: 0, ackFloor: 0 }]);
     expect(q.clients).toEqual([
       { protocol: 'smpp', client: 'id:9', messages: 1 },
