@@ -1,10 +1,11 @@
 import { batchRunCodec } from '../../proto/batch.js';
 import { webhookJobCodec } from '../../proto/delivery.js';
 import { normalizeE164 } from '../../proto/e164.js';
-import type { Message } from '../../proto/message.js';
+import { newMessage, type Message } from '../../proto/message.js';
 import { ack, retry, term, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import { TokenBucket } from '../egress/index.js';
 import { GatewayError, wireStatus } from '../errors/index.js';
+import { LogEvent } from '../log/index.js';
 import { QuotaRefusedError } from '../quota/index.js';
 import type { BatchItem, BatchItemOutcome, BatchJob, ClientDetails } from '../store/index.js';
 import { renderText } from './template.js';
@@ -203,11 +204,11 @@ export class BatchWorker {
     const length = [...text].length;
     if (length > max) return `text is too long: ${length} characters, at most ${max}`;
     const from = normalizeE164(job.fromNumber) ?? job.fromNumber;
-    return {
-      v: 1, id: item.id, type: 'sms', from, to, text, media: [],
+    return newMessage({
+      id: item.id, type: 'sms', from, to, text,
       origin: { kind: 'web', clientId: client.id, node: this.options.nodeId, batchItemId: item.id },
-      receivedAt: this.#now(), notice: false,
-    };
+      receivedAt: this.#now(),
+    });
   }
 
   /** Holds the rest back until the quota allows more; the batch comes back after a while. */
@@ -221,7 +222,7 @@ export class BatchWorker {
   private async complete(batchId: string): Promise<Outcome> {
     const job = await this.deps.store.finish(batchId);
     if (!job) return ack;
-    this.deps.logger.info({ batchId, status: job.status, sent: job.sentCount, failed: job.failedCount }, 'batch finished');
+    this.deps.logger.info({ event: LogEvent.BatchCompleted, batchId, status: job.status, sent: job.sentCount, failed: job.failedCount }, 'batch finished');
     return this.announce(job);
   }
 
