@@ -6,14 +6,14 @@ import { BatchService, BatchWorker, type BatchDeps, type BatchOptions } from '..
 import type { QuotaUsage } from '../../internal/quota/index.js';
 import type { IngressRouter } from '../../internal/router/index.js';
 import { DEFAULT_MAX_TEXT_CHARS } from '../../internal/web/index.js';
-import type { NodeParts, Stoppable } from './parts.js';
+import type { NodeContext, Stoppable } from './context.js';
 
-export interface BatchParts extends NodeParts {
+export interface BatchContext extends NodeContext {
   ingress: IngressRouter;
   usage: QuotaUsage;
 }
 
-export function buildBatches(p: BatchParts): { service: BatchService; components: Stoppable[] } {
+export function buildBatches(p: BatchContext): { service: BatchService; components: Stoppable[] } {
   const { config } = p;
   const options: BatchOptions = {
     subjects: p.subjects, nodeId: config.node.serverId, maxMessages: config.batch.maxMessages,

@@ -11,7 +11,7 @@ import {
 } from '../../internal/media/index.js';
 import { publishEgress } from '../../internal/router/index.js';
 import type { MessageCore } from './message-core.js';
-import type { NodeParts, Stoppable } from './parts.js';
+import type { NodeContext, Stoppable } from './context.js';
 
 export interface NodeMedia {
   store: PostgresMediaStore;
@@ -20,7 +20,7 @@ export interface NodeMedia {
   components(core: Pick<MessageCore, 'records' | 'legs' | 'failures'>): Stoppable[];
 }
 
-export function buildMedia(p: NodeParts): NodeMedia {
+export function buildMedia(p: NodeContext): NodeMedia {
   const { config, subjects, bus, directory } = p;
   const logger = p.logger.child({ room: 'media' });
   const m = config.media;

@@ -11,14 +11,14 @@ import type { MediaStore } from '../../internal/media/index.js';
 import type { QuotaGate } from '../../internal/quota/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
 import {
-  DeadLetterReporter, FailoverRouting, FailureReporter, IngressRouter, kvIngressMemory, LedgerRepair, Router, SentRecorder, StatusRouter,
+  DeadLetterReporter, FailoverRouting, FailureReporter, IngressRouter, kvIngressMemory, LedgerRepair, MsgInRouter, SentRecorder, StatusRouter,
   type EgressPublishDeps,
 } from '../../internal/router/index.js';
-import type { NodeParts, Stoppable } from './parts.js';
+import type { NodeContext, Stoppable } from './context.js';
 
-export type { Stoppable } from './parts.js';
+export type { Stoppable } from './context.js';
 
-export interface MessageCoreParts extends NodeParts {
+export interface MessageCoreContext extends NodeContext {
   /** The node's shared Redis client (REDIS_URL): auto-reply cooldowns then hold cluster-wide. */
   redis?: Redis;
   /** Quotas checked where messages are routed (ingress and the router workers). */
@@ -48,7 +48,7 @@ export interface MessageCore {
   failover: FailoverRouting;
 }
 
-export function buildMessageCore(p: MessageCoreParts): MessageCore {
+export function buildMessageCore(p: MessageCoreContext): MessageCore {
   const { config, subjects, store, bus, directory, metrics } = p;
   const logger = p.logger.child({ room: 'core' });
   const records = new RecordWriter(store.records);
@@ -74,7 +74,7 @@ export function buildMessageCore(p: MessageCoreParts): MessageCore {
   const routing = { bus, view: directory, records, legs, failures, logger, metrics, autoReply, quota: p.quota,
     divertMedia: p.divertMedia, failover };
   const maxDeliver = config.durable.maxDeliver;
-  const router = new Router({ subjects, maxDeliver }, routing);
+  const router = new MsgInRouter({ subjects, maxDeliver }, routing);
   const memory = config.ingressDedupMs > 0
     ? kvIngressMemory(() => bus.kv(subjects.ingressSeenBucket, { ttlMs: config.ingressDedupMs }), logger) : undefined;
   const ingressFirst = new IngressFirst(config.ingressFirst, (busy) => metrics.egressYielding.set(busy ? 1 : 0));

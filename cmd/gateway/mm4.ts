@@ -12,9 +12,9 @@ import {
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
 import type { FailureReporter, SentRecorder } from '../../internal/router/index.js';
 import type { Message } from '../../proto/message.js';
-import type { NodeParts, Stoppable } from './parts.js';
+import type { NodeContext, Stoppable } from './context.js';
 
-export interface Mm4Parts extends Omit<NodeParts, 'store'> {
+export interface Mm4Parts extends Omit<NodeContext, 'store'> {
   /** The message core's ledger writer, legs and failure reporter. */
   records: RecordWriter;
   sent: SentRecorder;

@@ -15,7 +15,7 @@ import type { Logger } from '../../internal/log/index.js';
 import { subjects } from '../../proto/subjects.js';
 import { unsignedWebhooksWarning } from '../../proto/carrier-types.js';
 import { buildMessageCore } from './message-core.js';
-import type { NodeParts, Stoppable } from './parts.js';
+import type { NodeContext, Stoppable } from './context.js';
 import { buildMedia } from './media.js';
 import { buildSmpp } from './smpp.js';
 import { buildMm4 } from './mm4.js';
@@ -110,7 +110,7 @@ export class GatewayNode {
     this.#binds = binds;
     this.track('smpp bind registry', () => binds.stop());
 
-    const parts: NodeParts = { config, subjects: names, store, bus, directory, logger, metrics: this.metrics };
+    const parts: NodeContext = { config, subjects: names, store, bus, directory, logger, metrics: this.metrics };
     const redis = await connectNodeRedis(config, logger, (name, stop) => this.track(name, stop));
     const quota = nodeQuota(config, redis, directory, logger, this.metrics);
     this.track('quota', () => quota.close());

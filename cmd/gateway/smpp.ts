@@ -14,9 +14,9 @@ import type { FailoverRouting, FailureReporter, SentRecorder } from '../../inter
 import {
   MemoryReassembler, ReassemblyExpiry, RedisReassembler, SmppEgress, SmppServer, type Ingress, type Reassembler,
 } from '../../internal/smpp/index.js';
-import type { NodeParts, Stoppable } from './parts.js';
+import type { NodeContext, Stoppable } from './context.js';
 
-export interface SmppParts extends NodeParts {
+export interface SmppContext extends NodeContext {
   /** The node's shared Redis client (REDIS_URL): reassembly then holds cluster-wide. */
   redis?: Redis;
   /** The node's failed-login limiter (logins.ts), shared with the REST logins. */
@@ -37,7 +37,7 @@ export interface SmppParts extends NodeParts {
 /** Redis keys of reassembly sets: one namespace per bus prefix, so test runs sharing Redis stay apart. */
 const reassemblyPrefix = (subjectPrefix: string) => `msggw:${subjectPrefix ? `${subjectPrefix}:` : ''}reassembly:`;
 
-export async function buildSmpp(p: SmppParts): Promise<{ components: Stoppable[]; server: SmppServer; stats: NodeStatsSource }> {
+export async function buildSmpp(p: SmppContext): Promise<{ components: Stoppable[]; server: SmppServer; stats: NodeStatsSource }> {
   const { config, subjects, store, bus, directory, metrics, records, sent, legs, failures } = p;
   const logger = p.logger.child({ room: 'smpp' });
   const nodeId = config.node.serverId;

@@ -1,7 +1,7 @@
 /**
  * The router's side of auto-reply (internal/autoreply): replies sent on a client's behalf route
  * as that client's messages, and publishEgress asks the interceptor first, on both paths
- * (IngressRouter and the msg.in Router workers) when it is in their deps, as cmd wires it.
+ * (IngressRouter and the msg.in MsgInRouter workers) when it is in their deps, as cmd wires it.
  */
 import { describe, expect, it } from 'vitest';
 import { messageCodec, type Egress } from '../../proto/message.js';
@@ -13,7 +13,7 @@ import { RecordWriter } from '../records/index.js';
 import type { MessageRecord } from '../store/index.js';
 import { decide } from './decide.js';
 import { IngressRouter } from './ingress.js';
-import { Router } from './router.js';
+import { MsgInRouter } from './msg-in-router.js';
 import { carrier, client, msg, view } from '../../test/support/router-fixtures.js';
 
 const s = subjects('t');
@@ -86,7 +86,7 @@ describe('publishEgress with an auto-reply interceptor', () => {
 
   it('is asked on the router workers\' path too', async () => {
     const { shared, published, asked } = deps(true);
-    const router = new Router({ subjects: s }, shared as never);
+    const router = new MsgInRouter({ subjects: s }, shared as never);
     const delivery = { subject: s.msgIn('carrier'), data: messageCodec.encode(inbound), deliveryCount: 1 } as unknown as DurableMsg;
     await router.handle(delivery);
     expect(asked).toHaveLength(1);

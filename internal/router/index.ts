@@ -6,7 +6,7 @@
  */
 export { decide, canonicalNumber, carrierFor } from './decide.js';
 export type { Decision, RoutingView } from './decide.js';
-export { Router, DEFAULT_ROUTER_CONCURRENCY } from './router.js';
+export { MsgInRouter, DEFAULT_ROUTER_CONCURRENCY } from './msg-in-router.js';
 export { IngressRouter } from './ingress.js';
 export { kvIngressMemory } from './ingress-memory.js';
 export type { IngressMemory } from './ingress-memory.js';
@@ -15,7 +15,7 @@ export { publishEgress } from './egress-publish.js';
 export { FailoverRouting, chooseReceiver, failoverOrder } from './failover.js';
 export type { FailoverRoutingDeps, ReceiverChoice } from './failover.js';
 export type { EgressPublishDeps, EgressInterceptor } from './egress-publish.js';
-export type { RouterOptions, RouterDeps } from './router.js';
+export type { MsgInRouterOptions, MsgInRouterDeps } from './msg-in-router.js';
 export { FailureReporter, NOTICE_TEXT } from './failures.js';
 export { reportDelivered } from './delivered.js';
 export { forwardStatus, statusWebhookUrl } from './status-forward.js';

@@ -1,7 +1,7 @@
 /**
  * The SMPP room (the legacy front door): the server (server.ts: listeners, sessions, binds,
  * submit_sm, query_sm; its SessionBook feeds the deliver_sm egress), reassembly of concatenated
- * submits, and its pure parts: reading submit_sm text by data_coding (data-coding.ts), UDH and
+ * submits, and its I/O-free pieces: reading submit_sm text by data_coding (data-coding.ts), UDH and
  * SAR concatenation info (udh.ts), splitting outbound texts into deliver_sm parts (split.ts) and
  * delivery receipt texts (receipt.ts). Parts and TLVs use the npm `smpp` library's field names;
  * always send data_coding with them.

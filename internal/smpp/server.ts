@@ -15,7 +15,7 @@ import { LogEvent, type Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { ConnectionLimiter, trustedProxies, type ConnectionRefusal } from '../peer/index.js';
 import type { ClientDetails, RecordRepo } from '../store/index.js';
-import { BindAuthenticator, type BindClients, type BindSlots } from './binds.js';
+import { BindAuthenticator, type BindClients, type BindSlots } from './bind-auth.js';
 import { SmppStatus } from './command-status.js';
 import { SmppListener } from './listener.js';
 import type { Pdu } from './pdu.js';

@@ -1,5 +1,5 @@
 /**
- * The SMPP room's contract for its pure parts. TLV keys use the npm `smpp` library's tag names
+ * The SMPP room's contract for its I/O-free pieces. TLV keys use the npm `smpp` library's tag names
  * (lib/defs.js), so a part can be spread into `session.deliver_sm({...})` as it is.
  */
 

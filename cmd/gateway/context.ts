@@ -10,7 +10,7 @@ import type { Metrics } from '../../internal/metrics/index.js';
 import type { Store } from '../../internal/store/index.js';
 import type { Subjects } from '../../proto/subjects.js';
 
-export interface NodeParts {
+export interface NodeContext {
   config: Config;
   subjects: Subjects;
   store: Store;

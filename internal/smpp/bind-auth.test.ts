@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FailureDelay, MemoryLoginLimiter, type LoginLimits } from '../lockout/index.js';
 import type { ClientDetails } from '../store/index.js';
-import { BIND_NO_SLOT, BIND_REFUSED, BindAuthenticator, type BindRequest, type BindVerdict } from './binds.js';
+import { BIND_NO_SLOT, BIND_REFUSED, BindAuthenticator, type BindRequest, type BindVerdict } from './bind-auth.js';
 import { legacyClient } from '../../test/support/smpp-server-harness.js';
 
 const DELAY_MS = 500;

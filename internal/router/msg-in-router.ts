@@ -24,14 +24,14 @@ const REJECT_EVENTS: Partial<Record<string, LogEvent>> = {
   [ErrorCode.VALIDATION]: LogEvent.InvalidDestinationNumber,
 };
 
-export interface RouterOptions {
+export interface MsgInRouterOptions {
   subjects: Subjects;
   concurrency?: number;
   /** BUS_MAX_DELIVER: deliveries before a message is dead-lettered. Default DEFAULT_MAX_DELIVER. */
   maxDeliver?: number;
 }
 
-export interface RouterDeps {
+export interface MsgInRouterDeps {
   bus: Bus;
   view: RoutingView;
   records: RecordWriter;
@@ -52,12 +52,12 @@ export interface RouterDeps {
  * what reaches msg.in is made inside the gateway (failure notices, auto-replies) or was refused
  * at the door, and is routed or reported off any caller's request path, retried until it is.
  */
-export class Router {
+export class MsgInRouter {
   #consumer?: Consumer;
 
   constructor(
-    private readonly options: RouterOptions,
-    private readonly deps: RouterDeps,
+    private readonly options: MsgInRouterOptions,
+    private readonly deps: MsgInRouterDeps,
   ) {}
 
   async start(): Promise<void> {
