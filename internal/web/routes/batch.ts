@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { csvRows, type BatchCaller, type BatchFields, type BatchRow, type BatchService } from '../../batch/index.js';
 import { UnavailableError, ValidationError } from '../../errors/index.js';
 import { hasControlCharacter } from '../../text/index.js';
-import type { ApiDocs } from '../api-docs.js';
+import type { ApiDocs, RouteDoc } from '../api-docs.js';
 import { clientAuthOf, requireScope } from '../middleware/client-auth.js';
 import { parseJson, readRawBody } from '../middleware/json-body.js';
 import { fieldText, formBoundary, formParts, limited, type FormPart } from '../multipart.js';
@@ -246,7 +246,6 @@ export function registerBatchRoutes(router: Router, deps: { batches?: BatchServi
   });
 }
 
-const SCOPE_NOTE = 'API keys: scope batch';
 const createdView = z.object({ id: z.string().meta({ description: 'the job id (a UUID)' }), status: z.literal('pending'), total_count: z.number().int() });
 const cancelledView = z.object({
   message: z.literal('Batch job cancelled'), job_id: z.string(), status: z.literal('cancelled'),
@@ -254,14 +253,25 @@ const cancelledView = z.object({
 });
 const itemCancelledView = z.object({ message: z.literal('Message cancelled'), message_id: z.string(), status: z.literal('cancelled') });
 const PAGED = 'A page by the query, also counted in X-Total-Count, X-Page and X-Per-Page';
-const NO_BATCHES = { description: 'Batch sending is not configured on this node' };
-const FORBIDDEN = { description: "A key without the batch scope, a legacy client, or a from number the caller may not use" };
+
+type BatchRouteDoc = Omit<RouteDoc, 'tag' | 'auth'>;
+
+/** A batch route's entry: client auth, the scope named, and the refusals every batch route shares. */
+function batchRoute(api: ApiDocs, doc: BatchRouteDoc): void {
+  api.route({
+    ...doc, tag: 'Batches', auth: 'client', summary: `${doc.summary} (API keys: scope batch)`,
+    responses: {
+      403: { description: 'A key without the batch scope, a legacy client, or a from number the caller may not use' },
+      503: { description: 'Batch sending is not configured on this node' },
+      ...doc.responses,
+    },
+  });
+}
 
 /** The API document's entries for registerBatchRoutes. */
 export function documentBatchRoutes(api: ApiDocs): void {
-  api.route({
-    tag: 'Batches', auth: 'client', method: 'post', path: '/messages/batch',
-    summary: `Send one text or template to many recipients (${SCOPE_NOTE})`,
+  batchRoute(api, {
+    method: 'post', path: '/messages/batch', summary: 'Send one text or template to many recipients',
     description: 'As JSON (up to 32 MiB), or as multipart/form-data with the file `csv` and the same fields as text, '
       + 'in any order (streamed, up to 256 MiB). Errors keep gomsggw\'s texts: "Invalid request body", "No messages provided", '
       + '"CSV file is required for multipart upload".',
@@ -269,56 +279,44 @@ export function documentBatchRoutes(api: ApiDocs): void {
     form: uploadSchema,
     responses: {
       202: { description: 'Stored; the batch is sent by whichever node takes it', schema: createdView },
-      403: FORBIDDEN,
       415: { description: 'A compressed (Content-Encoding) upload' },
-      503: NO_BATCHES,
     },
   });
-  api.route({
-    tag: 'Batches', auth: 'client', method: 'post', path: '/messages/batch/check',
-    summary: `Would a batch fit what is left of the limits; sends nothing (${SCOPE_NOTE})`,
+  batchRoute(api, {
+    method: 'post', path: '/messages/batch/check', summary: 'Would a batch fit what is left of the limits; sends nothing',
     body: checkBodySchema,
-    responses: { 200: { description: 'The limits and whether the batch fits', schema: batchCheckView }, 403: FORBIDDEN, 503: NO_BATCHES },
+    responses: { 200: { description: 'The limits and whether the batch fits', schema: batchCheckView } },
   });
-  api.route({
-    tag: 'Batches', auth: 'client', method: 'get', path: '/messages/batch',
-    summary: `The caller's batch jobs, newest first (${SCOPE_NOTE})`,
+  batchRoute(api, {
+    method: 'get', path: '/messages/batch', summary: "The caller's batch jobs, newest first",
     query: listQuerySchema,
-    responses: { 200: { description: PAGED, schema: z.array(batchJobView) }, 403: FORBIDDEN, 503: NO_BATCHES },
+    responses: { 200: { description: PAGED, schema: z.array(batchJobView) } },
   });
-  api.route({
-    tag: 'Batches', auth: 'client', method: 'get', path: '/messages/batch/{id}',
-    summary: `A batch job with its progress and failed items (${SCOPE_NOTE})`,
+  batchRoute(api, {
+    method: 'get', path: '/messages/batch/{id}', summary: 'A batch job with its progress and failed items',
     params: jobParams,
-    responses: { 200: { description: 'The job', schema: batchJobStatusView }, 403: FORBIDDEN, 503: NO_BATCHES },
+    responses: { 200: { description: 'The job', schema: batchJobStatusView } },
   });
-  api.route({
-    tag: 'Batches', auth: 'client', method: 'get', path: '/messages/batch/{id}/messages',
-    summary: `A batch job's items by index (${SCOPE_NOTE})`,
+  batchRoute(api, {
+    method: 'get', path: '/messages/batch/{id}/messages', summary: "A batch job's items by index",
     params: jobParams,
     query: itemsQuerySchema,
-    responses: { 200: { description: PAGED, schema: z.array(batchItemView) }, 403: FORBIDDEN, 503: NO_BATCHES },
+    responses: { 200: { description: PAGED, schema: z.array(batchItemView) } },
   });
-  api.route({
-    tag: 'Batches', auth: 'client', method: 'post', path: '/messages/batch/{id}/cancel',
-    summary: `Cancel a batch job's items not yet sent (${SCOPE_NOTE})`,
+  batchRoute(api, {
+    method: 'post', path: '/messages/batch/{id}/cancel', summary: "Cancel a batch job's items not yet sent",
     params: jobParams,
     responses: {
       200: { description: 'Cancelled', schema: cancelledView },
-      403: FORBIDDEN,
       409: { description: 'The job is already completed, failed or cancelled (`status`, `detail`)' },
-      503: NO_BATCHES,
     },
   });
-  api.route({
-    tag: 'Batches', auth: 'client', method: 'delete', path: '/messages/batch/{id}/messages/{msgId}',
-    summary: `Cancel one pending or queued item (${SCOPE_NOTE})`,
+  batchRoute(api, {
+    method: 'delete', path: '/messages/batch/{id}/messages/{msgId}', summary: 'Cancel one pending or queued item',
     params: itemParams,
     responses: {
       200: { description: 'Cancelled', schema: itemCancelledView },
-      403: FORBIDDEN,
       409: { description: 'The item is already sent, failed or cancelled (`status`, `detail`)' },
-      503: NO_BATCHES,
     },
   });
 }
