@@ -15,6 +15,8 @@ export interface ApiOptions {
 
 export interface RequestOptions {
   body?: unknown;
+  /** A multipart/form-data body instead of JSON (a CSV upload); fetch writes its Content-Type. */
+  form?: FormData;
   query?: Record<string, string | number | undefined>;
   /** A web client's `gw_live_` key instead of the admin key (sent as Bearer). */
   clientKey?: string;
@@ -69,12 +71,12 @@ export class AdminApi {
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const url = this.#url(path, options.query);
     const headers: Record<string, string> = { accept: 'application/json', authorization: this.#authorization(options) };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.body !== undefined && !options.form) headers['content-type'] = 'application/json';
     let res: Response;
     try {
       res = await fetch(url, {
         method, headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (err) {

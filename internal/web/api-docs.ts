@@ -36,6 +36,11 @@ export interface RouteDoc {
   headers?: z.ZodObject;
   /** The JSON request body's schema. */
   body?: z.ZodType;
+  /**
+   * A multipart/form-data body, beside or instead of `body`: its parts, a file part as a string
+   * with `format: 'binary'`. The route reads it by hand (streamed), so this schema only describes.
+   */
+  form?: z.ZodObject;
   /** A body that is not JSON-with-a-schema (carrier webhooks): its content types. */
   rawBody?: { description: string; contentTypes: readonly string[] };
   responses: Record<number, ResponseDoc>;
@@ -56,13 +61,13 @@ const errorOf = (doc: RouteDoc) => (doc.auth === 'client' ? clientError : errorV
 function commonErrors(doc: RouteDoc): Record<number, ResponseDoc> {
   const errors: Record<number, ResponseDoc> = {};
   const error = errorOf(doc);
-  if (doc.params || doc.query || doc.body) errors[400] = { description: 'Invalid input', schema: error };
+  if (doc.params || doc.query || doc.body || doc.form) errors[400] = { description: 'Invalid input', schema: error };
   if (doc.auth !== 'public') {
     errors[401] = { description: 'Missing or wrong credentials (WWW-Authenticate: Basic realm="Restricted")', schema: error };
     errors[429] = { description: 'Too many failed logins from this source (Retry-After)', schema: error };
   }
   if (doc.params) errors[404] = { description: 'No such object', schema: error };
-  if (doc.body) errors[413] = { description: 'Body too large', schema: error };
+  if (doc.body || doc.form) errors[413] = { description: 'Body too large', schema: error };
   return errors;
 }
 
@@ -78,6 +83,14 @@ function withErrorSchema(doc: RouteDoc): Record<number, ResponseDoc> {
 function responseConfig({ description, schema, contentType }: ResponseDoc): ResponseConfig {
   if (!schema && !contentType) return { description };
   return { description, content: { [contentType ?? 'application/json']: { schema: schema ?? z.string() } } };
+}
+
+/** The content types of a route's JSON and form bodies, each with its schema. */
+function requestContent(doc: RouteDoc): Record<string, { schema: z.ZodType }> {
+  return {
+    ...(doc.body ? { 'application/json': { schema: doc.body } } : {}),
+    ...(doc.form ? { 'multipart/form-data': { schema: doc.form } } : {}),
+  };
 }
 
 /**
@@ -116,7 +129,7 @@ export class ApiDocs {
         ...(doc.params ? { params: doc.params } : {}),
         ...(doc.query ? { query: doc.query } : {}),
         ...(doc.headers ? { headers: doc.headers } : {}),
-        ...(doc.body ? { body: { content: { 'application/json': { schema: doc.body } } } } : {}),
+        ...(doc.body || doc.form ? { body: { content: requestContent(doc) } } : {}),
         ...(doc.rawBody ? {
           body: {
             description: doc.rawBody.description,

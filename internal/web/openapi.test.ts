@@ -95,8 +95,10 @@ describe('request examples', () => {
       { where: 't', method: 'POST', path: '/clients/1/numbers', body: '{"number":"+12505551234","carrier":7}' },
       { where: 't', method: 'PUT', path: '/clients/2/settings', body: '{"api_format":"xml"}' },
       { where: 't', method: 'POST', path: '/nowhere', body: '{}' },
+      { where: 't', method: 'POST', path: '/messages/batch', body: '{"messages":[{"text":"no to"}]}' },
+      { where: 't', method: 'POST', path: '/messages/batch/check', body: '{"message_count":"9"}' },
     ];
-    expect(problems(bad)).toHaveLength(3);
+    expect(problems(bad)).toHaveLength(5);
   });
 });
 

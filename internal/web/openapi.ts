@@ -1,5 +1,6 @@
 import { ApiDocs } from './api-docs.js';
 import { documentApiKeyRoutes } from './routes/api-keys.js';
+import { documentBatchRoutes } from './routes/batch.js';
 import { documentCarrierRoutes } from './routes/carriers.js';
 import { documentClientRoutes } from './routes/clients.js';
 import { documentDeadLetterRoutes } from './routes/dead-letters.js';
@@ -30,6 +31,7 @@ const DOCUMENTED: ReadonlyArray<(api: ApiDocs) => void> = [
   documentMediaRoutes,
   documentMessageRoutes,
   documentHistoryRoutes,
+  documentBatchRoutes,
   documentUsageRoutes,
   documentCarrierRoutes,
   documentClientRoutes,

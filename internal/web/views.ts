@@ -217,3 +217,69 @@ export const deleted = <K extends string>(key: K) =>
 /** `{message}` or `{status}` alone (reloads, "no settings configured"). */
 export const messageOnly = z.object({ message: z.string() });
 export const statusOnly = z.object({ status: z.string() });
+
+/** A batch job (upstream BatchJob, §3.11); the optional keys are absent when empty. */
+export const batchJobView = z
+  .object({
+    id: z.string().meta({ description: 'a UUID' }),
+    client_id: z.number().int(),
+    api_key_id: z.number().int().optional().meta({ description: 'the key that created it, when one did' }),
+    status: z.enum(['pending', 'processing', 'partially_queued', 'completed', 'failed', 'cancelled']),
+    total_count: z.number().int(),
+    sent_count: z.number().int(),
+    failed_count: z.number().int().meta({ description: 'cancelled items included, as in gomsggw' }),
+    queued_count: z.number().int(),
+    pending_count: z.number().int().meta({ description: 'still to be tried (not in gomsggw)' }),
+    from_number: e164,
+    webhook_url: z.string().optional(),
+    throttle_per_second: z.number().int(),
+    max_retry_mins: z.number().int(),
+    created_at: isoTime,
+    updated_at: isoTime,
+    completed_at: isoTime.optional(),
+  })
+  .meta({ id: 'BatchJob' });
+
+/** A job with its failed and cancelled items by index (GET /messages/batch/{id}, the completion webhook). */
+export const batchJobStatusView = batchJobView
+  .extend({
+    errors: z.array(z.object({ index: z.number().int(), to: z.string(), error: z.string(), code: z.number().int() }))
+      .optional().meta({ description: 'absent when none; at most 10,000' }),
+  })
+  .meta({ id: 'BatchJobStatus' });
+
+/** One recipient of a batch (upstream BatchMessageItem, §3.12), its text as it is or will be sent. */
+export const batchItemView = z
+  .object({
+    id: z.string().meta({ description: 'a UUID, also the id of the message sent' }),
+    batch_job_id: z.string(),
+    index: z.number().int(),
+    to: z.string().meta({ description: '+E164 when it is a number, else as given' }),
+    text: z.string(),
+    status: z.enum(['pending', 'sent', 'queued', 'failed', 'cancelled']),
+    error: z.string().optional(),
+    error_code: z.number().int().optional(),
+    queued_at: isoTime.optional(),
+    sent_at: isoTime.optional(),
+    created_at: isoTime,
+  })
+  .meta({ id: 'BatchItem' });
+
+const batchFigure = z.object({
+  current_usage: z.number().int(),
+  limit: z.number().int().meta({ description: '0: no limit' }),
+  remaining: z.number().int().nullable().meta({ description: 'null when there is no limit' }),
+});
+
+/** The answer of POST /messages/batch/check: would the batch fit what is left of the limits. */
+export const batchCheckView = z
+  .object({
+    allowed: z.boolean(),
+    message_count: z.number().int(),
+    msg_type: z.enum(['sms', 'mms']),
+    from: e164,
+    limits: z.record(z.enum(['burst', 'daily', 'monthly']), batchFigure),
+    number_limit: batchFigure.extend({ number: e164 }).optional(),
+    reason: z.string().optional().meta({ description: 'the last limit that would be exceeded' }),
+  })
+  .meta({ id: 'BatchCheck' });

@@ -2,8 +2,8 @@
  * The `msggw` admin CLI (docs/cli.md), run as its users run it: `node bin/msggw.js <command>`
  * as a child process, against a gateway started the way tests start one (`node bin/msggw.js`, no
  * command) on the embedded default, and against a two-node cluster on real nats-server,
- * redis-server and PostgreSQL for `stats`. Batch progress runs against a stub of the batch
- * routes (upstream §5.10).
+ * redis-server and PostgreSQL for `stats`. Batches are created and followed on the gateway;
+ * the progress lines of every job state are checked against a stub of the batch routes (upstream §5.10).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -173,6 +173,39 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
 
     const legacy = await msggw(['send', '-c', 'pbx', '--to', '+15552000001'], env);
     expect(legacy).toEqual({ code: 1, stdout: '', stderr: 'msggw: client pbx is a legacy client: only web clients use the REST message routes\n' });
+  });
+
+  it('creates batches as a web client, from recipients and from a CSV file, and follows them to completion', async () => {
+    const created = await json(['batch', 'create', '-c', 'web1', '--from', '+15550002000', '--to', '+15552000101,+15552000102',
+      '--text', 'cli batch', '--throttle', '50'], env);
+    expect(created).toEqual({ id: expect.any(String), status: 'pending', total_count: 2 });
+    const followed = await msggw(['batch', 'show', created.id, '--follow', '--interval', '0.2', '-c', 'web1'], env);
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stderr.split('\n').slice(-2)).toEqual(['completed 2/2: sent 2, failed 0, queued 0', '']);
+    expect(followed.stdout).toMatch(/│ status +│ completed +│/);
+    expect(followed.stdout).toMatch(/│ throttle_per_second +│ 50 +│/);
+    await gw.carrierText('cli batch');
+
+    // web1 has one number, so the CSV batch needs no --from; a row without a recipient is skipped.
+    const csv = join(home, 'recipients.csv');
+    await writeFile(csv, 'Phone,name\n+1 555 200 0103,Ann\n,Nobody\n');
+    const upload = await msggw(['batch', 'create', '--client', 'web1', '--csv', csv, '--text', 'Hi {{name}}'], env);
+    expect(upload.code, upload.stderr).toBe(0);
+    const id = /^Batch (\S+) accepted: 1 messages/.exec(upload.stdout)?.[1];
+    expect(id).toBeDefined();
+    const done = await msggw(['batch', 'show', id!, '-f', '-i', '0.2', '-c', 'web1', '--json'], env);
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ id, status: 'completed', total_count: 1, sent_count: 1, from_number: '+15550002000' });
+    await gw.carrierText('Hi Ann');
+
+    expect(await json(['batch', 'messages', id!, '-c', 'web1'], env))
+      .toEqual([expect.objectContaining({ index: 0, to: '+15552000103', text: 'Hi Ann', status: 'sent' })]);
+    expect((await json(['batch', 'list', '-c', 'web1'], env)).map((j: { id: string }) => j.id)).toEqual([id, created.id]);
+    const keys = (await json(['api-keys', 'list', 'web1'], env)).filter((k: { scopes: string }) => k.scopes === 'batch');
+    expect(keys.length).toBeGreaterThanOrEqual(6);
+    expect(keys.every((k: { active: boolean }) => !k.active)).toBe(true);
+    expect(await msggw(['batch', 'create', '-c', 'web1', '--text', 'x'], env))
+      .toEqual({ code: 2, stdout: '', stderr: 'msggw: give the recipients: --to or --csv (one of them)\n' });
   });
 
   it('shows the node, its SMPP bind and its message counters in stats', async () => {

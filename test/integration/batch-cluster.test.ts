@@ -4,6 +4,7 @@
  * finished by the other node, every item reaching the carrier exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertDocumented } from '../support/api-contract.js';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { FakeCarrier } from '../support/fake-carrier.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
@@ -38,8 +39,8 @@ describe.skipIf(svc.skip)(svc.title('a batch is cluster work'), () => {
       fake = await FakeCarrier.start();
       const env = { DATABASE_URL: await createTestDatabase('batch_two'), NATS_URL: svc.urls.nats, BUS_SUBJECT_PREFIX: uniquePrefix('bt'),
         ENCRYPTION_KEY: 'batch-two-encryption-key-0123456789' };
-      a = await startTestNode({ serverId: 'batch-a', apiKey: API_KEY, env });
-      b = await startTestNode({ serverId: 'batch-b', apiKey: API_KEY, env });
+      a = await startTestNode({ serverId: 'batch-a', apiKey: API_KEY, env, contract: true });
+      b = await startTestNode({ serverId: 'batch-b', apiKey: API_KEY, env, contract: true });
       await seed((m, p, body) => a.api(m, p, body), fake);
       // The other node learns of the new client over the bus.
       await waitFor(async () => (await b.api('GET', '/messages/batch', undefined, SENDER)).status === 200);
@@ -95,7 +96,9 @@ describe.skipIf(svc.skip)(svc.title('a batch is cluster work'), () => {
     const call = async (node: GatewayProcess, method: string, path: string, body?: unknown, auth = admin) => {
       const res = await fetch(`${node.url}${path}`, { method, headers: { authorization: auth, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
+      const answer = { status: res.status, body: (await res.json().catch(() => undefined)) as any };
+      assertDocumented(method, path, answer.status, answer.body);
+      return answer;
     };
 
     it('is finished by the other node, every item sent exactly once', async () => {

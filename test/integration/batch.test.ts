@@ -6,6 +6,7 @@
  * quota holds the rest of a batch back, and the completion webhook arrives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertDocumented } from '../support/api-contract.js';
 import { FakeCarrier } from '../support/fake-carrier.js';
 import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
@@ -40,14 +41,16 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
     if (!fileFirst) file();
     const res = await fetch(`${gw.base}/messages/batch`, { method: 'POST', headers: { authorization: auth }, body: form });
-    return { status: res.status, body: await res.json() as any };
+    const answer = { status: res.status, body: await res.json() as any };
+    assertDocumented('POST', '/messages/batch', answer.status, answer.body);
+    return answer;
   }
 
   beforeAll(async () => {
     if (mode.skip) return;
     fake = await FakeCarrier.start();
     sink = await WebhookSink.start();
-    gw = await startTestNode({ serverId: 'batch1', apiKey: API_KEY, env: { CARRIER_RETRY_DELAY_SECS: '0', ...(await mode.env()) } });
+    gw = await startTestNode({ serverId: 'batch1', apiKey: API_KEY, contract: true, env: { CARRIER_RETRY_DELAY_SECS: '0', ...(await mode.env()) } });
     const telnyx = fake.carrierRow('telnyx');
     expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
       api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
@@ -109,6 +112,11 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
       .toEqual({ status: 400, body: { error: "'from' field is required when client has multiple numbers" } });
     expect(await api('POST', '/messages/batch', { from: '+15550003000', messages: [{ to: '+15559990001', text: 'x' }] }, SENDER))
       .toEqual({ status: 403, body: { error: "Client does not own the specified 'from' number" } });
+    for (const body of [{ messages: 'x' }, { messages: [{ text: 'no to' }] }, { from: 1, messages: [{ to: '+15559990001' }] }]) {
+      expect(await api('POST', '/messages/batch', body, SENDER)).toEqual({ status: 400, body: { error: 'Invalid request body' } });
+    }
+    expect(await api('GET', '/messages/batch?status=a%00b', undefined, SENDER))
+      .toEqual({ status: 400, body: { error: 'Invalid status filter: it holds a control character' } });
     expect((await upload('name\nx\n', { from: '+15550001000' })).body)
       .toEqual({ error: "CSV must have a 'to' (or 'phone'/'number'/'destination') column" });
     const form = new FormData();
@@ -242,7 +250,7 @@ describe('batch sending, embedded default restarted mid-batch', () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dataDir = await mkdtemp(join(tmpdir(), 'msggw-batch-restart-'));
-    const start = () => startTestNode({ serverId: 'batch-restart', apiKey: API_KEY, dataDir });
+    const start = () => startTestNode({ serverId: 'batch-restart', apiKey: API_KEY, dataDir, contract: true });
     let gw = await start();
     try {
       const telnyx = fake.carrierRow('telnyx');

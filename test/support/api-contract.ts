@@ -30,3 +30,9 @@ export function answerProblem(method: string, path: string, status: number, body
   if (result.success) return undefined;
   return `${method} ${path} ${status}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
 }
+
+/** Throws when a successful JSON answer does not fit the document (answerProblem), for suites that call the API themselves. */
+export function assertDocumented(method: string, path: string, status: number, body: unknown): void {
+  const problem = answerProblem(method, path, status, body);
+  if (problem !== undefined) throw new Error(`answer not as the API document says: ${problem}`);
+}

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { GatewayNode } from '../../cmd/gateway/node.js';
 import { loadConfig } from '../../internal/config/index.js';
 import { silentLogger, type Logger } from '../../internal/log/index.js';
+import { assertDocumented } from './api-contract.js';
 import { createTestDatabase, requireServices, uniquePrefix } from './env.js';
 import { freePort } from './process.js';
 
@@ -63,6 +64,8 @@ export interface TestNodeOptions {
   dataDir?: string;
   /** The node's logger (e.g. one writing to a stream the test reads); default silent. */
   logger?: Logger;
+  /** `api` throws for a success answer that does not fit the API document (api-contract.ts). */
+  contract?: boolean;
 }
 
 export async function startTestNode(opts: TestNodeOptions): Promise<TestNode> {
@@ -87,7 +90,9 @@ export async function startTestNode(opts: TestNodeOptions): Promise<TestNode> {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+      const reply = { status: res.status, body: text ? JSON.parse(text) : undefined };
+      if (opts.contract) assertDocumented(method, path, reply.status, reply.body);
+      return reply;
     },
     stop: async () => {
       await node.stop();

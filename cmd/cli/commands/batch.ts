@@ -1,11 +1,15 @@
 /**
  * `msggw batch …`: a web client's batch jobs (POST /messages/batch, upstream §5.10) seen from
- * the admin's side: list, show with --follow (a progress bar until the job ends), items, cancel.
- * The routes take the client's credentials, so these commands use client-access.ts.
+ * the admin's side: create (recipients or a CSV file), list, show with --follow (a progress bar
+ * until the job ends), items, cancel. The routes take the client's credentials, so these
+ * commands use client-access.ts.
  */
+import { openAsBlob } from 'node:fs';
+import { basename } from 'node:path';
 import { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Json } from '../api.js';
+import { collect } from '../assignments.js';
 import { withClientKey, type ClientAccessOptions } from '../client-access.js';
 import { CommandFailed, Interrupted, UsageError } from '../errors.js';
 import { renderRecord, renderTable } from '../output.js';
@@ -94,6 +98,60 @@ function asClient<T>(session: Session, opts: ClientAccessOptions, work: (key: st
   return withClientKey(session, opts, 'batch', ({ key }) => work(key));
 }
 
+interface CreateOptions extends ClientAccessOptions {
+  from?: string; text?: string; to?: string[]; csv?: string; throttle?: string; maxRetryMins?: string; webhookUrl?: string;
+}
+
+/** The job's fields as the route reads them, left out when not given (the gateway's defaults apply). */
+function jobFields(opts: CreateOptions): Record<string, string | undefined> {
+  return { from: opts.from, text_template: opts.text, webhook_url: opts.webhookUrl, throttle_per_second: opts.throttle,
+    max_retry_mins: opts.maxRetryMins };
+}
+
+/** A CSV file as the route's multipart form: the file `csv` and the job's fields as text. */
+async function csvForm(path: string, opts: CreateOptions): Promise<FormData> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(jobFields(opts))) if (value !== undefined) form.append(name, value);
+  // A Blob backed by the file: fetch streams it rather than holding the whole file.
+  form.append('csv', await openAsBlob(path, { type: 'text/csv' }), basename(path));
+  return form;
+}
+
+/** The JSON batch of `--to` recipients, each sent the text (template) of `--text`. */
+function recipientsBody(opts: CreateOptions): Json {
+  const number = (name: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new UsageError(`${name} must be a number`);
+    return n;
+  };
+  const to = (opts.to ?? []).flatMap((list) => list.split(',')).map((n) => n.trim()).filter((n) => n !== '');
+  return { ...jobFields(opts), throttle_per_second: number('--throttle', opts.throttle),
+    max_retry_mins: number('--max-retry-mins', opts.maxRetryMins), messages: to.map((n) => ({ to: n })) };
+}
+
+function createCommand(): Command {
+  return clientOptions(new Command('create').description('send a batch as a web client: --to recipients or a --csv file'))
+    .option('--to <numbers>', 'a recipient, or a comma list (repeatable)', collect)
+    .option('--csv <file>', 'a CSV file: a to/phone/number column, a text/message/body column, and template variables')
+    .option('--text <template>', 'the text, a template with {{column}} variables for a CSV')
+    .option('--from <number>', 'one of the client\'s numbers (needed when it has several)')
+    .option('--throttle <n>', 'messages a second (default 30)')
+    .option('--max-retry-mins <n>', 'minutes a quota-held batch is retried (default 60)')
+    .option('--webhook-url <url>', 'where the finished job is POSTed')
+    .action(async (opts: CreateOptions, cmd: Command) => {
+      if ((opts.csv === undefined) === (opts.to === undefined)) throw new UsageError('give the recipients: --to or --csv (one of them)');
+      // Read before a key is issued: a missing file or a bad number costs no key.
+      const form = opts.csv === undefined ? undefined : await csvForm(opts.csv, opts);
+      const body = form ? undefined : recipientsBody(opts);
+      const session = await sessionOf(cmd);
+      const created = await asClient(session, opts, (clientKey) =>
+        session.api.request<Json>('POST', '/messages/batch', form ? { form, clientKey } : { body, clientKey }));
+      session.out.result(created, () => `Batch ${String(created.id)} accepted: ${String(created.total_count)} messages `
+        + `(msggw batch show ${String(created.id)} --follow).\n`);
+    });
+}
+
 function listCommand(): Command {
   return clientOptions(new Command('list').alias('ls').description('list a client\'s batch jobs, newest first'))
     .option('--status <status>', 'only jobs in this status')
@@ -162,6 +220,6 @@ function cancelCommand(): Command {
 }
 
 export function batchCommand(): Command {
-  return new Command('batch').description('a web client\'s batch jobs: list, progress (--follow), messages, cancel')
-    .addCommand(listCommand()).addCommand(showCommand()).addCommand(messagesCommand()).addCommand(cancelCommand());
+  return new Command('batch').description('a web client\'s batch jobs: create, list, progress (--follow), messages, cancel')
+    .addCommand(createCommand()).addCommand(listCommand()).addCommand(showCommand()).addCommand(messagesCommand()).addCommand(cancelCommand());
 }

@@ -1,5 +1,4 @@
 import type { Router } from '@koa/router';
-import type { Context } from 'koa';
 import { z } from 'zod';
 import { normalizeE164 } from '../../../proto/e164.js';
 import { ValidationError } from '../../errors/index.js';
@@ -19,14 +18,6 @@ export const HISTORY_MAX_PER_PAGE = 200;
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-
-type Query = Context['query'];
-
-/** A query parameter's first value, trimmed ('' when absent). */
-export function first(query: Query, name: string): string {
-  const value = query[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
-}
 
 /**
  * `YYYY-MM-DD` (UTC midnight; for `until` the whole day is included) or RFC 3339. A '+' of an
