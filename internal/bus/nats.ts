@@ -8,7 +8,6 @@ import {
   type Subscription,
 } from '@nats-io/transport-node';
 import { UnavailableError } from '../errors/index.js';
-import { skipSettledRequestErrors } from './nats-request-cleanup.js';
 import { batchWrites } from './nats-write-batching.js';
 import type {
   ConsumeOptions,
@@ -224,7 +223,6 @@ export class NatsBus implements Bus {
       throw new UnavailableError(`cannot connect to NATS at ${this.#opts.servers.join(', ')}`, { cause: err });
     }
     if (!batchWrites(this.#nc)) this.#logger.warn({ node: this.#nodeId }, 'bus: NATS writes are not batched (client internals changed)');
-    if (!skipSettledRequestErrors()) this.#logger.warn({ node: this.#nodeId }, 'bus: NATS requests build an error each (client internals changed)');
     this.#js = new NatsJetStream(this.#nc, { nodeId: this.#nodeId, logger: this.#logger, drainTimeoutMs: this.#opts.drainTimeoutMs });
     this.#state = 'running';
     void this.#watchStatus(this.#nc);
