@@ -252,14 +252,13 @@ function awayFrom(at: number, times: readonly number[]): number {
 
 /** `retryDelay` turns the delay a retry asks for into the one to nak with. */
 function delivery(m: JsMsg, retryDelay: (delayMs: number) => number): Delivery {
-  // JsMsgImpl has the ack subject as `reply` (not in the JsMsg type); without it, `info` below.
-  const counts = ackCounts((m as JsMsg & { reply?: string }).reply ?? '');
+  const info = m.info;
   return {
     msg: {
       subject: m.subject,
       data: m.data,
-      deliveryCount: counts ? counts.deliveryCount : m.info.deliveryCount,
-      seq: counts ? counts.seq : m.seq,
+      deliveryCount: info.deliveryCount,
+      seq: info.streamSequence,
       working: () => m.working(),
     },
     ack: () => m.ack(),
@@ -270,24 +269,4 @@ function delivery(m: JsMsg, retryDelay: (delayMs: number) => number): Delivery {
     // nats-server 2.9 ignores "+TERM <reason>" (the message is redelivered), so no reason is sent.
     term: () => m.term(),
   };
-}
-
-/**
- * The delivery count and stream sequence from a JetStream ack subject, the two fields a delivery
- * needs: `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.…` (9 tokens), or with domain
- * and account hash `$JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<stream seq>.…`
- * (11 or more). nats.js's `info` split the subject into a dozen strings and parsed every number
- * (~0.7 % of a loaded node's CPU). Undefined for anything else: the caller falls back to `info`.
- */
-export function ackCounts(reply: string): { deliveryCount: number; seq: number } | undefined {
-  if (!reply.startsWith('$JS.ACK.')) return undefined;
-  const dots: number[] = [];
-  for (let at = reply.indexOf('.'); at >= 0; at = reply.indexOf('.', at + 1)) dots.push(at);
-  const tokens = dots.length + 1;
-  const delivered = tokens === 9 ? 4 : tokens >= 11 ? 6 : -1;
-  if (delivered < 0) return undefined;
-  const deliveryCount = Number(reply.slice(dots[delivered - 1]! + 1, dots[delivered]));
-  const seq = Number(reply.slice(dots[delivered]! + 1, dots[delivered + 1]));
-  if (!Number.isInteger(deliveryCount) || !Number.isInteger(seq)) return undefined;
-  return { deliveryCount, seq };
 }
