@@ -37,7 +37,7 @@ import { normalizeStreamSpec, type NormalizedStreamSpec } from './memory-stream.
 import { NatsConsumer } from './nats-consumer.js';
 import { MaxDeliveriesWatch } from './nats-max-deliveries.js';
 import { NatsKv } from './nats-kv.js';
-import { PubAcks } from './nats-pub-acks.js';
+import { publishAcked } from './nats-publish.js';
 import { assertName, assertPublishSubject, assertSubscribeSubject } from './subject.js';
 import type { BusLogger } from './types.js';
 
@@ -67,8 +67,6 @@ export class NatsJetStream {
   readonly #jsm: Promise<JetStreamManager>;
   readonly #opts: NatsJetStreamOptions;
   readonly #consumers = new Set<NatsConsumer>();
-  /** Made at the first publish: a node that only consumes holds no reply subscription. */
-  #pubAcks?: PubAcks;
   readonly #maxDeliveries: MaxDeliveriesWatch;
 
   constructor(nc: NatsConnection, opts: NatsJetStreamOptions) {
@@ -126,8 +124,7 @@ export class NatsJetStream {
 
   publish(subject: string, data: Uint8Array, opts: PublishOptions): Promise<PublishAck> {
     assertPublishSubject(subject);
-    this.#pubAcks ??= new PubAcks(this.#nc);
-    return this.#pubAcks.publish(subject, data, opts.msgId, opts.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS);
+    return publishAcked(this.#js, subject, data, opts.msgId, opts.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS);
   }
 
   async consume(spec: ConsumerSpec, handler: DurableHandler, opts: ConsumeOptions): Promise<Consumer> {
