@@ -3,7 +3,7 @@
  * nodes can live in one test process). Metric names carry the `msggw_` prefix and units.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { fastCounter, fastHistogram } from './fast.js';
+import { cappedCounter, cappedHistogram } from './series-cap.js';
 import { queueGauges } from './queues.js';
 import { ScrapeSource, scrapedGauge } from './scrape.js';
 import type { Metrics, Mm4SessionCounts, QueueSnapshot } from './types.js';
@@ -45,43 +45,43 @@ export function createMetrics(options: MetricsOptions): Metrics {
   });
   return {
     registry,
-    httpRequests: fastCounter(new Counter({
+    httpRequests: cappedCounter({
       name: 'msggw_http_requests_total', help: 'HTTP requests answered, by route and status',
       labelNames: ['method', 'route', 'status'], registers,
-    })),
-    httpDuration: fastHistogram(new Histogram({
+    }),
+    httpDuration: cappedHistogram({
       name: 'msggw_http_request_duration_seconds', help: 'HTTP request handling time',
       labelNames: ['method', 'route'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
-    })),
-    configChanges: fastCounter(new Counter({
+    }),
+    configChanges: cappedCounter({
       name: 'msggw_config_changes_total', help: 'Configuration changes applied to this node\'s directory',
       labelNames: ['kind', 'source'], registers,
-    })),
-    ingress: fastCounter(new Counter({
+    }),
+    ingress: cappedCounter({
       name: 'msggw_messages_ingress_total', help: 'Messages accepted (durably stored) by a front door',
       labelNames: ['protocol'], registers,
-    })),
-    ingressLatency: fastHistogram(new Histogram({
+    }),
+    ingressLatency: cappedHistogram({
       name: 'msggw_ingress_latency_seconds', help: 'Receive to durable acknowledgement, per front door',
       labelNames: ['protocol'], buckets: LATENCY_BUCKETS, registers,
-    })),
-    routed: fastCounter(new Counter({
+    }),
+    routed: cappedCounter({
       name: 'msggw_messages_routed_total', help: 'Router decisions by route kind (or rejected, or repeat: a caller key stored before)',
       labelNames: ['route'], registers,
-    })),
-    routingLatency: fastHistogram(new Histogram({
+    }),
+    routingLatency: cappedHistogram({
       name: 'msggw_routing_latency_seconds', help: 'Time to route one message (decide, publish, record)',
       buckets: LATENCY_BUCKETS, registers,
-    })),
-    egress: fastCounter(new Counter({
+    }),
+    egress: cappedCounter({
       name: 'msggw_messages_egress_total', help: 'Delivery attempts by egress and result (ok, retry, failed)',
       labelNames: ['protocol', 'carrier', 'result'], registers,
-    })),
-    egressLatency: fastHistogram(new Histogram({
+    }),
+    egressLatency: cappedHistogram({
       name: 'msggw_egress_latency_seconds', help: 'One delivery attempt (carrier API call, webhook POST, deliver_sm)',
       labelNames: ['protocol', 'carrier'], buckets: LATENCY_BUCKETS, registers,
-    })),
+    }),
     carrierLeader: new Gauge({
       name: 'msggw_carrier_leader', help: '1 on the node holding a carrier\'s egress lease, else 0',
       labelNames: ['carrier'], registers,
@@ -90,22 +90,22 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'msggw_egress_yielding', help: '1 while a node\'s carrier and webhook sends yield to its ingress (INGRESS_FIRST_AT), else 0',
       registers,
     }),
-    statusEvents: fastCounter(new Counter({
+    statusEvents: cappedCounter({
       name: 'msggw_status_events_total', help: 'Delivery status events handled, by status',
       labelNames: ['status'], registers,
-    })),
+    }),
     deadLetters: new Counter({
       name: 'msggw_dead_letters_total', help: 'Messages given up after maxDeliver and dead-lettered, by stage and reason',
       labelNames: ['stream', 'reason'], registers,
     }),
-    quotaRejections: fastCounter(new Counter({
+    quotaRejections: cappedCounter({
       name: 'msggw_quota_rejections_total', help: 'Messages refused by a quota, by message type, quota period and client',
       labelNames: ['type', 'period', 'client'], registers,
-    })),
-    carrierErrors: fastCounter(new Counter({
+    }),
+    carrierErrors: cappedCounter({
       name: 'msggw_carrier_errors_total', help: 'Carrier send attempts that failed, by carrier and HTTP status (or its class, no_answer, other)',
       labelNames: ['carrier', 'code'], registers,
-    })),
+    }),
     transcodeJobs: new Counter({
       name: 'msggw_transcode_jobs_total', help: 'MMS media transcode jobs by result (ok, retry, failed)',
       labelNames: ['result'], registers,
@@ -124,38 +124,38 @@ export function createMetrics(options: MetricsOptions): Metrics {
     }),
     mm4Sessions,
     queues,
-    smppPdus: fastCounter(new Counter({
+    smppPdus: cappedCounter({
       name: 'msggw_smpp_pdus_total', help: 'SMPP PDUs by command, command_status and direction (in: from the ESME)',
       labelNames: ['command', 'status', 'direction'], registers,
-    })),
-    smppPduLatency: fastHistogram(new Histogram({
+    }),
+    smppPduLatency: cappedHistogram({
       name: 'msggw_smpp_pdu_duration_seconds', help: 'SMPP request to response, by the request\'s command and direction',
       labelNames: ['command', 'direction'], buckets: LATENCY_BUCKETS, registers,
-    })),
+    }),
     smppBinds: new Gauge({
       name: 'msggw_smpp_binds', help: 'SMPP sessions bound on this node, by bind mode',
       labelNames: ['mode'], registers,
     }),
-    connectionsRefused: fastCounter(new Counter({
+    connectionsRefused: cappedCounter({
       name: 'msggw_connections_refused_total', help: 'Connections a front door closed before its protocol started, by door and reason',
       labelNames: ['door', 'reason'], registers,
-    })),
-    smppDeliver: fastCounter(new Counter({
+    }),
+    smppDeliver: cappedCounter({
       name: 'msggw_smpp_deliver_sm_total', help: 'SMPP deliver_sm by client, kind (message, receipt) and result',
       labelNames: ['client', 'kind', 'result'], registers,
-    })),
-    smppDeliverLatency: fastHistogram(new Histogram({
+    }),
+    smppDeliverLatency: cappedHistogram({
       name: 'msggw_smpp_deliver_sm_latency_seconds', help: 'deliver_sm to deliver_sm_resp, by client and kind',
       labelNames: ['client', 'kind'], buckets: LATENCY_BUCKETS, registers,
-    })),
-    webhooksUnverified: fastCounter(new Counter({
+    }),
+    webhooksUnverified: cappedCounter({
       name: 'msggw_webhooks_unverified_total', help: 'Carrier webhooks accepted unsigned (the carrier has no key to verify with, or verify_webhooks is off), by carrier',
       labelNames: ['carrier'], registers,
-    })),
-    batchItems: fastCounter(new Counter({
+    }),
+    batchItems: cappedCounter({
       name: 'msggw_batch_items_total', help: 'Batch items handled by this node\'s batch worker, by result (sent, failed, held)',
       labelNames: ['result'], registers,
-    })),
+    }),
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

@@ -1,27 +1,27 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { MAX_SERIES, fastCounter, fastHistogram } from './fast.js';
+import { MAX_SERIES, cappedCounter, cappedHistogram } from './series-cap.js';
 
-/** The same metrics twice: prom-client's own, and the fast ones, each on a registry of its own. */
+/** The same metrics twice: prom-client's own, and the capped ones, each on a registry of its own. */
 function pair() {
-  const make = (fast: boolean) => {
+  const make = (capped: boolean) => {
     const registry = new Registry();
     registry.setDefaultLabels({ server_id: 'n1' });
     const registers = [registry];
-    const counter = new Counter({ name: 'c_total', help: 'c', labelNames: ['protocol', 'carrier', 'result'], registers });
-    const histogram = new Histogram({ name: 'h_seconds', help: 'h', labelNames: ['protocol'], buckets: [0.001, 0.01, 0.1, 1], registers });
-    const plain = new Histogram({ name: 'p_seconds', help: 'p', buckets: [0.5, 1], registers });
+    const counter = { name: 'c_total', help: 'c', labelNames: ['protocol', 'carrier', 'result'] as const, registers };
+    const histogram = { name: 'h_seconds', help: 'h', labelNames: ['protocol'] as const, buckets: [0.001, 0.01, 0.1, 1], registers };
+    const plain = { name: 'p_seconds', help: 'p', buckets: [0.5, 1], registers };
     return {
       registry,
-      counter: fast ? fastCounter(counter) : counter,
-      histogram: fast ? fastHistogram(histogram) : histogram,
-      plain: fast ? fastHistogram(plain) : plain,
+      counter: capped ? cappedCounter(counter) : new Counter(counter),
+      histogram: capped ? cappedHistogram(histogram) : new Histogram(histogram),
+      plain: capped ? cappedHistogram(plain) : new Histogram(plain),
     };
   };
   return [make(false), make(true)] as const;
 }
 
-describe('fastCounter and fastHistogram', () => {
+describe('cappedCounter and cappedHistogram', () => {
   it('export exactly what prom-client exports for the same updates', async () => {
     const both = pair();
     let seed = 7;
@@ -59,29 +59,29 @@ describe('fastCounter and fastHistogram', () => {
     expect(await both[1].registry.metrics()).toContain('c_total{protocol="smpp",carrier="x",result="ok",server_id="n1"} 3');
   });
 
-  it('still refuse what prom-client refuses: an unknown label (on a label set\'s first update), a negative increment, a value that is not a number', () => {
-    const [, fast] = pair();
-    fast.counter.inc({ protocol: 'smpp', carrier: 'x', result: 'ok' });
-    expect(() => fast.counter.inc({ protocol: 'mm4', carrier: 'x', result: 'ok', extra: 'y' } as never)).toThrow();
-    expect(() => fast.counter.inc({ protocol: 'smpp', carrier: 'x', result: 'ok' }, -1)).toThrow();
-    fast.histogram.observe({ protocol: 'smpp' }, 0.1);
-    expect(() => fast.histogram.observe({ protocol: 'smpp' }, Number.NaN)).toThrow();
-    expect(() => fast.histogram.observe({ nope: 'x' } as never, 0.1)).toThrow();
+  it('still refuse what prom-client refuses: an unknown label, a negative increment, a value that is not a number', () => {
+    const [, capped] = pair();
+    capped.counter.inc({ protocol: 'smpp', carrier: 'x', result: 'ok' });
+    expect(() => capped.counter.inc({ protocol: 'mm4', carrier: 'x', result: 'ok', extra: 'y' } as never)).toThrow();
+    expect(() => capped.counter.inc({ protocol: 'smpp', carrier: 'x', result: 'ok' }, -1)).toThrow();
+    capped.histogram.observe({ protocol: 'smpp' }, 0.1);
+    expect(() => capped.histogram.observe({ protocol: 'smpp' }, Number.NaN)).toThrow();
+    expect(() => capped.histogram.observe({ nope: 'x' } as never, 0.1)).toThrow();
   });
 
   it('hold at most MAX_SERIES label sets, counting the rest in one overflow series', async () => {
-    const [, fast] = pair();
+    const [, capped] = pair();
     const extra = 500;
     for (let i = 0; i < MAX_SERIES + extra; i++) {
-      fast.counter.inc({ protocol: `p${i}`, carrier: 'x', result: 'ok' });
-      fast.histogram.observe({ protocol: `p${i}` }, 0.005);
+      capped.counter.inc({ protocol: `p${i}`, carrier: 'x', result: 'ok' });
+      capped.histogram.observe({ protocol: `p${i}` }, 0.005);
     }
-    fast.counter.inc({ protocol: 'p1', carrier: 'x', result: 'ok' });
-    const counted = (await fast.counter.get()).values;
+    capped.counter.inc({ protocol: 'p1', carrier: 'x', result: 'ok' });
+    const counted = (await capped.counter.get()).values;
     expect(counted).toHaveLength(MAX_SERIES + 1);
     expect(counted.find((v) => v.labels.protocol === 'other')).toMatchObject({ value: extra, labels: { carrier: 'other', result: 'other' } });
     expect(counted.find((v) => v.labels.protocol === 'p1')?.value).toBe(2);
-    const observed = (await fast.histogram.get()).values.filter((v) => v.metricName === 'h_seconds_count');
+    const observed = (await capped.histogram.get()).values.filter((v) => v.metricName === 'h_seconds_count');
     expect(observed).toHaveLength(MAX_SERIES + 1);
     expect(observed.find((v) => v.labels.protocol === 'other')?.value).toBe(extra);
   });
