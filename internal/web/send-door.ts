@@ -12,10 +12,9 @@ export const SEND_PATHS: ReadonlySet<string> = new Set(PATHS);
 /**
  * The send door: POST /messages/send and POST /messages answered on node:http, before Koa.
  *
- * Why: it is the one route a busy gateway serves thousands of times a second, and through Koa
- * (context objects, two routers' matching, a dozen composed middleware, the error and metrics
- * layers) it cost 0.16–0.17 ms of CPU per request with the ingress stubbed out, against
- * 0.07–0.09 ms for the same route on node:http (measured; docs/decisions.md). The route itself
+ * Why a second path beside Koa's route: it is the one route a busy gateway serves thousands of
+ * times a second, and Koa's context objects, routers and composed middleware cost a large share
+ * of a REST message's CPU (measured with and without it: docs/decisions.md). The route itself
  * is shared: SendRoute decides the answer, the door only reads the request and writes what it
  * decided, and records the HTTP metrics the Koa middleware would have. Every other request,
  * and any other spelling of these paths (a trailing slash), is Koa's, with the same SendRoute.
