@@ -10,6 +10,7 @@ import { freePort } from './process.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const READY_TIMEOUT_MS = 60_000;
+const START_ATTEMPTS = 3;
 
 export interface GatewayProcess {
   readonly url: string;
@@ -27,6 +28,19 @@ export interface GatewayProcess {
  */
 export async function startGatewayProcess(serverId: string, env: Record<string, string>, nodeArgs: string[] = [],
   entry = 'bin/msggw.js'): Promise<GatewayProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(serverId, env, nodeArgs, entry);
+    } catch (err) {
+      // A port freePort found can be taken before the node listens on it (under load, as the
+      // source port of an outgoing connection): start again on fresh ports.
+      if (attempt >= START_ATTEMPTS || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
+async function startOnce(serverId: string, env: Record<string, string>, nodeArgs: string[],
+  entry: string): Promise<GatewayProcess> {
   const [web, smpp, mm4] = [await freePort(), await freePort(), await freePort()];
   const dataDir = await mkdtemp(join(tmpdir(), `msggw-node-${serverId}-`));
   const child = spawn(process.execPath, [...nodeArgs, entry], {
@@ -54,6 +68,7 @@ export async function startGatewayProcess(serverId: string, env: Record<string, 
     await waitReady(url, child, () => output);
   } catch (err) {
     child.kill('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
   return {
