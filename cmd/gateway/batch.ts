@@ -5,7 +5,7 @@
 import { BatchService, BatchWorker, type BatchDeps, type BatchOptions } from '../../internal/batch/index.js';
 import type { QuotaUsage } from '../../internal/quota/index.js';
 import type { IngressRouter } from '../../internal/router/index.js';
-import { DEFAULT_MAX_TEXT_CHARS } from '../../internal/web/index.js';
+import { DEFAULT_MAX_TEXT_CHARS } from '../../internal/text/index.js';
 import type { NodeContext, Stoppable } from './context.js';
 
 export interface BatchContext extends NodeContext {

@@ -6,6 +6,7 @@ import { ack, retry, term, type Consumer, type DurableMsg, type Outcome } from '
 import { TokenBucket } from '../egress/index.js';
 import { GatewayError, wireStatus } from '../errors/index.js';
 import { LogEvent } from '../log/index.js';
+import { DEFAULT_MAX_TEXT_CHARS } from '../text/index.js';
 import { QuotaRefusedError } from '../quota/index.js';
 import type { BatchItem, BatchItemOutcome, BatchJob, ClientDetails } from '../store/index.js';
 import { renderText } from './template.js';
@@ -15,8 +16,6 @@ import type { BatchDeps, BatchOptions } from './types.js';
 export const DEFAULT_BATCH_LEASE_MS = 30_000;
 /** Batches one node works on at once by default. */
 export const DEFAULT_BATCH_CONCURRENCY = 4;
-/** The REST send's text limit, which batch items share. */
-const DEFAULT_MAX_TEXT_CHARS = 1600;
 /**
  * Items claimed, sent and settled together: one progress write and one cancel check each. A
  * chunk is about a second of the job's pace, so progress and a cancel show within a second.

@@ -64,3 +64,10 @@ export function segmentInfo(text: string): SegmentInfo {
 export function chooseEncoding(text: string): SmsEncoding {
   return gsm7Length(text) === null ? 'ucs2' : 'gsm7';
 }
+
+/**
+ * Longest text a REST send or a batch item may carry, in characters (Unicode code points):
+ * Twilio's limit for one message body (error 21617 beyond it), about 10 GSM-7 segments. Upstream
+ * had no limit.
+ */
+export const DEFAULT_MAX_TEXT_CHARS = 1600;

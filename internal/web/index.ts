@@ -14,6 +14,6 @@ export { createApp } from './app.js';
 export { apiDocs, openApiDocument } from './openapi.js';
 export { WebServer, DEFAULT_SHUTDOWN_GRACE_MS } from './server.js';
 export { ADMIN_BODY_LIMIT_BYTES } from './middleware/json-body.js';
-export { DEFAULT_MAX_TEXT_CHARS, SEND_BODY_LIMIT_BYTES } from './routes/messages.js';
+export { SEND_BODY_LIMIT_BYTES } from './routes/messages.js';
 export { INBOUND_BODY_LIMIT_BYTES } from './routes/inbound.js';
 export { HISTORY_DEFAULT_PER_PAGE, HISTORY_MAX_PER_PAGE } from './routes/history.js';

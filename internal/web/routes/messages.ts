@@ -5,6 +5,7 @@ import { normalizeE164 } from '../../../proto/e164.js';
 import { newMessage, type Message } from '../../../proto/message.js';
 import { ForbiddenError, GatewayError, OutcomeUnknownError, UnavailableError, ValidationError, wireStatus } from '../../errors/index.js';
 import { LogEvent } from '../../log/index.js';
+import { DEFAULT_MAX_TEXT_CHARS } from '../../text/index.js';
 import { clientNumber, type ClientDetails } from '../../store/index.js';
 import { applyAnswer, type WebAnswer } from '../answer.js';
 import { trustedProxies, type TrustedProxies } from '../../peer/index.js';
@@ -22,11 +23,6 @@ import { QuotaRefusedError } from '../../quota/index.js';
 import type { MediaSink, MessageIngress, WebDeps } from '../types.js';
 import { errorView, statusErrorView } from '../views.js';
 
-/**
- * Longest text accepted, in characters (Unicode code points): Twilio's limit for one message
- * body (error 21617 beyond it), about 10 GSM-7 segments. Upstream had no limit.
- */
-export const DEFAULT_MAX_TEXT_CHARS = 1600;
 /** A send body without inline media is a few hundred bytes. */
 export const SEND_BODY_LIMIT_BYTES = 1024 * 1024;
 
