@@ -182,8 +182,10 @@ export async function serviceCounters(natsMonitorUrl: string, databaseUrl: strin
     const { rows } = await client.query('SELECT xact_commit, tup_fetched, tup_inserted, tup_updated FROM pg_stat_database WHERE datname = $1',
       [db.pathname.slice(1)]);
     const r = rows[0] as Record<string, string>;
+    const hot = await client.query('SELECT coalesce(sum(n_tup_hot_upd), 0) AS hot FROM pg_stat_user_tables');
     return { nats_msgs_in: varz.in_msgs, nats_msgs_out: varz.out_msgs, pg_transactions: Number(r.xact_commit),
-      pg_rows_read: Number(r.tup_fetched), pg_rows_written: Number(r.tup_inserted) + Number(r.tup_updated) };
+      pg_rows_read: Number(r.tup_fetched), pg_rows_written: Number(r.tup_inserted) + Number(r.tup_updated),
+      pg_rows_updated: Number(r.tup_updated), pg_hot_updates: Number((hot.rows[0] as { hot: string }).hot) };
   } finally {
     await client.end();
   }

@@ -13,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003-record-smpp-receipts': m0003,
   '0004-client-split-method': await import('./0004-client-split-method.js'),
   '0005-batch-work': await import('./0005-batch-work.js'),
+  '0006-record-fillfactor': await import('./0006-record-fillfactor.js'),
 };
 
 export const migrationProvider: MigrationProvider = {
