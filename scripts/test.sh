@@ -21,8 +21,14 @@ fi
 
 # The compiled build production runs (dist/): test/cluster/compiled-build.test.ts starts it.
 if ! npm run build --silent; then
-  typecheck_failed=1
+  typecheck_failed=$((typecheck_failed + 1))
   echo "test.sh: npm run build failed (counted as 1 failure below)" >&2
+fi
+
+# The deployment files (Helm chart, compose, HAProxy, Prometheus rules, Grafana): offline checks.
+if ! bash scripts/check-deploy.sh; then
+  typecheck_failed=$((typecheck_failed + 1))
+  echo "test.sh: scripts/check-deploy.sh reported failures (counted as 1 failure below)" >&2
 fi
 
 report=$(mktemp -t msggw-vitest-XXXXXX.json)

@@ -5,6 +5,8 @@ import { createMetrics } from './index.js';
 /** The dashboard, alert rules and docs name metrics the code must export. */
 const DEPLOY_FILES = ['deploy/grafana/dashboards/msggw.json', 'deploy/prometheus/rules/msggw.yml', 'deploy/README.md', 'docs/operations.md'];
 const RULES = 'deploy/prometheus/rules/msggw.yml';
+/** The Helm chart's PrometheusRule reads its own copy (a chart cannot read files outside it). */
+const HELM_RULES = 'helm/msggw/files/prometheus-rules.yml';
 
 async function exportedNames(): Promise<Set<string>> {
   return new Set((await createMetrics({ serverId: 't' }).render())
@@ -41,5 +43,9 @@ describe('metric names used by the deploy files', () => {
     const alerts = readFileSync(RULES, 'utf8').match(/- alert: (\w+)/g)!.map((a) => a.slice('- alert: '.length));
     const runbook = readFileSync('docs/operations.md', 'utf8');
     expect(alerts.filter((a) => !runbook.includes(`\`${a}\``))).toEqual([]);
+  });
+
+  it('give the Helm chart the same alerts as the compose topology', () => {
+    expect(readFileSync(HELM_RULES, 'utf8')).toBe(readFileSync(RULES, 'utf8'));
   });
 });
