@@ -4,7 +4,8 @@
  * parts. Its records, legs and failure reporter are shared with the protocol front doors.
  */
 import { AutoReplier, createAutoReplyState, DEFAULT_AUTO_REPLY_KEY_PREFIX } from '../../internal/autoreply/index.js';
-import type { ReceiverLookup, Redis } from '../../internal/cluster/index.js';
+import type { ReceiverLookup } from '../../internal/cluster/index.js';
+import type { Redis } from '../../internal/redis/index.js';
 import { findDriver } from '../../internal/carriers/index.js';
 import { CarrierEgress, IngressFirst, WebhookWorker } from '../../internal/egress/index.js';
 import type { MediaStore } from '../../internal/media/index.js';

@@ -7,7 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../../internal/config/index.js';
-import type { BindRegistry, NodeStatsSource, Redis } from '../../internal/cluster/index.js';
+import type { BindRegistry, NodeStatsSource } from '../../internal/cluster/index.js';
+import type { Redis } from '../../internal/redis/index.js';
 import type { LoginLimiter } from '../../internal/lockout/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
 import type { FailoverRouting, FailureReporter, SentRecorder } from '../../internal/router/index.js';

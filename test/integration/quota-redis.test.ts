@@ -7,7 +7,7 @@
  * are rate limited across nodes; GET /messages/usage reads the counters.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/index.js';
+import { closeRedis, connectRedis, type Redis } from '../../internal/redis/index.js';
 import { silentLogger } from '../../internal/log/index.js';
 import { DEFAULT_HOLD_MS } from '../../internal/records/index.js';
 import { createQuota, QuotaRefusedError, type Quota, type QuotaDecision, type QuotaRequest } from '../../internal/quota/index.js';

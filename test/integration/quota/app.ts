@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createBus, type Bus } from '../../../internal/bus/index.js';
-import { ensureStreams, type Redis } from '../../../internal/cluster/index.js';
+import { ensureStreams } from '../../../internal/cluster/index.js';
+import type { Redis } from '../../../internal/redis/index.js';
 import { createDirectory, LocalConfigChanges, type MemoryDirectory } from '../../../internal/directory/index.js';
 import { silentLogger } from '../../../internal/log/index.js';
 import { createMetrics } from '../../../internal/metrics/index.js';
