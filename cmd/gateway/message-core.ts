@@ -1,7 +1,7 @@
 /**
  * The message core of a node: the batched ledger writer, ingress routing, the router and status
  * router workers, webhook egress and leader-elected carrier egress, built from the node's shared
- * parts. Its records, legs and failure reporter are shared with the protocol front doors.
+ * parts. Its records, legs and failure reporter are shared with the protocol entry points.
  */
 import { AutoReplier, createAutoReplyState, DEFAULT_AUTO_REPLY_KEY_PREFIX } from '../../internal/autoreply/index.js';
 import type { ReceiverLookup } from '../../internal/cluster/index.js';

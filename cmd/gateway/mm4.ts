@@ -1,5 +1,5 @@
 /**
- * The MM4 front door of a node: the listener (inbound MM4_forward.REQ, responses and delivery
+ * The MM4 entry point of a node: the listener (inbound MM4_forward.REQ, responses and delivery
  * reports), the responder answering requests that ask for it, and the egress delivering
  * MM4_forward.REQ and delivery reports to legacy clients. Start order is the list order; the
  * node stops them in reverse (egress first, then the listener drains, then pending responses).

@@ -1,6 +1,6 @@
 /**
- * One gateway node: builds every component from the configuration and starts them in
- * dependency order (store → bus → directory → cluster → front doors), stopping them in reverse.
+ * One gateway node: builds every component from the configuration, starts them in dependency
+ * order (store → bus → directory → cluster → entry points) and stops them in reverse.
  * main.ts runs one; tests may run several in one process, since nothing here is global.
  */
 import type { Config } from '../../internal/config/index.js';

@@ -1,5 +1,5 @@
 /**
- * The SMPP room (the legacy front door): the server (server.ts: listeners, sessions, binds,
+ * The SMPP room (the legacy entry point): the server (server.ts: listeners, sessions, binds,
  * submit_sm, query_sm; its SessionBook feeds the deliver_sm egress), reassembly of concatenated
  * submits, and its I/O-free pieces: reading submit_sm text by data_coding (data-coding.ts), UDH and
  * SAR concatenation info (udh.ts), splitting outbound texts into deliver_sm parts (split.ts) and

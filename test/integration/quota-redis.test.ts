@@ -190,7 +190,7 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
     });
   });
 
-  describe('the web front door', () => {
+  describe('the web entry point', () => {
     const pg = requireServices(['postgres']);
     const time = clock('2024-03-09T23:59:00-05:00');
     let app: QuotaApp;

@@ -1,5 +1,5 @@
 /**
- * One gateway's web front door with quotas on a real Redis: the store (PostgreSQL), the
+ * One gateway's web entry point with quotas on a real Redis: the store (PostgreSQL), the
  * directory, the in-process bus with the gateway's streams, the IngressRouter with the quota
  * gate (as cmd/gateway/message-core.ts wires it) and the Koa app, on 127.0.0.1:0. The quota
  * clock is the test's. Fixtures are written to the store directly.
