@@ -30,7 +30,7 @@ export interface SmppContext extends NodeContext {
   legs: LegContext;
   failures: FailureReporter;
   /** The cluster's bind registry: the server records binds in it, the egress asks who can receive. */
-  binds: Pick<BindRegistry, 'claim' | 'receivers'>;
+  binds: Pick<BindRegistry, 'claim' | 'receiverNodes'>;
   /** The message core's failover decision, for messages already queued. */
   failover: FailoverRouting;
 }

@@ -23,7 +23,7 @@ import { FailoverMover } from './failover-mover.js';
 import { messagePlan, type DeliverPlan } from './deliver-job.js';
 import { keepAlive, sendParts, type SendEvent, type SendResult } from './part-sender.js';
 import { QueueSweeper, type SweepVerdict } from './queue-sweeper.js';
-import type { SessionBook } from './ports.js';
+import type { LocalBinds } from './ports.js';
 import { receiptPlan } from './receipt-job.js';
 import { SessionPool } from './session-pool.js';
 
@@ -67,7 +67,7 @@ export interface SmppEgressOptions {
 
 export interface SmppEgressDeps {
   bus: Bus;
-  sessions: SessionBook;
+  sessions: LocalBinds;
   client(id: number): ClientDetails | undefined;
   /** Every client, for the queue sweeper (legacy clients' queues are swept). */
   clients(): ClientDetails[];

@@ -91,7 +91,7 @@ export class FailoverMover {
     const now = Date.now();
     for (const id of ids) {
       if (!this.#task.leading()) return;
-      if ((await this.deps.receivers.receivers(id)).length > 0) {
+      if ((await this.deps.receivers.receiverNodes(id)).length > 0) {
         this.#unboundSince.delete(id);
         continue;
       }
