@@ -1,6 +1,6 @@
 /**
  * The carrier types the gateway talks to (the `type` of a carrier row). The carriers room has
- * one driver per type (its registry test checks the two lists agree); front doors validate
+ * one driver per type (its registry test checks the two lists agree); entry points validate
  * against this list without depending on the drivers.
  */
 export const CARRIER_TYPES = ['twilio', 'telnyx', 'onevoiceplus'] as const;

@@ -1,5 +1,5 @@
 /**
- * Stable error codes and how each front door reports them. Codes also travel in status events,
+ * Stable error codes and how each entry point reports them. Codes also travel in status events,
  * so this table is part of the contract between nodes: add codes, never rename them.
  */
 export const ErrorCode = {

@@ -80,12 +80,12 @@ export type Message = z.infer<typeof messageSchema>;
 export type MessageInput = z.input<typeof messageSchema>;
 export const messageCodec = jsonCodec(messageSchema);
 
-/** What a door or a room knows of a message it makes; newMessage fills in the rest. */
+/** What an entry point or a room knows of a message it makes; newMessage fills in the rest. */
 export type NewMessage = Pick<Message, 'id' | 'from' | 'to' | 'origin'>
   & Partial<Pick<Message, 'type' | 'text' | 'media' | 'receivedAt' | 'smpp' | 'notice'>>;
 
 /**
- * A message as every door and room makes one: version 1, an MMS when it has media (else an SMS),
+ * A message as every entry point and room makes one: version 1, an MMS when it has media (else an SMS),
  * received now, not a notice, unless `m` says otherwise. One object shape for all of them.
  */
 export function newMessage(m: NewMessage): Message {

@@ -3,7 +3,7 @@
  * Redis client in cluster mode (one count for every node, this node's own while Redis is down),
  * in memory on the embedded default.
  */
-import type { Redis } from '../../internal/cluster/index.js';
+import type { Redis } from '../../internal/redis/index.js';
 import type { Config } from '../../internal/config/index.js';
 import { createLoginLimiter, type LoginLimiter } from '../../internal/lockout/index.js';
 import type { Logger } from '../../internal/log/index.js';

@@ -1,10 +1,11 @@
 /**
  * The message core of a node: the batched ledger writer, ingress routing, the router and status
  * router workers, webhook egress and leader-elected carrier egress, built from the node's shared
- * parts. Its records, legs and failure reporter are shared with the protocol front doors.
+ * parts. Its records, legs and failure reporter are shared with the protocol entry points.
  */
 import { AutoReplier, createAutoReplyState, DEFAULT_AUTO_REPLY_KEY_PREFIX } from '../../internal/autoreply/index.js';
-import type { ReceiverLookup, Redis } from '../../internal/cluster/index.js';
+import type { ReceiverLookup } from '../../internal/cluster/index.js';
+import type { Redis } from '../../internal/redis/index.js';
 import { findDriver } from '../../internal/carriers/index.js';
 import { CarrierEgress, IngressFirst, WebhookWorker } from '../../internal/egress/index.js';
 import type { MediaStore } from '../../internal/media/index.js';

@@ -1,5 +1,5 @@
 /**
- * The MM4 front door of a node: the listener (inbound MM4_forward.REQ, responses and delivery
+ * The MM4 entry point of a node: the listener (inbound MM4_forward.REQ, responses and delivery
  * reports), the responder answering requests that ask for it, and the egress delivering
  * MM4_forward.REQ and delivery reports to legacy clients. Start order is the list order; the
  * node stops them in reverse (egress first, then the listener drains, then pending responses).
@@ -14,7 +14,7 @@ import type { FailureReporter, SentRecorder } from '../../internal/router/index.
 import type { Message } from '../../proto/message.js';
 import type { NodeContext, Stoppable } from './context.js';
 
-export interface Mm4Parts extends Omit<NodeContext, 'store'> {
+export interface Mm4Context extends Omit<NodeContext, 'store'> {
   /** The message core's ledger writer, legs and failure reporter. */
   records: RecordWriter;
   sent: SentRecorder;
@@ -33,7 +33,7 @@ const REPORT_REQUEST_TTL_MS = 7 * 24 * 3600_000;
 /** Responses to ack requests are retried quickly: the peer is waiting on them. */
 const RESPONSE_RETRY_DELAY_MS = 2_000;
 
-export async function buildMm4(p: Mm4Parts): Promise<{ components: Stoppable[]; server: Mm4Server; stats: NodeStatsSource }> {
+export async function buildMm4(p: Mm4Context): Promise<{ components: Stoppable[]; server: Mm4Server; stats: NodeStatsSource }> {
   const { config, subjects, bus, directory, metrics, records, sent, legs, failures } = p;
   const logger = p.logger.child({ room: 'mm4' });
   const mm4 = config.mm4;

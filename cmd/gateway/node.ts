@@ -1,16 +1,16 @@
 /**
- * One gateway node: builds every component from the configuration and starts them in
- * dependency order (store → bus → directory → cluster → front doors), stopping them in reverse.
+ * One gateway node: builds every component from the configuration, starts them in dependency
+ * order (store → bus → directory → cluster → entry points) and stops them in reverse.
  * main.ts runs one; tests may run several in one process, since nothing here is global.
  */
 import type { Config } from '../../internal/config/index.js';
 import { createSecretBox } from '../../internal/crypto/index.js';
 import { createStore, type Store } from '../../internal/store/index.js';
-import { createBus, DeadLetterStore, type Bus } from '../../internal/bus/index.js';
+import { createBus, type Bus } from '../../internal/bus/index.js';
 import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
 import { BindRegistry, ClusterStats, ConfigSync, ensureStreams, readQueues, type ReceiverLookup } from '../../internal/cluster/index.js';
-import { createApp, WebServer, type SmppPresence, type WebDeps } from '../../internal/web/index.js';
-import { createMetrics, messageCounters, MetricsServer, type Metrics } from '../../internal/metrics/index.js';
+import type { WebServer } from '../../internal/web/index.js';
+import { createMetrics, messageCounters, type Metrics } from '../../internal/metrics/index.js';
 import type { Logger } from '../../internal/log/index.js';
 import { subjects } from '../../proto/subjects.js';
 import { unsignedWebhooksWarning } from '../../proto/carrier-types.js';
@@ -19,15 +19,12 @@ import type { NodeContext, Stoppable } from './context.js';
 import { buildMedia } from './media.js';
 import { buildSmpp } from './smpp.js';
 import { buildMm4 } from './mm4.js';
+import { buildWeb } from './web.js';
 import { connectNodeRedis, nodeQuota } from './quota.js';
 import { nodeLogins } from './logins.js';
-import type { LoginLimiter } from '../../internal/lockout/index.js';
-import type { Quota } from '../../internal/quota/index.js';
-import { carrierWebhooks } from '../../internal/carriers/index.js';
-import type { IngressRouter } from '../../internal/router/index.js';
 import { stopWithin } from './stop-order.js';
 import { buildBatches } from './batch.js';
-import { readJobStatus, type BatchService } from '../../internal/batch/index.js';
+import { readJobStatus } from '../../internal/batch/index.js';
 
 /** Left of SHUTDOWN_TIMEOUT_SECS for main to log and exit after the components stopped. */
 const EXIT_RESERVE_MS = 1_000;
@@ -110,26 +107,29 @@ export class GatewayNode {
     this.#binds = binds;
     this.track('smpp bind registry', () => binds.stop());
 
-    const parts: NodeContext = { config, subjects: names, store, bus, directory, logger, metrics: this.metrics };
+    const context: NodeContext = { config, subjects: names, store, bus, directory, logger, metrics: this.metrics };
     const redis = await connectNodeRedis(config, logger, (name, stop) => this.track(name, stop));
     const quota = nodeQuota(config, redis, directory, logger, this.metrics);
     this.track('quota', () => quota.close());
     const logins = nodeLogins(config, redis, logger);
-    const media = buildMedia(parts);
-    const core = buildMessageCore({ ...parts, redis, quota: quota.gate, media: media.store, receivers: binds,
+    const media = buildMedia(context);
+    const core = buildMessageCore({ ...context, redis, quota: quota.gate, media: media.store, receivers: binds,
       divertMedia: (egress, key) => media.detour.divert(egress, key), batchReport: (id) => readJobStatus(store.batches, id) });
     await this.startAll([...core.components, ...media.components(core)]);
-    const smpp = await buildSmpp({ ...parts, ...core, redis, logins, binds, ingress: (message) => core.ingress.accept('smpp', message) });
+    const smpp = await buildSmpp({ ...context, ...core, redis, logins, binds, ingress: (message) => core.ingress.accept('smpp', message) });
     await this.startAll(smpp.components);
     stats.addSource(smpp.stats);
-    const mm4 = await buildMm4({ ...parts, ...core, media: media.store, ingress: (message, dedupKey) => core.ingress.accept('mm4', message, dedupKey) });
+    const mm4 = await buildMm4({ ...context, ...core, media: media.store, ingress: (message, dedupKey) => core.ingress.accept('mm4', message, dedupKey) });
     await this.startAll(mm4.components);
     stats.addSource(mm4.stats);
 
-    const batches = buildBatches({ ...parts, ingress: core.ingress, usage: quota.usage });
+    const batches = buildBatches({ ...context, ingress: core.ingress, usage: quota.usage });
     await this.startAll(batches.components);
 
-    await this.startWeb(store, bus, directory, sync, stats, core.ingress, quota, media.store, logins, binds, batches.service);
+    const web = buildWeb({ ...context, sync, stats, ingress: core.ingress, quota, media: media.store, logins,
+      smppPresence: binds, batches: batches.service, ready: () => this.#ready });
+    await this.startAll(web.components);
+    this.#web = web.server;
     this.#ready = true;
     logger.info({ web: this.webAddress, cluster: config.cluster, store: store.driver, bus: config.bus.kind },
       'gateway node ready');
@@ -165,52 +165,6 @@ export class GatewayNode {
       const warning = unsignedWebhooksWarning(carrier);
       if (warning) this.logger.warn({ carrier: carrier.name, carrierId: carrier.id, type: carrier.type }, `carrier ${carrier.name}: ${warning}`);
     }
-  }
-
-  private async startWeb(
-    store: Store, bus: Bus, directory: MemoryDirectory, sync: ConfigSync, stats: ClusterStats, ingress: IngressRouter,
-    quota: Quota, media: WebDeps['media'], logins: LoginLimiter, smppPresence: SmppPresence, batches: BatchService,
-  ) {
-    const { config, logger } = this;
-    const names = subjects(config.bus.subjectPrefix);
-    // The web port serves the metrics to the admin only; PROMETHEUS_LISTEN, when set, to anyone reaching it.
-    const metricsRoute = { metrics: this.metrics, path: config.web.metrics.path };
-    const app = createApp({
-      store, directory, changes: sync,
-      apiKey: config.secrets.apiKey,
-      serverAddress: config.node.serverAddress,
-      serverId: config.node.serverId,
-      logger: logger.child({ room: 'web' }),
-      stats: () => stats.collect(),
-      ready: () => this.#ready,
-      autoReply: config.autoReply,
-      metrics: metricsRoute,
-      bus,
-      subjects: names,
-      trustedProxies: config.web.trustedProxies,
-      carrierWebhooks: carrierWebhooks(),
-      ingress: (kind, message, dedupKey, repeatable) => ingress.accept(kind, message, dedupKey, repeatable),
-      apiKeyRateLimit: quota.apiKeyLimit,
-      media,
-      usage: quota.usage,
-      logins: { limiter: logins, failureDelayMs: config.lockout.failureDelayMs },
-      deadLetters: new DeadLetterStore(bus, names),
-      smppPresence,
-      batches,
-    });
-    if (config.web.metrics.listen) {
-      const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path },
-        { metrics: this.metrics });
-      await metricsServer.start();
-      this.track('metrics server', () => metricsServer.stop());
-    }
-    const web = new WebServer({
-      listen: config.web.listen, maxConnections: config.web.maxConnections, maxConnectionsPerIp: config.web.maxConnectionsPerIp,
-      trustedProxies: config.web.trustedProxies,
-    }, { app, metrics: this.metrics });
-    await web.start();
-    this.#web = web;
-    this.track('web', () => web.stop());
   }
 
   /** Starts `components` in order, each stopped (in reverse) when the node stops. */

@@ -3,7 +3,7 @@
  * every room that keeps cluster-wide state in Redis shares that client (quotas, auto-reply
  * cooldowns); on the embedded default there is no client and quotas count in memory.
  */
-import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/index.js';
+import { closeRedis, connectRedis, type Redis } from '../../internal/redis/index.js';
 import type { Config } from '../../internal/config/index.js';
 import { LogEvent, type Logger } from '../../internal/log/index.js';
 import type { Metrics } from '../../internal/metrics/index.js';

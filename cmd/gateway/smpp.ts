@@ -1,5 +1,5 @@
 /**
- * The SMPP front door of a node: the reassembler (on the node's Redis in a cluster, in memory
+ * The SMPP entry point of a node: the reassembler (on the node's Redis in a cluster, in memory
  * when embedded), the server (listeners, sessions, binds, submit_sm), the sweep that reports
  * concatenated submits that never completed, and the deliver_sm egress reading the sessions.
  * Start order is the list order; the node stops them in reverse (egress first, so deliver_sm in
@@ -7,7 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../../internal/config/index.js';
-import type { BindRegistry, NodeStatsSource, Redis } from '../../internal/cluster/index.js';
+import type { BindRegistry, NodeStatsSource } from '../../internal/cluster/index.js';
+import type { Redis } from '../../internal/redis/index.js';
 import type { LoginLimiter } from '../../internal/lockout/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
 import type { FailoverRouting, FailureReporter, SentRecorder } from '../../internal/router/index.js';
@@ -21,7 +22,7 @@ export interface SmppContext extends NodeContext {
   redis?: Redis;
   /** The node's failed-login limiter (logins.ts), shared with the REST logins. */
   logins: LoginLimiter;
-  /** How an accepted submit is stored (the core's ingress router: routed and quota-checked at the door). */
+  /** How an accepted submit is stored (the core's ingress router: routed and quota-checked on entry). */
   ingress: Ingress;
   /** The message core's ledger writer, legs and failure reporter. */
   records: RecordWriter;
@@ -29,7 +30,7 @@ export interface SmppContext extends NodeContext {
   legs: LegContext;
   failures: FailureReporter;
   /** The cluster's bind registry: the server records binds in it, the egress asks who can receive. */
-  binds: Pick<BindRegistry, 'claim' | 'receivers'>;
+  binds: Pick<BindRegistry, 'claim' | 'receiverNodes'>;
   /** The message core's failover decision, for messages already queued. */
   failover: FailoverRouting;
 }

@@ -4,7 +4,7 @@
  * decide what may be answered. The router asks AutoReplier.intercept() about every routed
  * message; the web room shows resolveAutoReply()'s view of a number.
  */
-import type { Redis } from '../cluster/index.js';
+import type { Redis } from '../redis/index.js';
 import { MemoryAutoReplyState } from './memory-state.js';
 import { RedisAutoReplyState } from './redis-state.js';
 import type { AutoReplyState } from './types.js';

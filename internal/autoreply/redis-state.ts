@@ -1,4 +1,4 @@
-import { safeRedisError, type Redis } from '../cluster/index.js';
+import { safeRedisError, type Redis } from '../redis/index.js';
 import { UnavailableError } from '../errors/index.js';
 import type { AutoReplyState } from './types.js';
 

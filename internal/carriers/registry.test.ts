@@ -64,7 +64,7 @@ describe('status → SMPP receipt', () => {
 });
 
 describe('the carrier type list of proto', () => {
-  it('names exactly the registered drivers, so front doors validate what the carriers room can send', async () => {
+  it('names exactly the registered drivers, so entry points validate what the carriers room can send', async () => {
     const proto = await import('../../proto/carrier-types.js');
     const registry = await import('./registry.js');
     expect([...proto.CARRIER_TYPES].sort()).toEqual([...registry.CARRIER_TYPES].sort());

@@ -46,7 +46,7 @@ export function effectiveMaxRps(carrier: Pick<Carrier, 'type' | 'maxRps'>): numb
 /**
  * Verify-and-parse over the registry, the shape the web room's CarrierWebhooks expects: the
  * driver of the carrier row's type verifies and parses; a row of an unknown type is never
- * verified. Front doors receive this object; they never import the drivers.
+ * verified. Entry points receive this object; they never import the drivers.
  */
 export function carrierWebhooks() {
   return {

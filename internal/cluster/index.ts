@@ -1,7 +1,7 @@
 /**
  * The cluster room: what makes many nodes act as one: configuration change propagation
- * (cfg.changed), /stats scatter-gather, leases (leader election on the bus's KV) and the shared
- * Redis client (connectRedis), and the record of every SMPP bind in the cluster (smpp-binds.ts).
+ * (cfg.changed), /stats scatter-gather, leases (leader election on the bus's KV) and the record
+ * of every SMPP bind in the cluster (bind-registry.ts).
  */
 export { ConfigSync } from './config-sync.js';
 export type { ConfigSyncOptions, ConfigSyncDeps } from './config-sync.js';
@@ -15,11 +15,7 @@ export { Lease, LEASE_STEP_DOWN_TIMEOUT_MS, LEASE_TTL_MS } from './lease.js';
 export type { LeaseOptions, LeaseDeps, LeaseListener } from './lease.js';
 export { LeaderTask } from './leader-task.js';
 export type { LeaderTaskOptions, LeaderTaskDeps } from './leader-task.js';
-export {
-  connectRedis, closeRedis, safeRedisError, RedisScript, DEFAULT_REDIS_READY_TIMEOUT_MS, DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
-} from './redis.js';
-export type { Redis, ConnectRedisOptions } from './redis.js';
-export { BindRegistry, DEFAULT_BIND_TTL_MS } from './smpp-binds.js';
+export { BindRegistry, DEFAULT_BIND_TTL_MS } from './bind-registry.js';
 export type {
   BindRegistryOptions, BindRegistryDeps, BindRecord, BindClaim, BindSlot, BindMode, ReceiverLookup, ReceiverNode,
-} from './smpp-binds.js';
+} from './bind-registry.js';

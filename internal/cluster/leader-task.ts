@@ -18,7 +18,7 @@ export interface LeaderTaskDeps {
   logger: Logger;
   /** One pass of the work. A rejection is logged; the next interval tries again. */
   pass(): Promise<void>;
-  /** Called on taking the lease, before the first pass (e.g. to forget what a past term learnt). */
+  /** Called on taking the lease, before the first pass (e.g. to forget state kept from an earlier lease). */
   onLead?(): void;
 }
 

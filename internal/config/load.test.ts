@@ -272,7 +272,7 @@ describe('SMPP settings', () => {
     expect(window.problems).toEqual([expect.stringMatching(/^SMPP_WINDOW="0": expected a whole number ≥ 1/)]);
   });
 
-  it('reads the connection caps and timeouts of every door', async () => {
+  it('reads the connection caps and timeouts of every entry point', async () => {
     const cfg = await loadConfig({
       ...KEYS, SMPP_MAX_CONNECTIONS: '10', SMPP_MAX_CONNECTIONS_PER_IP: '0', SMPP_BIND_TIMEOUT_SECS: '5',
       MM4_MAX_CONNECTIONS: '7', MM4_MAX_CONNECTIONS_PER_IP: '3', MM4_SOCKET_TIMEOUT_SECS: '20',

@@ -19,7 +19,7 @@ const delayMs = (raw: string): number | Invalid => {
   return typeof n === 'number' && n > MAX_FAILURE_DELAY_MS ? new Invalid(`expected a whole number from 0 to ${MAX_FAILURE_DELAY_MS}`) : n;
 };
 
-/** Failed-login limits of every door (internal/lockout). */
+/** Failed-login limits of every entry point (internal/lockout). */
 export function lockoutSchema() {
   return z
     .object({

@@ -2,7 +2,7 @@ import { egressCodec, type Egress } from '../../proto/message.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
 import { effectiveMaxRps, KeepAlivePool, statusCallbackUrl, type CarrierDriver } from '../carriers/index.js';
-import { CarrierError } from '../errors/index.js';
+import { CarrierError, ErrorCode } from '../errors/index.js';
 import { LogEvent, type Logger } from '../log/index.js';
 import { carrierErrorCode, type Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
@@ -119,7 +119,7 @@ export class CarrierWorker {
     const carrier = this.deps.carrier();
     const driver = carrier && this.deps.driver(carrier.type);
     if (!carrier || !driver) {
-      await this.fail(egress, 'NO_ROUTE', `carrier ${this.options.carrierId} is no longer configured`);
+      await this.fail(egress, ErrorCode.NO_ROUTE, `carrier ${this.options.carrierId} is no longer configured`);
       return term('carrier gone');
     }
     // A redelivery may follow a send the carrier accepted just before a node died: if our
@@ -177,7 +177,7 @@ export class CarrierWorker {
     const reason = `${carrier.name}: ${(err as Error).message}`;
     const event = carrierError?.optOut ? LogEvent.BlockedByStop : undefined;
     this.deps.logger.warn({ event, id: egress.message.id, reason, attempts: msg.deliveryCount }, 'carrier send failed for good');
-    await this.fail(egress, carrierError?.carrierCode ?? 'CARRIER', reason, carrierError?.optOut);
+    await this.fail(egress, carrierError?.carrierCode ?? ErrorCode.CARRIER, reason, carrierError?.optOut);
     return term('carrier refused');
   }
 

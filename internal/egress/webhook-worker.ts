@@ -3,6 +3,7 @@ import type { Egress } from '../../proto/message.js';
 import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type Outcome } from '../bus/index.js';
+import { ErrorCode } from '../errors/index.js';
 import { LogEvent, type Logger } from '../log/index.js';
 import type { MediaStore } from '../media/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -180,6 +181,6 @@ export class WebhookWorker {
   private async fail(egress: Egress, reason: string): Promise<void> {
     this.deps.metrics.egress.inc({ protocol: 'webhook', carrier: '', result: 'failed' });
     await this.deps.failures.report({ egress, message: egress.message, senderClientId: egress.senderClientId,
-      code: 'UNAVAILABLE', reason });
+      code: ErrorCode.UNAVAILABLE, reason });
   }
 }

@@ -6,7 +6,7 @@ export type { WireStatus } from '../../proto/errors.js';
 export interface GatewayErrorOptions extends ErrorOptions {
   /** Whether the message may be shown to the caller (true for everything but internal faults). */
   expose?: boolean;
-  /** Extra fields a front door may add to its error body (e.g. the 429 usage figures). */
+  /** Extra fields an entry point may add to its error body (e.g. the 429 usage figures). */
   details?: Record<string, unknown>;
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from '../cluster/index.js';
+import type { Redis } from '../redis/index.js';
 import type { Logger } from '../log/index.js';
 import { FallbackLoginLimiter } from './fallback.js';
 import { MemoryLoginLimiter } from './memory.js';

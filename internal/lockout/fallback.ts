@@ -9,7 +9,7 @@ const WARN_EVERY_MS = 60_000;
  * the attempt is counted and judged by `local` (this node's memory) and a warning is logged.
  *
  * It fails open to per-node counting rather than closed: refusing every login while Redis is
- * down would turn a Redis fault into an outage of every front door, and the password check
+ * down would turn a Redis fault into an outage of every entry point, and the password check
  * still stands. During the outage a guesser gets the per-node limits on each node it reaches.
  */
 export class FallbackLoginLimiter implements LoginLimiter {

@@ -1,4 +1,4 @@
-import { RedisScript, safeRedisError, type Redis } from '../cluster/index.js';
+import { RedisScript, safeRedisError, type Redis } from '../redis/index.js';
 import { UnavailableError } from '../errors/index.js';
 import { attemptKeys } from './keys.js';
 import {

@@ -3,7 +3,7 @@
  * password guesser is slowed down however many nodes the VIP spreads it over.
  */
 
-/** One login attempt at any door (an SMPP bind, a REST Basic/Bearer login, the admin key). */
+/** One login attempt (an SMPP bind, a REST Basic/Bearer login, the admin key). */
 export interface LoginAttempt {
   /** The caller's IP: the SMPP peer (or the one its PROXY header named), or the REST client IP. */
   ip: string;
@@ -27,7 +27,7 @@ export type LoginGate =
   };
 
 /**
- * Counts failed logins per IP, per network and per username, in fixed windows. A door asks
+ * Counts failed logins per IP, per network and per username, in fixed windows. An entry point asks
  * `admit` before it looks at the credentials, answers a refused attempt exactly as it answers
  * a wrong password (SMPP) or 429 (REST), and reports the outcome with `fail` or `succeed`.
  *

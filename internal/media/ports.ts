@@ -1,5 +1,5 @@
 /**
- * The media room's contract, so MM4, the web front door, carriers and transcoding can
+ * The media room's contract, so MM4, the web entry point, carriers and transcoding can
  * be built side by side: media bytes never travel on the bus; they are stored once here and
  * referred to by token (proto/message.ts MediaRef.token), served at /media/{token}.
  */

@@ -25,9 +25,9 @@ export interface Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly configChanges: Counter<'kind' | 'source'>;
-  /** Messages accepted (stored durably) by a front door. */
+  /** Messages accepted (stored durably) by an entry point. */
   readonly ingress: Counter<'protocol'>;
-  /** Receive → durable ack, per front door. */
+  /** Receive → durable ack, per entry point. */
   readonly ingressLatency: Histogram<'protocol'>;
   /** Router decisions: route kind, 'rejected', or 'repeat' (a caller key stored before). */
   readonly routed: Counter<'route'>;
@@ -87,7 +87,7 @@ export interface Metrics {
   /** SMPP sessions bound on this node, by bind mode. */
   readonly smppBinds: Gauge<'mode'>;
   /**
-   * Connections a front door (smpp, mm4, web) closed before its protocol started: over a
+   * Connections an entry point (smpp, mm4, web) closed before its protocol started: over a
    * connection cap, or a PROXY header from an untrusted peer or a bad one (peer ConnectionRefusal).
    */
   readonly connectionsRefused: Counter<'door' | 'reason'>;

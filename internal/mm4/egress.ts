@@ -11,6 +11,7 @@ import type { Egress, MediaRef } from '../../proto/message.js';
 import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type KvBucket, type Outcome } from '../bus/index.js';
+import { ErrorCode } from '../errors/index.js';
 import { LogEvent, type Logger } from '../log/index.js';
 import type { MediaStore } from '../media/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -134,7 +135,7 @@ export class Mm4Egress {
     }
     this.deps.metrics.egress.inc({ protocol: 'mm4', carrier: '', result: 'failed' });
     await this.deps.failures.report({ egress, message: egress.message, senderClientId: egress.senderClientId,
-      code: 'UNAVAILABLE', reason: permanent ? reason : `MM4 delivery failed after ${msg.deliveryCount} attempts: ${reason}` });
+      code: ErrorCode.UNAVAILABLE, reason: permanent ? reason : `MM4 delivery failed after ${msg.deliveryCount} attempts: ${reason}` });
     return term(permanent ? 'cannot be delivered over MM4' : 'MM4 retries exhausted');
   }
 

@@ -1,5 +1,5 @@
 /**
- * What the MM4 front door does with one received mail, before it answers the SMTP DATA:
+ * What the MM4 entry point does with one received mail, before it answers the SMTP DATA:
  * an MM4_forward.REQ is stored (media in the media store, one message per recipient handed to
  * the ingress, which routes it and publishes it durably, or puts it on msg.in.mm4 for the
  * router) and only then answered 250; an MM4_forward.RES or

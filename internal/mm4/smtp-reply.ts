@@ -1,5 +1,5 @@
 /**
- * The MM4 front door's one catch-all (style.md "Errors"): an error becomes an SMTP reply code and
+ * The MM4 entry point's one catch-all (style.md "Errors"): an error becomes an SMTP reply code and
  * text through proto/errors.ts's table. Unknown errors become `451 Internal server error`
  * (gomsggw's text, upstream Appendix B) and never show their own message.
  */

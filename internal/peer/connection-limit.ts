@@ -1,5 +1,5 @@
 /**
- * Connection caps for a listening door: at most `maxConnections` open at once on the node, and at
+ * Connection caps for a listener: at most `maxConnections` open at once on the node, and at
  * most `maxPerIp` from one client IP, so one peer (or a flood of them) cannot take every socket,
  * file descriptor and session buffer the node has. 0 turns a cap off.
  *
@@ -27,7 +27,7 @@ export interface ConnectionLimits {
 }
 
 /**
- * Why a door refused a connection before its protocol started (a metric label): a cap, or a PROXY
+ * Why a listener refused a connection before its protocol started (a metric label): a cap, or a PROXY
  * header from a peer not in TRUSTED_PROXIES, or a missing or bad one.
  */
 export type ConnectionRefusal = 'max_connections' | 'max_per_ip' | 'proxy_untrusted' | 'proxy_header';

@@ -1,8 +1,8 @@
 /**
- * The peer room: who is at the other end of a front door's connection and how many of them may
+ * The peer room: who is at the other end of an entry point's connection and how many of them may
  * be — a client's `address` as an IP allow-list, TRUSTED_PROXIES (the balancers whose word about
  * the client's IP is believed), the client IP carried by HAProxy PROXY protocol v1/v2 headers, and
- * connection caps per node and per client IP. Every front door uses it, so it is its own room
+ * connection caps per node and per client IP. Every entry point uses it, so it is its own room
  * rather than a part of any. Also how we write to a peer's socket cheaply (corkForTurn: one
  * writev per event-loop turn), used by SMPP sessions and the Redis client.
  */

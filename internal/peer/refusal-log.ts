@@ -1,13 +1,13 @@
 /**
- * Logging the connections a door refuses before its protocol starts. Each one at debug only: a
+ * Logging the connections a listener refuses before its protocol starts. Each one at debug only: a
  * flood would otherwise fill the log. But a PROXY header from an untrusted peer is also warned
- * about, at most once a minute per door: it is what a balancer missing from TRUSTED_PROXIES
+ * about, at most once a minute per listener: it is what a balancer missing from TRUSTED_PROXIES
  * looks like, and then every client is refused.
  */
 import type { Logger } from '../log/index.js';
 import type { ConnectionRefusal } from './connection-limit.js';
 
-/** At most one warning per door per this long. */
+/** At most one warning per listener per this long. */
 const WARN_EVERY_MS = 60_000;
 
 export type RefusalLog = (reason: ConnectionRefusal, details: { peer?: string; detail?: string }) => void;

@@ -1,7 +1,7 @@
 /**
  * TRUSTED_PROXIES: the load balancers and reverse proxies whose word about the client's IP is
- * believed, on every door: X-Forwarded-For / X-Real-IP on the web port, PROXY protocol headers on
- * the SMPP and MM4 ports. One matcher, so the doors cannot disagree about who is trusted.
+ * believed, on every port: X-Forwarded-For / X-Real-IP on the web port, PROXY protocol headers on
+ * the SMPP and MM4 ports. One matcher, so the entry points cannot disagree about who is trusted.
  */
 import { BlockList, isIP } from 'node:net';
 

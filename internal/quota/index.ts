@@ -2,7 +2,7 @@
  * The quota room: burst, daily and monthly limits for SMS and MMS per client and per number,
  * counted cluster-wide (Redis) or in-process (embedded), in calendar periods of the client's
  * time zone; the usage report of GET /messages/usage; and the per-minute limit of tenant API
- * keys. The router room's IngressRouter calls `gate.admit` for every front door (REST, SMPP, MM4,
+ * keys. The router room's IngressRouter calls `gate.admit` for every entry point (REST, SMPP, MM4,
  * carrier webhooks) before a message is stored, and the router workers for msg.in; a refusal
  * becomes QuotaRefusedError: HTTP 429, SMPP ESME_RTHROTTLED, SMTP 452.
  */

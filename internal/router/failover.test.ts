@@ -48,7 +48,7 @@ describe('FailoverRouting', () => {
   });
   const routing = (bound: number[], reads: number[] = [], fail = false) => new FailoverRouting({
     client: byId, logger: silentLogger(),
-    receivers: { receivers: async (id) => {
+    receivers: { receiverNodes: async (id) => {
       reads.push(id);
       if (fail) throw new Error('kv down');
       return bound.includes(id) ? [{ node: 'a', ip: '' }] : [];

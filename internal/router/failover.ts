@@ -88,7 +88,7 @@ export class FailoverRouting {
 
   /** The clients among `ids` with a receiving bind on some node, read at once. */
   private async snapshot(ids: number[]): Promise<Set<number>> {
-    const nodes = await Promise.all(ids.map((id) => this.deps.receivers.receivers(id)));
+    const nodes = await Promise.all(ids.map((id) => this.deps.receivers.receiverNodes(id)));
     return new Set(ids.filter((_, i) => nodes[i]!.length > 0));
   }
 }

@@ -34,7 +34,7 @@ export interface IngressRouterDeps extends EgressPublishDeps {
 }
 
 /**
- * Routing at the front door (docs/decisions.md, "Routing at ingress"): a message that can be
+ * Routing at ingress (docs/decisions.md, "Routing at ingress"): a message that can be
  * routed is decided on the node that accepted it and published straight to its egress subject,
  * which saves the msg.in hop (a publish, a pull and an ack per message). The answer to the
  * sender still waits for that acknowledged, deduplicated publish, so "accepted" still means

@@ -48,9 +48,9 @@ export interface MsgInRouterDeps {
  * decided (decide.ts), published to its egress subject (deduplicated by message id, so a
  * redelivery after a crash routes once), recorded, and only then acked.
  *
- * Beside IngressRouter, which routes at the door with the same decide/checkQuota/publishEgress:
+ * Beside IngressRouter, which routes at ingress with the same decide/checkQuota/publishEgress:
  * what reaches msg.in is made inside the gateway (failure notices, auto-replies) or was refused
- * at the door, and is routed or reported off any caller's request path, retried until it is.
+ * at ingress, and is routed or reported off any caller's request path, retried until it is.
  */
 export class MsgInRouter {
   #consumer?: Consumer;

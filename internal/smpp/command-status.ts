@@ -1,5 +1,5 @@
 /**
- * The SMPP front door's one conversion of errors to the wire (style.md "Errors"): an SMPP-specific
+ * The SMPP entry point's one conversion of errors to the wire (style.md "Errors"): an SMPP-specific
  * refusal carries its command_status; any other GatewayError goes through proto/errors.ts's
  * table; anything else is ESME_RSYSERR, and its text never reaches the ESME.
  */

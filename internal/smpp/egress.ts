@@ -10,7 +10,7 @@ import type { Egress } from '../../proto/message.js';
 import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
 import { ack, retry, term, type Bus, type DurableMsg, type Outcome } from '../bus/index.js';
-import { ValidationError } from '../errors/index.js';
+import { ErrorCode, ValidationError } from '../errors/index.js';
 import { LogEvent, type Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { LegContext, RecordWriter } from '../records/index.js';
@@ -23,7 +23,7 @@ import { FailoverMover } from './failover-mover.js';
 import { messagePlan, type DeliverPlan } from './deliver-job.js';
 import { keepAlive, sendParts, type SendEvent, type SendResult } from './part-sender.js';
 import { QueueSweeper, type SweepVerdict } from './queue-sweeper.js';
-import type { SessionBook } from './ports.js';
+import type { LocalBinds } from './ports.js';
 import { receiptPlan } from './receipt-job.js';
 import { SessionPool } from './session-pool.js';
 
@@ -67,7 +67,7 @@ export interface SmppEgressOptions {
 
 export interface SmppEgressDeps {
   bus: Bus;
-  sessions: SessionBook;
+  sessions: LocalBinds;
   client(id: number): ClientDetails | undefined;
   /** Every client, for the queue sweeper (legacy clients' queues are swept). */
   clients(): ClientDetails[];
@@ -273,7 +273,7 @@ export class SmppEgress {
     this.count(client, 'message', 'expired');
     await this.deps.failures.report({
       egress: job.egress, message: job.egress.message, senderClientId: job.egress.senderClientId,
-      code: 'UNAVAILABLE', status: 'expired',
+      code: ErrorCode.UNAVAILABLE, status: 'expired',
       reason: `not delivered within ${Math.round(this.options.queueMaxAgeMs / 1000)} s: client ${clientId} was not bound`,
     });
     return term('expired');
@@ -291,7 +291,7 @@ export class SmppEgress {
     this.count(this.deps.client(clientId), 'message', 'failed');
     this.deps.metrics.egress.inc({ protocol: 'smpp', carrier: '', result: 'failed' });
     await this.deps.failures.report({ egress, message: egress.message, senderClientId: egress.senderClientId,
-      code: 'UNAVAILABLE', reason });
+      code: ErrorCode.UNAVAILABLE, reason });
   }
 
   private observe(client: ClientDetails, kind: JobKind, event: SendEvent): void {

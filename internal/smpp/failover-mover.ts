@@ -61,7 +61,7 @@ export interface FailoverMoverDeps {
 }
 
 export class FailoverMover {
-  /** When this term first saw each client without a receiving bind. */
+  /** When this node, since taking the lease, first saw each client without a receiving bind. */
   readonly #unboundSince = new Map<number, number>();
   readonly #task: LeaderTask;
 
@@ -72,7 +72,7 @@ export class FailoverMover {
     this.#task = new LeaderTask(
       { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS, key: LEASE_KEY,
         nodeId: options.nodeId, intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS },
-      // A new term has seen nothing: every grace period starts over.
+      // A node that has just taken the lease has seen nothing: every grace period starts over.
       { bus: deps.bus, logger: deps.logger, pass: () => this.pass(), onLead: () => this.#unboundSince.clear() },
     );
   }
@@ -91,7 +91,7 @@ export class FailoverMover {
     const now = Date.now();
     for (const id of ids) {
       if (!this.#task.leading()) return;
-      if ((await this.deps.receivers.receivers(id)).length > 0) {
+      if ((await this.deps.receivers.receiverNodes(id)).length > 0) {
         this.#unboundSince.delete(id);
         continue;
       }

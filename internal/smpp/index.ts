@@ -1,6 +1,6 @@
 /**
- * The SMPP room (the legacy front door): the server (server.ts: listeners, sessions, binds,
- * submit_sm, query_sm; its SessionBook feeds the deliver_sm egress), reassembly of concatenated
+ * The SMPP room (the legacy entry point): the server (server.ts: listeners, sessions, binds,
+ * submit_sm, query_sm; its LocalBinds feeds the deliver_sm egress), reassembly of concatenated
  * submits, and its I/O-free pieces: reading submit_sm text by data_coding (data-coding.ts), UDH and
  * SAR concatenation info (udh.ts), splitting outbound texts into deliver_sm parts (split.ts) and
  * delivery receipt texts (receipt.ts). Parts and TLVs use the npm `smpp` library's field names;
@@ -25,7 +25,7 @@ export {
 } from './receipt.js';
 export type {
   AddOptions, BindMode, BoundSession, ConcatPart, DeliverAddresses, DeliverResult, ExpiredSet, Reassembler, ReassemblyLimits,
-  SessionBook, SessionBookEvents,
+  LocalBinds, LocalBindsEvents,
 } from './ports.js';
 export { ReassemblyFullError } from './concat-part.js';
 export { SmppSessionClosedError, SmppTimeoutError } from './ports.js';

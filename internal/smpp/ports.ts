@@ -1,9 +1,9 @@
 /**
  * The contracts between the SMPP room's parts, so each can be built and tested on its own:
  *
- * - the server (listener, sessions, binds, submit_sm ingress) keeps a SessionBook of the binds
- *   this node holds;
- * - the deliver_sm egress (messages and receipts to a client) reads the SessionBook and sends
+ * - the server (listener, sessions, binds, submit_sm ingress) keeps LocalBinds, the binds this
+ *   node holds;
+ * - the deliver_sm egress (messages and receipts to a client) reads LocalBinds and sends
  *   through BoundSession.deliver();
  * - reassembly (memory on the embedded default, Redis in a cluster) joins concatenated submits
  *   before they are routed, whichever node each part arrived on.
@@ -52,15 +52,15 @@ export interface BoundSession {
   readonly open: boolean;
 }
 
-export interface SessionBookEvents {
+export interface LocalBindsEvents {
   /** A client's set of receiving sessions on this node changed (bound, unbound, closed). */
   onChange(listener: (clientId: number) => void): () => void;
 }
 
 /** The binds this node holds. */
-export interface SessionBook extends SessionBookEvents {
+export interface LocalBinds extends LocalBindsEvents {
   /** Open sessions of `clientId` that may receive deliver_sm, in bind order. */
-  receivers(clientId: number): readonly BoundSession[];
+  receivingSessions(clientId: number): readonly BoundSession[];
   /** Every open session (for stats). */
   all(): readonly BoundSession[];
 }

@@ -104,7 +104,7 @@ export class QueueSweeper {
     return this.#task.stop();
   }
 
-  /** A new term knows nothing of the queues. */
+  /** A node that has just taken the lease knows nothing of the queues. */
   private lead(): void {
     this.#ledAt = Date.now();
     this.#queues.clear();

@@ -1,4 +1,4 @@
-import { RedisScript, safeRedisError, type Redis } from '../cluster/index.js';
+import { RedisScript, safeRedisError, type Redis } from '../redis/index.js';
 import { UnavailableError } from '../errors/index.js';
 import { checkPart, partBytes, ReassemblyFullError } from './concat-part.js';
 import type { AddOptions, ConcatPart, ExpiredSet, Reassembler, ReassemblyLimits } from './ports.js';

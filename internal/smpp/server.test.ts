@@ -56,7 +56,7 @@ describe('log events (gomsggw\'s names)', () => {
 });
 
 describe('binds', () => {
-  it('binds a legacy client as transceiver, transmitter or receiver and lists it in the book', async () => {
+  it('binds a legacy client as transceiver, transmitter or receiver and lists it among the node\'s binds', async () => {
     const c = h.add(legacyClient(1));
     for (const mode of ['bind_transceiver', 'bind_transmitter', 'bind_receiver']) {
       const esme = await h.connect();
@@ -64,7 +64,7 @@ describe('binds', () => {
       expect(resp).toMatchObject({ command_status: 0, system_id: c.username, sc_interface_version: 0x34 });
     }
     await until(() => h.server.sessions.ofClient(1).length === 3);
-    expect(h.server.sessions.receivers(1).map((s) => s.mode)).toEqual(['transceiver', 'receiver']);
+    expect(h.server.sessions.receivingSessions(1).map((s) => s.mode)).toEqual(['transceiver', 'receiver']);
     expect(h.server.stats()).toHaveLength(3);
     expect(h.server.stats()[0]).toMatchObject({ username: 'esme1', ip_address: '127.0.0.1', server_id: 'h1' });
   });
@@ -344,7 +344,7 @@ describe('session care', () => {
       seen.push(pdu.short_message.message);
       esme.send(pdu.response({ command_status: seen.length === 2 ? 0x58 : 0 }));
     });
-    const [session] = h.server.sessions.receivers(1);
+    const [session] = h.server.sessions.receivingSessions(1);
     const addresses = { source_addr: '+15550001000', source_addr_ton: 1, source_addr_npi: 1,
       destination_addr: '+15559990001', dest_addr_ton: 1, dest_addr_npi: 1 };
     const part = (text: string) => ({ shortMessage: Buffer.from(text), esmClass: 0, dataCoding: 0 });

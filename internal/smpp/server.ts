@@ -1,7 +1,7 @@
 /**
  * The SMPP server of a node: listeners (plain, optionally TLS), the sessions they accept, binds
  * checked by BindAuthenticator against the directory and the cluster-wide bind slots, submit_sm
- * and query_sm handed to their handlers, and the SessionBook the deliver_sm egress reads.
+ * and query_sm handed to their handlers, and the LocalBinds the deliver_sm egress reads.
  *
  * stop() is the lame-duck drain of design.md: stop accepting, refuse new binds, unbind every
  * session (in-hand submit_sm are answered and deliver_sm in flight finish within the grace
@@ -21,7 +21,7 @@ import { SmppListener } from './listener.js';
 import type { Pdu } from './pdu.js';
 import type { BindMode, Reassembler } from './ports.js';
 import { QueryHandler, type QueryAnswer } from './query.js';
-import { LocalSessionBook } from './session-book.js';
+import { LocalBindList } from './local-binds.js';
 import { SmppSession, type BindAnswer, type SessionHandler } from './session.js';
 import { SubmitHandler, type Ingress } from './submit.js';
 import { SubmitThrottle } from './throttle.js';
@@ -92,7 +92,7 @@ export interface SmppBindStats {
 }
 
 export class SmppServer {
-  readonly sessions: LocalSessionBook<SmppSession>;
+  readonly sessions: LocalBindList<SmppSession>;
   readonly #connections = new Set<SmppSession>();
   readonly #listeners: SmppListener[] = [];
   readonly #binds: BindAuthenticator;
@@ -110,7 +110,7 @@ export class SmppServer {
     private readonly deps: SmppServerDeps,
   ) {
     const logger = deps.logger;
-    this.sessions = new LocalSessionBook((err) => logger.error({ err }, 'SMPP session book listener failed'));
+    this.sessions = new LocalBindList((err) => logger.error({ err }, 'SMPP session book listener failed'));
     this.#binds = new BindAuthenticator({
       clients: deps.directory, slots: deps.binds,
       logins: deps.logins, failureDelay: new FailureDelay(options.loginFailureDelayMs),

@@ -4,7 +4,7 @@
  * so the client's traffic spreads over its binds and no session ever has more deliver_sm
  * unanswered than its window. A session the client throttled cools down before it is used again.
  */
-import type { BoundSession, SessionBook } from './ports.js';
+import type { BoundSession, LocalBinds } from './ports.js';
 
 /** A window slot on one session; release it once the deliver_sm is answered (or failed). */
 export interface SessionSlot {
@@ -31,14 +31,14 @@ export class SessionPool {
 
   constructor(
     readonly clientId: number,
-    private readonly book: SessionBook,
+    private readonly binds: LocalBinds,
     /** The SMPP window each session allows (deliver_sm unanswered at once). */
     readonly window: number,
   ) {}
 
   /** Open receiving sessions now. */
   sessions(): readonly BoundSession[] {
-    return this.book.receivers(this.clientId).filter((s) => s.open && s.canReceive);
+    return this.binds.receivingSessions(this.clientId).filter((s) => s.open && s.canReceive);
   }
 
   /** deliver_sm in flight on `sessionId`, by this pool's count. */
@@ -68,7 +68,7 @@ export class SessionPool {
     this.scheduleWake();
   }
 
-  /** The book changed (a bind or an unbind): waiters look again. */
+  /** This node's binds changed (a bind or an unbind): waiters look again. */
   changed(): void {
     this.wakeAll();
   }

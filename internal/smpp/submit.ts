@@ -23,7 +23,7 @@ import type { SubmitThrottle } from './throttle.js';
 export const STOP_FOOTER = 'Reply STOP to end messages.';
 
 /**
- * Stores a message durably (routed at the door, or on msg.in.smpp); rejects when it could not,
+ * Stores a message durably (routed at ingress, or on msg.in.smpp); rejects when it could not,
  * with a GatewayError when it refused the message on purpose (QuotaRefusedError: over quota).
  */
 export type Ingress = (message: Message) => Promise<void>;

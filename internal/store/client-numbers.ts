@@ -5,7 +5,7 @@ const byNumber = new WeakMap<readonly ClientNumber[], Map<string, ClientNumber>>
 
 /**
  * The client's number `e164`, or undefined when the client does not own it: the one ownership
- * check of every door and room. Numbers are stored in canonical E.164 (the admin API and the
+ * check of every entry point and room. Numbers are stored in canonical E.164 (the admin API and the
  * importer normalise them), so `e164` must be canonical too (proto/e164.ts normalizeE164).
  */
 export function clientNumber(client: ClientDetails, e164: string): ClientNumber | undefined {

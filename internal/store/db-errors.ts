@@ -19,7 +19,7 @@ export interface DbErrorMessages {
 
 /**
  * Turns a driver error into the gateway's error classes so callers never see SQLSTATEs;
- * anything unrecognised is rethrown unchanged (the front door's catch-all logs it). A data
+ * anything unrecognised is rethrown unchanged (the entry point's catch-all logs it). A data
  * exception becomes a ValidationError (permanent: see isPermanentDataError); a lost or refused
  * connection an UnavailableError (worth retrying).
  */

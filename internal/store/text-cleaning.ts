@@ -6,7 +6,7 @@ import {
 
 /**
  * PostgreSQL refuses U+0000 in text and json (22021 / 22P05), and a lone UTF-16 surrogate in
- * json (22P05): one such character fails the whole statement. The doors clean text as it enters;
+ * json (22P05): one such character fails the whole statement. Entry points clean text as it enters;
  * the store does so again, so a value that slipped through is stored without it instead of
  * failing a write (and every write batched with it) for ever.
  */

@@ -1,5 +1,5 @@
 /**
- * What the front doors let into a message's text (docs/security.md, "Text at the doors").
+ * What the entry points let into a message's text (docs/web-api.md, "Text at the entry points").
  *
  * Two things cannot go further as they are:
  * - U+0000 (NUL): PostgreSQL `text` and its JSON functions refuse it (one NUL fails a whole

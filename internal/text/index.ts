@@ -1,4 +1,4 @@
-/** The text room: SMS alphabets and segment maths, pure functions shared by every front door. */
+/** The text room: SMS alphabets and segment maths, pure functions shared by every entry point. */
 export {
   segmentInfo, gsm7Length, chooseEncoding, DEFAULT_MAX_TEXT_CHARS, GSM7_SINGLE, GSM7_PART, UCS2_SINGLE, UCS2_PART,
 } from './segments.js';

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 
 /**
  * An HTTP answer as data: what the send route decides, written either through Koa (ctx) or
- * straight to node:http (the send door, send-door.ts), so both write the same thing.
+ * straight to node:http (the send fast path, send-fast-path.ts), so both write the same thing.
  */
 export interface WebAnswer {
   status: number;

@@ -17,7 +17,7 @@ import { registerHistoryRoutes } from './routes/history.js';
 import { registerInboundRoutes } from './routes/inbound.js';
 import { registerMediaRoutes } from './routes/media.js';
 import { registerMessageRoutes, SendRoute } from './routes/messages.js';
-import { SendDoor } from './send-door.js';
+import { SendFastPath } from './send-fast-path.js';
 import { registerNumberLookupRoutes } from './routes/number-lookup.js';
 import { registerNumberSettingsRoutes } from './routes/number-settings.js';
 import { registerNumberRoutes } from './routes/numbers.js';
@@ -56,22 +56,22 @@ function clientRouter(deps: WebDeps, authenticator: ClientAuthenticator): Router
 }
 
 /**
- * The Koa app whose request listener lets the send door (send-door.ts) take the send routes
- * first, so every server made from callback() (WebServer, app.listen, tests) has the door.
+ * The Koa app whose request listener lets the send fast path (send-fast-path.ts) take the send
+ * routes first, so every server made from callback() (WebServer, app.listen, tests) has it.
  */
 class GatewayApp extends Koa {
-  #door?: SendDoor;
+  #fastPath?: SendFastPath;
 
-  setSendDoor(door: SendDoor): void {
-    this.#door = door;
+  setSendFastPath(fastPath: SendFastPath): void {
+    this.#fastPath = fastPath;
   }
 
   override callback(): ReturnType<Koa['callback']> {
     const koa = super.callback();
-    const door = this.#door;
-    if (!door) return koa;
+    const fastPath = this.#fastPath;
+    if (!fastPath) return koa;
     // The gateway serves HTTP/1.1 (web/server.ts); Koa's type also admits HTTP/2 requests.
-    return (req, res) => (door.take(req as IncomingMessage, res as ServerResponse) ? Promise.resolve() : koa(req, res));
+    return (req, res) => (fastPath.take(req as IncomingMessage, res as ServerResponse) ? Promise.resolve() : koa(req, res));
   }
 }
 
@@ -96,7 +96,7 @@ export function createApp(deps: WebDeps): Koa {
   registerMediaRoutes(publicRoutes, deps);
   const authenticator = new ClientAuthenticator(deps);
   const send = new SendRoute(deps, authenticator);
-  app.setSendDoor(new SendDoor(send, deps.metrics, deps.logger));
+  app.setSendFastPath(new SendFastPath(send, deps.metrics, deps.logger));
   const sends = new Router();
   registerMessageRoutes(sends, send);
   const clients = clientRouter(deps, authenticator);

@@ -8,7 +8,7 @@ import { silentLogger } from '../log/index.js';
 import type { RouteDoc } from './api-docs.js';
 import { createApp } from './app.js';
 import { apiDocs } from './openapi.js';
-import { SEND_PATHS } from './send-door.js';
+import { SEND_PATHS } from './send-fast-path.js';
 import { WebServer } from './server.js';
 import type { WebDeps } from './types.js';
 
@@ -36,7 +36,7 @@ const documented = (routes: readonly RouteDoc[]) => routes.map((r) => `${r.metho
 describe('the OpenAPI document', () => {
   const api = apiDocs();
 
-  it('has every route the app registers, and the send door’s, with the same method and path', () => {
+  it('has every route the app registers, and the send fast path’s, with the same method and path', () => {
     const registered = registeredRoutes(bareApp());
     expect(registered.length).toBeGreaterThan(40);
     const doc = new Set(documented(api.routes()));

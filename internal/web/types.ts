@@ -12,7 +12,7 @@ import type { BatchService } from '../batch/index.js';
 
 export type { Logger };
 
-/** The part of the bus the web front door uses: acknowledged, deduplicated publishes. */
+/** The part of the bus the web entry point uses: acknowledged, deduplicated publishes. */
 export type IngressBus = Pick<DurableBus, 'publishDurable'>;
 
 /**
@@ -24,7 +24,7 @@ export type IngressBus = Pick<DurableBus, 'publishDurable'>;
 export type MessageIngress = (kind: IngressKind, message: Message, dedupKey?: string, repeatable?: boolean) => Promise<void>;
 
 /**
- * The media store as the web front door uses it (internal/media MediaStore): inline media of
+ * The media store as the web entry point uses it (internal/media MediaStore): inline media of
  * REST sends are put, /media/{token} is served with get.
  */
 export interface MediaSink {
@@ -84,7 +84,7 @@ export interface WebhookResult {
 
 /**
  * Signature check and parsing of carrier webhooks, per carrier row. The web room never imports
- * internal/carriers (front doors do not depend on carriers): cmd wires this to the carrier
+ * internal/carriers (entry points do not depend on carriers): cmd wires this to the carrier
  * registry, e.g. `findDriver(carrier.type)?.verify(req, carrier) ?? false`.
  */
 export interface CarrierWebhooks {

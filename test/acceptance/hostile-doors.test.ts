@@ -1,5 +1,5 @@
 /**
- * The front doors against peers that never authenticate, on a gateway process behind a PROXY
+ * The entry points against peers that never authenticate, on a gateway process behind a PROXY
  * protocol balancer (TRUSTED_PROXIES = 127.0.0.5; the tests connect from that loopback address
  * and name client IPs in the header, or from 127.0.0.1 as a peer that reaches the port directly):
  *
@@ -120,7 +120,7 @@ function sampleSum(text: string, name: string, match: (labels: string) => boolea
   return sum;
 }
 
-describe('hostile peers at the front doors of a gateway process', () => {
+describe('hostile peers at the entry points of a gateway process', () => {
   let gw: SmppGateway;
   let mm4Port: number;
   let webPort: number;
@@ -166,7 +166,7 @@ describe('hostile peers at the front doors of a gateway process', () => {
     await until(async () => {
       const stats = (await gw.api('GET', '/stats')).body as { smpp_clients?: unknown[]; mm4_clients?: unknown[] };
       return (stats.smpp_clients ?? []).length === 0 && (stats.mm4_clients ?? []).length === 0;
-    }, 10_000, 'the doors to let go of the closed connections');
+    }, 10_000, 'the entry points to let go of the closed connections');
   });
 
   afterAll(async () => {

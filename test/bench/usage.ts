@@ -12,7 +12,7 @@
  *    six COUNT queries over the ledger that upstream ran for the same figures.
  */
 import pg from 'pg';
-import { connectRedis, closeRedis } from '../../internal/cluster/index.js';
+import { connectRedis, closeRedis } from '../../internal/redis/index.js';
 import { createSecretBox } from '../../internal/crypto/index.js';
 import { createDirectory, LocalConfigChanges } from '../../internal/directory/index.js';
 import { createBus } from '../../internal/bus/index.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoReplier, RedisAutoReplyState } from '../../internal/autoreply/index.js';
-import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/index.js';
+import { closeRedis, connectRedis, type Redis } from '../../internal/redis/index.js';
 import { silentLogger } from '../../internal/log/index.js';
 import type { ClientNumber, NumberSettings } from '../../internal/store/index.js';
 import { messageCodec, type Egress, type Message } from '../../proto/message.js';

@@ -1,5 +1,5 @@
 /**
- * Hostile text at every door, on the embedded default (PGlite, memory bus) and on real PostgreSQL
+ * Hostile text at every entry point, on the embedded default (PGlite, memory bus) and on real PostgreSQL
  * + nats-server (where one NUL once failed a whole batch of ledger writes and the carrier was sent
  * the same messages again and again). Every message is either delivered exactly once, with its
  * text cleaned (SMPP, MM4, carrier webhooks: the sender cannot fix it), or refused with a clear
@@ -26,7 +26,7 @@ const RESEND_WINDOW_MS = 3_000;
 
 const modes = nodeModes('hostile');
 
-describe.each(modes)('hostile text at the doors, $name', (mode) => {
+describe.each(modes)('hostile text at the entry points, $name', (mode) => {
   let gw: TestNode;
   let fake: FakeCarrier;
   let sink: WebhookSink;

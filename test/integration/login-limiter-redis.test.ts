@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/index.js';
+import { closeRedis, connectRedis, type Redis } from '../../internal/redis/index.js';
 import { silentLogger } from '../../internal/log/index.js';
 import {
   createLoginLimiter, KNOWN_SOURCE_TTL_MS, RedisLoginLimiter, type LoginLimits,

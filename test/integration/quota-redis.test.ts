@@ -7,7 +7,7 @@
  * are rate limited across nodes; GET /messages/usage reads the counters.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/index.js';
+import { closeRedis, connectRedis, type Redis } from '../../internal/redis/index.js';
 import { silentLogger } from '../../internal/log/index.js';
 import { DEFAULT_HOLD_MS } from '../../internal/records/index.js';
 import { createQuota, QuotaRefusedError, type Quota, type QuotaDecision, type QuotaRequest } from '../../internal/quota/index.js';
@@ -190,7 +190,7 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
     });
   });
 
-  describe('the web front door', () => {
+  describe('the web entry point', () => {
     const pg = requireServices(['postgres']);
     const time = clock('2024-03-09T23:59:00-05:00');
     let app: QuotaApp;

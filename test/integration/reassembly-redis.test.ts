@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedis, connectRedis, type Redis } from '../../internal/cluster/index.js';
+import { closeRedis, connectRedis, type Redis } from '../../internal/redis/index.js';
 import { UnavailableError } from '../../internal/errors/index.js';
 import { createLogger, silentLogger } from '../../internal/log/index.js';
 import { RedisReassembler } from '../../internal/smpp/index.js';

@@ -18,7 +18,7 @@ import { FailoverRouting, FailureReporter, LedgerRepair, SentRecorder } from '..
 import { UnavailableError } from '../../internal/errors/index.js';
 import type { ClientDetails, ClientSettings, MessageRecord, RecordRepo } from '../../internal/store/index.js';
 import { SmppEgress, type SmppEgressOptions } from '../../internal/smpp/egress.js';
-import { FakeSession, FakeSessionBook, type FakeDeliver } from './smpp-fake-sessions.js';
+import { FakeSession, FakeLocalBinds, type FakeDeliver } from './smpp-fake-sessions.js';
 import { captureLogger } from './log-capture.js';
 
 export const SENDER = 1;
@@ -69,7 +69,7 @@ export class EgressHarness {
   readonly hub = new MemoryBusHub();
   readonly subjects: Subjects;
   readonly bus: Bus;
-  readonly book = new FakeSessionBook();
+  readonly binds = new FakeLocalBinds();
   readonly records = new MemoryRecords();
   readonly metrics: Metrics = createMetrics({ serverId: 'n1', defaultMetrics: false });
   /** The egress's log lines, debug and up. */
@@ -92,7 +92,7 @@ export class EgressHarness {
     const legs: LegContext = { serverId: 'n1', clientType: () => 'legacy', logPrivacy: () => false };
     const client = (id: number) => this.clients.find((c) => c.id === id);
     const receiving = options.receiving;
-    const receivers = { receivers: async (id: number) => (receiving?.has(id) ? [{ node: 'n1', ip: '' }] : []) };
+    const receivers = { receiverNodes: async (id: number) => (receiving?.has(id) ? [{ node: 'n1', ip: '' }] : []) };
     const failover = receiving
       ? { receivers, routing: new FailoverRouting({ receivers, client, logger: silentLogger() }) } : undefined;
     const failures = new FailureReporter({ nodeId: 'n1', notifySenderOnFailure: false, subjects: this.subjects },
@@ -104,7 +104,7 @@ export class EgressHarness {
     this.egress = new SmppEgress(
       { subjects: this.subjects, nodeId: 'n1', retries: 3, timeoutMs: 1_000, queueMaxAgeMs: 60_000, retryDelayMs: 5,
         leaseTtlMs: 600, sweepFirstLookMs: 0, ...egressOptions },
-      { bus: this.bus, sessions: this.book, client,
+      { bus: this.bus, sessions: this.binds, client,
         clients: () => this.clients, records: writer, sent: this.sent, legs, failures, logger: this.log.logger, metrics: this.metrics,
         failover },
     );
@@ -134,11 +134,11 @@ export class EgressHarness {
   }
 
   bind(clientId = RECEIVER): FakeSession {
-    return this.book.add(new FakeSession(`s${++this.#sessions}`, clientId, this.delivered));
+    return this.binds.add(new FakeSession(`s${++this.#sessions}`, clientId, this.delivered));
   }
 
   unbind(session: FakeSession): void {
-    this.book.remove(session);
+    this.binds.remove(session);
   }
 
   /** A routed message from SENDER's number to RECEIVER over SMPP. */

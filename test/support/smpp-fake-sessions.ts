@@ -1,11 +1,11 @@
 /**
- * In-memory BoundSession and SessionBook for tests of the deliver_sm egress: each session
+ * In-memory BoundSession and LocalBinds for tests of the deliver_sm egress: each session
  * answers from a script (a command_status, a timeout, a closed session, or a held answer the
  * test releases) and records every deliver_sm and how many were unanswered at once.
  */
 import {
   SmppSessionClosedError, SmppTimeoutError, type BindMode, type BoundSession, type DeliverAddresses, type DeliverResult,
-  type SessionBook,
+  type LocalBinds,
 } from '../../internal/smpp/ports.js';
 import type { SmppPart } from '../../internal/smpp/types.js';
 
@@ -74,7 +74,7 @@ export class FakeSession implements BoundSession {
   }
 }
 
-export class FakeSessionBook implements SessionBook {
+export class FakeLocalBinds implements LocalBinds {
   readonly #sessions: FakeSession[] = [];
   readonly #listeners = new Set<(clientId: number) => void>();
 
@@ -90,7 +90,7 @@ export class FakeSessionBook implements SessionBook {
     this.emit(session.clientId);
   }
 
-  receivers(clientId: number): readonly BoundSession[] {
+  receivingSessions(clientId: number): readonly BoundSession[] {
     return this.#sessions.filter((s) => s.clientId === clientId && s.open);
   }
 

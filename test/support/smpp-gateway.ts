@@ -192,7 +192,7 @@ export class SmppGateway {
   async receiving(clientId: number, expected = true, timeoutMs = 10_000): Promise<void> {
     const receivers = this.node?.receivers;
     if (!receivers) throw new Error('receiving(): only for a gateway running in this process');
-    await until(async () => (await receivers.receivers(clientId)).length > 0 === expected, timeoutMs,
+    await until(async () => (await receivers.receiverNodes(clientId)).length > 0 === expected, timeoutMs,
       `client ${clientId} to be ${expected ? '' : 'no longer '}receiving in the cluster's registry`);
   }
 

@@ -63,7 +63,7 @@ function errorHeaders(err: unknown): Record<string, string> | undefined {
   return err instanceof GatewayError && err.code === ErrorCode.AUTH ? { 'WWW-Authenticate': BASIC_CHALLENGE } : undefined;
 }
 
-/** The web front door's one catch-all: every failure leaves as errorAnswer() says. */
+/** The web entry point's one catch-all: every failure leaves as errorAnswer() says. */
 export function errorMiddleware(logger: Logger): Middleware {
   return async (ctx: Context, next: Next) => {
     try {

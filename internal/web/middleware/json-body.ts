@@ -56,7 +56,7 @@ const SUSPECT_ESCAPE = /\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/;
 /**
  * The JSON value of `bytes`, undefined for an empty body; a 400 for anything unparseable, for
  * bytes that are not UTF-8, and for a string (value or key) holding U+0000 or an unpaired
- * surrogate, naming the field (textFault: the door refuses what the client can fix).
+ * surrogate, naming the field (textFault: the entry point refuses what the client can fix).
  */
 export function parseJson(bytes: Uint8Array): unknown {
   let text: string;

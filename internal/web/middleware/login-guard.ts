@@ -18,7 +18,7 @@ export class TooManyLoginsError extends QuotaExceededError {
 }
 
 /**
- * The REST doors' use of the failed-login limiter: asks it before a password is checked,
+ * The REST entry points' use of the failed-login limiter: asks it before a password is checked,
  * counts a check that fails with AuthError, and answers every failure (refused or wrong)
  * FailureDelay after the attempt began. Without a limiter nothing is counted or delayed.
  */

@@ -14,7 +14,7 @@ export function methodLabel(method: string): string {
   return METHODS.has(method) ? method : OTHER_METHOD;
 }
 
-/** Counts and times one answered request (the middleware's, and the send door's). */
+/** Counts and times one answered request (the middleware's, and the send fast path's). */
 export function countRequest(web: WebMetrics, method: string, route: string, status: number, seconds: number): void {
   const labels = { method: methodLabel(method), route };
   web.metrics.httpDuration.observe(labels, seconds);

@@ -29,7 +29,7 @@ export function registerHealthRoutes(router: Router, deps: Pick<WebDeps, 'ready'
   });
 }
 
-/** The /stats fields a node reports before any SMPP or MM4 front door is attached. */
+/** The /stats fields a node reports before any SMPP or MM4 entry point is attached. */
 const EMPTY_STATS = {
   smpp_connected_clients: 0,
   smpp_clients: [],

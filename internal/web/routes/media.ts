@@ -57,7 +57,7 @@ export function registerMediaRoutes(router: Router, deps: WebDeps): void {
     if (!file) return notFound(ctx);
     const maxAge = Math.max(0, Math.floor((file.expiresAt.getTime() - Date.now()) / 1000));
     ctx.status = 200;
-    // A row stored before types were checked at the door still gets a well-formed header.
+    // A row stored before types were checked at the entry point still gets a well-formed header.
     ctx.type = baseType(file.contentType);
     ctx.set('Cache-Control', `public, max-age=${maxAge}, immutable`);
     ctx.set('Expires', file.expiresAt.toUTCString());

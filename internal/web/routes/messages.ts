@@ -116,7 +116,7 @@ export async function buildMessage(context: BuildContext): Promise<Message> {
   });
 }
 
-/** What the send route reads of a request, whichever way it came in (Koa, or the send door). */
+/** What the send route reads of a request, whichever way it came in (Koa, or the fast path). */
 export interface SendCall {
   method: string;
   path: string;
@@ -138,7 +138,7 @@ export interface SendCall {
  * ingress) and the caller is answered only once it is (design.md). When it is not, the answer is
  * 503 with the message id and an `outcome`: `not_stored` (nothing was accepted) or `unknown` (it
  * may be stored: a resend with `Idempotency-Key: <id>` enters once). The route decides an answer
- * as data, so the send door (send-door.ts) and Koa write the same one.
+ * as data, so the send fast path (send-fast-path.ts) and Koa write the same one.
  */
 export class SendRoute {
   readonly #deps: WebDeps;
@@ -246,7 +246,7 @@ function withRetryAfter(answer: WebAnswer, seconds: string): WebAnswer {
   return { ...answer, headers: { ...answer.headers, 'Retry-After': seconds } };
 }
 
-/** The send route for Koa (paths the send door does not take, e.g. with a trailing slash). */
+/** The send route for Koa (paths the send fast path does not take, e.g. with a trailing slash). */
 export function registerMessageRoutes(router: Router, route: SendRoute): void {
   const send = async (ctx: Context) => {
     applyAnswer(ctx, await route.answer({
@@ -263,7 +263,7 @@ export function registerMessageRoutes(router: Router, route: SendRoute): void {
   for (const path of SEND_PATHS) router.post(path, send);
 }
 
-/** The paths of the send route, Koa's and the send door's (send-door.ts) alike. */
+/** The paths of the send route, Koa's and the send fast path's (send-fast-path.ts) alike. */
 export const SEND_PATHS = ['/messages/send', '/messages'] as const;
 
 const queuedView = z.object({ status: z.literal('queued'), id: z.string().meta({ description: 'the message id' }) });
@@ -272,7 +272,7 @@ const notStoredView = z.union([errorView, statusErrorView]).meta({
   description: 'Not stored: `id` and `outcome` (not_stored: send again; unknown: send again with Idempotency-Key: <id>)',
 });
 
-/** The API document's entries for registerMessageRoutes (and the send door, which takes the same paths). */
+/** The API document's entries for registerMessageRoutes (and the fast path, which takes the same paths). */
 export function documentMessageRoutes(api: ApiDocs): void {
   for (const path of SEND_PATHS) {
     api.route({

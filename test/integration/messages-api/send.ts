@@ -237,7 +237,7 @@ export function sendTests(api: () => MessagesApi): void {
     });
   });
 
-  describe('the send door (node:http) and Koa', () => {
+  describe('the send fast path (node:http) and Koa', () => {
     /** What a client can see of an answer, the id aside. */
     const seen = (res: ApiResponse) => ({
       status: res.status,
@@ -248,7 +248,7 @@ export function sendTests(api: () => MessagesApi): void {
       retryAfter: res.headers.get('retry-after'),
     });
 
-    it("answer alike on the door's paths and on Koa's (a trailing slash), success and refusals", async () => {
+    it("answer alike on the fast path and on Koa's paths (a trailing slash), success and refusals", async () => {
       const c = await api().client();
       const bicom = await api().client({ format: 'bicom' });
       const cases: Array<[unknown, string | null]> = [
@@ -259,9 +259,9 @@ export function sendTests(api: () => MessagesApi): void {
         [{ from: c.numbers[0], to, text: 'wrong password' }, basic(c.username, 'nope')],
       ];
       for (const [body, auth] of cases) {
-        const door = await api().send(body, auth, { path: '/messages/send?via=door' });
+        const fast = await api().send(body, auth, { path: '/messages/send?via=fast-path' });
         const koa = await api().send(body, auth, { path: '/messages/send/' });
-        expect(seen(door), JSON.stringify(body)).toEqual(seen(koa));
+        expect(seen(fast), JSON.stringify(body)).toEqual(seen(koa));
       }
       const broken = await api().send(undefined, bicom.basic, { raw: '{"to":', path: '/messages' });
       const brokenKoa = await api().send(undefined, bicom.basic, { raw: '{"to":', path: '/messages/' });
@@ -270,7 +270,7 @@ export function sendTests(api: () => MessagesApi): void {
       expect((await api().takeMessages('web')).map((m) => m.text)).toEqual(['both ways', 'both ways']);
     });
 
-    it("count the door's requests in the HTTP metrics under their route", async () => {
+    it("count the fast path's requests in the HTTP metrics under their route", async () => {
       const c = await api().client();
       const count = async (route: string, status: string) => (await api().metrics.httpRequests.get()).values
         .find((v) => v.labels.route === route && v.labels.method === 'POST' && v.labels.status === status)?.value ?? 0;

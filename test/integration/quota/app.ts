@@ -1,12 +1,13 @@
 /**
- * One gateway's web front door with quotas on a real Redis: the store (PostgreSQL), the
+ * One gateway's web entry point with quotas on a real Redis: the store (PostgreSQL), the
  * directory, the in-process bus with the gateway's streams, the IngressRouter with the quota
  * gate (as cmd/gateway/message-core.ts wires it) and the Koa app, on 127.0.0.1:0. The quota
  * clock is the test's. Fixtures are written to the store directly.
  */
 import { randomBytes } from 'node:crypto';
 import { createBus, type Bus } from '../../../internal/bus/index.js';
-import { ensureStreams, type Redis } from '../../../internal/cluster/index.js';
+import { ensureStreams } from '../../../internal/cluster/index.js';
+import type { Redis } from '../../../internal/redis/index.js';
 import { createDirectory, LocalConfigChanges, type MemoryDirectory } from '../../../internal/directory/index.js';
 import { silentLogger } from '../../../internal/log/index.js';
 import { createMetrics } from '../../../internal/metrics/index.js';

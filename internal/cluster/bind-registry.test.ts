@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBus, MemoryBusHub, type KvBucket } from '../bus/index.js';
 import { UnavailableError } from '../errors/index.js';
-import { BindRegistry, type BindClaim } from './smpp-binds.js';
+import { BindRegistry, type BindClaim } from './bind-registry.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const TTL = 300;
@@ -60,40 +60,40 @@ describe('BindRegistry', () => {
 
   it('tells every node which nodes hold a receiving bind of a client', async () => {
     const [a, b] = await nodes(2);
-    expect(await b!.receivers(7)).toEqual([]);
+    expect(await b!.receiverNodes(7)).toEqual([]);
     await b!.claim(7, 0, { session: 't', ip: '10.0.0.9', mode: 'transmitter' });
-    expect(await b!.receivers(7)).toEqual([]);
+    expect(await b!.receiverNodes(7)).toEqual([]);
     const first = await a!.claim(7, 0, rx('s1', '10.0.0.1'));
     await a!.claim(7, 0, rx('s2', '10.0.0.3'));
-    expect(await b!.receivers(7)).toEqual([{ node: 'n0', ip: '10.0.0.1' }]);
+    expect(await b!.receiverNodes(7)).toEqual([{ node: 'n0', ip: '10.0.0.1' }]);
     const second = await b!.claim(7, 0, { session: 's3', ip: '10.0.0.2', mode: 'transceiver' });
-    expect(await a!.receivers(7)).toEqual([{ node: 'n0', ip: '10.0.0.1' }, { node: 'n1', ip: '10.0.0.2' }]);
+    expect(await a!.receiverNodes(7)).toEqual([{ node: 'n0', ip: '10.0.0.1' }, { node: 'n1', ip: '10.0.0.2' }]);
     await first?.release();
-    expect(await a!.receivers(7)).toEqual([{ node: 'n0', ip: '10.0.0.3' }, { node: 'n1', ip: '10.0.0.2' }]);
+    expect(await a!.receiverNodes(7)).toEqual([{ node: 'n0', ip: '10.0.0.3' }, { node: 'n1', ip: '10.0.0.2' }]);
     await second?.release();
-    expect(await a!.receivers(7)).toEqual([{ node: 'n0', ip: '10.0.0.3' }]);
-    expect(await a!.receivers(8)).toEqual([]);
+    expect(await a!.receiverNodes(7)).toEqual([{ node: 'n0', ip: '10.0.0.3' }]);
+    expect(await a!.receiverNodes(8)).toEqual([]);
   });
 
   it('keeps both nodes\' binds when two nodes write the same client at once', async () => {
     const [a, b] = await nodes(2);
     await Promise.all([a!.claim(3, 0, rx('s1', 'x')), b!.claim(3, 0, rx('s2', 'y')), a!.claim(4, 0, rx('s3', 'x'))]);
-    expect((await a!.receivers(3)).map((r) => r.node)).toEqual(['n0', 'n1']);
-    expect((await b!.receivers(4)).map((r) => r.node)).toEqual(['n0']);
+    expect((await a!.receiverNodes(3)).map((r) => r.node)).toEqual(['n0', 'n1']);
+    expect((await b!.receiverNodes(4)).map((r) => r.node)).toEqual(['n0']);
   });
 
   it('applies one node\'s changes of a client in order', async () => {
     const [a] = await nodes(1);
     const [s1, s2] = await Promise.all([a!.claim(5, 0, rx('s1', 'x')), a!.claim(5, 0, rx('s2', 'z'))]);
     await Promise.all([s1!.release(), s2!.release(), s1!.release()]);
-    expect(await a!.receivers(5)).toEqual([]);
+    expect(await a!.receiverNodes(5)).toEqual([]);
   });
 
   it('renews its binds while bound and withdraws them when stopped', async () => {
     const [a, b] = await nodes(2);
     await a!.claim(9, 1, rx('s1', 'x'));
     await new Promise((r) => setTimeout(r, TTL * 2));
-    expect(await b!.receivers(9)).toHaveLength(1);
+    expect(await b!.receiverNodes(9)).toHaveLength(1);
     expect(await b!.claim(9, 1, rx('s2', 'y'))).toBeNull();
     await a!.stop();
     expect(await b!.binds(9)).toEqual([]);
@@ -104,10 +104,10 @@ describe('BindRegistry', () => {
     let clock = 1_000_000;
     const [a, b] = await nodes(2, { now: () => clock });
     await a!.claim(2, 1, rx('s1', 'x'));
-    expect(await b!.receivers(2)).toHaveLength(1);
+    expect(await b!.receiverNodes(2)).toHaveLength(1);
     expect(await b!.claim(2, 1, rx('s2', 'y'))).toBeNull();
     clock += TTL + 1; // a died: its binds are past their time
-    expect(await b!.receivers(2)).toEqual([]);
+    expect(await b!.receiverNodes(2)).toEqual([]);
     expect(await b!.claim(2, 1, rx('s2', 'y'))).not.toBeNull(); // and b's own write drops them
     expect((await b!.binds(2)).map((r) => r.node)).toEqual(['n1']);
   });

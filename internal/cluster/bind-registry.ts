@@ -67,7 +67,7 @@ export interface ReceiverLookup {
    * The nodes holding a receiving bind of `clientId` now (empty: none anywhere), in node order.
    * Rejects with UnavailableError when the KV cannot be read.
    */
-  receivers(clientId: number): Promise<ReceiverNode[]>;
+  receiverNodes(clientId: number): Promise<ReceiverNode[]>;
 }
 
 /** A claim under a limit, waiting for its write. */
@@ -151,7 +151,7 @@ export class BindRegistry implements ReceiverLookup {
       .flatMap(([node, group]) => group.binds.map((b) => ({ node, ...b })));
   }
 
-  async receivers(clientId: number): Promise<ReceiverNode[]> {
+  async receiverNodes(clientId: number): Promise<ReceiverNode[]> {
     const nodes = new Map<string, string>();
     for (const bind of await this.binds(clientId)) {
       if (bind.mode !== 'transmitter' && !nodes.has(bind.node)) nodes.set(bind.node, bind.ip);

@@ -1,9 +1,9 @@
 /**
  * The gateway's Redis client, shared by the rooms that keep cluster-wide state in Redis (SMPP
- * reassembly, quotas). cmd makes one per node with connectRedis(cfg.quota.url) and hands it to
- * those rooms' Redis implementations; it closes it with closeRedis() after they have stopped.
+ * reassembly, quotas, login lockout, auto-reply cooldowns). cmd makes one per node with
+ * connectRedis(cfg.quota.url) and hands it to those rooms' Redis implementations; it closes it
+ * with closeRedis() after they have stopped.
  */
-import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { redactUrlCredentials } from '../config/index.js';
 import { UnavailableError } from '../errors/index.js';
@@ -91,33 +91,6 @@ export function safeRedisError(err: unknown): Error {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') Object.assign(copy, { code });
   return copy;
-}
-
-/**
- * A Lua script run with EVALSHA, sent whole with EVAL when the server does not know it yet
- * (first use, after a restart or SCRIPT FLUSH). Keeps the client unmodified, unlike
- * defineCommand, so rooms sharing one client cannot clash.
- */
-export class RedisScript {
-  readonly sha1: string;
-
-  constructor(readonly lua: string) {
-    this.sha1 = createHash('sha1').update(lua).digest('hex');
-  }
-
-  async run(redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha1, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!isNoScript(err)) throw err;
-      return redis.eval(this.lua, keys.length, ...keys, ...args);
-    }
-  }
-}
-
-// Redis reports errors as text whose first word is the code; there is no other field to test.
-function isNoScript(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('NOSCRIPT');
 }
 
 function redisOptions(opts: ConnectRedisOptions): RedisOptions {

@@ -1,11 +1,11 @@
 /**
- * The binds this node holds (ports.ts SessionBook): what the deliver_sm egress reads to find a
+ * The binds this node holds (ports.ts LocalBinds): what the deliver_sm egress reads to find a
  * client's receiving sessions, and what /stats lists. Listeners hear about every change of a
  * client's receiving sessions, so the egress can start or stop consuming that client's subject.
  */
-import type { BoundSession, SessionBook } from './ports.js';
+import type { BoundSession, LocalBinds } from './ports.js';
 
-export class LocalSessionBook<S extends BoundSession = BoundSession> implements SessionBook {
+export class LocalBindList<S extends BoundSession = BoundSession> implements LocalBinds {
   /** Insertion order is bind order. */
   readonly #sessions = new Map<string, S>();
   readonly #listeners = new Set<(clientId: number) => void>();
@@ -21,7 +21,7 @@ export class LocalSessionBook<S extends BoundSession = BoundSession> implements 
     if (this.#sessions.delete(session.id)) this.#changed(session.clientId);
   }
 
-  receivers(clientId: number): readonly S[] {
+  receivingSessions(clientId: number): readonly S[] {
     return [...this.#sessions.values()].filter((s) => s.clientId === clientId && s.canReceive && s.open);
   }
 

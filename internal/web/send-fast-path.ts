@@ -6,27 +6,27 @@ import { countRequest } from './middleware/metrics.js';
 import { SEND_PATHS as PATHS, type SendRoute } from './routes/messages.js';
 import type { Logger, WebMetrics } from './types.js';
 
-/** The paths the door takes, exactly as clients write them; any other spelling goes to Koa. */
+/** The paths the fast path takes, exactly as clients write them; any other spelling goes to Koa. */
 export const SEND_PATHS: ReadonlySet<string> = new Set(PATHS);
 
 /**
- * The send door: POST /messages/send and POST /messages answered on node:http, before Koa.
+ * The send fast path: POST /messages/send and POST /messages answered on node:http, before Koa.
  *
  * Why a second path beside Koa's route: it is the one route a busy gateway serves thousands of
  * times a second, and Koa's context objects, routers and composed middleware cost a large share
  * of a REST message's CPU (measured with and without it: docs/decisions.md). The route itself
- * is shared: SendRoute decides the answer, the door only reads the request and writes what it
- * decided, and records the HTTP metrics the Koa middleware would have. Every other request,
+ * is shared: SendRoute decides the answer, the fast path only reads the request and writes what
+ * it decided, and records the HTTP metrics the Koa middleware would have. Every other request,
  * and any other spelling of these paths (a trailing slash), is Koa's, with the same SendRoute.
  */
-export class SendDoor {
+export class SendFastPath {
   constructor(
     private readonly route: SendRoute,
     private readonly web: WebMetrics | undefined,
     private readonly logger: Logger,
   ) {}
 
-  /** True when the door took the request (and will answer it). */
+  /** True when the fast path took the request (and will answer it). */
   take(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'POST') return false;
     const url = req.url ?? '';
