@@ -3,7 +3,8 @@
 # (unit and integration; the integration globalSetup starts and stops nats-server, redis-server
 # and PostgreSQL). Ends with exactly one summary line:
 #   tests: N passed, M failed, K skipped
-# and exits non-zero if anything failed (a type error counts as one failure) or nothing passed.
+# and exits non-zero if anything failed (a type error, eslint problems and unformatted files
+# each count as one failure) or nothing passed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,6 +18,17 @@ typecheck_failed=0
 if ! npx tsc --noEmit; then
   typecheck_failed=1
   echo "test.sh: tsc --noEmit reported errors (counted as 1 failure below)" >&2
+fi
+
+# Guardrails (eslint.config.js, .prettierrc.json): each counts as one failure, like the type check.
+guardrails_failed=0
+if ! npm run lint --silent; then
+  guardrails_failed=$((guardrails_failed + 1))
+  echo "test.sh: eslint reported problems (counted as 1 failure below)" >&2
+fi
+if ! npm run format:check --silent; then
+  guardrails_failed=$((guardrails_failed + 1))
+  echo "test.sh: prettier found unformatted files (counted as 1 failure below)" >&2
 fi
 
 # The compiled build production runs (dist/): test/cluster/compiled-build.test.ts starts it.
@@ -47,7 +59,7 @@ if ((vitest_rc != 0 && failed == 0)); then
   echo "test.sh: vitest exited with $vitest_rc without a failed test (counted as 1 failure)" >&2
   failed=1
 fi
-failed=$((failed + typecheck_failed))
+failed=$((failed + typecheck_failed + guardrails_failed))
 
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 if ((failed > 0 || passed == 0)); then
