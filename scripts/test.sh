@@ -3,7 +3,8 @@
 # (unit and integration; the integration globalSetup starts and stops nats-server, redis-server
 # and PostgreSQL). Ends with exactly one summary line:
 #   tests: N passed, M failed, K skipped
-# and exits non-zero if anything failed (a type error counts as one failure) or nothing passed.
+# and exits non-zero if anything failed (a type error, eslint problems and unformatted files
+# each count as one failure) or nothing passed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,21 +14,32 @@ if [[ ! -d node_modules ]]; then
   npm ci
 fi
 
-typecheck_failed=0
+# Each step before vitest that fails counts as one failure in the summary line.
+step_failures=0
 if ! npx tsc --noEmit; then
-  typecheck_failed=1
+  step_failures=$((step_failures + 1))
   echo "test.sh: tsc --noEmit reported errors (counted as 1 failure below)" >&2
+fi
+
+# Guardrails (eslint.config.js, .prettierrc.json).
+if ! npm run lint --silent; then
+  step_failures=$((step_failures + 1))
+  echo "test.sh: eslint reported problems (counted as 1 failure below)" >&2
+fi
+if ! npm run format:check --silent; then
+  step_failures=$((step_failures + 1))
+  echo "test.sh: prettier found unformatted files (counted as 1 failure below)" >&2
 fi
 
 # The compiled build production runs (dist/): test/cluster/compiled-build.test.ts starts it.
 if ! npm run build --silent; then
-  typecheck_failed=$((typecheck_failed + 1))
+  step_failures=$((step_failures + 1))
   echo "test.sh: npm run build failed (counted as 1 failure below)" >&2
 fi
 
 # The deployment files (Helm chart, compose, HAProxy, Prometheus rules, Grafana): offline checks.
 if ! bash scripts/check-deploy.sh; then
-  typecheck_failed=$((typecheck_failed + 1))
+  step_failures=$((step_failures + 1))
   echo "test.sh: scripts/check-deploy.sh reported failures (counted as 1 failure below)" >&2
 fi
 
@@ -53,7 +65,7 @@ if ((vitest_rc != 0 && failed == 0)); then
   echo "test.sh: vitest exited with $vitest_rc without a failed test (counted as 1 failure)" >&2
   failed=1
 fi
-failed=$((failed + typecheck_failed))
+failed=$((failed + step_failures))
 
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 if ((failed > 0 || passed == 0)); then

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpTimeoutError, KeepAlivePool } from './http-client.js';
@@ -76,7 +76,7 @@ describe('KeepAlivePool', () => {
     const sockets = new Set<unknown>();
     let inFlight = 0;
     let most = 0;
-    const onRequest = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       if (req.url !== '/held') return;
       sockets.add(req.socket);
       most = Math.max(most, ++inFlight);

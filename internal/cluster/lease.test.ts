@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBus, MemoryBusHub, type Bus, type KvBucket } from '../bus/index.js';
+import type { KvBucket } from '../bus/index.js';
 import { Lease } from './lease.js';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const TTL = 300;
 

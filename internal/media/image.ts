@@ -1,10 +1,11 @@
 import type { Metadata } from 'sharp';
+import type sharpFunction from 'sharp';
 
 /**
  * sharp (libvips) is loaded on the first image it handles, not at start: it adds ~18 MB to every
  * node, and most nodes of a cluster carry SMS only.
  */
-type Sharp = typeof import('sharp').default;
+type Sharp = typeof sharpFunction;
 let loaded: Promise<Sharp> | undefined;
 function sharpOf(): Promise<Sharp> {
   loaded ??= import('sharp').then((m) => m.default);

@@ -34,17 +34,17 @@ const get = (url: string, fetch: typeof globalThis.fetch, headers?: Record<strin
   fetchMedia(url, { maxBytes: 1_000, signal: AbortSignal.timeout(5_000), fetch, headers });
 
 describe('media URL guard', () => {
-  it('tells public addresses from the gateway\'s own networks', () => {
+  it('tells public addresses from the gateway\'s own networks', async () => {
     const guard = createMediaUrlGuard();
     for (const ip of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) expect(guard.allows(ip), ip).toBe(true);
     for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
       '::1', '::', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '224.0.0.1', '255.255.255.255']) {
       expect(guard.allows(ip), ip).toBe(false);
     }
-    void guard.close();
+    await guard.close();
   });
 
-  it('refuses IPv6 forms that carry a non-public IPv4 address (NAT64, 6to4, IPv4-compatible, translated)', () => {
+  it('refuses IPv6 forms that carry a non-public IPv4 address (NAT64, 6to4, IPv4-compatible, translated)', async () => {
     const guard = createMediaUrlGuard();
     for (const ip of ['64:ff9b::7f00:1', '64:ff9b::127.0.0.1', '64:ff9b::a9fe:a9fe', '64:ff9b::10.1.2.3', '64:ff9b::c0a8:101',
       '64:ff9b::0.0.0.0', '64:ff9b:1::808:808', '2002:7f00:1::', '2002:a9fe:a9fe::1', '2002:a00:1::', '::7f00:1', '::127.0.0.1',
@@ -53,7 +53,7 @@ describe('media URL guard', () => {
     }
     // The same prefixes around a public IPv4 address reach the internet (DNS64 answers so on IPv6-only hosts).
     for (const ip of ['64:ff9b::808:808', '64:ff9b::1.1.1.1', '2002:808:808::1']) expect(guard.allows(ip), ip).toBe(true);
-    void guard.close();
+    await guard.close();
   });
 
   it('refuses an IP literal that is not public before connecting, as a final error', async () => {

@@ -1,5 +1,4 @@
 import type { Egress } from '../../proto/message.js';
-import type { DeliveryStatus } from '../../proto/status.js';
 import type { MessageRecord, RecordStatus } from '../store/index.js';
 import { segmentInfo } from '../text/index.js';
 

@@ -305,7 +305,7 @@ export class SmppSession implements BoundSession {
     const answer = await this.deps.handler.bind(this, { systemId, password: typeof pdu.password === 'string' ? pdu.password : '', mode })
       .catch((err: unknown): BindAnswer => ({ status: toCommandStatus(err) }));
     if (this.#state !== 'binding') {
-      void answer.release?.();
+      void answer.release?.().catch((err: unknown) => this.deps.logger.warn({ err }, 'bind slot release failed'));
       return;
     }
     if (answer.status !== SmppStatus.ROK || answer.clientId === undefined) {

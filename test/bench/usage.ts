@@ -94,7 +94,10 @@ async function countThroughGate(pool: pg.Pool, quota: Quota, clock: { set(ms: nu
         return quota.gate.admit({ clientId, number: r.from, type: r.type, units: r.type === 'sms' ? r.segments : 1,
           direction: 'outbound' });
       });
-      for (const d of await Promise.all(decisions)) (d.admitted ? admitted++ : refused++);
+      for (const d of await Promise.all(decisions)) {
+        if (d.admitted) admitted++;
+        else refused++;
+      }
     }
   }
   return { admitted, refused, seconds: (performance.now() - started) / 1000 };

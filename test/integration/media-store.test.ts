@@ -45,7 +45,8 @@ describe.each(drivers)('media store on $name', (driver) => {
     const router = new Router();
     registerMediaRoutes(router, { media, logger: silentLogger() } as unknown as WebDeps);
     app.use(errorMiddleware(silentLogger())).use(router.routes());
-    server.on('request', app.callback());
+    const handle = app.callback();
+    server.on('request', (req, res) => void handle(req, res));
   }, 60_000);
 
   afterAll(async () => {

@@ -21,7 +21,7 @@ import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
 import { animatedGif, clipMp4, largeJpeg, largePng } from '../support/media-fixtures.js';
 import { findBinary, freePort } from '../support/process.js';
 import { SmtpSink, type SunkMail } from '../support/smtp-sink.js';
-import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
+import { nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);

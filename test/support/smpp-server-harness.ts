@@ -4,6 +4,7 @@
  * the ESME (promisified). Used by the room's own tests.
  */
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { createBus, MemoryBusHub, type Bus } from '../../internal/bus/index.js';
 import { BindRegistry } from '../../internal/cluster/index.js';
 import { MemoryLoginLimiter, type LoginLimiter } from '../../internal/lockout/index.js';
@@ -34,7 +35,7 @@ export interface EsmeSession {
   send(pdu: any): boolean;
   close(): void;
   destroy(): void;
-  socket: import('node:net').Socket;
+  socket: Socket;
   [command: string]: any;
 }
 

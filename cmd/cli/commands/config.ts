@@ -1,7 +1,6 @@
 /** `msggw config`: which node the CLI talks to and where that came from; the key is never shown. */
 import { Command } from 'commander';
 import { loadConnection } from '../config.js';
-import { renderRecord } from '../output.js';
 import { globalsOf, outputOf } from '../session.js';
 
 export function configCommand(): Command {

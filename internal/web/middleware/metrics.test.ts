@@ -24,7 +24,8 @@ async function serve(): Promise<string> {
     ctx.status = 404;
     ctx.body = { error: 'not found' };
   });
-  server = createServer(app.callback());
+  const handle = app.callback();
+  server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

@@ -37,7 +37,8 @@ async function answerFor(error: unknown, logger = capturingLogger().logger) {
   app.use(() => {
     throw error;
   });
-  server = createServer(app.callback());
+  const handle = app.callback();
+  server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const res = await fetch(`http://127.0.0.1:${port}/x`);

@@ -6,7 +6,7 @@ import type { ClientDetails, ClientNumber } from '../../store/index.js';
 import type { ApiDocs } from '../api-docs.js';
 import { autoReplyViewDto, numberDto } from '../dto.js';
 import type { AutoReplyDefaults, WebDeps } from '../types.js';
-import { onceInQuery, parseId, parseQuery, pathId, pathIds } from '../validation.js';
+import { onceInQuery, parseId, parseQuery, pathIds } from '../validation.js';
 import { autoReplyView, numberView } from '../views.js';
 import { filterNumbers, numberFilterQuery } from './numbers.js';
 
