@@ -3,8 +3,8 @@
 # (unit and integration; the integration globalSetup starts and stops nats-server, redis-server
 # and PostgreSQL). Ends with exactly one summary line:
 #   tests: N passed, M failed, K skipped
-# and exits non-zero if anything failed (a type error, eslint problems and unformatted files
-# each count as one failure) or nothing passed.
+# and exits non-zero if anything failed (a type error, eslint problems, unformatted files, a
+# failed build and a failed deploy check each count as one failure) or nothing passed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
