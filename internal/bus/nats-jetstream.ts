@@ -54,6 +54,7 @@ export interface NatsJetStreamOptions {
   nodeId: string;
   logger: BusLogger;
   drainTimeoutMs: number;
+  handlerRetryMs: number;
 }
 
 /**
@@ -137,6 +138,7 @@ export class NatsJetStream {
       logger: this.#opts.logger,
       concurrency: Math.max(1, opts.concurrency ?? 1),
       drainTimeoutMs: this.#opts.drainTimeoutMs,
+      handlerRetryMs: this.#opts.handlerRetryMs,
       ensure: () => this.#ensureConsumer(spec),
       deadLetter: sink,
     });
