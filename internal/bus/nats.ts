@@ -10,6 +10,7 @@ import {
 import { UnavailableError } from '../errors/index.js';
 import { batchWrites } from './nats-write-batching.js';
 import {
+  DEFAULT_PUBLISH_TIMEOUT_MS,
   HANDLER_ERROR_RETRY_MS,
   type ConsumeOptions,
   type Consumer,
@@ -72,6 +73,7 @@ export class NatsBus implements Bus {
       reconnectWaitMs: options.reconnectWaitMs ?? DEFAULT_RECONNECT_WAIT_MS,
       drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
       handlerRetryMs: options.handlerRetryMs ?? HANDLER_ERROR_RETRY_MS,
+      publishTimeoutMs: options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS,
     };
     this.#nodeId = deps.nodeId;
     this.#logger = deps.logger ?? stderrLogger();
@@ -226,7 +228,7 @@ export class NatsBus implements Bus {
     }
     if (!batchWrites(this.#nc)) this.#logger.warn({ node: this.#nodeId }, 'bus: NATS writes are not batched (client internals changed)');
     this.#js = new NatsJetStream(this.#nc, { nodeId: this.#nodeId, logger: this.#logger, drainTimeoutMs: this.#opts.drainTimeoutMs,
-      handlerRetryMs: this.#opts.handlerRetryMs });
+      handlerRetryMs: this.#opts.handlerRetryMs, publishTimeoutMs: this.#opts.publishTimeoutMs });
     this.#state = 'running';
     void this.#watchStatus(this.#nc);
     void this.#nc.closed().then((err) => this.#onClosed(err));
