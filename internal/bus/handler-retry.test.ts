@@ -6,7 +6,8 @@ const quiet = { info: () => undefined, warn: () => undefined, error: () => undef
 
 /** When each delivery of one message started, for a handler that throws on the first `throws` of them. */
 async function deliveryTimes(handlerRetryMs: number | undefined, throws: number): Promise<number[]> {
-  const bus = createBus({ kind: 'memory', hub: new MemoryBusHub(), ...(handlerRetryMs ? { handlerRetryMs } : {}) }, { nodeId: 'n1', logger: quiet });
+  const options = handlerRetryMs ? { handlerRetryMs } : {};
+  const bus = createBus({ kind: 'memory', hub: new MemoryBusHub(), ...options }, { nodeId: 'n1', logger: quiet });
   await bus.start();
   const at: number[] = [];
   try {
