@@ -99,8 +99,9 @@ describe.skipIf(svc.skip)(svc.title('dead letters on the carrier stream (nats-se
     expect(letters[0]).toMatchObject({ consumer: expect.stringMatching(/^carrier-/), deliveries: MAX_DELIVER, reason: 'error' });
     expect(letters[0].subject).toMatch(/msg\.out\.carrier\.\d+$/);
     expect(poisonSends().length).toBe(MAX_DELIVER);
-    // Not looped: nothing more reaches the carrier, and the carrier stream no longer holds it.
-    await sleep(5_000);
+    // Not looped: nothing more reaches the carrier, and the carrier stream no longer holds it. Twice
+    // the retry delay a delivery past MAX_DELIVER would have come after.
+    await sleep(2 * HANDLER_RETRY_MS * 2 ** (MAX_DELIVER - 1));
     expect(poisonSends().length).toBe(MAX_DELIVER);
     expect((await api('GET', '/dead-letters')).body.dead_letters).toHaveLength(1);
     expect(await deadLetterMetric()).toBe(1);
