@@ -34,6 +34,8 @@ export interface DurableRunnerOptions {
   logger: BusLogger;
   /** Called each time a handler finishes and its slot is free again. */
   onFree?: () => void;
+  /** First retry delay after a handler threw, doubling per delivery (default HANDLER_ERROR_RETRY_MS). */
+  handlerRetryMs?: number;
 }
 
 /**
@@ -127,7 +129,8 @@ export class DurableRunner {
     try {
       outcome = await this.#handler(d.msg);
     } catch (err) {
-      const delayMs = Math.min(HANDLER_ERROR_RETRY_MS * 2 ** (d.msg.deliveryCount - 1), HANDLER_ERROR_RETRY_MAX_MS);
+      const firstMs = this.#opts.handlerRetryMs ?? HANDLER_ERROR_RETRY_MS;
+      const delayMs = Math.min(firstMs * 2 ** (d.msg.deliveryCount - 1), HANDLER_ERROR_RETRY_MAX_MS);
       this.#opts.logger.error({ err, ...this.#where(d), delayMs }, 'bus: durable handler failed; will retry');
       outcome = { kind: 'retry', delayMs };
       failure = err instanceof Error ? err.message : String(err);

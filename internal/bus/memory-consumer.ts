@@ -11,6 +11,7 @@ export interface MemoryConsumerOptions {
   logger: BusLogger;
   concurrency: number;
   drainTimeoutMs: number;
+  handlerRetryMs?: number;
   deadLetter?: DeadLetterSink;
 }
 
@@ -40,6 +41,7 @@ export class MemoryConsumer implements Consumer, ConsumerSeat {
       nodeId: opts.nodeId,
       logger: opts.logger,
       onFree: () => this.#state.dispatch(),
+      handlerRetryMs: opts.handlerRetryMs,
     });
   }
 

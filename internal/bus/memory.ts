@@ -70,6 +70,8 @@ type State = 'new' | 'running' | 'stopping' | 'stopped';
 export interface MemoryBusOptions {
   /** How long stop() waits for running handlers, in ms (default DEFAULT_DRAIN_TIMEOUT_MS). */
   drainTimeoutMs?: number;
+  /** First retry delay after a durable handler threw, in ms (default HANDLER_ERROR_RETRY_MS); tests shorten it. */
+  handlerRetryMs?: number;
 }
 
 /** An in-process Bus (the embedded default and the unit tests). Same contract as NatsBus. */
@@ -79,6 +81,7 @@ export class MemoryBus implements Bus {
   readonly #logger: BusLogger;
   readonly #runner: HandlerRunner;
   readonly #drainTimeoutMs: number;
+  readonly #handlerRetryMs: number | undefined;
   readonly #consumers = new Set<MemoryConsumer>();
   readonly #closed = closedSignal();
   /** Removers of this bus's hub subscriptions (handlers and pending inboxes). */
@@ -94,6 +97,7 @@ export class MemoryBus implements Bus {
     this.#logger = deps.logger ?? stderrLogger();
     this.#runner = new HandlerRunner(this.#logger, deps.nodeId);
     this.#drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    this.#handlerRetryMs = options.handlerRetryMs;
   }
 
   async start(): Promise<void> {
@@ -199,6 +203,7 @@ export class MemoryBus implements Bus {
       logger: this.#logger,
       concurrency: Math.max(1, opts.concurrency ?? 1),
       drainTimeoutMs: this.#drainTimeoutMs,
+      handlerRetryMs: this.#handlerRetryMs,
       deadLetter: deadLetterSink(spec, (subject, data, o) => this.publishDurable(subject, data, o)),
     });
     this.#consumers.add(consumer);

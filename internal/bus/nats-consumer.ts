@@ -26,6 +26,7 @@ export interface NatsConsumerOptions {
   logger: BusLogger;
   concurrency: number;
   drainTimeoutMs: number;
+  handlerRetryMs: number;
   /** (Re)creates the durable; called at start and when it vanished under a running loop. */
   ensure(): Promise<void>;
   deadLetter?: DeadLetterSink;
@@ -96,6 +97,7 @@ export class NatsConsumer implements Consumer {
       nodeId: opts.nodeId,
       logger: opts.logger,
       onFree: () => this.#signal(),
+      handlerRetryMs: opts.handlerRetryMs,
     });
   }
 

@@ -19,7 +19,6 @@ import { ConflictError, NotFoundError, UnavailableError, ValidationError } from 
 import {
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_MAX_ACK_PENDING,
-  DEFAULT_PUBLISH_TIMEOUT_MS,
   type ConsumeOptions,
   type Consumer,
   type ConsumerState,
@@ -54,6 +53,9 @@ export interface NatsJetStreamOptions {
   nodeId: string;
   logger: BusLogger;
   drainTimeoutMs: number;
+  handlerRetryMs: number;
+  /** Publishes and KV writes without a timeout of their own wait this long for the server's ack. */
+  publishTimeoutMs: number;
 }
 
 /**
@@ -124,7 +126,7 @@ export class NatsJetStream {
 
   publish(subject: string, data: Uint8Array, opts: PublishOptions): Promise<PublishAck> {
     assertPublishSubject(subject);
-    return publishAcked(this.#js, subject, data, opts.msgId, opts.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS);
+    return publishAcked(this.#js, subject, data, opts.msgId, opts.timeoutMs ?? this.#opts.publishTimeoutMs);
   }
 
   async consume(spec: ConsumerSpec, handler: DurableHandler, opts: ConsumeOptions): Promise<Consumer> {
@@ -137,6 +139,7 @@ export class NatsJetStream {
       logger: this.#opts.logger,
       concurrency: Math.max(1, opts.concurrency ?? 1),
       drainTimeoutMs: this.#opts.drainTimeoutMs,
+      handlerRetryMs: this.#opts.handlerRetryMs,
       ensure: () => this.#ensureConsumer(spec),
       deadLetter: sink,
     });
@@ -262,7 +265,7 @@ export class NatsJetStream {
   async #openKv(bucket: string, ttlMs: number): Promise<KvBucket> {
     const kv = await new Kvm(this.#js).create(bucket, { ttl: ttlMs, history: 1 });
     await this.#alignTtl(`KV_${bucket}`, ttlMs);
-    return new NatsKv(kv, bucket, DEFAULT_PUBLISH_TIMEOUT_MS);
+    return new NatsKv(kv, bucket, this.#opts.publishTimeoutMs);
   }
 
   /** An existing bucket keeps its first TTL unless told otherwise: apply the one asked for. */

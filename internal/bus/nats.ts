@@ -9,17 +9,19 @@ import {
 } from '@nats-io/transport-node';
 import { UnavailableError } from '../errors/index.js';
 import { batchWrites } from './nats-write-batching.js';
-import type {
-  ConsumeOptions,
-  Consumer,
-  ConsumerSpec,
-  DurableHandler,
-  KvBucket,
-  PublishAck,
-  PublishOptions,
-  StreamMessage,
-  StreamState,
-  StreamSpec,
+import {
+  DEFAULT_PUBLISH_TIMEOUT_MS,
+  HANDLER_ERROR_RETRY_MS,
+  type ConsumeOptions,
+  type Consumer,
+  type ConsumerSpec,
+  type DurableHandler,
+  type KvBucket,
+  type PublishAck,
+  type PublishOptions,
+  type StreamMessage,
+  type StreamState,
+  type StreamSpec,
 } from './durable-types.js';
 import { closedSignal, HandlerRunner, stderrLogger } from './handlers.js';
 import { NatsJetStream } from './nats-jetstream.js';
@@ -70,6 +72,8 @@ export class NatsBus implements Bus {
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       reconnectWaitMs: options.reconnectWaitMs ?? DEFAULT_RECONNECT_WAIT_MS,
       drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+      handlerRetryMs: options.handlerRetryMs ?? HANDLER_ERROR_RETRY_MS,
+      publishTimeoutMs: options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS,
     };
     this.#nodeId = deps.nodeId;
     this.#logger = deps.logger ?? stderrLogger();
@@ -223,7 +227,8 @@ export class NatsBus implements Bus {
       throw new UnavailableError(`cannot connect to NATS at ${this.#opts.servers.join(', ')}`, { cause: err });
     }
     if (!batchWrites(this.#nc)) this.#logger.warn({ node: this.#nodeId }, 'bus: NATS writes are not batched (client internals changed)');
-    this.#js = new NatsJetStream(this.#nc, { nodeId: this.#nodeId, logger: this.#logger, drainTimeoutMs: this.#opts.drainTimeoutMs });
+    this.#js = new NatsJetStream(this.#nc, { nodeId: this.#nodeId, logger: this.#logger, drainTimeoutMs: this.#opts.drainTimeoutMs,
+      handlerRetryMs: this.#opts.handlerRetryMs, publishTimeoutMs: this.#opts.publishTimeoutMs });
     this.#state = 'running';
     void this.#watchStatus(this.#nc);
     void this.#nc.closed().then((err) => this.#onClosed(err));

@@ -102,6 +102,10 @@ export interface NatsBusOptions {
   reconnectWaitMs?: number;
   /** How long stop() waits for running handlers and the drain, in ms (default DEFAULT_DRAIN_TIMEOUT_MS). */
   drainTimeoutMs?: number;
+  /** First retry delay after a durable handler threw, in ms (default HANDLER_ERROR_RETRY_MS); tests shorten it. */
+  handlerRetryMs?: number;
+  /** Wait for a PubAck when a publish gives none, in ms (default DEFAULT_PUBLISH_TIMEOUT_MS); tests shorten it. */
+  publishTimeoutMs?: number;
 }
 
 /** Fail start() fast when NATS is down at boot: the orchestrator restarts the node. */

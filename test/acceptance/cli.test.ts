@@ -234,23 +234,32 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
   });
 
   it('answers --help on every command group, exit 0', async () => {
-    for (const group of ['', 'serve', 'clients', 'numbers', 'carriers', 'settings', 'api-keys', 'failovers', 'send', 'usage',
-      'history', 'stats', 'batch', 'dead-letters', 'import', 'config']) {
-      const run = await msggw([...(group ? [group] : []), '--help'], {});
-      expect(run.code, group).toBe(0);
-      expect(run.stdout, group).toMatch(new RegExp(`^Usage: msggw${group ? ` ${group}(\\|\\S+)?` : ''} `));
-    }
+    const groups = ['', 'serve', 'clients', 'numbers', 'carriers', 'settings', 'api-keys', 'failovers', 'send', 'usage',
+      'history', 'stats', 'batch', 'dead-letters', 'import', 'config'];
+    // Independent processes: run them at once rather than one start-up after another.
+    const runs = await Promise.all(groups.map((group) => msggw([...(group ? [group] : []), '--help'], {})));
+    groups.forEach((group, i) => {
+      expect(runs[i]!.code, group).toBe(0);
+      expect(runs[i]!.stdout, group).toMatch(new RegExp(`^Usage: msggw${group ? ` ${group}(\\|\\S+)?` : ''} `));
+    });
   }, 120_000);
 
   it('fails with one line on stderr: 1 for a failed call, 2 for a wrong one', async () => {
-    expect(await msggw(['clients', 'show', '999'], env)).toEqual({ code: 1, stdout: '', stderr: 'msggw: Client not found (HTTP 404)\n' });
-    expect(await msggw(['clients', 'show', 'nobody'], env)).toEqual({ code: 1, stdout: '', stderr: 'msggw: no client with username "nobody"\n' });
-    expect(await msggw(['clients', 'list', '--bogus'], env)).toEqual({ code: 2, stdout: '', stderr: 'msggw: unknown option \'--bogus\'\n' });
-    expect(await msggw(['clients', 'show'], env)).toEqual({ code: 2, stdout: '', stderr: 'msggw: missing required argument \'client\'\n' });
-    const noKey = await msggw(['clients', 'list'], { HOME: home, MSGGW_URL: gw.base });
+    // Independent processes, run at once.
+    const [notFound, noUser, bogus, missing, noKey, down] = await Promise.all([
+      msggw(['clients', 'show', '999'], env),
+      msggw(['clients', 'show', 'nobody'], env),
+      msggw(['clients', 'list', '--bogus'], env),
+      msggw(['clients', 'show'], env),
+      msggw(['clients', 'list'], { HOME: home, MSGGW_URL: gw.base }),
+      msggw(['stats'], { HOME: home, MSGGW_URL: 'http://127.0.0.1:1', MSGGW_API_KEY: 'x' }),
+    ]);
+    expect(notFound).toEqual({ code: 1, stdout: '', stderr: 'msggw: Client not found (HTTP 404)\n' });
+    expect(noUser).toEqual({ code: 1, stdout: '', stderr: 'msggw: no client with username "nobody"\n' });
+    expect(bogus).toEqual({ code: 2, stdout: '', stderr: 'msggw: unknown option \'--bogus\'\n' });
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: 'msggw: missing required argument \'client\'\n' });
     expect(noKey.code).toBe(2);
     expect(noKey.stderr.split('\n')).toEqual([expect.stringMatching(/^msggw: no admin API key: /), '']);
-    const down = await msggw(['stats'], { HOME: home, MSGGW_URL: 'http://127.0.0.1:1', MSGGW_API_KEY: 'x' });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^msggw: cannot reach http:\/\/127\.0\.0\.1:1: .+\n$/);
   });

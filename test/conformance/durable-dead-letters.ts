@@ -25,7 +25,7 @@ export function describeDeadLetters(ctx: DurableTestContext): void {
   });
   const consume = async (bus: Bus, s: ConsumerSpec, h: DurableHandler): Promise<void> => {
     const c = await bus.consume(s, h);
-    ctx.defer(() => c.stop());
+    ctx.stopAfter(c);
   };
   /** Every message of the dead-letter stream, in order. */
   const letters = async (bus: Bus): Promise<Array<StreamMessage & { letter: DeadLetter }>> => {

@@ -1,5 +1,5 @@
 /** Helpers of the durable bus conformance suite (test/conformance/durable-bus.ts). */
-import { ack, type Bus, type DurableHandler, type DurableMsg, type Outcome } from '../../internal/bus/index.js';
+import { ack, type Bus, type Consumer, type DurableHandler, type DurableMsg, type Outcome } from '../../internal/bus/index.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 export const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -105,4 +105,6 @@ export interface DurableTestContext {
   killable(id: string): Promise<{ bus: Bus; kill(): Promise<void> }>;
   /** Runs after the test, before the buses stop (e.g. stop leases). */
   defer(fn: () => Promise<void>): void;
+  /** Stops `consumer` after the test, with the others, while its stream is removed. */
+  stopAfter(consumer: Consumer): void;
 }

@@ -1,7 +1,8 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { describe, expect, it } from 'vitest';
-import { createBus, type Bus } from '../../internal/bus/index.js';
+import { createBus, DEFAULT_PUBLISH_TIMEOUT_MS, type Bus } from '../../internal/bus/index.js';
+import { OutcomeUnknownError } from '../../internal/errors/index.js';
 import { describeDurableBus } from '../conformance/durable-bus.js';
 import { ensureStreams } from '../../internal/cluster/index.js';
 import { subjects } from '../../proto/subjects.js';
@@ -77,6 +78,27 @@ describe.skipIf(svc.skip)(svc.title('NatsBus stream creation by nodes starting t
       await deleteStreams(svc.urls.nats, prefix);
     }
   }, 60_000);
+});
+
+describe.skipIf(svc.skip)(svc.title('NatsBus publish timeout'), () => {
+  // A subscriber that never answers holds the publish until its PubAck wait ends.
+  it('waits publishTimeoutMs for a PubAck that never comes, then says the outcome is unknown', async () => {
+    const silent = await connect({ servers: svc.urls.nats });
+    const subject = `${uniquePrefix('pubwait')}.x`;
+    silent.subscribe(subject);
+    await silent.flush();
+    const bus = createBus({ kind: 'nats', servers: [svc.urls.nats], publishTimeoutMs: 300 }, { nodeId: 'pubwait', logger: quiet });
+    await bus.start();
+    try {
+      const t0 = Date.now();
+      await expect(bus.publishDurable(subject, new TextEncoder().encode('x'))).rejects.toBeInstanceOf(OutcomeUnknownError);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+      expect(Date.now() - t0).toBeLessThan(DEFAULT_PUBLISH_TIMEOUT_MS / 2);
+    } finally {
+      await bus.stop();
+      await silent.close();
+    }
+  });
 });
 
 /** The stream-name prefix subjects(prefix) uses. */

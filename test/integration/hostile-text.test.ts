@@ -21,8 +21,12 @@ const WEB = '+15550002000';
 const BIC = '+15550003000';
 const INBOX = '+15550004000';
 const FAR = '+15559990001';
-/** Past CARRIER_RETRY_DELAY_SECS (1 s) twice over: a resend would have happened by then. */
-const RESEND_WINDOW_MS = 3_000;
+/**
+ * A resend comes at the earliest one retry delay after the first send: CARRIER_RETRY_DELAY_SECS
+ * and WEBHOOK_RETRY_DELAY_SECS (1 s here) or the bus's first retry of a handler that threw (1 s).
+ * Twice that: a resend would have happened by then.
+ */
+const RESEND_WINDOW_MS = 2_000;
 
 const modes = nodeModes('hostile');
 

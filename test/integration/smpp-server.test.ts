@@ -72,12 +72,13 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     for (const number of numbers) expect((await api('POST', `/clients/${c.body.id}/numbers`, { number, carrier: 'telnyx-main' })).status).toBe(201);
   }
 
-  async function node(id: string, extra: Record<string, string>): Promise<GatewayNode> {
+  async function node(id: string, extra: Record<string, string>, bus: { publishTimeoutMs?: number } = {}): Promise<GatewayNode> {
     const config = await loadConfig({
       WEB_LISTEN: `127.0.0.1:${ports[`web${id}`]}`, SMPP_LISTEN: `127.0.0.1:${ports[`smpp${id}`]}`, MM4_LISTEN: '127.0.0.1:0',
       DATA_DIR: join(dataDir, id), SERVER_ADDRESS: base, SERVER_ID: `smpp${id}`, ENCRYPTION_KEY: 'smpp-encryption-key-0123456789',
       API_KEY, CARRIER_RETRY_DELAY_SECS: '0', LOG_LEVEL: 'silent', SMPP_REASSEMBLY_TTL_SECS: '2', ...extra,
     }, { cwd: dataDir });
+    Object.assign(config.bus, bus);
     const n = new GatewayNode(config, id === 'A' ? logA.logger : silentLogger());
     await n.start();
     return n;
@@ -94,8 +95,11 @@ describe.each(modes)('SMPP server, $name', (mode) => {
         BUS_SUBJECT_PREFIX: uniquePrefix('smpp') };
       natsProxy = await startTcpProxy(svc.urls.nats);
       nodeA = await node('A', { ...shared, NATS_URL: svc.urls.nats });
-      // The tests play the balancer: PROXY headers are believed only from TRUSTED_PROXIES.
-      nodeB = await node('B', { ...shared, NATS_URL: natsProxy.url, HAPROXY_PROXY_PROTOCOL: 'true', TRUSTED_PROXIES: '127.0.0.1' });
+      // The tests play the balancer: PROXY headers are believed only from TRUSTED_PROXIES. Node B
+      // loses NATS in the last test: a submit then waits out the PubAck wait (5 s in production:
+      // 2 s here), and B's stop runs into the shutdown deadline (a short one).
+      nodeB = await node('B', { ...shared, NATS_URL: natsProxy.url, HAPROXY_PROXY_PROTOCOL: 'true', TRUSTED_PROXIES: '127.0.0.1',
+        SHUTDOWN_TIMEOUT_SECS: '5' }, { publishTimeoutMs: 2_000 });
     } else {
       tls = await selfSigned(dataDir);
       nodeA = await node('A', { SMPP_TLS_LISTEN: `127.0.0.1:${ports.tlsA}`, SMPP_TLS_CERT: tls.cert, SMPP_TLS_KEY: tls.key });
@@ -111,7 +115,7 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     await legacy('capped', { sms_daily_limit: 2 }, ['+15550004000']);
   }, 180_000);
 
-  // Node B lost NATS in the last test: its consumers each wait out their drain deadline.
+  // Node B lost NATS in the last test: its stop gives up at its (short) shutdown deadline.
   afterAll(async () => {
     for (const e of esmes) e.destroy();
     await Promise.all([nodeB?.stop().catch(() => undefined), nodeA?.stop()]);

@@ -66,6 +66,8 @@ export interface TestNodeOptions {
   logger?: Logger;
   /** `api` throws for a success answer that does not fit the API document (api-contract.ts). */
   contract?: boolean;
+  /** Bus options no setting reaches (e.g. a short handlerRetryMs), on top of the loaded config's. */
+  bus?: { handlerRetryMs?: number };
 }
 
 export async function startTestNode(opts: TestNodeOptions): Promise<TestNode> {
@@ -79,6 +81,7 @@ export async function startTestNode(opts: TestNodeOptions): Promise<TestNode> {
     // The tests' media servers are on loopback, which media URLs may not reach by default.
     MEDIA_FETCH_ALLOW: '127.0.0.0/8,::1', ...opts.env,
   }, { cwd: dataDir });
+  Object.assign(config.bus, opts.bus);
   const node = new GatewayNode(config, opts.logger ?? silentLogger());
   await node.start();
   const admin = basicAuth('admin', opts.apiKey);

@@ -168,9 +168,14 @@ export class MessagesApi {
       return ack;
     });
     const deadline = Date.now() + 10_000;
-    while (got.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    await consumer.stop();
+    const pause = () => new Promise((r) => setTimeout(r, 10));
+    while (got.length < expected && Date.now() < deadline) await pause();
+    // Once the acks are applied (nothing left on the subject), removing the durable while the
+    // consumer stops ends its open pull at once; stop() alone waits for it to expire (1 s on nats-server).
+    while ((await this.env.bus.pending(stream, subject)) > 0 && Date.now() < deadline) await pause();
+    const stopping = consumer.stop();
     await this.env.bus.deleteConsumer(stream, durable);
+    await stopping;
     return got;
   }
 
