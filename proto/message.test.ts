@@ -15,7 +15,11 @@ describe('newMessage', () => {
   it('makes an MMS when it has media, and keeps what the caller says', () => {
     const media = [{ url: 'https://h/a.jpg', contentType: 'image/jpeg', filename: 'a.jpg' }];
     expect(newMessage({ id: 'b', from: 'x', to: 'y', origin, media }).type).toBe('mms');
-    expect(newMessage({ id: 'c', from: 'x', to: 'y', origin, type: 'mms', receivedAt: 5, notice: true }))
-      .toMatchObject({ type: 'mms', receivedAt: 5, notice: true, text: '' });
+    expect(newMessage({ id: 'c', from: 'x', to: 'y', origin, type: 'mms', receivedAt: 5, notice: true })).toMatchObject({
+      type: 'mms',
+      receivedAt: 5,
+      notice: true,
+      text: '',
+    });
   });
 });

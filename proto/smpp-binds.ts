@@ -9,16 +9,21 @@ import { z } from 'zod';
  */
 export const bindsSchema = z.object({
   v: z.literal(1),
-  nodes: z.record(z.string(), z.object({
-    /** Epoch ms: the node renews before then, else its binds are taken for gone. */
-    until: z.number(),
-    binds: z.array(z.object({
-      session: z.string(),
-      /** The ESME's IP (the peer's, or the one a PROXY header named). */
-      ip: z.string().default(''),
-      mode: z.enum(['transmitter', 'receiver', 'transceiver']),
-    })),
-  })),
+  nodes: z.record(
+    z.string(),
+    z.object({
+      /** Epoch ms: the node renews before then, else its binds are taken for gone. */
+      until: z.number(),
+      binds: z.array(
+        z.object({
+          session: z.string(),
+          /** The ESME's IP (the peer's, or the one a PROXY header named). */
+          ip: z.string().default(''),
+          mode: z.enum(['transmitter', 'receiver', 'transceiver']),
+        }),
+      ),
+    }),
+  ),
 });
 export type ClientBinds = z.infer<typeof bindsSchema>;
 

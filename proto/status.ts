@@ -22,7 +22,12 @@ export const DeliveryStatus = {
 export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus];
 
 export const FINAL_STATUSES: ReadonlySet<DeliveryStatus> = new Set([
-  'delivered', 'undelivered', 'failed', 'expired', 'rejected', 'unknown',
+  'delivered',
+  'undelivered',
+  'failed',
+  'expired',
+  'rejected',
+  'unknown',
 ]);
 
 export const statusEventSchema = z.object({

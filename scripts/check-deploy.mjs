@@ -22,9 +22,7 @@ const problem = (where, message) => problems.push(`${where}: ${message}`);
 
 /** Model module for an apiVersion/kind, e.g. apps/v1 Deployment -> kubernetes-models/apps/v1/Deployment. */
 function loadModel(apiVersion, kind) {
-  const pkg = apiVersion.startsWith('monitoring.coreos.com/')
-    ? '@kubernetes-models/prometheus-operator'
-    : 'kubernetes-models';
+  const pkg = apiVersion.startsWith('monitoring.coreos.com/') ? '@kubernetes-models/prometheus-operator' : 'kubernetes-models';
   try {
     return require(`${pkg}/${apiVersion}/${kind}`)[kind];
   } catch {
@@ -55,8 +53,7 @@ function checkManifests(files) {
   }
 }
 
-const matches = (selector, labels) =>
-  Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+const matches = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
 
 /** Cross-references a schema cannot see: selectors, port names, probe paths, config sources. */
 function checkWiring(file, docs) {
@@ -68,8 +65,7 @@ function checkWiring(file, docs) {
   const portNames = new Set((container.ports ?? []).map((p) => p.name));
   const named = (kind, name) => docs.find((d) => d.kind === kind && d.metadata.name === name);
 
-  if (!matches(deploy.spec.selector.matchLabels, pod.metadata.labels))
-    problem(file, 'Deployment selector does not match its pod labels');
+  if (!matches(deploy.spec.selector.matchLabels, pod.metadata.labels)) problem(file, 'Deployment selector does not match its pod labels');
   for (const svc of docs.filter((d) => d.kind === 'Service')) {
     if (!matches(svc.spec.selector, pod.metadata.labels)) problem(file, `Service ${svc.metadata.name} selects no gateway pod`);
     for (const p of svc.spec.ports) {
@@ -85,7 +81,8 @@ function checkWiring(file, docs) {
     if (deploy.spec.replicas !== undefined) problem(file, 'Deployment sets replicas while an HPA owns them');
   }
   for (const sm of docs.filter((d) => d.kind === 'ServiceMonitor')) {
-    const ports = docs.filter((d) => d.kind === 'Service' && matches(sm.spec.selector.matchLabels, d.metadata.labels))
+    const ports = docs
+      .filter((d) => d.kind === 'Service' && matches(sm.spec.selector.matchLabels, d.metadata.labels))
       .flatMap((s) => s.spec.ports.map((p) => p.name));
     for (const ep of sm.spec.endpoints) {
       if (!ports.includes(ep.port)) problem(file, `ServiceMonitor endpoint port ${ep.port} is on no selected Service`);
@@ -151,7 +148,10 @@ function checkCompose(root) {
     // The node must give up on its drains before docker's SIGKILL (stop_grace_period, default 10 s).
     const graceSecs = Number(/^(\d+)s$/.exec(String(services[gw].stop_grace_period ?? '10s'))?.[1] ?? NaN);
     if (!(Number(env.SHUTDOWN_TIMEOUT_SECS) < graceSecs)) {
-      problem(file, `${gw}: SHUTDOWN_TIMEOUT_SECS ${env.SHUTDOWN_TIMEOUT_SECS} is not below stop_grace_period ${services[gw].stop_grace_period}`);
+      problem(
+        file,
+        `${gw}: SHUTDOWN_TIMEOUT_SECS ${env.SHUTDOWN_TIMEOUT_SECS} is not below stop_grace_period ${services[gw].stop_grace_period}`,
+      );
     }
     if (!existsSync(join(root, services[gw].build?.dockerfile ?? 'missing'))) problem(file, `${gw} builds from a missing Dockerfile`);
   }
@@ -178,7 +178,12 @@ function checkCompose(root) {
   }
   const prom = YAML.parse(readFileSync(join(root, 'deploy/prometheus/prometheus.yml'), 'utf8'));
   const targets = prom.scrape_configs.find((j) => j.job_name === 'msggw')?.static_configs.flatMap((s) => s.targets) ?? [];
-  if (targets.map((t) => t.split(':')[0]).sort().join() !== [...gateways].sort().join())
+  if (
+    targets
+      .map((t) => t.split(':')[0])
+      .sort()
+      .join() !== [...gateways].sort().join()
+  )
     problem('prometheus.yml', `msggw targets ${targets} != ${gateways}`);
   // Metrics are scraped on the nodes' own metrics port: the HTTP port serves them to the admin only.
   for (const target of targets) {
@@ -199,10 +204,7 @@ function dashboardRules(file, out) {
     if (ids.has(panel.id)) problem(file, `duplicate panel id ${panel.id}`);
     ids.add(panel.id);
     for (const target of panel.targets ?? []) {
-      const expr = target.expr
-        .replaceAll('$__rate_interval', '1m')
-        .replaceAll('$__range', '1h')
-        .replaceAll('$instance', '.*');
+      const expr = target.expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h').replaceAll('$instance', '.*');
       if (/\$\w/.test(expr)) problem(file, `panel "${panel.title}" uses an unknown variable: ${target.expr}`);
       rules.push({ record: `dashboard:panel_${panel.id}:${target.refId}`, expr });
     }

@@ -4,16 +4,20 @@ import { parseAssignments, withFields } from './assignments.js';
 import { ApiError, describeError, UsageError } from './errors.js';
 
 describe('errorText', () => {
-  it('is the API\'s own error, with its detail', () => {
+  it("is the API's own error, with its detail", () => {
     expect(errorText(404, 'Not Found', '{"error":"Client not found"}')).toBe('Client not found');
-    expect(errorText(409, 'Conflict', '{"error":"Batch job cannot be cancelled","status":"completed","detail":"Job is already \'completed\'"}'))
-      .toBe('Batch job cannot be cancelled: Job is already \'completed\'');
+    expect(
+      errorText(409, 'Conflict', '{"error":"Batch job cannot be cancelled","status":"completed","detail":"Job is already \'completed\'"}'),
+    ).toBe("Batch job cannot be cancelled: Job is already 'completed'");
   });
 
   it('prefers the message over an error code, and reads the status/message shape', () => {
-    expect(errorText(429, '', '{"error":"rate_limit_exceeded","message":"SMS daily limit exceeded (5/5)"}')).toBe('SMS daily limit exceeded (5/5)');
-    expect(errorText(403, '', '{"status":"error","message":"Legacy clients must use SMPP protocol, not REST API"}'))
-      .toBe('Legacy clients must use SMPP protocol, not REST API');
+    expect(errorText(429, '', '{"error":"rate_limit_exceeded","message":"SMS daily limit exceeded (5/5)"}')).toBe(
+      'SMS daily limit exceeded (5/5)',
+    );
+    expect(errorText(403, '', '{"status":"error","message":"Legacy clients must use SMPP protocol, not REST API"}')).toBe(
+      'Legacy clients must use SMPP protocol, not REST API',
+    );
   });
 
   it('falls back to the first line of a text body, then the status', () => {
@@ -33,9 +37,22 @@ describe('describeError', () => {
 
 describe('parseAssignments', () => {
   it('reads numbers, booleans and null as JSON and the rest as text', () => {
-    expect(parseAssignments(['sms_daily_limit=500', 'limit_both=true', 'auth_method=null', 'default_webhook=https://x/in?a=b',
-      'name=', 'api_format=bicom'])).toEqual({
-      sms_daily_limit: 500, limit_both: true, auth_method: null, default_webhook: 'https://x/in?a=b', name: '', api_format: 'bicom',
+    expect(
+      parseAssignments([
+        'sms_daily_limit=500',
+        'limit_both=true',
+        'auth_method=null',
+        'default_webhook=https://x/in?a=b',
+        'name=',
+        'api_format=bicom',
+      ]),
+    ).toEqual({
+      sms_daily_limit: 500,
+      limit_both: true,
+      auth_method: null,
+      default_webhook: 'https://x/in?a=b',
+      name: '',
+      api_format: 'bicom',
     });
   });
 
@@ -52,7 +69,9 @@ describe('parseAssignments', () => {
 
 describe('withFields', () => {
   it('puts the options given over field=value arguments, and leaves the arguments where an option was not given', () => {
-    expect(withFields(['timezone=UTC', 'name=a'], { name: 'b', timezone: undefined, address: undefined }))
-      .toEqual({ timezone: 'UTC', name: 'b' });
+    expect(withFields(['timezone=UTC', 'name=a'], { name: 'b', timezone: undefined, address: undefined })).toEqual({
+      timezone: 'UTC',
+      name: 'b',
+    });
   });
 });

@@ -37,8 +37,12 @@ export function errorText(status: number, statusText: string, body: string): str
   }
   if (parsed && typeof parsed === 'object') {
     const { error, message, detail } = parsed as Json;
-    const main = typeof error === 'string' && !(ERROR_CODE.test(error) && typeof message === 'string') ? error
-      : typeof message === 'string' ? message : undefined;
+    const main =
+      typeof error === 'string' && !(ERROR_CODE.test(error) && typeof message === 'string')
+        ? error
+        : typeof message === 'string'
+          ? message
+          : undefined;
     if (main) return typeof detail === 'string' && detail !== '' ? `${main}: ${detail}` : main;
   }
   const line = body.trim().split('\n')[0];
@@ -75,7 +79,8 @@ export class AdminApi {
     let res: Response;
     try {
       res = await fetch(url, {
-        method, headers,
+        method,
+        headers,
         body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
@@ -85,7 +90,7 @@ export class AdminApi {
     const text = await res.text();
     if (!res.ok) throw new ApiError(res.status, errorText(res.status, res.statusText, text), safeJson(text));
     if (options.text) return text as T;
-    return (text === '' ? undefined : safeJson(text) ?? text) as T;
+    return (text === '' ? undefined : (safeJson(text) ?? text)) as T;
   }
 
   #url(path: string, query: RequestOptions['query']): string {

@@ -26,7 +26,9 @@ export interface ClientAccess {
 /** A client that is not a web client cannot use /messages/* (upstream §4.2): say so before issuing a key. */
 function assertWebClient(client: Json): void {
   if (client.type !== 'web') {
-    throw new CommandFailed(`client ${String(client.username)} is a ${String(client.type)} client: only web clients use the REST message routes`);
+    throw new CommandFailed(
+      `client ${String(client.username)} is a ${String(client.type)} client: only web clients use the REST message routes`,
+    );
   }
 }
 
@@ -48,8 +50,12 @@ async function untilKnown<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /** Runs `work` with a key of the client that has `scope`, revoking a key the CLI issued afterwards. */
-export async function withClientKey<T>(session: Session, options: ClientAccessOptions, scope: string,
-  work: (access: ClientAccess) => Promise<T>): Promise<T> {
+export async function withClientKey<T>(
+  session: Session,
+  options: ClientAccessOptions,
+  scope: string,
+  work: (access: ClientAccess) => Promise<T>,
+): Promise<T> {
   const given = options.clientKey ?? process.env.MSGGW_CLIENT_KEY;
   if (given) return work({ key: given });
   if (!options.client) throw new UsageError('name the client (--client) or give its API key (--client-key or MSGGW_CLIENT_KEY)');

@@ -10,22 +10,37 @@ const FILE = { url: 'http://file:3000', api_key: 'file-key' };
 describe('resolveConnection', () => {
   it('takes flags over the environment over the config file, field by field', () => {
     const env = { MSGGW_URL: 'http://env:3000', MSGGW_API_KEY: 'env-key' };
-    expect(resolveConnection({ url: 'http://flag:3000', apiKey: 'flag-key' }, env, FILE, 'f.json'))
-      .toMatchObject({ url: 'http://flag:3000', apiKey: 'flag-key', sources: { url: '--url', apiKey: '--api-key' } });
-    expect(resolveConnection({}, env, FILE, 'f.json'))
-      .toMatchObject({ url: 'http://env:3000', apiKey: 'env-key', sources: { url: 'MSGGW_URL', apiKey: 'MSGGW_API_KEY' } });
-    expect(resolveConnection({ apiKey: 'flag-key' }, {}, FILE, 'f.json'))
-      .toMatchObject({ url: 'http://file:3000', apiKey: 'flag-key', sources: { url: 'f.json', apiKey: '--api-key' } });
+    expect(resolveConnection({ url: 'http://flag:3000', apiKey: 'flag-key' }, env, FILE, 'f.json')).toMatchObject({
+      url: 'http://flag:3000',
+      apiKey: 'flag-key',
+      sources: { url: '--url', apiKey: '--api-key' },
+    });
+    expect(resolveConnection({}, env, FILE, 'f.json')).toMatchObject({
+      url: 'http://env:3000',
+      apiKey: 'env-key',
+      sources: { url: 'MSGGW_URL', apiKey: 'MSGGW_API_KEY' },
+    });
+    expect(resolveConnection({ apiKey: 'flag-key' }, {}, FILE, 'f.json')).toMatchObject({
+      url: 'http://file:3000',
+      apiKey: 'flag-key',
+      sources: { url: 'f.json', apiKey: '--api-key' },
+    });
   });
 
-  it('uses the gateway\'s own API_KEY after MSGGW_API_KEY, and gomsggw\'s MSGGW_BASE_URL', () => {
-    expect(resolveConnection({}, { API_KEY: 'node-key', MSGGW_BASE_URL: 'gw:3000' }, FILE, 'f.json'))
-      .toMatchObject({ url: 'http://gw:3000', apiKey: 'node-key', sources: { apiKey: 'API_KEY' } });
+  it("uses the gateway's own API_KEY after MSGGW_API_KEY, and gomsggw's MSGGW_BASE_URL", () => {
+    expect(resolveConnection({}, { API_KEY: 'node-key', MSGGW_BASE_URL: 'gw:3000' }, FILE, 'f.json')).toMatchObject({
+      url: 'http://gw:3000',
+      apiKey: 'node-key',
+      sources: { apiKey: 'API_KEY' },
+    });
     expect(resolveConnection({}, { API_KEY: 'node-key', MSGGW_API_KEY: 'cli-key' }, {}, 'f.json').apiKey).toBe('cli-key');
   });
 
-  it('reaches the node on this host through its own WEB_LISTEN, after the CLI\'s variables', () => {
-    expect(resolveConnection({}, { WEB_LISTEN: '0.0.0.0:3100' }, FILE, 'f.json')).toMatchObject({ url: 'http://127.0.0.1:3100', sources: { url: 'WEB_LISTEN' } });
+  it("reaches the node on this host through its own WEB_LISTEN, after the CLI's variables", () => {
+    expect(resolveConnection({}, { WEB_LISTEN: '0.0.0.0:3100' }, FILE, 'f.json')).toMatchObject({
+      url: 'http://127.0.0.1:3100',
+      sources: { url: 'WEB_LISTEN' },
+    });
     expect(resolveConnection({}, { WEB_LISTEN: '10.1.2.3:3000', MSGGW_URL: 'http://gw:1' }, {}, 'f').url).toBe('http://gw:1');
     expect(listenUrl('[::]:3000')).toBe('http://127.0.0.1:3000');
     expect(listenUrl(':3000')).toBe('http://127.0.0.1:3000');
@@ -33,8 +48,12 @@ describe('resolveConnection', () => {
   });
 
   it('defaults to localhost:3000 and no key; an empty value counts as unset', () => {
-    expect(resolveConnection({ url: '' }, { MSGGW_API_KEY: '' }, {}, 'f.json'))
-      .toMatchObject({ url: DEFAULT_URL, apiKey: '', sources: { url: 'default', apiKey: 'none' }, timeoutMs: 15_000 });
+    expect(resolveConnection({ url: '' }, { MSGGW_API_KEY: '' }, {}, 'f.json')).toMatchObject({
+      url: DEFAULT_URL,
+      apiKey: '',
+      sources: { url: 'default', apiKey: 'none' },
+      timeoutMs: 15_000,
+    });
   });
 
   it('takes a timeout from the flag or the file and refuses nonsense', () => {

@@ -56,7 +56,10 @@ const SHARED_BITS = 0o077;
 /** A warning when a config file holding a key can be read by other users, as ssh warns of its keys. */
 export async function permissionWarning(path: string, file: ConfigFile): Promise<string | undefined> {
   if (!(file.api_key ?? file.apiKey)) return undefined;
-  const mode = await stat(path).then((s) => s.mode, () => 0);
+  const mode = await stat(path).then(
+    (s) => s.mode,
+    () => 0,
+  );
   return mode & SHARED_BITS ? `warning: ${path} holds the admin API key and other users can read it: chmod 600 it` : undefined;
 }
 
@@ -105,10 +108,19 @@ export function listenUrl(listen: string | undefined): string | undefined {
  * WEB_LISTEN and API_KEY are the gateway's own settings, so the CLI works where the node runs.
  */
 export function resolveConnection(flags: ConnectionFlags, env: Env, file: ConfigFile, filePath: string): Connection {
-  const url = firstOf([[flags.url, '--url'], [env.MSGGW_URL, 'MSGGW_URL'], [env.MSGGW_BASE_URL, 'MSGGW_BASE_URL'],
-    [listenUrl(env.WEB_LISTEN), 'WEB_LISTEN'], [file.url, filePath]]) ?? [DEFAULT_URL, 'default'];
-  const apiKey = firstOf([[flags.apiKey, '--api-key'], [env.MSGGW_API_KEY, 'MSGGW_API_KEY'], [env.API_KEY, 'API_KEY'],
-    [file.api_key ?? file.apiKey, filePath]]);
+  const url = firstOf([
+    [flags.url, '--url'],
+    [env.MSGGW_URL, 'MSGGW_URL'],
+    [env.MSGGW_BASE_URL, 'MSGGW_BASE_URL'],
+    [listenUrl(env.WEB_LISTEN), 'WEB_LISTEN'],
+    [file.url, filePath],
+  ]) ?? [DEFAULT_URL, 'default'];
+  const apiKey = firstOf([
+    [flags.apiKey, '--api-key'],
+    [env.MSGGW_API_KEY, 'MSGGW_API_KEY'],
+    [env.API_KEY, 'API_KEY'],
+    [file.api_key ?? file.apiKey, filePath],
+  ]);
   const timeoutMs = flags.timeout !== undefined ? Number(flags.timeout) : (file.timeout_ms ?? DEFAULT_TIMEOUT_MS);
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds`);
   return {
@@ -131,7 +143,8 @@ export function normalizeUrl(raw: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`invalid URL "${raw}": use http:// or https://`);
   // A key in the URL would be echoed in every error message; it has its own settings.
-  if (url.username || url.password) throw new UsageError('the URL must not hold credentials: give the key with --api-key, MSGGW_API_KEY or the config file');
+  if (url.username || url.password)
+    throw new UsageError('the URL must not hold credentials: give the key with --api-key, MSGGW_API_KEY or the config file');
   return url.toString().replace(/\/+$/, '');
 }
 

@@ -5,7 +5,7 @@ import { allCommands, buildProgram } from './program.js';
 import { runCli } from './run.js';
 
 describe('docs/cli.md', () => {
-  it('holds every command\'s live help text (npm run docs:cli rewrites it)', async () => {
+  it("holds every command's live help text (npm run docs:cli rewrites it)", async () => {
     const current = await readFile(new URL('../../docs/cli.md', import.meta.url), 'utf8');
     expect(current).toContain(GENERATED_MARKER);
     expect(current, 'docs/cli.md is stale: run `npm run docs:cli`').toBe(withReference(current));
@@ -17,7 +17,8 @@ describe('--help', () => {
     vi.restoreAllMocks();
   });
 
-  const paths = allCommands(buildProgram()).filter(({ command }) => command.name() !== 'help')
+  const paths = allCommands(buildProgram())
+    .filter(({ command }) => command.name() !== 'help')
     .map(({ name }) => name.split(' ').slice(1));
 
   it.each(paths.map((path) => [path.join(' ') || '(none)', path] as const))('works on %s, exit 0', async (_name, path) => {

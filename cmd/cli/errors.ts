@@ -10,7 +10,10 @@ export const EXIT_INTERRUPTED = 130;
 export class CliError extends Error {
   override name = 'CliError';
 
-  constructor(message: string, readonly exitCode: number = EXIT_FAILURE) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_FAILURE,
+  ) {
     super(message);
   }
 }
@@ -28,7 +31,11 @@ export class UsageError extends CliError {
 export class ApiError extends CliError {
   override name = 'ApiError';
 
-  constructor(readonly status: number, message: string, readonly body?: unknown) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body?: unknown,
+  ) {
     super(message);
   }
 }

@@ -9,15 +9,13 @@ function capture(json: boolean) {
 
 describe('renderTable', () => {
   it('shows one row per item under the column headers, without colour codes', () => {
-    const table = renderTable([{ id: 1, username: 'zultys', numbers: [1, 2] }], ['id', { key: 'username', header: 'client' },
-      { key: 'numbers', format: (v) => String((v as unknown[]).length) }]);
-    expect(table).toBe([
-      '┌────┬────────┬─────────┐',
-      '│ id │ client │ numbers │',
-      '│ 1  │ zultys │ 2       │',
-      '└────┴────────┴─────────┘',
-      '',
-    ].join('\n'));
+    const table = renderTable(
+      [{ id: 1, username: 'zultys', numbers: [1, 2] }],
+      ['id', { key: 'username', header: 'client' }, { key: 'numbers', format: (v) => String((v as unknown[]).length) }],
+    );
+    expect(table).toBe(
+      ['┌────┬────────┬─────────┐', '│ id │ client │ numbers │', '│ 1  │ zultys │ 2       │', '└────┴────────┴─────────┘', ''].join('\n'),
+    );
     expect(table).not.toMatch(/\x1b\[/);
   });
 
@@ -33,7 +31,12 @@ describe('renderTable', () => {
 describe('renderRecord', () => {
   it('lists the chosen fields in order, skipping absent ones', () => {
     const text = renderRecord({ b: 2, a: 1, c: null }, ['a', 'b', 'c', 'missing']);
-    expect(text.split('\n').filter((l) => l.startsWith('│')).map((l) => l.replace(/\s+/g, ' '))).toEqual(['│ a │ 1 │', '│ b │ 2 │', '│ c │ │']);
+    expect(
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('│'))
+        .map((l) => l.replace(/\s+/g, ' ')),
+    ).toEqual(['│ a │ 1 │', '│ b │ 2 │', '│ c │ │']);
   });
 });
 

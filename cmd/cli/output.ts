@@ -61,7 +61,11 @@ export function renderRecord(record: Record<string, unknown>, keys?: string[]): 
 export function formatDuration(totalSecs: number): string {
   const secs = Math.max(0, Math.round(totalSecs));
   const parts: string[] = [];
-  const units: Array<[number, string]> = [[86_400, 'd'], [3_600, 'h'], [60, 'm']];
+  const units: Array<[number, string]> = [
+    [86_400, 'd'],
+    [3_600, 'h'],
+    [60, 'm'],
+  ];
   let rest = secs;
   for (const [size, unit] of units) {
     if (rest >= size || parts.length > 0) parts.push(`${Math.floor(rest / size)}${unit}`);
@@ -83,7 +87,10 @@ export interface Streams {
 
 /** Where a command's results go, in the form the user asked for. */
 export class Output {
-  constructor(readonly json: boolean, readonly streams: Streams = process) {}
+  constructor(
+    readonly json: boolean,
+    readonly streams: Streams = process,
+  ) {}
 
   /** The API's answer as JSON, or what `human` makes of it. */
   result(data: unknown, human: () => string): void {

@@ -57,18 +57,32 @@ function setHelpWidth(command: Command, width: number): void {
 
 export function buildProgram(options: ProgramOptions = {}): Command {
   const program = new Command('msggw')
-    .description('Run an msggw gateway node, or administer a running cluster through a node\'s admin API.')
+    .description("Run an msggw gateway node, or administer a running cluster through a node's admin API.")
     .version(packageVersion(), '-V, --version')
-    .option('--url <url>', 'the node\'s admin API (default http://localhost:3000)')
+    .option('--url <url>', "the node's admin API (default http://localhost:3000)")
     .option('--api-key <key>', 'the admin API key (prefer the environment or the config file: flags show in ps)')
     .option('--config <file>', 'config file with url and api_key')
     .option('--timeout <ms>', 'how long to wait for the node to answer (default 15000)')
-    .option('--json', 'print the API\'s JSON instead of tables')
+    .option('--json', "print the API's JSON instead of tables")
     .showSuggestionAfterError()
     .addHelpText('after', EXAMPLES);
-  for (const command of [serveCommand(), clientsCommand(), numbersCommand(), carriersCommand(), settingsCommand(),
-    apiKeysCommand(), failoversCommand(), sendCommand(), usageCommand(), historyCommand(), statsCommand(), batchCommand(),
-    deadLettersCommand(), importCommand(), configCommand()]) {
+  for (const command of [
+    serveCommand(),
+    clientsCommand(),
+    numbersCommand(),
+    carriersCommand(),
+    settingsCommand(),
+    apiKeysCommand(),
+    failoversCommand(),
+    sendCommand(),
+    usageCommand(),
+    historyCommand(),
+    statsCommand(),
+    batchCommand(),
+    deadLettersCommand(),
+    importCommand(),
+    configCommand(),
+  ]) {
     program.addCommand(command);
   }
   if (options.helpWidth) setHelpWidth(program, options.helpWidth);

@@ -13,7 +13,15 @@ export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
   program.exitOverride();
   // One line, suggestions included: `msggw: unknown command 'lst' (Did you mean one of list, ls?)`.
-  program.configureOutput({ outputError: (text, write) => write(`msggw: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) });
+  program.configureOutput({
+    outputError: (text, write) =>
+      write(
+        `msggw: ${text
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\s*\n\s*/g, ' ')}\n`,
+      ),
+  });
   for (const sub of program.commands) applyRecursively(sub, program);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -32,7 +32,9 @@ export async function sessionOf(command: Command): Promise<Session> {
   const globals = globalsOf(command);
   const connection = await loadConnection(globals, process.env);
   if (connection.apiKey === '') {
-    throw new UsageError('no admin API key: pass --api-key, set MSGGW_API_KEY (or API_KEY), or put "api_key" in ~/.config/msggw/config.json');
+    throw new UsageError(
+      'no admin API key: pass --api-key, set MSGGW_API_KEY (or API_KEY), or put "api_key" in ~/.config/msggw/config.json',
+    );
   }
   const out = new Output(globals.json === true);
   for (const warning of connection.warnings) out.warn(warning);

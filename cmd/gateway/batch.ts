@@ -16,13 +16,21 @@ export interface BatchContext extends NodeContext {
 export function buildBatches(p: BatchContext): { service: BatchService; components: Stoppable[] } {
   const { config } = p;
   const options: BatchOptions = {
-    subjects: p.subjects, nodeId: config.node.serverId, maxMessages: config.batch.maxMessages,
-    maxTextChars: DEFAULT_MAX_TEXT_CHARS, leaseMs: config.batch.leaseMs, concurrency: config.batch.concurrency,
+    subjects: p.subjects,
+    nodeId: config.node.serverId,
+    maxMessages: config.batch.maxMessages,
+    maxTextChars: DEFAULT_MAX_TEXT_CHARS,
+    leaseMs: config.batch.leaseMs,
+    concurrency: config.batch.concurrency,
     // The embedded bus forgets its messages when the process ends; the database does not.
     resumeOnStart: config.bus.kind === 'memory',
   };
   const deps: BatchDeps = {
-    store: p.store.batches, bus: p.bus, usage: p.usage, logger: p.logger.child({ room: 'batch' }), metrics: p.metrics,
+    store: p.store.batches,
+    bus: p.bus,
+    usage: p.usage,
+    logger: p.logger.child({ room: 'batch' }),
+    metrics: p.metrics,
     client: (id) => p.directory.client(id),
     ingress: (kind, message, dedupKey, repeatable) => p.ingress.accept(kind, message, dedupKey, repeatable),
   };

@@ -12,6 +12,9 @@ import type { Logger } from '../../internal/log/index.js';
 export function nodeLogins(config: Config, redis: Redis | undefined, logger: Logger): LoginLimiter {
   const prefix = config.bus.subjectPrefix;
   const keyPrefix = `msggw:${prefix ? `${prefix}:` : ''}login`;
-  return createLoginLimiter(redis ? { kind: 'redis', redis } : { kind: 'memory' },
-    { limits: config.lockout, keyPrefix }, { logger: logger.child({ room: 'lockout' }) });
+  return createLoginLimiter(
+    redis ? { kind: 'redis', redis } : { kind: 'memory' },
+    { limits: config.lockout, keyPrefix },
+    { logger: logger.child({ room: 'lockout' }) },
+  );
 }

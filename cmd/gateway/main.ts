@@ -46,10 +46,13 @@ async function main(): Promise<number> {
     process.exit(1);
   }, config.node.shutdown.timeoutMs + EXIT_GRACE_MS);
   backstop.unref();
-  const stopped = await node.stop().then(() => true, (err: unknown) => {
-    logger.error({ err }, 'shutdown had errors');
-    return false;
-  });
+  const stopped = await node.stop().then(
+    () => true,
+    (err: unknown) => {
+      logger.error({ err }, 'shutdown had errors');
+      return false;
+    },
+  );
   return ended instanceof Error || !stopped ? 1 : 0;
 }
 

@@ -12,7 +12,15 @@ import type { MediaStore } from '../../internal/media/index.js';
 import type { QuotaGate } from '../../internal/quota/index.js';
 import { RecordWriter, type LegContext } from '../../internal/records/index.js';
 import {
-  DeadLetterReporter, FailoverRouting, FailureReporter, IngressRouter, kvIngressMemory, LedgerRepair, MsgInRouter, SentRecorder, StatusRouter,
+  DeadLetterReporter,
+  FailoverRouting,
+  FailureReporter,
+  IngressRouter,
+  kvIngressMemory,
+  LedgerRepair,
+  MsgInRouter,
+  SentRecorder,
+  StatusRouter,
   type EgressPublishDeps,
 } from '../../internal/router/index.js';
 import type { NodeContext, Stoppable } from './context.js';
@@ -68,28 +76,58 @@ export function buildMessageCore(p: MessageCoreContext): MessageCore {
   const ledgerRepair = new LedgerRepair({ subjects }, { bus, records, legs, client, logger });
   // Namespaced by the subject prefix, like the quota counters: clusters sharing a Redis keep apart.
   const autoReplyKeys = `${DEFAULT_AUTO_REPLY_KEY_PREFIX}${config.bus.subjectPrefix ? `${config.bus.subjectPrefix}:` : ''}`;
-  const autoReply = new AutoReplier({ ...config.autoReply, nodeId: config.node.serverId, subjects },
-    { bus, numberByE164: (n) => directory.numberByE164(n), state: createAutoReplyState(p.redis, autoReplyKeys), records, legs, logger });
+  const autoReply = new AutoReplier(
+    { ...config.autoReply, nodeId: config.node.serverId, subjects },
+    { bus, numberByE164: (n) => directory.numberByE164(n), state: createAutoReplyState(p.redis, autoReplyKeys), records, legs, logger },
+  );
   // Both routers hand their deps to publishEgress, which asks autoReply about every routed message.
   const failover = new FailoverRouting({ receivers: p.receivers, client, logger });
-  const routing = { bus, view: directory, records, legs, failures, logger, metrics, autoReply, quota: p.quota,
-    divertMedia: p.divertMedia, failover };
+  const routing = {
+    bus,
+    view: directory,
+    records,
+    legs,
+    failures,
+    logger,
+    metrics,
+    autoReply,
+    quota: p.quota,
+    divertMedia: p.divertMedia,
+    failover,
+  };
   const maxDeliver = config.durable.maxDeliver;
   const router = new MsgInRouter({ subjects, maxDeliver }, routing);
-  const memory = config.ingressDedupMs > 0
-    ? kvIngressMemory(() => bus.kv(subjects.ingressSeenBucket, { ttlMs: config.ingressDedupMs }), logger) : undefined;
+  const memory =
+    config.ingressDedupMs > 0
+      ? kvIngressMemory(() => bus.kv(subjects.ingressSeenBucket, { ttlMs: config.ingressDedupMs }), logger)
+      : undefined;
   const ingressFirst = new IngressFirst(config.ingressFirst, (busy) => metrics.egressYielding.set(busy ? 1 : 0));
-  const ingress = new IngressRouter({ subjects }, { ...routing, memory, load: ingressFirst,
-    recorded: async (id) => (await store.records.byMessageId(id)).length > 0 });
+  const ingress = new IngressRouter(
+    { subjects },
+    { ...routing, memory, load: ingressFirst, recorded: async (id) => (await store.records.byMessageId(id)).length > 0 },
+  );
   const statusRouter = new StatusRouter({ subjects, maxDeliver }, { bus, records, recordRepo: store.records, client, logger, metrics });
-  const webhooks = new WebhookWorker({ subjects, ...config.webhook, maxDeliver },
-    { bus, client, records, media: p.media, sent, legs, failures, logger, metrics, ingressFirst, batchReport: p.batchReport });
+  const webhooks = new WebhookWorker(
+    { subjects, ...config.webhook, maxDeliver },
+    { bus, client, records, media: p.media, sent, legs, failures, logger, metrics, ingressFirst, batchReport: p.batchReport },
+  );
   const carrierEgress = new CarrierEgress(
     { nodeId: config.node.serverId, subjects, serverAddress: config.node.serverAddress, ...config.carrier, maxDeliver },
-    { bus, carriers: () => directory.carriers(), carrier: (id) => directory.carrier(id), driver: findDriver,
-      records, sent, legs, failures, logger, metrics, ingressFirst,
-      sentBefore: async (id) => (await store.records.byMessageId(id))
-        .some((leg) => leg.direction === 'outbound' && leg.carrierMsgId !== '') },
+    {
+      bus,
+      carriers: () => directory.carriers(),
+      carrier: (id) => directory.carrier(id),
+      driver: findDriver,
+      records,
+      sent,
+      legs,
+      failures,
+      logger,
+      metrics,
+      ingressFirst,
+      sentBefore: async (id) =>
+        (await store.records.byMessageId(id)).some((leg) => leg.direction === 'outbound' && leg.carrierMsgId !== ''),
+    },
   );
   const deadLetters = new DeadLetterReporter({ subjects }, { bus, failures, logger, metrics });
   const components: Stoppable[] = [

@@ -6,9 +6,7 @@
  */
 import type { NodeStatsSource } from '../../internal/cluster/index.js';
 import type { MediaStore } from '../../internal/media/index.js';
-import {
-  Mm4Egress, Mm4Inbound, Mm4Responder, Mm4Server, PeerDirectory, sendRaw, type SendRaw,
-} from '../../internal/mm4/index.js';
+import { Mm4Egress, Mm4Inbound, Mm4Responder, Mm4Server, PeerDirectory, sendRaw, type SendRaw } from '../../internal/mm4/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
 import type { FailureReporter, SentRecorder } from '../../internal/router/index.js';
 import type { Message } from '../../proto/message.js';
@@ -42,17 +40,37 @@ export async function buildMm4(p: Mm4Context): Promise<{ components: Stoppable[]
   const name = mm4.msgIdHost;
   const responder = new Mm4Responder(
     { originatorSystem: mm4.originatorSystem, retries: mm4.retries, timeoutMs: mm4.timeoutMs, retryDelayMs: RESPONSE_RETRY_DELAY_MS, name },
-    { send, logger });
-  const inbound = new Mm4Inbound({ subjects, nodeId: config.node.serverId },
-    { ingress: p.ingress, bus, reports, media: p.media, responder, logger, metrics });
+    { send, logger },
+  );
+  const inbound = new Mm4Inbound(
+    { subjects, nodeId: config.node.serverId },
+    { ingress: p.ingress, bus, reports, media: p.media, responder, logger, metrics },
+  );
   const server = new Mm4Server(
-    { listen: mm4.listen, proxyProtocol: mm4.proxyProtocol, trustedProxies: mm4.trustedProxies, maxMessageBytes: mm4.maxMessageBytes,
-      maxConnections: mm4.maxConnections, maxConnectionsPerIp: mm4.maxConnectionsPerIp, socketTimeoutMs: mm4.socketTimeoutMs, name },
-    { peers: new PeerDirectory(directory), inbound, logger, metrics });
+    {
+      listen: mm4.listen,
+      proxyProtocol: mm4.proxyProtocol,
+      trustedProxies: mm4.trustedProxies,
+      maxMessageBytes: mm4.maxMessageBytes,
+      maxConnections: mm4.maxConnections,
+      maxConnectionsPerIp: mm4.maxConnectionsPerIp,
+      socketTimeoutMs: mm4.socketTimeoutMs,
+      name,
+    },
+    { peers: new PeerDirectory(directory), inbound, logger, metrics },
+  );
   const egress = new Mm4Egress(
-    { subjects, retries: mm4.retries, timeoutMs: mm4.timeoutMs, originatorSystem: mm4.originatorSystem, msgIdHost: mm4.msgIdHost, name,
-      maxDeliver: p.config.durable.maxDeliver },
-    { bus, client: (id) => directory.client(id), media: p.media, reports, records, sent, legs, failures, send, logger, metrics });
+    {
+      subjects,
+      retries: mm4.retries,
+      timeoutMs: mm4.timeoutMs,
+      originatorSystem: mm4.originatorSystem,
+      msgIdHost: mm4.msgIdHost,
+      name,
+      maxDeliver: p.config.durable.maxDeliver,
+    },
+    { bus, client: (id) => directory.client(id), media: p.media, reports, records, sent, legs, failures, send, logger, metrics },
+  );
   const components: Stoppable[] = [
     { name: 'mm4 responder', start: async () => undefined, stop: () => responder.stop() },
     { name: 'mm4 server', start: () => server.start(), stop: () => server.stop() },

@@ -76,8 +76,10 @@ export class GatewayNode {
     const names = subjects(config.bus.subjectPrefix);
     const store = await this.openStore();
 
-    const bus = createBus({ ...config.bus, drainTimeoutMs: config.node.shutdown.busDrainMs },
-      { nodeId: config.node.serverId, logger: logger.child({ room: 'bus' }) });
+    const bus = createBus(
+      { ...config.bus, drainTimeoutMs: config.node.shutdown.busDrainMs },
+      { nodeId: config.node.serverId, logger: logger.child({ room: 'bus' }) },
+    );
     await bus.start();
     this.#bus = bus;
     this.track('bus', () => bus.stop());
@@ -90,8 +92,10 @@ export class GatewayNode {
     this.metrics.queues.readFrom(() => readQueues(names, { bus, clients: directory }));
     this.track('queue metrics', async () => this.metrics.queues.readFrom());
 
-    const sync = new ConfigSync({ nodeId: config.node.serverId, subject: names.configChanged },
-      { bus, directory, logger: logger.child({ room: 'cluster' }), metrics: this.metrics });
+    const sync = new ConfigSync(
+      { nodeId: config.node.serverId, subject: names.configChanged },
+      { bus, directory, logger: logger.child({ room: 'cluster' }), metrics: this.metrics },
+    );
     await sync.start();
     this.track('config sync', () => sync.stop());
 
@@ -101,8 +105,10 @@ export class GatewayNode {
     this.track('stats', () => stats.stop());
 
     // Every SMPP bind in the cluster: the SMPP server records them, failover and smpp-status read them.
-    const binds = new BindRegistry({ bucket: names.smppBindBucket, nodeId: config.node.serverId },
-      { bus, logger: logger.child({ room: 'cluster' }) });
+    const binds = new BindRegistry(
+      { bucket: names.smppBindBucket, nodeId: config.node.serverId },
+      { bus, logger: logger.child({ room: 'cluster' }) },
+    );
     await binds.start();
     this.#binds = binds;
     this.track('smpp bind registry', () => binds.stop());
@@ -113,26 +119,47 @@ export class GatewayNode {
     this.track('quota', () => quota.close());
     const logins = nodeLogins(config, redis, logger);
     const media = buildMedia(context);
-    const core = buildMessageCore({ ...context, redis, quota: quota.gate, media: media.store, receivers: binds,
-      divertMedia: (egress, key) => media.detour.divert(egress, key), batchReport: (id) => readJobStatus(store.batches, id) });
+    const core = buildMessageCore({
+      ...context,
+      redis,
+      quota: quota.gate,
+      media: media.store,
+      receivers: binds,
+      divertMedia: (egress, key) => media.detour.divert(egress, key),
+      batchReport: (id) => readJobStatus(store.batches, id),
+    });
     await this.startAll([...core.components, ...media.components(core)]);
     const smpp = await buildSmpp({ ...context, ...core, redis, logins, binds, ingress: (message) => core.ingress.accept('smpp', message) });
     await this.startAll(smpp.components);
     stats.addSource(smpp.stats);
-    const mm4 = await buildMm4({ ...context, ...core, media: media.store, ingress: (message, dedupKey) => core.ingress.accept('mm4', message, dedupKey) });
+    const mm4 = await buildMm4({
+      ...context,
+      ...core,
+      media: media.store,
+      ingress: (message, dedupKey) => core.ingress.accept('mm4', message, dedupKey),
+    });
     await this.startAll(mm4.components);
     stats.addSource(mm4.stats);
 
     const batches = buildBatches({ ...context, ingress: core.ingress, usage: quota.usage });
     await this.startAll(batches.components);
 
-    const web = buildWeb({ ...context, sync, stats, ingress: core.ingress, quota, media: media.store, logins,
-      smppPresence: binds, batches: batches.service, ready: () => this.#ready });
+    const web = buildWeb({
+      ...context,
+      sync,
+      stats,
+      ingress: core.ingress,
+      quota,
+      media: media.store,
+      logins,
+      smppPresence: binds,
+      batches: batches.service,
+      ready: () => this.#ready,
+    });
     await this.startAll(web.components);
     this.#web = web.server;
     this.#ready = true;
-    logger.info({ web: this.webAddress, cluster: config.cluster, store: store.driver, bus: config.bus.kind },
-      'gateway node ready');
+    logger.info({ web: this.webAddress, cluster: config.cluster, store: store.driver, bus: config.bus.kind }, 'gateway node ready');
   }
 
   /**
@@ -149,8 +176,10 @@ export class GatewayNode {
   private async openStore(): Promise<Store> {
     const { config } = this;
     const secretBox = createSecretBox(config.secrets.encryptionKey);
-    const store = await createStore(config.store, { secretBox,
-      onConnectionLost: (err) => this.logger.warn({ err }, 'lost an idle database connection') });
+    const store = await createStore(config.store, {
+      secretBox,
+      onConnectionLost: (err) => this.logger.warn({ err }, 'lost an idle database connection'),
+    });
     this.track('store', () => store.close());
     this.#store = store;
     const applied = await store.migrate();
@@ -163,7 +192,8 @@ export class GatewayNode {
   private warnUnsignedCarriers(directory: MemoryDirectory): void {
     for (const carrier of directory.carriers()) {
       const warning = unsignedWebhooksWarning(carrier);
-      if (warning) this.logger.warn({ carrier: carrier.name, carrierId: carrier.id, type: carrier.type }, `carrier ${carrier.name}: ${warning}`);
+      if (warning)
+        this.logger.warn({ carrier: carrier.name, carrierId: carrier.id, type: carrier.type }, `carrier ${carrier.name}: ${warning}`);
     }
   }
 

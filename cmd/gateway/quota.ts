@@ -10,8 +10,11 @@ import type { Metrics } from '../../internal/metrics/index.js';
 import { createQuota, DEFAULT_QUOTA_KEY_PREFIX, type Quota, type QuotaGate, type QuotaView } from '../../internal/quota/index.js';
 
 /** Connects to REDIS_URL (undefined without one); `track` is given its close at once. */
-export async function connectNodeRedis(config: Config, logger: Logger,
-  track: (name: string, stop: () => Promise<void>) => void): Promise<Redis | undefined> {
+export async function connectNodeRedis(
+  config: Config,
+  logger: Logger,
+  track: (name: string, stop: () => Promise<void>) => void,
+): Promise<Redis | undefined> {
   if (config.quota.kind !== 'redis') return undefined;
   const redis = await connectRedis(config.quota.url, { logger: logger.child({ room: 'redis' }), connectionName: config.node.serverId });
   track('redis', () => closeRedis(redis));
@@ -42,8 +45,18 @@ function countingRefusals(gate: QuotaGate, view: QuotaView, metrics: Metrics, lo
         const client = view.client(request.clientId)?.username ?? 'unknown';
         const { type, period, limitType, limit, currentUsage } = decision.refusal;
         metrics.quotaRejections.inc({ type, period, client });
-        logger.info({ event: LogEvent.MessageLimitExceeded, client, number: request.number, direction: request.direction, limitType, limit,
-          currentUsage }, 'message refused by a quota');
+        logger.info(
+          {
+            event: LogEvent.MessageLimitExceeded,
+            client,
+            number: request.number,
+            direction: request.direction,
+            limitType,
+            limit,
+            currentUsage,
+          },
+          'message refused by a quota',
+        );
       }
       return decision;
     },

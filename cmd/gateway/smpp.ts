@@ -13,7 +13,13 @@ import type { LoginLimiter } from '../../internal/lockout/index.js';
 import type { LegContext, RecordWriter } from '../../internal/records/index.js';
 import type { FailoverRouting, FailureReporter, SentRecorder } from '../../internal/router/index.js';
 import {
-  MemoryReassembler, ReassemblyExpiry, RedisReassembler, SmppEgress, SmppServer, type Ingress, type Reassembler,
+  MemoryReassembler,
+  ReassemblyExpiry,
+  RedisReassembler,
+  SmppEgress,
+  SmppServer,
+  type Ingress,
+  type Reassembler,
 } from '../../internal/smpp/index.js';
 import type { NodeContext, Stoppable } from './context.js';
 
@@ -47,27 +53,63 @@ export async function buildSmpp(p: SmppContext): Promise<{ components: Stoppable
   const reassembler: Reassembler = redis
     ? new RedisReassembler({ ttlMs, ...config.smpp.reassemblyLimits, keyPrefix: reassemblyPrefix(config.bus.subjectPrefix) }, { redis })
     : new MemoryReassembler({ ttlMs, ...config.smpp.reassemblyLimits });
-  const server = new SmppServer({
-    nodeId, listen: config.smpp.listen, proxyProtocol: config.smpp.proxyProtocol, trustedProxies: config.smpp.trustedProxies,
-    windowSize: config.smpp.windowSize, bindTimeoutMs: config.smpp.bindTimeoutMs,
-    maxConnections: config.smpp.maxConnections, maxConnectionsPerIp: config.smpp.maxConnectionsPerIp,
-    timeoutMs: config.smpp.timeoutMs, enquireLinkIntervalMs: config.smpp.enquireLinkIntervalMs,
-    inactivityTimeoutMs: config.smpp.inactivityTimeoutMs, loginFailureDelayMs: config.lockout.failureDelayMs,
-    tls: await tlsOptions(config), drainMs: config.node.shutdown.smppUnbindMs,
-  }, {
-    directory, binds: p.binds, metrics, logger, records: store.records, logins: p.logins,
-    reassembler, ingress: p.ingress,
-  });
-  const expiry = new ReassemblyExpiry({ subjects, nodeId, ttlMs: config.smpp.reassemblyTtlMs },
-    { reassembler, bus, records, legs, logger });
-  const egress = new SmppEgress({
-    subjects, nodeId, retries: config.smpp.retries, timeoutMs: config.smpp.timeoutMs,
-    queueMaxAgeMs: config.smpp.queueMaxAgeMs, windowSize: config.smpp.windowSize, maxDeliver: config.smpp.maxDeliver,
-    failoverGraceMs: config.smpp.failoverGraceMs,
-  }, {
-    bus, sessions: server.sessions, client: (id) => directory.client(id), clients: () => directory.clients(),
-    records, sent, legs, failures, logger, metrics, failover: { receivers: p.binds, routing: p.failover },
-  });
+  const server = new SmppServer(
+    {
+      nodeId,
+      listen: config.smpp.listen,
+      proxyProtocol: config.smpp.proxyProtocol,
+      trustedProxies: config.smpp.trustedProxies,
+      windowSize: config.smpp.windowSize,
+      bindTimeoutMs: config.smpp.bindTimeoutMs,
+      maxConnections: config.smpp.maxConnections,
+      maxConnectionsPerIp: config.smpp.maxConnectionsPerIp,
+      timeoutMs: config.smpp.timeoutMs,
+      enquireLinkIntervalMs: config.smpp.enquireLinkIntervalMs,
+      inactivityTimeoutMs: config.smpp.inactivityTimeoutMs,
+      loginFailureDelayMs: config.lockout.failureDelayMs,
+      tls: await tlsOptions(config),
+      drainMs: config.node.shutdown.smppUnbindMs,
+    },
+    {
+      directory,
+      binds: p.binds,
+      metrics,
+      logger,
+      records: store.records,
+      logins: p.logins,
+      reassembler,
+      ingress: p.ingress,
+    },
+  );
+  const expiry = new ReassemblyExpiry(
+    { subjects, nodeId, ttlMs: config.smpp.reassemblyTtlMs },
+    { reassembler, bus, records, legs, logger },
+  );
+  const egress = new SmppEgress(
+    {
+      subjects,
+      nodeId,
+      retries: config.smpp.retries,
+      timeoutMs: config.smpp.timeoutMs,
+      queueMaxAgeMs: config.smpp.queueMaxAgeMs,
+      windowSize: config.smpp.windowSize,
+      maxDeliver: config.smpp.maxDeliver,
+      failoverGraceMs: config.smpp.failoverGraceMs,
+    },
+    {
+      bus,
+      sessions: server.sessions,
+      client: (id) => directory.client(id),
+      clients: () => directory.clients(),
+      records,
+      sent,
+      legs,
+      failures,
+      logger,
+      metrics,
+      failover: { receivers: p.binds, routing: p.failover },
+    },
+  );
   const components: Stoppable[] = [
     { name: 'smpp reassembly', start: async () => undefined, stop: () => reassembler.close() },
     { name: 'smpp server', start: () => server.start(), stop: () => server.stop() },

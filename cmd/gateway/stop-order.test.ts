@@ -17,7 +17,10 @@ function recorder() {
 }
 
 async function failures(run: Promise<void>): Promise<unknown[]> {
-  const err = await run.then(() => undefined, (e: unknown) => e);
+  const err = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(AggregateError);
   return (err as AggregateError).errors;
 }
@@ -32,16 +35,18 @@ describe('stopWithin', () => {
   it('goes on past a component that fails, and reports it', async () => {
     const { calls, component } = recorder();
     const boom = new Error('boom');
-    const errors = await failures(stopWithin([component('web', () => Promise.reject(boom)), component('store')],
-      Date.now() + 5_000, silentLogger()));
+    const errors = await failures(
+      stopWithin([component('web', () => Promise.reject(boom)), component('store')], Date.now() + 5_000, silentLogger()),
+    );
     expect(errors).toEqual([boom]);
     expect(calls).toEqual(['web', 'store']);
   });
 
   it('leaves a component that never stops behind at the deadline and still stops the rest', async () => {
     const { calls, component } = recorder();
-    const errors = await failures(stopWithin([component('stuck worker', never), component('bus'), component('store')],
-      Date.now() + 50, silentLogger()));
+    const errors = await failures(
+      stopWithin([component('stuck worker', never), component('bus'), component('store')], Date.now() + 50, silentLogger()),
+    );
     expect(errors).toEqual([new StopDeadlineError('stuck worker')]);
     expect(calls).toEqual(['stuck worker', 'bus', 'store']);
   });
@@ -55,7 +60,20 @@ describe('stopWithin', () => {
 
   it('reports a stop() that throws before returning a promise', async () => {
     const boom = new Error('sync');
-    const errors = await failures(stopWithin([{ name: 'x', stop: () => { throw boom; } }], Date.now() + 1_000, silentLogger()));
+    const errors = await failures(
+      stopWithin(
+        [
+          {
+            name: 'x',
+            stop: () => {
+              throw boom;
+            },
+          },
+        ],
+        Date.now() + 1_000,
+        silentLogger(),
+      ),
+    );
     expect(errors).toEqual([boom]);
   });
 });

@@ -29,7 +29,8 @@ export async function stopWithin(components: readonly NamedStop[], deadline: num
     const outcome = await settleBy(component, deadline);
     if (outcome === 'stopped') continue;
     errors.push(outcome);
-    if (outcome instanceof StopDeadlineError) logger.error({ component: component.name }, 'component did not stop before the shutdown deadline');
+    if (outcome instanceof StopDeadlineError)
+      logger.error({ component: component.name }, 'component did not stop before the shutdown deadline');
     else logger.error({ err: outcome, component: component.name }, 'component failed to stop');
   }
   if (errors.length > 0) throw new AggregateError(errors, 'some components failed to stop');
@@ -40,7 +41,12 @@ async function settleBy(component: NamedStop, deadline: number): Promise<'stoppe
   const late = new Promise<StopDeadlineError>((resolve) => {
     timer = setTimeout(() => resolve(new StopDeadlineError(component.name)), Math.max(0, deadline - Date.now()));
   });
-  const stopped = Promise.resolve().then(() => component.stop()).then(() => 'stopped' as const, (err: unknown) => err);
+  const stopped = Promise.resolve()
+    .then(() => component.stop())
+    .then(
+      () => 'stopped' as const,
+      (err: unknown) => err,
+    );
   try {
     return await Promise.race([stopped, late]);
   } finally {

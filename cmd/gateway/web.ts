@@ -32,7 +32,9 @@ export function buildWeb(p: WebContext): { components: Stoppable[]; server: WebS
   // The web port serves the metrics to the admin only; PROMETHEUS_LISTEN, when set, to anyone reaching it.
   const metricsRoute = { metrics, path: config.web.metrics.path };
   const app = createApp({
-    store, directory, changes: p.sync,
+    store,
+    directory,
+    changes: p.sync,
     apiKey: config.secrets.apiKey,
     serverAddress: config.node.serverAddress,
     serverId: config.node.serverId,
@@ -56,14 +58,18 @@ export function buildWeb(p: WebContext): { components: Stoppable[]; server: WebS
   });
   const components: Stoppable[] = [];
   if (config.web.metrics.listen) {
-    const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path },
-      { metrics });
+    const metricsServer = new MetricsServer({ listen: config.web.metrics.listen, path: config.web.metrics.path }, { metrics });
     components.push({ name: 'metrics server', start: () => metricsServer.start(), stop: () => metricsServer.stop() });
   }
-  const server = new WebServer({
-    listen: config.web.listen, maxConnections: config.web.maxConnections, maxConnectionsPerIp: config.web.maxConnectionsPerIp,
-    trustedProxies: config.web.trustedProxies,
-  }, { app, metrics });
+  const server = new WebServer(
+    {
+      listen: config.web.listen,
+      maxConnections: config.web.maxConnections,
+      maxConnectionsPerIp: config.web.maxConnectionsPerIp,
+      trustedProxies: config.web.trustedProxies,
+    },
+    { app, metrics },
+  );
   components.push({ name: 'web', start: () => server.start(), stop: () => server.stop() });
   return { components, server };
 }

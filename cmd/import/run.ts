@@ -7,9 +7,7 @@
 import { ConfigError, loadConfig } from '../../internal/config/index.js';
 import { createSecretBox } from '../../internal/crypto/index.js';
 import { createStore } from '../../internal/store/index.js';
-import {
-  formatEvent, formatSummary, importGomsggw, openGomsggwSource, type ImportProgress,
-} from '../../internal/importer/index.js';
+import { formatEvent, formatSummary, importGomsggw, openGomsggwSource, type ImportProgress } from '../../internal/importer/index.js';
 
 export interface ImportRequest {
   fromPostgres: string;
@@ -44,7 +42,10 @@ export async function runImport(request: ImportRequest, env: NodeJS.ProcessEnv):
         await store.verifySecrets();
       }
       const report = await importGomsggw(source, store, {
-        encryptionKey, dryRun: request.dryRun, now: new Date(), onProgress: request.onProgress,
+        encryptionKey,
+        dryRun: request.dryRun,
+        now: new Date(),
+        onProgress: request.onProgress,
       });
       for (const event of report.events) process.stdout.write(`${formatEvent(event)}\n`);
       process.stdout.write(`${formatSummary(report)}\n`);

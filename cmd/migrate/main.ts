@@ -22,9 +22,9 @@ async function main(): Promise<number> {
   try {
     const applied = await store.migrate();
     await store.verifySecrets();
-    process.stdout.write(applied.length > 0
-      ? `applied ${applied.length} migration(s): ${applied.join(', ')}\n`
-      : 'database is up to date\n');
+    process.stdout.write(
+      applied.length > 0 ? `applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'database is up to date\n',
+    );
     return 0;
   } finally {
     await store.close();

@@ -14,16 +14,33 @@ const names = subjects('t');
 
 function clientNumber(settings: Partial<NumberSettings> | null, over: Partial<ClientNumber> = {}): ClientNumber {
   return {
-    id: 10, clientId: 1, number: NUMBER, carrier: 'telnyx', tag: '', group: '', webhook: '', ignoreStopCmdSending: false,
-    settings: settings && { autoReplyEnabled: true, autoReplyMessage: 'Closed today', autoReplyCooldownSecs: 60, ...settings } as NumberSettings,
+    id: 10,
+    clientId: 1,
+    number: NUMBER,
+    carrier: 'telnyx',
+    tag: '',
+    group: '',
+    webhook: '',
+    ignoreStopCmdSending: false,
+    settings:
+      settings && ({ autoReplyEnabled: true, autoReplyMessage: 'Closed today', autoReplyCooldownSecs: 60, ...settings } as NumberSettings),
     ...over,
   };
 }
 
 function inbound(over: Partial<Message> = {}, egress: Partial<Egress> = {}): Egress {
   const message: Message = {
-    v: 1, id: 'in-1', type: 'sms', from: SENDER, to: NUMBER, text: 'are you open?', media: [], receivedAt: 0,
-    origin: { kind: 'carrier', carrierId: 3, node: 'n1' }, notice: false, ...over,
+    v: 1,
+    id: 'in-1',
+    type: 'sms',
+    from: SENDER,
+    to: NUMBER,
+    text: 'are you open?',
+    media: [],
+    receivedAt: 0,
+    origin: { kind: 'carrier', carrierId: 3, node: 'n1' },
+    notice: false,
+    ...over,
   };
   return { v: 1, message, route: { kind: 'webhook', clientId: 1, url: 'https://hooks.test/x' }, receiverClientId: 1, ...egress };
 }
@@ -50,21 +67,40 @@ function setup(number: ClientNumber | undefined, options: { enabled?: boolean; s
       now: () => 5_000,
     },
   );
-  return { replier, published, records, heal: () => { failPublish = false; } };
+  return {
+    replier,
+    published,
+    records,
+    heal: () => {
+      failPublish = false;
+    },
+  };
 }
 
 describe('AutoReplier', () => {
-  it('answers the first message with an SMS from the number, sent on its owner\'s behalf, and keeps the inbound', async () => {
+  it("answers the first message with an SMS from the number, sent on its owner's behalf, and keeps the inbound", async () => {
     const { replier, published } = setup(clientNumber({}));
-    expect(await replier.intercept(inbound({ type: 'mms', media: [{ url: 'https://x/1.jpg', contentType: 'image/jpeg', filename: '' }] })))
-      .toBe(true);
-    expect(published).toEqual([{
-      subject: names.msgIn('system'), msgId: 'in-1.ar',
-      message: {
-        v: 1, id: 'in-1.ar', type: 'sms', from: NUMBER, to: SENDER, text: 'Closed today', media: [],
-        origin: { kind: 'system', clientId: 1, node: 'node-a' }, receivedAt: 5_000, notice: true,
+    expect(
+      await replier.intercept(inbound({ type: 'mms', media: [{ url: 'https://x/1.jpg', contentType: 'image/jpeg', filename: '' }] })),
+    ).toBe(true);
+    expect(published).toEqual([
+      {
+        subject: names.msgIn('system'),
+        msgId: 'in-1.ar',
+        message: {
+          v: 1,
+          id: 'in-1.ar',
+          type: 'sms',
+          from: NUMBER,
+          to: SENDER,
+          text: 'Closed today',
+          media: [],
+          origin: { kind: 'system', clientId: 1, node: 'node-a' },
+          receivedAt: 5_000,
+          notice: true,
+        },
       },
-    }]);
+    ]);
   });
 
   it('suppresses later messages from that sender within the cooldown without answering them', async () => {
@@ -84,7 +120,7 @@ describe('AutoReplier', () => {
   it.each([
     ['the master switch is off', clientNumber({}), { enabled: false }],
     ['the number has no settings', clientNumber(null), {}],
-    ['the number\'s flag is off', clientNumber({ autoReplyEnabled: false }), {}],
+    ["the number's flag is off", clientNumber({ autoReplyEnabled: false }), {}],
     ['the number ignores STOP commands (ignore_stop_cmd_sending)', clientNumber({}, { ignoreStopCmdSending: true }), {}],
   ])('delivers normally, unanswered, when %s', async (_why, number, options) => {
     const { replier, published } = setup(number, options);
@@ -97,8 +133,9 @@ describe('AutoReplier', () => {
     expect(await replier.intercept(inbound({ notice: true }))).toBe(false);
     expect(await replier.intercept(inbound({ origin: { kind: 'system', clientId: 2, node: 'n' } }))).toBe(false);
     expect(await replier.intercept(inbound({ from: NUMBER }))).toBe(false);
-    expect(await replier.intercept(inbound({}, { receiverClientId: undefined, route: { kind: 'carrier', carrierId: 3, carrierName: 'c' } })))
-      .toBe(false);
+    expect(
+      await replier.intercept(inbound({}, { receiverClientId: undefined, route: { kind: 'carrier', carrierId: 3, carrierName: 'c' } })),
+    ).toBe(false);
     expect(published).toEqual([]);
   });
 
@@ -123,9 +160,15 @@ describe('AutoReplier', () => {
 
   it('delivers normally when its state store is down', async () => {
     const down: AutoReplyState = {
-      claimCooldown: async () => { throw new UnavailableError('redis down'); },
-      setOptOut: async () => { throw new UnavailableError('redis down'); },
-      isOptedOut: async () => { throw new UnavailableError('redis down'); },
+      claimCooldown: async () => {
+        throw new UnavailableError('redis down');
+      },
+      setOptOut: async () => {
+        throw new UnavailableError('redis down');
+      },
+      isOptedOut: async () => {
+        throw new UnavailableError('redis down');
+      },
     };
     const { replier, published } = setup(clientNumber({}), { state: down });
     expect(await replier.intercept(inbound())).toBe(false);
@@ -133,7 +176,7 @@ describe('AutoReplier', () => {
     expect(published).toEqual([]);
   });
 
-  it('records a client sender\'s leg as delivered and gives the receiving client none', async () => {
+  it("records a client sender's leg as delivered and gives the receiving client none", async () => {
     const { replier, records } = setup(clientNumber({}));
     await replier.intercept(inbound({ origin: { kind: 'web', clientId: 2, node: 'n' } }, { senderClientId: 2 }));
     await Promise.resolve();

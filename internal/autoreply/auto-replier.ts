@@ -51,8 +51,10 @@ export class AutoReplier {
     try {
       outcome = await this.outcome(inbound, number, plan);
     } catch (err) {
-      this.deps.logger.warn({ err, id: inbound.id, number: number.number },
-        'auto-reply state unavailable; delivering the message without auto-reply');
+      this.deps.logger.warn(
+        { err, id: inbound.id, number: number.number },
+        'auto-reply state unavailable; delivering the message without auto-reply',
+      );
       return false;
     }
     if (outcome === 'deliver') return false;
@@ -95,12 +97,16 @@ export class AutoReplier {
    */
   private async publishReply(inbound: Message, number: ClientNumber, text: string): Promise<void> {
     const reply = newMessage({
-      id: replyId(inbound.id), type: 'sms', from: number.number, to: inbound.from, text,
+      id: replyId(inbound.id),
+      type: 'sms',
+      from: number.number,
+      to: inbound.from,
+      text,
       origin: { kind: 'system', clientId: number.clientId, node: this.options.nodeId },
-      receivedAt: this.#now(), notice: true,
+      receivedAt: this.#now(),
+      notice: true,
     });
-    await this.deps.bus.publishDurable(this.options.subjects.msgIn('system'), messageCodec.encode(reply),
-      { msgId: reply.id });
+    await this.deps.bus.publishDurable(this.options.subjects.msgIn('system'), messageCodec.encode(reply), { msgId: reply.id });
     this.deps.logger.info({ event: LogEvent.AutoReplySent, id: inbound.id, reply: reply.id, number: number.number }, 'auto-reply sent');
   }
 
@@ -111,8 +117,9 @@ export class AutoReplier {
   private recordAnswered(egress: Egress): void {
     if (egress.senderClientId === undefined) return;
     const legs = legsFor(egress, this.deps.legs, 'delivered').filter((leg) => leg.direction === 'outbound');
-    this.deps.records.write(...legs).catch((err: unknown) =>
-      this.deps.logger.warn({ err, id: egress.message.id }, 'could not record an auto-replied message'));
+    this.deps.records
+      .write(...legs)
+      .catch((err: unknown) => this.deps.logger.warn({ err, id: egress.message.id }, 'could not record an auto-replied message'));
   }
 }
 
@@ -120,5 +127,10 @@ export class AutoReplier {
 export function replyId(inboundId: string): string {
   const id = inboundId + REPLY_SUFFIX;
   if (id.length <= MAX_ID_LENGTH) return id;
-  return createHash('sha256').update(inboundId).digest('hex').slice(0, MAX_ID_LENGTH - REPLY_SUFFIX.length) + REPLY_SUFFIX;
+  return (
+    createHash('sha256')
+      .update(inboundId)
+      .digest('hex')
+      .slice(0, MAX_ID_LENGTH - REPLY_SUFFIX.length) + REPLY_SUFFIX
+  );
 }

@@ -9,9 +9,7 @@ import { MemoryAutoReplyState } from './memory-state.js';
 import { RedisAutoReplyState } from './redis-state.js';
 import type { AutoReplyState } from './types.js';
 
-export type {
-  AutoReplyDefaults, AutoReplyPlan, AutoReplyState, AutoReplierOptions, AutoReplierDeps,
-} from './types.js';
+export type { AutoReplyDefaults, AutoReplyPlan, AutoReplyState, AutoReplierOptions, AutoReplierDeps } from './types.js';
 export { Keyword } from './types.js';
 export { AutoReplier, replyId } from './auto-replier.js';
 export { resolveAutoReply, DEFAULT_AUTO_REPLY_COOLDOWN_SECS } from './resolve.js';

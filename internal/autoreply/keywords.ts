@@ -7,8 +7,7 @@ import { Keyword } from './types.js';
  * lists that block sending.
  */
 const KEYWORDS: ReadonlyMap<string, Keyword> = new Map([
-  ...['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE']
-    .map((word) => [word, Keyword.STOP] as const),
+  ...['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE'].map((word) => [word, Keyword.STOP] as const),
   ...['START', 'UNSTOP', 'YES'].map((word) => [word, Keyword.START] as const),
   ...['HELP', 'INFO'].map((word) => [word, Keyword.HELP] as const),
 ]);

@@ -4,14 +4,23 @@ import { resolveAutoReply } from './resolve.js';
 
 const ON = { enabled: true, defaultMessage: 'We are closed' };
 
-function number(settings: Partial<NumberSettings> | null, ignoreStopCmdSending = false): Pick<ClientNumber, 'settings' | 'ignoreStopCmdSending'> {
-  return { ignoreStopCmdSending, settings: settings && { autoReplyEnabled: false, autoReplyMessage: '', autoReplyCooldownSecs: 60, ...settings } as NumberSettings };
+function number(
+  settings: Partial<NumberSettings> | null,
+  ignoreStopCmdSending = false,
+): Pick<ClientNumber, 'settings' | 'ignoreStopCmdSending'> {
+  return {
+    ignoreStopCmdSending,
+    settings: settings && ({ autoReplyEnabled: false, autoReplyMessage: '', autoReplyCooldownSecs: 60, ...settings } as NumberSettings),
+  };
 }
 
 describe('resolveAutoReply (upstream §13.5 step 2, router_autoreply_test.go)', () => {
   it('is off while the master switch is off', () => {
-    expect(resolveAutoReply(number({ autoReplyEnabled: true, autoReplyMessage: 'hi' }), { ...ON, enabled: false }))
-      .toMatchObject({ enabled: false, message: '', numberEnabled: true });
+    expect(resolveAutoReply(number({ autoReplyEnabled: true, autoReplyMessage: 'hi' }), { ...ON, enabled: false })).toMatchObject({
+      enabled: false,
+      message: '',
+      numberEnabled: true,
+    });
   });
 
   it('is off when the number has no settings or its flag is off', () => {
@@ -19,17 +28,25 @@ describe('resolveAutoReply (upstream §13.5 step 2, router_autoreply_test.go)', 
     expect(resolveAutoReply(number({ autoReplyMessage: 'hi' }), ON)).toMatchObject({ enabled: false });
   });
 
-  it('sends the number\'s message, else the default, and is off with neither', () => {
-    expect(resolveAutoReply(number({ autoReplyEnabled: true, autoReplyMessage: 'Back at 9' }), ON))
-      .toMatchObject({ enabled: true, message: 'Back at 9', numberMessage: 'Back at 9' });
+  it("sends the number's message, else the default, and is off with neither", () => {
+    expect(resolveAutoReply(number({ autoReplyEnabled: true, autoReplyMessage: 'Back at 9' }), ON)).toMatchObject({
+      enabled: true,
+      message: 'Back at 9',
+      numberMessage: 'Back at 9',
+    });
     expect(resolveAutoReply(number({ autoReplyEnabled: true }), ON)).toMatchObject({ enabled: true, message: 'We are closed' });
-    expect(resolveAutoReply(number({ autoReplyEnabled: true }), { enabled: true, defaultMessage: '' }))
-      .toMatchObject({ enabled: false, message: '' });
+    expect(resolveAutoReply(number({ autoReplyEnabled: true }), { enabled: true, defaultMessage: '' })).toMatchObject({
+      enabled: false,
+      message: '',
+    });
   });
 
-  it('is suppressed by the number\'s STOP flag, while still saying what it would send', () => {
-    expect(resolveAutoReply(number({ autoReplyEnabled: true }, true), ON))
-      .toMatchObject({ enabled: false, message: 'We are closed', suppressedByStop: true });
+  it("is suppressed by the number's STOP flag, while still saying what it would send", () => {
+    expect(resolveAutoReply(number({ autoReplyEnabled: true }, true), ON)).toMatchObject({
+      enabled: false,
+      message: 'We are closed',
+      suppressedByStop: true,
+    });
   });
 
   it('uses the stored cooldown, and 60 s for 0 or less (upstream cannot switch it off)', () => {

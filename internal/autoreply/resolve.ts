@@ -13,7 +13,8 @@ export const DEFAULT_AUTO_REPLY_COOLDOWN_SECS = 60;
  * (ignore_stop_cmd_sending) does not suppress it (step 3).
  */
 export function resolveAutoReply(
-  number: Pick<ClientNumber, 'settings' | 'ignoreStopCmdSending'>, defaults: AutoReplyDefaults,
+  number: Pick<ClientNumber, 'settings' | 'ignoreStopCmdSending'>,
+  defaults: AutoReplyDefaults,
 ): AutoReplyPlan {
   const settings = number.settings;
   const numberEnabled = settings?.autoReplyEnabled ?? false;

@@ -4,7 +4,12 @@ import { csvRows } from './csv.js';
 async function rows(csv: string | string[]) {
   const chunks = Array.isArray(csv) ? csv : [csv];
   const out = [];
-  for await (const row of csvRows((async function* () { for (const c of chunks) yield Buffer.from(c); })())) out.push(row);
+  for await (const row of csvRows(
+    (async function* () {
+      for (const c of chunks) yield Buffer.from(c);
+    })(),
+  ))
+    out.push(row);
   return out;
 }
 
@@ -26,9 +31,7 @@ describe('csvRows (upstream §15.2, batch_test.go)', () => {
   });
 
   it('skips rows without a recipient and rows too short to have one', async () => {
-    expect(await rows('name,to\nAnn,\nBob\nCy,+15550001111\n\n')).toEqual([
-      { to: '+15550001111', text: '', variables: { name: 'Cy' } },
-    ]);
+    expect(await rows('name,to\nAnn,\nBob\nCy,+15550001111\n\n')).toEqual([{ to: '+15550001111', text: '', variables: { name: 'Cy' } }]);
   });
 
   it('reads rows split across chunks anywhere, a quoted field holding a comma and a newline', async () => {

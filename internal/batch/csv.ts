@@ -75,11 +75,16 @@ async function feed(source: AsyncIterable<Buffer | string>, parser: ReturnType<t
   try {
     for await (const chunk of source) {
       if (parser.destroyed) return;
-      if (!parser.write(chunk)) await new Promise<void>((resolve) => {
-        const done = () => { parser.off('drain', done); parser.off('close', done); resolve(); };
-        parser.once('drain', done);
-        parser.once('close', done);
-      });
+      if (!parser.write(chunk))
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            parser.off('drain', done);
+            parser.off('close', done);
+            resolve();
+          };
+          parser.once('drain', done);
+          parser.once('close', done);
+        });
     }
     if (!parser.destroyed) parser.end();
   } catch (err) {

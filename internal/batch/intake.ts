@@ -61,12 +61,15 @@ export class BatchIntake {
       if (total === 0) throw new ValidationError('No messages provided');
       const opened = await store.openJob(id, { ...jobFields(caller, fields()), totalCount: total });
       if (!opened) throw new Error(`batch ${id} vanished while it was received`);
-      await this.deps.bus.publishDurable(this.options.subjects.batchRun, batchRunCodec.encode({ v: 1, batchId: id }),
-        { msgId: `batch-${id}` });
+      await this.deps.bus.publishDurable(this.options.subjects.batchRun, batchRunCodec.encode({ v: 1, batchId: id }), {
+        msgId: `batch-${id}`,
+      });
       this.deps.logger.info({ batchId: id, clientId: caller.client.id, total }, 'batch accepted');
       return { id, status: 'pending', total_count: total };
     } catch (err) {
-      await store.deleteJob(id).catch((cleanup: unknown) => this.deps.logger.warn({ err: cleanup, batchId: id }, 'could not delete a refused batch'));
+      await store
+        .deleteJob(id)
+        .catch((cleanup: unknown) => this.deps.logger.warn({ err: cleanup, batchId: id }, 'could not delete a refused batch'));
       throw err;
     }
   }

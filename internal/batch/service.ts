@@ -32,7 +32,10 @@ export interface BatchCheckRequest {
 export class BatchService {
   readonly #intake: BatchIntake;
 
-  constructor(options: BatchOptions, private readonly deps: BatchDeps) {
+  constructor(
+    options: BatchOptions,
+    private readonly deps: BatchDeps,
+  ) {
     this.#intake = new BatchIntake(options, deps);
   }
 
@@ -76,8 +79,13 @@ export class BatchService {
       const status = result.job.status;
       throw new ConflictError('Batch job cannot be cancelled', { details: { status, detail: `Job is already '${status}'` } });
     }
-    return { message: 'Batch job cancelled', job_id: jobId, status: 'cancelled', cancelled_count: result.cancelledCount,
-      sent_count: result.job.sentCount };
+    return {
+      message: 'Batch job cancelled',
+      job_id: jobId,
+      status: 'cancelled',
+      cancelled_count: result.cancelledCount,
+      sent_count: result.job.sentCount,
+    };
   }
 
   async cancelItem(caller: BatchCaller, jobId: string, itemId: string): Promise<Json> {
@@ -85,8 +93,9 @@ export class BatchService {
     const result = await this.deps.store.cancelItem(jobId, itemId);
     if (result.kind === 'missing') throw new NotFoundError('Message not found');
     if (result.kind === 'final') {
-      throw new ConflictError('Message cannot be cancelled',
-        { details: { status: result.status, detail: `Message is already '${result.status}'` } });
+      throw new ConflictError('Message cannot be cancelled', {
+        details: { status: result.status, detail: `Message is already '${result.status}'` },
+      });
     }
     return { message: 'Message cancelled', message_id: itemId, status: 'cancelled' };
   }

@@ -79,7 +79,9 @@ export class BatchWorker {
   private async resume(): Promise<void> {
     const ids = await this.deps.store.unfinished();
     for (const batchId of ids) {
-      await this.deps.bus.publishDurable(this.options.subjects.batchRun, batchRunCodec.encode({ v: 1, batchId }), { msgId: `batch-${batchId}` });
+      await this.deps.bus.publishDurable(this.options.subjects.batchRun, batchRunCodec.encode({ v: 1, batchId }), {
+        msgId: `batch-${batchId}`,
+      });
     }
     if (ids.length > 0) this.deps.logger.info({ batches: ids.length }, 'unfinished batches resumed');
   }
@@ -144,7 +146,11 @@ export class BatchWorker {
           return await this.holdBack(job, result.refused!);
         }
         const after = items[items.length - 1]!.index;
-        const [, next, now] = await Promise.all([store.settle(job.id, result.outcomes), store.claim(job.id, after, chunk), store.get(job.id)]);
+        const [, next, now] = await Promise.all([
+          store.settle(job.id, result.outcomes),
+          store.claim(job.id, after, chunk),
+          store.get(job.id),
+        ]);
         if (!now || isFinal(now)) return now ? await this.announce(now) : ack;
         items = next;
       }
@@ -204,7 +210,11 @@ export class BatchWorker {
     if (length > max) return `text is too long: ${length} characters, at most ${max}`;
     const from = normalizeE164(job.fromNumber) ?? job.fromNumber;
     return newMessage({
-      id: item.id, type: 'sms', from, to, text,
+      id: item.id,
+      type: 'sms',
+      from,
+      to,
+      text,
       origin: { kind: 'web', clientId: client.id, node: this.options.nodeId, batchItemId: item.id },
       receivedAt: this.#now(),
     });
@@ -221,7 +231,10 @@ export class BatchWorker {
   private async complete(batchId: string): Promise<Outcome> {
     const job = await this.deps.store.finish(batchId);
     if (!job) return ack;
-    this.deps.logger.info({ event: LogEvent.BatchCompleted, batchId, status: job.status, sent: job.sentCount, failed: job.failedCount }, 'batch finished');
+    this.deps.logger.info(
+      { event: LogEvent.BatchCompleted, batchId, status: job.status, sent: job.sentCount, failed: job.failedCount },
+      'batch finished',
+    );
     return this.announce(job);
   }
 
@@ -232,9 +245,11 @@ export class BatchWorker {
   private async announce(job: BatchJob): Promise<Outcome> {
     if (!job.webhookUrl) return ack;
     const s = this.options.subjects;
-    await this.deps.bus.publishDurable(s.msgOutWebhook(job.clientId),
+    await this.deps.bus.publishDurable(
+      s.msgOutWebhook(job.clientId),
       webhookJobCodec.encode({ v: 1, kind: 'batch', clientId: job.clientId, batchId: job.id, url: job.webhookUrl }),
-      { msgId: `batch-done-${job.id}` });
+      { msgId: `batch-done-${job.id}` },
+    );
     return ack;
   }
 }

@@ -19,9 +19,25 @@ type PublishDurable = (subject: string, data: Uint8Array, opts: PublishOptions) 
  * Shared by both buses and both paths (runner and ack wait), so the envelope and its dedup id
  * are the same whichever path gives a message up, and a message given up twice is stored once.
  */
-export function deadLetterPublish(spec: ConsumerSpec & { deadLetterSubject: string }, m: GivenUp, reason: DeadLetterReason, detail: string) {
-  const letter = deadLetter({ stream: spec.stream, consumer: spec.durable, subject: m.subject, seq: m.seq,
-    deliveries: m.deliveries, reason, detail, at: Date.now() }, m.data);
+export function deadLetterPublish(
+  spec: ConsumerSpec & { deadLetterSubject: string },
+  m: GivenUp,
+  reason: DeadLetterReason,
+  detail: string,
+) {
+  const letter = deadLetter(
+    {
+      stream: spec.stream,
+      consumer: spec.durable,
+      subject: m.subject,
+      seq: m.seq,
+      deliveries: m.deliveries,
+      reason,
+      detail,
+      at: Date.now(),
+    },
+    m.data,
+  );
   return { subject: spec.deadLetterSubject, data: deadLetterCodec.encode(letter), msgId: deadLetterMsgId(spec.stream, m.seq) };
 }
 

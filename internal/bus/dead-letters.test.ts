@@ -25,10 +25,13 @@ async function setup(): Promise<DeadLetterStore> {
 /** A message stored in `stream` under `msgId` and given up from it (as its consumer would). */
 async function givenUp(stream: string, subject: string, payload: string, msgId: string): Promise<number> {
   const stored = await bus.publishDurable(subject, new TextEncoder().encode(payload), { msgId });
-  const letter = deadLetter({ stream, consumer: 'c', subject, seq: stored.seq, deliveries: 3, reason: 'retry', at: Date.now() },
-    new TextEncoder().encode(payload));
+  const letter = deadLetter(
+    { stream, consumer: 'c', subject, seq: stored.seq, deliveries: 3, reason: 'retry', at: Date.now() },
+    new TextEncoder().encode(payload),
+  );
   await bus.deleteMessage(stream, stored.seq);
-  return (await bus.publishDurable(s.deadLetter(stream), deadLetterCodec.encode(letter), { msgId: deadLetterMsgId(stream, stored.seq) })).seq;
+  return (await bus.publishDurable(s.deadLetter(stream), deadLetterCodec.encode(letter), { msgId: deadLetterMsgId(stream, stored.seq) }))
+    .seq;
 }
 
 describe('DeadLetterStore', () => {
@@ -53,8 +56,10 @@ describe('DeadLetterStore', () => {
     const store = await setup();
     const seq = await givenUp(s.streams.carrier, s.msgOutCarrier(1), 'again', 'id-again');
     const got: string[] = [];
-    await bus.consume({ stream: s.streams.carrier, durable: 'c', filterSubject: s.msgOutCarrier(1) },
-      async (m) => (got.push(text(m.data)), ack));
+    await bus.consume(
+      { stream: s.streams.carrier, durable: 'c', filterSubject: s.msgOutCarrier(1) },
+      async (m) => (got.push(text(m.data)), ack),
+    );
     const r = await store.replay(seq);
     expect(r).toMatchObject({ seq, subject: s.msgOutCarrier(1) });
     await expect.poll(() => got).toEqual(['again']);

@@ -71,8 +71,9 @@ export class DeadLetterStore {
   /** Sends the letter's message back to its original subject, then removes the letter. */
   async replay(seq: number): Promise<ReplayResult> {
     const { letter } = await this.get(seq);
-    const ack = await this.bus.publishDurable(letter.subject, deadLetterPayload(letter),
-      { msgId: `replay:${this.subjects.streams.deadLetter}:${seq}` });
+    const ack = await this.bus.publishDurable(letter.subject, deadLetterPayload(letter), {
+      msgId: `replay:${this.subjects.streams.deadLetter}:${seq}`,
+    });
     await this.bus.deleteMessage(this.subjects.streams.deadLetter, seq);
     return { seq, subject: letter.subject, streamSeq: ack.seq };
   }
@@ -87,7 +88,11 @@ export class DeadLetterStore {
     const streams: Record<string, string> = { ...this.subjects.streams };
     const name = streams[given] ?? Object.values(streams).find((s) => s === given);
     if (!name || name === this.subjects.streams.deadLetter) {
-      throw new ValidationError(`stream must be one of ${Object.keys(streams).filter((k) => k !== 'deadLetter').join(', ')} (or its stream name)`);
+      throw new ValidationError(
+        `stream must be one of ${Object.keys(streams)
+          .filter((k) => k !== 'deadLetter')
+          .join(', ')} (or its stream name)`,
+      );
     }
     return name;
   }

@@ -1,10 +1,4 @@
-import {
-  HANDLER_ERROR_RETRY_MAX_MS,
-  HANDLER_ERROR_RETRY_MS,
-  type DurableHandler,
-  type DurableMsg,
-  type Outcome,
-} from './durable-types.js';
+import { HANDLER_ERROR_RETRY_MAX_MS, HANDLER_ERROR_RETRY_MS, type DurableHandler, type DurableMsg, type Outcome } from './durable-types.js';
 import { DeadLetterReason } from '../../proto/dead-letter.js';
 import type { DeadLetterSink } from './dead-letter-sink.js';
 import type { BusLogger } from './types.js';
@@ -109,7 +103,10 @@ export class DurableRunner {
     }
     const stuck = [...this.#running.keys()].filter((d) => !this.#released.has(d));
     if (stuck.length) {
-      this.#opts.logger.warn({ node: this.#opts.nodeId, consumer: this.#opts.label, stuck: stuck.length }, 'bus: handlers outlived the drain; messages given back');
+      this.#opts.logger.warn(
+        { node: this.#opts.nodeId, consumer: this.#opts.label, stuck: stuck.length },
+        'bus: handlers outlived the drain; messages given back',
+      );
     }
     for (const d of stuck) {
       this.#released.add(d);
@@ -189,7 +186,13 @@ export class DurableRunner {
   }
 
   #where(d: Delivery): object {
-    return { node: this.#opts.nodeId, consumer: this.#opts.label, subject: d.msg.subject, seq: d.msg.seq, deliveryCount: d.msg.deliveryCount };
+    return {
+      node: this.#opts.nodeId,
+      consumer: this.#opts.label,
+      subject: d.msg.subject,
+      seq: d.msg.seq,
+      deliveryCount: d.msg.deliveryCount,
+    };
   }
 
   #wake(): void {

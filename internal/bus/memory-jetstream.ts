@@ -2,7 +2,12 @@ import { DeadLetterReason } from '../../proto/dead-letter.js';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
 import { deadLetterPublish } from './dead-letter-sink.js';
 import {
-  DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_ACK_PENDING, type ConsumerSpec, type PublishAck, type StreamMessage, type StreamSpec,
+  DEFAULT_ACK_WAIT_MS,
+  DEFAULT_MAX_ACK_PENDING,
+  type ConsumerSpec,
+  type PublishAck,
+  type StreamMessage,
+  type StreamSpec,
   type StreamState,
 } from './durable-types.js';
 import { consumerLimits, MemoryConsumerState } from './memory-consumer-state.js';
@@ -78,8 +83,12 @@ export class MemoryJetStream {
   #giveUp(spec: ConsumerSpec, stream: MemoryStream, msg: StoredMsg, deliveries: number): void {
     const to = spec.deadLetterSubject;
     if (!to) return;
-    const p = deadLetterPublish({ ...spec, deadLetterSubject: to },
-      { subject: msg.subject, seq: msg.seq, deliveries, data: msg.data }, DeadLetterReason.ACK_WAIT, '');
+    const p = deadLetterPublish(
+      { ...spec, deadLetterSubject: to },
+      { subject: msg.subject, seq: msg.seq, deliveries, data: msg.data },
+      DeadLetterReason.ACK_WAIT,
+      '',
+    );
     try {
       this.publish(p.subject, p.data, p.msgId);
     } catch {
@@ -119,8 +128,10 @@ export class MemoryJetStream {
 
   streamState(stream: string): StreamState {
     const s = this.#stream(stream);
-    const consumers = [...(this.#consumers.get(stream) ?? new Map<string, MemoryConsumerState>())]
-      .map(([durable, state]) => ({ durable, ...state.position() }));
+    const consumers = [...(this.#consumers.get(stream) ?? new Map<string, MemoryConsumerState>())].map(([durable, state]) => ({
+      durable,
+      ...state.position(),
+    }));
     return { messages: s.count(), consumers };
   }
 

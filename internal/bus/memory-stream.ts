@@ -34,7 +34,15 @@ export function normalizeStreamSpec(spec: StreamSpec): NormalizedStreamSpec {
   if (maxAgeMs < 0 || maxBytes < 0 || (spec.duplicateWindowMs ?? 0) < 0) throw new ValidationError(`stream ${spec.name}: negative limit`);
   let duplicateWindowMs = spec.duplicateWindowMs || DEFAULT_DUPLICATE_WINDOW_MS;
   if (maxAgeMs > 0) duplicateWindowMs = Math.min(duplicateWindowMs, maxAgeMs);
-  return { name: spec.name, subjects: [...spec.subjects], retention: spec.retention, maxAgeMs, maxBytes, duplicateWindowMs, storage: spec.storage ?? 'file' };
+  return {
+    name: spec.name,
+    subjects: [...spec.subjects],
+    retention: spec.retention,
+    maxAgeMs,
+    maxBytes,
+    duplicateWindowMs,
+    storage: spec.storage ?? 'file',
+  };
 }
 
 /**

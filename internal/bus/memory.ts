@@ -278,7 +278,8 @@ export class MemoryBus implements Bus {
   }
 
   #assertRunning(): void {
-    if (this.#state !== 'running') throw new UnavailableError(`bus on ${this.#nodeId} is ${this.#state === 'new' ? 'not started' : 'stopped'}`);
+    if (this.#state !== 'running')
+      throw new UnavailableError(`bus on ${this.#nodeId} is ${this.#state === 'new' ? 'not started' : 'stopped'}`);
   }
 
   async #stop(): Promise<void> {

@@ -226,7 +226,10 @@ export class NatsConsumer implements Consumer {
     // delay for all keeps them in the order they were given back.
     if (this.#stopping) return Math.max(delayMs, STOPPING_GIVE_BACK_MS);
     if (delayMs <= 0) return 0;
-    const due = awayFrom(now + delayMs, [...this.#pullEnds.values()].sort((a, b) => a - b));
+    const due = awayFrom(
+      now + delayMs,
+      [...this.#pullEnds.values()].sort((a, b) => a - b),
+    );
     let i = this.#retriesDue.length;
     while (i > 0 && this.#retriesDue[i - 1] > due) i--;
     this.#retriesDue.splice(i, 0, due);

@@ -91,13 +91,21 @@ export class NatsJetStream {
       throw unavailable(`cannot read stream ${want.name}`, err);
     });
     if (info.config.retention !== config.retention || info.config.storage !== config.storage) {
-      throw new ConflictError(`stream ${want.name} exists with retention ${info.config.retention}/${info.config.storage}; it cannot change`);
+      throw new ConflictError(
+        `stream ${want.name} exists with retention ${info.config.retention}/${info.config.storage}; it cannot change`,
+      );
     }
     try {
-      await jsm.streams.update(want.name, { ...info.config, subjects: config.subjects, max_age: config.max_age,
-        max_bytes: config.max_bytes, duplicate_window: config.duplicate_window });
+      await jsm.streams.update(want.name, {
+        ...info.config,
+        subjects: config.subjects,
+        max_age: config.max_age,
+        max_bytes: config.max_bytes,
+        duplicate_window: config.duplicate_window,
+      });
     } catch (err) {
-      if (apiCode(err) === SUBJECTS_OVERLAP) throw new ConflictError(`stream ${want.name}: subjects overlap another stream`, { cause: err });
+      if (apiCode(err) === SUBJECTS_OVERLAP)
+        throw new ConflictError(`stream ${want.name}: subjects overlap another stream`, { cause: err });
       throw unavailable(`cannot update stream ${want.name}`, err);
     }
   }
@@ -117,7 +125,13 @@ export class NatsJetStream {
       } catch (err) {
         if (apiCode(err) === STREAM_NAME_IN_USE) return false;
         if (apiCode(err) !== SUBJECTS_OVERLAP) throw unavailable(`cannot create stream ${name}`, err);
-        if (await jsm.streams.info(name).then(() => true, () => false)) return false;
+        if (
+          await jsm.streams.info(name).then(
+            () => true,
+            () => false,
+          )
+        )
+          return false;
         if (attempt >= 3) throw new ConflictError(`stream ${name}: subjects overlap another stream`, { cause: err });
         await new Promise((r) => setTimeout(r, 100 * attempt));
       }
@@ -225,8 +239,13 @@ export class NatsJetStream {
       const messages = (await jsm.streams.info(stream)).state.messages;
       const consumers: ConsumerState[] = [];
       for await (const c of jsm.consumers.list(stream)) {
-        consumers.push({ durable: c.name, pending: c.num_pending, ackPending: c.num_ack_pending,
-          redelivered: c.num_redelivered, ackFloor: c.ack_floor.stream_seq });
+        consumers.push({
+          durable: c.name,
+          pending: c.num_pending,
+          ackPending: c.num_ack_pending,
+          redelivered: c.num_redelivered,
+          ackFloor: c.ack_floor.stream_seq,
+        });
       }
       return { messages, consumers };
     } catch (err) {
@@ -294,9 +313,11 @@ export class NatsJetStream {
       if (code !== CONSUMER_ALREADY_EXISTS) throw unavailable(`cannot create consumer ${spec.stream}/${spec.durable}`, err);
     }
     const { ack_wait, max_deliver, max_ack_pending, filter_subject } = config;
-    await jsm.consumers.update(spec.stream, spec.durable, { ack_wait, max_deliver, max_ack_pending, filter_subject }).catch((err: unknown) => {
-      throw unavailable(`cannot update consumer ${spec.stream}/${spec.durable}`, err);
-    });
+    await jsm.consumers
+      .update(spec.stream, spec.durable, { ack_wait, max_deliver, max_ack_pending, filter_subject })
+      .catch((err: unknown) => {
+        throw unavailable(`cannot update consumer ${spec.stream}/${spec.durable}`, err);
+      });
   }
 
   async #manager(): Promise<JetStreamManager> {

@@ -82,8 +82,10 @@ export class MaxDeliveriesWatch {
       await sink({ subject: stored.subject, seq, deliveries: adv.deliveries, data: stored.data }, DeadLetterReason.ACK_WAIT, '');
       await jsm.streams.deleteMessage(spec.stream, seq, false).catch(() => false);
     } catch (err) {
-      this.#opts.logger.warn({ err, node: this.#opts.nodeId, consumer: `${spec.stream}/${spec.durable}`, seq },
-        'bus: could not dead-letter a message past maxDeliver; it stays in its stream until its max age');
+      this.#opts.logger.warn(
+        { err, node: this.#opts.nodeId, consumer: `${spec.stream}/${spec.durable}`, seq },
+        'bus: could not dead-letter a message past maxDeliver; it stays in its stream until its max age',
+      );
     }
   }
 

@@ -13,8 +13,13 @@ import type { PublishAck } from './durable-types.js';
  *   lost in a server restart), so the caller keeps its units and may resend with the same
  *   Nats-Msg-Id, which the stream's dedup window takes once.
  */
-export async function publishAcked(js: JetStreamClient, subject: string, data: Uint8Array, msgId: string | undefined,
-  timeoutMs: number): Promise<PublishAck> {
+export async function publishAcked(
+  js: JetStreamClient,
+  subject: string,
+  data: Uint8Array,
+  msgId: string | undefined,
+  timeoutMs: number,
+): Promise<PublishAck> {
   try {
     const pa = await js.publish(subject, data, { ...(msgId !== undefined ? { msgID: msgId } : {}), timeout: timeoutMs });
     return { stream: pa.stream, seq: pa.seq, duplicate: pa.duplicate };

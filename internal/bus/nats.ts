@@ -227,8 +227,13 @@ export class NatsBus implements Bus {
       throw new UnavailableError(`cannot connect to NATS at ${this.#opts.servers.join(', ')}`, { cause: err });
     }
     if (!batchWrites(this.#nc)) this.#logger.warn({ node: this.#nodeId }, 'bus: NATS writes are not batched (client internals changed)');
-    this.#js = new NatsJetStream(this.#nc, { nodeId: this.#nodeId, logger: this.#logger, drainTimeoutMs: this.#opts.drainTimeoutMs,
-      handlerRetryMs: this.#opts.handlerRetryMs, publishTimeoutMs: this.#opts.publishTimeoutMs });
+    this.#js = new NatsJetStream(this.#nc, {
+      nodeId: this.#nodeId,
+      logger: this.#logger,
+      drainTimeoutMs: this.#opts.drainTimeoutMs,
+      handlerRetryMs: this.#opts.handlerRetryMs,
+      publishTimeoutMs: this.#opts.publishTimeoutMs,
+    });
     this.#state = 'running';
     void this.#watchStatus(this.#nc);
     void this.#nc.closed().then((err) => this.#onClosed(err));

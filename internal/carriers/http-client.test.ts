@@ -39,8 +39,14 @@ describe('KeepAlivePool', () => {
   });
 
   it('sends method, path with query, headers and body, and returns status, headers and body', async () => {
-    const res = await pool.request({ url: `${base}/v1/send?x=1`, method: 'POST', headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
-      body: '{"to":"+1"}', signal: new AbortController().signal, timeoutMs: 1_000 });
+    const res = await pool.request({
+      url: `${base}/v1/send?x=1`,
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: '{"to":"+1"}',
+      signal: new AbortController().signal,
+      timeoutMs: 1_000,
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('Content-Type')).toBe('application/json');
     expect(res.headers.get('set-cookie')).toBe('a=1, b=2');
@@ -53,22 +59,30 @@ describe('KeepAlivePool', () => {
 
   it('rejects with HttpTimeoutError when no answer comes within the timeout', async () => {
     const started = Date.now();
-    await expect(pool.request({ url: `${base}/slow`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 200 }))
-      .rejects.toBeInstanceOf(HttpTimeoutError);
+    await expect(
+      pool.request({ url: `${base}/slow`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 200 }),
+    ).rejects.toBeInstanceOf(HttpTimeoutError);
     // The call's own deadline, not undici's coarse timers (which fired ~1 s late).
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     expect(Date.now() - started).toBeLessThan(600);
   });
 
   it('gathers a body that arrives in several chunks', async () => {
-    const res = await pool.request({ url: `${base}/chunked`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 1_000 });
+    const res = await pool.request({
+      url: `${base}/chunked`,
+      method: 'GET',
+      headers: {},
+      signal: new AbortController().signal,
+      timeoutMs: 1_000,
+    });
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe('{"part":"two"}');
   });
 
   it('times out a body that stops half way (the deadline runs to the last byte)', async () => {
-    await expect(pool.request({ url: `${base}/stall`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 200 }))
-      .rejects.toBeInstanceOf(HttpTimeoutError);
+    await expect(
+      pool.request({ url: `${base}/stall`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 200 }),
+    ).rejects.toBeInstanceOf(HttpTimeoutError);
   });
 
   it('opens at most `connections` sockets to a host; calls beyond wait for one', async () => {
@@ -85,8 +99,11 @@ describe('KeepAlivePool', () => {
     server.on('request', onRequest);
     try {
       const started = Date.now();
-      const answers = await Promise.all(Array.from({ length: 6 }, () =>
-        small.request({ url: `${base}/held`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 2_000 })));
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          small.request({ url: `${base}/held`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 2_000 }),
+        ),
+      );
       expect(answers.map((a) => a.body.toString())).toEqual(Array(6).fill('held'));
       expect(most).toBe(2);
       expect(sockets.size).toBe(2);
@@ -112,8 +129,9 @@ describe('KeepAlivePool', () => {
     const onWarning = (w: Error) => warnings.push(w.name);
     process.on('warning', onWarning);
     const shared = new AbortController().signal;
-    const calls = Array.from({ length: 50 }, () => pool.request({ url: `${base}/v1/send`, method: 'POST', headers: {}, body: '{}',
-      signal: shared, timeoutMs: 2_000 }));
+    const calls = Array.from({ length: 50 }, () =>
+      pool.request({ url: `${base}/v1/send`, method: 'POST', headers: {}, body: '{}', signal: shared, timeoutMs: 2_000 }),
+    );
     expect((await Promise.all(calls)).every((r) => r.status === 201)).toBe(true);
     await new Promise((r) => setImmediate(r));
     process.off('warning', onWarning);
@@ -123,15 +141,17 @@ describe('KeepAlivePool', () => {
   it('aborts every call in flight under a shared stop signal at once', async () => {
     const stop = new AbortController();
     const started = Date.now();
-    const calls = Array.from({ length: 5 }, () => pool.request({ url: `${base}/slow`, method: 'GET', headers: {}, signal: stop.signal,
-      timeoutMs: 5_000 }).catch((e: unknown) => e));
+    const calls = Array.from({ length: 5 }, () =>
+      pool.request({ url: `${base}/slow`, method: 'GET', headers: {}, signal: stop.signal, timeoutMs: 5_000 }).catch((e: unknown) => e),
+    );
     setTimeout(() => stop.abort(), 50);
     const errors = await Promise.all(calls);
     expect(errors.every((e) => e instanceof Error && !(e instanceof HttpTimeoutError))).toBe(true);
     expect(Date.now() - started).toBeLessThan(1_000);
     // A call made after the stop does not start.
-    await expect(pool.request({ url: `${base}/v1/send`, method: 'POST', headers: {}, body: '{}', signal: stop.signal, timeoutMs: 1_000 }))
-      .rejects.toThrow('aborted');
+    await expect(
+      pool.request({ url: `${base}/v1/send`, method: 'POST', headers: {}, body: '{}', signal: stop.signal, timeoutMs: 1_000 }),
+    ).rejects.toThrow('aborted');
   });
 
   it('rejects a connection refused with a network error', async () => {
@@ -139,7 +159,8 @@ describe('KeepAlivePool', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const err = await pool.request({ url: `http://127.0.0.1:${port}/`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 1_000 })
+    const err = await pool
+      .request({ url: `http://127.0.0.1:${port}/`, method: 'GET', headers: {}, signal: new AbortController().signal, timeoutMs: 1_000 })
       .catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(HttpTimeoutError);

@@ -174,9 +174,13 @@ function callsOf(signal: AbortSignal): Set<Call> {
   let calls = inFlight.get(signal);
   if (!calls) {
     const set = new Set<Call>();
-    signal.addEventListener('abort', () => {
-      for (const call of set) call.abort();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const call of set) call.abort();
+      },
+      { once: true },
+    );
     inFlight.set(signal, set);
     calls = set;
   }

@@ -104,7 +104,9 @@ export async function callCarrier(call: CarrierCall): Promise<CarrierReply> {
 function noAnswer(call: CarrierCall, cause: unknown, timedOut: boolean): CarrierError {
   const why = timedOut
     ? `timed out after ${call.timeoutMs ?? CARRIER_TIMEOUT_MS} ms`
-    : call.signal.aborted ? 'aborted' : `network error: ${describe(cause)}`;
+    : call.signal.aborted
+      ? 'aborted'
+      : `network error: ${describe(cause)}`;
   return new CarrierError(`${call.carrier} ${call.what}: ${why}`, { retryable: true, cause });
 }
 

@@ -50,10 +50,12 @@ afterEach(async () => {
 
 /** One call on `pool`, as KeepAlivePool makes it. */
 function call(pool: Http1Pool, url: URL, body = '{}'): Promise<Http1Answer> {
-  return new Promise((resolve, reject) => pool.send({
-    request: formatRequest('POST', url.host, url.pathname, { 'content-type': 'application/json' }, body),
-    done: (err, res) => (err ? reject(err) : resolve(res!)),
-  }));
+  return new Promise((resolve, reject) =>
+    pool.send({
+      request: formatRequest('POST', url.host, url.pathname, { 'content-type': 'application/json' }, body),
+      done: (err, res) => (err ? reject(err) : resolve(res!)),
+    }),
+  );
 }
 
 /** Writes `bytes` a few at a time with pauses, so the client sees every split. */
@@ -64,17 +66,20 @@ async function dribble(socket: Socket, bytes: string, size = 3): Promise<void> {
   }
 }
 
-const OK = (body: string, extra = '') => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const OK = (body: string, extra = '') =>
+  `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
 describe('formatRequest', () => {
   it('writes the request line, Host, the headers, a byte-exact Content-Length and the body', () => {
-    expect(formatRequest('POST', 'api.example:8443', '/v2/messages?x=1', { Authorization: 'Bearer k' }, '{"text":"héllo"}'))
-      .toBe('POST /v2/messages?x=1 HTTP/1.1\r\nAuthorization: Bearer k\r\nhost: api.example:8443\r\ncontent-length: 17\r\n\r\n{"text":"héllo"}');
+    expect(formatRequest('POST', 'api.example:8443', '/v2/messages?x=1', { Authorization: 'Bearer k' }, '{"text":"héllo"}')).toBe(
+      'POST /v2/messages?x=1 HTTP/1.1\r\nAuthorization: Bearer k\r\nhost: api.example:8443\r\ncontent-length: 17\r\n\r\n{"text":"héllo"}',
+    );
   });
 
-  it('keeps a caller\'s Host, drops framing headers it sets itself, and sends no length on a GET without body', () => {
-    expect(formatRequest('GET', 'a', '/', { Host: 'b', 'Content-Length': '99', Connection: 'close', 'Transfer-Encoding': 'chunked' }))
-      .toBe('GET / HTTP/1.1\r\nHost: b\r\n\r\n');
+  it("keeps a caller's Host, drops framing headers it sets itself, and sends no length on a GET without body", () => {
+    expect(formatRequest('GET', 'a', '/', { Host: 'b', 'Content-Length': '99', Connection: 'close', 'Transfer-Encoding': 'chunked' })).toBe(
+      'GET / HTTP/1.1\r\nHost: b\r\n\r\n',
+    );
   });
 
   it('refuses a header that would split the request', () => {
@@ -101,8 +106,12 @@ describe('Http1Pool', () => {
   });
 
   it('reads a chunked answer with extensions and trailers, split anywhere, then reuses the socket', async () => {
-    const chunked = 'HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n'
-      + '5;name=x\r\n{"id"\r\n' + 'A\r\n:"abc-123"\r\n' + '1\r\n}\r\n' + '0\r\nX-Trailer: t\r\n\r\n';
+    const chunked =
+      'HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '5;name=x\r\n{"id"\r\n' +
+      'A\r\n:"abc-123"\r\n' +
+      '1\r\n}\r\n' +
+      '0\r\nX-Trailer: t\r\n\r\n';
     const url = await rawServer((socket) => void dribble(socket, chunked, 2));
     const pool = new Http1Pool(url, { connections: 1 });
     try {
@@ -118,9 +127,13 @@ describe('Http1Pool', () => {
   });
 
   it('skips 1xx answers, reads a 204 without body, joins repeated headers', async () => {
-    const url = await rawServer((socket, _req, n) => socket.write(n === 0
-      ? 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 2\r\n\r\nok'
-      : 'HTTP/1.1 204 No Content\r\nX-Id: 7\r\n\r\n'));
+    const url = await rawServer((socket, _req, n) =>
+      socket.write(
+        n === 0
+          ? 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 2\r\n\r\nok'
+          : 'HTTP/1.1 204 No Content\r\nX-Id: 7\r\n\r\n',
+      ),
+    );
     const pool = new Http1Pool(url, { connections: 1 });
     try {
       const first = await call(pool, url);
@@ -136,9 +149,13 @@ describe('Http1Pool', () => {
   });
 
   it('reads header names whatever their case and name, and HTTP/1.0 keeps the socket only when asked', async () => {
-    const url = await rawServer((socket, _req, n) => socket.write(n === 0
-      ? 'HTTP/1.0 200 OK\r\nconnection: Keep-Alive\r\nConstructor:  x \r\n__proto__: y\r\nContent-Length: 2\r\n\r\nok'
-      : 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    const url = await rawServer((socket, _req, n) =>
+      socket.write(
+        n === 0
+          ? 'HTTP/1.0 200 OK\r\nconnection: Keep-Alive\r\nConstructor:  x \r\n__proto__: y\r\nContent-Length: 2\r\n\r\nok'
+          : 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      ),
+    );
     const pool = new Http1Pool(url, { connections: 1 });
     try {
       const first = await call(pool, url);
@@ -239,7 +256,7 @@ describe('Http1Pool', () => {
     }
   });
 
-  it('closes an idle socket sooner when the server\'s Keep-Alive timeout says so', async () => {
+  it("closes an idle socket sooner when the server's Keep-Alive timeout says so", async () => {
     const url = await rawServer((socket) => socket.write(OK('{}', 'Keep-Alive: timeout=1\r\n')));
     const pool = new Http1Pool(url, { connections: 1, idleMs: 60_000 });
     try {
@@ -297,8 +314,27 @@ describe('KeepAlivePool over TLS', () => {
 
   it('calls an https origin, checking its certificate', async () => {
     dir = mkdtempSync(join(tmpdir(), 'http1-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-      '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     const cert = readFileSync(join(dir, 'cert.pem'));
     const https = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
       req.resume();

@@ -143,10 +143,14 @@ export class Http1Pool {
 
   #openFor(call: Http1Call): void {
     this.#open += 1;
-    const conn = new Connection((onread) => this.#connect(onread), {
-      free: (c) => this.#free(c),
-      gone: (c) => this.#gone(c),
-    }, this.options.idleMs ?? DEFAULT_IDLE_MS);
+    const conn = new Connection(
+      (onread) => this.#connect(onread),
+      {
+        free: (c) => this.#free(c),
+        gone: (c) => this.#gone(c),
+      },
+      this.options.idleMs ?? DEFAULT_IDLE_MS,
+    );
     this.#carry(conn, call);
   }
 
@@ -195,7 +199,11 @@ interface ConnectionHooks {
 }
 
 /** What the head of an answer says about its body. */
-const enum Body { Length, Chunked, UntilClose }
+const enum Body {
+  Length,
+  Chunked,
+  UntilClose,
+}
 
 /**
  * One socket and the answer being read from it. States: head (until CRLF CRLF), then the body by
@@ -229,10 +237,13 @@ class Connection {
     idleMs: number,
   ) {
     this.#keepAliveMs = idleMs;
-    const socket = connect({ buffer: READ_BUFFER, callback: (n, buf) => {
-      this.#onData(buf.subarray(0, n));
-      return true;
-    } });
+    const socket = connect({
+      buffer: READ_BUFFER,
+      callback: (n, buf) => {
+        this.#onData(buf.subarray(0, n));
+        return true;
+      },
+    });
     this.socket = socket;
     // net sockets take `onread` (no stream 'data' events, no buffer per read); tls ones ignore it.
     if (socket instanceof TLSSocket) socket.on('data', (chunk: Buffer) => this.#onData(chunk));

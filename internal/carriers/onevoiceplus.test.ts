@@ -7,7 +7,10 @@ import type { OutboundMessage } from './types.js';
 const BASE = 'https://api.telus.com/rest/v0/OneVoiceDIDMessaging_vs0/v1';
 const sms: OutboundMessage = { id: 'm1', type: 'sms', from: '+15550001111', to: '+15550002222', text: 'hello', mediaUrls: [] };
 const mms: OutboundMessage = {
-  ...sms, type: 'mms', text: 'look', mediaUrls: ['https://gw.test/media/tok1', 'https://gw.test/media/tok2', 'https://gw.test/media/smil'],
+  ...sms,
+  type: 'mms',
+  text: 'look',
+  mediaUrls: ['https://gw.test/media/tok1', 'https://gw.test/media/tok2', 'https://gw.test/media/smil'],
 };
 const ctx = (fetch: typeof globalThis.fetch) => ({ fetch, signal: new AbortController().signal, statusCallbackUrl: '' });
 
@@ -36,19 +39,28 @@ describe('onevoiceplus send', () => {
     await onevoiceplusDriver.send(mms, carrierRow('onevoiceplus', { apiBaseUrl: 'http://127.0.0.1:9/' }), ctx(f.fetch));
     const posts = f.calls.filter((c) => c.method === 'POST');
     expect(posts.map((c) => c.url)).toEqual([
-      'http://127.0.0.1:9/media/assets', 'http://127.0.0.1:9/media/assets', 'http://127.0.0.1:9/mms/outbound',
+      'http://127.0.0.1:9/media/assets',
+      'http://127.0.0.1:9/media/assets',
+      'http://127.0.0.1:9/mms/outbound',
     ]);
     expect(JSON.parse(posts[0].body)).toEqual({
       controlPart: { fileName: 'tok1', fileType: 'image' },
       mediaPart: { contentType: 'application/octet-stream', mediaContent: Buffer.from([1, 2, 3]).toString('base64') },
     });
     expect(JSON.parse(posts[1].body).controlPart).toEqual({ fileName: 'tok2', fileType: 'audio' });
-    expect(JSON.parse(posts[2].body)).toEqual({ source: sms.from, destination: sms.to, mediaId: ['mid-tok1', 'mid-tok2'], messageText: 'look' });
+    expect(JSON.parse(posts[2].body)).toEqual({
+      source: sms.from,
+      destination: sms.to,
+      mediaId: ['mid-tok1', 'mid-tok2'],
+      messageText: 'look',
+    });
   });
 
   it('refuses an MMS whose parts are all SMIL, without retry', async () => {
     const f = recordingFetch(ovpResponder);
-    const err = await onevoiceplusDriver.send({ ...mms, mediaUrls: ['https://gw.test/media/smil'] }, carrierRow('onevoiceplus'), ctx(f.fetch)).catch((e: unknown) => e);
+    const err = await onevoiceplusDriver
+      .send({ ...mms, mediaUrls: ['https://gw.test/media/smil'] }, carrierRow('onevoiceplus'), ctx(f.fetch))
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ retryable: false, message: 'no media files to send via OneVoicePlus MMS' });
   });
 
@@ -59,9 +71,15 @@ describe('onevoiceplus send', () => {
 
   it('classifies a failed media fetch by its status', async () => {
     const gone = recordingFetch(() => new Response('gone', { status: 404 }));
-    await expect(onevoiceplusDriver.send(mms, carrierRow('onevoiceplus'), ctx(gone.fetch))).rejects.toMatchObject({ retryable: false, status: 404 });
+    await expect(onevoiceplusDriver.send(mms, carrierRow('onevoiceplus'), ctx(gone.fetch))).rejects.toMatchObject({
+      retryable: false,
+      status: 404,
+    });
     const busy = recordingFetch(() => new Response('busy', { status: 503 }));
-    await expect(onevoiceplusDriver.send(sms, carrierRow('onevoiceplus'), ctx(busy.fetch))).rejects.toMatchObject({ retryable: true, status: 503 });
+    await expect(onevoiceplusDriver.send(sms, carrierRow('onevoiceplus'), ctx(busy.fetch))).rejects.toMatchObject({
+      retryable: true,
+      status: 503,
+    });
   });
 
   it('derives fileType from the content type', () => {

@@ -22,14 +22,20 @@ import { takesUnsignedWebhooks } from '../../proto/carrier-types.js';
 import { CarrierError } from '../errors/index.js';
 import { constantTimeEqual } from '../crypto/index.js';
 import {
-  apiUrl, badAnswerError, callCarrier, isSuccess, parseJson, pick, refusedError, str,
-  UPLOAD_TIMEOUT_MS, type CarrierReply, type CarrierRefusal,
+  apiUrl,
+  badAnswerError,
+  callCarrier,
+  isSuccess,
+  parseJson,
+  pick,
+  refusedError,
+  str,
+  UPLOAD_TIMEOUT_MS,
+  type CarrierReply,
+  type CarrierRefusal,
 } from './http.js';
 import { badRequest, emptyResult, formFields, header, isForm, isObject } from './inbound.js';
-import type {
-  CarrierDriver, InboundRequest, InboundResult, OutboundMessage, SendContext, SendResult,
-  VerifyRequest,
-} from './types.js';
+import type { CarrierDriver, InboundRequest, InboundResult, OutboundMessage, SendContext, SendResult, VerifyRequest } from './types.js';
 
 const OVP_API = 'https://api.telus.com/rest/v0/OneVoiceDIDMessaging_vs0/v1';
 const KEY_HEADER = 'X-TELUS-SDF-Developer-Key';
@@ -96,8 +102,15 @@ function fileNameOf(url: string): string {
 }
 
 async function fetchMedia(url: string, c: OvpContext): Promise<MediaFile> {
-  const call = { carrier: 'onevoiceplus', what: `media fetch ${url}`, url, method: 'GET' as const,
-    http: c.ctx.http, fetch: c.ctx.fetch, signal: c.ctx.signal };
+  const call = {
+    carrier: 'onevoiceplus',
+    what: `media fetch ${url}`,
+    url,
+    method: 'GET' as const,
+    http: c.ctx.http,
+    fetch: c.ctx.fetch,
+    signal: c.ctx.signal,
+  };
   const reply = await callCarrier(call);
   if (!isSuccess(reply.status)) throw refusedError(call, reply.status, { message: reply.text.slice(0, 200) || undefined });
   const contentType = reply.headers.get('content-type')?.split(';')[0]?.trim() || 'application/octet-stream';

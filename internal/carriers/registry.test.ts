@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors/index.js';
 import {
-  CARRIER_TYPES, driverFor, effectiveMaxRps, findDriver, isCallbackMessageId, isCarrierType,
-  receiptWanted, smppReceiptStatus, statusCallbackPath, statusCallbackUrl,
+  CARRIER_TYPES,
+  driverFor,
+  effectiveMaxRps,
+  findDriver,
+  isCallbackMessageId,
+  isCarrierType,
+  receiptWanted,
+  smppReceiptStatus,
+  statusCallbackPath,
+  statusCallbackUrl,
 } from './index.js';
 
 describe('carrier registry', () => {
@@ -29,8 +37,9 @@ describe('carrier registry', () => {
 
 describe('status callback URL', () => {
   it('is SERVER_ADDRESS/inbound/{uuid}/status/{messageId}', () => {
-    expect(statusCallbackUrl('https://gw.example.test/', 'abc123', '65a1f0c2e4b0a1b2c3d4e5f6'))
-      .toBe('https://gw.example.test/inbound/abc123/status/65a1f0c2e4b0a1b2c3d4e5f6');
+    expect(statusCallbackUrl('https://gw.example.test/', 'abc123', '65a1f0c2e4b0a1b2c3d4e5f6')).toBe(
+      'https://gw.example.test/inbound/abc123/status/65a1f0c2e4b0a1b2c3d4e5f6',
+    );
     expect(statusCallbackPath('u', 'm')).toBe('/inbound/u/status/m');
     expect(statusCallbackUrl('', 'u', 'm')).toBe('');
   });

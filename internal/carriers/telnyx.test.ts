@@ -27,7 +27,11 @@ describe('telnyx send', () => {
     const f = recordingFetch(ok);
     await telnyxDriver.send(mms, carrierRow('telnyx', { profileId: '' }), ctx(f.fetch));
     expect(JSON.parse(f.calls[0].body)).toEqual({
-      from: sms.from, to: sms.to, text: 'look', subject: 'MMS Content', media_urls: mms.mediaUrls,
+      from: sms.from,
+      to: sms.to,
+      text: 'look',
+      subject: 'MMS Content',
+      media_urls: mms.mediaUrls,
     });
   });
 
@@ -55,15 +59,19 @@ describe('telnyx send', () => {
     await expect(telnyxDriver.send(sms, carrierRow('telnyx'), ctx(f.fetch))).rejects.toMatchObject({ retryable: true, status: 400 });
   });
 
-  it.each([[400, false], [401, false], [422, false], [429, true], [500, true], [503, true]])(
-    'classifies HTTP %i as retryable=%s',
-    async (status, retryable) => {
-      const f = recordingFetch(() => jsonResponse(status, { errors: [{ code: '10001', title: 'Bad', detail: 'why' }] }));
-      const err = await telnyxDriver.send(sms, carrierRow('telnyx'), ctx(f.fetch)).catch((e: unknown) => e);
-      expect(err).toMatchObject({ retryable, status, optOut: false });
-      expect((err as Error).message).toContain('code 10001: Bad: why');
-    },
-  );
+  it.each([
+    [400, false],
+    [401, false],
+    [422, false],
+    [429, true],
+    [500, true],
+    [503, true],
+  ])('classifies HTTP %i as retryable=%s', async (status, retryable) => {
+    const f = recordingFetch(() => jsonResponse(status, { errors: [{ code: '10001', title: 'Bad', detail: 'why' }] }));
+    const err = await telnyxDriver.send(sms, carrierRow('telnyx'), ctx(f.fetch)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ retryable, status, optOut: false });
+    expect((err as Error).message).toContain('code 10001: Bad: why');
+  });
 });
 
 describe('telnyx verify', () => {
@@ -71,7 +79,12 @@ describe('telnyx verify', () => {
   const carrier = carrierRow('telnyx', { publicKey: keys.publicKeyBase64 });
   const body = JSON.stringify(telnyxEvent('message.received', { id: 'x' }));
   const now = 1_700_000_000_000;
-  const request = (headers: Record<string, string>, raw = body) => ({ headers, rawBody: Buffer.from(raw), url: 'https://gw/inbound/x', receivedAtMs: now });
+  const request = (headers: Record<string, string>, raw = body) => ({
+    headers,
+    rawBody: Buffer.from(raw),
+    url: 'https://gw/inbound/x',
+    receivedAtMs: now,
+  });
 
   it('builds a key object from the base64 raw key', () => {
     expect(telnyxPublicKey(keys.publicKeyBase64)?.asymmetricKeyType).toBe('ed25519');
@@ -101,21 +114,35 @@ describe('telnyx verify', () => {
 
 describe('telnyx parseInbound', () => {
   const carrier = carrierRow('telnyx');
-  const parse = (event: unknown) => telnyxDriver.parseInbound(
-    { headers: {}, rawBody: Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)), contentType: 'application/json' },
-    carrier,
-  );
+  const parse = (event: unknown) =>
+    telnyxDriver.parseInbound(
+      { headers: {}, rawBody: Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)), contentType: 'application/json' },
+      carrier,
+    );
 
   it('turns message.received into one message for the first recipient', () => {
-    const out = parse(telnyxEvent('message.received', {
-      id: 'in-1', direction: 'inbound', from: { phone_number: '+15550001111' },
-      to: [{ phone_number: '+15550002222' }, { phone_number: '+15550003333' }], text: 'hi',
-      media: [{ url: 'https://m.telnyx.com/1', content_type: 'image/png' }, { url: 'https://m.telnyx.com/2', content_type: 'bad' }],
-    }));
-    expect(out.messages).toEqual([{
-      from: '+15550001111', to: '+15550002222', text: 'hi', carrierMsgId: 'in-1',
-      media: [{ url: 'https://m.telnyx.com/1', contentType: 'image/png' }],
-    }]);
+    const out = parse(
+      telnyxEvent('message.received', {
+        id: 'in-1',
+        direction: 'inbound',
+        from: { phone_number: '+15550001111' },
+        to: [{ phone_number: '+15550002222' }, { phone_number: '+15550003333' }],
+        text: 'hi',
+        media: [
+          { url: 'https://m.telnyx.com/1', content_type: 'image/png' },
+          { url: 'https://m.telnyx.com/2', content_type: 'bad' },
+        ],
+      }),
+    );
+    expect(out.messages).toEqual([
+      {
+        from: '+15550001111',
+        to: '+15550002222',
+        text: 'hi',
+        carrierMsgId: 'in-1',
+        media: [{ url: 'https://m.telnyx.com/1', contentType: 'image/png' }],
+      },
+    ]);
     expect(out.response.status).toBe(200);
   });
 
@@ -126,11 +153,17 @@ describe('telnyx parseInbound', () => {
   });
 
   it('turns message.finalized into the mapped status with the first error', () => {
-    const out = parse(telnyxEvent('message.finalized', {
-      id: 'out-2', direction: 'outbound', to: [{ phone_number: '+1', status: 'delivery_failed' }],
-      errors: [{ code: '40008', title: 'Undeliverable', detail: 'handset off' }],
-    }));
-    expect(out.statuses).toEqual([{ carrierMsgId: 'out-2', status: 'undelivered', carrierStatus: 'delivery_failed', errorCode: '40008', errorText: 'Undeliverable' }]);
+    const out = parse(
+      telnyxEvent('message.finalized', {
+        id: 'out-2',
+        direction: 'outbound',
+        to: [{ phone_number: '+1', status: 'delivery_failed' }],
+        errors: [{ code: '40008', title: 'Undeliverable', detail: 'handset off' }],
+      }),
+    );
+    expect(out.statuses).toEqual([
+      { carrierMsgId: 'out-2', status: 'undelivered', carrierStatus: 'delivery_failed', errorCode: '40008', errorText: 'Undeliverable' },
+    ]);
   });
 
   it('maps finalized statuses (field-notes §5.4)', () => {

@@ -12,14 +12,17 @@ import { createPublicKey, verify as edVerify, type KeyObject } from 'node:crypto
 import type { Carrier } from '../store/index.js';
 import type { DeliveryStatus } from '../../proto/status.js';
 import { takesUnsignedWebhooks } from '../../proto/carrier-types.js';
-import {
-  apiUrl, badAnswerError, callCarrier, isSuccess, parseJson, pick, refusedError, str,
-  type CarrierRefusal,
-} from './http.js';
+import { apiUrl, badAnswerError, callCarrier, isSuccess, parseJson, pick, refusedError, str, type CarrierRefusal } from './http.js';
 import { badRequest, emptyResult, header, isObject, validMedia } from './inbound.js';
 import type {
-  CarrierDriver, InboundMedia, InboundRequest, InboundResult, OutboundMessage, SendContext,
-  SendResult, VerifyRequest,
+  CarrierDriver,
+  InboundMedia,
+  InboundRequest,
+  InboundResult,
+  OutboundMessage,
+  SendContext,
+  SendResult,
+  VerifyRequest,
 } from './types.js';
 
 const TELNYX_API = 'https://api.telnyx.com';
@@ -185,7 +188,9 @@ function finalized(payload: Record<string, unknown>): InboundResult {
   const errorCode = str(pick(error, 'code'));
   const errorText = str(pick(error, 'title')) || str(pick(error, 'detail'));
   result.statuses.push({
-    carrierMsgId: id, status: mapTelnyxStatus(word), carrierStatus: word,
+    carrierMsgId: id,
+    status: mapTelnyxStatus(word),
+    carrierStatus: word,
     ...(errorCode ? { errorCode } : {}),
     ...(errorText ? { errorText } : {}),
   });
@@ -198,10 +203,14 @@ function parseInbound(req: InboundRequest): InboundResult {
   if (!isObject(data)) return badRequest('not a Telnyx v2 event: no data object');
   const payload = isObject(data.payload) ? data.payload : {};
   switch (data.event_type) {
-    case 'message.received': return received(payload);
-    case 'message.sent': return sent(payload);
-    case 'message.finalized': return finalized(payload);
-    default: return emptyResult();
+    case 'message.received':
+      return received(payload);
+    case 'message.sent':
+      return sent(payload);
+    case 'message.finalized':
+      return finalized(payload);
+    default:
+      return emptyResult();
   }
 }
 

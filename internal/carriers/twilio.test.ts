@@ -10,7 +10,11 @@ import type { OutboundMessage } from './types.js';
 const FORM = 'application/x-www-form-urlencoded';
 const sms: OutboundMessage = { id: 'm1', type: 'sms', from: '+15550001111', to: '+15550002222', text: 'hello', mediaUrls: [] };
 const mms: OutboundMessage = { ...sms, type: 'mms', text: 'look', mediaUrls: ['https://gw.test/media/a', 'https://gw.test/media/b'] };
-const ctx = (fetch: typeof globalThis.fetch) => ({ fetch, signal: new AbortController().signal, statusCallbackUrl: 'https://gw.test/inbound/u/status/m1' });
+const ctx = (fetch: typeof globalThis.fetch) => ({
+  fetch,
+  signal: new AbortController().signal,
+  statusCallbackUrl: 'https://gw.test/inbound/u/status/m1',
+});
 
 function created(): Response {
   return jsonResponse(201, { sid: 'SM0123456789abcdef0123456789abcdef', status: 'queued' });
@@ -29,7 +33,10 @@ describe('twilio send', () => {
     expect(call.headers.authorization).toBe(`Basic ${Buffer.from(`${carrier.username}:${carrier.password}`).toString('base64')}`);
     const form = new URLSearchParams(call.body);
     expect(Object.fromEntries(form)).toEqual({
-      To: '+15550002222', From: '+15550001111', Body: 'hello', StatusCallback: 'https://gw.test/inbound/u/status/m1',
+      To: '+15550002222',
+      From: '+15550001111',
+      Body: 'hello',
+      StatusCallback: 'https://gw.test/inbound/u/status/m1',
     });
   });
 
@@ -70,7 +77,9 @@ describe('twilio send', () => {
   });
 
   it('reports a network error as retryable', async () => {
-    const failing = (async () => { throw new TypeError('fetch failed'); }) as typeof fetch;
+    const failing = (async () => {
+      throw new TypeError('fetch failed');
+    }) as typeof fetch;
     const err = await twilioDriver.send(sms, carrierRow('twilio'), ctx(failing)).catch((e: unknown) => e);
     expect(err).toMatchObject({ retryable: true });
     expect((err as Error).message).toContain('network error');
@@ -87,13 +96,21 @@ describe('twilio verify', () => {
   const form = { MessageSid: 'SM1', From: '+15550001111', To: '+15550002222', Body: 'hi there', NumMedia: '0' };
   const carrier = carrierRow('twilio');
   const request = (sig: string, body = new URLSearchParams(form).toString(), at = url) => ({
-    headers: { 'x-twilio-signature': sig, 'content-type': FORM }, rawBody: Buffer.from(body), url: at,
+    headers: { 'x-twilio-signature': sig, 'content-type': FORM },
+    rawBody: Buffer.from(body),
+    url: at,
   });
 
   it('matches the published example signature', () => {
-    const params = new Map(Object.entries({
-      CallSid: ['CA1234567890ABCDE'], Caller: ['+14158675310'], Digits: ['1234'], From: ['+14158675310'], To: ['+18005551212'],
-    }));
+    const params = new Map(
+      Object.entries({
+        CallSid: ['CA1234567890ABCDE'],
+        Caller: ['+14158675310'],
+        Digits: ['1234'],
+        From: ['+14158675310'],
+        To: ['+18005551212'],
+      }),
+    );
     expect(twilioSignature('12345', 'https://mycompany.com/myapp.php?foo=1&bar=2', params)).toBe('GvWf1cFY/Q7PnoempGyD5oXAezc=');
   });
 
@@ -122,7 +139,11 @@ describe('twilio verify', () => {
     const body = '{"MessageSid":"SM1","MessageStatus":"delivered"}';
     const hashed = `${url}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
     const sig = signTwilio(hashed, {}, carrier.password);
-    const req = (raw: string) => ({ headers: { 'x-twilio-signature': sig, 'content-type': 'application/json' }, rawBody: Buffer.from(raw), url: hashed });
+    const req = (raw: string) => ({
+      headers: { 'x-twilio-signature': sig, 'content-type': 'application/json' },
+      rawBody: Buffer.from(raw),
+      url: hashed,
+    });
     expect(twilioDriver.verify(req(body), carrier)).toBe(true);
     expect(twilioDriver.verify(req(body.replace('delivered', 'failed')), carrier)).toBe(false);
   });
@@ -130,10 +151,11 @@ describe('twilio verify', () => {
 
 describe('twilio parseInbound', () => {
   const carrier = carrierRow('twilio');
-  const parse = (fields: Record<string, string>, messageId?: string) => twilioDriver.parseInbound(
-    { headers: {}, rawBody: Buffer.from(new URLSearchParams(fields).toString()), contentType: `${FORM}; charset=utf-8`, messageId },
-    carrier,
-  );
+  const parse = (fields: Record<string, string>, messageId?: string) =>
+    twilioDriver.parseInbound(
+      { headers: {}, rawBody: Buffer.from(new URLSearchParams(fields).toString()), contentType: `${FORM}; charset=utf-8`, messageId },
+      carrier,
+    );
 
   it('turns an inbound SMS into one message with the whole body and answers empty TwiML', () => {
     const long = 'x'.repeat(400);
@@ -146,10 +168,16 @@ describe('twilio parseInbound', () => {
 
   it('lists media parts and skips content types without exactly one slash', () => {
     const out = parse({
-      From: '+1555', To: '+1666', Body: '', NumMedia: '3',
-      MediaUrl0: 'https://api.twilio.com/m/0', MediaContentType0: 'image/jpeg',
-      MediaUrl1: 'https://api.twilio.com/m/1', MediaContentType1: 'bogus',
-      MediaUrl2: 'https://api.twilio.com/m/2', MediaContentType2: 'video/mp4',
+      From: '+1555',
+      To: '+1666',
+      Body: '',
+      NumMedia: '3',
+      MediaUrl0: 'https://api.twilio.com/m/0',
+      MediaContentType0: 'image/jpeg',
+      MediaUrl1: 'https://api.twilio.com/m/1',
+      MediaContentType1: 'bogus',
+      MediaUrl2: 'https://api.twilio.com/m/2',
+      MediaContentType2: 'video/mp4',
     });
     expect(out.messages[0].media).toEqual([
       { url: 'https://api.twilio.com/m/0', contentType: 'image/jpeg' },
@@ -160,7 +188,9 @@ describe('twilio parseInbound', () => {
   it('turns a status callback into a status, with the message id from the callback path', () => {
     const out = parse({ MessageSid: 'SM1', MessageStatus: 'undelivered', ErrorCode: '30003', SmsStatus: 'undelivered' }, 'msg-1');
     expect(out.messages).toEqual([]);
-    expect(out.statuses).toEqual([{ carrierMsgId: 'SM1', status: 'undelivered', carrierStatus: 'undelivered', messageId: 'msg-1', errorCode: '30003' }]);
+    expect(out.statuses).toEqual([
+      { carrierMsgId: 'SM1', status: 'undelivered', carrierStatus: 'undelivered', messageId: 'msg-1', errorCode: '30003' },
+    ]);
     expect(out.response.status).toBe(200);
   });
 
@@ -189,10 +219,13 @@ describe('twilio parseInbound', () => {
     expect(mapTwilioStatus('constructor')).toBeUndefined();
   });
 
-  it('fetches media with Basic SID:token from Twilio\'s own API hosts', () => {
+  it("fetches media with Basic SID:token from Twilio's own API hosts", () => {
     const auth = { authorization: `Basic ${Buffer.from(`${carrier.username}:${carrier.password}`).toString('base64')}` };
-    for (const url of ['https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1',
-      'https://api.dublin.ie1.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1', 'https://API.Twilio.com:443/x']) {
+    for (const url of [
+      'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1',
+      'https://api.dublin.ie1.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1',
+      'https://API.Twilio.com:443/x',
+    ]) {
       expect(twilioDriver.mediaAuth(carrier, url), url).toEqual(auth);
     }
     // A row pointed at another endpoint (a regional one, a test double) trusts that origin too.
@@ -202,10 +235,21 @@ describe('twilio parseInbound', () => {
   });
 
   it('sends its credentials to no other host a webhook names', () => {
-    for (const url of ['https://attacker.example/Media/ME1', 'http://api.twilio.com/2010-04-01/x', 'https://api.twilio.com.attacker.example/x',
-      'https://attacker.example/?u=https://api.twilio.com/', 'https://api.twilio.com@attacker.example/x', 'https://u:p@api.twilio.com/x',
-      'https://api.twilio.com:8443/x', 'https://twilio.com.attacker.example/x', 'https://evil-twilio.com/x', 'https://media.twiliocdn.com/x',
-      'ftp://api.twilio.com/x', 'not a url', '']) {
+    for (const url of [
+      'https://attacker.example/Media/ME1',
+      'http://api.twilio.com/2010-04-01/x',
+      'https://api.twilio.com.attacker.example/x',
+      'https://attacker.example/?u=https://api.twilio.com/',
+      'https://api.twilio.com@attacker.example/x',
+      'https://u:p@api.twilio.com/x',
+      'https://api.twilio.com:8443/x',
+      'https://twilio.com.attacker.example/x',
+      'https://evil-twilio.com/x',
+      'https://media.twiliocdn.com/x',
+      'ftp://api.twilio.com/x',
+      'not a url',
+      '',
+    ]) {
       expect(twilioDriver.mediaAuth(carrier, url), url).toEqual({});
     }
   });

@@ -13,15 +13,28 @@ import type { DeliveryStatus } from '../../proto/status.js';
 import { takesUnsignedWebhooks } from '../../proto/carrier-types.js';
 import { constantTimeEqual } from '../crypto/index.js';
 import {
-  apiUrl, badAnswerError, basicAuth, callCarrier, isSuccess, onCarrierHost, parseJson, pick, refusedError, str,
+  apiUrl,
+  badAnswerError,
+  basicAuth,
+  callCarrier,
+  isSuccess,
+  onCarrierHost,
+  parseJson,
+  pick,
+  refusedError,
+  str,
   type CarrierRefusal,
 } from './http.js';
-import {
-  badRequest, emptyResult, formEntries, formFields, header, isForm, okResponse, validMedia,
-} from './inbound.js';
+import { badRequest, emptyResult, formEntries, formFields, header, isForm, okResponse, validMedia } from './inbound.js';
 import type {
-  CarrierDriver, InboundMedia, InboundRequest, InboundResult, OutboundMessage, SendContext,
-  SendResult, VerifyRequest,
+  CarrierDriver,
+  InboundMedia,
+  InboundRequest,
+  InboundResult,
+  OutboundMessage,
+  SendContext,
+  SendResult,
+  VerifyRequest,
 } from './types.js';
 
 const TWILIO_API = 'https://api.twilio.com';
@@ -130,8 +143,7 @@ function verify(req: VerifyRequest, carrier: Carrier): boolean {
     const bodyHash = new URL(req.url).searchParams.get('bodySHA256');
     // JSON bodies: the body is signed through its hash in the query (validateRequestWithBody).
     const params = bodyHash === null ? signedParams(req) : new Map<string, string[]>();
-    const bodyOk = bodyHash === null
-      || constantTimeEqual(createHash('sha256').update(req.rawBody).digest('hex'), bodyHash);
+    const bodyOk = bodyHash === null || constantTimeEqual(createHash('sha256').update(req.rawBody).digest('hex'), bodyHash);
     let signed = false;
     for (const url of urlVariants(req.url)) {
       signed = constantTimeEqual(twilioSignature(carrier.password, url, params), signature) || signed;
@@ -166,8 +178,7 @@ export function mapTwilioStatus(word: string): DeliveryStatus | undefined {
 function isStatusCallback(fields: Record<string, string>, messageId: string | undefined): boolean {
   if (messageId !== undefined) return true;
   const word = fields.MessageStatus ?? fields.SmsStatus;
-  return word !== undefined && word !== 'received' && word !== 'receiving'
-    && fields.Body === undefined && fields.NumMedia === undefined;
+  return word !== undefined && word !== 'received' && word !== 'receiving' && fields.Body === undefined && fields.NumMedia === undefined;
 }
 
 function twimlResult(): InboundResult {
@@ -183,7 +194,9 @@ function parseStatus(fields: Record<string, string>, messageId: string | undefin
   if (!status) return result;
   const errorCode = fields.ErrorCode && fields.ErrorCode !== '0' ? fields.ErrorCode : undefined;
   result.statuses.push({
-    carrierMsgId: sid, status, carrierStatus: word,
+    carrierMsgId: sid,
+    status,
+    carrierStatus: word,
     ...(messageId !== undefined && { messageId }),
     ...(errorCode !== undefined && { errorCode }),
   });
@@ -230,7 +243,8 @@ export const twilioDriver: CarrierDriver<'twilio'> = {
   verify,
   parseInbound,
   // A webhook names any URL it likes: the account's credentials go only to Twilio's own hosts.
-  mediaAuth: (carrier: Carrier, url: string): Record<string, string> => (onCarrierHost(url, (host) => TWILIO_MEDIA_HOST.test(host), carrier.apiBaseUrl)
-    ? { authorization: basicAuth(carrier.username, carrier.password) }
-    : {}),
+  mediaAuth: (carrier: Carrier, url: string): Record<string, string> =>
+    onCarrierHost(url, (host) => TWILIO_MEDIA_HOST.test(host), carrier.apiBaseUrl)
+      ? { authorization: basicAuth(carrier.username, carrier.password) }
+      : {},
 };

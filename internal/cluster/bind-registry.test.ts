@@ -22,8 +22,10 @@ describe('BindRegistry', () => {
       const bus = createBus({ kind: 'memory', hub }, { nodeId: `n${i}`, logger: quiet });
       await bus.start();
       cleanup.push(() => bus.stop());
-      const registry = new BindRegistry({ bucket: 'binds', nodeId: `n${i}`, ttlMs: options.ttlMs ?? TTL },
-        { bus, logger: quiet, now: options.now });
+      const registry = new BindRegistry(
+        { bucket: 'binds', nodeId: `n${i}`, ttlMs: options.ttlMs ?? TTL },
+        { bus, logger: quiet, now: options.now },
+      );
       await registry.start();
       cleanup.push(() => registry.stop());
       out.push(registry);
@@ -46,10 +48,13 @@ describe('BindRegistry', () => {
     expect(await a!.binds(8)).toHaveLength(1);
   });
 
-  it('admits a limited client\'s binds up to max_binds across the cluster, one at a time when they race', async () => {
+  it("admits a limited client's binds up to max_binds across the cluster, one at a time when they race", async () => {
     const [a, b] = await nodes(2, { ttlMs: 60_000 });
     const claims = await Promise.all([
-      a!.claim(4, 2, rx('s1', 'x')), b!.claim(4, 2, rx('s2', 'y')), a!.claim(4, 2, rx('s3', 'x')), b!.claim(4, 2, rx('s4', 'y')),
+      a!.claim(4, 2, rx('s1', 'x')),
+      b!.claim(4, 2, rx('s2', 'y')),
+      a!.claim(4, 2, rx('s3', 'x')),
+      b!.claim(4, 2, rx('s4', 'y')),
     ]);
     expect(claims.filter((c) => c !== null)).toHaveLength(2);
     expect(await a!.binds(4)).toHaveLength(2);
@@ -67,22 +72,28 @@ describe('BindRegistry', () => {
     await a!.claim(7, 0, rx('s2', '10.0.0.3'));
     expect(await b!.receiverNodes(7)).toEqual([{ node: 'n0', ip: '10.0.0.1' }]);
     const second = await b!.claim(7, 0, { session: 's3', ip: '10.0.0.2', mode: 'transceiver' });
-    expect(await a!.receiverNodes(7)).toEqual([{ node: 'n0', ip: '10.0.0.1' }, { node: 'n1', ip: '10.0.0.2' }]);
+    expect(await a!.receiverNodes(7)).toEqual([
+      { node: 'n0', ip: '10.0.0.1' },
+      { node: 'n1', ip: '10.0.0.2' },
+    ]);
     await first?.release();
-    expect(await a!.receiverNodes(7)).toEqual([{ node: 'n0', ip: '10.0.0.3' }, { node: 'n1', ip: '10.0.0.2' }]);
+    expect(await a!.receiverNodes(7)).toEqual([
+      { node: 'n0', ip: '10.0.0.3' },
+      { node: 'n1', ip: '10.0.0.2' },
+    ]);
     await second?.release();
     expect(await a!.receiverNodes(7)).toEqual([{ node: 'n0', ip: '10.0.0.3' }]);
     expect(await a!.receiverNodes(8)).toEqual([]);
   });
 
-  it('keeps both nodes\' binds when two nodes write the same client at once', async () => {
+  it("keeps both nodes' binds when two nodes write the same client at once", async () => {
     const [a, b] = await nodes(2);
     await Promise.all([a!.claim(3, 0, rx('s1', 'x')), b!.claim(3, 0, rx('s2', 'y')), a!.claim(4, 0, rx('s3', 'x'))]);
     expect((await a!.receiverNodes(3)).map((r) => r.node)).toEqual(['n0', 'n1']);
     expect((await b!.receiverNodes(4)).map((r) => r.node)).toEqual(['n0']);
   });
 
-  it('applies one node\'s changes of a client in order', async () => {
+  it("applies one node's changes of a client in order", async () => {
     const [a] = await nodes(1);
     const [s1, s2] = await Promise.all([a!.claim(5, 0, rx('s1', 'x')), a!.claim(5, 0, rx('s2', 'z'))]);
     await Promise.all([s1!.release(), s2!.release(), s1!.release()]);
@@ -127,8 +138,7 @@ describe('BindRegistry', () => {
       update: async () => null,
       delete: async () => true,
     };
-    const registry = new BindRegistry({ bucket: 'binds', nodeId: 'a', ttlMs: 30 },
-      { bus: { kv: async () => bucket }, logger: quiet });
+    const registry = new BindRegistry({ bucket: 'binds', nodeId: 'a', ttlMs: 30 }, { bus: { kv: async () => bucket }, logger: quiet });
     await registry.start();
     cleanup.push(() => registry.stop());
     expect(await registry.claim(7, 0, rx('s1', '10.0.0.1'))).not.toBeNull();

@@ -100,9 +100,12 @@ export class BindRegistry implements ReceiverLookup {
 
   async start(): Promise<void> {
     this.#bucket = await this.deps.bus.kv(this.options.bucket, { ttlMs: this.ttlMs });
-    this.#timer = setInterval(() => {
-      this.#renewing ??= this.renewAll().finally(() => (this.#renewing = undefined));
-    }, Math.max(1, Math.floor(this.ttlMs / 3)));
+    this.#timer = setInterval(
+      () => {
+        this.#renewing ??= this.renewAll().finally(() => (this.#renewing = undefined));
+      },
+      Math.max(1, Math.floor(this.ttlMs / 3)),
+    );
   }
 
   /** Stops renewing and withdraws every bind of this node. */
@@ -128,14 +131,16 @@ export class BindRegistry implements ReceiverLookup {
       return null;
     }
     let released = false;
-    return { release: async () => {
-      if (released) return;
-      released = true;
-      const mine = this.#mine.get(clientId);
-      if (!mine?.delete(bind.session)) return;
-      if (mine.size === 0) this.#mine.delete(clientId);
-      await this.logged(clientId);
-    } };
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        const mine = this.#mine.get(clientId);
+        if (!mine?.delete(bind.session)) return;
+        if (mine.size === 0) this.#mine.delete(clientId);
+        await this.logged(clientId);
+      },
+    };
   }
 
   /**
@@ -168,7 +173,8 @@ export class BindRegistry implements ReceiverLookup {
   /** Writes this node's state of `clientId`, logging a failure (the renewal retries). */
   private logged(clientId: number): Promise<unknown> {
     return this.schedule(clientId).catch((err: unknown) =>
-      this.deps.logger.warn({ err, clientId }, 'could not write an SMPP bind entry; the renewal retries'));
+      this.deps.logger.warn({ err, clientId }, 'could not write an SMPP bind entry; the renewal retries'),
+    );
   }
 
   /** Queues a write of `clientId` behind this node's earlier ones; false: `pending` had no room. */
@@ -176,9 +182,11 @@ export class BindRegistry implements ReceiverLookup {
     const previous = this.#writes.get(clientId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.write(clientId, pending));
     this.#writes.set(clientId, next);
-    void next.catch(() => undefined).finally(() => {
-      if (this.#writes.get(clientId) === next) this.#writes.delete(clientId);
-    });
+    void next
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.#writes.get(clientId) === next) this.#writes.delete(clientId);
+      });
     return next;
   }
 
@@ -190,10 +198,12 @@ export class BindRegistry implements ReceiverLookup {
       const entry = await bucket.get(key);
       const value = this.next(this.read(entry, clientId), clientId, pending?.bind);
       if (pending && count(value) > pending.maxBinds) return false;
-      const written = Object.keys(value.nodes).length === 0
-        ? !entry || await bucket.delete(key, entry.revision)
-        : (entry ? await bucket.update(key, bindsCodec.encode(value), entry.revision)
-          : await bucket.create(key, bindsCodec.encode(value))) !== null;
+      const written =
+        Object.keys(value.nodes).length === 0
+          ? !entry || (await bucket.delete(key, entry.revision))
+          : (entry
+              ? await bucket.update(key, bindsCodec.encode(value), entry.revision)
+              : await bucket.create(key, bindsCodec.encode(value))) !== null;
       if (written) {
         if (pending) this.mineOf(clientId).set(pending.bind.session, pending.bind);
         return true;

@@ -17,5 +17,12 @@ export { LeaderTask } from './leader-task.js';
 export type { LeaderTaskOptions, LeaderTaskDeps } from './leader-task.js';
 export { BindRegistry, DEFAULT_BIND_TTL_MS } from './bind-registry.js';
 export type {
-  BindRegistryOptions, BindRegistryDeps, BindRecord, BindClaim, BindSlot, BindMode, ReceiverLookup, ReceiverNode,
+  BindRegistryOptions,
+  BindRegistryDeps,
+  BindRecord,
+  BindClaim,
+  BindSlot,
+  BindMode,
+  ReceiverLookup,
+  ReceiverNode,
 } from './bind-registry.js';

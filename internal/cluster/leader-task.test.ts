@@ -17,8 +17,10 @@ describe('LeaderTask', () => {
     const bus: Bus = createBus({ kind: 'memory', hub }, { nodeId: id, logger: quiet });
     await bus.start();
     cleanup.push(() => bus.stop());
-    const task = new LeaderTask({ bucket: 'leases', ttlMs: TTL, key: 'job', nodeId: id, intervalMs: 20 },
-      { bus, logger: silentLogger(), pass, onLead });
+    const task = new LeaderTask(
+      { bucket: 'leases', ttlMs: TTL, key: 'job', nodeId: id, intervalMs: 20 },
+      { bus, logger: silentLogger(), pass, onLead },
+    );
     await task.start();
     cleanup.push(() => task.stop());
     return task;

@@ -74,7 +74,8 @@ export class LeaderTask {
 
   private tick(): void {
     if (this.#pass || !this.#leading) return;
-    this.#pass = this.deps.pass()
+    this.#pass = this.deps
+      .pass()
       .catch((err: unknown) => this.deps.logger.warn({ err, task: this.options.key }, 'leader task pass failed; the next one retries'))
       .finally(() => (this.#pass = undefined));
   }

@@ -44,7 +44,10 @@ describe('Lease', () => {
 
   it('steps down at once when a renewal is refused', async () => {
     const events: boolean[] = [];
-    const lease = await started(scriptedBucket(async () => null), events);
+    const lease = await started(
+      scriptedBucket(async () => null),
+      events,
+    );
     expect(lease.isLeader()).toBe(true);
     expect(lease.token()).toBe(1);
     await eventually('step-down', () => !lease.isLeader(), TTL);
@@ -55,7 +58,10 @@ describe('Lease', () => {
   it('steps down when a renewal hangs longer than a third of the TTL, well before the key can expire', async () => {
     const events: boolean[] = [];
     const t0 = Date.now();
-    const lease = await started(scriptedBucket(() => new Promise(() => undefined)), events);
+    const lease = await started(
+      scriptedBucket(() => new Promise(() => undefined)),
+      events,
+    );
     await eventually('step-down', () => !lease.isLeader(), TTL * 2);
     expect(Date.now() - t0).toBeLessThan(TTL);
     expect(events).toEqual([true, false]);
@@ -63,7 +69,10 @@ describe('Lease', () => {
 
   it('steps down when a renewal fails (bus gone)', async () => {
     const events: boolean[] = [];
-    const lease = await started(scriptedBucket(async () => Promise.reject(new Error('bus stopped (expected in this test)'))), events);
+    const lease = await started(
+      scriptedBucket(async () => Promise.reject(new Error('bus stopped (expected in this test)'))),
+      events,
+    );
     await eventually('step-down', () => !lease.isLeader(), TTL);
     expect(events).toEqual([true, false]);
   });

@@ -136,7 +136,11 @@ export class Lease {
 
   async #campaign(): Promise<void> {
     const sentAt = Date.now();
-    const rev = await this.#call('create', () => this.#opts.bucket.create(this.#opts.key, this.#opts.nodeId), (late) => this.#releaseLate(late));
+    const rev = await this.#call(
+      'create',
+      () => this.#opts.bucket.create(this.#opts.key, this.#opts.nodeId),
+      (late) => this.#releaseLate(late),
+    );
     if (rev === null) return;
     if (this.#state !== 'running') {
       await this.#releaseLate(rev);
@@ -158,7 +162,11 @@ export class Lease {
       return;
     }
     const sentAt = Date.now();
-    const rev = await this.#call('update', () => this.#opts.bucket.update(this.#opts.key, this.#opts.nodeId, revision), (late) => this.#releaseLate(late));
+    const rev = await this.#call(
+      'update',
+      () => this.#opts.bucket.update(this.#opts.key, this.#opts.nodeId, revision),
+      (late) => this.#releaseLate(late),
+    );
     if (this.#revision !== revision) return;
     if (rev === null) return this.#lose('renewal refused or failed');
     this.#revision = rev;

@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe('readQueues', () => {
-  it('reads every stage, each consumer\'s position, each client\'s queue by username and the dead letters by stage', async () => {
+  it("reads every stage, each consumer's position, each client's queue by username and the dead letters by stage", async () => {
     bus = createBus({ kind: 'memory' }, { nodeId: 'n1', logger: quiet });
     await bus.start();
     await ensureStreams(bus, s);
@@ -23,13 +23,27 @@ describe('readQueues', () => {
     await bus.publishDurable(s.msgOutWebhook(7), bytes('b'));
     await bus.publishDurable(s.msgOutSmpp(9), bytes('c'));
     await bus.publishDurable(s.deadLetter(s.streams.webhook), bytes('letter'));
-    const consumer = await bus.consume({ stream: s.streams.carrier, durable: 'carrier-1', filterSubject: s.msgOutCarrier(1) }, async () => ack);
+    const consumer = await bus.consume(
+      { stream: s.streams.carrier, durable: 'carrier-1', filterSubject: s.msgOutCarrier(1) },
+      async () => ack,
+    );
 
     const q = await readQueues(s, { bus, clients });
     await consumer.stop();
     expect(q.streams).toContainEqual({ stream: 'webhook', messages: 2 });
     expect(q.streams).toContainEqual({ stream: 'dead_letter', messages: 1 });
-    expect(q.streams.map((x) => x.stream).sort()).toEqual(['batch', 'carrier', 'dead_letter', 'in', 'ledger', 'media', 'mm4', 'smpp', 'status', 'webhook']);
+    expect(q.streams.map((x) => x.stream).sort()).toEqual([
+      'batch',
+      'carrier',
+      'dead_letter',
+      'in',
+      'ledger',
+      'media',
+      'mm4',
+      'smpp',
+      'status',
+      'webhook',
+    ]);
     expect(q.consumers).toEqual([{ stream: 'carrier', consumer: 'carrier-1', pending: 0, ackPending: 0, redelivered: 0, ackFloor: 0 }]);
     expect(q.clients).toEqual([
       { protocol: 'smpp', client: 'id:9', messages: 1 },

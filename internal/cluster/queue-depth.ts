@@ -28,18 +28,28 @@ export async function readQueues(s: Subjects, deps: QueueDepthDeps): Promise<Que
     const stream = stageLabel(key);
     snapshot.streams.push({ stream, messages: state.messages });
     for (const c of state.consumers) {
-      snapshot.consumers.push({ stream, consumer: c.durable, pending: c.pending, ackPending: c.ackPending,
-        redelivered: c.redelivered, ackFloor: c.ackFloor });
+      snapshot.consumers.push({
+        stream,
+        consumer: c.durable,
+        pending: c.pending,
+        ackPending: c.ackPending,
+        redelivered: c.redelivered,
+        ackFloor: c.ackFloor,
+      });
     }
   }
-  for (const [protocol, all] of Object.entries(CLIENT_QUEUES) as Array<[keyof typeof CLIENT_QUEUES, typeof CLIENT_QUEUES[keyof typeof CLIENT_QUEUES]]>) {
+  for (const [protocol, all] of Object.entries(CLIENT_QUEUES) as Array<
+    [keyof typeof CLIENT_QUEUES, (typeof CLIENT_QUEUES)[keyof typeof CLIENT_QUEUES]]
+  >) {
     const counts = await orMissing(deps.bus.subjectCounts(s.streams[protocol], s[all]));
     for (const [subject, messages] of Object.entries(counts ?? {})) {
       snapshot.clients.push({ protocol, client: clientLabel(subject, deps.clients), messages });
     }
   }
   const letters = await orMissing(deps.bus.subjectCounts(s.streams.deadLetter, s.deadLetterAll));
-  const stageOf = new Map((Object.entries(s.streams) as Array<[StageKey, string]>).map(([key, name]) => [s.deadLetter(name), stageLabel(key)]));
+  const stageOf = new Map(
+    (Object.entries(s.streams) as Array<[StageKey, string]>).map(([key, name]) => [s.deadLetter(name), stageLabel(key)]),
+  );
   for (const [subject, messages] of Object.entries(letters ?? {})) {
     snapshot.deadLetters.push({ stream: stageOf.get(subject) ?? 'other', messages });
   }

@@ -5,9 +5,12 @@ import { ClusterStats } from './stats.js';
 const enc = new TextEncoder();
 
 describe('ClusterStats', () => {
-  it('counts open MM4 sessions across nodes (upstream\'s mm4_connected_clients) and bound SMPP usernames', async () => {
+  it("counts open MM4 sessions across nodes (upstream's mm4_connected_clients) and bound SMPP usernames", async () => {
     const other = {
-      server_id: 'gw2', uptime_secs: 1, rss_bytes: 1, messages: { ingress: { web: 2 } },
+      server_id: 'gw2',
+      uptime_secs: 1,
+      rss_bytes: 1,
+      messages: { ingress: { web: 2 } },
       smpp_clients: [{ username: 'pbx', ip_address: '10.0.0.9', last_seen: 'x' }],
       mm4_clients: [{ client_id: 'b', username: 'zultys', active_sessions: 2 }],
     };
@@ -24,12 +27,21 @@ describe('ClusterStats', () => {
   });
 
   it('names the node of each MM4 peer row', async () => {
-    const other = { server_id: 'gw2', uptime_secs: 1, rss_bytes: 1, messages: {}, smpp_clients: [],
-      mm4_clients: [{ client_id: 'b', username: 'zultys', active_sessions: 2 }] };
+    const other = {
+      server_id: 'gw2',
+      uptime_secs: 1,
+      rss_bytes: 1,
+      messages: {},
+      smpp_clients: [],
+      mm4_clients: [{ client_id: 'b', username: 'zultys', active_sessions: 2 }],
+    };
     const bus = { gather: async () => [enc.encode(JSON.stringify(other))] } as unknown as Bus;
     const stats = new ClusterStats({ nodeId: 'gw1', subject: 'stats' }, { bus });
     stats.addSource(() => ({ mm4_clients: [{ client_id: 'a', username: 'zultys', active_sessions: 3 }] }));
     const rows = (await stats.collect()).mm4_clients as Array<{ client_id: string; server_id: string }>;
-    expect(rows.map((r) => [r.client_id, r.server_id])).toEqual([['a', 'gw1'], ['b', 'gw2']]);
+    expect(rows.map((r) => [r.client_id, r.server_id])).toEqual([
+      ['a', 'gw1'],
+      ['b', 'gw2'],
+    ]);
   });
 });

@@ -48,8 +48,7 @@ export class ClusterStats {
   }
 
   async start(): Promise<void> {
-    this.#subscription = await this.deps.bus.subscribe(this.options.subject, async () =>
-      enc.encode(JSON.stringify(await this.local())));
+    this.#subscription = await this.deps.bus.subscribe(this.options.subject, async () => enc.encode(JSON.stringify(await this.local())));
   }
 
   async stop(): Promise<void> {

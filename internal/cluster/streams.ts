@@ -39,8 +39,13 @@ export interface StreamOptions {
 export function streamSpecs(s: Subjects, options: StreamOptions = {}): StreamSpec[] {
   const clientAge = options.clientQueueMaxAgeMs ?? DEFAULT_CLIENT_QUEUE_MAX_AGE_MS;
   const stageAge = options.stageMaxAgeMs ?? DEFAULT_STAGE_MAX_AGE_MS;
-  const spec = (name: string, subjects: string[], maxAgeMs: number): StreamSpec =>
-    ({ name, subjects, retention: 'workqueue', maxAgeMs, duplicateWindowMs: DUPLICATE_WINDOW_MS });
+  const spec = (name: string, subjects: string[], maxAgeMs: number): StreamSpec => ({
+    name,
+    subjects,
+    retention: 'workqueue',
+    maxAgeMs,
+    duplicateWindowMs: DUPLICATE_WINDOW_MS,
+  });
   return [
     spec(s.streams.in, [s.msgInAll], stageAge),
     spec(s.streams.carrier, [s.msgOutCarrierAll], stageAge),
@@ -54,9 +59,14 @@ export function streamSpecs(s: Subjects, options: StreamOptions = {}): StreamSpe
     // A batch waits for a worker as long as any stage's message would.
     spec(s.streams.batch, [s.batchRun], stageAge),
     // Limits retention: dead letters stay (to be listed, reported and replayed) until deleted or aged out.
-    { name: s.streams.deadLetter, subjects: [s.deadLetterAll], retention: 'limits',
+    {
+      name: s.streams.deadLetter,
+      subjects: [s.deadLetterAll],
+      retention: 'limits',
       maxAgeMs: options.deadLetterMaxAgeMs ?? DEFAULT_DEAD_LETTER_MAX_AGE_MS,
-      maxBytes: options.deadLetterMaxBytes ?? DEFAULT_DEAD_LETTER_MAX_BYTES, duplicateWindowMs: DUPLICATE_WINDOW_MS },
+      maxBytes: options.deadLetterMaxBytes ?? DEFAULT_DEAD_LETTER_MAX_BYTES,
+      duplicateWindowMs: DUPLICATE_WINDOW_MS,
+    },
   ];
 }
 

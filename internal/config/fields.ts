@@ -111,10 +111,15 @@ export function isIpOrCidr(s: string): boolean {
 /** Comma list of IPs/CIDRs; empty entries are skipped; "none" trusts no proxy. */
 export function parseCidrList(raw: string): string[] | Invalid {
   if (raw.trim().toLowerCase() === 'none') return [];
-  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = entries.filter((e) => !isIpOrCidr(e));
   if (bad.length > 0) {
-    return new Invalid(`${bad.map((b) => JSON.stringify(b)).join(', ')} not an IP address or CIDR (expected e.g. 10.0.0.0/8,fc00::/7, or "none")`);
+    return new Invalid(
+      `${bad.map((b) => JSON.stringify(b)).join(', ')} not an IP address or CIDR (expected e.g. 10.0.0.0/8,fc00::/7, or "none")`,
+    );
   }
   return entries;
 }
@@ -135,7 +140,10 @@ function isUrlWith(s: string, protocols: readonly string[]): boolean {
 export function urlListWith(protocols: readonly string[]): Parser<string[]> {
   const one = urlWith(protocols);
   return (raw) => {
-    const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const entries = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = entries.find((e) => one(e) instanceof Invalid);
     if (entries.length === 0 || bad !== undefined) {
       return new Invalid(`expected a comma-separated list of URLs starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);

@@ -32,19 +32,35 @@ describe('loadConfig defaults', () => {
       listen: { host: '0.0.0.0', port: 3000 },
       metrics: { listen: undefined, path: '/metrics' },
       trustedProxies: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
-      maxConnections: 5_000, maxConnectionsPerIp: 500,
+      maxConnections: 5_000,
+      maxConnectionsPerIp: 500,
     });
     expect(cfg.smpp).toEqual({
-      listen: { host: '0.0.0.0', port: 9550 }, retries: 3, timeoutMs: 30_000, proxyProtocol: false,
+      listen: { host: '0.0.0.0', port: 9550 },
+      retries: 3,
+      timeoutMs: 30_000,
+      proxyProtocol: false,
       trustedProxies: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
-      windowSize: 10, enquireLinkIntervalMs: 30_000, inactivityTimeoutMs: 300_000, tls: undefined,
-      reassemblyTtlMs: 300_000, queueMaxAgeMs: 72 * 3600_000, maxDeliver: 200, failoverGraceMs: 30_000,
+      windowSize: 10,
+      enquireLinkIntervalMs: 30_000,
+      inactivityTimeoutMs: 300_000,
+      tls: undefined,
+      reassemblyTtlMs: 300_000,
+      queueMaxAgeMs: 72 * 3600_000,
+      maxDeliver: 200,
+      failoverGraceMs: 30_000,
       reassemblyLimits: { maxOpenSetsPerClient: 1000, maxOpenBytesPerClient: 8 * 1024 * 1024 },
-      bindTimeoutMs: 30_000, maxConnections: 1_000, maxConnectionsPerIp: 50,
+      bindTimeoutMs: 30_000,
+      maxConnections: 1_000,
+      maxConnectionsPerIp: 50,
     });
     expect(cfg.lockout).toEqual({ windowMs: 600_000, perIp: 10, perNetwork: 50, perUser: 20, failureDelayMs: 500 });
-    expect(cfg.durable).toEqual({ maxDeliver: 20, stageMaxAgeMs: 7 * 24 * 3600_000,
-      deadLetterMaxAgeMs: 14 * 24 * 3600_000, deadLetterMaxBytes: 1024 ** 3 });
+    expect(cfg.durable).toEqual({
+      maxDeliver: 20,
+      stageMaxAgeMs: 7 * 24 * 3600_000,
+      deadLetterMaxAgeMs: 14 * 24 * 3600_000,
+      deadLetterMaxBytes: 1024 ** 3,
+    });
     expect(cfg.mm4).toEqual({
       listen: { host: '0.0.0.0', port: 2566 },
       retries: 3,
@@ -60,7 +76,9 @@ describe('loadConfig defaults', () => {
     });
     expect(cfg.webhook).toEqual({ retries: 3, timeoutMs: 10_000, retryDelayMs: 5_000, mediaBase64MaxBytes: 2 * 1024 * 1024 });
     expect(cfg.node).toEqual({
-      serverId: hostname(), serverAddress: 'http://localhost:3000', dataDir: join(cwd, 'data'),
+      serverId: hostname(),
+      serverAddress: 'http://localhost:3000',
+      dataDir: join(cwd, 'data'),
       shutdown: { timeoutMs: 30_000, smppUnbindMs: 6_000, busDrainMs: 5_000 },
     });
     expect(cfg.store).toEqual({ driver: 'pglite', dataDir: join(cwd, 'data', 'pglite') });
@@ -120,7 +138,9 @@ describe('loadConfig defaults', () => {
     expect(cfg.smpp.proxyProtocol && cfg.mm4.proxyProtocol).toBe(true);
     expect(cfg.log.level).toBe('warn');
     expect(cfg.node).toMatchObject({
-      serverId: 'gw1', dataDir: '/var/lib/msggw', shutdown: { timeoutMs: 10_000, smppUnbindMs: 2_000, busDrainMs: 1_666 },
+      serverId: 'gw1',
+      dataDir: '/var/lib/msggw',
+      shutdown: { timeoutMs: 10_000, smppUnbindMs: 2_000, busDrainMs: 1_666 },
     });
     expect(cfg.webhook.retries).toBe(0);
     expect(cfg.smpp.timeoutMs).toBe(5000);
@@ -130,8 +150,12 @@ describe('loadConfig defaults', () => {
     expect(cfg.mm4).toMatchObject({ originatorSystem: 'mms@example.com', msgIdHost: 'mms.example.com' });
     expect(cfg.autoReply).toEqual({ enabled: true, defaultMessage: 'Thanks, we will reply soon.' });
     expect(cfg.bus.subjectPrefix).toBe('test_1');
-    expect(cfg.durable).toEqual({ maxDeliver: 7, stageMaxAgeMs: 24 * 3600_000, deadLetterMaxAgeMs: 48 * 3600_000,
-      deadLetterMaxBytes: 10 * 1024 * 1024 });
+    expect(cfg.durable).toEqual({
+      maxDeliver: 7,
+      stageMaxAgeMs: 24 * 3600_000,
+      deadLetterMaxAgeMs: 48 * 3600_000,
+      deadLetterMaxBytes: 10 * 1024 * 1024,
+    });
     expect(cfg.smpp.maxDeliver).toBe(50);
   });
 
@@ -173,7 +197,11 @@ describe('loadConfig errors', () => {
       /^POSTGRES_TIMEZONE="Mars\/Olympus": expected an IANA time zone/,
       /^BUS_SUBJECT_PREFIX="a.b": expected letters/,
     ];
-    for (const re of expected) expect(err.problems.some((p) => re.test(p)), String(re)).toBe(true);
+    for (const re of expected)
+      expect(
+        err.problems.some((p) => re.test(p)),
+        String(re),
+      ).toBe(true);
     expect(err.problems).toHaveLength(expected.length);
     expect(err.message.split('\n')).toHaveLength(expected.length + 1);
   });
@@ -235,27 +263,49 @@ describe('redactConfig', () => {
 
 describe('failed-login settings', () => {
   it('reads the window, the limits and the failure delay, and names the variable they replace', async () => {
-    const cfg = await loadConfig({
-      ...KEYS, LOGIN_FAILURE_WINDOW_SECS: '60', LOGIN_FAILURES_PER_IP: '0', LOGIN_FAILURES_PER_NETWORK: '7',
-      LOGIN_FAILURES_PER_USER: '3', LOGIN_FAILURE_DELAY_MS: '0', SMPP_BIND_FAILURES_PER_MIN: '5',
-    }, { cwd });
+    const cfg = await loadConfig(
+      {
+        ...KEYS,
+        LOGIN_FAILURE_WINDOW_SECS: '60',
+        LOGIN_FAILURES_PER_IP: '0',
+        LOGIN_FAILURES_PER_NETWORK: '7',
+        LOGIN_FAILURES_PER_USER: '3',
+        LOGIN_FAILURE_DELAY_MS: '0',
+        SMPP_BIND_FAILURES_PER_MIN: '5',
+      },
+      { cwd },
+    );
     expect(cfg.lockout).toEqual({ windowMs: 60_000, perIp: 0, perNetwork: 7, perUser: 3, failureDelayMs: 0 });
     expect(cfg.warnings.join('\n')).toContain('SMPP_BIND_FAILURES_PER_MIN');
-    await expect(loadConfig({ ...KEYS, LOGIN_FAILURE_DELAY_MS: '60000', LOGIN_FAILURE_WINDOW_SECS: '0' }, { cwd }))
-      .rejects.toThrow(/LOGIN_FAILURE_DELAY_MS[\s\S]*LOGIN_FAILURE_WINDOW_SECS|LOGIN_FAILURE_WINDOW_SECS[\s\S]*LOGIN_FAILURE_DELAY_MS/);
+    await expect(loadConfig({ ...KEYS, LOGIN_FAILURE_DELAY_MS: '60000', LOGIN_FAILURE_WINDOW_SECS: '0' }, { cwd })).rejects.toThrow(
+      /LOGIN_FAILURE_DELAY_MS[\s\S]*LOGIN_FAILURE_WINDOW_SECS|LOGIN_FAILURE_WINDOW_SECS[\s\S]*LOGIN_FAILURE_DELAY_MS/,
+    );
   });
 });
 
 describe('SMPP settings', () => {
   it('reads the session, TLS, reassembly and queue settings', async () => {
-    const cfg = await loadConfig({
-      ...KEYS, SMPP_WINDOW: '50', SMPP_ENQUIRE_LINK_SECS: '0', SMPP_INACTIVITY_SECS: '600', SMPP_TLS_LISTEN: ':3550',
-      SMPP_TLS_CERT: '/etc/msggw/cert.pem', SMPP_TLS_KEY: '/etc/msggw/key.pem', SMPP_REASSEMBLY_TTL_SECS: '60',
-      SMPP_QUEUE_MAX_AGE_SECS: '3600',
-      SMPP_REASSEMBLY_MAX_SETS: '20', SMPP_REASSEMBLY_MAX_BYTES: '65536',
-    }, { cwd });
+    const cfg = await loadConfig(
+      {
+        ...KEYS,
+        SMPP_WINDOW: '50',
+        SMPP_ENQUIRE_LINK_SECS: '0',
+        SMPP_INACTIVITY_SECS: '600',
+        SMPP_TLS_LISTEN: ':3550',
+        SMPP_TLS_CERT: '/etc/msggw/cert.pem',
+        SMPP_TLS_KEY: '/etc/msggw/key.pem',
+        SMPP_REASSEMBLY_TTL_SECS: '60',
+        SMPP_QUEUE_MAX_AGE_SECS: '3600',
+        SMPP_REASSEMBLY_MAX_SETS: '20',
+        SMPP_REASSEMBLY_MAX_BYTES: '65536',
+      },
+      { cwd },
+    );
     expect(cfg.smpp).toMatchObject({
-      windowSize: 50, enquireLinkIntervalMs: 0, inactivityTimeoutMs: 600_000, reassemblyTtlMs: 60_000,
+      windowSize: 50,
+      enquireLinkIntervalMs: 0,
+      inactivityTimeoutMs: 600_000,
+      reassemblyTtlMs: 60_000,
       reassemblyLimits: { maxOpenSetsPerClient: 20, maxOpenBytesPerClient: 65_536 },
       queueMaxAgeMs: 3_600_000,
       tls: { listen: { host: '0.0.0.0', port: 3550 }, certFile: '/etc/msggw/cert.pem', keyFile: '/etc/msggw/key.pem' },
@@ -273,11 +323,20 @@ describe('SMPP settings', () => {
   });
 
   it('reads the connection caps and timeouts of every entry point', async () => {
-    const cfg = await loadConfig({
-      ...KEYS, SMPP_MAX_CONNECTIONS: '10', SMPP_MAX_CONNECTIONS_PER_IP: '0', SMPP_BIND_TIMEOUT_SECS: '5',
-      MM4_MAX_CONNECTIONS: '7', MM4_MAX_CONNECTIONS_PER_IP: '3', MM4_SOCKET_TIMEOUT_SECS: '20',
-      WEB_MAX_CONNECTIONS: '0', WEB_MAX_CONNECTIONS_PER_IP: '9',
-    }, { cwd });
+    const cfg = await loadConfig(
+      {
+        ...KEYS,
+        SMPP_MAX_CONNECTIONS: '10',
+        SMPP_MAX_CONNECTIONS_PER_IP: '0',
+        SMPP_BIND_TIMEOUT_SECS: '5',
+        MM4_MAX_CONNECTIONS: '7',
+        MM4_MAX_CONNECTIONS_PER_IP: '3',
+        MM4_SOCKET_TIMEOUT_SECS: '20',
+        WEB_MAX_CONNECTIONS: '0',
+        WEB_MAX_CONNECTIONS_PER_IP: '9',
+      },
+      { cwd },
+    );
     expect(cfg.smpp).toMatchObject({ maxConnections: 10, maxConnectionsPerIp: 0, bindTimeoutMs: 5_000 });
     expect(cfg.mm4).toMatchObject({ maxConnections: 7, maxConnectionsPerIp: 3, socketTimeoutMs: 20_000 });
     expect(cfg.web).toMatchObject({ maxConnections: 0, maxConnectionsPerIp: 9 });

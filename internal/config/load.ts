@@ -4,14 +4,18 @@ import { hostDefaults } from './defaults.js';
 import { mergeEnv, readEnvFile } from './env-file.js';
 import { ConfigError } from './errors.js';
 import { problem } from './redact.js';
+import { clusterSecretProblems, resolveEmbeddedSecrets, weakSecretWarnings, type GivenSecrets, type ResolvedSecrets } from './secrets.js';
 import {
-  clusterSecretProblems,
-  resolveEmbeddedSecrets,
-  weakSecretWarnings,
-  type GivenSecrets,
-  type ResolvedSecrets,
-} from './secrets.js';
-import { mediaSchema, autoReplySchema, logSchema, nodeSchema, notifySchema, ingressDedupSchema, ingressFirstSchema, batchSchema, type LoadContext } from './sections-node.js';
+  mediaSchema,
+  autoReplySchema,
+  logSchema,
+  nodeSchema,
+  notifySchema,
+  ingressDedupSchema,
+  ingressFirstSchema,
+  batchSchema,
+  type LoadContext,
+} from './sections-node.js';
 import { carrierSchema, mm4Schema, smppSchema, webhookSchema, webSchema } from './sections-front.js';
 import { lockoutSchema } from './sections-lockout.js';
 import { busSchema, durableSchema, quotaSchema, storeSchema, storeWarnings, usesSharedServices } from './sections-services.js';
@@ -68,12 +72,7 @@ export async function loadConfig(env: Env, opts: LoadConfigOptions = {}): Promis
   if (!sections || problems.length > 0) throw new ConfigError(problems);
   // Only now, with everything valid, may the embedded mode write a secrets file.
   const resolved = cluster ? fromEnvOnly(given) : await resolveEmbeddedSecrets(given, sections.node.dataDir);
-  const warnings = [
-    ...weakSecretWarnings(given),
-    ...resolved.warnings,
-    ...storeWarnings(merged),
-    ...droppedWarnings(merged),
-  ];
+  const warnings = [...weakSecretWarnings(given), ...resolved.warnings, ...storeWarnings(merged), ...droppedWarnings(merged)];
   return { ...sections, secrets: resolved.secrets, cluster, warnings };
 }
 

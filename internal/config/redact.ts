@@ -33,10 +33,8 @@ export function problem(name: string, raw: string | undefined, expected: string)
  * A copy of `config` that is safe to log at start-up: secrets replaced, URL passwords hidden.
  */
 export function redactConfig(config: Config): Config {
-  const store =
-    config.store.driver === 'pg' ? { ...config.store, url: redactUrlCredentials(config.store.url) } : config.store;
-  const bus =
-    config.bus.kind === 'nats' ? { ...config.bus, servers: config.bus.servers.map(redactUrlCredentials) } : config.bus;
+  const store = config.store.driver === 'pg' ? { ...config.store, url: redactUrlCredentials(config.store.url) } : config.store;
+  const bus = config.bus.kind === 'nats' ? { ...config.bus, servers: config.bus.servers.map(redactUrlCredentials) } : config.bus;
   const quota = config.quota.kind === 'redis' ? { ...config.quota, url: redactUrlCredentials(config.quota.url) } : config.quota;
   return {
     ...config,

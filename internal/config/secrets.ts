@@ -88,10 +88,9 @@ async function readStored(file: string): Promise<Stored> {
     return storedSchema.parse(JSON.parse(content));
   } catch (err) {
     // Regenerating would silently change ENCRYPTION_KEY and make stored passwords unreadable.
-    throw new ConfigError(
-      [`${file}: not a valid secrets file; restore it from a backup, or set ENCRYPTION_KEY and API_KEY`],
-      { cause: err },
-    );
+    throw new ConfigError([`${file}: not a valid secrets file; restore it from a backup, or set ENCRYPTION_KEY and API_KEY`], {
+      cause: err,
+    });
   }
 }
 

@@ -67,8 +67,10 @@ const trustedProxies = fieldOr(parseCidrList, DEFAULT_TRUSTED_PROXIES);
 function proxyNeedsTrust(e: { HAPROXY_PROXY_PROTOCOL: boolean; TRUSTED_PROXIES: readonly string[] }, ctx: z.RefinementCtx): void {
   if (e.HAPROXY_PROXY_PROTOCOL && e.TRUSTED_PROXIES.length === 0) {
     ctx.addIssue({
-      code: 'custom', path: ['HAPROXY_PROXY_PROTOCOL'],
-      message: 'needs TRUSTED_PROXIES (the load balancers\' addresses): PROXY headers are accepted only from them, so with none every SMPP and MM4 connection would be refused',
+      code: 'custom',
+      path: ['HAPROXY_PROXY_PROTOCOL'],
+      message:
+        "needs TRUSTED_PROXIES (the load balancers' addresses): PROXY headers are accepted only from them, so with none every SMPP and MM4 connection would be refused",
     });
   }
 }
@@ -83,15 +85,13 @@ export function webSchema() {
       WEB_MAX_CONNECTIONS: fieldOr(count, DEFAULT_WEB_MAX_CONNECTIONS),
       WEB_MAX_CONNECTIONS_PER_IP: fieldOr(count, DEFAULT_WEB_MAX_CONNECTIONS_PER_IP),
     })
-    .transform(
-      (e): WebConfig => ({
-        listen: e.WEB_LISTEN,
-        metrics: { listen: e.PROMETHEUS_LISTEN, path: e.PROMETHEUS_PATH },
-        trustedProxies: [...e.TRUSTED_PROXIES], // a copy: the default list is shared
-        maxConnections: e.WEB_MAX_CONNECTIONS,
-        maxConnectionsPerIp: e.WEB_MAX_CONNECTIONS_PER_IP,
-      }),
-    );
+    .transform((e): WebConfig => ({
+      listen: e.WEB_LISTEN,
+      metrics: { listen: e.PROMETHEUS_LISTEN, path: e.PROMETHEUS_PATH },
+      trustedProxies: [...e.TRUSTED_PROXIES], // a copy: the default list is shared
+      maxConnections: e.WEB_MAX_CONNECTIONS,
+      maxConnectionsPerIp: e.WEB_MAX_CONNECTIONS_PER_IP,
+    }));
 }
 
 export function smppSchema() {
@@ -125,32 +125,30 @@ export function smppSchema() {
         if (!e[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required (a PEM file) when SMPP_TLS_LISTEN is set' });
       }
     })
-    .transform(
-      (e): SmppConfig => ({
-        listen: e.SMPP_LISTEN,
-        retries: e.SMPP_RETRIES,
-        timeoutMs: e.SMPP_TIMEOUT_SECS * SECOND_MS,
-        proxyProtocol: e.HAPROXY_PROXY_PROTOCOL,
-        trustedProxies: [...e.TRUSTED_PROXIES],
-        windowSize: e.SMPP_WINDOW,
-        enquireLinkIntervalMs: e.SMPP_ENQUIRE_LINK_SECS * SECOND_MS,
-        inactivityTimeoutMs: e.SMPP_INACTIVITY_SECS * SECOND_MS,
-        tls: e.SMPP_TLS_LISTEN
-          ? { listen: e.SMPP_TLS_LISTEN, certFile: e.SMPP_TLS_CERT as string, keyFile: e.SMPP_TLS_KEY as string }
-          : undefined,
-        reassemblyTtlMs: e.SMPP_REASSEMBLY_TTL_SECS * SECOND_MS,
-        reassemblyLimits: {
-          maxOpenSetsPerClient: e.SMPP_REASSEMBLY_MAX_SETS,
-          maxOpenBytesPerClient: e.SMPP_REASSEMBLY_MAX_BYTES,
-        },
-        queueMaxAgeMs: e.SMPP_QUEUE_MAX_AGE_SECS * SECOND_MS,
-        maxDeliver: e.SMPP_MAX_DELIVER,
-        failoverGraceMs: e.SMPP_FAILOVER_GRACE_SECS * SECOND_MS,
-        bindTimeoutMs: e.SMPP_BIND_TIMEOUT_SECS * SECOND_MS,
-        maxConnections: e.SMPP_MAX_CONNECTIONS,
-        maxConnectionsPerIp: e.SMPP_MAX_CONNECTIONS_PER_IP,
-      }),
-    );
+    .transform((e): SmppConfig => ({
+      listen: e.SMPP_LISTEN,
+      retries: e.SMPP_RETRIES,
+      timeoutMs: e.SMPP_TIMEOUT_SECS * SECOND_MS,
+      proxyProtocol: e.HAPROXY_PROXY_PROTOCOL,
+      trustedProxies: [...e.TRUSTED_PROXIES],
+      windowSize: e.SMPP_WINDOW,
+      enquireLinkIntervalMs: e.SMPP_ENQUIRE_LINK_SECS * SECOND_MS,
+      inactivityTimeoutMs: e.SMPP_INACTIVITY_SECS * SECOND_MS,
+      tls: e.SMPP_TLS_LISTEN
+        ? { listen: e.SMPP_TLS_LISTEN, certFile: e.SMPP_TLS_CERT as string, keyFile: e.SMPP_TLS_KEY as string }
+        : undefined,
+      reassemblyTtlMs: e.SMPP_REASSEMBLY_TTL_SECS * SECOND_MS,
+      reassemblyLimits: {
+        maxOpenSetsPerClient: e.SMPP_REASSEMBLY_MAX_SETS,
+        maxOpenBytesPerClient: e.SMPP_REASSEMBLY_MAX_BYTES,
+      },
+      queueMaxAgeMs: e.SMPP_QUEUE_MAX_AGE_SECS * SECOND_MS,
+      maxDeliver: e.SMPP_MAX_DELIVER,
+      failoverGraceMs: e.SMPP_FAILOVER_GRACE_SECS * SECOND_MS,
+      bindTimeoutMs: e.SMPP_BIND_TIMEOUT_SECS * SECOND_MS,
+      maxConnections: e.SMPP_MAX_CONNECTIONS,
+      maxConnectionsPerIp: e.SMPP_MAX_CONNECTIONS_PER_IP,
+    }));
 }
 
 /** MM4. Reads SERVER_ADDRESS only for MM4_MSG_ID_HOST's default (node reports its errors). */
@@ -171,22 +169,20 @@ export function mm4Schema(ctx: LoadContext) {
       MM4_SOCKET_TIMEOUT_SECS: fieldOr(seconds, DEFAULT_MM4_SOCKET_TIMEOUT_SECS),
     })
     .superRefine(proxyNeedsTrust)
-    .transform(
-      (e): Mm4Config => ({
-        listen: e.MM4_LISTEN,
-        retries: e.MM4_RETRIES,
-        timeoutMs: e.MM4_TIMEOUT_SECS * SECOND_MS,
-        originatorSystem: e.MM4_ORIGINATOR_SYSTEM,
-        // The default SERVER_ADDRESS is http://localhost:<port>, hence 'localhost'.
-        msgIdHost: e.MM4_MSG_ID_HOST ?? (e.SERVER_ADDRESS ? new URL(e.SERVER_ADDRESS).hostname : 'localhost'),
-        proxyProtocol: e.HAPROXY_PROXY_PROTOCOL,
-        trustedProxies: [...e.TRUSTED_PROXIES],
-        maxMessageBytes: e.MM4_MAX_MESSAGE_BYTES,
-        maxConnections: e.MM4_MAX_CONNECTIONS,
-        maxConnectionsPerIp: e.MM4_MAX_CONNECTIONS_PER_IP,
-        socketTimeoutMs: e.MM4_SOCKET_TIMEOUT_SECS * SECOND_MS,
-      }),
-    );
+    .transform((e): Mm4Config => ({
+      listen: e.MM4_LISTEN,
+      retries: e.MM4_RETRIES,
+      timeoutMs: e.MM4_TIMEOUT_SECS * SECOND_MS,
+      originatorSystem: e.MM4_ORIGINATOR_SYSTEM,
+      // The default SERVER_ADDRESS is http://localhost:<port>, hence 'localhost'.
+      msgIdHost: e.MM4_MSG_ID_HOST ?? (e.SERVER_ADDRESS ? new URL(e.SERVER_ADDRESS).hostname : 'localhost'),
+      proxyProtocol: e.HAPROXY_PROXY_PROTOCOL,
+      trustedProxies: [...e.TRUSTED_PROXIES],
+      maxMessageBytes: e.MM4_MAX_MESSAGE_BYTES,
+      maxConnections: e.MM4_MAX_CONNECTIONS,
+      maxConnectionsPerIp: e.MM4_MAX_CONNECTIONS_PER_IP,
+      socketTimeoutMs: e.MM4_SOCKET_TIMEOUT_SECS * SECOND_MS,
+    }));
 }
 
 export function webhookSchema() {
@@ -197,14 +193,12 @@ export function webhookSchema() {
       WEBHOOK_RETRY_DELAY_SECS: fieldOr(count, DEFAULT_WEBHOOK_RETRY_DELAY_SECS),
       WEBHOOK_MEDIA_BASE64_MAX_BYTES: fieldOr(count, DEFAULT_WEBHOOK_MEDIA_BASE64_MAX_BYTES),
     })
-    .transform(
-      (e): WebhookConfig => ({
-        retries: e.WEBHOOK_RETRIES,
-        timeoutMs: e.WEBHOOK_TIMEOUT_SECS * SECOND_MS,
-        retryDelayMs: e.WEBHOOK_RETRY_DELAY_SECS * SECOND_MS,
-        mediaBase64MaxBytes: e.WEBHOOK_MEDIA_BASE64_MAX_BYTES,
-      }),
-    );
+    .transform((e): WebhookConfig => ({
+      retries: e.WEBHOOK_RETRIES,
+      timeoutMs: e.WEBHOOK_TIMEOUT_SECS * SECOND_MS,
+      retryDelayMs: e.WEBHOOK_RETRY_DELAY_SECS * SECOND_MS,
+      mediaBase64MaxBytes: e.WEBHOOK_MEDIA_BASE64_MAX_BYTES,
+    }));
 }
 
 export function carrierSchema() {
@@ -214,11 +208,9 @@ export function carrierSchema() {
       CARRIER_TIMEOUT_SECS: fieldOr(seconds, DEFAULT_CARRIER_TIMEOUT_SECS),
       CARRIER_RETRY_DELAY_SECS: fieldOr(count, DEFAULT_CARRIER_RETRY_DELAY_SECS),
     })
-    .transform(
-      (e): CarrierEgressConfig => ({
-        retries: e.CARRIER_RETRIES,
-        timeoutMs: e.CARRIER_TIMEOUT_SECS * SECOND_MS,
-        retryDelayMs: e.CARRIER_RETRY_DELAY_SECS * SECOND_MS,
-      }),
-    );
+    .transform((e): CarrierEgressConfig => ({
+      retries: e.CARRIER_RETRIES,
+      timeoutMs: e.CARRIER_TIMEOUT_SECS * SECOND_MS,
+      retryDelayMs: e.CARRIER_RETRY_DELAY_SECS * SECOND_MS,
+    }));
 }

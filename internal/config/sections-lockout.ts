@@ -29,13 +29,11 @@ export function lockoutSchema() {
       LOGIN_FAILURES_PER_USER: fieldOr(count, DEFAULT_LOGIN_FAILURES_PER_USER),
       LOGIN_FAILURE_DELAY_MS: fieldOr(delayMs, DEFAULT_LOGIN_FAILURE_DELAY_MS),
     })
-    .transform(
-      (e): LockoutConfig => ({
-        windowMs: e.LOGIN_FAILURE_WINDOW_SECS * SECOND_MS,
-        perIp: e.LOGIN_FAILURES_PER_IP,
-        perNetwork: e.LOGIN_FAILURES_PER_NETWORK,
-        perUser: e.LOGIN_FAILURES_PER_USER,
-        failureDelayMs: e.LOGIN_FAILURE_DELAY_MS,
-      }),
-    );
+    .transform((e): LockoutConfig => ({
+      windowMs: e.LOGIN_FAILURE_WINDOW_SECS * SECOND_MS,
+      perIp: e.LOGIN_FAILURES_PER_IP,
+      perNetwork: e.LOGIN_FAILURES_PER_NETWORK,
+      perUser: e.LOGIN_FAILURES_PER_USER,
+      failureDelayMs: e.LOGIN_FAILURE_DELAY_MS,
+    }));
 }

@@ -22,9 +22,27 @@ import {
 } from './defaults.js';
 import { shutdownBudget } from './shutdown.js';
 import {
-  field, fieldOr, Invalid, oneOf, parseBaseUrl, parseBool, parseCidrList, parseDefault, parseListen, text, wholeNumber,
+  field,
+  fieldOr,
+  Invalid,
+  oneOf,
+  parseBaseUrl,
+  parseBool,
+  parseCidrList,
+  parseDefault,
+  parseListen,
+  text,
+  wholeNumber,
 } from './fields.js';
-import { LogLevel, type AutoReplyConfig, type BatchConfig, type IngressFirstConfig, type LogConfig, type MediaConfig, type NodeConfig } from './types.js';
+import {
+  LogLevel,
+  type AutoReplyConfig,
+  type BatchConfig,
+  type IngressFirstConfig,
+  type LogConfig,
+  type MediaConfig,
+  type NodeConfig,
+} from './types.js';
 
 /** What the sections need besides the environment: where we run and on which machine. */
 export interface LoadContext {
@@ -48,14 +66,12 @@ export function nodeSchema(ctx: LoadContext) {
       WEB_LISTEN: fieldOr(parseListen, parseDefault(parseListen, DEFAULT_WEB_LISTEN)),
       SHUTDOWN_TIMEOUT_SECS: fieldOr(wholeNumber(1), DEFAULT_SHUTDOWN_TIMEOUT_SECS),
     })
-    .transform(
-      (e): NodeConfig => ({
-        serverId: e.SERVER_ID,
-        serverAddress: e.SERVER_ADDRESS ?? defaultServerAddress(e.WEB_LISTEN.port),
-        dataDir: resolve(ctx.cwd, e.DATA_DIR),
-        shutdown: shutdownBudget(e.SHUTDOWN_TIMEOUT_SECS * 1000),
-      }),
-    );
+    .transform((e): NodeConfig => ({
+      serverId: e.SERVER_ID,
+      serverAddress: e.SERVER_ADDRESS ?? defaultServerAddress(e.WEB_LISTEN.port),
+      dataDir: resolve(ctx.cwd, e.DATA_DIR),
+      shutdown: shutdownBudget(e.SHUTDOWN_TIMEOUT_SECS * 1000),
+    }));
 }
 
 const LOG_LEVELS = Object.values(LogLevel);
@@ -75,7 +91,10 @@ const DAY_MS = 24 * 3600 * SECOND_MS;
 /** `name=bytes,name=bytes`: carrier names or types (lowercased) → MMS size limit. */
 export function parseCarrierLimits(raw: string): Record<string, number> | Invalid {
   const out: Record<string, number> = {};
-  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, value] = item.split('=').map((s) => s.trim());
     if (!name || !value || !/^\d+$/.test(value) || Number(value) < 1) {
       return new Invalid('expected name=bytes pairs separated by commas, e.g. telnyx=1048576,default=614400');
@@ -135,7 +154,9 @@ export function ingressFirstSchema() {
       INGRESS_FIRST_FLOOR: fieldOr(wholeNumber(1), DEFAULT_INGRESS_FIRST_FLOOR),
     })
     .transform((e): IngressFirstConfig => ({
-      busyAt: e.INGRESS_FIRST_AT, idleAt: Math.floor(e.INGRESS_FIRST_AT / 4), floor: e.INGRESS_FIRST_FLOOR,
+      busyAt: e.INGRESS_FIRST_AT,
+      idleAt: Math.floor(e.INGRESS_FIRST_AT / 4),
+      floor: e.INGRESS_FIRST_FLOOR,
     }));
 }
 
@@ -154,6 +175,8 @@ export function batchSchema() {
       BATCH_CONCURRENCY: fieldOr(wholeNumber(1), DEFAULT_BATCH_CONCURRENCY),
     })
     .transform((e): BatchConfig => ({
-      maxMessages: e.BATCH_MAX_MESSAGES, leaseMs: e.BATCH_LEASE_SECS * 1000, concurrency: e.BATCH_CONCURRENCY,
+      maxMessages: e.BATCH_MAX_MESSAGES,
+      leaseMs: e.BATCH_LEASE_SECS * 1000,
+      concurrency: e.BATCH_CONCURRENCY,
     }));
 }

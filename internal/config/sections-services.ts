@@ -109,8 +109,10 @@ export function storeSchema(ctx: LoadContext) {
 export function storeWarnings(env: Readonly<Record<string, string>>): string[] {
   const set = (names: readonly string[]) => names.filter((n) => env[n] !== undefined);
   const postgres = env.DATABASE_URL !== undefined || set(PG_SELECTORS).length > 0;
-  const pgliteOnly = postgres && env.PGLITE_SHARED_BUFFERS_MB !== undefined
-    ? ['PGLITE_SHARED_BUFFERS_MB is set but the store is PostgreSQL, so it is ignored'] : [];
+  const pgliteOnly =
+    postgres && env.PGLITE_SHARED_BUFFERS_MB !== undefined
+      ? ['PGLITE_SHARED_BUFFERS_MB is set but the store is PostgreSQL, so it is ignored']
+      : [];
   if (env.DATABASE_URL !== undefined && set(PG_ALL).length > 0) {
     return [`DATABASE_URL is set, so ${set(PG_ALL).join(', ')} ${set(PG_ALL).length > 1 ? 'are' : 'is'} ignored`, ...pgliteOnly];
   }
@@ -132,11 +134,10 @@ export function busSchema() {
       NATS_URL: field(urlListWith(['nats:', 'tls:'])),
       BUS_SUBJECT_PREFIX: fieldOr(parseSubjectPrefix, ''),
     })
-    .transform(
-      (e): BusConfig =>
-        e.NATS_URL
-          ? { kind: 'nats', servers: e.NATS_URL, subjectPrefix: e.BUS_SUBJECT_PREFIX }
-          : { kind: 'memory', subjectPrefix: e.BUS_SUBJECT_PREFIX },
+    .transform((e): BusConfig =>
+      e.NATS_URL
+        ? { kind: 'nats', servers: e.NATS_URL, subjectPrefix: e.BUS_SUBJECT_PREFIX }
+        : { kind: 'memory', subjectPrefix: e.BUS_SUBJECT_PREFIX },
     );
 }
 
@@ -151,14 +152,12 @@ export function durableSchema() {
       DEAD_LETTER_MAX_AGE_HOURS: fieldOr(wholeNumber(1), DEFAULT_DEAD_LETTER_MAX_AGE_HOURS),
       DEAD_LETTER_MAX_MB: fieldOr(wholeNumber(1), DEFAULT_DEAD_LETTER_MAX_MB),
     })
-    .transform(
-      (e): DurableConfig => ({
-        maxDeliver: e.BUS_MAX_DELIVER,
-        stageMaxAgeMs: e.STREAM_MAX_AGE_HOURS * HOUR_MS,
-        deadLetterMaxAgeMs: e.DEAD_LETTER_MAX_AGE_HOURS * HOUR_MS,
-        deadLetterMaxBytes: e.DEAD_LETTER_MAX_MB * 1024 * 1024,
-      }),
-    );
+    .transform((e): DurableConfig => ({
+      maxDeliver: e.BUS_MAX_DELIVER,
+      stageMaxAgeMs: e.STREAM_MAX_AGE_HOURS * HOUR_MS,
+      deadLetterMaxAgeMs: e.DEAD_LETTER_MAX_AGE_HOURS * HOUR_MS,
+      deadLetterMaxBytes: e.DEAD_LETTER_MAX_MB * 1024 * 1024,
+    }));
 }
 
 export function quotaSchema() {

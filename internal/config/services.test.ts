@@ -162,7 +162,14 @@ describe('embedded secrets', () => {
 describe('warnings', () => {
   it('flags short secrets and upstream variables msggw ignores', async () => {
     const cfg = await loadConfig(
-      { ENCRYPTION_KEY: 'short', API_KEY: 'also-short', LOKI_ENABLED: 'true', LOKI_URL: 'http://loki', PPROF_LISTEN: ':42666', MM4_DEBUG: '1' },
+      {
+        ENCRYPTION_KEY: 'short',
+        API_KEY: 'also-short',
+        LOKI_ENABLED: 'true',
+        LOKI_URL: 'http://loki',
+        PPROF_LISTEN: ':42666',
+        MM4_DEBUG: '1',
+      },
       { cwd },
     );
     expect(cfg.warnings).toEqual([

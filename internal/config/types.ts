@@ -157,9 +157,7 @@ export type StoreConfig =
   | { driver: 'pg'; url: string; /** IANA zone for the session (POSTGRES_TIMEZONE). */ timezone: string }
   | { driver: 'pglite'; dataDir: string; /** PGLITE_SHARED_BUFFERS_MB; unset = the store's default. */ sharedBuffersMb?: number };
 
-export type BusConfig =
-  | { kind: 'nats'; servers: string[]; subjectPrefix: string }
-  | { kind: 'memory'; subjectPrefix: string };
+export type BusConfig = { kind: 'nats'; servers: string[]; subjectPrefix: string } | { kind: 'memory'; subjectPrefix: string };
 
 /** BUS_MAX_DELIVER, STREAM_MAX_AGE_HOURS, DEAD_LETTER_MAX_AGE_HOURS, DEAD_LETTER_MAX_MB. */
 export interface DurableConfig {

@@ -33,8 +33,9 @@ function secretErrorOf(fn: () => unknown): SecretError {
 
 /** The v2 format (unbound AES-256-GCM) written out by hand, as nodes before v3 stored it. */
 function v2Encrypt(encryptionKey: string, plain: string): string {
-  const key = Buffer.from(hkdfSync('sha256', Buffer.from(encryptionKey), 'msggw/crypto/secret-box/salt',
-    'msggw secret-box v2 aes-256-gcm', 32));
+  const key = Buffer.from(
+    hkdfSync('sha256', Buffer.from(encryptionKey), 'msggw/crypto/secret-box/salt', 'msggw secret-box v2 aes-256-gcm', 32),
+  );
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
   const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
@@ -166,13 +167,10 @@ describe('SecretBox reading upstream (legacy) values', () => {
     });
   });
 
-  it.each(['not base64!', 'AAAA', 'AAA', Buffer.alloc(15).toString('base64')])(
-    'throws a malformed SecretError for %j',
-    (stored) => {
-      const err = secretErrorOf(() => box.decrypt(stored, ROW));
-      expect(err.reason).toBe(SecretErrorReason.MALFORMED);
-    },
-  );
+  it.each(['not base64!', 'AAAA', 'AAA', Buffer.alloc(15).toString('base64')])('throws a malformed SecretError for %j', (stored) => {
+    const err = secretErrorOf(() => box.decrypt(stored, ROW));
+    expect(err.reason).toBe(SecretErrorReason.MALFORMED);
+  });
 
   it('accepts tab and newline in a legacy value', () => {
     expect(box.decrypt(encryptLegacy(KEY, 'line1\n\tline2'), ROW)).toBe('line1\n\tline2');

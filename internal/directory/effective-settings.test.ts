@@ -2,21 +2,36 @@ import { describe, expect, it } from 'vitest';
 import type { ClientDetails, ClientNumber, ClientSettings, NumberSettings } from '../store/index.js';
 import { effectiveLimit, effectiveNumberSettings, effectiveWebhook } from './effective-settings.js';
 
-const limits = { smsBurstLimit: 0, smsDailyLimit: 0, smsMonthlyLimit: 0, mmsBurstLimit: 0, mmsDailyLimit: 0, mmsMonthlyLimit: 0, limitBoth: false };
+const limits = {
+  smsBurstLimit: 0,
+  smsDailyLimit: 0,
+  smsMonthlyLimit: 0,
+  mmsBurstLimit: 0,
+  mmsDailyLimit: 0,
+  mmsMonthlyLimit: 0,
+  limitBoth: false,
+};
 const client = (settings: Partial<ClientSettings> | null) =>
   ({ settings: settings && { ...limits, defaultWebhook: '', ...settings } }) as ClientDetails;
 const number = (settings: Partial<NumberSettings> | null, webhook = '') =>
   ({ webhook, settings: settings && { ...limits, ...settings } }) as ClientNumber;
 
 describe('effectiveLimit (upstream §12.2, clients_test.go)', () => {
-  it('takes the number\'s limit when above 0, with the number\'s limit_both', () => {
-    expect(effectiveLimit(number({ smsDailyLimit: 5, limitBoth: true }), client({ smsDailyLimit: 100 }), 'sms', 'daily'))
-      .toEqual({ limit: 5, source: 'number', limitBoth: true });
+  it("takes the number's limit when above 0, with the number's limit_both", () => {
+    expect(effectiveLimit(number({ smsDailyLimit: 5, limitBoth: true }), client({ smsDailyLimit: 100 }), 'sms', 'daily')).toEqual({
+      limit: 5,
+      source: 'number',
+      limitBoth: true,
+    });
   });
 
-  it('inherits the client\'s when the number has 0 or no settings, with the client\'s limit_both', () => {
+  it("inherits the client's when the number has 0 or no settings, with the client's limit_both", () => {
     const c = client({ smsDailyLimit: 100, limitBoth: true });
-    expect(effectiveLimit(number({ smsDailyLimit: 0, limitBoth: false }), c, 'sms', 'daily')).toEqual({ limit: 100, source: 'client', limitBoth: true });
+    expect(effectiveLimit(number({ smsDailyLimit: 0, limitBoth: false }), c, 'sms', 'daily')).toEqual({
+      limit: 100,
+      source: 'client',
+      limitBoth: true,
+    });
     expect(effectiveLimit(number(null), c, 'sms', 'daily')).toEqual({ limit: 100, source: 'client', limitBoth: true });
   });
 
@@ -36,10 +51,15 @@ describe('effectiveLimit (upstream §12.2, clients_test.go)', () => {
 });
 
 describe('effectiveWebhook (upstream §11.2)', () => {
-  it('prefers the number\'s webhook, then the client\'s default, else none', () => {
-    expect(effectiveWebhook(number(null, 'https://n.test'), client({ defaultWebhook: 'https://c.test' })))
-      .toEqual({ url: 'https://n.test', source: 'number' });
-    expect(effectiveWebhook(number(null), client({ defaultWebhook: 'https://c.test' }))).toEqual({ url: 'https://c.test', source: 'client' });
+  it("prefers the number's webhook, then the client's default, else none", () => {
+    expect(effectiveWebhook(number(null, 'https://n.test'), client({ defaultWebhook: 'https://c.test' }))).toEqual({
+      url: 'https://n.test',
+      source: 'number',
+    });
+    expect(effectiveWebhook(number(null), client({ defaultWebhook: 'https://c.test' }))).toEqual({
+      url: 'https://c.test',
+      source: 'client',
+    });
     expect(effectiveWebhook(number(null), client(null))).toEqual({ url: '', source: 'none' });
   });
 });

@@ -32,7 +32,10 @@ const LIMIT_FIELDS: Record<LimitedType, Record<LimitPeriod, keyof Omit<Limits, '
  * limit_both; else the client's (0 or less = unlimited), with the client's limit_both.
  */
 export function effectiveLimit(
-  number: Pick<ClientNumber, 'settings'>, client: Pick<ClientDetails, 'settings'>, type: LimitedType, period: LimitPeriod,
+  number: Pick<ClientNumber, 'settings'>,
+  client: Pick<ClientDetails, 'settings'>,
+  type: LimitedType,
+  period: LimitPeriod,
 ): EffectiveLimit {
   const field = LIMIT_FIELDS[type][period];
   const own = number.settings?.[field] ?? 0;
@@ -43,7 +46,10 @@ export function effectiveLimit(
 }
 
 /** The number's webhook wins over the client's default_webhook (upstream §11.2); decide.ts routes by the same rule. */
-export function effectiveWebhook(number: Pick<ClientNumber, 'webhook'>, client: Pick<ClientDetails, 'settings'>): EffectiveNumberSettings['webhook'] {
+export function effectiveWebhook(
+  number: Pick<ClientNumber, 'webhook'>,
+  client: Pick<ClientDetails, 'settings'>,
+): EffectiveNumberSettings['webhook'] {
   if (number.webhook) return { url: number.webhook, source: 'number' };
   const fallback = client.settings?.defaultWebhook ?? '';
   return fallback ? { url: fallback, source: 'client' } : { url: '', source: 'none' };

@@ -83,10 +83,14 @@ export class MemoryDirectory implements Directory {
   apply(change: ConfigChange): Promise<void> {
     return this.enqueue(async () => {
       switch (change.kind) {
-        case 'client': return change.id === undefined ? this.loadEverything() : this.loadClient(change.id);
-        case 'carrier': return change.id === undefined ? this.loadCarriers() : this.loadCarrier(change.id);
-        case 'api_key': return this.loadApiKeys();
-        case 'all': return this.loadEverything();
+        case 'client':
+          return change.id === undefined ? this.loadEverything() : this.loadClient(change.id);
+        case 'carrier':
+          return change.id === undefined ? this.loadCarriers() : this.loadCarrier(change.id);
+        case 'api_key':
+          return this.loadApiKeys();
+        case 'all':
+          return this.loadEverything();
       }
     });
   }

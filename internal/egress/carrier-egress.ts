@@ -81,12 +81,15 @@ export class CarrierEgress {
   }
 
   private async campaign(carrierId: number, bucket: KvBucket): Promise<void> {
-    const lease = new Lease({ bucket, key: `carrier-${carrierId}`, nodeId: this.options.nodeId, ttlMs: this.ttl() },
-      { logger: this.deps.logger });
+    const lease = new Lease(
+      { bucket, key: `carrier-${carrierId}`, nodeId: this.options.nodeId, ttlMs: this.ttl() },
+      { logger: this.deps.logger },
+    );
     const campaign: Campaign = { lease, queue: Promise.resolve() };
     this.#campaigns.set(carrierId, campaign);
     lease.onChange((leader) => {
-      campaign.queue = campaign.queue.then(() => (leader ? this.lead(carrierId, campaign) : this.follow(carrierId, campaign)))
+      campaign.queue = campaign.queue
+        .then(() => (leader ? this.lead(carrierId, campaign) : this.follow(carrierId, campaign)))
         .catch((err) => this.deps.logger.error({ err, carrierId }, 'carrier worker switch failed'));
     });
     await lease.start();
@@ -96,9 +99,15 @@ export class CarrierEgress {
     if (campaign.worker || this.#stopping) return;
     const name = this.deps.carrier(carrierId)?.name ?? String(carrierId);
     const worker = new CarrierWorker(
-      { carrierId, subjects: this.options.subjects, serverAddress: this.options.serverAddress,
-        retries: this.options.retries, timeoutMs: this.options.timeoutMs, retryDelayMs: this.options.retryDelayMs,
-        maxDeliver: this.options.maxDeliver },
+      {
+        carrierId,
+        subjects: this.options.subjects,
+        serverAddress: this.options.serverAddress,
+        retries: this.options.retries,
+        timeoutMs: this.options.timeoutMs,
+        retryDelayMs: this.options.retryDelayMs,
+        maxDeliver: this.options.maxDeliver,
+      },
       { ...this.deps, carrier: () => this.deps.carrier(carrierId) },
     );
     campaign.worker = worker;
@@ -125,12 +134,14 @@ export class CarrierEgress {
 
   private async stopAll(): Promise<void> {
     clearInterval(this.#timer);
-    await Promise.allSettled([...this.#campaigns].map(async ([id, campaign]) => {
-      // Stop sending first, then release the lease so a follower takes over at once.
-      await this.follow(id, campaign);
-      await campaign.lease.stop();
-      await campaign.queue;
-    }));
+    await Promise.allSettled(
+      [...this.#campaigns].map(async ([id, campaign]) => {
+        // Stop sending first, then release the lease so a follower takes over at once.
+        await this.follow(id, campaign);
+        await campaign.lease.stop();
+        await campaign.queue;
+      }),
+    );
     this.#campaigns.clear();
   }
 }

@@ -83,9 +83,15 @@ export class CarrierWorker {
     const s = this.options.subjects;
     const id = this.options.carrierId;
     this.#consumer = await this.deps.bus.consume(
-      { stream: s.streams.carrier, durable: `carrier-${id}`, filterSubject: s.msgOutCarrier(id),
-        ackWaitMs: this.options.timeoutMs + 15_000, maxAckPending: MAX_CONCURRENCY * 4,
-        maxDeliver: maxDeliverFor(this.options.maxDeliver, this.options.retries), deadLetterSubject: s.deadLetter(s.streams.carrier) },
+      {
+        stream: s.streams.carrier,
+        durable: `carrier-${id}`,
+        filterSubject: s.msgOutCarrier(id),
+        ackWaitMs: this.options.timeoutMs + 15_000,
+        maxAckPending: MAX_CONCURRENCY * 4,
+        maxDeliver: maxDeliverFor(this.options.maxDeliver, this.options.retries),
+        deadLetterSubject: s.deadLetter(s.streams.carrier),
+      },
       (msg) => this.handle(msg),
       { concurrency: this.#concurrency },
     );
@@ -124,7 +130,7 @@ export class CarrierWorker {
     }
     // A redelivery may follow a send the carrier accepted just before a node died: if our
     // record already holds the carrier's id, sending again would only duplicate it.
-    if (msg.deliveryCount > 1 && await this.deps.sentBefore(egress.message.id)) return ack;
+    if (msg.deliveryCount > 1 && (await this.deps.sentBefore(egress.message.id))) return ack;
     if (!this.#bucket.tryTake()) await workingWhile(msg, this.#bucket.take());
     const send = () => (this.#abort.signal.aborted ? Promise.resolve(retry(0)) : this.send(msg, egress, carrier, driver));
     return this.deps.ingressFirst ? this.deps.ingressFirst.run(msg, send) : send();
@@ -137,12 +143,15 @@ export class CarrierWorker {
     let carrierMsgId: string;
     try {
       ({ carrierMsgId } = await driver.send(
-        { id: m.id, type: m.type, from: m.from, to: m.to, text: m.text,
-          mediaUrls: m.media.map((p) => p.url ?? '').filter(Boolean) },
+        { id: m.id, type: m.type, from: m.from, to: m.to, text: m.text, mediaUrls: m.media.map((p) => p.url ?? '').filter(Boolean) },
         carrier,
-        { http: this.deps.fetch ? undefined : this.#pool.request, fetch: this.deps.fetch, signal: this.#abort.signal,
+        {
+          http: this.deps.fetch ? undefined : this.#pool.request,
+          fetch: this.deps.fetch,
+          signal: this.#abort.signal,
           timeoutMs: this.options.timeoutMs,
-          statusCallbackUrl: statusCallbackUrl(this.options.serverAddress, carrier.uuid, m.id) },
+          statusCallbackUrl: statusCallbackUrl(this.options.serverAddress, carrier.uuid, m.id),
+        },
       ));
     } catch (err) {
       this.countError(carrier, err, started);
@@ -150,7 +159,10 @@ export class CarrierWorker {
     }
     this.deps.metrics.egressLatency.observe(labels, (performance.now() - started) / 1000);
     this.deps.metrics.egress.inc({ ...labels, result: 'ok' });
-    this.deps.logger.debug({ event: LogEvent.SmsSent, id: m.id, type: m.type, carrier: carrier.name, carrierMsgId }, 'carrier accepted the message');
+    this.deps.logger.debug(
+      { event: LogEvent.SmsSent, id: m.id, type: m.type, carrier: carrier.name, carrierMsgId },
+      'carrier accepted the message',
+    );
     // The carrier has it: from here on a failure may cost the record's timeliness, never a resend.
     return this.deps.sent.recorded({ v: 1, egress, status: 'sent', carrierMsgId, reportDelivered: false });
   }
@@ -182,7 +194,6 @@ export class CarrierWorker {
   }
 
   private async fail(egress: Egress, code: string, reason: string, optOut = false): Promise<void> {
-    await this.deps.failures.report({ egress, message: egress.message, senderClientId: egress.senderClientId,
-      code, reason, optOut });
+    await this.deps.failures.report({ egress, message: egress.message, senderClientId: egress.senderClientId, code, reason, optOut });
   }
 }

@@ -17,15 +17,26 @@ function fakeStore(files: Record<string, Buffer>) {
   };
 }
 
-const part = (token: string | undefined, sizeBytes?: number): MediaRef =>
-  ({ token, url: `https://gw.example/media/${token}.bin`, contentType: 'image/jpeg', filename: `${token}.jpg`, sizeBytes });
+const part = (token: string | undefined, sizeBytes?: number): MediaRef => ({
+  token,
+  url: `https://gw.example/media/${token}.bin`,
+  contentType: 'image/jpeg',
+  filename: `${token}.jpg`,
+  sizeBytes,
+});
 
 describe('inlineMedia', () => {
   it('gives every stored part its base64 while the message stays within the cap', async () => {
     const store = fakeStore({ a: Buffer.from('first'), b: Buffer.from('second') });
     const inline = await inlineMedia([part('a', 5), part('b', 6)], store, 11);
-    expect([...inline]).toEqual([[0, Buffer.from('first').toString('base64')], [1, Buffer.from('second').toString('base64')]]);
-    expect(store.reads).toEqual([{ token: 'a', maxBytes: 11 }, { token: 'b', maxBytes: 6 }]);
+    expect([...inline]).toEqual([
+      [0, Buffer.from('first').toString('base64')],
+      [1, Buffer.from('second').toString('base64')],
+    ]);
+    expect(store.reads).toEqual([
+      { token: 'a', maxBytes: 11 },
+      { token: 'b', maxBytes: 6 },
+    ]);
   });
 
   it('leaves out a part past what is left of the cap without reading it, and takes a later one that fits', async () => {
@@ -35,7 +46,7 @@ describe('inlineMedia', () => {
     expect(store.reads.map((r) => r.token)).toEqual(['a', 'c']);
   });
 
-  it('asks the store for no more than is left when a part\'s size is unknown', async () => {
+  it("asks the store for no more than is left when a part's size is unknown", async () => {
     const store = fakeStore({ a: Buffer.alloc(50) });
     const inline = await inlineMedia([part('a')], store, 20);
     expect(inline.size).toBe(0);

@@ -21,22 +21,33 @@ export function messagePayload(format: ApiFormat, egress: Egress, client: Client
     case 'telnyx':
       return {
         data: {
-          event_type: 'message.received', id: randomUUID(), occurred_at: received, record_type: 'event',
+          event_type: 'message.received',
+          id: randomUUID(),
+          occurred_at: received,
+          record_type: 'event',
           payload: {
-            id: m.id, direction: 'inbound', type: m.type.toUpperCase(), text: m.text, received_at: received,
-            from: { phone_number: m.from }, to: [{ phone_number: m.to }],
+            id: m.id,
+            direction: 'inbound',
+            type: m.type.toUpperCase(),
+            text: m.text,
+            received_at: received,
+            from: { phone_number: m.from },
+            to: [{ phone_number: m.to }],
             media: m.media.map((p) => ({ url: p.url ?? '', content_type: p.contentType, size: p.sizeBytes })),
           },
         },
       };
     default:
       return {
-        id: m.id, from: m.from, to: m.to, text: m.text, type: m.type, timestamp: received,
+        id: m.id,
+        from: m.from,
+        to: m.to,
+        text: m.text,
+        type: m.type,
+        timestamp: received,
         ...(number?.tag ? { tag: number.tag } : {}),
         ...(number?.group ? { group: number.group } : {}),
-        ...(m.media.length > 0
-          ? { media: m.media.map((p, i) => genericMedia(p, inline.get(i))) }
-          : {}),
+        ...(m.media.length > 0 ? { media: m.media.map((p, i) => genericMedia(p, inline.get(i))) } : {}),
       };
   }
 }
@@ -48,8 +59,14 @@ function genericMedia(part: MediaRef, base64: string | undefined) {
 
 /** Telnyx's own words for a recipient's status (message.finalized `to[].status`). */
 const TELNYX_STATUS: Record<StatusEvent['status'], string> = {
-  queued: 'queued', sent: 'sent', delivered: 'delivered', undelivered: 'delivery_failed', failed: 'sending_failed',
-  expired: 'delivery_failed', rejected: 'sending_failed', unknown: 'delivery_unconfirmed',
+  queued: 'queued',
+  sent: 'sent',
+  delivered: 'delivered',
+  undelivered: 'delivery_failed',
+  failed: 'sending_failed',
+  expired: 'delivery_failed',
+  rejected: 'sending_failed',
+  unknown: 'delivery_unconfirmed',
 };
 
 /**
@@ -58,8 +75,7 @@ const TELNYX_STATUS: Record<StatusEvent['status'], string> = {
  */
 export function statusPayload(format: ApiFormat, event: StatusEvent): unknown | undefined {
   const at = new Date(event.at).toISOString();
-  const errors = event.errorCode || event.errorText
-    ? [{ code: event.errorCode ?? '', title: event.errorText ?? '' }] : [];
+  const errors = event.errorCode || event.errorText ? [{ code: event.errorCode ?? '', title: event.errorText ?? '' }] : [];
   switch (format) {
     case 'bicom':
       return undefined;
@@ -67,16 +83,26 @@ export function statusPayload(format: ApiFormat, event: StatusEvent): unknown | 
       return {
         data: {
           event_type: event.status === 'sent' ? 'message.sent' : 'message.finalized',
-          id: randomUUID(), occurred_at: at, record_type: 'event',
+          id: randomUUID(),
+          occurred_at: at,
+          record_type: 'event',
           payload: {
-            id: event.messageId, direction: 'outbound', from: { phone_number: event.from },
-            to: [{ phone_number: event.to, status: TELNYX_STATUS[event.status] }], errors, completed_at: at,
+            id: event.messageId,
+            direction: 'outbound',
+            from: { phone_number: event.from },
+            to: [{ phone_number: event.to, status: TELNYX_STATUS[event.status] }],
+            errors,
+            completed_at: at,
           },
         },
       };
     default:
       return {
-        id: event.messageId, type: 'status', status: event.status, from: event.from, to: event.to,
+        id: event.messageId,
+        type: 'status',
+        status: event.status,
+        from: event.from,
+        to: event.to,
         timestamp: at,
         ...(event.carrierMsgId ? { carrier_message_id: event.carrierMsgId } : {}),
         ...(event.errorCode ? { error_code: event.errorCode } : {}),

@@ -18,7 +18,11 @@ export async function postWebhook(
   body: unknown,
   client: ClientDetails,
   opts: {
-    timeoutMs: number; signal: AbortSignal; http?: HttpClient; fetch?: typeof fetch; now?: () => number;
+    timeoutMs: number;
+    signal: AbortSignal;
+    http?: HttpClient;
+    fetch?: typeof fetch;
+    now?: () => number;
     /** False leaves the client's credentials out (a URL the client's API key chose). Default true. */
     credentials?: boolean;
   },

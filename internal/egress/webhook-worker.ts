@@ -75,9 +75,15 @@ export class WebhookWorker {
   async start(): Promise<void> {
     const s = this.options.subjects;
     this.#consumer = await this.deps.bus.consume(
-      { stream: s.streams.webhook, durable: 'webhook', filterSubject: s.msgOutWebhookAll,
-        ackWaitMs: this.options.timeoutMs + 30_000, maxAckPending: 4096,
-        maxDeliver: maxDeliverFor(this.options.maxDeliver, this.options.retries), deadLetterSubject: s.deadLetter(s.streams.webhook) },
+      {
+        stream: s.streams.webhook,
+        durable: 'webhook',
+        filterSubject: s.msgOutWebhookAll,
+        ackWaitMs: this.options.timeoutMs + 30_000,
+        maxAckPending: 4096,
+        maxDeliver: maxDeliverFor(this.options.maxDeliver, this.options.retries),
+        deadLetterSubject: s.deadLetter(s.streams.webhook),
+      },
       (msg) => this.handle(msg),
       { concurrency: this.options.concurrency ?? 128 },
     );
@@ -102,13 +108,14 @@ export class WebhookWorker {
     // Posted by this node, not yet recorded (database and bus were down): record, never repost.
     const sentHere = job.kind === 'message' ? this.deps.sent.sentHere(job.egress.message.id) : undefined;
     if (sentHere) return this.deps.sent.recorded(sentHere);
-    const clientId = job.kind === 'status' ? job.clientId : job.egress.receiverClientId ?? 0;
+    const clientId = job.kind === 'status' ? job.clientId : (job.egress.receiverClientId ?? 0);
     const client = this.deps.client(clientId);
     if (!client) {
       if (job.kind === 'message') await this.fail(job.egress, `client ${clientId} no longer exists`);
       return term('client gone');
     }
-    const deliver = () => (job.kind === 'message' ? this.deliverMessage(msg, job.egress, client) : this.deliverStatus(msg, job.event, client));
+    const deliver = () =>
+      job.kind === 'message' ? this.deliverMessage(msg, job.egress, client) : this.deliverStatus(msg, job.event, client);
     return this.deps.ingressFirst ? this.deps.ingressFirst.run(msg, deliver) : deliver();
   }
 
@@ -117,8 +124,8 @@ export class WebhookWorker {
     const url = route.kind === 'webhook' ? route.url : '';
     const format = client.settings?.apiFormat ?? 'generic';
     // Read on every attempt, not kept between them: a retry holds nothing while it waits.
-    const inline = format === 'generic'
-      ? await inlineMedia(egress.message.media, this.deps.media, this.options.mediaBase64MaxBytes) : undefined;
+    const inline =
+      format === 'generic' ? await inlineMedia(egress.message.media, this.deps.media, this.options.mediaBase64MaxBytes) : undefined;
     const result = await this.post(url, messagePayload(format, egress, client, inline), client);
     if (result.ok) return this.deps.sent.recorded({ v: 1, egress, status: 'delivered', reportDelivered: false });
     if (msg.deliveryCount <= this.retries(client)) return retry(this.delay(msg.deliveryCount));
@@ -134,8 +141,7 @@ export class WebhookWorker {
     const result = await this.post(url, body, client);
     if (result.ok) return ack;
     if (msg.deliveryCount <= this.retries(client)) return retry(this.delay(msg.deliveryCount));
-    this.deps.logger.warn({ client: client.username, messageId: event.messageId, error: result.error },
-      'status webhook given up');
+    this.deps.logger.warn({ client: client.username, messageId: event.messageId, error: result.error }, 'status webhook given up');
     return term('status webhook retries exhausted');
   }
 
@@ -161,11 +167,14 @@ export class WebhookWorker {
     const result = await postWebhook(url, body, client, {
       credentials,
       timeoutMs: timeoutSecs > 0 ? timeoutSecs * 1000 : this.options.timeoutMs,
-      signal: this.#abort.signal, fetch: this.deps.fetch, http: this.deps.fetch ? undefined : this.#pool.request,
+      signal: this.#abort.signal,
+      fetch: this.deps.fetch,
+      http: this.deps.fetch ? undefined : this.#pool.request,
     });
     this.deps.metrics.egressLatency.observe({ protocol: 'webhook', carrier: '' }, (performance.now() - started) / 1000);
     this.deps.metrics.egress.inc({ protocol: 'webhook', carrier: '', result: result.ok ? 'ok' : 'retry' });
-    if (!result.ok) this.deps.logger.info({ event: LogEvent.WebhookResponseError, client: client.username, url, error: result.error }, 'webhook failed');
+    if (!result.ok)
+      this.deps.logger.info({ event: LogEvent.WebhookResponseError, client: client.username, url, error: result.error }, 'webhook failed');
     return result;
   }
 
@@ -180,7 +189,12 @@ export class WebhookWorker {
 
   private async fail(egress: Egress, reason: string): Promise<void> {
     this.deps.metrics.egress.inc({ protocol: 'webhook', carrier: '', result: 'failed' });
-    await this.deps.failures.report({ egress, message: egress.message, senderClientId: egress.senderClientId,
-      code: ErrorCode.UNAVAILABLE, reason });
+    await this.deps.failures.report({
+      egress,
+      message: egress.message,
+      senderClientId: egress.senderClientId,
+      code: ErrorCode.UNAVAILABLE,
+      reason,
+    });
   }
 }

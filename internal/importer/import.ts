@@ -1,15 +1,29 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import { decodeBase64Strict, decryptLegacy, SecretError } from '../crypto/index.js';
 import {
-  ApiFormat, AuthMethod, ClientType, GOMSGGW_SPLIT_METHOD,
-  type ClientSettingsPatch, type NumberSettingsPatch, type Store,
+  ApiFormat,
+  AuthMethod,
+  ClientType,
+  GOMSGGW_SPLIT_METHOD,
+  type ClientSettingsPatch,
+  type NumberSettingsPatch,
+  type Store,
 } from '../store/index.js';
 import { normalizeE164 } from '../../proto/e164.js';
 import { isCarrierType } from '../../proto/carrier-types.js';
 import {
-  ImportAction, ImportKind,
-  type GomsggwApiKey, type GomsggwCarrier, type GomsggwClient, type GomsggwFailover, type GomsggwMediaFile,
-  type GomsggwNumber, type GomsggwSource, type ImportEvent, type ImportOptions, type ImportReport,
+  ImportAction,
+  ImportKind,
+  type GomsggwApiKey,
+  type GomsggwCarrier,
+  type GomsggwClient,
+  type GomsggwFailover,
+  type GomsggwMediaFile,
+  type GomsggwNumber,
+  type GomsggwSource,
+  type ImportEvent,
+  type ImportOptions,
+  type ImportReport,
 } from './types.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -28,14 +42,44 @@ class Unimportable extends Error {}
  */
 export async function importGomsggw(source: GomsggwSource, store: Store, options: ImportOptions): Promise<ImportReport> {
   const run = new ImportRun(store, options);
-  await run.each(ImportKind.CARRIER, await source.carriers(), (c) => c.name, (c) => run.carrier(c));
+  await run.each(
+    ImportKind.CARRIER,
+    await source.carriers(),
+    (c) => c.name,
+    (c) => run.carrier(c),
+  );
   const clients = await source.clients();
   for (const c of clients) run.usernames.set(c.id, c.username);
-  await run.each(ImportKind.CLIENT, clients, (c) => c.username, (c) => run.client(c));
-  await run.each(ImportKind.NUMBER, await source.numbers(), (n) => n.number, (n) => run.number(n));
-  await run.each(ImportKind.FAILOVER, await source.failovers(), (f) => run.pairName(f), (f) => run.failover(f));
-  await run.each(ImportKind.API_KEY, await source.apiKeys(), (k) => k.keyPrefix || `#${k.id}`, (k) => run.apiKey(k));
-  await run.each(ImportKind.MEDIA, source.media(), (m) => m.token, (m) => run.media(m));
+  await run.each(
+    ImportKind.CLIENT,
+    clients,
+    (c) => c.username,
+    (c) => run.client(c),
+  );
+  await run.each(
+    ImportKind.NUMBER,
+    await source.numbers(),
+    (n) => n.number,
+    (n) => run.number(n),
+  );
+  await run.each(
+    ImportKind.FAILOVER,
+    await source.failovers(),
+    (f) => run.pairName(f),
+    (f) => run.failover(f),
+  );
+  await run.each(
+    ImportKind.API_KEY,
+    await source.apiKeys(),
+    (k) => k.keyPrefix || `#${k.id}`,
+    (k) => run.apiKey(k),
+  );
+  await run.each(
+    ImportKind.MEDIA,
+    source.media(),
+    (m) => m.token,
+    (m) => run.media(m),
+  );
   return { dryRun: options.dryRun, events: run.events };
 }
 
@@ -52,9 +96,17 @@ class ImportRun {
   private readonly numberIds = new Map<number, { id: number; clientId: number }>();
   private standIn = 0;
 
-  constructor(private readonly store: Store, private readonly options: ImportOptions) {}
+  constructor(
+    private readonly store: Store,
+    private readonly options: ImportOptions,
+  ) {}
 
-  async each<T>(kind: ImportKind, rows: Iterable<T> | AsyncIterable<T>, key: (row: T) => string, take: (row: T) => Promise<Outcome>): Promise<void> {
+  async each<T>(
+    kind: ImportKind,
+    rows: Iterable<T> | AsyncIterable<T>,
+    key: (row: T) => string,
+    take: (row: T) => Promise<Outcome>,
+  ): Promise<void> {
     const total = Array.isArray(rows) ? rows.length : undefined;
     let done = 0;
     for await (const row of rows) {
@@ -73,8 +125,8 @@ class ImportRun {
       else this.events.push({ ...event, action: ImportAction.UNCHANGED, detail: '' });
     } catch (err) {
       // A duplicate or a missing parent concerns this row only; an unreachable store ends the run.
-      if (!(err instanceof Unimportable || err instanceof ConflictError || err instanceof NotFoundError
-        || err instanceof ValidationError)) throw err;
+      if (!(err instanceof Unimportable || err instanceof ConflictError || err instanceof NotFoundError || err instanceof ValidationError))
+        throw err;
       this.events.push({ ...event, action: ImportAction.SKIP, detail: err.message });
     }
   }
@@ -97,9 +149,17 @@ class ImportRun {
     }
     const sameUuid = await this.store.carriers.getByUuid(c.uuid);
     if (sameUuid) throw new Unimportable(`uuid ${c.uuid} is already carrier '${sameUuid.name}'`);
-    await this.write(() => this.store.carriers.create({
-      ...wanted, name: c.name, uuid: c.uuid, apiBaseUrl: '', verifyWebhooks: true, publicKey: '', maxRps: 0,
-    }));
+    await this.write(() =>
+      this.store.carriers.create({
+        ...wanted,
+        name: c.name,
+        uuid: c.uuid,
+        apiBaseUrl: '',
+        verifyWebhooks: true,
+        publicKey: '',
+        maxRps: 0,
+      }),
+    );
     return { created: true, detail: 'no public_key: inbound webhooks unsigned, as gomsggw took them' };
   }
 
@@ -169,8 +229,10 @@ class ImportRun {
     if (fallbackClientId === undefined) throw new Unimportable(`fallback client #${f.fallbackClientId} was not imported`);
     if (primaryClientId === fallbackClientId) throw new Unimportable('a client cannot fail over to itself');
     const wanted = { priority: f.priority, enabled: f.enabled };
-    const existing = primaryClientId < 0 ? undefined
-      : (await this.store.failovers.listByPrimary(primaryClientId)).find((e) => e.fallbackClientId === fallbackClientId);
+    const existing =
+      primaryClientId < 0
+        ? undefined
+        : (await this.store.failovers.listByPrimary(primaryClientId)).find((e) => e.fallbackClientId === fallbackClientId);
     if (!existing) {
       await this.write(async () => {
         const created = await this.store.failovers.create({ primaryClientId, fallbackClientId, priority: f.priority });
@@ -202,8 +264,14 @@ class ImportRun {
     }
     await this.write(async () => {
       const created = await this.store.apiKeys.create({
-        clientId, name: k.name, keyHash: k.keyHash, keyPrefix: k.keyPrefix, scopes: k.scopes, rateLimit: k.rateLimit,
-        expiresAt: k.expiresAt, allowedNumberIds,
+        clientId,
+        name: k.name,
+        keyHash: k.keyHash,
+        keyPrefix: k.keyPrefix,
+        scopes: k.scopes,
+        rateLimit: k.rateLimit,
+        expiresAt: k.expiresAt,
+        allowedNumberIds,
       });
       if (!k.active) await this.store.apiKeys.revoke(clientId, created.id);
       if (k.lastUsedAt) await this.store.apiKeys.touch(created.id, k.lastUsedAt);
@@ -216,9 +284,16 @@ class ImportRun {
     const bytes = decodeBase64Strict(m.base64Data);
     if (!bytes) throw new Unimportable('base64_data is not valid base64');
     if (await this.store.media.get(m.token, this.options.now)) return { created: false, updated: [] };
-    await this.write(() => this.store.media.insert({
-      token: m.token, fileName: m.fileName, contentType: m.contentType, bytes, uploadAt: m.uploadAt, expiresAt: m.expiresAt,
-    }));
+    await this.write(() =>
+      this.store.media.insert({
+        token: m.token,
+        fileName: m.fileName,
+        contentType: m.contentType,
+        bytes,
+        uploadAt: m.uploadAt,
+        expiresAt: m.expiresAt,
+      }),
+    );
     return { created: true };
   }
 
@@ -248,10 +323,16 @@ function clientSettings(c: GomsggwClient): ClientSettingsPatch {
   return {
     authMethod: authMethod === AuthMethod.BASIC || authMethod === AuthMethod.BEARER ? authMethod : null,
     apiFormat: apiFormat as ApiFormat,
-    webhookRetries: s.webhookRetries, webhookTimeoutSecs: s.webhookTimeoutSecs, includeRawSegments: s.includeRawSegments,
+    webhookRetries: s.webhookRetries,
+    webhookTimeoutSecs: s.webhookTimeoutSecs,
+    includeRawSegments: s.includeRawSegments,
     defaultWebhook: s.defaultWebhook,
-    smsBurstLimit: s.smsBurstLimit, smsDailyLimit: s.smsDailyLimit, smsMonthlyLimit: s.smsMonthlyLimit,
-    mmsBurstLimit: s.mmsBurstLimit, mmsDailyLimit: s.mmsDailyLimit, mmsMonthlyLimit: s.mmsMonthlyLimit,
+    smsBurstLimit: s.smsBurstLimit,
+    smsDailyLimit: s.smsDailyLimit,
+    smsMonthlyLimit: s.smsMonthlyLimit,
+    mmsBurstLimit: s.mmsBurstLimit,
+    mmsDailyLimit: s.mmsDailyLimit,
+    mmsMonthlyLimit: s.mmsMonthlyLimit,
     limitBoth: s.limitBoth,
   };
 }
@@ -260,14 +341,17 @@ function numberSettings(n: GomsggwNumber): NumberSettingsPatch | undefined {
   const s = n.settings;
   if (!s) return undefined;
   return {
-    ...s, autoReplyCooldownSecs: s.autoReplyCooldownSecs > 0 ? s.autoReplyCooldownSecs : GOMSGGW_AUTO_REPLY_COOLDOWN_SECS,
+    ...s,
+    autoReplyCooldownSecs: s.autoReplyCooldownSecs > 0 ? s.autoReplyCooldownSecs : GOMSGGW_AUTO_REPLY_COOLDOWN_SECS,
   };
 }
 
 /** Names of the fields of `wanted` whose values differ in `current`. */
 function changed(current: object, wanted: object): string[] {
   const have = current as Record<string, unknown>;
-  return Object.entries(wanted).filter(([k, v]) => have[k] !== v).map(([k]) => k);
+  return Object.entries(wanted)
+    .filter(([k, v]) => have[k] !== v)
+    .map(([k]) => k);
 }
 
 function pick<T extends object>(values: T, keys: string[]): Partial<T> {

@@ -6,6 +6,4 @@ export { openGomsggwSource } from './source.js';
 export { importGomsggw } from './import.js';
 export { formatEvent, formatSummary } from './report.js';
 export { ImportAction, ImportKind } from './types.js';
-export type {
-  GomsggwSource, ImportEvent, ImportOptions, ImportProgress, ImportReport,
-} from './types.js';
+export type { GomsggwSource, ImportEvent, ImportOptions, ImportProgress, ImportReport } from './types.js';

@@ -9,6 +9,8 @@ export function formatEvent(e: ImportEvent): string {
 export function formatSummary(report: ImportReport): string {
   const count = (action: ImportAction) => report.events.filter((e) => e.action === action).length;
   const would = report.dryRun ? 'would ' : '';
-  return `summary${report.dryRun ? ' (dry run, nothing written)' : ''}: ${would}create ${count(ImportAction.CREATE)}, `
-    + `${would}update ${count(ImportAction.UPDATE)}, unchanged ${count(ImportAction.UNCHANGED)}, skip ${count(ImportAction.SKIP)}`;
+  return (
+    `summary${report.dryRun ? ' (dry run, nothing written)' : ''}: ${would}create ${count(ImportAction.CREATE)}, ` +
+    `${would}update ${count(ImportAction.UPDATE)}, unchanged ${count(ImportAction.UNCHANGED)}, skip ${count(ImportAction.SKIP)}`
+  );
 }

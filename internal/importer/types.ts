@@ -112,7 +112,12 @@ export interface GomsggwSource {
 }
 
 export const ImportKind = {
-  CARRIER: 'carrier', CLIENT: 'client', NUMBER: 'number', FAILOVER: 'failover', API_KEY: 'api_key', MEDIA: 'media',
+  CARRIER: 'carrier',
+  CLIENT: 'client',
+  NUMBER: 'number',
+  FAILOVER: 'failover',
+  API_KEY: 'api_key',
+  MEDIA: 'media',
 } as const;
 export type ImportKind = (typeof ImportKind)[keyof typeof ImportKind];
 

@@ -10,15 +10,26 @@ const limits = { windowMs: 60_000, perIp: 2, perNetwork: 10, perUser: 10 };
 
 /** A shared limiter whose service is down. */
 const down: LoginLimiter = {
-  admit: async () => { throw new UnavailableError('down'); },
-  fail: async () => { throw new UnavailableError('down'); },
-  succeed: async () => { throw new UnavailableError('down'); },
+  admit: async () => {
+    throw new UnavailableError('down');
+  },
+  fail: async () => {
+    throw new UnavailableError('down');
+  },
+  succeed: async () => {
+    throw new UnavailableError('down');
+  },
 };
 
 describe('FallbackLoginLimiter', () => {
   it('counts and refuses on this node while the shared counts are unavailable, and warns', async () => {
     const warnings: string[] = [];
-    const destination = new Writable({ write(chunk: Buffer, _enc, done) { warnings.push(chunk.toString()); done(); } });
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        warnings.push(chunk.toString());
+        done();
+      },
+    });
     const logger = createLogger({ level: 'warn', serverId: 't', destination });
     const l = new FallbackLoginLimiter(down, new MemoryLoginLimiter({ limits }), { logger });
     const attempt = { ip: '192.0.2.1', username: 'alice' };

@@ -24,6 +24,11 @@ describe('attemptKeys', () => {
     const keys = attemptKeys({ ip: '192.0.2.1', username: 'x'.repeat(5000) });
     expect(keys.user).toMatch(/^user:[A-Za-z0-9_-]{22}$/);
     expect(keys.known).toBe(`known:${keys.user!.slice('user:'.length)}:192.0.2.1`);
-    expect(attemptKeys({ ip: '192.0.2.1' })).toEqual({ ip: 'ip:192.0.2.1', network: 'net:192.0.2.0/24', user: undefined, known: undefined });
+    expect(attemptKeys({ ip: '192.0.2.1' })).toEqual({
+      ip: 'ip:192.0.2.1',
+      network: 'net:192.0.2.0/24',
+      user: undefined,
+      known: undefined,
+    });
   });
 });

@@ -24,9 +24,15 @@ export interface AttemptKeys {
 export function networkOf(ip: string): string | undefined {
   const bare = normalizeIp(ip);
   const family = isIP(bare);
-  if (family === 4) return `${bare.split('.').slice(0, IPV4_NETWORK_BITS / 8).join('.')}.0/${IPV4_NETWORK_BITS}`;
+  if (family === 4)
+    return `${bare
+      .split('.')
+      .slice(0, IPV4_NETWORK_BITS / 8)
+      .join('.')}.0/${IPV4_NETWORK_BITS}`;
   if (family !== 6) return undefined;
-  const hextets = expandIpv6(bare).slice(0, IPV6_NETWORK_BITS / 16).map((h) => h.replace(/^0+(?=.)/, ''));
+  const hextets = expandIpv6(bare)
+    .slice(0, IPV6_NETWORK_BITS / 16)
+    .map((h) => h.replace(/^0+(?=.)/, ''));
   return `${hextets.join(':')}::/${IPV6_NETWORK_BITS}`;
 }
 

@@ -1,7 +1,5 @@
 import { attemptKeys, type AttemptKeys } from './keys.js';
-import {
-  KNOWN_SOURCE_TTL_MS, type LockoutScope, type LoginAttempt, type LoginGate, type LoginLimiter, type LoginLimits,
-} from './types.js';
+import { KNOWN_SOURCE_TTL_MS, type LockoutScope, type LoginAttempt, type LoginGate, type LoginLimiter, type LoginLimits } from './types.js';
 
 /** Failure counts held at most; ~100 bytes each, so ~10 MB however many sources an attacker uses. */
 export const MAX_FAILURE_COUNTS = 100_000;
@@ -122,6 +120,10 @@ export class MemoryLoginLimiter implements LoginLimiter {
 
   #checks(keys: AttemptKeys): Array<[LockoutScope, string | undefined, number]> {
     const { perIp, perNetwork, perUser } = this.options.limits;
-    return [['ip', keys.ip, perIp], ['network', keys.network, perNetwork], ['user', keys.user, perUser]];
+    return [
+      ['ip', keys.ip, perIp],
+      ['network', keys.network, perNetwork],
+      ['user', keys.user, perUser],
+    ];
   }
 }

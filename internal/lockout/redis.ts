@@ -1,9 +1,7 @@
 import { RedisScript, safeRedisError, type Redis } from '../redis/index.js';
 import { UnavailableError } from '../errors/index.js';
 import { attemptKeys } from './keys.js';
-import {
-  KNOWN_SOURCE_TTL_MS, type LockoutScope, type LoginAttempt, type LoginGate, type LoginLimiter, type LoginLimits,
-} from './types.js';
+import { KNOWN_SOURCE_TTL_MS, type LockoutScope, type LoginAttempt, type LoginGate, type LoginLimiter, type LoginLimits } from './types.js';
 
 // KEYS: the IP, network and username counts, then the known-source marker. ARGV[1..3]: their
 // limits (0: not checked), ARGV[4]: '1' when the marker is meaningful (a username was given).

@@ -20,11 +20,11 @@ export type LockoutScope = 'ip' | 'network' | 'user';
 export type LoginGate =
   | { allowed: true }
   | {
-    allowed: false;
-    scope: LockoutScope;
-    /** Until the refusing count lapses, ms (REST Retry-After). */
-    retryAfterMs: number;
-  };
+      allowed: false;
+      scope: LockoutScope;
+      /** Until the refusing count lapses, ms (REST Retry-After). */
+      retryAfterMs: number;
+    };
 
 /**
  * Counts failed logins per IP, per network and per username, in fixed windows. An entry point asks

@@ -9,10 +9,26 @@ export type Logger = PinoLogger;
 export { LogEvent } from './events.js';
 
 const REDACT_PATHS = [
-  'password', '*.password', 'new_password', '*.new_password',
-  'apiKey', '*.apiKey', 'api_key', '*.api_key', 'encryptionKey', '*.encryptionKey',
-  'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
-  'webhookSecret', '*.webhookSecret', 'webhook_secret', '*.webhook_secret', 'key', '*.key',
+  'password',
+  '*.password',
+  'new_password',
+  '*.new_password',
+  'apiKey',
+  '*.apiKey',
+  'api_key',
+  '*.api_key',
+  'encryptionKey',
+  '*.encryptionKey',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'webhookSecret',
+  '*.webhookSecret',
+  'webhook_secret',
+  '*.webhook_secret',
+  'key',
+  '*.key',
 ];
 
 export interface LoggerOptions {

@@ -7,7 +7,11 @@ import { avBitrates, SAFETY } from './ladder.js';
 import type { Fitted } from './image.js';
 
 /** Frame sizes tried for video, largest first: 320 wide plays well on every MMS handset. */
-const VIDEO_RUNGS = [{ width: 320, fps: 24 }, { width: 240, fps: 15 }, { width: 176, fps: 12 }] as const;
+const VIDEO_RUNGS = [
+  { width: 320, fps: 24 },
+  { width: 240, fps: 15 },
+  { width: 176, fps: 12 },
+] as const;
 /** Audio-only parts: mono AAC, rate capped where speech and music are still clear. */
 const AUDIO_MAX_BPS = 64_000;
 const AUDIO_MIN_BPS = 8_000;
@@ -18,9 +22,18 @@ const AUDIO_MIN_BPS = 8_000;
  * list would make ffmpeg open the files and URLs it names and send their content on as the MMS.
  */
 const DEMUXERS: Readonly<Record<string, string>> = {
-  'video/mp4': 'mov', 'video/3gpp': 'mov', 'video/3gpp2': 'mov', 'video/quicktime': 'mov', 'audio/mp4': 'mov',
-  'video/webm': 'matroska', 'video/x-msvideo': 'avi',
-  'audio/mpeg': 'mp3', 'audio/aac': 'aac', 'audio/amr': 'amr', 'audio/ogg': 'ogg', 'audio/wav': 'wav',
+  'video/mp4': 'mov',
+  'video/3gpp': 'mov',
+  'video/3gpp2': 'mov',
+  'video/quicktime': 'mov',
+  'audio/mp4': 'mov',
+  'video/webm': 'matroska',
+  'video/x-msvideo': 'avi',
+  'audio/mpeg': 'mp3',
+  'audio/aac': 'aac',
+  'audio/amr': 'amr',
+  'audio/ogg': 'ogg',
+  'audio/wav': 'wav',
 };
 
 /**
@@ -68,7 +81,10 @@ function run(command: ffmpeg.FfmpegCommand, signal: AbortSignal): Promise<void> 
       else if (err) reject(new ValidationError('ffmpeg could not transcode a media part', { cause: err }));
       else resolve();
     };
-    command.on('end', () => done()).on('error', (err: Error) => done(err)).run();
+    command
+      .on('end', () => done())
+      .on('error', (err: Error) => done(err))
+      .run();
   });
 }
 
@@ -92,16 +108,38 @@ async function inScratch<T>(tempDir: string, bytes: Buffer, work: (input: Source
 }
 
 function videoCommand(input: Source, output: string, rung: (typeof VIDEO_RUNGS)[number], rates: { videoBps: number; audioBps: number }) {
-  const command = ffmpeg(input.path).inputOptions(input.options).videoCodec('libx264').fps(rung.fps)
+  const command = ffmpeg(input.path)
+    .inputOptions(input.options)
+    .videoCodec('libx264')
+    .fps(rung.fps)
     .outputOptions([
       // Baseline H.264 in MP4 is what every MMS handset plays; yuv420p is required for baseline
       // (environment.md §8: lavfi/PNG inputs default to 4:4:4).
-      '-pix_fmt', 'yuv420p', '-profile:v', 'baseline', '-preset', 'veryfast',
-      '-vf', `scale='min(${rung.width},iw)':-2`,
-      '-b:v', String(rates.videoBps), '-maxrate', String(rates.videoBps), '-bufsize', String(rates.videoBps * 2),
-      '-movflags', '+faststart', '-map_metadata', '-1',
+      '-pix_fmt',
+      'yuv420p',
+      '-profile:v',
+      'baseline',
+      '-preset',
+      'veryfast',
+      '-vf',
+      `scale='min(${rung.width},iw)':-2`,
+      '-b:v',
+      String(rates.videoBps),
+      '-maxrate',
+      String(rates.videoBps),
+      '-bufsize',
+      String(rates.videoBps * 2),
+      '-movflags',
+      '+faststart',
+      '-map_metadata',
+      '-1',
     ]);
-  if (rates.audioBps > 0) command.audioCodec('aac').audioChannels(1).audioFrequency(22050).audioBitrate(Math.round(rates.audioBps / 1000));
+  if (rates.audioBps > 0)
+    command
+      .audioCodec('aac')
+      .audioChannels(1)
+      .audioFrequency(22050)
+      .audioBitrate(Math.round(rates.audioBps / 1000));
   else command.noAudio();
   return command.format('mp4').output(output);
 }
@@ -133,9 +171,16 @@ async function fitAudioFile(input: Source, dir: string, info: Probe, budget: num
   let bps = Math.min(AUDIO_MAX_BPS, Math.floor((budget * 8 * SAFETY) / Math.max(info.durationSecs, 0.5)));
   for (let attempt = 0; attempt < 2 && bps >= AUDIO_MIN_BPS; attempt++) {
     const output = join(dir, `out-${attempt}.m4a`);
-    const command = ffmpeg(input.path).inputOptions(input.options).noVideo().audioCodec('aac').audioChannels(1).audioFrequency(bps >= 32_000 ? 44100 : 22050)
-      .audioBitrate(Math.round(bps / 1000)).outputOptions(['-movflags', '+faststart', '-map_metadata', '-1'])
-      .format('mp4').output(output);
+    const command = ffmpeg(input.path)
+      .inputOptions(input.options)
+      .noVideo()
+      .audioCodec('aac')
+      .audioChannels(1)
+      .audioFrequency(bps >= 32_000 ? 44100 : 22050)
+      .audioBitrate(Math.round(bps / 1000))
+      .outputOptions(['-movflags', '+faststart', '-map_metadata', '-1'])
+      .format('mp4')
+      .output(output);
     await run(command, signal);
     const size = (await stat(output)).size;
     if (size <= budget) return { bytes: await readFile(output), contentType: 'audio/mp4', ext: 'm4a' };

@@ -29,10 +29,18 @@ export interface MediaCleanupDeps {
 export class MediaCleanup {
   readonly #task: LeaderTask;
 
-  constructor(options: MediaCleanupOptions, private readonly deps: MediaCleanupDeps) {
+  constructor(
+    options: MediaCleanupOptions,
+    private readonly deps: MediaCleanupDeps,
+  ) {
     this.#task = new LeaderTask(
-      { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS, key: LEASE_KEY,
-        nodeId: options.nodeId, intervalMs: options.intervalMs },
+      {
+        bucket: options.subjects.leaseBucket,
+        ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
+        key: LEASE_KEY,
+        nodeId: options.nodeId,
+        intervalMs: options.intervalMs,
+      },
       { bus: deps.bus, logger: deps.logger, pass: () => this.pass() },
     );
   }

@@ -5,17 +5,47 @@ describe('content types', () => {
   it('keeps a well-formed type and turns anything that could break a header into octet-stream', () => {
     expect(baseType(' Image/JPEG; name="a.jpg"')).toBe('image/jpeg');
     expect(baseType('application/vnd.wap.multipart.related')).toBe('application/vnd.wap.multipart.related');
-    for (const bad of ['', 'html', 'text/html\r\nSet-Cookie: a=b', 'text/ html', 'a/b/c', `image/${'x'.repeat(130)}`, 'tëxt/plain', '/png']) {
+    for (const bad of [
+      '',
+      'html',
+      'text/html\r\nSet-Cookie: a=b',
+      'text/ html',
+      'a/b/c',
+      `image/${'x'.repeat(130)}`,
+      'tëxt/plain',
+      '/png',
+    ]) {
       expect(baseType(bad), bad).toBe('application/octet-stream');
     }
   });
 
   it('shows only pictures, sound and plain text inline', () => {
-    for (const type of ['image/jpeg', 'image/png', 'image/gif', 'video/mp4', 'video/3gpp', 'audio/amr', 'audio/mpeg', 'text/plain; charset=utf-8']) {
+    for (const type of [
+      'image/jpeg',
+      'image/png',
+      'image/gif',
+      'video/mp4',
+      'video/3gpp',
+      'audio/amr',
+      'audio/mpeg',
+      'text/plain; charset=utf-8',
+    ]) {
       expect(servedInline(type), type).toBe(true);
     }
-    for (const type of ['image/svg+xml', 'text/html', 'application/xhtml+xml', 'text/xml', 'application/xml', 'application/pdf',
-      'text/vcard', 'application/smil', 'application/octet-stream', 'multipart/x-mixed-replace', 'text/javascript', '']) {
+    for (const type of [
+      'image/svg+xml',
+      'text/html',
+      'application/xhtml+xml',
+      'text/xml',
+      'application/xml',
+      'application/pdf',
+      'text/vcard',
+      'application/smil',
+      'application/octet-stream',
+      'multipart/x-mixed-replace',
+      'text/javascript',
+      '',
+    ]) {
       expect(servedInline(type), type).toBe(false);
     }
   });
@@ -33,7 +63,7 @@ describe('content types', () => {
 });
 
 describe('filenameFor', () => {
-  it('cuts a sender\'s endless name to MAX_FILENAME_CHARS, keeping the extension, and drops control characters', () => {
+  it("cuts a sender's endless name to MAX_FILENAME_CHARS, keeping the extension, and drops control characters", () => {
     const long = filenameFor(`${'a'.repeat(500_000)}.jpg`, 'image/jpeg');
     expect(long).toHaveLength(MAX_FILENAME_CHARS);
     expect(long.endsWith('aaa.jpg')).toBe(true);

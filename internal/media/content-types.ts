@@ -7,13 +7,35 @@
 export const OCTET_STREAM = 'application/octet-stream';
 
 const EXTENSIONS: Readonly<Record<string, string>> = {
-  'image/jpeg': 'jpg', 'image/png': 'png', 'image/gif': 'gif', 'image/webp': 'webp', 'image/bmp': 'bmp',
-  'image/heic': 'heic', 'image/heif': 'heif', 'image/tiff': 'tif', 'image/avif': 'avif',
-  'video/mp4': 'mp4', 'video/3gpp': '3gp', 'video/3gpp2': '3g2', 'video/quicktime': 'mov', 'video/webm': 'webm',
-  'audio/mpeg': 'mp3', 'audio/mp3': 'mp3', 'audio/mp4': 'm4a', 'audio/aac': 'aac', 'audio/amr': 'amr',
-  'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/ogg': 'ogg', 'audio/3gpp': '3gp',
-  'text/plain': 'txt', 'text/vcard': 'vcf', 'text/x-vcard': 'vcf', 'text/calendar': 'ics',
-  'application/pdf': 'pdf', 'application/smil': 'smil',
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/bmp': 'bmp',
+  'image/heic': 'heic',
+  'image/heif': 'heif',
+  'image/tiff': 'tif',
+  'image/avif': 'avif',
+  'video/mp4': 'mp4',
+  'video/3gpp': '3gp',
+  'video/3gpp2': '3g2',
+  'video/quicktime': 'mov',
+  'video/webm': 'webm',
+  'audio/mpeg': 'mp3',
+  'audio/mp3': 'mp3',
+  'audio/mp4': 'm4a',
+  'audio/aac': 'aac',
+  'audio/amr': 'amr',
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
+  'audio/ogg': 'ogg',
+  'audio/3gpp': '3gp',
+  'text/plain': 'txt',
+  'text/vcard': 'vcf',
+  'text/x-vcard': 'vcf',
+  'text/calendar': 'ics',
+  'application/pdf': 'pdf',
+  'application/smil': 'smil',
 };
 
 /** type/subtype as RFC 6838 names them (at most 127 characters each): nothing that could break a header. */
@@ -31,9 +53,25 @@ export function baseType(contentType: string): string {
  * script on our origin, so it is served as an attachment.
  */
 const INLINE_TYPES = new Set([
-  'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/bmp',
-  'video/mp4', 'video/3gpp', 'video/3gpp2', 'video/quicktime', 'video/webm',
-  'audio/mpeg', 'audio/mp3', 'audio/mp4', 'audio/aac', 'audio/amr', 'audio/3gpp', 'audio/wav', 'audio/x-wav', 'audio/ogg',
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'image/bmp',
+  'video/mp4',
+  'video/3gpp',
+  'video/3gpp2',
+  'video/quicktime',
+  'video/webm',
+  'audio/mpeg',
+  'audio/mp3',
+  'audio/mp4',
+  'audio/aac',
+  'audio/amr',
+  'audio/3gpp',
+  'audio/wav',
+  'audio/x-wav',
+  'audio/ogg',
   'text/plain',
 ]);
 
@@ -63,7 +101,12 @@ export const MAX_FILENAME_CHARS = 128;
  */
 export function filenameFor(filename: string, contentType: string): string {
   const ext = extensionFor(contentType);
-  const name = shortened(filename.trim().replace(/[/\\]/g, '_').replace(/[\u0000-\u001f\u007f]/g, ''));
+  const name = shortened(
+    filename
+      .trim()
+      .replace(/[/\\]/g, '_')
+      .replace(/[\u0000-\u001f\u007f]/g, ''),
+  );
   if (name === '') return `media.${ext}`;
   if (ext === 'bin') return name;
   const dot = name.lastIndexOf('.');

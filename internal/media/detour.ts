@@ -52,13 +52,16 @@ export class MediaDetour {
    */
   async divert(egress: Egress, dedupKey: string): Promise<false | { duplicate: boolean }> {
     if (!this.needed(egress)) return false;
-    return this.deps.bus.publishDurable(this.options.subjects.mediaTranscode,
-      transcodeJobCodec.encode({ v: 1, egress, dedupKey }), { msgId: `${dedupKey}:${egress.route.kind}` });
+    return this.deps.bus.publishDurable(this.options.subjects.mediaTranscode, transcodeJobCodec.encode({ v: 1, egress, dedupKey }), {
+      msgId: `${dedupKey}:${egress.route.kind}`,
+    });
   }
 
   private fitsCarrier(media: MediaRef[], limit: number): boolean {
     if (media.some((part) => mediaKind(part.contentType) === 'smil')) return false;
     const total = media.reduce((sum, part) => sum + (part.sizeBytes ?? Infinity), 0);
-    return total <= limit && media.every((part) => fitsAsIs({ contentType: part.contentType, sizeBytes: part.sizeBytes ?? Infinity }, limit));
+    return (
+      total <= limit && media.every((part) => fitsAsIs({ contentType: part.contentType, sizeBytes: part.sizeBytes ?? Infinity }, limit))
+    );
   }
 }

@@ -56,15 +56,22 @@ export async function fitStill(bytes: Buffer, budget: number, signal: AbortSigna
   const sharp = await sharpOf();
   let size: Size | undefined = initialSize(shownSize(meta).width, shownSize(meta).height);
   // Decode, orient and bring to the starting size once; every rung re-encodes these pixels.
-  const base = await sharp(bytes).rotate().resize(size.width, size.height, { fit: 'fill' })
-    .flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const base = await sharp(bytes)
+    .rotate()
+    .resize(size.width, size.height, { fit: 'fill' })
+    .flatten({ background: '#ffffff' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const raw = { width: base.info.width, height: base.info.height, channels: base.info.channels };
   while (size) {
     let smallest = Infinity;
     for (const quality of JPEG_QUALITIES) {
       signal.throwIfAborted();
-      const out = await sharp(base.data, { raw }).resize(size.width, size.height, { fit: 'fill' })
-        .jpeg({ quality, optimiseCoding: true, chromaSubsampling: '4:2:0' }).toBuffer();
+      const out = await sharp(base.data, { raw })
+        .resize(size.width, size.height, { fit: 'fill' })
+        .jpeg({ quality, optimiseCoding: true, chromaSubsampling: '4:2:0' })
+        .toBuffer();
       if (out.length <= budget) return { bytes: out, contentType: 'image/jpeg', ext: 'jpg' };
       smallest = out.length;
       if (out.length > budget * HOPELESS_FACTOR) break;
@@ -86,8 +93,10 @@ export async function fitAnimation(bytes: Buffer, budget: number, signal: AbortS
     let smallest = Infinity;
     for (const colours of GIF_COLOURS) {
       signal.throwIfAborted();
-      const out = await sharp(bytes, { animated: true }).resize({ width: size.width })
-        .gif({ colours, effort: 7, dither: 0.5, interFrameMaxError: 8 }).toBuffer();
+      const out = await sharp(bytes, { animated: true })
+        .resize({ width: size.width })
+        .gif({ colours, effort: 7, dither: 0.5, interFrameMaxError: 8 })
+        .toBuffer();
       if (out.length <= budget) return { bytes: out, contentType: 'image/gif', ext: 'gif' };
       smallest = out.length;
       if (out.length > budget * HOPELESS_FACTOR) break;

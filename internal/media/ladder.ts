@@ -25,7 +25,10 @@ export function partBudgets(sizes: readonly number[], shrinkable: readonly boole
   const fixed = sizes.reduce((sum, size, i) => sum + (shrinkable[i] ? 0 : size), 0);
   const budgets = sizes.map((size, i) => (shrinkable[i] || fixed <= limit ? size : Math.floor((limit * size) / fixed)));
   let remaining = Math.max(0, limit - fixed);
-  const order = sizes.map((_, i) => i).filter((i) => shrinkable[i]).sort((a, b) => sizes[a]! - sizes[b]!);
+  const order = sizes
+    .map((_, i) => i)
+    .filter((i) => shrinkable[i])
+    .sort((a, b) => sizes[a]! - sizes[b]!);
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
     budgets[i] = Math.min(sizes[i]!, Math.floor(remaining / (order.length - k)));
@@ -46,7 +49,9 @@ export function initialSize(width: number, height: number, maxEdge = MAX_IMAGE_E
  * by at least a fifth so the ladder always moves. undefined when that is below MIN_IMAGE_EDGE.
  */
 export function nextSize(
-  current: { width: number; height: number }, bytes: number, budget: number,
+  current: { width: number; height: number },
+  bytes: number,
+  budget: number,
 ): { width: number; height: number } | undefined {
   const factor = Math.min(0.8, Math.sqrt(budget / bytes) * 0.95);
   const width = Math.round(current.width * factor);
@@ -60,7 +65,10 @@ export function nextSize(
  * even the lowest useful rates would not fit. Audio takes its share first (at most `audioMax`).
  */
 export function avBitrates(
-  budgetBytes: number, durationSecs: number, hasAudio: boolean, audioMax = 32_000,
+  budgetBytes: number,
+  durationSecs: number,
+  hasAudio: boolean,
+  audioMax = 32_000,
 ): { videoBps: number; audioBps: number } | undefined {
   const totalBps = Math.floor((budgetBytes * 8 * SAFETY) / Math.max(durationSecs, 0.5));
   const audioBps = hasAudio ? Math.min(audioMax, Math.max(8_000, Math.floor(totalBps / 5))) : 0;

@@ -43,14 +43,17 @@ export class PostgresMediaStore implements MediaStore {
 
   async put(input: MediaInput): Promise<StoredMedia> {
     if (input.bytes.length > this.options.maxBytes) {
-      throw new PayloadTooLargeError(
-        `media file is ${input.bytes.length} bytes; at most ${this.options.maxBytes} bytes are accepted`);
+      throw new PayloadTooLargeError(`media file is ${input.bytes.length} bytes; at most ${this.options.maxBytes} bytes are accepted`);
     }
     const contentType = effectiveContentType(input.contentType, input.bytes);
     const uploadAt = this.#now();
     const file = {
-      token: newMediaToken(), fileName: filenameFor(input.filename ?? '', contentType), contentType,
-      bytes: input.bytes, uploadAt, expiresAt: new Date(uploadAt.getTime() + this.options.ttlMs),
+      token: newMediaToken(),
+      fileName: filenameFor(input.filename ?? '', contentType),
+      contentType,
+      bytes: input.bytes,
+      uploadAt,
+      expiresAt: new Date(uploadAt.getTime() + this.options.ttlMs),
     };
     await this.deps.repo.insert(file);
     return this.describe(file.token, contentType, file.fileName, input.bytes.length, file.expiresAt);

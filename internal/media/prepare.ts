@@ -41,8 +41,12 @@ interface Loaded {
 /** A stored file as a message part; `originalSizeBytes` when it is a transcoded version. */
 export function refOf(stored: StoredMedia, originalSizeBytes?: number): MediaRef {
   return {
-    url: stored.url, token: stored.token, contentType: stored.contentType, filename: stored.filename,
-    sizeBytes: stored.sizeBytes, ...(originalSizeBytes !== undefined ? { originalSizeBytes } : {}),
+    url: stored.url,
+    token: stored.token,
+    contentType: stored.contentType,
+    filename: stored.filename,
+    sizeBytes: stored.sizeBytes,
+    ...(originalSizeBytes !== undefined ? { originalSizeBytes } : {}),
   };
 }
 
@@ -84,7 +88,10 @@ export class MediaPreparer {
     // The sender's type wins unless it is missing or generic; then the server's, then the bytes'.
     const given = baseType(ref.contentType) === OCTET_STREAM ? fetched.contentType : ref.contentType;
     const contentType = effectiveContentType(given, fetched.bytes);
-    return { ref: { ...ref, contentType, sizeBytes: fetched.bytes.length }, input: { bytes: fetched.bytes, contentType, filename: ref.filename } };
+    return {
+      ref: { ...ref, contentType, sizeBytes: fetched.bytes.length },
+      input: { bytes: fetched.bytes, contentType, filename: ref.filename },
+    };
   }
 
   private async storeDownloads(loaded: Loaded[]): Promise<MediaRef[]> {
@@ -95,7 +102,11 @@ export class MediaPreparer {
 
   private async fit(loaded: Loaded[], limit: number, signal: AbortSignal): Promise<MediaRef[]> {
     const sizes = loaded.map((p) => p.ref.sizeBytes ?? 0);
-    const budgets = partBudgets(sizes, loaded.map((p) => shrinkable(p.ref.contentType)), limit);
+    const budgets = partBudgets(
+      sizes,
+      loaded.map((p) => shrinkable(p.ref.contentType)),
+      limit,
+    );
     const out: MediaRef[] = [];
     for (const [i, part] of loaded.entries()) {
       const budget = budgets[i]!;
@@ -103,7 +114,7 @@ export class MediaPreparer {
         out.push(part.ref);
         continue;
       }
-      const input = part.input ?? await this.read(part.ref);
+      const input = part.input ?? (await this.read(part.ref));
       const result = await fitPart(input, budget, { signal, tempDir: this.options.tempDir });
       const stored = await this.deps.media.put(result);
       out.push(refOf(stored, result.transcoded ? input.bytes.length : undefined));

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  effectiveContentType, extensionFor, filenameFor, mediaKind, sniffContentType,
-} from './content-types.js';
+import { effectiveContentType, extensionFor, filenameFor, mediaKind, sniffContentType } from './content-types.js';
 import { newMediaToken, tokenFromPath } from './tokens.js';
 
 describe('media tokens', () => {

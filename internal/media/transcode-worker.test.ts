@@ -10,13 +10,26 @@ import { TranscodeWorker } from './transcode-worker.js';
 
 const subjects = makeSubjects('tw');
 const egress: Egress = {
-  v: 1, route: { kind: 'carrier', carrierId: 1, carrierName: 'telnyx' }, senderClientId: 1,
-  message: messageSchema.parse({ v: 1, id: 'mms1', type: 'mms', from: '+15550000001', to: '+15550000002', text: '',
+  v: 1,
+  route: { kind: 'carrier', carrierId: 1, carrierName: 'telnyx' },
+  senderClientId: 1,
+  message: messageSchema.parse({
+    v: 1,
+    id: 'mms1',
+    type: 'mms',
+    from: '+15550000001',
+    to: '+15550000002',
+    text: '',
     media: [{ url: 'https://example.com/a.jpg', contentType: 'image/jpeg' }],
-    origin: { kind: 'web', clientId: 1, node: 'n1' }, receivedAt: 0 }),
+    origin: { kind: 'web', clientId: 1, node: 'n1' },
+    receivedAt: 0,
+  }),
 };
 const job = (deliveryCount: number): DurableMsg => ({
-  subject: subjects.mediaTranscode, data: transcodeJobCodec.encode({ v: 1, egress, dedupKey: 'k1' }), deliveryCount, seq: 1,
+  subject: subjects.mediaTranscode,
+  data: transcodeJobCodec.encode({ v: 1, egress, dedupKey: 'k1' }),
+  deliveryCount,
+  seq: 1,
   working: () => undefined,
 });
 
@@ -26,10 +39,17 @@ function worker(prepare: () => Promise<Egress['message']['media']>) {
   const failed: string[] = [];
   const w = new TranscodeWorker(
     { subjects, concurrency: 1, timeoutMs: 5_000, fetchTimeoutMs: 1_000 },
-    { bus: {} as Bus, preparer: { prepare }, detour: { limitFor: () => 1_000_000 }, publish: async () => undefined,
+    {
+      bus: {} as Bus,
+      preparer: { prepare },
+      detour: { limitFor: () => 1_000_000 },
+      publish: async () => undefined,
       fail: async (f) => {
         failed.push(f.code);
-      }, logger: log.logger, metrics },
+      },
+      logger: log.logger,
+      metrics,
+    },
   );
   return { w, metrics, log, failed };
 }

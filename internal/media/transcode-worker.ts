@@ -65,10 +65,15 @@ export class TranscodeWorker {
   async start(): Promise<void> {
     const s = this.options.subjects;
     this.#consumer = await this.deps.bus.consume(
-      { stream: s.streams.media, durable: 'media-transcode', filterSubject: s.mediaTranscode,
+      {
+        stream: s.streams.media,
+        durable: 'media-transcode',
+        filterSubject: s.mediaTranscode,
         ackWaitMs: this.options.timeoutMs + this.options.fetchTimeoutMs + ACK_MARGIN_MS,
-        maxAckPending: this.options.concurrency * 16, maxDeliver: maxDeliverFor(this.options.maxDeliver, MAX_ATTEMPTS),
-        deadLetterSubject: s.deadLetter(s.streams.media) },
+        maxAckPending: this.options.concurrency * 16,
+        maxDeliver: maxDeliverFor(this.options.maxDeliver, MAX_ATTEMPTS),
+        deadLetterSubject: s.deadLetter(s.streams.media),
+      },
       (msg) => this.handle(msg),
       { concurrency: this.options.concurrency },
     );
@@ -123,12 +128,18 @@ export class TranscodeWorker {
     const id = egress.message.id;
     if (this.#abort.signal.aborted) return retry(0);
     if (limit.aborted) {
-      return this.failFor(egress, ErrorCode.PAYLOAD_TOO_LARGE,
-        `the MMS media could not be transcoded within ${Math.round(this.options.timeoutMs / 1000)} s`);
+      return this.failFor(
+        egress,
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        `the MMS media could not be transcoded within ${Math.round(this.options.timeoutMs / 1000)} s`,
+      );
     }
     if (isFinal(err)) return this.failFor(egress, err.code, err.message);
     if (msg.deliveryCount < MAX_ATTEMPTS) {
-      this.deps.logger.info({ event: LogEvent.TranscodeError, err, id, attempt: msg.deliveryCount }, 'media preparation failed; will retry');
+      this.deps.logger.info(
+        { event: LogEvent.TranscodeError, err, id, attempt: msg.deliveryCount },
+        'media preparation failed; will retry',
+      );
       return retry(backoffDelay(msg.deliveryCount, RETRY_BASE_MS, RETRY_MAX_MS));
     }
     const reason = err instanceof GatewayError && err.expose ? err.message : 'the MMS media could not be prepared';
@@ -138,7 +149,10 @@ export class TranscodeWorker {
 
   private async failFor(egress: Egress, code: string, reason: string): Promise<Outcome> {
     this.deps.metrics.transcodeFailures.inc({ code });
-    this.deps.logger.warn({ event: LogEvent.TranscodeError, id: egress.message.id, code, reason }, 'MMS failed: its media cannot be delivered');
+    this.deps.logger.warn(
+      { event: LogEvent.TranscodeError, id: egress.message.id, code, reason },
+      'MMS failed: its media cannot be delivered',
+    );
     await this.deps.fail({ egress, code, reason });
     return term('media failed');
   }
@@ -146,6 +160,7 @@ export class TranscodeWorker {
 
 /** Errors that asking again will not change: too large, unreadable, gone, not ours to fetch. */
 function isFinal(err: unknown): err is GatewayError {
-  return err instanceof PayloadTooLargeError || err instanceof ValidationError || err instanceof NotFoundError
-    || err instanceof ForbiddenError;
+  return (
+    err instanceof PayloadTooLargeError || err instanceof ValidationError || err instanceof NotFoundError || err instanceof ForbiddenError
+  );
 }

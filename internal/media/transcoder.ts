@@ -5,8 +5,20 @@ import { fitAudio, fitVideo } from './av.js';
 
 /** Types carriers accept as they are (the common ground of Twilio's and Telnyx's lists). */
 const CARRIER_TYPES = new Set([
-  'image/jpeg', 'image/png', 'image/gif', 'video/mp4', 'video/3gpp', 'audio/mp4', 'audio/mpeg', 'audio/aac',
-  'audio/amr', 'text/vcard', 'text/x-vcard', 'text/plain', 'text/calendar', 'application/pdf',
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'video/mp4',
+  'video/3gpp',
+  'audio/mp4',
+  'audio/mpeg',
+  'audio/aac',
+  'audio/amr',
+  'text/vcard',
+  'text/x-vcard',
+  'text/plain',
+  'text/calendar',
+  'application/pdf',
 ]);
 
 export interface PartInput {
@@ -29,14 +41,19 @@ export interface FitContext {
 
 async function fitByKind(part: PartInput, budget: number, ctx: FitContext): Promise<Fitted | undefined> {
   switch (mediaKind(part.contentType)) {
-    case 'image': return fitStill(part.bytes, budget, ctx.signal);
+    case 'image':
+      return fitStill(part.bytes, budget, ctx.signal);
     case 'gif':
       // Kept animated where it fits (upstream refused animations over 600 KB); else its first frame.
-      if (await isAnimated(part.bytes)) return (await fitAnimation(part.bytes, budget, ctx.signal)) ?? fitStill(part.bytes, budget, ctx.signal);
+      if (await isAnimated(part.bytes))
+        return (await fitAnimation(part.bytes, budget, ctx.signal)) ?? fitStill(part.bytes, budget, ctx.signal);
       return fitStill(part.bytes, budget, ctx.signal);
-    case 'video': return fitVideo(part.bytes, budget, ctx.signal, ctx.tempDir);
-    case 'audio': return fitAudio(part.bytes, budget, ctx.signal, ctx.tempDir);
-    default: return undefined;
+    case 'video':
+      return fitVideo(part.bytes, budget, ctx.signal, ctx.tempDir);
+    case 'audio':
+      return fitAudio(part.bytes, budget, ctx.signal, ctx.tempDir);
+    default:
+      return undefined;
   }
 }
 
@@ -59,8 +76,15 @@ export async function fitPart(part: PartInput, budget: number, ctx: FitContext):
   if (fitsAsIs({ contentType: part.contentType, sizeBytes: part.bytes.length }, budget)) return { ...part, transcoded: false };
   const fitted = await fitByKind(part, budget, ctx);
   if (!fitted) {
-    throw new PayloadTooLargeError(`the media part ${part.filename || '(unnamed)'} (${baseType(part.contentType)}, `
-      + `${part.bytes.length} bytes) cannot be made smaller than ${budget} bytes, the room it has in this MMS`);
+    throw new PayloadTooLargeError(
+      `the media part ${part.filename || '(unnamed)'} (${baseType(part.contentType)}, ` +
+        `${part.bytes.length} bytes) cannot be made smaller than ${budget} bytes, the room it has in this MMS`,
+    );
   }
-  return { bytes: fitted.bytes, contentType: fitted.contentType, filename: filenameFor(part.filename, fitted.contentType), transcoded: true };
+  return {
+    bytes: fitted.bytes,
+    contentType: fitted.contentType,
+    filename: filenameFor(part.filename, fitted.contentType),
+    transcoded: true,
+  };
 }

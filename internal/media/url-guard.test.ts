@@ -34,11 +34,26 @@ const get = (url: string, fetch: typeof globalThis.fetch, headers?: Record<strin
   fetchMedia(url, { maxBytes: 1_000, signal: AbortSignal.timeout(5_000), fetch, headers });
 
 describe('media URL guard', () => {
-  it('tells public addresses from the gateway\'s own networks', async () => {
+  it("tells public addresses from the gateway's own networks", async () => {
     const guard = createMediaUrlGuard();
     for (const ip of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) expect(guard.allows(ip), ip).toBe(true);
-    for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
-      '::1', '::', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '224.0.0.1', '255.255.255.255']) {
+    for (const ip of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      '::',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '224.0.0.1',
+      '255.255.255.255',
+    ]) {
       expect(guard.allows(ip), ip).toBe(false);
     }
     await guard.close();
@@ -46,9 +61,26 @@ describe('media URL guard', () => {
 
   it('refuses IPv6 forms that carry a non-public IPv4 address (NAT64, 6to4, IPv4-compatible, translated)', async () => {
     const guard = createMediaUrlGuard();
-    for (const ip of ['64:ff9b::7f00:1', '64:ff9b::127.0.0.1', '64:ff9b::a9fe:a9fe', '64:ff9b::10.1.2.3', '64:ff9b::c0a8:101',
-      '64:ff9b::0.0.0.0', '64:ff9b:1::808:808', '2002:7f00:1::', '2002:a9fe:a9fe::1', '2002:a00:1::', '::7f00:1', '::127.0.0.1',
-      '::a9fe:a9fe', '::ffff:0:7f00:1', '2001:0:7f00:1::', '0:0:0:0:0:ffff:127.0.0.1', '::ffff:a9fe:a9fe', '::ffff:0.0.0.0']) {
+    for (const ip of [
+      '64:ff9b::7f00:1',
+      '64:ff9b::127.0.0.1',
+      '64:ff9b::a9fe:a9fe',
+      '64:ff9b::10.1.2.3',
+      '64:ff9b::c0a8:101',
+      '64:ff9b::0.0.0.0',
+      '64:ff9b:1::808:808',
+      '2002:7f00:1::',
+      '2002:a9fe:a9fe::1',
+      '2002:a00:1::',
+      '::7f00:1',
+      '::127.0.0.1',
+      '::a9fe:a9fe',
+      '::ffff:0:7f00:1',
+      '2001:0:7f00:1::',
+      '0:0:0:0:0:ffff:127.0.0.1',
+      '::ffff:a9fe:a9fe',
+      '::ffff:0.0.0.0',
+    ]) {
       expect(guard.allows(ip), ip).toBe(false);
     }
     // The same prefixes around a public IPv4 address reach the internet (DNS64 answers so on IPv6-only hosts).
@@ -58,9 +90,19 @@ describe('media URL guard', () => {
 
   it('refuses an IP literal that is not public before connecting, as a final error', async () => {
     const guard = createMediaUrlGuard();
-    for (const url of ['http://169.254.169.254/latest/meta-data/', `http://127.0.0.1:${port}/img`, 'http://10.0.0.1/x.png',
-      `http://[::1]:${port}/img`, 'http://[::ffff:127.0.0.1]/x', 'http://0.0.0.0/x', `http://[64:ff9b::7f00:1]:${port}/img`,
-      `http://[::127.0.0.1]:${port}/img`, `http://2130706433:${port}/img`, `http://0x7f.1:${port}/img`, 'http://0/x']) {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      `http://127.0.0.1:${port}/img`,
+      'http://10.0.0.1/x.png',
+      `http://[::1]:${port}/img`,
+      'http://[::ffff:127.0.0.1]/x',
+      'http://0.0.0.0/x',
+      `http://[64:ff9b::7f00:1]:${port}/img`,
+      `http://[::127.0.0.1]:${port}/img`,
+      `http://2130706433:${port}/img`,
+      `http://0x7f.1:${port}/img`,
+      'http://0/x',
+    ]) {
       const err = await get(url, guard.fetch).catch((e: unknown) => e);
       expect(err, url).toBeInstanceOf(MediaUrlRefusedError);
       expect(err).toBeInstanceOf(ForbiddenError);
@@ -83,14 +125,15 @@ describe('media URL guard', () => {
     expect(ok.bytes.toString()).toBe('png bytes');
     // Allowed host, redirecting to a loopback address that is not allowed: refused at the hop.
     const before = seen.length;
-    const hop = await get(`http://127.0.0.1:${port}/to?url=${encodeURIComponent(`http://127.0.0.2:${port}/img`)}`, guard.fetch)
-      .catch((e: unknown) => e);
+    const hop = await get(`http://127.0.0.1:${port}/to?url=${encodeURIComponent(`http://127.0.0.2:${port}/img`)}`, guard.fetch).catch(
+      (e: unknown) => e,
+    );
     expect(hop).toBeInstanceOf(MediaUrlRefusedError);
     expect(seen.slice(before).map((s) => s.path)).toEqual([`/to?url=${encodeURIComponent(`http://127.0.0.2:${port}/img`)}`]);
     await guard.close();
   });
 
-  it('follows redirects itself: the same origin keeps the carrier\'s auth, another origin does not get it', async () => {
+  it("follows redirects itself: the same origin keeps the carrier's auth, another origin does not get it", async () => {
     const guard = createMediaUrlGuard(['127.0.0.0/8']);
     const auth = { authorization: 'Basic c2lkOnRva2Vu' };
     const before = seen.length;
@@ -98,8 +141,10 @@ describe('media URL guard', () => {
     await get(`http://127.0.0.1:${port}/to?url=${encodeURIComponent(`http://127.0.0.2:${port}/img`)}`, guard.fetch, auth);
     const hops = seen.slice(before).map((s) => [s.host.split(':')[0], s.path.split('?')[0], s.headers.authorization ?? null]);
     expect(hops).toEqual([
-      ['127.0.0.1', '/to', auth.authorization], ['127.0.0.1', '/img', auth.authorization],
-      ['127.0.0.1', '/to', auth.authorization], ['127.0.0.2', '/img', null],
+      ['127.0.0.1', '/to', auth.authorization],
+      ['127.0.0.1', '/img', auth.authorization],
+      ['127.0.0.1', '/to', auth.authorization],
+      ['127.0.0.2', '/img', null],
     ]);
     await guard.close();
   });

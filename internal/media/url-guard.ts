@@ -19,9 +19,21 @@ import { addIpRule, ipRuleMatches, normalizeIp } from '../peer/index.js';
 
 /** Ranges that are not the public internet (IANA special-purpose registries, RFC 6890 & co.). */
 const NON_PUBLIC_V4 = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
-  '192.0.0.0/24', '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15',
-  '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.0.2.0/24',
+  '192.88.99.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
 ];
 /**
  * IPv4-compatible (::/96, which holds :: and ::1), IPv4-translated (::ffff:0:0:0/96), local NAT64
@@ -29,8 +41,16 @@ const NON_PUBLIC_V4 = [
  * (::ffff:0:0/96) is checked as its IPv4 address.
  */
 const NON_PUBLIC_V6 = [
-  '::/96', '::ffff:0:0:0/96', '64:ff9b:1::/48', '100::/64', '2001::/23', '2001:db8::/32', '3fff::/20',
-  'fc00::/7', 'fe80::/10', 'ff00::/8',
+  '::/96',
+  '::ffff:0:0:0/96',
+  '64:ff9b:1::/48',
+  '100::/64',
+  '2001::/23',
+  '2001:db8::/32',
+  '3fff::/20',
+  'fc00::/7',
+  'fe80::/10',
+  'ff00::/8',
 ];
 
 /**
@@ -73,8 +93,7 @@ export interface MediaUrlGuard {
 export function createMediaUrlGuard(allow: readonly string[] = []): MediaUrlGuard {
   const allowed = ipRules(allow);
   // Anything that is not an IP is refused, not taken for public.
-  const allows = (ip: string): boolean =>
-    isIP(normalizeIp(ip)) !== 0 && (!ipRuleMatches(NON_PUBLIC, ip) || ipRuleMatches(allowed, ip));
+  const allows = (ip: string): boolean => isIP(normalizeIp(ip)) !== 0 && (!ipRuleMatches(NON_PUBLIC, ip) || ipRuleMatches(allowed, ip));
   const agent = new Agent({ connect: { lookup: guardedLookup(allows) } });
   return {
     allows,
@@ -104,7 +123,7 @@ async function fetchGuarded(url: string, init: RequestInit, allows: (ip: string)
   let headers = Object.fromEntries(new Headers(init.headers)) as Record<string, string>;
   for (let hop = 0; ; hop++) {
     checkTarget(target, allows);
-    const res = await undiciFetch(target, { ...(init as object), headers, redirect: 'manual', dispatcher: agent }) as unknown as Response;
+    const res = (await undiciFetch(target, { ...(init as object), headers, redirect: 'manual', dispatcher: agent })) as unknown as Response;
     const location = REDIRECTS.has(res.status) ? res.headers.get('location') : null;
     if (location === null) return res;
     await res.body?.cancel().catch(() => undefined);
@@ -130,7 +149,8 @@ function checkTarget(url: URL, allows: (ip: string) => boolean): void {
 
 function refusal(host: string, ip: string): MediaUrlRefusedError {
   return new MediaUrlRefusedError(
-    `media host ${host} is at ${ip}, which is not a public address (MEDIA_FETCH_ALLOW lists the private ones allowed)`);
+    `media host ${host} is at ${ip}, which is not a public address (MEDIA_FETCH_ALLOW lists the private ones allowed)`,
+  );
 }
 
 /** IPs and CIDRs (MEDIA_FETCH_ALLOW is validated when the config loads) as one BlockList. */

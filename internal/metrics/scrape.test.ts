@@ -35,10 +35,18 @@ describe('queue metrics', () => {
     }));
     const text = metrics.render();
     expect(await samples(text, 'msggw_stream_messages')).toEqual(['msggw_stream_messages{stream="webhook",server_id="n1"} 7']);
-    expect(await samples(text, 'msggw_consumer_pending')).toEqual(['msggw_consumer_pending{stream="webhook",consumer="webhook",server_id="n1"} 5']);
-    expect(await samples(text, 'msggw_consumer_ack_pending')).toEqual(['msggw_consumer_ack_pending{stream="webhook",consumer="webhook",server_id="n1"} 2']);
-    expect(await samples(text, 'msggw_consumer_ack_floor')).toEqual(['msggw_consumer_ack_floor{stream="webhook",consumer="webhook",server_id="n1"} 40']);
-    expect(await samples(text, 'msggw_client_queue_messages')).toEqual(['msggw_client_queue_messages{protocol="webhook",client="acme",server_id="n1"} 7']);
+    expect(await samples(text, 'msggw_consumer_pending')).toEqual([
+      'msggw_consumer_pending{stream="webhook",consumer="webhook",server_id="n1"} 5',
+    ]);
+    expect(await samples(text, 'msggw_consumer_ack_pending')).toEqual([
+      'msggw_consumer_ack_pending{stream="webhook",consumer="webhook",server_id="n1"} 2',
+    ]);
+    expect(await samples(text, 'msggw_consumer_ack_floor')).toEqual([
+      'msggw_consumer_ack_floor{stream="webhook",consumer="webhook",server_id="n1"} 40',
+    ]);
+    expect(await samples(text, 'msggw_client_queue_messages')).toEqual([
+      'msggw_client_queue_messages{protocol="webhook",client="acme",server_id="n1"} 7',
+    ]);
     expect(await samples(text, 'msggw_dead_letters_stored')).toEqual(['msggw_dead_letters_stored{stream="webhook",server_id="n1"} 3']);
     expect(await samples(text, 'msggw_queue_stats_up')).toEqual(['msggw_queue_stats_up{server_id="n1"} 1']);
   });

@@ -23,7 +23,9 @@ export class ScrapeSource<T> {
     const read = this.#read;
     if (!read) return Promise.resolve(undefined);
     if (this.#cached && now - this.#cached.at < this.cacheMs) return this.#cached.value;
-    const value = Promise.resolve().then(read).catch(() => undefined);
+    const value = Promise.resolve()
+      .then(read)
+      .catch(() => undefined);
     this.#cached = { at: now, value };
     return value;
   }

@@ -25,7 +25,7 @@ describe('cappedCounter and cappedHistogram', () => {
   it('export exactly what prom-client exports for the same updates', async () => {
     const both = pair();
     let seed = 7;
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 5_000; i++) {
       const protocol = ['smpp', 'carrier', 'webhook'][Math.floor(rand() * 3)]!;
       const carrier = ['telnyx', 'twilio'][Math.floor(rand() * 2)]!;
@@ -79,7 +79,10 @@ describe('cappedCounter and cappedHistogram', () => {
     capped.counter.inc({ protocol: 'p1', carrier: 'x', result: 'ok' });
     const counted = (await capped.counter.get()).values;
     expect(counted).toHaveLength(MAX_SERIES + 1);
-    expect(counted.find((v) => v.labels.protocol === 'other')).toMatchObject({ value: extra, labels: { carrier: 'other', result: 'other' } });
+    expect(counted.find((v) => v.labels.protocol === 'other')).toMatchObject({
+      value: extra,
+      labels: { carrier: 'other', result: 'other' },
+    });
     expect(counted.find((v) => v.labels.protocol === 'p1')?.value).toBe(2);
     const observed = (await capped.histogram.get()).values.filter((v) => v.metricName === 'h_seconds_count');
     expect(observed).toHaveLength(MAX_SERIES + 1);

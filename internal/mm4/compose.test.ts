@@ -24,8 +24,9 @@ describe('buildSmil', () => {
   });
 
   it('shows a text-only message on one slide and escapes names', () => {
-    expect(buildSmil([{ name: 'text.txt', contentType: 'text/plain' }]))
-      .toContain('<par dur="5000ms"><text src="text.txt" region="Text"/></par>');
+    expect(buildSmil([{ name: 'text.txt', contentType: 'text/plain' }])).toContain(
+      '<par dur="5000ms"><text src="text.txt" region="Text"/></par>',
+    );
     expect(buildSmil([{ name: 'a"&<.png', contentType: 'image/png' }])).toContain('src="a&quot;&amp;&lt;.png"');
   });
 
@@ -38,9 +39,16 @@ describe('buildSmil', () => {
 describe('composeForwardReq', () => {
   const date = new Date(Date.UTC(2026, 10, 28, 12, 0, 0));
   const raw = composeForwardReq({
-    id: 'msg-1', msgIdHost: 'gw.example', from: '+12505551234', to: '+14155550100', originatorSystem: 'system@gw.example',
-    text: 'Hello ✓', parts: [{ contentType: 'image/jpeg', filename: 'photo.jpg', bytes: jpeg },
-      { contentType: 'video/mp4', filename: '', bytes: mp4 }],
+    id: 'msg-1',
+    msgIdHost: 'gw.example',
+    from: '+12505551234',
+    to: '+14155550100',
+    originatorSystem: 'system@gw.example',
+    text: 'Hello ✓',
+    parts: [
+      { contentType: 'image/jpeg', filename: 'photo.jpg', bytes: jpeg },
+      { contentType: 'video/mp4', filename: '', bytes: mp4 },
+    ],
     date,
   });
 
@@ -49,7 +57,9 @@ describe('composeForwardReq', () => {
     expect(head).toEqual([
       'To: +14155550100',
       'From: +12505551234',
-      expect.stringMatching(/^Content-Type: multipart\/related; boundary="===============[A-Za-z0-9]{16}"; type="application\/smil"; start="<0.smil>"$/),
+      expect.stringMatching(
+        /^Content-Type: multipart\/related; boundary="===============[A-Za-z0-9]{16}"; type="application\/smil"; start="<0.smil>"$/,
+      ),
       'MIME-Version: 1.0',
       'X-Mms-3GPP-Mms-Version: 6.10.0',
       'X-Mms-message-Type: MM4_forward.REQ',
@@ -73,7 +83,10 @@ describe('composeForwardReq', () => {
   it('parses back to the same text and media', async () => {
     const mail = await parseMm4(Buffer.from(raw));
     expect(mail.text).toBe('Hello ✓');
-    expect(mail.parts.map((p) => [p.contentType, p.filename])).toEqual([['image/jpeg', 'photo.jpg'], ['video/mp4', 'part2.mp4']]);
+    expect(mail.parts.map((p) => [p.contentType, p.filename])).toEqual([
+      ['image/jpeg', 'photo.jpg'],
+      ['video/mp4', 'part2.mp4'],
+    ]);
     expect(mail.parts[0]!.bytes.equals(jpeg)).toBe(true);
     expect(mail.headers).toMatchObject({ messageType: 'MM4_forward.REQ', transactionId: 'msg-1', messageId: 'msg-1@gw.example' });
   });
@@ -81,26 +94,40 @@ describe('composeForwardReq', () => {
 
 describe('partNames', () => {
   it('names unnamed parts by type and never repeats a name', () => {
-    expect(partNames([
-      { contentType: 'image/png', filename: '' },
-      { contentType: 'image/png', filename: 'x.png' },
-      { contentType: 'image/png', filename: 'x.png' },
-      { contentType: 'application/x-odd', filename: 'a/b\r\n"c' },
-    ])).toEqual(['part1.png', 'x.png', '3-x.png', 'a_b _c']);
+    expect(
+      partNames([
+        { contentType: 'image/png', filename: '' },
+        { contentType: 'image/png', filename: 'x.png' },
+        { contentType: 'image/png', filename: 'x.png' },
+        { contentType: 'application/x-odd', filename: 'a/b\r\n"c' },
+      ]),
+    ).toEqual(['part1.png', 'x.png', '3-x.png', 'a_b _c']);
   });
 });
 
 describe('responses and reports', () => {
   it('echoes the transaction and message ids in MM4_forward.RES', async () => {
-    const raw = composeResponse({ type: 'MM4_forward.RES', transactionId: 'T-9', messageId: 'm9@peer', to: 'system@peer',
-      sender: 'system@gw', status: 'Ok' });
+    const raw = composeResponse({
+      type: 'MM4_forward.RES',
+      transactionId: 'T-9',
+      messageId: 'm9@peer',
+      to: 'system@peer',
+      sender: 'system@gw',
+      status: 'Ok',
+    });
     const mail = await parseMm4(Buffer.from(raw.replace('To: system@peer', 'To: system@peer')));
     expect(mail.headers).toMatchObject({ messageType: 'MM4_forward.RES', transactionId: 'T-9', messageId: 'm9@peer', requestStatus: 'Ok' });
   });
 
   it('writes an MM4_delivery_report.REQ with the status code', async () => {
-    const raw = composeDeliveryReport({ transactionId: 'd1', messageId: 'orig@pbx', from: '+15550002222/TYPE=PLMN',
-      to: '+15550001111/TYPE=PLMN', sender: 'system@gw', mmStatus: 'Retrieved' });
+    const raw = composeDeliveryReport({
+      transactionId: 'd1',
+      messageId: 'orig@pbx',
+      from: '+15550002222/TYPE=PLMN',
+      to: '+15550001111/TYPE=PLMN',
+      sender: 'system@gw',
+      mmStatus: 'Retrieved',
+    });
     const mail = await parseMm4(Buffer.from(raw));
     expect(mail.headers).toMatchObject({ messageType: 'MM4_delivery_report.REQ', messageId: 'orig@pbx', mmStatus: 'Retrieved' });
     expect(mail.headers.from?.value).toBe('+15550002222');

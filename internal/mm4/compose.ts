@@ -58,10 +58,24 @@ function quotedName(value: string): string {
 }
 
 const EXTENSIONS: Record<string, string> = {
-  'image/jpeg': 'jpg', 'image/png': 'png', 'image/gif': 'gif', 'image/webp': 'webp', 'image/bmp': 'bmp',
-  'video/mp4': 'mp4', 'video/3gpp': '3gp', 'video/quicktime': 'mov', 'audio/mpeg': 'mp3', 'audio/mp4': 'm4a',
-  'audio/aac': 'aac', 'audio/amr': 'amr', 'audio/ogg': 'ogg', 'audio/wav': 'wav', 'text/plain': 'txt',
-  'text/vcard': 'vcf', 'text/x-vcard': 'vcf', 'application/pdf': 'pdf',
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/bmp': 'bmp',
+  'video/mp4': 'mp4',
+  'video/3gpp': '3gp',
+  'video/quicktime': 'mov',
+  'audio/mpeg': 'mp3',
+  'audio/mp4': 'm4a',
+  'audio/aac': 'aac',
+  'audio/amr': 'amr',
+  'audio/ogg': 'ogg',
+  'audio/wav': 'wav',
+  'text/plain': 'txt',
+  'text/vcard': 'vcf',
+  'text/x-vcard': 'vcf',
+  'application/pdf': 'pdf',
 };
 
 /** Unique, non-empty part names: Content-Location is how SMIL refers to a part. */
@@ -112,8 +126,7 @@ export function composeForwardReq(req: ForwardRequest): string {
     ...req.parts.map((part, i) => mediaSection(b, part, names[i]!)),
   ];
   if (req.text) {
-    sections.push(mediaSection(b, { contentType: 'text/plain', filename: 'text.txt',
-      bytes: Buffer.from(req.text, 'utf8') }, 'text.txt'));
+    sections.push(mediaSection(b, { contentType: 'text/plain', filename: 'text.txt', bytes: Buffer.from(req.text, 'utf8') }, 'text.txt'));
   }
   return `${head}${CRLF}${CRLF}${sections.join(CRLF)}${CRLF}--${b}--${CRLF}`;
 }

@@ -10,7 +10,18 @@ import { deliveryJobCodec, type DeliveryJob } from '../../proto/delivery.js';
 import type { Egress, MediaRef } from '../../proto/message.js';
 import type { StatusEvent } from '../../proto/status.js';
 import type { Subjects } from '../../proto/subjects.js';
-import { ack, maxDeliverFor, backoffDelay, retry, term, type Bus, type Consumer, type DurableMsg, type KvBucket, type Outcome } from '../bus/index.js';
+import {
+  ack,
+  maxDeliverFor,
+  backoffDelay,
+  retry,
+  term,
+  type Bus,
+  type Consumer,
+  type DurableMsg,
+  type KvBucket,
+  type Outcome,
+} from '../bus/index.js';
 import { ErrorCode } from '../errors/index.js';
 import { LogEvent, type Logger } from '../log/index.js';
 import type { MediaStore } from '../media/index.js';
@@ -80,9 +91,15 @@ export class Mm4Egress {
   async start(): Promise<void> {
     const s = this.options.subjects;
     this.#consumer = await this.deps.bus.consume(
-      { stream: s.streams.mm4, durable: 'mm4', filterSubject: s.msgOutMm4All,
-        ackWaitMs: this.options.timeoutMs + 30_000, maxAckPending: 1024,
-        maxDeliver: maxDeliverFor(this.options.maxDeliver, this.options.retries), deadLetterSubject: s.deadLetter(s.streams.mm4) },
+      {
+        stream: s.streams.mm4,
+        durable: 'mm4',
+        filterSubject: s.msgOutMm4All,
+        ackWaitMs: this.options.timeoutMs + 30_000,
+        maxAckPending: 1024,
+        maxDeliver: maxDeliverFor(this.options.maxDeliver, this.options.retries),
+        deadLetterSubject: s.deadLetter(s.streams.mm4),
+      },
       (msg) => this.handle(msg),
       { concurrency: this.options.concurrency ?? 32 },
     );
@@ -116,10 +133,20 @@ export class Mm4Egress {
       const target = this.endpoint(client);
       const m = egress.message;
       const parts = await this.loadParts(m.media);
-      const raw = composeForwardReq({ id: m.id, msgIdHost: this.options.msgIdHost, from: m.from, to: m.to,
-        originatorSystem: this.options.originatorSystem, text: m.text, parts });
+      const raw = composeForwardReq({
+        id: m.id,
+        msgIdHost: this.options.msgIdHost,
+        from: m.from,
+        to: m.to,
+        originatorSystem: this.options.originatorSystem,
+        text: m.text,
+        parts,
+      });
       await this.send(target, { from: envelopeAddress(m.from, this.options.msgIdHost), to: envelopeAddress(m.to, target.host), raw });
-      this.deps.logger.debug({ event: LogEvent.MM4SendSuccess, id: m.id, client: client.username, host: target.host }, 'mm4 egress: MMS delivered');
+      this.deps.logger.debug(
+        { event: LogEvent.MM4SendSuccess, id: m.id, client: client.username, host: target.host },
+        'mm4 egress: MMS delivered',
+      );
     } catch (err) {
       return this.messageFailed(msg, egress, err);
     }
@@ -134,8 +161,13 @@ export class Mm4Egress {
       return retry(this.delay(msg.deliveryCount));
     }
     this.deps.metrics.egress.inc({ protocol: 'mm4', carrier: '', result: 'failed' });
-    await this.deps.failures.report({ egress, message: egress.message, senderClientId: egress.senderClientId,
-      code: ErrorCode.UNAVAILABLE, reason: permanent ? reason : `MM4 delivery failed after ${msg.deliveryCount} attempts: ${reason}` });
+    await this.deps.failures.report({
+      egress,
+      message: egress.message,
+      senderClientId: egress.senderClientId,
+      code: ErrorCode.UNAVAILABLE,
+      reason: permanent ? reason : `MM4 delivery failed after ${msg.deliveryCount} attempts: ${reason}`,
+    });
     return term(permanent ? 'cannot be delivered over MM4' : 'MM4 retries exhausted');
   }
 
@@ -152,9 +184,15 @@ export class Mm4Egress {
     const request = JSON.parse(entry.value) as ReportRequest;
     try {
       const target = this.endpoint(client);
-      const raw = composeDeliveryReport({ transactionId: randomUUID(), messageId: request.mm4MessageId,
-        from: plmnAddress(request.to), to: request.from, sender: this.options.originatorSystem, mmStatus,
-        statusText: event.errorText });
+      const raw = composeDeliveryReport({
+        transactionId: randomUUID(),
+        messageId: request.mm4MessageId,
+        from: plmnAddress(request.to),
+        to: request.from,
+        sender: this.options.originatorSystem,
+        mmStatus,
+        statusText: event.errorText,
+      });
       const to = envelopeAddress(request.from.split('/', 1)[0]!, target.host);
       await this.send(target, { from: this.options.originatorSystem, to, raw });
       return ack;

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors/index.js';
-import {
-  envelopeAddress, gatewayIdOf, headerBlock, parseAddress, parseAddressList, plmnAddress, readMm4Headers,
-} from './headers.js';
+import { envelopeAddress, gatewayIdOf, headerBlock, parseAddress, parseAddressList, plmnAddress, readMm4Headers } from './headers.js';
 
 const REQUEST = [
   'X-Mms-3GPP-MMS-Version: 6.10.0',
@@ -52,8 +50,13 @@ describe('readMm4Headers', () => {
   it('reads a forward request case-insensitively, quotes trimmed', () => {
     const h = readMm4Headers(headerBlock(REQUEST));
     expect(h).toMatchObject({
-      messageType: 'MM4_forward.REQ', version: '6.10.0', transactionId: 'T-42', messageId: 'abc123@mms.pbx.example',
-      ackRequested: true, deliveryReportRequested: true, originatorSystem: 'system@pbx.example',
+      messageType: 'MM4_forward.REQ',
+      version: '6.10.0',
+      transactionId: 'T-42',
+      messageId: 'abc123@mms.pbx.example',
+      ackRequested: true,
+      deliveryReportRequested: true,
+      originatorSystem: 'system@pbx.example',
     });
     expect(h.from?.value).toBe('+15550001111');
     expect(h.recipients.map((r) => r.value)).toEqual(['+15550002222', '+15550003333', '15550004444']);

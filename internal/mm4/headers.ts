@@ -10,7 +10,12 @@ import type { Mm4Address, Mm4Headers } from './types.js';
 
 /** Header names gomsggw required, spelled as its error text names them (§9.2). */
 export const REQUIRED_HEADERS = [
-  'X-Mms-3GPP-MMS-Version', 'X-Mms-message-Type', 'X-Mms-message-ID', 'X-Mms-Transaction-ID', 'From', 'To',
+  'X-Mms-3GPP-MMS-Version',
+  'X-Mms-message-Type',
+  'X-Mms-message-ID',
+  'X-Mms-Transaction-ID',
+  'From',
+  'To',
 ] as const;
 
 /** A header block as lowercase name → values in order. */
@@ -23,7 +28,10 @@ export function headerBlock(lines: readonly string[]): HeaderBlock {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+    const value = line
+      .slice(colon + 1)
+      .replace(/\r?\n[ \t]+/g, ' ')
+      .trim();
     const list = block.get(name);
     if (list) list.push(value);
     else block.set(name, [value]);
@@ -38,12 +46,17 @@ export function headerValue(block: HeaderBlock, name: string): string {
 }
 
 function unquote(value: string): string {
-  return value.trim().replace(/^"(.*)"$/s, '$1').trim();
+  return value
+    .trim()
+    .replace(/^"(.*)"$/s, '$1')
+    .trim();
 }
 
 /** `<id@host>` → `id@host`; a bare id stays as it is. */
 export function stripAngles(value: string): string {
-  return unquote(value).replace(/^<(.*)>$/s, '$1').trim();
+  return unquote(value)
+    .replace(/^<(.*)>$/s, '$1')
+    .trim();
 }
 
 /**
@@ -61,7 +74,10 @@ export function parseAddress(input: string): Mm4Address | undefined {
     return { raw: text, value: text, type: '' };
   }
   const value = text.slice(0, typeAt).trim();
-  const type = text.slice(typeAt + '/TYPE='.length).split('@', 1)[0]!.trim();
+  const type = text
+    .slice(typeAt + '/TYPE='.length)
+    .split('@', 1)[0]!
+    .trim();
   return { raw: `${value}/TYPE=${type}`, value, type };
 }
 
@@ -152,10 +168,14 @@ function headersOf(block: HeaderBlock): Mm4Headers {
 /** Throws ValidationError (554) naming the first routing header that holds a control character. */
 function refuseControls(headers: Mm4Headers): void {
   const values: Array<[string, string | undefined]> = [
-    ['X-Mms-Message-Type', headers.messageType], ['X-Mms-3GPP-MMS-Version', headers.version],
-    ['X-Mms-Transaction-ID', headers.transactionId], ['X-Mms-Message-ID', headers.messageId], ['From', headers.from?.raw],
+    ['X-Mms-Message-Type', headers.messageType],
+    ['X-Mms-3GPP-MMS-Version', headers.version],
+    ['X-Mms-Transaction-ID', headers.transactionId],
+    ['X-Mms-Message-ID', headers.messageId],
+    ['From', headers.from?.raw],
     ...headers.recipients.map((r): [string, string] => ['To', r.raw]),
-    ['X-Mms-Originator-System', headers.originatorSystem], ['X-Mms-Request-Status-Code', headers.requestStatus],
+    ['X-Mms-Originator-System', headers.originatorSystem],
+    ['X-Mms-Request-Status-Code', headers.requestStatus],
     ['X-Mms-MM-Status-Code', headers.mmStatus],
   ];
   const bad = values.find(([, value]) => value !== undefined && hasControlCharacter(value));

@@ -124,19 +124,32 @@ export class Mm4Inbound {
   private async storeMedia(mail: Mm4Mail): Promise<MediaRef[]> {
     // Every part is checked first: a refused mail leaves none of its parts stored.
     const big = mail.parts.find((p) => p.bytes.length > this.deps.media.maxBytes);
-    if (big) throw new PayloadTooLargeError(`the media part ${big.filename || big.contentType} is ${big.bytes.length} bytes; at most ${this.deps.media.maxBytes} are accepted`);
+    if (big)
+      throw new PayloadTooLargeError(
+        `the media part ${big.filename || big.contentType} is ${big.bytes.length} bytes; at most ${this.deps.media.maxBytes} are accepted`,
+      );
     const refs: MediaRef[] = [];
     for (const part of mail.parts) {
       const stored = await this.deps.media.put({ bytes: part.bytes, contentType: part.contentType, filename: part.filename || undefined });
-      refs.push({ url: stored.url, token: stored.token, contentType: stored.contentType, filename: stored.filename,
-        sizeBytes: stored.sizeBytes });
+      refs.push({
+        url: stored.url,
+        token: stored.token,
+        contentType: stored.contentType,
+        filename: stored.filename,
+        sizeBytes: stored.sizeBytes,
+      });
     }
     return refs;
   }
 
   private message(client: ClientDetails, ip: string, from: string, to: string, text: string, media: MediaRef[]): Message {
     return newMessage({
-      id: (this.deps.newId ?? randomUUID)(), type: 'mms', from, to, text, media,
+      id: (this.deps.newId ?? randomUUID)(),
+      type: 'mms',
+      from,
+      to,
+      text,
+      media,
       origin: { kind: 'mm4', clientId: client.id, sourceIp: ip, node: this.options.nodeId },
     });
   }
@@ -144,8 +157,12 @@ export class Mm4Inbound {
   /** Remembers a wanted delivery report first, so the report can never arrive before it. */
   private async publish(message: Message, headers: Mm4Headers, client: ClientDetails, dedupKey?: string): Promise<void> {
     if (headers.deliveryReportRequested && headers.messageId) {
-      const request: ReportRequest = { clientId: client.id, mm4MessageId: headers.messageId,
-        from: headers.from?.raw ?? message.from, to: message.to };
+      const request: ReportRequest = {
+        clientId: client.id,
+        mm4MessageId: headers.messageId,
+        from: headers.from?.raw ?? message.from,
+        to: message.to,
+      };
       await this.deps.reports.create(message.id, JSON.stringify(request));
     }
     await this.deps.ingress(message, dedupKey);
@@ -162,11 +179,16 @@ export class Mm4Inbound {
     const code = isResponse ? headers.requestStatus : headers.mmStatus;
     const s = this.options.subjects;
     // A report's From is the recipient and its To the original sender; a response names systems.
-    const from = isResponse ? '' : headers.recipients[0]?.value ?? '';
-    const to = isResponse ? '' : headers.from?.value ?? '';
+    const from = isResponse ? '' : (headers.recipients[0]?.value ?? '');
+    const to = isResponse ? '' : (headers.from?.value ?? '');
     await publishStatus(this.deps.bus, s, {
-      v: 1, messageId, status, from, to,
-      errorCode: status === 'delivered' ? undefined : code || undefined, errorText: headers.statusText || undefined,
+      v: 1,
+      messageId,
+      status,
+      from,
+      to,
+      errorCode: status === 'delivered' ? undefined : code || undefined,
+      errorText: headers.statusText || undefined,
       at: Date.now(),
     });
     if (!isResponse) this.answer(headers, peerClient(headers, peer), 'report');

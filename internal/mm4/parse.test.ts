@@ -6,8 +6,13 @@ import { toSmtpReply } from './smtp-reply.js';
 import { ForbiddenError, GatewayError, QuotaExceededError, UnavailableError } from '../errors/index.js';
 
 const HEAD = [
-  'X-Mms-3GPP-MMS-Version: 6.10.0', 'X-Mms-Message-Type: MM4_forward.REQ', 'X-Mms-Message-ID: <m1@pbx>',
-  'X-Mms-Transaction-ID: m1', 'From: +15550001111/TYPE=PLMN', 'To: +15550002222/TYPE=PLMN', 'MIME-Version: 1.0',
+  'X-Mms-3GPP-MMS-Version: 6.10.0',
+  'X-Mms-Message-Type: MM4_forward.REQ',
+  'X-Mms-Message-ID: <m1@pbx>',
+  'X-Mms-Transaction-ID: m1',
+  'From: +15550001111/TYPE=PLMN',
+  'To: +15550002222/TYPE=PLMN',
+  'MIME-Version: 1.0',
 ];
 
 function mail(contentType: string, body: string[]): Buffer {
@@ -16,21 +21,43 @@ function mail(contentType: string, body: string[]): Buffer {
 
 describe('parseMm4', () => {
   it('reads a multipart/mixed body as swaks builds it: text and an attachment', async () => {
-    const m = await parseMm4(mail('multipart/mixed; boundary="b1"', [
-      '--b1', 'Content-Type: text/plain', '', 'Hello MMS', '--b1',
-      'Content-Type: image/png; name="dot.png"', 'Content-Disposition: attachment; filename="dot.png"',
-      'Content-Transfer-Encoding: base64', '', Buffer.from('PNGDATA').toString('base64'), '--b1--', '',
-    ]));
+    const m = await parseMm4(
+      mail('multipart/mixed; boundary="b1"', [
+        '--b1',
+        'Content-Type: text/plain',
+        '',
+        'Hello MMS',
+        '--b1',
+        'Content-Type: image/png; name="dot.png"',
+        'Content-Disposition: attachment; filename="dot.png"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('PNGDATA').toString('base64'),
+        '--b1--',
+        '',
+      ]),
+    );
     expect(m.text).toBe('Hello MMS');
     expect(m.parts).toEqual([{ contentType: 'image/png', filename: 'dot.png', bytes: Buffer.from('PNGDATA') }]);
   });
 
   it('drops SMIL and names parts by Content-Location in multipart/related', async () => {
-    const m = await parseMm4(mail('multipart/related; boundary=zz; type="application/smil"', [
-      '--zz', 'Content-Type: application/smil', 'Content-Id: <0.smil>', '', '<smil/>',
-      '--zz', 'Content-Type: image/gif', 'Content-Location: anim.gif', 'Content-Transfer-Encoding: base64', '',
-      Buffer.from('GIF89a').toString('base64'), '--zz--',
-    ]));
+    const m = await parseMm4(
+      mail('multipart/related; boundary=zz; type="application/smil"', [
+        '--zz',
+        'Content-Type: application/smil',
+        'Content-Id: <0.smil>',
+        '',
+        '<smil/>',
+        '--zz',
+        'Content-Type: image/gif',
+        'Content-Location: anim.gif',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('GIF89a').toString('base64'),
+        '--zz--',
+      ]),
+    );
     expect(m.parts.map((p) => [p.contentType, p.filename])).toEqual([['image/gif', 'anim.gif']]);
   });
 
@@ -39,13 +66,28 @@ describe('parseMm4', () => {
   });
 
   it('cleans the text parts and filenames: NUL removed, controls gone from names', async () => {
-    const m = await parseMm4(mail('multipart/mixed; boundary="b1"', [
-      '--b1', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '', 'Hel=00lo=09MMS', '--b1',
-      'Content-Type: text/plain; charset=utf-16be', 'Content-Transfer-Encoding: base64', '',
-      Buffer.from([0, 0x41, 0xd8, 0x3d, 0, 0x42]).toString('base64'), '--b1',
-      'Content-Type: image/png', 'Content-Location: do\u0000t.png', 'Content-Transfer-Encoding: base64', '',
-      Buffer.from('PNG').toString('base64'), '--b1--', '',
-    ]));
+    const m = await parseMm4(
+      mail('multipart/mixed; boundary="b1"', [
+        '--b1',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'Hel=00lo=09MMS',
+        '--b1',
+        'Content-Type: text/plain; charset=utf-16be',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from([0, 0x41, 0xd8, 0x3d, 0, 0x42]).toString('base64'),
+        '--b1',
+        'Content-Type: image/png',
+        'Content-Location: do\u0000t.png',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('PNG').toString('base64'),
+        '--b1--',
+        '',
+      ]),
+    );
     expect(m.text).toBe('Hello\tMMS\nA\uFFFDB');
     expect(m.parts.map((p) => p.filename)).toEqual(['dot.png']);
   });
@@ -60,16 +102,25 @@ describe('parseMm4', () => {
 });
 
 describe('parseMm4 on hostile MIME: a final 554 naming the fault, never a 451 the peer retries forever', () => {
-  const refusal = (raw: Buffer) => parseMm4(raw).then(() => undefined, (e: unknown) => e);
+  const refusal = (raw: Buffer) =>
+    parseMm4(raw).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
   it('refuses more parts than the MIME reader keeps', async () => {
     const parts = Array.from({ length: 2_000 }, () => '--c\r\nContent-Type: image/png\r\n\r\nP').join('\r\n');
     const err = await refusal(mail('multipart/mixed; boundary="c"', [parts, '--c--', '']));
-    expect(toSmtpReply(err)).toEqual({ code: 554, message: 'malformed MIME: the mail could not be decoded: max allowed child nodes exceeded' });
+    expect(toSmtpReply(err)).toEqual({
+      code: 554,
+      message: 'malformed MIME: the mail could not be decoded: max allowed child nodes exceeded',
+    });
   });
 
   it('refuses a part whose headers never end', async () => {
-    const err = await refusal(mail('multipart/mixed; boundary="d"', ['--d', 'X-A: b\r\n'.repeat(300_000) + 'Content-Type: image/png', '', 'P', '--d--']));
+    const err = await refusal(
+      mail('multipart/mixed; boundary="d"', ['--d', 'X-A: b\r\n'.repeat(300_000) + 'Content-Type: image/png', '', 'P', '--d--']),
+    );
     expect(toSmtpReply(err)).toMatchObject({ code: 554, message: expect.stringMatching(/^malformed MIME: .*max header size/) });
   });
 
@@ -82,15 +133,44 @@ describe('parseMm4 on hostile MIME: a final 554 naming the fault, never a 451 th
   });
 
   it('refuses bad base64 in a nested part too, naming it', async () => {
-    const err = await refusal(mail('multipart/mixed; boundary="e"', ['--e', 'Content-Type: multipart/related; boundary="f"', '',
-      '--f', 'Content-Type: image/png', 'Content-Transfer-Encoding: base64', '', '!!!not*base64###', '--f--', '--e--', '']));
+    const err = await refusal(
+      mail('multipart/mixed; boundary="e"', [
+        '--e',
+        'Content-Type: multipart/related; boundary="f"',
+        '',
+        '--f',
+        'Content-Type: image/png',
+        'Content-Transfer-Encoding: base64',
+        '',
+        '!!!not*base64###',
+        '--f--',
+        '--e--',
+        '',
+      ]),
+    );
     expect(toSmtpReply(err)).toEqual({ code: 554, message: 'malformed MIME: part 1.1 is not valid base64' });
   });
 
   it('tells an inner boundary that starts like the outer one from it', async () => {
-    const m = await parseMm4(mail('multipart/mixed; boundary="b"', ['--b', 'Content-Type: multipart/related; boundary="b1"', '',
-      '--b1', 'Content-Type: image/png', 'Content-Transfer-Encoding: base64', '', Buffer.from('PNG').toString('base64'), '--b1--',
-      '--b', 'Content-Type: text/plain', '', 'hello', '--b--', '']));
+    const m = await parseMm4(
+      mail('multipart/mixed; boundary="b"', [
+        '--b',
+        'Content-Type: multipart/related; boundary="b1"',
+        '',
+        '--b1',
+        'Content-Type: image/png',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('PNG').toString('base64'),
+        '--b1--',
+        '--b',
+        'Content-Type: text/plain',
+        '',
+        'hello',
+        '--b--',
+        '',
+      ]),
+    );
     expect(m.parts.map((p) => p.bytes.toString())).toEqual(['PNG']);
     expect(m.text).toBe('hello');
   });
@@ -108,9 +188,18 @@ describe('checkMime', () => {
   });
 
   it('refuses a base64 part that is not base64', () => {
-    expect(() => checkMime(raw('multipart/mixed; boundary=b', [
-      '--b', 'Content-Type: image/png', 'Content-Transfer-Encoding: base64', '', '%%% not base64 %%%', '--b--',
-    ]))).toThrow(ValidationError);
+    expect(() =>
+      checkMime(
+        raw('multipart/mixed; boundary=b', [
+          '--b',
+          'Content-Type: image/png',
+          'Content-Transfer-Encoding: base64',
+          '',
+          '%%% not base64 %%%',
+          '--b--',
+        ]),
+      ),
+    ).toThrow(ValidationError);
   });
 
   it('reads a mail without Content-Type as text/plain (RFC 2045 §5.2)', async () => {
@@ -139,7 +228,10 @@ describe('status mapping', () => {
 
 describe('toSmtpReply', () => {
   it('uses the error table and hides unknown errors', () => {
-    expect(toSmtpReply(new ValidationError('missing required header: From'))).toEqual({ code: 554, message: 'missing required header: From' });
+    expect(toSmtpReply(new ValidationError('missing required header: From'))).toEqual({
+      code: 554,
+      message: 'missing required header: From',
+    });
     expect(toSmtpReply(new ForbiddenError('not yours'))).toMatchObject({ code: 550 });
     expect(toSmtpReply(new QuotaExceededError('MMS daily limit exceeded (5/5)'))).toMatchObject({ code: 452 });
     expect(toSmtpReply(new UnavailableError('bus down'))).toMatchObject({ code: 451 });

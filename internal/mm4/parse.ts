@@ -35,7 +35,16 @@ export async function parseMm4(raw: Buffer): Promise<Mm4Mail> {
     else parts.push({ contentType: type, filename: filenameOf(attachment), bytes: attachment.content });
   }
   // The peer cannot fix its text: cleaned (cleanText) rather than refused.
-  return { headers, text: cleanText(texts.map((t) => t.trim()).filter(Boolean).join('\n')), parts };
+  return {
+    headers,
+    text: cleanText(
+      texts
+        .map((t) => t.trim())
+        .filter(Boolean)
+        .join('\n'),
+    ),
+    parts,
+  };
 }
 
 /**

@@ -47,7 +47,10 @@ export class PeerDirectory {
  * or a host name, not a CIDR block), and its mm4_port or 25. undefined when there is none.
  */
 export function mm4Endpoint(client: ClientDetails): { host: string; port: number } | undefined {
-  const host = client.address.split(',').map((e) => e.trim()).find((e) => e !== '' && !e.includes('/'));
+  const host = client.address
+    .split(',')
+    .map((e) => e.trim())
+    .find((e) => e !== '' && !e.includes('/'));
   if (!host) return undefined;
   const port = client.settings?.mm4Port || DEFAULT_MM4_PORT;
   return { host: isIP(host) === 6 ? host : host.toLowerCase(), port };

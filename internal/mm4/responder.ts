@@ -54,8 +54,11 @@ export class Mm4Responder implements Responder {
     }
     const raw = composeResponse({
       type: type === 'forward' ? Mm4MessageType.FORWARD_RES : Mm4MessageType.DELIVERY_REPORT_RES,
-      transactionId: headers.transactionId, messageId: headers.messageId, to,
-      sender: this.options.originatorSystem, status: 'Ok',
+      transactionId: headers.transactionId,
+      messageId: headers.messageId,
+      to,
+      sender: this.options.originatorSystem,
+      status: 'Ok',
     });
     const task = this.deliver(target, { from: this.options.originatorSystem, to, raw }, client.username);
     this.#inflight.add(task);
@@ -77,7 +80,8 @@ export class Mm4Responder implements Responder {
         return;
       } catch (err) {
         this.deps.logger.info({ err, client: username, attempt }, 'mm4: response not delivered');
-        if (attempt <= retries) await sleep(backoffDelay(attempt, retryDelayMs, MAX_RETRY_DELAY_MS), undefined, { signal }).catch(() => undefined);
+        if (attempt <= retries)
+          await sleep(backoffDelay(attempt, retryDelayMs, MAX_RETRY_DELAY_MS), undefined, { signal }).catch(() => undefined);
       }
     }
   }

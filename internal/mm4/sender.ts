@@ -32,7 +32,11 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** What a delivery that failed tells its caller: permanent (5xx) or worth a retry. */
 export class SmtpSendError extends UnavailableError {
   override name = 'SmtpSendError';
-  constructor(message: string, readonly permanent: boolean, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -42,8 +46,12 @@ export type SendRaw = (target: SmtpTarget, mail: RawMail, options: SendOptions) 
 
 export const sendRaw: SendRaw = async (target, mail, options) => {
   const transport = createTransport({
-    host: target.host, port: target.port, secure: false, name: options.name,
-    connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, options.timeoutMs), greetingTimeout: options.timeoutMs,
+    host: target.host,
+    port: target.port,
+    secure: false,
+    name: options.name,
+    connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, options.timeoutMs),
+    greetingTimeout: options.timeoutMs,
     socketTimeout: options.timeoutMs,
     // STARTTLS when a peer offers it is only opportunistic: PBXs present self-signed certificates,
     // and gomsggw spoke plain SMTP to them, so an unverifiable one must not stop delivery.
@@ -58,8 +66,9 @@ export const sendRaw: SendRaw = async (target, mail, options) => {
   } catch (err) {
     const code = (err as { responseCode?: number }).responseCode;
     const reason = signal.aborted ? `no answer within ${options.timeoutMs} ms` : (err as Error).message;
-    throw new SmtpSendError(`MM4 to ${target.host}:${target.port}: ${reason}`,
-      typeof code === 'number' && code >= 500 && !signal.aborted, { cause: err });
+    throw new SmtpSendError(`MM4 to ${target.host}:${target.port}: ${reason}`, typeof code === 'number' && code >= 500 && !signal.aborted, {
+      cause: err,
+    });
   } finally {
     signal.removeEventListener('abort', onAbort);
     transport.close();

@@ -34,15 +34,22 @@ describe('Mm4Server with PROXY protocol', () => {
   let metrics = createMetrics({ serverId: 'n1', defaultMetrics: false });
 
   async function start(options: Partial<Mm4ServerOptions> = {}) {
-    server = new Mm4Server({
-      listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: true, trustedProxies: ['127.0.0.1'], maxMessageBytes: 1024, name: 'gw.test',
-      ...options,
-    }, {
-      peers: { clientsFor: async (ip) => (seen.push(ip), ip.startsWith('203.0.113.') ? [client] : []) },
-      inbound: { receive: async () => 'Message queued for processing' },
-      logger: log.logger,
-      metrics,
-    });
+    server = new Mm4Server(
+      {
+        listen: { host: '127.0.0.1', port: 0 },
+        proxyProtocol: true,
+        trustedProxies: ['127.0.0.1'],
+        maxMessageBytes: 1024,
+        name: 'gw.test',
+        ...options,
+      },
+      {
+        peers: { clientsFor: async (ip) => (seen.push(ip), ip.startsWith('203.0.113.') ? [client] : []) },
+        inbound: { receive: async () => 'Message queued for processing' },
+        logger: log.logger,
+        metrics,
+      },
+    );
     await server.start();
     return server.address()!.port;
   }
@@ -54,7 +61,7 @@ describe('Mm4Server with PROXY protocol', () => {
     metrics = createMetrics({ serverId: 'n1', defaultMetrics: false });
   });
 
-  it('identifies the peer by the v1 header\'s source address', async () => {
+  it("identifies the peer by the v1 header's source address", async () => {
     const port = await start();
     const text = await converse(port, 'PROXY TCP4 203.0.113.9 10.0.0.1 5000 2566\r\n', /^220 /m);
     expect(text).toMatch(/^220 gw\.test ESMTP SMTP server ready/);
@@ -62,7 +69,7 @@ describe('Mm4Server with PROXY protocol', () => {
     expect(server.stats()).toEqual([expect.objectContaining({ username: 'pbx', active_sessions: 1 })]);
   });
 
-  it('counts open sessions by client for /metrics and logs the peer\'s AuthSuccess', async () => {
+  it("counts open sessions by client for /metrics and logs the peer's AuthSuccess", async () => {
     const port = await start();
     const socket = connect(port, '127.0.0.1');
     socket.write('PROXY TCP4 203.0.113.9 10.0.0.1 5000 2566\r\n');
@@ -120,10 +127,18 @@ describe('Mm4Server connection caps', () => {
   });
 
   it('answers 421 past the per-IP and the node-wide cap, and keeps serving the others', async () => {
-    server = new Mm4Server({
-      listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: true, trustedProxies: ['127.0.0.1'], maxMessageBytes: 1024,
-      name: 'gw.test', maxConnections: 4, maxConnectionsPerIp: 2,
-    }, { peers: { clientsFor: async () => [client] }, inbound: { receive: async () => 'ok' }, logger: silentLogger() });
+    server = new Mm4Server(
+      {
+        listen: { host: '127.0.0.1', port: 0 },
+        proxyProtocol: true,
+        trustedProxies: ['127.0.0.1'],
+        maxMessageBytes: 1024,
+        name: 'gw.test',
+        maxConnections: 4,
+        maxConnectionsPerIp: 2,
+      },
+      { peers: { clientsFor: async () => [client] }, inbound: { receive: async () => 'ok' }, logger: silentLogger() },
+    );
     await server.start();
     const port = server.address()!.port;
     expect(await greeted(port, '203.0.113.1')).toMatch(/^220 /);

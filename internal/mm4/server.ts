@@ -13,8 +13,17 @@ import type { ListenAddress } from '../config/index.js';
 import { LogEvent, type Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import {
-  ConnectionLimiter, ProxyRefusal, normalizeIp, perIpExempt, readProxyHeader, refusalLog, trustedProxies, type ConnectionRefusal,
-  type ConnectionSlot, type RefusalLog, type TrustedProxies,
+  ConnectionLimiter,
+  ProxyRefusal,
+  normalizeIp,
+  perIpExempt,
+  readProxyHeader,
+  refusalLog,
+  trustedProxies,
+  type ConnectionRefusal,
+  type ConnectionSlot,
+  type RefusalLog,
+  type TrustedProxies,
 } from '../peer/index.js';
 import type { ClientDetails } from '../store/index.js';
 import type { InboundPeer } from './inbound.js';
@@ -158,8 +167,13 @@ export class Mm4Server {
         if (s.connectedAt < Date.parse(row.first_connect_at)) row.first_connect_at = new Date(s.connectedAt).toISOString();
         if (s.lastActivityAt > Date.parse(row.last_activity_at)) row.last_activity_at = new Date(s.lastActivityAt).toISOString();
       } else {
-        rows.set(key, { client_id: id, username, active_sessions: 1, first_connect_at: new Date(s.connectedAt).toISOString(),
-          last_activity_at: new Date(s.lastActivityAt).toISOString() });
+        rows.set(key, {
+          client_id: id,
+          username,
+          active_sessions: 1,
+          first_connect_at: new Date(s.connectedAt).toISOString(),
+          last_activity_at: new Date(s.lastActivityAt).toISOString(),
+        });
       }
     }
     return [...rows.values()];
@@ -192,10 +206,16 @@ export class Mm4Server {
       socketTimeout: this.options.socketTimeoutMs,
       logger: false,
       onConnect: (session, callback) => {
-        this.identify(session).then(() => callback(), (err: Error) => callback(err));
+        this.identify(session).then(
+          () => callback(),
+          (err: Error) => callback(err),
+        );
       },
       onData: (stream, session, callback) => {
-        this.data(stream, session).then((text) => callback(null, text), (err: Error) => callback(err));
+        this.data(stream, session).then(
+          (text) => callback(null, text),
+          (err: Error) => callback(err),
+        );
       },
       onClose: (session) => {
         this.#sessions.delete(session.id);

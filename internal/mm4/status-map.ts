@@ -6,8 +6,11 @@ import type { DeliveryStatus } from '../../proto/status.js';
 
 /** Error codes that say the peer will never take this message: rejected, not a passing fault. */
 const REFUSALS = new Set([
-  'error-service-denied', 'error-message-format-corrupt', 'error-sending-address-unresolved',
-  'error-content-not-accepted', 'error-unsupported-message',
+  'error-service-denied',
+  'error-message-format-corrupt',
+  'error-sending-address-unresolved',
+  'error-content-not-accepted',
+  'error-unsupported-message',
 ]);
 
 /** X-Mms-Request-Status-Code of an MM4_forward.RES → status of the message it answers. */

@@ -34,7 +34,10 @@ export function parseAllowList(address: string, deps: AllowListDeps = {}): Allow
   const rules = new BlockList();
   const hosts: string[] = [];
   const invalid: string[] = [];
-  const entries = address.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = address
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     if (!addIpRule(rules, entry)) {
       if (HOSTNAME.test(entry)) hosts.push(entry);

@@ -31,7 +31,10 @@ export interface ProxyReadOptions {
 export class ProxyRefusal extends Error {
   override name = 'ProxyRefusal';
   /** proxy_untrusted: the peer may not send one; proxy_header: none, or not a valid one, in time. */
-  constructor(readonly reason: Extract<ConnectionRefusal, `proxy_${string}`>, message: string) {
+  constructor(
+    readonly reason: Extract<ConnectionRefusal, `proxy_${string}`>,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -66,7 +69,10 @@ export function readProxyHeader(socket: Socket, options: ProxyReadOptions): Prom
       if (data.length > PROXY_HEADER_MAX_BYTES) finish(new ProxyRefusal('proxy_header', 'PROXY header too long'));
     };
     const onClose = () => finish(new ProxyRefusal('proxy_header', 'closed before the PROXY header'));
-    const timer = setTimeout(() => finish(new ProxyRefusal('proxy_header', 'no PROXY header in time')), options.timeoutMs ?? PROXY_HEADER_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish(new ProxyRefusal('proxy_header', 'no PROXY header in time')),
+      options.timeoutMs ?? PROXY_HEADER_TIMEOUT_MS,
+    );
     socket.on('data', onData);
     socket.once('close', onClose);
   });

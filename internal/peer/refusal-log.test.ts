@@ -27,7 +27,10 @@ describe('refusalLog', () => {
     const WARN = 40;
     const DEBUG = 20;
     expect(lines.map((l) => [l.level, l.reason])).toEqual([
-      [WARN, 'proxy_untrusted'], [DEBUG, 'proxy_untrusted'], [DEBUG, 'max_per_ip'], [WARN, 'proxy_untrusted'],
+      [WARN, 'proxy_untrusted'],
+      [DEBUG, 'proxy_untrusted'],
+      [DEBUG, 'max_per_ip'],
+      [WARN, 'proxy_untrusted'],
     ]);
   });
 });

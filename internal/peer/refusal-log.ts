@@ -18,7 +18,10 @@ export function refusalLog(logger: Logger, door: string, now: () => number = Dat
     const fields = { door, reason, ...details };
     if (reason === 'proxy_untrusted' && now() - warnedAt >= WARN_EVERY_MS) {
       warnedAt = now();
-      logger.warn(fields, 'PROXY header from a peer not in TRUSTED_PROXIES refused (if it is your load balancer, add it); further ones are logged at debug for a minute');
+      logger.warn(
+        fields,
+        'PROXY header from a peer not in TRUSTED_PROXIES refused (if it is your load balancer, add it); further ones are logged at debug for a minute',
+      );
       return;
     }
     logger.debug(fields, 'connection refused');

@@ -58,14 +58,14 @@ export type AddWithinResult =
   /** `repeat`: the once key was there, so nothing was counted this time. */
   | { added: true; repeat?: boolean }
   | {
-    added: false;
-    /** Which entry would have gone over its limit (the first in `entries` order). */
-    index: number;
-    /** Its total before this add (nothing was added anywhere). */
-    current: number;
-    /** Until that counter expires, ms (-1 when missing or without expiry). */
-    msBeforeReset: number;
-  };
+      added: false;
+      /** Which entry would have gone over its limit (the first in `entries` order). */
+      index: number;
+      /** Its total before this add (nothing was added anywhere). */
+      current: number;
+      /** Until that counter expires, ms (-1 when missing or without expiry). */
+      msBeforeReset: number;
+    };
 
 /** Where counters live: a node's shared Redis client (cluster) or this process (embedded default). */
 export type CounterBackend = { kind: 'redis'; redis: Redis } | { kind: 'memory' };
@@ -117,7 +117,10 @@ function wholeSecs(ttlSecs: number): number {
 }
 
 class RedisCounters implements Counters {
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+  ) {}
 
   async add(key: string, units: number, ttlSecs: number): Promise<CounterValue> {
     const [, total, pttl] = await this.#run([{ key, ttlSecs }], units);
@@ -156,7 +159,7 @@ class RedisCounters implements Counters {
     const args: number[] = [units, onceTtl];
     for (const e of entries) args.push(wholeSecs(e.ttlSecs), e.limit !== undefined && e.limit > 0 ? e.limit : 0);
     try {
-      const reply = await ADD_WITHIN.run(this.redis, keys, args) as [number, number, number];
+      const reply = (await ADD_WITHIN.run(this.redis, keys, args)) as [number, number, number];
       return [Number(reply[0]), Number(reply[1]), Number(reply[2])];
     } catch (err) {
       throw unavailable(err);

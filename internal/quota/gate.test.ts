@@ -19,8 +19,10 @@ function clock(iso: string) {
   return { now: () => now, set: (next: string) => void (now = Date.parse(next)), advance: (ms: number) => void (now += ms) };
 }
 
-function setup(client = quotaClient(1, { limits: { smsDailyLimit: 3 }, numbers: [{ number: A }, { number: B }] }),
-  time = clock('2024-05-10T12:00:00Z')) {
+function setup(
+  client = quotaClient(1, { limits: { smsDailyLimit: 3 }, numbers: [{ number: A }, { number: B }] }),
+  time = clock('2024-05-10T12:00:00Z'),
+) {
   const view = mutableView(client);
   const quota = createQuota({ kind: 'memory' }, {}, { view, logger: silentLogger(), now: time.now });
   const send = (over: Partial<QuotaRequest> = {}): Promise<QuotaDecision> =>
@@ -39,12 +41,22 @@ function refusal(d: QuotaDecision) {
 }
 
 describe('QuotaGate on memory counters', () => {
-  it('admits up to the client daily limit and refuses the next with upstream\'s figures', async () => {
-    const { send, admitted } = setup(quotaClient(1, { timezone: 'America/New_York', limits: { smsDailyLimit: 3 }, numbers: [{ number: A }] }));
+  it("admits up to the client daily limit and refuses the next with upstream's figures", async () => {
+    const { send, admitted } = setup(
+      quotaClient(1, { timezone: 'America/New_York', limits: { smsDailyLimit: 3 }, numbers: [{ number: A }] }),
+    );
     expect(await admitted(3)).toEqual([true, true, true]);
     expect(refusal(await send())).toEqual({
-      period: 'daily', type: 'sms', level: 'client', limitType: 'daily_sms_client', limit: 3, currentUsage: 3,
-      resetsAtMs: Date.parse('2024-05-11T04:00:00Z'), retryAfterMs: 16 * 3_600_000, number: A, message: 'SMS daily limit exceeded (3/3)',
+      period: 'daily',
+      type: 'sms',
+      level: 'client',
+      limitType: 'daily_sms_client',
+      limit: 3,
+      currentUsage: 3,
+      resetsAtMs: Date.parse('2024-05-11T04:00:00Z'),
+      retryAfterMs: 16 * 3_600_000,
+      number: A,
+      message: 'SMS daily limit exceeded (3/3)',
     });
   });
 
@@ -59,7 +71,7 @@ describe('QuotaGate on memory counters', () => {
     expect(refusal(await send({ type: 'mms' })).limitType).toBe('daily_mms_client');
   });
 
-  it('lets a number\'s own limit replace the client\'s for that period', async () => {
+  it("lets a number's own limit replace the client's for that period", async () => {
     const client = quotaClient(1, { limits: { smsDailyLimit: 10 }, numbers: [{ number: A, limits: { smsDailyLimit: 2 } }, { number: B }] });
     const { send, admitted } = setup(client);
     expect(await admitted(2)).toEqual([true, true]);
@@ -69,14 +81,16 @@ describe('QuotaGate on memory counters', () => {
     expect(refusal(await send({ number: B }))).toMatchObject({ limitType: 'daily_sms_client', currentUsage: 10 });
   });
 
-  it('lets a number limit above the client\'s admit more than the client limit', async () => {
+  it("lets a number limit above the client's admit more than the client limit", async () => {
     const client = quotaClient(1, { limits: { smsDailyLimit: 1 }, numbers: [{ number: A, limits: { smsDailyLimit: 3 } }] });
     const { admitted } = setup(client);
     expect(await admitted(4)).toEqual([true, true, true, false]);
   });
 
   it('reports the first limit exceeded in burst, daily, monthly order', async () => {
-    const { send, admitted } = setup(quotaClient(1, { limits: { smsBurstLimit: 2, smsDailyLimit: 2, smsMonthlyLimit: 2 }, numbers: [{ number: A }] }));
+    const { send, admitted } = setup(
+      quotaClient(1, { limits: { smsBurstLimit: 2, smsDailyLimit: 2, smsMonthlyLimit: 2 }, numbers: [{ number: A }] }),
+    );
     await admitted(2);
     expect(refusal(await send()).limitType).toBe('burst_sms_client');
   });
@@ -84,7 +98,9 @@ describe('QuotaGate on memory counters', () => {
   it('does not consume from any limit when one refuses', async () => {
     const time = clock('2024-05-10T12:00:00Z');
     const { send, admitted, quota, client } = setup(
-      quotaClient(1, { limits: { smsBurstLimit: 2, smsDailyLimit: 5 }, numbers: [{ number: A }] }), time);
+      quotaClient(1, { limits: { smsBurstLimit: 2, smsDailyLimit: 5 }, numbers: [{ number: A }] }),
+      time,
+    );
     await admitted(2);
     for (let i = 0; i < 5; i++) expect(refusal(await send()).period).toBe('burst');
     const report = await quota.usage.report(client);
@@ -96,9 +112,12 @@ describe('QuotaGate on memory counters', () => {
     expect((await quota.usage.report(client)).client.sms.daily.used).toBe(4);
   });
 
-  it('resets the daily limit at local midnight of the client\'s zone and not before', async () => {
+  it("resets the daily limit at local midnight of the client's zone and not before", async () => {
     const time = clock('2024-03-09T12:00:00Z');
-    const { send, admitted } = setup(quotaClient(1, { timezone: 'America/New_York', limits: { smsDailyLimit: 2 }, numbers: [{ number: A }] }), time);
+    const { send, admitted } = setup(
+      quotaClient(1, { timezone: 'America/New_York', limits: { smsDailyLimit: 2 }, numbers: [{ number: A }] }),
+      time,
+    );
     await admitted(2);
     time.set('2024-03-10T04:59:59.999Z');
     expect(refusal(await send()).resetsAtMs).toBe(Date.parse('2024-03-10T05:00:00Z'));
@@ -111,9 +130,12 @@ describe('QuotaGate on memory counters', () => {
     expect((await send()).admitted).toBe(true);
   });
 
-  it('resets the monthly limit on the 1st in the client\'s zone', async () => {
+  it("resets the monthly limit on the 1st in the client's zone", async () => {
     const time = clock('2024-02-29T17:00:00Z');
-    const { send, admitted } = setup(quotaClient(1, { timezone: 'Asia/Kolkata', limits: { smsMonthlyLimit: 1 }, numbers: [{ number: A }] }), time);
+    const { send, admitted } = setup(
+      quotaClient(1, { timezone: 'Asia/Kolkata', limits: { smsMonthlyLimit: 1 }, numbers: [{ number: A }] }),
+      time,
+    );
     await admitted(1);
     time.set('2024-02-29T18:29:59Z');
     expect(refusal(await send()).period).toBe('monthly');
@@ -136,8 +158,10 @@ describe('QuotaGate on memory counters', () => {
   });
 
   it('takes limit_both from the level that supplied the limit', async () => {
-    const client = quotaClient(1, { limits: { smsDailyLimit: 5, limitBoth: true },
-      numbers: [{ number: A, limits: { smsDailyLimit: 1, limitBoth: false } }] });
+    const client = quotaClient(1, {
+      limits: { smsDailyLimit: 5, limitBoth: true },
+      numbers: [{ number: A, limits: { smsDailyLimit: 1, limitBoth: false } }],
+    });
     const { send } = setup(client);
     // The number's limit (without limit_both) applies to A: inbound to A is never refused.
     for (let i = 0; i < 3; i++) expect((await send({ direction: 'inbound' })).admitted).toBe(true);
@@ -194,8 +218,11 @@ describe('QuotaGate on memory counters', () => {
     time.set('2024-02-01T00:00:00Z');
     const report = await quota.usage.report(client);
     expect([report.client.sms.burst.used, report.client.sms.daily.used, report.client.sms.monthly.used]).toEqual([0, 0, 0]);
-    expect(report.resetsAtMs).toEqual({ burst: Date.parse('2024-02-01T00:01:00Z'), daily: Date.parse('2024-02-02T00:00:00Z'),
-      monthly: Date.parse('2024-03-01T00:00:00Z') });
+    expect(report.resetsAtMs).toEqual({
+      burst: Date.parse('2024-02-01T00:01:00Z'),
+      daily: Date.parse('2024-02-02T00:00:00Z'),
+      monthly: Date.parse('2024-03-01T00:00:00Z'),
+    });
   });
 
   it('admits everything for a client it does not know, counting nothing', async () => {
@@ -212,37 +239,48 @@ describe('QuotaGate on memory counters', () => {
       read: (keys) => inner.read(keys),
     };
     const client = quotaClient(1, { limits: { smsDailyLimit: 3 }, numbers: [{ number: A }] });
-    const gate = new CounterQuotaGate({ counters: flaky, view: mutableView(client), logger: silentLogger(),
-      now: () => Date.parse('2024-05-10T12:00:00Z') });
+    const gate = new CounterQuotaGate({
+      counters: flaky,
+      view: mutableView(client),
+      logger: silentLogger(),
+      now: () => Date.parse('2024-05-10T12:00:00Z'),
+    });
     await expect(gate.admit({ clientId: 1, number: A, type: 'sms', units: 1, direction: 'outbound' })).rejects.toThrow('redis down');
     expect(calls).toBe(6);
     expect(await inner.read(['c1:sms:d20240510', 'c1:n14155550100:sms:d20240510', 'c1:sms:m202405'])).toEqual([0, 0, 0]);
   });
 
-  it('turns a refusal into upstream\'s 429 body', async () => {
+  it("turns a refusal into upstream's 429 body", async () => {
     const { send } = setup(quotaClient(1, { limits: { smsDailyLimit: 1 }, numbers: [{ number: A }] }));
     await send();
     const err = limitExceededError(refusal(await send()));
     expect(err).toBeInstanceOf(QuotaRefusedError);
     expect(err.details).toEqual({
-      error: 'rate_limit_exceeded', message: 'SMS daily limit exceeded (1/1)', limit_type: 'daily_sms_client',
-      period: 'daily', number: A, current_usage: 1, limit: 1,
+      error: 'rate_limit_exceeded',
+      message: 'SMS daily limit exceeded (1/1)',
+      limit_type: 'daily_sms_client',
+      period: 'daily',
+      number: A,
+      current_usage: 1,
+      limit: 1,
     });
     expect(err.retryAfterMs).toBe(12 * 3_600_000);
   });
 });
 
 describe('API key rate limit on memory counters', () => {
-  const key = (id: number, rateLimit: number) => ({ id, rateLimit } as TenantApiKey);
+  const key = (id: number, rateLimit: number) => ({ id, rateLimit }) as TenantApiKey;
 
-  it('lets rate_limit requests through per minute and answers the next with upstream\'s 429', async () => {
+  it("lets rate_limit requests through per minute and answers the next with upstream's 429", async () => {
     const { quota } = setup();
     await quota.apiKeyLimit(key(1, 2));
     await quota.apiKeyLimit(key(1, 2));
     const err = await quota.apiKeyLimit(key(1, 2)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QuotaRefusedError);
     expect((err as QuotaRefusedError).details).toEqual({
-      error: 'rate_limit_exceeded', message: 'API key rate limit exceeded (2 requests/minute)', rate_limit: 2,
+      error: 'rate_limit_exceeded',
+      message: 'API key rate limit exceeded (2 requests/minute)',
+      rate_limit: 2,
     });
     await quota.apiKeyLimit(key(2, 2));
   });
@@ -273,18 +311,35 @@ describe('counters', () => {
   it('add within limits atomically: all counters or none, naming the first that would go over', async () => {
     const counters = createCounters({ kind: 'memory' }, 't');
     await counters.add('b', 2, 60);
-    expect(await counters.addWithin([{ key: 'a', ttlSecs: 60 }, { key: 'b', ttlSecs: 60, limit: 3 },
-      { key: 'c', ttlSecs: 60, limit: 1 }], 2)).toMatchObject({ added: false, index: 1, current: 2 });
+    expect(
+      await counters.addWithin(
+        [
+          { key: 'a', ttlSecs: 60 },
+          { key: 'b', ttlSecs: 60, limit: 3 },
+          { key: 'c', ttlSecs: 60, limit: 1 },
+        ],
+        2,
+      ),
+    ).toMatchObject({ added: false, index: 1, current: 2 });
     expect(await counters.read(['a', 'b', 'c'])).toEqual([0, 2, 0]);
-    expect(await counters.addWithin([{ key: 'a', ttlSecs: 60 }, { key: 'b', ttlSecs: 60, limit: 3 }], 1)).toEqual({ added: true });
+    expect(
+      await counters.addWithin(
+        [
+          { key: 'a', ttlSecs: 60 },
+          { key: 'b', ttlSecs: 60, limit: 3 },
+        ],
+        1,
+      ),
+    ).toEqual({ added: true });
     expect(await counters.read(['a', 'b'])).toEqual([1, 3]);
   });
 
   it('refuse only the overflow when many admits race on one limit', async () => {
     const client = quotaClient(1, { limits: { smsDailyLimit: 7 }, numbers: [{ number: A }] });
     const quota = createQuota({ kind: 'memory' }, {}, { view: mutableView(client), logger: silentLogger() });
-    const decisions = await Promise.all(Array.from({ length: 30 }, () =>
-      quota.gate.admit({ clientId: 1, number: A, type: 'sms', units: 1, direction: 'outbound' })));
+    const decisions = await Promise.all(
+      Array.from({ length: 30 }, () => quota.gate.admit({ clientId: 1, number: A, type: 'sms', units: 1, direction: 'outbound' })),
+    );
     expect(decisions.filter((d) => d.admitted)).toHaveLength(7);
     expect(decisions.filter((d) => !d.admitted).every((d) => !d.admitted && d.refusal.currentUsage === 7)).toBe(true);
   });

@@ -51,8 +51,10 @@ export class CounterQuotaGate implements QuotaGate {
     const { counters } = this.deps;
     if (!counters.addWithin) return this.addThenRefund(steps, units, request, nowMs);
     // Kept as long as the bus's duplicate window, so usage counts a message as often as the bus stores it.
-    const onceKey = request.dedupKey === undefined ? undefined
-      : { key: `once:${request.direction}:${request.clientId}:${request.dedupKey}`, ttlSecs: DUPLICATE_WINDOW_MS / 1000 };
+    const onceKey =
+      request.dedupKey === undefined
+        ? undefined
+        : { key: `once:${request.direction}:${request.clientId}:${request.dedupKey}`, ttlSecs: DUPLICATE_WINDOW_MS / 1000 };
     const result = await counters.addWithin(limits, units, onceKey);
     if (result.added && result.repeat) return NOTHING_COUNTED;
     if (result.added) return { admitted: true, refund: once(() => this.refund(steps, units, onceKey)) };
@@ -60,8 +62,7 @@ export class CounterQuotaGate implements QuotaGate {
   }
 
   /** The path for counters without an atomic checked add: count everywhere, take back if over. */
-  private async addThenRefund(steps: CounterStep[], units: number, request: QuotaRequest,
-    nowMs: number): Promise<QuotaDecision> {
+  private async addThenRefund(steps: CounterStep[], units: number, request: QuotaRequest, nowMs: number): Promise<QuotaDecision> {
     const totals = await this.addAll(steps, units);
     const refusal = firstExceeded(steps, totals, units, request, nowMs);
     if (!refusal) return { admitted: true, refund: once(() => this.refund(steps, units)) };
@@ -74,7 +75,10 @@ export class CounterQuotaGate implements QuotaGate {
     const results = await Promise.allSettled(steps.map((s) => this.deps.counters.add(s.key, units, s.ttlSecs)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (!failed) return results.map((r) => (r as PromiseFulfilledResult<{ total: number }>).value.total);
-    await this.refund(steps.filter((_, i) => results[i]!.status === 'fulfilled'), units);
+    await this.refund(
+      steps.filter((_, i) => results[i]!.status === 'fulfilled'),
+      units,
+    );
     throw failed.reason;
   }
 
@@ -84,7 +88,11 @@ export class CounterQuotaGate implements QuotaGate {
     if (counters.addWithin && steps.length > 0) {
       try {
         // Also forgets the once key: a message given back counts again if it comes back.
-        await counters.addWithin(steps.map((s) => ({ key: s.key, ttlSecs: s.ttlSecs })), -units, onceKey);
+        await counters.addWithin(
+          steps.map((s) => ({ key: s.key, ttlSecs: s.ttlSecs })),
+          -units,
+          onceKey,
+        );
       } catch {
         this.deps.logger.warn({ failed: steps.length, units }, 'could not refund quota units; usage stays over-counted');
       }
@@ -97,8 +105,13 @@ export class CounterQuotaGate implements QuotaGate {
 }
 
 /** The first checked counter over its limit, in burst → daily → monthly order (the plan's order). */
-function firstExceeded(steps: CounterStep[], totals: number[], units: number, request: QuotaRequest,
-  nowMs: number): QuotaRefusal | undefined {
+function firstExceeded(
+  steps: CounterStep[],
+  totals: number[],
+  units: number,
+  request: QuotaRequest,
+  nowMs: number,
+): QuotaRefusal | undefined {
   const index = steps.findIndex((s, i) => s.enforced !== undefined && totals[i]! > s.enforced.limit);
   if (index < 0) return undefined;
   return refusalOf(steps[index]!.enforced!, totals[index]! - units, request, nowMs);

@@ -18,10 +18,30 @@ export { createApiKeyLimit, API_KEY_WINDOW_SECS } from './api-key-limit.js';
 export { QuotaRefusedError, limitExceededError, apiKeyRateError, RATE_LIMIT_EXCEEDED } from './errors.js';
 export { quotaUnits } from './units.js';
 export {
-  Period, PERIODS, BURST_WINDOW_MS, PeriodCalendar, resolveZone, dayWindow, monthWindow, burstWindow, formatInZone,
+  Period,
+  PERIODS,
+  BURST_WINDOW_MS,
+  PeriodCalendar,
+  resolveZone,
+  dayWindow,
+  monthWindow,
+  burstWindow,
+  formatInZone,
 } from './periods.js';
 export type { PeriodWindow, PeriodWindows, LocalDate } from './periods.js';
 export type {
-  QuotaGate, QuotaRequest, QuotaDecision, QuotaRefusal, Admission, QuotaMessageType, QuotaDirection, LimitLevel,
-  QuotaUsage, UsageReport, PeriodUsage, NumberUsage, ApiKeyLimit, QuotaView,
+  QuotaGate,
+  QuotaRequest,
+  QuotaDecision,
+  QuotaRefusal,
+  Admission,
+  QuotaMessageType,
+  QuotaDirection,
+  LimitLevel,
+  QuotaUsage,
+  UsageReport,
+  PeriodUsage,
+  NumberUsage,
+  ApiKeyLimit,
+  QuotaView,
 } from './types.js';

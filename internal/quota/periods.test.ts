@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  burstWindow, dayWindow, formatInZone, instantAtWall, monthWindow, PeriodCalendar, resolveZone, type PeriodWindow,
+  burstWindow,
+  dayWindow,
+  formatInZone,
+  instantAtWall,
+  monthWindow,
+  PeriodCalendar,
+  resolveZone,
+  type PeriodWindow,
 } from './periods.js';
 
 const at = (iso: string): number => Date.parse(iso);

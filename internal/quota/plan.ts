@@ -65,16 +65,19 @@ export function numberKey(clientId: number, number: string, type: QuotaMessageTy
 }
 
 /** The effective limit of one period (number level first), 0 limit when none applies. */
-export function effectiveLimit(client: ClientDetails, number: ClientNumber | undefined, type: QuotaMessageType,
-  period: Period): { level: LimitLevel; limit: number } {
+export function effectiveLimit(
+  client: ClientDetails,
+  number: ClientNumber | undefined,
+  type: QuotaMessageType,
+  period: Period,
+): { level: LimitLevel; limit: number } {
   const own = limitOf(number?.settings, type, period);
   if (own > 0) return { level: 'number', limit: own };
   return { level: 'client', limit: limitOf(client.settings, type, period) };
 }
 
 /** The counters `request` moves, each with the limit it is checked against, if any. */
-export function planCounters(request: QuotaRequest, client: ClientDetails, windows: PeriodWindows,
-  nowMs: number): CounterStep[] {
+export function planCounters(request: QuotaRequest, client: ClientDetails, windows: PeriodWindows, nowMs: number): CounterStep[] {
   const number = findNumber(client, request.number);
   const outbound = request.direction === 'outbound';
   const clientCounts = outbound || (client.settings?.limitBoth ?? false);
@@ -86,12 +89,14 @@ export function planCounters(request: QuotaRequest, client: ClientDetails, windo
     const { level, limit } = effectiveLimit(client, number, request.type, period);
     const enforced = limit > 0 ? { period, level, limit, resetsAtMs: window.endMs } : undefined;
     if (clientCounts) {
-      steps.push({ key: clientKey(client.id, request.type, window.id), ttlSecs,
-        enforced: level === 'client' ? enforced : undefined });
+      steps.push({ key: clientKey(client.id, request.type, window.id), ttlSecs, enforced: level === 'client' ? enforced : undefined });
     }
     if (numberCounts) {
-      steps.push({ key: numberKey(client.id, number.number, request.type, window.id), ttlSecs,
-        enforced: level === 'number' ? enforced : undefined });
+      steps.push({
+        key: numberKey(client.id, number.number, request.type, window.id),
+        ttlSecs,
+        enforced: level === 'number' ? enforced : undefined,
+      });
     }
   }
   return steps;

@@ -67,7 +67,10 @@ describe('WriteBehindCounters', () => {
     await behind.addWithin(plain('a'), 1);
     await behind.addWithin(plain('b'), 3);
     await new Promise((r) => setTimeout(r, 80));
-    expect(calls.sort((x, y) => x.units - y.units)).toEqual([{ keys: ['a'], units: 1 }, { keys: ['b'], units: 3 }]);
+    expect(calls.sort((x, y) => x.units - y.units)).toEqual([
+      { keys: ['a'], units: 1 },
+      { keys: ['b'], units: 3 },
+    ]);
   });
 
   it('keep the counts while the counters are down and write them once they are back', async () => {
@@ -94,7 +97,10 @@ describe('WriteBehindCounters', () => {
     await behind.addWithin(plain('a'), 1);
     expect(await behind.read(['a'])).toEqual([2]);
     await Promise.all([first, behind.close()]);
-    expect(calls).toEqual([{ keys: ['a'], units: 1 }, { keys: ['a'], units: 1 }]);
+    expect(calls).toEqual([
+      { keys: ['a'], units: 1 },
+      { keys: ['a'], units: 1 },
+    ]);
     expect(await counters.read(['a'])).toEqual([2]);
   });
 });

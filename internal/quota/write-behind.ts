@@ -86,9 +86,11 @@ export class WriteBehindCounters implements Counters {
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#flushed = this.#flushed.then(() => this.#write()).then(() => {
-      if (this.#pending.size > 0 && !this.#closed) this.#schedule();
-    });
+    this.#flushed = this.#flushed
+      .then(() => this.#write())
+      .then(() => {
+        if (this.#pending.size > 0 && !this.#closed) this.#schedule();
+      });
     return this.#flushed;
   }
 
@@ -125,7 +127,10 @@ export class WriteBehindCounters implements Counters {
     let failed = 0;
     for (const [units, group] of groupByUnits(batch)) {
       try {
-        await this.#inner.addWithin(group.map(([key, p]) => ({ key, ttlSecs: p.ttlSecs })), units);
+        await this.#inner.addWithin(
+          group.map(([key, p]) => ({ key, ttlSecs: p.ttlSecs })),
+          units,
+        );
         for (const [key] of group) batch.delete(key);
       } catch {
         // Back into the tally at once, so a read meanwhile still sees these units.

@@ -4,16 +4,25 @@ import { legsFor, textPreview, unroutedLeg, type LegContext } from './legs.js';
 
 const ctx: LegContext = { serverId: 'n1', clientType: () => 'legacy', logPrivacy: () => false };
 const message: Egress['message'] = {
-  v: 1, id: 'm1', type: 'sms', from: '+15550000001', to: '+15550000002', text: 'hello', media: [],
-  origin: { kind: 'smpp', clientId: 1, node: 'n1' }, receivedAt: 0, notice: false,
+  v: 1,
+  id: 'm1',
+  type: 'sms',
+  from: '+15550000001',
+  to: '+15550000002',
+  text: 'hello',
+  media: [],
+  origin: { kind: 'smpp', clientId: 1, node: 'n1' },
+  receivedAt: 0,
+  notice: false,
   smpp: { registeredDelivery: 17, partIds: ['m1', 'm2'] },
 };
 
 describe('legs: SMPP receipt details', () => {
-  it('keep the submit\'s registered_delivery and part ids on every leg', () => {
+  it("keep the submit's registered_delivery and part ids on every leg", () => {
     const legs = legsFor({ v: 1, message, route: { kind: 'smpp', clientId: 2 }, senderClientId: 1, receiverClientId: 2 }, ctx, 'queued');
     expect(legs.map((l) => [l.direction, l.registeredDelivery, l.smppPartIds])).toEqual([
-      ['outbound', 17, ['m1', 'm2']], ['inbound', 17, ['m1', 'm2']],
+      ['outbound', 17, ['m1', 'm2']],
+      ['inbound', 17, ['m1', 'm2']],
     ]);
     expect(unroutedLeg(message, 1, ctx, 'rejected', 'no route')).toMatchObject({ registeredDelivery: 17, smppPartIds: ['m1', 'm2'] });
   });
@@ -38,16 +47,24 @@ describe('legs: text preview', () => {
 });
 
 describe('legs: failover', () => {
-  const failedOver: Egress = { v: 1, message, route: { kind: 'smpp', clientId: 3 }, senderClientId: 1, receiverClientId: 3, failoverFrom: 2 };
+  const failedOver: Egress = {
+    v: 1,
+    message,
+    route: { kind: 'smpp', clientId: 3 },
+    senderClientId: 1,
+    receiverClientId: 3,
+    failoverFrom: 2,
+  };
 
   it('name the failover client as the receiver and say whose message it was', () => {
     const legs = legsFor(failedOver, { ...ctx, clientName: (id) => (id === 2 ? 'pbx-main' : undefined) }, 'delivered');
     expect(legs.map((l) => [l.direction, l.clientId, l.error])).toEqual([
-      ['outbound', 1, 'failover from client 2 (pbx-main)'], ['inbound', 3, 'failover from client 2 (pbx-main)'],
+      ['outbound', 1, 'failover from client 2 (pbx-main)'],
+      ['inbound', 3, 'failover from client 2 (pbx-main)'],
     ]);
   });
 
-  it('let a stage\'s own error take the place of the note', () => {
+  it("let a stage's own error take the place of the note", () => {
     expect(legsFor(failedOver, ctx, 'failed', { error: 'deliver_sm refused' })[1]!.error).toBe('deliver_sm refused');
     expect(legsFor(failedOver, ctx, 'queued')[1]!.error).toBe('failover from client 2');
   });

@@ -6,20 +6,24 @@ import { RecordWriter } from './writer.js';
 /** A repo that records each upsertMany call (the writer's batching is pure logic). */
 function recordingRepo(fail = false) {
   const calls: MessageRecord[][] = [];
-  const repo = { upsertMany: async (records: MessageRecord[]) => {
-    calls.push(records);
-    if (fail) throw new Error('database down');
-  } } as unknown as RecordRepo;
+  const repo = {
+    upsertMany: async (records: MessageRecord[]) => {
+      calls.push(records);
+      if (fail) throw new Error('database down');
+    },
+  } as unknown as RecordRepo;
   return { repo, calls };
 }
 
 /** A repo that refuses, as PostgreSQL does, any batch holding a leg of message 'bad'. */
 function pickyRepo() {
   const calls: MessageRecord[][] = [];
-  const repo = { upsertMany: async (records: MessageRecord[]) => {
-    calls.push(records);
-    if (records.some((r) => r.messageId === 'bad')) throw new ValidationError('the database refused a value');
-  } } as unknown as RecordRepo;
+  const repo = {
+    upsertMany: async (records: MessageRecord[]) => {
+      calls.push(records);
+      if (records.some((r) => r.messageId === 'bad')) throw new ValidationError('the database refused a value');
+    },
+  } as unknown as RecordRepo;
   return { repo, calls };
 }
 
@@ -44,7 +48,10 @@ describe('RecordWriter', () => {
     expect(calls.map(statuses)).toEqual([['a/outbound:queued', 'a/outbound:sent']]);
     await held;
     // What no write took goes out when the hold ends, once.
-    expect(calls.map(statuses)).toEqual([['a/outbound:queued', 'a/outbound:sent'], ['a/inbound:queued', 'b/outbound:queued']]);
+    expect(calls.map(statuses)).toEqual([
+      ['a/outbound:queued', 'a/outbound:sent'],
+      ['a/inbound:queued', 'b/outbound:queued'],
+    ]);
     await sleep(60);
     expect(calls).toHaveLength(2);
   });
@@ -84,17 +91,21 @@ describe('RecordWriter', () => {
     expect(calls.map(statuses)).toEqual([['a/outbound:queued']]);
   });
 
-  it('retries each caller on its own when the database refuses a batch\'s data: only the bad one fails', async () => {
+  it("retries each caller on its own when the database refuses a batch's data: only the bad one fails", async () => {
     const { repo, calls } = pickyRepo();
     const writer = new RecordWriter(repo, { flushMs: 5 });
     const results = await Promise.allSettled([
-      writer.write(leg('a', 'sent')), writer.write(leg('bad', 'sent'), leg('bad', 'sent', 'inbound')), writer.write(leg('c', 'sent')),
+      writer.write(leg('a', 'sent')),
+      writer.write(leg('bad', 'sent'), leg('bad', 'sent', 'inbound')),
+      writer.write(leg('c', 'sent')),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ValidationError);
     expect(calls.map(statuses)).toEqual([
       ['a/outbound:sent', 'bad/outbound:sent', 'bad/inbound:sent', 'c/outbound:sent'],
-      ['a/outbound:sent'], ['bad/outbound:sent', 'bad/inbound:sent'], ['c/outbound:sent'],
+      ['a/outbound:sent'],
+      ['bad/outbound:sent', 'bad/inbound:sent'],
+      ['c/outbound:sent'],
     ]);
   });
 
@@ -111,10 +122,12 @@ describe('RecordWriter', () => {
 
   it('fails every caller of a batch at once when the database is down, without a query per caller', async () => {
     const calls: MessageRecord[][] = [];
-    const repo = { upsertMany: async (records: MessageRecord[]) => {
-      calls.push(records);
-      throw new UnavailableError('the database is unavailable');
-    } } as unknown as RecordRepo;
+    const repo = {
+      upsertMany: async (records: MessageRecord[]) => {
+        calls.push(records);
+        throw new UnavailableError('the database is unavailable');
+      },
+    } as unknown as RecordRepo;
     const writer = new RecordWriter(repo, { flushMs: 5 });
     const results = await Promise.allSettled([writer.write(leg('a', 'sent')), writer.write(leg('b', 'sent'))]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);

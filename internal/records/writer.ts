@@ -153,8 +153,9 @@ export class RecordWriter {
       const failure = err ?? new Error('record write failed');
       if (batch.ends.length === 1 || !isPermanentDataError(err)) return () => failure;
     }
-    const own = await Promise.allSettled(batch.ends.map((end, i) =>
-      this.upsert(batch.records.slice(i === 0 ? 0 : batch.ends[i - 1], end))));
+    const own = await Promise.allSettled(
+      batch.ends.map((end, i) => this.upsert(batch.records.slice(i === 0 ? 0 : batch.ends[i - 1], end))),
+    );
     return (caller) => {
       const result = own[caller];
       return result?.status === 'rejected' ? ((result.reason as unknown) ?? new Error('record write failed')) : undefined;
@@ -194,8 +195,7 @@ export class RecordWriter {
     let reject!: (err: unknown) => void;
     const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
     done.catch(() => undefined);
-    const window: HoldWindow = { openedAt: now, keys: [], done, resolve, reject,
-      timer: setTimeout(() => this.release(window), holdMs) };
+    const window: HoldWindow = { openedAt: now, keys: [], done, resolve, reject, timer: setTimeout(() => this.release(window), holdMs) };
     this.#holding = window;
     this.#windows.add(window);
     return window;

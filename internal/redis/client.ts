@@ -70,7 +70,10 @@ export async function closeRedis(redis: Redis): Promise<void> {
     return;
   }
   let timer: NodeJS.Timeout | undefined;
-  const quit = redis.quit().then(() => true, () => false);
+  const quit = redis.quit().then(
+    () => true,
+    () => false,
+  );
   const timedOut = new Promise<boolean>((resolve) => {
     timer = setTimeout(resolve, QUIT_TIMEOUT_MS, false);
   });

@@ -23,8 +23,8 @@ const routing = view([owner, other], [carrier(7, 'telnyx-prod', 'telnyx')]);
 const reply = (over: Parameters<typeof msg>[0]) =>
   msg({ id: 'r1', notice: true, origin: { kind: 'system', clientId: 2, node: 'n' }, ...over });
 
-describe('decide, for a gateway message sent on a client\'s behalf', () => {
-  it('routes it through the carrier of the client\'s number, as the client\'s message', () => {
+describe("decide, for a gateway message sent on a client's behalf", () => {
+  it("routes it through the carrier of the client's number, as the client's message", () => {
     const d = decide(reply({ from: '+14155550100', to: '+12505559999' }), routing);
     expect(d).toMatchObject({ kind: 'route', egress: { route: { kind: 'carrier', carrierId: 7 }, senderClientId: 2 } });
   });
@@ -59,8 +59,13 @@ function deps(answer: boolean) {
   const autoReply = { intercept: async (egress: Egress) => (asked.push(egress), answer) };
   // The shape cmd/gateway/message-core.ts hands both routers.
   const shared = {
-    bus, view: routing, records, legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false },
-    logger: silentLogger(), metrics: createMetrics({ serverId: 'n1' }), failures: { report: async () => undefined } as never,
+    bus,
+    view: routing,
+    records,
+    legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false },
+    logger: silentLogger(),
+    metrics: createMetrics({ serverId: 'n1' }),
+    failures: { report: async () => undefined } as never,
     autoReply,
   };
   return { shared, published, written, asked, records };
@@ -84,7 +89,7 @@ describe('publishEgress with an auto-reply interceptor', () => {
     expect(published).toEqual([s.msgOutWebhook(2)]);
   });
 
-  it('is asked on the router workers\' path too', async () => {
+  it("is asked on the router workers' path too", async () => {
     const { shared, published, asked } = deps(true);
     const router = new MsgInRouter({ subjects: s }, shared as never);
     const delivery = { subject: s.msgIn('carrier'), data: messageCodec.encode(inbound), deliveryCount: 1 } as unknown as DurableMsg;

@@ -48,8 +48,10 @@ async function setup(): Promise<Setup> {
   await ensureStreams(bus, s);
   const metrics = createMetrics({ serverId: 'n1', defaultMetrics: false });
   const reports: Failure[] = [];
-  const reporter = new DeadLetterReporter({ subjects: s },
-    { bus, metrics, logger: silentLogger(), failures: { report: async (f) => void reports.push(f) } });
+  const reporter = new DeadLetterReporter(
+    { subjects: s },
+    { bus, metrics, logger: silentLogger(), failures: { report: async (f) => void reports.push(f) } },
+  );
   await reporter.start();
   const setup = { bus, s, metrics, reports, reporter };
   running.push(setup);
@@ -57,8 +59,10 @@ async function setup(): Promise<Setup> {
 }
 
 const egress = (id: string): Egress => ({
-  v: 1, message: msg({ id, from: '+15550001000', to: '+15559990001' }),
-  route: { kind: 'carrier', carrierId: 3, carrierName: 'telnyx' }, senderClientId: 1,
+  v: 1,
+  message: msg({ id, from: '+15550001000', to: '+15559990001' }),
+  route: { kind: 'carrier', carrierId: 3, carrierName: 'telnyx' },
+  senderClientId: 1,
 });
 
 /** Stores a dead letter as a consumer of `stream` would. */
@@ -96,8 +100,20 @@ describe('DeadLetterReporter', () => {
   it('reports routed messages of the client egresses, and only counts status jobs', async () => {
     const t = await setup();
     const message = deliveryJobCodec.encode({ v: 1, kind: 'message', egress: { ...egress('m3'), route: { kind: 'smpp', clientId: 2 } } });
-    const receipt = deliveryJobCodec.encode({ v: 1, kind: 'status', clientId: 1, event: {
-      v: 1, messageId: 'm4', status: 'delivered', clientId: 1, from: '+15550001000', to: '+15559990001', at: 1 } });
+    const receipt = deliveryJobCodec.encode({
+      v: 1,
+      kind: 'status',
+      clientId: 1,
+      event: {
+        v: 1,
+        messageId: 'm4',
+        status: 'delivered',
+        clientId: 1,
+        from: '+15550001000',
+        to: '+15559990001',
+        at: 1,
+      },
+    });
     await giveUp(t, t.s.streams.smpp, t.s.msgOutSmpp(2), 1, receipt);
     await giveUp(t, t.s.streams.smpp, t.s.msgOutSmpp(2), 2, message);
     await eventually(() => expect(t.reports.map((r) => r.message.id)).toEqual(['m3']));

@@ -59,8 +59,13 @@ export class DeadLetterReporter {
     const s = this.options.subjects;
     this.#reported = await this.deps.bus.kv(s.deadLetterReportedBucket, { ttlMs: REPORTED_TTL_MS });
     this.#consumer = await this.deps.bus.consume(
-      { stream: s.streams.deadLetter, durable: 'dead-letter-reporter', filterSubject: s.deadLetterAll,
-        maxDeliver: MAX_DELIVER, maxAckPending: 1024 },
+      {
+        stream: s.streams.deadLetter,
+        durable: 'dead-letter-reporter',
+        filterSubject: s.deadLetterAll,
+        maxDeliver: MAX_DELIVER,
+        maxAckPending: 1024,
+      },
       (msg) => this.handle(msg),
       { concurrency: 16 },
     );
@@ -79,8 +84,18 @@ export class DeadLetterReporter {
       return term('undecodable');
     }
     if (msg.deliveryCount === 1) this.deps.metrics.deadLetters.inc({ stream: this.stage(letter.stream), reason: letter.reason });
-    this.deps.logger.warn({ stream: letter.stream, consumer: letter.consumer, subject: letter.subject, seq: letter.seq,
-      deliveries: letter.deliveries, reason: letter.reason, detail: letter.detail }, 'dead letters: a message was given up');
+    this.deps.logger.warn(
+      {
+        stream: letter.stream,
+        consumer: letter.consumer,
+        subject: letter.subject,
+        seq: letter.seq,
+        deliveries: letter.deliveries,
+        reason: letter.reason,
+        detail: letter.detail,
+      },
+      'dead letters: a message was given up',
+    );
     const lost = this.lost(letter);
     if (!lost || lost.senderClientId === undefined) return ack;
     try {
@@ -97,8 +112,13 @@ export class DeadLetterReporter {
     const reported = this.#reported as KvBucket;
     if (await reported.get(markerKey(id))) return;
     const why = letter.reason === 'ack_wait' ? 'its last delivery was never answered' : 'every delivery failed';
-    await this.deps.failures.report({ egress: lost.egress, message: lost.message, senderClientId: lost.senderClientId,
-      code: ErrorCode.INTERNAL, reason: `given up after ${letter.deliveries} deliveries: ${why}` });
+    await this.deps.failures.report({
+      egress: lost.egress,
+      message: lost.message,
+      senderClientId: lost.senderClientId,
+      code: ErrorCode.INTERNAL,
+      reason: `given up after ${letter.deliveries} deliveries: ${why}`,
+    });
     await reported.create(markerKey(id), String(letter.at));
   }
 
@@ -126,7 +146,10 @@ export class DeadLetterReporter {
           return undefined;
       }
     } catch (err) {
-      this.deps.logger.error({ err, stream: letter.stream, seq: letter.seq }, 'dead letters: the given-up payload is unreadable; nobody to tell');
+      this.deps.logger.error(
+        { err, stream: letter.stream, seq: letter.seq },
+        'dead letters: the given-up payload is unreadable; nobody to tell',
+      );
       return undefined;
     }
   }

@@ -42,8 +42,13 @@ const CLIENT_ORIGINS = new Set(['smpp', 'mm4', 'web']);
  */
 export function decide(input: Message, view: RoutingView): Decision {
   const message: Message = { ...input, from: canonicalNumber(input.from), to: canonicalNumber(input.to) };
-  const reject = (code: ErrorCode, reason: string, senderClientId?: number): Decision =>
-    ({ kind: 'reject', code, reason, senderClientId, message });
+  const reject = (code: ErrorCode, reason: string, senderClientId?: number): Decision => ({
+    kind: 'reject',
+    code,
+    reason,
+    senderClientId,
+    message,
+  });
 
   let senderClientId: number | undefined;
   const senderNumber = view.numberByE164(message.from);
@@ -70,8 +75,7 @@ export function decide(input: Message, view: RoutingView): Decision {
   }
   const carrier = carrierFor(senderNumber.carrier, view);
   if (!carrier) {
-    return reject(ErrorCode.NO_ROUTE,
-      `the carrier '${senderNumber.carrier}' of ${message.from} is not configured`, senderClientId);
+    return reject(ErrorCode.NO_ROUTE, `the carrier '${senderNumber.carrier}' of ${message.from} is not configured`, senderClientId);
   }
   const route: Route = { kind: 'carrier', carrierId: carrier.id, carrierName: carrier.name };
   return { kind: 'route', egress: { v: 1, message, route, senderClientId } };

@@ -14,15 +14,24 @@ import { forwardStatus } from './status-forward.js';
  * sender's egress (status-forward.ts): no status event, no ledger lookup. Deduplicated, so a
  * redelivered job tells it once.
  */
-export async function reportDelivered(egress: Egress, subjects: Subjects,
-  deps: { bus: Pick<DurableBus, 'publishDurable'>; legs: LegContext; client(id: number): ClientDetails | undefined }): Promise<void> {
+export async function reportDelivered(
+  egress: Egress,
+  subjects: Subjects,
+  deps: { bus: Pick<DurableBus, 'publishDurable'>; legs: LegContext; client(id: number): ClientDetails | undefined },
+): Promise<void> {
   const m = egress.message;
   if (egress.senderClientId === undefined || m.notice) return;
   const sender = deps.client(egress.senderClientId);
   if (!sender) return;
   const event: StatusEvent = {
-    v: 1, messageId: m.id, status: 'delivered', clientId: sender.id, from: m.from, to: m.to,
-    at: Date.now(), submittedAt: m.receivedAt,
+    v: 1,
+    messageId: m.id,
+    status: 'delivered',
+    clientId: sender.id,
+    from: m.from,
+    to: m.to,
+    at: Date.now(),
+    submittedAt: m.receivedAt,
     // What an SMPP receipt needs, as the status router reads it from the sender's leg.
     registeredDelivery: m.smpp?.registeredDelivery ?? 0,
     partIds: m.smpp?.partIds?.length ? m.smpp.partIds : undefined,

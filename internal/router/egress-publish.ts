@@ -35,7 +35,10 @@ export interface EgressPublishDeps {
  * (an earlier try was stored), else 'stored' (also for a message an auto-reply answered).
  */
 export async function publishEgress(
-  routed: Egress, subjects: Subjects, deps: EgressPublishDeps, dedupKey = routed.message.id,
+  routed: Egress,
+  subjects: Subjects,
+  deps: EgressPublishDeps,
+  dedupKey = routed.message.id,
 ): Promise<'stored' | 'duplicate'> {
   // An auto-replying number answers instead of receiving (upstream §13.5).
   if (await deps.autoReply?.intercept(routed)) return 'stored';
@@ -46,15 +49,16 @@ export async function publishEgress(
   // (a bind came or went meanwhile) is a duplicate, so the message is queued once.
   const msgId = `${dedupKey}:${route.kind}`;
   // Media first: the transcode worker publishes it to its egress subject.
-  const ack = await deps.divertMedia?.(egress, dedupKey) || await publishRouted(egress, subjects, deps, msgId);
+  const ack = (await deps.divertMedia?.(egress, dedupKey)) || (await publishRouted(egress, subjects, deps, msgId));
   // A repeat (a carrier's resent webhook, an MMSC's retried forward) is already on its way under
   // the first one's id: recording this copy's id would leave a row queued for ever.
   if (ack.duplicate) return 'duplicate';
   // The queued legs are not awaited: every later stage upserts the full legs again, so a
   // queued row lost with this node heals, and routing does not wait for the database. They are
   // held a moment, so a quick delivery on this node writes its row once (RecordWriter.hold).
-  deps.records.hold(...legsFor(egress, deps.legs, 'queued')).catch((err: unknown) =>
-    deps.logger.warn({ err, id: message.id }, 'could not record a queued message'));
+  deps.records
+    .hold(...legsFor(egress, deps.legs, 'queued'))
+    .catch((err: unknown) => deps.logger.warn({ err, id: message.id }, 'could not record a queued message'));
   return 'stored';
 }
 
@@ -63,7 +67,11 @@ function publishRouted(egress: Egress, subjects: Subjects, deps: EgressPublishDe
   if (route.kind === 'carrier') {
     return deps.bus.publishDurable(subjects.msgOutCarrier(route.carrierId), egressCodec.encode(egress), { msgId });
   }
-  const subject = route.kind === 'webhook' ? subjects.msgOutWebhook(route.clientId)
-    : route.kind === 'smpp' ? subjects.msgOutSmpp(route.clientId) : subjects.msgOutMm4(route.clientId);
+  const subject =
+    route.kind === 'webhook'
+      ? subjects.msgOutWebhook(route.clientId)
+      : route.kind === 'smpp'
+        ? subjects.msgOutSmpp(route.clientId)
+        : subjects.msgOutMm4(route.clientId);
   return deps.bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'message', egress }), { msgId });
 }

@@ -6,8 +6,13 @@ import { chooseReceiver, FailoverRouting } from './failover.js';
 import { client, msg } from '../../test/support/router-fixtures.js';
 
 let nextId = 1;
-const failover = (primary: number, fallback: number, priority: number, enabled = true): ClientFailover =>
-  ({ id: nextId++, primaryClientId: primary, fallbackClientId: fallback, priority, enabled });
+const failover = (primary: number, fallback: number, priority: number, enabled = true): ClientFailover => ({
+  id: nextId++,
+  primaryClientId: primary,
+  fallbackClientId: fallback,
+  priority,
+  enabled,
+});
 
 function clients(): ClientDetails[] {
   const primary = client(1, 'legacy', [{ number: '+15550001000' }]);
@@ -43,17 +48,23 @@ describe('chooseReceiver', () => {
 
 describe('FailoverRouting', () => {
   const egress = (clientId: number): Egress => ({
-    v: 1, message: msg({ from: '+15557770000', to: '+15550001000', origin: { kind: 'carrier', carrierId: 1, node: 'n' } }),
-    route: { kind: 'smpp', clientId }, receiverClientId: clientId,
+    v: 1,
+    message: msg({ from: '+15557770000', to: '+15550001000', origin: { kind: 'carrier', carrierId: 1, node: 'n' } }),
+    route: { kind: 'smpp', clientId },
+    receiverClientId: clientId,
   });
-  const routing = (bound: number[], reads: number[] = [], fail = false) => new FailoverRouting({
-    client: byId, logger: silentLogger(),
-    receivers: { receiverNodes: async (id) => {
-      reads.push(id);
-      if (fail) throw new Error('kv down');
-      return bound.includes(id) ? [{ node: 'a', ip: '' }] : [];
-    } },
-  });
+  const routing = (bound: number[], reads: number[] = [], fail = false) =>
+    new FailoverRouting({
+      client: byId,
+      logger: silentLogger(),
+      receivers: {
+        receiverNodes: async (id) => {
+          reads.push(id);
+          if (fail) throw new Error('kv down');
+          return bound.includes(id) ? [{ node: 'a', ip: '' }] : [];
+        },
+      },
+    });
 
   it('readdresses a message of an unbound client to its failover and says from whom', async () => {
     const out = await routing([3]).apply(egress(1));

@@ -25,7 +25,9 @@ export function failoverOrder(client: ClientDetails): number[] {
  * node reading the same snapshot decides the same.
  */
 export function chooseReceiver(
-  primary: ClientDetails, receiving: ReadonlySet<number>, client: (id: number) => ClientDetails | undefined,
+  primary: ClientDetails,
+  receiving: ReadonlySet<number>,
+  client: (id: number) => ClientDetails | undefined,
 ): ReceiverChoice {
   if (receiving.has(primary.id)) return { kind: 'primary' };
   for (const id of failoverOrder(primary)) {
@@ -58,16 +60,25 @@ export class FailoverRouting {
     const primary = this.deps.client(route.clientId);
     if (choice.kind === 'primary' || !primary) return egress;
     if (choice.kind === 'none') {
-      this.deps.logger.debug({ event: LogEvent.FallbackClientOffline, id: egress.message.id, client: primary.username },
-        'FallbackClientOffline: no receiving SMPP bind for the client or its failovers; the message waits');
+      this.deps.logger.debug(
+        { event: LogEvent.FallbackClientOffline, id: egress.message.id, client: primary.username },
+        'FallbackClientOffline: no receiving SMPP bind for the client or its failovers; the message waits',
+      );
       return egress;
     }
     const fallback = this.deps.client(choice.clientId);
-    this.deps.logger.info({ event: LogEvent.FailoverActivated, id: egress.message.id, client: primary.username,
-      primaryClientId: primary.id, fallback: fallback?.username, fallbackClientId: choice.clientId },
-    'FailoverActivated: the client has no receiving SMPP bind; delivering to its failover client');
-    return { ...egress, route: { kind: 'smpp', clientId: choice.clientId }, receiverClientId: choice.clientId,
-      failoverFrom: primary.id };
+    this.deps.logger.info(
+      {
+        event: LogEvent.FailoverActivated,
+        id: egress.message.id,
+        client: primary.username,
+        primaryClientId: primary.id,
+        fallback: fallback?.username,
+        fallbackClientId: choice.clientId,
+      },
+      'FailoverActivated: the client has no receiving SMPP bind; delivering to its failover client',
+    );
+    return { ...egress, route: { kind: 'smpp', clientId: choice.clientId }, receiverClientId: choice.clientId, failoverFrom: primary.id };
   }
 
   /**

@@ -8,10 +8,8 @@ import { legsFor, unroutedLeg, type LegContext, type RecordWriter } from '../rec
 
 /** gomsggw's notice texts (upstream-behaviour.md §7.7), which senders may match on. */
 export const NOTICE_TEXT = {
-  failure: (id: string) =>
-    `An error occurred. Please try again later or contact our support if the issue persists. ID: ${id}`,
-  stop: (id: string) =>
-    `Blocked due to STOP message. Please try again later or contact our support if the issue persists. ID: ${id}`,
+  failure: (id: string) => `An error occurred. Please try again later or contact our support if the issue persists. ID: ${id}`,
+  stop: (id: string) => `Blocked due to STOP message. Please try again later or contact our support if the issue persists. ID: ${id}`,
 };
 
 export interface FailureOptions {
@@ -60,8 +58,16 @@ export class FailureReporter {
     if (f.senderClientId === undefined || m.notice) return;
     const s = this.options.subjects;
     await publishStatus(this.deps.bus, s, {
-      v: 1, messageId: m.id, status, clientId: f.senderClientId, from: m.from, to: m.to,
-      errorCode: String(f.code), errorText: f.reason, at: Date.now(), submittedAt: m.receivedAt,
+      v: 1,
+      messageId: m.id,
+      status,
+      clientId: f.senderClientId,
+      from: m.from,
+      to: m.to,
+      errorCode: String(f.code),
+      errorText: f.reason,
+      at: Date.now(),
+      submittedAt: m.receivedAt,
     });
     if (!this.options.notifySenderOnFailure) return;
     await this.deps.bus.publishDurable(s.msgIn('system'), messageCodec.encode(this.notice(f)), { msgId: `${m.id}.n` });
@@ -71,8 +77,12 @@ export class FailureReporter {
   private notice(f: Failure): Message {
     const m = f.message;
     return newMessage({
-      id: `${m.id}.n`, from: m.to, to: m.from, text: f.optOut ? NOTICE_TEXT.stop(m.id) : NOTICE_TEXT.failure(m.id),
-      origin: { kind: 'system', node: this.options.nodeId }, notice: true,
+      id: `${m.id}.n`,
+      from: m.to,
+      to: m.from,
+      text: f.optOut ? NOTICE_TEXT.stop(m.id) : NOTICE_TEXT.failure(m.id),
+      origin: { kind: 'system', node: this.options.nodeId },
+      notice: true,
     });
   }
 }

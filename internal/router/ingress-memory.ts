@@ -22,10 +22,11 @@ export interface IngressMemory {
  */
 export function kvIngressMemory(open: () => Promise<KvBucket>, logger: Logger): IngressMemory {
   let bucket: Promise<KvBucket> | undefined;
-  const kv = () => (bucket ??= open().catch((err: unknown) => {
-    bucket = undefined;
-    throw err;
-  }));
+  const kv = () =>
+    (bucket ??= open().catch((err: unknown) => {
+      bucket = undefined;
+      throw err;
+    }));
   return {
     async seen(key) {
       try {

@@ -35,7 +35,10 @@ function setup(publishError?: Error, memory?: IngressMemory, load?: { enter(): v
 describe('IngressRouter', () => {
   it('publishes a routable message straight to its carrier egress, deduplicated by id and route', async () => {
     const { ingress, published, written, records } = setup();
-    await ingress.accept('web', msg({ id: 'abc', from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } }));
+    await ingress.accept(
+      'web',
+      msg({ id: 'abc', from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } }),
+    );
     expect(published).toHaveLength(1);
     expect(published[0]!.subject).toBe(s.msgOutCarrier(7));
     expect(published[0]!.msgId).toBe('abc:carrier');
@@ -46,8 +49,11 @@ describe('IngressRouter', () => {
 
   it('uses the caller dedup key, so a carrier resending its webhook routes once', async () => {
     const { ingress, published } = setup();
-    await ingress.accept('carrier', msg({ id: 'fresh', from: '+12505559999', to: '+14155550100', origin: { kind: 'carrier', carrierId: 7, node: 'n1' } }),
-      'carrier:7:SM123');
+    await ingress.accept(
+      'carrier',
+      msg({ id: 'fresh', from: '+12505559999', to: '+14155550100', origin: { kind: 'carrier', carrierId: 7, node: 'n1' } }),
+      'carrier:7:SM123',
+    );
     expect(published[0]!.msgId).toBe('carrier:7:SM123:webhook');
   });
 
@@ -63,8 +69,9 @@ describe('IngressRouter', () => {
 
   it('rejects when the bus cannot store the message', async () => {
     const { ingress } = setup(new Error('bus down'));
-    await expect(ingress.accept('web', msg({ from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } })))
-      .rejects.toThrow('bus down');
+    await expect(
+      ingress.accept('web', msg({ from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } })),
+    ).rejects.toThrow('bus down');
   });
 
   it('tells its load gauge of every message while it is being stored, stored or not', async () => {
@@ -74,14 +81,16 @@ describe('IngressRouter', () => {
     const ok = setup(undefined, undefined, load);
     await ok.ingress.accept('web', msg({ from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } }));
     const failing = setup(new Error('bus down'), undefined, load);
-    await expect(failing.ingress.accept('web', msg({ from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } })))
-      .rejects.toThrow('bus down');
+    await expect(
+      failing.ingress.accept('web', msg({ from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } })),
+    ).rejects.toThrow('bus down');
     expect(seen).toEqual(['enter 1', 'leave 0', 'enter 1', 'leave 0']);
   });
 
   describe('with its memory of caller keys', () => {
     const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const fromCarrier = (id: string) => msg({ id, from: '+12505559999', to: '+14155550100', origin: { kind: 'carrier', carrierId: 7, node: 'n1' } });
+    const fromCarrier = (id: string) =>
+      msg({ id, from: '+12505559999', to: '+14155550100', origin: { kind: 'carrier', carrierId: 7, node: 'n1' } });
 
     it('takes a repeat of a caller key once, long after the bus would have stored it again', async () => {
       const bus = createBus({ kind: 'memory' }, { nodeId: 'n1', logger: quiet });
@@ -98,9 +107,15 @@ describe('IngressRouter', () => {
 
     it('never asks about fresh ids, and remembers only what was stored', async () => {
       const asked: string[] = [];
-      const memory: IngressMemory = { seen: async (k) => (asked.push(`seen ${k}`), false), remember: async (k) => void asked.push(`remember ${k}`) };
+      const memory: IngressMemory = {
+        seen: async (k) => (asked.push(`seen ${k}`), false),
+        remember: async (k) => void asked.push(`remember ${k}`),
+      };
       const { ingress } = setup(undefined, memory);
-      await ingress.accept('web', msg({ id: 'w1', from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } }));
+      await ingress.accept(
+        'web',
+        msg({ id: 'w1', from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } }),
+      );
       expect(asked).toEqual([]);
       const failing = setup(new Error('bus down'), memory);
       await expect(failing.ingress.accept('carrier', fromCarrier('x'), 'carrier:7:SM9')).rejects.toThrow('bus down');
@@ -109,7 +124,10 @@ describe('IngressRouter', () => {
 
     it('asks about and remembers a key the caller says it may repeat, though it is the message id (REST Idempotency-Key)', async () => {
       const asked: string[] = [];
-      const memory: IngressMemory = { seen: async (k) => (asked.push(`seen ${k}`), false), remember: async (k) => void asked.push(`remember ${k}`) };
+      const memory: IngressMemory = {
+        seen: async (k) => (asked.push(`seen ${k}`), false),
+        remember: async (k) => void asked.push(`remember ${k}`),
+      };
       const { ingress, published } = setup(undefined, memory);
       const m = msg({ id: 'w2', from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } });
       await ingress.accept('web', m, m.id, true);
@@ -117,7 +135,7 @@ describe('IngressRouter', () => {
       expect(published[0]!.msgId).toBe('w2:carrier');
     });
 
-    it('takes a carrier\'s resent webhook once after the first try\'s outcome was unknown, and remembers it then', async () => {
+    it("takes a carrier's resent webhook once after the first try's outcome was unknown, and remembers it then", async () => {
       const held = new Map<string, number>();
       let lost = true;
       const bus = {
@@ -134,8 +152,18 @@ describe('IngressRouter', () => {
       const remembered: string[] = [];
       const memory: IngressMemory = { seen: async (k) => remembered.includes(k), remember: async (k) => void remembered.push(k) };
       const records = new RecordWriter({ upsertMany: async () => undefined } as never, { flushMs: 1 });
-      const ingress = new IngressRouter({ subjects: s }, { bus, view: routing, records, memory, logger: silentLogger(),
-        legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false }, metrics: createMetrics({ serverId: 'n1' }) });
+      const ingress = new IngressRouter(
+        { subjects: s },
+        {
+          bus,
+          view: routing,
+          records,
+          memory,
+          logger: silentLogger(),
+          legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false },
+          metrics: createMetrics({ serverId: 'n1' }),
+        },
+      );
       await expect(ingress.accept('carrier', fromCarrier('try1'), 'carrier:7:SM7')).rejects.toBeInstanceOf(OutcomeUnknownError);
       // Nothing remembered for an outcome not known: a resend that finds the bus without it must enter.
       expect(remembered).toEqual([]);
@@ -149,19 +177,31 @@ describe('IngressRouter', () => {
       const asked: string[] = [];
       const memory: IngressMemory = { seen: async () => false, remember: async () => undefined };
       const published: string[] = [];
-      const bus = { publishDurable: async (_s: string, _d: Uint8Array, o?: { msgId?: string }) => {
-        published.push(o!.msgId!);
-        return { seq: 1, duplicate: false, stream: 'x' };
-      } };
+      const bus = {
+        publishDurable: async (_s: string, _d: Uint8Array, o?: { msgId?: string }) => {
+          published.push(o!.msgId!);
+          return { seq: 1, duplicate: false, stream: 'x' };
+        },
+      };
       const ledger = new Set(['w3']);
       const records = new RecordWriter({ upsertMany: async () => undefined } as never, { flushMs: 1 });
-      const ingress = new IngressRouter({ subjects: s }, { bus, view: routing, records, memory, logger: silentLogger(),
-        legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false }, metrics: createMetrics({ serverId: 'n1' }),
-        recorded: async (id) => {
-          asked.push(id);
-          if (id === 'down') throw new Error('db down');
-          return ledger.has(id);
-        } });
+      const ingress = new IngressRouter(
+        { subjects: s },
+        {
+          bus,
+          view: routing,
+          records,
+          memory,
+          logger: silentLogger(),
+          legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false },
+          metrics: createMetrics({ serverId: 'n1' }),
+          recorded: async (id) => {
+            asked.push(id);
+            if (id === 'down') throw new Error('db down');
+            return ledger.has(id);
+          },
+        },
+      );
       const web = (id: string) => msg({ id, from: '+14155550100', to: '+12505559999', origin: { kind: 'web', clientId: 2, node: 'n1' } });
       await ingress.accept('web', web('w3'), 'w3', true); // handled before: a leg exists
       await ingress.accept('web', web('w4'), 'w4', true); // new
@@ -174,7 +214,9 @@ describe('IngressRouter', () => {
     });
 
     it('lets messages in when the memory cannot be reached', async () => {
-      const memory = kvIngressMemory(async () => { throw new Error('kv down'); }, silentLogger());
+      const memory = kvIngressMemory(async () => {
+        throw new Error('kv down');
+      }, silentLogger());
       const { ingress, published } = setup(undefined, memory);
       await ingress.accept('carrier', fromCarrier('a'), 'carrier:7:SM5');
       expect(published).toHaveLength(1);

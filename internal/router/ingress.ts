@@ -76,7 +76,7 @@ export class IngressRouter {
     // A caller's own key (a carrier's message id, a REST Idempotency-Key) may come again, long
     // after the bus's dedup window; a fresh id never does, and costs no lookup.
     const callerKey = repeatable ? dedupKey : undefined;
-    if (callerKey !== undefined && await this.seenBefore(callerKey, message.id)) {
+    if (callerKey !== undefined && (await this.seenBefore(callerKey, message.id))) {
       this.deps.metrics.routed.inc({ route: 'repeat' });
       return;
     }
@@ -86,7 +86,7 @@ export class IngressRouter {
 
   private async seenBefore(callerKey: string, messageId: string): Promise<boolean> {
     const { memory, recorded } = this.deps;
-    if (memory && await memory.seen(callerKey)) return true;
+    if (memory && (await memory.seen(callerKey))) return true;
     if (!recorded || callerKey !== messageId) return false;
     try {
       return await recorded(messageId);

@@ -63,9 +63,15 @@ export class MsgInRouter {
   async start(): Promise<void> {
     const s = this.options.subjects;
     this.#consumer = await this.deps.bus.consume(
-      { stream: s.streams.in, durable: 'router', filterSubject: s.msgInAll, ackWaitMs: ACK_WAIT_MS,
-        maxAckPending: MAX_ACK_PENDING, maxDeliver: maxDeliverFor(this.options.maxDeliver),
-        deadLetterSubject: s.deadLetter(s.streams.in) },
+      {
+        stream: s.streams.in,
+        durable: 'router',
+        filterSubject: s.msgInAll,
+        ackWaitMs: ACK_WAIT_MS,
+        maxAckPending: MAX_ACK_PENDING,
+        maxDeliver: maxDeliverFor(this.options.maxDeliver),
+        deadLetterSubject: s.deadLetter(s.streams.in),
+      },
       (msg) => this.handle(msg),
       { concurrency: this.options.concurrency ?? DEFAULT_ROUTER_CONCURRENCY },
     );
@@ -89,10 +95,17 @@ export class MsgInRouter {
       let label = 'rejected';
       if (decision.kind === 'route') label = await this.route(decision.egress);
       else {
-        this.deps.logger.warn({ event: REJECT_EVENTS[decision.code], id: message.id, code: decision.code, reason: decision.reason },
-          'message not routable');
-        await this.deps.failures.report({ message: decision.message, senderClientId: decision.senderClientId,
-          code: decision.code, reason: decision.reason, status: 'rejected' });
+        this.deps.logger.warn(
+          { event: REJECT_EVENTS[decision.code], id: message.id, code: decision.code, reason: decision.reason },
+          'message not routable',
+        );
+        await this.deps.failures.report({
+          message: decision.message,
+          senderClientId: decision.senderClientId,
+          code: decision.code,
+          reason: decision.reason,
+          status: 'rejected',
+        });
       }
       this.deps.metrics.routed.inc({ route: label });
       this.deps.metrics.routingLatency.observe((performance.now() - started) / 1000);

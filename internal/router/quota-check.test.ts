@@ -38,12 +38,19 @@ function setup(sender: Partial<Limits>, receiver: Partial<Limits> = {}) {
     },
   };
   const records = new RecordWriter({ upsertMany: async (r: MessageRecord[]) => void written.push(...r) } as never, { flushMs: 1 });
-  const ingress = new IngressRouter({ subjects: s }, {
-    bus, view: view(all, [carrier(7, 'telnyx-prod', 'telnyx')]), records, logger: silentLogger(),
-    legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false },
-    metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
-    quota: quota.gate, failures: { report: async (f) => void reported.push(f) },
-  });
+  const ingress = new IngressRouter(
+    { subjects: s },
+    {
+      bus,
+      view: view(all, [carrier(7, 'telnyx-prod', 'telnyx')]),
+      records,
+      logger: silentLogger(),
+      legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false },
+      metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
+      quota: quota.gate,
+      failures: { report: async (f) => void reported.push(f) },
+    },
+  );
   return { ingress, quota, published, reported, all };
 }
 
@@ -60,13 +67,14 @@ describe('IngressRouter with quotas', () => {
     expect(published).toEqual([s.msgOutCarrier(7)]);
   });
 
-  it('accepts a carrier message over the receiver\'s limit_both quota and reports it rejected, undelivered', async () => {
+  it("accepts a carrier message over the receiver's limit_both quota and reports it rejected, undelivered", async () => {
     const { ingress, published, reported } = setup({}, { smsDailyLimit: 1, limitBoth: true });
     await ingress.accept('carrier', fromCarrier('c1'));
     await ingress.accept('carrier', fromCarrier('c2'));
     expect(published).toEqual([s.msgOutWebhook(2)]);
-    expect(reported).toEqual([expect.objectContaining({ code: 'QUOTA_EXCEEDED', status: 'rejected',
-      reason: 'SMS daily limit exceeded (1/1)' })]);
+    expect(reported).toEqual([
+      expect.objectContaining({ code: 'QUOTA_EXCEEDED', status: 'rejected', reason: 'SMS daily limit exceeded (1/1)' }),
+    ]);
   });
 
   it('counts a client-to-client message against both ends and gives the sender back its units when the receiver refuses', async () => {
@@ -80,13 +88,22 @@ describe('IngressRouter with quotas', () => {
 
   it('gives the units back when the message cannot be stored', async () => {
     const { quota, all } = setup({ smsDailyLimit: 1 });
-    const failing = new IngressRouter({ subjects: s }, {
-      bus: { publishDurable: async () => { throw new Error('bus down'); } },
-      view: view(all, [carrier(7, 'telnyx-prod', 'telnyx')]),
-      records: new RecordWriter({ upsertMany: async () => undefined } as never),
-      legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false }, logger: silentLogger(),
-      metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }), quota: quota.gate,
-    });
+    const failing = new IngressRouter(
+      { subjects: s },
+      {
+        bus: {
+          publishDurable: async () => {
+            throw new Error('bus down');
+          },
+        },
+        view: view(all, [carrier(7, 'telnyx-prod', 'telnyx')]),
+        records: new RecordWriter({ upsertMany: async () => undefined } as never),
+        legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false },
+        logger: silentLogger(),
+        metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
+        quota: quota.gate,
+      },
+    );
     await expect(failing.accept('web', fromSender(EXTERNAL))).rejects.toThrow('bus down');
     expect((await quota.usage.report(all[0]!)).client.sms.daily.used).toBe(0);
   });
@@ -105,17 +122,23 @@ describe('IngressRouter with quotas', () => {
         return { seq: held.size, duplicate, stream: 'x' };
       },
     };
-    const ingress = new IngressRouter({ subjects: s }, {
-      bus, view: view(all, [carrier(7, 'telnyx-prod', 'telnyx')]),
-      records: new RecordWriter({ upsertMany: async () => undefined } as never),
-      legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false }, logger: silentLogger(),
-      metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }), quota: quota.gate,
-    });
+    const ingress = new IngressRouter(
+      { subjects: s },
+      {
+        bus,
+        view: view(all, [carrier(7, 'telnyx-prod', 'telnyx')]),
+        records: new RecordWriter({ upsertMany: async () => undefined } as never),
+        legs: { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false },
+        logger: silentLogger(),
+        metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
+        quota: quota.gate,
+      },
+    );
     const used = async () => (await quota.usage.report(all[0]!)).client.sms.daily.used;
     return { ingress, used, held };
   }
 
-  it('keeps the units when the store\'s outcome is unknown, and a resend the bus finds stored costs nothing more', async () => {
+  it("keeps the units when the store's outcome is unknown, and a resend the bus finds stored costs nothing more", async () => {
     const { ingress, used, held } = unknownOutcomes({ smsDailyLimit: 5 }, (n) => (n === 1 ? { stored: true } : undefined));
     const m = fromSender(EXTERNAL, 'u1');
     await expect(ingress.accept('web', m)).rejects.toBeInstanceOf(OutcomeUnknownError);
@@ -142,8 +165,10 @@ describe('checkQuota', () => {
     const { quota } = setup({ smsDailyLimit: 1 });
     const notice = msg({ from: SENDER, to: EXTERNAL, notice: true, origin: { kind: 'system', clientId: 1, node: 'n1' } });
     for (let i = 0; i < 3; i++) {
-      const outcome = await checkQuota({ v: 1, message: notice, route: { kind: 'carrier', carrierId: 7, carrierName: 'x' },
-        senderClientId: 1 }, quota.gate);
+      const outcome = await checkQuota(
+        { v: 1, message: notice, route: { kind: 'carrier', carrierId: 7, carrierName: 'x' }, senderClientId: 1 },
+        quota.gate,
+      );
       expect(outcome.kind).toBe('admitted');
     }
   });

@@ -23,11 +23,15 @@ export async function checkQuota(egress: Egress, gate: QuotaGate | undefined, de
   const { message: m, senderClientId, receiverClientId } = egress;
   if (!gate || m.notice || m.origin.kind === 'system') return NO_QUOTA;
   const base = { type: m.type, units: quotaUnits(m), dedupKey };
-  const sender = senderClientId === undefined ? undefined
-    : await gate.admit({ ...base, clientId: senderClientId, number: m.from, direction: 'outbound' });
+  const sender =
+    senderClientId === undefined
+      ? undefined
+      : await gate.admit({ ...base, clientId: senderClientId, number: m.from, direction: 'outbound' });
   if (sender && !sender.admitted) return { kind: 'refused', side: 'sender', refusal: sender.refusal };
-  const receiver = receiverClientId === undefined ? undefined
-    : await admitAfter(gate, { ...base, clientId: receiverClientId, number: m.to, direction: 'inbound' }, sender);
+  const receiver =
+    receiverClientId === undefined
+      ? undefined
+      : await admitAfter(gate, { ...base, clientId: receiverClientId, number: m.to, direction: 'inbound' }, sender);
   if (receiver && !receiver.admitted) {
     await sender?.refund();
     return { kind: 'refused', side: 'receiver', refusal: receiver.refusal };
@@ -41,7 +45,8 @@ export async function checkQuota(egress: Egress, gate: QuotaGate | undefined, de
  * kept when the outcome is unknown (OutcomeUnknownError), since it may be stored and delivered.
  */
 export async function publishAdmitted(
-  quota: Extract<QuotaOutcome, { kind: 'admitted' }>, publish: () => Promise<'stored' | 'duplicate'>,
+  quota: Extract<QuotaOutcome, { kind: 'admitted' }>,
+  publish: () => Promise<'stored' | 'duplicate'>,
 ): Promise<void> {
   let stored: 'stored' | 'duplicate';
   try {
@@ -70,7 +75,11 @@ async function admitAfter(gate: QuotaGate, request: QuotaRequest, sender: Admiss
  */
 export function reportRefusal(failures: Pick<FailureReporter, 'report'>, egress: Egress, refusal: QuotaRefusal): Promise<void> {
   return failures.report({
-    egress, message: egress.message, senderClientId: egress.senderClientId,
-    code: ErrorCode.QUOTA_EXCEEDED, reason: refusal.message, status: 'rejected',
+    egress,
+    message: egress.message,
+    senderClientId: egress.senderClientId,
+    code: ErrorCode.QUOTA_EXCEEDED,
+    reason: refusal.message,
+    status: 'rejected',
   });
 }

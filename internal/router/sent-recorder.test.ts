@@ -15,11 +15,13 @@ const legs: LegContext = { serverId: 'n1', clientType: () => 'web', logPrivacy: 
 function ledger() {
   const stored: MessageRecord[] = [];
   const state = { mode: 'up' as 'up' | 'down' | 'refuses' };
-  const repo = { upsertMany: async (records: MessageRecord[]) => {
-    if (state.mode === 'down') throw new UnavailableError('the database is unavailable');
-    if (state.mode === 'refuses') throw new ValidationError('the database refused a value');
-    stored.push(...records);
-  } } as unknown as RecordRepo;
+  const repo = {
+    upsertMany: async (records: MessageRecord[]) => {
+      if (state.mode === 'down') throw new UnavailableError('the database is unavailable');
+      if (state.mode === 'refuses') throw new ValidationError('the database refused a value');
+      stored.push(...records);
+    },
+  } as unknown as RecordRepo;
   return { records: new RecordWriter(repo, { flushMs: 1 }), stored, state };
 }
 
@@ -27,25 +29,49 @@ function ledger() {
 function bus() {
   const published: Array<{ subject: string; data: Uint8Array; msgId?: string }> = [];
   const state = { up: true };
-  return { published, state, bus: { publishDurable: async (subject: string, data: Uint8Array, opts?: { msgId?: string }) => {
-    if (!state.up) throw new UnavailableError('the bus is unavailable');
-    published.push({ subject, data, msgId: opts?.msgId });
-    return { stream: 's', seq: published.length, duplicate: false };
-  } } };
+  return {
+    published,
+    state,
+    bus: {
+      publishDurable: async (subject: string, data: Uint8Array, opts?: { msgId?: string }) => {
+        if (!state.up) throw new UnavailableError('the bus is unavailable');
+        published.push({ subject, data, msgId: opts?.msgId });
+        return { stream: 's', seq: published.length, duplicate: false };
+      },
+    },
+  };
 }
 
 const sentRecord = (id: string): SentRecord => ({
-  v: 1, status: 'sent', carrierMsgId: `c-${id}`, reportDelivered: false,
-  egress: { v: 1, route: { kind: 'carrier', carrierId: 3, carrierName: 'telnyx' }, senderClientId: 1,
-    message: messageSchema.parse({ v: 1, id, type: 'sms', from: '+15550000001', to: '+15550000002', text: 'hi',
-      origin: { kind: 'web', clientId: 1, node: 'n1' }, receivedAt: 0 }) },
+  v: 1,
+  status: 'sent',
+  carrierMsgId: `c-${id}`,
+  reportDelivered: false,
+  egress: {
+    v: 1,
+    route: { kind: 'carrier', carrierId: 3, carrierName: 'telnyx' },
+    senderClientId: 1,
+    message: messageSchema.parse({
+      v: 1,
+      id,
+      type: 'sms',
+      from: '+15550000001',
+      to: '+15550000002',
+      text: 'hi',
+      origin: { kind: 'web', clientId: 1, node: 'n1' },
+      receivedAt: 0,
+    }),
+  },
 });
 
 describe('SentRecorder', () => {
   it('writes the legs and acks when the ledger takes them', async () => {
     const l = ledger();
     const b = bus();
-    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() });
+    const recorder = new SentRecorder(
+      { subjects },
+      { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() },
+    );
     expect(await recorder.recorded(sentRecord('m1'))).toEqual({ kind: 'ack' });
     expect(l.stored.map((r) => [r.messageId, r.status, r.carrierMsgId])).toEqual([['m1', 'sent', 'c-m1']]);
     expect(b.published).toEqual([]);
@@ -55,7 +81,10 @@ describe('SentRecorder', () => {
     const l = ledger();
     const b = bus();
     l.state.mode = 'down';
-    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() });
+    const recorder = new SentRecorder(
+      { subjects },
+      { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() },
+    );
     expect(await recorder.recorded(sentRecord('m1'))).toEqual({ kind: 'ack' });
     expect(b.published.map((p) => [p.subject, p.msgId])).toEqual([[subjects.ledgerRepair, 'm1:ledger:sent']]);
     expect(sentRecordCodec.decode(b.published[0]!.data)).toEqual(sentRecord('m1'));
@@ -67,7 +96,10 @@ describe('SentRecorder', () => {
     const b = bus();
     l.state.mode = 'down';
     b.state.up = false;
-    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() });
+    const recorder = new SentRecorder(
+      { subjects },
+      { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() },
+    );
     expect((await recorder.recorded(sentRecord('m1'))).kind).toBe('retry');
     expect(recorder.sentHere('m1')).toEqual(sentRecord('m1'));
     l.state.mode = 'up';
@@ -81,7 +113,10 @@ describe('SentRecorder', () => {
     const b = bus();
     l.state.mode = 'down';
     b.state.up = false;
-    const recorder = new SentRecorder({ subjects, maxRemembered: 2 }, { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() });
+    const recorder = new SentRecorder(
+      { subjects, maxRemembered: 2 },
+      { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() },
+    );
     for (const id of ['m1', 'm2', 'm3']) await recorder.recorded(sentRecord(id));
     expect(['m1', 'm2', 'm3'].map((id) => recorder.sentHere(id) !== undefined)).toEqual([false, true, true]);
   });
@@ -90,7 +125,10 @@ describe('SentRecorder', () => {
     const l = ledger();
     const b = bus();
     l.state.mode = 'refuses';
-    const recorder = new SentRecorder({ subjects }, { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() });
+    const recorder = new SentRecorder(
+      { subjects },
+      { bus: b.bus, records: l.records, legs, client: () => undefined, logger: silentLogger() },
+    );
     expect(await recorder.recorded(sentRecord('m1'))).toEqual({ kind: 'ack' });
     expect(b.published).toEqual([]);
   });

@@ -80,8 +80,9 @@ export class SentRecorder {
   private async handOver(sent: SentRecord, cause: unknown): Promise<Outcome> {
     const id = sent.egress.message.id;
     try {
-      await this.deps.bus.publishDurable(this.options.subjects.ledgerRepair, sentRecordCodec.encode(sent),
-        { msgId: `${id}:ledger:${sent.status}` });
+      await this.deps.bus.publishDurable(this.options.subjects.ledgerRepair, sentRecordCodec.encode(sent), {
+        msgId: `${id}:ledger:${sent.status}`,
+      });
       this.#remembered.delete(id);
       this.logHandover(cause, id);
       return ack;

@@ -12,17 +12,31 @@ const legs: LegContext = { serverId: 'n1', clientType: () => 'legacy', logPrivac
 
 function bus() {
   const published: Array<{ subject: string; job: ReturnType<typeof deliveryJobCodec.decode>; msgId?: string }> = [];
-  return { published, publishDurable: async (subject: string, data: Uint8Array, opts?: { msgId?: string }) => {
-    published.push({ subject, job: deliveryJobCodec.decode(data), msgId: opts?.msgId });
-    return { stream: 's', seq: published.length, duplicate: false };
-  } };
+  return {
+    published,
+    publishDurable: async (subject: string, data: Uint8Array, opts?: { msgId?: string }) => {
+      published.push({ subject, job: deliveryJobCodec.decode(data), msgId: opts?.msgId });
+      return { stream: 's', seq: published.length, duplicate: false };
+    },
+  };
 }
 
 /** An internal message from `sender` (owner of +15550000001) to client 2 over SMPP. */
 function egress(sender: number, extra: Partial<Egress['message']> = {}): Egress {
-  return { v: 1, route: { kind: 'smpp', clientId: 2 }, senderClientId: sender, receiverClientId: 2,
-    message: msg({ id: 'm7', from: '+15550000001', to: '+15550000002', text: 'a text longer than twenty characters',
-      receivedAt: 1_000, ...extra }) };
+  return {
+    v: 1,
+    route: { kind: 'smpp', clientId: 2 },
+    senderClientId: sender,
+    receiverClientId: 2,
+    message: msg({
+      id: 'm7',
+      from: '+15550000001',
+      to: '+15550000002',
+      text: 'a text longer than twenty characters',
+      receivedAt: 1_000,
+      ...extra,
+    }),
+  };
 }
 
 async function report(sender: ClientDetails, e = egress(sender.id)) {
@@ -38,9 +52,21 @@ describe('reportDelivered (an internal message reached its receiver)', () => {
     expect(published).toHaveLength(1);
     expect(published[0]!.subject).toBe(subjects.msgOutSmpp(1));
     expect(published[0]!.msgId).toBe('m7:dlr:delivered');
-    expect(published[0]!.job).toMatchObject({ kind: 'status', clientId: 1, event: {
-      messageId: 'm7', status: 'delivered', clientId: 1, from: '+15550000001', to: '+15550000002', submittedAt: 1_000,
-      registeredDelivery: 1, partIds: ['p1', 'p2'], textPreview: 'a text longer than t' } });
+    expect(published[0]!.job).toMatchObject({
+      kind: 'status',
+      clientId: 1,
+      event: {
+        messageId: 'm7',
+        status: 'delivered',
+        clientId: 1,
+        from: '+15550000001',
+        to: '+15550000002',
+        submittedAt: 1_000,
+        registeredDelivery: 1,
+        partIds: ['p1', 'p2'],
+        textPreview: 'a text longer than t',
+      },
+    });
   });
 
   it('gives an SMPP sender that asked for no receipt nothing, so no job waits for its bind', async () => {

@@ -22,12 +22,22 @@ export function statusWebhookUrl(client: ClientDetails, from: string): string {
  * Publishes nothing when the client would get nothing (no webhook URL, no receipt asked for),
  * so no job waits for a bind or a URL that will not come. Deduplicated per message and status.
  */
-export async function forwardStatus(event: StatusEvent, client: ClientDetails, type: 'sms' | 'mms',
-  subjects: Subjects, bus: Pick<DurableBus, 'publishDurable'>): Promise<void> {
-  const subject = client.type === 'web' ? subjects.msgOutWebhook(client.id)
-    : type === 'mms' ? subjects.msgOutMm4(client.id) : subjects.msgOutSmpp(client.id);
+export async function forwardStatus(
+  event: StatusEvent,
+  client: ClientDetails,
+  type: 'sms' | 'mms',
+  subjects: Subjects,
+  bus: Pick<DurableBus, 'publishDurable'>,
+): Promise<void> {
+  const subject =
+    client.type === 'web'
+      ? subjects.msgOutWebhook(client.id)
+      : type === 'mms'
+        ? subjects.msgOutMm4(client.id)
+        : subjects.msgOutSmpp(client.id);
   if (client.type === 'web' && !statusWebhookUrl(client, event.from)) return;
   if (subject === subjects.msgOutSmpp(client.id) && !receiptWanted(event.status, event.registeredDelivery ?? 0)) return;
-  await bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'status', clientId: client.id, event }),
-    { msgId: `${event.messageId}:dlr:${event.status}` });
+  await bus.publishDurable(subject, deliveryJobCodec.encode({ v: 1, kind: 'status', clientId: client.id, event }), {
+    msgId: `${event.messageId}:dlr:${event.status}`,
+  });
 }

@@ -22,7 +22,9 @@ describe('publishStatus', () => {
   it('stores a gateway status under the message id, once per status', async () => {
     const { bus, published } = recorder();
     await publishStatus(bus as never, s, event({ status: 'failed' }));
-    expect(published).toEqual([{ subject: s.status('m1'), msgId: 'm1:status:failed', event: expect.objectContaining({ status: 'failed' }) }]);
+    expect(published).toEqual([
+      { subject: s.status('m1'), msgId: 'm1:status:failed', event: expect.objectContaining({ status: 'failed' }) },
+    ]);
   });
 
   it("keys a carrier's status by the carrier and its id, and routes by the carrier's id when it names only that", async () => {

@@ -16,8 +16,11 @@ export function statusDedupKey(event: StatusEvent): string {
  * Stores a status event on status.<id> for the status router: the gateway's message id, or the
  * carrier's when a callback names only that. The one way a status enters the gateway.
  */
-export async function publishStatus(bus: Pick<DurableBus, 'publishDurable'>, subjects: Pick<Subjects, 'status'>,
-  event: StatusEvent): Promise<void> {
+export async function publishStatus(
+  bus: Pick<DurableBus, 'publishDurable'>,
+  subjects: Pick<Subjects, 'status'>,
+  event: StatusEvent,
+): Promise<void> {
   const id = event.messageId || event.carrierMsgId;
   if (!id) throw new RangeError('a status event must name a message');
   await bus.publishDurable(subjects.status(id), statusCodec.encode(event), { msgId: statusDedupKey(event) });

@@ -13,12 +13,38 @@ const s = makeSubjects();
 
 function leg(partial: Partial<StoredRecord> = {}): StoredRecord {
   return {
-    id: 1, messageId: 'm1', clientId: 1, direction: 'outbound', to: '+15550000002', from: '+15550000001',
-    receivedTimestamp: new Date(1_000), type: 'sms', carrier: 'telnyx', carrierId: 3, internal: false, logId: 'm1',
-    serverId: 'n1', fromClientType: 'legacy', toClientType: 'carrier', deliveryMethod: 'carrier_api', sourceIp: '',
-    encoding: 'gsm7', totalSegments: 2, originalBytesLength: 5, originalSizeBytes: 0, transcodedSizeBytes: 0,
-    mediaCount: 0, transcodingPerformed: false, status: 'sent', carrierMsgId: 'c1', error: '', textPreview: 'hello',
-    updatedAt: new Date(2_000), registeredDelivery: 0, smppPartIds: [], ...partial,
+    id: 1,
+    messageId: 'm1',
+    clientId: 1,
+    direction: 'outbound',
+    to: '+15550000002',
+    from: '+15550000001',
+    receivedTimestamp: new Date(1_000),
+    type: 'sms',
+    carrier: 'telnyx',
+    carrierId: 3,
+    internal: false,
+    logId: 'm1',
+    serverId: 'n1',
+    fromClientType: 'legacy',
+    toClientType: 'carrier',
+    deliveryMethod: 'carrier_api',
+    sourceIp: '',
+    encoding: 'gsm7',
+    totalSegments: 2,
+    originalBytesLength: 5,
+    originalSizeBytes: 0,
+    transcodedSizeBytes: 0,
+    mediaCount: 0,
+    transcodingPerformed: false,
+    status: 'sent',
+    carrierMsgId: 'c1',
+    error: '',
+    textPreview: 'hello',
+    updatedAt: new Date(2_000),
+    registeredDelivery: 0,
+    smppPartIds: [],
+    ...partial,
   };
 }
 
@@ -31,13 +57,22 @@ async function route(event: Partial<StatusEventInput>, stored: StoredRecord) {
       return { stream: 'x', seq: published.length, duplicate: false };
     },
   } as unknown as Bus;
-  const router = new StatusRouter({ subjects: s }, {
-    bus, records: { write: async () => undefined } as unknown as RecordWriter,
-    recordRepo: { byMessageId: async () => [stored], byCarrierMsgId: async () => stored },
-    client: (id) => ({ id, type: 'legacy', username: `c${id}` } as ClientDetails), logger: silentLogger(), metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
-  });
+  const router = new StatusRouter(
+    { subjects: s },
+    {
+      bus,
+      records: { write: async () => undefined } as unknown as RecordWriter,
+      recordRepo: { byMessageId: async () => [stored], byCarrierMsgId: async () => stored },
+      client: (id) => ({ id, type: 'legacy', username: `c${id}` }) as ClientDetails,
+      logger: silentLogger(),
+      metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
+    },
+  );
   const msg: DurableMsg = {
-    subject: s.status('m1'), seq: 1, deliveryCount: 1, working: () => undefined,
+    subject: s.status('m1'),
+    seq: 1,
+    deliveryCount: 1,
+    working: () => undefined,
     data: statusCodec.encode(statusEventSchema.parse({ v: 1, messageId: 'm1', status: 'delivered', at: 5_000, ...event })),
   };
   expect(await router.handle(msg)).toEqual({ kind: 'ack' });
@@ -51,7 +86,12 @@ describe('StatusRouter: SMPP receipts', () => {
     expect(published[0].subject).toBe(s.msgOutSmpp(1));
     const job = published[0].job;
     expect(job.kind === 'status' && job.event).toMatchObject({
-      messageId: 'm1', clientId: 1, registeredDelivery: 1, partIds: ['m1', 'm1b'], textPreview: 'hello', submittedAt: 1_000,
+      messageId: 'm1',
+      clientId: 1,
+      registeredDelivery: 1,
+      partIds: ['m1', 'm1b'],
+      textPreview: 'hello',
+      submittedAt: 1_000,
     });
   });
 
@@ -63,32 +103,64 @@ describe('StatusRouter: SMPP receipts', () => {
 });
 
 describe('StatusRouter: reports about messages a carrier sent', () => {
-  it('records an MMSC\'s report on the receiver\'s leg at once and tells nobody', async () => {
+  it("records an MMSC's report on the receiver's leg at once and tells nobody", async () => {
     const written: StoredRecord[] = [];
     const published: string[] = [];
-    const inbound = leg({ direction: 'inbound', clientId: 4, fromClientType: 'carrier', toClientType: 'legacy', status: 'sent', type: 'mms' });
-    const router = new StatusRouter({ subjects: s }, {
-      bus: { publishDurable: async (subject: string) => (published.push(subject), { stream: 'x', seq: 1, duplicate: false }) } as unknown as Bus,
-      records: { write: async (...r: StoredRecord[]) => void written.push(...r) } as unknown as RecordWriter,
-      recordRepo: { byMessageId: async () => [inbound], byCarrierMsgId: async () => undefined },
-      client: (id) => ({ id, type: 'legacy', username: `c${id}` } as ClientDetails), logger: silentLogger(),
-      metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
+    const inbound = leg({
+      direction: 'inbound',
+      clientId: 4,
+      fromClientType: 'carrier',
+      toClientType: 'legacy',
+      status: 'sent',
+      type: 'mms',
     });
-    const msg: DurableMsg = { subject: s.status('m1'), seq: 1, deliveryCount: 1, working: () => undefined,
-      data: statusCodec.encode(statusEventSchema.parse({ v: 1, messageId: 'm1', status: 'delivered', at: 5_000 })) };
+    const router = new StatusRouter(
+      { subjects: s },
+      {
+        bus: {
+          publishDurable: async (subject: string) => (published.push(subject), { stream: 'x', seq: 1, duplicate: false }),
+        } as unknown as Bus,
+        records: { write: async (...r: StoredRecord[]) => void written.push(...r) } as unknown as RecordWriter,
+        recordRepo: { byMessageId: async () => [inbound], byCarrierMsgId: async () => undefined },
+        client: (id) => ({ id, type: 'legacy', username: `c${id}` }) as ClientDetails,
+        logger: silentLogger(),
+        metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
+      },
+    );
+    const msg: DurableMsg = {
+      subject: s.status('m1'),
+      seq: 1,
+      deliveryCount: 1,
+      working: () => undefined,
+      data: statusCodec.encode(statusEventSchema.parse({ v: 1, messageId: 'm1', status: 'delivered', at: 5_000 })),
+    };
     expect(await router.handle(msg)).toEqual({ kind: 'ack' });
     expect(written).toEqual([expect.objectContaining({ messageId: 'm1', clientId: 4, direction: 'inbound', status: 'delivered' })]);
     expect(published).toEqual([]);
   });
 
-  it('still waits for the sender\'s leg when only another client\'s inbound leg is there', async () => {
-    const router = new StatusRouter({ subjects: s }, {
-      bus: {} as Bus, records: { write: async () => undefined } as unknown as RecordWriter,
-      recordRepo: { byMessageId: async () => [leg({ direction: 'inbound', clientId: 4, fromClientType: 'web' })], byCarrierMsgId: async () => undefined },
-      client: () => undefined, logger: silentLogger(), metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
-    });
-    const msg: DurableMsg = { subject: s.status('m1'), seq: 1, deliveryCount: 1, working: () => undefined,
-      data: statusCodec.encode(statusEventSchema.parse({ v: 1, messageId: 'm1', status: 'delivered', at: 5_000 })) };
+  it("still waits for the sender's leg when only another client's inbound leg is there", async () => {
+    const router = new StatusRouter(
+      { subjects: s },
+      {
+        bus: {} as Bus,
+        records: { write: async () => undefined } as unknown as RecordWriter,
+        recordRepo: {
+          byMessageId: async () => [leg({ direction: 'inbound', clientId: 4, fromClientType: 'web' })],
+          byCarrierMsgId: async () => undefined,
+        },
+        client: () => undefined,
+        logger: silentLogger(),
+        metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
+      },
+    );
+    const msg: DurableMsg = {
+      subject: s.status('m1'),
+      seq: 1,
+      deliveryCount: 1,
+      working: () => undefined,
+      data: statusCodec.encode(statusEventSchema.parse({ v: 1, messageId: 'm1', status: 'delivered', at: 5_000 })),
+    };
     expect((await router.handle(msg)).kind).toBe('retry');
   });
 });

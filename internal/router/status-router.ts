@@ -44,9 +44,15 @@ export class StatusRouter {
   async start(): Promise<void> {
     const s = this.options.subjects;
     this.#consumer = await this.deps.bus.consume(
-      { stream: s.streams.status, durable: 'status-router', filterSubject: s.statusAll, ackWaitMs: 30_000,
-        maxAckPending: 2048, maxDeliver: maxDeliverFor(this.options.maxDeliver, UNKNOWN_ID_RETRIES),
-        deadLetterSubject: s.deadLetter(s.streams.status) },
+      {
+        stream: s.streams.status,
+        durable: 'status-router',
+        filterSubject: s.statusAll,
+        ackWaitMs: 30_000,
+        maxAckPending: 2048,
+        maxDeliver: maxDeliverFor(this.options.maxDeliver, UNKNOWN_ID_RETRIES),
+        deadLetterSubject: s.deadLetter(s.streams.status),
+      },
       (msg) => this.handle(msg),
       { concurrency: this.options.concurrency ?? 64 },
     );
@@ -72,8 +78,7 @@ export class StatusRouter {
         return term('unknown message');
       }
       const full = this.complete(event, leg);
-      await this.deps.records.write({ ...leg, status: full.status, carrierMsgId: full.carrierMsgId ?? '',
-        error: full.errorText ?? '' });
+      await this.deps.records.write({ ...leg, status: full.status, carrierMsgId: full.carrierMsgId ?? '', error: full.errorText ?? '' });
       // A receiver's report on a message a carrier sent (an MMSC's MM4_forward.RES or delivery
       // report): recorded on its leg; a carrier takes no reports from us, so nobody is told.
       if (leg.direction === 'outbound') await this.forward(full, leg.type);

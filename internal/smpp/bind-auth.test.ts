@@ -22,7 +22,12 @@ function setup(clients: ClientDetails[], opts: { limits?: LoginLimits; freeSlots
     clients: { clientByUsername: (name) => byName.get(name) },
     slots: { claim: async () => (freeSlots-- > 0 ? { release: async () => undefined } : null) },
     logins,
-    failureDelay: new FailureDelay(DELAY_MS, { now: () => now, sleep: async (ms) => { now += ms; } }),
+    failureDelay: new FailureDelay(DELAY_MS, {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    }),
     resolve: async (host) => {
       now += DNS_MS;
       return host === 'pbx.example' ? ['198.51.100.5'] : [];
@@ -30,7 +35,14 @@ function setup(clients: ClientDetails[], opts: { limits?: LoginLimits; freeSlots
   });
   const bind = async (over: Partial<BindRequest>): Promise<BindVerdict & { tookMs: number }> => {
     const started = now;
-    const verdict = await auth.authenticate({ systemId: '', password: '', mode: 'transceiver', remoteIp: '127.0.0.1', sessionId: 's', ...over });
+    const verdict = await auth.authenticate({
+      systemId: '',
+      password: '',
+      mode: 'transceiver',
+      remoteIp: '127.0.0.1',
+      sessionId: 's',
+      ...over,
+    });
     return { ...verdict, tookMs: now - started };
   };
   return { bind, logins };
@@ -70,7 +82,10 @@ describe('BindAuthenticator', () => {
       await bind({ systemId: 'esme2', password: 'web-pw' }),
     ].map((v) => (v.ok ? '' : v.reason));
     expect(reasons).toEqual([
-      'unknown system_id', "IP 192.0.2.9 is not in the client's address list", 'wrong password', 'a web client cannot bind over SMPP',
+      'unknown system_id',
+      "IP 192.0.2.9 is not in the client's address list",
+      'wrong password',
+      'a web client cannot bind over SMPP',
     ]);
     expect(reasons.join(' ')).not.toMatch(/secret|right-pw|web-pw/);
   });
@@ -94,7 +109,8 @@ describe('BindAuthenticator', () => {
     const { bind } = setup([pbx], { limits: { ...limits, perIp: 1 } });
     await bind({ systemId: 'esme1', password: 'right-pw', remoteIp: '192.0.2.9' });
     expect(await bind({ systemId: 'esme1', password: 'right-pw', remoteIp: '192.0.2.9' })).toMatchObject({
-      ok: false, reason: 'too many failed logins (ip locked out)',
+      ok: false,
+      reason: 'too many failed logins (ip locked out)',
     });
   });
 
@@ -103,7 +119,10 @@ describe('BindAuthenticator', () => {
     const { bind } = setup([open], { limits: { ...limits, perUser: 3 } });
     expect(await bind({ systemId: 'esme3', password: 'open-pw', remoteIp: '203.0.113.10' })).toMatchObject({ ok: true });
     for (let i = 1; i <= 3; i++) await bind({ systemId: 'esme3', password: `guess${i}`, remoteIp: `198.51.${i}.1` });
-    expect(await bind({ systemId: 'esme3', password: 'open-pw', remoteIp: '198.51.99.1' })).toMatchObject({ ok: false, status: BIND_REFUSED });
+    expect(await bind({ systemId: 'esme3', password: 'open-pw', remoteIp: '198.51.99.1' })).toMatchObject({
+      ok: false,
+      status: BIND_REFUSED,
+    });
     expect(await bind({ systemId: 'esme3', password: 'open-pw', remoteIp: '203.0.113.10' })).toMatchObject({ ok: true });
   });
 

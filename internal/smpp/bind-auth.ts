@@ -99,7 +99,8 @@ export class BindAuthenticator {
     const invalid = LogEvent.AuthFailedInvalidCredentials;
     if (!client) return { ok: false, reason: req.systemId ? 'unknown system_id' : 'empty system_id', event: invalid };
     if (!allowed) return { ok: false, reason: `IP ${req.remoteIp} is not in the client's address list`, event: LogEvent.AuthFailed };
-    if (client.type !== 'legacy') return { ok: false, reason: 'a web client cannot bind over SMPP', event: LogEvent.WebClientCannotUseSMPP };
+    if (client.type !== 'legacy')
+      return { ok: false, reason: 'a web client cannot bind over SMPP', event: LogEvent.WebClientCannotUseSMPP };
     if (!passwordOk) return { ok: false, reason: req.password ? 'wrong password' : 'empty password', event: invalid };
     return { ok: true, client };
   }

@@ -41,7 +41,12 @@ export const DEFAULT_SMPP_MAX_DELIVER = 200;
  * The durable consumer of one client's SMPP queue, shared by every node that holds one of the
  * client's binds (and by the queue sweeper): one name per client, so they split the work.
  */
-export function smppConsumerSpec(subjects: Subjects, clientId: number, timeoutMs: number, maxDeliver = DEFAULT_SMPP_MAX_DELIVER): ConsumerSpec {
+export function smppConsumerSpec(
+  subjects: Subjects,
+  clientId: number,
+  timeoutMs: number,
+  maxDeliver = DEFAULT_SMPP_MAX_DELIVER,
+): ConsumerSpec {
   return {
     stream: subjects.streams.smpp,
     durable: `smpp-${clientId}`,
@@ -86,9 +91,11 @@ export class ClientLane {
    */
   refresh(): Promise<void> {
     this.pool.changed();
-    this.#queue = this.#queue.then(() => this.apply()).catch((err: unknown) => {
-      this.logger.warn({ err, clientId: this.clientId }, 'smpp egress: cannot adjust the client\'s consumer; will retry');
-    });
+    this.#queue = this.#queue
+      .then(() => this.apply())
+      .catch((err: unknown) => {
+        this.logger.warn({ err, clientId: this.clientId }, "smpp egress: cannot adjust the client's consumer; will retry");
+      });
     return this.#queue;
   }
 
@@ -111,9 +118,12 @@ export class ClientLane {
   }
 
   private retire(consumer: Consumer): void {
-    const stopping = consumer.stop().catch((err: unknown) => {
-      this.logger.warn({ err, clientId: this.clientId }, 'smpp egress: stopping a consumer failed');
-    }).finally(() => this.#retiring.delete(stopping));
+    const stopping = consumer
+      .stop()
+      .catch((err: unknown) => {
+        this.logger.warn({ err, clientId: this.clientId }, 'smpp egress: stopping a consumer failed');
+      })
+      .finally(() => this.#retiring.delete(stopping));
     this.#retiring.add(stopping);
   }
 }

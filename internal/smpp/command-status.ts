@@ -21,7 +21,11 @@ export const SmppStatus = {
 /** A refusal with a specific command_status (the session stays up). */
 export class SmppStatusError extends ValidationError {
   override name = 'SmppStatusError';
-  constructor(readonly commandStatus: number, message: string, options?: GatewayErrorOptions) {
+  constructor(
+    readonly commandStatus: number,
+    message: string,
+    options?: GatewayErrorOptions,
+  ) {
     super(message, options);
   }
 }

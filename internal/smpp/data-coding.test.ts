@@ -11,9 +11,22 @@ const decode = (input: Partial<ShortMessageInput> & Pick<ShortMessageInput, 'sho
 
 describe('describeDataCoding', () => {
   it.each([
-    [0x00, 'gsm7'], [0x01, 'ascii'], [0x02, 'gsm7'], [0x03, 'latin1'], [0x04, 'gsm7'], [0x05, 'shift_jis'],
-    [0x06, 'iso-8859-5'], [0x07, 'iso-8859-8'], [0x08, 'ucs2'], [0x09, 'gsm7'], [0x0a, 'iso-2022-jp'], [0x0b, 'gsm7'],
-    [0x0c, 'gsm7'], [0x0d, 'euc-jp'], [0x0e, 'euc-kr'], [0x0f, 'gsm7'],
+    [0x00, 'gsm7'],
+    [0x01, 'ascii'],
+    [0x02, 'gsm7'],
+    [0x03, 'latin1'],
+    [0x04, 'gsm7'],
+    [0x05, 'shift_jis'],
+    [0x06, 'iso-8859-5'],
+    [0x07, 'iso-8859-8'],
+    [0x08, 'ucs2'],
+    [0x09, 'gsm7'],
+    [0x0a, 'iso-2022-jp'],
+    [0x0b, 'gsm7'],
+    [0x0c, 'gsm7'],
+    [0x0d, 'euc-jp'],
+    [0x0e, 'euc-kr'],
+    [0x0f, 'gsm7'],
   ] as const)('reads SMPP data_coding %i as %s (upstream §8.4)', (dcs, alphabet) => {
     expect(describeDataCoding(dcs)).toEqual({ alphabet, group: 'smpp' });
   });
@@ -124,7 +137,8 @@ describe('decodeShortMessage: UDH, SAR and message_payload', () => {
     ].map((shortMessage) => decode({ shortMessage, esmClass: 0x43 }));
     expect(parts.map((p) => p.text.length)).toEqual([153, 147]);
     expect(parts.map((p) => p.concat)).toEqual([
-      { ref: 0x7f, total: 2, seq: 1, refBits: 8 }, { ref: 0x7f, total: 2, seq: 2, refBits: 8 },
+      { ref: 0x7f, total: 2, seq: 1, refBits: 8 },
+      { ref: 0x7f, total: 2, seq: 2, refBits: 8 },
     ]);
     expect(joinPartTexts(parts.map((p) => p.text))).toBe(text);
   });
@@ -144,7 +158,8 @@ describe('decodeShortMessage: UDH, SAR and message_payload', () => {
     const text = 'x'.repeat(66) + '😀' + 'tail';
     const units = encodeUcs2(text);
     const parts = [units.subarray(0, 134), units.subarray(134)].map((body, i) =>
-      decode({ dataCoding: 8, esmClass: 0x40, shortMessage: Buffer.concat([Buffer.of(5, 0, 3, 9, 2, i + 1), body]) }));
+      decode({ dataCoding: 8, esmClass: 0x40, shortMessage: Buffer.concat([Buffer.of(5, 0, 3, 9, 2, i + 1), body]) }),
+    );
     expect(parts[0].text.endsWith('\uD83D')).toBe(true);
     expect(joinPartTexts(parts.map((p) => p.text))).toBe(text);
   });
@@ -155,8 +170,7 @@ describe('decodeShortMessage: UDH, SAR and message_payload', () => {
   });
 
   it('throws ShortMessageError(udh) for a broken header', () => {
-    expect(() => decode({ shortMessage: hex('07 00 03 01 02 01'), esmClass: 0x40 }))
-      .toThrow(expect.objectContaining({ reason: 'udh' }));
+    expect(() => decode({ shortMessage: hex('07 00 03 01 02 01'), esmClass: 0x40 })).toThrow(expect.objectContaining({ reason: 'udh' }));
   });
 
   it('treats a part with an invalid concatenation IE as standalone and reports it', () => {
@@ -166,7 +180,8 @@ describe('decodeShortMessage: UDH, SAR and message_payload', () => {
 
   it('takes concatenation from SAR TLVs when there is no UDH', () => {
     const decoded = decode({
-      shortMessage: encodeGsm7Unpacked('part'), sar: { sar_msg_ref_num: 513, sar_total_segments: 3, sar_segment_seqnum: 2 },
+      shortMessage: encodeGsm7Unpacked('part'),
+      sar: { sar_msg_ref_num: 513, sar_total_segments: 3, sar_segment_seqnum: 2 },
     });
     expect(decoded.concat).toEqual({ ref: 513, total: 3, seq: 2, refBits: 16 });
     const partial = decode({ shortMessage: encodeGsm7Unpacked('part'), sar: { sar_msg_ref_num: 1 } });
@@ -176,7 +191,9 @@ describe('decodeShortMessage: UDH, SAR and message_payload', () => {
 
   it('prefers the UDH when both UDH and SAR describe the part', () => {
     const decoded = decode({
-      shortMessage: hex('05 00 03 01 02 01 41'), esmClass: 0x40, sar: { sar_msg_ref_num: 9, sar_total_segments: 2, sar_segment_seqnum: 1 },
+      shortMessage: hex('05 00 03 01 02 01 41'),
+      esmClass: 0x40,
+      sar: { sar_msg_ref_num: 9, sar_total_segments: 2, sar_segment_seqnum: 1 },
     });
     expect(decoded.concat).toEqual({ ref: 1, total: 2, seq: 1, refBits: 8 });
     expect(decoded.problems).toEqual([expect.stringMatching(/UDH wins/)]);
@@ -184,8 +201,10 @@ describe('decodeShortMessage: UDH, SAR and message_payload', () => {
 
   it('reads message_payload when short_message is empty, UDH included', () => {
     const long = 'p'.repeat(400);
-    expect(decode({ shortMessage: Buffer.alloc(0), messagePayload: encodeGsm7Unpacked(long) }))
-      .toMatchObject({ text: long, fromPayload: true });
+    expect(decode({ shortMessage: Buffer.alloc(0), messagePayload: encodeGsm7Unpacked(long) })).toMatchObject({
+      text: long,
+      fromPayload: true,
+    });
     const withUdh = decode({ shortMessage: Buffer.alloc(0), esmClass: 0x40, messagePayload: hex('05 00 03 02 02 02 41 42') });
     expect(withUdh).toMatchObject({ text: 'AB', fromPayload: true, concat: { ref: 2, total: 2, seq: 2 } });
   });

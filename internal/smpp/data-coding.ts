@@ -9,9 +9,17 @@
  * data coding / message class group 0xF0–0xFF by bit 2 (0 = GSM-7, 1 = 8-bit data).
  */
 import {
-  TextCodecError, TextErrorReason, decodeGsm7Packed, decodeGsm7Unpacked, decodeLatin1, decodeLegacyCharset, decodeUcs2,
+  TextCodecError,
+  TextErrorReason,
+  decodeGsm7Packed,
+  decodeGsm7Unpacked,
+  decodeLatin1,
+  decodeLegacyCharset,
+  decodeUcs2,
   udhFillBits,
-  type LegacyCharset, type OnUnknown, type Ucs2DecodeOptions,
+  type LegacyCharset,
+  type OnUnknown,
+  type Ucs2DecodeOptions,
 } from '../text/index.js';
 import { ValidationError } from '../errors/index.js';
 import { EsmClass } from './types.js';

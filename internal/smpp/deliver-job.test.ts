@@ -11,8 +11,14 @@ const CYRILLIC = 'Привет мир, как дела? ';
 
 function plan(text: string, method: SplitMethod | null, refs = new ConcatRefs(8, 10, () => 0.5)) {
   const message = messageSchema.parse({
-    v: 1, id: 'm1', type: 'sms', from: '+15550000001', to: '+15550000002', text,
-    origin: { kind: 'smpp', clientId: 1, node: 'n1' }, receivedAt: 0,
+    v: 1,
+    id: 'm1',
+    type: 'sms',
+    from: '+15550000001',
+    to: '+15550000002',
+    text,
+    origin: { kind: 'smpp', clientId: 1, node: 'n1' },
+    receivedAt: 0,
   });
   const settings = method === null ? null : ({ splitMethod: method, disableMessageSplitting: method === 'payload' } as ClientSettings);
   return messagePlan(message, settings, refs);

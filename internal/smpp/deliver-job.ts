@@ -45,8 +45,12 @@ export function deliverAddresses(source: string, destination: string): DeliverAd
   const src = addressType(source);
   const dst = addressType(destination);
   return {
-    source_addr: source, source_addr_ton: src.ton, source_addr_npi: src.npi,
-    destination_addr: destination, dest_addr_ton: dst.ton, dest_addr_npi: dst.npi,
+    source_addr: source,
+    source_addr_ton: src.ton,
+    source_addr_npi: src.npi,
+    destination_addr: destination,
+    dest_addr_ton: dst.ton,
+    dest_addr_npi: dst.npi,
   };
 }
 

@@ -27,8 +27,12 @@ describe('SMPP egress: messages', () => {
     expect(h.delivered).toHaveLength(1);
     const [{ addresses, part }] = h.delivered;
     expect(addresses).toEqual({
-      source_addr: '+15550000001', source_addr_ton: 1, source_addr_npi: 1,
-      destination_addr: '+15550000002', dest_addr_ton: 1, dest_addr_npi: 1,
+      source_addr: '+15550000001',
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      destination_addr: '+15550000002',
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
     });
     expect(part.dataCoding).toBe(0);
     expect(part.esmClass).toBe(0);
@@ -93,7 +97,9 @@ describe('SMPP egress: messages', () => {
   });
 
   it('sends a long text whole in message_payload when the client disabled splitting', async () => {
-    const h = await harness({ clients: [legacyClient(SENDER), legacyClient(RECEIVER, { disableMessageSplitting: true, splitMethod: 'payload' })] });
+    const h = await harness({
+      clients: [legacyClient(SENDER), legacyClient(RECEIVER, { disableMessageSplitting: true, splitMethod: 'payload' })],
+    });
     h.bind();
     await h.publishMessage({ text: LONG_GSM });
     await eventually(() => expect(h.delivered).toHaveLength(1));
@@ -102,7 +108,7 @@ describe('SMPP egress: messages', () => {
     expect(decodeGsm7Unpacked(part.tlvs!.message_payload!)).toBe(LONG_GSM);
   });
 
-  it('spreads messages over the client\'s sessions round robin', async () => {
+  it("spreads messages over the client's sessions round robin", async () => {
     const h = await harness();
     const a = h.bind();
     const b = h.bind();
@@ -112,7 +118,7 @@ describe('SMPP egress: messages', () => {
     expect(b.delivered.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('keeps each session\'s window full and never more, and consumes with laneConcurrency() jobs', async () => {
+  it("keeps each session's window full and never more, and consumes with laneConcurrency() jobs", async () => {
     const h = await harness({ windowSize: 3 });
     const a = h.bind();
     const b = h.bind();
@@ -144,7 +150,10 @@ describe('SMPP egress: messages', () => {
     expect(a.maxInFlight).toBeLessThanOrEqual(3);
     expect(sent.filter((e) => h.records.status(e.message.id, RECEIVER, 'inbound') === 'delivered')).toHaveLength(0);
     release();
-    await eventually(() => expect(sent.filter((e) => h.records.status(e.message.id, RECEIVER, 'inbound') === 'delivered')).toHaveLength(total), 10_000);
+    await eventually(
+      () => expect(sent.filter((e) => h.records.status(e.message.id, RECEIVER, 'inbound') === 'delivered')).toHaveLength(total),
+      10_000,
+    );
   });
 
   it('retries a timed-out deliver_sm on another session and succeeds there', async () => {
@@ -223,7 +232,7 @@ describe('SMPP egress: messages', () => {
     expect(h.statusEvents.filter((e) => e.status === 'failed')).toHaveLength(0);
   });
 
-  it('reports a message older than the queue\'s max age as expired instead of delivering it', async () => {
+  it("reports a message older than the queue's max age as expired instead of delivering it", async () => {
     const h = await harness({ queueMaxAgeMs: 1_000 });
     const egress = await h.publishMessage({ receivedAt: Date.now() - 5_000 });
     h.bind();
@@ -268,8 +277,15 @@ describe('SMPP egress: delivery receipts', () => {
     const h = await harness();
     const s = h.bind(SENDER);
     const submittedAt = Date.UTC(2026, 10, 28, 9, 30);
-    await h.publishStatus({ messageId: 'id-a', partIds: ['id-a', 'id-b', 'id-c'], registeredDelivery: 1,
-      status: 'delivered', submittedAt, at: Date.now(), textPreview: 'Hello there' });
+    await h.publishStatus({
+      messageId: 'id-a',
+      partIds: ['id-a', 'id-b', 'id-c'],
+      registeredDelivery: 1,
+      status: 'delivered',
+      submittedAt,
+      at: Date.now(),
+      textPreview: 'Hello there',
+    });
     await eventually(() => expect(s.delivered).toHaveLength(3));
     for (const [i, id] of ['id-a', 'id-b', 'id-c'].entries()) {
       const { part, addresses } = s.delivered[i];

@@ -102,21 +102,52 @@ export class SmppEgress {
     private readonly deps: SmppEgressDeps,
   ) {
     this.#sweeper = new QueueSweeper(
-      { subjects: options.subjects, nodeId: options.nodeId, timeoutMs: options.timeoutMs,
-        queueMaxAgeMs: options.queueMaxAgeMs, intervalMs: options.sweepIntervalMs, leaseTtlMs: options.leaseTtlMs,
-        firstLookDelayMs: options.sweepFirstLookMs, maxDeliver: options.maxDeliver },
-      { bus: deps.bus, logger: deps.logger,
-        clientIds: () => deps.clients().filter((c) => c.type === 'legacy').map((c) => c.id),
+      {
+        subjects: options.subjects,
+        nodeId: options.nodeId,
+        timeoutMs: options.timeoutMs,
+        queueMaxAgeMs: options.queueMaxAgeMs,
+        intervalMs: options.sweepIntervalMs,
+        leaseTtlMs: options.leaseTtlMs,
+        firstLookDelayMs: options.sweepFirstLookMs,
+        maxDeliver: options.maxDeliver,
+      },
+      {
+        bus: deps.bus,
+        logger: deps.logger,
+        clientIds: () =>
+          deps
+            .clients()
+            .filter((c) => c.type === 'legacy')
+            .map((c) => c.id),
         consumedHere: (id) => (this.#lanes.get(id)?.concurrency ?? 0) > 0,
-        verdict: (msg) => this.sweepVerdict(msg) },
+        verdict: (msg) => this.sweepVerdict(msg),
+      },
     );
     if (deps.failover) {
       this.#mover = new FailoverMover(
-        { subjects: options.subjects, nodeId: options.nodeId, timeoutMs: options.timeoutMs, maxDeliver: options.maxDeliver,
-          graceMs: options.failoverGraceMs, intervalMs: options.failoverIntervalMs, leaseTtlMs: options.leaseTtlMs },
-        { bus: deps.bus, logger: deps.logger, receivers: deps.failover.receivers, failover: deps.failover.routing,
-          records: deps.records, legs: deps.legs,
-          clientIds: () => deps.clients().filter((c) => c.type === 'legacy' && failoverOrder(c).length > 0).map((c) => c.id) },
+        {
+          subjects: options.subjects,
+          nodeId: options.nodeId,
+          timeoutMs: options.timeoutMs,
+          maxDeliver: options.maxDeliver,
+          graceMs: options.failoverGraceMs,
+          intervalMs: options.failoverIntervalMs,
+          leaseTtlMs: options.leaseTtlMs,
+        },
+        {
+          bus: deps.bus,
+          logger: deps.logger,
+          receivers: deps.failover.receivers,
+          failover: deps.failover.routing,
+          records: deps.records,
+          legs: deps.legs,
+          clientIds: () =>
+            deps
+              .clients()
+              .filter((c) => c.type === 'legacy' && failoverOrder(c).length > 0)
+              .map((c) => c.id),
+        },
       );
     }
   }
@@ -225,7 +256,12 @@ export class SmppEgress {
     }
   }
 
-  private async deliverReceipts(msg: DurableMsg, event: StatusEvent, client: ClientDetails | undefined, lane: ClientLane): Promise<Outcome> {
+  private async deliverReceipts(
+    msg: DurableMsg,
+    event: StatusEvent,
+    client: ClientDetails | undefined,
+    lane: ClientLane,
+  ): Promise<Outcome> {
     const plan = receiptPlan(event);
     if (!client || !plan) return ack;
     const result = await this.send(msg, plan, lane, client, 'receipt');
@@ -234,8 +270,10 @@ export class SmppEgress {
         return ack;
       case 'failed':
         this.count(client, 'receipt', 'failed');
-        this.deps.logger.warn({ client: client.username, messageId: event.messageId, reason: result.reason },
-          'smpp egress: delivery receipt given up');
+        this.deps.logger.warn(
+          { client: client.username, messageId: event.messageId, reason: result.reason },
+          'smpp egress: delivery receipt given up',
+        );
         return term('receipt retries exhausted');
       case 'unbound':
         return retry(UNBOUND_RETRY_MS);
@@ -249,8 +287,11 @@ export class SmppEgress {
     const alive = keepAlive(msg, Math.max(1_000, this.options.timeoutMs / 3));
     return sendParts(
       { pool: lane.pool, ...plan, msg: alive, signal: this.#abort.signal, observe: (event) => this.observe(client, kind, event) },
-      { retries: this.options.retries, retryDelayMs: this.options.retryDelayMs ?? DEFAULT_SMPP_RETRY_DELAY_MS,
-        throttleMaxWaitMs: this.options.throttleMaxWaitMs ?? DEFAULT_THROTTLE_MAX_WAIT_MS },
+      {
+        retries: this.options.retries,
+        retryDelayMs: this.options.retryDelayMs ?? DEFAULT_SMPP_RETRY_DELAY_MS,
+        throttleMaxWaitMs: this.options.throttleMaxWaitMs ?? DEFAULT_THROTTLE_MAX_WAIT_MS,
+      },
     );
   }
 
@@ -266,14 +307,19 @@ export class SmppEgress {
     const client = this.deps.client(clientId);
     if (job.kind === 'status') {
       this.count(client, 'receipt', 'expired');
-      this.deps.logger.warn({ clientId, messageId: job.event.messageId, status: job.event.status, ageMs: age },
-        'smpp egress: delivery receipt expired before the client bound');
+      this.deps.logger.warn(
+        { clientId, messageId: job.event.messageId, status: job.event.status, ageMs: age },
+        'smpp egress: delivery receipt expired before the client bound',
+      );
       return term('receipt expired');
     }
     this.count(client, 'message', 'expired');
     await this.deps.failures.report({
-      egress: job.egress, message: job.egress.message, senderClientId: job.egress.senderClientId,
-      code: ErrorCode.UNAVAILABLE, status: 'expired',
+      egress: job.egress,
+      message: job.egress.message,
+      senderClientId: job.egress.senderClientId,
+      code: ErrorCode.UNAVAILABLE,
+      status: 'expired',
       reason: `not delivered within ${Math.round(this.options.queueMaxAgeMs / 1000)} s: client ${clientId} was not bound`,
     });
     return term('expired');
@@ -290,8 +336,13 @@ export class SmppEgress {
   private async fail(egress: Egress, reason: string, clientId: number): Promise<void> {
     this.count(this.deps.client(clientId), 'message', 'failed');
     this.deps.metrics.egress.inc({ protocol: 'smpp', carrier: '', result: 'failed' });
-    await this.deps.failures.report({ egress, message: egress.message, senderClientId: egress.senderClientId,
-      code: ErrorCode.UNAVAILABLE, reason });
+    await this.deps.failures.report({
+      egress,
+      message: egress.message,
+      senderClientId: egress.senderClientId,
+      code: ErrorCode.UNAVAILABLE,
+      reason,
+    });
   }
 
   private observe(client: ClientDetails, kind: JobKind, event: SendEvent): void {
@@ -305,7 +356,10 @@ export class SmppEgress {
     }
     if (event.kind === 'retried') {
       const logEvent = event.cause === 'timeout' ? LogEvent.AckTimeout : event.cause === 'non_ok' ? LogEvent.AckNonOK : undefined;
-      this.deps.logger.info({ event: logEvent, client: client.username, kind, reason: event.reason }, 'smpp egress: deliver_sm will be retried');
+      this.deps.logger.info(
+        { event: logEvent, client: client.username, kind, reason: event.reason },
+        'smpp egress: deliver_sm will be retried',
+      );
     }
   }
 

@@ -44,7 +44,10 @@ export class ReassemblyExpiry {
     const every = Math.max(100, Math.min(MAX_SWEEP_MS, Math.floor(this.options.ttlMs / 4)));
     this.#timer = setInterval(() => {
       this.#sweeping ??= this.sweep()
-        .then(() => undefined, (err: unknown) => this.deps.logger.warn({ err }, 'reassembly expiry sweep failed'))
+        .then(
+          () => undefined,
+          (err: unknown) => this.deps.logger.warn({ err }, 'reassembly expiry sweep failed'),
+        )
         .finally(() => (this.#sweeping = undefined));
     }, every);
   }
@@ -62,8 +65,10 @@ export class ReassemblyExpiry {
       try {
         await this.report(set);
       } catch (err) {
-        this.deps.logger.error({ err, clientId: set.clientId, ids: set.parts.map((p) => p.messageId) },
-          'could not report an expired concatenated message');
+        this.deps.logger.error(
+          { err, clientId: set.clientId, ids: set.parts.map((p) => p.messageId) },
+          'could not report an expired concatenated message',
+        );
       }
     }
     return sets.length;
@@ -77,15 +82,25 @@ export class ReassemblyExpiry {
     for (const [i, m] of messages.entries()) {
       if (!receiptWanted('expired', set.parts[i].registeredDelivery)) continue;
       await publishStatus(this.deps.bus, s, {
-        v: 1, messageId: m.id, status: 'expired', clientId: set.clientId, from: m.from, to: m.to,
-        errorText: reason, at: Date.now(), submittedAt: m.receivedAt,
+        v: 1,
+        messageId: m.id,
+        status: 'expired',
+        clientId: set.clientId,
+        from: m.from,
+        to: m.to,
+        errorText: reason,
+        at: Date.now(),
+        submittedAt: m.receivedAt,
       });
     }
   }
 
   private partMessage(part: ConcatPart): Message {
     return newMessage({
-      id: part.messageId, from: part.from, to: part.to, text: part.text,
+      id: part.messageId,
+      from: part.from,
+      to: part.to,
+      text: part.text,
       origin: { kind: 'smpp', clientId: part.clientId, sourceIp: part.sourceIp, node: part.node },
       receivedAt: part.receivedAt,
       smpp: { registeredDelivery: part.registeredDelivery, dataCoding: part.dataCoding },

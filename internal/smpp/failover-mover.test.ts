@@ -44,10 +44,14 @@ describe('failover mover: messages queued for a client with no receiving bind', 
     await eventually(async () => expect(await h.pending(RECEIVER)).toBe(1)); // the receipt stays for its client
     await eventually(() => {
       for (const e of queued) {
-        expect(h.records.legs.get(`${e.message.id}/${FALLBACK}/inbound`))
-          .toMatchObject({ status: 'delivered', error: `failover from client ${RECEIVER}` });
-        expect(h.records.legs.get(`${e.message.id}/${RECEIVER}/inbound`))
-          .toMatchObject({ status: 'failed', error: `moved to failover client ${FALLBACK}: no receiving bind` });
+        expect(h.records.legs.get(`${e.message.id}/${FALLBACK}/inbound`)).toMatchObject({
+          status: 'delivered',
+          error: `failover from client ${RECEIVER}`,
+        });
+        expect(h.records.legs.get(`${e.message.id}/${RECEIVER}/inbound`)).toMatchObject({
+          status: 'failed',
+          error: `moved to failover client ${FALLBACK}: no receiving bind`,
+        });
       }
     });
   });

@@ -70,8 +70,13 @@ export class FailoverMover {
     private readonly deps: FailoverMoverDeps,
   ) {
     this.#task = new LeaderTask(
-      { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS, key: LEASE_KEY,
-        nodeId: options.nodeId, intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS },
+      {
+        bucket: options.subjects.leaseBucket,
+        ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
+        key: LEASE_KEY,
+        nodeId: options.nodeId,
+        intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
+      },
       // A node that has just taken the lease has seen nothing: every grace period starts over.
       { bus: deps.bus, logger: deps.logger, pass: () => this.pass(), onLead: () => this.#unboundSince.clear() },
     );
@@ -111,21 +116,25 @@ export class FailoverMover {
     let busy = false;
     let lastActivity = Date.now();
     const spec = smppConsumerSpec(this.options.subjects, clientId, this.options.timeoutMs, this.options.maxDeliver);
-    const consumer = await this.deps.bus.consume(spec, async (msg) => {
-      if (done) return retry(0);
-      busy = true;
-      try {
-        const outcome = await this.moveJob(msg);
-        if (outcome === 'stop') {
-          done = true;
-          return retry(0);
+    const consumer = await this.deps.bus.consume(
+      spec,
+      async (msg) => {
+        if (done) return retry(0);
+        busy = true;
+        try {
+          const outcome = await this.moveJob(msg);
+          if (outcome === 'stop') {
+            done = true;
+            return retry(0);
+          }
+          return outcome;
+        } finally {
+          busy = false;
+          lastActivity = Date.now();
         }
-        return outcome;
-      } finally {
-        busy = false;
-        lastActivity = Date.now();
-      }
-    }, { concurrency: 1 });
+      },
+      { concurrency: 1 },
+    );
     const deadline = Date.now() + MAX_MOVE_MS;
     const idle = () => !busy && Date.now() - lastActivity >= IDLE_MS;
     while (!done && this.#task.leading() && Date.now() < deadline && !idle()) {
@@ -143,8 +152,11 @@ export class FailoverMover {
     const moved = await this.deps.failover.apply(job.egress);
     if (moved === job.egress || moved.route.kind !== 'smpp') return 'stop';
     const s = this.options.subjects;
-    const ack0 = await this.deps.bus.publishDurable(s.msgOutSmpp(moved.route.clientId),
-      deliveryJobCodec.encode({ v: 1, kind: 'message', egress: moved }), { msgId: `${moved.message.id}:smpp-failover` });
+    const ack0 = await this.deps.bus.publishDurable(
+      s.msgOutSmpp(moved.route.clientId),
+      deliveryJobCodec.encode({ v: 1, kind: 'message', egress: moved }),
+      { msgId: `${moved.message.id}:smpp-failover` },
+    );
     if (!ack0.duplicate) await this.record(job.egress, moved);
     return ack;
   }
@@ -153,10 +165,14 @@ export class FailoverMover {
   private async record(original: Egress, moved: Egress): Promise<void> {
     const primary = original.receiverClientId;
     const note = `moved to failover client ${moved.route.kind === 'smpp' ? moved.route.clientId : '?'}: no receiving bind`;
-    const closed = legsFor(original, this.deps.legs, 'failed', { error: note })
-      .filter((leg) => leg.direction === 'inbound' && leg.clientId === primary);
-    await this.deps.records.write(...closed, ...legsFor(moved, this.deps.legs, 'queued')).catch((err: unknown) =>
-      this.deps.logger.warn({ err, id: original.message.id }, 'could not record a message moved to a failover client'));
+    const closed = legsFor(original, this.deps.legs, 'failed', { error: note }).filter(
+      (leg) => leg.direction === 'inbound' && leg.clientId === primary,
+    );
+    await this.deps.records
+      .write(...closed, ...legsFor(moved, this.deps.legs, 'queued'))
+      .catch((err: unknown) =>
+        this.deps.logger.warn({ err, id: original.message.id }, 'could not record a message moved to a failover client'),
+      );
   }
 
   private decode(msg: DurableMsg): DeliveryJob | undefined {

@@ -4,7 +4,12 @@ import { encodePdu } from './pdu.js';
 
 describe('PduFramer', () => {
   const enquire = encodePdu('enquire_link', 1);
-  const submit = encodePdu('submit_sm', 2, { source_addr: '15550001111', destination_addr: '15550002222', short_message: Buffer.from('hi'), data_coding: 0 });
+  const submit = encodePdu('submit_sm', 2, {
+    source_addr: '15550001111',
+    destination_addr: '15550002222',
+    short_message: Buffer.from('hi'),
+    data_coding: 0,
+  });
 
   it('cuts PDUs however the bytes arrive', () => {
     const framer = new PduFramer();

@@ -8,24 +8,45 @@
  */
 export type { SmppPart, SmppTlvs } from './types.js';
 export { EsmClass, DataCoding } from './types.js';
-export type {
-  Alphabet, DataCodingInfo, DecodedShortMessage, PackedMode, ShortMessageEncoding, ShortMessageInput,
-} from './data-coding.js';
+export type { Alphabet, DataCodingInfo, DecodedShortMessage, PackedMode, ShortMessageEncoding, ShortMessageInput } from './data-coding.js';
 export { describeDataCoding, decodeShortMessage, ShortMessageError } from './data-coding.js';
 export type { ConcatInfo, InformationElement, ParsedUdh, SarResult, SarTlvs, UdhParseResult } from './udh.js';
 export {
-  IEI_CONCAT_8, IEI_CONCAT_16, parseUdh, buildUdh, concatElement, concatUdh, validateConcat, concatFromSar, sarTlvs,
+  IEI_CONCAT_8,
+  IEI_CONCAT_16,
+  parseUdh,
+  buildUdh,
+  concatElement,
+  concatUdh,
+  validateConcat,
+  concatFromSar,
+  sarTlvs,
 } from './udh.js';
 export type { SplitMethod, SplitOptions } from './split.js';
 export { MAX_PARTS, splitForSmpp, joinPartTexts } from './split.js';
 export type { ParsedReceipt, Receipt, ReceiptFields, ReceiptInput } from './receipt.js';
 export {
-  RECEIPT_TEXT_CHARS, buildReceipt, formatReceipt, parseReceipt, receiptErrorCode, formatReceiptDate, parseReceiptDate,
+  RECEIPT_TEXT_CHARS,
+  buildReceipt,
+  formatReceipt,
+  parseReceipt,
+  receiptErrorCode,
+  formatReceiptDate,
+  parseReceiptDate,
   deliveryStatusFromStat,
 } from './receipt.js';
 export type {
-  AddOptions, BindMode, BoundSession, ConcatPart, DeliverAddresses, DeliverResult, ExpiredSet, Reassembler, ReassemblyLimits,
-  LocalBinds, LocalBindsEvents,
+  AddOptions,
+  BindMode,
+  BoundSession,
+  ConcatPart,
+  DeliverAddresses,
+  DeliverResult,
+  ExpiredSet,
+  Reassembler,
+  ReassemblyLimits,
+  LocalBinds,
+  LocalBindsEvents,
 } from './ports.js';
 export { ReassemblyFullError } from './concat-part.js';
 export { SmppSessionClosedError, SmppTimeoutError } from './ports.js';

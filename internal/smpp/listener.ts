@@ -11,8 +11,16 @@ import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { ListenAddress } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import {
-  ProxyRefusal, normalizeIp, perIpExempt, readProxyHeader, refusalLog, type ConnectionLimiter, type ConnectionRefusal, type ConnectionSlot,
-  type RefusalLog, type TrustedProxies,
+  ProxyRefusal,
+  normalizeIp,
+  perIpExempt,
+  readProxyHeader,
+  refusalLog,
+  type ConnectionLimiter,
+  type ConnectionRefusal,
+  type ConnectionSlot,
+  type RefusalLog,
+  type TrustedProxies,
 } from '../peer/index.js';
 
 /** A TLS handshake that has not finished by then is abandoned. */

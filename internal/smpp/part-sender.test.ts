@@ -14,8 +14,12 @@ describe('sendParts', () => {
     const pool = { acquire: () => new Promise((resolve) => setTimeout(() => resolve(null), waitMs)) } as unknown as SessionPool;
     let working = 0;
     const job = {
-      pool, parts: [{}], addresses: {}, msg: { working: () => void working++ },
-      signal: new AbortController().signal, observe: () => undefined,
+      pool,
+      parts: [{}],
+      addresses: {},
+      msg: { working: () => void working++ },
+      signal: new AbortController().signal,
+      observe: () => undefined,
     } as unknown as SendJob;
     const result = sendParts(job, { retries: 0, retryDelayMs: 1, throttleMaxWaitMs: 1 });
     await vi.advanceTimersByTimeAsync(waitMs);

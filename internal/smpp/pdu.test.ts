@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CommandId, PduDecodeError, decodePdu, encodePdu, statusLabel, statusName } from './pdu.js';
 
-const submit = (fields: Record<string, unknown>) => encodePdu('submit_sm', 5, {
-  source_addr: '15550001111', destination_addr: '15550002222', data_coding: 0, ...fields,
-});
+const submit = (fields: Record<string, unknown>) =>
+  encodePdu('submit_sm', 5, {
+    source_addr: '15550001111',
+    destination_addr: '15550002222',
+    data_coding: 0,
+    ...fields,
+  });
 
 describe('decodePdu', () => {
   it('keeps short_message as the raw octets (packed GSM-7, UDH) instead of the library text', () => {
@@ -15,8 +19,16 @@ describe('decodePdu', () => {
 
   it('keeps message_payload and reads SAR TLVs', () => {
     const payload = Buffer.from('00480069', 'hex');
-    const pdu = decodePdu(submit({ short_message: Buffer.alloc(0), message_payload: payload, sar_msg_ref_num: 0x1234,
-      sar_total_segments: 3, sar_segment_seqnum: 2, data_coding: 8 }));
+    const pdu = decodePdu(
+      submit({
+        short_message: Buffer.alloc(0),
+        message_payload: payload,
+        sar_msg_ref_num: 0x1234,
+        sar_total_segments: 3,
+        sar_segment_seqnum: 2,
+        data_coding: 8,
+      }),
+    );
     expect(Buffer.isBuffer(pdu.message_payload) && pdu.message_payload.equals(payload)).toBe(true);
     expect(pdu).toMatchObject({ sar_msg_ref_num: 0x1234, sar_total_segments: 3, sar_segment_seqnum: 2 });
   });
@@ -40,7 +52,7 @@ describe('decodePdu', () => {
 
   it('throws nothing but PduDecodeError for random bodies of every command', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0x0b, 0x15, 0x21, 0x102, 0x103, 0x111, 0x80000004, 0x80000005, 0x80000000];
     for (let i = 0; i < 20_000; i++) {
       const length = 16 + Math.floor(random() * 80);

@@ -36,7 +36,9 @@ interface LibCommand {
 }
 
 const require = createRequire(import.meta.url);
-const lib = require('smpp/lib/pdu.js') as { PDU: { new (command: string, options?: object): LibPdu; prototype: LibPdu; maxLength: number } };
+const lib = require('smpp/lib/pdu.js') as {
+  PDU: { new (command: string, options?: object): LibPdu; prototype: LibPdu; maxLength: number };
+};
 const defs = require('smpp/lib/defs.js') as {
   commands: Record<string, LibCommand>;
   errors: Record<string, number>;

@@ -47,7 +47,9 @@ export class QueryHandler {
 /** SMPP 3.4 §7.1.1 absolute time in UTC: YYMMDDhhmmsstnnp (t tenths, nn quarter hours, p '+'). */
 export function smppAbsoluteTime(at: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(at.getUTCFullYear() % 100)}${two(at.getUTCMonth() + 1)}${two(at.getUTCDate())}`
-    + `${two(at.getUTCHours())}${two(at.getUTCMinutes())}${two(at.getUTCSeconds())}`
-    + `${Math.floor(at.getUTCMilliseconds() / 100)}00+`;
+  return (
+    `${two(at.getUTCFullYear() % 100)}${two(at.getUTCMonth() + 1)}${two(at.getUTCDate())}` +
+    `${two(at.getUTCHours())}${two(at.getUTCMinutes())}${two(at.getUTCSeconds())}` +
+    `${Math.floor(at.getUTCMilliseconds() / 100)}00+`
+  );
 }

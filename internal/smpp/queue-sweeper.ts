@@ -89,8 +89,13 @@ export class QueueSweeper {
     private readonly deps: QueueSweeperDeps,
   ) {
     this.#task = new LeaderTask(
-      { bucket: options.subjects.leaseBucket, ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS, key: LEASE_KEY,
-        nodeId: options.nodeId, intervalMs: this.interval() },
+      {
+        bucket: options.subjects.leaseBucket,
+        ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
+        key: LEASE_KEY,
+        nodeId: options.nodeId,
+        intervalMs: this.interval(),
+      },
       { bus: deps.bus, logger: deps.logger, pass: () => this.sweepAll(), onLead: () => this.lead() },
     );
   }
@@ -161,24 +166,28 @@ export class QueueSweeper {
     let endLook!: () => void;
     const lookEnded = new Promise<void>((r) => (endLook = r));
     const spec = smppConsumerSpec(this.options.subjects, clientId, this.options.timeoutMs, this.options.maxDeliver);
-    const consumer = await this.deps.bus.consume(spec, async (msg) => {
-      if (freshSince !== undefined) return retry(0);
-      busy = true;
-      try {
-        const verdict = await this.deps.verdict(msg);
-        if ('outcome' in verdict) return verdict.outcome;
-        freshSince = verdict.freshSince;
-        // Held until the consumer stops, then given back: one delivery per look. Returned at
-        // once, the job would come straight back, over and over until the look ends, and
-        // every such delivery counts against the job's maxDeliver.
-        msg.working();
-        await lookEnded;
-        return retry(0);
-      } finally {
-        busy = false;
-        lastActivity = Date.now();
-      }
-    }, { concurrency: 1 });
+    const consumer = await this.deps.bus.consume(
+      spec,
+      async (msg) => {
+        if (freshSince !== undefined) return retry(0);
+        busy = true;
+        try {
+          const verdict = await this.deps.verdict(msg);
+          if ('outcome' in verdict) return verdict.outcome;
+          freshSince = verdict.freshSince;
+          // Held until the consumer stops, then given back: one delivery per look. Returned at
+          // once, the job would come straight back, over and over until the look ends, and
+          // every such delivery counts against the job's maxDeliver.
+          msg.working();
+          await lookEnded;
+          return retry(0);
+        } finally {
+          busy = false;
+          lastActivity = Date.now();
+        }
+      },
+      { concurrency: 1 },
+    );
     const idleMs = this.options.idleMs ?? DEFAULT_IDLE_MS;
     const deadline = Date.now() + MAX_LOOK_MS;
     const idle = () => !busy && Date.now() - lastActivity >= idleMs;

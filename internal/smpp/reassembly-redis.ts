@@ -42,7 +42,9 @@ end
 // KEYS: set hash, expiry index, sizes hash, client hash.
 // ARGV: seq, part JSON, total, first-part time, key TTL ms, set id, part bytes, max sets,
 //       max bytes, restore.
-const ADD = new RedisScript(RELEASE + `
+const ADD = new RedisScript(
+  RELEASE +
+    `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return false end
 local opening = not redis.call('ZSCORE', KEYS[2], ARGV[6])
 local bytes = tonumber(ARGV[7])
@@ -72,7 +74,8 @@ end
 redis.call('HINCRBY', KEYS[3], ARGV[6], bytes)
 redis.call('HINCRBY', KEYS[4], 'bytes', bytes)
 return false
-`);
+`,
+);
 
 // Claims expired sets atomically (read, delete, unindex, give the client its usage back), so
 // each goes to exactly one caller and a set cannot both complete and expire. The set and client
@@ -81,7 +84,9 @@ return false
 // KEYS: expiry index, sizes hash. ARGV: cutoff time (inclusive), set key prefix, batch size,
 // client key prefix.
 // Returns a flat list: set id, its part JSONs, set id, its part JSONs, ...
-const TAKE_EXPIRED = new RedisScript(RELEASE + `
+const TAKE_EXPIRED = new RedisScript(
+  RELEASE +
+    `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {}
 for _, id in ipairs(ids) do
@@ -95,7 +100,8 @@ for _, id in ipairs(ids) do
 end
 if #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end
 return out
-`);
+`,
+);
 
 /**
  * Reassembly shared by every node through Redis. Each set is a hash (seq → part JSON) keyed by
@@ -132,8 +138,18 @@ export class RedisReassembler implements Reassembler {
     checkPart(part);
     const id = setId(part);
     const keys = [this.#setPrefix + id, this.#indexKey, this.#sizesKey, this.#clientPrefix + part.clientId];
-    const args = [part.seq, JSON.stringify(part), part.total, part.receivedAt, this.#keyTtlMs, id, partBytes(part),
-      this.#opts.maxOpenSetsPerClient, this.#opts.maxOpenBytesPerClient, options.restore ? 1 : 0];
+    const args = [
+      part.seq,
+      JSON.stringify(part),
+      part.total,
+      part.receivedAt,
+      this.#keyTtlMs,
+      id,
+      partBytes(part),
+      this.#opts.maxOpenSetsPerClient,
+      this.#opts.maxOpenBytesPerClient,
+      options.restore ? 1 : 0,
+    ];
     const reply = await this.#run(ADD, keys, args);
     if (reply === 'full') throw new ReassemblyFullError(part.clientId);
     return reply === null ? null : decodeParts(reply);
@@ -143,8 +159,11 @@ export class RedisReassembler implements Reassembler {
     this.#checkOpen();
     const expired: ExpiredSet[] = [];
     for (;;) {
-      const reply = await this.#run(TAKE_EXPIRED, [this.#indexKey, this.#sizesKey],
-        [now - this.#opts.ttlMs, this.#setPrefix, EXPIRE_BATCH, this.#clientPrefix]);
+      const reply = await this.#run(
+        TAKE_EXPIRED,
+        [this.#indexKey, this.#sizesKey],
+        [now - this.#opts.ttlMs, this.#setPrefix, EXPIRE_BATCH, this.#clientPrefix],
+      );
       const claimed = decodeExpired(reply);
       // A set whose hash Redis already dropped (no sweep for 2× ttl) has nothing left to report.
       expired.push(...claimed.filter((s) => s.parts.length > 0));

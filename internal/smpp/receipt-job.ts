@@ -17,8 +17,12 @@ export function receiptPlan(event: StatusEvent): DeliverPlan | undefined {
   const ids = event.partIds?.length ? event.partIds : [event.messageId];
   const parts = ids.map((messageId): SmppPart => {
     const receipt = buildReceipt({
-      messageId, status: event.status, submittedAt: event.submittedAt, doneAt: event.at,
-      errorCode: event.errorCode, text: event.textPreview,
+      messageId,
+      status: event.status,
+      submittedAt: event.submittedAt,
+      doneAt: event.at,
+      errorCode: event.errorCode,
+      text: event.textPreview,
     });
     // Only the PDU's fields: the receipt's text and stat are already in shortMessage.
     return { shortMessage: receipt.shortMessage, esmClass: receipt.esmClass, dataCoding: receipt.dataCoding, tlvs: receipt.tlvs };

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryStatus } from '../../proto/status.js';
 import { decodeShortMessage } from './data-coding.js';
 import {
-  buildReceipt, deliveryStatusFromStat, formatReceipt, formatReceiptDate, parseReceipt, parseReceiptDate, receiptErrorCode,
+  buildReceipt,
+  deliveryStatusFromStat,
+  formatReceipt,
+  formatReceiptDate,
+  parseReceipt,
+  parseReceiptDate,
+  receiptErrorCode,
 } from './receipt.js';
 
 const SUBMITTED = Date.UTC(2026, 10, 28, 9, 5, 59);
@@ -11,13 +17,20 @@ const DONE = Date.UTC(2026, 10, 28, 9, 7, 1);
 describe('buildReceipt', () => {
   it('writes the SMPP 3.4 Appendix B text with esm_class 0x04 and both TLVs', () => {
     const receipt = buildReceipt({
-      messageId: '65f1a2b3c4d5e6f708192a3b', status: 'delivered', submittedAt: SUBMITTED, doneAt: DONE, text: 'Hello from the gateway, friend',
+      messageId: '65f1a2b3c4d5e6f708192a3b',
+      status: 'delivered',
+      submittedAt: SUBMITTED,
+      doneAt: DONE,
+      text: 'Hello from the gateway, friend',
     });
     expect(receipt.text).toBe(
       'id:65f1a2b3c4d5e6f708192a3b sub:001 dlvrd:001 submit date:2611280905 done date:2611280907 stat:DELIVRD err:000 text:Hello from the gatew',
     );
     expect(receipt).toMatchObject({
-      esmClass: 0x04, dataCoding: 0, stat: 'DELIVRD', final: true,
+      esmClass: 0x04,
+      dataCoding: 0,
+      stat: 'DELIVRD',
+      final: true,
       tlvs: { receipted_message_id: '65f1a2b3c4d5e6f708192a3b', message_state: 2 },
     });
     expect(receipt.shortMessage.toString('latin1')).toBe(receipt.text);
@@ -44,7 +57,9 @@ describe('buildReceipt', () => {
   });
 
   it('uses the done date as submit date when none is known', () => {
-    expect(buildReceipt({ messageId: '1', status: 'delivered', doneAt: DONE }).text).toContain('submit date:2611280907 done date:2611280907');
+    expect(buildReceipt({ messageId: '1', status: 'delivered', doneAt: DONE }).text).toContain(
+      'submit date:2611280907 done date:2611280907',
+    );
   });
 
   it('quotes 20 characters, writing ? for those that differ between GSM-7 and ASCII', () => {
@@ -84,11 +99,23 @@ describe('receipt dates', () => {
 describe('parseReceipt', () => {
   it('round-trips buildReceipt', () => {
     const receipt = buildReceipt({
-      messageId: 'abc-123', status: 'undelivered', submittedAt: SUBMITTED, doneAt: DONE, errorCode: '21', text: 'two words',
+      messageId: 'abc-123',
+      status: 'undelivered',
+      submittedAt: SUBMITTED,
+      doneAt: DONE,
+      errorCode: '21',
+      text: 'two words',
     });
     expect(parseReceipt(receipt.text)).toEqual({
-      id: 'abc-123', stat: 'UNDELIV', status: 'undelivered', sub: 1, dlvrd: 0,
-      submitDate: Date.UTC(2026, 10, 28, 9, 5), doneDate: Date.UTC(2026, 10, 28, 9, 7), err: '021', text: 'two words',
+      id: 'abc-123',
+      stat: 'UNDELIV',
+      status: 'undelivered',
+      sub: 1,
+      dlvrd: 0,
+      submitDate: Date.UTC(2026, 10, 28, 9, 5),
+      doneDate: Date.UTC(2026, 10, 28, 9, 7),
+      err: '021',
+      text: 'two words',
     });
   });
 
@@ -98,12 +125,20 @@ describe('parseReceipt', () => {
   });
 
   it('reads the variants SMSCs send', () => {
-    expect(parseReceipt('id:1234567890 sub:001 dlvrd:001 submit date:2611280905 done date:2611280907 stat:DELIVRD err:000 Text:Hi there')).toMatchObject({
-      id: '1234567890', status: 'delivered', text: 'Hi there',
+    expect(
+      parseReceipt('id:1234567890 sub:001 dlvrd:001 submit date:2611280905 done date:2611280907 stat:DELIVRD err:000 Text:Hi there'),
+    ).toMatchObject({
+      id: '1234567890',
+      status: 'delivered',
+      text: 'Hi there',
     });
     expect(parseReceipt('ID:7F stat:EXPIRED err:0 submit_date:261128090512 done_date:261128090713')).toEqual({
-      id: '7F', stat: 'EXPIRED', status: 'expired', err: '0',
-      submitDate: Date.UTC(2026, 10, 28, 9, 5, 12), doneDate: Date.UTC(2026, 10, 28, 9, 7, 13),
+      id: '7F',
+      stat: 'EXPIRED',
+      status: 'expired',
+      err: '0',
+      submitDate: Date.UTC(2026, 10, 28, 9, 5, 12),
+      doneDate: Date.UTC(2026, 10, 28, 9, 7, 13),
     });
     expect(parseReceipt('stat:rejectd id:x submitdate:bad')).toEqual({ id: 'x', stat: 'REJECTD', status: 'rejected' });
     expect(parseReceipt('id:5 stat:DELIVRD text:stat:UNDELIV id:6')).toMatchObject({ id: '5', stat: 'DELIVRD', text: 'stat:UNDELIV id:6' });
@@ -118,8 +153,16 @@ describe('parseReceipt', () => {
 
 describe('deliveryStatusFromStat', () => {
   it('reads every Appendix B stat word and long spellings', () => {
-    expect(['ENROUTE', 'DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD'].map(deliveryStatusFromStat))
-      .toEqual(['queued', 'delivered', 'expired', 'failed', 'undelivered', 'sent', 'unknown', 'rejected']);
+    expect(['ENROUTE', 'DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD'].map(deliveryStatusFromStat)).toEqual([
+      'queued',
+      'delivered',
+      'expired',
+      'failed',
+      'undelivered',
+      'sent',
+      'unknown',
+      'rejected',
+    ]);
     expect(deliveryStatusFromStat('delivered')).toBe('delivered');
     expect(deliveryStatusFromStat('WHATEVER')).toBe('unknown');
   });

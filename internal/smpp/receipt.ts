@@ -83,9 +83,11 @@ export function buildReceipt(input: ReceiptInput): Receipt {
 
 /** The Appendix B text for `fields`, numbers zero-padded to 3 digits. */
 export function formatReceipt(fields: ReceiptFields): string {
-  return `id:${fields.id} sub:${pad3(fields.sub)} dlvrd:${pad3(fields.dlvrd)}` +
+  return (
+    `id:${fields.id} sub:${pad3(fields.sub)} dlvrd:${pad3(fields.dlvrd)}` +
     ` submit date:${formatReceiptDate(fields.submitDate)} done date:${formatReceiptDate(fields.doneDate)}` +
-    ` stat:${fields.stat} err:${fields.err} text:${fields.text}`;
+    ` stat:${fields.stat} err:${fields.err} text:${fields.text}`
+  );
 }
 
 /**
@@ -103,7 +105,8 @@ export function receiptErrorCode(status: DeliveryStatus, errorCode?: string): st
 export function formatReceiptDate(ms: number): string {
   const d = new Date(ms);
   return [d.getUTCFullYear() % 100, d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()]
-    .map((n) => String(n).padStart(2, '0')).join('');
+    .map((n) => String(n).padStart(2, '0'))
+    .join('');
 }
 
 /** ms since the epoch of YYMMDDhhmm or YYMMDDhhmmss (UTC, years 2000–2099); undefined if invalid. */

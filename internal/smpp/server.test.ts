@@ -8,7 +8,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutcomeUnknownError } from '../errors/index.js';
 import { encodeGsm7Packed, encodeUcs2 } from '../text/index.js';
 import { encodePdu } from './pdu.js';
-import { call, closed, defaultLogins, HARNESS_MAX_OPEN_SETS, legacyClient, ServerHarness, smppLib, until, type EsmeSession } from '../../test/support/smpp-server-harness.js';
+import {
+  call,
+  closed,
+  defaultLogins,
+  HARNESS_MAX_OPEN_SETS,
+  legacyClient,
+  ServerHarness,
+  smppLib,
+  until,
+  type EsmeSession,
+} from '../../test/support/smpp-server-harness.js';
 
 let h: ServerHarness;
 const A = '+15550001000';
@@ -21,17 +31,26 @@ afterEach(async () => {
   await h.stop();
 });
 
-const submit = (esme: EsmeSession, fields: object) => call(esme, 'submit_sm', {
-  source_addr_ton: 1, source_addr_npi: 1, source_addr: A.slice(1), dest_addr_ton: 1, dest_addr_npi: 1,
-  destination_addr: B.slice(1), data_coding: 0, ...fields,
-});
+const submit = (esme: EsmeSession, fields: object) =>
+  call(esme, 'submit_sm', {
+    source_addr_ton: 1,
+    source_addr_npi: 1,
+    source_addr: A.slice(1),
+    dest_addr_ton: 1,
+    dest_addr_npi: 1,
+    destination_addr: B.slice(1),
+    data_coding: 0,
+    ...fields,
+  });
 
-describe('log events (gomsggw\'s names)', () => {
-  it('names binds, refusals, submits and the session\'s end as gomsggw did', async () => {
+describe("log events (gomsggw's names)", () => {
+  it("names binds, refusals, submits and the session's end as gomsggw did", async () => {
     const c = h.add(legacyClient(1, { numbers: [A], stopSuppressed: [A] }));
     const web = h.add(legacyClient(2, { type: 'web' }));
     expect((await call(await h.connect(), 'bind_transceiver', { system_id: c.username, password: 'nope' })).command_status).toBe(0x0e);
-    expect((await call(await h.connect(), 'bind_transceiver', { system_id: web.username, password: web.password })).command_status).toBe(0x0e);
+    expect((await call(await h.connect(), 'bind_transceiver', { system_id: web.username, password: web.password })).command_status).toBe(
+      0x0e,
+    );
     const esme = await h.bound(c);
     expect((await submit(esme, { short_message: Buffer.from('hello') })).command_status).toBe(0);
     expect((await submit(esme, { source_addr: '15550007777', short_message: Buffer.from('x') })).command_status).toBe(0x0a);
@@ -56,7 +75,7 @@ describe('log events (gomsggw\'s names)', () => {
 });
 
 describe('binds', () => {
-  it('binds a legacy client as transceiver, transmitter or receiver and lists it among the node\'s binds', async () => {
+  it("binds a legacy client as transceiver, transmitter or receiver and lists it among the node's binds", async () => {
     const c = h.add(legacyClient(1));
     for (const mode of ['bind_transceiver', 'bind_transmitter', 'bind_receiver']) {
       const esme = await h.connect();
@@ -79,7 +98,7 @@ describe('binds', () => {
     expect((await call(await h.connect(), 'bind_transceiver', { system_id: 'nobody', password: 'x' })).command_status).toBe(0x0e);
   });
 
-  it('refuses a web client\'s right password as a wrong one', async () => {
+  it("refuses a web client's right password as a wrong one", async () => {
     const c = h.add(legacyClient(1, { type: 'web' }));
     expect((await call(await h.connect(), 'bind_transceiver', { system_id: c.username, password: c.password })).command_status).toBe(0x0e);
   });
@@ -88,8 +107,9 @@ describe('binds', () => {
     const ok = h.add(legacyClient(1, { address: '10.0.0.0/8, 127.0.0.1' }));
     const refused = h.add(legacyClient(2, { address: '192.0.2.7' }));
     expect((await call(await h.connect(), 'bind_transceiver', { system_id: ok.username, password: ok.password })).command_status).toBe(0);
-    expect((await call(await h.connect(), 'bind_transceiver', { system_id: refused.username, password: refused.password }))
-      .command_status).toBe(0x0e);
+    expect(
+      (await call(await h.connect(), 'bind_transceiver', { system_id: refused.username, password: refused.password })).command_status,
+    ).toBe(0x0e);
   });
 
   it('enforces max_binds across nodes sharing the bus, and frees the slot at unbind', async () => {
@@ -101,8 +121,10 @@ describe('binds', () => {
       const esme = await other.connect();
       expect((await call(esme, 'bind_transceiver', { system_id: c.username, password: c.password })).command_status).toBe(0x0d);
       expect((await call(first, 'unbind')).command_status).toBe(0);
-      await until(async () => (await call(await other.connect(), 'bind_transceiver',
-        { system_id: c.username, password: c.password })).command_status === 0);
+      await until(
+        async () =>
+          (await call(await other.connect(), 'bind_transceiver', { system_id: c.username, password: c.password })).command_status === 0,
+      );
     } finally {
       await other.stop();
     }
@@ -114,8 +136,7 @@ describe('binds', () => {
     const c = h.add(legacyClient(1));
     for (let i = 0; i < 2; i++) await call(await h.connect(), 'bind_transceiver', { system_id: c.username, password: 'bad' });
     // The right password now answers as a wrong one: a locked-out guesser learns nothing.
-    expect((await call(await h.connect(), 'bind_transceiver', { system_id: c.username, password: c.password })).command_status)
-      .toBe(0x0e);
+    expect((await call(await h.connect(), 'bind_transceiver', { system_id: c.username, password: c.password })).command_status).toBe(0x0e);
   });
 
   it('answers a second bind on a bound session with ESME_RALYBND', async () => {
@@ -136,8 +157,13 @@ describe('submit_sm', () => {
     expect(resp.command_status).toBe(0);
     expect(h.stored).toHaveLength(1);
     expect(h.stored[0]).toMatchObject({
-      id: resp.message_id, from: A, to: B, text: 'hello there', type: 'sms',
-      origin: { kind: 'smpp', clientId: 1, sourceIp: '127.0.0.1', node: 'h1' }, smpp: { registeredDelivery: 1, dataCoding: 0 },
+      id: resp.message_id,
+      from: A,
+      to: B,
+      text: 'hello there',
+      type: 'sms',
+      origin: { kind: 'smpp', clientId: 1, sourceIp: '127.0.0.1', node: 'h1' },
+      smpp: { registeredDelivery: 1, dataCoding: 0 },
     });
   });
 
@@ -175,8 +201,9 @@ describe('submit_sm', () => {
     expect((await submit(esme, { source_addr_ton: 5, source_addr: 'ACME', short_message: Buffer.from('x') })).command_status).toBe(0x0a);
     expect((await submit(esme, { destination_addr: 'abc', short_message: Buffer.from('x') })).command_status).toBe(0x0b);
     expect((await submit(esme, { source_addr: `${A.slice(1)}\n`, short_message: Buffer.from('x') })).command_status).toBe(0x0a);
-    expect((await submit(esme, { destination_addr: `${B.slice(1, 5)}\t${B.slice(5)}`, short_message: Buffer.from('x') }))
-      .command_status).toBe(0x0b);
+    expect(
+      (await submit(esme, { destination_addr: `${B.slice(1, 5)}\t${B.slice(5)}`, short_message: Buffer.from('x') })).command_status,
+    ).toBe(0x0b);
     expect(h.stored).toHaveLength(0);
   });
 
@@ -186,7 +213,7 @@ describe('submit_sm', () => {
     expect(resp.command_status).toBe(0x08);
   });
 
-  it('answers ESME_RSYSERR when the store\'s outcome is unknown (the ESME may resubmit)', async () => {
+  it("answers ESME_RSYSERR when the store's outcome is unknown (the ESME may resubmit)", async () => {
     h.ingressFails = new OutcomeUnknownError('no PubAck in time');
     const resp = await submit(esme, { short_message: Buffer.from('maybe?') });
     expect(resp.command_status).toBe(0x08);
@@ -242,7 +269,18 @@ describe('submit_sm', () => {
       { data_coding: 5, short_message: Buffer.from([0x41, 0xff, 0x42, 0x00, 0x43]) },
     ];
     for (const fields of sent) expect((await submit(esme, fields)).command_status).toBe(0);
-    expect(h.stored.map((m) => m.text)).toEqual(['middle', 'ab', 'AB', '@A', 'A\uFFFD', 'A\uFFFDB', 'AB', 'A\uFFFD', 'payload', 'A\uFFFDBC']);
+    expect(h.stored.map((m) => m.text)).toEqual([
+      'middle',
+      'ab',
+      'AB',
+      '@A',
+      'A\uFFFD',
+      'A\uFFFDB',
+      'AB',
+      'A\uFFFD',
+      'payload',
+      'A\uFFFDBC',
+    ]);
   });
 
   it('cleans a concatenated message once joined, keeping a pair split across parts', async () => {
@@ -252,7 +290,7 @@ describe('submit_sm', () => {
     expect(h.stored.map((m) => m.text)).toEqual(['a😀\uFFFD']);
   });
 
-  it("acknowledges and drops the STOP footer from a number that suppresses it", async () => {
+  it('acknowledges and drops the STOP footer from a number that suppresses it', async () => {
     h.clients.set(1, { ...h.clients.get(1)!, numbers: h.clients.get(1)!.numbers.map((n) => ({ ...n, ignoreStopCmdSending: true })) });
     expect((await submit(esme, { short_message: Buffer.from('Reply STOP to end messages.') })).command_status).toBe(0);
     expect(h.stored).toHaveLength(0);
@@ -264,16 +302,21 @@ describe('submit_sm', () => {
     expect((await submit(await h.connect(), { short_message: Buffer.from('x') })).command_status).toBe(0x04);
   });
 
-  it('answers ESME_RINVBNDSTS (not RSYSERR) to a submit sent after the client\'s own unbind', async () => {
+  it("answers ESME_RINVBNDSTS (not RSYSERR) to a submit sent after the client's own unbind", async () => {
     const c = h.add(legacyClient(1, { numbers: [A] }));
     const raw = await rawSocket(h.server.address().port);
     raw.write(encodePdu('bind_transceiver', 1, { system_id: c.username, password: c.password }));
     expect((await raw.read(1))[0]!.readUInt32BE(8)).toBe(0);
-    raw.write(Buffer.concat([encodePdu('unbind', 2),
-      encodePdu('submit_sm', 3, { source_addr: A.slice(1), destination_addr: '15559990001', short_message: Buffer.from('late') })]));
+    raw.write(
+      Buffer.concat([
+        encodePdu('unbind', 2),
+        encodePdu('submit_sm', 3, { source_addr: A.slice(1), destination_addr: '15559990001', short_message: Buffer.from('late') }),
+      ]),
+    );
     const answers = await raw.read(2);
     expect(answers.map((a) => [a.readUInt32BE(4), a.readUInt32BE(8), a.readUInt32BE(12)])).toEqual([
-      [0x80000004, 0x04, 3], [0x80000006, 0, 2],
+      [0x80000004, 0x04, 3],
+      [0x80000006, 0, 2],
     ]);
   });
 });
@@ -283,10 +326,18 @@ describe('session care', () => {
     const esme = await h.bound(h.add(legacyClient(1, { numbers: [A] })));
     expect((await call(esme, 'enquire_link')).command_status).toBe(0);
     const { message_id } = await submit(esme, { short_message: Buffer.from('q') });
-    h.records.push({ messageId: message_id, clientId: 1, direction: 'outbound', status: 'delivered',
-      updatedAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) } as never);
-    expect(await call(esme, 'query_sm', { message_id, source_addr: A.slice(1) }))
-      .toMatchObject({ command_status: 0, message_id, message_state: 2 });
+    h.records.push({
+      messageId: message_id,
+      clientId: 1,
+      direction: 'outbound',
+      status: 'delivered',
+      updatedAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
+    } as never);
+    expect(await call(esme, 'query_sm', { message_id, source_addr: A.slice(1) })).toMatchObject({
+      command_status: 0,
+      message_id,
+      message_state: 2,
+    });
     expect((await call(esme, 'query_sm', { message_id: 'unknown', source_addr: A.slice(1) })).command_status).toBe(0x0c);
     // A NUL inside the id (a broken client) is refused before any database query.
     expect((await call(esme, 'query_sm', { message_id: 'a\u0000b', source_addr: A.slice(1) })).command_status).toBe(0x0c);
@@ -302,11 +353,20 @@ describe('session care', () => {
     unknown.writeUInt32BE(0x00000099, 4);
     const cut = encodePdu('submit_sm', 12, { source_addr: 'x', destination_addr: 'y', short_message: Buffer.from('z') }).subarray(0, 24);
     cut.writeUInt32BE(24, 0);
-    raw.write(Buffer.concat([unknown, cut, encodePdu('data_sm', 13), encodePdu('bind_transceiver', 14,
-      { system_id: c.username, password: c.password })]));
+    raw.write(
+      Buffer.concat([
+        unknown,
+        cut,
+        encodePdu('data_sm', 13),
+        encodePdu('bind_transceiver', 14, { system_id: c.username, password: c.password }),
+      ]),
+    );
     const answers = await raw.read(4);
     expect(answers.map((a) => [a.readUInt32BE(4), a.readUInt32BE(8), a.readUInt32BE(12)])).toEqual([
-      [0x80000000, 0x03, 11], [0x80000000, 0x02, 12], [0x80000000, 0x03, 13], [0x80000009, 0, 14],
+      [0x80000000, 0x03, 11],
+      [0x80000000, 0x02, 12],
+      [0x80000000, 0x03, 13],
+      [0x80000009, 0, 14],
     ]);
     raw.end();
   });
@@ -345,8 +405,14 @@ describe('session care', () => {
       esme.send(pdu.response({ command_status: seen.length === 2 ? 0x58 : 0 }));
     });
     const [session] = h.server.sessions.receivingSessions(1);
-    const addresses = { source_addr: '+15550001000', source_addr_ton: 1, source_addr_npi: 1,
-      destination_addr: '+15559990001', dest_addr_ton: 1, dest_addr_npi: 1 };
+    const addresses = {
+      source_addr: '+15550001000',
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      destination_addr: '+15559990001',
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
+    };
     const part = (text: string) => ({ shortMessage: Buffer.from(text), esmClass: 0, dataCoding: 0 });
     const results = await Promise.all(['one', 'two', 'three'].map((t) => session.deliver(addresses, part(t))));
     expect(results.map((r) => r.commandStatus).sort()).toEqual([0, 0, 0x58]);
@@ -429,7 +495,12 @@ describe('listeners', () => {
       const [resp] = await raw.read(1);
       expect(resp.readUInt32BE(8)).toBe(0);
     }
-    expect(h.server.stats().map((s) => s.ip_address).sort()).toEqual(['198.51.100.9', '203.0.113.7']);
+    expect(
+      h.server
+        .stats()
+        .map((s) => s.ip_address)
+        .sort(),
+    ).toEqual(['198.51.100.9', '203.0.113.7']);
     const wrongIp = await rawSocket(h.server.address().port);
     wrongIp.write(Buffer.concat([proxyV1('192.0.2.1'), bind]));
     expect((await wrongIp.read(1))[0].readUInt32BE(8)).toBe(0x0e);
@@ -466,7 +537,10 @@ describe('listeners', () => {
     const bound = async (from: string) => {
       const raw = await rawSocket(h.server.address().port, from);
       raw.write(bind());
-      return Promise.race([raw.read(1).then(([resp]) => resp!.readUInt32BE(8) === 0 ? 'bound' : 'refused'), raw.ended.then(() => 'closed')]);
+      return Promise.race([
+        raw.read(1).then(([resp]) => (resp!.readUInt32BE(8) === 0 ? 'bound' : 'refused')),
+        raw.ended.then(() => 'closed'),
+      ]);
     };
     expect([await bound('127.0.0.1'), await bound('127.0.0.1'), await bound('127.0.0.1')]).toEqual(['bound', 'bound', 'closed']);
     expect(await bound('127.0.0.2')).toBe('bound');
@@ -510,8 +584,25 @@ function hasOpenssl(): boolean {
 function selfSigned(): { cert: Buffer; key: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'smpp-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });

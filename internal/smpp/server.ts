@@ -112,13 +112,22 @@ export class SmppServer {
     const logger = deps.logger;
     this.sessions = new LocalBindList((err) => logger.error({ err }, 'SMPP session book listener failed'));
     this.#binds = new BindAuthenticator({
-      clients: deps.directory, slots: deps.binds,
-      logins: deps.logins, failureDelay: new FailureDelay(options.loginFailureDelayMs),
+      clients: deps.directory,
+      slots: deps.binds,
+      logins: deps.logins,
+      failureDelay: new FailureDelay(options.loginFailureDelayMs),
     });
-    this.#submits = new SubmitHandler({ nodeId: options.nodeId }, {
-      client: (id) => deps.directory.client(id), ingress: deps.ingress, reassembler: deps.reassembler,
-      throttle: this.#throttle, newId: deps.newId ?? randomUUID, logger: deps.logger,
-    });
+    this.#submits = new SubmitHandler(
+      { nodeId: options.nodeId },
+      {
+        client: (id) => deps.directory.client(id),
+        ingress: deps.ingress,
+        reassembler: deps.reassembler,
+        throttle: this.#throttle,
+        newId: deps.newId ?? randomUUID,
+        logger: deps.logger,
+      },
+    );
     this.#queries = new QueryHandler(deps.records);
     this.#handler = this.#sessionHandler();
   }
@@ -128,7 +137,8 @@ export class SmppServer {
     const listenerDeps = {
       onConnection: (stream: Duplex, ip: string) => this.#connect(stream, ip),
       limiter: new ConnectionLimiter({
-        maxConnections: options.maxConnections ?? 0, maxPerIp: options.maxConnectionsPerIp ?? 0,
+        maxConnections: options.maxConnections ?? 0,
+        maxPerIp: options.maxConnectionsPerIp ?? 0,
       }),
       onRefused: (reason: ConnectionRefusal) => deps.metrics.connectionsRefused.inc({ door: 'smpp', reason }),
       logger: deps.logger,
@@ -136,8 +146,12 @@ export class SmppServer {
     const common = { proxyProtocol: options.proxyProtocol, trustedProxies: trustedProxies(options.trustedProxies) };
     this.#listeners.push(new SmppListener({ ...common, listen: options.listen, name: 'smpp' }, listenerDeps));
     if (options.tls) {
-      this.#listeners.push(new SmppListener({ ...common, listen: options.tls.listen, name: 'smpps',
-        tls: { cert: options.tls.cert, key: options.tls.key } }, listenerDeps));
+      this.#listeners.push(
+        new SmppListener(
+          { ...common, listen: options.tls.listen, name: 'smpps', tls: { cert: options.tls.cert, key: options.tls.key } },
+          listenerDeps,
+        ),
+      );
     }
     for (const listener of this.#listeners) await listener.start();
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
@@ -161,8 +175,12 @@ export class SmppServer {
   /** This node's binds for /stats. */
   stats(): SmppBindStats[] {
     return this.sessions.all().map((s) => ({
-      username: s.systemId, ip_address: s.remoteIp, last_seen: new Date(s.lastReceivedAt).toISOString(),
-      server_id: this.options.nodeId, bind_mode: s.mode, session_id: s.id,
+      username: s.systemId,
+      ip_address: s.remoteIp,
+      last_seen: new Date(s.lastReceivedAt).toISOString(),
+      server_id: this.options.nodeId,
+      bind_mode: s.mode,
+      session_id: s.id,
     }));
   }
 
@@ -172,11 +190,18 @@ export class SmppServer {
       stream.destroy();
       return;
     }
-    const session = new SmppSession({
-      id: `${options.nodeId}-${++this.#counter}`, windowSize: options.windowSize, timeoutMs: options.timeoutMs,
-      enquireLinkIntervalMs: options.enquireLinkIntervalMs, inactivityTimeoutMs: options.inactivityTimeoutMs,
-      bindTimeoutMs: options.bindTimeoutMs ?? DEFAULT_BIND_TIMEOUT_MS, maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
-    }, { socket: stream, remoteIp, handler: this.#handler, metrics: deps.metrics, logger: deps.logger });
+    const session = new SmppSession(
+      {
+        id: `${options.nodeId}-${++this.#counter}`,
+        windowSize: options.windowSize,
+        timeoutMs: options.timeoutMs,
+        enquireLinkIntervalMs: options.enquireLinkIntervalMs,
+        inactivityTimeoutMs: options.inactivityTimeoutMs,
+        bindTimeoutMs: options.bindTimeoutMs ?? DEFAULT_BIND_TIMEOUT_MS,
+        maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      },
+      { socket: stream, remoteIp, handler: this.#handler, metrics: deps.metrics, logger: deps.logger },
+    );
     this.#connections.add(session);
   }
 
@@ -187,8 +212,10 @@ export class SmppServer {
       bound: (session) => {
         this.sessions.add(session);
         metrics.smppBinds.inc({ mode: session.mode });
-        logger.info({ event: LogEvent.AuthSuccess, session: session.id, systemId: session.systemId, mode: session.mode, ip: session.remoteIp },
-          'SMPP bound');
+        logger.info(
+          { event: LogEvent.AuthSuccess, session: session.id, systemId: session.systemId, mode: session.mode, ip: session.remoteIp },
+          'SMPP bound',
+        );
       },
       unbound: (session) => {
         this.sessions.remove(session);
@@ -205,8 +232,10 @@ export class SmppServer {
     if (this.#draining) return { status: SmppStatus.RBINDFAIL };
     const verdict = await this.#binds.authenticate({ ...request, remoteIp: session.remoteIp, sessionId: session.id });
     if (!verdict.ok) {
-      this.deps.logger.info({ event: verdict.event, session: session.id, systemId: request.systemId, ip: session.remoteIp,
-        reason: verdict.reason }, 'SMPP bind refused');
+      this.deps.logger.info(
+        { event: verdict.event, session: session.id, systemId: request.systemId, ip: session.remoteIp, reason: verdict.reason },
+        'SMPP bind refused',
+      );
       return { status: verdict.status };
     }
     return { status: SmppStatus.ROK, clientId: verdict.client.id, release: () => verdict.slot.release() };

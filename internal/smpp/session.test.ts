@@ -36,17 +36,30 @@ class Pair {
     this.esme.on('error', () => undefined);
     const socket = await accepted;
     this.socket = socket;
-    this.session = new SmppSession({
-      id: 's1', windowSize: 10, timeoutMs: 1_000, enquireLinkIntervalMs: 0, inactivityTimeoutMs: 0,
-      bindTimeoutMs: BIND_TIMEOUT_MS, maxInFlight: 10,
-    }, { socket, remoteIp: '127.0.0.1', handler: this.handler(), metrics: this.metrics, logger: silentLogger() });
+    this.session = new SmppSession(
+      {
+        id: 's1',
+        windowSize: 10,
+        timeoutMs: 1_000,
+        enquireLinkIntervalMs: 0,
+        inactivityTimeoutMs: 0,
+        bindTimeoutMs: BIND_TIMEOUT_MS,
+        maxInFlight: 10,
+      },
+      { socket, remoteIp: '127.0.0.1', handler: this.handler(), metrics: this.metrics, logger: silentLogger() },
+    );
     return this;
   }
 
   handler(): SessionHandler {
     const never = () => new Promise<never>(() => undefined);
     return {
-      bind: () => this.bind(), bound: () => undefined, unbound: () => undefined, submit: never, query: never, closed: () => undefined,
+      bind: () => this.bind(),
+      bound: () => undefined,
+      unbound: () => undefined,
+      submit: never,
+      query: never,
+      closed: () => undefined,
     };
   }
 
@@ -105,12 +118,17 @@ describe('SmppSession before a bind', () => {
     pair.esme.write(bindPdu(1));
     await pair.pdus(1);
     const big = encodePdu('enquire_link', 2);
-    pair.esme.write(Buffer.concat([(() => {
-      const unknown = Buffer.concat([big, Buffer.alloc(2_000)]);
-      unknown.writeUInt32BE(unknown.length, 0);
-      unknown.writeUInt32BE(0x99, 4);
-      return unknown;
-    })(), encodePdu('enquire_link', 3)]));
+    pair.esme.write(
+      Buffer.concat([
+        (() => {
+          const unknown = Buffer.concat([big, Buffer.alloc(2_000)]);
+          unknown.writeUInt32BE(unknown.length, 0);
+          unknown.writeUInt32BE(0x99, 4);
+          return unknown;
+        })(),
+        encodePdu('enquire_link', 3),
+      ]),
+    );
     const [, nack, link] = await pair.pdus(3);
     expect([nack!.readUInt32BE(4), nack!.readUInt32BE(8)]).toEqual([CommandId.GENERIC_NACK, 0x03]);
     expect(link!.readUInt32BE(4)).toBe(0x80000015);
@@ -126,7 +144,9 @@ describe('SmppSession before a bind', () => {
     pair.esme.write(Buffer.concat(lies));
     await pair.pdus(200);
     const series = (await pair.metrics.smppPdus.get()).values.filter((v) => v.labels.direction === 'in');
-    expect(series).toEqual([expect.objectContaining({ value: 200, labels: expect.objectContaining({ command: 'enquire_link', status: 'unbound' }) })]);
+    expect(series).toEqual([
+      expect.objectContaining({ value: 200, labels: expect.objectContaining({ command: 'enquire_link', status: 'unbound' }) }),
+    ]);
   });
 });
 

@@ -14,12 +14,18 @@ import type { Metrics } from '../metrics/index.js';
 import { SmppStatus, SmppStatusError, toCommandStatus } from './command-status.js';
 import { PduFramer, type Frame } from './framing.js';
 import {
-  CommandId, MAX_PDU_LENGTH, MAX_SEQUENCE, UNBOUND_MAX_PDU_LENGTH, decodePdu, encodePdu, isResponse, responseCommand,
-  statusLabel, type Pdu,
+  CommandId,
+  MAX_PDU_LENGTH,
+  MAX_SEQUENCE,
+  UNBOUND_MAX_PDU_LENGTH,
+  decodePdu,
+  encodePdu,
+  isResponse,
+  responseCommand,
+  statusLabel,
+  type Pdu,
 } from './pdu.js';
-import {
-  SmppSessionClosedError, type BindMode, type BoundSession, type DeliverAddresses, type DeliverResult,
-} from './ports.js';
+import { SmppSessionClosedError, type BindMode, type BoundSession, type DeliverAddresses, type DeliverResult } from './ports.js';
 import type { QueryAnswer } from './query.js';
 import type { SmppPart } from './types.js';
 import { PendingRequests, SendWindow } from './window.js';
@@ -164,8 +170,15 @@ export class SmppSession implements BoundSession {
     try {
       if (!this.open) throw new SmppSessionClosedError(`session ${this.id} closed`);
       const response = await this.#request('deliver_sm', {
-        service_type: '', ...addresses, esm_class: part.esmClass, protocol_id: 0, priority_flag: 0,
-        registered_delivery: 0, data_coding: part.dataCoding, short_message: part.shortMessage, ...part.tlvs,
+        service_type: '',
+        ...addresses,
+        esm_class: part.esmClass,
+        protocol_id: 0,
+        priority_flag: 0,
+        registered_delivery: 0,
+        data_coding: part.dataCoding,
+        short_message: part.shortMessage,
+        ...part.tlvs,
       });
       return { commandStatus: response.command_status };
     } finally {
@@ -186,8 +199,12 @@ export class SmppSession implements BoundSession {
       this.close('no bind in time');
     } else if (this.options.inactivityTimeoutMs > 0 && silent > this.options.inactivityTimeoutMs) {
       void this.unbind(this.options.timeoutMs, 'inactivity');
-    } else if (this.#state === 'bound' && this.options.enquireLinkIntervalMs > 0 && silent >= this.options.enquireLinkIntervalMs
-      && !this.#enquiring) {
+    } else if (
+      this.#state === 'bound' &&
+      this.options.enquireLinkIntervalMs > 0 &&
+      silent >= this.options.enquireLinkIntervalMs &&
+      !this.#enquiring
+    ) {
       this.#enquiring = true;
       this.#request('enquire_link', {}).then(
         () => (this.#enquiring = false),
@@ -281,10 +298,14 @@ export class SmppSession implements BoundSession {
     const mode = BIND_MODES[pdu.command_id];
     if (mode) return void this.#onBind(pdu, mode);
     switch (pdu.command_id) {
-      case CommandId.SUBMIT_SM: return this.#onSubmit(pdu);
-      case CommandId.QUERY_SM: return this.#onQuery(pdu);
-      case CommandId.ENQUIRE_LINK: return this.#respond(pdu, SmppStatus.ROK);
-      case CommandId.UNBIND: return void this.#onUnbind(pdu);
+      case CommandId.SUBMIT_SM:
+        return this.#onSubmit(pdu);
+      case CommandId.QUERY_SM:
+        return this.#onQuery(pdu);
+      case CommandId.ENQUIRE_LINK:
+        return this.#respond(pdu, SmppStatus.ROK);
+      case CommandId.UNBIND:
+        return void this.#onUnbind(pdu);
       default:
         // Unknown command ids, and the operations we do not offer (data_sm, submit_multi,
         // cancel_sm, replace_sm, deliver_sm from an ESME, …): SMPP 3.4 §3.3 generic_nack.
@@ -294,15 +315,18 @@ export class SmppSession implements BoundSession {
 
   #onResponse(pdu: Pdu): void {
     const entry = this.#pending.settle(pdu.sequence_number, pdu);
-    if (entry) this.deps.metrics.smppPduLatency.observe({ command: entry.command, direction: 'out' }, (performance.now() - entry.sentAt) / 1000);
+    if (entry)
+      this.deps.metrics.smppPduLatency.observe({ command: entry.command, direction: 'out' }, (performance.now() - entry.sentAt) / 1000);
   }
 
   async #onBind(pdu: Pdu, mode: BindMode): Promise<void> {
     const respond = (status: number, fields?: Record<string, unknown>) => this.#respond(pdu, status, fields);
-    if (this.#state !== 'open') return respond(this.#state === 'binding' || this.#state === 'bound' ? SmppStatus.RALYBND : SmppStatus.RINVBNDSTS);
+    if (this.#state !== 'open')
+      return respond(this.#state === 'binding' || this.#state === 'bound' ? SmppStatus.RALYBND : SmppStatus.RINVBNDSTS);
     this.#state = 'binding';
     const systemId = typeof pdu.system_id === 'string' ? pdu.system_id : '';
-    const answer = await this.deps.handler.bind(this, { systemId, password: typeof pdu.password === 'string' ? pdu.password : '', mode })
+    const answer = await this.deps.handler
+      .bind(this, { systemId, password: typeof pdu.password === 'string' ? pdu.password : '', mode })
       .catch((err: unknown): BindAnswer => ({ status: toCommandStatus(err) }));
     if (this.#state !== 'binding') {
       void answer.release?.().catch((err: unknown) => this.deps.logger.warn({ err }, 'bind slot release failed'));
@@ -329,18 +353,22 @@ export class SmppSession implements BoundSession {
     // own unbind the client is simply no longer bound.
     if (this.#state === 'unbinding') return this.#respond(pdu, this.#unboundByClient ? SmppStatus.RINVBNDSTS : SmppStatus.RSYSERR);
     if (this.#state !== 'bound' || this.#mode === 'receiver') return this.#respond(pdu, SmppStatus.RINVBNDSTS);
-    this.#track(this.deps.handler.submit(this, pdu).then(
-      (messageId) => this.#respond(pdu, SmppStatus.ROK, { message_id: messageId }),
-      (err: unknown) => this.#respondError(pdu, err),
-    ));
+    this.#track(
+      this.deps.handler.submit(this, pdu).then(
+        (messageId) => this.#respond(pdu, SmppStatus.ROK, { message_id: messageId }),
+        (err: unknown) => this.#respondError(pdu, err),
+      ),
+    );
   }
 
   #onQuery(pdu: Pdu): void {
     if (this.#state !== 'bound' || this.#mode === 'receiver') return this.#respond(pdu, SmppStatus.RINVBNDSTS);
-    this.#track(this.deps.handler.query(this, pdu).then(
-      (answer) => this.#respond(pdu, SmppStatus.ROK, { ...answer }),
-      (err: unknown) => this.#respondError(pdu, err),
-    ));
+    this.#track(
+      this.deps.handler.query(this, pdu).then(
+        (answer) => this.#respond(pdu, SmppStatus.ROK, { ...answer }),
+        (err: unknown) => this.#respondError(pdu, err),
+      ),
+    );
   }
 
   /** Their unbind: answer what is in hand first, then unbind_resp, then close (SMPP 3.4 §4.2). */
@@ -366,10 +394,12 @@ export class SmppSession implements BoundSession {
   #track(work: Promise<void>): void {
     this.#inFlight++;
     if (this.#inFlight >= this.options.maxInFlight) this.#pauseReading();
-    void work.catch((err: unknown) => this.deps.logger.error({ err, session: this.id }, 'SMPP request failed')).finally(() => {
-      this.#inFlight--;
-      this.#maybeResume();
-    });
+    void work
+      .catch((err: unknown) => this.deps.logger.error({ err, session: this.id }, 'SMPP request failed'))
+      .finally(() => {
+        this.#inFlight--;
+        this.#maybeResume();
+      });
   }
 
   /** Resolves when no request is being handled and no deliver_sm waits, or after `ms`. */
@@ -420,7 +450,8 @@ export class SmppSession implements BoundSession {
     const status = toCommandStatus(err);
     if (status === SmppStatus.RSYSERR) this.deps.logger.warn({ err, session: this.id, command: request.command }, 'SMPP request failed');
     const event = request.command === 'submit_sm' && err instanceof SmppStatusError ? SUBMIT_REFUSAL_EVENTS.get(status) : undefined;
-    if (event) this.deps.logger.info({ event, session: this.id, systemId: this.systemId, reason: (err as Error).message }, 'submit_sm refused');
+    if (event)
+      this.deps.logger.info({ event, session: this.id, systemId: this.systemId, reason: (err as Error).message }, 'submit_sm refused');
     this.#respond(request, status);
   }
 

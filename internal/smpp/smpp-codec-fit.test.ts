@@ -22,9 +22,16 @@ const { PDU } = require('smpp/lib/pdu.js') as { PDU: new (command: string | Buff
 
 function wire(part: SmppPart): Buffer {
   return new PDU('deliver_sm', {
-    source_addr_ton: 1, source_addr_npi: 1, source_addr: '+15550001111',
-    dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '+15550002222',
-    esm_class: part.esmClass, data_coding: part.dataCoding, short_message: part.shortMessage, ...part.tlvs,
+    source_addr_ton: 1,
+    source_addr_npi: 1,
+    source_addr: '+15550001111',
+    dest_addr_ton: 1,
+    dest_addr_npi: 1,
+    destination_addr: '+15550002222',
+    esm_class: part.esmClass,
+    data_coding: part.dataCoding,
+    short_message: part.shortMessage,
+    ...part.tlvs,
   }).toBuffer();
 }
 
@@ -36,7 +43,7 @@ describe('parts through the smpp library codec', () => {
     }
   });
 
-  it("reads our GSM-7 UDH parts as Kannel-style concatenation (its GSM decoder, extension table included)", () => {
+  it('reads our GSM-7 UDH parts as Kannel-style concatenation (its GSM decoder, extension table included)', () => {
     const text = '{curly} €uro_under @ '.repeat(10);
     const parts = splitForSmpp(text, { ref: 0x42, method: 'udh', encoding: 'gsm7' });
     const decoded = parts.map((part) => new PDU(wire(part)));

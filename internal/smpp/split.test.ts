@@ -12,10 +12,17 @@ const UCS2_PILE = ['a', ' ', 'я', 'é', '中', '€', '😀', '👍🏽', '𝄞
 
 /** What a receiving ESME does: decode each part, order by seq, join. */
 function reassemble(parts: SmppPart[], packed = false): string {
-  const decoded: DecodedShortMessage[] = parts.map((part) => decodeShortMessage({
-    dataCoding: part.dataCoding, esmClass: part.esmClass, shortMessage: part.shortMessage,
-    messagePayload: part.tlvs?.message_payload, sar: part.tlvs, packed: packed ? 'yes' : 'no', dollarAt0x24: false,
-  }));
+  const decoded: DecodedShortMessage[] = parts.map((part) =>
+    decodeShortMessage({
+      dataCoding: part.dataCoding,
+      esmClass: part.esmClass,
+      shortMessage: part.shortMessage,
+      messagePayload: part.tlvs?.message_payload,
+      sar: part.tlvs,
+      packed: packed ? 'yes' : 'no',
+      dollarAt0x24: false,
+    }),
+  );
   decoded.sort((a, b) => (a.concat?.seq ?? 0) - (b.concat?.seq ?? 0));
   return joinPartTexts(decoded.map((d) => d.text));
 }
@@ -29,7 +36,7 @@ describe('splitForSmpp: GSM-7', () => {
     }
   });
 
-  it("splits 300 characters into 153 + 147 with UDH 05 00 03 ref 02 0x and esm_class 0x40, as Kannel does", () => {
+  it('splits 300 characters into 153 + 147 with UDH 05 00 03 ref 02 0x and esm_class 0x40, as Kannel does', () => {
     const text = 'k'.repeat(300);
     const parts = splitForSmpp(text, { ref: 0x42, method: 'udh' });
     expect(parts).toHaveLength(2);
@@ -64,21 +71,24 @@ describe('splitForSmpp: GSM-7', () => {
     const parts = splitForSmpp(text, { ref: 3, method: 'udh', packed: true });
     expect(parts.map((p) => p.shortMessage.length)).toEqual([140, 140]);
     expect(reassemble(parts, true)).toBe(text);
-    expect(splitForSmpp('hellohello', { ref: 0, method: 'udh', packed: true })[0].shortMessage)
-      .toEqual(Buffer.from('E8329BFD4697D9EC37', 'hex'));
+    expect(splitForSmpp('hellohello', { ref: 0, method: 'udh', packed: true })[0].shortMessage).toEqual(
+      Buffer.from('E8329BFD4697D9EC37', 'hex'),
+    );
   });
 
   it("moves a packed cut so no part ends in '@' on an octet boundary (it would read as padding)", () => {
     const text = 'a'.repeat(152) + '@' + 'b'.repeat(10);
     const parts = splitForSmpp(text, { ref: 3, method: 'udh', packed: true });
-    expect(parts.map((p) => decodeShortMessage({ dataCoding: 0, esmClass: 0x40, shortMessage: p.shortMessage, packed: 'yes' }).text))
-      .toEqual(['a'.repeat(152), '@' + 'b'.repeat(10)]);
+    expect(
+      parts.map((p) => decodeShortMessage({ dataCoding: 0, esmClass: 0x40, shortMessage: p.shortMessage, packed: 'yes' }).text),
+    ).toEqual(['a'.repeat(152), '@' + 'b'.repeat(10)]);
   });
 
   it('rejects characters outside GSM-7 when GSM-7 is forced, or writes ?', () => {
     expect(() => splitForSmpp('😀', { ref: 0, method: 'udh', encoding: 'gsm7' })).toThrow(ValidationError);
-    expect(splitForSmpp('a😀', { ref: 0, method: 'udh', encoding: 'gsm7', onUnknown: 'replace' })[0].shortMessage)
-      .toEqual(Buffer.from('a?'));
+    expect(splitForSmpp('a😀', { ref: 0, method: 'udh', encoding: 'gsm7', onUnknown: 'replace' })[0].shortMessage).toEqual(
+      Buffer.from('a?'),
+    );
   });
 });
 
@@ -123,7 +133,9 @@ describe('splitForSmpp: methods', () => {
 
   it("'payload' sends one deliver_sm with an empty short_message and the text in message_payload", () => {
     const parts = splitForSmpp(text, { ref: 1, method: 'payload' });
-    expect(parts).toEqual([{ shortMessage: Buffer.alloc(0), esmClass: 0, dataCoding: 0, tlvs: { message_payload: Buffer.alloc(200, 0x6d) } }]);
+    expect(parts).toEqual([
+      { shortMessage: Buffer.alloc(0), esmClass: 0, dataCoding: 0, tlvs: { message_payload: Buffer.alloc(200, 0x6d) } },
+    ]);
     expect(reassemble(splitForSmpp('😀'.repeat(100), { ref: 1, method: 'payload' }))).toBe('😀'.repeat(100));
   });
 
@@ -168,7 +180,12 @@ describe('splitForSmpp / decodeShortMessage round trips', () => {
     const last = GSM_ALPHABET.filter((ch) => ch !== '@' && ch !== '\r');
     for (let i = 0; i < 1000; i++) {
       const text = rnd.string(GSM_ALPHABET, rnd.int(0, 600)) + rnd.pick(last);
-      const parts = splitForSmpp(text, { ref: i, method: rnd.pick(['udh', 'sar'] as const), packed: true, refBits: rnd.pick([8, 16] as const) });
+      const parts = splitForSmpp(text, {
+        ref: i,
+        method: rnd.pick(['udh', 'sar'] as const),
+        packed: true,
+        refBits: rnd.pick([8, 16] as const),
+      });
       for (const part of parts) expect(part.shortMessage.length).toBeLessThanOrEqual(140);
       expect(reassemble(parts, true)).toBe(text);
     }

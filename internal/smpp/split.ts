@@ -14,8 +14,22 @@
  * unpacked (one septet per octet, data_coding 0) unless `packed` is set.
  */
 import {
-  CR_SEPTET, ESC, GSM7_PART, GSM7_SINGLE, UCS2_PART, UCS2_SINGLE, chooseEncoding, encodeGsm7Unpacked, encodeUcs2,
-  cleanText, packSeptets, packedLength, ucs2CutAt, udhFillBits, type OnUnknown, type SmsEncoding,
+  CR_SEPTET,
+  ESC,
+  GSM7_PART,
+  GSM7_SINGLE,
+  UCS2_PART,
+  UCS2_SINGLE,
+  chooseEncoding,
+  encodeGsm7Unpacked,
+  encodeUcs2,
+  cleanText,
+  packSeptets,
+  packedLength,
+  ucs2CutAt,
+  udhFillBits,
+  type OnUnknown,
+  type SmsEncoding,
 } from '../text/index.js';
 import { ValidationError } from '../errors/index.js';
 import { DataCoding, EsmClass, type SmppPart } from './types.js';

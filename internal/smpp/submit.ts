@@ -82,7 +82,10 @@ export class SubmitHandler {
     if (!to) throw new SmppStatusError(SmppStatus.RINVDSTADR, `destination ${fields.destinationAddr} is not an E.164 number`);
     if (decoded.text === STOP_FOOTER && clientNumber(client, from)?.ignoreStopCmdSending) {
       // Acknowledged and dropped on purpose; upstream sent no response at all here (BUG).
-      this.deps.logger.info({ event: LogEvent.DroppingSTOPMessagePerClientRule, client: client.username, from }, 'STOP footer dropped (ignore_stop_cmd_sending)');
+      this.deps.logger.info(
+        { event: LogEvent.DroppingSTOPMessagePerClientRule, client: client.username, from },
+        'STOP footer dropped (ignore_stop_cmd_sending)',
+      );
       return this.deps.newId();
     }
     if (decoded.concat && decoded.concat.total > 1) return this.part(sender, client, fields, decoded, from, to);
@@ -98,8 +101,13 @@ export class SubmitHandler {
    */
   private decode(fields: SubmitFields): DecodedShortMessage {
     const decoded = decodeShortMessage({
-      dataCoding: fields.dataCoding, esmClass: fields.esmClass, shortMessage: fields.shortMessage,
-      messagePayload: fields.messagePayload, sar: fields.sar, packed: this.options.packed ?? 'auto', onUnknown: 'replace',
+      dataCoding: fields.dataCoding,
+      esmClass: fields.esmClass,
+      shortMessage: fields.shortMessage,
+      messagePayload: fields.messagePayload,
+      sar: fields.sar,
+      packed: this.options.packed ?? 'auto',
+      onUnknown: 'replace',
     });
     const text = cleanText(decoded.text);
     if (text === '') throw new SmppStatusError(SmppStatus.RINVMSGLEN, 'the message has no text');
@@ -107,13 +115,29 @@ export class SubmitHandler {
   }
 
   /** One part of a concatenated message: stored for reassembly; the last one sends the whole. */
-  private async part(sender: SubmitSender, client: ClientDetails, fields: SubmitFields, decoded: DecodedShortMessage,
-    from: string, to: string): Promise<string> {
+  private async part(
+    sender: SubmitSender,
+    client: ClientDetails,
+    fields: SubmitFields,
+    decoded: DecodedShortMessage,
+    from: string,
+    to: string,
+  ): Promise<string> {
     const concat = decoded.concat!;
     const part: ConcatPart = {
-      clientId: client.id, from, to, ref: concat.ref, total: concat.total, seq: concat.seq, text: decoded.text,
-      messageId: this.deps.newId(), registeredDelivery: fields.registeredDelivery, dataCoding: fields.dataCoding,
-      receivedAt: this.now(), node: this.options.nodeId, sourceIp: sender.remoteIp,
+      clientId: client.id,
+      from,
+      to,
+      ref: concat.ref,
+      total: concat.total,
+      seq: concat.seq,
+      text: decoded.text,
+      messageId: this.deps.newId(),
+      registeredDelivery: fields.registeredDelivery,
+      dataCoding: fields.dataCoding,
+      receivedAt: this.now(),
+      node: this.options.nodeId,
+      sourceIp: sender.remoteIp,
     };
     const parts = await this.deps.reassembler.add(part).catch((err: unknown) => {
       if (err instanceof ReassemblyFullError) throw err; // ESME_RMSGQFUL: the client retries later
@@ -142,7 +166,10 @@ export class SubmitHandler {
 
   private message(clientId: number, sourceIp: string, m: { from: string; to: string; text: string; fields: SubmitFields }): Message {
     return newMessage({
-      id: this.deps.newId(), from: m.from, to: m.to, text: m.text,
+      id: this.deps.newId(),
+      from: m.from,
+      to: m.to,
+      text: m.text,
       origin: { kind: 'smpp', clientId, sourceIp, node: this.options.nodeId },
       receivedAt: this.now(),
       smpp: { registeredDelivery: m.fields.registeredDelivery, dataCoding: m.fields.dataCoding },
@@ -171,7 +198,10 @@ export class SubmitHandler {
 export function joinedMessage(parts: ConcatPart[], nodeId: string): Message {
   const first = parts[0];
   return newMessage({
-    id: first.messageId, from: first.from, to: first.to, text: joinPartTexts(parts.map((p) => p.text)),
+    id: first.messageId,
+    from: first.from,
+    to: first.to,
+    text: joinPartTexts(parts.map((p) => p.text)),
     origin: { kind: 'smpp', clientId: first.clientId, sourceIp: first.sourceIp, node: nodeId },
     receivedAt: Math.min(...parts.map((p) => p.receivedAt)),
     smpp: { registeredDelivery: first.registeredDelivery, dataCoding: first.dataCoding, partIds: parts.map((p) => p.messageId) },
@@ -196,8 +226,11 @@ function readSubmit(pdu: Pdu): SubmitFields {
     dataCoding: int(pdu.data_coding),
     shortMessage: Buffer.isBuffer(pdu.short_message) ? pdu.short_message : Buffer.alloc(0),
     messagePayload: Buffer.isBuffer(pdu.message_payload) ? pdu.message_payload : undefined,
-    sar: { sar_msg_ref_num: optInt(pdu.sar_msg_ref_num), sar_total_segments: optInt(pdu.sar_total_segments),
-      sar_segment_seqnum: optInt(pdu.sar_segment_seqnum) },
+    sar: {
+      sar_msg_ref_num: optInt(pdu.sar_msg_ref_num),
+      sar_total_segments: optInt(pdu.sar_total_segments),
+      sar_segment_seqnum: optInt(pdu.sar_segment_seqnum),
+    },
   };
 }
 

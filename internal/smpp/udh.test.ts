@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildUdh, concatElement, concatFromSar, concatUdh, parseUdh, sarTlvs, validateConcat, type ConcatInfo,
-} from './udh.js';
+import { buildUdh, concatElement, concatFromSar, concatUdh, parseUdh, sarTlvs, validateConcat, type ConcatInfo } from './udh.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s/g, ''), 'hex');
 
@@ -111,8 +109,10 @@ describe('SAR TLVs', () => {
   it('are absent, complete, or an error', () => {
     expect(concatFromSar({})).toEqual({ ok: true });
     expect(concatFromSar({ sar_msg_ref_num: 1, sar_total_segments: 2 })).toEqual({ ok: false, error: expect.stringMatching(/together/) });
-    expect(concatFromSar({ sar_msg_ref_num: 1, sar_total_segments: 2, sar_segment_seqnum: 3 }))
-      .toEqual({ ok: false, error: expect.stringMatching(/sequence 3/) });
+    expect(concatFromSar({ sar_msg_ref_num: 1, sar_total_segments: 2, sar_segment_seqnum: 3 })).toEqual({
+      ok: false,
+      error: expect.stringMatching(/sequence 3/),
+    });
   });
 
   it('are written back from ConcatInfo', () => {

@@ -13,11 +13,11 @@ const DEFAULT_POOL_SIZE = 10;
 
 export type StoreConfig =
   | {
-    driver: 'pglite';
-    /** undefined = in memory (tests) */ dataDir?: string;
-    /** PostgreSQL's buffer cache inside PGlite; default DEFAULT_PGLITE_SHARED_BUFFERS_MB (16). */
-    sharedBuffersMb?: number;
-  }
+      driver: 'pglite';
+      /** undefined = in memory (tests) */ dataDir?: string;
+      /** PostgreSQL's buffer cache inside PGlite; default DEFAULT_PGLITE_SHARED_BUFFERS_MB (16). */
+      sharedBuffersMb?: number;
+    }
   | { driver: 'pg'; url: string; poolSize?: number };
 
 export interface StoreDeps {
@@ -41,8 +41,9 @@ export async function createStore(cfg: StoreConfig, deps: StoreDeps): Promise<St
     const pool = new pg.Pool({
       connectionString: cfg.url,
       max: cfg.poolSize ?? DEFAULT_POOL_SIZE,
-      types: { getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format) } as pg.CustomTypesConfig,
+      types: {
+        getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)),
+      } as pg.CustomTypesConfig,
     });
     // The pool hears an idle connection's error; a checked-out one between two queries (in a
     // transaction) emits its own, which unheard would end the process when PostgreSQL stops.

@@ -32,8 +32,10 @@ export function translateDbError(err: unknown, messages: DbErrorMessages = {}): 
   if (typeof code === 'string' && code.startsWith(DATA_EXCEPTION_CLASS)) {
     throw new ValidationError('the database refused a value', { cause: err });
   }
-  if (typeof code === 'string' && (code.startsWith(CONNECTION_CLASS) || code.startsWith(OPERATOR_INTERVENTION_CLASS)
-    || NETWORK_CODES.has(code))) {
+  if (
+    typeof code === 'string' &&
+    (code.startsWith(CONNECTION_CLASS) || code.startsWith(OPERATOR_INTERVENTION_CLASS) || NETWORK_CODES.has(code))
+  ) {
     throw new UnavailableError('the database is unavailable', { cause: err });
   }
   throw err;

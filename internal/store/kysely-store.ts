@@ -1,4 +1,5 @@
-import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import type { PostgresDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, Migrator, sql } from 'kysely';
 import { GatewayError, ErrorCode } from '../errors/index.js';
 import type { Database } from './schema.js';
 import { KEY_CHECK_BINDING, type SecretCodec } from './secrets.js';
@@ -67,11 +68,12 @@ export class KyselyStore implements Store {
    * Then re-encrypts passwords stored in an unbound format bound to their rows.
    */
   async verifySecrets(): Promise<void> {
-    await this.db.insertInto('gatewayMeta')
+    await this.db
+      .insertInto('gatewayMeta')
       .values({ key: KEY_CHECK_KEY, value: this.deps.codec.encrypt(KEY_CHECK_PLAINTEXT, KEY_CHECK_BINDING) })
-      .onConflict((oc) => oc.column('key').doNothing()).execute();
-    const row = await this.db.selectFrom('gatewayMeta').select('value').where('key', '=', KEY_CHECK_KEY)
-      .executeTakeFirstOrThrow();
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    const row = await this.db.selectFrom('gatewayMeta').select('value').where('key', '=', KEY_CHECK_KEY).executeTakeFirstOrThrow();
     let plain: string | undefined;
     try {
       plain = this.deps.codec.decrypt(row.value, KEY_CHECK_BINDING);
@@ -79,8 +81,10 @@ export class KyselyStore implements Store {
       plain = undefined;
     }
     if (plain !== KEY_CHECK_PLAINTEXT) {
-      throw new GatewayError(ErrorCode.INTERNAL,
-        'ENCRYPTION_KEY does not match the key this database was encrypted with; start with the original key');
+      throw new GatewayError(
+        ErrorCode.INTERNAL,
+        'ENCRYPTION_KEY does not match the key this database was encrypted with; start with the original key',
+      );
     }
     await bindStoredSecrets(this.db, this.deps.codec);
   }

@@ -69,8 +69,10 @@ const { PGlite } = require(process.argv[1]);
 
 async function initDataDir(dataDir: string, startParams: string[]): Promise<void> {
   const pgliteEntry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const child = spawn(process.execPath, [BASELINE_WASM_ONLY, '-e', INITDB_SCRIPT, pgliteEntry, dataDir, JSON.stringify(startParams)],
-    { stdio: ['ignore', 'ignore', 'pipe'], timeout: INITDB_TIMEOUT_MS });
+  const child = spawn(process.execPath, [BASELINE_WASM_ONLY, '-e', INITDB_SCRIPT, pgliteEntry, dataDir, JSON.stringify(startParams)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: INITDB_TIMEOUT_MS,
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const code = await new Promise<number | null>((resolve, reject) => {

@@ -16,8 +16,12 @@ export async function bindStoredSecrets(db: Kysely<Database>, codec: SecretCodec
     for (const row of rows) {
       if (codec.isBound(row.password)) continue;
       const bound = codec.encrypt(codec.decrypt(row.password, binding(row.id)), binding(row.id));
-      const result = await db.updateTable(table).set({ password: bound })
-        .where('id', '=', row.id).where('password', '=', row.password).executeTakeFirst();
+      const result = await db
+        .updateTable(table)
+        .set({ password: bound })
+        .where('id', '=', row.id)
+        .where('password', '=', row.password)
+        .executeTakeFirst();
       changed += Number(result.numUpdatedRows);
     }
   }

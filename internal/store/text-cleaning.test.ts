@@ -5,8 +5,12 @@ describe('jsonForPostgres', () => {
   const clean = (value: unknown) => JSON.parse(jsonForPostgres(JSON.stringify(value))) as unknown;
 
   it('drops U+0000 and replaces lone surrogates, keeping everything else', () => {
-    expect(clean({ a: 'x\u0000y', b: 'lone \ud800 high', c: 'lone \udc00 low', d: '😀 pair' }))
-      .toEqual({ a: 'xy', b: 'lone \ufffd high', c: 'lone \ufffd low', d: '😀 pair' });
+    expect(clean({ a: 'x\u0000y', b: 'lone \ud800 high', c: 'lone \udc00 low', d: '😀 pair' })).toEqual({
+      a: 'xy',
+      b: 'lone \ufffd high',
+      c: 'lone \ufffd low',
+      d: '😀 pair',
+    });
   });
 
   it('leaves a literal backslash-u-0000 alone (an escaped backslash is not an escape)', () => {

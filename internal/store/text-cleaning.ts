@@ -1,7 +1,13 @@
 import {
-  OperationNodeTransformer, PrimitiveValueListNode, ValueNode,
-  type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult,
-  type RootOperationNode, type UnknownRow,
+  OperationNodeTransformer,
+  PrimitiveValueListNode,
+  ValueNode,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
 } from 'kysely';
 
 /**
@@ -36,7 +42,8 @@ const JSON_REFUSED_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(0000|d[89a-f][0-9a-f]{2})/g;
 export function jsonForPostgres(json: string): string {
   if (!json.includes('\\u0000') && !json.includes('\\ud')) return json;
   return json.replace(JSON_REFUSED_ESCAPE, (_, backslashes: string, code: string) =>
-    (code === '0000' ? backslashes : `${backslashes}\\ufffd`));
+    code === '0000' ? backslashes : `${backslashes}\\ufffd`,
+  );
 }
 
 class NulTransformer extends OperationNodeTransformer {

@@ -475,14 +475,9 @@ export interface BatchItemError {
   code: number;
 }
 
-export type BatchCancelResult =
-  | { kind: 'cancelled'; cancelledCount: number; job: BatchJob }
-  | { kind: 'final'; job: BatchJob };
+export type BatchCancelResult = { kind: 'cancelled'; cancelledCount: number; job: BatchJob } | { kind: 'final'; job: BatchJob };
 
-export type BatchItemCancelResult =
-  | { kind: 'cancelled' }
-  | { kind: 'final'; status: BatchItemStatus }
-  | { kind: 'missing' };
+export type BatchItemCancelResult = { kind: 'cancelled' } | { kind: 'final'; status: BatchItemStatus } | { kind: 'missing' };
 
 /**
  * Batch jobs and their items. Counters move with every write (settle adds what it changed), so

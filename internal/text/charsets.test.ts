@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  LEGACY_CHARSETS, decodeAscii, decodeLatin1, decodeLegacyCharset, encodeAscii, encodeLatin1, legacyCharsetSupported,
+  LEGACY_CHARSETS,
+  decodeAscii,
+  decodeLatin1,
+  decodeLegacyCharset,
+  encodeAscii,
+  encodeLatin1,
+  legacyCharsetSupported,
 } from './charsets.js';
 import { TextCodecError } from './text-error.js';
 

@@ -67,9 +67,7 @@ export function legacyCharsetSupported(charset: LegacyCharset): boolean {
 }
 
 /** Text of bytes in a legacy character set (see the module note for the fallback). */
-export function decodeLegacyCharset(
-  charset: LegacyCharset, bytes: Uint8Array, options: CharsetDecodeOptions = {},
-): LegacyDecodeResult {
+export function decodeLegacyCharset(charset: LegacyCharset, bytes: Uint8Array, options: CharsetDecodeOptions = {}): LegacyDecodeResult {
   let decoder: TextDecoder;
   try {
     decoder = new TextDecoder(charset, { fatal: options.onUnknown !== 'replace' });
@@ -92,7 +90,12 @@ function encodeSingleByte(text: string, max: number, label: string, onUnknown: O
     const code = ch.codePointAt(0) ?? 0;
     if (code <= max) out.push(code);
     else if (onUnknown === 'replace') out.push(REPLACEMENT.charCodeAt(0));
-    else throw new TextCodecError(TextErrorReason.UNENCODABLE, position, `U+${code.toString(16).toUpperCase()} at ${position} is not in ${label}`);
+    else
+      throw new TextCodecError(
+        TextErrorReason.UNENCODABLE,
+        position,
+        `U+${code.toString(16).toUpperCase()} at ${position} is not in ${label}`,
+      );
     position += ch.length;
   }
   return Buffer.from(out);

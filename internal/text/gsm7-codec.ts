@@ -105,7 +105,9 @@ export function decodeGsm7Packed(octets: Uint8Array, options: Gsm7PackedDecodeOp
 function unencodable(ch: string, position: number): TextCodecError {
   const code = ch.codePointAt(0) ?? 0;
   return new TextCodecError(
-    TextErrorReason.UNENCODABLE, position, `U+${code.toString(16).toUpperCase().padStart(4, '0')} at ${position} is not in the GSM-7 alphabet`,
+    TextErrorReason.UNENCODABLE,
+    position,
+    `U+${code.toString(16).toUpperCase().padStart(4, '0')} at ${position} is not in the GSM-7 alphabet`,
   );
 }
 

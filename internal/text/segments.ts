@@ -17,7 +17,10 @@ export const UCS2_PART = 67;
  */
 const SEPTETS: Uint8Array = (() => {
   const table = new Uint8Array(0x10000);
-  for (const [chars, septets] of [[GSM7_BASIC_INDEX, 1], [GSM7_EXTENSION_INDEX, 2]] as const) {
+  for (const [chars, septets] of [
+    [GSM7_BASIC_INDEX, 1],
+    [GSM7_EXTENSION_INDEX, 2],
+  ] as const) {
     for (const ch of chars.keys()) {
       if (ch.length !== 1) throw new Error(`GSM-7 table entry ${JSON.stringify(ch)} is not one code unit`);
       table[ch.charCodeAt(0)] = septets;

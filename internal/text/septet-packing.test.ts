@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/support/seeded-random.js';
-import {
-  endsWithSpareSeptet, packSeptets, packedLength, septetCapacity, udhFillBits, unpackSeptets,
-} from './septet-packing.js';
+import { endsWithSpareSeptet, packSeptets, packedLength, septetCapacity, udhFillBits, unpackSeptets } from './septet-packing.js';
 
 /** Reference packer over an explicit bit list (LSB first), independent of the shifting code. */
 function referencePack(septets: readonly number[], fillBits: number): Buffer {

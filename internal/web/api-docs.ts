@@ -74,10 +74,12 @@ function commonErrors(doc: RouteDoc): Record<number, ResponseDoc> {
 /** The route's own responses, its errors given the error body when they name no content. */
 function withErrorSchema(doc: RouteDoc): Record<number, ResponseDoc> {
   const error = errorOf(doc);
-  return Object.fromEntries(Object.entries(doc.responses).map(([status, response]) => [
-    status,
-    Number(status) >= 400 && !response.schema && !response.contentType ? { ...response, schema: error } : response,
-  ]));
+  return Object.fromEntries(
+    Object.entries(doc.responses).map(([status, response]) => [
+      status,
+      Number(status) >= 400 && !response.schema && !response.contentType ? { ...response, schema: error } : response,
+    ]),
+  );
 }
 
 function responseConfig({ description, schema, contentType }: ResponseDoc): ResponseConfig {
@@ -104,13 +106,18 @@ export class ApiDocs {
 
   constructor() {
     this.#registry.registerComponent('securitySchemes', 'adminKey', {
-      type: 'http', scheme: 'basic', description: 'Admin routes: any username, the password is API_KEY',
+      type: 'http',
+      scheme: 'basic',
+      description: 'Admin routes: any username, the password is API_KEY',
     });
     this.#registry.registerComponent('securitySchemes', 'clientBasic', {
-      type: 'http', scheme: 'basic', description: "A web client's username and password",
+      type: 'http',
+      scheme: 'basic',
+      description: "A web client's username and password",
     });
     this.#registry.registerComponent('securitySchemes', 'clientBearer', {
-      type: 'http', scheme: 'bearer',
+      type: 'http',
+      scheme: 'bearer',
       description: 'A tenant API key (gw_live_…), or base64(username:password) as gomsggw accepted it',
     });
   }
@@ -130,12 +137,14 @@ export class ApiDocs {
         ...(doc.query ? { query: doc.query } : {}),
         ...(doc.headers ? { headers: doc.headers } : {}),
         ...(doc.body || doc.form ? { body: { content: requestContent(doc) } } : {}),
-        ...(doc.rawBody ? {
-          body: {
-            description: doc.rawBody.description,
-            content: Object.fromEntries(doc.rawBody.contentTypes.map((type) => [type, { schema: z.string() }])),
-          },
-        } : {}),
+        ...(doc.rawBody
+          ? {
+              body: {
+                description: doc.rawBody.description,
+                content: Object.fromEntries(doc.rawBody.contentTypes.map((type) => [type, { schema: z.string() }])),
+              },
+            }
+          : {}),
       },
       responses: Object.fromEntries(Object.entries(responses).map(([status, response]) => [status, responseConfig(response)])),
     });

@@ -20,7 +20,10 @@ export interface ClientIpInput {
 export function clientIp(input: ClientIpInput, trusted: TrustedProxies): string {
   const peer = plainIp(input.peer ?? '');
   if (!trusted(peer)) return peer;
-  const hops = input.forwardedFor.split(',').map(plainIp).filter((ip) => isIP(ip) !== 0);
+  const hops = input.forwardedFor
+    .split(',')
+    .map(plainIp)
+    .filter((ip) => isIP(ip) !== 0);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i] as string;
     if (!trusted(hop)) return hop;

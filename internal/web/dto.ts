@@ -3,16 +3,32 @@
  * (§3), and never a password or key hash (upstream BUG-31). Lists are always arrays.
  */
 import type {
-  ApiKeyNumber, Carrier, ClientDetails, ClientFailover, ClientNumber, ClientSettings, Limits,
-  NumberSettings, StoredRecord, TenantApiKey,
+  ApiKeyNumber,
+  Carrier,
+  ClientDetails,
+  ClientFailover,
+  ClientNumber,
+  ClientSettings,
+  Limits,
+  NumberSettings,
+  StoredRecord,
+  TenantApiKey,
 } from '../store/index.js';
 import { resolveAutoReply } from '../autoreply/index.js';
 import { inboundWebhookPath } from '../carriers/index.js';
 import { unsignedWebhooksWarning } from '../../proto/carrier-types.js';
 import type { AutoReplyDefaults } from './types.js';
 import type {
-  apiKeyView, autoReplyView, carrierView, clientSettingsView, clientView, failoverListItemView, failoverView,
-  numberSettingsView, numberView, recordView,
+  apiKeyView,
+  autoReplyView,
+  carrierView,
+  clientSettingsView,
+  clientView,
+  failoverListItemView,
+  failoverView,
+  numberSettingsView,
+  numberView,
+  recordView,
 } from './views.js';
 import type { z } from 'zod';
 
@@ -140,7 +156,11 @@ export function failoverDto(failover: ClientFailover): View<typeof failoverView>
 }
 
 /** A failover with its fallback's name and SMPP presence (GET /clients/{id}/failovers). */
-export function failoverViewDto(failover: ClientFailover, fallback: ClientDetails | undefined, online: boolean): View<typeof failoverListItemView> {
+export function failoverViewDto(
+  failover: ClientFailover,
+  fallback: ClientDetails | undefined,
+  online: boolean,
+): View<typeof failoverListItemView> {
   return {
     ...failoverDto(failover),
     fallback_client_name: fallback?.name ?? '',

@@ -26,42 +26,55 @@ export interface SendRequest {
   media: MediaInput[];
 }
 
-const str = z.string().nullish().transform((value) => value ?? '');
-const list = <T extends z.ZodType>(item: T) => z.array(item).nullish().transform((value) => value ?? []);
+const str = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? '');
+const list = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .nullish()
+    .transform((value) => value ?? []);
 
-const genericSchema = z.object({
-  client_id: z.number().int().min(0).nullish(),
-  from: str,
-  to: str,
-  text: str,
-  media: list(z.object({ filename: str, content: str, content_type: str, url: str })),
-}).meta({ id: 'SendGeneric', description: 'api_format generic (the default); media content is base64' });
+const genericSchema = z
+  .object({
+    client_id: z.number().int().min(0).nullish(),
+    from: str,
+    to: str,
+    text: str,
+    media: list(z.object({ filename: str, content: str, content_type: str, url: str })),
+  })
+  .meta({ id: 'SendGeneric', description: 'api_format generic (the default); media content is base64' });
 
-const bicomSchema = z.object({
-  from: str,
-  to: str,
-  text: str,
-  media_urls: list(z.string()),
-}).meta({ id: 'SendBicom', description: 'api_format bicom; a media URL may be a data: URL' });
+const bicomSchema = z
+  .object({
+    from: str,
+    to: str,
+    text: str,
+    media_urls: list(z.string()),
+  })
+  .meta({ id: 'SendBicom', description: 'api_format bicom; a media URL may be a data: URL' });
 
 const phone = z.object({ phone_number: str }).nullish();
 
-const telnyxSchema = z.object({
-  data: z
-    .object({
-      event_type: str,
-      payload: z
-        .object({
-          from: phone,
-          // The Telnyx API takes `to` as a string; upstream's webhook-shaped body, as a list.
-          to: z.union([z.string(), z.array(z.object({ phone_number: str }).nullable())]).nullish(),
-          text: str,
-          media: list(z.object({ url: str, content_type: str })),
-        })
-        .nullish(),
-    })
-    .nullish(),
-}).meta({ id: 'SendTelnyx', description: 'api_format telnyx: the first recipient only' });
+const telnyxSchema = z
+  .object({
+    data: z
+      .object({
+        event_type: str,
+        payload: z
+          .object({
+            from: phone,
+            // The Telnyx API takes `to` as a string; upstream's webhook-shaped body, as a list.
+            to: z.union([z.string(), z.array(z.object({ phone_number: str }).nullable())]).nullish(),
+            text: str,
+            media: list(z.object({ url: str, content_type: str })),
+          })
+          .nullish(),
+      })
+      .nullish(),
+  })
+  .meta({ id: 'SendTelnyx', description: 'api_format telnyx: the first recipient only' });
 
 /** A send body in any of the three shapes; the client's api_format says which one it is read as. */
 export const sendBodySchema = z.union([genericSchema, bicomSchema, telnyxSchema]);
@@ -110,9 +123,12 @@ export function apiFormatOf(client: ClientDetails): ApiFormat {
 /** Reads a send body in `format`; a body of the wrong shape is a 400 naming the field. */
 export function parseSendRequest(format: ApiFormat, body: unknown): SendRequest {
   switch (format) {
-    case ApiFormat.BICOM: return fromBicom(body);
-    case ApiFormat.TELNYX: return fromTelnyx(body);
-    default: return fromGeneric(body);
+    case ApiFormat.BICOM:
+      return fromBicom(body);
+    case ApiFormat.TELNYX:
+      return fromTelnyx(body);
+    default:
+      return fromGeneric(body);
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { idempotencyKeyOf, isOwnId, restMessageId } from './idempotency.js';
 
 describe('REST message ids', () => {
-  it('makes a fresh UUID for each send without a key, one of its client\'s own', () => {
+  it("makes a fresh UUID for each send without a key, one of its client's own", () => {
     const a = restMessageId(7, undefined);
     const b = restMessageId(7, undefined);
     expect(a).not.toBe(b);
@@ -17,7 +17,7 @@ describe('REST message ids', () => {
     expect(restMessageId(8, 'order-1')).not.toBe(restMessageId(7, 'order-1'));
   });
 
-  it('keeps a client\'s own id used as its key, and never lets another client take it', () => {
+  it("keeps a client's own id used as its key, and never lets another client take it", () => {
     const first = restMessageId(7, undefined);
     expect(restMessageId(7, first)).toBe(first);
     expect(restMessageId(7, first.toUpperCase())).toBe(first);

@@ -4,8 +4,20 @@
  * deps only, so tests drive it on any port.
  */
 export type {
-  WebDeps, WebMetrics, AutoReplyDefaults, IngressBus, CarrierWebhooks, WebhookVerifyRequest,
-  WebhookParseRequest, WebhookResult, ApiKeyRateLimit, HeaderMap, WebLogins, SmppPresence, SmppBindView, MessageIngress,
+  WebDeps,
+  WebMetrics,
+  AutoReplyDefaults,
+  IngressBus,
+  CarrierWebhooks,
+  WebhookVerifyRequest,
+  WebhookParseRequest,
+  WebhookResult,
+  ApiKeyRateLimit,
+  HeaderMap,
+  WebLogins,
+  SmppPresence,
+  SmppBindView,
+  MessageIngress,
 } from './types.js';
 export type { WebServerOptions, WebServerDeps } from './server.js';
 export type { RouteDoc, RouteAuth, ResponseDoc } from './api-docs.js';

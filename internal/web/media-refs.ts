@@ -20,13 +20,37 @@ export const INVALID_BASE64 = 'Invalid base64 content in media';
 
 /** File extensions MMS parts commonly carry → content type. */
 const TYPES_BY_EXTENSION: Readonly<Record<string, string>> = {
-  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp',
-  bmp: 'image/bmp', heic: 'image/heic', heif: 'image/heif', tif: 'image/tiff', tiff: 'image/tiff',
-  mp4: 'video/mp4', m4v: 'video/mp4', mov: 'video/quicktime', '3gp': 'video/3gpp', '3g2': 'video/3gpp2',
-  webm: 'video/webm', mp3: 'audio/mpeg', m4a: 'audio/mp4', aac: 'audio/aac', amr: 'audio/amr',
-  wav: 'audio/wav', ogg: 'audio/ogg', oga: 'audio/ogg', opus: 'audio/opus',
-  vcf: 'text/vcard', vcard: 'text/vcard', ics: 'text/calendar', txt: 'text/plain', pdf: 'application/pdf',
-  smil: 'application/smil', smi: 'application/smil',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  bmp: 'image/bmp',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  mp4: 'video/mp4',
+  m4v: 'video/mp4',
+  mov: 'video/quicktime',
+  '3gp': 'video/3gpp',
+  '3g2': 'video/3gpp2',
+  webm: 'video/webm',
+  mp3: 'audio/mpeg',
+  m4a: 'audio/mp4',
+  aac: 'audio/aac',
+  amr: 'audio/amr',
+  wav: 'audio/wav',
+  ogg: 'audio/ogg',
+  oga: 'audio/ogg',
+  opus: 'audio/opus',
+  vcf: 'text/vcard',
+  vcard: 'text/vcard',
+  ics: 'text/calendar',
+  txt: 'text/plain',
+  pdf: 'application/pdf',
+  smil: 'application/smil',
+  smi: 'application/smil',
 };
 
 /** The last segment of the URL's path, decoded ('' when the path ends in '/'). */
@@ -51,8 +75,8 @@ function urlRef(item: MediaInput): MediaRef {
   const url = item.url.trim();
   if (!isHttpUrl(url)) throw new ValidationError(`Invalid media URL "${url}": use an http:// or https:// URL`);
   const filename = item.filename.trim() || filenameOf(url);
-  const contentType = item.contentType.trim().toLowerCase()
-    || guessContentType(filename) || guessContentType(filenameOf(url)) || DEFAULT_MEDIA_TYPE;
+  const contentType =
+    item.contentType.trim().toLowerCase() || guessContentType(filename) || guessContentType(filenameOf(url)) || DEFAULT_MEDIA_TYPE;
   return { url, contentType, filename };
 }
 
@@ -105,9 +129,11 @@ export async function mediaRefs(items: MediaInput[], sink?: MediaSink): Promise<
   if (parts.some((part) => part.inline) && !sink) throw new ValidationError(INLINE_MEDIA_UNSUPPORTED);
   const big = parts.find((part) => part.inline && part.inline.bytes.length > sink!.maxBytes);
   if (big) {
-    throw new PayloadTooLargeError(`media ${big.item.filename.trim() || 'part'} is ${big.inline!.bytes.length} bytes; at most ${sink!.maxBytes} bytes are accepted`);
+    throw new PayloadTooLargeError(
+      `media ${big.item.filename.trim() || 'part'} is ${big.inline!.bytes.length} bytes; at most ${sink!.maxBytes} bytes are accepted`,
+    );
   }
   const refs: MediaRef[] = [];
-  for (const part of parts) refs.push(part.ref ?? await storeInline(part.item, part.inline!, sink!));
+  for (const part of parts) refs.push(part.ref ?? (await storeInline(part.item, part.inline!, sink!)));
   return refs;
 }

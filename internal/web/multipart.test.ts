@@ -8,8 +8,11 @@ async function read(body: string, boundary: string, chunkSize: number) {
   })();
   const parts: Array<{ name: string; filename?: string; text: string }> = [];
   for await (const part of formParts(source, boundary)) {
-    parts.push({ name: part.name, ...(part.filename !== undefined ? { filename: part.filename } : {}),
-      text: part.name === 'skip' ? '' : await fieldText(part.body, part.name, 1 << 20) });
+    parts.push({
+      name: part.name,
+      ...(part.filename !== undefined ? { filename: part.filename } : {}),
+      text: part.name === 'skip' ? '' : await fieldText(part.body, part.name, 1 << 20),
+    });
   }
   return parts;
 }

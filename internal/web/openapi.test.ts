@@ -24,11 +24,13 @@ function bareApp(): Koa {
 function registeredRoutes(app: Koa): string[] {
   // @koa/router's routes() middleware carries its router.
   const routers = app.middleware.flatMap((mw) => (mw as unknown as { router?: Router }).router ?? []);
-  return routers.flatMap((router) => router.stack.flatMap((layer) => {
-    // Koa's router answers HEAD on every GET route by itself; only a documented HEAD is a route of ours.
-    const methods = layer.methods.filter((m) => m !== 'HEAD' || !layer.methods.includes('GET'));
-    return methods.map((m) => `${m} ${String(layer.path).replace(/:(\w+)/g, '{$1}')}`);
-  }));
+  return routers.flatMap((router) =>
+    router.stack.flatMap((layer) => {
+      // Koa's router answers HEAD on every GET route by itself; only a documented HEAD is a route of ours.
+      const methods = layer.methods.filter((m) => m !== 'HEAD' || !layer.methods.includes('GET'));
+      return methods.map((m) => `${m} ${String(layer.path).replace(/:(\w+)/g, '{$1}')}`);
+    }),
+  );
 }
 
 const documented = (routes: readonly RouteDoc[]) => routes.map((r) => `${r.method.toUpperCase()} ${r.path}`);
@@ -114,7 +116,7 @@ describe('GET /openapi.json and GET /docs', () => {
     const res = await fetch(`${server.url()}/openapi.json`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const doc = await res.json() as Record<string, any>;
+    const doc = (await res.json()) as Record<string, any>;
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(doc.info).toMatchObject({ title: 'msggw', version: expect.any(String) });
     expect(Object.keys(doc.paths).length).toBeGreaterThan(30);
@@ -146,11 +148,15 @@ function structuralProblems(doc: Record<string, any>): string[] {
     const wanted = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
     for (const [method, op] of Object.entries<any>(item)) {
       if (!METHODS.includes(method)) problems.push(`${path}: unknown operation ${method}`);
-      const declared = (op.parameters ?? []).filter((p: any) => p.in === 'path' && p.required === true).map((p: any) => p.name).sort();
+      const declared = (op.parameters ?? [])
+        .filter((p: any) => p.in === 'path' && p.required === true)
+        .map((p: any) => p.name)
+        .sort();
       if (JSON.stringify(declared) !== JSON.stringify(wanted)) problems.push(`${method} ${path}: path parameters ${declared} != ${wanted}`);
       if (!op.responses || Object.keys(op.responses).length === 0) problems.push(`${method} ${path}: no responses`);
       for (const [status, response] of Object.entries<any>(op.responses ?? {})) {
-        if (!/^[1-5]\d\d$/.test(status) || typeof response.description !== 'string') problems.push(`${method} ${path} ${status}: malformed`);
+        if (!/^[1-5]\d\d$/.test(status) || typeof response.description !== 'string')
+          problems.push(`${method} ${path} ${status}: malformed`);
       }
       for (const name of Object.keys(op.security?.[0] ?? {})) {
         if (!doc.components.securitySchemes[name]) problems.push(`${method} ${path}: unknown security scheme ${name}`);

@@ -41,7 +41,10 @@ describe('WebServer', () => {
   it('cuts requests that outlive the grace period', async () => {
     const server = new WebServer({ listen: { host: '127.0.0.1', port: 0 }, shutdownGraceMs: 50 }, { app: slowApp(5_000) });
     await server.start();
-    const inFlight = fetch(server.url()).then(() => 'answered', () => 'cut');
+    const inFlight = fetch(server.url()).then(
+      () => 'answered',
+      () => 'cut',
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = Date.now();
     await server.stop();
@@ -84,8 +87,10 @@ describe('WebServer connection caps', () => {
   });
 
   it('cuts connections past the per-IP cap, serves other IPs, and exempts trusted proxies', async () => {
-    server = new WebServer({ listen: { host: '127.0.0.1', port: 0 }, maxConnectionsPerIp: 2, trustedProxies: ['127.0.0.3'] },
-      { app: slowApp(0) });
+    server = new WebServer(
+      { listen: { host: '127.0.0.1', port: 0 }, maxConnectionsPerIp: 2, trustedProxies: ['127.0.0.3'] },
+      { app: slowApp(0) },
+    );
     await server.start();
     expect([await get('127.0.0.1'), await get('127.0.0.1'), await get('127.0.0.1')]).toEqual(['served', 'served', 'closed']);
     expect(await get('127.0.0.2')).toBe('served');
@@ -101,8 +106,10 @@ describe('WebServer connection caps', () => {
 
 describe('WebServer slow clients', () => {
   it('cuts a client that has not sent its headers within the headers timeout, within a second or so of it', async () => {
-    const server = new WebServer({ listen: { host: '127.0.0.1', port: 0 }, headersTimeoutMs: 500, requestTimeoutMs: 1_000 },
-      { app: slowApp(0) });
+    const server = new WebServer(
+      { listen: { host: '127.0.0.1', port: 0 }, headersTimeoutMs: 500, requestTimeoutMs: 1_000 },
+      { app: slowApp(0) },
+    );
     await server.start();
     try {
       const socket = connect(server.address().port, '127.0.0.1');

@@ -61,8 +61,10 @@ export class WebServer {
   ) {
     // Koa answers a request's errors itself (ctx.onerror), so the handler's promise never rejects.
     const handle = deps.app.callback();
-    this.server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
-      (req, res) => void handle(req, res));
+    this.server = createServer(
+      { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+      (req, res) => void handle(req, res),
+    );
     this.server.headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     this.server.requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;

@@ -25,14 +25,18 @@ export function smppCredentialWarnings(credentials: SmppCredentials): string[] {
   const warnings: string[] = [];
   const { username, password } = credentials;
   if (username !== undefined && octets(username) > SMPP_MAX_SYSTEM_ID_OCTETS) {
-    warnings.push(`username: ${octets(username)} octets is longer than the ${SMPP_MAX_SYSTEM_ID_OCTETS} SMPP 3.4 ` +
-      `allows in a bind's system_id (${SMPP_MAX_SYSTEM_ID_OCTETS + 1} with the NUL); ESMEs that keep to the limit, ` +
-      'such as Kannel, cut it short and cannot bind');
+    warnings.push(
+      `username: ${octets(username)} octets is longer than the ${SMPP_MAX_SYSTEM_ID_OCTETS} SMPP 3.4 ` +
+        `allows in a bind's system_id (${SMPP_MAX_SYSTEM_ID_OCTETS + 1} with the NUL); ESMEs that keep to the limit, ` +
+        'such as Kannel, cut it short and cannot bind',
+    );
   }
   if (password !== undefined && octets(password) > SMPP_MAX_PASSWORD_OCTETS) {
-    warnings.push(`password: ${octets(password)} octets is longer than the ${SMPP_MAX_PASSWORD_OCTETS} SMPP 3.4 ` +
-      `allows in a bind (${SMPP_MAX_PASSWORD_OCTETS + 1} with the NUL); ESMEs that keep to the limit, ` +
-      'such as Kannel, cut it short and cannot bind');
+    warnings.push(
+      `password: ${octets(password)} octets is longer than the ${SMPP_MAX_PASSWORD_OCTETS} SMPP 3.4 ` +
+        `allows in a bind (${SMPP_MAX_PASSWORD_OCTETS + 1} with the NUL); ESMEs that keep to the limit, ` +
+        'such as Kannel, cut it short and cannot bind',
+    );
   }
   return warnings;
 }
@@ -42,7 +46,10 @@ export function smppCredentialWarnings(credentials: SmppCredentials): string[] {
  * gomsggw's shape is unchanged), each warning logged once at warn level.
  */
 export function withSmppWarnings<T extends object>(
-  body: T, clientId: number, credentials: SmppCredentials, logger: Logger,
+  body: T,
+  clientId: number,
+  credentials: SmppCredentials,
+  logger: Logger,
 ): T | (T & { warnings: string[] }) {
   const warnings = smppCredentialWarnings(credentials);
   if (warnings.length === 0) return body;

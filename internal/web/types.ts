@@ -30,7 +30,11 @@ export type MessageIngress = (kind: IngressKind, message: Message, dedupKey?: st
 export interface MediaSink {
   /** Rejects with PayloadTooLargeError past the store's maximum. */
   put(input: { bytes: Buffer; contentType: string; filename?: string }): Promise<{
-    token: string; url: string; contentType: string; filename: string; sizeBytes: number;
+    token: string;
+    url: string;
+    contentType: string;
+    filename: string;
+    sizeBytes: number;
   }>;
   /** undefined when unknown or expired. */
   get(token: string): Promise<{ bytes: Buffer; contentType: string; filename: string; expiresAt: Date } | undefined>;

@@ -10,7 +10,8 @@ describe('parseId', () => {
   });
 
   it.each([undefined, '', '0', '-1', '1.0', '1e3', ' 1', '0x10', '2147483648', '99999999999'])(
-    'refuses %j with the given message', (raw) => {
+    'refuses %j with the given message',
+    (raw) => {
       expect(() => parseId(raw, 'Invalid client ID')).toThrow(new ValidationError('Invalid client ID'));
     },
   );

@@ -97,15 +97,20 @@ export function firstInQuery<S extends z.ZodType<unknown, string | undefined>>(s
  * ValidationError `read` throws becomes the schema's issue, its message kept.
  */
 export function queryParam<T>(read: (raw: string) => T) {
-  return firstInQuery(z.string().optional().transform((raw, ctx) => {
-    try {
-      return read(raw?.trim() ?? '');
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      ctx.addIssue({ code: 'custom', message: err.message, input: raw });
-      return z.NEVER;
-    }
-  }));
+  return firstInQuery(
+    z
+      .string()
+      .optional()
+      .transform((raw, ctx) => {
+        try {
+          return read(raw?.trim() ?? '');
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          ctx.addIssue({ code: 'custom', message: err.message, input: raw });
+          return z.NEVER;
+        }
+      }),
+  );
 }
 
 /**

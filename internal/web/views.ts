@@ -15,9 +15,7 @@ export const errorView = z
   .meta({ id: 'Error', description: 'An error; some carry more fields (reason, message, id, outcome, rate_limit...)' });
 
 /** Upstream's `{"status":"error","message":...}`: bicom clients' errors and the client-auth gates. */
-export const statusErrorView = z
-  .looseObject({ status: z.literal('error'), message: z.string() })
-  .meta({ id: 'StatusError' });
+export const statusErrorView = z.looseObject({ status: z.literal('error'), message: z.string() }).meta({ id: 'StatusError' });
 
 export const carrierView = z
   .object({
@@ -243,8 +241,10 @@ export const batchJobView = z
 /** A job with its failed and cancelled items by index (GET /messages/batch/{id}, the completion webhook). */
 export const batchJobStatusView = batchJobView
   .extend({
-    errors: z.array(z.object({ index: z.number().int(), to: z.string(), error: z.string(), code: z.number().int() }))
-      .optional().meta({ description: 'absent when none; at most 10,000' }),
+    errors: z
+      .array(z.object({ index: z.number().int(), to: z.string(), error: z.string(), code: z.number().int() }))
+      .optional()
+      .meta({ description: 'absent when none; at most 10,000' }),
   })
   .meta({ id: 'BatchJobStatus' });
 

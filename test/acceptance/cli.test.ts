@@ -20,14 +20,25 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const svc = requireServices(['nats', 'postgres', 'redis']);
 const perlMissing = netSmppMissing();
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** `msggw ...args` with only the environment given (and an empty HOME, so no config file is found). */
 function msggw(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/msggw.js', ...args], {
-      cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000,
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      ['bin/msggw.js', ...args],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -40,7 +51,15 @@ async function json(args: string[], env: Record<string, string>): Promise<any> {
 
 /** A table's data rows as arrays of trimmed cells. */
 function rows(table: string): string[][] {
-  return table.split('\n').filter((l) => l.startsWith('│')).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+  return table
+    .split('\n')
+    .filter((l) => l.startsWith('│'))
+    .map((l) =>
+      l
+        .split('│')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
 }
 
 describe('msggw CLI against a gateway process (embedded default)', () => {
@@ -63,8 +82,25 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
 
   it('adds, lists, shows and changes carriers', async () => {
     const row = gw.fake.carrierRow('telnyx');
-    const added = await json(['carriers', 'add', '--name', 'telnyx-main', '--type', 'telnyx', '--username', 'x',
-      '--password', row.password, '--api-base-url', gw.fake.url, '--public-key', row.publicKey], env);
+    const added = await json(
+      [
+        'carriers',
+        'add',
+        '--name',
+        'telnyx-main',
+        '--type',
+        'telnyx',
+        '--username',
+        'x',
+        '--password',
+        row.password,
+        '--api-base-url',
+        gw.fake.url,
+        '--public-key',
+        row.publicKey,
+      ],
+      env,
+    );
     expect(added).toMatchObject({ name: 'telnyx-main', type: 'telnyx', api_base_url: gw.fake.url, warnings: [] });
 
     const list = await msggw(['carriers', 'list'], env);
@@ -78,8 +114,23 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
   });
 
   it('creates a legacy client with its numbers in one step, and its generated password binds over SMPP', async () => {
-    const pbx = await json(['clients', 'add', '-u', 'pbx', '-a', '127.0.0.1', '--carrier', 'telnyx-main',
-      '--number', '+15550001000', '--number', '1 555 000 1001'], env);
+    const pbx = await json(
+      [
+        'clients',
+        'add',
+        '-u',
+        'pbx',
+        '-a',
+        '127.0.0.1',
+        '--carrier',
+        'telnyx-main',
+        '--number',
+        '+15550001000',
+        '--number',
+        '1 555 000 1001',
+      ],
+      env,
+    );
     expect(pbx).toMatchObject({ username: 'pbx', type: 'legacy', address: '127.0.0.1' });
     expect(pbx.password).toMatch(/^[A-Za-z0-9]{8}$/);
     expect(pbx.numbers.map((n: { number: string }) => n.number)).toEqual(['+15550001000', '+15550001001']);
@@ -98,44 +149,70 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
   it('lists and shows clients as tables', async () => {
     expect((await msggw(['clients', 'add', '-u', 'web1', '-t', 'web', '-n', 'Web One', '-p', 'web-pass-123'], env)).code).toBe(0);
     const list = await msggw(['clients', 'list'], env);
-    expect(rows(list.stdout).map((r) => r.slice(1, 4))).toEqual([['username', 'name', 'type'], ['pbx', '', 'legacy'], ['web1', 'Web One', 'web']]);
+    expect(rows(list.stdout).map((r) => r.slice(1, 4))).toEqual([
+      ['username', 'name', 'type'],
+      ['pbx', '', 'legacy'],
+      ['web1', 'Web One', 'web'],
+    ]);
     const show = await msggw(['clients', 'show', 'pbx'], env);
     expect(show.stdout).toMatch(/│ username +│ pbx +│/);
     expect(show.stdout).toMatch(/│ \d+ +│ \d+ +│ \+15550001001 +│ telnyx-main /);
-    expect((await json(['clients', 'update', 'web1', '--name', 'Web 1', 'timezone=America/Vancouver'], env)).client)
-      .toMatchObject({ name: 'Web 1', timezone: 'America/Vancouver' });
+    expect((await json(['clients', 'update', 'web1', '--name', 'Web 1', 'timezone=America/Vancouver'], env)).client).toMatchObject({
+      name: 'Web 1',
+      timezone: 'America/Vancouver',
+    });
   });
 
-  it('adds a pasted list of numbers, skipping one the gateway has, and changes a number\'s settings', async () => {
-    const added = await msggw(['numbers', 'add', 'web1', '+1 555 000 2000, +15550001000', '--carrier', 'telnyx-main', '--tag', 'support'], env);
+  it("adds a pasted list of numbers, skipping one the gateway has, and changes a number's settings", async () => {
+    const added = await msggw(
+      ['numbers', 'add', 'web1', '+1 555 000 2000, +15550001000', '--carrier', 'telnyx-main', '--tag', 'support'],
+      env,
+    );
     expect(added.code).toBe(0);
-    expect(rows(added.stdout).slice(1).map((r) => r.slice(0, 2))).toEqual([['+15550002000', 'added'], ['+15550001000', 'skipped']]);
+    expect(
+      rows(added.stdout)
+        .slice(1)
+        .map((r) => r.slice(0, 2)),
+    ).toEqual([
+      ['+15550002000', 'added'],
+      ['+15550001000', 'skipped'],
+    ]);
     expect((await json(['numbers', 'list', '--client', 'web1'], env)).map((n: { number: string }) => n.number)).toEqual(['+15550002000']);
-    expect((await json(['numbers', 'list', '--tag', 'support'], env))).toHaveLength(1);
+    expect(await json(['numbers', 'list', '--tag', 'support'], env)).toHaveLength(1);
     const nanp = await json(['numbers', 'add', 'web1', '555 000-3000', '--nanp', '--carrier', 'telnyx-main'], env);
     expect(nanp).toEqual([expect.objectContaining({ number: '+15550003000', result: 'added' })]);
     expect((await msggw(['numbers', 'rm', '+15550003000'], env)).code).toBe(0);
 
-    expect(await json(['numbers', 'update', '+15550002000', '--group', 'cs'], env)).toMatchObject({ number: { tag: 'support', group: 'cs' } });
-    expect(await json(['numbers', 'settings', '15550002000', 'sms_daily_limit=5'], env)).toMatchObject({ settings: { sms_daily_limit: 5 } });
+    expect(await json(['numbers', 'update', '+15550002000', '--group', 'cs'], env)).toMatchObject({
+      number: { tag: 'support', group: 'cs' },
+    });
+    expect(await json(['numbers', 'settings', '15550002000', 'sms_daily_limit=5'], env)).toMatchObject({
+      settings: { sms_daily_limit: 5 },
+    });
     const effective = await json(['numbers', 'effective', '+15550002000'], env);
     expect(effective.limits.sms.daily).toEqual({ limit: 5, source: 'number', limit_both: false });
-    expect(await json(['numbers', 'auto-reply', '+15550002000', '--on', '--message', 'closed'], env))
-      .toMatchObject({ settings: { enabled: true, message: 'closed' } });
+    expect(await json(['numbers', 'auto-reply', '+15550002000', '--on', '--message', 'closed'], env)).toMatchObject({
+      settings: { enabled: true, message: 'closed' },
+    });
     expect((await msggw(['numbers', 'effective', '+15550002000'], env)).stdout).toMatch(/│ sms +│ daily +│ 5 +│ number /);
   });
 
-  it('shows and sets a client\'s settings', async () => {
+  it("shows and sets a client's settings", async () => {
     const set = await json(['settings', 'set', 'web1', 'api_format=bicom', 'sms_monthly_limit=1000', 'webhook_retries=2'], env);
-    expect(set).toMatchObject({ message: 'Settings updated', settings: { api_format: 'bicom', sms_monthly_limit: 1000, webhook_retries: 2 } });
+    expect(set).toMatchObject({
+      message: 'Settings updated',
+      settings: { api_format: 'bicom', sms_monthly_limit: 1000, webhook_retries: 2 },
+    });
     expect(await json(['settings', 'show', 'web1'], env)).toMatchObject({ api_format: 'bicom' });
     const table = await msggw(['settings', 'show', 'web1'], env);
     expect(table.stdout).toMatch(/│ api_format +│ bicom +│/);
   });
 
   it('creates, lists and revokes API keys', async () => {
-    const key = await json(['api-keys', 'create', 'web1', '--name', 'crm', '--scopes', 'send,usage', '--rate-limit', '60',
-      '--number', '+15550002000'], env);
+    const key = await json(
+      ['api-keys', 'create', 'web1', '--name', 'crm', '--scopes', 'send,usage', '--rate-limit', '60', '--number', '+15550002000'],
+      env,
+    );
     expect(key.key).toMatch(/^gw_live_[0-9a-f]{64}$/);
     expect(key).toMatchObject({ name: 'crm', scopes: 'send,usage', rate_limit: 60, allowed_numbers: [{ number: '+15550002000' }] });
     const shown = await msggw(['api-keys', 'create', 'web1', '--name', 'other'], env);
@@ -151,7 +228,9 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
     expect(failover).toMatchObject({ priority: 3, enabled: true });
     const list = await msggw(['failovers', 'list', 'pbx'], env);
     expect(rows(list.stdout)[1]).toEqual([String(failover.id), '3', 'true', String(failover.fallback_client_id), 'backup', 'false']);
-    expect(await json(['failovers', 'update', 'pbx', String(failover.id), '--disable'], env)).toMatchObject({ failover: { enabled: false } });
+    expect(await json(['failovers', 'update', 'pbx', String(failover.id), '--disable'], env)).toMatchObject({
+      failover: { enabled: false },
+    });
     expect((await msggw(['failovers', 'rm', 'pbx', String(failover.id)], env)).stdout).toBe(`Failover ${failover.id} deleted.\n`);
     expect(await json(['failovers', 'list', 'pbx'], env)).toEqual([]);
   });
@@ -164,20 +243,45 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
     const usage = await json(['usage', 'web1'], env);
     expect(usage.client.username).toBe('web1');
     expect(usage.client.sms.monthly).toMatchObject({ current_usage: 1, limit: 1000, remaining: 999 });
-    await until(async () => (await json(['history', 'web1', '--direction', 'outbound'], env)).total_count >= 1, 10_000, 'the send in the history');
+    await until(
+      async () => (await json(['history', 'web1', '--direction', 'outbound'], env)).total_count >= 1,
+      10_000,
+      'the send in the history',
+    );
     const history = await msggw(['history', '--client', 'web1'], env);
     expect(history.stdout).toMatch(/│ outbound +│ sms +│ \+15550002000 +│ \+15552000001 +│/);
     // The keys the CLI issued for the calls are revoked.
     const temporary = (await json(['api-keys', 'list', 'web1'], env)).filter((k: { name: string }) => k.name === 'msggw cli (temporary)');
-    expect(new Set(temporary.map((k: { scopes: string; active: boolean }) => `${k.scopes}:${k.active}`))).toEqual(new Set(['send:false', 'usage:false']));
+    expect(new Set(temporary.map((k: { scopes: string; active: boolean }) => `${k.scopes}:${k.active}`))).toEqual(
+      new Set(['send:false', 'usage:false']),
+    );
 
     const legacy = await msggw(['send', '-c', 'pbx', '--to', '+15552000001'], env);
-    expect(legacy).toEqual({ code: 1, stdout: '', stderr: 'msggw: client pbx is a legacy client: only web clients use the REST message routes\n' });
+    expect(legacy).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'msggw: client pbx is a legacy client: only web clients use the REST message routes\n',
+    });
   });
 
   it('creates batches as a web client, from recipients and from a CSV file, and follows them to completion', async () => {
-    const created = await json(['batch', 'create', '-c', 'web1', '--from', '+15550002000', '--to', '+15552000101,+15552000102',
-      '--text', 'cli batch', '--throttle', '50'], env);
+    const created = await json(
+      [
+        'batch',
+        'create',
+        '-c',
+        'web1',
+        '--from',
+        '+15550002000',
+        '--to',
+        '+15552000101,+15552000102',
+        '--text',
+        'cli batch',
+        '--throttle',
+        '50',
+      ],
+      env,
+    );
     expect(created).toEqual({ id: expect.any(String), status: 'pending', total_count: 2 });
     const followed = await msggw(['batch', 'show', created.id, '--follow', '--interval', '0.2', '-c', 'web1'], env);
     expect(followed.code, followed.stderr).toBe(0);
@@ -198,20 +302,26 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
     expect(JSON.parse(done.stdout)).toMatchObject({ id, status: 'completed', total_count: 1, sent_count: 1, from_number: '+15550002000' });
     await gw.carrierText('Hi Ann');
 
-    expect(await json(['batch', 'messages', id!, '-c', 'web1'], env))
-      .toEqual([expect.objectContaining({ index: 0, to: '+15552000103', text: 'Hi Ann', status: 'sent' })]);
+    expect(await json(['batch', 'messages', id!, '-c', 'web1'], env)).toEqual([
+      expect.objectContaining({ index: 0, to: '+15552000103', text: 'Hi Ann', status: 'sent' }),
+    ]);
     expect((await json(['batch', 'list', '-c', 'web1'], env)).map((j: { id: string }) => j.id)).toEqual([id, created.id]);
     const keys = (await json(['api-keys', 'list', 'web1'], env)).filter((k: { scopes: string }) => k.scopes === 'batch');
     expect(keys.length).toBeGreaterThanOrEqual(6);
     expect(keys.every((k: { active: boolean }) => !k.active)).toBe(true);
-    expect(await msggw(['batch', 'create', '-c', 'web1', '--text', 'x'], env))
-      .toEqual({ code: 2, stdout: '', stderr: 'msggw: give the recipients: --to or --csv (one of them)\n' });
+    expect(await msggw(['batch', 'create', '-c', 'web1', '--text', 'x'], env)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'msggw: give the recipients: --to or --csv (one of them)\n',
+    });
   });
 
   it('shows the node, its SMPP bind and its message counters in stats', async () => {
     const stats = await json(['stats'], env);
     expect(stats.nodes.map((n: { server_id: string }) => n.server_id)).toEqual([gw.child!.serverId]);
-    expect(stats.smpp_clients).toEqual([expect.objectContaining({ username: 'pbx', server_id: gw.child!.serverId, bind_mode: 'transceiver' })]);
+    expect(stats.smpp_clients).toEqual([
+      expect.objectContaining({ username: 'pbx', server_id: gw.child!.serverId, bind_mode: 'transceiver' }),
+    ]);
     expect(stats.messages.ingress.web).toBeGreaterThanOrEqual(1);
 
     const table = await msggw(['stats'], env);
@@ -234,8 +344,24 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
   });
 
   it('answers --help on every command group, exit 0', async () => {
-    const groups = ['', 'serve', 'clients', 'numbers', 'carriers', 'settings', 'api-keys', 'failovers', 'send', 'usage',
-      'history', 'stats', 'batch', 'dead-letters', 'import', 'config'];
+    const groups = [
+      '',
+      'serve',
+      'clients',
+      'numbers',
+      'carriers',
+      'settings',
+      'api-keys',
+      'failovers',
+      'send',
+      'usage',
+      'history',
+      'stats',
+      'batch',
+      'dead-letters',
+      'import',
+      'config',
+    ];
     // Independent processes: run them at once rather than one start-up after another.
     const runs = await Promise.all(groups.map((group) => msggw([...(group ? [group] : []), '--help'], {})));
     groups.forEach((group, i) => {
@@ -256,8 +382,8 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
     ]);
     expect(notFound).toEqual({ code: 1, stdout: '', stderr: 'msggw: Client not found (HTTP 404)\n' });
     expect(noUser).toEqual({ code: 1, stdout: '', stderr: 'msggw: no client with username "nobody"\n' });
-    expect(bogus).toEqual({ code: 2, stdout: '', stderr: 'msggw: unknown option \'--bogus\'\n' });
-    expect(missing).toEqual({ code: 2, stdout: '', stderr: 'msggw: missing required argument \'client\'\n' });
+    expect(bogus).toEqual({ code: 2, stdout: '', stderr: "msggw: unknown option '--bogus'\n" });
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: "msggw: missing required argument 'client'\n" });
     expect(noKey.code).toBe(2);
     expect(noKey.stderr.split('\n')).toEqual([expect.stringMatching(/^msggw: no admin API key: /), '']);
     expect(down.code).toBe(1);
@@ -282,7 +408,10 @@ describe('msggw CLI against a gateway process (embedded default)', () => {
 });
 
 /** A stand-in for GET /messages/batch/{id} (upstream §5.10): each poll moves the job on. */
-async function batchStub(key: string, steps: Array<Record<string, unknown>>): Promise<{ server: Server; url: string; polls: () => number }> {
+async function batchStub(
+  key: string,
+  steps: Array<Record<string, unknown>>,
+): Promise<{ server: Server; url: string; polls: () => number }> {
   let polls = 0;
   const server = createServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${key}`) {
@@ -294,10 +423,19 @@ async function batchStub(key: string, steps: Array<Record<string, unknown>>): Pr
       return;
     }
     const step = steps[Math.min(polls++, steps.length - 1)];
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-      id: 'b-1', client_id: 7, total_count: 4, from_number: '+15550002000', throttle_per_second: 30, max_retry_mins: 60,
-      created_at: '2026-12-07T00:00:00Z', updated_at: '2026-12-07T00:00:01Z', ...step,
-    }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: 'b-1',
+        client_id: 7,
+        total_count: 4,
+        from_number: '+15550002000',
+        throttle_per_second: 30,
+        max_retry_mins: 60,
+        created_at: '2026-12-07T00:00:00Z',
+        updated_at: '2026-12-07T00:00:01Z',
+        ...step,
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -318,11 +456,22 @@ describe('msggw batch show --follow (against a stub of the batch routes)', () =>
   ];
 
   it('reports progress until the job completes, then prints it; exit 0', async () => {
-    const stub = await batchStub(key, [...progress, { status: 'completed', sent_count: 3, failed_count: 1, queued_count: 0,
-      completed_at: '2026-12-07T00:01:00Z', errors: [{ index: 2, to: '+1555', error: 'invalid destination number', code: 400 }] }]);
+    const stub = await batchStub(key, [
+      ...progress,
+      {
+        status: 'completed',
+        sent_count: 3,
+        failed_count: 1,
+        queued_count: 0,
+        completed_at: '2026-12-07T00:01:00Z',
+        errors: [{ index: 2, to: '+1555', error: 'invalid destination number', code: 400 }],
+      },
+    ]);
     servers.push(stub.server);
-    const run = await msggw(['batch', 'show', 'b-1', '--follow', '--interval', '0.05', '--client-key', key],
-      { MSGGW_URL: stub.url, MSGGW_API_KEY: 'admin' });
+    const run = await msggw(['batch', 'show', 'b-1', '--follow', '--interval', '0.05', '--client-key', key], {
+      MSGGW_URL: stub.url,
+      MSGGW_API_KEY: 'admin',
+    });
     expect(run.code).toBe(0);
     expect(run.stderr.split('\n')).toEqual([
       'pending 0/4: sent 0, failed 0, queued 0',
@@ -339,13 +488,17 @@ describe('msggw batch show --follow (against a stub of the batch routes)', () =>
   it('exits 1 with one line when the job fails, and prints the final job as JSON with --json', async () => {
     const stub = await batchStub(key, [...progress, { status: 'failed', sent_count: 0, failed_count: 4, queued_count: 0 }]);
     servers.push(stub.server);
-    const run = await msggw(['batch', 'show', 'b-1', '-f', '-i', '0.05', '--json'], { MSGGW_URL: stub.url, MSGGW_API_KEY: 'admin', MSGGW_CLIENT_KEY: key });
+    const run = await msggw(['batch', 'show', 'b-1', '-f', '-i', '0.05', '--json'], {
+      MSGGW_URL: stub.url,
+      MSGGW_API_KEY: 'admin',
+      MSGGW_CLIENT_KEY: key,
+    });
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ id: 'b-1', status: 'failed', failed_count: 4 });
     expect(run.stderr.split('\n').slice(-2)).toEqual(['msggw: batch b-1 ended failed: 4 of 4 messages failed', '']);
   });
 
-  it('shows the job once without --follow, and the API\'s error for an unknown one', async () => {
+  it("shows the job once without --follow, and the API's error for an unknown one", async () => {
     const stub = await batchStub(key, progress);
     servers.push(stub.server);
     const env = { MSGGW_URL: stub.url, MSGGW_API_KEY: 'admin', MSGGW_CLIENT_KEY: key };
@@ -363,7 +516,9 @@ describe.skipIf(svc.skip || perlMissing !== undefined)(svc.title('msggw stats ac
   beforeAll(async () => {
     fake = await FakeCarrier.start();
     const env = {
-      DATABASE_URL: await createTestDatabase('cli_stats'), NATS_URL: svc.urls.nats, REDIS_URL: svc.urls.redis,
+      DATABASE_URL: await createTestDatabase('cli_stats'),
+      NATS_URL: svc.urls.nats,
+      REDIS_URL: svc.urls.redis,
       BUS_SUBJECT_PREFIX: uniquePrefix('clistats'),
     };
     a = await SmppGateway.start({ fake, env, serverId: 'cliA' });
@@ -391,7 +546,10 @@ describe.skipIf(svc.skip || perlMissing !== undefined)(svc.title('msggw stats ac
 
     const table = await msggw(['stats'], env);
     const nodes = rows(table.stdout).filter((r) => r[0] === 'cliA' || r[0] === 'cliB');
-    expect(nodes.map((r) => [r[0], r[3]])).toEqual([['cliA', '0'], ['cliB', '1']]);
-    expect((await json(['clients', 'status', 'pbx'], env))).toMatchObject({ online: true });
+    expect(nodes.map((r) => [r[0], r[3]])).toEqual([
+      ['cliA', '0'],
+      ['cliB', '1'],
+    ]);
+    expect(await json(['clients', 'status', 'pbx'], env)).toMatchObject({ online: true });
   });
 });

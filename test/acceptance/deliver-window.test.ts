@@ -31,8 +31,11 @@ describe.skipIf(svc.skip || perlMissing !== undefined)(title('deliver_sm egress 
     gw = await SmppGateway.start({
       process: true,
       env: {
-        DATABASE_URL: await createTestDatabase('deliver_window'), NATS_URL: svc.urls.nats, REDIS_URL: svc.urls.redis,
-        BUS_SUBJECT_PREFIX: uniquePrefix('dwin'), SMPP_WINDOW: String(WINDOW),
+        DATABASE_URL: await createTestDatabase('deliver_window'),
+        NATS_URL: svc.urls.nats,
+        REDIS_URL: svc.urls.redis,
+        BUS_SUBJECT_PREFIX: uniquePrefix('dwin'),
+        SMPP_WINDOW: String(WINDOW),
       },
     });
     await gw.addCarrier();
@@ -50,14 +53,20 @@ describe.skipIf(svc.skip || perlMissing !== undefined)(title('deliver_sm egress 
 
   it(`keeps ${WINDOW} deliver_sm unanswered at most, reaches ${WINDOW}, and delivers each of ${MESSAGES} messages once`, async () => {
     const texts = Array.from({ length: MESSAGES }, (_, i) => `window test ${i}`);
-    const replies = await Promise.all(texts.map((text) =>
-      gw.api('POST', '/messages/send', { from: WEB, to: PBX, text }, basicAuth('webapp', 'webapp-pass'))));
+    const replies = await Promise.all(
+      texts.map((text) => gw.api('POST', '/messages/send', { from: WEB, to: PBX, text }, basicAuth('webapp', 'webapp-pass'))),
+    );
     expect(replies.map((r) => r.status)).toEqual(texts.map(() => 202));
 
     const delivered = await esme.waitForDeliverSms(MESSAGES, () => true, 120_000);
     // The last answers leave meanwhile, and a duplicate sent right behind them would arrive.
     await new Promise((r) => setTimeout(r, 3 * ANSWER_DELAY_MS));
-    expect(esme.deliveries().map((d) => d.shortMessage.toString('latin1')).sort()).toEqual([...texts].sort());
+    expect(
+      esme
+        .deliveries()
+        .map((d) => d.shortMessage.toString('latin1'))
+        .sort(),
+    ).toEqual([...texts].sort());
     expect(delivered.every((d) => bare(d.sourceAddr) === bare(WEB) && bare(d.destinationAddr) === bare(PBX))).toBe(true);
 
     const counts = esme.unansweredCounts();

@@ -34,8 +34,10 @@ describe('the embedded default, first start and restart', () => {
 
   // No API_KEY, no services: only where to keep data and which ports to take differ from `npm start`.
   const start = () => startGatewayProcess('first-start', { DATA_DIR: dataDir, LOG_LEVEL: 'info' }, [...GATEWAY_NODE_FLAGS], ENTRY);
-  const admin = (key: string) => ({ authorization: `Basic ${Buffer.from(`admin:${key}`).toString('base64')}`,
-    'content-type': 'application/json' });
+  const admin = (key: string) => ({
+    authorization: `Basic ${Buffer.from(`admin:${key}`).toString('base64')}`,
+    'content-type': 'application/json',
+  });
   let apiKey = '';
 
   it('says where it listens and prints the admin API key, which works', async () => {
@@ -46,8 +48,11 @@ describe('the embedded default, first start and restart', () => {
     apiKey = /API_KEY=(\S+)/.exec(node.output())?.[1] ?? '';
     expect(apiKey).not.toBe('');
 
-    const created = await fetch(`${node.url}/clients`, { method: 'POST', headers: admin(apiKey),
-      body: JSON.stringify({ username: 'first-start', password: 'first-start-pass', type: 'web' }) });
+    const created = await fetch(`${node.url}/clients`, {
+      method: 'POST',
+      headers: admin(apiKey),
+      body: JSON.stringify({ username: 'first-start', password: 'first-start-pass', type: 'web' }),
+    });
     expect(created.status).toBe(201);
   }, 120_000);
 
@@ -60,7 +65,7 @@ describe('the embedded default, first start and restart', () => {
     await node!.stop();
     node = await start();
     expect(node.output()).toContain(`admin API key is in ${join(dataDir, 'secrets.json')}`);
-    const clients = await (await fetch(`${node.url}/clients`, { headers: admin(apiKey) })).json() as Array<{ username: string }>;
+    const clients = (await (await fetch(`${node.url}/clients`, { headers: admin(apiKey) })).json()) as Array<{ username: string }>;
     expect(clients.map((c) => c.username)).toContain('first-start');
 
     await new Promise((r) => setTimeout(r, IDLE_MS));

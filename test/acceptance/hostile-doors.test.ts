@@ -75,10 +75,19 @@ class Esme {
   }
 
   async submit(text: string): Promise<number | 'closed'> {
-    this.socket.write(encodePdu(CMD.submit_sm, submitSmBody({
-      sourceAddr: bare(LEGIT_NUMBER), sourceAddrTon: 1, sourceAddrNpi: 1, destinationAddr: '15559990001',
-      shortMessage: Buffer.from(text, 'latin1'),
-    }), ++this.seq));
+    this.socket.write(
+      encodePdu(
+        CMD.submit_sm,
+        submitSmBody({
+          sourceAddr: bare(LEGIT_NUMBER),
+          sourceAddrTon: 1,
+          sourceAddrNpi: 1,
+          destinationAddr: '15559990001',
+          shortMessage: Buffer.from(text, 'latin1'),
+        }),
+        ++this.seq,
+      ),
+    );
     const resp = await this.next((CMD.submit_sm | RESPONSE) >>> 0);
     return resp === 'closed' ? resp : resp.readUInt32BE(8);
   }
@@ -147,9 +156,14 @@ describe('hostile peers at the entry points of a gateway process', () => {
     gw = await SmppGateway.start({
       process: true,
       env: {
-        MM4_LISTEN: `127.0.0.1:${mm4Port}`, HAPROXY_PROXY_PROTOCOL: 'true', TRUSTED_PROXIES: TRUSTED,
-        SMPP_BIND_TIMEOUT_SECS: '3', SMPP_MAX_CONNECTIONS: String(caps.smpp), SMPP_MAX_CONNECTIONS_PER_IP: String(caps.smppPerIp),
-        MM4_MAX_CONNECTIONS: String(caps.mm4), MM4_MAX_CONNECTIONS_PER_IP: String(caps.mm4PerIp),
+        MM4_LISTEN: `127.0.0.1:${mm4Port}`,
+        HAPROXY_PROXY_PROTOCOL: 'true',
+        TRUSTED_PROXIES: TRUSTED,
+        SMPP_BIND_TIMEOUT_SECS: '3',
+        SMPP_MAX_CONNECTIONS: String(caps.smpp),
+        SMPP_MAX_CONNECTIONS_PER_IP: String(caps.smppPerIp),
+        MM4_MAX_CONNECTIONS: String(caps.mm4),
+        MM4_MAX_CONNECTIONS_PER_IP: String(caps.mm4PerIp),
         WEB_MAX_CONNECTIONS_PER_IP: String(caps.webPerIp),
       },
     });
@@ -163,10 +177,14 @@ describe('hostile peers at the entry points of a gateway process', () => {
 
   afterEach(async () => {
     for (const socket of held.splice(0)) socket.destroy();
-    await until(async () => {
-      const stats = (await gw.api('GET', '/stats')).body as { smpp_clients?: unknown[]; mm4_clients?: unknown[] };
-      return (stats.smpp_clients ?? []).length === 0 && (stats.mm4_clients ?? []).length === 0;
-    }, 10_000, 'the entry points to let go of the closed connections');
+    await until(
+      async () => {
+        const stats = (await gw.api('GET', '/stats')).body as { smpp_clients?: unknown[]; mm4_clients?: unknown[] };
+        return (stats.smpp_clients ?? []).length === 0 && (stats.mm4_clients ?? []).length === 0;
+      },
+      10_000,
+      'the entry points to let go of the closed connections',
+    );
   });
 
   afterAll(async () => {
@@ -218,12 +236,16 @@ describe('hostile peers at the entry points of a gateway process', () => {
     expect(await refused('smpp', 'max_per_ip')).toBe(1);
     expect(await refused('smpp', 'max_connections')).toBe(1);
     for (const esme of holders.splice(0, 5)) esme.destroy();
-    await until(async () => {
-      const probe = await Esme.open(gw.smppPort, LEGIT_IP);
-      const status = await probe.bind('legit', 'legitpw');
-      probe.destroy();
-      return status === 0;
-    }, 10_000, 'a free SMPP slot once holders left');
+    await until(
+      async () => {
+        const probe = await Esme.open(gw.smppPort, LEGIT_IP);
+        const status = await probe.bind('legit', 'legitpw');
+        probe.destroy();
+        return status === 0;
+      },
+      10_000,
+      'a free SMPP slot once holders left',
+    );
     await legitSends('served once the flood left');
   }, 60_000);
 
@@ -260,17 +282,27 @@ describe('hostile peers at the entry points of a gateway process', () => {
     const result = await floodUnbound({
       // Each connection names its own client IP, as many peers behind the balancer would.
       open: (i) => proxied(gw.smppPort, `203.0.${113 + (i >> 8)}.${i & 0xff}`),
-      count: FLOOD_PDUS, seed: 20261206, connections: 4,
+      count: FLOOD_PDUS,
+      seed: 20261206,
+      connections: 4,
       // Lying command_status values are what grew the label set: plenty of them.
       weights: { bad_status: 30 },
     });
     const after = await metrics();
     const read = sampleSum(after, 'msggw_smpp_pdus_total', (l) => l.includes('direction="in"')) - inBefore;
-    const answered = sampleSum(after, 'msggw_smpp_pdus_total', (l) => l.includes('direction="out"'))
-      - sampleSum(before, 'msggw_smpp_pdus_total', (l) => l.includes('direction="out"'));
+    const answered =
+      sampleSum(after, 'msggw_smpp_pdus_total', (l) => l.includes('direction="out"')) -
+      sampleSum(before, 'msggw_smpp_pdus_total', (l) => l.includes('direction="out"'));
     const heap = (text: string) => sampleSum(text, 'nodejs_heap_size_used_bytes');
-    process.stdout.write(`[hostile-doors] ${JSON.stringify({ ...result, read, answered, metricsBytes: [before.length, after.length],
-      heapMb: [heap(before), heap(after)].map((b) => Math.round(b / 1e6)) })}\n`);
+    process.stdout.write(
+      `[hostile-doors] ${JSON.stringify({
+        ...result,
+        read,
+        answered,
+        metricsBytes: [before.length, after.length],
+        heapMb: [heap(before), heap(after)].map((b) => Math.round(b / 1e6)),
+      })}\n`,
+    );
 
     expect(gw.alive(), `the gateway process died:\n${gw.child?.output().slice(-4000)}`).toBe(true);
     expect(result.written).toBe(FLOOD_PDUS);

@@ -186,15 +186,28 @@ describe.skipIf(missing)(title('Kannel as an ESME against a bare SMSC'), () => {
     const udhs = parts.map((p) => p.pdu.short_message!.udh![0]);
     expect(parts.every((p) => (p.pdu.esm_class! & 0x40) !== 0)).toBe(true);
     // IEI 00 (8-bit reference), same reference, 2 parts, numbered 1 and 2.
-    expect(udhs.map((u) => [u[0], u[3]])).toEqual([[0, 2], [0, 2]]);
+    expect(udhs.map((u) => [u[0], u[3]])).toEqual([
+      [0, 2],
+      [0, 2],
+    ]);
     expect(udhs[0][2]).toBe(udhs[1][2]);
     const ordered = [...parts].sort((a, b) => a.pdu.short_message!.udh![0][4] - b.pdu.short_message!.udh![0][4]);
     expect(ordered.map((p) => messageOf(p.pdu)).join('')).toBe(text);
   });
 
   it('passes MO deliver_sm (GSM and UCS2) to the get-url', async () => {
-    const gsm = await smsc.deliver('kannel', { source_addr: '15559990000', destination_addr: '4242', data_coding: 0, short_message: 'MO hello @£_' });
-    const ucs2 = await smsc.deliver('kannel', { source_addr: '15559990001', destination_addr: '4242', data_coding: 8, short_message: 'Юникод 😀' });
+    const gsm = await smsc.deliver('kannel', {
+      source_addr: '15559990000',
+      destination_addr: '4242',
+      data_coding: 0,
+      short_message: 'MO hello @£_',
+    });
+    const ucs2 = await smsc.deliver('kannel', {
+      source_addr: '15559990001',
+      destination_addr: '4242',
+      data_coding: 8,
+      short_message: 'Юникод 😀',
+    });
     expect([gsm.command_status, ucs2.command_status]).toEqual([0, 0]);
     const mo = await kannel.waitForMo((m) => m.from === '15559990000');
     expect(mo).toMatchObject({ to: '4242', text: 'MO hello @£_', coding: CODING.GSM, smscId: 'gw' });
@@ -204,7 +217,9 @@ describe.skipIf(missing)(title('Kannel as an ESME against a bare SMSC'), () => {
   it('joins a long MO sent as UDH parts (out of order) into one get-url call', async () => {
     const [first, second] = ['a'.repeat(153), 'the end'];
     const part = (n: number, text: string): Record<string, unknown> => ({
-      source_addr: '15559990002', destination_addr: '4242', data_coding: 0,
+      source_addr: '15559990002',
+      destination_addr: '4242',
+      data_coding: 0,
       short_message: { udh: Buffer.from([5, 0, 3, 0x7a, 2, n]), message: text },
     });
     expect((await smsc.deliver('kannel', part(2, second))).command_status).toBe(0);
@@ -222,9 +237,12 @@ describe.skipIf(missing)(title('Kannel as an ESME against a bare SMSC'), () => {
     expect(ack.smscMessageId).toBe(submit.messageId);
 
     const resp = await smsc.deliver('kannel', {
-      source_addr: '15550004444', destination_addr: '15550001111', esm_class: 0x04,
+      source_addr: '15550004444',
+      destination_addr: '15550001111',
+      esm_class: 0x04,
       short_message: receiptText(submit.messageId, 'DELIVRD', 'track me'),
-      receipted_message_id: submit.messageId, message_state: 2,
+      receipted_message_id: submit.messageId,
+      message_state: 2,
     });
     expect(resp.command_status).toBe(0);
     const delivered = await kannel.waitForDlr((d) => d.tag === tag && d.status === DLR.DELIVERED);
@@ -259,8 +277,15 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME against a bare SMSC'), () =
   it('submits raw short_message bytes (UDH + binary) and gets the SMSC message id', async () => {
     const raw = Buffer.from('0500034202010001ff80fe', 'hex');
     const resp = await esme.submitSm({
-      sourceAddr: 'PERL', sourceAddrTon: 5, destinationAddr: '15550005555', destAddrTon: 1, destAddrNpi: 1,
-      esmClass: 0x40, dataCoding: 4, registeredDelivery: 1, shortMessage: raw,
+      sourceAddr: 'PERL',
+      sourceAddrTon: 5,
+      destinationAddr: '15550005555',
+      destAddrTon: 1,
+      destAddrNpi: 1,
+      esmClass: 0x40,
+      dataCoding: 4,
+      registeredDelivery: 1,
+      shortMessage: raw,
     });
     const submit = await smsc.submits.wait((s) => s.pdu.destination_addr === '15550005555', 5_000);
     expect(resp).toMatchObject({ command: 'submit_sm_resp', commandStatus: 0, messageId: submit.messageId });
@@ -271,7 +296,8 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME against a bare SMSC'), () =
 
   it('sends TLVs as given (message_payload, sar_*)', async () => {
     const resp = await esme.submitSm({
-      destinationAddr: '15550006666', dataCoding: 0,
+      destinationAddr: '15550006666',
+      dataCoding: 0,
       tlvs: [{ tag: TLV.message_payload, value: Buffer.from('payload text') }, ...sarTlvs(0x1234, 3, 2)],
     });
     expect(resp.commandStatus).toBe(0);
@@ -282,8 +308,13 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME against a bare SMSC'), () =
 
   it('receives deliver_sm with raw bytes and TLVs, and answers deliver_sm_resp', async () => {
     const resp = await smsc.deliver('perl', {
-      source_addr: '15557770000', destination_addr: 'PERL', esm_class: 0x04, data_coding: 0,
-      short_message: receiptText('bare-1', 'DELIVRD', 'hi'), receipted_message_id: 'bare-1', message_state: 2,
+      source_addr: '15557770000',
+      destination_addr: 'PERL',
+      esm_class: 0x04,
+      data_coding: 0,
+      short_message: receiptText('bare-1', 'DELIVRD', 'hi'),
+      receipted_message_id: 'bare-1',
+      message_state: 2,
     });
     expect(resp.command_status).toBe(0);
     const d = await esme.waitForDeliverSm((p) => p.sourceAddr === '15557770000');
@@ -295,7 +326,11 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME against a bare SMSC'), () =
 
   it('answers enquire_link, query_sm and unbind', async () => {
     expect((await esme.enquireLink()).command).toBe('enquire_link_resp');
-    expect(await esme.querySm({ messageId: 'q' })).toMatchObject({ command: 'query_sm_resp', commandStatus: 0, fields: { message_state: 2 } });
+    expect(await esme.querySm({ messageId: 'q' })).toMatchObject({
+      command: 'query_sm_resp',
+      commandStatus: 0,
+      fields: { message_state: 2 },
+    });
     expect((await esme.unbind()).command).toBe('unbind_resp');
   });
 });

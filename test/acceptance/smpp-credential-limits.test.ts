@@ -28,9 +28,14 @@ describe.skipIf(missing)(title('SMPP credential limits with Kannel'), () => {
 
   const status = async () => (await gw.api('GET', `/clients/${clientId}/smpp-status`)).body;
 
-  it('creates the README\'s legacy client, warning that its password is over SMPP\'s 8 characters', async () => {
-    const res = await gw.api('POST', '/clients',
-      { username: 'zultys', password: 'smpp_pass', type: 'legacy', name: 'Zultys MX', address: '127.0.0.1' });
+  it("creates the README's legacy client, warning that its password is over SMPP's 8 characters", async () => {
+    const res = await gw.api('POST', '/clients', {
+      username: 'zultys',
+      password: 'smpp_pass',
+      type: 'legacy',
+      name: 'Zultys MX',
+      address: '127.0.0.1',
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ username: 'zultys', type: 'legacy', name: 'Zultys MX' });
     expect(res.body.warnings).toEqual([expect.stringMatching(/^password: 9 octets is longer than the 8 SMPP 3\.4 allows/)]);

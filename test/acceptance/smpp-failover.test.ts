@@ -44,8 +44,11 @@ async function embedded(): Promise<Setup> {
 async function cluster(): Promise<Setup> {
   const fake = await FakeCarrier.start();
   const env = {
-    DATABASE_URL: await createTestDatabase('smpp_failover'), NATS_URL: svc.urls.nats, REDIS_URL: svc.urls.redis,
-    BUS_SUBJECT_PREFIX: uniquePrefix('fo'), ...GRACE,
+    DATABASE_URL: await createTestDatabase('smpp_failover'),
+    NATS_URL: svc.urls.nats,
+    REDIS_URL: svc.urls.redis,
+    BUS_SUBJECT_PREFIX: uniquePrefix('fo'),
+    ...GRACE,
   };
   const a = await SmppGateway.start({ fake, env, serverId: 'foA' });
   const b = await SmppGateway.start({ fake, env, serverId: 'foB' });
@@ -75,8 +78,11 @@ describe.each(modes)('SMPP failover delivery: $name', ({ name, setup, skip }) =>
     expect(f.status).toBe(201);
     // Every node knows the failover before a message enters.
     for (const gw of s.all) {
-      await until(async () => (await gw.api('GET', `/clients/${primaryId}/failovers`)).body?.length === 1, 15_000,
-        'the failover on every node');
+      await until(
+        async () => (await gw.api('GET', `/clients/${primaryId}/failovers`)).body?.length === 1,
+        15_000,
+        'the failover on every node',
+      );
     }
   }, 180_000);
 
@@ -104,10 +110,14 @@ describe.each(modes)('SMPP failover delivery: $name', ({ name, setup, skip }) =>
   /** The inbound leg of a message once it is delivered. */
   async function deliveredLeg(id: string) {
     let leg: Awaited<ReturnType<SmppGateway['ledger']>>[number] | undefined;
-    await until(async () => {
-      leg = (await s.sendOn.ledger(id)).find((l) => l.direction === 'inbound' && l.status === 'delivered');
-      return leg !== undefined;
-    }, 15_000, `the delivered inbound leg of ${id}`);
+    await until(
+      async () => {
+        leg = (await s.sendOn.ledger(id)).find((l) => l.direction === 'inbound' && l.status === 'delivered');
+        return leg !== undefined;
+      },
+      15_000,
+      `the delivered inbound leg of ${id}`,
+    );
     return leg!;
   }
 

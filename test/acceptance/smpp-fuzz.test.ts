@@ -78,10 +78,19 @@ async function bindAndSubmit(port: number, text: string): Promise<CheckResult> {
     socket.write(encodePdu(CMD.bind_transceiver, bindBody({ systemId: 'checker', password: 'checkpw' }), 1));
     const bind = (await reader.next((CMD.bind_transceiver | RESPONSE) >>> 0, 10_000)).readUInt32BE(8);
     if (bind !== 0) return { bind, submit: -1, messageId: '', text, ms: Date.now() - started };
-    socket.write(encodePdu(CMD.submit_sm, submitSmBody({
-      sourceAddr: bare(CHECK_NUMBER), sourceAddrTon: 1, sourceAddrNpi: 1, destinationAddr: '15559990001',
-      shortMessage: Buffer.from(text, 'latin1'),
-    }), 2));
+    socket.write(
+      encodePdu(
+        CMD.submit_sm,
+        submitSmBody({
+          sourceAddr: bare(CHECK_NUMBER),
+          sourceAddrTon: 1,
+          sourceAddrNpi: 1,
+          destinationAddr: '15559990001',
+          shortMessage: Buffer.from(text, 'latin1'),
+        }),
+        2,
+      ),
+    );
     const resp = await reader.next((CMD.submit_sm | RESPONSE) >>> 0, 10_000);
     const messageId = resp.length > 16 ? resp.subarray(16, resp.indexOf(0, 16)).toString('latin1') : '';
     socket.write(encodePdu(CMD.unbind, Buffer.alloc(0), 3));
@@ -123,16 +132,29 @@ describe('SMPP fuzzing a gateway process', () => {
       while (fuzzing) {
         await new Promise((r) => setTimeout(r, CHECK_EVERY_MS));
         if (!fuzzing) break;
-        checks.push(await bindAndSubmit(gw.smppPort, `check during fuzzing ${++i}`).catch((err: Error) =>
-          ({ bind: -1, submit: -1, messageId: err.message, text: `check during fuzzing ${i}`, ms: 0 })));
+        checks.push(
+          await bindAndSubmit(gw.smppPort, `check during fuzzing ${++i}`).catch((err: Error) => ({
+            bind: -1,
+            submit: -1,
+            messageId: err.message,
+            text: `check during fuzzing ${i}`,
+            ms: 0,
+          })),
+        );
       }
     })();
 
     let result: FuzzResult;
     try {
       result = await fuzzSmpp({
-        host: '127.0.0.1', port: gw.smppPort, count: COUNT, seed: SEED, connections: 24, settleMs: 20,
-        credentials: { systemId: 'fuzzer', password: 'fuzzpw' }, timeoutMs: 85_000,
+        host: '127.0.0.1',
+        port: gw.smppPort,
+        count: COUNT,
+        seed: SEED,
+        connections: 24,
+        settleMs: 20,
+        credentials: { systemId: 'fuzzer', password: 'fuzzpw' },
+        timeoutMs: 85_000,
       });
     } finally {
       fuzzing = false;
@@ -145,7 +167,11 @@ describe('SMPP fuzzing a gateway process', () => {
     for (const line of gw.child?.output().split('\n') ?? []) {
       if (!/"level":(40|50|60)/.test(line)) continue;
       let parsed: { msg?: string; command?: string; err?: { message?: string } };
-      try { parsed = JSON.parse(line); } catch { parsed = { msg: line.slice(0, 200) }; }
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        parsed = { msg: line.slice(0, 200) };
+      }
       const key = `${parsed.msg} (${parsed.command ?? '-'}): ${parsed.err?.message ?? ''}`;
       failures.set(key, (failures.get(key) ?? 0) + 1);
     }
@@ -162,9 +188,23 @@ describe('SMPP fuzzing a gateway process', () => {
     expect(result.responses.generic_nack).toBeGreaterThan(1_000);
     // OK answers only to the well-formed requests: binds with the right password, enquire_link,
     // unbind, and submit_sm from the bound fuzzer with its own number.
-    const okByCommand = Object.entries(result.statuses).filter(([k]) => k.endsWith(':0x00000000')).map(([k]) => k.split(':')[0]);
-    expect(okByCommand.filter((c) => !['bind_transceiver_resp', 'bind_transmitter_resp', 'bind_receiver_resp',
-      'enquire_link_resp', 'unbind_resp', 'submit_sm_resp', 'query_sm_resp'].includes(c!))).toEqual([]);
+    const okByCommand = Object.entries(result.statuses)
+      .filter(([k]) => k.endsWith(':0x00000000'))
+      .map(([k]) => k.split(':')[0]);
+    expect(
+      okByCommand.filter(
+        (c) =>
+          ![
+            'bind_transceiver_resp',
+            'bind_transmitter_resp',
+            'bind_receiver_resp',
+            'enquire_link_resp',
+            'unbind_resp',
+            'submit_sm_resp',
+            'query_sm_resp',
+          ].includes(c!),
+      ),
+    ).toEqual([]);
     expect(Object.keys(result.statuses).some((k) => k.startsWith('generic_nack:'))).toBe(true);
 
     expect(checks.length).toBeGreaterThanOrEqual(3);

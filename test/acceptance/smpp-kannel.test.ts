@@ -37,7 +37,7 @@ describe.skipIf(missing)(title('Kannel as an ESME of the gateway'), () => {
   const send = (text: string, extra: Partial<Parameters<Kannel['send']>[0]> = {}, to = FAR) =>
     kannel.send({ from: bare(PBX), to, text, ...extra });
 
-  it('binds as a transceiver with the legacy client\'s system id and password', async () => {
+  it("binds as a transceiver with the legacy client's system id and password", async () => {
     await until(async () => (await gw.binds('kannel')).length === 1, 10_000, 'the bind in /stats');
     expect((await gw.binds('kannel'))[0]).toMatchObject({ bind_mode: 'transceiver' });
   });
@@ -50,7 +50,9 @@ describe.skipIf(missing)(title('Kannel as an ESME of the gateway'), () => {
   });
 
   it('delivers a long GSM-7 text that Kannel splits with a UDH as one whole message', async () => {
-    const text = Array.from({ length: 40 }, (_, i) => `w${i}€[]`).join(' ').padEnd(400, '.');
+    const text = Array.from({ length: 40 }, (_, i) => `w${i}€[]`)
+      .join(' ')
+      .padEnd(400, '.');
     expect(text.length).toBeGreaterThan(306);
     await send(text, {}, '+15559990002');
     await gw.carrierText(text);
@@ -84,7 +86,7 @@ describe.skipIf(missing)(title('Kannel as an ESME of the gateway'), () => {
     await gw.carrierText(text);
   });
 
-  it('passes an inbound carrier message to Kannel\'s MO sink', async () => {
+  it("passes an inbound carrier message to Kannel's MO sink", async () => {
     await gw.inbound({ from: '+15557770000', to: PBX, text: 'Inbound hello €' });
     const mo = await kannel.waitForMo((m) => m.text === 'Inbound hello €', 15_000);
     expect(bare(mo.from)).toBe('15557770000');
@@ -105,7 +107,7 @@ describe.skipIf(missing)(title('Kannel as an ESME of the gateway'), () => {
     expect(mo.from).toContain('15557770002');
   });
 
-  it('turns a carrier status callback into a receipt at Kannel\'s dlr-url under the submit_sm_resp id', async () => {
+  it("turns a carrier status callback into a receipt at Kannel's dlr-url under the submit_sm_resp id", async () => {
     const to = '+15559990010';
     const { tag } = await send('track me please', { dlrMask: DLR.ALL }, to);
     const ack = await kannel.waitForDlr((d) => d.tag === tag && d.status === DLR.SMSC_ACK, 15_000);

@@ -18,8 +18,20 @@ const ESME_RINVMSGID = 0x0c;
 
 // ---- GSM 03.38, written out for the test (not the gateway's tables) ----------------------------------
 
-const GSM_BASIC = '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
-const GSM_EXT: Record<string, number> = { '\f': 0x0a, '^': 0x14, '{': 0x28, '}': 0x29, '\\': 0x2f, '[': 0x3c, '~': 0x3d, ']': 0x3e, '|': 0x40, '€': 0x65 };
+const GSM_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM_EXT: Record<string, number> = {
+  '\f': 0x0a,
+  '^': 0x14,
+  '{': 0x28,
+  '}': 0x29,
+  '\\': 0x2f,
+  '[': 0x3c,
+  '~': 0x3d,
+  ']': 0x3e,
+  '|': 0x40,
+  '€': 0x65,
+};
 
 /** One septet per octet (unpacked), escape + extension code for the extension table. */
 function gsmSeptets(text: string): number[] {
@@ -116,9 +128,15 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME of the gateway'), () => {
   let to = 0;
   /** A fresh destination per test, so carrier sends are told apart. */
   const nextTo = () => `1555888${String(++to).padStart(4, '0')}`;
-  const submit = (o: Parameters<NetSmpp['submitSm']>[0], e = esme) => e.submitSm({
-    sourceAddr: bare(PBX), sourceAddrTon: 1, sourceAddrNpi: 1, destAddrTon: 1, destAddrNpi: 1, ...o,
-  });
+  const submit = (o: Parameters<NetSmpp['submitSm']>[0], e = esme) =>
+    e.submitSm({
+      sourceAddr: bare(PBX),
+      sourceAddrTon: 1,
+      sourceAddrNpi: 1,
+      destAddrTon: 1,
+      destAddrNpi: 1,
+      ...o,
+    });
 
   it('refuses a bind with a wrong password (and an unknown system id)', async () => {
     const bad = await connect('bad password');
@@ -172,8 +190,12 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME of the gateway'), () => {
 
   it('takes a long text in message_payload', async () => {
     const text = `Payload ${'abcdefghij'.repeat(60)} end`;
-    const resp = await submit({ destinationAddr: nextTo(), dataCoding: 0, shortMessage: Buffer.alloc(0),
-      tlvs: [{ tag: TLV.message_payload, value: Buffer.from(gsmSeptets(text)) }] });
+    const resp = await submit({
+      destinationAddr: nextTo(),
+      dataCoding: 0,
+      shortMessage: Buffer.alloc(0),
+      tlvs: [{ tag: TLV.message_payload, value: Buffer.from(gsmSeptets(text)) }],
+    });
     expect(resp.commandStatus).toBe(0);
     await gw.carrierText(text);
   });
@@ -185,8 +207,14 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME of the gateway'), () => {
     const order = shuffled([1, 2, 3]);
     const answers = [];
     for (const seq of order) {
-      answers.push(await submit({ destinationAddr, esmClass: 0x40, dataCoding: 0,
-        shortMessage: Buffer.concat([udh8(ref, 3, seq), Buffer.from(gsmSeptets(chunks[seq - 1]!))]) }));
+      answers.push(
+        await submit({
+          destinationAddr,
+          esmClass: 0x40,
+          dataCoding: 0,
+          shortMessage: Buffer.concat([udh8(ref, 3, seq), Buffer.from(gsmSeptets(chunks[seq - 1]!))]),
+        }),
+      );
     }
     expect(answers.map((a) => a.commandStatus)).toEqual([0, 0, 0]);
     expect(new Set(answers.map((a) => a.messageId)).size).toBe(3);
@@ -203,8 +231,12 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME of the gateway'), () => {
     const ref = 0x1234 + Math.floor(Math.random() * 0x1000);
     const destinationAddr = nextTo();
     for (const seq of shuffled([1, 2, 3])) {
-      const resp = await submit({ destinationAddr, esmClass: 0x40, dataCoding: 8,
-        shortMessage: Buffer.concat([udh16(ref, 3, seq), parts[seq - 1]!]) });
+      const resp = await submit({
+        destinationAddr,
+        esmClass: 0x40,
+        dataCoding: 8,
+        shortMessage: Buffer.concat([udh16(ref, 3, seq), parts[seq - 1]!]),
+      });
       expect(resp.commandStatus).toBe(0);
     }
     await gw.carrierText(text);
@@ -215,8 +247,12 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME of the gateway'), () => {
     const ref = 0x4000 + Math.floor(Math.random() * 0x1000);
     const destinationAddr = nextTo();
     for (const seq of shuffled([1, 2, 3])) {
-      const resp = await submit({ destinationAddr, dataCoding: 0, shortMessage: Buffer.from(gsmSeptets(chunks[seq - 1]!)),
-        tlvs: sarTlvs(ref, 3, seq) });
+      const resp = await submit({
+        destinationAddr,
+        dataCoding: 0,
+        shortMessage: Buffer.from(gsmSeptets(chunks[seq - 1]!)),
+        tlvs: sarTlvs(ref, 3, seq),
+      });
       expect(resp.commandStatus).toBe(0);
     }
     await gw.carrierText(chunks.join(''));
@@ -233,10 +269,14 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME of the gateway'), () => {
     const resp = await submit({ destinationAddr: nextTo(), shortMessage: Buffer.from('query me') });
     await gw.carrierText('query me');
     let answer: SmppPdu | undefined;
-    await until(async () => {
-      answer = await esme.querySm({ messageId: resp.messageId!, sourceAddr: bare(PBX), sourceAddrTon: 1, sourceAddrNpi: 1 });
-      return answer.commandStatus === 0 && [1, 2, 6].includes(Number(answer.fields.message_state));
-    }, 15_000, () => `query_sm to report the message en route, delivered or accepted; last answer ${JSON.stringify(answer)}`);
+    await until(
+      async () => {
+        answer = await esme.querySm({ messageId: resp.messageId!, sourceAddr: bare(PBX), sourceAddrTon: 1, sourceAddrNpi: 1 });
+        return answer.commandStatus === 0 && [1, 2, 6].includes(Number(answer.fields.message_state));
+      },
+      15_000,
+      () => `query_sm to report the message en route, delivered or accepted; last answer ${JSON.stringify(answer)}`,
+    );
     expect(answer!.command).toBe('query_sm_resp');
     expect(answer!.messageId).toBe(resp.messageId);
     const unknown = await esme.querySm({ messageId: 'no-such-id', sourceAddr: bare(PBX) });
@@ -248,7 +288,9 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME of the gateway'), () => {
     // octet 0x80 into U+0000; the record lookup then fails in PostgreSQL ("invalid byte sequence
     // for encoding UTF8: 0x00") and the answer was ESME_RSYSERR.
     const seq = 0x7e000001;
-    await esme.sendRaw(encodePdu(CMD.query_sm, Buffer.concat([cstr(Buffer.from([0x61, 0x80, 0x62])), Buffer.from([1, 1]), cstr(bare(PBX))]), seq));
+    await esme.sendRaw(
+      encodePdu(CMD.query_sm, Buffer.concat([cstr(Buffer.from([0x61, 0x80, 0x62])), Buffer.from([1, 1]), cstr(bare(PBX))]), seq),
+    );
     const resp = await esme.waitForPdu((p) => p.sequenceNumber === seq, 10_000);
     expect(resp).toMatchObject({ command: 'query_sm_resp', commandStatus: ESME_RINVMSGID });
   });
@@ -278,7 +320,10 @@ describe.skipIf(missing)(title('Net::SMPP as an ESME of the gateway'), () => {
     const udhLen = (p: DeliverSm) => p.shortMessage[0]! + 1;
     const seqOf = (p: DeliverSm) => p.shortMessage[udhLen(p) - 1]!;
     expect(parts.map((p) => p.shortMessage[udhLen(p) - 2])).toEqual([2, 2]); // total parts in the UDH
-    const joined = [...parts].sort((a, b) => seqOf(a) - seqOf(b)).map((p) => gsmDecode(p.shortMessage.subarray(udhLen(p)))).join('');
+    const joined = [...parts]
+      .sort((a, b) => seqOf(a) - seqOf(b))
+      .map((p) => gsmDecode(p.shortMessage.subarray(udhLen(p))))
+      .join('');
     expect(joined).toBe(text);
   });
 

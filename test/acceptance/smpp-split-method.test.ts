@@ -105,6 +105,11 @@ describe.skipIf(missing)(title('long deliver_sm to Net::SMPP per client split_me
     expect(p!.shortMessage).toHaveLength(0);
     expect(tlv(p!, TLV.message_payload)?.toString('latin1')).toBe(GSM_TEXT);
     await new Promise((r) => setTimeout(r, 500));
-    expect(esmes.get('payload')!.deliveries().filter((d) => d.sourceAddr === p!.sourceAddr)).toHaveLength(1);
+    expect(
+      esmes
+        .get('payload')!
+        .deliveries()
+        .filter((d) => d.sourceAddr === p!.sourceAddr),
+    ).toHaveLength(1);
   });
 });

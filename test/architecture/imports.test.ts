@@ -15,7 +15,9 @@ const roomOf = (file: string) => (file.startsWith('internal/') ? file.split('/')
 
 async function importGraph(): Promise<Record<string, string[]>> {
   const result = await madge([...PRODUCTION, 'test/support'], {
-    baseDir: '.', fileExtensions: ['ts'], tsConfig: 'tsconfig.json',
+    baseDir: '.',
+    fileExtensions: ['ts'],
+    tsConfig: 'tsconfig.json',
     detectiveOptions: { ts: { skipTypeImports: false }, es6: { skipTypeImports: false } },
   });
   return result.obj();
@@ -65,9 +67,11 @@ describe('imports', async () => {
   });
 
   it('enters another room only through its door', () => {
-    const sideDoors = production.flatMap(([file, deps]) => deps
-      .filter((dep) => dep.startsWith('internal/') && roomOf(dep) !== roomOf(file) && dep !== `${roomOf(dep)}/index.ts`)
-      .map((dep) => `${file} -> ${dep}`));
+    const sideDoors = production.flatMap(([file, deps]) =>
+      deps
+        .filter((dep) => dep.startsWith('internal/') && roomOf(dep) !== roomOf(file) && dep !== `${roomOf(dep)}/index.ts`)
+        .map((dep) => `${file} -> ${dep}`),
+    );
     expect(sideDoors).toEqual([]);
   });
 
@@ -87,8 +91,9 @@ describe('imports', async () => {
   });
 
   it('keeps test code out of production code', () => {
-    const intoTests = production.flatMap(([file, deps]) => deps
-      .filter((dep) => dep.startsWith('test/') || isTest(dep)).map((dep) => `${file} -> ${dep}`));
+    const intoTests = production.flatMap(([file, deps]) =>
+      deps.filter((dep) => dep.startsWith('test/') || isTest(dep)).map((dep) => `${file} -> ${dep}`),
+    );
     expect(intoTests).toEqual([]);
   });
 });

@@ -25,11 +25,14 @@ async function* multipart(size: number): AsyncGenerator<Buffer> {
   yield field('from', '+15550001000');
   yield field('text_template', 'Hello {{name}}, your code is {{code}}');
   yield field('throttle_per_second', String(THROTTLE));
-  yield Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="csv"; filename="batch.csv"\r\nContent-Type: text/csv\r\n\r\nto,name,code\n`);
+  yield Buffer.from(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="csv"; filename="batch.csv"\r\nContent-Type: text/csv\r\n\r\nto,name,code\n`,
+  );
   const ROWS_PER_CHUNK = 1_000;
   for (let i = 0; i < size; i += ROWS_PER_CHUNK) {
     let rows = '';
-    for (let j = i; j < Math.min(size, i + ROWS_PER_CHUNK); j++) rows += `+1555${String(2_000_000 + j).padStart(7, '0')},name${j},${j % 10_000}\n`;
+    for (let j = i; j < Math.min(size, i + ROWS_PER_CHUNK); j++)
+      rows += `+1555${String(2_000_000 + j).padStart(7, '0')},name${j},${j % 10_000}\n`;
     yield Buffer.from(rows);
   }
   yield Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
@@ -39,9 +42,15 @@ async function main(): Promise<void> {
   const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
   const carrier = await LeanCarrier.start();
   const env = {
-    DATABASE_URL: await pg.createDatabase('bench_batch'), NATS_URL: nats.url, REDIS_URL: redis.url,
-    ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
-    BATCH_MAX_MESSAGES: String(Math.max(SIZE, 100_000)), ...benchGatewayEnv(),
+    DATABASE_URL: await pg.createDatabase('bench_batch'),
+    NATS_URL: nats.url,
+    REDIS_URL: redis.url,
+    ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef',
+    API_KEY,
+    SERVER_ADDRESS: 'http://127.0.0.1:9',
+    LOG_LEVEL: 'warn',
+    BATCH_MAX_MESSAGES: String(Math.max(SIZE, 100_000)),
+    ...benchGatewayEnv(),
   };
   const node = await startGatewayProcess('bench-batch', env, benchNodeArgs(), BENCH_ENTRY);
   let peakRss = 0;
@@ -49,8 +58,14 @@ async function main(): Promise<void> {
   try {
     const post = async (path: string, body: unknown) =>
       (await fetch(`${node.url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) })).json() as Promise<any>;
-    await post('/carriers', { name: 'telnyx-bench', type: 'telnyx', username: 'x', password: carrier.carrierRow('telnyx').password,
-      api_base_url: carrier.url, max_rps: 100_000 });
+    await post('/carriers', {
+      name: 'telnyx-bench',
+      type: 'telnyx',
+      username: 'x',
+      password: carrier.carrierRow('telnyx').password,
+      api_base_url: carrier.url,
+      max_rps: 100_000,
+    });
     const web = await post('/clients', { username: 'bench', password: 'bench-pass', type: 'web' });
     await post(`/clients/${web.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-bench' });
     const rssBefore = rssMb(node.pid).rss;
@@ -58,10 +73,12 @@ async function main(): Promise<void> {
 
     const started = performance.now();
     const res = await fetch(`${node.url}/messages/batch`, {
-      method: 'POST', headers: { ...client, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-      body: ReadableStream.from(multipart(SIZE)), duplex: 'half',
+      method: 'POST',
+      headers: { ...client, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+      body: ReadableStream.from(multipart(SIZE)),
+      duplex: 'half',
     } as RequestInit);
-    const created = await res.json() as any;
+    const created = (await res.json()) as any;
     if (res.status !== 202) throw new Error(`batch refused: ${res.status} ${JSON.stringify(created)}`);
     const uploadSecs = (performance.now() - started) / 1000;
 
@@ -74,15 +91,17 @@ async function main(): Promise<void> {
     const completedSecs = (performance.now() - started) / 1000;
     const deliveredSecs = await waitDelivered(carrier, SIZE, 600_000, started);
     const { peak } = rssMb(node.pid);
-    process.stdout.write([
-      `batch of ${SIZE.toLocaleString('en-US')} recipients (streamed CSV, throttle_per_second ${THROTTLE}), one node:`,
-      `  upload accepted (202) after ${uploadSecs.toFixed(1)} s (${Math.round(SIZE / uploadSecs)} rows/s written)`,
-      `  job ${job.status} after ${completedSecs.toFixed(1)} s: sent ${job.sent_count}, failed ${job.failed_count}`,
-      `  carrier had all ${SIZE} after ${deliveredSecs.toFixed(1)} s (${Math.round(SIZE / deliveredSecs)} messages/s end to end)`,
-      `  node RSS ${rssBefore.toFixed(0)} MB before, peak ${Math.max(peak, peakRss).toFixed(0)} MB (VmHWM ${peak.toFixed(0)} MB);`
-        + ` node CPU ${(cpuSeconds(node.pid) - cpuBefore).toFixed(1)} s`,
-      '',
-    ].join('\n'));
+    process.stdout.write(
+      [
+        `batch of ${SIZE.toLocaleString('en-US')} recipients (streamed CSV, throttle_per_second ${THROTTLE}), one node:`,
+        `  upload accepted (202) after ${uploadSecs.toFixed(1)} s (${Math.round(SIZE / uploadSecs)} rows/s written)`,
+        `  job ${job.status} after ${completedSecs.toFixed(1)} s: sent ${job.sent_count}, failed ${job.failed_count}`,
+        `  carrier had all ${SIZE} after ${deliveredSecs.toFixed(1)} s (${Math.round(SIZE / deliveredSecs)} messages/s end to end)`,
+        `  node RSS ${rssBefore.toFixed(0)} MB before, peak ${Math.max(peak, peakRss).toFixed(0)} MB (VmHWM ${peak.toFixed(0)} MB);` +
+          ` node CPU ${(cpuSeconds(node.pid) - cpuBefore).toFixed(1)} s`,
+        '',
+      ].join('\n'),
+    );
   } finally {
     clearInterval(sampler);
     await node.stop();

@@ -22,7 +22,16 @@ import { freePort } from '../support/process.js';
 import { DEFAULT_SMPP_WINDOW } from '../../internal/config/defaults.js';
 import { closedLoop, percentile, type LoadResult, type Target } from './load.js';
 import { bindSessions, closeSessions } from './smpp-load.js';
-import { BENCH_ENTRY, benchGatewayEnv, benchNodeArgs, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, serviceCpuSeconds } from './measure.js';
+import {
+  BENCH_ENTRY,
+  benchGatewayEnv,
+  benchNodeArgs,
+  cpuSeconds,
+  machineCpuSeconds,
+  ownCpuSeconds,
+  rssMb,
+  serviceCpuSeconds,
+} from './measure.js';
 
 export interface DeliverOptions {
   total: number;
@@ -110,8 +119,8 @@ export class Deliveries {
 }
 
 export function pduText(pdu: any): string {
-  const part = (v: any): string => (v === undefined || v === null ? ''
-    : typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('latin1') : part(v.message));
+  const part = (v: any): string =>
+    v === undefined || v === null ? '' : typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('latin1') : part(v.message);
   return part(pdu.short_message) || part(pdu.message_payload);
 }
 
@@ -179,13 +188,21 @@ export async function serviceCounters(natsMonitorUrl: string, databaseUrl: strin
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query('SELECT xact_commit, tup_fetched, tup_inserted, tup_updated FROM pg_stat_database WHERE datname = $1',
-      [db.pathname.slice(1)]);
+    const { rows } = await client.query(
+      'SELECT xact_commit, tup_fetched, tup_inserted, tup_updated FROM pg_stat_database WHERE datname = $1',
+      [db.pathname.slice(1)],
+    );
     const r = rows[0] as Record<string, string>;
     const hot = await client.query('SELECT coalesce(sum(n_tup_hot_upd), 0) AS hot FROM pg_stat_user_tables');
-    return { nats_msgs_in: varz.in_msgs, nats_msgs_out: varz.out_msgs, pg_transactions: Number(r.xact_commit),
-      pg_rows_read: Number(r.tup_fetched), pg_rows_written: Number(r.tup_inserted) + Number(r.tup_updated),
-      pg_rows_updated: Number(r.tup_updated), pg_hot_updates: Number((hot.rows[0] as { hot: string }).hot) };
+    return {
+      nats_msgs_in: varz.in_msgs,
+      nats_msgs_out: varz.out_msgs,
+      pg_transactions: Number(r.xact_commit),
+      pg_rows_read: Number(r.tup_fetched),
+      pg_rows_written: Number(r.tup_inserted) + Number(r.tup_updated),
+      pg_rows_updated: Number(r.tup_updated),
+      pg_hot_updates: Number((hot.rows[0] as { hot: string }).hot),
+    };
   } finally {
     await client.end();
   }
@@ -196,12 +213,21 @@ export async function serviceCounters(natsMonitorUrl: string, databaseUrl: strin
  * `concurrency` in flight, timed until every accepted one arrived. `cpu()` is the CPU seconds
  * of the system under test so far.
  */
-export async function measurePhase(target: Target, arrivals: Deliveries, prefix: string,
-  o: { total: number; concurrency: number; cpu(): number; counters?(): Promise<Record<string, number>>;
+export async function measurePhase(
+  target: Target,
+  arrivals: Deliveries,
+  prefix: string,
+  o: {
+    total: number;
+    concurrency: number;
+    cpu(): number;
+    counters?(): Promise<Record<string, number>>;
     /** The system under test's event-loop delay since the last call, in ms (a node's own measure). */
     loopDelay?(): Promise<{ mean: number; p99: number }>;
     /** CPU seconds so far of the other processes the path uses (services, the bench itself). */
-    others?(): Record<string, number> }): Promise<PhaseResult> {
+    others?(): Record<string, number>;
+  },
+): Promise<PhaseResult> {
   const warmFrom = arrivals.count;
   const warm = await closedLoop(target, WARMUP, 16, WARMUP_OFFSET);
   await arrivals.waitFor(warmFrom + warm.ok, 60_000);
@@ -228,12 +254,21 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
   await new Promise((r) => setTimeout(r, 1_000)); // PostgreSQL reports its statistics every 500 ms
   const countersAfter = await o.counters?.();
   const delta = (k: string) => countersAfter![k]! - countersBefore![k]!;
-  const perMsg = countersBefore && countersAfter ? Object.fromEntries(Object.keys(countersAfter)
-    .filter((k) => !k.startsWith('deliver_sm_')).map((k) => [k, +(delta(k) / Math.max(1, burst.ok)).toFixed(2)])) : undefined;
-  const roundTripMs = countersAfter?.deliver_sm_count !== undefined
-    ? +((1000 * delta('deliver_sm_seconds')) / Math.max(1, delta('deliver_sm_count'))).toFixed(2) : undefined;
+  const perMsg =
+    countersBefore && countersAfter
+      ? Object.fromEntries(
+          Object.keys(countersAfter)
+            .filter((k) => !k.startsWith('deliver_sm_'))
+            .map((k) => [k, +(delta(k) / Math.max(1, burst.ok)).toFixed(2)]),
+        )
+      : undefined;
+  const roundTripMs =
+    countersAfter?.deliver_sm_count !== undefined
+      ? +((1000 * delta('deliver_sm_seconds')) / Math.max(1, delta('deliver_sm_count'))).toFixed(2)
+      : undefined;
   return {
-    accepted: burst.ok, refused: burst.failed,
+    accepted: burst.ok,
+    refused: burst.failed,
     accepted_per_sec: Math.round(burst.ok / burst.seconds),
     delivered_per_sec: Math.round(burst.ok / ((arrivals.last - started) / 1000)),
     accept_p50_ms: +percentile(burst.latenciesMs, 50).toFixed(2),
@@ -242,13 +277,19 @@ export async function measurePhase(target: Target, arrivals: Deliveries, prefix:
     to_arrival_p99_ms: +percentile(lat, 99).toFixed(2),
     cpu_ms_per_msg: +((cpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
     machine_cpu_ms_per_msg: +((machineCpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
-    ...(othersBefore && othersAfter ? { other_cpu_ms_per_msg: Object.fromEntries(Object.keys(othersAfter).map((k) =>
-      [k, +(((othersAfter[k]! - othersBefore[k]!) * 1000) / Math.max(1, burst.ok)).toFixed(3)])) } : {}),
+    ...(othersBefore && othersAfter
+      ? {
+          other_cpu_ms_per_msg: Object.fromEntries(
+            Object.keys(othersAfter).map((k) => [k, +(((othersAfter[k]! - othersBefore[k]!) * 1000) / Math.max(1, burst.ok)).toFixed(3)]),
+          ),
+        }
+      : {}),
     max_unanswered: arrivals.maxUnanswered,
     deliver_sm_round_trip_ms: roundTripMs,
     event_loop_delay_ms: {
       ...(nodeLoop ? { node_mean: nodeLoop.mean, node_p99: nodeLoop.p99 } : {}),
-      bench_mean: +(benchLoop.mean / 1e6 - 1).toFixed(2), bench_p99: +(benchLoop.percentile(99) / 1e6 - 1).toFixed(2),
+      bench_mean: +(benchLoop.mean / 1e6 - 1).toFixed(2),
+      bench_p99: +(benchLoop.percentile(99) / 1e6 - 1).toFixed(2),
     },
     per_msg: perMsg,
   };
@@ -271,7 +312,8 @@ async function backlogPhase<S>(target: Target, arrivals: Deliveries, o: DeliverO
   const drainSeconds = (arrivals.last - started) / 1000;
   return {
     sessions,
-    accepted: burst.ok, refused: burst.failed,
+    accepted: burst.ok,
+    refused: burst.failed,
     accepted_per_sec: Math.round(burst.ok / burst.seconds),
     ingress_cpu_ms_per_msg: +((ingressCpu * 1000) / Math.max(1, burst.ok)).toFixed(3),
     drained_per_sec: Math.round(burst.ok / drainSeconds),
@@ -289,12 +331,23 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
   try {
     for (let n = 0; n < o.nodes; n++) {
       const smppPort = await freePort();
-      const node = await startGatewayProcess(`benchdeliver${n}`, {
-        DATABASE_URL: databaseUrl, NATS_URL: nats.url, REDIS_URL: redis.url, SMPP_LISTEN: `127.0.0.1:${smppPort}`,
-        ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
-        ...(o.window ? { SMPP_WINDOW: String(o.window) } : {}),
-        ...benchGatewayEnv(),
-      }, benchNodeArgs(), BENCH_ENTRY);
+      const node = await startGatewayProcess(
+        `benchdeliver${n}`,
+        {
+          DATABASE_URL: databaseUrl,
+          NATS_URL: nats.url,
+          REDIS_URL: redis.url,
+          SMPP_LISTEN: `127.0.0.1:${smppPort}`,
+          ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef',
+          API_KEY,
+          SERVER_ADDRESS: 'http://127.0.0.1:9',
+          LOG_LEVEL: 'warn',
+          ...(o.window ? { SMPP_WINDOW: String(o.window) } : {}),
+          ...benchGatewayEnv(),
+        },
+        benchNodeArgs(),
+        BENCH_ENTRY,
+      );
       nodes.push({ node, smppPort });
     }
     const first = nodes[0]!.node;
@@ -305,8 +358,15 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
       return json;
     };
     const row = fake.carrierRow('telnyx');
-    const carrier = await post('/carriers', { name: 'telnyx-bench', type: 'telnyx', username: 'x', password: row.password,
-      api_base_url: fake.url, public_key: row.publicKey, max_rps: 100_000 });
+    const carrier = await post('/carriers', {
+      name: 'telnyx-bench',
+      type: 'telnyx',
+      username: 'x',
+      password: row.password,
+      api_base_url: fake.url,
+      public_key: row.publicKey,
+      max_rps: 100_000,
+    });
     const pbx = await post('/clients', { username: 'pbx', password: 'pbxpw', type: 'legacy', address: '127.0.0.1' });
     await post(`/clients/${pbx.id}/numbers`, { number: PBX_NUMBER, carrier: 'telnyx-bench' });
     const web = await post('/clients', { username: 'bench', password: 'bench-pass', type: 'web' });
@@ -316,7 +376,8 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
     const urls = (o.split ? nodes.slice(0, 1) : nodes).map(({ node }) => node.url);
     const bindNodes = o.split ? nodes.slice(1) : nodes;
     const restTo = (prefix: string): Target => ({
-      url: urls.map((u) => `${u}/messages/send`), okStatus: 202,
+      url: urls.map((u) => `${u}/messages/send`),
+      okStatus: 202,
       headers: { authorization: `Basic ${Buffer.from('bench:bench-pass').toString('base64')}` },
       body: (i) => {
         arrivals.sentAt.set(`${prefix} ${i}`, performance.now());
@@ -328,13 +389,22 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
     // literal), so the getter hands it the signature of the body just built.
     let signed: Record<string, string> = {};
     const webhook: Target = {
-      url: urls.map((u) => `${u}/inbound/${carrier.uuid}`), okStatus: 200,
-      get headers() { return signed; },
+      url: urls.map((u) => `${u}/inbound/${carrier.uuid}`),
+      okStatus: 200,
+      get headers() {
+        return signed;
+      },
       body: (i) => {
-        const body = JSON.stringify(telnyxEvent('message.received', {
-          id: `tx-bench-${i}`, direction: 'inbound', text: `bench-hook ${i}`, from: { phone_number: '+15557770000' },
-          to: [{ phone_number: PBX_NUMBER }], media: [],
-        }));
+        const body = JSON.stringify(
+          telnyxEvent('message.received', {
+            id: `tx-bench-${i}`,
+            direction: 'inbound',
+            text: `bench-hook ${i}`,
+            from: { phone_number: '+15557770000' },
+            to: [{ phone_number: PBX_NUMBER }],
+            media: [],
+          }),
+        );
         signed = signTelnyx(body, fake.telnyxKeys.privateKey).headers;
         arrivals.sentAt.set(`bench-hook ${i}`, performance.now());
         return body;
@@ -343,31 +413,45 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
 
     const cpu = () => nodes.reduce((sum, { node }) => sum + cpuSeconds(node.pid), 0);
     const bind = async () => {
-      const bound = (await Promise.all(bindNodes.map(({ smppPort }) =>
-        bindSessions(smppPort, o.bindsPerNode, 'pbx', 'pbxpw', o.answerDelayMs)))).flat();
+      const bound = (
+        await Promise.all(bindNodes.map(({ smppPort }) => bindSessions(smppPort, o.bindsPerNode, 'pbx', 'pbxpw', o.answerDelayMs)))
+      ).flat();
       for (const s of bound) arrivals.watch(s, o.answerDelayMs);
       return bound;
     };
     const results: Record<string, unknown> = {};
     if (o.phases.includes('backlog')) results.backlog = await backlogPhase(restTo('bench-back'), arrivals, o, cpu, bind);
-    const sessions = o.phases.includes('backlog') ? (results.backlog as { sessions: Awaited<ReturnType<typeof bind>> }).sessions : await bind();
+    const sessions = o.phases.includes('backlog')
+      ? (results.backlog as { sessions: Awaited<ReturnType<typeof bind>> }).sessions
+      : await bind();
     if (results.backlog) delete (results.backlog as { sessions?: unknown }).sessions;
     for (const phase of o.phases) {
       if (phase === 'backlog') continue;
-      results[phase] = await measurePhase(phase === 'rest' ? rest : webhook, arrivals,
-        phase === 'rest' ? 'bench-rest' : 'bench-hook',
-        { total: o.total, concurrency: o.concurrency, cpu,
-          counters: async () => ({ ...await serviceCounters(nats.monitorUrl, databaseUrl), ...await deliverRoundTrips(nodes.map(({ node }) => node.url)) }),
-          loopDelay: () => nodeLoopDelay(nodes.map(({ node }) => node.url)),
-          others: () => ({ ...serviceCpuSeconds(Number(new URL(pg.url).port)), bench: ownCpuSeconds() }) });
+      results[phase] = await measurePhase(phase === 'rest' ? rest : webhook, arrivals, phase === 'rest' ? 'bench-rest' : 'bench-hook', {
+        total: o.total,
+        concurrency: o.concurrency,
+        cpu,
+        counters: async () => ({
+          ...(await serviceCounters(nats.monitorUrl, databaseUrl)),
+          ...(await deliverRoundTrips(nodes.map(({ node }) => node.url))),
+        }),
+        loopDelay: () => nodeLoopDelay(nodes.map(({ node }) => node.url)),
+        others: () => ({ ...serviceCpuSeconds(Number(new URL(pg.url).port)), bench: ownCpuSeconds() }),
+      });
     }
     const rss = nodes.map(({ node }) => rssMb(node.pid));
     await closeSessions(sessions);
     return {
-      messages_per_phase: o.total, concurrency: o.concurrency, smpp_window: o.window ?? DEFAULT_SMPP_WINDOW,
-      answer_delay_ms: o.answerDelayMs, nodes: o.nodes, binds_per_node: o.bindsPerNode, split: o.split,
+      messages_per_phase: o.total,
+      concurrency: o.concurrency,
+      smpp_window: o.window ?? DEFAULT_SMPP_WINDOW,
+      answer_delay_ms: o.answerDelayMs,
+      nodes: o.nodes,
+      binds_per_node: o.bindsPerNode,
+      split: o.split,
       ...results,
-      node_rss_mb: Math.round(Math.max(...rss.map((r) => r.rss))), node_peak_rss_mb: Math.round(Math.max(...rss.map((r) => r.peak))),
+      node_rss_mb: Math.round(Math.max(...rss.map((r) => r.rss))),
+      node_peak_rss_mb: Math.round(Math.max(...rss.map((r) => r.peak))),
       load_average_1m: +readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!,
     };
   } finally {
@@ -378,11 +462,14 @@ export async function runDeliver(o: DeliverOptions): Promise<Record<string, unkn
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
-  runDeliver(deliverOptionsFromEnv()).then((report) => {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    process.exit(0);
-  }, (err) => {
-    process.stderr.write(`${(err as Error).stack}\n`);
-    process.exit(1);
-  });
+  runDeliver(deliverOptionsFromEnv()).then(
+    (report) => {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      process.exit(0);
+    },
+    (err) => {
+      process.stderr.write(`${(err as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
 }

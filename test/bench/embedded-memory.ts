@@ -20,7 +20,13 @@ const IDLE_MS = Number(process.env.BENCH_IDLE_SECS ?? 10) * 1000;
 /** BENCH_PART=gateway or pglite runs one half; both by default. */
 const PART = process.env.BENCH_PART ?? 'both';
 
-interface Sample { step: string; rss_mb: number; peak_rss_mb: number; heap_used_mb?: number; external_mb?: number }
+interface Sample {
+  step: string;
+  rss_mb: number;
+  peak_rss_mb: number;
+  heap_used_mb?: number;
+  external_mb?: number;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (mb: number) => Math.round(mb);
@@ -30,8 +36,13 @@ async function sample(step: string, node: GatewayProcess, apiKey: string): Promi
   const { rss, peak } = rssMb(node.pid);
   const text = await (await fetch(`${node.url}/metrics`, { headers: adminHeaders(apiKey) })).text();
   const mb = (name: string) => round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576);
-  return { step, rss_mb: round(rss), peak_rss_mb: round(peak), heap_used_mb: mb('nodejs_heap_size_used_bytes'),
-    external_mb: mb('nodejs_external_memory_bytes') };
+  return {
+    step,
+    rss_mb: round(rss),
+    peak_rss_mb: round(peak),
+    heap_used_mb: mb('nodejs_heap_size_used_bytes'),
+    external_mb: mb('nodejs_external_memory_bytes'),
+  };
 }
 
 function adminHeaders(apiKey: string): Record<string, string> {
@@ -45,8 +56,14 @@ async function configure(node: GatewayProcess, apiKey: string, carrier: LeanCarr
     if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<{ id: number }>;
   };
-  await post('/carriers', { name: 'telnyx-bench', type: 'telnyx', username: 'x', password: carrier.carrierRow('telnyx').password,
-    api_base_url: carrier.url, max_rps: 100_000 });
+  await post('/carriers', {
+    name: 'telnyx-bench',
+    type: 'telnyx',
+    username: 'x',
+    password: carrier.carrierRow('telnyx').password,
+    api_base_url: carrier.url,
+    max_rps: 100_000,
+  });
   const client = await post('/clients', { username: 'bench', password: 'bench-pass', type: 'web' });
   await post(`/clients/${client.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-bench' });
 }
@@ -54,11 +71,16 @@ async function configure(node: GatewayProcess, apiKey: string, carrier: LeanCarr
 /** Messages accepted and delivered, and the seconds from the first send to the last delivery. */
 async function sendMessages(node: GatewayProcess, carrier: LeanCarrier): Promise<{ sent: number; seconds: number }> {
   const started = performance.now();
-  const result = await closedLoop({
-    url: `${node.url}/messages/send`, okStatus: 202,
-    headers: { authorization: `Basic ${Buffer.from('bench:bench-pass').toString('base64')}` },
-    body: (i) => JSON.stringify({ from: '+15550001000', to: `+1555${2_000_000 + i}`, text: `bench ${i}` }),
-  }, TOTAL, 32);
+  const result = await closedLoop(
+    {
+      url: `${node.url}/messages/send`,
+      okStatus: 202,
+      headers: { authorization: `Basic ${Buffer.from('bench:bench-pass').toString('base64')}` },
+      body: (i) => JSON.stringify({ from: '+15550001000', to: `+1555${2_000_000 + i}`, text: `bench ${i}` }),
+    },
+    TOTAL,
+    32,
+  );
   const seconds = await waitDelivered(carrier, result.ok, 120_000, started);
   return { sent: result.ok, seconds: +seconds.toFixed(2) };
 }
@@ -112,7 +134,10 @@ process.stdout.write(JSON.stringify({ before, ready, after_rows: mb('VmRSS:'), p
 await pg.close();
 `;
 
-interface Preset { settings: string[]; nodeArgs?: string[] }
+interface Preset {
+  settings: string[];
+  nodeArgs?: string[];
+}
 
 const PRESETS: Record<string, Preset> = {
   'PGlite defaults': { settings: [] },
@@ -120,19 +145,33 @@ const PRESETS: Record<string, Preset> = {
   'shared_buffers=32MB': { settings: ['shared_buffers=32MB'] },
   'shared_buffers=16MB': { settings: ['shared_buffers=16MB'] },
   'shared_buffers=8MB': { settings: ['shared_buffers=8MB'] },
-  'shared_buffers=16MB, small work areas': { settings: ['shared_buffers=16MB', 'wal_buffers=1MB', 'work_mem=1MB',
-    'temp_buffers=1MB', 'maintenance_work_mem=8MB', 'max_connections=5'] },
+  'shared_buffers=16MB, small work areas': {
+    settings: [
+      'shared_buffers=16MB',
+      'wal_buffers=1MB',
+      'work_mem=1MB',
+      'temp_buffers=1MB',
+      'maintenance_work_mem=8MB',
+      'max_connections=5',
+    ],
+  },
   'shared_buffers=16MB, --liftoff-only (the embedded store)': { settings: ['shared_buffers=16MB'], nodeArgs: ['--liftoff-only'] },
 };
 
 function pgliteAloneRun(dir: string, preset: Preset): Promise<Record<string, number>> {
   const url = import.meta.resolve('@electric-sql/pglite');
-  const child = spawn(process.execPath, [...preset.nodeArgs ?? [], '--input-type=module', '-e', PGLITE_ALONE, url, dir,
-    JSON.stringify(preset.settings)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [...(preset.nodeArgs ?? []), '--input-type=module', '-e', PGLITE_ALONE, url, dir, JSON.stringify(preset.settings)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => child.once('exit', (code) =>
-    (code === 0 ? resolve(JSON.parse(out) as Record<string, number>) : reject(new Error(`PGlite alone exited with ${code}`)))));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as Record<string, number>) : reject(new Error(`PGlite alone exited with ${code}`)),
+    ),
+  );
 }
 
 async function pgliteAlone(): Promise<Array<Record<string, unknown>>> {
@@ -157,7 +196,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`${(err as Error).stack}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${(err as Error).stack}\n`);
+    process.exit(1);
+  },
+);

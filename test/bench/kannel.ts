@@ -53,27 +53,43 @@ async function startSmsc(arrivals: Deliveries, answerDelayMs: number): Promise<S
 }
 
 /** Kannel: sendsms → bearerbox (spool store) → the SMSC, measured like a deliver.ts phase. */
-export async function runKannel(o: { total: number; concurrency: number; window: number; answerDelayMs: number }): Promise<PhaseResult & { peak_rss_mb: number }> {
+export async function runKannel(o: {
+  total: number;
+  concurrency: number;
+  window: number;
+  answerDelayMs: number;
+}): Promise<PhaseResult & { peak_rss_mb: number }> {
   const arrivals = new Deliveries();
   const smsc = await startSmsc(arrivals, o.answerDelayMs);
   const kannel = await Kannel.start({
-    smppHost: '127.0.0.1', smppPort: (smsc.address() as AddressInfo).port, systemId: 'bench', password: 'pw',
-    maxPendingSubmits: o.window, store: 'spool', logLevel: 3,
+    smppHost: '127.0.0.1',
+    smppPort: (smsc.address() as AddressInfo).port,
+    systemId: 'bench',
+    password: 'pw',
+    maxPendingSubmits: o.window,
+    store: 'spool',
+    logLevel: 3,
   });
   try {
     await kannel.bound();
     const { username, password } = kannel.sendsmsUser;
     const sendsms = new URL(kannel.sendsmsUrl);
     const target: Target = {
-      url: `${sendsms.origin}${sendsms.pathname}`, okStatus: 202, headers: {},
+      url: `${sendsms.origin}${sendsms.pathname}`,
+      okStatus: 202,
+      headers: {},
       query: (i) => {
         arrivals.sentAt.set(`bench-kannel ${i}`, performance.now());
         return `username=${username}&password=${password}&from=15550001000&to=15550009000&text=bench-kannel+${i}`;
       },
     };
     const cpu = () => kannel.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-    const result = await measurePhase(target, arrivals, 'bench-kannel', { total: o.total, concurrency: o.concurrency, cpu,
-      others: () => ({ bench: ownCpuSeconds() }) });
+    const result = await measurePhase(target, arrivals, 'bench-kannel', {
+      total: o.total,
+      concurrency: o.concurrency,
+      cpu,
+      others: () => ({ bench: ownCpuSeconds() }),
+    });
     const peak = Math.max(...kannel.pids.map((pid) => rssMb(pid).peak));
     return { ...result, peak_rss_mb: Math.round(peak) };
   } finally {
@@ -93,26 +109,38 @@ async function main(): Promise<void> {
     const kannelFirst = round % 2 === 1;
     const k1 = kannelFirst ? await runKannel({ ...o, window }) : undefined;
     const m = ((await runDeliver({ ...o, window })) as { rest: PhaseResult }).rest;
-    const k = k1 ?? await runKannel({ ...o, window });
+    const k = k1 ?? (await runKannel({ ...o, window }));
     const ratio = +(m.delivered_per_sec / k.delivered_per_sec).toFixed(2);
     rows.push({ round, kannel: k, msggw: m, ratio });
     process.stderr.write(`round ${round}: kannel ${k.delivered_per_sec}/s, msggw ${m.delivered_per_sec}/s, ratio ${ratio}\n`);
   }
   const range = (xs: number[]) => `${Math.min(...xs)}–${Math.max(...xs)}`;
-  process.stdout.write(`${JSON.stringify({
-    messages_per_round: o.total, concurrency: o.concurrency, window, answer_delay_ms: o.answerDelayMs,
-    rounds: rows,
-    summary: {
-      kannel_submit_sm_per_sec: range(rows.map((r) => r.kannel.delivered_per_sec)),
-      msggw_deliver_sm_per_sec: range(rows.map((r) => r.msggw.delivered_per_sec)),
-      msggw_over_kannel: range(rows.map((r) => r.ratio)),
-      kannel_cpu_ms_per_msg: range(rows.map((r) => r.kannel.cpu_ms_per_msg)),
-      msggw_cpu_ms_per_msg: range(rows.map((r) => r.msggw.cpu_ms_per_msg)),
-    },
-  }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        messages_per_round: o.total,
+        concurrency: o.concurrency,
+        window,
+        answer_delay_ms: o.answerDelayMs,
+        rounds: rows,
+        summary: {
+          kannel_submit_sm_per_sec: range(rows.map((r) => r.kannel.delivered_per_sec)),
+          msggw_deliver_sm_per_sec: range(rows.map((r) => r.msggw.delivered_per_sec)),
+          msggw_over_kannel: range(rows.map((r) => r.ratio)),
+          kannel_cpu_ms_per_msg: range(rows.map((r) => r.kannel.cpu_ms_per_msg)),
+          msggw_cpu_ms_per_msg: range(rows.map((r) => r.msggw.cpu_ms_per_msg)),
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  );
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`${(err as Error).stack}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${(err as Error).stack}\n`);
+    process.exit(1);
+  },
+);

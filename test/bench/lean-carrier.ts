@@ -89,16 +89,32 @@ export class LeanCarrier {
     } catch {
       return reply(400, { errors: [{ code: '10015', title: 'Invalid JSON' }] });
     }
-    if (typeof msg.from !== 'string' || typeof msg.to !== 'string') return reply(400, { errors: [{ code: '10015', title: 'Invalid parameter' }] });
+    if (typeof msg.from !== 'string' || typeof msg.to !== 'string')
+      return reply(400, { errors: [{ code: '10015', title: 'Invalid parameter' }] });
     this.sentCount += 1;
     const id = randomUUID();
-    return reply(200, { data: {
-      record_type: 'message', direction: 'outbound', id, type: 'SMS', messaging_profile_id: null,
-      from: { phone_number: msg.from, carrier: 'Telnyx', line_type: 'Wireless' },
-      to: [{ phone_number: msg.to, status: 'queued', carrier: 'T-Mobile USA', line_type: 'Wireless' }],
-      text: msg.text ?? '', subject: null, media: [], encoding: 'GSM-7', parts: 1, tags: [], cost: null, errors: [],
-      received_at: new Date().toISOString(), sent_at: null, completed_at: null,
-    } });
+    return reply(200, {
+      data: {
+        record_type: 'message',
+        direction: 'outbound',
+        id,
+        type: 'SMS',
+        messaging_profile_id: null,
+        from: { phone_number: msg.from, carrier: 'Telnyx', line_type: 'Wireless' },
+        to: [{ phone_number: msg.to, status: 'queued', carrier: 'T-Mobile USA', line_type: 'Wireless' }],
+        text: msg.text ?? '',
+        subject: null,
+        media: [],
+        encoding: 'GSM-7',
+        parts: 1,
+        tags: [],
+        cost: null,
+        errors: [],
+        received_at: new Date().toISOString(),
+        sent_at: null,
+        completed_at: null,
+      },
+    });
   }
 }
 

@@ -45,8 +45,12 @@ class Connections {
     try {
       const res = target.query
         ? await pool.request({ path: `${path}?${target.query(i)}`, method: 'GET', headers: target.headers })
-        : await pool.request({ path, method: 'POST', body: target.body!(i),
-          headers: { ...target.headers, 'content-type': 'application/json' } });
+        : await pool.request({
+            path,
+            method: 'POST',
+            body: target.body!(i),
+            headers: { ...target.headers, 'content-type': 'application/json' },
+          });
       await res.body.dump();
       return { ok: res.statusCode === target.okStatus, ms: performance.now() - started };
     } catch {
@@ -65,15 +69,17 @@ export async function closedLoop(target: Target, total: number, concurrency: num
   const result: LoadResult = { sent: 0, ok: 0, failed: 0, seconds: 0, latenciesMs: [] };
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total) {
-      const r = await connections.once(target, offset + next++);
-      result.sent += 1;
-      if (r.ok) result.ok += 1;
-      else result.failed += 1;
-      result.latenciesMs.push(r.ms);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const r = await connections.once(target, offset + next++);
+        result.sent += 1;
+        if (r.ok) result.ok += 1;
+        else result.failed += 1;
+        result.latenciesMs.push(r.ms);
+      }
+    }),
+  );
   result.seconds = (performance.now() - started) / 1000;
   await connections.close();
   return result;
@@ -90,12 +96,14 @@ export async function openLoop(target: Target, ratePerSec: number, seconds: numb
     const due = started + (i * 1000) / ratePerSec;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inFlight.push(connections.once(target, offset + i).then((r) => {
-      result.sent += 1;
-      if (r.ok) result.ok += 1;
-      else result.failed += 1;
-      result.latenciesMs.push(r.ms);
-    }));
+    inFlight.push(
+      connections.once(target, offset + i).then((r) => {
+        result.sent += 1;
+        if (r.ok) result.ok += 1;
+        else result.failed += 1;
+        result.latenciesMs.push(r.ms);
+      }),
+    );
   }
   await Promise.all(inFlight);
   await connections.close();

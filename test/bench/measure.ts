@@ -17,7 +17,10 @@ export function benchNodeArgs(): string[] {
 
 /** Settings for the gateway under test from BENCH_GATEWAY_ENV ("INGRESS_FIRST_AT=0 KEY=value"). */
 export function benchGatewayEnv(): Record<string, string> {
-  const pairs = (process.env.BENCH_GATEWAY_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('='));
+  const pairs = (process.env.BENCH_GATEWAY_ENV ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((kv) => kv.split('='));
   return Object.fromEntries(pairs.map(([k, ...v]) => [k!, v.join('=')]));
 }
 
@@ -98,7 +101,12 @@ export function ownCpuSeconds(): number {
 }
 
 /** Seconds from `since` until the carrier has `count` messages. */
-export async function waitDelivered(fake: { sentCount: number }, count: number, timeoutMs: number, since = performance.now()): Promise<number> {
+export async function waitDelivered(
+  fake: { sentCount: number },
+  count: number,
+  timeoutMs: number,
+  since = performance.now(),
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (fake.sentCount < count) {
     if (Date.now() > deadline) throw new Error(`only ${fake.sentCount}/${count} delivered in time`);

@@ -35,13 +35,25 @@ const admin = { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString
 
 /** A photo-like JPEG of about `targetKb` (grain keeps it from compressing to nothing). */
 async function jpegAbout(targetKb: number): Promise<Buffer> {
-  for (const [w, h] of [[320, 240], [400, 300], [480, 360], [560, 420], [640, 480]] as const) {
-    const grain = await sharp({ create: { width: w, height: h, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
-      .jpeg({ quality: 80 }).toBuffer();
+  for (const [w, h] of [
+    [320, 240],
+    [400, 300],
+    [480, 360],
+    [560, 420],
+    [640, 480],
+  ] as const) {
+    const grain = await sharp({
+      create: { width: w, height: h, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } },
+    })
+      .jpeg({ quality: 80 })
+      .toBuffer();
     if (grain.length >= targetKb * 1024 * 0.8) return grain;
   }
-  return sharp({ create: { width: 640, height: 480, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
-    .jpeg({ quality: 90 }).toBuffer();
+  return sharp({
+    create: { width: 640, height: 480, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } },
+  })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 const plmn = (number: string) => ({ name: '', address: `${number}/TYPE=PLMN` });
@@ -67,27 +79,51 @@ async function main(): Promise<void> {
   const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
   const fake = await FakeCarrier.start();
   const mm4Port = await freePort();
-  const node = await startGatewayProcess('mmsbench', {
-    DATABASE_URL: await pg.createDatabase('mmsbench'), NATS_URL: nats.url, REDIS_URL: redis.url,
-    ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, LOG_LEVEL: 'warn',
-    // SERVER_ADDRESS is left to derive from the web port (http://localhost:PORT): the helper
-    // picks that port itself. Media URLs are fetched with localhost → 127.0.0.1.
-    MM4_LISTEN: `127.0.0.1:${mm4Port}`,
-    MM4_MSG_ID_HOST: 'gw.bench', MM4_ORIGINATOR_SYSTEM: 'system@gw.bench',
-  }, benchNodeArgs(), BENCH_ENTRY);
-  const transport = createTransport({ host: '127.0.0.1', port: mm4Port, secure: false, ignoreTLS: true,
-    pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity });
+  const node = await startGatewayProcess(
+    'mmsbench',
+    {
+      DATABASE_URL: await pg.createDatabase('mmsbench'),
+      NATS_URL: nats.url,
+      REDIS_URL: redis.url,
+      ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef',
+      API_KEY,
+      LOG_LEVEL: 'warn',
+      // SERVER_ADDRESS is left to derive from the web port (http://localhost:PORT): the helper
+      // picks that port itself. Media URLs are fetched with localhost → 127.0.0.1.
+      MM4_LISTEN: `127.0.0.1:${mm4Port}`,
+      MM4_MSG_ID_HOST: 'gw.bench',
+      MM4_ORIGINATOR_SYSTEM: 'system@gw.bench',
+    },
+    benchNodeArgs(),
+    BENCH_ENTRY,
+  );
+  const transport = createTransport({
+    host: '127.0.0.1',
+    port: mm4Port,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: CONNECTIONS,
+    maxMessages: Infinity,
+  });
   const base = node.url;
   try {
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${base}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) });
-      const json = await res.json() as any;
+      const json = (await res.json()) as any;
       if (res.status >= 300) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
       return json;
     };
     const row = fake.carrierRow('telnyx');
-    await post('/carriers', { name: 'telnyx-bench', type: 'telnyx', username: 'x', password: row.password, api_base_url: fake.url,
-      public_key: row.publicKey, max_rps: 100_000 });
+    await post('/carriers', {
+      name: 'telnyx-bench',
+      type: 'telnyx',
+      username: 'x',
+      password: row.password,
+      api_base_url: fake.url,
+      public_key: row.publicKey,
+      max_rps: 100_000,
+    });
     const client = await post('/clients', { username: 'pbx', password: 'pbx-pass', type: 'legacy', address: '127.0.0.1' });
     await post(`/clients/${client.id}/numbers`, { number: FROM, carrier: 'telnyx-bench' });
     await new Promise((r) => setTimeout(r, 2_000)); // carrier lease taken
@@ -113,9 +149,14 @@ async function main(): Promise<void> {
           try {
             const info = await transport.sendMail({
               envelope: { from: `${FROM}/TYPE=PLMN@pbx.bench`, to: [`${to(i)}/TYPE=PLMN@gw.bench`] },
-              from: plmn(FROM), to: plmn(to(i)),
-              headers: { 'X-Mms-3GPP-MMS-Version': '6.10.0', 'X-Mms-Message-Type': 'MM4_forward.REQ',
-                'X-Mms-Message-ID': `<b${first + i}@pbx.bench>`, 'X-Mms-Transaction-ID': `b${first + i}` },
+              from: plmn(FROM),
+              to: plmn(to(i)),
+              headers: {
+                'X-Mms-3GPP-MMS-Version': '6.10.0',
+                'X-Mms-Message-Type': 'MM4_forward.REQ',
+                'X-Mms-Message-ID': `<b${first + i}@pbx.bench>`,
+                'X-Mms-Transaction-ID': `b${first + i}`,
+              },
               text: `bench mms ${first + i}`,
               attachments: [{ filename: 'photo.jpg', content: image, contentType: 'image/jpeg' }],
             });
@@ -133,7 +174,8 @@ async function main(): Promise<void> {
       const withMedia = () => fake.sent('telnyx').filter((r) => ((r.body as { media_urls?: string[] }).media_urls ?? []).length > 0);
       const deadline = Date.now() + 300_000;
       while (withMedia().length < accepted) {
-        if (Date.now() > deadline) throw new Error(`only ${withMedia().length}/${accepted} delivered in time\n${node.output().slice(-2000)}`);
+        if (Date.now() > deadline)
+          throw new Error(`only ${withMedia().length}/${accepted} delivered in time\n${node.output().slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 20));
       }
       const deliveredSecs = (performance.now() - started) / 1000;
@@ -141,7 +183,11 @@ async function main(): Promise<void> {
       const delivered = withMedia();
       const sample = await checkMedia(delivered.slice(0, SAMPLE));
       return {
-        messages: count, image_kb: Math.round(image.length / 1024), smtp_connections: CONNECTIONS, accepted, refused,
+        messages: count,
+        image_kb: Math.round(image.length / 1024),
+        smtp_connections: CONNECTIONS,
+        accepted,
+        refused,
         accepted_per_sec: +(accepted / acceptSecs).toFixed(1),
         delivered_per_sec: +(accepted / deliveredSecs).toFixed(1),
         accept_p50_ms: +percentile(latencies, 50).toFixed(1),
@@ -183,7 +229,10 @@ async function checkMedia(sends: RecordedRequest[]): Promise<{ ok: number; total
   return { ok, total, maxBytes };
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`${(err as Error).stack}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${(err as Error).stack}\n`);
+    process.exit(1);
+  },
+);

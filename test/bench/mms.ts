@@ -20,7 +20,12 @@ const BUDGET = Number(process.env.BENCH_BUDGET_BYTES ?? 614_400);
 
 async function fixtures(): Promise<Fixture[]> {
   const [jpegA, jpegB, jpegC, png, gif, clip] = await Promise.all([
-    largeJpeg(4000, 3000), largeJpeg(3000, 2000), largeJpeg(2400, 1600), largePng(1000), animatedGif(640, 480, 6), shortMp4(5),
+    largeJpeg(4000, 3000),
+    largeJpeg(3000, 2000),
+    largeJpeg(2400, 1600),
+    largePng(1000),
+    animatedGif(640, 480, 6),
+    shortMp4(5),
   ]);
   return [
     { name: 'jpeg 4000x3000', bytes: jpegA, contentType: 'image/jpeg' },
@@ -47,8 +52,10 @@ async function runPool(items: Fixture[], workers: number, tempDir: string): Prom
     while (next < items.length) {
       const item = items[next++]!;
       const t0 = performance.now();
-      const out = await fitPart({ bytes: item.bytes, contentType: item.contentType, filename: item.name }, BUDGET,
-        { signal: AbortSignal.timeout(120_000), tempDir });
+      const out = await fitPart({ bytes: item.bytes, contentType: item.contentType, filename: item.name }, BUDGET, {
+        signal: AbortSignal.timeout(120_000),
+        tempDir,
+      });
       timings.push({ name: item.name, ms: performance.now() - t0, outBytes: out.bytes.length });
     }
   };
@@ -73,10 +80,16 @@ async function main(): Promise<void> {
         all.push(...timings);
         wall += wallMs;
       }
-      console.log(`\nworkers ${workers}: ${all.length} items in ${(wall / 1000).toFixed(1)} s = ${((all.length * 1000) / wall).toFixed(2)} items/s`);
+      console.log(
+        `\nworkers ${workers}: ${all.length} items in ${(wall / 1000).toFixed(1)} s = ${((all.length * 1000) / wall).toFixed(2)} items/s`,
+      );
       for (const f of set) {
         const mine = all.filter((t) => t.name === f.name);
-        console.log(`  ${f.name.padEnd(26)} median ${median(mine.map((t) => t.ms)).toFixed(0).padStart(6)} ms  → ${(mine[0]!.outBytes / 1024).toFixed(0)} KB`);
+        console.log(
+          `  ${f.name.padEnd(26)} median ${median(mine.map((t) => t.ms))
+            .toFixed(0)
+            .padStart(6)} ms  → ${(mine[0]!.outBytes / 1024).toFixed(0)} KB`,
+        );
       }
     }
   } finally {

@@ -15,7 +15,17 @@ import { startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/process.js';
 import { closedLoop, openLoop, percentile, type Target } from './load.js';
 import { wrkBurst } from './wrk.js';
-import { BENCH_ENTRY, benchGatewayEnv, benchNodeArgs, cpuSeconds, machineCpuSeconds, ownCpuSeconds, rssMb, serviceCpuSeconds, waitDelivered } from './measure.js';
+import {
+  BENCH_ENTRY,
+  benchGatewayEnv,
+  benchNodeArgs,
+  cpuSeconds,
+  machineCpuSeconds,
+  ownCpuSeconds,
+  rssMb,
+  serviceCpuSeconds,
+  waitDelivered,
+} from './measure.js';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
@@ -35,10 +45,16 @@ const admin = { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString
 
 async function baseline(): Promise<number> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/bare-koa.ts', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/bare-koa.ts', String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
-  const target: Target = { url: `http://127.0.0.1:${port}/`, headers: {}, okStatus: 202,
-    body: (i) => JSON.stringify({ from: '+15550001000', to: `+1555${2_000_000 + i}`, text: `bench ${i}` }) };
+  const target: Target = {
+    url: `http://127.0.0.1:${port}/`,
+    headers: {},
+    okStatus: 202,
+    body: (i) => JSON.stringify({ from: '+15550001000', to: `+1555${2_000_000 + i}`, text: `bench ${i}` }),
+  };
   await closedLoop(target, 2_000, CONCURRENCY);
   const r = LOAD === 'wrk' ? await wrkBurst(target.url as string, '', 5, CONCURRENCY) : await closedLoop(target, TOTAL, CONCURRENCY);
   child.kill('SIGTERM');
@@ -54,8 +70,10 @@ function traceTimeline(fake: { sentCount: number }, pids: number[]): NodeJS.Time
   let last = { delivered: 0, node: pids.reduce((s, p) => s + cpuSeconds(p), 0), machine: machineCpuSeconds() };
   return setInterval(() => {
     const now = { delivered: fake.sentCount, node: pids.reduce((s, p) => s + cpuSeconds(p), 0), machine: machineCpuSeconds() };
-    process.stderr.write(`t=${((performance.now() - t0) / 1000).toFixed(1)}s delivered=${now.delivered} (+${now.delivered - last.delivered}) `
-      + `node=${Math.round((now.node - last.node) * 200)}% machine=${Math.round((now.machine - last.machine) * 200)}%\n`);
+    process.stderr.write(
+      `t=${((performance.now() - t0) / 1000).toFixed(1)}s delivered=${now.delivered} (+${now.delivered - last.delivered}) ` +
+        `node=${Math.round((now.node - last.node) * 200)}% machine=${Math.round((now.machine - last.machine) * 200)}%\n`,
+    );
     last = now;
   }, 500);
 }
@@ -67,8 +85,13 @@ async function main(): Promise<void> {
   const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
   const fake = CARRIER === 'full' ? await FakeCarrier.start() : await LeanCarrier.start();
   const env = {
-    DATABASE_URL: await pg.createDatabase('bench'), NATS_URL: nats.url, REDIS_URL: redis.url,
-    ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9', LOG_LEVEL: 'warn',
+    DATABASE_URL: await pg.createDatabase('bench'),
+    NATS_URL: nats.url,
+    REDIS_URL: redis.url,
+    ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef',
+    API_KEY,
+    SERVER_ADDRESS: 'http://127.0.0.1:9',
+    LOG_LEVEL: 'warn',
     ...benchGatewayEnv(),
   };
   const nodeArgs = benchNodeArgs();
@@ -80,17 +103,25 @@ async function main(): Promise<void> {
   const cpuOfNodes = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const rssOfNodes = () => pids.map(rssMb).reduce((a, b) => ({ rss: Math.max(a.rss, b.rss), peak: Math.max(a.peak, b.peak) }));
   try {
-    const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) })
-      .then((r) => r.json() as Promise<any>);
+    const post = (path: string, body: unknown) =>
+      fetch(`${node.url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
     const row = fake.carrierRow('telnyx');
-    await post('/carriers', { name: 'telnyx-bench', type: 'telnyx', username: 'x', password: row.password, api_base_url: fake.url, max_rps: 100_000 });
+    await post('/carriers', {
+      name: 'telnyx-bench',
+      type: 'telnyx',
+      username: 'x',
+      password: row.password,
+      api_base_url: fake.url,
+      max_rps: 100_000,
+    });
     const client = await post('/clients', { username: 'bench', password: 'bench-pass', type: 'web' });
     await post(`/clients/${client.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-bench' });
     await new Promise((r) => setTimeout(r, 2_000)); // carrier lease taken
     const rssIdle = rssOfNodes();
 
     const target: Target = {
-      url: nodes.map((n) => `${n.url}/messages/send`), okStatus: 202,
+      url: nodes.map((n) => `${n.url}/messages/send`),
+      okStatus: 202,
       headers: { authorization: `Basic ${Buffer.from('bench:bench-pass').toString('base64')}` },
       body: (i) => JSON.stringify({ from: '+15550001000', to: `+1555${2_000_000 + i}`, text: `bench ${i}` }),
     };
@@ -105,9 +136,10 @@ async function main(): Promise<void> {
     await gatewayLoopLag(node.url); // resets the gateway's loop-lag window to the burst
     const started = performance.now();
     const timeline = process.env.BENCH_TIMELINE ? traceTimeline(fake, pids) : undefined;
-    const burst = LOAD === 'wrk'
-      ? await wrkBurst(`${node.url}/messages/send`, target.headers.authorization!, WRK_SECS, CONCURRENCY)
-      : await closedLoop(target, TOTAL, CONCURRENCY);
+    const burst =
+      LOAD === 'wrk'
+        ? await wrkBurst(`${node.url}/messages/send`, target.headers.authorization!, WRK_SECS, CONCURRENCY)
+        : await closedLoop(target, TOTAL, CONCURRENCY);
     const deliveredSecs = await waitDelivered(fake, burst.ok, 300_000, started);
     if (timeline) clearInterval(timeline);
     const burstLoop = await gatewayLoopLag(node.url);
@@ -133,7 +165,11 @@ async function main(): Promise<void> {
     const koa = await baseline();
 
     const report = {
-      load: LOAD, carrier: CARRIER, messages: burst.ok, concurrency: CONCURRENCY, nodes: NODES,
+      load: LOAD,
+      carrier: CARRIER,
+      messages: burst.ok,
+      concurrency: CONCURRENCY,
+      nodes: NODES,
       accepted_per_sec: Math.round(burst.ok / burst.seconds),
       delivered_per_sec: Math.round(burst.ok / deliveredSecs),
       refused: burst.failed,
@@ -157,9 +193,11 @@ async function main(): Promise<void> {
       at_1000_bench_loop_delay_max_ms: +(benchLoop.max / 1e6).toFixed(2),
       at_1000_gateway_loop_delay_p99_ms: gatewayLoop.p99Ms,
       at_1000_gateway_loop_delay_max_ms: gatewayLoop.maxMs,
-      node_rss_idle_mb: Math.round(rssIdle.rss), node_rss_mb: Math.round(rss.rss), node_peak_rss_mb: Math.round(Math.max(rss.peak, rssAfterBurst.peak)),
+      node_rss_idle_mb: Math.round(rssIdle.rss),
+      node_rss_mb: Math.round(rss.rss),
+      node_peak_rss_mb: Math.round(Math.max(rss.peak, rssAfterBurst.peak)),
       bare_koa_req_per_sec: Math.round(koa),
-      accepted_vs_bare_koa: +((burst.ok / burst.seconds) / koa).toFixed(2),
+      accepted_vs_bare_koa: +(burst.ok / burst.seconds / koa).toFixed(2),
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
@@ -169,15 +207,20 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`${(err as Error).stack}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${(err as Error).stack}\n`);
+    process.exit(1);
+  },
+);
 
 /** The gateway's event-loop delay since the last scrape, from its /metrics (first node). */
 async function gatewayLoopLag(url: string): Promise<{ p99Ms: number; maxMs: number }> {
   const text = await (await fetch(`${url}/metrics`, { headers: admin })).text();
   const seconds = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-  return { p99Ms: +(seconds('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(2),
-    maxMs: +(seconds('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(2) };
+  return {
+    p99Ms: +(seconds('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(2),
+    maxMs: +(seconds('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(2),
+  };
 }

@@ -31,33 +31,46 @@ export interface SubmitLoadResult {
  * Opens `count` sessions bound as transceivers. They answer every deliver_sm, at once or
  * `answerDelayMs` later (an ESME at the end of a slower link).
  */
-export async function bindSessions(port: number, count: number, systemId: string, password: string, answerDelayMs = 0): Promise<LibSession[]> {
-  return Promise.all(Array.from({ length: count }, async () => {
-    const session = await new Promise<LibSession>((resolve, reject) => {
-      const s = smpp.connect({ url: `smpp://127.0.0.1:${port}` }, () => resolve(s));
-      s.on('error', reject);
-    });
-    session.on('error', () => undefined);
-    session.on('enquire_link', (pdu: { response(): unknown }) => session.send(pdu.response()));
-    session.on('deliver_sm', (pdu: { response(): unknown }) => {
-      if (answerDelayMs > 0) setTimeout(() => session.send(pdu.response()), answerDelayMs);
-      else session.send(pdu.response());
-    });
-    const resp = await new Promise<LibPdu>((resolve) => session.bind_transceiver({ system_id: systemId, password }, resolve));
-    if (resp.command_status !== 0) throw new Error(`bind refused: 0x${resp.command_status.toString(16)}`);
-    return session;
-  }));
+export async function bindSessions(
+  port: number,
+  count: number,
+  systemId: string,
+  password: string,
+  answerDelayMs = 0,
+): Promise<LibSession[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const session = await new Promise<LibSession>((resolve, reject) => {
+        const s = smpp.connect({ url: `smpp://127.0.0.1:${port}` }, () => resolve(s));
+        s.on('error', reject);
+      });
+      session.on('error', () => undefined);
+      session.on('enquire_link', (pdu: { response(): unknown }) => session.send(pdu.response()));
+      session.on('deliver_sm', (pdu: { response(): unknown }) => {
+        if (answerDelayMs > 0) setTimeout(() => session.send(pdu.response()), answerDelayMs);
+        else session.send(pdu.response());
+      });
+      const resp = await new Promise<LibPdu>((resolve) => session.bind_transceiver({ system_id: systemId, password }, resolve));
+      if (resp.command_status !== 0) throw new Error(`bind refused: 0x${resp.command_status.toString(16)}`);
+      return session;
+    }),
+  );
 }
 
 /** Unbinds and closes the sessions. */
 export async function closeSessions(sessions: LibSession[]): Promise<void> {
-  await Promise.all(sessions.map((s) => new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 2_000);
-    s.unbind({}, () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  })));
+  await Promise.all(
+    sessions.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 2_000);
+          s.unbind({}, () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+    ),
+  );
   for (const s of sessions) s.destroy();
 }
 
@@ -65,7 +78,13 @@ export async function closeSessions(sessions: LibSession[]): Promise<void> {
  * Submits `total` messages over `sessions`, each with up to `window` unanswered; `fields(i)` is
  * submit_sm i. `offset` shifts i (so warm-up and measured runs use different texts).
  */
-export function submitLoad(sessions: LibSession[], total: number, window: number, fields: (i: number) => object, offset = 0): Promise<SubmitLoadResult> {
+export function submitLoad(
+  sessions: LibSession[],
+  total: number,
+  window: number,
+  fields: (i: number) => object,
+  offset = 0,
+): Promise<SubmitLoadResult> {
   const result: SubmitLoadResult = { ok: 0, failed: 0, statuses: {}, seconds: 0, latenciesMs: [] };
   let next = 0;
   let done = 0;

@@ -44,14 +44,32 @@ interface Row {
 }
 
 async function setupClient(store: Store): Promise<{ id: number; numbers: string[] }> {
-  const client = await store.clients.create({ username: 'usage-bench', password: 'bench-pass', address: '', name: '',
-    type: 'web', timezone: ZONE, logPrivacy: false });
-  await store.clients.upsertSettings(client.id, { apiFormat: 'generic', smsDailyLimit: 10_000_000, smsMonthlyLimit: 100_000_000,
-    mmsMonthlyLimit: 10_000_000 });
+  const client = await store.clients.create({
+    username: 'usage-bench',
+    password: 'bench-pass',
+    address: '',
+    name: '',
+    type: 'web',
+    timezone: ZONE,
+    logPrivacy: false,
+  });
+  await store.clients.upsertSettings(client.id, {
+    apiFormat: 'generic',
+    smsDailyLimit: 10_000_000,
+    smsMonthlyLimit: 100_000_000,
+    mmsMonthlyLimit: 10_000_000,
+  });
   const numbers: string[] = [];
   for (let i = 0; i < NUMBERS; i++) {
-    const n = await store.numbers.create({ clientId: client.id, number: `+1604555${String(1000 + i)}`, carrier: 'none',
-      tag: `t${i}`, group: '', webhook: '', ignoreStopCmdSending: false });
+    const n = await store.numbers.create({
+      clientId: client.id,
+      number: `+1604555${String(1000 + i)}`,
+      carrier: 'none',
+      tag: `t${i}`,
+      group: '',
+      webhook: '',
+      ignoreStopCmdSending: false,
+    });
     if (i === 0) await store.numbers.upsertSettings(n.id, { smsDailyLimit: 5_000_000 });
     numbers.push(n.number);
   }
@@ -61,21 +79,27 @@ async function setupClient(store: Store): Promise<{ id: number; numbers: string[
 async function insertRecords(pool: pg.Pool, clientId: number, numbers: string[], fromMs: number): Promise<number> {
   const started = performance.now();
   const step = SPAN_MS / RECORDS;
-  await pool.query(`INSERT INTO msg_record_db_items
+  await pool.query(
+    `INSERT INTO msg_record_db_items
       (message_id, log_id, client_id, "to", "from", received_timestamp, type, direction, total_segments, status)
     SELECT 'bench-' || g, 'bench-' || g, $1, '+14155550000', ($2::text[])[1 + g % $3],
       to_timestamp(($4::float8 + g * $5::float8) / 1000), CASE WHEN g % 10 = 0 THEN 'mms' ELSE 'sms' END,
       'outbound', CASE WHEN g % 10 = 0 THEN 0 ELSE 1 + g % 3 END, 'delivered'
-    FROM generate_series(0, $6 - 1) AS g`, [clientId, numbers, numbers.length, fromMs, step, RECORDS]);
+    FROM generate_series(0, $6 - 1) AS g`,
+    [clientId, numbers, numbers.length, fromMs, step, RECORDS],
+  );
   return (performance.now() - started) / 1000;
 }
 
 async function* ledger(pool: pg.Pool, clientId: number): AsyncGenerator<Row[]> {
   let last = '0';
   for (;;) {
-    const { rows } = await pool.query<Row>(`SELECT id, "from", type, total_segments AS segments,
+    const { rows } = await pool.query<Row>(
+      `SELECT id, "from", type, total_segments AS segments,
         (extract(epoch FROM received_timestamp) * 1000)::float8 AS at
-      FROM msg_record_db_items WHERE client_id = $1 AND id > $2 ORDER BY id LIMIT $3`, [clientId, last, PAGE]);
+      FROM msg_record_db_items WHERE client_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [clientId, last, PAGE],
+    );
     if (rows.length === 0) return;
     last = rows[rows.length - 1]!.id;
     yield rows;
@@ -91,8 +115,13 @@ async function countThroughGate(pool: pg.Pool, quota: Quota, clock: { set(ms: nu
     for (let i = 0; i < rows.length; i += WINDOW) {
       const decisions = rows.slice(i, i + WINDOW).map((r) => {
         clock.set(Number(r.at)); // admit() reads the clock before its first await
-        return quota.gate.admit({ clientId, number: r.from, type: r.type, units: r.type === 'sms' ? r.segments : 1,
-          direction: 'outbound' });
+        return quota.gate.admit({
+          clientId,
+          number: r.from,
+          type: r.type,
+          units: r.type === 'sms' ? r.segments : 1,
+          direction: 'outbound',
+        });
       });
       for (const d of await Promise.all(decisions)) {
         if (d.admitted) admitted++;
@@ -109,14 +138,20 @@ async function ledgerFigures(pool: pg.Pool, clientId: number, nowMs: number) {
   const month = monthWindow(nowMs, ZONE);
   const q = async (type: string, since: number): Promise<{ value: number; ms: number }> => {
     const started = performance.now();
-    const { rows } = await pool.query<{ v: string }>(`SELECT COALESCE(SUM(CASE WHEN type = 'sms' THEN total_segments ELSE 1 END), 0) AS v
+    const { rows } = await pool.query<{ v: string }>(
+      `SELECT COALESCE(SUM(CASE WHEN type = 'sms' THEN total_segments ELSE 1 END), 0) AS v
       FROM msg_record_db_items WHERE client_id = $1 AND type = $2 AND received_timestamp >= to_timestamp($3::float8 / 1000)
-        AND received_timestamp <= to_timestamp($4::float8 / 1000)`, [clientId, type, since, nowMs]);
+        AND received_timestamp <= to_timestamp($4::float8 / 1000)`,
+      [clientId, type, since, nowMs],
+    );
     return { value: Number(rows[0]!.v), ms: performance.now() - started };
   };
   const results = [await q('sms', day.startMs), await q('sms', month.startMs), await q('mms', day.startMs), await q('mms', month.startMs)];
   return {
-    smsDaily: results[0]!.value, smsMonthly: results[1]!.value, mmsDaily: results[2]!.value, mmsMonthly: results[3]!.value,
+    smsDaily: results[0]!.value,
+    smsMonthly: results[1]!.value,
+    mmsDaily: results[2]!.value,
+    mmsMonthly: results[3]!.value,
     ms: results.reduce((sum, r) => sum + r.ms, 0),
   };
 }
@@ -163,31 +198,61 @@ async function main(): Promise<void> {
     const insertSecs = await insertRecords(pool, client.id, client.numbers, endMs - SPAN_MS);
     console.log(`inserted ${RECORDS.toLocaleString()} ledger rows in ${insertSecs.toFixed(1)} s`);
     const counted = await countThroughGate(pool, quota, clock, client.id);
-    console.log(`counted through the gate (Redis): ${counted.admitted.toLocaleString()} admitted, ${counted.refused} refused, `
-      + `${counted.seconds.toFixed(1)} s (${Math.round(counted.admitted / counted.seconds).toLocaleString()} admits/s)`);
+    console.log(
+      `counted through the gate (Redis): ${counted.admitted.toLocaleString()} admitted, ${counted.refused} refused, ` +
+        `${counted.seconds.toFixed(1)} s (${Math.round(counted.admitted / counted.seconds).toLocaleString()} admits/s)`,
+    );
 
     clock.set(Math.max(Date.now(), endMs));
     const fromLedger = await ledgerFigures(pool, client.id, clock.now());
     const report = await quota.usage.report(directory.client(client.id)!);
-    const fromCounters = { smsDaily: report.client.sms.daily.used, smsMonthly: report.client.sms.monthly.used,
-      mmsDaily: report.client.mms.daily.used, mmsMonthly: report.client.mms.monthly.used };
+    const fromCounters = {
+      smsDaily: report.client.sms.daily.used,
+      smsMonthly: report.client.sms.monthly.used,
+      mmsDaily: report.client.mms.daily.used,
+      mmsMonthly: report.client.mms.monthly.used,
+    };
     console.log('counters:', fromCounters);
-    console.log('ledger:  ', { smsDaily: fromLedger.smsDaily, smsMonthly: fromLedger.smsMonthly, mmsDaily: fromLedger.mmsDaily,
-      mmsMonthly: fromLedger.mmsMonthly }, `(4 SUM/COUNT queries: ${fromLedger.ms.toFixed(0)} ms)`);
-    const agree = fromCounters.smsDaily === fromLedger.smsDaily && fromCounters.smsMonthly === fromLedger.smsMonthly
-      && fromCounters.mmsDaily === fromLedger.mmsDaily && fromCounters.mmsMonthly === fromLedger.mmsMonthly;
+    console.log(
+      'ledger:  ',
+      {
+        smsDaily: fromLedger.smsDaily,
+        smsMonthly: fromLedger.smsMonthly,
+        mmsDaily: fromLedger.mmsDaily,
+        mmsMonthly: fromLedger.mmsMonthly,
+      },
+      `(4 SUM/COUNT queries: ${fromLedger.ms.toFixed(0)} ms)`,
+    );
+    const agree =
+      fromCounters.smsDaily === fromLedger.smsDaily &&
+      fromCounters.smsMonthly === fromLedger.smsMonthly &&
+      fromCounters.mmsDaily === fromLedger.mmsDaily &&
+      fromCounters.mmsMonthly === fromLedger.mmsMonthly;
     console.log(agree ? 'usage counters agree with the ledger' : 'MISMATCH between counters and ledger');
 
     const app = createApp({
-      store, directory, changes: new LocalConfigChanges(directory), apiKey: 'bench-admin', serverAddress: 'http://127.0.0.1:9',
-      serverId: 'bench', logger, ready: () => true, bus, subjects: subjects(''), carrierWebhooks: carrierWebhooks(),
-      ingress: msgInIngress(bus, subjects('')), usage: quota.usage, apiKeyRateLimit: quota.apiKeyLimit,
+      store,
+      directory,
+      changes: new LocalConfigChanges(directory),
+      apiKey: 'bench-admin',
+      serverAddress: 'http://127.0.0.1:9',
+      serverId: 'bench',
+      logger,
+      ready: () => true,
+      bus,
+      subjects: subjects(''),
+      carrierWebhooks: carrierWebhooks(),
+      ingress: msgInIngress(bus, subjects('')),
+      usage: quota.usage,
+      apiKeyRateLimit: quota.apiKeyLimit,
     });
     server = new WebServer({ listen: { host: '127.0.0.1', port: 0 } }, { app });
     await server.start();
     const timing = await timeUsage(server.url());
-    console.log(`GET /messages/usage x ${CALLS.toLocaleString()}: p50 ${timing.p50.toFixed(2)} ms, p99 ${timing.p99.toFixed(2)} ms, `
-      + `mean ${timing.mean.toFixed(2)} ms (target p99 < 50 ms: ${timing.p99 < 50 ? 'met' : 'NOT met'})`);
+    console.log(
+      `GET /messages/usage x ${CALLS.toLocaleString()}: p50 ${timing.p50.toFixed(2)} ms, p99 ${timing.p99.toFixed(2)} ms, ` +
+        `mean ${timing.mean.toFixed(2)} ms (target p99 < 50 ms: ${timing.p99 < 50 ? 'met' : 'NOT met'})`,
+    );
     console.log('client.sms:', JSON.stringify(timing.body.client.sms));
     await directory.stop();
     if (!agree) process.exitCode = 1;

@@ -45,7 +45,9 @@ export async function wrkBurst(url: string, authorization: string, seconds: numb
   writeFileSync(file, script(authorization));
   try {
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', file, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', file, url], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let text = '';
       child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
       child.once('error', (err) => reject(new Error(`BENCH_LOAD=wrk needs wrk on PATH (Debian: apt-get install wrk): ${err.message}`)));

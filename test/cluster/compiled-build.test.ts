@@ -19,20 +19,33 @@ const admin = { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString
 
 async function post(node: GatewayProcess, path: string, body: unknown, headers: Record<string, string> = admin) {
   const res = await fetch(`${node.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() as any };
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 /** Sets up a carrier, a web client and its number, sends one message, waits for the carrier. */
 async function sendsThrough(node: GatewayProcess, fake: FakeCarrier, tag: string): Promise<void> {
   const row = fake.carrierRow('telnyx');
-  expect((await post(node, '/carriers', { name: `telnyx-${tag}`, type: 'telnyx', username: 'x', password: row.password,
-    api_base_url: fake.url })).status).toBe(201);
+  expect(
+    (
+      await post(node, '/carriers', {
+        name: `telnyx-${tag}`,
+        type: 'telnyx',
+        username: 'x',
+        password: row.password,
+        api_base_url: fake.url,
+      })
+    ).status,
+  ).toBe(201);
   const client = await post(node, '/clients', { username: `web-${tag}`, password: 'web-pass', type: 'web' });
   expect(client.status).toBe(201);
   expect((await post(node, `/clients/${client.body.id}/numbers`, { number: '+15550001000', carrier: `telnyx-${tag}` })).status).toBe(201);
   const text = `compiled ${tag}`;
-  const sent = await post(node, '/messages/send', { from: '+15550001000', to: '+15552000001', text },
-    { authorization: `Basic ${Buffer.from(`web-${tag}:web-pass`).toString('base64')}`, 'content-type': 'application/json' });
+  const sent = await post(
+    node,
+    '/messages/send',
+    { from: '+15550001000', to: '+15552000001', text },
+    { authorization: `Basic ${Buffer.from(`web-${tag}:web-pass`).toString('base64')}`, 'content-type': 'application/json' },
+  );
   expect(sent.status).toBe(202);
   const deadline = Date.now() + 20_000;
   while (!fake.sent().some((r) => (r.body as { text?: string }).text === text)) {
@@ -62,11 +75,20 @@ describe('the compiled build', () => {
   });
 
   it.skipIf(svc.skip)('runs in cluster mode and carries a REST send to the carrier', async () => {
-    const node = await startGatewayProcess('built-cluster', {
-      API_KEY, DATABASE_URL: await createTestDatabase('compiled_build'), NATS_URL: svc.urls.nats, REDIS_URL: svc.urls.redis,
-      ENCRYPTION_KEY: 'compiled-build-encryption-key-0123456789', BUS_SUBJECT_PREFIX: uniquePrefix('built'),
-      SERVER_ADDRESS: 'https://gw.example.test',
-    }, [...GATEWAY_NODE_FLAGS], ENTRY);
+    const node = await startGatewayProcess(
+      'built-cluster',
+      {
+        API_KEY,
+        DATABASE_URL: await createTestDatabase('compiled_build'),
+        NATS_URL: svc.urls.nats,
+        REDIS_URL: svc.urls.redis,
+        ENCRYPTION_KEY: 'compiled-build-encryption-key-0123456789',
+        BUS_SUBJECT_PREFIX: uniquePrefix('built'),
+        SERVER_ADDRESS: 'https://gw.example.test',
+      },
+      [...GATEWAY_NODE_FLAGS],
+      ENTRY,
+    );
     nodes.push(node);
     const metrics = await (await fetch(`${node.url}/metrics`, { headers: admin })).text();
     expect(metrics).toContain('msggw_');

@@ -54,9 +54,13 @@ describe.skipIf(svc.skip)(svc.title('configuration across two gateway processes'
     await Promise.all([a?.stop(), b?.stop()]);
   });
 
-  it('shows a client created on A in B\'s API within a second, then its changes and its deletion', async () => {
+  it("shows a client created on A in B's API within a second, then its changes and its deletion", async () => {
     const created = await api(a, 'POST', '/clients', {
-      username: 'zultys', password: 'smpp_pass', type: 'legacy', name: 'Zultys MX', address: '192.168.1.100',
+      username: 'zultys',
+      password: 'smpp_pass',
+      type: 'legacy',
+      name: 'Zultys MX',
+      address: '192.168.1.100',
     });
     expect(created.status).toBe(201);
     const id = created.body.id as number;
@@ -73,12 +77,17 @@ describe.skipIf(svc.skip)(svc.title('configuration across two gateway processes'
 
   it('propagates a number added on B to A, exactly as stored', async () => {
     const client = await api(b, 'POST', '/clients', {
-      username: 'bicom', password: 'api_key', type: 'web', name: 'Bicom', timezone: 'America/Vancouver',
+      username: 'bicom',
+      password: 'api_key',
+      type: 'web',
+      name: 'Bicom',
+      timezone: 'America/Vancouver',
     });
     expect(client.status).toBe(201);
     await api(b, 'POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: 'KEY1' });
     const number = await api(b, 'POST', `/clients/${client.body.id}/numbers`, {
-      number: '+1 (250) 555-0100', carrier: 'telnyx-main',
+      number: '+1 (250) 555-0100',
+      carrier: 'telnyx-main',
     });
     expect(number.status).toBe(201);
     await seenWithin(async () => {
@@ -91,14 +100,17 @@ describe.skipIf(svc.skip)(svc.title('configuration across two gateway processes'
     const created = await api(a, 'POST', '/carriers', { name: 'twilio-a', type: 'twilio', username: 'AC1', password: 't1' });
     expect(created.status).toBe(201);
     const id = created.body.id as number;
-    const findOnB = async () => ((await api(b, 'GET', '/carriers')).body as Array<{ id: number; api_base_url?: string }>)
-      .find((c) => c.id === id);
+    const findOnB = async () =>
+      ((await api(b, 'GET', '/carriers')).body as Array<{ id: number; api_base_url?: string }>).find((c) => c.id === id);
     await seenWithin(async () => (await findOnB()) !== undefined);
 
     const updated = await api(b, 'PUT', `/carriers/${id}`, { api_base_url: 'http://127.0.0.1:9/sandbox' });
     expect(updated.status).toBe(200);
-    await seenWithin(async () => ((await api(a, 'GET', '/carriers')).body as Array<{ id: number; api_base_url: string }>)
-      .some((c) => c.id === id && c.api_base_url === 'http://127.0.0.1:9/sandbox'));
+    await seenWithin(async () =>
+      ((await api(a, 'GET', '/carriers')).body as Array<{ id: number; api_base_url: string }>).some(
+        (c) => c.id === id && c.api_base_url === 'http://127.0.0.1:9/sandbox',
+      ),
+    );
 
     expect((await api(a, 'DELETE', `/carriers/${id}`)).status).toBe(200);
     await seenWithin(async () => (await findOnB()) === undefined);

@@ -28,16 +28,17 @@ describe.skipIf(skip)(title('failed logins across a two-node cluster'), () => {
   beforeAll(async () => {
     fake = await FakeCarrier.start();
     const env = {
-      DATABASE_URL: await createTestDatabase('login_lockout'), NATS_URL: svc.urls.nats, REDIS_URL: svc.urls.redis,
+      DATABASE_URL: await createTestDatabase('login_lockout'),
+      NATS_URL: svc.urls.nats,
+      REDIS_URL: svc.urls.redis,
       BUS_SUBJECT_PREFIX: uniquePrefix('lockout'),
       // REST callers come through "a proxy" on loopback, so each test names its own source IP.
       TRUSTED_PROXIES: '127.0.0.1',
-      LOGIN_FAILURES_PER_IP: String(PER_IP), LOGIN_FAILURES_PER_NETWORK: '1000', LOGIN_FAILURES_PER_USER: '1000',
+      LOGIN_FAILURES_PER_IP: String(PER_IP),
+      LOGIN_FAILURES_PER_NETWORK: '1000',
+      LOGIN_FAILURES_PER_USER: '1000',
     };
-    [a, b] = await Promise.all([
-      SmppGateway.start({ fake, env, serverId: 'lockA' }),
-      SmppGateway.start({ fake, env, serverId: 'lockB' }),
-    ]);
+    [a, b] = await Promise.all([SmppGateway.start({ fake, env, serverId: 'lockA' }), SmppGateway.start({ fake, env, serverId: 'lockB' })]);
     await a.legacyClient('pbx', 'pbx-password', []);
     const far = await a.api('POST', '/clients', { username: 'far', password: 'far-password', type: 'legacy', address: '192.0.2.1' });
     expect(far.status).toBe(201);

@@ -33,13 +33,31 @@ describe.skipIf(svc.skip)(svc.title('a nats-server restart during a REST burst')
 
   beforeAll(async () => {
     [nats, fake] = await Promise.all([startNats(), FakeCarrier.start()]);
-    node = await startTestNode({ serverId: 'natsrestart', apiKey: API_KEY, env: {
-      DATABASE_URL: await createTestDatabase('nats_restart'), NATS_URL: nats.url, BUS_SUBJECT_PREFIX: uniquePrefix('nr'),
-      NOTIFY_SENDER_ON_FAILURE: 'false', CARRIER_TIMEOUT_SECS: '5',
-    } });
+    node = await startTestNode({
+      serverId: 'natsrestart',
+      apiKey: API_KEY,
+      env: {
+        DATABASE_URL: await createTestDatabase('nats_restart'),
+        NATS_URL: nats.url,
+        BUS_SUBJECT_PREFIX: uniquePrefix('nr'),
+        NOTIFY_SENDER_ON_FAILURE: 'false',
+        CARRIER_TIMEOUT_SECS: '5',
+      },
+    });
     const row = fake.carrierRow('telnyx');
-    expect((await node.api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: row.password,
-      api_base_url: fake.url, public_key: row.publicKey, max_rps: 1000 })).status).toBe(201);
+    expect(
+      (
+        await node.api('POST', '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: row.password,
+          api_base_url: fake.url,
+          public_key: row.publicKey,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
     const client = await node.api('POST', '/clients', { username: 'burst', password: 'burst-pass', type: 'web' });
     expect(client.status).toBe(201);
     expect((await node.api('POST', `/clients/${client.body.id}/numbers`, { number: FROM, carrier: 'telnyx-main' })).status).toBe(201);
@@ -61,14 +79,16 @@ describe.skipIf(svc.skip)(svc.title('a nats-server restart during a REST burst')
     const tally = new SendTally();
     let next = 0;
     let faulted: Promise<void> | undefined;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < TOTAL) {
-        const i = next++;
-        if (i === RESTART_AT) faulted = fault(tally);
-        const text = `${label}-${i}`;
-        tally.record(text, await postSend(node.base, CLIENT, body(text)));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < TOTAL) {
+          const i = next++;
+          if (i === RESTART_AT) faulted = fault(tally);
+          const text = `${label}-${i}`;
+          tally.record(text, await postSend(node.base, CLIENT, body(text)));
+        }
+      }),
+    );
     await faulted;
     const unknown = tally.unknown.size;
     expect(tally.other, 'answers other than 202 and a 503 that says what it knows').toEqual([]);
@@ -84,11 +104,16 @@ describe.skipIf(svc.skip)(svc.title('a nats-server restart during a REST burst')
     const ours = [...counts].filter(([t]) => t.startsWith(`${label}-`));
     const twice = ours.filter(([, n]) => n > 1);
     const ofNotStored = [...tally.notStored].filter((t) => counts.has(t));
-    process.stdout.write(`[${label}] ${tally.summary()} (of ${unknown} unknown); delivered ${ours.length}, ` +
-      `twice ${twice.length}, "not stored" but delivered ${ofNotStored.length}\n`);
+    process.stdout.write(
+      `[${label}] ${tally.summary()} (of ${unknown} unknown); delivered ${ours.length}, ` +
+        `twice ${twice.length}, "not stored" but delivered ${ofNotStored.length}\n`,
+    );
     expect(twice, 'texts delivered more than once').toEqual([]);
     expect(ofNotStored, 'texts answered "not_stored" that were delivered').toEqual([]);
-    expect([...expected].filter((t) => !counts.has(t)), 'accepted texts never delivered').toEqual([]);
+    expect(
+      [...expected].filter((t) => !counts.has(t)),
+      'accepted texts never delivered',
+    ).toEqual([]);
   }
 
   it('answers each send 202 or a 503 that says "unknown" or "not_stored" across a restart, and delivers each accepted one once', async () => {

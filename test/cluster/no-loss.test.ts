@@ -26,7 +26,9 @@ async function post(node: GatewayProcess, path: string, body: unknown, headers =
 
 async function leaderOf(nodes: GatewayProcess[], carrier: string): Promise<GatewayProcess | undefined> {
   for (const node of nodes) {
-    const text = await fetch(`${node.url}/metrics`, { headers: admin }).then((r) => r.text()).catch(() => '');
+    const text = await fetch(`${node.url}/metrics`, { headers: admin })
+      .then((r) => r.text())
+      .catch(() => '');
     const line = text.split('\n').find((l) => l.startsWith('msggw_carrier_leader{') && l.includes(`carrier="${carrier}"`));
     if (line?.trim().endsWith(' 1')) return node;
   }
@@ -62,14 +64,22 @@ describe.skipIf(svc.skip)(svc.title('a three-node cluster loses nothing when the
     nodes.push(...(await Promise.all(['gw1', 'gw2', 'gw3'].map((id) => startGatewayProcess(id, env)))));
     const first = nodes[0]!;
     const row = fake.carrierRow('telnyx');
-    expect((await post(first, '/carriers', {
-      name: 'telnyx-main', type: 'telnyx', username: 'x', password: row.password, api_base_url: fake.url,
-      public_key: row.publicKey, max_rps: 20_000,
-    })).status).toBe(201);
+    expect(
+      (
+        await post(first, '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: row.password,
+          api_base_url: fake.url,
+          public_key: row.publicKey,
+          max_rps: 20_000,
+        })
+      ).status,
+    ).toBe(201);
     const web = await post(first, '/clients', { username: 'webapp', password: 'webapp-pass', type: 'web' });
     expect(web.status).toBe(201);
-    expect((await post(first, `/clients/${web.body.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-main' })).status)
-      .toBe(201);
+    expect((await post(first, `/clients/${web.body.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-main' })).status).toBe(201);
     await until(async () => (await leaderOf(nodes as GatewayProcess[], 'telnyx-main')) !== undefined, 20_000, 'a carrier leader');
   }, 180_000);
 
@@ -92,7 +102,8 @@ describe.skipIf(svc.skip)(svc.title('a three-node cluster loses nothing when the
       const text = `no-loss-${i}`;
       try {
         const res = await fetch(`${node.url}/messages/send`, {
-          method: 'POST', headers: client,
+          method: 'POST',
+          headers: client,
           body: JSON.stringify({ from: '+15550001000', to: `+1555${String(2_000_000 + i).padStart(7, '0')}`, text }),
         });
         await res.arrayBuffer();
@@ -118,33 +129,44 @@ describe.skipIf(svc.skip)(svc.title('a three-node cluster loses nothing when the
     };
 
     const started = Date.now();
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < TOTAL) {
-        const i = next++;
-        if (i === KILL_AT || i === RESTART_AT) await chaos(i);
-        await sendOne(i);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < TOTAL) {
+          const i = next++;
+          if (i === KILL_AT || i === RESTART_AT) await chaos(i);
+          await sendOne(i);
+        }
+      }),
+    );
     const sendSecs = (Date.now() - started) / 1000;
 
     const deliveredTexts = () => fake.countBy((r) => (r.body as { text?: string }).text);
     // The fake carrier lives in this process: poll cheaply so it keeps answering promptly.
-    await until(() => {
-      const delivered = deliveredTexts().counts;
-      return [...accepted].every((t) => delivered.has(t));
-    }, DELIVERY_DEADLINE_MS, 'every accepted message at the carrier').catch(() => undefined);
+    await until(
+      () => {
+        const delivered = deliveredTexts().counts;
+        return [...accepted].every((t) => delivered.has(t));
+      },
+      DELIVERY_DEADLINE_MS,
+      'every accepted message at the carrier',
+    ).catch(() => undefined);
     const count = deliveredTexts();
     const lost = [...accepted].filter((t) => !count.counts.has(t));
     const duplicates = [...count.counts.values()].reduce((sum, n) => sum + (n - 1), 0);
     process.stdout.write(
       `[no-loss] sent ${TOTAL} in ${sendSecs.toFixed(1)} s: accepted ${accepted.size}, refused ${refused}, ` +
-      `unknown outcome ${unknown}; killed leader ${killedLeader}; delivered ${count.unique} unique, ` +
-      `duplicates ${duplicates}, lost ${lost.length} (total ${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+        `unknown outcome ${unknown}; killed leader ${killedLeader}; delivered ${count.unique} unique, ` +
+        `duplicates ${duplicates}, lost ${lost.length} (total ${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
     );
     if (lost.length > 0) {
       for (const node of live()) {
-        const metrics = await fetch(`${node.url}/metrics`, { headers: admin }).then((r) => r.text()).catch(() => '');
-        const ours = metrics.split('\n').filter((l) => l.startsWith('msggw_') && !l.includes('_bucket')).join('\n');
+        const metrics = await fetch(`${node.url}/metrics`, { headers: admin })
+          .then((r) => r.text())
+          .catch(() => '');
+        const ours = metrics
+          .split('\n')
+          .filter((l) => l.startsWith('msggw_') && !l.includes('_bucket'))
+          .join('\n');
         process.stdout.write(`--- ${node.serverId} metrics\n${ours}\n--- ${node.serverId} log tail\n${node.output().slice(-4000)}\n`);
       }
     }

@@ -42,19 +42,40 @@ describe.skipIf(svc.skip)(svc.title('PostgreSQL down for 20 s during a burst to 
     postgres = await startPostgres();
     databaseUrl = await postgres.createDatabase('pg_outage');
     fake = await FakeCarrier.start();
-    gw = await startTestNode({ serverId: 'pgout1', apiKey: API_KEY, env: {
-      DATABASE_URL: databaseUrl, NATS_URL: svc.urls.nats, REDIS_URL: svc.urls.redis,
-      BUS_SUBJECT_PREFIX: uniquePrefix('pgout'), NOTIFY_SENDER_ON_FAILURE: 'false', CARRIER_TIMEOUT_SECS: '5',
-    } });
+    gw = await startTestNode({
+      serverId: 'pgout1',
+      apiKey: API_KEY,
+      env: {
+        DATABASE_URL: databaseUrl,
+        NATS_URL: svc.urls.nats,
+        REDIS_URL: svc.urls.redis,
+        BUS_SUBJECT_PREFIX: uniquePrefix('pgout'),
+        NOTIFY_SENDER_ON_FAILURE: 'false',
+        CARRIER_TIMEOUT_SECS: '5',
+      },
+    });
     const row = fake.carrierRow('telnyx');
-    expect((await gw.api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: row.password,
-      api_base_url: fake.url, public_key: row.publicKey, max_rps: 1_000 })).status).toBe(201);
+    expect(
+      (
+        await gw.api('POST', '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: row.password,
+          api_base_url: fake.url,
+          public_key: row.publicKey,
+          max_rps: 1_000,
+        })
+      ).status,
+    ).toBe(201);
     const web = await gw.api('POST', '/clients', { username: 'webapp', password: 'webapp-pass', type: 'web' });
     expect(web.status).toBe(201);
-    expect((await gw.api('POST', `/clients/${web.body.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-main' })).status)
-      .toBe(201);
-    await until(async () => (await gw.node.metrics.carrierLeader.get()).values.some((v) => v.value === 1), 30_000,
-      'the node to lead the carrier');
+    expect((await gw.api('POST', `/clients/${web.body.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-main' })).status).toBe(201);
+    await until(
+      async () => (await gw.node.metrics.carrierLeader.get()).values.some((v) => v.value === 1),
+      30_000,
+      'the node to lead the carrier',
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -73,7 +94,8 @@ describe.skipIf(svc.skip)(svc.title('PostgreSQL down for 20 s during a burst to 
     const sendOne = async (i: number): Promise<void> => {
       const text = `pg-outage-${i}`;
       const res = await fetch(`${gw.base}/messages/send`, {
-        method: 'POST', headers: { authorization: CLIENT, 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { authorization: CLIENT, 'content-type': 'application/json' },
         body: JSON.stringify({ from: '+15550001000', to: `+1555${String(3_000_000 + i).padStart(7, '0')}`, text }),
       }).catch(() => undefined);
       const body = (await res?.json().catch(() => undefined)) as { id?: string } | undefined;
@@ -86,30 +108,44 @@ describe.skipIf(svc.skip)(svc.title('PostgreSQL down for 20 s during a burst to 
       await postgres.startServer();
       outageOver = true;
     };
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (!outageOver || sentAfter < AFTER_OUTAGE) {
-        const i = next++;
-        if (i === BEFORE_OUTAGE) outage = stopForAWhile();
-        if (outageOver) sentAfter += 1;
-        await sendOne(i);
-        await new Promise((r) => setTimeout(r, PACE_MS));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (!outageOver || sentAfter < AFTER_OUTAGE) {
+          const i = next++;
+          if (i === BEFORE_OUTAGE) outage = stopForAWhile();
+          if (outageOver) sentAfter += 1;
+          await sendOne(i);
+          await new Promise((r) => setTimeout(r, PACE_MS));
+        }
+      }),
+    );
     await outage;
 
     const byText = () => fake.countBy((r) => (r.body as { text?: string }).text);
-    await until(() => [...accepted.keys()].every((t) => byText().counts.has(t)), SETTLE_DEADLINE_MS, 'every accepted message at the carrier')
-      .catch(() => undefined);
+    await until(
+      () => [...accepted.keys()].every((t) => byText().counts.has(t)),
+      SETTLE_DEADLINE_MS,
+      'every accepted message at the carrier',
+    ).catch(() => undefined);
     const ledger = new pg.Client({ connectionString: databaseUrl });
     await ledger.connect();
-    const sentLegs = async () => new Map((await ledger.query<{ message_id: string; carrier_msg_id: string; status: string }>(
-      "SELECT message_id, carrier_msg_id, status FROM msg_record_db_items WHERE direction = 'outbound' AND carrier_msg_id <> ''",
-    )).rows.map((r) => [r.message_id, r]));
+    const sentLegs = async () =>
+      new Map(
+        (
+          await ledger.query<{ message_id: string; carrier_msg_id: string; status: string }>(
+            "SELECT message_id, carrier_msg_id, status FROM msg_record_db_items WHERE direction = 'outbound' AND carrier_msg_id <> ''",
+          )
+        ).rows.map((r) => [r.message_id, r]),
+      );
     try {
-      await until(async () => {
-        const legs = await sentLegs();
-        return [...accepted.values()].every((id) => legs.has(id));
-      }, SETTLE_DEADLINE_MS, 'every sent leg in the ledger').catch(() => undefined);
+      await until(
+        async () => {
+          const legs = await sentLegs();
+          return [...accepted.values()].every((id) => legs.has(id));
+        },
+        SETTLE_DEADLINE_MS,
+        'every sent leg in the ledger',
+      ).catch(() => undefined);
       const count = byText();
       const missing = [...accepted.keys()].filter((t) => !count.counts.has(t));
       const twice = [...count.counts].filter(([, n]) => n > 1).map(([t]) => t);
@@ -117,9 +153,11 @@ describe.skipIf(svc.skip)(svc.title('PostgreSQL down for 20 s during a burst to 
       const carrierIds = new Map(fake.sent().map((r) => [(r.body as { text?: string }).text, r.carrierMsgId]));
       const unrecorded = [...accepted].filter(([, id]) => !legs.has(id)).map(([t]) => t);
       const wrongId = [...accepted].filter(([t, id]) => legs.has(id) && legs.get(id)!.carrier_msg_id !== carrierIds.get(t));
-      process.stdout.write(`[pg-outage] accepted ${accepted.size}, refused ${refused}; at the carrier ${count.unique} unique, ` +
-        `${count.duplicates} duplicates (${twice.length} messages), ${missing.length} missing; ` +
-        `ledger: ${accepted.size - unrecorded.length} recorded with a carrier id, ${unrecorded.length} not\n`);
+      process.stdout.write(
+        `[pg-outage] accepted ${accepted.size}, refused ${refused}; at the carrier ${count.unique} unique, ` +
+          `${count.duplicates} duplicates (${twice.length} messages), ${missing.length} missing; ` +
+          `ledger: ${accepted.size - unrecorded.length} recorded with a carrier id, ${unrecorded.length} not\n`,
+      );
       expect(accepted.size).toBeGreaterThan(BEFORE_OUTAGE);
       expect(twice, `sent more than once, e.g. ${twice.slice(0, 5).join(', ')}`).toEqual([]);
       expect(missing, `never sent, e.g. ${missing.slice(0, 5).join(', ')}`).toEqual([]);

@@ -40,13 +40,32 @@ describe.skipIf(svc.skip)(svc.title('Redis stopped during a REST burst'), () => 
 
   beforeAll(async () => {
     [redis, fake] = await Promise.all([startRedis(), FakeCarrier.start()]);
-    node = await startTestNode({ serverId: 'redisstop', apiKey: API_KEY, env: {
-      DATABASE_URL: await createTestDatabase('redis_stop'), NATS_URL: svc.urls.nats, REDIS_URL: redis.url,
-      BUS_SUBJECT_PREFIX: uniquePrefix('rs'), NOTIFY_SENDER_ON_FAILURE: 'false', CARRIER_TIMEOUT_SECS: '5',
-    } });
+    node = await startTestNode({
+      serverId: 'redisstop',
+      apiKey: API_KEY,
+      env: {
+        DATABASE_URL: await createTestDatabase('redis_stop'),
+        NATS_URL: svc.urls.nats,
+        REDIS_URL: redis.url,
+        BUS_SUBJECT_PREFIX: uniquePrefix('rs'),
+        NOTIFY_SENDER_ON_FAILURE: 'false',
+        CARRIER_TIMEOUT_SECS: '5',
+      },
+    });
     const row = fake.carrierRow('telnyx');
-    expect((await node.api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: row.password,
-      api_base_url: fake.url, public_key: row.publicKey, max_rps: 1000 })).status).toBe(201);
+    expect(
+      (
+        await node.api('POST', '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: row.password,
+          api_base_url: fake.url,
+          public_key: row.publicKey,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
     await client('limited', LIMITED.from, { sms_daily_limit: 100_000 });
     await client('free', FREE.from, {});
     expect((await postSend(node.base, LIMITED.auth, body(LIMITED.from, 'warm-up'))).status).toBe(202);
@@ -63,25 +82,29 @@ describe.skipIf(svc.skip)(svc.title('Redis stopped during a REST burst'), () => 
     const free = new SendTally();
     let next = 0;
     let stopped: Promise<void> | undefined;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < TOTAL) {
-        const i = next++;
-        if (i === STOP_AT) {
-          stopped = (async () => {
-            await redis.halt();
-            await new Promise((r) => setTimeout(r, DOWN_MS));
-            await redis.restart();
-          })();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < TOTAL) {
+          const i = next++;
+          if (i === STOP_AT) {
+            stopped = (async () => {
+              await redis.halt();
+              await new Promise((r) => setTimeout(r, DOWN_MS));
+              await redis.restart();
+            })();
+          }
+          const [who, tally] = i % 2 ? [LIMITED, limited] : [FREE, free];
+          const text = `rs-${i}`;
+          // Every fourth with an Idempotency-Key: a send that may repeat is counted once, which needs Redis.
+          tally.record(text, await postSend(node.base, who.auth, body(who.from, text), i % 4 === 0 ? `key-${i}` : undefined));
         }
-        const [who, tally] = i % 2 ? [LIMITED, limited] : [FREE, free];
-        const text = `rs-${i}`;
-        // Every fourth with an Idempotency-Key: a send that may repeat is counted once, which needs Redis.
-        tally.record(text, await postSend(node.base, who.auth, body(who.from, text), i % 4 === 0 ? `key-${i}` : undefined));
-      }
-    }));
+      }),
+    );
     await stopped;
-    process.stdout.write(`[redis-stop] limited: ${limited.summary()}, unknown ${limited.unknown.size}; ` +
-      `free: ${free.summary()}, unknown ${free.unknown.size}\n`);
+    process.stdout.write(
+      `[redis-stop] limited: ${limited.summary()}, unknown ${limited.unknown.size}; ` +
+        `free: ${free.summary()}, unknown ${free.unknown.size}\n`,
+    );
     expect(limited.other, 'limited client: answers other than 202 and 503 not_stored').toEqual([]);
     expect(limited.unknown.size).toBe(0);
     expect(limited.notStored.size, 'the limited client refused while Redis was away').toBeGreaterThan(0);
@@ -98,8 +121,17 @@ describe.skipIf(svc.skip)(svc.title('Redis stopped during a REST burst'), () => 
     const counts = delivered();
     const ours = [...counts].filter(([t]) => t.startsWith('rs-'));
     process.stdout.write(`[redis-stop] delivered ${ours.length}, twice ${ours.filter(([, n]) => n > 1).length}\n`);
-    expect(ours.filter(([, n]) => n > 1), 'texts delivered more than once').toEqual([]);
-    expect([...limited.notStored].filter((t) => counts.has(t)), 'refused texts that were delivered').toEqual([]);
-    expect([...expected].filter((t) => !counts.has(t)), 'accepted texts never delivered').toEqual([]);
+    expect(
+      ours.filter(([, n]) => n > 1),
+      'texts delivered more than once',
+    ).toEqual([]);
+    expect(
+      [...limited.notStored].filter((t) => counts.has(t)),
+      'refused texts that were delivered',
+    ).toEqual([]);
+    expect(
+      [...expected].filter((t) => !counts.has(t)),
+      'accepted texts never delivered',
+    ).toEqual([]);
   }, 300_000);
 });

@@ -59,10 +59,23 @@ describe.skipIf(svc.skip)(svc.title('shutdown with a component that never stops'
     const web = await post(first, '/clients', { username: 'webapp', password: 'webapp-pass', type: 'web' });
     expect(web.status).toBe(201);
     // Two carriers (one fake behind both), so the send held at one does not queue the other's.
-    for (const [name, number] of [['telnyx-held', HELD_FROM], ['telnyx-stuck', STUCK_FROM]]) {
-      expect((await post(first, '/carriers', {
-        name, type: 'telnyx', username: 'x', password: row.password, api_base_url: fake.url, public_key: row.publicKey, max_rps: 1_000,
-      })).status).toBe(201);
+    for (const [name, number] of [
+      ['telnyx-held', HELD_FROM],
+      ['telnyx-stuck', STUCK_FROM],
+    ]) {
+      expect(
+        (
+          await post(first, '/carriers', {
+            name,
+            type: 'telnyx',
+            username: 'x',
+            password: row.password,
+            api_base_url: fake.url,
+            public_key: row.publicKey,
+            max_rps: 1_000,
+          })
+        ).status,
+      ).toBe(201);
       expect((await post(first, `/clients/${web.body.id}/numbers`, { number, carrier: name })).status).toBe(201);
     }
   }, 180_000);
@@ -74,11 +87,11 @@ describe.skipIf(svc.skip)(svc.title('shutdown with a component that never stops'
     await fake?.close();
   });
 
-  const send = (node: GatewayProcess, text: string, from = HELD_FROM) => post(node, '/messages/send',
-    { from, to: '+15550002000', text }, client);
+  const send = (node: GatewayProcess, text: string, from = HELD_FROM) =>
+    post(node, '/messages/send', { from, to: '+15550002000', text }, client);
   const delivered = (text: string) => fake.countBy((r) => (r.body as { text?: string }).text).counts.get(text) ?? 0;
-  const acceptedSince = (text: string, since: number) => fake.sent()
-    .filter((r) => (r.body as { text?: string }).text === text && r.outcome === 'accepted' && r.at >= since).length;
+  const acceptedSince = (text: string, since: number) =>
+    fake.sent().filter((r) => (r.body as { text?: string }).text === text && r.outcome === 'accepted' && r.at >= since).length;
 
   it('exits non-zero by SHUTDOWN_TIMEOUT_SECS, and the next node delivers what it held', async () => {
     const [node] = nodes;
@@ -91,8 +104,11 @@ describe.skipIf(svc.skip)(svc.title('shutdown with a component that never stops'
     fake.failNext(1, { delayMs: 120_000 });
     expect((await send(node, 'in flight at shutdown')).status).toBe(202);
     // Arrived, its answer held back (the fake lists a request as sent once it answers).
-    await until(() => fake.requests.some((r) => (r.body as { text?: string }).text === 'in flight at shutdown'), 60_000,
-      'the in-flight message at the carrier');
+    await until(
+      () => fake.requests.some((r) => (r.body as { text?: string }).text === 'in flight at shutdown'),
+      60_000,
+      'the in-flight message at the carrier',
+    );
 
     lock = new pg.Client({ connectionString: env.DATABASE_URL });
     await lock.connect();
@@ -100,9 +116,16 @@ describe.skipIf(svc.skip)(svc.title('shutdown with a component that never stops'
     await lock.query('LOCK TABLE msg_record_db_items IN ACCESS EXCLUSIVE MODE');
     expect((await send(node, 'stuck in the ledger', STUCK_FROM)).status).toBe(202);
     // Its ledger write now waits on the lock, so its handler never returns.
-    await until(async () => (await lock!.query(
-      "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-    )).rows[0].n > 0, 60_000, 'a ledger write waiting on the lock');
+    await until(
+      async () =>
+        (
+          await lock!.query(
+            "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+          )
+        ).rows[0].n > 0,
+      60_000,
+      'a ledger write waiting on the lock',
+    );
 
     const stopping = Date.now();
     const code = await node.stop('SIGTERM');

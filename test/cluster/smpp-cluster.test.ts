@@ -29,7 +29,9 @@ describe.skipIf(skip)(title('SMPP across a two-node cluster'), () => {
   beforeAll(async () => {
     fake = await FakeCarrier.start();
     const env = {
-      DATABASE_URL: await createTestDatabase('smpp_cluster'), NATS_URL: svc.urls.nats, REDIS_URL: svc.urls.redis,
+      DATABASE_URL: await createTestDatabase('smpp_cluster'),
+      NATS_URL: svc.urls.nats,
+      REDIS_URL: svc.urls.redis,
       BUS_SUBJECT_PREFIX: uniquePrefix('smppc'),
     };
     [a, b] = await Promise.all([
@@ -52,14 +54,18 @@ describe.skipIf(skip)(title('SMPP across a two-node cluster'), () => {
 
   async function bound(node: SmppGateway, systemId: string, password: string, label: string): Promise<NetSmpp> {
     let esme: NetSmpp | undefined;
-    await until(async () => {
-      const e = await NetSmpp.connect({ host: '127.0.0.1', port: node.smppPort, label });
-      esmes.push(e);
-      const resp = await e.bind({ mode: 'transceiver', systemId, password });
-      if (resp.commandStatus === 0) esme = e;
-      else await e.close();
-      return esme !== undefined;
-    }, 15_000, `${systemId} to bind on ${label}`);
+    await until(
+      async () => {
+        const e = await NetSmpp.connect({ host: '127.0.0.1', port: node.smppPort, label });
+        esmes.push(e);
+        const resp = await e.bind({ mode: 'transceiver', systemId, password });
+        if (resp.commandStatus === 0) esme = e;
+        else await e.close();
+        return esme !== undefined;
+      },
+      15_000,
+      `${systemId} to bind on ${label}`,
+    );
     return esme!;
   }
 
@@ -67,7 +73,7 @@ describe.skipIf(skip)(title('SMPP across a two-node cluster'), () => {
 
   it('delivers a REST message sent on node B to the client bound on node A', async () => {
     onA = await bound(a, 'pbx', 'pbxpw', 'pbx@A');
-    await until(async () => (await b.binds('pbx')).some((x) => x.server_id === 'smppA'), 10_000, 'the bind on A in B\'s /stats');
+    await until(async () => (await b.binds('pbx')).some((x) => x.server_id === 'smppA'), 10_000, "the bind on A in B's /stats");
     const res = await b.api('POST', '/messages/send', { from: WEB, to: PBX, text: 'REST on B, hello A' }, basic('webapp', 'webapp-pass'));
     expect(res.status).toBe(202);
     const d = await onA.waitForDeliverSm((p) => p.shortMessage.toString('latin1') === 'REST on B, hello A', 20_000);
@@ -81,23 +87,48 @@ describe.skipIf(skip)(title('SMPP across a two-node cluster'), () => {
     expect(bare(d.sourceAddr)).toBe('15557770000');
   });
 
-  it('sends the receipt to node A when the carrier\'s status callback arrives at node B', async () => {
-    const resp = await onA.submitSm({ sourceAddr: bare(PBX), sourceAddrTon: 1, sourceAddrNpi: 1, destinationAddr: '15559990100',
-      destAddrTon: 1, destAddrNpi: 1, registeredDelivery: 1, shortMessage: Buffer.from('receipt across nodes') });
+  it("sends the receipt to node A when the carrier's status callback arrives at node B", async () => {
+    const resp = await onA.submitSm({
+      sourceAddr: bare(PBX),
+      sourceAddrTon: 1,
+      sourceAddrNpi: 1,
+      destinationAddr: '15559990100',
+      destAddrTon: 1,
+      destAddrNpi: 1,
+      registeredDelivery: 1,
+      shortMessage: Buffer.from('receipt across nodes'),
+    });
     expect(resp.commandStatus).toBe(0);
     const sent = await a.carrierText('receipt across nodes', 20_000);
     await b.statusCallback({ carrierMsgId: sent.request.carrierMsgId!, from: PBX, to: '+15559990100', status: 'delivered' });
     const d = await onA.waitForDeliverSm((p) => (p.esmClass & 0x04) !== 0 && p.shortMessage.includes(`id:${resp.messageId} `), 20_000);
-    expect(d.tlvs.find((t) => t.tag === TLV.receipted_message_id)?.value.toString('latin1').replace(/\0$/, '')).toBe(resp.messageId);
+    expect(
+      d.tlvs
+        .find((t) => t.tag === TLV.receipted_message_id)
+        ?.value.toString('latin1')
+        .replace(/\0$/, ''),
+    ).toBe(resp.messageId);
   });
 
   it('reassembles a long message whose parts are submitted half to node A and half to node B', async () => {
     const onB = await bound(b, 'pbx', 'pbxpw', 'pbx@B');
-    const chunks = ['Part one on A. '.padEnd(153, 'a'), 'Part two on B. '.padEnd(153, 'b'), 'Part three on A. '.padEnd(153, 'c'), 'Part four on B.'];
+    const chunks = [
+      'Part one on A. '.padEnd(153, 'a'),
+      'Part two on B. '.padEnd(153, 'b'),
+      'Part three on A. '.padEnd(153, 'c'),
+      'Part four on B.',
+    ];
     const ref = 0x20 + Math.floor(Math.random() * 0xd0);
     const part = (seq: number) => ({
-      sourceAddr: bare(PBX), sourceAddrTon: 1, sourceAddrNpi: 1, destinationAddr: '15559990200', destAddrTon: 1, destAddrNpi: 1,
-      esmClass: 0x40, dataCoding: 0, shortMessage: Buffer.concat([Buffer.from([5, 0, 3, ref, 4, seq]), Buffer.from(chunks[seq - 1]!)]),
+      sourceAddr: bare(PBX),
+      sourceAddrTon: 1,
+      sourceAddrNpi: 1,
+      destinationAddr: '15559990200',
+      destAddrTon: 1,
+      destAddrNpi: 1,
+      esmClass: 0x40,
+      dataCoding: 0,
+      shortMessage: Buffer.concat([Buffer.from([5, 0, 3, ref, 4, seq]), Buffer.from(chunks[seq - 1]!)]),
     });
     // Out of order, alternating nodes: 4 (B), 1 (A), 3 (A), 2 (B).
     const answers = [await onB.submitSm(part(4)), await onA.submitSm(part(1)), await onA.submitSm(part(3)), await onB.submitSm(part(2))];
@@ -119,7 +150,11 @@ describe.skipIf(skip)(title('SMPP across a two-node cluster'), () => {
     for (const text of queued) await a.inbound({ from: '+15557770001', to: PBX, text });
     await new Promise((r) => setTimeout(r, 500));
     const later = await bound(b, 'pbx', 'pbxpw', 'pbx@B later');
-    const got = await later.waitForDeliverSms(queued.length, (p) => p.shortMessage.toString('latin1').startsWith('queued while away'), 20_000);
+    const got = await later.waitForDeliverSms(
+      queued.length,
+      (p) => p.shortMessage.toString('latin1').startsWith('queued while away'),
+      20_000,
+    );
     arrived = got.map((p) => p.shortMessage.toString('latin1'));
     expect([...arrived].sort()).toEqual(queued);
   });

@@ -53,21 +53,27 @@ function describeStatus(nodes: () => { ask: SmppGateway; bindOn: SmppGateway; cl
     for (const e of esmes) await e.close();
   });
 
-  it('says offline before any bind, in gomsggw\'s shape', async () => {
+  it("says offline before any bind, in gomsggw's shape", async () => {
     const { ask, clients } = nodes();
     expect(await status(ask, clients.pbx)).toEqual({
-      client_id: clients.pbx, username: 'pbx', online: false, ip: '',
+      client_id: clients.pbx,
+      username: 'pbx',
+      online: false,
+      ip: '',
       failovers: [{ client_id: clients.backup, username: 'backup', name: '', priority: 1, online: false }],
     });
     expect(await fallbackOnline(ask, clients.pbx)).toBe(false);
   });
 
-  it('says online, with the ESME\'s IP, while the client is bound on a node', async () => {
+  it("says online, with the ESME's IP, while the client is bound on a node", async () => {
     const { ask, bindOn, clients } = nodes();
     const pbx = await bind(bindOn, 'pbx', 'pbxpw', esmes);
     const backup = await bind(bindOn, 'backup', 'backuppw', esmes);
     expect(await status(ask, clients.pbx)).toEqual({
-      client_id: clients.pbx, username: 'pbx', online: true, ip: '127.0.0.1',
+      client_id: clients.pbx,
+      username: 'pbx',
+      online: true,
+      ip: '127.0.0.1',
       failovers: [{ client_id: clients.backup, username: 'backup', name: '', priority: 1, online: true }],
     });
     expect(await fallbackOnline(ask, clients.pbx)).toBe(true);
@@ -77,7 +83,10 @@ function describeStatus(nodes: () => { ask: SmppGateway; bindOn: SmppGateway; cl
     await backup.unbind();
     await until(async () => (await status(ask, clients.pbx)).online === false, 5_000, 'pbx offline after its unbind');
     expect(await status(ask, clients.pbx)).toEqual({
-      client_id: clients.pbx, username: 'pbx', online: false, ip: '',
+      client_id: clients.pbx,
+      username: 'pbx',
+      online: false,
+      ip: '',
       failovers: [{ client_id: clients.backup, username: 'backup', name: '', priority: 1, online: false }],
     });
     expect(await fallbackOnline(ask, clients.pbx)).toBe(false);
@@ -109,7 +118,9 @@ describe.skipIf(svc.skip || perlMissing !== undefined)(clusterTitle('SMPP status
   beforeAll(async () => {
     fake = await FakeCarrier.start();
     const env = {
-      DATABASE_URL: await createTestDatabase('smpp_status'), NATS_URL: svc.urls.nats, REDIS_URL: svc.urls.redis,
+      DATABASE_URL: await createTestDatabase('smpp_status'),
+      NATS_URL: svc.urls.nats,
+      REDIS_URL: svc.urls.redis,
       BUS_SUBJECT_PREFIX: uniquePrefix('smpps'),
     };
     a = await SmppGateway.start({ fake, env, serverId: 'statusA' });

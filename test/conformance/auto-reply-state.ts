@@ -67,8 +67,9 @@ export function describeAutoReplyState(name: string, makeFixture: () => AutoRepl
     it('holds a cooldown across states sharing the store, and lets exactly one of many racers claim it', async () => {
       const a = await state();
       const b = await state();
-      const claims = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-        (i % 2 === 0 ? a : b).claimCooldown(NUMBER, SENDER, `m${i}`, LONG_MS)));
+      const claims = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).claimCooldown(NUMBER, SENDER, `m${i}`, LONG_MS)),
+      );
       expect(claims.filter(Boolean)).toHaveLength(1);
       const winner = `m${claims.indexOf(true)}`;
       expect(await a.claimCooldown(NUMBER, SENDER, winner, LONG_MS)).toBe(true);

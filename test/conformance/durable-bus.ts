@@ -85,21 +85,29 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         await a.ensureStream({ name: streamName(), subjects: [subj('>'), `${ctx.prefix}x.>`], retention: 'workqueue', maxAgeMs: 60_000 });
         expect((await b.publishDurable(`${ctx.prefix}x.y`, bytes('new subject'))).seq).toBe(1);
         await expect(stream(a, 'limits')).rejects.toBeInstanceOf(ConflictError);
-        await expect(a.ensureStream({ name: `${streamName()}2`, subjects: [subj('a.b')], retention: 'limits' })).rejects.toBeInstanceOf(ConflictError);
+        await expect(a.ensureStream({ name: `${streamName()}2`, subjects: [subj('a.b')], retention: 'limits' })).rejects.toBeInstanceOf(
+          ConflictError,
+        );
       });
 
       it('resolves publishDurable with the stream and its sequence', async () => {
         const a = await ctx.node('a');
         await stream(a);
         expect(await a.publishDurable(subj('x'), bytes('1'))).toEqual({ stream: streamName(), seq: 1, duplicate: false });
-        expect(await a.publishDurable(subj('y'), bytes('2'), { msgId: 'id-2' })).toEqual({ stream: streamName(), seq: 2, duplicate: false });
+        expect(await a.publishDurable(subj('y'), bytes('2'), { msgId: 'id-2' })).toEqual({
+          stream: streamName(),
+          seq: 2,
+          duplicate: false,
+        });
         expect(await a.pending(streamName())).toBe(2);
         expect(await a.pending(streamName(), subj('y'))).toBe(1);
       });
 
       it('rejects publishDurable with UnavailableError when no stream stores the subject', async () => {
         const a = await ctx.node('a');
-        await expect(a.publishDurable(`${ctx.prefix}nostream.x`, bytes('lost'), { timeoutMs: 2_000 })).rejects.toBeInstanceOf(UnavailableError);
+        await expect(a.publishDurable(`${ctx.prefix}nostream.x`, bytes('lost'), { timeoutMs: 2_000 })).rejects.toBeInstanceOf(
+          UnavailableError,
+        );
       });
 
       it('drops a repeated msgId inside the window and delivers the message once', async () => {
@@ -166,7 +174,11 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         await stream(a);
         const delayMs = Math.round(T().ackWaitMs / 2);
         const got = new Deliveries();
-        await consume(a, spec({ ackWaitMs: T().ackWaitMs * 4 }), got.handler('a', (m) => (m.deliveryCount === 1 ? retry(delayMs) : ack)));
+        await consume(
+          a,
+          spec({ ackWaitMs: T().ackWaitMs * 4 }),
+          got.handler('a', (m) => (m.deliveryCount === 1 ? retry(delayMs) : ack)),
+        );
         await a.publishDurable(subj('x'), bytes('again'));
         await got.atLeast(2);
         const [first, second] = got.seen;
@@ -180,7 +192,11 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         const a = await ctx.node('a');
         await stream(a);
         const got = new Deliveries();
-        await consume(a, spec(), got.handler('a', () => term('cannot ever work (expected in this test)')));
+        await consume(
+          a,
+          spec(),
+          got.handler('a', () => term('cannot ever work (expected in this test)')),
+        );
         await a.publishDurable(subj('x'), bytes('doomed'));
         await got.atLeast(1);
         await eventually('pending 0', async () => (await a.pending(streamName())) === 0);
@@ -192,10 +208,14 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         const a = await ctx.node('a');
         await stream(a);
         const got = new Deliveries();
-        await consume(a, spec(), got.handler('a', (m) => {
-          if (m.deliveryCount === 1) throw new Error('handler bug (expected in this test)');
-          return ack;
-        }));
+        await consume(
+          a,
+          spec(),
+          got.handler('a', (m) => {
+            if (m.deliveryCount === 1) throw new Error('handler bug (expected in this test)');
+            return ack;
+          }),
+        );
         await a.publishDurable(subj('x'), bytes('flaky'));
         await got.atLeast(2, 15_000);
         expect(got.seen.map((s) => s.deliveryCount)).toEqual([1, 2]);
@@ -206,7 +226,11 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         await stream(dying);
         const got = new Deliveries();
         const never = new Gate();
-        await consume(dying, spec(), got.handler('dying', async () => (await never.wait(), ack)));
+        await consume(
+          dying,
+          spec(),
+          got.handler('dying', async () => (await never.wait(), ack)),
+        );
         await dying.publishDurable(subj('x'), bytes('orphan'));
         await got.atLeast(1);
         const survivor = await ctx.node('survivor');
@@ -225,7 +249,11 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         const a = await ctx.node('a');
         await stream(a);
         const got = new Deliveries();
-        await consume(a, spec({ maxDeliver: 3 }), got.handler('a', () => retry(20)));
+        await consume(
+          a,
+          spec({ maxDeliver: 3 }),
+          got.handler('a', () => retry(20)),
+        );
         await a.publishDurable(subj('x'), bytes('hopeless'));
         await got.atLeast(3);
         await sleep(T().ackWaitMs * 2);
@@ -257,7 +285,12 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         await stream(a);
         const got = new Deliveries();
         const gate = new Gate();
-        await consume(a, spec({ ackWaitMs: T().ackWaitMs * 20 }), got.handler('a', async () => (await gate.wait(), ack)), 4);
+        await consume(
+          a,
+          spec({ ackWaitMs: T().ackWaitMs * 20 }),
+          got.handler('a', async () => (await gate.wait(), ack)),
+          4,
+        );
         await publishN(a, 10);
         await eventually('4 running', () => got.running === 4);
         await sleep(T().ackWaitMs);
@@ -272,7 +305,11 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         await stream(a);
         await publishN(a, 5);
         const got = new Deliveries();
-        await consume(a, spec(), got.handler('a', async () => (await sleep(10), ack)));
+        await consume(
+          a,
+          spec(),
+          got.handler('a', async () => (await sleep(10), ack)),
+        );
         await got.atLeast(5);
         expect(got.seen.map((s) => s.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
         expect(got.maxRunning).toBe(1);
@@ -284,7 +321,12 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         const got = new Deliveries();
         const gate = new Gate();
         const s = spec({ ackWaitMs: 30_000 });
-        const onA = await consume(a, s, got.handler('a', async () => (await gate.wait(), ack)), 2);
+        const onA = await consume(
+          a,
+          s,
+          got.handler('a', async () => (await gate.wait(), ack)),
+          2,
+        );
         await publishN(a, 4);
         await eventually('2 running on a', () => got.running === 2);
         const stopping = onA.stop();
@@ -305,7 +347,11 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         const got = new Deliveries();
         const never = new Gate();
         const s = spec({ ackWaitMs: 30_000 });
-        await consume(a, s, got.handler('a', async () => (await never.wait(), ack)));
+        await consume(
+          a,
+          s,
+          got.handler('a', async () => (await never.wait(), ack)),
+        );
         await a.publishDurable(subj('x'), bytes('stuck'));
         await got.atLeast(1);
         const t0 = Date.now();
@@ -325,7 +371,12 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         const gate = new Gate();
         const s = spec({ ackWaitMs: 30_000, maxDeliver: 4 });
         // Room for more than one message, so a pull request is still open while a stops.
-        const onA = await consume(a, s, got.handler('a', async () => (await gate.wait(), retry(0))), 4);
+        const onA = await consume(
+          a,
+          s,
+          got.handler('a', async () => (await gate.wait(), retry(0))),
+          4,
+        );
         await a.publishDurable(subj('x'), bytes('cut short'));
         await got.atLeast(1);
         const stopping = onA.stop();
@@ -391,13 +442,17 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         const a = await ctx.node('a');
         await stream(a);
         await consume(a, spec({ durable: 'one', filterSubject: subj('x.>') }), new Deliveries().handler('a'));
-        await expect(a.consume(spec({ durable: 'two', filterSubject: subj('x.y') }), new Deliveries().handler('a'))).rejects.toBeInstanceOf(ConflictError);
+        await expect(a.consume(spec({ durable: 'two', filterSubject: subj('x.y') }), new Deliveries().handler('a'))).rejects.toBeInstanceOf(
+          ConflictError,
+        );
         await consume(a, spec({ durable: 'three', filterSubject: subj('z') }), new Deliveries().handler('a'));
       });
 
       it('rejects consume with NotFoundError when the stream does not exist', async () => {
         const a = await ctx.node('a');
-        await expect(a.consume(spec({ stream: `${ctx.prefix}_missing` }), new Deliveries().handler('a'))).rejects.toBeInstanceOf(NotFoundError);
+        await expect(a.consume(spec({ stream: `${ctx.prefix}_missing` }), new Deliveries().handler('a'))).rejects.toBeInstanceOf(
+          NotFoundError,
+        );
       });
 
       it('limits retention: every durable sees every message, acks keep it, maxAge drops it', async () => {
@@ -418,7 +473,7 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
     });
 
     describe('stream state (for metrics)', () => {
-      it('counts messages per subject and reports each consumer\'s pending, in-flight and ack floor', async () => {
+      it("counts messages per subject and reports each consumer's pending, in-flight and ack floor", async () => {
         const a = await ctx.node('a');
         await stream(a);
         await publishN(a, 2, 'out.1');
@@ -428,8 +483,12 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
 
         const got = new Deliveries();
         const gate = new Gate();
-        await consume(a, spec({ durable: 'outs', filterSubject: subj('out.>'), maxAckPending: 2, ackWaitMs: T().ackWaitMs * 20 }),
-          got.handler('a', async () => (await gate.wait(), ack)), 2);
+        await consume(
+          a,
+          spec({ durable: 'outs', filterSubject: subj('out.>'), maxAckPending: 2, ackWaitMs: T().ackWaitMs * 20 }),
+          got.handler('a', async () => (await gate.wait(), ack)),
+          2,
+        );
         await eventually('2 in flight', () => got.running === 2);
         const held = await a.streamState(streamName());
         expect(held.messages).toBe(6);
@@ -439,7 +498,10 @@ export function describeDurableBus(name: string, setup: () => DurableBusFixture 
         await got.atLeast(5);
         // With nothing left to deliver the floor reaches the stream's last sequence, past messages the filter skips.
         await eventually('all acked', async () => (await a.streamState(streamName())).consumers[0]?.ackFloor === 6);
-        expect(await a.streamState(streamName())).toEqual({ messages: 1, consumers: [{ durable: 'outs', pending: 0, ackPending: 0, redelivered: 0, ackFloor: 6 }] });
+        expect(await a.streamState(streamName())).toEqual({
+          messages: 1,
+          consumers: [{ durable: 'outs', pending: 0, ackPending: 0, redelivered: 0, ackFloor: 6 }],
+        });
       });
 
       it('rejects streamState and subjectCounts with NotFoundError when the stream does not exist', async () => {

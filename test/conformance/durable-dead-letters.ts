@@ -20,8 +20,12 @@ export function describeDeadLetters(ctx: DurableTestContext): void {
     await bus.ensureStream({ name: dlqStream(), subjects: [`${ctx.prefix}_dlq.>`], retention: 'limits', maxAgeMs: 60_000 });
   };
   const spec = (over: Partial<ConsumerSpec> = {}): ConsumerSpec => ({
-    stream: workStream(), durable: 'work', filterSubject: subj('>'), ackWaitMs: T().ackWaitMs,
-    deadLetterSubject: dlqSubject(), ...over,
+    stream: workStream(),
+    durable: 'work',
+    filterSubject: subj('>'),
+    ackWaitMs: T().ackWaitMs,
+    deadLetterSubject: dlqSubject(),
+    ...over,
   });
   const consume = async (bus: Bus, s: ConsumerSpec, h: DurableHandler): Promise<void> => {
     const c = await bus.consume(s, h);
@@ -41,7 +45,11 @@ export function describeDeadLetters(ctx: DurableTestContext): void {
       const a = await ctx.node('a');
       await streams(a);
       const got = new Deliveries();
-      await consume(a, spec({ maxDeliver: 3 }), got.handler('a', () => retry(20)));
+      await consume(
+        a,
+        spec({ maxDeliver: 3 }),
+        got.handler('a', () => retry(20)),
+      );
       const { seq } = await a.publishDurable(subj('x.1'), bytes('poison'));
       await eventually('one dead letter', async () => (await letters(a)).length === 1);
       await sleep(T().ackWaitMs * 2);
@@ -50,7 +58,14 @@ export function describeDeadLetters(ctx: DurableTestContext): void {
       const [only, ...more] = await letters(a);
       expect(more).toEqual([]);
       expect(only.subject).toBe(dlqSubject());
-      expect(only.letter).toMatchObject({ stream: workStream(), consumer: 'work', subject: subj('x.1'), seq, deliveries: 3, reason: 'retry' });
+      expect(only.letter).toMatchObject({
+        stream: workStream(),
+        consumer: 'work',
+        subject: subj('x.1'),
+        seq,
+        deliveries: 3,
+        reason: 'retry',
+      });
       expect(text(deadLetterPayload(only.letter))).toBe('poison');
       expect(Math.abs(only.letter.at - Date.now())).toBeLessThan(60_000);
     });
@@ -59,9 +74,13 @@ export function describeDeadLetters(ctx: DurableTestContext): void {
       const a = await ctx.node('a');
       await streams(a);
       const got = new Deliveries();
-      await consume(a, spec({ maxDeliver: 2 }), got.handler('a', () => {
-        throw new Error('poison pill (expected in this test)');
-      }));
+      await consume(
+        a,
+        spec({ maxDeliver: 2 }),
+        got.handler('a', () => {
+          throw new Error('poison pill (expected in this test)');
+        }),
+      );
       await a.publishDurable(subj('x'), bytes('throws'));
       await eventually('one dead letter', async () => (await letters(a)).length === 1, 15_000);
       await sleep(T().ackWaitMs * 2);
@@ -76,7 +95,11 @@ export function describeDeadLetters(ctx: DurableTestContext): void {
       await streams(dying);
       const got = new Deliveries();
       const never = new Gate();
-      await consume(dying, spec({ maxDeliver: 1 }), got.handler('dying', async () => (await never.wait(), ack)));
+      await consume(
+        dying,
+        spec({ maxDeliver: 1 }),
+        got.handler('dying', async () => (await never.wait(), ack)),
+      );
       await dying.publishDurable(subj('x'), bytes('orphan'));
       await got.atLeast(1);
       const survivor = await ctx.node('survivor');
@@ -94,7 +117,11 @@ export function describeDeadLetters(ctx: DurableTestContext): void {
       const a = await ctx.node('a');
       await streams(a);
       const got = new Deliveries();
-      await consume(a, spec({ maxDeliver: 2, deadLetterSubject: `${ctx.prefix}_nowhere.x` }), got.handler('a', () => retry(20)));
+      await consume(
+        a,
+        spec({ maxDeliver: 2, deadLetterSubject: `${ctx.prefix}_nowhere.x` }),
+        got.handler('a', () => retry(20)),
+      );
       await a.publishDurable(subj('x'), bytes('kept'));
       await got.atLeast(2);
       await sleep(T().ackWaitMs * 3);
@@ -106,7 +133,11 @@ export function describeDeadLetters(ctx: DurableTestContext): void {
       const a = await ctx.node('a');
       await streams(a);
       const got = new Deliveries();
-      await consume(a, spec({ maxDeliver: 2, deadLetterSubject: undefined }), got.handler('a', () => retry(20)));
+      await consume(
+        a,
+        spec({ maxDeliver: 2, deadLetterSubject: undefined }),
+        got.handler('a', () => retry(20)),
+      );
       await a.publishDurable(subj('x'), bytes('plain'));
       await got.atLeast(2);
       await sleep(T().ackWaitMs * 2);

@@ -137,7 +137,10 @@ function describeJoining(reassembler: () => Promise<Reassembler>): void {
       for (let seed = 1; seed <= 20; seed++) {
         const parts = setParts(2 + (seed % 9), { ref: seed });
         const results = await addInOrder(r, shuffle(parts, seed));
-        expect(results.slice(0, -1).every((x) => x === null), `seed ${seed}`).toBe(true);
+        expect(
+          results.slice(0, -1).every((x) => x === null),
+          `seed ${seed}`,
+        ).toBe(true);
         expect(results.at(-1), `seed ${seed}`).toEqual(parts);
       }
     });
@@ -168,7 +171,11 @@ function describeJoining(reassembler: () => Promise<Reassembler>): void {
     it('keeps sets with the same ref apart when client, numbers or total differ', async () => {
       const r = await reassembler();
       const variants: Array<Partial<ConcatPart>> = [
-        {}, { clientId: 8 }, { from: '+15550009999' }, { to: '+15550008888' }, { from: '+15550002222', to: '+15550001111' },
+        {},
+        { clientId: 8 },
+        { from: '+15550009999' },
+        { to: '+15550008888' },
+        { from: '+15550002222', to: '+15550001111' },
       ];
       const sets = [...variants.map((v) => setParts(3, v)), setParts(4)];
       for (const seq of [0, 1]) for (const set of sets) expect(await r.add(set[seq])).toBeNull();
@@ -291,7 +298,10 @@ function describeLimits(reassembler: (limits: Partial<ReassemblyLimits>) => Prom
     const now = Date.now();
     const old = now - 2 * TTL_MS;
     const full = async (promise: Promise<unknown>): Promise<void> => {
-      const err = await promise.then(() => undefined, (e: unknown) => e);
+      const err = await promise.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ReassemblyFullError);
       expect(toCommandStatus(err)).toBe(SmppStatus.RMSGQFUL);
     };
@@ -300,7 +310,10 @@ function describeLimits(reassembler: (limits: Partial<ReassemblyLimits>) => Prom
       const r = await reassembler({ maxOpenSetsPerClient: 25 });
       let refused = 0;
       for (let ref = 0; ref < 1_000; ref++) {
-        const err = await r.add(setParts(255, { ref })[0]).then(() => undefined, (e: unknown) => e);
+        const err = await r.add(setParts(255, { ref })[0]).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         if (err === undefined) continue;
         expect(err).toBeInstanceOf(ReassemblyFullError);
         refused++;

@@ -40,37 +40,60 @@ describe.skipIf(svc.skip)(svc.title('auto-reply on redis'), () => {
     let turn = 0;
     return {
       // Alternate clients: each state plays another node on the same Redis.
-      newState: () => new RedisAutoReplyState({ keyPrefix }, { redis: (turn++ % 2 === 0 ? nodeA : nodeB) }),
+      newState: () => new RedisAutoReplyState({ keyPrefix }, { redis: turn++ % 2 === 0 ? nodeA : nodeB }),
       close: () => dropPrefix(nodeA, keyPrefix),
     };
   });
 
   describe('two nodes', () => {
     const number: ClientNumber = {
-      id: 1, clientId: 1, number: NUMBER, carrier: 'telnyx', tag: '', group: '', webhook: '', ignoreStopCmdSending: false,
+      id: 1,
+      clientId: 1,
+      number: NUMBER,
+      carrier: 'telnyx',
+      tag: '',
+      group: '',
+      webhook: '',
+      ignoreStopCmdSending: false,
       settings: { autoReplyEnabled: true, autoReplyMessage: 'Closed', autoReplyCooldownSecs: 1 } as NumberSettings,
     };
     const names = subjects('t');
 
     function nodes(keyPrefix: string) {
       const replies: Message[] = [];
-      const make = (redis: Redis, nodeId: string) => new AutoReplier(
-        { enabled: true, defaultMessage: '', nodeId, subjects: names },
-        {
-          bus: { publishDurable: async (_s, data) => (replies.push(messageCodec.decode(data)), { stream: 's', seq: 1, duplicate: false }) },
-          numberByE164: (e164) => (e164 === NUMBER ? number : undefined),
-          state: new RedisAutoReplyState({ keyPrefix }, { redis }),
-          records: { write: async () => undefined },
-          legs: { serverId: nodeId, clientType: () => 'web', logPrivacy: () => false },
-          logger,
-        });
+      const make = (redis: Redis, nodeId: string) =>
+        new AutoReplier(
+          { enabled: true, defaultMessage: '', nodeId, subjects: names },
+          {
+            bus: {
+              publishDurable: async (_s, data) => (replies.push(messageCodec.decode(data)), { stream: 's', seq: 1, duplicate: false }),
+            },
+            numberByE164: (e164) => (e164 === NUMBER ? number : undefined),
+            state: new RedisAutoReplyState({ keyPrefix }, { redis }),
+            records: { write: async () => undefined },
+            legs: { serverId: nodeId, clientType: () => 'web', logPrivacy: () => false },
+            logger,
+          },
+        );
       return { a: make(nodeA, 'node-a'), b: make(nodeB, 'node-b'), replies };
     }
 
     const inbound = (id: string, from = '+15557770001'): Egress => ({
-      v: 1, route: { kind: 'webhook', clientId: 1, url: 'https://hooks.test/x' }, receiverClientId: 1,
-      message: { v: 1, id, type: 'sms', from, to: NUMBER, text: 'open?', media: [], receivedAt: 0, notice: false,
-        origin: { kind: 'carrier', carrierId: 1, node: 'n' } },
+      v: 1,
+      route: { kind: 'webhook', clientId: 1, url: 'https://hooks.test/x' },
+      receiverClientId: 1,
+      message: {
+        v: 1,
+        id,
+        type: 'sms',
+        from,
+        to: NUMBER,
+        text: 'open?',
+        media: [],
+        receivedAt: 0,
+        notice: false,
+        origin: { kind: 'carrier', carrierId: 1, node: 'n' },
+      },
     });
 
     it('answers a sender once per cooldown across both nodes, under concurrent messages, then again after it', async () => {

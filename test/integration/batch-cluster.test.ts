@@ -19,8 +19,19 @@ const SENDER = basic('bulk', 'bulk-pass');
 /** A carrier on the fake and a web client with one number on it, through `call`. */
 async function seed(call: (method: string, path: string, body: unknown) => Promise<{ status: number; body: any }>, fake: FakeCarrier) {
   const telnyx = fake.carrierRow('telnyx');
-  expect((await call('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
-    api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
+  expect(
+    (
+      await call('POST', '/carriers', {
+        name: 'telnyx-main',
+        type: 'telnyx',
+        username: 'x',
+        password: telnyx.password,
+        api_base_url: fake.url,
+        public_key: telnyx.publicKey,
+        max_rps: 1000,
+      })
+    ).status,
+  ).toBe(201);
   const c = await call('POST', '/clients', { username: 'bulk', password: 'bulk-pass', type: 'web' });
   expect(c.status).toBe(201);
   expect((await call('POST', `/clients/${c.body.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-main' })).status).toBe(201);
@@ -37,8 +48,12 @@ describe.skipIf(svc.skip)(svc.title('a batch is cluster work'), () => {
 
     beforeAll(async () => {
       fake = await FakeCarrier.start();
-      const env = { DATABASE_URL: await createTestDatabase('batch_two'), NATS_URL: svc.urls.nats, BUS_SUBJECT_PREFIX: uniquePrefix('bt'),
-        ENCRYPTION_KEY: 'batch-two-encryption-key-0123456789' };
+      const env = {
+        DATABASE_URL: await createTestDatabase('batch_two'),
+        NATS_URL: svc.urls.nats,
+        BUS_SUBJECT_PREFIX: uniquePrefix('bt'),
+        ENCRYPTION_KEY: 'batch-two-encryption-key-0123456789',
+      };
       a = await startTestNode({ serverId: 'batch-a', apiKey: API_KEY, env, contract: true });
       b = await startTestNode({ serverId: 'batch-b', apiKey: API_KEY, env, contract: true });
       await seed((m, p, body) => a.api(m, p, body), fake);
@@ -52,8 +67,12 @@ describe.skipIf(svc.skip)(svc.title('a batch is cluster work'), () => {
     });
 
     it('shows progress and takes a cancel on the node that did not accept the batch', async () => {
-      const created = await a.api('POST', '/messages/batch', { from: '+15550001000', throttle_per_second: 5,
-        messages: recipients(60, 'two') }, SENDER);
+      const created = await a.api(
+        'POST',
+        '/messages/batch',
+        { from: '+15550001000', throttle_per_second: 5, messages: recipients(60, 'two') },
+        SENDER,
+      );
       expect(created.status).toBe(202);
       const id = created.body.id;
       await waitFor(async () => (await b.api('GET', `/messages/batch/${id}`, undefined, SENDER)).body.sent_count >= 5);
@@ -81,9 +100,14 @@ describe.skipIf(svc.skip)(svc.title('a batch is cluster work'), () => {
     beforeAll(async () => {
       fake = await FakeCarrier.start();
       env = {
-        DATABASE_URL: await createTestDatabase('batch_kill'), NATS_URL: svc.urls.nats, BUS_SUBJECT_PREFIX: uniquePrefix('bk'),
-        ENCRYPTION_KEY: 'batch-kill-encryption-key-0123456789', API_KEY, SERVER_ADDRESS: 'http://127.0.0.1:9',
-        BATCH_LEASE_SECS: '3', NOTIFY_SENDER_ON_FAILURE: 'false',
+        DATABASE_URL: await createTestDatabase('batch_kill'),
+        NATS_URL: svc.urls.nats,
+        BUS_SUBJECT_PREFIX: uniquePrefix('bk'),
+        ENCRYPTION_KEY: 'batch-kill-encryption-key-0123456789',
+        API_KEY,
+        SERVER_ADDRESS: 'http://127.0.0.1:9',
+        BATCH_LEASE_SECS: '3',
+        NOTIFY_SENDER_ON_FAILURE: 'false',
       };
       nodes.push(await startGatewayProcess('bk1', env));
     }, 120_000);
@@ -94,8 +118,11 @@ describe.skipIf(svc.skip)(svc.title('a batch is cluster work'), () => {
     });
 
     const call = async (node: GatewayProcess, method: string, path: string, body?: unknown, auth = admin) => {
-      const res = await fetch(`${node.url}${path}`, { method, headers: { authorization: auth, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${node.url}${path}`, {
+        method,
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const answer = { status: res.status, body: (await res.json().catch(() => undefined)) as any };
       assertDocumented(method, path, answer.status, answer.body);
       return answer;
@@ -105,8 +132,13 @@ describe.skipIf(svc.skip)(svc.title('a batch is cluster work'), () => {
       const [first] = nodes;
       await seed((m, p, body) => call(first!, m, p, body), fake);
       const total = 300;
-      const created = await call(first!, 'POST', '/messages/batch', { from: '+15550001000', throttle_per_second: 15,
-        messages: recipients(total, 'kill') }, SENDER);
+      const created = await call(
+        first!,
+        'POST',
+        '/messages/batch',
+        { from: '+15550001000', throttle_per_second: 15, messages: recipients(total, 'kill') },
+        SENDER,
+      );
       expect(created.status).toBe(202);
       const id = created.body.id;
       // Only the first node runs: it took the batch. The second joins while it sends.

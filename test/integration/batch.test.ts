@@ -41,7 +41,7 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
     if (!fileFirst) file();
     const res = await fetch(`${gw.base}/messages/batch`, { method: 'POST', headers: { authorization: auth }, body: form });
-    const answer = { status: res.status, body: await res.json() as any };
+    const answer = { status: res.status, body: (await res.json()) as any };
     assertDocumented('POST', '/messages/batch', answer.status, answer.body);
     return answer;
   }
@@ -50,11 +50,31 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
     if (mode.skip) return;
     fake = await FakeCarrier.start();
     sink = await WebhookSink.start();
-    gw = await startTestNode({ serverId: 'batch1', apiKey: API_KEY, contract: true, env: { CARRIER_RETRY_DELAY_SECS: '0', ...(await mode.env()) } });
+    gw = await startTestNode({
+      serverId: 'batch1',
+      apiKey: API_KEY,
+      contract: true,
+      env: { CARRIER_RETRY_DELAY_SECS: '0', ...(await mode.env()) },
+    });
     const telnyx = fake.carrierRow('telnyx');
-    expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
-      api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
-    for (const [name, numbers] of [['bulk', ['+15550001000', '+15550001001']], ['other', ['+15550003000']], ['limited', ['+15550004000']]] as const) {
+    expect(
+      (
+        await api('POST', '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: telnyx.password,
+          api_base_url: fake.url,
+          public_key: telnyx.publicKey,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
+    for (const [name, numbers] of [
+      ['bulk', ['+15550001000', '+15550001001']],
+      ['other', ['+15550003000']],
+      ['limited', ['+15550004000']],
+    ] as const) {
       const c = await api('POST', '/clients', { username: name, password: `${name}-pass`, type: 'web' });
       expect(c.status).toBe(201);
       if (name === 'bulk') clientId = c.body.id;
@@ -73,23 +93,41 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
   });
 
   it.skipIf(mode.skip)('sends a JSON batch with template variables and reports it complete', async () => {
-    const created = await api('POST', '/messages/batch', {
-      from: '+15550001000', text_template: 'Hi {{name}}, code {{code}}', throttle_per_second: 100,
-      messages: [
-        { to: '+15559990001', variables: { name: 'Ann', code: '11' } },
-        { to: '15559990002', variables: { name: 'Bob' } },
-        { to: '+15559990003', text: 'own text' },
-      ],
-    }, SENDER);
+    const created = await api(
+      'POST',
+      '/messages/batch',
+      {
+        from: '+15550001000',
+        text_template: 'Hi {{name}}, code {{code}}',
+        throttle_per_second: 100,
+        messages: [
+          { to: '+15559990001', variables: { name: 'Ann', code: '11' } },
+          { to: '15559990002', variables: { name: 'Bob' } },
+          { to: '+15559990003', text: 'own text' },
+        ],
+      },
+      SENDER,
+    );
     expect(created).toEqual({ status: 202, body: { id: expect.any(String), status: 'pending', total_count: 3 } });
     const job = await finished(created.body.id);
-    expect(job).toMatchObject({ status: 'completed', total_count: 3, sent_count: 3, failed_count: 0, queued_count: 0,
-      pending_count: 0, from_number: '+15550001000', throttle_per_second: 100, max_retry_mins: 60, client_id: clientId });
+    expect(job).toMatchObject({
+      status: 'completed',
+      total_count: 3,
+      sent_count: 3,
+      failed_count: 0,
+      queued_count: 0,
+      pending_count: 0,
+      from_number: '+15550001000',
+      throttle_per_second: 100,
+      max_retry_mins: 60,
+      client_id: clientId,
+    });
     expect(job.errors).toBeUndefined();
     await waitFor(() => ['Hi Ann, code 11', 'Hi Bob, code {{code}}', 'own text'].every((t) => texts(fake).includes(t)));
     const items = await api('GET', `/messages/batch/${created.body.id}/messages`, undefined, SENDER);
     expect(items.body.map((i: any) => [i.index, i.to, i.text, i.status])).toEqual([
-      [0, '+15559990001', 'Hi Ann, code 11', 'sent'], [1, '+15559990002', 'Hi Bob, code {{code}}', 'sent'],
+      [0, '+15559990001', 'Hi Ann, code 11', 'sent'],
+      [1, '+15559990002', 'Hi Bob, code {{code}}', 'sent'],
       [2, '+15559990003', 'own text', 'sent'],
     ]);
   });
@@ -106,19 +144,28 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
   });
 
   it.skipIf(mode.skip)('refuses malformed batches with upstream texts', async () => {
-    expect(await api('POST', '/messages/batch', { from: '+15550001000', messages: [] }, SENDER))
-      .toEqual({ status: 400, body: { error: 'No messages provided' } });
-    expect(await api('POST', '/messages/batch', { messages: [{ to: '+15559990001', text: 'x' }] }, SENDER))
-      .toEqual({ status: 400, body: { error: "'from' field is required when client has multiple numbers" } });
-    expect(await api('POST', '/messages/batch', { from: '+15550003000', messages: [{ to: '+15559990001', text: 'x' }] }, SENDER))
-      .toEqual({ status: 403, body: { error: "Client does not own the specified 'from' number" } });
+    expect(await api('POST', '/messages/batch', { from: '+15550001000', messages: [] }, SENDER)).toEqual({
+      status: 400,
+      body: { error: 'No messages provided' },
+    });
+    expect(await api('POST', '/messages/batch', { messages: [{ to: '+15559990001', text: 'x' }] }, SENDER)).toEqual({
+      status: 400,
+      body: { error: "'from' field is required when client has multiple numbers" },
+    });
+    expect(await api('POST', '/messages/batch', { from: '+15550003000', messages: [{ to: '+15559990001', text: 'x' }] }, SENDER)).toEqual({
+      status: 403,
+      body: { error: "Client does not own the specified 'from' number" },
+    });
     for (const body of [{ messages: 'x' }, { messages: [{ text: 'no to' }] }, { from: 1, messages: [{ to: '+15559990001' }] }]) {
       expect(await api('POST', '/messages/batch', body, SENDER)).toEqual({ status: 400, body: { error: 'Invalid request body' } });
     }
-    expect(await api('GET', '/messages/batch?status=a%00b', undefined, SENDER))
-      .toEqual({ status: 400, body: { error: 'Invalid status filter: it holds a control character' } });
-    expect((await upload('name\nx\n', { from: '+15550001000' })).body)
-      .toEqual({ error: "CSV must have a 'to' (or 'phone'/'number'/'destination') column" });
+    expect(await api('GET', '/messages/batch?status=a%00b', undefined, SENDER)).toEqual({
+      status: 400,
+      body: { error: 'Invalid status filter: it holds a control character' },
+    });
+    expect((await upload('name\nx\n', { from: '+15550001000' })).body).toEqual({
+      error: "CSV must have a 'to' (or 'phone'/'number'/'destination') column",
+    });
     const form = new FormData();
     form.append('from', '+15550001000');
     const noFile = await fetch(`${gw.base}/messages/batch`, { method: 'POST', headers: { authorization: SENDER }, body: form });
@@ -127,8 +174,16 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
   });
 
   it.skipIf(mode.skip)('fails items it cannot send and lists them as errors', async () => {
-    const created = await api('POST', '/messages/batch', { from: '+15550001000', throttle_per_second: 100,
-      messages: [{ to: 'not-a-number', text: 'x' }, { to: '+15559990010' }, { to: '+15559990011', text: 'fine' }] }, SENDER);
+    const created = await api(
+      'POST',
+      '/messages/batch',
+      {
+        from: '+15550001000',
+        throttle_per_second: 100,
+        messages: [{ to: 'not-a-number', text: 'x' }, { to: '+15559990010' }, { to: '+15559990011', text: 'fine' }],
+      },
+      SENDER,
+    );
     const job = await finished(created.body.id);
     expect(job).toMatchObject({ status: 'completed', sent_count: 1, failed_count: 2 });
     expect(job.errors).toEqual([
@@ -142,19 +197,34 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
   it.skipIf(mode.skip)('checks a batch against the limits without sending', async () => {
     const limited = basic('limited', 'limited-pass');
     const ok = await api('POST', '/messages/batch/check', { message_count: 3 }, limited);
-    expect(ok.body).toMatchObject({ allowed: true, message_count: 3, msg_type: 'sms', from: '+15550004000',
+    expect(ok.body).toMatchObject({
+      allowed: true,
+      message_count: 3,
+      msg_type: 'sms',
+      from: '+15550004000',
       limits: { daily: { current_usage: 0, limit: 5, remaining: 5 }, burst: { remaining: null } },
-      number_limit: { number: '+15550004000', limit: 5, remaining: 5 } });
+      number_limit: { number: '+15550004000', limit: 5, remaining: 5 },
+    });
     const over = await api('POST', '/messages/batch/check', { message_count: 10 }, limited);
     expect(over.body).toMatchObject({ allowed: false, reason: 'number daily limit would be exceeded (5 remaining, 10 requested)' });
-    expect(await api('POST', '/messages/batch/check', { message_count: 0 }, limited))
-      .toEqual({ status: 400, body: { error: "'message_count' must be greater than 0" } });
+    expect(await api('POST', '/messages/batch/check', { message_count: 0 }, limited)).toEqual({
+      status: 400,
+      body: { error: "'message_count' must be greater than 0" },
+    });
   });
 
   it.skipIf(mode.skip)('holds the rest of a batch back when a quota refuses, instead of failing it', async () => {
     const limited = basic('limited', 'limited-pass');
-    const created = await api('POST', '/messages/batch', { text_template: 'quota', throttle_per_second: 100,
-      messages: Array.from({ length: 8 }, (_, i) => ({ to: `+1555998${String(i).padStart(4, '0')}` })) }, limited);
+    const created = await api(
+      'POST',
+      '/messages/batch',
+      {
+        text_template: 'quota',
+        throttle_per_second: 100,
+        messages: Array.from({ length: 8 }, (_, i) => ({ to: `+1555998${String(i).padStart(4, '0')}` })),
+      },
+      limited,
+    );
     let job: any;
     await waitFor(async () => {
       job = (await api('GET', `/messages/batch/${created.body.id}`, undefined, limited)).body;
@@ -164,19 +234,39 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
     const queued = await api('GET', `/messages/batch/${created.body.id}/messages?status=queued`, undefined, limited);
     expect(queued.body[0]).toMatchObject({ status: 'queued', error_code: 429, error: 'SMS daily limit exceeded (5/5)' });
     const cancel = await api('POST', `/messages/batch/${created.body.id}/cancel`, undefined, limited);
-    expect(cancel.body).toEqual({ message: 'Batch job cancelled', job_id: created.body.id, status: 'cancelled', cancelled_count: 3, sent_count: 5 });
+    expect(cancel.body).toEqual({
+      message: 'Batch job cancelled',
+      job_id: created.body.id,
+      status: 'cancelled',
+      cancelled_count: 3,
+      sent_count: 5,
+    });
   });
 
   it.skipIf(mode.skip)('cancels a running batch and single items, and refuses to cancel twice', async () => {
-    const created = await api('POST', '/messages/batch', { from: '+15550001000', text_template: 'slow', throttle_per_second: 2,
-      messages: Array.from({ length: 20 }, (_, i) => ({ to: `+1555997${String(i).padStart(4, '0')}` })) }, SENDER);
+    const created = await api(
+      'POST',
+      '/messages/batch',
+      {
+        from: '+15550001000',
+        text_template: 'slow',
+        throttle_per_second: 2,
+        messages: Array.from({ length: 20 }, (_, i) => ({ to: `+1555997${String(i).padStart(4, '0')}` })),
+      },
+      SENDER,
+    );
     const id = created.body.id;
     const items = (await api('GET', `/messages/batch/${id}/messages?per_page=500`, undefined, SENDER)).body;
     const last = items[19].id;
-    expect(await api('DELETE', `/messages/batch/${id}/messages/${last}`, undefined, SENDER))
-      .toEqual({ status: 200, body: { message: 'Message cancelled', message_id: last, status: 'cancelled' } });
-    expect((await api('DELETE', `/messages/batch/${id}/messages/${last}`, undefined, SENDER)).body)
-      .toEqual({ error: 'Message cannot be cancelled', status: 'cancelled', detail: "Message is already 'cancelled'" });
+    expect(await api('DELETE', `/messages/batch/${id}/messages/${last}`, undefined, SENDER)).toEqual({
+      status: 200,
+      body: { message: 'Message cancelled', message_id: last, status: 'cancelled' },
+    });
+    expect((await api('DELETE', `/messages/batch/${id}/messages/${last}`, undefined, SENDER)).body).toEqual({
+      error: 'Message cannot be cancelled',
+      status: 'cancelled',
+      detail: "Message is already 'cancelled'",
+    });
     await waitFor(async () => (await api('GET', `/messages/batch/${id}`, undefined, SENDER)).body.sent_count >= 1);
     const cancel = await api('POST', `/messages/batch/${id}/cancel`, undefined, SENDER);
     expect(cancel.status).toBe(200);
@@ -189,8 +279,11 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
     expect(job.failed_count + job.sent_count).toBe(20);
     await new Promise((r) => setTimeout(r, 300));
     expect(texts(fake).filter((t) => t === 'slow')).toHaveLength(job.sent_count);
-    expect((await api('POST', `/messages/batch/${id}/cancel`, undefined, SENDER)).body)
-      .toEqual({ error: 'Batch job cannot be cancelled', status: 'cancelled', detail: "Job is already 'cancelled'" });
+    expect((await api('POST', `/messages/batch/${id}/cancel`, undefined, SENDER)).body).toEqual({
+      error: 'Batch job cannot be cancelled',
+      status: 'cancelled',
+      detail: "Job is already 'cancelled'",
+    });
   });
 
   it.skipIf(mode.skip)('lets a key with only the batch scope use every batch route, and nothing else', async () => {
@@ -201,20 +294,30 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
     expect((await api('GET', '/messages/batch?per_page=1', undefined, key)).body).toHaveLength(1);
     expect((await api('GET', `/messages/batch/${created.body.id}/messages`, undefined, key)).status).toBe(200);
     expect((await api('POST', '/messages/batch/check', { from: '+15550001000', message_count: 1 }, key)).body.allowed).toBe(true);
-    expect(await api('POST', '/messages/send', { from: '+15550001000', to: '+15559996001', text: 'x' }, key))
-      .toEqual({ status: 403, body: { error: "API key does not have 'send' scope" } });
-    expect(await api('GET', '/messages/batch', undefined, `Bearer ${sendKey}`))
-      .toEqual({ status: 403, body: { error: "API key does not have 'batch' scope" } });
+    expect(await api('POST', '/messages/send', { from: '+15550001000', to: '+15559996001', text: 'x' }, key)).toEqual({
+      status: 403,
+      body: { error: "API key does not have 'send' scope" },
+    });
+    expect(await api('GET', '/messages/batch', undefined, `Bearer ${sendKey}`)).toEqual({
+      status: 403,
+      body: { error: "API key does not have 'batch' scope" },
+    });
   });
 
   it.skipIf(mode.skip)('holds a key limited to some numbers to those numbers', async () => {
     const numbers = (await api('GET', `/clients/${clientId}/numbers`)).body as Array<{ id: number; number: string }>;
     const second = numbers.find((n) => n.number === '+15550001001')!;
-    const limited = await api('POST', `/clients/${clientId}/api-keys`, { name: 'one-number', scopes: 'batch', allowed_number_ids: [second.id] });
+    const limited = await api('POST', `/clients/${clientId}/api-keys`, {
+      name: 'one-number',
+      scopes: 'batch',
+      allowed_number_ids: [second.id],
+    });
     const key = `Bearer ${limited.body.key}`;
     const body = (from: string) => ({ from, messages: [{ to: '+15559996100', text: 'scoped' }] });
-    expect(await api('POST', '/messages/batch', body('+15550001000'), key))
-      .toEqual({ status: 403, body: { error: 'API key is not authorized to send from this number' } });
+    expect(await api('POST', '/messages/batch', body('+15550001000'), key)).toEqual({
+      status: 403,
+      body: { error: 'API key is not authorized to send from this number' },
+    });
     expect((await api('POST', '/messages/batch/check', { from: '+15550001000', message_count: 1 }, key)).status).toBe(403);
     expect((await api('POST', '/messages/batch', body('+15550001001'), key)).status).toBe(202);
   });
@@ -227,17 +330,36 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
     expect(all.body.every((j: any) => j.from_number === '+15550001001')).toBe(true);
     expect(Date.parse(list.body[0].created_at)).toBeGreaterThanOrEqual(Date.parse(list.body[1].created_at));
     const other = basic('other', 'other-pass');
-    expect(await api('GET', `/messages/batch/${list.body[0].id}`, undefined, other))
-      .toEqual({ status: 404, body: { error: 'Batch job not found' } });
+    expect(await api('GET', `/messages/batch/${list.body[0].id}`, undefined, other)).toEqual({
+      status: 404,
+      body: { error: 'Batch job not found' },
+    });
     expect((await api('GET', '/messages/batch', undefined, other)).body).toEqual([]);
   });
 
   it.skipIf(mode.skip)('posts the completion webhook with the job status, signed and without credentials', async () => {
-    const created = await api('POST', '/messages/batch', { from: '+15550001000', webhook_url: `${sink.url}/batch-done`,
-      messages: [{ to: '+15559995000', text: 'hook' }, { to: 'bad', text: 'hook' }] }, SENDER);
+    const created = await api(
+      'POST',
+      '/messages/batch',
+      {
+        from: '+15550001000',
+        webhook_url: `${sink.url}/batch-done`,
+        messages: [
+          { to: '+15559995000', text: 'hook' },
+          { to: 'bad', text: 'hook' },
+        ],
+      },
+      SENDER,
+    );
     const hook = await sink.waitFor((w) => w.path === '/batch-done' && w.body.id === created.body.id, 20_000);
-    expect(hook.body).toMatchObject({ status: 'completed', total_count: 2, sent_count: 1, failed_count: 1,
-      webhook_url: `${sink.url}/batch-done`, errors: [{ index: 1, to: 'bad', code: 400 }] });
+    expect(hook.body).toMatchObject({
+      status: 'completed',
+      total_count: 2,
+      sent_count: 1,
+      failed_count: 1,
+      webhook_url: `${sink.url}/batch-done`,
+      errors: [{ index: 1, to: 'bad', code: 400 }],
+    });
     expect(hook.headers.authorization).toBeUndefined();
     expect(hook.headers['x-msggw-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
   });
@@ -254,12 +376,30 @@ describe('batch sending, embedded default restarted mid-batch', () => {
     let gw = await start();
     try {
       const telnyx = fake.carrierRow('telnyx');
-      expect((await gw.api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
-        api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
+      expect(
+        (
+          await gw.api('POST', '/carriers', {
+            name: 'telnyx-main',
+            type: 'telnyx',
+            username: 'x',
+            password: telnyx.password,
+            api_base_url: fake.url,
+            public_key: telnyx.publicKey,
+            max_rps: 1000,
+          })
+        ).status,
+      ).toBe(201);
       const c = await gw.api('POST', '/clients', { username: 'bulk', password: 'bulk-pass', type: 'web' });
       expect((await gw.api('POST', `/clients/${c.body.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-main' })).status).toBe(201);
-      const created = await gw.api('POST', '/messages/batch', { throttle_per_second: 10,
-        messages: Array.from({ length: 40 }, (_, i) => ({ to: `+1555996${String(i).padStart(4, '0')}`, text: `restart-${i}` })) }, SENDER);
+      const created = await gw.api(
+        'POST',
+        '/messages/batch',
+        {
+          throttle_per_second: 10,
+          messages: Array.from({ length: 40 }, (_, i) => ({ to: `+1555996${String(i).padStart(4, '0')}`, text: `restart-${i}` })),
+        },
+        SENDER,
+      );
       const id = created.body.id;
       await waitFor(async () => (await gw.api('GET', `/messages/batch/${id}`, undefined, SENDER)).body.sent_count >= 10);
       await gw.node.stop();

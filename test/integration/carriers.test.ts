@@ -15,19 +15,31 @@ const TYPES = ['twilio', 'telnyx', 'onevoiceplus'] as const;
 const API = { twilio: 'twilio', telnyx: 'telnyx', onevoiceplus: 'ovp' } as const;
 
 let fake: FakeCarrier;
-beforeAll(async () => { fake = await FakeCarrier.start({ seed: 7 }); });
+beforeAll(async () => {
+  fake = await FakeCarrier.start({ seed: 7 });
+});
 afterEach(() => fake.reset());
-afterAll(async () => { await fake.close(); });
+afterAll(async () => {
+  await fake.close();
+});
 
 const sms = (text = 'hello over http'): OutboundMessage => ({
-  id: '65a1f0c2e4b0a1b2c3d4e5f6', type: 'sms', from: '+15550001111', to: '+15550002222', text, mediaUrls: [],
+  id: '65a1f0c2e4b0a1b2c3d4e5f6',
+  type: 'sms',
+  from: '+15550001111',
+  to: '+15550002222',
+  text,
+  mediaUrls: [],
 });
 const ctx = (signal = new AbortController().signal) => ({
-  signal, statusCallbackUrl: statusCallbackUrl('https://gw.example.test', 'cafe', '65a1f0c2e4b0a1b2c3d4e5f6'),
+  signal,
+  statusCallbackUrl: statusCallbackUrl('https://gw.example.test', 'cafe', '65a1f0c2e4b0a1b2c3d4e5f6'),
 });
 
 async function sendError(type: (typeof TYPES)[number], carrier: Carrier, signal?: AbortSignal): Promise<CarrierError> {
-  const err = await driverFor(type).send(sms(), carrier, ctx(signal)).catch((e: unknown) => e);
+  const err = await driverFor(type)
+    .send(sms(), carrier, ctx(signal))
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(CarrierError);
   return err as CarrierError;
 }
@@ -42,11 +54,21 @@ describe.each(TYPES)('%s driver against the fake carrier', (type) => {
     expect(out.carrierMsgId).toBe(req.carrierMsgId);
     if (type === 'twilio') {
       expect(out.carrierMsgId).toMatch(/^SM[0-9a-f]{32}$/);
-      expect(req.body).toMatchObject({ To: '+15550002222', From: '+15550001111', Body: 'hello over http', StatusCallback: 'https://gw.example.test/inbound/cafe/status/65a1f0c2e4b0a1b2c3d4e5f6' });
+      expect(req.body).toMatchObject({
+        To: '+15550002222',
+        From: '+15550001111',
+        Body: 'hello over http',
+        StatusCallback: 'https://gw.example.test/inbound/cafe/status/65a1f0c2e4b0a1b2c3d4e5f6',
+      });
     } else if (type === 'telnyx') {
       expect(out.carrierMsgId).toMatch(/^[0-9a-f-]{36}$/);
       expect(req.headers.authorization).toBe(`Bearer ${fake.credentials.telnyx.apiKey}`);
-      expect(req.body).toEqual({ from: '+15550001111', to: '+15550002222', text: 'hello over http', messaging_profile_id: '40017a1b-profile' });
+      expect(req.body).toEqual({
+        from: '+15550001111',
+        to: '+15550002222',
+        text: 'hello over http',
+        messaging_profile_id: '40017a1b-profile',
+      });
     } else {
       expect(out.carrierMsgId).toBe('');
       expect(req.path).toBe('/sms/outbound');
@@ -62,8 +84,16 @@ describe.each(TYPES)('%s driver against the fake carrier', (type) => {
     if (type === 'telnyx') expect(req.body).toMatchObject({ text: 'caption', media_urls: [image], subject: 'MMS Content' });
     if (type === 'onevoiceplus') {
       const upload = fake.requests.find((r) => r.path === '/media/assets');
-      expect(upload?.body).toMatchObject({ controlPart: { fileName: 'pic.jpg', fileType: 'image' }, mediaPart: { mediaContent: Buffer.from('jpeg-bytes').toString('base64') } });
-      expect(req.body).toEqual({ source: '+15550001111', destination: '+15550002222', mediaId: [upload?.carrierMsgId], messageText: 'caption' });
+      expect(upload?.body).toMatchObject({
+        controlPart: { fileName: 'pic.jpg', fileType: 'image' },
+        mediaPart: { mediaContent: Buffer.from('jpeg-bytes').toString('base64') },
+      });
+      expect(req.body).toEqual({
+        source: '+15550001111',
+        destination: '+15550002222',
+        mediaId: [upload?.carrierMsgId],
+        messageText: 'caption',
+      });
     }
   });
 
@@ -124,7 +154,10 @@ describe('fake carrier bookkeeping', () => {
 
 // ---- webhooks: a local receiver doing what the web room does ------------------------------
 
-interface Received { verified: boolean; result: InboundResult }
+interface Received {
+  verified: boolean;
+  result: InboundResult;
+}
 
 describe('signed webhooks from the fake carrier', () => {
   const publicBase = 'https://gw.example.test';
@@ -143,7 +176,10 @@ describe('signed webhooks from the fake carrier', () => {
         const messageId = /\/status\/([^/?]+)/.exec(path)?.[1];
         const driver = driverFor(carrier.type);
         const verified = driver.verify({ headers: req.headers, rawBody, url: publicBase + path }, carrier);
-        const result = driver.parseInbound({ headers: req.headers, rawBody, contentType: req.headers['content-type'] ?? '', messageId }, carrier);
+        const result = driver.parseInbound(
+          { headers: req.headers, rawBody, contentType: req.headers['content-type'] ?? '', messageId },
+          carrier,
+        );
         received.push({ verified, result });
         const response = verified ? result.response : { status: 403, contentType: 'text/plain', body: 'forbidden' };
         res.writeHead(response.status, { 'content-type': response.contentType }).end(response.body);
@@ -152,8 +188,12 @@ describe('signed webhooks from the fake carrier', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     localBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   });
-  afterEach(() => { received.length = 0; });
-  afterAll(async () => { await new Promise((resolve) => receiver.close(resolve)); });
+  afterEach(() => {
+    received.length = 0;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => receiver.close(resolve));
+  });
 
   it('verifies a Twilio message webhook against the public URL and answers empty TwiML', async () => {
     carrier = fake.carrierRow('twilio');
@@ -180,12 +220,18 @@ describe('signed webhooks from the fake carrier', () => {
     const path = new URL(url).pathname;
     await fake.postTwilioWebhook(localBase + path, { MessageSid: 'SM9', MessageStatus: 'delivered' }, { signedUrl: url });
     expect(received[0].verified).toBe(true);
-    expect(received[0].result.statuses).toEqual([{ carrierMsgId: 'SM9', status: 'delivered', carrierStatus: 'delivered', messageId: 'msg-42' }]);
+    expect(received[0].result.statuses).toEqual([
+      { carrierMsgId: 'SM9', status: 'delivered', carrierStatus: 'delivered', messageId: 'msg-42' },
+    ]);
   });
 
   it('verifies a Telnyx Ed25519 webhook and refuses an expired one', async () => {
     carrier = fake.carrierRow('telnyx');
-    const event = telnyxEvent('message.finalized', { id: 'out-1', direction: 'outbound', to: [{ phone_number: '+1', status: 'delivered' }] });
+    const event = telnyxEvent('message.finalized', {
+      id: 'out-1',
+      direction: 'outbound',
+      to: [{ phone_number: '+1', status: 'delivered' }],
+    });
     expect((await fake.postTelnyxWebhook(`${localBase}/inbound/${carrier.uuid}`, event)).status).toBe(200);
     expect(received[0].result.statuses).toMatchObject([{ carrierMsgId: 'out-1', status: 'delivered' }]);
     const old = Math.floor(Date.now() / 1000) - 600;

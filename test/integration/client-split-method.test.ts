@@ -14,7 +14,11 @@ const svc = requireServices(['postgres']);
 const secretBox = createSecretBox('split-method-key-0123456789abcdef');
 const drivers = [
   { name: 'PGlite', skip: false, open: async () => createStore({ driver: 'pglite' }, { secretBox }) },
-  { name: 'PostgreSQL', skip: svc.skip, open: async () => createStore({ driver: 'pg', url: await createTestDatabase('split_method') }, { secretBox }) },
+  {
+    name: 'PostgreSQL',
+    skip: svc.skip,
+    open: async () => createStore({ driver: 'pg', url: await createTestDatabase('split_method') }, { secretBox }),
+  },
 ];
 
 let seq = 0;
@@ -26,9 +30,16 @@ describe.each(drivers)('client split_method on $name', (driver) => {
 
   /** A client and settings row written with raw SQL, as an older msggw or an importer would. */
   async function rawClient(settings: Record<string, unknown> | null): Promise<number> {
-    const { id } = await db.insertInto('clients').values({ username: `split-${++seq}`, password: '' })
-      .returning('id').executeTakeFirstOrThrow();
-    if (settings) await db.insertInto('clientSettings').values({ clientId: id, ...settings }).execute();
+    const { id } = await db
+      .insertInto('clients')
+      .values({ username: `split-${++seq}`, password: '' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (settings)
+      await db
+        .insertInto('clientSettings')
+        .values({ clientId: id, ...settings })
+        .execute();
     return id as number;
   }
 
@@ -62,15 +73,25 @@ describe.each(drivers)('client split_method on $name', (driver) => {
 
   it.skipIf(driver.skip)("gives a client msggw creates 'udh'", async () => {
     const client = await store.clients.create({
-      username: `split-${++seq}`, password: 'pw', address: '', name: '', type: 'legacy', timezone: 'UTC', logPrivacy: false,
+      username: `split-${++seq}`,
+      password: 'pw',
+      address: '',
+      name: '',
+      type: 'legacy',
+      timezone: 'UTC',
+      logPrivacy: false,
     });
     expect(client.settings).toMatchObject({ splitMethod: 'udh', disableMessageSplitting: false });
   });
 
   it.skipIf(driver.skip)('writes disable_message_splitting and split_method together', async () => {
     const id = await rawClient({});
-    const stored = async () => db.selectFrom('clientSettings').select(['splitMethod', 'disableMessageSplitting'])
-      .where('clientId', '=', id).executeTakeFirstOrThrow();
+    const stored = async () =>
+      db
+        .selectFrom('clientSettings')
+        .select(['splitMethod', 'disableMessageSplitting'])
+        .where('clientId', '=', id)
+        .executeTakeFirstOrThrow();
     await store.clients.upsertSettings(id, { disableMessageSplitting: true });
     expect(await stored()).toEqual({ splitMethod: 'payload', disableMessageSplitting: true });
     await store.clients.upsertSettings(id, { disableMessageSplitting: false });

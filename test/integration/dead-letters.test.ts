@@ -52,16 +52,37 @@ describe.skipIf(svc.skip)(svc.title('dead letters on the carrier stream (nats-se
     fake = await FakeCarrier.start();
     sink = await WebhookSink.start();
     const databaseUrl = await createTestDatabase('deadletter');
-    gw = await startTestNode({ serverId: 'dl1', apiKey: API_KEY, env: {
-      DATABASE_URL: databaseUrl, NATS_URL: svc.urls.nats, BUS_SUBJECT_PREFIX: uniquePrefix('dl'),
-      CARRIER_RETRIES: String(CARRIER_RETRIES), CARRIER_RETRY_DELAY_SECS: '0', BUS_MAX_DELIVER: String(BUS_MAX_DELIVER),
-      WEBHOOK_RETRY_DELAY_SECS: '0', NOTIFY_SENDER_ON_FAILURE: 'false',
-    }, bus: { handlerRetryMs: HANDLER_RETRY_MS } });
+    gw = await startTestNode({
+      serverId: 'dl1',
+      apiKey: API_KEY,
+      env: {
+        DATABASE_URL: databaseUrl,
+        NATS_URL: svc.urls.nats,
+        BUS_SUBJECT_PREFIX: uniquePrefix('dl'),
+        CARRIER_RETRIES: String(CARRIER_RETRIES),
+        CARRIER_RETRY_DELAY_SECS: '0',
+        BUS_MAX_DELIVER: String(BUS_MAX_DELIVER),
+        WEBHOOK_RETRY_DELAY_SECS: '0',
+        NOTIFY_SENDER_ON_FAILURE: 'false',
+      },
+      bus: { handlerRetryMs: HANDLER_RETRY_MS },
+    });
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     const telnyx = fake.carrierRow('telnyx');
-    expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
-      api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: telnyx.password,
+          api_base_url: fake.url,
+          public_key: telnyx.publicKey,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
     const c = await api('POST', '/clients', { username: 'sender', password: 'sender-pass', type: 'web' });
     expect(c.status).toBe(201);
     expect((await api('PUT', `/clients/${c.body.id}/settings`, { default_webhook: `${sink.url}/sender` })).status).toBe(200);
@@ -74,8 +95,10 @@ describe.skipIf(svc.skip)(svc.title('dead letters on the carrier stream (nats-se
     await Promise.all([fake?.close(), sink?.close()]);
   });
 
-  const poisonSends = () => fake.requests.filter((r) => r.api === 'telnyx').filter((r) => (r.body as { text?: string }).text === 'poison pill');
-  const failedStatuses = (id: string) => sink.received.filter((w) => w.body?.type === 'status' && w.body.id === id && w.body.status === 'failed');
+  const poisonSends = () =>
+    fake.requests.filter((r) => r.api === 'telnyx').filter((r) => (r.body as { text?: string }).text === 'poison pill');
+  const failedStatuses = (id: string) =>
+    sink.received.filter((w) => w.body?.type === 'status' && w.body.id === id && w.body.status === 'failed');
   const deadLetterMetric = async () => {
     const metric = await gw.node.metrics.registry.getSingleMetric('msggw_dead_letters_total')?.get();
     return metric?.values.find((v) => v.labels.stream === 'carrier' && v.labels.reason === 'error')?.value ?? 0;
@@ -84,8 +107,12 @@ describe.skipIf(svc.skip)(svc.title('dead letters on the carrier stream (nats-se
   it('bounds the deliveries, dead-letters once, reports failed once, and replays to a working carrier', async () => {
     await db.query(GUARD);
     fake.failFraction(1, { status: 503 });
-    const sent = await api('POST', '/messages/send', { from: '+15550001000', to: POISON_TO, text: 'poison pill' },
-      basic('sender', 'sender-pass'));
+    const sent = await api(
+      'POST',
+      '/messages/send',
+      { from: '+15550001000', to: POISON_TO, text: 'poison pill' },
+      basic('sender', 'sender-pass'),
+    );
     expect(sent.status).toBe(202);
     const id = sent.body.id as string;
 
@@ -137,8 +164,10 @@ describe.skipIf(svc.skip)(svc.title('dead letters on the carrier stream (nats-se
     expect((await api('GET', '/dead-letters?stream=nope')).status).toBe(400);
     expect((await api('GET', '/dead-letters?limit=0')).status).toBe(400);
     expect((await api('POST', '/dead-letters/replay', { seqs: [] })).status).toBe(400);
-    expect((await api('POST', '/dead-letters/replay', { seqs: [999999] })).body).toEqual({ replayed: [],
-      failed: [{ seq: 999999, error: 'Dead letter not found' }] });
+    expect((await api('POST', '/dead-letters/replay', { seqs: [999999] })).body).toEqual({
+      replayed: [],
+      failed: [{ seq: 999999, error: 'Dead letter not found' }],
+    });
     expect((await api('GET', '/dead-letters', undefined, basic('x', 'wrong'))).status).toBe(401);
   });
 });

@@ -31,7 +31,10 @@ describe.skipIf(svc.skip)(svc.title('NatsBus (durable)'), () => {
     // The bus talks to nats-server through a proxy; kill() cuts it, as a dead node's socket closes.
     newKillableBus: async (nodeId) => {
       const proxy = await startTcpProxy(svc.urls.nats);
-      const bus: Bus = createBus({ kind: 'nats', servers: [proxy.url], reconnectWaitMs: 100, drainTimeoutMs: 500 }, { nodeId, logger: quiet });
+      const bus: Bus = createBus(
+        { kind: 'nats', servers: [proxy.url], reconnectWaitMs: 100, drainTimeoutMs: 500 },
+        { nodeId, logger: quiet },
+      );
       await bus.start();
       return { bus, kill: () => proxy.cut() };
     },
@@ -45,7 +48,8 @@ describe.skipIf(svc.skip)(svc.title('NatsBus stream creation by nodes starting t
   // node must still start (seen in CI when three gateway nodes started at once).
   it('lets eight nodes ensure every stream at the same moment, three times over', async () => {
     const buses = Array.from({ length: 8 }, (_, i) =>
-      createBus({ kind: 'nats', servers: [svc.urls.nats] }, { nodeId: `racer${i}`, logger: quiet }));
+      createBus({ kind: 'nats', servers: [svc.urls.nats] }, { nodeId: `racer${i}`, logger: quiet }),
+    );
     await Promise.all(buses.map((b) => b.start()));
     const prefixes: string[] = [];
     try {
@@ -63,7 +67,8 @@ describe.skipIf(svc.skip)(svc.title('NatsBus stream creation by nodes starting t
 
   it('lets eight nodes open one new KV bucket at the same moment, three times over', async () => {
     const buses = Array.from({ length: 8 }, (_, i) =>
-      createBus({ kind: 'nats', servers: [svc.urls.nats] }, { nodeId: `kvracer${i}`, logger: quiet }));
+      createBus({ kind: 'nats', servers: [svc.urls.nats] }, { nodeId: `kvracer${i}`, logger: quiet }),
+    );
     await Promise.all(buses.map((b) => b.start()));
     const prefix = prefixFor(uniquePrefix('kvrace'));
     try {

@@ -40,8 +40,15 @@ afterEach(async () => {
 describe('the embedded store in a data dir', () => {
   it('keeps what was written across a restart', async () => {
     const first = await openStore();
-    const client = await first.clients.create({ username: 'kept', password: 'kept-password-0123', address: '', name: 'Kept',
-      type: ClientType.WEB, timezone: 'UTC', logPrivacy: false });
+    const client = await first.clients.create({
+      username: 'kept',
+      password: 'kept-password-0123',
+      address: '',
+      name: 'Kept',
+      type: ClientType.WEB,
+      timezone: 'UTC',
+      logPrivacy: false,
+    });
     await first.close();
 
     const again = await openStore();

@@ -51,16 +51,45 @@ describe.each(modes)('hostile text at the entry points, $name', (mode) => {
     fake = await FakeCarrier.start();
     sink = await WebhookSink.start();
     [smppPort, mm4Port] = [await freePort(), await freePort()];
-    gw = await startTestNode({ serverId: 'hostile1', apiKey: API_KEY, env: {
-      SMPP_LISTEN: `127.0.0.1:${smppPort}`, MM4_LISTEN: `127.0.0.1:${mm4Port}`,
-      CARRIER_RETRY_DELAY_SECS: '1', WEBHOOK_RETRY_DELAY_SECS: '1', NOTIFY_SENDER_ON_FAILURE: 'false', ...(await mode.env()),
-    } });
+    gw = await startTestNode({
+      serverId: 'hostile1',
+      apiKey: API_KEY,
+      env: {
+        SMPP_LISTEN: `127.0.0.1:${smppPort}`,
+        MM4_LISTEN: `127.0.0.1:${mm4Port}`,
+        CARRIER_RETRY_DELAY_SECS: '1',
+        WEBHOOK_RETRY_DELAY_SECS: '1',
+        NOTIFY_SENDER_ON_FAILURE: 'false',
+        ...(await mode.env()),
+      },
+    });
     const telnyx = fake.carrierRow('telnyx');
-    expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
-      api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: telnyx.password,
+          api_base_url: fake.url,
+          public_key: telnyx.publicKey,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
     const twilio = fake.carrierRow('twilio');
-    expect((await api('POST', '/carriers', { name: 'twilio-main', type: 'twilio', username: twilio.username,
-      password: twilio.password, api_base_url: fake.url, max_rps: 1000 })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/carriers', {
+          name: 'twilio-main',
+          type: 'twilio',
+          username: twilio.username,
+          password: twilio.password,
+          api_base_url: fake.url,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
     await client('pbx', 'legacy', PBX);
     await client('web', 'web', WEB);
     await client('bic', 'web', BIC, { api_format: 'bicom' });
@@ -83,8 +112,9 @@ describe.each(modes)('hostile text at the entry points, $name', (mode) => {
 
   /** Waits until the carrier has each text, then past a resend, and asserts it got each exactly once. */
   async function expectEachSentOnce(texts: string[]) {
-    await waitFor(() => texts.every((t) => timesSent(t) > 0), 30_000)
-      .catch(() => expect(carrierTexts(), 'the carrier got').toEqual(expect.arrayContaining(texts)));
+    await waitFor(() => texts.every((t) => timesSent(t) > 0), 30_000).catch(() =>
+      expect(carrierTexts(), 'the carrier got').toEqual(expect.arrayContaining(texts)),
+    );
     await new Promise((r) => setTimeout(r, RESEND_WINDOW_MS));
     expect(texts.map(timesSent), JSON.stringify(texts)).toEqual(texts.map(() => 1));
   }
@@ -95,10 +125,16 @@ describe.each(modes)('hostile text at the entry points, $name', (mode) => {
     expect(carrierTexts().filter((t) => t.startsWith(prefix))).toEqual([]);
   }
 
-  const submit = (fields: object): Promise<LibPdu> => call(esme, 'submit_sm', {
-    source_addr_ton: 1, source_addr_npi: 1, source_addr: PBX.slice(1), dest_addr_ton: 1, dest_addr_npi: 1,
-    destination_addr: FAR.slice(1), ...fields,
-  });
+  const submit = (fields: object): Promise<LibPdu> =>
+    call(esme, 'submit_sm', {
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      source_addr: PBX.slice(1),
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
+      destination_addr: FAR.slice(1),
+      ...fields,
+    });
 
   describe('SMPP', () => {
     it.skipIf(mode.skip)('sends three Latin-1 messages once each when the middle one holds a NUL (the reproduction)', async () => {
@@ -117,15 +153,24 @@ describe.each(modes)('hostile text at the entry points, $name', (mode) => {
       ];
       const answers = await Promise.all(sent.map((short_message) => submit({ data_coding: 8, short_message })));
       answers.push(await submit({ data_coding: 8, short_message: Buffer.alloc(0), message_payload: encodeUcs2('payload n\u0000ul') }));
-      answers.push(await submit({ data_coding: 3, short_message: Buffer.alloc(0), message_payload: Buffer.from('payload latin\u0000', 'latin1') }));
+      answers.push(
+        await submit({ data_coding: 3, short_message: Buffer.alloc(0), message_payload: Buffer.from('payload latin\u0000', 'latin1') }),
+      );
       expect(answers.map((a) => a.command_status)).toEqual([0, 0, 0, 0, 0, 0]);
       await expectEachSentOnce([
-        'ucs2 odd\uFFFD', 'ucs2 lone \uFFFD high', 'ucs2 lone \uFFFD low', 'ucs2 nul 😀', 'payload nul', 'payload latin',
+        'ucs2 odd\uFFFD',
+        'ucs2 lone \uFFFD high',
+        'ucs2 lone \uFFFD low',
+        'ucs2 nul 😀',
+        'payload nul',
+        'payload latin',
       ]);
     });
 
     it.skipIf(mode.skip)("reads GSM-7 septet 0x00 as '@', not as a NUL", async () => {
-      expect((await submit({ data_coding: 0, short_message: Buffer.from([0x67, 0x73, 0x6d, 0x20, 0x00, 0x20, 0x78]) })).command_status).toBe(0);
+      expect(
+        (await submit({ data_coding: 0, short_message: Buffer.from([0x67, 0x73, 0x6d, 0x20, 0x00, 0x20, 0x78]) })).command_status,
+      ).toBe(0);
       await expectEachSentOnce(['gsm @ x']);
     });
 
@@ -138,9 +183,12 @@ describe.each(modes)('hostile text at the entry points, $name', (mode) => {
   });
 
   describe('REST', () => {
-    const send = (user: string, body: string | Buffer) => fetch(`${gw.base}/messages/send`, {
-      method: 'POST', headers: { authorization: basic(user, `${user}-pass`), 'content-type': 'application/json' }, body,
-    }).then(async (res) => ({ status: res.status, body: await res.json() as Record<string, string> }));
+    const send = (user: string, body: string | Buffer) =>
+      fetch(`${gw.base}/messages/send`, {
+        method: 'POST',
+        headers: { authorization: basic(user, `${user}-pass`), 'content-type': 'application/json' },
+        body,
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, string> }));
     const json = (text: string, from = WEB) => JSON.stringify({ from, to: FAR, text });
 
     it.skipIf(mode.skip)('refuses a NUL or an unpaired surrogate with a 400 naming the field, and sends nothing', async () => {
@@ -156,12 +204,19 @@ describe.each(modes)('hostile text at the entry points, $name', (mode) => {
 
     it.skipIf(mode.skip)("answers a bicom client in bicom's error shape", async () => {
       const res = await send('bic', json('rest-bicom \u0000', BIC));
-      expect(res).toEqual({ status: 400, body: { status: 'error', message: "Invalid JSON body: 'text' must not contain the NUL character (U+0000)" } });
+      expect(res).toEqual({
+        status: 400,
+        body: { status: 'error', message: "Invalid JSON body: 'text' must not contain the NUL character (U+0000)" },
+      });
       await expectNothingSent('rest-bicom');
     });
 
     it.skipIf(mode.skip)('refuses a body that is not UTF-8', async () => {
-      const body = Buffer.concat([Buffer.from(`{"from":"${WEB}","to":"${FAR}","text":"rest-utf8 `), Buffer.of(0xff, 0xc3), Buffer.from('"}')]);
+      const body = Buffer.concat([
+        Buffer.from(`{"from":"${WEB}","to":"${FAR}","text":"rest-utf8 `),
+        Buffer.of(0xff, 0xc3),
+        Buffer.from('"}'),
+      ]);
       expect(await send('web', body)).toEqual({ status: 400, body: { error: 'Invalid JSON body: the body is not valid UTF-8' } });
       await expectNothingSent('rest-utf8');
     });
@@ -174,23 +229,46 @@ describe.each(modes)('hostile text at the entry points, $name', (mode) => {
   });
 
   describe('MM4', () => {
-    const head = (lines: Record<string, string>) => Object.entries({
-      'X-Mms-3GPP-MMS-Version': '6.10.0', 'X-Mms-Message-Type': 'MM4_forward.REQ', 'X-Mms-Message-ID': `<${crypto.randomUUID()}@pbx.test>`,
-      'X-Mms-Transaction-ID': crypto.randomUUID(), From: `${PBX}/TYPE=PLMN`, To: `${FAR}/TYPE=PLMN`, 'MIME-Version': '1.0', ...lines,
-    }).map(([name, value]) => `${name}: ${value}`);
+    const head = (lines: Record<string, string>) =>
+      Object.entries({
+        'X-Mms-3GPP-MMS-Version': '6.10.0',
+        'X-Mms-Message-Type': 'MM4_forward.REQ',
+        'X-Mms-Message-ID': `<${crypto.randomUUID()}@pbx.test>`,
+        'X-Mms-Transaction-ID': crypto.randomUUID(),
+        From: `${PBX}/TYPE=PLMN`,
+        To: `${FAR}/TYPE=PLMN`,
+        'MIME-Version': '1.0',
+        ...lines,
+      }).map(([name, value]) => `${name}: ${value}`);
     /** Sends a raw mail as an MM4 peer; resolves with the SMTP reply code. */
-    const mm4 = (raw: Buffer) => createTransport({ host: '127.0.0.1', port: mm4Port, secure: false, ignoreTLS: true })
-      .sendMail({ envelope: { from: `${PBX}/TYPE=PLMN@pbx.test`, to: [`${FAR}/TYPE=PLMN@gw.test`] }, raw })
-      .then(() => 250, (err: { responseCode?: number }) => err.responseCode ?? 0);
+    const mm4 = (raw: Buffer) =>
+      createTransport({ host: '127.0.0.1', port: mm4Port, secure: false, ignoreTLS: true })
+        .sendMail({ envelope: { from: `${PBX}/TYPE=PLMN@pbx.test`, to: [`${FAR}/TYPE=PLMN@gw.test`] }, raw })
+        .then(
+          () => 250,
+          (err: { responseCode?: number }) => err.responseCode ?? 0,
+        );
     const mail = (headers: Record<string, string>, body: Array<string | Buffer>) =>
-      Buffer.concat([Buffer.from([...head(headers), 'Content-Type: multipart/mixed; boundary="b1"', '', ''].join('\r\n')),
-        ...body.map((line) => Buffer.concat([Buffer.isBuffer(line) ? line : Buffer.from(line), Buffer.from('\r\n')]))]);
+      Buffer.concat([
+        Buffer.from([...head(headers), 'Content-Type: multipart/mixed; boundary="b1"', '', ''].join('\r\n')),
+        ...body.map((line) => Buffer.concat([Buffer.isBuffer(line) ? line : Buffer.from(line), Buffer.from('\r\n')])),
+      ]);
 
     it.skipIf(mode.skip)('delivers a text part holding NUL bytes once, cleaned', async () => {
-      const code = await mm4(mail({}, [
-        '--b1', 'Content-Type: text/plain; charset=utf-8', '', Buffer.from('mm4 n\u0000ul text\u0000'), '--b1',
-        'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '', 'and q=00p', '--b1--',
-      ]));
+      const code = await mm4(
+        mail({}, [
+          '--b1',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          Buffer.from('mm4 n\u0000ul text\u0000'),
+          '--b1',
+          'Content-Type: text/plain; charset=utf-8',
+          'Content-Transfer-Encoding: quoted-printable',
+          '',
+          'and q=00p',
+          '--b1--',
+        ]),
+      );
       expect(code).toBe(250);
       await expectEachSentOnce(['mm4 nul text\nand qp']);
     });
@@ -211,7 +289,12 @@ describe.each(modes)('hostile text at the entry points, $name', (mode) => {
     const inbound = async (id: string, text: string) => {
       const url = await webhookUrl('telnyx-main');
       const event = telnyxEvent('message.received', {
-        id, direction: 'inbound', text, from: { phone_number: FAR }, to: [{ phone_number: INBOX }], media: [],
+        id,
+        direction: 'inbound',
+        text,
+        from: { phone_number: FAR },
+        to: [{ phone_number: INBOX }],
+        media: [],
       });
       return (await fake.postTelnyxWebhook(url, event)).status;
     };
@@ -227,8 +310,14 @@ describe.each(modes)('hostile text at the entry points, $name', (mode) => {
     });
 
     it.skipIf(mode.skip)('takes a Twilio form webhook whose Body holds a NUL and delivers it once, cleaned', async () => {
-      const form = { MessageSid: 'SMhostile1', AccountSid: fake.credentials.twilio.accountSid, From: FAR, To: INBOX,
-        Body: 'twilio n\u0000ul', NumMedia: '0' };
+      const form = {
+        MessageSid: 'SMhostile1',
+        AccountSid: fake.credentials.twilio.accountSid,
+        From: FAR,
+        To: INBOX,
+        Body: 'twilio n\u0000ul',
+        NumMedia: '0',
+      };
       expect((await fake.postTwilioWebhook(await webhookUrl('twilio-main'), form)).status).toBe(200);
       await sink.waitFor((w) => w.body?.text === 'twilio nul', 15_000);
       await new Promise((r) => setTimeout(r, RESEND_WINDOW_MS));

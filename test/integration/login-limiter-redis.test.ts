@@ -1,9 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis, type Redis } from '../../internal/redis/index.js';
 import { silentLogger } from '../../internal/log/index.js';
-import {
-  createLoginLimiter, KNOWN_SOURCE_TTL_MS, RedisLoginLimiter, type LoginLimits,
-} from '../../internal/lockout/index.js';
+import { createLoginLimiter, KNOWN_SOURCE_TTL_MS, RedisLoginLimiter, type LoginLimits } from '../../internal/lockout/index.js';
 import { describeLoginLimiter, WINDOW_MS } from '../conformance/login-limiter.js';
 import { requireServices, uniquePrefix } from '../support/env.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';

@@ -21,9 +21,17 @@ const svc = requireServices(['postgres']);
 const DAY_MS = 24 * 3600_000;
 
 const drivers = [
-  { name: 'PGlite', skip: false, open: async () => createStore({ driver: 'pglite' }, { secretBox: createSecretBox('media-key-0123456789abcdef') }) },
-  { name: 'PostgreSQL', skip: svc.skip, open: async () => createStore({ driver: 'pg', url: await createTestDatabase('media') },
-    { secretBox: createSecretBox('media-key-0123456789abcdef') }) },
+  {
+    name: 'PGlite',
+    skip: false,
+    open: async () => createStore({ driver: 'pglite' }, { secretBox: createSecretBox('media-key-0123456789abcdef') }),
+  },
+  {
+    name: 'PostgreSQL',
+    skip: svc.skip,
+    open: async () =>
+      createStore({ driver: 'pg', url: await createTestDatabase('media') }, { secretBox: createSecretBox('media-key-0123456789abcdef') }),
+  },
 ];
 
 describe.each(drivers)('media store on $name', (driver) => {
@@ -77,12 +85,16 @@ describe.each(drivers)('media store on $name', (driver) => {
     expect(head.headers.get('content-length')).toBe(String(bytes.length));
   });
 
-  it.skipIf(driver.skip)('serves a tenant\'s HTML or SVG only as a sandboxed attachment, never as a page of our origin', async () => {
+  it.skipIf(driver.skip)("serves a tenant's HTML or SVG only as a sandboxed attachment, never as a page of our origin", async () => {
     now = new Date();
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>fetch("/clients")</script></svg>');
     const html = Buffer.from('<html><script>fetch("/clients")</script></html>');
-    for (const [bytes, type, name] of [[svg, 'image/svg+xml', 'x.svg'], [html, 'text/html; charset=utf-8', 'x.html'],
-      [html, 'application/xhtml+xml', 'x.xhtml'], [svg, 'text/xml', 'x.xml']] as const) {
+    for (const [bytes, type, name] of [
+      [svg, 'image/svg+xml', 'x.svg'],
+      [html, 'text/html; charset=utf-8', 'x.html'],
+      [html, 'application/xhtml+xml', 'x.xhtml'],
+      [svg, 'text/xml', 'x.xml'],
+    ] as const) {
       const stored = await media.put({ bytes, contentType: type, filename: name });
       const res = await fetch(stored.url);
       expect(res.status).toBe(200);
@@ -97,7 +109,12 @@ describe.each(drivers)('media store on $name', (driver) => {
   it.skipIf(driver.skip)('shows pictures, sound and text inline, still sandboxed and never sniffed', async () => {
     now = new Date();
     const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
-    for (const [bytes, type] of [[jpeg, 'image/jpeg'], [jpeg, 'video/3gpp'], [jpeg, 'audio/amr'], [Buffer.from('hi'), 'text/plain']] as const) {
+    for (const [bytes, type] of [
+      [jpeg, 'image/jpeg'],
+      [jpeg, 'video/3gpp'],
+      [jpeg, 'audio/amr'],
+      [Buffer.from('hi'), 'text/plain'],
+    ] as const) {
       const stored = await media.put({ bytes, contentType: type, filename: 'part' });
       const res = await fetch(stored.url);
       expect(res.headers.get('content-type')?.startsWith(type), type).toBe(true);
@@ -117,19 +134,22 @@ describe.each(drivers)('media store on $name', (driver) => {
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="me\.vcf"/);
   });
 
-  it.skipIf(driver.skip)('stores a malformed or oversized content type as octet-stream (or what the bytes say), never as a header', async () => {
-    now = new Date();
-    for (const type of ['text/html\r\nSet-Cookie: a=b', `image/${'x'.repeat(200)}`, 'text/html"<script>', 'html']) {
-      const stored = await media.put({ bytes: Buffer.from('<html>'), contentType: type, filename: 'x' });
-      expect(stored.contentType, type).toBe('application/octet-stream');
-      const res = await fetch(stored.url);
-      expect(res.headers.get('content-type')).toBe('application/octet-stream');
-      expect(res.headers.get('set-cookie')).toBeNull();
-      expect(res.headers.get('content-disposition')).toMatch(/^attachment;/);
-    }
-    const png = await media.put({ bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0]), contentType: 'image/png\r\nX: y', filename: 'p' });
-    expect(png.contentType).toBe('image/png');
-  });
+  it.skipIf(driver.skip)(
+    'stores a malformed or oversized content type as octet-stream (or what the bytes say), never as a header',
+    async () => {
+      now = new Date();
+      for (const type of ['text/html\r\nSet-Cookie: a=b', `image/${'x'.repeat(200)}`, 'text/html"<script>', 'html']) {
+        const stored = await media.put({ bytes: Buffer.from('<html>'), contentType: type, filename: 'x' });
+        expect(stored.contentType, type).toBe('application/octet-stream');
+        const res = await fetch(stored.url);
+        expect(res.headers.get('content-type')).toBe('application/octet-stream');
+        expect(res.headers.get('set-cookie')).toBeNull();
+        expect(res.headers.get('content-disposition')).toMatch(/^attachment;/);
+      }
+      const png = await media.put({ bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0]), contentType: 'image/png\r\nX: y', filename: 'p' });
+      expect(png.contentType).toBe('image/png');
+    },
+  );
 
   it.skipIf(driver.skip)('answers 404 for unknown tokens and refuses files over the maximum', async () => {
     const res = await fetch(`${base}/media/${'A'.repeat(32)}.jpg`);

@@ -37,16 +37,40 @@ describe.each(modes)('message flow, $name', (mode) => {
     if (mode.skip) return;
     fake = await FakeCarrier.start();
     sink = await WebhookSink.start();
-    gw = await startTestNode({ serverId: 'flow1', apiKey: API_KEY,
-      env: { WEBHOOK_RETRY_DELAY_SECS: '0', CARRIER_RETRY_DELAY_SECS: '0', ...(await mode.env()) } });
+    gw = await startTestNode({
+      serverId: 'flow1',
+      apiKey: API_KEY,
+      env: { WEBHOOK_RETRY_DELAY_SECS: '0', CARRIER_RETRY_DELAY_SECS: '0', ...(await mode.env()) },
+    });
     base = gw.base;
 
     const telnyx = fake.carrierRow('telnyx');
     const twilio = fake.carrierRow('twilio');
-    expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
-      api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
-    expect((await api('POST', '/carriers', { name: 'twilio-main', type: 'twilio', username: twilio.username,
-      password: twilio.password, api_base_url: fake.url, max_rps: 1000 })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: telnyx.password,
+          api_base_url: fake.url,
+          public_key: telnyx.publicKey,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api('POST', '/carriers', {
+          name: 'twilio-main',
+          type: 'twilio',
+          username: twilio.username,
+          password: twilio.password,
+          api_base_url: fake.url,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
     await webClient('sender', 'generic', '+15550001000');
     await webClient('gen', 'generic', '+15550002000');
     await webClient('bic', 'bicom', '+15550003000');
@@ -64,8 +88,12 @@ describe.each(modes)('message flow, $name', (mode) => {
   const inboundUrl = async (name: string) => (await carriers()).find((c) => c.name === name)!.webhook_url;
 
   it.skipIf(mode.skip)('sends a REST message to the carrier with the right body and auth', async () => {
-    const res = await api('POST', '/messages/send', { from: '+15550001000', to: '+15559990001', text: 'hello carrier' },
-      basic('sender', 'sender-pass'));
+    const res = await api(
+      'POST',
+      '/messages/send',
+      { from: '+15550001000', to: '+15559990001', text: 'hello carrier' },
+      basic('sender', 'sender-pass'),
+    );
     expect(res.status).toBe(202);
     await waitFor(() => fake.sent('telnyx').some((r) => (r.body as any).text === 'hello carrier'));
     const req = fake.sent('telnyx').find((r) => (r.body as any).text === 'hello carrier')!;
@@ -75,10 +103,18 @@ describe.each(modes)('message flow, $name', (mode) => {
 
   it.skipIf(mode.skip)('delivers a signed Telnyx webhook to a web client in each of the three formats', async () => {
     const url = await inboundUrl('telnyx-main');
-    for (const [name, to] of [['gen', '+15550002000'], ['bic', '+15550003000'], ['tel', '+15550004000']] as const) {
+    for (const [name, to] of [
+      ['gen', '+15550002000'],
+      ['bic', '+15550003000'],
+      ['tel', '+15550004000'],
+    ] as const) {
       const event = telnyxEvent('message.received', {
-        id: `tx-${name}`, direction: 'inbound', text: `hi ${name}`, from: { phone_number: '+15557770000' },
-        to: [{ phone_number: to }], media: [],
+        id: `tx-${name}`,
+        direction: 'inbound',
+        text: `hi ${name}`,
+        from: { phone_number: '+15557770000' },
+        to: [{ phone_number: to }],
+        media: [],
       });
       expect((await fake.postTelnyxWebhook(url, event)).status).toBe(200);
       const hook = await sink.waitFor((w) => w.path === `/${name}` && w.rawBody.includes(`hi ${name}`));
@@ -90,20 +126,28 @@ describe.each(modes)('message flow, $name', (mode) => {
         expect(hook.body).toEqual({ from: '+15557770000', to, text: 'hi bic', media_urls: [] });
         expect(hook.headers.authorization).toBe(`Bearer ${Buffer.from('bic:bic-pass').toString('base64')}`);
       } else {
-        expect(hook.body.data).toMatchObject({ event_type: 'message.received',
-          payload: { from: { phone_number: '+15557770000' }, to: [{ phone_number: to }], text: 'hi tel' } });
+        expect(hook.body.data).toMatchObject({
+          event_type: 'message.received',
+          payload: { from: { phone_number: '+15557770000' }, to: [{ phone_number: to }], text: 'hi tel' },
+        });
       }
     }
   });
 
   it.skipIf(mode.skip)('turns a carrier status callback into a status webhook for the sender', async () => {
-    const res = await api('POST', '/messages/send', { from: '+15550001000', to: '+15559990002', text: 'track me' },
-      basic('sender', 'sender-pass'));
+    const res = await api(
+      'POST',
+      '/messages/send',
+      { from: '+15550001000', to: '+15559990002', text: 'track me' },
+      basic('sender', 'sender-pass'),
+    );
     expect(res.status).toBe(202);
     await waitFor(() => fake.sent('telnyx').some((r) => (r.body as any).text === 'track me'));
     const carrierMsgId = fake.sent('telnyx').find((r) => (r.body as any).text === 'track me')!.carrierMsgId!;
     const event = telnyxEvent('message.finalized', {
-      id: carrierMsgId, direction: 'outbound', from: { phone_number: '+15550001000' },
+      id: carrierMsgId,
+      direction: 'outbound',
+      from: { phone_number: '+15550001000' },
       to: [{ phone_number: '+15559990002', status: 'delivered' }],
     });
     await waitFor(async () => (await fake.postTelnyxWebhook(await inboundUrl('telnyx-main'), event)).status === 200);
@@ -112,15 +156,26 @@ describe.each(modes)('message flow, $name', (mode) => {
   });
 
   it.skipIf(mode.skip)('asks Twilio for a status callback and turns it into a status webhook', async () => {
-    const res = await api('POST', '/messages/send', { from: '+15550001001', to: '+15559990003', text: 'via twilio' },
-      basic('sender', 'sender-pass'));
+    const res = await api(
+      'POST',
+      '/messages/send',
+      { from: '+15550001001', to: '+15559990003', text: 'via twilio' },
+      basic('sender', 'sender-pass'),
+    );
     expect(res.status).toBe(202);
     await waitFor(() => fake.sent('twilio').some((r) => (r.body as any).Body === 'via twilio'));
     const req = fake.sent('twilio').find((r) => (r.body as any).Body === 'via twilio')!;
     const callback = (req.body as any).StatusCallback as string;
-    expect(callback).toBe(`${base}/inbound/${(await api('GET', '/carriers')).body.find((c: any) => c.name === 'twilio-main').uuid}/status/${res.body.id}`);
-    const form = { MessageSid: req.carrierMsgId!, MessageStatus: 'delivered', AccountSid: fake.credentials.twilio.accountSid,
-      From: '+15550001001', To: '+15559990003' };
+    expect(callback).toBe(
+      `${base}/inbound/${(await api('GET', '/carriers')).body.find((c: any) => c.name === 'twilio-main').uuid}/status/${res.body.id}`,
+    );
+    const form = {
+      MessageSid: req.carrierMsgId!,
+      MessageStatus: 'delivered',
+      AccountSid: fake.credentials.twilio.accountSid,
+      From: '+15550001001',
+      To: '+15559990003',
+    };
     expect((await fake.postTwilioWebhook(callback, form)).status).toBe(200);
     const hook = await sink.waitFor((w) => w.body?.type === 'status' && w.body.id === res.body.id);
     expect(hook.body.status).toBe('delivered');
@@ -128,17 +183,31 @@ describe.each(modes)('message flow, $name', (mode) => {
 
   it.skipIf(mode.skip)('refuses an unsigned or wrongly signed webhook and routes nothing', async () => {
     const url = await inboundUrl('telnyx-main');
-    const event = telnyxEvent('message.received', { id: 'tx-forged', text: 'forged', from: { phone_number: '+15557770000' },
-      to: [{ phone_number: '+15550002000' }], media: [] });
+    const event = telnyxEvent('message.received', {
+      id: 'tx-forged',
+      text: 'forged',
+      from: { phone_number: '+15557770000' },
+      to: [{ phone_number: '+15550002000' }],
+      media: [],
+    });
     const unsigned = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
     expect(unsigned.status).toBe(403);
-    const wrong = await fetch(url, { method: 'POST', body: JSON.stringify(event), headers: {
-      'content-type': 'application/json', 'telnyx-timestamp': String(Math.floor(Date.now() / 1000)),
-      'telnyx-signature-ed25519': Buffer.alloc(64, 7).toString('base64') } });
+    const wrong = await fetch(url, {
+      method: 'POST',
+      body: JSON.stringify(event),
+      headers: {
+        'content-type': 'application/json',
+        'telnyx-timestamp': String(Math.floor(Date.now() / 1000)),
+        'telnyx-signature-ed25519': Buffer.alloc(64, 7).toString('base64'),
+      },
+    });
     expect(wrong.status).toBe(403);
     const twilioUrl = await inboundUrl('twilio-main');
-    const badTwilio = await fake.postTwilioWebhook(twilioUrl, { From: '+15557770000', To: '+15550002000', Body: 'forged' },
-      { token: 'not-the-token' });
+    const badTwilio = await fake.postTwilioWebhook(
+      twilioUrl,
+      { From: '+15557770000', To: '+15550002000', Body: 'forged' },
+      { token: 'not-the-token' },
+    );
     expect(badTwilio.status).toBe(403);
     await new Promise((r) => setTimeout(r, 500));
     expect(sink.received.filter((w) => w.rawBody.includes('forged'))).toEqual([]);
@@ -146,8 +215,12 @@ describe.each(modes)('message flow, $name', (mode) => {
 
   it.skipIf(mode.skip)('retries a carrier 503 and delivers once it recovers', async () => {
     fake.failNext(2, { status: 503 });
-    const res = await api('POST', '/messages/send', { from: '+15550001000', to: '+15559990004', text: 'retry me' },
-      basic('sender', 'sender-pass'));
+    const res = await api(
+      'POST',
+      '/messages/send',
+      { from: '+15550001000', to: '+15559990004', text: 'retry me' },
+      basic('sender', 'sender-pass'),
+    );
     expect(res.status).toBe(202);
     await waitFor(() => fake.sent('telnyx').some((r) => (r.body as any).text === 'retry me'));
     const attempts = fake.requests.filter((r) => (r.body as any)?.text === 'retry me');
@@ -156,8 +229,12 @@ describe.each(modes)('message flow, $name', (mode) => {
 
   it.skipIf(mode.skip)('never retries a carrier 4xx, and tells the sender: status webhook and notice', async () => {
     fake.failNext(1, { status: 422, body: { errors: [{ code: '40310', title: 'Invalid to number' }] } });
-    const res = await api('POST', '/messages/send', { from: '+15550001000', to: '+15559990005', text: 'refused' },
-      basic('sender', 'sender-pass'));
+    const res = await api(
+      'POST',
+      '/messages/send',
+      { from: '+15550001000', to: '+15559990005', text: 'refused' },
+      basic('sender', 'sender-pass'),
+    );
     expect(res.status).toBe(202);
     const status = await sink.waitFor((w) => w.path === '/sender' && w.body?.type === 'status' && w.body.id === res.body.id);
     expect(status.body).toMatchObject({ status: 'failed', to: '+15559990005' });
@@ -170,19 +247,30 @@ describe.each(modes)('message flow, $name', (mode) => {
   it.skipIf(mode.skip)('retries a failing webhook with backoff until it is accepted', async () => {
     sink.failNext(2, 500);
     const url = await inboundUrl('telnyx-main');
-    const event = telnyxEvent('message.received', { id: 'tx-retry', direction: 'inbound', text: 'hook retry',
-      from: { phone_number: '+15557770001' }, to: [{ phone_number: '+15550002000' }], media: [] });
+    const event = telnyxEvent('message.received', {
+      id: 'tx-retry',
+      direction: 'inbound',
+      text: 'hook retry',
+      from: { phone_number: '+15557770001' },
+      to: [{ phone_number: '+15550002000' }],
+      media: [],
+    });
     expect((await fake.postTelnyxWebhook(url, event)).status).toBe(200);
-    await sink.waitFor((w) => w.rawBody.includes('hook retry') && sink.received.filter((x) => x.rawBody.includes('hook retry')).length === 3);
+    await sink.waitFor(
+      (w) => w.rawBody.includes('hook retry') && sink.received.filter((x) => x.rawBody.includes('hook retry')).length === 3,
+    );
     expect(sink.received.filter((w) => w.rawBody.includes('hook retry'))).toHaveLength(3);
   });
 
   it.skipIf(mode.skip)('records a message it cannot route and tells the sender', async () => {
     // A carrier type as the number's carrier, with no carrier of that type configured.
-    expect((await api('POST', `/clients/${ids.sender}/numbers`, { number: '+15550001002', carrier: 'onevoiceplus' })).status)
-      .toBe(201);
-    const res = await api('POST', '/messages/send', { from: '+15550001002', to: '+15559990006', text: 'no route' },
-      basic('sender', 'sender-pass'));
+    expect((await api('POST', `/clients/${ids.sender}/numbers`, { number: '+15550001002', carrier: 'onevoiceplus' })).status).toBe(201);
+    const res = await api(
+      'POST',
+      '/messages/send',
+      { from: '+15550001002', to: '+15559990006', text: 'no route' },
+      basic('sender', 'sender-pass'),
+    );
     expect(res.status).toBe(202);
     const status = await sink.waitFor((w) => w.path === '/sender' && w.body?.type === 'status' && w.body.id === res.body.id);
     expect(status.body).toMatchObject({ status: 'rejected', error_code: 'NO_ROUTE' });
@@ -201,8 +289,12 @@ describe.each(modes)('message flow, $name', (mode) => {
   });
 
   it.skipIf(mode.skip)('delivers between two web clients inside the gateway', async () => {
-    const res = await api('POST', '/messages/send', { from: '+15550001000', to: '+15550002000', text: 'internal hop' },
-      basic('sender', 'sender-pass'));
+    const res = await api(
+      'POST',
+      '/messages/send',
+      { from: '+15550001000', to: '+15550002000', text: 'internal hop' },
+      basic('sender', 'sender-pass'),
+    );
     expect(res.status).toBe(202);
     const hook = await sink.waitFor((w) => w.path === '/gen' && w.body?.text === 'internal hop');
     expect(hook.body).toMatchObject({ id: res.body.id, from: '+15550001000', to: '+15550002000' });
@@ -215,4 +307,3 @@ function verifySignature(hook: { headers: Record<string, any>; rawBody: string }
   expect(t, header).toBeDefined();
   expect(createHmac('sha256', secret).update(`${t}.${hook.rawBody}`).digest('hex')).toBe(v1);
 }
-

@@ -31,6 +31,11 @@ describe.skipIf(svc.skip)(svc.title('PostgreSQL + nats-server'), () => {
       return bus;
     };
     const url = await createTestDatabase('messages_api');
-    return { store: await createStore({ driver: 'pg', url }, storeDeps()), bus: await newBus(), prefix: uniquePrefix('msg'), otherBus: newBus };
+    return {
+      store: await createStore({ driver: 'pg', url }, storeDeps()),
+      bus: await newBus(),
+      prefix: uniquePrefix('msg'),
+      otherBus: newBus,
+    };
   });
 });

@@ -59,8 +59,24 @@ async function makeFixtures(dir: string): Promise<Fixture[]> {
     fixtures.push({ name, type, path, bytes });
   }
   const clip = join(dir, 'clip.mp4');
-  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-t', '1',
-    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', clip]);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x48:rate=10',
+    '-t',
+    '1',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    clip,
+  ]);
   fixtures.push({ name: 'clip.mp4', type: 'video/mp4', path: clip, bytes: await readFile(clip) });
   return fixtures;
 }
@@ -91,8 +107,11 @@ const plmn = (number: string) => ({ name: '', address: `${number}/TYPE=PLMN` });
 /** The X-Mms-* block of an MM4_forward.REQ from a legacy client. */
 function requestHeaders(id: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    'X-Mms-3GPP-MMS-Version': '6.10.0', 'X-Mms-Message-Type': 'MM4_forward.REQ', 'X-Mms-Message-ID': `<${id}@pbx.test>`,
-    'X-Mms-Transaction-ID': id, ...extra,
+    'X-Mms-3GPP-MMS-Version': '6.10.0',
+    'X-Mms-Message-Type': 'MM4_forward.REQ',
+    'X-Mms-Message-ID': `<${id}@pbx.test>`,
+    'X-Mms-Transaction-ID': id,
+    ...extra,
   };
 }
 
@@ -120,8 +139,10 @@ describe.each(modes)('MM4, $name', (mode) => {
 
   /** swaks as a legacy client would use it; resolves with its transcript and exit code. */
   async function swaks(args: string[]): Promise<{ code: number; out: string }> {
-    const res = await run('swaks', ['--server', '127.0.0.1', '--port', String(mm4Port), '--timeout', '60', ...args],
-      { env: { ...process.env, POSIXLY_CORRECT: '1' }, maxBuffer: 64 * 1024 * 1024 })
+    const res = await run('swaks', ['--server', '127.0.0.1', '--port', String(mm4Port), '--timeout', '60', ...args], {
+      env: { ...process.env, POSIXLY_CORRECT: '1' },
+      maxBuffer: 64 * 1024 * 1024,
+    })
       .then((r) => ({ code: 0, out: r.stdout + r.stderr }))
       .catch((err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }));
     return res;
@@ -145,24 +166,47 @@ describe.each(modes)('MM4, $name', (mode) => {
     fake = await FakeCarrier.start();
     [sinkA, sinkB] = await Promise.all([SmtpSink.start(), SmtpSink.start()]);
     mm4Port = await freePort();
-    gw = await startTestNode({ serverId: 'mm4node', apiKey: API_KEY, dataDir, env: {
-      MM4_LISTEN: `127.0.0.1:${mm4Port}`,
-      MM4_TIMEOUT_SECS: '10', MM4_RETRIES: '2', MM4_ORIGINATOR_SYSTEM: 'system@gw.test', MM4_MSG_ID_HOST: 'gw.test',
-      CARRIER_RETRY_DELAY_SECS: '0', MEDIA_CARRIER_LIMITS: `telnyx-main=${LIMIT}`, MM4_MAX_MESSAGE_BYTES: String(8 * 1024 * 1024),
-      TRANSCODE_TEMP_PATH: 'transcode', ...(await mode.env()), // under the data dir
-    } });
+    gw = await startTestNode({
+      serverId: 'mm4node',
+      apiKey: API_KEY,
+      dataDir,
+      env: {
+        MM4_LISTEN: `127.0.0.1:${mm4Port}`,
+        MM4_TIMEOUT_SECS: '10',
+        MM4_RETRIES: '2',
+        MM4_ORIGINATOR_SYSTEM: 'system@gw.test',
+        MM4_MSG_ID_HOST: 'gw.test',
+        CARRIER_RETRY_DELAY_SECS: '0',
+        MEDIA_CARRIER_LIMITS: `telnyx-main=${LIMIT}`,
+        MM4_MAX_MESSAGE_BYTES: String(8 * 1024 * 1024),
+        TRANSCODE_TEMP_PATH: 'transcode',
+        ...(await mode.env()), // under the data dir
+      },
+    });
     base = gw.base;
     store = gw.node.store!;
     const telnyx = fake.carrierRow('telnyx');
-    expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
-      api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: telnyx.password,
+          api_base_url: fake.url,
+          public_key: telnyx.publicKey,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
     await legacyClient('pbx', PBX_A, sinkA.port);
     await legacyClient('pbx2', PBX_B, sinkB.port);
     await legacyClient('pbx3', PBX_C, sinkB.port);
   }, 180_000);
 
   afterAll(async () => {
-    if (gw) await gw.stop(); // removes dataDir too
+    if (gw)
+      await gw.stop(); // removes dataDir too
     else if (dataDir) await rm(dataDir, { recursive: true, force: true });
     await Promise.all([fake?.close(), sinkA?.close(), sinkB?.close()]);
   });
@@ -194,7 +238,11 @@ describe.each(modes)('MM4, $name', (mode) => {
       expect(file.bytes.length, bigMedia[i]!.name).toBeLessThan(bigMedia[i]!.bytes.length);
     }
     expect(served.map((f) => f.type)).toEqual([
-      'image/jpeg', expect.stringMatching(/^image\/(png|jpeg)$/), expect.stringMatching(/^image\/(gif|jpeg)$/), 'video/mp4']);
+      'image/jpeg',
+      expect.stringMatching(/^image\/(png|jpeg)$/),
+      expect.stringMatching(/^image\/(gif|jpeg)$/),
+      'video/mp4',
+    ]);
     expect((await sharp(served[0]!.bytes).metadata()).format).toBe('jpeg');
 
     const clients = (await api('GET', '/clients')).body as Array<{ id: number; username: string }>;
@@ -210,56 +258,92 @@ describe.each(modes)('MM4, $name', (mode) => {
     expect(rec.transcodedSizeBytes).toBe(servedTotal);
   }
 
-  it.skipIf(mode.skip)('takes a 2 MB MMS from swaks to the carrier as media URLs serving files transcoded under its limit', async () => {
-    const attach = bigMedia.flatMap((f) => ['--attach-type', f.type, '--attach-name', f.name, '--attach', `@${f.path}`]);
-    const headers = Object.entries(requestHeaders('sw-1')).flatMap(([k, v]) => ['--add-header', `${k}: ${v}`]);
-    // A bare envelope, as gomsggw-era peers write it (smtp-server alone would refuse it).
-    const res = await swaks(['--from', `${PBX_A}/TYPE=PLMN`, '--to', '+15559990001/TYPE=PLMN',
-      '--h-From', `${PBX_A}/TYPE=PLMN`, '--h-To', '+15559990001/TYPE=PLMN', ...headers, '--body', 'hello from swaks', ...attach]);
-    expect(res.out).toContain('250 Message queued for processing');
-    expect(res.code).toBe(0);
-    await expectTranscodedAtCarrier('+15559990001', 'hello from swaks');
-  }, 120_000);
+  it.skipIf(mode.skip)(
+    'takes a 2 MB MMS from swaks to the carrier as media URLs serving files transcoded under its limit',
+    async () => {
+      const attach = bigMedia.flatMap((f) => ['--attach-type', f.type, '--attach-name', f.name, '--attach', `@${f.path}`]);
+      const headers = Object.entries(requestHeaders('sw-1')).flatMap(([k, v]) => ['--add-header', `${k}: ${v}`]);
+      // A bare envelope, as gomsggw-era peers write it (smtp-server alone would refuse it).
+      const res = await swaks([
+        '--from',
+        `${PBX_A}/TYPE=PLMN`,
+        '--to',
+        '+15559990001/TYPE=PLMN',
+        '--h-From',
+        `${PBX_A}/TYPE=PLMN`,
+        '--h-To',
+        '+15559990001/TYPE=PLMN',
+        ...headers,
+        '--body',
+        'hello from swaks',
+        ...attach,
+      ]);
+      expect(res.out).toContain('250 Message queued for processing');
+      expect(res.code).toBe(0);
+      await expectTranscodedAtCarrier('+15559990001', 'hello from swaks');
+    },
+    120_000,
+  );
 
-  it.skipIf(mode.skip)('takes a 2 MB multipart/related MMS with SMIL from nodemailer to the carrier, transcoded under its limit', async () => {
-    const smil = '<smil><body><par dur="5000ms"><img src="photo.jpg"/></par></body></smil>';
-    await transport().sendMail({
-      envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: ['+15559990002/TYPE=PLMN@gw.test'] },
-      from: plmn(PBX_A), to: plmn('+15559990002'), headers: requestHeaders('nm-1'),
-      text: 'hello from nodemailer',
-      attachments: [
-        { filename: '0.smil', content: smil, contentType: 'application/smil', cid: '0.smil' },
-        ...bigMedia.map((f) => ({ filename: f.name, content: f.bytes, contentType: f.type, cid: f.name })),
-      ],
-    });
-    await expectTranscodedAtCarrier('+15559990002', 'hello from nodemailer');
-  }, 120_000);
+  it.skipIf(mode.skip)(
+    'takes a 2 MB multipart/related MMS with SMIL from nodemailer to the carrier, transcoded under its limit',
+    async () => {
+      const smil = '<smil><body><par dur="5000ms"><img src="photo.jpg"/></par></body></smil>';
+      await transport().sendMail({
+        envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: ['+15559990002/TYPE=PLMN@gw.test'] },
+        from: plmn(PBX_A),
+        to: plmn('+15559990002'),
+        headers: requestHeaders('nm-1'),
+        text: 'hello from nodemailer',
+        attachments: [
+          { filename: '0.smil', content: smil, contentType: 'application/smil', cid: '0.smil' },
+          ...bigMedia.map((f) => ({ filename: f.name, content: f.bytes, contentType: f.type, cid: f.name })),
+        ],
+      });
+      await expectTranscodedAtCarrier('+15559990002', 'hello from nodemailer');
+    },
+    120_000,
+  );
 
-  it.skipIf(mode.skip)('takes a forward the peer sends again (same X-Mms-Message-ID) once per recipient, recording no copies', async () => {
-    const before = await historyTotal();
-    const mail = () => transport().sendMail({
-      envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: ['+15559990031/TYPE=PLMN@gw.test', '+15559990032/TYPE=PLMN@gw.test'] },
-      from: plmn(PBX_A), to: [plmn('+15559990031'), plmn('+15559990032')], headers: requestHeaders('again-1'),
-      text: 'sent twice by the peer',
-      attachments: [{ filename: fixtures[0]!.name, content: fixtures[0]!.bytes, contentType: fixtures[0]!.type }],
-    });
-    // As after a lost 250: the MMSC sends the whole forward again.
-    await mail();
-    await mail();
-    await waitFor(() => telnyxTo('+15559990031').length > 0 && telnyxTo('+15559990032').length > 0, 60_000);
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(telnyxTo('+15559990031')).toHaveLength(1);
-    expect(telnyxTo('+15559990032')).toHaveLength(1);
-    // One leg each, not a second one left queued under the copy's id.
-    expect(await historyTotal()).toBe(before + 2);
-  }, 90_000);
+  it.skipIf(mode.skip)(
+    'takes a forward the peer sends again (same X-Mms-Message-ID) once per recipient, recording no copies',
+    async () => {
+      const before = await historyTotal();
+      const mail = () =>
+        transport().sendMail({
+          envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: ['+15559990031/TYPE=PLMN@gw.test', '+15559990032/TYPE=PLMN@gw.test'] },
+          from: plmn(PBX_A),
+          to: [plmn('+15559990031'), plmn('+15559990032')],
+          headers: requestHeaders('again-1'),
+          text: 'sent twice by the peer',
+          attachments: [{ filename: fixtures[0]!.name, content: fixtures[0]!.bytes, contentType: fixtures[0]!.type }],
+        });
+      // As after a lost 250: the MMSC sends the whole forward again.
+      await mail();
+      await mail();
+      await waitFor(() => telnyxTo('+15559990031').length > 0 && telnyxTo('+15559990032').length > 0, 60_000);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(telnyxTo('+15559990031')).toHaveLength(1);
+      expect(telnyxTo('+15559990032')).toHaveLength(1);
+      // One leg each, not a second one left queued under the copy's id.
+      expect(await historyTotal()).toBe(before + 2);
+    },
+    90_000,
+  );
 
   it.skipIf(mode.skip)('delivers an inbound carrier MMS to the legacy client as an MM4_forward.REQ', async () => {
     const jpeg = fixtures[0]!;
     const url = fake.addMedia('inbound.jpg', jpeg.bytes, 'image/jpeg');
     const inbound = (await api('GET', '/carriers')).body.find((c: { name: string }) => c.name === 'telnyx-main').webhook_url;
-    const event = telnyxEvent('message.received', { id: 'tx-mms-1', direction: 'inbound', type: 'MMS', text: 'picture for you',
-      from: { phone_number: '+15557770000' }, to: [{ phone_number: PBX_A }], media: [{ url, content_type: 'image/jpeg' }] });
+    const event = telnyxEvent('message.received', {
+      id: 'tx-mms-1',
+      direction: 'inbound',
+      type: 'MMS',
+      text: 'picture for you',
+      from: { phone_number: '+15557770000' },
+      to: [{ phone_number: PBX_A }],
+      media: [{ url, content_type: 'image/jpeg' }],
+    });
     expect((await fake.postTelnyxWebhook(inbound, event)).status).toBe(200);
 
     const mail = await sinkA.waitFor((m) => m.text.includes('MM4_forward.REQ') && m.text.includes('+15557770000'), 60_000);
@@ -283,19 +367,33 @@ describe.each(modes)('MM4, $name', (mode) => {
     const id = /^<([^@>]+)@gw\.test>$/.exec(header('X-Mms-Message-Id'))![1]!;
     const leg = async () => (await store.records.byMessageId(id)).find((r) => r.direction === 'inbound');
     await waitFor(async () => (await leg())?.status === 'delivered', 10_000);
-    await sendAsPeer([['From', `${PBX_A}/TYPE=PLMN`], ['To', '+15557770000/TYPE=PLMN'], ['X-Mms-Message-Type', 'MM4_delivery_report.REQ'],
-      ['X-Mms-Transaction-ID', 'a-dr-1'], ['X-Mms-Message-ID', `<${id}@gw.test>`], ['X-Mms-MM-Status-Code', 'Expired']]);
+    await sendAsPeer([
+      ['From', `${PBX_A}/TYPE=PLMN`],
+      ['To', '+15557770000/TYPE=PLMN'],
+      ['X-Mms-Message-Type', 'MM4_delivery_report.REQ'],
+      ['X-Mms-Transaction-ID', 'a-dr-1'],
+      ['X-Mms-Message-ID', `<${id}@gw.test>`],
+      ['X-Mms-MM-Status-Code', 'Expired'],
+    ]);
     await waitFor(async () => (await leg())?.status === 'expired', 3_000);
   });
 
   it.skipIf(mode.skip)('answers 552 to a 20 MB attachment and stores nothing', async () => {
     const before = { history: await historyTotal(), carrier: fake.sent().length };
     const big = Buffer.alloc(20 * 1024 * 1024, 7);
-    const err = await transport().sendMail({
-      envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: ['+15559990003/TYPE=PLMN@gw.test'] },
-      from: plmn(PBX_A), to: plmn('+15559990003'), headers: requestHeaders('big-1'),
-      text: 'too big', attachments: [{ filename: 'big.jpg', content: big, contentType: 'image/jpeg' }],
-    }).then(() => undefined, (e: { responseCode?: number; response?: string }) => e);
+    const err = await transport()
+      .sendMail({
+        envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: ['+15559990003/TYPE=PLMN@gw.test'] },
+        from: plmn(PBX_A),
+        to: plmn('+15559990003'),
+        headers: requestHeaders('big-1'),
+        text: 'too big',
+        attachments: [{ filename: 'big.jpg', content: big, contentType: 'image/jpeg' }],
+      })
+      .then(
+        () => undefined,
+        (e: { responseCode?: number; response?: string }) => e,
+      );
     expect(err?.responseCode).toBe(552);
     await expectNothingNew(before);
   });
@@ -303,52 +401,107 @@ describe.each(modes)('MM4, $name', (mode) => {
   it.skipIf(mode.skip)('answers 554 to a malformed MIME body and routes nothing', async () => {
     const before = { history: await historyTotal(), carrier: fake.sent().length };
     const raw = [
-      `From: ${PBX_A}/TYPE=PLMN`, 'To: +15559990004/TYPE=PLMN', ...Object.entries(requestHeaders('bad-1')).map(([k, v]) => `${k}: ${v}`),
-      'MIME-Version: 1.0', 'Content-Type: multipart/related; boundary="cut"', '',
-      '--cut', 'Content-Type: image/jpeg', 'Content-Transfer-Encoding: base64', '', '/9j/4AAQSkZJRg', '',
+      `From: ${PBX_A}/TYPE=PLMN`,
+      'To: +15559990004/TYPE=PLMN',
+      ...Object.entries(requestHeaders('bad-1')).map(([k, v]) => `${k}: ${v}`),
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/related; boundary="cut"',
+      '',
+      '--cut',
+      'Content-Type: image/jpeg',
+      'Content-Transfer-Encoding: base64',
+      '',
+      '/9j/4AAQSkZJRg',
+      '',
     ].join('\r\n');
-    const err = await transport().sendMail({ envelope: { from: `${PBX_A}@pbx.test`, to: ['+15559990004@gw.test'] }, raw })
-      .then(() => undefined, (e: { responseCode?: number; response?: string }) => e);
+    const err = await transport()
+      .sendMail({ envelope: { from: `${PBX_A}@pbx.test`, to: ['+15559990004@gw.test'] }, raw })
+      .then(
+        () => undefined,
+        (e: { responseCode?: number; response?: string }) => e,
+      );
     expect(err?.responseCode).toBe(554);
     expect(err?.response).toMatch(/malformed MIME/);
     await expectNothingNew(before);
   });
 
-  it.skipIf(mode.skip)('answers 554 to hostile MIME (thousands of parts, deep nesting, endless part headers), routes nothing and keeps serving', async () => {
-    const before = { history: await historyTotal(), carrier: fake.sent().length };
-    const mail = (boundary: string, body: string) => [
-      `From: ${PBX_A}/TYPE=PLMN`, 'To: +15559990006/TYPE=PLMN', ...Object.entries(requestHeaders(`hostile-${boundary}`)).map(([k, v]) => `${k}: ${v}`),
-      'MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="${boundary}"`, '', body, `--${boundary}--`, '',
-    ].join('\r\n');
-    let nested = 'x';
-    for (let i = 3_000; i >= 1; i--) nested = `--n${i}\r\nContent-Type: multipart/mixed; boundary="n${i + 1}"\r\n\r\n${nested}\r\n--n${i}--`;
-    const hostile = [
-      mail('p', Array.from({ length: 5_000 }, () => '--p\r\nContent-Type: image/png\r\n\r\nP').join('\r\n')),
-      mail('n0', `--n0\r\nContent-Type: multipart/mixed; boundary="n1"\r\n\r\n${nested}`),
-      mail('h', `--h\r\n${'X-A: b\r\n'.repeat(200_000)}Content-Type: image/png\r\n\r\nP`),
-    ];
-    for (const raw of hostile) {
-      const err = await transport().sendMail({ envelope: { from: `${PBX_A}@pbx.test`, to: ['+15559990006@gw.test'] }, raw })
-        .then(() => undefined, (e: { responseCode?: number; response?: string }) => e);
-      expect(err?.responseCode).toBe(554);
-      expect(err?.response).toMatch(/malformed MIME/);
-    }
-    await expectNothingNew(before);
-    // The node took all that and still takes a well-formed MMS (waited for to the end, so later tests count nothing of it).
-    const ok = await transport().sendMail({ envelope: { from: `${PBX_A}@pbx.test`, to: ['+15559990006@gw.test'] },
-      from: plmn(PBX_A), to: plmn('+15559990006'), headers: requestHeaders('after-hostile'), text: 'still here' });
-    expect(ok.response).toMatch(/^250 /);
-    await waitFor(() => telnyxTo('+15559990006').length > 0, 30_000);
-    await waitFor(async () => (await historyTotal()) > before.history, 30_000);
-  });
+  it.skipIf(mode.skip)(
+    'answers 554 to hostile MIME (thousands of parts, deep nesting, endless part headers), routes nothing and keeps serving',
+    async () => {
+      const before = { history: await historyTotal(), carrier: fake.sent().length };
+      const mail = (boundary: string, body: string) =>
+        [
+          `From: ${PBX_A}/TYPE=PLMN`,
+          'To: +15559990006/TYPE=PLMN',
+          ...Object.entries(requestHeaders(`hostile-${boundary}`)).map(([k, v]) => `${k}: ${v}`),
+          'MIME-Version: 1.0',
+          `Content-Type: multipart/mixed; boundary="${boundary}"`,
+          '',
+          body,
+          `--${boundary}--`,
+          '',
+        ].join('\r\n');
+      let nested = 'x';
+      for (let i = 3_000; i >= 1; i--)
+        nested = `--n${i}\r\nContent-Type: multipart/mixed; boundary="n${i + 1}"\r\n\r\n${nested}\r\n--n${i}--`;
+      const hostile = [
+        mail('p', Array.from({ length: 5_000 }, () => '--p\r\nContent-Type: image/png\r\n\r\nP').join('\r\n')),
+        mail('n0', `--n0\r\nContent-Type: multipart/mixed; boundary="n1"\r\n\r\n${nested}`),
+        mail('h', `--h\r\n${'X-A: b\r\n'.repeat(200_000)}Content-Type: image/png\r\n\r\nP`),
+      ];
+      for (const raw of hostile) {
+        const err = await transport()
+          .sendMail({ envelope: { from: `${PBX_A}@pbx.test`, to: ['+15559990006@gw.test'] }, raw })
+          .then(
+            () => undefined,
+            (e: { responseCode?: number; response?: string }) => e,
+          );
+        expect(err?.responseCode).toBe(554);
+        expect(err?.response).toMatch(/malformed MIME/);
+      }
+      await expectNothingNew(before);
+      // The node took all that and still takes a well-formed MMS (waited for to the end, so later tests count nothing of it).
+      const ok = await transport().sendMail({
+        envelope: { from: `${PBX_A}@pbx.test`, to: ['+15559990006@gw.test'] },
+        from: plmn(PBX_A),
+        to: plmn('+15559990006'),
+        headers: requestHeaders('after-hostile'),
+        text: 'still here',
+      });
+      expect(ok.response).toMatch(/^250 /);
+      await waitFor(() => telnyxTo('+15559990006').length > 0, 30_000);
+      await waitFor(async () => (await historyTotal()) > before.history, 30_000);
+    },
+  );
 
   it.skipIf(mode.skip)('answers 554 naming a missing required header, and 550 to a sender number the client does not own', async () => {
-    const missing = await swaks(['--from', 'pbx@pbx.test', '--to', 'gw@gw.test', '--h-From', `${PBX_A}/TYPE=PLMN`,
-      '--h-To', '+15559990005/TYPE=PLMN', '--body', 'x']);
+    const missing = await swaks([
+      '--from',
+      'pbx@pbx.test',
+      '--to',
+      'gw@gw.test',
+      '--h-From',
+      `${PBX_A}/TYPE=PLMN`,
+      '--h-To',
+      '+15559990005/TYPE=PLMN',
+      '--body',
+      'x',
+    ]);
     expect(missing.out).toContain('554 missing required header: X-Mms-3GPP-MMS-Version');
     const headers = Object.entries(requestHeaders('own-1')).flatMap(([k, v]) => ['--add-header', `${k}: ${v}`]);
-    const notOwned = await swaks(['--from', 'pbx@pbx.test', '--to', 'gw@gw.test', '--h-From', '+15558880000/TYPE=PLMN',
-      '--h-To', '+15559990005/TYPE=PLMN', ...headers, '--body', 'x']);
+    const notOwned = await swaks([
+      '--from',
+      'pbx@pbx.test',
+      '--to',
+      'gw@gw.test',
+      '--h-From',
+      '+15558880000/TYPE=PLMN',
+      '--h-To',
+      '+15559990005/TYPE=PLMN',
+      ...headers,
+      '--body',
+      'x',
+    ]);
     expect(notOwned.out).toContain('550 the sender +15558880000 is not a number of this client');
   });
 
@@ -358,8 +511,19 @@ describe.each(modes)('MM4, $name', (mode) => {
     expect((await api('PUT', `/clients/${id}/settings`, { mms_daily_limit: 1 })).status).toBe(200);
     const send = (n: string) => {
       const headers = Object.entries(requestHeaders(`q-${n}`)).flatMap(([k, v]) => ['--add-header', `${k}: ${v}`]);
-      return swaks(['--from', `${PBX_C}/TYPE=PLMN`, '--to', '+15559990007/TYPE=PLMN', '--h-From', `${PBX_C}/TYPE=PLMN`,
-        '--h-To', '+15559990007/TYPE=PLMN', ...headers, '--body', `quota ${n}`]);
+      return swaks([
+        '--from',
+        `${PBX_C}/TYPE=PLMN`,
+        '--to',
+        '+15559990007/TYPE=PLMN',
+        '--h-From',
+        `${PBX_C}/TYPE=PLMN`,
+        '--h-To',
+        '+15559990007/TYPE=PLMN',
+        ...headers,
+        '--body',
+        `quota ${n}`,
+      ]);
     };
     expect((await send('1')).out).toContain('250 Message queued for processing');
     const second = await send('2');
@@ -372,8 +536,21 @@ describe.each(modes)('MM4, $name', (mode) => {
   it.skipIf(mode.skip)('refuses a peer whose IP no client allows with 550 Access denied', async () => {
     const before = { history: await historyTotal(), carrier: fake.sent().length };
     const headers = Object.entries(requestHeaders('ip-1')).flatMap(([k, v]) => ['--add-header', `${k}: ${v}`]);
-    const res = await swaks(['--local-interface', '127.0.0.2', '--from', 'x@pbx.test', '--to', 'gw@gw.test',
-      '--h-From', `${PBX_A}/TYPE=PLMN`, '--h-To', '+15559990006/TYPE=PLMN', ...headers, '--body', 'x']);
+    const res = await swaks([
+      '--local-interface',
+      '127.0.0.2',
+      '--from',
+      'x@pbx.test',
+      '--to',
+      'gw@gw.test',
+      '--h-From',
+      `${PBX_A}/TYPE=PLMN`,
+      '--h-To',
+      '+15559990006/TYPE=PLMN',
+      ...headers,
+      '--body',
+      'x',
+    ]);
     expect(res.out).toContain('550 Access denied');
     expect(res.code).not.toBe(0);
     await expectNothingNew(before);
@@ -384,9 +561,15 @@ describe.each(modes)('MM4, $name', (mode) => {
     await transport().sendMail({
       envelope: { from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: [`${PBX_B}/TYPE=PLMN@gw.test`] },
       // The envelope-style @domain form some MMSCs also write in From/To.
-      from: `${PBX_A}/TYPE=PLMN@pbx.test`, to: `${PBX_B}/TYPE=PLMN@gw.test`,
-      headers: requestHeaders('dr-1', { 'X-Mms-Ack-Request': 'Yes', 'X-Mms-Delivery-Report': 'Yes', 'X-Mms-Originator-System': 'system@pbx.test' }),
-      text: 'are you there', attachments: [{ filename: 'photo.jpg', content: fixtures[0]!.bytes, contentType: 'image/jpeg' }],
+      from: `${PBX_A}/TYPE=PLMN@pbx.test`,
+      to: `${PBX_B}/TYPE=PLMN@gw.test`,
+      headers: requestHeaders('dr-1', {
+        'X-Mms-Ack-Request': 'Yes',
+        'X-Mms-Delivery-Report': 'Yes',
+        'X-Mms-Originator-System': 'system@pbx.test',
+      }),
+      text: 'are you there',
+      attachments: [{ filename: 'photo.jpg', content: fixtures[0]!.bytes, contentType: 'image/jpeg' }],
     });
     const ack = await sinkA.waitFor((m) => m.text.includes('MM4_forward.RES'));
     expect(ack.to).toEqual(['system@pbx.test']);
@@ -396,17 +579,32 @@ describe.each(modes)('MM4, $name', (mode) => {
     const atB = await sinkB.waitFor((m) => m.text.includes('are you there') || m.text.includes('MM4_forward.REQ'));
     const id = /X-Mms-message-Id: <([^@>]+)@gw\.test>/.exec(atB.text)![1]!;
     const report = (status: string) => (m: SunkMail) =>
-      m.text.includes('MM4_delivery_report.REQ') && m.text.includes('X-Mms-Message-ID: dr-1@pbx.test') && m.text.includes(`X-Mms-MM-Status-Code: ${status}`);
+      m.text.includes('MM4_delivery_report.REQ') &&
+      m.text.includes('X-Mms-Message-ID: dr-1@pbx.test') &&
+      m.text.includes(`X-Mms-MM-Status-Code: ${status}`);
     // Delivered to B's server: A hears Retrieved.
     await sinkA.waitFor(report('Retrieved'), 30_000);
 
     // B's server answers with a refusal (MM4_forward.RES), then a delivery report asking for an ack.
-    await sendAsPeer([['From', 'system@pbx2.test'], ['To', 'system@gw.test'], ['X-Mms-Message-Type', 'MM4_forward.RES'],
-      ['X-Mms-Transaction-ID', id], ['X-Mms-Message-ID', `<${id}@gw.test>`], ['X-Mms-Request-Status-Code', 'Error-content-not-accepted']]);
+    await sendAsPeer([
+      ['From', 'system@pbx2.test'],
+      ['To', 'system@gw.test'],
+      ['X-Mms-Message-Type', 'MM4_forward.RES'],
+      ['X-Mms-Transaction-ID', id],
+      ['X-Mms-Message-ID', `<${id}@gw.test>`],
+      ['X-Mms-Request-Status-Code', 'Error-content-not-accepted'],
+    ]);
     await sinkA.waitFor(report('Rejected'), 30_000);
-    await sendAsPeer([['From', `${PBX_B}/TYPE=PLMN`], ['To', `${PBX_A}/TYPE=PLMN`], ['X-Mms-Message-Type', 'MM4_delivery_report.REQ'],
-      ['X-Mms-Transaction-ID', 'b-dr-1'], ['X-Mms-Message-ID', `<${id}@gw.test>`], ['X-Mms-MM-Status-Code', 'Expired'],
-      ['X-Mms-Ack-Request', 'Yes'], ['X-Mms-Originator-System', 'system@pbx2.test']]);
+    await sendAsPeer([
+      ['From', `${PBX_B}/TYPE=PLMN`],
+      ['To', `${PBX_A}/TYPE=PLMN`],
+      ['X-Mms-Message-Type', 'MM4_delivery_report.REQ'],
+      ['X-Mms-Transaction-ID', 'b-dr-1'],
+      ['X-Mms-Message-ID', `<${id}@gw.test>`],
+      ['X-Mms-MM-Status-Code', 'Expired'],
+      ['X-Mms-Ack-Request', 'Yes'],
+      ['X-Mms-Originator-System', 'system@pbx2.test'],
+    ]);
     await sinkA.waitFor(report('Expired'), 30_000);
     const drAck = await sinkB.waitFor((m) => m.text.includes('MM4_delivery_report.RES'));
     expect(drAck.text).toMatch(/X-Mms-Transaction-ID: b-dr-1\r\n/);
@@ -414,8 +612,14 @@ describe.each(modes)('MM4, $name', (mode) => {
 
   /** A header-only MM4 mail from the legacy peer (127.0.0.1). */
   async function sendAsPeer(headers: Array<[string, string]>) {
-    const raw = [...headers.map(([k, v]) => `${k}: ${v}`), 'X-Mms-3GPP-MMS-Version: 6.10.0', 'MIME-Version: 1.0',
-      'Content-Type: text/plain', '', ''].join('\r\n');
+    const raw = [
+      ...headers.map(([k, v]) => `${k}: ${v}`),
+      'X-Mms-3GPP-MMS-Version: 6.10.0',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain',
+      '',
+      '',
+    ].join('\r\n');
     await transport().sendMail({ envelope: { from: 'system@pbx2.test', to: ['system@gw.test'] }, raw });
   }
 
@@ -427,4 +631,3 @@ describe.each(modes)('MM4, $name', (mode) => {
     expect(await historyTotal()).toBe(before.history);
   }
 });
-

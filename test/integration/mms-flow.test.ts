@@ -27,7 +27,6 @@ const ffmpegReady = await haveFfmpeg();
 
 const modes = nodeModes('mms', !ffmpegReady);
 
-
 describe.each(modes)('web MMS, $name', (mode) => {
   let gw: TestNode;
   let fake: FakeCarrier;
@@ -61,18 +60,46 @@ describe.each(modes)('web MMS, $name', (mode) => {
     if (mode.skip) return;
     fake = await FakeCarrier.start();
     sink = await WebhookSink.start();
-    gw = await startTestNode({ serverId: 'mms1', apiKey: API_KEY, env: {
-      WEBHOOK_RETRY_DELAY_SECS: '0', CARRIER_RETRY_DELAY_SECS: '0',
-      MEDIA_CARRIER_LIMITS: `telnyx-main=${LIMIT}`, MEDIA_MAX_BYTES: String(MAX_MEDIA), TRANSCODE_TEMP_PATH: 'transcode', // under the data dir
-      ...(await mode.env()),
-    } });
+    gw = await startTestNode({
+      serverId: 'mms1',
+      apiKey: API_KEY,
+      env: {
+        WEBHOOK_RETRY_DELAY_SECS: '0',
+        CARRIER_RETRY_DELAY_SECS: '0',
+        MEDIA_CARRIER_LIMITS: `telnyx-main=${LIMIT}`,
+        MEDIA_MAX_BYTES: String(MAX_MEDIA),
+        TRANSCODE_TEMP_PATH: 'transcode', // under the data dir
+        ...(await mode.env()),
+      },
+    });
     base = gw.base;
     const telnyx = fake.carrierRow('telnyx');
     const twilio = fake.carrierRow('twilio');
-    expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
-      api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
-    expect((await api('POST', '/carriers', { name: 'twilio-main', type: 'twilio', username: twilio.username,
-      password: twilio.password, api_base_url: fake.url, max_rps: 1000 })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: telnyx.password,
+          api_base_url: fake.url,
+          public_key: telnyx.publicKey,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api('POST', '/carriers', {
+          name: 'twilio-main',
+          type: 'twilio',
+          username: twilio.username,
+          password: twilio.password,
+          api_base_url: fake.url,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
     await webClient('gen', 'generic', '+15550002000', 'telnyx-main');
     await webClient('bic', 'bicom', '+15550003000', 'telnyx-main');
     await webClient('tel', 'telnyx', '+15550004000', 'telnyx-main');
@@ -86,11 +113,20 @@ describe.each(modes)('web MMS, $name', (mode) => {
 
   it.skipIf(mode.skip)('sends base64 JPEG and PNG with text; the carrier gets our URLs serving files under its limit', async () => {
     const [jpeg, png] = await Promise.all([largeJpeg(2400, 1600), largePng(500)]);
-    const res = await api('POST', '/messages/send', {
-      from: '+15550002000', to: '+15559990001', text: 'photos attached',
-      media: [{ filename: 'photo.jpg', content_type: 'image/jpeg', content: jpeg.toString('base64') },
-        { filename: 'shot.png', content_type: 'image/png', content: png.toString('base64') }],
-    }, basic('gen', 'gen-pass'));
+    const res = await api(
+      'POST',
+      '/messages/send',
+      {
+        from: '+15550002000',
+        to: '+15559990001',
+        text: 'photos attached',
+        media: [
+          { filename: 'photo.jpg', content_type: 'image/jpeg', content: jpeg.toString('base64') },
+          { filename: 'shot.png', content_type: 'image/png', content: png.toString('base64') },
+        ],
+      },
+      basic('gen', 'gen-pass'),
+    );
     expect(res.status).toBe(202);
     await until(() => sentWith('photos attached') !== undefined);
     const urls = (sentWith('photos attached')!.body as { media_urls: string[] }).media_urls;
@@ -111,14 +147,32 @@ describe.each(modes)('web MMS, $name', (mode) => {
   }
 
   it.skipIf(mode.skip)('takes a data: URL in the bicom format and a plain URL in the telnyx format', async () => {
-    const small = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#0a0' } }).png().toBuffer();
-    const bic = await api('POST', '/messages', { from: '+15550003000', to: '+15559990002', text: 'bicom mms',
-      media_urls: [`data:image/png;base64,${small.toString('base64')}`] }, basic('bic', 'bic-pass'));
+    const small = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#0a0' } })
+      .png()
+      .toBuffer();
+    const bic = await api(
+      'POST',
+      '/messages',
+      { from: '+15550003000', to: '+15559990002', text: 'bicom mms', media_urls: [`data:image/png;base64,${small.toString('base64')}`] },
+      basic('bic', 'bic-pass'),
+    );
     expect(bic.status).toBe(200);
     const hosted = fake.addMedia('big.jpg', await largeJpeg(2000, 1500), 'image/jpeg');
-    const tel = await api('POST', '/messages', { data: { payload: { from: { phone_number: '+15550004000' },
-      to: [{ phone_number: '+15559990003' }], text: 'telnyx mms', media: [{ url: hosted, content_type: 'image/jpeg' }] } } },
-    basic('tel', 'tel-pass'));
+    const tel = await api(
+      'POST',
+      '/messages',
+      {
+        data: {
+          payload: {
+            from: { phone_number: '+15550004000' },
+            to: [{ phone_number: '+15559990003' }],
+            text: 'telnyx mms',
+            media: [{ url: hosted, content_type: 'image/jpeg' }],
+          },
+        },
+      },
+      basic('tel', 'tel-pass'),
+    );
     expect(tel.status).toBe(202);
     await until(() => sentWith('bicom mms') !== undefined && sentWith('telnyx mms') !== undefined);
     const bicFiles = await servedMedia((sentWith('bicom mms')!.body as { media_urls: string[] }).media_urls);
@@ -129,8 +183,17 @@ describe.each(modes)('web MMS, $name', (mode) => {
 
   it.skipIf(mode.skip)('fails a message whose part cannot be made to fit and tells the sender why', async () => {
     const card = Buffer.alloc(LIMIT + 10_000, 'A');
-    const res = await api('POST', '/messages/send', { from: '+15550002000', to: '+15559990004', text: 'big card',
-      media: [{ filename: 'card.vcf', content_type: 'text/vcard', content: card.toString('base64') }] }, basic('gen', 'gen-pass'));
+    const res = await api(
+      'POST',
+      '/messages/send',
+      {
+        from: '+15550002000',
+        to: '+15559990004',
+        text: 'big card',
+        media: [{ filename: 'card.vcf', content_type: 'text/vcard', content: card.toString('base64') }],
+      },
+      basic('gen', 'gen-pass'),
+    );
     expect(res.status).toBe(202);
     const hook = await sink.waitFor((w) => w.path === '/gen' && w.body?.type === 'status' && w.body.id === res.body.id, 20_000);
     expect(hook.body).toMatchObject({ status: 'failed', error_code: 'PAYLOAD_TOO_LARGE' });
@@ -138,12 +201,23 @@ describe.each(modes)('web MMS, $name', (mode) => {
     expect(sentWith('big card')).toBeUndefined();
   });
 
-  it.skipIf(mode.skip)('refuses a media URL on the gateway\'s own network and tells the sender why (no SSRF)', async () => {
+  it.skipIf(mode.skip)("refuses a media URL on the gateway's own network and tells the sender why (no SSRF)", async () => {
     // The node allows loopback (MEDIA_FETCH_ALLOW in test-node), not the cloud metadata address.
-    const res = await api('POST', '/messages', { data: { payload: { from: { phone_number: '+15550004000' },
-      to: [{ phone_number: '+15559990009' }], text: 'metadata please',
-      media: [{ url: 'http://169.254.169.254/latest/meta-data/iam/', content_type: 'image/jpeg' }] } } },
-    basic('tel', 'tel-pass'));
+    const res = await api(
+      'POST',
+      '/messages',
+      {
+        data: {
+          payload: {
+            from: { phone_number: '+15550004000' },
+            to: [{ phone_number: '+15559990009' }],
+            text: 'metadata please',
+            media: [{ url: 'http://169.254.169.254/latest/meta-data/iam/', content_type: 'image/jpeg' }],
+          },
+        },
+      },
+      basic('tel', 'tel-pass'),
+    );
     expect(res.status).toBe(202);
     const failed = async () => {
       const r = await api('GET', '/messages/history?per_page=100', undefined, basic('tel', 'tel-pass'));
@@ -156,28 +230,52 @@ describe.each(modes)('web MMS, $name', (mode) => {
 
   it.skipIf(mode.skip)('answers 413 for a part over MEDIA_MAX_BYTES and 400 for bad base64, storing nothing', async () => {
     const huge = Buffer.alloc(MAX_MEDIA + 1, 1);
-    const tooBig = await api('POST', '/messages/send', { from: '+15550002000', to: '+15559990005',
-      media: [{ filename: 'x.bin', content_type: 'image/jpeg', content: huge.toString('base64') }] }, basic('gen', 'gen-pass'));
+    const tooBig = await api(
+      'POST',
+      '/messages/send',
+      {
+        from: '+15550002000',
+        to: '+15559990005',
+        media: [{ filename: 'x.bin', content_type: 'image/jpeg', content: huge.toString('base64') }],
+      },
+      basic('gen', 'gen-pass'),
+    );
     expect(tooBig.status).toBe(413);
-    const bad = await api('POST', '/messages/send', { from: '+15550002000', to: '+15559990005',
-      media: [{ filename: 'x.png', content: 'not*base64' }] }, basic('gen', 'gen-pass'));
+    const bad = await api(
+      'POST',
+      '/messages/send',
+      { from: '+15550002000', to: '+15559990005', media: [{ filename: 'x.png', content: 'not*base64' }] },
+      basic('gen', 'gen-pass'),
+    );
     expect(bad).toMatchObject({ status: 400, body: { error: 'Invalid base64 content in media' } });
   });
 
   it.skipIf(mode.skip)('fetches a Twilio MMS with the account auth and gives the web client our /media link', async () => {
-    const jpeg = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#c33' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#c33' } })
+      .jpeg()
+      .toBuffer();
     const mediaUrl = fake.addMedia('MMabc', jpeg, 'image/jpeg');
     const carriers = (await api('GET', '/carriers')).body as Array<{ name: string; webhook_url: string }>;
     const url = carriers.find((c) => c.name === 'twilio-main')!.webhook_url;
     const twilio = fake.credentials.twilio;
-    const webhook = { MessageSid: 'SMmms1', AccountSid: twilio.accountSid,
-      From: '+15557770000', To: '+15550005000', Body: 'inbound mms', NumMedia: '1', MediaUrl0: mediaUrl, MediaContentType0: 'image/jpeg' };
+    const webhook = {
+      MessageSid: 'SMmms1',
+      AccountSid: twilio.accountSid,
+      From: '+15557770000',
+      To: '+15550005000',
+      Body: 'inbound mms',
+      NumMedia: '1',
+      MediaUrl0: mediaUrl,
+      MediaContentType0: 'image/jpeg',
+    };
     // Twilio sends it twice (as when our first 200 was late): it enters, and is recorded, once.
     expect((await fake.postTwilioWebhook(url, webhook)).status).toBe(200);
     expect((await fake.postTwilioWebhook(url, webhook)).status).toBe(200);
     const hook = await sink.waitFor((w) => w.path === '/rcv' && w.body?.text === 'inbound mms', 20_000);
-    const legs = async () => (await api('GET', '/messages/history?per_page=100', undefined, basic('rcv', 'rcv-pass')))
-      .body.messages.filter((m: { from_number: string }) => m.from_number === '+15557770000');
+    const legs = async () =>
+      (await api('GET', '/messages/history?per_page=100', undefined, basic('rcv', 'rcv-pass'))).body.messages.filter(
+        (m: { from_number: string }) => m.from_number === '+15557770000',
+      );
     await new Promise((r) => setTimeout(r, DEFAULT_HOLD_MS + 200));
     expect(await legs()).toHaveLength(1);
     expect(sink.received.filter((w) => w.path === '/rcv' && w.body?.text === 'inbound mms')).toHaveLength(1);
@@ -188,8 +286,10 @@ describe.each(modes)('web MMS, $name', (mode) => {
     expect(get.headers.authorization).toBe(basic(twilio.accountSid, twilio.authToken));
   });
 
-  it.skipIf(mode.skip)('fetches media a Twilio webhook names on another host without the account\'s credentials', async () => {
-    const jpeg = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#3c3' } }).jpeg().toBuffer();
+  it.skipIf(mode.skip)("fetches media a Twilio webhook names on another host without the account's credentials", async () => {
+    const jpeg = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#3c3' } })
+      .jpeg()
+      .toBuffer();
     const seen: Array<string | undefined> = [];
     const other = createServer((req, res) => {
       seen.push(req.headers.authorization);
@@ -199,9 +299,16 @@ describe.each(modes)('web MMS, $name', (mode) => {
     try {
       const carriers = (await api('GET', '/carriers')).body as Array<{ name: string; webhook_url: string }>;
       const url = carriers.find((c) => c.name === 'twilio-main')!.webhook_url;
-      const webhook = { MessageSid: 'SMmms2', AccountSid: fake.credentials.twilio.accountSid, From: '+15557770001', To: '+15550005000',
-        Body: 'elsewhere mms', NumMedia: '1', MediaContentType0: 'image/jpeg',
-        MediaUrl0: `http://127.0.0.1:${(other.address() as AddressInfo).port}/Media/ME1` };
+      const webhook = {
+        MessageSid: 'SMmms2',
+        AccountSid: fake.credentials.twilio.accountSid,
+        From: '+15557770001',
+        To: '+15550005000',
+        Body: 'elsewhere mms',
+        NumMedia: '1',
+        MediaContentType0: 'image/jpeg',
+        MediaUrl0: `http://127.0.0.1:${(other.address() as AddressInfo).port}/Media/ME1`,
+      };
       expect((await fake.postTwilioWebhook(url, webhook)).status).toBe(200);
       await sink.waitFor((w) => w.path === '/rcv' && w.body?.text === 'elsewhere mms', 20_000);
       expect(seen).toEqual([undefined]);

@@ -10,7 +10,10 @@ import { startNats, type RunningNats } from '../support/services.js';
 const svc = requireServices(['nats']);
 
 /** publishAcked on `nc`'s JetStream client, called as the tests read it. */
-function publisher(nc: NatsConnection): { publish: (subject: string, data: Uint8Array, msgId: string, timeoutMs: number) => Promise<PublishAck>; close(): void } {
+function publisher(nc: NatsConnection): {
+  publish: (subject: string, data: Uint8Array, msgId: string, timeoutMs: number) => Promise<PublishAck>;
+  close(): void;
+} {
   const js = jetstream(nc);
   return { publish: (subject, data, msgId, timeoutMs) => publishAcked(js, subject, data, msgId, timeoutMs), close: () => undefined };
 }
@@ -65,16 +68,22 @@ describe.skipIf(svc.skip)(svc.title('JetStream publish'), () => {
   });
 
   it('says "not stored" for the error JetStream answers, "unknown" when no answer comes in time', async () => {
-    const refusing = other.subscribe(`${stream}-refuse.x`, { callback: (_e, m) => {
-      m.respond(JSON.stringify({ error: { code: 503, err_code: 10077, description: 'maximum messages exceeded' } }));
-    } });
+    const refusing = other.subscribe(`${stream}-refuse.x`, {
+      callback: (_e, m) => {
+        m.respond(JSON.stringify({ error: { code: 503, err_code: 10077, description: 'maximum messages exceeded' } }));
+      },
+    });
     const silent = other.subscribe(`${stream}-silent.x`, { callback: () => undefined });
     await other.flush();
     const acks = publisher(nc);
     try {
-      await expect(acks.publish(`${stream}-refuse.x`, new Uint8Array(), 'r', 2_000)).rejects.toSatisfy((e: unknown) =>
-        e instanceof UnavailableError && (e as Error).cause instanceof JetStreamApiError
-        && ((e as Error).cause as JetStreamApiError).code === 10077 && /maximum messages exceeded/.test(String((e as Error).cause)));
+      await expect(acks.publish(`${stream}-refuse.x`, new Uint8Array(), 'r', 2_000)).rejects.toSatisfy(
+        (e: unknown) =>
+          e instanceof UnavailableError &&
+          (e as Error).cause instanceof JetStreamApiError &&
+          ((e as Error).cause as JetStreamApiError).code === 10077 &&
+          /maximum messages exceeded/.test(String((e as Error).cause)),
+      );
       const started = Date.now();
       // The responder got the message and never answered: it may hold it.
       await expect(acks.publish(`${stream}-silent.x`, new Uint8Array(), 's', 300)).rejects.toBeInstanceOf(OutcomeUnknownError);

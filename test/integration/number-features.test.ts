@@ -32,18 +32,42 @@ describe('per-number features on an embedded node', () => {
     return n.body.id;
   }
 
-  const fromCarrier = (id: string, from: string, text: string, to = AWAY) => fake.postTelnyxWebhook(inboundUrl,
-    telnyxEvent('message.received', { id, direction: 'inbound', text, from: { phone_number: from }, to: [{ phone_number: to }], media: [] }));
+  const fromCarrier = (id: string, from: string, text: string, to = AWAY) =>
+    fake.postTelnyxWebhook(
+      inboundUrl,
+      telnyxEvent('message.received', {
+        id,
+        direction: 'inbound',
+        text,
+        from: { phone_number: from },
+        to: [{ phone_number: to }],
+        media: [],
+      }),
+    );
   const repliesTo = (to: string) => fake.sent('telnyx').filter((r) => (r.body as any).to === to);
 
   beforeAll(async () => {
     fake = await FakeCarrier.start();
     sink = await WebhookSink.start();
-    gw = await startTestNode({ serverId: 'ar1', apiKey: API_KEY,
-      env: { AUTO_REPLY_ENABLED: 'true', AUTO_REPLY_DEFAULT_MESSAGE: 'We are closed' } });
+    gw = await startTestNode({
+      serverId: 'ar1',
+      apiKey: API_KEY,
+      env: { AUTO_REPLY_ENABLED: 'true', AUTO_REPLY_DEFAULT_MESSAGE: 'We are closed' },
+    });
     const telnyx = fake.carrierRow('telnyx');
-    expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
-      api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: telnyx.password,
+          api_base_url: fake.url,
+          public_key: telnyx.publicKey,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
     inboundUrl = (await api('GET', '/carriers')).body[0].webhook_url;
     const awayId = await webClient('away', AWAY);
     await webClient('other', OTHER);
@@ -57,7 +81,7 @@ describe('per-number features on an embedded node', () => {
   });
 
   describe('auto-reply', () => {
-    it('answers a carrier message through the number\'s carrier, once per cooldown, and keeps it from the client', async () => {
+    it("answers a carrier message through the number's carrier, once per cooldown, and keeps it from the client", async () => {
       expect((await fromCarrier('ar-1', '+15557770001', 'are you open?')).status).toBe(200);
       await waitFor(() => repliesTo('+15557770001').length === 1);
       expect(repliesTo('+15557770001')[0]!.body).toMatchObject({ from: AWAY, to: '+15557770001', text: 'Closed until Monday' });
@@ -90,10 +114,14 @@ describe('per-number features on an embedded node', () => {
   });
 
   describe('webhooks', () => {
-    it('delivers to the number\'s own webhook over the client\'s default, and to the default without one', async () => {
+    it("delivers to the number's own webhook over the client's default, and to the default without one", async () => {
       const clients = (await api('GET', '/clients')).body as Array<{ id: number; username: string }>;
       const other = clients.find((c) => c.username === 'other')!;
-      const own = await api('POST', `/clients/${other.id}/numbers`, { number: OWN, carrier: 'telnyx-main', webhook: `${sink.url}/own-hook` });
+      const own = await api('POST', `/clients/${other.id}/numbers`, {
+        number: OWN,
+        carrier: 'telnyx-main',
+        webhook: `${sink.url}/own-hook`,
+      });
       expect(own.status).toBe(201);
       expect((await fromCarrier('wh-1', '+15557770009', 'to the own hook', OWN)).status).toBe(200);
       expect((await fromCarrier('wh-2', '+15557770009', 'to the default', OTHER)).status).toBe(200);
@@ -106,4 +134,3 @@ describe('per-number features on an embedded node', () => {
     });
   });
 });
-

@@ -60,8 +60,14 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
     return { one: make(node1), two: make(node2), view, keyPrefix };
   }
 
-  const request = (over: Partial<QuotaRequest> = {}): QuotaRequest =>
-    ({ clientId: 1, number: A, type: 'sms', units: 1, direction: 'outbound', ...over });
+  const request = (over: Partial<QuotaRequest> = {}): QuotaRequest => ({
+    clientId: 1,
+    number: A,
+    type: 'sms',
+    units: 1,
+    direction: 'outbound',
+    ...over,
+  });
 
   async function hammer(gates: Quota[], total: number, over: Partial<QuotaRequest> = {}): Promise<QuotaDecision[]> {
     return Promise.all(Array.from({ length: total }, (_, i) => gates[i % gates.length]!.gate.admit(request(over))));
@@ -113,14 +119,18 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
       expect([report.client.sms.burst.used, report.client.sms.daily.used, report.client.sms.monthly.used]).toEqual([40, 40, 40]);
     });
 
-    it('share an API key\'s per-minute limit', async () => {
+    it("share an API key's per-minute limit", async () => {
       const { one, two } = twoNodes(quotaClient(1));
       const key = { id: 7, rateLimit: 12 } as TenantApiKey;
       const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).apiKeyLimit(key)));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(12);
       const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason as QuotaRefusedError;
       expect(refused).toBeInstanceOf(QuotaRefusedError);
-      expect(refused.details).toEqual({ error: 'rate_limit_exceeded', message: 'API key rate limit exceeded (12 requests/minute)', rate_limit: 12 });
+      expect(refused.details).toEqual({
+        error: 'rate_limit_exceeded',
+        message: 'API key rate limit exceeded (12 requests/minute)',
+        rate_limit: 12,
+      });
       expect(refused.retryAfterMs).toBeGreaterThan(0);
       expect(refused.retryAfterMs).toBeLessThanOrEqual(60_000);
     });
@@ -129,7 +139,10 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
   describe('calendar periods', () => {
     it('reset a daily limit at local midnight and not before, on a DST-change day', async () => {
       const time = clock('2024-03-09T20:00:00-05:00');
-      const { one, two } = twoNodes(quotaClient(1, { timezone: 'America/New_York', limits: { smsDailyLimit: 3 }, numbers: [{ number: A }] }), time.now);
+      const { one, two } = twoNodes(
+        quotaClient(1, { timezone: 'America/New_York', limits: { smsDailyLimit: 3 }, numbers: [{ number: A }] }),
+        time.now,
+      );
       expect((await hammer([one, two], 5)).filter((d) => d.admitted)).toHaveLength(3);
       time.set('2024-03-09T23:59:59.999-05:00');
       expect((await one.gate.admit(request())).admitted).toBe(false);
@@ -145,7 +158,10 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
 
     it('reset at local midnight of a half-hour zone, not at UTC midnight', async () => {
       const time = clock('2024-06-01T18:00:00Z');
-      const { one } = twoNodes(quotaClient(1, { timezone: 'Asia/Kolkata', limits: { smsDailyLimit: 1 }, numbers: [{ number: A }] }), time.now);
+      const { one } = twoNodes(
+        quotaClient(1, { timezone: 'Asia/Kolkata', limits: { smsDailyLimit: 1 }, numbers: [{ number: A }] }),
+        time.now,
+      );
       expect((await one.gate.admit(request())).admitted).toBe(true);
       time.set('2024-06-01T18:29:59Z');
       expect((await one.gate.admit(request())).admitted).toBe(false);
@@ -168,9 +184,11 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
   });
 
   describe('limits', () => {
-    it('let a number\'s own limit override the client\'s for that period', async () => {
-      const client = quotaClient(1, { limits: { smsDailyLimit: 4 },
-        numbers: [{ number: A, limits: { smsDailyLimit: 10 } }, { number: B }] });
+    it("let a number's own limit override the client's for that period", async () => {
+      const client = quotaClient(1, {
+        limits: { smsDailyLimit: 4 },
+        numbers: [{ number: A, limits: { smsDailyLimit: 10 } }, { number: B }],
+      });
       const { one, two } = twoNodes(client);
       expect((await hammer([one, two], 20)).filter((d) => d.admitted)).toHaveLength(10);
       const refused = await one.gate.admit(request());
@@ -207,15 +225,20 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
     const send = (auth: string, from: string, text = 'hello') =>
       call(app, 'POST', '/messages/send', auth, { from, to: '+14155559876', text });
 
-    it.skipIf(pg.skip)('answers upstream\'s 429 when over the limit and stores nothing', async () => {
+    it.skipIf(pg.skip)("answers upstream's 429 when over the limit and stores nothing", async () => {
       const t = await tenant(app, { timezone: 'America/New_York', limits: { smsDailyLimit: 2 } });
       const carrierBefore = await app.bus.pending(app.names.streams.carrier);
       for (let i = 0; i < 2; i++) expect((await send(t.auth, t.number)).status).toBe(202);
       const res = await send(t.auth, t.number);
       expect(res.status, res.text).toBe(429);
       expect(res.body).toEqual({
-        error: 'rate_limit_exceeded', message: 'SMS daily limit exceeded (2/2)', limit_type: 'daily_sms_client',
-        period: 'daily', number: t.number, current_usage: 2, limit: 2,
+        error: 'rate_limit_exceeded',
+        message: 'SMS daily limit exceeded (2/2)',
+        limit_type: 'daily_sms_client',
+        period: 'daily',
+        number: t.number,
+        current_usage: 2,
+        limit: 2,
       });
       // One minute to local midnight in New York.
       expect(res.headers.get('retry-after')).toBe('60');
@@ -243,24 +266,41 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
       expect(res.body.message).toBe('SMS daily limit exceeded (2/3)');
     });
 
-    it.skipIf(pg.skip)('answers an inbound carrier message over the receiver\'s limit_both quota with 200 and records it rejected', async () => {
-      const t = await tenant(app, { limits: { smsDailyLimit: 1, limitBoth: true } });
-      expect((await send(t.auth, t.number)).status).toBe(202);
-      const webhooksBefore = await app.bus.pending(app.names.streams.webhook);
-      const form = new URLSearchParams({ MessageSid: `SM${Date.now()}`, AccountSid: 'AC1', From: '+14155550777', To: t.number,
-        Body: 'hi there', NumMedia: '0' }).toString();
-      const res = await call(app, 'POST', `/inbound/${t.carrierUuid}`, undefined, form, 'application/x-www-form-urlencoded');
-      expect(res.status, res.text).toBe(200);
-      expect(await app.bus.pending(app.names.streams.webhook)).toBe(webhooksBefore);
-      const { records } = await app.store.records.history({ clientId: t.id, direction: 'inbound', page: 1, perPage: 10 });
-      expect(records).toEqual([expect.objectContaining({ status: 'rejected', error: 'SMS daily limit exceeded (1/1)', from: '+14155550777' })]);
-    });
+    it.skipIf(pg.skip)(
+      "answers an inbound carrier message over the receiver's limit_both quota with 200 and records it rejected",
+      async () => {
+        const t = await tenant(app, { limits: { smsDailyLimit: 1, limitBoth: true } });
+        expect((await send(t.auth, t.number)).status).toBe(202);
+        const webhooksBefore = await app.bus.pending(app.names.streams.webhook);
+        const form = new URLSearchParams({
+          MessageSid: `SM${Date.now()}`,
+          AccountSid: 'AC1',
+          From: '+14155550777',
+          To: t.number,
+          Body: 'hi there',
+          NumMedia: '0',
+        }).toString();
+        const res = await call(app, 'POST', `/inbound/${t.carrierUuid}`, undefined, form, 'application/x-www-form-urlencoded');
+        expect(res.status, res.text).toBe(200);
+        expect(await app.bus.pending(app.names.streams.webhook)).toBe(webhooksBefore);
+        const { records } = await app.store.records.history({ clientId: t.id, direction: 'inbound', page: 1, perPage: 10 });
+        expect(records).toEqual([
+          expect.objectContaining({ status: 'rejected', error: 'SMS daily limit exceeded (1/1)', from: '+14155550777' }),
+        ]);
+      },
+    );
 
-    it.skipIf(pg.skip)('counts a carrier\'s resent inbound webhook once, as the bus stores it once', async () => {
+    it.skipIf(pg.skip)("counts a carrier's resent inbound webhook once, as the bus stores it once", async () => {
       const t = await tenant(app, { limits: { smsDailyLimit: 2, limitBoth: true } });
       const webhooksBefore = await app.bus.pending(app.names.streams.webhook);
-      const form = new URLSearchParams({ MessageSid: `SM${Date.now()}resent`, AccountSid: 'AC1', From: '+14155550777', To: t.number,
-        Body: 'sent three times', NumMedia: '0' }).toString();
+      const form = new URLSearchParams({
+        MessageSid: `SM${Date.now()}resent`,
+        AccountSid: 'AC1',
+        From: '+14155550777',
+        To: t.number,
+        Body: 'sent three times',
+        NumMedia: '0',
+      }).toString();
       for (let i = 0; i < 3; i++) {
         const res = await call(app, 'POST', `/inbound/${t.carrierUuid}`, undefined, form, 'application/x-www-form-urlencoded');
         expect(res.status, res.text).toBe(200);
@@ -279,29 +319,53 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
       const t = await tenant(app, { limits: { smsDailyLimit: 1 } });
       expect((await send(t.auth, t.number)).status).toBe(202);
       const webhooksBefore = await app.bus.pending(app.names.streams.webhook);
-      const form = new URLSearchParams({ MessageSid: `SM${Date.now()}x`, AccountSid: 'AC1', From: '+14155550777', To: t.number,
-        Body: 'hi', NumMedia: '0' }).toString();
+      const form = new URLSearchParams({
+        MessageSid: `SM${Date.now()}x`,
+        AccountSid: 'AC1',
+        From: '+14155550777',
+        To: t.number,
+        Body: 'hi',
+        NumMedia: '0',
+      }).toString();
       expect((await call(app, 'POST', `/inbound/${t.carrierUuid}`, undefined, form, 'application/x-www-form-urlencoded')).status).toBe(200);
       expect(await app.bus.pending(app.names.streams.webhook)).toBe(webhooksBefore + 1);
     });
 
-    it.skipIf(pg.skip)('reports usage in upstream\'s shape and reads a new day as zero right after midnight', async () => {
-      const t = await tenant(app, { timezone: 'America/New_York', limits: { smsDailyLimit: 5, mmsMonthlyLimit: 2 },
-        numberLimits: { smsDailyLimit: 3 } });
+    it.skipIf(pg.skip)("reports usage in upstream's shape and reads a new day as zero right after midnight", async () => {
+      const t = await tenant(app, {
+        timezone: 'America/New_York',
+        limits: { smsDailyLimit: 5, mmsMonthlyLimit: 2 },
+        numberLimits: { smsDailyLimit: 3 },
+      });
       await send(t.auth, t.number);
       await send(t.auth, t.number, 'y'.repeat(200));
       const before = await call(app, 'GET', '/messages/usage', t.auth);
       expect(before.status, before.text).toBe(200);
       expect(before.body).toEqual({
         client: {
-          username: expect.any(String), type: 'web',
-          sms: { burst: { current_usage: 3, limit: 0, remaining: null }, daily: { current_usage: 3, limit: 5, remaining: 2 },
-            monthly: { current_usage: 3, limit: 0, remaining: null } },
-          mms: { burst: { current_usage: 0, limit: 0, remaining: null }, daily: { current_usage: 0, limit: 0, remaining: null },
-            monthly: { current_usage: 0, limit: 2, remaining: 2 } },
+          username: expect.any(String),
+          type: 'web',
+          sms: {
+            burst: { current_usage: 3, limit: 0, remaining: null },
+            daily: { current_usage: 3, limit: 5, remaining: 2 },
+            monthly: { current_usage: 3, limit: 0, remaining: null },
+          },
+          mms: {
+            burst: { current_usage: 0, limit: 0, remaining: null },
+            daily: { current_usage: 0, limit: 0, remaining: null },
+            monthly: { current_usage: 0, limit: 2, remaining: 2 },
+          },
         },
-        numbers: [{ number: t.number, direction: 'outbound', sms: { current_usage: 3, limit: 3 }, mms: { current_usage: 0, limit: 0 },
-          limit_both: false, tag: 'support' }],
+        numbers: [
+          {
+            number: t.number,
+            direction: 'outbound',
+            sms: { current_usage: 3, limit: 3 },
+            mms: { current_usage: 0, limit: 0 },
+            limit_both: false,
+            tag: 'support',
+          },
+        ],
         timezone: 'America/New_York',
         reset_times: { burst: '2024-03-10T00:00:00-05:00', daily: '2024-03-10T00:00:00-05:00', monthly: '2024-04-01T00:00:00-04:00' },
         timestamp: '2024-03-09T23:59:00-05:00',
@@ -309,12 +373,15 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
       time.set('2024-03-10T00:00:00-05:00');
       const after = await call(app, 'GET', '/messages/usage', t.auth);
       expect((after.body.client as { sms: unknown }).sms).toMatchObject({ daily: { current_usage: 0 }, monthly: { current_usage: 3 } });
-      expect(after.body.reset_times).toEqual({ burst: '2024-03-10T00:01:00-05:00', daily: '2024-03-11T00:00:00-04:00',
-        monthly: '2024-04-01T00:00:00-04:00' });
+      expect(after.body.reset_times).toEqual({
+        burst: '2024-03-10T00:01:00-05:00',
+        daily: '2024-03-11T00:00:00-04:00',
+        monthly: '2024-04-01T00:00:00-04:00',
+      });
       expect(after.body.timestamp).toBe('2024-03-10T00:00:00-05:00');
     });
 
-    it.skipIf(pg.skip)('limits an API key per minute across requests (429 with upstream\'s body)', async () => {
+    it.skipIf(pg.skip)("limits an API key per minute across requests (429 with upstream's body)", async () => {
       const t = await tenant(app);
       const { key } = await createKey(app, t.id, 2);
       const bearer = `Bearer ${key}`;
@@ -331,8 +398,16 @@ describe.skipIf(svc.skip)(svc.title('quotas on redis-server'), () => {
 async function createKey(app: QuotaApp, clientId: number, rateLimit: number): Promise<{ key: string }> {
   const { createHash, randomBytes } = await import('node:crypto');
   const key = `gw_live_${randomBytes(32).toString('hex')}`;
-  await app.store.apiKeys.create({ clientId, name: 'test', keyHash: createHash('sha256').update(key).digest('hex'),
-    keyPrefix: key.slice(0, 16), scopes: 'send,batch,usage', rateLimit, expiresAt: null, allowedNumberIds: [] });
+  await app.store.apiKeys.create({
+    clientId,
+    name: 'test',
+    keyHash: createHash('sha256').update(key).digest('hex'),
+    keyPrefix: key.slice(0, 16),
+    scopes: 'send,batch,usage',
+    rateLimit,
+    expiresAt: null,
+    allowedNumberIds: [],
+  });
   await app.directory.reloadAll();
   return { key };
 }

@@ -92,7 +92,7 @@ describe.skipIf(svc.skip)(svc.title('RedisReassembler'), () => {
       // one connection's 30 adds reach Redis in one write and complete the set before the other's
       // arrive, and a whole duplicate set after completion is a new set, not a race.)
       const replies = [];
-      for (const p of parts) replies.push(...await Promise.all([a.add(p), b.add(p)]));
+      for (const p of parts) replies.push(...(await Promise.all([a.add(p), b.add(p)])));
       expect(completions(replies)).toEqual([parts]);
     });
 
@@ -190,7 +190,10 @@ describe.skipIf(svc.skip)(svc.title('RedisReassembler'), () => {
 
     it('rejects add within the command timeout when Redis stops answering', async () => {
       const server = await privateRedis();
-      const r = new RedisReassembler({ ttlMs: TTL_MS, ...GENEROUS_LIMITS, keyPrefix: newPrefix() }, { redis: await connect(server.url, 300) });
+      const r = new RedisReassembler(
+        { ttlMs: TTL_MS, ...GENEROUS_LIMITS, keyPrefix: newPrefix() },
+        { redis: await connect(server.url, 300) },
+      );
       const admin = await connect(server.url);
       await admin.call('CLIENT', 'PAUSE', '3000', 'ALL');
       const add = await timed(() => r.add(setParts(2)[0]));

@@ -15,7 +15,11 @@ const svc = requireServices(['postgres']);
 const secretBox = createSecretBox(KEY);
 const drivers = [
   { name: 'PGlite', skip: false, open: async () => createStore({ driver: 'pglite' }, { secretBox }) },
-  { name: 'PostgreSQL', skip: svc.skip, open: async () => createStore({ driver: 'pg', url: await createTestDatabase('secret_binding') }, { secretBox }) },
+  {
+    name: 'PostgreSQL',
+    skip: svc.skip,
+    open: async () => createStore({ driver: 'pg', url: await createTestDatabase('secret_binding') }, { secretBox }),
+  },
 ];
 
 /** The v2 format (unbound AES-256-GCM) by hand, as nodes before row binding stored it. */
@@ -29,11 +33,25 @@ function v2Encrypt(plain: string): string {
 
 let seq = 0;
 const newClient = (password: string) => ({
-  username: `bound-${++seq}`, password, address: '', name: 'n', type: 'legacy' as const, timezone: 'UTC', logPrivacy: false,
+  username: `bound-${++seq}`,
+  password,
+  address: '',
+  name: 'n',
+  type: 'legacy' as const,
+  timezone: 'UTC',
+  logPrivacy: false,
 });
 const newCarrier = (password: string) => ({
-  name: `carrier-${++seq}`, type: 'telnyx', username: '', password, uuid: randomBytes(12).toString('hex'), profileId: '',
-  apiBaseUrl: '', verifyWebhooks: false, publicKey: '', maxRps: 0,
+  name: `carrier-${++seq}`,
+  type: 'telnyx',
+  username: '',
+  password,
+  uuid: randomBytes(12).toString('hex'),
+  profileId: '',
+  apiBaseUrl: '',
+  verifyWebhooks: false,
+  publicKey: '',
+  maxRps: 0,
 });
 
 describe.each(drivers)('stored passwords on $name', (driver) => {
@@ -55,7 +73,7 @@ describe.each(drivers)('stored passwords on $name', (driver) => {
     await store?.close();
   });
 
-  it.skipIf(driver.skip)('does not decrypt a client password copied into another client\'s row', async () => {
+  it.skipIf(driver.skip)("does not decrypt a client password copied into another client's row", async () => {
     const a = await store.clients.create(newClient('password-of-a'));
     const b = await store.clients.create(newClient('password-of-b'));
     expect((await store.clients.get(a.id))?.password).toBe('password-of-a');
@@ -64,7 +82,7 @@ describe.each(drivers)('stored passwords on $name', (driver) => {
     expect((await store.clients.get(a.id))?.password).toBe('password-of-a');
   });
 
-  it.skipIf(driver.skip)('does not decrypt a carrier password copied into another carrier\'s row', async () => {
+  it.skipIf(driver.skip)("does not decrypt a carrier password copied into another carrier's row", async () => {
     const a = await store.carriers.create(newCarrier('token-of-a'));
     const b = await store.carriers.create(newCarrier('token-of-b'));
     await put('carriers', b.id, await stored('carriers', a.id));
@@ -95,13 +113,21 @@ describe.each(drivers)('stored passwords on $name', (driver) => {
     expect((await store.carriers.get(carrier.id))?.password).toBe('v2 carrier token');
 
     await store.verifySecrets();
-    for (const [table, id] of [['clients', client.id], ['clients', legacyClient.id], ['carriers', carrier.id]] as const) {
+    for (const [table, id] of [
+      ['clients', client.id],
+      ['clients', legacyClient.id],
+      ['carriers', carrier.id],
+    ] as const) {
       expect(await stored(table, id)).toMatch(/^v3:/);
     }
     expect((await store.clients.get(client.id))?.password).toBe('v2 client password');
     expect((await store.clients.get(legacyClient.id))?.password).toBe('upstream client password');
     expect((await store.carriers.get(carrier.id))?.password).toBe('v2 carrier token');
-    const unbound = await db.selectFrom('clients').select('id').where(sql<boolean>`password not like 'v3:%'`).execute();
+    const unbound = await db
+      .selectFrom('clients')
+      .select('id')
+      .where(sql<boolean>`password not like 'v3:%'`)
+      .execute();
     expect(unbound).toEqual([]);
   });
 });

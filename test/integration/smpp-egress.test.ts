@@ -36,7 +36,10 @@ async function consumerExists(url: string, stream: string, durable: string): Pro
   const nc = await connect({ servers: url });
   try {
     const jsm = await jetstreamManager(nc);
-    return await jsm.consumers.info(stream, durable).then(() => true, () => false);
+    return await jsm.consumers.info(stream, durable).then(
+      () => true,
+      () => false,
+    );
   } finally {
     await nc.close();
   }
@@ -77,7 +80,7 @@ describe.skipIf(svc.skip)(svc.title('SMPP egress on nats-server'), () => {
     expect(texts(a)).toEqual(['once only']);
   });
 
-  it('creates the client\'s consumer on its first bind, keeps messages while unbound, and resumes in order on another node', async () => {
+  it("creates the client's consumer on its first bind, keeps messages while unbound, and resumes in order on another node", async () => {
     prefix = uniquePrefix('smppeg');
     const a = await node('node-a');
     const stream = a.subjects.streams.smpp;
@@ -105,7 +108,7 @@ describe.skipIf(svc.skip)(svc.title('SMPP egress on nats-server'), () => {
     expect(texts(a)).toHaveLength(3);
   });
 
-  it('spreads one client\'s queue over binds on two nodes through the shared durable', async () => {
+  it("spreads one client's queue over binds on two nodes through the shared durable", async () => {
     prefix = uniquePrefix('smppeg');
     const a = await node('node-a');
     const b = await node('node-b');
@@ -129,11 +132,12 @@ describe.skipIf(svc.skip)(svc.title('SMPP queue sweeper on nats-server'), () => 
     await deleteStreams(svc.urls.nats, prefix);
   });
 
-  it('reports what outlived the queue\'s max age for a client bound nowhere, and leaves the rest waiting', async () => {
+  it("reports what outlived the queue's max age for a client bound nowhere, and leaves the rest waiting", async () => {
     prefix = uniquePrefix('smppsw');
     const bus = createBus({ kind: 'nats', servers: [svc.urls.nats], drainTimeoutMs: 2_000 }, { nodeId: 'sweeper', logger: quiet });
-    h = await new EgressHarness({ bus, prefix, nodeId: 'sweeper', queueMaxAgeMs: 60_000, sweepIntervalMs: 100 })
-      .start({ startEgress: false });
+    h = await new EgressHarness({ bus, prefix, nodeId: 'sweeper', queueMaxAgeMs: 60_000, sweepIntervalMs: 100 }).start({
+      startEgress: false,
+    });
     const old = await h.publishMessage({ receivedAt: Date.now() - 120_000 });
     await h.publishMessage({ text: 'fresh' });
     await h.egress.start();
@@ -150,12 +154,35 @@ describe('message records keep SMPP receipt details (PGlite)', () => {
     try {
       await store.migrate();
       const leg: MessageRecord = {
-        messageId: 'm1', clientId: 1, direction: 'outbound', to: '+15550000002', from: '+15550000001',
-        receivedTimestamp: new Date(1_000), type: 'sms', carrier: '', carrierId: 0, internal: false, logId: 'm1',
-        serverId: 'n1', fromClientType: 'legacy', toClientType: 'carrier', deliveryMethod: 'carrier_api', sourceIp: '',
-        encoding: 'gsm7', totalSegments: 2, originalBytesLength: 5, originalSizeBytes: 0, transcodedSizeBytes: 0,
-        mediaCount: 0, transcodingPerformed: false, status: 'queued', carrierMsgId: '', error: '', textPreview: 'hello',
-        registeredDelivery: 1, smppPartIds: ['m1', 'm1b', 'm1c'],
+        messageId: 'm1',
+        clientId: 1,
+        direction: 'outbound',
+        to: '+15550000002',
+        from: '+15550000001',
+        receivedTimestamp: new Date(1_000),
+        type: 'sms',
+        carrier: '',
+        carrierId: 0,
+        internal: false,
+        logId: 'm1',
+        serverId: 'n1',
+        fromClientType: 'legacy',
+        toClientType: 'carrier',
+        deliveryMethod: 'carrier_api',
+        sourceIp: '',
+        encoding: 'gsm7',
+        totalSegments: 2,
+        originalBytesLength: 5,
+        originalSizeBytes: 0,
+        transcodedSizeBytes: 0,
+        mediaCount: 0,
+        transcodingPerformed: false,
+        status: 'queued',
+        carrierMsgId: '',
+        error: '',
+        textPreview: 'hello',
+        registeredDelivery: 1,
+        smppPartIds: ['m1', 'm1b', 'm1c'],
       };
       await store.records.upsertMany([leg]);
       await store.records.upsertMany([{ ...leg, status: 'delivered', registeredDelivery: undefined, smppPartIds: undefined }]);

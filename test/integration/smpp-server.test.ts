@@ -58,7 +58,8 @@ describe.each(modes)('SMPP server, $name', (mode) => {
 
   async function api(method: string, path: string, body?: unknown) {
     const res = await fetch(`${base}${path}`, {
-      method, headers: { authorization: basic('admin', API_KEY), 'content-type': 'application/json' },
+      method,
+      headers: { authorization: basic('admin', API_KEY), 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -69,15 +70,28 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     const c = await api('POST', '/clients', { username, password: `${username}-pw`, type: 'legacy', address });
     expect(c.status).toBe(201);
     expect((await api('PUT', `/clients/${c.body.id}/settings`, settings)).status).toBe(200);
-    for (const number of numbers) expect((await api('POST', `/clients/${c.body.id}/numbers`, { number, carrier: 'telnyx-main' })).status).toBe(201);
+    for (const number of numbers)
+      expect((await api('POST', `/clients/${c.body.id}/numbers`, { number, carrier: 'telnyx-main' })).status).toBe(201);
   }
 
   async function node(id: string, extra: Record<string, string>, bus: { publishTimeoutMs?: number } = {}): Promise<GatewayNode> {
-    const config = await loadConfig({
-      WEB_LISTEN: `127.0.0.1:${ports[`web${id}`]}`, SMPP_LISTEN: `127.0.0.1:${ports[`smpp${id}`]}`, MM4_LISTEN: '127.0.0.1:0',
-      DATA_DIR: join(dataDir, id), SERVER_ADDRESS: base, SERVER_ID: `smpp${id}`, ENCRYPTION_KEY: 'smpp-encryption-key-0123456789',
-      API_KEY, CARRIER_RETRY_DELAY_SECS: '0', LOG_LEVEL: 'silent', SMPP_REASSEMBLY_TTL_SECS: '2', ...extra,
-    }, { cwd: dataDir });
+    const config = await loadConfig(
+      {
+        WEB_LISTEN: `127.0.0.1:${ports[`web${id}`]}`,
+        SMPP_LISTEN: `127.0.0.1:${ports[`smpp${id}`]}`,
+        MM4_LISTEN: '127.0.0.1:0',
+        DATA_DIR: join(dataDir, id),
+        SERVER_ADDRESS: base,
+        SERVER_ID: `smpp${id}`,
+        ENCRYPTION_KEY: 'smpp-encryption-key-0123456789',
+        API_KEY,
+        CARRIER_RETRY_DELAY_SECS: '0',
+        LOG_LEVEL: 'silent',
+        SMPP_REASSEMBLY_TTL_SECS: '2',
+        ...extra,
+      },
+      { cwd: dataDir },
+    );
     Object.assign(config.bus, bus);
     const n = new GatewayNode(config, id === 'A' ? logA.logger : silentLogger());
     await n.start();
@@ -91,22 +105,39 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     for (const key of ['webA', 'smppA', 'webB', 'smppB', 'tlsA']) ports[key] = await freePort();
     base = `http://127.0.0.1:${ports.webA}`;
     if (mode.cluster) {
-      const shared = { DATABASE_URL: await createTestDatabase('smpp'), REDIS_URL: svc.urls.redis,
-        BUS_SUBJECT_PREFIX: uniquePrefix('smpp') };
+      const shared = {
+        DATABASE_URL: await createTestDatabase('smpp'),
+        REDIS_URL: svc.urls.redis,
+        BUS_SUBJECT_PREFIX: uniquePrefix('smpp'),
+      };
       natsProxy = await startTcpProxy(svc.urls.nats);
       nodeA = await node('A', { ...shared, NATS_URL: svc.urls.nats });
       // The tests play the balancer: PROXY headers are believed only from TRUSTED_PROXIES. Node B
       // loses NATS in the last test: a submit then waits out the PubAck wait (5 s in production:
       // 2 s here), and B's stop runs into the shutdown deadline (a short one).
-      nodeB = await node('B', { ...shared, NATS_URL: natsProxy.url, HAPROXY_PROXY_PROTOCOL: 'true', TRUSTED_PROXIES: '127.0.0.1',
-        SHUTDOWN_TIMEOUT_SECS: '5' }, { publishTimeoutMs: 2_000 });
+      nodeB = await node(
+        'B',
+        { ...shared, NATS_URL: natsProxy.url, HAPROXY_PROXY_PROTOCOL: 'true', TRUSTED_PROXIES: '127.0.0.1', SHUTDOWN_TIMEOUT_SECS: '5' },
+        { publishTimeoutMs: 2_000 },
+      );
     } else {
       tls = await selfSigned(dataDir);
       nodeA = await node('A', { SMPP_TLS_LISTEN: `127.0.0.1:${ports.tlsA}`, SMPP_TLS_CERT: tls.cert, SMPP_TLS_KEY: tls.key });
     }
     const telnyx = fake.carrierRow('telnyx');
-    expect((await api('POST', '/carriers', { name: 'telnyx-main', type: 'telnyx', username: 'x', password: telnyx.password,
-      api_base_url: fake.url, public_key: telnyx.publicKey, max_rps: 1000 })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/carriers', {
+          name: 'telnyx-main',
+          type: 'telnyx',
+          username: 'x',
+          password: telnyx.password,
+          api_base_url: fake.url,
+          public_key: telnyx.publicKey,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
     await legacy('pbx', { max_binds: 0 }, [PBX_NUMBER]);
     await legacy('single', { max_binds: 1 }, []);
     await legacy('slow', { max_tps: 2 }, ['+15550002000']);
@@ -140,10 +171,17 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     return [s, await call(s, command, { system_id: username, password: `${username}-pw`, interface_version: 0x34 })];
   }
 
-  const submit = (s: EsmeSession, fields: object) => call(s, 'submit_sm', {
-    source_addr_ton: 1, source_addr_npi: 1, source_addr: PBX_NUMBER.slice(1), dest_addr_ton: 1, dest_addr_npi: 1,
-    destination_addr: FAR.slice(1), data_coding: 0, ...fields,
-  });
+  const submit = (s: EsmeSession, fields: object) =>
+    call(s, 'submit_sm', {
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      source_addr: PBX_NUMBER.slice(1),
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
+      destination_addr: FAR.slice(1),
+      data_coding: 0,
+      ...fields,
+    });
   const carrierTexts = () => fake.sent('telnyx').map((r) => (r.body as { text: string }).text);
 
   it.skipIf(mode.skip)('binds a legacy client and refuses a bad password, a foreign IP and binds beyond max_binds', async () => {
@@ -181,8 +219,10 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     const b = nodeB ? await proxiedEsme(ports.smppB, proxyV1('127.0.0.1')) : a;
     if (nodeB) expect((await call(b, 'bind_transceiver', { system_id: 'pbx', password: 'pbx-pw' })).command_status).toBe(0);
     const chunks = ['A'.repeat(153), 'B'.repeat(153), 'the end'];
-    const part = (seq: number) => ({ esm_class: 0x40,
-      short_message: Buffer.concat([Buffer.from([5, 0, 3, 0x77, 3, seq]), Buffer.from(chunks[seq - 1])]) });
+    const part = (seq: number) => ({
+      esm_class: 0x40,
+      short_message: Buffer.concat([Buffer.from([5, 0, 3, 0x77, 3, seq]), Buffer.from(chunks[seq - 1])]),
+    });
     const answers = [await submit(a, part(3)), await submit(b, part(1)), await submit(a, part(2))];
     expect(answers.map((x) => x.command_status)).toEqual([0, 0, 0]);
     await until(() => carrierTexts().includes(chunks.join('')));
@@ -195,8 +235,9 @@ describe.each(modes)('SMPP server, $name', (mode) => {
 
   it.skipIf(mode.skip)('answers ESME_RTHROTTLED beyond max_tps', async () => {
     const [s] = await bind('slow');
-    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) =>
-      submit(s, { source_addr: '15550002000', short_message: Buffer.from(`burst ${i}`) })));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => submit(s, { source_addr: '15550002000', short_message: Buffer.from(`burst ${i}`) })),
+    );
     const statuses = answers.map((a) => a.command_status);
     expect(statuses.filter((x) => x === 0x58).length).toBeGreaterThanOrEqual(3);
     expect(statuses.filter((x) => x === 0).length).toBeGreaterThanOrEqual(1);
@@ -241,21 +282,30 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     await new Promise((resolve) => (s.socket.destroyed ? resolve(undefined) : s.on('close', resolve)));
   });
 
-  it.skipIf(mode.skip)('reports parts of a message that never completes as expired, with a receipt', async () => {
-    // The receipt goes to any of the client's receiving binds: leave only this one.
-    for (const e of esmes.splice(0)) e.destroy();
-    await until(async () => !(await api('GET', '/stats')).body.smpp_clients.some((c: { username: string }) => c.username === 'pbx'));
-    const [s] = await bind('pbx');
-    const receipt = new Promise<LibPdu>((resolve) => s.on('deliver_sm', (pdu: LibPdu) => {
-      s.send(pdu.response());
-      if (pdu.esm_class & 0x04) resolve(pdu);
-    }));
-    const { message_id } = await submit(s, { esm_class: 0x40, registered_delivery: 1,
-      short_message: Buffer.concat([Buffer.from([5, 0, 3, 0x99, 2, 1]), Buffer.from('half a message')]) });
-    const dlr = await receipt;
-    expect(dlr.receipted_message_id).toBe(message_id);
-    expect(dlr.short_message.message).toContain('stat:EXPIRED');
-  }, 30_000);
+  it.skipIf(mode.skip)(
+    'reports parts of a message that never completes as expired, with a receipt',
+    async () => {
+      // The receipt goes to any of the client's receiving binds: leave only this one.
+      for (const e of esmes.splice(0)) e.destroy();
+      await until(async () => !(await api('GET', '/stats')).body.smpp_clients.some((c: { username: string }) => c.username === 'pbx'));
+      const [s] = await bind('pbx');
+      const receipt = new Promise<LibPdu>((resolve) =>
+        s.on('deliver_sm', (pdu: LibPdu) => {
+          s.send(pdu.response());
+          if (pdu.esm_class & 0x04) resolve(pdu);
+        }),
+      );
+      const { message_id } = await submit(s, {
+        esm_class: 0x40,
+        registered_delivery: 1,
+        short_message: Buffer.concat([Buffer.from([5, 0, 3, 0x99, 2, 1]), Buffer.from('half a message')]),
+      });
+      const dlr = await receipt;
+      expect(dlr.receipted_message_id).toBe(message_id);
+      expect(dlr.short_message.message).toContain('stat:EXPIRED');
+    },
+    30_000,
+  );
 
   it.skipIf(mode.skip || mode.cluster)('speaks SMPP over TLS', async () => {
     const socket = await new Promise<Socket>((resolve) => {
@@ -280,17 +330,23 @@ describe.each(modes)('SMPP server, $name', (mode) => {
     const wrong = await proxiedEsme(ports.smppB, proxyV1('192.0.2.55'));
     expect((await call(wrong, 'bind_transceiver', { system_id: 'proxied', password: 'proxied-pw' })).command_status).toBe(0x0e);
     const stats = await api('GET', '/stats');
-    const ips = stats.body.smpp_clients.filter((c: { username: string }) => c.username === 'proxied').map((c: { ip_address: string }) => c.ip_address);
+    const ips = stats.body.smpp_clients
+      .filter((c: { username: string }) => c.username === 'proxied')
+      .map((c: { ip_address: string }) => c.ip_address);
     expect(ips.sort()).toEqual(['198.51.100.9', '203.0.113.7']);
   });
 
-  it.skipIf(mode.skip || !mode.cluster)('answers ESME_RSYSERR, never OK, when the bus is down', async () => {
-    const s = await proxiedEsme(ports.smppB, proxyV1('127.0.0.1'));
-    expect((await call(s, 'bind_transceiver', { system_id: 'pbx', password: 'pbx-pw' })).command_status).toBe(0);
-    await natsProxy!.cut();
-    const resp = await submit(s, { short_message: Buffer.from('nobody stores me') });
-    expect(resp.command_status).toBe(0x08);
-  }, 30_000);
+  it.skipIf(mode.skip || !mode.cluster)(
+    'answers ESME_RSYSERR, never OK, when the bus is down',
+    async () => {
+      const s = await proxiedEsme(ports.smppB, proxyV1('127.0.0.1'));
+      expect((await call(s, 'bind_transceiver', { system_id: 'pbx', password: 'pbx-pw' })).command_status).toBe(0);
+      await natsProxy!.cut();
+      const resp = await submit(s, { short_message: Buffer.from('nobody stores me') });
+      expect(resp.command_status).toBe(0x08);
+    },
+    30_000,
+  );
 
   /** An ESME whose connection starts with a PROXY header (as HAProxy's would). */
   async function proxiedEsme(port: number, header: Buffer): Promise<EsmeSession> {
@@ -322,9 +378,11 @@ function proxyV2(ip: number[]): Buffer {
 async function selfSigned(dir: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1',
-    '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert],
+    { stdio: 'ignore' },
+  );
   await readFile(cert);
   return { cert, key };
 }
-

@@ -21,9 +21,13 @@ describe.skipIf(svc.skip)(svc.title('store: a connection cut inside a transactio
   it('reports the lost connection and keeps the process alive', async () => {
     const url = await createTestDatabase('store_conn_loss');
     const lost: Error[] = [];
-    store = await createStore({ driver: 'pg', url }, {
-      secretBox: createSecretBox('store-connection-loss-key-0123456789'), onConnectionLost: (err) => lost.push(err),
-    });
+    store = await createStore(
+      { driver: 'pg', url },
+      {
+        secretBox: createSecretBox('store-connection-loss-key-0123456789'),
+        onConnectionLost: (err) => lost.push(err),
+      },
+    );
     const db = (store as unknown as { db: Kysely<any> }).db;
     const uncaught: unknown[] = [];
     const onUncaught = (err: unknown) => uncaught.push(err);
@@ -31,12 +35,15 @@ describe.skipIf(svc.skip)(svc.title('store: a connection cut inside a transactio
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {
-      const outcome = await db.transaction().execute(async (tx) => {
-        const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(tx);
-        await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
-        await new Promise((r) => setTimeout(r, 300)); // the cut arrives while no query runs
-        return 'committed';
-      }).catch((err: unknown) => err);
+      const outcome = await db
+        .transaction()
+        .execute(async (tx) => {
+          const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(tx);
+          await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+          await new Promise((r) => setTimeout(r, 300)); // the cut arrives while no query runs
+          return 'committed';
+        })
+        .catch((err: unknown) => err);
       expect(outcome).toBeInstanceOf(Error); // the commit cannot go through a dead connection
     } finally {
       process.removeListener('uncaughtException', onUncaught);

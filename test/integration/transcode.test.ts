@@ -61,7 +61,9 @@ describe.skipIf(!ffmpegReady)(`transcoding fixtures${ffmpegReady ? '' : ' [skipp
   });
 
   it('passes a part that fits through untouched', async () => {
-    const bytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#abc' } }).png().toBuffer();
+    const bytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#abc' } })
+      .png()
+      .toBuffer();
     const out = await fitPart({ bytes, contentType: 'image/png', filename: 'small.png' }, 100_000, ctx());
     expect(out).toEqual({ bytes, contentType: 'image/png', filename: 'small.png', transcoded: false });
   });
@@ -94,10 +96,12 @@ describe.skipIf(!ffmpegReady)(`transcoding fixtures${ffmpegReady ? '' : ' [skipp
 
   it('refuses a part that cannot be made to fit, saying which and why', async () => {
     const vcard = Buffer.alloc(50_000, 'x');
-    await expect(fitPart({ bytes: vcard, contentType: 'text/vcard', filename: 'card.vcf' }, 10_000, ctx()))
-      .rejects.toThrow(PayloadTooLargeError);
-    await expect(fitPart({ bytes: await shortMp4(20), contentType: 'video/mp4', filename: 'long.mp4' }, 20_000, ctx()))
-      .rejects.toThrow(/long\.mp4 .*cannot be made smaller than 20000 bytes/);
+    await expect(fitPart({ bytes: vcard, contentType: 'text/vcard', filename: 'card.vcf' }, 10_000, ctx())).rejects.toThrow(
+      PayloadTooLargeError,
+    );
+    await expect(fitPart({ bytes: await shortMp4(20), contentType: 'video/mp4', filename: 'long.mp4' }, 20_000, ctx())).rejects.toThrow(
+      /long\.mp4 .*cannot be made smaller than 20000 bytes/,
+    );
   }, 60_000);
 
   it('reads a part only as the format its bytes have: a playlist or concat list naming other files and URLs is refused', async () => {
@@ -113,8 +117,12 @@ describe.skipIf(!ffmpegReady)(`transcoding fixtures${ffmpegReady ? '' : ' [skipp
     const web = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const hls = (uri: string) => Buffer.from(`#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n${uri}\n#EXT-X-ENDLIST\n`);
     // As a part claimed to be video or audio reaches ffmpeg (fitPart sends a small one on untouched).
-    const crafted = [hls(secret), hls(`file://${secret}`), hls(`${web}/seg.ts`),
-      Buffer.from(`ffconcat version 1.0\nfile '${web}/part.mp4'\nfile secret.ts\n`)];
+    const crafted = [
+      hls(secret),
+      hls(`file://${secret}`),
+      hls(`${web}/seg.ts`),
+      Buffer.from(`ffconcat version 1.0\nfile '${web}/part.mp4'\nfile secret.ts\n`),
+    ];
     try {
       for (const bytes of crafted) {
         for (const fit of [fitVideo, fitAudio]) {
@@ -130,7 +138,8 @@ describe.skipIf(!ffmpegReady)(`transcoding fixtures${ffmpegReady ? '' : ' [skipp
 
   it('stops a job at its time limit', async () => {
     const bytes = await shortMp4();
-    await expect(fitPart({ bytes, contentType: 'video/mp4', filename: 'clip.mp4' }, 300_000,
-      { signal: AbortSignal.timeout(50), tempDir: dir })).rejects.toThrow();
+    await expect(
+      fitPart({ bytes, contentType: 'video/mp4', filename: 'clip.mp4' }, 300_000, { signal: AbortSignal.timeout(50), tempDir: dir }),
+    ).rejects.toThrow();
   }, 60_000);
 });

@@ -47,7 +47,12 @@ describe.each(nodeModes('unsigned'))('a carrier without the key to verify its we
 
   const postEvent = (id: string, text: string, sign = false) => {
     const event = telnyxEvent('message.received', {
-      id, direction: 'inbound', text, from: { phone_number: '+14155559876' }, to: [{ phone_number: NUMBER }], media: [],
+      id,
+      direction: 'inbound',
+      text,
+      from: { phone_number: '+14155559876' },
+      to: [{ phone_number: NUMBER }],
+      media: [],
     });
     const body = JSON.stringify(event);
     const headers = { 'content-type': 'application/json', ...(sign ? signTelnyx(body, keys.privateKey).headers : {}) };
@@ -55,8 +60,12 @@ describe.each(nodeModes('unsigned'))('a carrier without the key to verify its we
   };
 
   const unverifiedCount = async () => {
-    const res = await fetch(`${gw.base}/metrics`, { headers: { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString('base64')}` } });
-    const line = (await res.text()).split('\n').find((l) => l.startsWith('msggw_webhooks_unverified_total{') && l.includes('carrier="telnyx"'));
+    const res = await fetch(`${gw.base}/metrics`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${API_KEY}`).toString('base64')}` },
+    });
+    const line = (await res.text())
+      .split('\n')
+      .find((l) => l.startsWith('msggw_webhooks_unverified_total{') && l.includes('carrier="telnyx"'));
     return line ? Number(line.split(' ').pop()) : 0;
   };
 
@@ -86,7 +95,7 @@ describe.each(nodeModes('unsigned'))('a carrier without the key to verify its we
     expect((await gw.api('GET', `/carriers/${carrier.id}`)).body.warnings).toEqual([UNSIGNED]);
   });
 
-  it.skipIf(mode.skip)('accepts an unsigned webhook and routes the message to the number\'s owner, counting it', async () => {
+  it.skipIf(mode.skip)("accepts an unsigned webhook and routes the message to the number's owner, counting it", async () => {
     const res = await postEvent('tx-unsigned-1', 'hello unsigned');
     expect(res.status, await res.text()).toBe(200);
     const hook = await sink.waitFor((w) => w.path === '/bicom' && w.rawBody.includes('hello unsigned'));
@@ -97,14 +106,18 @@ describe.each(nodeModes('unsigned'))('a carrier without the key to verify its we
     expect(warnings(log.lines).filter((m) => m.startsWith('carrier webhook accepted unsigned'))).toHaveLength(1);
   });
 
-  it.skipIf(mode.skip)('warns again for each such carrier when a node starts', async () => {
-    await gw.node.stop();
-    log = capturedLogger('unsigned1');
-    // The same server id: the test node derives its ENCRYPTION_KEY from it.
-    gw = await startTestNode({ serverId: 'unsigned1', apiKey: API_KEY, env, dataDir: gw.dataDir, logger: log.logger });
-    expect(warnings(log.lines)).toEqual([`carrier telnyx: ${UNSIGNED}`]);
-    carrier = (await gw.api('GET', `/carriers/${carrier.id}`)).body;
-  }, 60_000);
+  it.skipIf(mode.skip)(
+    'warns again for each such carrier when a node starts',
+    async () => {
+      await gw.node.stop();
+      log = capturedLogger('unsigned1');
+      // The same server id: the test node derives its ENCRYPTION_KEY from it.
+      gw = await startTestNode({ serverId: 'unsigned1', apiKey: API_KEY, env, dataDir: gw.dataDir, logger: log.logger });
+      expect(warnings(log.lines)).toEqual([`carrier telnyx: ${UNSIGNED}`]);
+      carrier = (await gw.api('GET', `/carriers/${carrier.id}`)).body;
+    },
+    60_000,
+  );
 
   it.skipIf(mode.skip)('verifies once public_key is set: unsigned is 403, signed enters', async () => {
     const res = await gw.api('PUT', `/carriers/${carrier.id}`, { public_key: keys.publicKeyBase64 });

@@ -25,12 +25,28 @@ describe.each(nodeModes('whmedia'))('generic webhook media, $name', (mode) => {
     if (mode.skip) return;
     fake = await FakeCarrier.start();
     sink = await WebhookSink.start();
-    gw = await startTestNode({ serverId: 'whmedia1', apiKey: API_KEY, env: {
-      WEBHOOK_RETRY_DELAY_SECS: '0', WEBHOOK_MEDIA_BASE64_MAX_BYTES: String(CAP), ...(await mode.env()),
-    } });
+    gw = await startTestNode({
+      serverId: 'whmedia1',
+      apiKey: API_KEY,
+      env: {
+        WEBHOOK_RETRY_DELAY_SECS: '0',
+        WEBHOOK_MEDIA_BASE64_MAX_BYTES: String(CAP),
+        ...(await mode.env()),
+      },
+    });
     const twilio = fake.carrierRow('twilio');
-    expect((await gw.api('POST', '/carriers', { name: 'twilio-main', type: 'twilio', username: twilio.username,
-      password: twilio.password, api_base_url: fake.url, max_rps: 1000 })).status).toBe(201);
+    expect(
+      (
+        await gw.api('POST', '/carriers', {
+          name: 'twilio-main',
+          type: 'twilio',
+          username: twilio.username,
+          password: twilio.password,
+          api_base_url: fake.url,
+          max_rps: 1000,
+        })
+      ).status,
+    ).toBe(201);
     const carriers = (await gw.api('GET', '/carriers')).body as Array<{ name: string; webhook_url: string }>;
     inboundUrl = carriers.find((c) => c.name === 'twilio-main')!.webhook_url;
     const c = await gw.api('POST', '/clients', { username: 'gen', password: 'gen-pass', type: 'web' });
@@ -46,8 +62,14 @@ describe.each(nodeModes('whmedia'))('generic webhook media, $name', (mode) => {
 
   /** A Twilio MMS to the generic client with these parts; resolves with the webhook it got. */
   async function inboundMms(sid: string, text: string, parts: Array<{ name: string; bytes: Buffer }>) {
-    const form: Record<string, string> = { MessageSid: sid, AccountSid: fake.credentials.twilio.accountSid,
-      From: '+15557771000', To: '+15550006000', Body: text, NumMedia: String(parts.length) };
+    const form: Record<string, string> = {
+      MessageSid: sid,
+      AccountSid: fake.credentials.twilio.accountSid,
+      From: '+15557771000',
+      To: '+15550006000',
+      Body: text,
+      NumMedia: String(parts.length),
+    };
     parts.forEach((p, i) => {
       form[`MediaUrl${i}`] = fake.addMedia(p.name, p.bytes, 'image/jpeg');
       form[`MediaContentType${i}`] = 'image/jpeg';
@@ -61,7 +83,9 @@ describe.each(nodeModes('whmedia'))('generic webhook media, $name', (mode) => {
   const served = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
 
   it.skipIf(mode.skip)('gives a carrier MMS part its base64, which decodes to the stored bytes, beside its URL', async () => {
-    const jpeg = await sharp({ create: { width: 60, height: 40, channels: 3, background: '#c33' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 60, height: 40, channels: 3, background: '#c33' } })
+      .jpeg()
+      .toBuffer();
     const [item] = await inboundMms('SMwhm1', 'one photo', [{ name: 'MMwhm1', bytes: jpeg }]);
     expect(item).toMatchObject({ content_type: 'image/jpeg', filename: expect.stringMatching(/\.jpg$/) });
     expect(item!.url.startsWith(`${gw.base}/media/`)).toBe(true);
@@ -70,10 +94,15 @@ describe.each(nodeModes('whmedia'))('generic webhook media, $name', (mode) => {
   });
 
   it.skipIf(mode.skip)('sends a part past the cap as its URL only and still inlines a later part that fits', async () => {
-    const small = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#3c3' } }).jpeg().toBuffer();
+    const small = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#3c3' } })
+      .jpeg()
+      .toBuffer();
     const big = await largeJpeg(400, 300);
     expect(big.length).toBeGreaterThan(CAP);
-    const media = await inboundMms('SMwhm2', 'big and small', [{ name: 'MMbig', bytes: big }, { name: 'MMsmall', bytes: small }]);
+    const media = await inboundMms('SMwhm2', 'big and small', [
+      { name: 'MMbig', bytes: big },
+      { name: 'MMsmall', bytes: small },
+    ]);
     expect(media).toHaveLength(2);
     expect(media[0]).not.toHaveProperty('base64');
     expect(await served(media[0]!.url)).toEqual(big);

@@ -25,9 +25,16 @@ const RECEIVER = 2;
 const HOOK = 'http://hooks.example/in';
 
 const buses = [
-  { name: 'MemoryBus', skip: false, make: (): Bus => createBus({ kind: 'memory', drainTimeoutMs: 2_000 }, { nodeId: 'n1', logger: quiet }) },
-  { name: 'nats-server', skip: svc.skip,
-    make: (): Bus => createBus({ kind: 'nats', servers: [svc.urls.nats], drainTimeoutMs: 2_000 }, { nodeId: 'n1', logger: quiet }) },
+  {
+    name: 'MemoryBus',
+    skip: false,
+    make: (): Bus => createBus({ kind: 'memory', drainTimeoutMs: 2_000 }, { nodeId: 'n1', logger: quiet }),
+  },
+  {
+    name: 'nats-server',
+    skip: svc.skip,
+    make: (): Bus => createBus({ kind: 'nats', servers: [svc.urls.nats], drainTimeoutMs: 2_000 }, { nodeId: 'n1', logger: quiet }),
+  },
 ];
 
 describe.each(buses)('webhook egress with the ledger down, on $name', ({ skip, make }) => {
@@ -54,19 +61,40 @@ describe.each(buses)('webhook egress with the ledger down, on $name', ({ skip, m
     const client = { ...legacyClient(RECEIVER), type: 'web' as const };
     const sent = new SentRecorder({ subjects }, { bus, records, legs, client: () => undefined, logger });
     const repair = new LedgerRepair({ subjects }, { bus, records, legs, client: () => undefined, logger });
-    const worker = new WebhookWorker({ subjects, retries: 3, timeoutMs: 1_000, retryDelayMs: 50, mediaBase64MaxBytes: 0 }, {
-      bus, client: (id) => (id === RECEIVER ? client : undefined), records, sent, legs, logger, media: { get: async () => undefined },
-      failures: new FailureReporter({ nodeId: 'n1', notifySenderOnFailure: false, subjects }, { bus, records, legs }),
-      metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }), fetch: fakeFetch,
-    });
+    const worker = new WebhookWorker(
+      { subjects, retries: 3, timeoutMs: 1_000, retryDelayMs: 50, mediaBase64MaxBytes: 0 },
+      {
+        bus,
+        client: (id) => (id === RECEIVER ? client : undefined),
+        records,
+        sent,
+        legs,
+        logger,
+        media: { get: async () => undefined },
+        failures: new FailureReporter({ nodeId: 'n1', notifySenderOnFailure: false, subjects }, { bus, records, legs }),
+        metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
+        fetch: fakeFetch,
+      },
+    );
     await repair.start();
     stops.push(() => repair.stop());
     await worker.start();
     stops.push(() => worker.stop());
     const egress: Egress = {
-      v: 1, route: { kind: 'webhook', clientId: RECEIVER, url: HOOK }, senderClientId: SENDER, receiverClientId: RECEIVER,
-      message: messageSchema.parse({ v: 1, id: `m${Math.random().toString(36).slice(2, 10)}`, type: 'sms', from: '+15550000001',
-        to: '+15550000002', text: 'once only', origin: { kind: 'web', clientId: SENDER, node: 'n1' }, receivedAt: Date.now() }),
+      v: 1,
+      route: { kind: 'webhook', clientId: RECEIVER, url: HOOK },
+      senderClientId: SENDER,
+      receiverClientId: RECEIVER,
+      message: messageSchema.parse({
+        v: 1,
+        id: `m${Math.random().toString(36).slice(2, 10)}`,
+        type: 'sms',
+        from: '+15550000001',
+        to: '+15550000002',
+        text: 'once only',
+        origin: { kind: 'web', clientId: SENDER, node: 'n1' },
+        receivedAt: Date.now(),
+      }),
     };
     const pending = () => bus.pending(subjects.streams.webhook);
     const publish = () => bus.publishDurable(subjects.msgOutWebhook(RECEIVER), deliveryJobCodec.encode({ v: 1, kind: 'message', egress }));

@@ -11,9 +11,9 @@ const pattern = (path: string) => new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+
 /** The documented route of `method` and a concrete `path` (`/clients/1`; literal segments win over parameters). */
 export function documentedRoute(method: string, path: string): RouteDoc | undefined {
   const bare = path.split('?')[0]!;
-  return ROUTES
-    .filter((r) => r.method.toUpperCase() === method.toUpperCase() && pattern(r.path).test(bare))
-    .sort((a, b) => a.path.split('{').length - b.path.split('{').length)[0];
+  return ROUTES.filter((r) => r.method.toUpperCase() === method.toUpperCase() && pattern(r.path).test(bare)).sort(
+    (a, b) => a.path.split('{').length - b.path.split('{').length,
+  )[0];
 }
 
 /**

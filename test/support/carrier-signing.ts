@@ -9,7 +9,9 @@ import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
  * parameter's name and value, names in sorted order (twilio.com/docs/usage/security).
  */
 export function signTwilio(url: string, form: Record<string, string>, authToken: string): string {
-  const data = Object.keys(form).sort().reduce((acc, name) => acc + name + form[name], url);
+  const data = Object.keys(form)
+    .sort()
+    .reduce((acc, name) => acc + name + form[name], url);
   return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 

@@ -68,7 +68,8 @@ export function markedExamples(markdown: string, source: string): RequestExample
     const marker = MARKER.exec(line.trim());
     if (!marker) return;
     const fence = index + 1;
-    if (lines[fence]?.trim() !== '```json') throw new Error(`${source}:${index + 1}: a request marker must be followed by a \`\`\`json block`);
+    if (lines[fence]?.trim() !== '```json')
+      throw new Error(`${source}:${index + 1}: a request marker must be followed by a \`\`\`json block`);
     const end = lines.findIndex((l, i) => i > fence && l.trim() === '```');
     examples.push({
       where: `${source}:${fence + 1}`,

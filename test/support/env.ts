@@ -62,8 +62,11 @@ export function requireServices<K extends ServiceName>(names: readonly K[]): Req
  */
 export function createTestDatabase(prefix = 'test'): Promise<string> {
   const admin = inject('services')?.postgres?.url;
-  if (!admin) throw new Error('PostgreSQL is unavailable: guard the suite with requireServices([\'postgres\'])');
-  const safe = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40);
+  if (!admin) throw new Error("PostgreSQL is unavailable: guard the suite with requireServices(['postgres'])");
+  const safe = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 40);
   const name = `${/^[a-z_]/.test(safe) ? '' : 'db_'}${safe}_${randomBytes(6).toString('hex')}`;
   return createDatabase(admin, name);
 }

@@ -86,10 +86,24 @@ export function answerTwilio(req: ParsedRequest, state: ApiState): ApiAnswer {
     status: 201,
     carrierMsgId: sid,
     body: {
-      account_sid: state.credentials.twilio.accountSid, api_version: '2010-04-01', body: field(req.body, 'Body') ?? '',
-      date_created: now, date_updated: now, date_sent: null, direction: 'outbound-api', error_code: null,
-      error_message: null, from, to, messaging_service_sid: null, num_media: String(media.length), num_segments: '1',
-      price: null, price_unit: 'USD', sid, status: 'queued',
+      account_sid: state.credentials.twilio.accountSid,
+      api_version: '2010-04-01',
+      body: field(req.body, 'Body') ?? '',
+      date_created: now,
+      date_updated: now,
+      date_sent: null,
+      direction: 'outbound-api',
+      error_code: null,
+      error_message: null,
+      from,
+      to,
+      messaging_service_sid: null,
+      num_media: String(media.length),
+      num_segments: '1',
+      price: null,
+      price_unit: 'USD',
+      sid,
+      status: 'queued',
       uri: `/2010-04-01/Accounts/${state.credentials.twilio.accountSid}/Messages/${sid}.json`,
     },
   };
@@ -111,7 +125,12 @@ export function answerTelnyx(req: ParsedRequest, state: ApiState): ApiAnswer {
     return telnyxError(400, '10015', 'Invalid parameter', 'from and to are required');
   }
   if (state.optedOut.has(to)) {
-    return telnyxError(400, '40300', 'Blocked due to STOP message', `Messages cannot be sent from '${from}' to '${to}' due to an existing block rule.`);
+    return telnyxError(
+      400,
+      '40300',
+      'Blocked due to STOP message',
+      `Messages cannot be sent from '${from}' to '${to}' due to an existing block rule.`,
+    );
   }
   const mediaUrls = field(req.body, 'media_urls');
   const media = Array.isArray(mediaUrls) ? mediaUrls : [];
@@ -121,14 +140,24 @@ export function answerTelnyx(req: ParsedRequest, state: ApiState): ApiAnswer {
     carrierMsgId: id,
     body: {
       data: {
-        record_type: 'message', direction: 'outbound', id, type: media.length ? 'MMS' : 'SMS',
+        record_type: 'message',
+        direction: 'outbound',
+        id,
+        type: media.length ? 'MMS' : 'SMS',
         messaging_profile_id: field(req.body, 'messaging_profile_id') ?? null,
         from: { phone_number: from, carrier: 'Telnyx', line_type: 'Wireless' },
         to: [{ phone_number: to, status: 'queued', carrier: 'T-Mobile USA', line_type: 'Wireless' }],
-        text: field(req.body, 'text') ?? '', subject: field(req.body, 'subject') ?? null,
+        text: field(req.body, 'text') ?? '',
+        subject: field(req.body, 'subject') ?? null,
         media: media.map((url) => ({ url, content_type: null, sha256: null, size: null })),
-        encoding: 'GSM-7', parts: 1, tags: [], cost: null, errors: [],
-        received_at: new Date().toISOString(), sent_at: null, completed_at: null,
+        encoding: 'GSM-7',
+        parts: 1,
+        tags: [],
+        cost: null,
+        errors: [],
+        received_at: new Date().toISOString(),
+        sent_at: null,
+        completed_at: null,
       },
     },
   };

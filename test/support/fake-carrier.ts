@@ -14,8 +14,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Carrier } from '../../internal/store/index.js';
 import {
-  answerMedia, answerOvp, answerTelnyx, answerTwilio, apiOf, injectedError,
-  type ApiAnswer, type ApiName, type ApiState, type Credentials, type ParsedRequest,
+  answerMedia,
+  answerOvp,
+  answerTelnyx,
+  answerTwilio,
+  apiOf,
+  injectedError,
+  type ApiAnswer,
+  type ApiName,
+  type ApiState,
+  type Credentials,
+  type ParsedRequest,
 } from './fake-carrier-apis.js';
 import { carrierRow } from './carrier-rows.js';
 import { generateTelnyxKeys, signTelnyx, signTwilio, type TelnyxKeys } from './carrier-signing.js';
@@ -86,7 +95,11 @@ function parseBody(raw: Buffer, contentType: string): unknown {
     return out;
   }
   if (type === 'application/json') {
-    try { return JSON.parse(text) as unknown; } catch { return text; }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
   }
   return text;
 }
@@ -239,8 +252,15 @@ export class FakeCarrier {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const method = req.method ?? 'GET';
     const record: RecordedRequest = {
-      api: apiOf(method, url.pathname), method, path: url.pathname, query: url.searchParams, headers: req.headers,
-      rawBody, body: parseBody(rawBody, req.headers['content-type'] ?? ''), at: Date.now(), outcome: 'refused',
+      api: apiOf(method, url.pathname),
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      rawBody,
+      body: parseBody(rawBody, req.headers['content-type'] ?? ''),
+      at: Date.now(),
+      outcome: 'refused',
     };
     this.requests.push(record);
     const failure = record.api === 'media' || record.api === 'unknown' ? undefined : this.takeFailure();
@@ -273,9 +293,10 @@ export class FakeCarrier {
   private answer(record: RecordedRequest): ApiAnswer {
     const req: ParsedRequest = { method: record.method, path: record.path, headers: record.headers, body: record.body };
     const handlers = { twilio: answerTwilio, telnyx: answerTelnyx, ovp: answerOvp, media: answerMedia };
-    const answer: ApiAnswer = record.api === 'unknown'
-      ? { status: 404, body: { error: `no fake API at ${record.method} ${record.path}` } }
-      : handlers[record.api](req, this.state);
+    const answer: ApiAnswer =
+      record.api === 'unknown'
+        ? { status: 404, body: { error: `no fake API at ${record.method} ${record.path}` } }
+        : handlers[record.api](req, this.state);
     record.status = answer.status;
     record.outcome = answer.status >= 200 && answer.status < 300 ? 'accepted' : 'refused';
     record.carrierMsgId = answer.carrierMsgId;

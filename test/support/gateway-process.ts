@@ -26,8 +26,12 @@ export interface GatewayProcess {
  * script: bin/msggw.js (the TypeScript sources through tsx) or dist/cmd/gateway/main.js (the
  * compiled build production runs; `npm run build` first).
  */
-export async function startGatewayProcess(serverId: string, env: Record<string, string>, nodeArgs: string[] = [],
-  entry = 'bin/msggw.js'): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  serverId: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  entry = 'bin/msggw.js',
+): Promise<GatewayProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(serverId, env, nodeArgs, entry);
@@ -39,8 +43,7 @@ export async function startGatewayProcess(serverId: string, env: Record<string, 
   }
 }
 
-async function startOnce(serverId: string, env: Record<string, string>, nodeArgs: string[],
-  entry: string): Promise<GatewayProcess> {
+async function startOnce(serverId: string, env: Record<string, string>, nodeArgs: string[], entry: string): Promise<GatewayProcess> {
   const [web, smpp, mm4] = [await freePort(), await freePort(), await freePort()];
   const dataDir = await mkdtemp(join(tmpdir(), `msggw-node-${serverId}-`));
   const child = spawn(process.execPath, [...nodeArgs, entry], {

@@ -56,10 +56,15 @@ export class Inbox<T> {
     const found = this.items.filter(matches);
     if (found.length >= count) return Promise.resolve(found.slice(0, count));
     return new Promise<T[]>((resolve, reject) => {
-      const waiter: Waiter<T> = { matches, wanted: count, found, resolve: (items) => {
-        clearTimeout(timer);
-        resolve(items);
-      } };
+      const waiter: Waiter<T> = {
+        matches,
+        wanted: count,
+        found,
+        resolve: (items) => {
+          clearTimeout(timer);
+          resolve(items);
+        },
+      };
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
         void this.timeoutError(count, waiter.found.length, timeoutMs).then(reject);

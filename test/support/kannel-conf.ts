@@ -90,10 +90,14 @@ function confValue(key: string, v: ConfValue): string {
  */
 function bindPorts(mode: KannelBindMode, port: number): Array<Record<string, ConfValue>> {
   switch (mode) {
-    case 'transceiver': return [{ port, 'transceiver-mode': true }];
-    case 'transmitter': return [{ port }];
-    case 'receiver': return [{ port: 0, 'receive-port': port }];
-    case 'transmitter+receiver': return [{ port }, { port: 0, 'receive-port': port }];
+    case 'transceiver':
+      return [{ port, 'transceiver-mode': true }];
+    case 'transmitter':
+      return [{ port }];
+    case 'receiver':
+      return [{ port: 0, 'receive-port': port }];
+    case 'transmitter+receiver':
+      return [{ port }, { port: 0, 'receive-port': port }];
   }
 }
 
@@ -120,30 +124,32 @@ export function kannelConf(o: KannelOptions, dir: string, ports: KannelPorts, se
     // A temporarily failed submit (ESME_RTHROTTLED, ESME_RMSGQFUL) is retried after this many s.
     'sms-resend-freq': 2,
   });
-  const smscs = bindPorts(o.mode ?? 'transceiver', o.smppPort).map((ports) => group('smsc', {
-    smsc: 'smpp',
-    'smsc-id': o.smscId ?? 'gw',
-    host: o.smppHost,
-    ...ports,
-    'smsc-username': o.systemId,
-    'smsc-password': o.password,
-    'system-type': o.systemType ?? '',
-    'interface-version': (o.interfaceVersion ?? 0x34).toString(16),
-    'address-range': '',
-    'source-addr-ton': o.sourceAddrTon ?? 1,
-    'source-addr-npi': o.sourceAddrNpi ?? 1,
-    'source-addr-autodetect': o.sourceAddrAutodetect ?? true,
-    'dest-addr-ton': o.destAddrTon ?? 1,
-    'dest-addr-npi': o.destAddrNpi ?? 1,
-    'enquire-link-interval': o.enquireLinkIntervalSec ?? 5,
-    'reconnect-delay': o.reconnectDelaySec ?? 1,
-    'max-pending-submits': o.maxPendingSubmits ?? 10,
-    'wait-ack': o.waitAckSec ?? 60,
-    'msg-id-type': o.msgIdType === undefined ? undefined : `0x0${o.msgIdType}`,
-    'log-file': log('smsc.log'),
-    'log-level': logLevel,
-    ...o.extraSmscConfig,
-  }));
+  const smscs = bindPorts(o.mode ?? 'transceiver', o.smppPort).map((ports) =>
+    group('smsc', {
+      smsc: 'smpp',
+      'smsc-id': o.smscId ?? 'gw',
+      host: o.smppHost,
+      ...ports,
+      'smsc-username': o.systemId,
+      'smsc-password': o.password,
+      'system-type': o.systemType ?? '',
+      'interface-version': (o.interfaceVersion ?? 0x34).toString(16),
+      'address-range': '',
+      'source-addr-ton': o.sourceAddrTon ?? 1,
+      'source-addr-npi': o.sourceAddrNpi ?? 1,
+      'source-addr-autodetect': o.sourceAddrAutodetect ?? true,
+      'dest-addr-ton': o.destAddrTon ?? 1,
+      'dest-addr-npi': o.destAddrNpi ?? 1,
+      'enquire-link-interval': o.enquireLinkIntervalSec ?? 5,
+      'reconnect-delay': o.reconnectDelaySec ?? 1,
+      'max-pending-submits': o.maxPendingSubmits ?? 10,
+      'wait-ack': o.waitAckSec ?? 60,
+      'msg-id-type': o.msgIdType === undefined ? undefined : `0x0${o.msgIdType}`,
+      'log-file': log('smsc.log'),
+      'log-level': logLevel,
+      ...o.extraSmscConfig,
+    }),
+  );
   const smsbox = group('smsbox', {
     'bearerbox-host': '127.0.0.1',
     'bearerbox-port': ports.smsbox,

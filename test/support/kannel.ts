@@ -26,8 +26,18 @@ import { kannelConf, type KannelOptions, type KannelPorts, type KannelSecrets } 
 
 export type { KannelBindMode, KannelOptions } from './kannel-conf.js';
 import {
-  findBinary, freePort, killIfBinary, logTail, makeServiceDir, MissingBinaryError, onEmergencyExit,
-  recordServicePid, spawnLogged, terminate, waitUntil, withRetries,
+  findBinary,
+  freePort,
+  killIfBinary,
+  logTail,
+  makeServiceDir,
+  MissingBinaryError,
+  onEmergencyExit,
+  recordServicePid,
+  spawnLogged,
+  terminate,
+  waitUntil,
+  withRetries,
 } from './process.js';
 
 /**
@@ -324,7 +334,9 @@ export class Kannel {
       if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`Kannel smsc ${this.smscId} not ${what} after ${timeoutMs} ms (status: ${states.join(', ') || 'none'})\n${await this.logs()}`);
+    throw new Error(
+      `Kannel smsc ${this.smscId} not ${what} after ${timeoutMs} ms (status: ${states.join(', ') || 'none'})\n${await this.logs()}`,
+    );
   }
 
   private get adminUrl(): string {
@@ -345,11 +357,17 @@ export class Kannel {
     recordServicePid(this.dir, this.bearerbox.pid ?? 0, 'bearerbox');
     // smsbox PANICs ("Couldn't connect to the bearerbox") if it starts before this port listens.
     await waitUntil(() => portOpen(this.ports.smsbox), {
-      what: 'Kannel bearerbox', timeoutMs: START_TIMEOUT_MS, child: this.bearerbox, logFile: join(this.dir, 'bearerbox.log'),
+      what: 'Kannel bearerbox',
+      timeoutMs: START_TIMEOUT_MS,
+      child: this.bearerbox,
+      logFile: join(this.dir, 'bearerbox.log'),
     });
     this.smsbox = spawnLogged(smsboxBin, ['-v', '2', conf], join(this.dir, 'smsbox.out'), this.dir);
     await waitUntil(() => portOpen(this.ports.sendsms), {
-      what: 'Kannel smsbox', timeoutMs: START_TIMEOUT_MS, child: this.smsbox, logFile: join(this.dir, 'smsbox.log'),
+      what: 'Kannel smsbox',
+      timeoutMs: START_TIMEOUT_MS,
+      child: this.smsbox,
+      logFile: join(this.dir, 'smsbox.log'),
     });
   }
 
@@ -377,14 +395,28 @@ export class Kannel {
       const bytes = q.get('text') ?? Buffer.alloc(0);
       const coding = Number(str('coding') || '0');
       this.moInbox.push({
-        from: str('from'), to: str('to'), bytes, text: decodeText(bytes, coding), coding,
-        charset: str('charset'), udh: q.get('udh') ?? Buffer.alloc(0), smscId: str('smsc'), meta: str('meta'),
+        from: str('from'),
+        to: str('to'),
+        bytes,
+        text: decodeText(bytes, coding),
+        coding,
+        charset: str('charset'),
+        udh: q.get('udh') ?? Buffer.alloc(0),
+        smscId: str('smsc'),
+        meta: str('meta'),
         receivedAt: Date.now(),
       });
     } else if (path === '/dlr') {
       this.dlrInbox.push({
-        tag: str('tag'), status: Number(str('status')), reply: str('reply'), smscMessageId: str('smscid'),
-        kannelId: str('kid'), from: str('from'), to: str('to'), smscId: str('smsc'), receivedAt: Date.now(),
+        tag: str('tag'),
+        status: Number(str('status')),
+        reply: str('reply'),
+        smscMessageId: str('smscid'),
+        kannelId: str('kid'),
+        from: str('from'),
+        to: str('to'),
+        smscId: str('smsc'),
+        receivedAt: Date.now(),
       });
     } else {
       res.writeHead(404).end();

@@ -34,13 +34,24 @@ export async function largeJpeg(width = 4000, height = 3000): Promise<Buffer> {
   const svg = `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><defs>
     <linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#2a6"/><stop offset="1" stop-color="#e83"/></linearGradient>
     </defs><rect width="100%" height="100%" fill="url(#g)"/><circle cx="${width / 2}" cy="${height / 2}" r="${height / 3}" fill="#36c"/></svg>`;
-  const grain = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 24 } } }).png().toBuffer();
-  return sharp(Buffer.from(svg)).composite([{ input: grain, blend: 'overlay' }]).jpeg({ quality: 95 }).toBuffer();
+  const grain = await sharp({
+    create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 24 } },
+  })
+    .png()
+    .toBuffer();
+  return sharp(Buffer.from(svg))
+    .composite([{ input: grain, blend: 'overlay' }])
+    .jpeg({ quality: 95 })
+    .toBuffer();
 }
 
 /** A PNG with transparency, over 1 MB. */
 export async function largePng(size = 1400): Promise<Buffer> {
-  return sharp({ create: { width: size, height: size, channels: 4, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer();
+  return sharp({
+    create: { width: size, height: size, channels: 4, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+  })
+    .png()
+    .toBuffer();
 }
 
 async function withFfmpeg(args: (out: string) => string[], file: string): Promise<Buffer> {
@@ -61,8 +72,32 @@ export function animatedGif(width = 480, height = 360, seconds = 3): Promise<Buf
 
 /** A short H.264 MP4 with a tone, at high bitrate (environment.md §8's recipe). */
 export function shortMp4(seconds = 5): Promise<Buffer> {
-  return withFfmpeg((out) => ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440',
-    '-t', String(seconds), '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '12', '-c:a', 'aac', out], 'clip.mp4');
+  return withFfmpeg(
+    (out) => [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=30',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440',
+      '-t',
+      String(seconds),
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '12',
+      '-c:a',
+      'aac',
+      out,
+    ],
+    'clip.mp4',
+  );
 }
 
 /** A WAV tone (PCM is large: about 88 KB a second at 44.1 kHz mono). */
@@ -72,6 +107,30 @@ export function wavTone(seconds = 20): Promise<Buffer> {
 
 /** A smaller H.264 MP4 with a tone (640×360 by default, still high bitrate: about 0.4 MB a second). */
 export function clipMp4(seconds = 2, width = 640, height = 360): Promise<Buffer> {
-  return withFfmpeg((out) => ['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30`, '-f', 'lavfi', '-i', 'sine=frequency=440',
-    '-t', String(seconds), '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '12', '-c:a', 'aac', out], 'clip.mp4');
+  return withFfmpeg(
+    (out) => [
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${width}x${height}:rate=30`,
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440',
+      '-t',
+      String(seconds),
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '12',
+      '-c:a',
+      'aac',
+      out,
+    ],
+    'clip.mp4',
+  );
 }

@@ -145,7 +145,10 @@ export class NetSmpp {
   private unanswered = 0;
   private readonly unansweredLog: number[] = [];
 
-  private constructor(private readonly child: ChildProcess, readonly label: string) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly label: string,
+  ) {
     this.unsolicited = new Inbox(`Net::SMPP ${label} PDUs from the server`, describePdu, async () => this.diagnostics());
     this.removeEmergencyHook = onEmergencyExit(() => child.kill('SIGKILL'));
     this.closedPromise = new Promise((resolve) => {
@@ -180,30 +183,61 @@ export class NetSmpp {
 
   /** Sends a bind of the given mode; resolves with the bind_*_resp (or generic_nack). */
   bind(o: BindOptions, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<SmppPdu> {
-    return this.request('bind', {
-      mode: o.mode ?? 'transceiver', system_id: o.systemId, password: o.password, system_type: o.systemType,
-      interface_version: o.interfaceVersion, addr_ton: o.addrTon, addr_npi: o.addrNpi, address_range: o.addressRange,
-    }, timeoutMs);
+    return this.request(
+      'bind',
+      {
+        mode: o.mode ?? 'transceiver',
+        system_id: o.systemId,
+        password: o.password,
+        system_type: o.systemType,
+        interface_version: o.interfaceVersion,
+        addr_ton: o.addrTon,
+        addr_npi: o.addrNpi,
+        address_range: o.addressRange,
+      },
+      timeoutMs,
+    );
   }
 
   /** Sends a submit_sm; resolves with the submit_sm_resp (messageId set) or generic_nack. */
   submitSm(o: SubmitSmOptions, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<SmppPdu> {
-    return this.request('submit_sm', {
-      service_type: o.serviceType, source_addr_ton: o.sourceAddrTon, source_addr_npi: o.sourceAddrNpi,
-      source_addr: o.sourceAddr, dest_addr_ton: o.destAddrTon, dest_addr_npi: o.destAddrNpi,
-      destination_addr: o.destinationAddr, esm_class: o.esmClass, protocol_id: o.protocolId,
-      priority_flag: o.priorityFlag, schedule_delivery_time: o.scheduleDeliveryTime,
-      validity_period: o.validityPeriod, registered_delivery: o.registeredDelivery,
-      replace_if_present_flag: o.replaceIfPresentFlag, data_coding: o.dataCoding,
-      sm_default_msg_id: o.smDefaultMsgId, short_message_hex: (o.shortMessage ?? Buffer.alloc(0)).toString('hex'),
-      tlvs: (o.tlvs ?? []).map((t) => ({ tag: t.tag, hex: t.value.toString('hex') })),
-    }, timeoutMs);
+    return this.request(
+      'submit_sm',
+      {
+        service_type: o.serviceType,
+        source_addr_ton: o.sourceAddrTon,
+        source_addr_npi: o.sourceAddrNpi,
+        source_addr: o.sourceAddr,
+        dest_addr_ton: o.destAddrTon,
+        dest_addr_npi: o.destAddrNpi,
+        destination_addr: o.destinationAddr,
+        esm_class: o.esmClass,
+        protocol_id: o.protocolId,
+        priority_flag: o.priorityFlag,
+        schedule_delivery_time: o.scheduleDeliveryTime,
+        validity_period: o.validityPeriod,
+        registered_delivery: o.registeredDelivery,
+        replace_if_present_flag: o.replaceIfPresentFlag,
+        data_coding: o.dataCoding,
+        sm_default_msg_id: o.smDefaultMsgId,
+        short_message_hex: (o.shortMessage ?? Buffer.alloc(0)).toString('hex'),
+        tlvs: (o.tlvs ?? []).map((t) => ({ tag: t.tag, hex: t.value.toString('hex') })),
+      },
+      timeoutMs,
+    );
   }
 
   querySm(o: QuerySmOptions, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<SmppPdu> {
-    return this.request('query_sm', {
-      message_id: o.messageId, source_addr: o.sourceAddr, source_addr_ton: o.sourceAddrTon, source_addr_npi: o.sourceAddrNpi,
-    }, timeoutMs);
+    return this.request(
+      'query_sm',
+      {
+        message_id: o.messageId,
+        source_addr: o.sourceAddr,
+        source_addr_ton: o.sourceAddrTon,
+        source_addr_npi: o.sourceAddrNpi,
+      },
+      timeoutMs,
+    );
   }
 
   enquireLink(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<SmppPdu> {

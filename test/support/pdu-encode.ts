@@ -72,8 +72,11 @@ export interface BindFields {
 
 export function bindBody(f: BindFields): Buffer {
   return Buffer.concat([
-    cstr(f.systemId), cstr(f.password), cstr(f.systemType ?? ''),
-    Buffer.from([f.interfaceVersion ?? 0x34, f.addrTon ?? 0, f.addrNpi ?? 0]), cstr(f.addressRange ?? ''),
+    cstr(f.systemId),
+    cstr(f.password),
+    cstr(f.systemType ?? ''),
+    Buffer.from([f.interfaceVersion ?? 0x34, f.addrTon ?? 0, f.addrNpi ?? 0]),
+    cstr(f.addressRange ?? ''),
   ]);
 }
 
@@ -106,11 +109,22 @@ export interface SubmitSmFields {
 export function submitSmBody(f: SubmitSmFields): Buffer {
   const sm = f.shortMessage ?? Buffer.alloc(0);
   return Buffer.concat([
-    cstr(f.serviceType ?? ''), Buffer.from([f.sourceAddrTon ?? 0, f.sourceAddrNpi ?? 0]), cstr(f.sourceAddr ?? ''),
-    Buffer.from([f.destAddrTon ?? 1, f.destAddrNpi ?? 1]), cstr(f.destinationAddr),
+    cstr(f.serviceType ?? ''),
+    Buffer.from([f.sourceAddrTon ?? 0, f.sourceAddrNpi ?? 0]),
+    cstr(f.sourceAddr ?? ''),
+    Buffer.from([f.destAddrTon ?? 1, f.destAddrNpi ?? 1]),
+    cstr(f.destinationAddr),
     Buffer.from([f.esmClass ?? 0, f.protocolId ?? 0, f.priorityFlag ?? 0]),
-    cstr(f.scheduleDeliveryTime ?? ''), cstr(f.validityPeriod ?? ''),
-    Buffer.from([f.registeredDelivery ?? 0, f.replaceIfPresentFlag ?? 0, f.dataCoding ?? 0, f.smDefaultMsgId ?? 0, (f.smLength ?? sm.length) & 0xff]),
-    sm, f.tlvs ?? Buffer.alloc(0),
+    cstr(f.scheduleDeliveryTime ?? ''),
+    cstr(f.validityPeriod ?? ''),
+    Buffer.from([
+      f.registeredDelivery ?? 0,
+      f.replaceIfPresentFlag ?? 0,
+      f.dataCoding ?? 0,
+      f.smDefaultMsgId ?? 0,
+      (f.smLength ?? sm.length) & 0xff,
+    ]),
+    sm,
+    f.tlvs ?? Buffer.alloc(0),
   ]);
 }

@@ -14,9 +14,7 @@
  * The same seed gives the same PDUs per connection; replay a failure by its seed.
  */
 import { connect, type Socket } from 'node:net';
-import {
-  bindBody, CMD, commandName, cstr, encodePdu, HEADER_LEN, RESPONSE, submitSmBody, tlv,
-} from './pdu-encode.js';
+import { bindBody, CMD, commandName, cstr, encodePdu, HEADER_LEN, RESPONSE, submitSmBody, tlv } from './pdu-encode.js';
 import { seededRandom, type SeededRandom } from './seeded-random.js';
 
 export * from './pdu-encode.js';
@@ -29,12 +27,26 @@ const MAX_RESPONSE_LEN = 70_000;
 /** What a fuzz PDU is: well-formed, mutated but still framed, or with a lying command_length. */
 export const FUZZ_KINDS = {
   // valid
-  bind: 6, submit_sm: 14, enquire_link: 4, query_sm: 3, other_valid: 6,
+  bind: 6,
+  submit_sm: 14,
+  enquire_link: 4,
+  query_sm: 3,
+  other_valid: 6,
   // mutated, command_length still matches the bytes sent
-  bad_command_id: 8, truncated_body: 10, missing_nul: 8, garbage_tlv: 8, oversized_field: 5,
-  random_body: 8, bad_status: 3, trailing_bytes: 3,
+  bad_command_id: 8,
+  truncated_body: 10,
+  missing_nul: 8,
+  garbage_tlv: 8,
+  oversized_field: 5,
+  random_body: 8,
+  bad_status: 3,
+  trailing_bytes: 3,
   // unframed: the stream cannot be parsed past this PDU
-  length_too_small: 3, length_too_large: 3, huge_length: 2, length_under_16: 2, random_bytes: 4,
+  length_too_small: 3,
+  length_too_large: 3,
+  huge_length: 2,
+  length_under_16: 2,
+  random_bytes: 4,
 } as const;
 export type FuzzKind = keyof typeof FUZZ_KINDS;
 
@@ -57,7 +69,9 @@ export interface FuzzerOptions {
 }
 
 /** Commands that neither bind nor end a session (a peer that stays connected and unbound). */
-const UNBOUND_COMMANDS = Object.values(CMD).filter((id) => ![CMD.bind_receiver, CMD.bind_transmitter, CMD.bind_transceiver, CMD.unbind].includes(id as never));
+const UNBOUND_COMMANDS = Object.values(CMD).filter(
+  (id) => ![CMD.bind_receiver, CMD.bind_transmitter, CMD.bind_transceiver, CMD.unbind].includes(id as never),
+);
 const ODD_COMMAND_IDS = [0, 0x7fffffff, 0xffffffff, RESPONSE, 0x80000004, 0x80000009, 0x0a, 0x0c, 0x104, 0x10000, 0x80000015];
 const ALPHABET = [...'abcXYZ0189 +-_@£€{}\u00e9'];
 
@@ -68,7 +82,10 @@ export class PduFuzzer {
   private readonly table: Array<[FuzzKind, number]>;
   private readonly total: number;
 
-  constructor(seed: number, private readonly opts: FuzzerOptions = {}) {
+  constructor(
+    seed: number,
+    private readonly opts: FuzzerOptions = {},
+  ) {
     this.rng = seededRandom(seed);
     this.table = (Object.keys(FUZZ_KINDS) as FuzzKind[])
       .map((k): [FuzzKind, number] => [k, opts.weights?.[k] ?? FUZZ_KINDS[k]])
@@ -90,19 +107,32 @@ export class PduFuzzer {
   private build(kind: FuzzKind): Buffer {
     const r = this.rng;
     switch (kind) {
-      case 'bind': return this.bind();
-      case 'submit_sm': return this.submit();
-      case 'enquire_link': return encodePdu(CMD.enquire_link, Buffer.alloc(0), this.nextSeq());
-      case 'query_sm': return encodePdu(CMD.query_sm, Buffer.concat([cstr(this.text(1, 12)), Buffer.from([1, 1]), cstr('1555')]), this.nextSeq());
-      case 'other_valid': return this.otherValid();
-      case 'bad_command_id': return this.withHeader(this.submitOrBind(), { commandId: r.pick([...ODD_COMMAND_IDS, r.int(0, 0xffffffff)]) });
-      case 'truncated_body': return this.truncated(this.submitOrBind());
-      case 'missing_nul': return this.withoutNuls(this.submitOrBind());
-      case 'garbage_tlv': return this.garbageTlv();
-      case 'oversized_field': return this.oversized();
-      case 'random_body': return encodePdu(r.pick(this.opts.noBinds ? UNBOUND_COMMANDS : Object.values(CMD)), r.bytes(r.int(0, 300)), this.nextSeq());
-      case 'bad_status': return this.withHeader(this.submitOrBind(), { status: r.int(1, 0xffffffff) });
-      case 'trailing_bytes': return this.reframe(Buffer.concat([this.submitOrBind(), r.bytes(r.int(1, 3))]));
+      case 'bind':
+        return this.bind();
+      case 'submit_sm':
+        return this.submit();
+      case 'enquire_link':
+        return encodePdu(CMD.enquire_link, Buffer.alloc(0), this.nextSeq());
+      case 'query_sm':
+        return encodePdu(CMD.query_sm, Buffer.concat([cstr(this.text(1, 12)), Buffer.from([1, 1]), cstr('1555')]), this.nextSeq());
+      case 'other_valid':
+        return this.otherValid();
+      case 'bad_command_id':
+        return this.withHeader(this.submitOrBind(), { commandId: r.pick([...ODD_COMMAND_IDS, r.int(0, 0xffffffff)]) });
+      case 'truncated_body':
+        return this.truncated(this.submitOrBind());
+      case 'missing_nul':
+        return this.withoutNuls(this.submitOrBind());
+      case 'garbage_tlv':
+        return this.garbageTlv();
+      case 'oversized_field':
+        return this.oversized();
+      case 'random_body':
+        return encodePdu(r.pick(this.opts.noBinds ? UNBOUND_COMMANDS : Object.values(CMD)), r.bytes(r.int(0, 300)), this.nextSeq());
+      case 'bad_status':
+        return this.withHeader(this.submitOrBind(), { status: r.int(1, 0xffffffff) });
+      case 'trailing_bytes':
+        return this.reframe(Buffer.concat([this.submitOrBind(), r.bytes(r.int(1, 3))]));
       case 'length_too_small': {
         const pdu = this.submitOrBind();
         return this.withHeader(pdu, { length: r.int(HEADER_LEN, pdu.length - 1) });
@@ -111,9 +141,12 @@ export class PduFuzzer {
         const pdu = this.submitOrBind();
         return this.withHeader(pdu, { length: pdu.length + r.int(1, 1_000) });
       }
-      case 'huge_length': return this.withHeader(this.submitOrBind(), { length: r.pick([0xffffffff, 0x7fffffff, r.int(1 << 20, 0xfffffff0)]) });
-      case 'length_under_16': return this.withHeader(encodePdu(CMD.enquire_link, Buffer.alloc(0), this.nextSeq()), { length: r.int(0, 15) });
-      case 'random_bytes': return r.bytes(r.int(1, 200));
+      case 'huge_length':
+        return this.withHeader(this.submitOrBind(), { length: r.pick([0xffffffff, 0x7fffffff, r.int(1 << 20, 0xfffffff0)]) });
+      case 'length_under_16':
+        return this.withHeader(encodePdu(CMD.enquire_link, Buffer.alloc(0), this.nextSeq()), { length: r.int(0, 15) });
+      case 'random_bytes':
+        return r.bytes(r.int(1, 200));
     }
   }
 
@@ -123,7 +156,8 @@ export class PduFuzzer {
 
   private bind(): Buffer {
     const r = this.rng;
-    const creds = this.opts.credentials && r.next() < 0.5 ? this.opts.credentials : { systemId: this.text(0, 15), password: this.text(0, 8) };
+    const creds =
+      this.opts.credentials && r.next() < 0.5 ? this.opts.credentials : { systemId: this.text(0, 15), password: this.text(0, 8) };
     const id = r.pick([CMD.bind_transceiver, CMD.bind_transmitter, CMD.bind_receiver]);
     return encodePdu(id, bindBody({ ...creds, interfaceVersion: r.pick([0x34, 0x33, 0x50, 0]) }), this.nextSeq());
   }
@@ -134,12 +168,21 @@ export class PduFuzzer {
     const dataCoding = r.pick([0, 0, 1, 3, 4, 8, 0xf0, r.int(0, 255)]);
     const text = dataCoding === 8 ? Buffer.from(this.text(0, 60), 'utf16le').swap16() : Buffer.from(this.text(0, 140), 'latin1');
     const tlvs = r.next() < 0.15 ? tlv(0x0424, Buffer.from(this.text(1, 300), 'latin1')) : Buffer.alloc(0);
-    return encodePdu(CMD.submit_sm, submitSmBody({
-      sourceAddr: r.pick(['15550001111', 'ACME', '', this.text(0, 20)]), sourceAddrTon: r.int(0, 6), sourceAddrNpi: r.pick([0, 1, 9]),
-      destinationAddr: r.pick(['15550002222', '+15550002222', '', this.text(0, 20)]),
-      esmClass: udh.length ? 0x40 : r.pick([0, 0, 3, 4, r.int(0, 255)]), registeredDelivery: r.int(0, 3), dataCoding,
-      shortMessage: Buffer.concat([udh, text]).subarray(0, 254), tlvs,
-    }), this.nextSeq());
+    return encodePdu(
+      CMD.submit_sm,
+      submitSmBody({
+        sourceAddr: r.pick(['15550001111', 'ACME', '', this.text(0, 20)]),
+        sourceAddrTon: r.int(0, 6),
+        sourceAddrNpi: r.pick([0, 1, 9]),
+        destinationAddr: r.pick(['15550002222', '+15550002222', '', this.text(0, 20)]),
+        esmClass: udh.length ? 0x40 : r.pick([0, 0, 3, 4, r.int(0, 255)]),
+        registeredDelivery: r.int(0, 3),
+        dataCoding,
+        shortMessage: Buffer.concat([udh, text]).subarray(0, 254),
+        tlvs,
+      }),
+      this.nextSeq(),
+    );
   }
 
   private submitOrBind(): Buffer {
@@ -150,14 +193,46 @@ export class PduFuzzer {
     const r = this.rng;
     const seq = this.nextSeq();
     switch (r.int(0, 7)) {
-      case 0: return encodePdu(CMD.cancel_sm, Buffer.concat([cstr(''), cstr(this.text(1, 10)), Buffer.from([1, 1]), cstr('1555'), Buffer.from([1, 1]), cstr('1666')]), seq);
-      case 1: return encodePdu(CMD.data_sm, Buffer.concat([cstr(''), Buffer.from([1, 1]), cstr('1555'), Buffer.from([1, 1]), cstr('1666'), Buffer.from([0, 0, 0]), tlv(0x0424, Buffer.from('hi'))]), seq);
-      case 2: return encodePdu((CMD.deliver_sm | RESPONSE) >>> 0, cstr(''), r.int(1, 1000));
-      case 3: return encodePdu(CMD.generic_nack, Buffer.alloc(0), r.int(1, 1000), r.int(0, 0x100));
-      case 4: return encodePdu(CMD.outbind, Buffer.concat([cstr('x'), cstr('y')]), seq);
-      case 5: return encodePdu(CMD.replace_sm, Buffer.concat([cstr('1'), Buffer.from([1, 1]), cstr('1555'), cstr(''), cstr(''), Buffer.from([0, 0, 2]), Buffer.from('hi')]), seq);
-      case 6: return encodePdu(CMD.alert_notification, Buffer.concat([Buffer.from([1, 1]), cstr('1555'), Buffer.from([1, 1]), cstr('1666')]), seq);
-      default: return encodePdu(CMD.enquire_link | RESPONSE, Buffer.alloc(0), r.int(1, 1000));
+      case 0:
+        return encodePdu(
+          CMD.cancel_sm,
+          Buffer.concat([cstr(''), cstr(this.text(1, 10)), Buffer.from([1, 1]), cstr('1555'), Buffer.from([1, 1]), cstr('1666')]),
+          seq,
+        );
+      case 1:
+        return encodePdu(
+          CMD.data_sm,
+          Buffer.concat([
+            cstr(''),
+            Buffer.from([1, 1]),
+            cstr('1555'),
+            Buffer.from([1, 1]),
+            cstr('1666'),
+            Buffer.from([0, 0, 0]),
+            tlv(0x0424, Buffer.from('hi')),
+          ]),
+          seq,
+        );
+      case 2:
+        return encodePdu((CMD.deliver_sm | RESPONSE) >>> 0, cstr(''), r.int(1, 1000));
+      case 3:
+        return encodePdu(CMD.generic_nack, Buffer.alloc(0), r.int(1, 1000), r.int(0, 0x100));
+      case 4:
+        return encodePdu(CMD.outbind, Buffer.concat([cstr('x'), cstr('y')]), seq);
+      case 5:
+        return encodePdu(
+          CMD.replace_sm,
+          Buffer.concat([cstr('1'), Buffer.from([1, 1]), cstr('1555'), cstr(''), cstr(''), Buffer.from([0, 0, 2]), Buffer.from('hi')]),
+          seq,
+        );
+      case 6:
+        return encodePdu(
+          CMD.alert_notification,
+          Buffer.concat([Buffer.from([1, 1]), cstr('1555'), Buffer.from([1, 1]), cstr('1666')]),
+          seq,
+        );
+      default:
+        return encodePdu(CMD.enquire_link | RESPONSE, Buffer.alloc(0), r.int(1, 1000));
     }
   }
 
@@ -200,11 +275,22 @@ export class PduFuzzer {
     const r = this.rng;
     const long = (n: number): string => 'x'.repeat(n);
     if (r.next() < 0.5) {
-      return encodePdu(CMD.bind_transceiver, bindBody({ systemId: long(r.int(17, 300)), password: long(r.int(10, 100)), systemType: long(r.int(0, 50)) }), this.nextSeq());
+      return encodePdu(
+        CMD.bind_transceiver,
+        bindBody({ systemId: long(r.int(17, 300)), password: long(r.int(10, 100)), systemType: long(r.int(0, 50)) }),
+        this.nextSeq(),
+      );
     }
-    return encodePdu(CMD.submit_sm, submitSmBody({
-      sourceAddr: long(r.int(22, 200)), destinationAddr: long(r.int(22, 200)), shortMessage: r.bytes(r.int(0, 40)), smLength: r.int(41, 255),
-    }), this.nextSeq());
+    return encodePdu(
+      CMD.submit_sm,
+      submitSmBody({
+        sourceAddr: long(r.int(22, 200)),
+        destinationAddr: long(r.int(22, 200)),
+        shortMessage: r.bytes(r.int(0, 40)),
+        smLength: r.int(41, 255),
+      }),
+      this.nextSeq(),
+    );
   }
 }
 
@@ -269,9 +355,17 @@ type Outcome = 'answered' | 'closed' | 'timeout';
 export async function fuzzSmpp(opts: FuzzOptions): Promise<FuzzResult> {
   const started = Date.now();
   const result: FuzzResult = {
-    seed: opts.seed, sent: 0, byKind: {}, responses: {}, statuses: {}, probes: { sent: 0, answered: 0, unanswered: 0 },
+    seed: opts.seed,
+    sent: 0,
+    byKind: {},
+    responses: {},
+    statuses: {},
+    probes: { sent: 0, answered: 0, unanswered: 0 },
     connections: { opened: 0, closedByServer: 0, closedByUs: 0, connectFailures: 0 },
-    closesAfterKind: {}, serverRequests: {}, protocolErrors: 0, durationMs: 0,
+    closesAfterKind: {},
+    serverRequests: {},
+    protocolErrors: 0,
+    durationMs: 0,
   };
   const workers = Math.max(1, opts.connections ?? 4);
   const deadline = started + (opts.timeoutMs ?? 120_000);
@@ -290,7 +384,12 @@ class FuzzWorker {
   private readonly rng: SeededRandom;
   private probeSeq: number;
 
-  constructor(private readonly opts: FuzzOptions, index: number, private readonly result: FuzzResult, private readonly deadline: number) {
+  constructor(
+    private readonly opts: FuzzOptions,
+    index: number,
+    private readonly result: FuzzResult,
+    private readonly deadline: number,
+  ) {
     // Each connection has its own stream, so a run replays identically whatever the timing.
     this.fuzzer = new PduFuzzer(opts.seed * 7919 + index, { credentials: opts.credentials, weights: opts.weights });
     this.rng = seededRandom(opts.seed ^ (0x9e3779b9 * (index + 1)));
@@ -366,7 +465,10 @@ class FuzzConnection {
   private readonly probeWaiters = new Map<number, (o: Outcome) => void>();
   private readonly closeWaiters = new Set<() => void>();
 
-  private constructor(private readonly sock: Socket, private readonly result: FuzzResult) {
+  private constructor(
+    private readonly sock: Socket,
+    private readonly result: FuzzResult,
+  ) {
     sock.setNoDelay(true);
     sock.on('data', (d: Buffer) => this.onData(d));
     sock.on('error', () => undefined); // ECONNRESET/EPIPE: 'close' follows
@@ -489,7 +591,12 @@ function sleep(ms: number): Promise<void> {
 
 /** Every kind that keeps the stream framed and is not a bind: what an unbound peer can send without being cut off. */
 export const UNBOUND_FLOOD_WEIGHTS: Partial<Record<FuzzKind, number>> = {
-  bind: 0, length_too_small: 0, length_too_large: 0, huge_length: 0, length_under_16: 0, random_bytes: 0,
+  bind: 0,
+  length_too_small: 0,
+  length_too_large: 0,
+  huge_length: 0,
+  length_under_16: 0,
+  random_bytes: 0,
   oversized_field: 0,
 };
 
@@ -536,25 +643,27 @@ export async function floodUnbound(opts: FloodOptions): Promise<FloodResult> {
     return out;
   };
   let opened = 0;
-  await Promise.all(Array.from({ length: workers }, async () => {
-    while (left > 0) {
-      const socket = await opts.open(opened++);
-      result.opened++;
-      const answers = new AnswerScanner(socket, result);
-      let budget = opts.perConnection ?? 5_000;
-      while (left > 0 && budget > 0 && !socket.destroyed) {
-        const batch = take(Math.min(budget, Math.max(1, Math.floor((opts.writeBytes ?? 65_536) / 200))));
-        budget -= batch.length;
-        const ok = socket.write(Buffer.concat(batch));
-        result.written += batch.length;
-        if (!ok) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), answers.closed]);
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (left > 0) {
+        const socket = await opts.open(opened++);
+        result.opened++;
+        const answers = new AnswerScanner(socket, result);
+        let budget = opts.perConnection ?? 5_000;
+        while (left > 0 && budget > 0 && !socket.destroyed) {
+          const batch = take(Math.min(budget, Math.max(1, Math.floor((opts.writeBytes ?? 65_536) / 200))));
+          budget -= batch.length;
+          const ok = socket.write(Buffer.concat(batch));
+          result.written += batch.length;
+          if (!ok) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), answers.closed]);
+        }
+        // The server answers in order: once the probe is answered, everything before it was read.
+        if (!socket.destroyed && (await answers.probe())) result.probesAnswered++;
+        socket.destroy();
+        await answers.closed;
       }
-      // The server answers in order: once the probe is answered, everything before it was read.
-      if (!socket.destroyed && await answers.probe()) result.probesAnswered++;
-      socket.destroy();
-      await answers.closed;
-    }
-  }));
+    }),
+  );
   result.durationMs = Date.now() - started;
   return result;
 }
@@ -567,7 +676,10 @@ class AnswerScanner {
   private buf: Buffer = Buffer.alloc(0);
   private probed?: () => void;
 
-  constructor(private readonly socket: Socket, result: FloodResult) {
+  constructor(
+    private readonly socket: Socket,
+    result: FloodResult,
+  ) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => undefined);
     socket.on('data', (d: Buffer) => {

@@ -18,7 +18,10 @@ export const TEMP_PREFIX = 'msggw-test-';
 /** A service binary is not installed: locally the suites that need it skip; under CI it fails. */
 export class MissingBinaryError extends Error {
   override name = 'MissingBinaryError';
-  constructor(readonly binary: string, hint: string) {
+  constructor(
+    readonly binary: string,
+    hint: string,
+  ) {
     super(`${binary} not found (${hint}; run scripts/test-deps.sh as root to install it)`);
   }
 }

@@ -3,7 +3,12 @@ import type { ClientDetails, ClientNumber, ClientSettings, Limits, NumberSetting
 import type { QuotaView } from '../../internal/quota/types.js';
 
 export const NO_LIMITS: Limits = {
-  smsBurstLimit: 0, smsDailyLimit: 0, smsMonthlyLimit: 0, mmsBurstLimit: 0, mmsDailyLimit: 0, mmsMonthlyLimit: 0,
+  smsBurstLimit: 0,
+  smsDailyLimit: 0,
+  smsMonthlyLimit: 0,
+  mmsBurstLimit: 0,
+  mmsDailyLimit: 0,
+  mmsMonthlyLimit: 0,
   limitBoth: false,
 };
 
@@ -19,18 +24,48 @@ export interface NumberFixture {
 function numberOf(clientId: number, n: NumberFixture, index: number): ClientNumber {
   const id = clientId * 100 + index;
   const settings = n.limits
-    ? { id, numberId: id, autoReplyEnabled: false, autoReplyMessage: '', autoReplyCooldownSecs: 60, ...NO_LIMITS, ...n.limits } as NumberSettings
+    ? ({
+        id,
+        numberId: id,
+        autoReplyEnabled: false,
+        autoReplyMessage: '',
+        autoReplyCooldownSecs: 60,
+        ...NO_LIMITS,
+        ...n.limits,
+      } as NumberSettings)
     : null;
-  return { id, clientId, number: n.number, carrier: 'telnyx', tag: n.tag ?? '', group: n.group ?? '', webhook: '',
-    ignoreStopCmdSending: false, settings };
+  return {
+    id,
+    clientId,
+    number: n.number,
+    carrier: 'telnyx',
+    tag: n.tag ?? '',
+    group: n.group ?? '',
+    webhook: '',
+    ignoreStopCmdSending: false,
+    settings,
+  };
 }
 
 /** A web client with client-level `limits` (none when omitted) and its numbers. */
-export function quotaClient(id: number, opts: { timezone?: string; limits?: Partial<Limits>; numbers?: NumberFixture[] } = {}): ClientDetails {
-  const settings = opts.limits ? { id, clientId: id, ...NO_LIMITS, ...opts.limits } as ClientSettings : null;
+export function quotaClient(
+  id: number,
+  opts: { timezone?: string; limits?: Partial<Limits>; numbers?: NumberFixture[] } = {},
+): ClientDetails {
+  const settings = opts.limits ? ({ id, clientId: id, ...NO_LIMITS, ...opts.limits } as ClientSettings) : null;
   return {
-    id, username: `client${id}`, password: 'p', address: '', name: '', type: 'web', timezone: opts.timezone ?? 'UTC',
-    logPrivacy: false, createdAt: epoch, updatedAt: epoch, failovers: [], settings,
+    id,
+    username: `client${id}`,
+    password: 'p',
+    address: '',
+    name: '',
+    type: 'web',
+    timezone: opts.timezone ?? 'UTC',
+    logPrivacy: false,
+    createdAt: epoch,
+    updatedAt: epoch,
+    failovers: [],
+    settings,
     numbers: (opts.numbers ?? []).map((n, i) => numberOf(id, n, i)),
   };
 }

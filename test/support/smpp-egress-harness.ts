@@ -46,8 +46,18 @@ export class MemoryRecords implements Pick<RecordRepo, 'upsertMany'> {
 export function legacyClient(id: number, settings: Partial<ClientSettings> = {}): ClientDetails {
   const at = new Date(0);
   return {
-    id, username: `client${id}`, password: 'p', address: '', name: '', type: 'legacy', timezone: 'UTC',
-    logPrivacy: false, createdAt: at, updatedAt: at, numbers: [], failovers: [],
+    id,
+    username: `client${id}`,
+    password: 'p',
+    address: '',
+    name: '',
+    type: 'legacy',
+    timezone: 'UTC',
+    logPrivacy: false,
+    createdAt: at,
+    updatedAt: at,
+    numbers: [],
+    failovers: [],
     settings: { disableMessageSplitting: false, splitMethod: 'udh', ...settings } as ClientSettings,
   };
 }
@@ -93,20 +103,43 @@ export class EgressHarness {
     const client = (id: number) => this.clients.find((c) => c.id === id);
     const receiving = options.receiving;
     const receivers = { receiverNodes: async (id: number) => (receiving?.has(id) ? [{ node: 'n1', ip: '' }] : []) };
-    const failover = receiving
-      ? { receivers, routing: new FailoverRouting({ receivers, client, logger: silentLogger() }) } : undefined;
-    const failures = new FailureReporter({ nodeId: 'n1', notifySenderOnFailure: false, subjects: this.subjects },
-      { bus: this.bus, records: writer, legs });
+    const failover = receiving ? { receivers, routing: new FailoverRouting({ receivers, client, logger: silentLogger() }) } : undefined;
+    const failures = new FailureReporter(
+      { nodeId: 'n1', notifySenderOnFailure: false, subjects: this.subjects },
+      { bus: this.bus, records: writer, legs },
+    );
     const { clients: _c, bus: _b, prefix: _p, receiving: _r, ...given } = options;
     const egressOptions = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
     this.sent = new SentRecorder({ subjects: this.subjects }, { bus: this.bus, records: writer, legs, client, logger: silentLogger() });
-    this.ledgerRepair = new LedgerRepair({ subjects: this.subjects }, { bus: this.bus, records: writer, legs, client, logger: silentLogger() });
+    this.ledgerRepair = new LedgerRepair(
+      { subjects: this.subjects },
+      { bus: this.bus, records: writer, legs, client, logger: silentLogger() },
+    );
     this.egress = new SmppEgress(
-      { subjects: this.subjects, nodeId: 'n1', retries: 3, timeoutMs: 1_000, queueMaxAgeMs: 60_000, retryDelayMs: 5,
-        leaseTtlMs: 600, sweepFirstLookMs: 0, ...egressOptions },
-      { bus: this.bus, sessions: this.binds, client,
-        clients: () => this.clients, records: writer, sent: this.sent, legs, failures, logger: this.log.logger, metrics: this.metrics,
-        failover },
+      {
+        subjects: this.subjects,
+        nodeId: 'n1',
+        retries: 3,
+        timeoutMs: 1_000,
+        queueMaxAgeMs: 60_000,
+        retryDelayMs: 5,
+        leaseTtlMs: 600,
+        sweepFirstLookMs: 0,
+        ...egressOptions,
+      },
+      {
+        bus: this.bus,
+        sessions: this.binds,
+        client,
+        clients: () => this.clients,
+        records: writer,
+        sent: this.sent,
+        legs,
+        failures,
+        logger: this.log.logger,
+        metrics: this.metrics,
+        failover,
+      },
     );
   }
 
@@ -146,8 +179,15 @@ export class EgressHarness {
     return {
       v: 1,
       message: messageSchema.parse({
-        v: 1, id: `m${Math.random().toString(36).slice(2, 10)}`, type: 'sms', from: '+15550000001', to: '+15550000002',
-        text: 'hello', origin: { kind: 'smpp', clientId: SENDER, node: 'n1' }, receivedAt: Date.now(), ...message,
+        v: 1,
+        id: `m${Math.random().toString(36).slice(2, 10)}`,
+        type: 'sms',
+        from: '+15550000001',
+        to: '+15550000002',
+        text: 'hello',
+        origin: { kind: 'smpp', clientId: SENDER, node: 'n1' },
+        receivedAt: Date.now(),
+        ...message,
       }),
       route: { kind: 'smpp', clientId: receiver },
       senderClientId: SENDER,
@@ -167,7 +207,13 @@ export class EgressHarness {
 
   async publishStatus(event: Partial<StatusEventInput>, clientId = SENDER): Promise<void> {
     const parsed = statusEventSchema.parse({
-      v: 1, messageId: 'm1', status: 'delivered', clientId, from: '+15550000001', to: '+15559999999', at: Date.now(),
+      v: 1,
+      messageId: 'm1',
+      status: 'delivered',
+      clientId,
+      from: '+15550000001',
+      to: '+15559999999',
+      at: Date.now(),
       ...event,
     });
     await this.publish({ v: 1, kind: 'status', clientId, event: parsed }, clientId);
@@ -179,7 +225,8 @@ export class EgressHarness {
 
   async counter(kind: string, result: string, client = `client${RECEIVER}`): Promise<number> {
     const values = (await this.metrics.smppDeliver.get()).values;
-    return values.filter((v) => v.labels.kind === kind && v.labels.result === result && v.labels.client === client)
+    return values
+      .filter((v) => v.labels.kind === kind && v.labels.result === result && v.labels.client === client)
       .reduce((sum, v) => sum + v.value, 0);
   }
 }

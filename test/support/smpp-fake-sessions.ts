@@ -4,7 +4,12 @@
  * test releases) and records every deliver_sm and how many were unanswered at once.
  */
 import {
-  SmppSessionClosedError, SmppTimeoutError, type BindMode, type BoundSession, type DeliverAddresses, type DeliverResult,
+  SmppSessionClosedError,
+  SmppTimeoutError,
+  type BindMode,
+  type BoundSession,
+  type DeliverAddresses,
+  type DeliverResult,
   type LocalBinds,
 } from '../../internal/smpp/ports.js';
 import type { SmppPart } from '../../internal/smpp/types.js';
@@ -70,7 +75,7 @@ export class FakeSession implements BoundSession {
     await new Promise((r) => setTimeout(r, typeof answer === 'object' ? answer.delayMs : 0));
     if (answer === 'timeout') throw new SmppTimeoutError(`no deliver_sm_resp on ${this.id}`);
     if (answer === 'closed') throw new SmppSessionClosedError(`session ${this.id} closed`);
-    return { commandStatus: typeof answer === 'object' ? answer.status ?? 0 : answer };
+    return { commandStatus: typeof answer === 'object' ? (answer.status ?? 0) : answer };
   }
 }
 

@@ -62,9 +62,16 @@ export class SmppGateway {
     const serverId = opts.serverId ?? `acc${web}`;
     const base = `http://127.0.0.1:${web}`;
     const env: Record<string, string> = {
-      WEB_LISTEN: `127.0.0.1:${web}`, SMPP_LISTEN: `127.0.0.1:${smpp}`, MM4_LISTEN: '127.0.0.1:0',
-      SERVER_ADDRESS: base, SERVER_ID: serverId, ENCRYPTION_KEY, API_KEY, CARRIER_RETRY_DELAY_SECS: '0',
-      NOTIFY_SENDER_ON_FAILURE: 'false', ...opts.env,
+      WEB_LISTEN: `127.0.0.1:${web}`,
+      SMPP_LISTEN: `127.0.0.1:${smpp}`,
+      MM4_LISTEN: '127.0.0.1:0',
+      SERVER_ADDRESS: base,
+      SERVER_ID: serverId,
+      ENCRYPTION_KEY,
+      API_KEY,
+      CARRIER_RETRY_DELAY_SECS: '0',
+      NOTIFY_SENDER_ON_FAILURE: 'false',
+      ...opts.env,
     };
     if (opts.process) {
       // startGatewayProcess picks the web port itself (and polls /ready there).
@@ -82,26 +89,43 @@ export class SmppGateway {
   /** Admin API call (basic auth as admin); JSON in and out. */
   async api(method: string, path: string, body?: unknown, auth = basic('admin', API_KEY)): Promise<{ status: number; body: any }> {
     const res = await fetch(`${this.base}${path}`, {
-      method, headers: { authorization: auth, 'content-type': 'application/json' },
+      method,
+      headers: { authorization: auth, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
     return { status: res.status, body: parsed };
   }
 
   /** The Telnyx carrier row pointing at the fake carrier (once per gateway database). */
   async addCarrier(): Promise<void> {
     const row = this.fake.carrierRow('telnyx');
-    const res = await this.api('POST', '/carriers', { name: CARRIER, type: 'telnyx', username: 'x', password: row.password,
-      api_base_url: this.fake.url, public_key: row.publicKey, max_rps: 100_000 });
+    const res = await this.api('POST', '/carriers', {
+      name: CARRIER,
+      type: 'telnyx',
+      username: 'x',
+      password: row.password,
+      api_base_url: this.fake.url,
+      public_key: row.publicKey,
+      max_rps: 100_000,
+    });
     if (res.status !== 201) throw new Error(`POST /carriers: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
   /** A legacy (SMPP) client allowed from `address` (default 127.0.0.1), owning `numbers` (E.164 with +). */
-  async legacyClient(username: string, password: string, numbers: string[], settings: Record<string, unknown> = {},
-    address = '127.0.0.1'): Promise<number> {
+  async legacyClient(
+    username: string,
+    password: string,
+    numbers: string[],
+    settings: Record<string, unknown> = {},
+    address = '127.0.0.1',
+  ): Promise<number> {
     const c = await this.api('POST', '/clients', { username, password, type: 'legacy', address });
     if (c.status !== 201) throw new Error(`POST /clients: ${c.status} ${JSON.stringify(c.body)}`);
     if (Object.keys(settings).length > 0) {
@@ -137,8 +161,12 @@ export class SmppGateway {
   /** The carrier posts a signed message.received webhook (an inbound SMS) to this node. */
   async inbound(m: { from: string; to: string; text: string; id?: string }): Promise<void> {
     const event = telnyxEvent('message.received', {
-      id: m.id ?? `in-${crypto.randomUUID()}`, direction: 'inbound', text: m.text, from: { phone_number: m.from },
-      to: [{ phone_number: m.to }], media: [],
+      id: m.id ?? `in-${crypto.randomUUID()}`,
+      direction: 'inbound',
+      text: m.text,
+      from: { phone_number: m.from },
+      to: [{ phone_number: m.to }],
+      media: [],
     });
     const res = await this.fake.postTelnyxWebhook(await this.inboundUrl(), event);
     if (res.status !== 200) throw new Error(`inbound webhook answered ${res.status}: ${await res.text()}`);
@@ -147,12 +175,17 @@ export class SmppGateway {
   /** The carrier posts a signed message.finalized status callback for one of its message ids. */
   async statusCallback(m: { carrierMsgId: string; from: string; to: string; status: 'delivered' | 'delivery_failed' }): Promise<void> {
     const event = telnyxEvent('message.finalized', {
-      id: m.carrierMsgId, direction: 'outbound', from: { phone_number: m.from },
+      id: m.carrierMsgId,
+      direction: 'outbound',
+      from: { phone_number: m.from },
       to: [{ phone_number: m.to, status: m.status }],
     });
     // The send may still be on its way into the ledger: retry until the node takes it.
-    await until(async () => (await this.fake.postTelnyxWebhook(await this.inboundUrl(), event)).status === 200, 15_000,
-      `status callback for ${m.carrierMsgId} accepted`);
+    await until(
+      async () => (await this.fake.postTelnyxWebhook(await this.inboundUrl(), event)).status === 200,
+      15_000,
+      `status callback for ${m.carrierMsgId} accepted`,
+    );
   }
 
   /** Accepted sends at the fake carrier. */
@@ -166,8 +199,16 @@ export class SmppGateway {
   /** Waits until the carrier received a send matching `match`; fails listing what did arrive. */
   async carrierSend(match: (s: CarrierSend) => boolean, timeoutMs = 15_000, what = 'a carrier send'): Promise<CarrierSend> {
     let found: CarrierSend | undefined;
-    await until(() => (found = this.carrierSends().find(match)) !== undefined, timeoutMs,
-      () => `${what}; the carrier got: ${JSON.stringify(this.carrierSends().slice(-10).map((s) => [s.from, s.to, s.text]))}`);
+    await until(
+      () => (found = this.carrierSends().find(match)) !== undefined,
+      timeoutMs,
+      () =>
+        `${what}; the carrier got: ${JSON.stringify(
+          this.carrierSends()
+            .slice(-10)
+            .map((s) => [s.from, s.to, s.text]),
+        )}`,
+    );
     return found!;
   }
 
@@ -192,8 +233,11 @@ export class SmppGateway {
   async receiving(clientId: number, expected = true, timeoutMs = 10_000): Promise<void> {
     const receivers = this.node?.receivers;
     if (!receivers) throw new Error('receiving(): only for a gateway running in this process');
-    await until(async () => (await receivers.receiverNodes(clientId)).length > 0 === expected, timeoutMs,
-      `client ${clientId} to be ${expected ? '' : 'no longer '}receiving in the cluster's registry`);
+    await until(
+      async () => (await receivers.receiverNodes(clientId)).length > 0 === expected,
+      timeoutMs,
+      `client ${clientId} to be ${expected ? '' : 'no longer '}receiving in the cluster's registry`,
+    );
   }
 
   /** True while the gateway process (or node) runs. */

@@ -47,20 +47,45 @@ export interface LibPdu {
   response(options?: object): any;
 }
 
-export function legacyClient(id: number, options: {
-  numbers?: string[]; address?: string; password?: string; maxBinds?: number; maxTps?: number; type?: 'legacy' | 'web';
-  stopSuppressed?: string[];
-} = {}): ClientDetails {
+export function legacyClient(
+  id: number,
+  options: {
+    numbers?: string[];
+    address?: string;
+    password?: string;
+    maxBinds?: number;
+    maxTps?: number;
+    type?: 'legacy' | 'web';
+    stopSuppressed?: string[];
+  } = {},
+): ClientDetails {
   const at = new Date(0);
   const settings = { maxBinds: options.maxBinds ?? 0, maxTps: options.maxTps ?? 0 } as ClientSettings;
   const numbers: ClientNumber[] = (options.numbers ?? []).map((number, i) => ({
-    id: id * 100 + i, clientId: id, number, carrier: 'c', tag: '', group: '', webhook: '',
-    ignoreStopCmdSending: options.stopSuppressed?.includes(number) ?? false, settings: null,
+    id: id * 100 + i,
+    clientId: id,
+    number,
+    carrier: 'c',
+    tag: '',
+    group: '',
+    webhook: '',
+    ignoreStopCmdSending: options.stopSuppressed?.includes(number) ?? false,
+    settings: null,
   }));
   return {
-    id, username: `esme${id}`, password: options.password ?? `pw${id}`, address: options.address ?? '', name: '',
-    type: options.type ?? 'legacy', timezone: 'UTC', logPrivacy: false, createdAt: at, updatedAt: at,
-    settings, numbers, failovers: [],
+    id,
+    username: `esme${id}`,
+    password: options.password ?? `pw${id}`,
+    address: options.address ?? '',
+    name: '',
+    type: options.type ?? 'legacy',
+    timezone: 'UTC',
+    logPrivacy: false,
+    createdAt: at,
+    updatedAt: at,
+    settings,
+    numbers,
+    failovers: [],
   };
 }
 
@@ -71,7 +96,11 @@ export class ServerHarness {
   readonly clients = new Map<number, ClientDetails>();
   readonly stored: Message[] = [];
   readonly records: StoredRecord[] = [];
-  readonly reassembler = new MemoryReassembler({ ttlMs: 60_000, maxOpenSetsPerClient: HARNESS_MAX_OPEN_SETS, maxOpenBytesPerClient: 8 << 20 });
+  readonly reassembler = new MemoryReassembler({
+    ttlMs: 60_000,
+    maxOpenSetsPerClient: HARNESS_MAX_OPEN_SETS,
+    maxOpenBytesPerClient: 8 << 20,
+  });
   readonly metrics: Metrics = createMetrics({ serverId: 'h1', defaultMetrics: false });
   /** The server's log lines, debug and up. */
   readonly log = captureLogger();
@@ -94,27 +123,39 @@ export class ServerHarness {
     await this.bus.start();
     this.registry = new BindRegistry({ bucket: 'binds', nodeId }, { bus: this.bus, logger: silentLogger() });
     await this.registry.start();
-    this.server = new SmppServer({
-      nodeId, listen: { host: '127.0.0.1', port: 0 }, proxyProtocol: false, trustedProxies: ['127.0.0.1'], windowSize: 10, timeoutMs: 2_000,
-      enquireLinkIntervalMs: 0, inactivityTimeoutMs: 0, loginFailureDelayMs: 0, drainMs: 300, ...options,
-    }, {
-      directory: {
-        client: (id) => this.clients.get(id),
-        clientByUsername: (name) => [...this.clients.values()].find((c) => c.username === name),
+    this.server = new SmppServer(
+      {
+        nodeId,
+        listen: { host: '127.0.0.1', port: 0 },
+        proxyProtocol: false,
+        trustedProxies: ['127.0.0.1'],
+        windowSize: 10,
+        timeoutMs: 2_000,
+        enquireLinkIntervalMs: 0,
+        inactivityTimeoutMs: 0,
+        loginFailureDelayMs: 0,
+        drainMs: 300,
+        ...options,
       },
-      ingress: async (message) => {
-        this.ingressCalls++;
-        if (this.ingressDelayMs) await new Promise((r) => setTimeout(r, this.ingressDelayMs));
-        if (this.ingressFails) throw this.ingressFails === true ? new Error('bus down') : this.ingressFails;
-        this.stored.push(message);
+      {
+        directory: {
+          client: (id) => this.clients.get(id),
+          clientByUsername: (name) => [...this.clients.values()].find((c) => c.username === name),
+        },
+        ingress: async (message) => {
+          this.ingressCalls++;
+          if (this.ingressDelayMs) await new Promise((r) => setTimeout(r, this.ingressDelayMs));
+          if (this.ingressFails) throw this.ingressFails === true ? new Error('bus down') : this.ingressFails;
+          this.stored.push(message);
+        },
+        reassembler: this.reassembler,
+        records: { byMessageId: async (id) => this.records.filter((r) => r.messageId === id) },
+        binds: this.registry,
+        logins,
+        metrics: this.metrics,
+        logger: this.log.logger,
       },
-      reassembler: this.reassembler,
-      records: { byMessageId: async (id) => this.records.filter((r) => r.messageId === id) },
-      binds: this.registry,
-      logins,
-      metrics: this.metrics,
-      logger: this.log.logger,
-    });
+    );
     await this.server.start();
     return this;
   }

@@ -71,25 +71,38 @@ export interface TestNodeOptions {
 }
 
 export async function startTestNode(opts: TestNodeOptions): Promise<TestNode> {
-  const dataDir = opts.dataDir ?? await mkdtemp(join(tmpdir(), `msggw-${opts.serverId}-`));
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), `msggw-${opts.serverId}-`)));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const config = await loadConfig({
-    WEB_LISTEN: `127.0.0.1:${port}`, SMPP_LISTEN: '127.0.0.1:0', MM4_LISTEN: '127.0.0.1:0',
-    DATA_DIR: dataDir, SERVER_ADDRESS: base, SERVER_ID: opts.serverId, ENCRYPTION_KEY: `${opts.serverId}-encryption-key-0123456789`,
-    API_KEY: opts.apiKey, LOG_LEVEL: 'silent',
-    // The tests' media servers are on loopback, which media URLs may not reach by default.
-    MEDIA_FETCH_ALLOW: '127.0.0.0/8,::1', ...opts.env,
-  }, { cwd: dataDir });
+  const config = await loadConfig(
+    {
+      WEB_LISTEN: `127.0.0.1:${port}`,
+      SMPP_LISTEN: '127.0.0.1:0',
+      MM4_LISTEN: '127.0.0.1:0',
+      DATA_DIR: dataDir,
+      SERVER_ADDRESS: base,
+      SERVER_ID: opts.serverId,
+      ENCRYPTION_KEY: `${opts.serverId}-encryption-key-0123456789`,
+      API_KEY: opts.apiKey,
+      LOG_LEVEL: 'silent',
+      // The tests' media servers are on loopback, which media URLs may not reach by default.
+      MEDIA_FETCH_ALLOW: '127.0.0.0/8,::1',
+      ...opts.env,
+    },
+    { cwd: dataDir },
+  );
   Object.assign(config.bus, opts.bus);
   const node = new GatewayNode(config, opts.logger ?? silentLogger());
   await node.start();
   const admin = basicAuth('admin', opts.apiKey);
   return {
-    node, base, dataDir,
+    node,
+    base,
+    dataDir,
     api: async (method, path, body, auth = admin) => {
       const res = await fetch(`${base}${path}`, {
-        method, headers: { authorization: auth, 'content-type': 'application/json' },
+        method,
+        headers: { authorization: auth, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();

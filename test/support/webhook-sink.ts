@@ -18,7 +18,10 @@ export class WebhookSink {
   /** Answer this status to the next N requests (then 200). */
   private failures: Array<{ remaining: number; status: number }> = [];
 
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
 
   static async start(): Promise<WebhookSink> {
     let sink!: WebhookSink;

@@ -6,11 +6,22 @@ import { renderRecord } from '../output.js';
 import { clientId, numberOf } from '../refs.js';
 import { sessionOf } from '../session.js';
 
-const KEY_COLUMNS = ['id', 'name', 'key_prefix', 'scopes', 'rate_limit', 'active', 'expires_at', 'last_used_at',
-  { key: 'allowed_numbers', format: (v: unknown) => (Array.isArray(v) ? v.map((n) => String((n as Json).number)).join(', ') : '') }];
+const KEY_COLUMNS = [
+  'id',
+  'name',
+  'key_prefix',
+  'scopes',
+  'rate_limit',
+  'active',
+  'expires_at',
+  'last_used_at',
+  { key: 'allowed_numbers', format: (v: unknown) => (Array.isArray(v) ? v.map((n) => String((n as Json).number)).join(', ') : '') },
+];
 
 function listCommand(): Command {
-  return new Command('list').alias('ls').description('list a client\'s API keys (revoked ones too)')
+  return new Command('list')
+    .alias('ls')
+    .description("list a client's API keys (revoked ones too)")
     .argument('<client>', 'client id or username')
     .action(async (ref: string, _opts: unknown, cmd: Command) => {
       const { api, out } = await sessionOf(cmd);
@@ -18,10 +29,18 @@ function listCommand(): Command {
     });
 }
 
-interface CreateOptions { name?: string; scopes?: string; rateLimit?: string; expiresInDays?: string; number?: string[] }
+interface CreateOptions {
+  name?: string;
+  scopes?: string;
+  rateLimit?: string;
+  expiresInDays?: string;
+  number?: string[];
+}
 
 function createCommand(): Command {
-  return new Command('create').alias('add').description('issue an API key; the key is shown once')
+  return new Command('create')
+    .alias('add')
+    .description('issue an API key; the key is shown once')
     .argument('<client>', 'client id or username')
     .option('--name <name>', 'what the key is for')
     .option('--scopes <list>', 'comma list of send, batch, usage', 'send,batch,usage')
@@ -33,21 +52,28 @@ function createCommand(): Command {
       const id = await clientId(api, ref);
       const numberIds = await Promise.all((opts.number ?? []).map(async (n) => Number((await numberOf(api, n)).id)));
       const key = await api.post<Json>(`/clients/${id}/api-keys`, {
-        name: opts.name, scopes: opts.scopes,
+        name: opts.name,
+        scopes: opts.scopes,
         rate_limit: opts.rateLimit === undefined ? undefined : Number(opts.rateLimit),
         expires_in_days: opts.expiresInDays === undefined ? undefined : Number(opts.expiresInDays),
         allowed_number_ids: numberIds,
       });
       const { key: raw, ...shown } = key;
-      out.result(key, () => `${renderRecord(shown, ['id', 'client_id', 'name', 'key_prefix', 'scopes', 'rate_limit', 'expires_at'])}`
-        + `API key (shown once): ${String(raw)}\n`);
+      out.result(
+        key,
+        () =>
+          `${renderRecord(shown, ['id', 'client_id', 'name', 'key_prefix', 'scopes', 'rate_limit', 'expires_at'])}` +
+          `API key (shown once): ${String(raw)}\n`,
+      );
     });
 }
 
 function revokeCommand(): Command {
-  return new Command('revoke').alias('rm').description('revoke an API key (it stays listed, inactive)')
+  return new Command('revoke')
+    .alias('rm')
+    .description('revoke an API key (it stays listed, inactive)')
     .argument('<client>', 'client id or username')
-    .argument('<key-id>', 'the key\'s id (from api-keys list)')
+    .argument('<key-id>', "the key's id (from api-keys list)")
     .action(async (ref: string, keyId: string, _opts: unknown, cmd: Command) => {
       const { api, out } = await sessionOf(cmd);
       const answer = await api.delete<Json>(`/clients/${await clientId(api, ref)}/api-keys/${keyId}`);
@@ -56,6 +82,9 @@ function revokeCommand(): Command {
 }
 
 export function apiKeysCommand(): Command {
-  return new Command('api-keys').description('list, create and revoke web clients\' API keys')
-    .addCommand(listCommand()).addCommand(createCommand()).addCommand(revokeCommand());
+  return new Command('api-keys')
+    .description("list, create and revoke web clients' API keys")
+    .addCommand(listCommand())
+    .addCommand(createCommand())
+    .addCommand(revokeCommand());
 }

@@ -14,7 +14,13 @@ function pipe() {
 
 describe('followJob', () => {
   it('polls until the job ends, with a line for each change', async () => {
-    const answers = [job('pending', 0, 0), job('processing', 4, 0), job('processing', 4, 0), job('partially_queued', 6, 1, 3), job('completed', 9, 1)];
+    const answers = [
+      job('pending', 0, 0),
+      job('processing', 4, 0),
+      job('processing', 4, 0),
+      job('partially_queued', 6, 1, 3),
+      job('completed', 9, 1),
+    ];
     const { lines, stream } = pipe();
     const final = await followJob(async () => answers.shift()!, { intervalMs: 1, signal: new AbortController().signal, stderr: stream });
     expect(final.status).toBe('completed');
@@ -29,14 +35,22 @@ describe('followJob', () => {
 
   it('returns at once for a job that has ended', async () => {
     let calls = 0;
-    const final = await followJob(async () => (calls++, job('cancelled', 2, 8)), { intervalMs: 1000, signal: new AbortController().signal, stderr: pipe().stream });
+    const final = await followJob(async () => (calls++, job('cancelled', 2, 8)), {
+      intervalMs: 1000,
+      signal: new AbortController().signal,
+      stderr: pipe().stream,
+    });
     expect(final.status).toBe('cancelled');
     expect(calls).toBe(1);
   });
 
   it('stops when interrupted', async () => {
     const interrupt = new AbortController();
-    const following = followJob(async () => job('processing', 1, 0), { intervalMs: 60_000, signal: interrupt.signal, stderr: pipe().stream });
+    const following = followJob(async () => job('processing', 1, 0), {
+      intervalMs: 60_000,
+      signal: interrupt.signal,
+      stderr: pipe().stream,
+    });
     setTimeout(() => interrupt.abort(), 10);
     await expect(following).rejects.toBeInstanceOf(Interrupted);
   });
@@ -46,10 +60,19 @@ describe('followJob on a terminal', () => {
   it('draws a bar that ends full, with the counts and the status', async () => {
     let drawn = '';
     const tty = {
-      isTTY: true, columns: 120, rows: 40,
-      write: (s: string) => { drawn += s; return true; },
-      cursorTo: () => true, moveCursor: () => true, clearLine: () => true, clearScreenDown: () => true,
-      on: () => tty, removeListener: () => tty,
+      isTTY: true,
+      columns: 120,
+      rows: 40,
+      write: (s: string) => {
+        drawn += s;
+        return true;
+      },
+      cursorTo: () => true,
+      moveCursor: () => true,
+      clearLine: () => true,
+      clearScreenDown: () => true,
+      on: () => tty,
+      removeListener: () => tty,
     } as unknown as NodeJS.WriteStream;
     const answers = [job('processing', 2, 0), job('completed', 9, 1)];
     await followJob(async () => answers.shift()!, { intervalMs: 1, signal: new AbortController().signal, stderr: tty });

@@ -4,10 +4,19 @@ import { importProgress } from './import.js';
 function terminal() {
   const out = { text: '' };
   const stream = {
-    isTTY: true, columns: 120, rows: 40,
-    write: (s: string) => { out.text += s; return true; },
-    cursorTo: () => true, moveCursor: () => true, clearLine: () => true, clearScreenDown: () => true,
-    on: () => stream, removeListener: () => stream,
+    isTTY: true,
+    columns: 120,
+    rows: 40,
+    write: (s: string) => {
+      out.text += s;
+      return true;
+    },
+    cursorTo: () => true,
+    moveCursor: () => true,
+    clearLine: () => true,
+    clearScreenDown: () => true,
+    on: () => stream,
+    removeListener: () => stream,
   } as unknown as NodeJS.WriteStream;
   return { out, stream };
 }

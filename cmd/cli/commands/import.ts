@@ -10,7 +10,10 @@ import { UsageError } from '../errors.js';
 /** One bar per kind of row on a terminal; media are read page by page, so their total grows as they come. */
 export function importProgress(stream: NodeJS.WriteStream): { onProgress?: (p: ImportProgress) => void; stop(): void } {
   if (!stream.isTTY) return { stop: () => undefined };
-  const bars = new MultiBar({ format: '{kind} {bar} {value}/{total}', stream, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+  const bars = new MultiBar(
+    { format: '{kind} {bar} {value}/{total}', stream, hideCursor: true, clearOnComplete: false },
+    Presets.shades_classic,
+  );
   const byKind = new Map<string, ReturnType<MultiBar['create']>>();
   return {
     onProgress: ({ kind, done, total }) => {
@@ -24,20 +27,27 @@ export function importProgress(stream: NodeJS.WriteStream): { onProgress?: (p: I
 }
 
 export function importCommand(): Command {
-  return new Command('import').description('take over a gomsggw database: its carriers, clients, numbers, failovers, API keys and media (docs/import.md)')
+  return new Command('import')
+    .description('take over a gomsggw database: its carriers, clients, numbers, failovers, API keys and media (docs/import.md)')
     .option('--from-postgres <url>', 'the gomsggw database, postgres://user:pass@host:5432/smsgw (only read; required)')
     .option('--dry-run', 'say what would be done, write nothing')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Writes into the store this machine's configuration names (DATABASE_URL or POSTGRES_*, else the
 embedded one in DATA_DIR), decrypting gomsggw's passwords with ENCRYPTION_KEY. Prints a line per
-row and a summary on stdout, with progress bars on a terminal. Safe to run again.`)
+row and a summary on stdout, with progress bars on a terminal. Safe to run again.`,
+    )
     .action(async (opts: { fromPostgres?: string; dryRun?: boolean }) => {
       if (!opts.fromPostgres) throw new UsageError('--from-postgres is required');
       // Loaded here: the store and the importer are heavy, and no other command needs them.
       const { runImport } = await import('../../import/run.js');
       const progress = importProgress(process.stderr);
       try {
-        const code = await runImport({ fromPostgres: opts.fromPostgres, dryRun: opts.dryRun === true, onProgress: progress.onProgress }, process.env);
+        const code = await runImport(
+          { fromPostgres: opts.fromPostgres, dryRun: opts.dryRun === true, onProgress: progress.onProgress },
+          process.env,
+        );
         if (code !== 0) process.exitCode = code;
       } catch (err) {
         // docs/import.md's form: a database that cannot be reached is `msggw import: <why>`, exit 1.

@@ -8,10 +8,25 @@ import { renderRecord, renderTable, type Columns } from '../output.js';
 import { clientId, numberOf } from '../refs.js';
 import { sessionOf, type Session } from '../session.js';
 
-export const NUMBER_COLUMNS: Columns = ['id', 'client_id', 'number', 'carrier', 'tag', 'group', 'webhook',
-  { key: 'ignore_stop_cmd_sending', header: 'ignore_stop' }];
+export const NUMBER_COLUMNS: Columns = [
+  'id',
+  'client_id',
+  'number',
+  'carrier',
+  'tag',
+  'group',
+  'webhook',
+  { key: 'ignore_stop_cmd_sending', header: 'ignore_stop' },
+];
 
-export interface NumberFields { carrier?: string; tag?: string; group?: string; webhook?: string; ignoreStop?: boolean; nanp?: boolean }
+export interface NumberFields {
+  carrier?: string;
+  tag?: string;
+  group?: string;
+  webhook?: string;
+  ignoreStop?: boolean;
+  nanp?: boolean;
+}
 
 /**
  * With --nanp, a number written as 10 bare digits (no + or 00) is North American and gets its
@@ -23,11 +38,19 @@ export function withNanp(number: string, nanp: boolean | undefined): string {
 }
 
 /** One pasted number's outcome: added, skipped (the gateway has it already) or failed. */
-interface Added { number: string; result: 'added' | 'skipped' | 'failed'; id?: number; detail: string }
+interface Added {
+  number: string;
+  result: 'added' | 'skipped' | 'failed';
+  id?: number;
+  detail: string;
+}
 
 /** Numbers pasted as a list: commas, semicolons and newlines separate; spaces may be inside a number. */
 export function splitNumbers(items: string[]): string[] {
-  return items.flatMap((item) => item.split(/[,;\r\n]+/)).map((n) => n.trim()).filter((n) => n !== '');
+  return items
+    .flatMap((item) => item.split(/[,;\r\n]+/))
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
 }
 
 /**
@@ -41,7 +64,11 @@ export async function addNumbers(session: Session, client: number, numbers: stri
     const number = withNanp(given, fields.nanp);
     try {
       const added = await session.api.post<Json>(`/clients/${client}/numbers`, {
-        number, carrier: fields.carrier, tag: fields.tag, group: fields.group, webhook: fields.webhook,
+        number,
+        carrier: fields.carrier,
+        tag: fields.tag,
+        group: fields.group,
+        webhook: fields.webhook,
         ignore_stop_cmd_sending: fields.ignoreStop,
       });
       results.push({ number: String(added.number), result: 'added', id: Number(added.id), detail: '' });
@@ -65,8 +92,10 @@ async function readStdin(): Promise<string> {
 }
 
 function listCommand(): Command {
-  return new Command('list').alias('ls').description('list numbers, of every client or of one')
-    .option('-c, --client <client>', 'only this client\'s numbers (id or username)')
+  return new Command('list')
+    .alias('ls')
+    .description('list numbers, of every client or of one')
+    .option('-c, --client <client>', "only this client's numbers (id or username)")
     .option('--tag <tag>', 'only numbers with this tag ("" for none)')
     .option('--group <group>', 'only numbers in this group ("" for none)')
     .action(async (opts: { client?: string; tag?: string; group?: string }, cmd: Command) => {
@@ -84,7 +113,8 @@ function renderNumber(number: Json): string {
 }
 
 function showCommand(): Command {
-  return new Command('show').description('show a number')
+  return new Command('show')
+    .description('show a number')
     .argument('<number>', 'number id, or the number (+12505550100)')
     .action(async (ref: string, _opts: unknown, cmd: Command) => {
       const { api, out } = await sessionOf(cmd);
@@ -94,14 +124,15 @@ function showCommand(): Command {
 }
 
 function addCommand(): Command {
-  return new Command('add').description('give a client numbers; a number the gateway already has is skipped')
+  return new Command('add')
+    .description('give a client numbers; a number the gateway already has is skipped')
     .argument('<client>', 'client id or username')
     .argument('[numbers...]', 'numbers, in any spelling (+1 250 555 0100, 12505550100); commas or spaces between')
     .requiredOption('--carrier <carrier>', 'carrier name (or type) outbound messages from these numbers leave by')
     .option('-f, --file <path>', 'read more numbers from a file, or - for stdin (one per line, or comma separated)')
     .option('--tag <tag>', 'free-form label')
     .option('--group <group>', 'free-form label')
-    .option('--webhook <url>', 'where this number\'s messages go (web clients; default: the client\'s default_webhook)')
+    .option('--webhook <url>', "where this number's messages go (web clients; default: the client's default_webhook)")
     .option('--ignore-stop', 'no auto-reply and no STOP footer for this number')
     .option('--nanp', 'a number of 10 bare digits is North American: add its 1 (2505551234 -> +12505551234)')
     .action(async (ref: string, given: string[], opts: NumberFields & { file?: string }, cmd: Command) => {
@@ -116,7 +147,9 @@ function addCommand(): Command {
 }
 
 function updateCommand(): Command {
-  return new Command('update').alias('set').description('change a number\'s carrier, labels or webhook')
+  return new Command('update')
+    .alias('set')
+    .description("change a number's carrier, labels or webhook")
     .argument('<number>', 'number id, or the number')
     .argument('[field=value...]', 'any other field of PUT /clients/{id}/numbers/{number_id}')
     .option('--carrier <carrier>', 'carrier name')
@@ -128,15 +161,24 @@ function updateCommand(): Command {
     .action(async (ref: string, fields: string[], opts: NumberFields, cmd: Command) => {
       const { api, out } = await sessionOf(cmd);
       const number = await numberOf(api, ref);
-      const answer = await api.put<Json>(`/clients/${String(number.client_id)}/numbers/${String(number.id)}`, withFields(fields, {
-        carrier: opts.carrier, tag: opts.tag, group: opts.group, webhook: opts.webhook, ignore_stop_cmd_sending: opts.ignoreStop,
-      }));
+      const answer = await api.put<Json>(
+        `/clients/${String(number.client_id)}/numbers/${String(number.id)}`,
+        withFields(fields, {
+          carrier: opts.carrier,
+          tag: opts.tag,
+          group: opts.group,
+          webhook: opts.webhook,
+          ignore_stop_cmd_sending: opts.ignoreStop,
+        }),
+      );
       out.result(answer, () => `${String(answer.message)}.\n${renderNumber(answer.number as Json)}`);
     });
 }
 
 function removeCommand(): Command {
-  return new Command('rm').alias('delete').description('take a number from its client')
+  return new Command('rm')
+    .alias('delete')
+    .description('take a number from its client')
     .argument('<number>', 'number id, or the number')
     .action(async (ref: string, _opts: unknown, cmd: Command) => {
       const { api, out } = await sessionOf(cmd);
@@ -147,7 +189,8 @@ function removeCommand(): Command {
 }
 
 function settingsCommand(): Command {
-  return new Command('settings').description('show a number\'s own limits and auto-reply; with field=value, change them')
+  return new Command('settings')
+    .description("show a number's own limits and auto-reply; with field=value, change them")
     .argument('<number>', 'number id, or the number')
     .argument('[field=value...]', 'e.g. sms_daily_limit=500 limit_both=true (PUT /numbers/{id}/settings)')
     .action(async (ref: string, fields: string[], _opts: unknown, cmd: Command) => {
@@ -167,16 +210,30 @@ function settingsCommand(): Command {
 function renderEffective(view: Json): string {
   const limits = (view.limits ?? {}) as Record<string, Record<string, Json>>;
   const rows = Object.entries(limits).flatMap(([type, periods]) =>
-    Object.entries(periods).map(([period, limit]) => ({ type, period, ...limit })));
+    Object.entries(periods).map(([period, limit]) => ({ type, period, ...limit })),
+  );
   const webhook = (view.webhook ?? {}) as Json;
-  return renderRecord({ ...view, webhook: webhook.url ? `${String(webhook.url)} (from ${String(webhook.source)})` : '(none)' },
-    ['number_id', 'number', 'client_id', 'carrier', 'tag', 'group', 'webhook', 'timezone', 'api_format', 'auth_method'])
-    + `Limits:\n${renderTable(rows, ['type', 'period', 'limit', 'source', 'limit_both'])}`
-    + `Auto-reply:\n${renderRecord((view.auto_reply ?? {}) as Json)}`;
+  return (
+    renderRecord({ ...view, webhook: webhook.url ? `${String(webhook.url)} (from ${String(webhook.source)})` : '(none)' }, [
+      'number_id',
+      'number',
+      'client_id',
+      'carrier',
+      'tag',
+      'group',
+      'webhook',
+      'timezone',
+      'api_format',
+      'auth_method',
+    ]) +
+    `Limits:\n${renderTable(rows, ['type', 'period', 'limit', 'source', 'limit_both'])}` +
+    `Auto-reply:\n${renderRecord((view.auto_reply ?? {}) as Json)}`
+  );
 }
 
 function effectiveCommand(): Command {
-  return new Command('effective').description('what applies to a number and where it comes from (its own settings or its client\'s)')
+  return new Command('effective')
+    .description("what applies to a number and where it comes from (its own settings or its client's)")
     .argument('<number>', 'number id, or the number')
     .action(async (ref: string, _opts: unknown, cmd: Command) => {
       const { api, out } = await sessionOf(cmd);
@@ -185,10 +242,16 @@ function effectiveCommand(): Command {
     });
 }
 
-interface AutoReplyOptions { on?: boolean; off?: boolean; message?: string; cooldown?: string }
+interface AutoReplyOptions {
+  on?: boolean;
+  off?: boolean;
+  message?: string;
+  cooldown?: string;
+}
 
 function autoReplyCommand(): Command {
-  return new Command('auto-reply').description('show a number\'s auto-reply; with options, change it')
+  return new Command('auto-reply')
+    .description("show a number's auto-reply; with options, change it")
     .argument('<number>', 'number id, or the number')
     .addOption(new Option('--on', 'answer messages to this number').conflicts('off'))
     .option('--off', 'stop answering')
@@ -203,14 +266,23 @@ function autoReplyCommand(): Command {
         return;
       }
       const answer = await api.put<Json>(path, {
-        enabled, message: opts.message, cooldown_secs: opts.cooldown === undefined ? undefined : Number(opts.cooldown),
+        enabled,
+        message: opts.message,
+        cooldown_secs: opts.cooldown === undefined ? undefined : Number(opts.cooldown),
       });
       out.result(answer, () => `${String(answer.message)}.\n${renderRecord(answer.settings as Json)}`);
     });
 }
 
 export function numbersCommand(): Command {
-  return new Command('numbers').description('list, add, change and remove numbers; their limits and auto-reply')
-    .addCommand(listCommand()).addCommand(showCommand()).addCommand(addCommand()).addCommand(updateCommand())
-    .addCommand(removeCommand()).addCommand(settingsCommand()).addCommand(effectiveCommand()).addCommand(autoReplyCommand());
+  return new Command('numbers')
+    .description('list, add, change and remove numbers; their limits and auto-reply')
+    .addCommand(listCommand())
+    .addCommand(showCommand())
+    .addCommand(addCommand())
+    .addCommand(updateCommand())
+    .addCommand(removeCommand())
+    .addCommand(settingsCommand())
+    .addCommand(effectiveCommand())
+    .addCommand(autoReplyCommand());
 }

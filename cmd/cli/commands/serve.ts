@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 
 export function serveCommand(): Command {
-  return new Command('serve').description('run a gateway node (what `msggw` with no command does); configured by environment variables, see docs/configuration.md')
+  return new Command('serve')
+    .description('run a gateway node (what `msggw` with no command does); configured by environment variables, see docs/configuration.md')
     .action(async () => {
       // The gateway's entry runs itself on import and exits the process when the node stops.
       await import('../../gateway/main.js');

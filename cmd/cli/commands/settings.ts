@@ -8,7 +8,8 @@ import { clientId } from '../refs.js';
 import { sessionOf } from '../session.js';
 
 function showCommand(): Command {
-  return new Command('show').description('show a client\'s settings: format, webhook, limits, SMPP and MM4')
+  return new Command('show')
+    .description("show a client's settings: format, webhook, limits, SMPP and MM4")
     .argument('<client>', 'client id or username')
     .action(async (ref: string, _opts: unknown, cmd: Command) => {
       const { api, out } = await sessionOf(cmd);
@@ -17,9 +18,13 @@ function showCommand(): Command {
 }
 
 function setCommand(): Command {
-  return new Command('set').description('change some of a client\'s settings, the others stay')
+  return new Command('set')
+    .description("change some of a client's settings, the others stay")
     .argument('<client>', 'client id or username')
-    .argument('<field=value...>', 'e.g. api_format=bicom default_webhook=https://pbx.example/in sms_daily_limit=500 split_method=sar max_binds=2')
+    .argument(
+      '<field=value...>',
+      'e.g. api_format=bicom default_webhook=https://pbx.example/in sms_daily_limit=500 split_method=sar max_binds=2',
+    )
     .action(async (ref: string, fields: string[], _opts: unknown, cmd: Command) => {
       const { api, out } = await sessionOf(cmd);
       const body = parseAssignments(fields);
@@ -30,6 +35,5 @@ function setCommand(): Command {
 }
 
 export function settingsCommand(): Command {
-  return new Command('settings').description('show and change a client\'s settings')
-    .addCommand(showCommand()).addCommand(setCommand());
+  return new Command('settings').description("show and change a client's settings").addCommand(showCommand()).addCommand(setCommand());
 }

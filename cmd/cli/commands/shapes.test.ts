@@ -5,8 +5,12 @@ import { splitNumbers, withNanp } from './numbers.js';
 
 describe('splitNumbers', () => {
   it('splits a pasted list on commas, semicolons and lines, keeping spaces inside a number', () => {
-    expect(splitNumbers(['+1 250 555 0100, 12505550101;\n+12505550102\r\n', ' ', '12505550103']))
-      .toEqual(['+1 250 555 0100', '12505550101', '+12505550102', '12505550103']);
+    expect(splitNumbers(['+1 250 555 0100, 12505550101;\n+12505550102\r\n', ' ', '12505550103'])).toEqual([
+      '+1 250 555 0100',
+      '12505550101',
+      '+12505550102',
+      '12505550103',
+    ]);
   });
 });
 
@@ -22,11 +26,24 @@ describe('withNanp', () => {
 describe('sendBody', () => {
   const message = { from: '+12505550100', to: '+14155559876', text: 'hi', mediaUrls: ['https://x/a.png'] };
 
-  it('is shaped for the client\'s api_format', () => {
-    expect(sendBody('generic', message)).toEqual({ from: '+12505550100', to: '+14155559876', text: 'hi', media: [{ url: 'https://x/a.png' }] });
+  it("is shaped for the client's api_format", () => {
+    expect(sendBody('generic', message)).toEqual({
+      from: '+12505550100',
+      to: '+14155559876',
+      text: 'hi',
+      media: [{ url: 'https://x/a.png' }],
+    });
     expect(sendBody('bicom', message)).toEqual({ from: '+12505550100', to: '+14155559876', text: 'hi', media_urls: ['https://x/a.png'] });
-    expect(sendBody('telnyx', message)).toEqual({ data: { payload: {
-      from: { phone_number: '+12505550100' }, to: '+14155559876', text: 'hi', media: [{ url: 'https://x/a.png' }] } } });
+    expect(sendBody('telnyx', message)).toEqual({
+      data: {
+        payload: {
+          from: { phone_number: '+12505550100' },
+          to: '+14155559876',
+          text: 'hi',
+          media: [{ url: 'https://x/a.png' }],
+        },
+      },
+    });
   });
 });
 

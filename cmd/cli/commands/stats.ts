@@ -41,7 +41,9 @@ export function counterRates(before: Counters, after: Counters, seconds: number)
 const sum = (byLabel: Record<string, number> | undefined) => Object.values(byLabel ?? {}).reduce((a, b) => a + b, 0);
 /** Egress labels are `protocol:result`, result ok, retry or failed (msggw_messages_egress_total). */
 const sumResult = (byLabel: Record<string, number> | undefined, result: string) =>
-  Object.entries(byLabel ?? {}).filter(([label]) => label.endsWith(`:${result}`)).reduce((a, [, v]) => a + v, 0);
+  Object.entries(byLabel ?? {})
+    .filter(([label]) => label.endsWith(`:${result}`))
+    .reduce((a, [, v]) => a + v, 0);
 
 const nodesOf = (stats: Json) => (stats.nodes as NodeRow[] | undefined) ?? [];
 
@@ -67,9 +69,14 @@ function nodeRows(stats: Json, rates?: Record<string, Counters>): Json[] {
 }
 
 function counterRows(counters: Counters, rates?: Counters): Json[] {
-  return Object.entries(counters).flatMap(([name, byLabel]) => Object.entries(byLabel).map(([label, total]) => ({
-    counter: name, label, total, ...(rates ? { 'per_sec': rates[name]?.[label] ?? 0 } : {}),
-  })));
+  return Object.entries(counters).flatMap(([name, byLabel]) =>
+    Object.entries(byLabel).map(([label, total]) => ({
+      counter: name,
+      label,
+      total,
+      ...(rates ? { per_sec: rates[name]?.[label] ?? 0 } : {}),
+    })),
+  );
 }
 
 /** The human view: nodes, binds, peers, counters. */
@@ -78,15 +85,38 @@ export function renderStats(sample: StatsSample, rates?: { cluster: Counters; no
   const nodes = nodeRows(stats, rates?.nodes);
   const nodeColumns = nodes.length > 0 ? Object.keys(nodes[0]) : ['node'];
   const smpp = (stats.smpp_clients as Json[] | undefined) ?? [];
-  return `Node asked: ${sample.health}; ${String(stats.smpp_connected_clients)} SMPP clients bound, `
-    + `${String(stats.mm4_connected_clients)} MM4 sessions open\n`
-    + `Nodes:\n${renderTable(nodes, nodeColumns, '(no node answered)')}`
-    + `SMPP binds:\n${renderTable(smpp, [{ key: 'username', header: 'client' }, { key: 'ip_address', header: 'ip' },
-      { key: 'bind_mode', header: 'mode' }, { key: 'server_id', header: 'node' }, 'last_seen'], '(none)')}`
-    + `MM4 peers:\n${renderTable((stats.mm4_clients as Json[] | undefined) ?? [], [{ key: 'username', header: 'clients' },
-      'active_sessions', { key: 'server_id', header: 'node' }, 'first_connect_at', 'last_activity_at'], '(none)')}`
-    + `Messages since each node started (cluster):\n${renderTable(counterRows((stats.messages ?? {}) as Counters, rates?.cluster),
-      rates ? ['counter', 'label', 'total', 'per_sec'] : ['counter', 'label', 'total'], '(none yet)')}`;
+  return (
+    `Node asked: ${sample.health}; ${String(stats.smpp_connected_clients)} SMPP clients bound, ` +
+    `${String(stats.mm4_connected_clients)} MM4 sessions open\n` +
+    `Nodes:\n${renderTable(nodes, nodeColumns, '(no node answered)')}` +
+    `SMPP binds:\n${renderTable(
+      smpp,
+      [
+        { key: 'username', header: 'client' },
+        { key: 'ip_address', header: 'ip' },
+        { key: 'bind_mode', header: 'mode' },
+        { key: 'server_id', header: 'node' },
+        'last_seen',
+      ],
+      '(none)',
+    )}` +
+    `MM4 peers:\n${renderTable(
+      (stats.mm4_clients as Json[] | undefined) ?? [],
+      [
+        { key: 'username', header: 'clients' },
+        'active_sessions',
+        { key: 'server_id', header: 'node' },
+        'first_connect_at',
+        'last_activity_at',
+      ],
+      '(none)',
+    )}` +
+    `Messages since each node started (cluster):\n${renderTable(
+      counterRows((stats.messages ?? {}) as Counters, rates?.cluster),
+      rates ? ['counter', 'label', 'total', 'per_sec'] : ['counter', 'label', 'total'],
+      '(none yet)',
+    )}`
+  );
 }
 
 async function healthOf(api: AdminApi): Promise<string> {
@@ -110,16 +140,23 @@ export function ratesBetween(a: StatsSample, b: StatsSample): { cluster: Counter
   const before = new Map(nodesOf(a.stats).map((n) => [n.server_id, n.messages ?? {}]));
   return {
     cluster: counterRates((a.stats.messages ?? {}) as Counters, (b.stats.messages ?? {}) as Counters, seconds),
-    nodes: Object.fromEntries(nodesOf(b.stats).map((n) => [n.server_id, counterRates(before.get(n.server_id) ?? {}, n.messages ?? {}, seconds)])),
+    nodes: Object.fromEntries(
+      nodesOf(b.stats).map((n) => [n.server_id, counterRates(before.get(n.server_id) ?? {}, n.messages ?? {}, seconds)]),
+    ),
   };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface StatsOptions { interval?: string; watch?: boolean }
+interface StatsOptions {
+  interval?: string;
+  watch?: boolean;
+}
 
 export function statsCommand(): Command {
-  return new Command('stats').alias('status').description('the cluster: every node\'s uptime, memory, SMPP binds, MM4 peers and message counters')
+  return new Command('stats')
+    .alias('status')
+    .description("the cluster: every node's uptime, memory, SMPP binds, MM4 peers and message counters")
     .option('-i, --interval <secs>', 'sample twice this far apart and show messages per second')
     .option('-w, --watch', 'refresh every --interval seconds (default 5) until interrupted')
     .action(async (opts: StatsOptions, cmd: Command) => {

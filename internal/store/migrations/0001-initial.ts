@@ -187,9 +187,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   const tables = [
-    'batch_message_items', 'batch_jobs', 'api_key_numbers', 'tenant_api_keys', 'msg_record_db_items',
-    'media_files', 'carriers', 'client_failovers', 'number_settings', 'client_numbers', 'client_settings',
-    'clients', 'gateway_meta',
+    'batch_message_items',
+    'batch_jobs',
+    'api_key_numbers',
+    'tenant_api_keys',
+    'msg_record_db_items',
+    'media_files',
+    'carriers',
+    'client_failovers',
+    'number_settings',
+    'client_numbers',
+    'client_settings',
+    'clients',
+    'gateway_meta',
   ];
   for (const table of tables) await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(db);
 }

@@ -10,18 +10,31 @@ export class KyselyApiKeyRepo implements ApiKeyRepo {
 
   async create(input: NewApiKey): Promise<TenantApiKey> {
     const { allowedNumberIds, ...key } = input;
-    const id = await guard(() => this.db.transaction().execute(async (tx) => {
-      const numbers = allowedNumberIds.length === 0 ? [] : await tx.selectFrom('clientNumbers')
-        .select(['id', 'number']).where('clientId', '=', input.clientId).where('id', 'in', allowedNumberIds).execute();
-      const missing = allowedNumberIds.find((nid) => !numbers.some((n) => n.id === nid));
-      if (missing !== undefined) throw new NotFoundError(`number ID ${missing} not found on client ${input.clientId}`);
-      const row = await tx.insertInto('tenantApiKeys').values(key).returning('id').executeTakeFirstOrThrow();
-      if (numbers.length > 0) {
-        await tx.insertInto('apiKeyNumbers')
-          .values(numbers.map((n) => ({ apiKeyId: row.id, numberId: n.id, number: n.number }))).execute();
-      }
-      return row.id;
-    }), { conflict: 'an API key with this hash already exists', missingParent: 'client not found' });
+    const id = await guard(
+      () =>
+        this.db.transaction().execute(async (tx) => {
+          const numbers =
+            allowedNumberIds.length === 0
+              ? []
+              : await tx
+                  .selectFrom('clientNumbers')
+                  .select(['id', 'number'])
+                  .where('clientId', '=', input.clientId)
+                  .where('id', 'in', allowedNumberIds)
+                  .execute();
+          const missing = allowedNumberIds.find((nid) => !numbers.some((n) => n.id === nid));
+          if (missing !== undefined) throw new NotFoundError(`number ID ${missing} not found on client ${input.clientId}`);
+          const row = await tx.insertInto('tenantApiKeys').values(key).returning('id').executeTakeFirstOrThrow();
+          if (numbers.length > 0) {
+            await tx
+              .insertInto('apiKeyNumbers')
+              .values(numbers.map((n) => ({ apiKeyId: row.id, numberId: n.id, number: n.number })))
+              .execute();
+          }
+          return row.id;
+        }),
+      { conflict: 'an API key with this hash already exists', missingParent: 'client not found' },
+    );
     return (await this.load({ id }))[0]!;
   }
 
@@ -38,8 +51,14 @@ export class KyselyApiKeyRepo implements ApiKeyRepo {
   }
 
   async revoke(clientId: number, keyId: number): Promise<boolean> {
-    const result = await guard(() => this.db.updateTable('tenantApiKeys').set({ active: false })
-      .where('id', '=', keyId).where('clientId', '=', clientId).executeTakeFirst());
+    const result = await guard(() =>
+      this.db
+        .updateTable('tenantApiKeys')
+        .set({ active: false })
+        .where('id', '=', keyId)
+        .where('clientId', '=', clientId)
+        .executeTakeFirst(),
+    );
     return result.numUpdatedRows > 0n;
   }
 
@@ -55,9 +74,22 @@ export class KyselyApiKeyRepo implements ApiKeyRepo {
       if (where.keyHash !== undefined) query = query.where('keyHash', '=', where.keyHash);
       const keys = await query.execute();
       if (keys.length === 0) return [];
-      const numbers = await this.db.selectFrom('apiKeyNumbers').selectAll()
-        .where('apiKeyId', 'in', keys.map((k) => k.id)).orderBy('id').execute();
-      return keys.map((k) => toApiKey(k, numbers.filter((n) => n.apiKeyId === k.id)));
+      const numbers = await this.db
+        .selectFrom('apiKeyNumbers')
+        .selectAll()
+        .where(
+          'apiKeyId',
+          'in',
+          keys.map((k) => k.id),
+        )
+        .orderBy('id')
+        .execute();
+      return keys.map((k) =>
+        toApiKey(
+          k,
+          numbers.filter((n) => n.apiKeyId === k.id),
+        ),
+      );
     });
   }
 }

@@ -1,8 +1,20 @@
 import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import type { BatchJobsTable, BatchMessageItemsTable, Database } from '../schema.js';
 import type {
-  BatchCancelResult, BatchItem, BatchItemCancelResult, BatchItemError, BatchItemOutcome, BatchItemQuery, BatchItemStatus,
-  BatchJob, BatchJobFields, BatchJobStatus, BatchListQuery, BatchRepo, NewBatchItem, NewBatchJob,
+  BatchCancelResult,
+  BatchItem,
+  BatchItemCancelResult,
+  BatchItemError,
+  BatchItemOutcome,
+  BatchItemQuery,
+  BatchItemStatus,
+  BatchJob,
+  BatchJobFields,
+  BatchJobStatus,
+  BatchListQuery,
+  BatchRepo,
+  NewBatchItem,
+  NewBatchJob,
 } from '../types.js';
 import { guard } from '../db-errors.js';
 import { jsonForPostgres } from '../text-cleaning.js';
@@ -16,11 +28,23 @@ const OPEN_ITEM = ['pending', 'queued'] as const;
 
 export function toBatchJob(row: Selectable<BatchJobsTable>): BatchJob {
   return {
-    id: row.id, clientId: row.clientId, apiKeyId: row.apiKeyId, status: row.status as BatchJobStatus,
-    totalCount: row.totalCount, sentCount: row.sentCount, failedCount: row.failedCount, queuedCount: row.queuedCount,
-    fromNumber: row.fromNumber, webhookUrl: row.webhookUrl, throttleRps: row.throttleRps, maxRetryMins: row.maxRetryMins,
-    textTemplate: row.textTemplate, retryUntil: toDateOrNull(row.retryUntil),
-    createdAt: toDate(row.createdAt), updatedAt: toDate(row.updatedAt), completedAt: toDateOrNull(row.completedAt),
+    id: row.id,
+    clientId: row.clientId,
+    apiKeyId: row.apiKeyId,
+    status: row.status as BatchJobStatus,
+    totalCount: row.totalCount,
+    sentCount: row.sentCount,
+    failedCount: row.failedCount,
+    queuedCount: row.queuedCount,
+    fromNumber: row.fromNumber,
+    webhookUrl: row.webhookUrl,
+    throttleRps: row.throttleRps,
+    maxRetryMins: row.maxRetryMins,
+    textTemplate: row.textTemplate,
+    retryUntil: toDateOrNull(row.retryUntil),
+    createdAt: toDate(row.createdAt),
+    updatedAt: toDate(row.updatedAt),
+    completedAt: toDateOrNull(row.completedAt),
   };
 }
 
@@ -35,10 +59,19 @@ function parseVariables(text: string): Record<string, string> {
 
 export function toBatchItem(row: Selectable<BatchMessageItemsTable>): BatchItem {
   return {
-    id: row.id, batchJobId: row.batchJobId, index: row.index, to: row.to, text: row.text,
-    variables: parseVariables(row.variables), status: row.status as BatchItemStatus, error: row.error,
-    errorCode: row.errorCode, attempts: row.attempts, queuedAt: toDateOrNull(row.queuedAt),
-    sentAt: toDateOrNull(row.sentAt), createdAt: toDate(row.createdAt),
+    id: row.id,
+    batchJobId: row.batchJobId,
+    index: row.index,
+    to: row.to,
+    text: row.text,
+    variables: parseVariables(row.variables),
+    status: row.status as BatchItemStatus,
+    error: row.error,
+    errorCode: row.errorCode,
+    attempts: row.attempts,
+    queuedAt: toDateOrNull(row.queuedAt),
+    sentAt: toDateOrNull(row.sentAt),
+    createdAt: toDate(row.createdAt),
   };
 }
 
@@ -96,26 +129,49 @@ export class KyselyBatchRepo implements BatchRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async createJob(job: NewBatchJob): Promise<void> {
-    await guard(() => this.db.insertInto('batchJobs').values({ ...job, status: 'receiving' }).execute(),
-      { missingParent: 'client not found' });
+    await guard(
+      () =>
+        this.db
+          .insertInto('batchJobs')
+          .values({ ...job, status: 'receiving' })
+          .execute(),
+      { missingParent: 'client not found' },
+    );
   }
 
   async deleteAbandoned(clientId: number, before: Date): Promise<number> {
-    const result = await guard(() => this.db.deleteFrom('batchJobs').where('clientId', '=', clientId)
-      .where('status', '=', 'receiving').where('createdAt', '<', before).executeTakeFirst());
+    const result = await guard(() =>
+      this.db
+        .deleteFrom('batchJobs')
+        .where('clientId', '=', clientId)
+        .where('status', '=', 'receiving')
+        .where('createdAt', '<', before)
+        .executeTakeFirst(),
+    );
     return Number(result.numDeletedRows);
   }
 
   async addItems(jobId: string, items: NewBatchItem[]): Promise<void> {
     if (items.length === 0) return;
-    const rows = items.map((i) => ({ id: i.id, index: i.index, to: i.to, text: i.text,
-      variables: Object.keys(i.variables).length === 0 ? '' : JSON.stringify(i.variables) }));
+    const rows = items.map((i) => ({
+      id: i.id,
+      index: i.index,
+      to: i.to,
+      text: i.text,
+      variables: Object.keys(i.variables).length === 0 ? '' : JSON.stringify(i.variables),
+    }));
     await guard(() => this.db.executeQuery(CompiledQuery.raw(INSERT_ITEMS, [jobId, jsonForPostgres(JSON.stringify(rows))])));
   }
 
   async openJob(jobId: string, fields: BatchJobFields): Promise<boolean> {
-    const result = await guard(() => this.db.updateTable('batchJobs').set({ ...fields, status: 'pending', updatedAt: new Date() })
-      .where('id', '=', jobId).where('status', '=', 'receiving').executeTakeFirst());
+    const result = await guard(() =>
+      this.db
+        .updateTable('batchJobs')
+        .set({ ...fields, status: 'pending', updatedAt: new Date() })
+        .where('id', '=', jobId)
+        .where('status', '=', 'receiving')
+        .executeTakeFirst(),
+    );
     return result.numUpdatedRows > 0n;
   }
 
@@ -124,8 +180,9 @@ export class KyselyBatchRepo implements BatchRepo {
   }
 
   async get(jobId: string): Promise<BatchJob | undefined> {
-    const row = await guard(() => this.db.selectFrom('batchJobs').selectAll().where('id', '=', jobId)
-      .where('status', '!=', 'receiving').executeTakeFirst());
+    const row = await guard(() =>
+      this.db.selectFrom('batchJobs').selectAll().where('id', '=', jobId).where('status', '!=', 'receiving').executeTakeFirst(),
+    );
     return row && toBatchJob(row);
   }
 
@@ -140,8 +197,13 @@ export class KyselyBatchRepo implements BatchRepo {
     if (q.until) query = query.where('createdAt', '<=', q.until);
     return guard(async () => {
       const { total } = await query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
-      const rows = await query.selectAll().orderBy('createdAt', 'desc').orderBy('id')
-        .limit(q.perPage).offset((q.page - 1) * q.perPage).execute();
+      const rows = await query
+        .selectAll()
+        .orderBy('createdAt', 'desc')
+        .orderBy('id')
+        .limit(q.perPage)
+        .offset((q.page - 1) * q.perPage)
+        .execute();
       return { jobs: rows.map(toBatchJob), total: Number(total) };
     });
   }
@@ -151,33 +213,63 @@ export class KyselyBatchRepo implements BatchRepo {
     if (q.status) query = query.where('status', '=', q.status);
     return guard(async () => {
       const { total } = await query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
-      const rows = await query.selectAll().orderBy('index').limit(q.perPage).offset((q.page - 1) * q.perPage).execute();
+      const rows = await query
+        .selectAll()
+        .orderBy('index')
+        .limit(q.perPage)
+        .offset((q.page - 1) * q.perPage)
+        .execute();
       return { items: rows.map(toBatchItem), total: Number(total) };
     });
   }
 
   async errors(jobId: string, limit: number): Promise<BatchItemError[]> {
-    const rows = await guard(() => this.db.selectFrom('batchMessageItems').select(['index', 'to', 'error', 'errorCode'])
-      .where('batchJobId', '=', jobId).where('status', 'in', ['failed', 'cancelled']).orderBy('index').limit(limit).execute());
+    const rows = await guard(() =>
+      this.db
+        .selectFrom('batchMessageItems')
+        .select(['index', 'to', 'error', 'errorCode'])
+        .where('batchJobId', '=', jobId)
+        .where('status', 'in', ['failed', 'cancelled'])
+        .orderBy('index')
+        .limit(limit)
+        .execute(),
+    );
     return rows.map((r) => ({ index: r.index, to: r.to, error: r.error, code: r.errorCode }));
   }
 
   async unfinished(): Promise<string[]> {
-    const rows = await guard(() => this.db.selectFrom('batchJobs').select('id')
-      .where('status', 'in', ['pending', 'processing', 'partially_queued']).orderBy('createdAt').execute());
+    const rows = await guard(() =>
+      this.db
+        .selectFrom('batchJobs')
+        .select('id')
+        .where('status', 'in', ['pending', 'processing', 'partially_queued'])
+        .orderBy('createdAt')
+        .execute(),
+    );
     return rows.map((r) => r.id);
   }
 
   async begin(jobId: string): Promise<BatchJob | undefined> {
-    const row = await guard(() => this.db.updateTable('batchJobs').set({ status: 'processing', updatedAt: new Date() })
-      .where('id', '=', jobId).where('status', '=', 'pending').returningAll().executeTakeFirst());
+    const row = await guard(() =>
+      this.db
+        .updateTable('batchJobs')
+        .set({ status: 'processing', updatedAt: new Date() })
+        .where('id', '=', jobId)
+        .where('status', '=', 'pending')
+        .returningAll()
+        .executeTakeFirst(),
+    );
     return row ? toBatchJob(row) : this.get(jobId);
   }
 
   async claim(jobId: string, afterIndex: number, limit: number): Promise<BatchItem[]> {
-    const { rows } = await guard(() => this.db.executeQuery(
-      CompiledQuery.raw(CLAIM, [jobId, afterIndex, limit]) as CompiledQuery<Selectable<BatchMessageItemsTable>>));
-    return rows.map(toBatchItem).map((i) => ({ ...i, attempts: i.attempts - 1 })).sort((a, b) => a.index - b.index);
+    const { rows } = await guard(() =>
+      this.db.executeQuery(CompiledQuery.raw(CLAIM, [jobId, afterIndex, limit]) as CompiledQuery<Selectable<BatchMessageItemsTable>>),
+    );
+    return rows
+      .map(toBatchItem)
+      .map((i) => ({ ...i, attempts: i.attempts - 1 }))
+      .sort((a, b) => a.index - b.index);
   }
 
   async settle(jobId: string, outcomes: BatchItemOutcome[]): Promise<void> {
@@ -187,66 +279,113 @@ export class KyselyBatchRepo implements BatchRepo {
   }
 
   async holdBack(jobId: string, error: string, retryUntil: Date): Promise<void> {
-    await guard(() => this.db.transaction().execute(async (tx) => {
-      const held = await tx.updateTable('batchMessageItems')
-        .set({ status: 'queued', error, errorCode: 429, queuedAt: new Date() })
-        .where('batchJobId', '=', jobId).where('status', '=', 'pending').executeTakeFirst();
-      await tx.updateTable('batchJobs')
-        .set((eb) => ({
-          status: sql<string>`CASE WHEN status = 'processing' THEN 'partially_queued' ELSE status END`,
-          queuedCount: eb('queuedCount', '+', Number(held.numUpdatedRows)),
-          retryUntil: sql<Date>`COALESCE(retry_until, ${retryUntil})`,
-          updatedAt: new Date(),
-        }))
-        .where('id', '=', jobId).execute();
-    }));
+    await guard(() =>
+      this.db.transaction().execute(async (tx) => {
+        const held = await tx
+          .updateTable('batchMessageItems')
+          .set({ status: 'queued', error, errorCode: 429, queuedAt: new Date() })
+          .where('batchJobId', '=', jobId)
+          .where('status', '=', 'pending')
+          .executeTakeFirst();
+        await tx
+          .updateTable('batchJobs')
+          .set((eb) => ({
+            status: sql<string>`CASE WHEN status = 'processing' THEN 'partially_queued' ELSE status END`,
+            queuedCount: eb('queuedCount', '+', Number(held.numUpdatedRows)),
+            retryUntil: sql<Date>`COALESCE(retry_until, ${retryUntil})`,
+            updatedAt: new Date(),
+          }))
+          .where('id', '=', jobId)
+          .execute();
+      }),
+    );
   }
 
   async expire(jobId: string, error: string): Promise<void> {
-    await guard(() => this.db.updateTable('batchMessageItems').set({ status: 'failed', error, errorCode: 429 })
-      .where('batchJobId', '=', jobId).where('status', 'in', OPEN_ITEM).execute());
+    await guard(() =>
+      this.db
+        .updateTable('batchMessageItems')
+        .set({ status: 'failed', error, errorCode: 429 })
+        .where('batchJobId', '=', jobId)
+        .where('status', 'in', OPEN_ITEM)
+        .execute(),
+    );
     await this.recount(jobId);
   }
 
   async finish(jobId: string): Promise<BatchJob | undefined> {
     await this.recount(jobId);
-    const row = await guard(() => this.db.updateTable('batchJobs')
-      .set({ status: sql<string>`CASE WHEN sent_count > 0 THEN 'completed' ELSE 'failed' END`, queuedCount: 0,
-        completedAt: new Date(), updatedAt: new Date() })
-      .where('id', '=', jobId).where('status', 'not in', [...FINAL_JOB]).returningAll().executeTakeFirst());
+    const row = await guard(() =>
+      this.db
+        .updateTable('batchJobs')
+        .set({
+          status: sql<string>`CASE WHEN sent_count > 0 THEN 'completed' ELSE 'failed' END`,
+          queuedCount: 0,
+          completedAt: new Date(),
+          updatedAt: new Date(),
+        })
+        .where('id', '=', jobId)
+        .where('status', 'not in', [...FINAL_JOB])
+        .returningAll()
+        .executeTakeFirst(),
+    );
     return row ? toBatchJob(row) : this.get(jobId);
   }
 
   async cancel(jobId: string): Promise<BatchCancelResult | undefined> {
-    return guard(() => this.db.transaction().execute(async (tx) => {
-      const job = await tx.selectFrom('batchJobs').selectAll().where('id', '=', jobId).forUpdate().executeTakeFirst();
-      if (!job || job.status === 'receiving') return undefined;
-      if (FINAL_JOB.has(job.status)) return { kind: 'final', job: toBatchJob(job) } as const;
-      const cancelled = await tx.updateTable('batchMessageItems')
-        .set({ status: 'cancelled', error: 'batch job cancelled by user' })
-        .where('batchJobId', '=', jobId).where('status', 'in', OPEN_ITEM).executeTakeFirst();
-      await tx.executeQuery(CompiledQuery.raw(RECOUNT, [jobId]));
-      const row = await tx.updateTable('batchJobs')
-        .set({ status: 'cancelled', queuedCount: 0, completedAt: new Date(), updatedAt: new Date() })
-        .where('id', '=', jobId).returningAll().executeTakeFirstOrThrow();
-      return { kind: 'cancelled', cancelledCount: Number(cancelled.numUpdatedRows), job: toBatchJob(row) } as const;
-    }));
+    return guard(() =>
+      this.db.transaction().execute(async (tx) => {
+        const job = await tx.selectFrom('batchJobs').selectAll().where('id', '=', jobId).forUpdate().executeTakeFirst();
+        if (!job || job.status === 'receiving') return undefined;
+        if (FINAL_JOB.has(job.status)) return { kind: 'final', job: toBatchJob(job) } as const;
+        const cancelled = await tx
+          .updateTable('batchMessageItems')
+          .set({ status: 'cancelled', error: 'batch job cancelled by user' })
+          .where('batchJobId', '=', jobId)
+          .where('status', 'in', OPEN_ITEM)
+          .executeTakeFirst();
+        await tx.executeQuery(CompiledQuery.raw(RECOUNT, [jobId]));
+        const row = await tx
+          .updateTable('batchJobs')
+          .set({ status: 'cancelled', queuedCount: 0, completedAt: new Date(), updatedAt: new Date() })
+          .where('id', '=', jobId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { kind: 'cancelled', cancelledCount: Number(cancelled.numUpdatedRows), job: toBatchJob(row) } as const;
+      }),
+    );
   }
 
   async cancelItem(jobId: string, itemId: string): Promise<BatchItemCancelResult> {
-    return guard(() => this.db.transaction().execute(async (tx) => {
-      const item = await tx.selectFrom('batchMessageItems').select(['status']).where('id', '=', itemId)
-        .where('batchJobId', '=', jobId).forUpdate().executeTakeFirst();
-      if (!item) return { kind: 'missing' } as const;
-      if (!(OPEN_ITEM as readonly string[]).includes(item.status)) return { kind: 'final', status: item.status as BatchItemStatus } as const;
-      await tx.updateTable('batchMessageItems').set({ status: 'cancelled', error: 'cancelled by user' }).where('id', '=', itemId).execute();
-      await tx.updateTable('batchJobs').set((eb) => ({
-        failedCount: eb('failedCount', '+', 1),
-        queuedCount: item.status === 'queued' ? eb('queuedCount', '-', 1) : eb.ref('queuedCount'),
-        updatedAt: new Date(),
-      })).where('id', '=', jobId).execute();
-      return { kind: 'cancelled' } as const;
-    }));
+    return guard(() =>
+      this.db.transaction().execute(async (tx) => {
+        const item = await tx
+          .selectFrom('batchMessageItems')
+          .select(['status'])
+          .where('id', '=', itemId)
+          .where('batchJobId', '=', jobId)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!item) return { kind: 'missing' } as const;
+        if (!(OPEN_ITEM as readonly string[]).includes(item.status))
+          return { kind: 'final', status: item.status as BatchItemStatus } as const;
+        await tx
+          .updateTable('batchMessageItems')
+          .set({ status: 'cancelled', error: 'cancelled by user' })
+          .where('id', '=', itemId)
+          .execute();
+        await tx
+          .updateTable('batchJobs')
+          .set((eb) => ({
+            failedCount: eb('failedCount', '+', 1),
+            queuedCount: item.status === 'queued' ? eb('queuedCount', '-', 1) : eb.ref('queuedCount'),
+            updatedAt: new Date(),
+          }))
+          .where('id', '=', jobId)
+          .execute();
+        return { kind: 'cancelled' } as const;
+      }),
+    );
   }
 
   private async recount(jobId: string): Promise<void> {

@@ -32,12 +32,20 @@ export class KyselyCarrierRepo implements CarrierRepo {
   async create(input: NewCarrier): Promise<Carrier> {
     // The password is bound to the row id, which exists only once the row does.
     const row = await guard(
-      () => this.db.transaction().execute(async (tx) => {
-        const { id } = await tx.insertInto('carriers').values({ ...input, password: '' })
-          .returning('id').executeTakeFirstOrThrow();
-        return tx.updateTable('carriers').set({ password: this.encrypt(id, input.password) })
-          .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-      }),
+      () =>
+        this.db.transaction().execute(async (tx) => {
+          const { id } = await tx
+            .insertInto('carriers')
+            .values({ ...input, password: '' })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          return tx
+            .updateTable('carriers')
+            .set({ password: this.encrypt(id, input.password) })
+            .where('id', '=', id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+        }),
       { conflict: `a carrier named '${input.name}' already exists` },
     );
     return toCarrier(row, this.codec);
@@ -46,10 +54,9 @@ export class KyselyCarrierRepo implements CarrierRepo {
   async update(id: number, patch: CarrierPatch): Promise<Carrier> {
     const set = { ...patch, updatedAt: new Date() };
     if (patch.password !== undefined) set.password = this.encrypt(id, patch.password);
-    const row = await guard(
-      () => this.db.updateTable('carriers').set(set).where('id', '=', id).returningAll().executeTakeFirst(),
-      { conflict: `a carrier named '${patch.name}' already exists` },
-    );
+    const row = await guard(() => this.db.updateTable('carriers').set(set).where('id', '=', id).returningAll().executeTakeFirst(), {
+      conflict: `a carrier named '${patch.name}' already exists`,
+    });
     if (!row) throw new NotFoundError('Carrier not found');
     return toCarrier(row, this.codec);
   }
@@ -65,7 +72,12 @@ export class KyselyCarrierRepo implements CarrierRepo {
 
   private async findBy(column: 'id' | 'uuid' | 'name', value: number | string): Promise<Carrier | undefined> {
     const row = await guard(() =>
-      this.db.selectFrom('carriers').selectAll().where(column, '=', value as never).executeTakeFirst());
+      this.db
+        .selectFrom('carriers')
+        .selectAll()
+        .where(column, '=', value as never)
+        .executeTakeFirst(),
+    );
     return row ? toCarrier(row, this.codec) : undefined;
   }
 }

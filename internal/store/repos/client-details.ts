@@ -23,8 +23,7 @@ export async function loadClientDetails(
   const [settings, numbers, failovers] = await Promise.all([
     db.selectFrom('clientSettings').selectAll().where('clientId', 'in', ids).execute(),
     loadNumbers(db, { clientIds: ids }),
-    db.selectFrom('clientFailovers').selectAll().where('primaryClientId', 'in', ids)
-      .orderBy('priority').orderBy('id').execute(),
+    db.selectFrom('clientFailovers').selectAll().where('primaryClientId', 'in', ids).orderBy('priority').orderBy('id').execute(),
   ]);
 
   return clients.map((row) => ({
@@ -53,8 +52,15 @@ export async function loadNumbers(db: Kysely<Database>, where: NumberQuery = {})
   if (where.group !== undefined) query = query.where('group', '=', where.group);
   const rows = await query.execute();
   if (rows.length === 0) return [];
-  const settingsRows = await db.selectFrom('numberSettings').selectAll()
-    .where('numberId', 'in', rows.map((r) => r.id)).execute();
+  const settingsRows = await db
+    .selectFrom('numberSettings')
+    .selectAll()
+    .where(
+      'numberId',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
   const byNumber = new Map<number, NumberSettings>(settingsRows.map((s) => [s.numberId, toNumberSettings(s)]));
   return rows.map((row) => toNumber(row, byNumber.get(row.id) ?? null));
 }

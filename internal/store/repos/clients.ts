@@ -3,8 +3,14 @@ import { NotFoundError } from '../../errors/index.js';
 import type { Database } from '../schema.js';
 import { clientPasswordBinding, type SecretCodec } from '../secrets.js';
 import {
-  NEW_CLIENT_SPLIT_METHOD, SplitMethod,
-  type ClientDetails, type ClientPatch, type ClientRepo, type ClientSettings, type ClientSettingsPatch, type NewClient,
+  NEW_CLIENT_SPLIT_METHOD,
+  SplitMethod,
+  type ClientDetails,
+  type ClientPatch,
+  type ClientRepo,
+  type ClientSettings,
+  type ClientSettingsPatch,
+  type NewClient,
 } from '../types.js';
 import { guard } from '../db-errors.js';
 import { loadClientDetails } from './client-details.js';
@@ -36,17 +42,25 @@ export class KyselyClientRepo implements ClientRepo {
 
   async create(input: NewClient): Promise<ClientDetails> {
     const id = await guard(
-      () => this.db.transaction().execute(async (tx) => {
-        // The password is bound to the row id, which exists only once the row does.
-        const row = await tx.insertInto('clients').values({ ...input, password: '' })
-          .returning('id').executeTakeFirstOrThrow();
-        await tx.updateTable('clients').set({ password: this.encrypt(row.id, input.password) })
-          .where('id', '=', row.id).execute();
-        await tx.insertInto('clientSettings')
-          .values({ clientId: row.id, webhookSecret: this.deps.newWebhookSecret(), splitMethod: NEW_CLIENT_SPLIT_METHOD })
-          .execute();
-        return row.id;
-      }),
+      () =>
+        this.db.transaction().execute(async (tx) => {
+          // The password is bound to the row id, which exists only once the row does.
+          const row = await tx
+            .insertInto('clients')
+            .values({ ...input, password: '' })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          await tx
+            .updateTable('clients')
+            .set({ password: this.encrypt(row.id, input.password) })
+            .where('id', '=', row.id)
+            .execute();
+          await tx
+            .insertInto('clientSettings')
+            .values({ clientId: row.id, webhookSecret: this.deps.newWebhookSecret(), splitMethod: NEW_CLIENT_SPLIT_METHOD })
+            .execute();
+          return row.id;
+        }),
       { conflict: `a client with username '${input.username}' already exists` },
     );
     return this.mustGet(id);
@@ -55,16 +69,25 @@ export class KyselyClientRepo implements ClientRepo {
   async update(id: number, patch: ClientPatch): Promise<ClientDetails> {
     if (Object.keys(patch).length > 0) {
       const result = await guard(() =>
-        this.db.updateTable('clients').set({ ...patch, updatedAt: new Date() }).where('id', '=', id).executeTakeFirst());
+        this.db
+          .updateTable('clients')
+          .set({ ...patch, updatedAt: new Date() })
+          .where('id', '=', id)
+          .executeTakeFirst(),
+      );
       if (result.numUpdatedRows === 0n) throw new NotFoundError('Client not found');
     }
     return this.mustGet(id);
   }
 
   async setPassword(id: number, password: string): Promise<void> {
-    const result = await guard(() => this.db.updateTable('clients')
-      .set({ password: this.encrypt(id, password), updatedAt: new Date() })
-      .where('id', '=', id).executeTakeFirst());
+    const result = await guard(() =>
+      this.db
+        .updateTable('clients')
+        .set({ password: this.encrypt(id, password), updatedAt: new Date() })
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
     if (result.numUpdatedRows === 0n) throw new NotFoundError('Client not found');
   }
 
@@ -76,8 +99,7 @@ export class KyselyClientRepo implements ClientRepo {
   }
 
   async getSettings(clientId: number): Promise<ClientSettings | undefined> {
-    const row = await guard(() =>
-      this.db.selectFrom('clientSettings').selectAll().where('clientId', '=', clientId).executeTakeFirst());
+    const row = await guard(() => this.db.selectFrom('clientSettings').selectAll().where('clientId', '=', clientId).executeTakeFirst());
     return row ? toClientSettings(row) : undefined;
   }
 
@@ -87,9 +109,13 @@ export class KyselyClientRepo implements ClientRepo {
     // An empty patch still needs a SET clause to return the existing row.
     const update = Object.keys(patch).length > 0 ? { ...patch, ...split } : { clientId };
     const row = await guard(
-      () => this.db.insertInto('clientSettings').values(values)
-        .onConflict((oc) => oc.column('clientId').doUpdateSet(update))
-        .returningAll().executeTakeFirstOrThrow(),
+      () =>
+        this.db
+          .insertInto('clientSettings')
+          .values(values)
+          .onConflict((oc) => oc.column('clientId').doUpdateSet(update))
+          .returningAll()
+          .executeTakeFirstOrThrow(),
       { missingParent: 'Client not found' },
     );
     return toClientSettings(row);
@@ -116,7 +142,10 @@ interface SplitColumns {
  * disagree: a method sets the flag; the flag alone sets 'payload' (true) or turns 'payload' back
  * into the default 'udh' (false). A new row without a method keeps the column's gomsggw default.
  */
-function splitColumns(patch: ClientSettingsPatch): { insert: Omit<SplitColumns, 'splitMethod'> & { splitMethod?: SplitMethod }; update: SplitColumns } {
+function splitColumns(patch: ClientSettingsPatch): {
+  insert: Omit<SplitColumns, 'splitMethod'> & { splitMethod?: SplitMethod };
+  update: SplitColumns;
+} {
   if (patch.splitMethod !== undefined) {
     const both = { splitMethod: patch.splitMethod, disableMessageSplitting: patch.splitMethod === SplitMethod.PAYLOAD };
     return { insert: both, update: both };

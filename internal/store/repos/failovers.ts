@@ -9,8 +9,9 @@ export class KyselyFailoverRepo implements FailoverRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async listByPrimary(clientId: number): Promise<ClientFailover[]> {
-    const rows = await guard(() => this.db.selectFrom('clientFailovers').selectAll()
-      .where('primaryClientId', '=', clientId).orderBy('priority').orderBy('id').execute());
+    const rows = await guard(() =>
+      this.db.selectFrom('clientFailovers').selectAll().where('primaryClientId', '=', clientId).orderBy('priority').orderBy('id').execute(),
+    );
     return rows.map(toFailover);
   }
 
@@ -20,17 +21,18 @@ export class KyselyFailoverRepo implements FailoverRepo {
   }
 
   async create(input: NewFailover): Promise<ClientFailover> {
-    const row = await guard(
-      () => this.db.insertInto('clientFailovers').values(input).returningAll().executeTakeFirstOrThrow(),
-      { conflict: 'this failover already exists', missingParent: 'Fallback client not found' },
-    );
+    const row = await guard(() => this.db.insertInto('clientFailovers').values(input).returningAll().executeTakeFirstOrThrow(), {
+      conflict: 'this failover already exists',
+      missingParent: 'Fallback client not found',
+    });
     return toFailover(row);
   }
 
   async update(id: number, patch: FailoverPatch): Promise<ClientFailover> {
     const update = Object.keys(patch).length > 0 ? patch : { id };
     const row = await guard(() =>
-      this.db.updateTable('clientFailovers').set(update).where('id', '=', id).returningAll().executeTakeFirst());
+      this.db.updateTable('clientFailovers').set(update).where('id', '=', id).returningAll().executeTakeFirst(),
+    );
     if (!row) throw new NotFoundError('Failover not found');
     return toFailover(row);
   }

@@ -1,9 +1,7 @@
 import type { Kysely } from 'kysely';
 import { NotFoundError } from '../../errors/index.js';
 import type { Database } from '../schema.js';
-import type {
-  ClientNumber, NewNumber, NumberFilter, NumberPatch, NumberRepo, NumberSettings, NumberSettingsPatch,
-} from '../types.js';
+import type { ClientNumber, NewNumber, NumberFilter, NumberPatch, NumberRepo, NumberSettings, NumberSettingsPatch } from '../types.js';
 import { guard } from '../db-errors.js';
 import { loadNumbers } from './client-details.js';
 import { toNumberSettings } from './rows.js';
@@ -30,8 +28,12 @@ export class KyselyNumberRepo implements NumberRepo {
   async create(input: NewNumber): Promise<ClientNumber> {
     const { webhook, ...rest } = input;
     const row = await guard(
-      () => this.db.insertInto('clientNumbers').values({ ...rest, webHook: webhook })
-        .returning('id').executeTakeFirstOrThrow(),
+      () =>
+        this.db
+          .insertInto('clientNumbers')
+          .values({ ...rest, webHook: webhook })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
       { conflict: `number ${input.number} already exists`, missingParent: `client with ID ${input.clientId} does not exist` },
     );
     return this.mustGet(row.id);
@@ -51,8 +53,7 @@ export class KyselyNumberRepo implements NumberRepo {
   }
 
   async getSettings(numberId: number): Promise<NumberSettings | undefined> {
-    const row = await guard(() =>
-      this.db.selectFrom('numberSettings').selectAll().where('numberId', '=', numberId).executeTakeFirst());
+    const row = await guard(() => this.db.selectFrom('numberSettings').selectAll().where('numberId', '=', numberId).executeTakeFirst());
     return row ? toNumberSettings(row) : undefined;
   }
 
@@ -60,9 +61,13 @@ export class KyselyNumberRepo implements NumberRepo {
     // One upsert keyed on number_id: the same row whichever route writes it (fixes BUG-17).
     const update = Object.keys(patch).length > 0 ? patch : { numberId };
     const row = await guard(
-      () => this.db.insertInto('numberSettings').values({ ...patch, numberId })
-        .onConflict((oc) => oc.column('numberId').doUpdateSet(update))
-        .returningAll().executeTakeFirstOrThrow(),
+      () =>
+        this.db
+          .insertInto('numberSettings')
+          .values({ ...patch, numberId })
+          .onConflict((oc) => oc.column('numberId').doUpdateSet(update))
+          .returningAll()
+          .executeTakeFirstOrThrow(),
       { missingParent: 'Number not found' },
     );
     return toNumberSettings(row);

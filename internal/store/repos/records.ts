@@ -6,7 +6,14 @@ import { jsonForPostgres } from '../text-cleaning.js';
 
 /** Status order: a leg only moves forward (final states share the top rank). */
 const RANK: Record<RecordStatus, number> = {
-  queued: 0, sent: 1, delivered: 2, undelivered: 2, failed: 2, expired: 2, rejected: 2, unknown: 2,
+  queued: 0,
+  sent: 1,
+  delivered: 2,
+  undelivered: 2,
+  failed: 2,
+  expired: 2,
+  rejected: 2,
+  unknown: 2,
 };
 
 /**
@@ -18,27 +25,70 @@ const RANK: Record<RecordStatus, number> = {
  * concatenated every value).
  */
 const COLUMNS: ReadonlyArray<readonly [column: string, type: string]> = [
-  ['message_id', 'text'], ['client_id', 'int4'], ['to', 'text'], ['from', 'text'],
-  ['received_timestamp', 'timestamptz'], ['type', 'text'], ['carrier', 'text'], ['internal', 'bool'],
-  ['log_id', 'text'], ['server_id', 'text'], ['direction', 'text'], ['from_client_type', 'text'],
-  ['to_client_type', 'text'], ['delivery_method', 'text'], ['source_ip', 'text'], ['encoding', 'text'],
-  ['total_segments', 'int4'], ['original_bytes_length', 'int4'], ['original_size_bytes', 'int4'],
-  ['transcoded_size_bytes', 'int4'], ['media_count', 'int4'], ['transcoding_performed', 'bool'],
-  ['status', 'text'], ['carrier_msg_id', 'text'], ['carrier_id', 'int4'], ['text_preview', 'text'],
-  ['error', 'text'], ['registered_delivery', 'int2'], ['smpp_part_ids', 'text'], ['updated_at', 'timestamptz'],
+  ['message_id', 'text'],
+  ['client_id', 'int4'],
+  ['to', 'text'],
+  ['from', 'text'],
+  ['received_timestamp', 'timestamptz'],
+  ['type', 'text'],
+  ['carrier', 'text'],
+  ['internal', 'bool'],
+  ['log_id', 'text'],
+  ['server_id', 'text'],
+  ['direction', 'text'],
+  ['from_client_type', 'text'],
+  ['to_client_type', 'text'],
+  ['delivery_method', 'text'],
+  ['source_ip', 'text'],
+  ['encoding', 'text'],
+  ['total_segments', 'int4'],
+  ['original_bytes_length', 'int4'],
+  ['original_size_bytes', 'int4'],
+  ['transcoded_size_bytes', 'int4'],
+  ['media_count', 'int4'],
+  ['transcoding_performed', 'bool'],
+  ['status', 'text'],
+  ['carrier_msg_id', 'text'],
+  ['carrier_id', 'int4'],
+  ['text_preview', 'text'],
+  ['error', 'text'],
+  ['registered_delivery', 'int2'],
+  ['smpp_part_ids', 'text'],
+  ['updated_at', 'timestamptz'],
 ];
 
 /** One leg as json_to_recordset reads it: every column of COLUMNS, by name (one object shape). */
 function ledgerRow(r: MessageRecord, now: string) {
   return {
-    message_id: r.messageId, client_id: r.clientId, to: r.to, from: r.from,
-    received_timestamp: r.receivedTimestamp.toISOString(), type: r.type, carrier: r.carrier, internal: r.internal,
-    log_id: r.logId, server_id: r.serverId, direction: r.direction, from_client_type: r.fromClientType,
-    to_client_type: r.toClientType, delivery_method: r.deliveryMethod, source_ip: r.sourceIp, encoding: r.encoding,
-    total_segments: r.totalSegments, original_bytes_length: r.originalBytesLength, original_size_bytes: r.originalSizeBytes,
-    transcoded_size_bytes: r.transcodedSizeBytes, media_count: r.mediaCount, transcoding_performed: r.transcodingPerformed,
-    status: r.status, carrier_msg_id: r.carrierMsgId, carrier_id: r.carrierId, text_preview: r.textPreview,
-    error: r.error, registered_delivery: r.registeredDelivery ?? 0, smpp_part_ids: (r.smppPartIds ?? []).join(','),
+    message_id: r.messageId,
+    client_id: r.clientId,
+    to: r.to,
+    from: r.from,
+    received_timestamp: r.receivedTimestamp.toISOString(),
+    type: r.type,
+    carrier: r.carrier,
+    internal: r.internal,
+    log_id: r.logId,
+    server_id: r.serverId,
+    direction: r.direction,
+    from_client_type: r.fromClientType,
+    to_client_type: r.toClientType,
+    delivery_method: r.deliveryMethod,
+    source_ip: r.sourceIp,
+    encoding: r.encoding,
+    total_segments: r.totalSegments,
+    original_bytes_length: r.originalBytesLength,
+    original_size_bytes: r.originalSizeBytes,
+    transcoded_size_bytes: r.transcodedSizeBytes,
+    media_count: r.mediaCount,
+    transcoding_performed: r.transcodingPerformed,
+    status: r.status,
+    carrier_msg_id: r.carrierMsgId,
+    carrier_id: r.carrierId,
+    text_preview: r.textPreview,
+    error: r.error,
+    registered_delivery: r.registeredDelivery ?? 0,
+    smpp_part_ids: (r.smppPartIds ?? []).join(','),
     updated_at: now,
   };
 }
@@ -82,15 +132,23 @@ export class KyselyRecordRepo implements RecordRepo {
   }
 
   async byMessageId(messageId: string): Promise<StoredRecord[]> {
-    const rows = await guard(() => this.db.selectFrom('msgRecordDbItems').selectAll()
-      .where('messageId', '=', messageId).orderBy('id').execute());
+    const rows = await guard(() =>
+      this.db.selectFrom('msgRecordDbItems').selectAll().where('messageId', '=', messageId).orderBy('id').execute(),
+    );
     return rows.map(toRecord);
   }
 
   async byCarrierMsgId(carrierId: number, carrierMsgId: string): Promise<StoredRecord | undefined> {
-    const row = await guard(() => this.db.selectFrom('msgRecordDbItems').selectAll()
-      .where('carrierId', '=', carrierId).where('carrierMsgId', '=', carrierMsgId)
-      .where('carrierMsgId', '<>', '').orderBy('id').executeTakeFirst());
+    const row = await guard(() =>
+      this.db
+        .selectFrom('msgRecordDbItems')
+        .selectAll()
+        .where('carrierId', '=', carrierId)
+        .where('carrierMsgId', '=', carrierMsgId)
+        .where('carrierMsgId', '<>', '')
+        .orderBy('id')
+        .executeTakeFirst(),
+    );
     return row ? toRecord(row) : undefined;
   }
 
@@ -102,11 +160,18 @@ export class KyselyRecordRepo implements RecordRepo {
     if (q.direction) query = query.where('direction', '=', q.direction);
     if (q.since) query = query.where('receivedTimestamp', '>=', q.since);
     if (q.until) query = query.where('receivedTimestamp', '<=', q.until);
-    const [rows, count] = await guard(() => Promise.all([
-      query.selectAll().orderBy('receivedTimestamp', 'desc').orderBy('id', 'desc')
-        .limit(q.perPage).offset((q.page - 1) * q.perPage).execute(),
-      query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    ]));
+    const [rows, count] = await guard(() =>
+      Promise.all([
+        query
+          .selectAll()
+          .orderBy('receivedTimestamp', 'desc')
+          .orderBy('id', 'desc')
+          .limit(q.perPage)
+          .offset((q.page - 1) * q.perPage)
+          .execute(),
+        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]),
+    );
     return { records: rows.map(toRecord), total: Number(count.n) };
   }
 }
@@ -138,7 +203,8 @@ function mergeLegs(prev: MessageRecord, r: MessageRecord): MessageRecord {
   if (RANK[r.status] >= RANK[prev.status] && supersedes(r, prev)) return r;
   const newer = RANK[r.status] >= RANK[prev.status] ? r : prev;
   return {
-    ...prev, ...newer,
+    ...prev,
+    ...newer,
     carrierMsgId: r.carrierMsgId || prev.carrierMsgId,
     carrierId: Math.max(r.carrierId, prev.carrierId),
     error: r.error || prev.error,
@@ -152,11 +218,16 @@ function mergeLegs(prev: MessageRecord, r: MessageRecord): MessageRecord {
 
 /** True when merging `prev` into `r` would write exactly `r`: nothing of prev's is kept. */
 function supersedes(r: MessageRecord, prev: MessageRecord): boolean {
-  return (Boolean(r.carrierMsgId) || !prev.carrierMsgId) && r.carrierId >= prev.carrierId
-    && (Boolean(r.error) || !prev.error) && (r.registeredDelivery ?? 0) >= (prev.registeredDelivery ?? 0)
-    && ((r.smppPartIds?.length ?? 0) > 0 || (prev.smppPartIds?.length ?? 0) === 0)
-    && r.originalSizeBytes >= prev.originalSizeBytes && r.transcodedSizeBytes >= prev.transcodedSizeBytes
-    && (r.transcodingPerformed || !prev.transcodingPerformed);
+  return (
+    (Boolean(r.carrierMsgId) || !prev.carrierMsgId) &&
+    r.carrierId >= prev.carrierId &&
+    (Boolean(r.error) || !prev.error) &&
+    (r.registeredDelivery ?? 0) >= (prev.registeredDelivery ?? 0) &&
+    ((r.smppPartIds?.length ?? 0) > 0 || (prev.smppPartIds?.length ?? 0) === 0) &&
+    r.originalSizeBytes >= prev.originalSizeBytes &&
+    r.transcodedSizeBytes >= prev.transcodedSizeBytes &&
+    (r.transcodingPerformed || !prev.transcodingPerformed)
+  );
 }
 
 function toRecord(row: Selectable<MsgRecordsTable>): StoredRecord {

@@ -1,11 +1,27 @@
 import type { Selectable } from 'kysely';
 import type {
-  Carrier, Client, ClientFailover, ClientNumber, ClientSettings, NumberSettings, TenantApiKey, ApiKeyNumber,
-  ClientType, ApiFormat, AuthMethod, SplitMethod,
+  Carrier,
+  Client,
+  ClientFailover,
+  ClientNumber,
+  ClientSettings,
+  NumberSettings,
+  TenantApiKey,
+  ApiKeyNumber,
+  ClientType,
+  ApiFormat,
+  AuthMethod,
+  SplitMethod,
 } from '../types.js';
 import type {
-  CarriersTable, ClientFailoversTable, ClientNumbersTable, ClientSettingsTable, ClientsTable, NumberSettingsTable,
-  TenantApiKeysTable, ApiKeyNumbersTable,
+  CarriersTable,
+  ClientFailoversTable,
+  ClientNumbersTable,
+  ClientSettingsTable,
+  ClientsTable,
+  NumberSettingsTable,
+  TenantApiKeysTable,
+  ApiKeyNumbersTable,
 } from '../schema.js';
 import { carrierPasswordBinding, clientPasswordBinding, type SecretCodec } from '../secrets.js';
 
@@ -33,8 +49,11 @@ export function toClient(row: Selectable<ClientsTable>, codec: SecretCodec): Cli
 export function toClientSettings(row: Selectable<ClientSettingsTable>): ClientSettings {
   const splitMethod = row.splitMethod as SplitMethod;
   return {
-    ...row, authMethod: row.authMethod as AuthMethod | null, apiFormat: row.apiFormat as ApiFormat,
-    splitMethod, disableMessageSplitting: splitMethod === 'payload',
+    ...row,
+    authMethod: row.authMethod as AuthMethod | null,
+    apiFormat: row.apiFormat as ApiFormat,
+    splitMethod,
+    disableMessageSplitting: splitMethod === 'payload',
   };
 }
 

@@ -37,7 +37,10 @@ export function adminAuth(apiKey: string, deps: Pick<WebDeps, 'logins' | 'truste
   const trusted = trustedProxies(deps.trustedProxies ?? []);
   return async (ctx: Context, next: Next) => {
     const password = adminPassword(ctx.get('Authorization') || undefined);
-    const ip = clientIp({ peer: ctx.req.socket.remoteAddress, forwardedFor: ctx.get('X-Forwarded-For'), realIp: ctx.get('X-Real-IP') }, trusted);
+    const ip = clientIp(
+      { peer: ctx.req.socket.remoteAddress, forwardedFor: ctx.get('X-Forwarded-For'), realIp: ctx.get('X-Real-IP') },
+      trusted,
+    );
     await guard.attempt({ ip }, () => {
       if (!constantTimeEqual(password, apiKey)) throw new AuthError('Invalid API key');
     });

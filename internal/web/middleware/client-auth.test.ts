@@ -7,15 +7,30 @@ import { silentLogger } from '../../log/index.js';
 import { captureLogger } from '../../../test/support/log-capture.js';
 import type { Context } from 'koa';
 import {
-  API_KEY_TOUCH_INTERVAL_MS, assertKeyMaySendFrom, clientAuth, keyScopes, parseClientCredentials, usableApiKey,
+  API_KEY_TOUCH_INTERVAL_MS,
+  assertKeyMaySendFrom,
+  clientAuth,
+  keyScopes,
+  parseClientCredentials,
+  usableApiKey,
 } from './client-auth.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe('parseClientCredentials', () => {
   it('reads Basic and Bearer base64(user:pass), any scheme case', () => {
-    expect(parseClientCredentials(`Basic ${b64('bicom:api_key')}`)).toEqual({ kind: 'password', method: 'basic', username: 'bicom', password: 'api_key' });
-    expect(parseClientCredentials(`bearer ${b64('bicom:a:b')}`)).toEqual({ kind: 'password', method: 'bearer', username: 'bicom', password: 'a:b' });
+    expect(parseClientCredentials(`Basic ${b64('bicom:api_key')}`)).toEqual({
+      kind: 'password',
+      method: 'basic',
+      username: 'bicom',
+      password: 'api_key',
+    });
+    expect(parseClientCredentials(`bearer ${b64('bicom:a:b')}`)).toEqual({
+      kind: 'password',
+      method: 'bearer',
+      username: 'bicom',
+      password: 'a:b',
+    });
     expect(parseClientCredentials(`Bearer ${b64('u:p').replace(/=+$/, '')}`)).toMatchObject({ username: 'u', password: 'p' });
   });
 
@@ -54,18 +69,25 @@ describe('usableApiKey', () => {
     expect(refusal(key({ expiresAt: new Date(now.getTime() + 1) }))).toBeUndefined();
   });
 
-  it('says whether a key is unknown, revoked or expired, under upstream\'s error text', () => {
+  it("says whether a key is unknown, revoked or expired, under upstream's error text", () => {
     expect(refusal(undefined)).toEqual({ error: 'Invalid or expired API key', reason: 'unknown_api_key', message: 'No such API key' });
     expect(refusal(key({ active: false }))).toEqual({
-      error: 'Invalid or expired API key', reason: 'api_key_revoked', message: 'This API key has been revoked' });
+      error: 'Invalid or expired API key',
+      reason: 'api_key_revoked',
+      message: 'This API key has been revoked',
+    });
     expect(refusal(key({ expiresAt: now }))).toEqual({
-      error: 'Invalid or expired API key', reason: 'api_key_expired', message: 'This API key expired at 2025-06-01T00:00:00.000Z' });
+      error: 'Invalid or expired API key',
+      reason: 'api_key_expired',
+      message: 'This API key expired at 2025-06-01T00:00:00.000Z',
+    });
   });
 });
 
 describe('assertKeyMaySendFrom', () => {
   const auth = (numbers: string[]) => ({
-    client: {} as ClientDetails, method: 'api_key' as const,
+    client: {} as ClientDetails,
+    method: 'api_key' as const,
     apiKey: { allowedNumbers: numbers.map((number, i) => ({ id: i, apiKeyId: 1, numberId: i, number })) } as TenantApiKey,
   });
 
@@ -78,15 +100,24 @@ describe('assertKeyMaySendFrom', () => {
     expect(() => assertKeyMaySendFrom(auth(['12505551234']), '+12505551234')).not.toThrow();
     expect(() => assertKeyMaySendFrom(auth(['+12505551234']), '+12505551234')).not.toThrow();
     expect(() => assertKeyMaySendFrom(auth(['+12505551234']), '+12505550000')).toThrow(ForbiddenError);
-    expect(() => assertKeyMaySendFrom(auth(['+12505551234']), '+12505550000'))
-      .toThrow('API key is not authorized to send from this number');
+    expect(() => assertKeyMaySendFrom(auth(['+12505551234']), '+12505550000')).toThrow(
+      'API key is not authorized to send from this number',
+    );
   });
 });
 
 describe('clientAuth with an API key', () => {
   it('records last_used_at on first use, then at most once per interval, without a write per request', async () => {
     const raw = `gw_live_${'a'.repeat(64)}`;
-    const key = { id: 5, clientId: 1, keyHash: sha256Hex(raw), active: true, expiresAt: null, scopes: 'send', allowedNumbers: [] } as unknown as TenantApiKey;
+    const key = {
+      id: 5,
+      clientId: 1,
+      keyHash: sha256Hex(raw),
+      active: true,
+      expiresAt: null,
+      scopes: 'send',
+      allowedNumbers: [],
+    } as unknown as TenantApiKey;
     const client = { id: 1, type: 'web', settings: null, numbers: [] } as unknown as ClientDetails;
     const touches: Array<[number, Date]> = [];
     const middleware = clientAuth({
@@ -102,7 +133,10 @@ describe('clientAuth with an API key', () => {
       expect(touches).toHaveLength(1);
       vi.setSystemTime(1_000_000 + API_KEY_TOUCH_INTERVAL_MS);
       await request();
-      expect(touches.map(([id, at]) => [id, at.getTime()])).toEqual([[5, 1_000_000], [5, 1_000_000 + API_KEY_TOUCH_INTERVAL_MS]]);
+      expect(touches.map(([id, at]) => [id, at.getTime()])).toEqual([
+        [5, 1_000_000],
+        [5, 1_000_000 + API_KEY_TOUCH_INTERVAL_MS],
+      ]);
     } finally {
       vi.useRealTimers();
     }
@@ -116,15 +150,23 @@ describe('clientAuth with a password', () => {
    */
   function setup(limited = false, logger = silentLogger()) {
     const clients = new Map<string, ClientDetails>();
-    const add = (c: Partial<ClientDetails>) => clients.set(c.username!, { type: 'web', settings: null, numbers: [], address: '', ...c } as ClientDetails);
+    const add = (c: Partial<ClientDetails>) =>
+      clients.set(c.username!, { type: 'web', settings: null, numbers: [], address: '', ...c } as ClientDetails);
     add({ id: 1, username: 'web1', password: 'right' });
-    const logins = limited ? { limiter: new MemoryLoginLimiter({ limits: { windowMs: 60_000, perIp: 3, perNetwork: 0, perUser: 0 } }), failureDelayMs: 0 } : undefined;
+    const logins = limited
+      ? { limiter: new MemoryLoginLimiter({ limits: { windowMs: 60_000, perIp: 3, perNetwork: 0, perUser: 0 } }), failureDelayMs: 0 }
+      : undefined;
     const middleware = clientAuth({
       directory: { clientByUsername: (u: string) => clients.get(u) } as never,
-      store: {} as never, logger, logins,
+      store: {} as never,
+      logger,
+      logins,
     });
-    const call = (header: string, ip = '127.0.0.1') => middleware(fakeContext(header, ip), async () => undefined)
-      .then(() => 'ok', (err: Error) => err.message);
+    const call = (header: string, ip = '127.0.0.1') =>
+      middleware(fakeContext(header, ip), async () => undefined).then(
+        () => 'ok',
+        (err: Error) => err.message,
+      );
     const set = (next: ClientDetails | undefined) => (next ? clients.set('web1', next) : clients.delete('web1'));
     return { call, set, current: () => clients.get('web1') };
   }
@@ -162,18 +204,23 @@ describe('clientAuth with a password', () => {
 
   it("answers a legacy client's right password from outside its address list as a wrong one", async () => {
     const middleware = clientAuth({
-      directory: { clientByUsername: (u: string) => (u === 'pbx' ? { id: 2, username: 'pbx', password: 'pbx-pw', type: 'legacy', address: '10.0.0.0/8', settings: null } : undefined) } as never,
-      store: {} as never, logger: silentLogger(),
+      directory: {
+        clientByUsername: (u: string) =>
+          u === 'pbx' ? { id: 2, username: 'pbx', password: 'pbx-pw', type: 'legacy', address: '10.0.0.0/8', settings: null } : undefined,
+      } as never,
+      store: {} as never,
+      logger: silentLogger(),
     });
     const answer = async (header: string, ip: string) => {
       const c = fakeContext(header, ip);
       await middleware(c, async () => undefined).catch((err: Error) => ((c as unknown as { body: unknown }).body = err.message));
-      return (c as unknown as { status: number; body: unknown });
+      return c as unknown as { status: number; body: unknown };
     };
     expect((await answer(basicOf('pbx', 'pbx-pw'), '192.0.2.1')).body).toBe('Invalid credentials');
     expect((await answer(basicOf('pbx', 'wrong'), '192.0.2.1')).body).toBe('Invalid credentials');
-    expect((await answer(basicOf('pbx', 'pbx-pw'), '10.1.1.1'))).toMatchObject({
-      status: 403, body: { status: 'error', message: 'Legacy clients must use SMPP protocol, not REST API' },
+    expect(await answer(basicOf('pbx', 'pbx-pw'), '10.1.1.1')).toMatchObject({
+      status: 403,
+      body: { status: 'error', message: 'Legacy clients must use SMPP protocol, not REST API' },
     });
   });
 
@@ -197,7 +244,9 @@ describe('clientAuth with a password', () => {
 /** The parts of a Koa context the auth middleware reads. */
 function fakeContext(header: string, ip = '127.0.0.1'): Context {
   return {
-    get: (name: string) => (name === 'Authorization' ? header : ''), state: {}, set: () => undefined,
+    get: (name: string) => (name === 'Authorization' ? header : ''),
+    state: {},
+    set: () => undefined,
     req: { socket: { remoteAddress: ip } },
   } as unknown as Context;
 }

@@ -31,8 +31,7 @@ export interface ClientAuth {
 }
 
 export type ClientCredentials =
-  | { kind: 'password'; method: 'basic' | 'bearer'; username: string; password: string }
-  | { kind: 'api_key'; token: string };
+  { kind: 'password'; method: 'basic' | 'bearer'; username: string; password: string } | { kind: 'api_key'; token: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -161,7 +160,7 @@ export class ClientAuthenticator {
   private async checkPassword(username: string, password: string, ip: string): Promise<ClientDetails> {
     const client = this.deps.directory.clientByUsername(username);
     const matches = constantTimeEqual(password, client?.password ?? NO_PASSWORD);
-    const allowed = client && matches && (client.type === ClientType.WEB || await parseAllowList(client.address).allows(ip));
+    const allowed = client && matches && (client.type === ClientType.WEB || (await parseAllowList(client.address).allows(ip)));
     if (!allowed) {
       this.deps.logger.info({ event: LogEvent.AuthFailedInvalidCredentials, client: username, ip }, 'REST client login failed');
       throw new AuthError('Invalid credentials');
@@ -174,7 +173,10 @@ export class ClientAuthenticator {
     const client = this.deps.directory.client(key.clientId);
     if (!client) throw new AuthError("API key's associated client not found");
     await this.deps.apiKeyRateLimit?.(key);
-    this.deps.logger.debug({ event: LogEvent.AuthSuccess, client: client.username, keyId: key.id, method: 'api_key' }, 'REST client authenticated');
+    this.deps.logger.debug(
+      { event: LogEvent.AuthSuccess, client: client.username, keyId: key.id, method: 'api_key' },
+      'REST client authenticated',
+    );
     this.touch(key.id, now);
     return { client, method: 'api_key', apiKey: key };
   }
@@ -199,7 +201,9 @@ export class ClientAuthenticator {
  * example works). Resolves the caller, or the answer that refuses it.
  */
 export async function admitClient(
-  authenticator: ClientAuthenticator, header: string, ip: string,
+  authenticator: ClientAuthenticator,
+  header: string,
+  ip: string,
 ): Promise<{ auth: ClientAuth } | { refused: WebAnswer }> {
   const auth = await authenticator.authenticate(header, new Date(), ip);
   const { client, method } = auth;
@@ -215,12 +219,13 @@ export async function admitClient(
 }
 
 /** admitClient() as Koa middleware: the caller is then clientAuthOf(ctx). */
-export function clientAuth(
-  deps: AuthDeps & Pick<WebDeps, 'trustedProxies'>, authenticator = new ClientAuthenticator(deps),
-): Middleware {
+export function clientAuth(deps: AuthDeps & Pick<WebDeps, 'trustedProxies'>, authenticator = new ClientAuthenticator(deps)): Middleware {
   const trusted = trustedProxies(deps.trustedProxies ?? []);
   return async (ctx: Context, next: Next) => {
-    const ip = clientIp({ peer: ctx.req.socket.remoteAddress, forwardedFor: ctx.get('X-Forwarded-For'), realIp: ctx.get('X-Real-IP') }, trusted);
+    const ip = clientIp(
+      { peer: ctx.req.socket.remoteAddress, forwardedFor: ctx.get('X-Forwarded-For'), realIp: ctx.get('X-Real-IP') },
+      trusted,
+    );
     const admitted = await admitClient(authenticator, ctx.get('Authorization'), ip);
     if ('refused' in admitted) return applyAnswer(ctx, admitted.refused);
     (ctx.state as Record<string, unknown>)[STATE_KEY] = admitted.auth;
@@ -230,7 +235,10 @@ export function clientAuth(
 
 /** The scopes of a key: a comma list, whitespace trimmed (upstream §4.2). */
 export function keyScopes(key: TenantApiKey): string[] {
-  return key.scopes.split(',').map((scope) => scope.trim().toLowerCase()).filter((scope) => scope !== '');
+  return key.scopes
+    .split(',')
+    .map((scope) => scope.trim().toLowerCase())
+    .filter((scope) => scope !== '');
 }
 
 /** Refuses an API key without `scope` (403); password auth has every right. */

@@ -48,7 +48,8 @@ async function answerFor(error: unknown, logger = capturingLogger().logger) {
 describe('errorMiddleware', () => {
   it('answers a GatewayError with the status of its code and its message', async () => {
     expect(await answerFor(new ConflictError('number +1 already exists'))).toMatchObject({
-      status: 409, body: { error: 'number +1 already exists' },
+      status: 409,
+      body: { error: 'number +1 already exists' },
     });
     expect((await answerFor(new UnavailableError('the database is unavailable'))).status).toBe(503);
   });
@@ -107,7 +108,10 @@ describe('adminPassword', () => {
 describe('adminAuth', () => {
   const KEY = 'admin-key-0123456789';
   const b64 = (s: string) => Buffer.from(s).toString('base64');
-  const logins = () => ({ limiter: new MemoryLoginLimiter({ limits: { windowMs: 60_000, perIp: 3, perNetwork: 0, perUser: 0 } }), failureDelayMs: 0 });
+  const logins = () => ({
+    limiter: new MemoryLoginLimiter({ limits: { windowMs: 60_000, perIp: 3, perNetwork: 0, perUser: 0 } }),
+    failureDelayMs: 0,
+  });
   /** The answer to one admin request from `ip`: 'ok' or the error answer. */
   const call = async (middleware: ReturnType<typeof adminAuth>, header: string | undefined, ip: string) => {
     const ctx = { get: () => header ?? '', req: { socket: { remoteAddress: ip } } } as unknown as Context;
@@ -121,7 +125,8 @@ describe('adminAuth', () => {
 
   it('refuses a source that sent too many wrong keys with 429 and Retry-After, even with the right key', async () => {
     const middleware = adminAuth(KEY, { logins: logins() });
-    for (let i = 0; i < 3; i++) expect(await call(middleware, `Basic ${b64(`admin:guess${i}`)}`, '198.51.100.1')).toMatchObject({ status: 401 });
+    for (let i = 0; i < 3; i++)
+      expect(await call(middleware, `Basic ${b64(`admin:guess${i}`)}`, '198.51.100.1')).toMatchObject({ status: 401 });
     const locked = await call(middleware, `Basic ${b64(`admin:${KEY}`)}`, '198.51.100.1');
     expect(locked).toMatchObject({ status: 429, body: { error: 'Too many failed logins; try again later' } });
     expect(Number((locked as { headers: Record<string, string> }).headers['Retry-After'])).toBeGreaterThan(0);
@@ -130,7 +135,8 @@ describe('adminAuth', () => {
 
   it('does not count a missing or malformed header as a guess', async () => {
     const middleware = adminAuth(KEY, { logins: logins() });
-    for (let i = 0; i < 5; i++) expect(await call(middleware, i % 2 ? undefined : 'Bearer x', '198.51.100.1')).toMatchObject({ status: 401 });
+    for (let i = 0; i < 5; i++)
+      expect(await call(middleware, i % 2 ? undefined : 'Bearer x', '198.51.100.1')).toMatchObject({ status: 401 });
     expect(await call(middleware, `Basic ${b64(`admin:${KEY}`)}`, '198.51.100.1')).toBe('ok');
   });
 });
@@ -158,9 +164,12 @@ describe('parseJson', () => {
   });
 
   it('names the field that holds a NUL or an unpaired surrogate', () => {
-    expect(() => parseJson(bytes('{"from":"+1","text":"a\\u0000b"}')))
-      .toThrow("Invalid JSON body: 'text' must not contain the NUL character (U+0000)");
-    expect(() => parseJson(bytes('{"text":"\\ud800"}'))).toThrow(/^Invalid JSON body: 'text' must not contain an unpaired UTF-16 surrogate/);
+    expect(() => parseJson(bytes('{"from":"+1","text":"a\\u0000b"}'))).toThrow(
+      "Invalid JSON body: 'text' must not contain the NUL character (U+0000)",
+    );
+    expect(() => parseJson(bytes('{"text":"\\ud800"}'))).toThrow(
+      /^Invalid JSON body: 'text' must not contain an unpaired UTF-16 surrogate/,
+    );
     expect(() => parseJson(bytes('{"text":"ok \\uDE00 x"}'))).toThrow(/'text' .*surrogate/);
     expect(() => parseJson(bytes('{"media":[{"url":"x"},{"url":"\\u0000"}]}'))).toThrow(/'media\[1\]\.url' must not/);
     expect(() => parseJson(bytes('{"data":{"payload":{"te\\u0000xt":1}}}'))).toThrow(/'data\.payload\.text' must not/);

@@ -113,10 +113,29 @@ const revokedKeyView = z.object({ message: z.string(), key_id: z.number().int() 
 /** The API document's entries for registerApiKeyRoutes. */
 export function documentApiKeyRoutes(api: ApiDocs): void {
   const base = { tag: 'API keys', auth: 'admin' } as const;
-  api.route({ ...base, method: 'get', path: '/clients/{id}/api-keys', summary: "List a client's API keys (revoked ones too)",
-    params: pathIds('id'), responses: { 200: { description: 'The keys, without their hashes', schema: z.array(apiKeyView) } } });
-  api.route({ ...base, method: 'post', path: '/clients/{id}/api-keys', summary: 'Issue an API key', params: pathIds('id'),
-    body: newApiKeySchema, responses: { 201: { description: 'The key, with the raw key', schema: issuedKeyView } } });
-  api.route({ ...base, method: 'delete', path: '/clients/{id}/api-keys/{key_id}', summary: 'Revoke an API key',
-    params: pathIds('id', 'key_id'), responses: { 200: { description: 'Revoked', schema: revokedKeyView } } });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/clients/{id}/api-keys',
+    summary: "List a client's API keys (revoked ones too)",
+    params: pathIds('id'),
+    responses: { 200: { description: 'The keys, without their hashes', schema: z.array(apiKeyView) } },
+  });
+  api.route({
+    ...base,
+    method: 'post',
+    path: '/clients/{id}/api-keys',
+    summary: 'Issue an API key',
+    params: pathIds('id'),
+    body: newApiKeySchema,
+    responses: { 201: { description: 'The key, with the raw key', schema: issuedKeyView } },
+  });
+  api.route({
+    ...base,
+    method: 'delete',
+    path: '/clients/{id}/api-keys/{key_id}',
+    summary: 'Revoke an API key',
+    params: pathIds('id', 'key_id'),
+    responses: { 200: { description: 'Revoked', schema: revokedKeyView } },
+  });
 }

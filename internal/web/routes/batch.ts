@@ -30,13 +30,23 @@ const ITEMS_MAX_PER_PAGE = 500;
 const INVALID_BODY = 'Invalid request body';
 
 /** A string field as Go decoded it: null is as good as absent (''). */
-const text = () => z.string().nullish().transform((value) => value ?? '');
+const text = () =>
+  z
+    .string()
+    .nullish()
+    .transform((value) => value ?? '');
 /** A number field as Go decoded it: absent or null is 0. */
-const number = () => z.number().nullish().transform((value) => value ?? 0);
+const number = () =>
+  z
+    .number()
+    .nullish()
+    .transform((value) => value ?? 0);
 
 /** Variables are strings; a number or boolean is taken as its text, as a CSV cell would be. */
-const variablesSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
-  .nullish().transform((value) => value ?? {})
+const variablesSchema = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+  .nullish()
+  .transform((value) => value ?? {})
   .meta({ description: 'template variables: {{key}} in text_template becomes the value' });
 
 const recipientSchema = z.object({
@@ -65,14 +75,22 @@ const jobFieldsSchema = {
 /** POST /messages/batch as JSON; any other shape is upstream's 400 "Invalid request body". */
 const batchBodySchema = z.object({
   ...jobFieldsSchema,
-  messages: z.array(recipientSchema).nullish().transform((value) => value ?? []),
+  messages: z
+    .array(recipientSchema)
+    .nullish()
+    .transform((value) => value ?? []),
 });
 
 /** A form field holding a number; what is no number is 0 (the default), as upstream's Atoi gave. */
-const formNumber = (description: string) => z.string().optional().transform((raw) => {
-  const value = Number((raw ?? '').trim());
-  return Number.isFinite(value) ? value : 0;
-}).meta({ description });
+const formNumber = (description: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw) => {
+      const value = Number((raw ?? '').trim());
+      return Number.isFinite(value) ? value : 0;
+    })
+    .meta({ description });
 
 /** The text fields of a multipart batch, read once the whole body has passed (they may follow the file). */
 const formFieldsSchema = z.object({
@@ -99,16 +117,18 @@ const checkBodySchema = z.object({
 });
 
 /** A filter that is no filter when empty; a control character (it would fail the database query) is a 400. */
-const filter = (name: string, description: string) => queryParam((raw) => {
-  if (raw === '') return undefined;
-  if (hasControlCharacter(raw)) throw new ValidationError(`Invalid ${name} filter: it holds a control character`);
-  return raw;
-}).meta({ description });
+const filter = (name: string, description: string) =>
+  queryParam((raw) => {
+    if (raw === '') return undefined;
+    if (hasControlCharacter(raw)) throw new ValidationError(`Invalid ${name} filter: it holds a control character`);
+    return raw;
+  }).meta({ description });
 
 const pageParams = (perPage: number, maxPerPage: number) => ({
   page: queryParam((raw) => positive(raw, 1)).meta({ description: 'default 1' }),
-  per_page: queryParam((raw) => Math.min(positive(raw, perPage), maxPerPage))
-    .meta({ description: `default ${perPage}, at most ${maxPerPage}` }),
+  per_page: queryParam((raw) => Math.min(positive(raw, perPage), maxPerPage)).meta({
+    description: `default ${perPage}, at most ${maxPerPage}`,
+  }),
 });
 
 /** GET /messages/batch; a repeated parameter counts once (its first value). */
@@ -116,8 +136,9 @@ const listQuerySchema = z.object({
   status: filter('status', 'pending, processing, partially_queued, completed, failed or cancelled'),
   from: filter('from', 'the sending number, with or without +'),
   since: queryParam((raw) => parseHistoryDate(raw, 'since', false)).meta({ description: 'YYYY-MM-DD (UTC) or RFC 3339' }),
-  until: queryParam((raw) => parseHistoryDate(raw, 'until', true))
-    .meta({ description: 'YYYY-MM-DD (UTC, the whole day included) or RFC 3339' }),
+  until: queryParam((raw) => parseHistoryDate(raw, 'until', true)).meta({
+    description: 'YYYY-MM-DD (UTC, the whole day included) or RFC 3339',
+  }),
   ...pageParams(LIST_PER_PAGE, LIST_MAX_PER_PAGE),
 });
 
@@ -143,8 +164,11 @@ function setPageHeaders(ctx: Context, total: number, p: { page: number; perPage:
 
 function batchFields(body: z.output<typeof formFieldsSchema>): BatchFields {
   return {
-    from: body.from, textTemplate: body.text_template, webhookUrl: body.webhook_url,
-    throttlePerSecond: body.throttle_per_second, maxRetryMins: body.max_retry_mins,
+    from: body.from,
+    textTemplate: body.text_template,
+    webhookUrl: body.webhook_url,
+    throttlePerSecond: body.throttle_per_second,
+    maxRetryMins: body.max_retry_mins,
   };
 }
 
@@ -195,8 +219,9 @@ async function create(ctx: Context, batches: BatchService): Promise<void> {
     }
     const fields = new Map<string, string>();
     const parts = formParts(limited(ctx.req, BATCH_UPLOAD_LIMIT_BYTES), boundary);
-    created = await batches.create(caller(ctx), uploadRows(parts, fields),
-      () => batchFields(formFieldsSchema.parse(Object.fromEntries(fields))));
+    created = await batches.create(caller(ctx), uploadRows(parts, fields), () =>
+      batchFields(formFieldsSchema.parse(Object.fromEntries(fields))),
+    );
   } else {
     const body = await decodedBody(ctx, batchBodySchema, BATCH_JSON_LIMIT_BYTES);
     if (body === undefined) return;
@@ -246,10 +271,17 @@ export function registerBatchRoutes(router: Router, deps: { batches?: BatchServi
   });
 }
 
-const createdView = z.object({ id: z.string().meta({ description: 'the job id (a UUID)' }), status: z.literal('pending'), total_count: z.number().int() });
+const createdView = z.object({
+  id: z.string().meta({ description: 'the job id (a UUID)' }),
+  status: z.literal('pending'),
+  total_count: z.number().int(),
+});
 const cancelledView = z.object({
-  message: z.literal('Batch job cancelled'), job_id: z.string(), status: z.literal('cancelled'),
-  cancelled_count: z.number().int(), sent_count: z.number().int(),
+  message: z.literal('Batch job cancelled'),
+  job_id: z.string(),
+  status: z.literal('cancelled'),
+  cancelled_count: z.number().int(),
+  sent_count: z.number().int(),
 });
 const itemCancelledView = z.object({ message: z.literal('Message cancelled'), message_id: z.string(), status: z.literal('cancelled') });
 const PAGED = 'A page by the query, also counted in X-Total-Count, X-Page and X-Per-Page';
@@ -259,7 +291,10 @@ type BatchRouteDoc = Omit<RouteDoc, 'tag' | 'auth'>;
 /** A batch route's entry: client auth, the scope named, and the refusals every batch route shares. */
 function batchRoute(api: ApiDocs, doc: BatchRouteDoc): void {
   api.route({
-    ...doc, tag: 'Batches', auth: 'client', summary: `${doc.summary} (API keys: scope batch)`,
+    ...doc,
+    tag: 'Batches',
+    auth: 'client',
+    summary: `${doc.summary} (API keys: scope batch)`,
     responses: {
       403: { description: 'A key without the batch scope, a legacy client, or a from number the caller may not use' },
       503: { description: 'Batch sending is not configured on this node' },
@@ -271,10 +306,13 @@ function batchRoute(api: ApiDocs, doc: BatchRouteDoc): void {
 /** The API document's entries for registerBatchRoutes. */
 export function documentBatchRoutes(api: ApiDocs): void {
   batchRoute(api, {
-    method: 'post', path: '/messages/batch', summary: 'Send one text or template to many recipients',
-    description: 'As JSON (up to 32 MiB), or as multipart/form-data with the file `csv` and the same fields as text, '
-      + 'in any order (streamed, up to 256 MiB). Errors keep gomsggw\'s texts: "Invalid request body", "No messages provided", '
-      + '"CSV file is required for multipart upload".',
+    method: 'post',
+    path: '/messages/batch',
+    summary: 'Send one text or template to many recipients',
+    description:
+      'As JSON (up to 32 MiB), or as multipart/form-data with the file `csv` and the same fields as text, ' +
+      'in any order (streamed, up to 256 MiB). Errors keep gomsggw\'s texts: "Invalid request body", "No messages provided", ' +
+      '"CSV file is required for multipart upload".',
     body: batchBodySchema,
     form: uploadSchema,
     responses: {
@@ -283,28 +321,38 @@ export function documentBatchRoutes(api: ApiDocs): void {
     },
   });
   batchRoute(api, {
-    method: 'post', path: '/messages/batch/check', summary: 'Would a batch fit what is left of the limits; sends nothing',
+    method: 'post',
+    path: '/messages/batch/check',
+    summary: 'Would a batch fit what is left of the limits; sends nothing',
     body: checkBodySchema,
     responses: { 200: { description: 'The limits and whether the batch fits', schema: batchCheckView } },
   });
   batchRoute(api, {
-    method: 'get', path: '/messages/batch', summary: "The caller's batch jobs, newest first",
+    method: 'get',
+    path: '/messages/batch',
+    summary: "The caller's batch jobs, newest first",
     query: listQuerySchema,
     responses: { 200: { description: PAGED, schema: z.array(batchJobView) } },
   });
   batchRoute(api, {
-    method: 'get', path: '/messages/batch/{id}', summary: 'A batch job with its progress and failed items',
+    method: 'get',
+    path: '/messages/batch/{id}',
+    summary: 'A batch job with its progress and failed items',
     params: jobParams,
     responses: { 200: { description: 'The job', schema: batchJobStatusView } },
   });
   batchRoute(api, {
-    method: 'get', path: '/messages/batch/{id}/messages', summary: "A batch job's items by index",
+    method: 'get',
+    path: '/messages/batch/{id}/messages',
+    summary: "A batch job's items by index",
     params: jobParams,
     query: itemsQuerySchema,
     responses: { 200: { description: PAGED, schema: z.array(batchItemView) } },
   });
   batchRoute(api, {
-    method: 'post', path: '/messages/batch/{id}/cancel', summary: "Cancel a batch job's items not yet sent",
+    method: 'post',
+    path: '/messages/batch/{id}/cancel',
+    summary: "Cancel a batch job's items not yet sent",
     params: jobParams,
     responses: {
       200: { description: 'Cancelled', schema: cancelledView },
@@ -312,7 +360,9 @@ export function documentBatchRoutes(api: ApiDocs): void {
     },
   });
   batchRoute(api, {
-    method: 'delete', path: '/messages/batch/{id}/messages/{msgId}', summary: 'Cancel one pending or queued item',
+    method: 'delete',
+    path: '/messages/batch/{id}/messages/{msgId}',
+    summary: 'Cancel one pending or queued item',
     params: itemParams,
     responses: {
       200: { description: 'Cancelled', schema: itemCancelledView },

@@ -18,7 +18,11 @@ const carrierSchema = z
     username: identifier,
     password: z.string(),
     /** Only on create: keeps an upstream carrier's `/inbound/{uuid}` working after a migration. */
-    uuid: z.string().trim().toLowerCase().regex(/^[0-9a-f]{24}$/, 'must be 24 hex characters'),
+    uuid: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[0-9a-f]{24}$/, 'must be 24 hex characters'),
     profile_id: z.string().trim(),
     api_base_url: urlOrEmpty,
     verify_webhooks: z.boolean(),
@@ -54,9 +58,16 @@ export function toNewCarrier(body: unknown): NewCarrier {
     throw new ValidationError('All fields (name, type, username, password) are required');
   }
   return {
-    profileId: '', apiBaseUrl: '', verifyWebhooks: true, publicKey: '', maxRps: 0,
+    profileId: '',
+    apiBaseUrl: '',
+    verifyWebhooks: true,
+    publicKey: '',
+    maxRps: 0,
     ...optionalFields(input),
-    name, type: checkType(type), username, password,
+    name,
+    type: checkType(type),
+    username,
+    password,
     uuid: input.uuid ?? generateObjectId(),
   };
 }
@@ -159,16 +170,51 @@ const carrierDeleted = deleted('carrier_id');
 export function documentCarrierRoutes(api: ApiDocs): void {
   const base = { tag: 'Carriers', auth: 'admin' } as const;
   const params = pathIds('id');
-  api.route({ ...base, method: 'get', path: '/carriers', summary: 'List carriers',
-    responses: { 200: { description: 'Every carrier, by id', schema: z.array(carrierView) } } });
-  api.route({ ...base, method: 'post', path: '/carriers', summary: 'Create a carrier', body: carrierSchema,
-    responses: { 201: { description: 'The carrier', schema: carrierView }, 409: { description: 'The uuid is taken' } } });
-  api.route({ ...base, method: 'post', path: '/carriers/reload', summary: 'Re-read every carrier, client and number from the database',
-    responses: { 200: { description: 'Reloaded', schema: statusOnly } } });
-  api.route({ ...base, method: 'get', path: '/carriers/{id}', summary: 'Show a carrier', params,
-    responses: { 200: { description: 'The carrier', schema: carrierView } } });
-  api.route({ ...base, method: 'put', path: '/carriers/{id}', summary: 'Change a carrier', params, body: carrierSchema,
-    responses: { 200: { description: 'Updated', schema: carrierUpdated }, 409: { description: 'Renaming a carrier numbers use' } } });
-  api.route({ ...base, method: 'delete', path: '/carriers/{id}', summary: 'Delete a carrier no number uses', params,
-    responses: { 200: { description: 'Deleted', schema: carrierDeleted }, 409: { description: 'Numbers use it' } } });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/carriers',
+    summary: 'List carriers',
+    responses: { 200: { description: 'Every carrier, by id', schema: z.array(carrierView) } },
+  });
+  api.route({
+    ...base,
+    method: 'post',
+    path: '/carriers',
+    summary: 'Create a carrier',
+    body: carrierSchema,
+    responses: { 201: { description: 'The carrier', schema: carrierView }, 409: { description: 'The uuid is taken' } },
+  });
+  api.route({
+    ...base,
+    method: 'post',
+    path: '/carriers/reload',
+    summary: 'Re-read every carrier, client and number from the database',
+    responses: { 200: { description: 'Reloaded', schema: statusOnly } },
+  });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/carriers/{id}',
+    summary: 'Show a carrier',
+    params,
+    responses: { 200: { description: 'The carrier', schema: carrierView } },
+  });
+  api.route({
+    ...base,
+    method: 'put',
+    path: '/carriers/{id}',
+    summary: 'Change a carrier',
+    params,
+    body: carrierSchema,
+    responses: { 200: { description: 'Updated', schema: carrierUpdated }, 409: { description: 'Renaming a carrier numbers use' } },
+  });
+  api.route({
+    ...base,
+    method: 'delete',
+    path: '/carriers/{id}',
+    summary: 'Delete a carrier no number uses',
+    params,
+    responses: { 200: { description: 'Deleted', schema: carrierDeleted }, 409: { description: 'Numbers use it' } },
+  });
 }

@@ -134,8 +134,7 @@ export function registerClientRoutes(router: Router, deps: WebDeps): void {
     await store.clients.setPassword(id, password);
     await changes.announce({ kind: 'client', id });
     const type = directory.client(id)?.type ?? ClientType.WEB;
-    ctx.body = withSmppWarnings({ status: 'Password updated successfully' }, id,
-      type === ClientType.LEGACY ? { password } : {}, logger);
+    ctx.body = withSmppWarnings({ status: 'Password updated successfully' }, id, type === ClientType.LEGACY ? { password } : {}, logger);
   });
 }
 
@@ -144,18 +143,60 @@ export function documentClientRoutes(api: ApiDocs): void {
   const base = { tag: 'Clients', auth: 'admin' } as const;
   const params = pathIds('id');
   const withWarnings = clientView.extend(smppWarnings);
-  api.route({ ...base, method: 'get', path: '/clients', summary: 'List clients with their settings and numbers',
-    responses: { 200: { description: 'Every client, by id', schema: z.array(clientView) } } });
-  api.route({ ...base, method: 'post', path: '/clients', summary: 'Create a client', body: clientSchema,
-    responses: { 201: { description: 'The client (warnings: SMPP credential limits)', schema: withWarnings } } });
-  api.route({ ...base, method: 'post', path: '/clients/reload', summary: 'Re-read every carrier, client and number from the database',
-    responses: { 200: { description: 'Reloaded', schema: statusOnly } } });
-  api.route({ ...base, method: 'get', path: '/clients/{id}', summary: 'Show a client', params,
-    responses: { 200: { description: 'The client', schema: clientView } } });
-  api.route({ ...base, method: 'put', path: '/clients/{id}', summary: 'Change a client', params, body: clientSchema,
-    responses: { 200: { description: 'Updated', schema: z.object({ message: z.string(), client: clientView, ...smppWarnings }) } } });
-  api.route({ ...base, method: 'delete', path: '/clients/{id}', summary: 'Delete a client with its numbers, settings, failovers and API keys', params,
-    responses: { 200: { description: 'Deleted', schema: deleted('client_id') } } });
-  api.route({ ...base, method: 'patch', path: '/clients/{id}/password', summary: "Set a client's password", params, body: passwordSchema,
-    responses: { 200: { description: 'Updated', schema: statusOnly.extend(smppWarnings) } } });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/clients',
+    summary: 'List clients with their settings and numbers',
+    responses: { 200: { description: 'Every client, by id', schema: z.array(clientView) } },
+  });
+  api.route({
+    ...base,
+    method: 'post',
+    path: '/clients',
+    summary: 'Create a client',
+    body: clientSchema,
+    responses: { 201: { description: 'The client (warnings: SMPP credential limits)', schema: withWarnings } },
+  });
+  api.route({
+    ...base,
+    method: 'post',
+    path: '/clients/reload',
+    summary: 'Re-read every carrier, client and number from the database',
+    responses: { 200: { description: 'Reloaded', schema: statusOnly } },
+  });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/clients/{id}',
+    summary: 'Show a client',
+    params,
+    responses: { 200: { description: 'The client', schema: clientView } },
+  });
+  api.route({
+    ...base,
+    method: 'put',
+    path: '/clients/{id}',
+    summary: 'Change a client',
+    params,
+    body: clientSchema,
+    responses: { 200: { description: 'Updated', schema: z.object({ message: z.string(), client: clientView, ...smppWarnings }) } },
+  });
+  api.route({
+    ...base,
+    method: 'delete',
+    path: '/clients/{id}',
+    summary: 'Delete a client with its numbers, settings, failovers and API keys',
+    params,
+    responses: { 200: { description: 'Deleted', schema: deleted('client_id') } },
+  });
+  api.route({
+    ...base,
+    method: 'patch',
+    path: '/clients/{id}/password',
+    summary: "Set a client's password",
+    params,
+    body: passwordSchema,
+    responses: { 200: { description: 'Updated', schema: statusOnly.extend(smppWarnings) } },
+  });
 }

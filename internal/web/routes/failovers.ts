@@ -63,8 +63,11 @@ export function registerFailoverRoutes(router: Router, deps: WebDeps): void {
 
   router.get('/clients/:id/failovers', async (ctx) => {
     const client = cachedClient(ctx.params.id);
-    ctx.body = await Promise.all([...client.failovers].sort(byPriority).map(async (f) =>
-      failoverViewDto(f, directory.client(f.fallbackClientId), await isOnline(deps, f.fallbackClientId))));
+    ctx.body = await Promise.all(
+      [...client.failovers]
+        .sort(byPriority)
+        .map(async (f) => failoverViewDto(f, directory.client(f.fallbackClientId), await isOnline(deps, f.fallbackClientId))),
+    );
   });
 
   router.post('/clients/:id/failovers', async (ctx) => {
@@ -98,47 +101,96 @@ export function registerFailoverRoutes(router: Router, deps: WebDeps): void {
 
   router.get('/clients/:id/smpp-status', async (ctx) => {
     const client = cachedClient(ctx.params.id);
-    const failovers = await Promise.all(client.failovers.filter((f) => f.enabled).sort(byPriority).map(async (f) => {
-      const fallback = directory.client(f.fallbackClientId);
-      return {
-        client_id: f.fallbackClientId,
-        username: fallback?.username ?? '',
-        name: fallback?.name ?? '',
-        priority: f.priority,
-        online: await isOnline(deps, f.fallbackClientId),
-      };
-    }));
+    const failovers = await Promise.all(
+      client.failovers
+        .filter((f) => f.enabled)
+        .sort(byPriority)
+        .map(async (f) => {
+          const fallback = directory.client(f.fallbackClientId);
+          return {
+            client_id: f.fallbackClientId,
+            username: fallback?.username ?? '',
+            name: fallback?.name ?? '',
+            priority: f.priority,
+            online: await isOnline(deps, f.fallbackClientId),
+          };
+        }),
+    );
     const binds = await bindsOf(deps, client.id);
     ctx.body = {
-      client_id: client.id, username: client.username, online: binds.length > 0, ip: binds[0]?.ip ?? '', failovers,
+      client_id: client.id,
+      username: client.username,
+      online: binds.length > 0,
+      ip: binds[0]?.ip ?? '',
+      failovers,
     } satisfies z.input<typeof smppStatusView>;
   });
 }
 
 const failoverUpdated = updated('failover', failoverView);
 const failoverDeleted = deleted('failover_id');
-const smppStatusView = z.object({
-  client_id: z.number().int(),
-  username: z.string(),
-  online: z.boolean().meta({ description: 'a bind on any node of the cluster' }),
-  ip: z.string().meta({ description: "one bind's ESME address, '' when offline" }),
-  failovers: z.array(z.object({
-    client_id: z.number().int(), username: z.string(), name: z.string(), priority: z.number().int(), online: z.boolean(),
-  })),
-}).meta({ id: 'SmppStatus' });
+const smppStatusView = z
+  .object({
+    client_id: z.number().int(),
+    username: z.string(),
+    online: z.boolean().meta({ description: 'a bind on any node of the cluster' }),
+    ip: z.string().meta({ description: "one bind's ESME address, '' when offline" }),
+    failovers: z.array(
+      z.object({
+        client_id: z.number().int(),
+        username: z.string(),
+        name: z.string(),
+        priority: z.number().int(),
+        online: z.boolean(),
+      }),
+    ),
+  })
+  .meta({ id: 'SmppStatus' });
 
 /** The API document's entries for registerFailoverRoutes. */
 export function documentFailoverRoutes(api: ApiDocs): void {
   const base = { tag: 'Failovers', auth: 'admin' } as const;
   const both = pathIds('id', 'failover_id');
-  api.route({ ...base, method: 'get', path: '/clients/{id}/failovers', summary: "A client's failovers, in priority order",
-    params: pathIds('id'), responses: { 200: { description: 'The failovers', schema: z.array(failoverListItemView) } } });
-  api.route({ ...base, method: 'post', path: '/clients/{id}/failovers', summary: 'Add a failover', params: pathIds('id'),
-    body: newFailoverSchema, responses: { 201: { description: 'The failover', schema: failoverView } } });
-  api.route({ ...base, method: 'put', path: '/clients/{id}/failovers/{failover_id}', summary: 'Change a failover', params: both,
-    body: failoverPatchSchema, responses: { 200: { description: 'Updated', schema: failoverUpdated } } });
-  api.route({ ...base, method: 'delete', path: '/clients/{id}/failovers/{failover_id}', summary: 'Delete a failover', params: both,
-    responses: { 200: { description: 'Deleted', schema: failoverDeleted } } });
-  api.route({ ...base, method: 'get', path: '/clients/{id}/smpp-status', summary: 'Whether a client and its failovers are bound over SMPP',
-    params: pathIds('id'), responses: { 200: { description: 'Presence across the cluster', schema: smppStatusView } } });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/clients/{id}/failovers',
+    summary: "A client's failovers, in priority order",
+    params: pathIds('id'),
+    responses: { 200: { description: 'The failovers', schema: z.array(failoverListItemView) } },
+  });
+  api.route({
+    ...base,
+    method: 'post',
+    path: '/clients/{id}/failovers',
+    summary: 'Add a failover',
+    params: pathIds('id'),
+    body: newFailoverSchema,
+    responses: { 201: { description: 'The failover', schema: failoverView } },
+  });
+  api.route({
+    ...base,
+    method: 'put',
+    path: '/clients/{id}/failovers/{failover_id}',
+    summary: 'Change a failover',
+    params: both,
+    body: failoverPatchSchema,
+    responses: { 200: { description: 'Updated', schema: failoverUpdated } },
+  });
+  api.route({
+    ...base,
+    method: 'delete',
+    path: '/clients/{id}/failovers/{failover_id}',
+    summary: 'Delete a failover',
+    params: both,
+    responses: { 200: { description: 'Deleted', schema: failoverDeleted } },
+  });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/clients/{id}/smpp-status',
+    summary: 'Whether a client and its failovers are bound over SMPP',
+    params: pathIds('id'),
+    responses: { 200: { description: 'Presence across the cluster', schema: smppStatusView } },
+  });
 }

@@ -59,10 +59,26 @@ const statsView = z
 export function documentHealthRoutes(api: ApiDocs): void {
   const base = { tag: 'Health', auth: 'public' } as const;
   const unavailable = { description: 'Starting, stopping, or (ready) the database does not answer', schema: healthView };
-  api.route({ ...base, method: 'get', path: '/health', summary: "The node's lifecycle",
-    responses: { 200: { description: 'Serving', schema: healthView }, 503: unavailable } });
-  api.route({ ...base, method: 'get', path: '/ready', summary: 'Serving and its database answers',
-    responses: { 200: { description: 'Ready', schema: healthView }, 503: unavailable } });
-  api.route({ tag: 'Health', auth: 'admin', method: 'get', path: '/stats', summary: 'SMPP and MM4 sessions across the cluster',
-    responses: { 200: { description: 'Sessions', schema: statsView } } });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/health',
+    summary: "The node's lifecycle",
+    responses: { 200: { description: 'Serving', schema: healthView }, 503: unavailable },
+  });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/ready',
+    summary: 'Serving and its database answers',
+    responses: { 200: { description: 'Ready', schema: healthView }, 503: unavailable },
+  });
+  api.route({
+    tag: 'Health',
+    auth: 'admin',
+    method: 'get',
+    path: '/stats',
+    summary: 'SMPP and MM4 sessions across the cluster',
+    responses: { 200: { description: 'Sessions', schema: statsView } },
+  });
 }

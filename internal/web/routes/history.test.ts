@@ -8,7 +8,7 @@ describe('parseHistoryDate', () => {
     expect(parseHistoryDate('2024-05-01', 'until', true)?.toISOString()).toBe('2024-05-01T23:59:59.999Z');
   });
 
-  it('reads RFC 3339, even with the offset\'s + decoded to a space', () => {
+  it("reads RFC 3339, even with the offset's + decoded to a space", () => {
     expect(parseHistoryDate('2024-05-01T10:00:00Z', 'since', false)?.toISOString()).toBe('2024-05-01T10:00:00.000Z');
     expect(parseHistoryDate('2024-05-01T10:00:00 02:00', 'since', false)?.toISOString()).toBe('2024-05-01T08:00:00.000Z');
   });

@@ -74,14 +74,17 @@ const historyQuerySchema = z.object({
   from: queryParam((raw) => numberFilter(raw, 'from')).meta({ description: 'a number in any spelling, matched with and without +' }),
   to: queryParam((raw) => numberFilter(raw, 'to')).meta({ description: 'a number in any spelling, matched with and without +' }),
   type: queryParam((raw) => oneOf(raw, 'type', ['sms', 'mms'] as const)).meta({ description: 'sms or mms' }),
-  direction: queryParam((raw) => oneOf<RecordDirection>(raw, 'direction', ['inbound', 'outbound']))
-    .meta({ description: 'inbound or outbound' }),
+  direction: queryParam((raw) => oneOf<RecordDirection>(raw, 'direction', ['inbound', 'outbound'])).meta({
+    description: 'inbound or outbound',
+  }),
   since: queryParam((raw) => parseHistoryDate(raw, 'since', false)).meta({ description: 'YYYY-MM-DD (UTC) or RFC 3339' }),
-  until: queryParam((raw) => parseHistoryDate(raw, 'until', true))
-    .meta({ description: 'YYYY-MM-DD (UTC, the whole day included) or RFC 3339' }),
+  until: queryParam((raw) => parseHistoryDate(raw, 'until', true)).meta({
+    description: 'YYYY-MM-DD (UTC, the whole day included) or RFC 3339',
+  }),
   page: queryParam((raw) => positive(raw, 1)).meta({ description: 'default 1' }),
-  per_page: queryParam((raw) => Math.min(positive(raw, HISTORY_DEFAULT_PER_PAGE), HISTORY_MAX_PER_PAGE))
-    .meta({ description: `default ${HISTORY_DEFAULT_PER_PAGE}, at most ${HISTORY_MAX_PER_PAGE}` }),
+  per_page: queryParam((raw) => Math.min(positive(raw, HISTORY_DEFAULT_PER_PAGE), HISTORY_MAX_PER_PAGE)).meta({
+    description: `default ${HISTORY_DEFAULT_PER_PAGE}, at most ${HISTORY_MAX_PER_PAGE}`,
+  }),
 });
 
 /** The store query of a /messages/history request (upstream §5.9). */
@@ -103,22 +106,30 @@ export function registerHistoryRoutes(router: Router, deps: Pick<WebDeps, 'store
     ctx.set('X-Page', String(query.page));
     ctx.set('X-Per-Page', String(query.perPage));
     ctx.body = {
-      messages: records.map(recordDto), total_count: total, page: query.page, per_page: query.perPage,
+      messages: records.map(recordDto),
+      total_count: total,
+      page: query.page,
+      per_page: query.perPage,
     } satisfies z.input<typeof historyView>;
   });
 }
 
-const historyView = z.object({
-  messages: z.array(recordView),
-  total_count: z.number().int(),
-  page: z.number().int(),
-  per_page: z.number().int(),
-}).meta({ id: 'History' });
+const historyView = z
+  .object({
+    messages: z.array(recordView),
+    total_count: z.number().int(),
+    page: z.number().int(),
+    per_page: z.number().int(),
+  })
+  .meta({ id: 'History' });
 
 /** The API document's entries for registerHistoryRoutes. */
 export function documentHistoryRoutes(api: ApiDocs): void {
   api.route({
-    tag: 'Messages', auth: 'client', method: 'get', path: '/messages/history',
+    tag: 'Messages',
+    auth: 'client',
+    method: 'get',
+    path: '/messages/history',
     summary: "The caller's message records, newest first (API keys: scope usage)",
     query: historyQuerySchema,
     responses: { 200: { description: 'A page, also counted in X-Total-Count, X-Page and X-Per-Page', schema: historyView } },

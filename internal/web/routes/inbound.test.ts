@@ -27,7 +27,12 @@ describe('carrierMessage', () => {
 
 describe('carrierStatus', () => {
   it('cleans the error text and code', () => {
-    const event = carrierStatus({ carrierMsgId: 'SM1', status: 'undelivered', errorCode: '30\u00003', errorText: 'no\u0000pe' }, carrier, 'msg-1', 5);
+    const event = carrierStatus(
+      { carrierMsgId: 'SM1', status: 'undelivered', errorCode: '30\u00003', errorText: 'no\u0000pe' },
+      carrier,
+      'msg-1',
+      5,
+    );
     expect(event).toMatchObject({ messageId: 'msg-1', carrierMsgId: 'SM1', errorCode: '303', errorText: 'nope' });
   });
 

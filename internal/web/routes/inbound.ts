@@ -134,8 +134,10 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
     deps.metrics?.metrics.webhooksUnverified.inc({ carrier: carrier.name });
     if (unsignedLogged.has(carrier.id)) return;
     unsignedLogged.add(carrier.id);
-    logger.warn({ carrier: carrier.name, carrierId: carrier.id, sourceIp },
-      `carrier webhook accepted unsigned (counted in msggw_webhooks_unverified_total from now on): ${warning}`);
+    logger.warn(
+      { carrier: carrier.name, carrierId: carrier.id, sourceIp },
+      `carrier webhook accepted unsigned (counted in msggw_webhooks_unverified_total from now on): ${warning}`,
+    );
   };
 
   const publishAll = async (items: Published[]) => {
@@ -148,7 +150,10 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
     const carrier = deps.directory.carrierByUuid(uuid);
     if (!carrier) {
       // Anyone may call this URL: the path is cut short, and it makes no metric label.
-      logger.info({ event: LogEvent.UnknownCarrierUuid, uuid: uuid.slice(0, 64), peer: ctx.req.socket.remoteAddress }, 'carrier webhook for an unknown carrier');
+      logger.info(
+        { event: LogEvent.UnknownCarrierUuid, uuid: uuid.slice(0, 64), peer: ctx.req.socket.remoteAddress },
+        'carrier webhook for an unknown carrier',
+      );
       throw new NotFoundError('carrier not found');
     }
     const rawBody = await readRawBody(ctx, INBOUND_BODY_LIMIT_BYTES);
@@ -160,7 +165,10 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
       trusted,
     );
     const url = publicUrl(deps.serverAddress, ctx);
-    logger.debug({ event: LogEvent.InboundAttempt, carrier: carrier.name, sourceIp, status: Boolean(messageId) }, 'carrier webhook received');
+    logger.debug(
+      { event: LogEvent.InboundAttempt, carrier: carrier.name, sourceIp, status: Boolean(messageId) },
+      'carrier webhook received',
+    );
     if (!deps.carrierWebhooks.verify({ headers, rawBody, url, receivedAtMs: now }, carrier)) {
       logger.warn({ carrier: carrier.name, carrierId: carrier.id, sourceIp, url }, 'carrier webhook refused: bad or missing signature');
       throw new ForbiddenError('Invalid webhook signature');
@@ -188,7 +196,8 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
     } catch (err) {
       ctx.set('Retry-After', RETRY_AFTER_SECS);
       // Either way a 503: the carrier sends it again with the same ids, which enter once.
-      if (err instanceof OutcomeUnknownError) throw new OutcomeUnknownError('The webhook may not have been stored; retry later', { cause: err });
+      if (err instanceof OutcomeUnknownError)
+        throw new OutcomeUnknownError('The webhook may not have been stored; retry later', { cause: err });
       throw new UnavailableError('The webhook could not be stored; retry later', { cause: err });
     }
     if (result.messages.length > 0) deps.metrics?.metrics.ingress.inc({ protocol: 'carrier' }, result.messages.length);
@@ -209,9 +218,15 @@ export function registerInboundRoutes(router: Router, deps: WebDeps): void {
 export function documentInboundRoutes(api: ApiDocs): void {
   const uuid = z.string().meta({ description: "the carrier's uuid (24 hex characters)" });
   const common = {
-    tag: 'Carrier webhooks', auth: 'public', method: 'post',
-    description: "Signed by the carrier (Twilio X-Twilio-Signature; Telnyx telnyx-signature-ed25519 + telnyx-timestamp), checked on the raw body against SERVER_ADDRESS + path + query.",
-    rawBody: { description: "The carrier's webhook as it sends it", contentTypes: ['application/x-www-form-urlencoded', 'application/json'] },
+    tag: 'Carrier webhooks',
+    auth: 'public',
+    method: 'post',
+    description:
+      'Signed by the carrier (Twilio X-Twilio-Signature; Telnyx telnyx-signature-ed25519 + telnyx-timestamp), checked on the raw body against SERVER_ADDRESS + path + query.',
+    rawBody: {
+      description: "The carrier's webhook as it sends it",
+      contentTypes: ['application/x-www-form-urlencoded', 'application/json'],
+    },
     responses: {
       200: { description: "The carrier driver's answer (Twilio: empty TwiML)", contentType: 'application/xml' },
       400: { description: 'A webhook the driver cannot read; nothing entered' },
@@ -221,8 +236,11 @@ export function documentInboundRoutes(api: ApiDocs): void {
       503: { description: 'Not stored (Retry-After: 1); the carrier retries' },
     },
   } as const;
-  api.route({ ...common, path: '/inbound/{uuid}', summary: 'Inbound messages and statuses from a carrier',
-    params: z.object({ uuid }) });
-  api.route({ ...common, path: '/inbound/{uuid}/status/{messageId}', summary: 'A status callback for one message (Twilio StatusCallback)',
-    params: z.object({ uuid, messageId: z.string().regex(CALLBACK_MESSAGE_ID) }) });
+  api.route({ ...common, path: '/inbound/{uuid}', summary: 'Inbound messages and statuses from a carrier', params: z.object({ uuid }) });
+  api.route({
+    ...common,
+    path: '/inbound/{uuid}/status/{messageId}',
+    summary: 'A status callback for one message (Twilio StatusCallback)',
+    params: z.object({ uuid, messageId: z.string().regex(CALLBACK_MESSAGE_ID) }),
+  });
 }

@@ -67,7 +67,10 @@ export function registerMediaRoutes(router: Router, deps: WebDeps): void {
     ctx.body = file.bytes;
     ctx.length = file.bytes.length;
     // The token is a capability: log only enough of it to correlate.
-    deps.logger.debug({ event: LogEvent.MediaAccessed, token: `${token!.slice(0, 6)}…`, size: file.bytes.length, ua: ctx.get('User-Agent') }, 'media served');
+    deps.logger.debug(
+      { event: LogEvent.MediaAccessed, token: `${token!.slice(0, 6)}…`, size: file.bytes.length, ua: ctx.get('User-Agent') },
+      'media served',
+    );
   });
 }
 
@@ -76,10 +79,17 @@ export function documentMediaRoutes(api: ApiDocs): void {
   const params = z.object({ file: z.string().meta({ description: '{token} or {token}.{ext}; everything from the first . is ignored' }) });
   for (const method of ['get', 'head'] as const) {
     api.route({
-      tag: 'Media', auth: 'public', method, path: '/media/{file}', params,
+      tag: 'Media',
+      auth: 'public',
+      method,
+      path: '/media/{file}',
+      params,
       summary: method === 'get' ? 'A stored media file (the token is the capability)' : "A media file's headers",
       responses: {
-        200: { description: 'The file, with Content-Type, Content-Length, cache headers and a sandbox CSP', contentType: 'application/octet-stream' },
+        200: {
+          description: 'The file, with Content-Type, Content-Length, cache headers and a sandbox CSP',
+          contentType: 'application/octet-stream',
+        },
         404: { description: 'media file not found', contentType: 'text/plain' },
       },
     });

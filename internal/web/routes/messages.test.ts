@@ -8,7 +8,11 @@ import type { WebDeps } from '../types.js';
 import { SendRoute, type SendCall } from './messages.js';
 
 const client = {
-  id: 1, username: 'acme', password: 'secret-pw', type: 'web', settings: null,
+  id: 1,
+  username: 'acme',
+  password: 'secret-pw',
+  type: 'web',
+  settings: null,
   numbers: [{ id: 1, number: '+14155550100', settings: null }],
 };
 const AUTH = `Basic ${Buffer.from('acme:secret-pw').toString('base64')}`;
@@ -38,7 +42,13 @@ const failingRoute = (lines: unknown[]): SendRoute => routeWith(lines, () => new
 
 function call(body: unknown, idempotencyKey = ''): SendCall {
   return {
-    method: 'POST', path: '/messages/send', authorization: AUTH, idempotencyKey, peer: '127.0.0.1', forwardedFor: '', realIp: '',
+    method: 'POST',
+    path: '/messages/send',
+    authorization: AUTH,
+    idempotencyKey,
+    peer: '127.0.0.1',
+    forwardedFor: '',
+    realIp: '',
     readBody: async () => Buffer.from(JSON.stringify(body)),
   };
 }

@@ -11,9 +11,7 @@ import { applyAnswer, type WebAnswer } from '../answer.js';
 import { trustedProxies, type TrustedProxies } from '../../peer/index.js';
 import { clientIp } from '../client-ip.js';
 import type { ApiDocs } from '../api-docs.js';
-import {
-  acceptedAnswer, apiFormatOf, parseSendRequest, sendBodySchema, usesStatusErrors, type SendRequest,
-} from '../formats.js';
+import { acceptedAnswer, apiFormatOf, parseSendRequest, sendBodySchema, usesStatusErrors, type SendRequest } from '../formats.js';
 import { idempotencyKeyHeader, idempotencyKeyOf, restMessageId } from '../idempotency.js';
 import { mediaRefs } from '../media-refs.js';
 import { admitClient, assertKeyMaySendFrom, assertScope, type ClientAuth, type ClientAuthenticator } from '../middleware/client-auth.js';
@@ -111,7 +109,11 @@ export async function buildMessage(context: BuildContext): Promise<Message> {
   checkText(request.text, hasMedia, maxTextChars);
   const media = await mediaRefs(request.media, sink);
   return newMessage({
-    id: restMessageId(client.id, idempotencyKey), from, to, text: request.text, media,
+    id: restMessageId(client.id, idempotencyKey),
+    from,
+    to,
+    text: request.text,
+    media,
     origin: { kind: 'web', clientId: client.id, sourceIp, node },
   });
 }
@@ -215,7 +217,8 @@ export class SendRoute {
    * (the id and outcome of a 503); anything else is the usual error answer.
    */
   #failed(err: unknown, auth: ClientAuth, call: SendCall, bicomExtra?: Record<string, unknown>): WebAnswer {
-    if (!(err instanceof GatewayError) || !usesStatusErrors(apiFormatOf(auth.client))) return errorAnswer(err, this.#deps.logger, where(call));
+    if (!(err instanceof GatewayError) || !usesStatusErrors(apiFormatOf(auth.client)))
+      return errorAnswer(err, this.#deps.logger, where(call));
     const status = wireStatus[err.code].http;
     if (status >= 500) this.#deps.logger.error({ err, ...where(call) }, 'request failed');
     return { status, body: { status: 'error', message: err.expose ? err.message : 'internal error', ...bicomExtra } };
@@ -238,8 +241,10 @@ function notAccepted(err: unknown, id: string): GatewayError {
       { cause: err, details: { id, outcome: 'unknown' } },
     );
   }
-  return new UnavailableError('The message could not be stored; nothing was sent. Try again later.',
-    { cause: err, details: { id, outcome: 'not_stored' } });
+  return new UnavailableError('The message could not be stored; nothing was sent. Try again later.', {
+    cause: err,
+    details: { id, outcome: 'not_stored' },
+  });
 }
 
 function withRetryAfter(answer: WebAnswer, seconds: string): WebAnswer {
@@ -249,16 +254,19 @@ function withRetryAfter(answer: WebAnswer, seconds: string): WebAnswer {
 /** The send route for Koa (paths the send fast path does not take, e.g. with a trailing slash). */
 export function registerMessageRoutes(router: Router, route: SendRoute): void {
   const send = async (ctx: Context) => {
-    applyAnswer(ctx, await route.answer({
-      method: ctx.method,
-      path: ctx.path,
-      authorization: ctx.get('Authorization'),
-      idempotencyKey: ctx.get('Idempotency-Key'),
-      readBody: (limitBytes) => readRequestBody(ctx.req, limitBytes),
-      peer: ctx.req.socket.remoteAddress,
-      forwardedFor: ctx.get('X-Forwarded-For'),
-      realIp: ctx.get('X-Real-IP'),
-    }));
+    applyAnswer(
+      ctx,
+      await route.answer({
+        method: ctx.method,
+        path: ctx.path,
+        authorization: ctx.get('Authorization'),
+        idempotencyKey: ctx.get('Idempotency-Key'),
+        readBody: (limitBytes) => readRequestBody(ctx.req, limitBytes),
+        peer: ctx.req.socket.remoteAddress,
+        forwardedFor: ctx.get('X-Forwarded-For'),
+        realIp: ctx.get('X-Real-IP'),
+      }),
+    );
   };
   for (const path of SEND_PATHS) router.post(path, send);
 }
@@ -276,7 +284,10 @@ const notStoredView = z.union([errorView, statusErrorView]).meta({
 export function documentMessageRoutes(api: ApiDocs): void {
   for (const path of SEND_PATHS) {
     api.route({
-      tag: 'Messages', auth: 'client', method: 'post', path,
+      tag: 'Messages',
+      auth: 'client',
+      method: 'post',
+      path,
       summary: path === '/messages' ? "Send an SMS or MMS (Bicom's path)" : 'Send an SMS or MMS (API keys: scope send)',
       description: "The body's shape is the client's api_format (client settings): generic, bicom or telnyx.",
       headers: z.object({ 'Idempotency-Key': idempotencyKeyHeader.optional() }),

@@ -43,12 +43,20 @@ const NO_AUTO_REPLY: AutoReplyDefaults = { enabled: false, defaultMessage: '' };
  * webhook per level, auto-reply resolved, and the client-only settings.
  */
 export function effectiveSettingsDto(
-  number: ClientNumber, client: ClientDetails, autoReply: AutoReplyDefaults,
+  number: ClientNumber,
+  client: ClientDetails,
+  autoReply: AutoReplyDefaults,
 ): z.input<typeof effectiveSettingsView> {
   const view = effectiveNumberSettings(number, client);
-  const limit = (l: { limit: number; source: 'number' | 'client' | 'none'; limitBoth: boolean }) => ({ limit: l.limit, source: l.source, limit_both: l.limitBoth });
+  const limit = (l: { limit: number; source: 'number' | 'client' | 'none'; limitBoth: boolean }) => ({
+    limit: l.limit,
+    source: l.source,
+    limit_both: l.limitBoth,
+  });
   const periods = (type: 'sms' | 'mms') => ({
-    burst: limit(view.limits[type].burst), daily: limit(view.limits[type].daily), monthly: limit(view.limits[type].monthly),
+    burst: limit(view.limits[type].burst),
+    daily: limit(view.limits[type].daily),
+    monthly: limit(view.limits[type].monthly),
   });
   const { number_id: _id, number: _n, ...autoReplyView } = autoReplyViewDto(number, autoReply);
   return {
@@ -103,10 +111,28 @@ export function registerNumberLookupRoutes(router: Router, deps: WebDeps): void 
 /** The API document's entries for registerNumberLookupRoutes. */
 export function documentNumberLookupRoutes(api: ApiDocs): void {
   const base = { tag: 'Numbers', auth: 'admin' } as const;
-  api.route({ ...base, method: 'get', path: '/numbers', summary: "Every client's numbers, filtered",
-    query: numberLookupQuery, responses: { 200: { description: 'The numbers, by id', schema: z.array(numberView) } } });
-  api.route({ ...base, method: 'get', path: '/numbers/{id}', summary: 'Show a number', params: pathIds('id'),
-    responses: { 200: { description: 'The number', schema: numberView } } });
-  api.route({ ...base, method: 'get', path: '/numbers/{id}/effective-settings', summary: 'What applies to a number and where it comes from',
-    params: pathIds('id'), responses: { 200: { description: 'The resolved settings', schema: effectiveSettingsView } } });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/numbers',
+    summary: "Every client's numbers, filtered",
+    query: numberLookupQuery,
+    responses: { 200: { description: 'The numbers, by id', schema: z.array(numberView) } },
+  });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/numbers/{id}',
+    summary: 'Show a number',
+    params: pathIds('id'),
+    responses: { 200: { description: 'The number', schema: numberView } },
+  });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/numbers/{id}/effective-settings',
+    summary: 'What applies to a number and where it comes from',
+    params: pathIds('id'),
+    responses: { 200: { description: 'The resolved settings', schema: effectiveSettingsView } },
+  });
 }

@@ -106,12 +106,34 @@ const autoReplyUpdated = updated('settings', z.object({ enabled: z.boolean(), me
 /** The API document's entries for registerNumberSettingsRoutes. */
 export function documentNumberSettingsRoutes(api: ApiDocs): void {
   const base = { tag: 'Numbers', auth: 'admin', params: pathIds('id') } as const;
-  api.route({ ...base, method: 'get', path: '/numbers/{id}/settings', summary: "Show a number's own settings",
-    responses: { 200: { description: 'The settings, or a message when it has none', schema: z.union([numberSettingsView, messageOnly]) } } });
-  api.route({ ...base, method: 'put', path: '/numbers/{id}/settings', summary: "Change a number's settings",
-    body: numberSettingsSchema, responses: { 200: { description: 'Updated', schema: settingsUpdated } } });
-  api.route({ ...base, method: 'get', path: '/numbers/{id}/auto-reply', summary: "A number's auto-reply, resolved",
-    responses: { 200: { description: 'The resolved view', schema: autoReplyView } } });
-  api.route({ ...base, method: 'put', path: '/numbers/{id}/auto-reply', summary: "Change a number's auto-reply",
-    body: autoReplySchema, responses: { 200: { description: 'Updated', schema: autoReplyUpdated } } });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/numbers/{id}/settings',
+    summary: "Show a number's own settings",
+    responses: { 200: { description: 'The settings, or a message when it has none', schema: z.union([numberSettingsView, messageOnly]) } },
+  });
+  api.route({
+    ...base,
+    method: 'put',
+    path: '/numbers/{id}/settings',
+    summary: "Change a number's settings",
+    body: numberSettingsSchema,
+    responses: { 200: { description: 'Updated', schema: settingsUpdated } },
+  });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/numbers/{id}/auto-reply',
+    summary: "A number's auto-reply, resolved",
+    responses: { 200: { description: 'The resolved view', schema: autoReplyView } },
+  });
+  api.route({
+    ...base,
+    method: 'put',
+    path: '/numbers/{id}/auto-reply',
+    summary: "Change a number's auto-reply",
+    body: autoReplySchema,
+    responses: { 200: { description: 'Updated', schema: autoReplyUpdated } },
+  });
 }

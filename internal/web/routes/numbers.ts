@@ -7,9 +7,7 @@ import type { ClientNumber, NewNumber, NumberFilter, NumberPatch, NumberSettings
 import type { ApiDocs } from '../api-docs.js';
 import { numberDto } from '../dto.js';
 import type { WebDeps } from '../types.js';
-import {
-  count, definedOnly, onceInQuery, parseBody, parseId, parseQuery, pathIds, toE164, urlOrEmpty,
-} from '../validation.js';
+import { count, definedOnly, onceInQuery, parseBody, parseId, parseQuery, pathIds, toE164, urlOrEmpty } from '../validation.js';
 import { deleted, numberView, updated } from '../views.js';
 
 const numberFields = {
@@ -80,8 +78,7 @@ export function toNumberUpdate(body: unknown): { patch: NumberPatch; settings: N
 export async function assertCarrierExists(store: Store, name: string): Promise<void> {
   if (await store.carriers.getByName(name)) return;
   if (isCarrierType(name.toLowerCase())) return;
-  throw new ValidationError(
-    `carrier ${name} does not exist (name a configured carrier, or a carrier type: ${CARRIER_TYPES.join(', ')})`);
+  throw new ValidationError(`carrier ${name} does not exist (name a configured carrier, or a carrier type: ${CARRIER_TYPES.join(', ')})`);
 }
 
 /** Exact tag and group filters, each given at most once (`?tag=a&tag=b` is refused rather than guessed). */
@@ -157,12 +154,39 @@ const numberDeleted = deleted('number_id');
 /** The API document's entries for registerNumberRoutes. */
 export function documentNumberRoutes(api: ApiDocs): void {
   const base = { tag: 'Numbers', auth: 'admin' } as const;
-  api.route({ ...base, method: 'get', path: '/clients/{id}/numbers', summary: "List a client's numbers",
-    params: pathIds('id'), query: numberFilterQuery, responses: { 200: { description: 'The numbers', schema: z.array(numberView) } } });
-  api.route({ ...base, method: 'post', path: '/clients/{id}/numbers', summary: 'Add a number to a client', params: pathIds('id'),
-    body: newNumberSchema, responses: { 201: { description: 'The number', schema: numberView } } });
-  api.route({ ...base, method: 'put', path: '/clients/{id}/numbers/{number_id}', summary: "Change a client's number",
-    params: pathIds('id', 'number_id'), body: numberUpdateSchema, responses: { 200: { description: 'Updated', schema: numberUpdated } } });
-  api.route({ ...base, method: 'delete', path: '/clients/{id}/numbers/{number_id}', summary: "Delete a client's number",
-    params: pathIds('id', 'number_id'), responses: { 200: { description: 'Deleted', schema: numberDeleted } } });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/clients/{id}/numbers',
+    summary: "List a client's numbers",
+    params: pathIds('id'),
+    query: numberFilterQuery,
+    responses: { 200: { description: 'The numbers', schema: z.array(numberView) } },
+  });
+  api.route({
+    ...base,
+    method: 'post',
+    path: '/clients/{id}/numbers',
+    summary: 'Add a number to a client',
+    params: pathIds('id'),
+    body: newNumberSchema,
+    responses: { 201: { description: 'The number', schema: numberView } },
+  });
+  api.route({
+    ...base,
+    method: 'put',
+    path: '/clients/{id}/numbers/{number_id}',
+    summary: "Change a client's number",
+    params: pathIds('id', 'number_id'),
+    body: numberUpdateSchema,
+    responses: { 200: { description: 'Updated', schema: numberUpdated } },
+  });
+  api.route({
+    ...base,
+    method: 'delete',
+    path: '/clients/{id}/numbers/{number_id}',
+    summary: "Delete a client's number",
+    params: pathIds('id', 'number_id'),
+    responses: { 200: { description: 'Deleted', schema: numberDeleted } },
+  });
 }

@@ -29,8 +29,16 @@ export function registerOpenApiRoutes(router: Router, document: () => DocumentVi
 /** The API document's entries for registerOpenApiRoutes. */
 export function documentOpenApiRoutes(api: ApiDocs): void {
   const base = { tag: 'Health', auth: 'public', method: 'get' } as const;
-  api.route({ ...base, path: '/openapi.json', summary: 'This document (OpenAPI 3.1)',
-    responses: { 200: { description: 'The document', schema: z.looseObject({ openapi: z.string() }) } } });
-  api.route({ ...base, path: '/docs', summary: 'This document as a page',
-    responses: { 200: { description: 'An HTML page', contentType: 'text/html' } } });
+  api.route({
+    ...base,
+    path: '/openapi.json',
+    summary: 'This document (OpenAPI 3.1)',
+    responses: { 200: { description: 'The document', schema: z.looseObject({ openapi: z.string() }) } },
+  });
+  api.route({
+    ...base,
+    path: '/docs',
+    summary: 'This document as a page',
+    responses: { 200: { description: 'An HTML page', contentType: 'text/html' } },
+  });
 }

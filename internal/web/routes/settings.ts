@@ -34,7 +34,12 @@ export function limitsPatch(input: LimitInput) {
 }
 
 const lowerEnum = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.string().trim().toLowerCase().pipe(z.enum(values)).meta({ description: `${values.join(', ')} (any case)` });
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(values))
+    .meta({ description: `${values.join(', ')} (any case)` });
 
 /** null or '' for auth_method: the client may use Basic or Bearer. */
 const authMethod = z.union([z.null(), z.literal(''), lowerEnum([AuthMethod.BASIC, AuthMethod.BEARER])]);
@@ -93,9 +98,7 @@ export function registerSettingsRoutes(router: Router, deps: WebDeps): void {
   router.get('/clients/:id/settings', (ctx) => {
     const client = directory.client(parseId(ctx.params.id, 'Invalid client ID'));
     if (!client) throw new NotFoundError('Client not found');
-    ctx.body = client.settings
-      ? clientSettingsDto(client.settings)
-      : { message: 'No web settings configured for this client' };
+    ctx.body = client.settings ? clientSettingsDto(client.settings) : { message: 'No web settings configured for this client' };
   });
 
   router.put('/clients/:id/settings', async (ctx) => {
@@ -112,8 +115,21 @@ const settingsUpdated = updated('settings', clientSettingsView);
 /** The API document's entries for registerSettingsRoutes. */
 export function documentSettingsRoutes(api: ApiDocs): void {
   const base = { tag: 'Clients', auth: 'admin', params: pathIds('id') } as const;
-  api.route({ ...base, method: 'get', path: '/clients/{id}/settings', summary: "Show a client's settings",
-    responses: { 200: { description: 'The settings, or a message when the client has none', schema: z.union([clientSettingsView, messageOnly]) } } });
-  api.route({ ...base, method: 'put', path: '/clients/{id}/settings', summary: "Change a client's settings (created when missing)",
-    body: clientSettingsSchema, responses: { 200: { description: 'Updated', schema: settingsUpdated } } });
+  api.route({
+    ...base,
+    method: 'get',
+    path: '/clients/{id}/settings',
+    summary: "Show a client's settings",
+    responses: {
+      200: { description: 'The settings, or a message when the client has none', schema: z.union([clientSettingsView, messageOnly]) },
+    },
+  });
+  api.route({
+    ...base,
+    method: 'put',
+    path: '/clients/{id}/settings',
+    summary: "Change a client's settings (created when missing)",
+    body: clientSettingsSchema,
+    responses: { 200: { description: 'Updated', schema: settingsUpdated } },
+  });
 }

@@ -13,15 +13,17 @@ const numberUsage = z.object({ current_usage: z.number().int(), limit: z.number(
 const usageView = z
   .object({
     client: z.object({ username: z.string(), type: z.string(), sms: typeView, mms: typeView }),
-    numbers: z.array(z.object({
-      number: z.string(),
-      direction: z.literal('outbound'),
-      sms: numberUsage,
-      mms: numberUsage,
-      limit_both: z.boolean(),
-      tag: z.string().optional(),
-      group: z.string().optional(),
-    })),
+    numbers: z.array(
+      z.object({
+        number: z.string(),
+        direction: z.literal('outbound'),
+        sms: numberUsage,
+        mms: numberUsage,
+        limit_both: z.boolean(),
+        tag: z.string().optional(),
+        group: z.string().optional(),
+      }),
+    ),
     timezone: z.string(),
     reset_times: z.object({ burst: z.string(), daily: z.string(), monthly: z.string() }),
     timestamp: z.string(),
@@ -76,8 +78,14 @@ export function registerUsageRoutes(router: Router, deps: Pick<WebDeps, 'usage'>
 /** The API document's entries for registerUsageRoutes. */
 export function documentUsageRoutes(api: ApiDocs): void {
   api.route({
-    tag: 'Messages', auth: 'client', method: 'get', path: '/messages/usage',
+    tag: 'Messages',
+    auth: 'client',
+    method: 'get',
+    path: '/messages/usage',
     summary: "The caller's usage this minute, local day and local month (API keys: scope usage)",
-    responses: { 200: { description: 'Usage against the limits', schema: usageView }, 503: { description: 'No usage counters on this node' } },
+    responses: {
+      200: { description: 'Usage against the limits', schema: usageView },
+      503: { description: 'No usage counters on this node' },
+    },
   });
 }

@@ -11,8 +11,15 @@ export function apiKeyTests(api: () => AdminApi): void {
       expect(res.status).toBe(201);
       expect(res.body.key).toMatch(/^gw_live_[0-9a-f]{64}$/);
       expect(res.body).toMatchObject({
-        client_id: client.id, name: 'CSV Import App', key_prefix: res.body.key.slice(0, 16), scopes: 'send,batch,usage',
-        rate_limit: 60, active: true, expires_at: null, last_used_at: null, allowed_numbers: [],
+        client_id: client.id,
+        name: 'CSV Import App',
+        key_prefix: res.body.key.slice(0, 16),
+        scopes: 'send,batch,usage',
+        rate_limit: 60,
+        active: true,
+        expires_at: null,
+        last_used_at: null,
+        allowed_numbers: [],
       });
       expect(res.body).not.toHaveProperty('key_hash');
       const hash = sha256Hex(res.body.key);
@@ -25,7 +32,9 @@ export function apiKeyTests(api: () => AdminApi): void {
       const number = await api().addNumber(client.id);
       const before = Date.now();
       const res = await api().post(`/clients/${client.id}/api-keys`, {
-        scopes: ' Send , usage,send', expires_in_days: 2, allowed_number_ids: [number.id],
+        scopes: ' Send , usage,send',
+        expires_in_days: 2,
+        allowed_number_ids: [number.id],
       });
       expect(res.status).toBe(201);
       expect(res.body.name).toBe('API Key');

@@ -6,19 +6,37 @@ import { ADMIN_KEY, basic, type AdminApi } from './harness.js';
 /** Every admin route; `{c}` client, `{n}` number, `{f}` failover, `{k}` API key, `{r}` carrier id. */
 export const ADMIN_ROUTES: Array<[method: string, path: string]> = [
   ['GET', '/stats'],
-  ['GET', '/carriers'], ['POST', '/carriers'], ['POST', '/carriers/reload'],
-  ['GET', '/carriers/{r}'], ['PUT', '/carriers/{r}'], ['DELETE', '/carriers/{r}'],
-  ['GET', '/clients'], ['POST', '/clients'], ['POST', '/clients/reload'],
-  ['GET', '/clients/{c}'], ['PUT', '/clients/{c}'], ['DELETE', '/clients/{c}'], ['PATCH', '/clients/{c}/password'],
-  ['GET', '/clients/{c}/numbers'], ['POST', '/clients/{c}/numbers'],
-  ['PUT', '/clients/{c}/numbers/{n}'], ['DELETE', '/clients/{c}/numbers/{n}'],
-  ['GET', '/clients/{c}/settings'], ['PUT', '/clients/{c}/settings'],
-  ['GET', '/clients/{c}/failovers'], ['POST', '/clients/{c}/failovers'],
-  ['PUT', '/clients/{c}/failovers/{f}'], ['DELETE', '/clients/{c}/failovers/{f}'],
+  ['GET', '/carriers'],
+  ['POST', '/carriers'],
+  ['POST', '/carriers/reload'],
+  ['GET', '/carriers/{r}'],
+  ['PUT', '/carriers/{r}'],
+  ['DELETE', '/carriers/{r}'],
+  ['GET', '/clients'],
+  ['POST', '/clients'],
+  ['POST', '/clients/reload'],
+  ['GET', '/clients/{c}'],
+  ['PUT', '/clients/{c}'],
+  ['DELETE', '/clients/{c}'],
+  ['PATCH', '/clients/{c}/password'],
+  ['GET', '/clients/{c}/numbers'],
+  ['POST', '/clients/{c}/numbers'],
+  ['PUT', '/clients/{c}/numbers/{n}'],
+  ['DELETE', '/clients/{c}/numbers/{n}'],
+  ['GET', '/clients/{c}/settings'],
+  ['PUT', '/clients/{c}/settings'],
+  ['GET', '/clients/{c}/failovers'],
+  ['POST', '/clients/{c}/failovers'],
+  ['PUT', '/clients/{c}/failovers/{f}'],
+  ['DELETE', '/clients/{c}/failovers/{f}'],
   ['GET', '/clients/{c}/smpp-status'],
-  ['GET', '/clients/{c}/api-keys'], ['POST', '/clients/{c}/api-keys'], ['DELETE', '/clients/{c}/api-keys/{k}'],
-  ['GET', '/numbers/{n}/settings'], ['PUT', '/numbers/{n}/settings'],
-  ['GET', '/numbers/{n}/auto-reply'], ['PUT', '/numbers/{n}/auto-reply'],
+  ['GET', '/clients/{c}/api-keys'],
+  ['POST', '/clients/{c}/api-keys'],
+  ['DELETE', '/clients/{c}/api-keys/{k}'],
+  ['GET', '/numbers/{n}/settings'],
+  ['PUT', '/numbers/{n}/settings'],
+  ['GET', '/numbers/{n}/auto-reply'],
+  ['PUT', '/numbers/{n}/auto-reply'],
 ];
 
 /** Routes that read a JSON body (the reload routes take none). */
@@ -36,8 +54,7 @@ async function realIds(api: AdminApi): Promise<Record<string, number>> {
   return { c: client.id, n: number.id, f: failover.id, k: key.id, r: carrier.id };
 }
 
-const fill = (path: string, ids: Record<string, number | string>) =>
-  path.replace(/\{(\w)\}/g, (_, name: string) => String(ids[name]));
+const fill = (path: string, ids: Record<string, number | string>) => path.replace(/\{(\w)\}/g, (_, name: string) => String(ids[name]));
 
 function expectJsonError(res: { status: number; headers: Headers; body: any; text: string }, status: number) {
   expect(res.status, res.text).toBe(status);
@@ -100,8 +117,7 @@ export function basicsTests(api: () => AdminApi): void {
     it('guards every admin route, before reading ids or bodies', async () => {
       for (const [method, path] of ADMIN_ROUTES) {
         const raw = method === 'GET' ? undefined : '{bad';
-        const res = await api().request(method, fill(path, { c: 'x', n: 'x', f: 'x', k: 'x', r: 'x' }), undefined,
-          { auth: null, raw });
+        const res = await api().request(method, fill(path, { c: 'x', n: 'x', f: 'x', k: 'x', r: 'x' }), undefined, { auth: null, raw });
         expect(res.status, `${method} ${path}`).toBe(401);
       }
     });

@@ -8,13 +8,24 @@ export function carrierTests(api: () => AdminApi): void {
     it('creates a carrier and answers 201 with its webhook URL and without its password', async () => {
       const name = api().uniq('twilio');
       const res = await api().post('/carriers', {
-        name, type: 'Twilio', username: 'AC123', password: 'token', profile_id: 'prof',
-        api_base_url: 'http://127.0.0.1:9/sandbox', max_rps: 5,
+        name,
+        type: 'Twilio',
+        username: 'AC123',
+        password: 'token',
+        profile_id: 'prof',
+        api_base_url: 'http://127.0.0.1:9/sandbox',
+        max_rps: 5,
       });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
-        name, type: 'twilio', username: 'AC123', profile_id: 'prof', api_base_url: 'http://127.0.0.1:9/sandbox',
-        verify_webhooks: true, public_key: '', max_rps: 5,
+        name,
+        type: 'twilio',
+        username: 'AC123',
+        profile_id: 'prof',
+        api_base_url: 'http://127.0.0.1:9/sandbox',
+        verify_webhooks: true,
+        public_key: '',
+        max_rps: 5,
       });
       expect(res.body.uuid).toMatch(/^[0-9a-f]{24}$/);
       expect(res.body.webhook_url).toBe(`https://gw.example.test/inbound/${res.body.uuid}`);
@@ -69,8 +80,10 @@ export function carrierTests(api: () => AdminApi): void {
       const cases: Array<[Record<string, unknown>, string[]]> = [
         [{ type: 'telnyx' }, [unsigned('public_key')]],
         [{ type: 'onevoiceplus' }, [unsigned('public_key')]],
-        [{ type: 'telnyx', public_key: 'a2V5', verify_webhooks: false },
-          ['verify_webhooks is false: inbound webhooks for this carrier are accepted unsigned']],
+        [
+          { type: 'telnyx', public_key: 'a2V5', verify_webhooks: false },
+          ['verify_webhooks is false: inbound webhooks for this carrier are accepted unsigned'],
+        ],
         [{ type: 'telnyx', public_key: 'a2V5' }, []],
         [{ type: 'onevoiceplus', public_key: 'shared-token' }, []],
         [{ type: 'twilio' }, []],
@@ -115,13 +128,21 @@ export function carrierTests(api: () => AdminApi): void {
     it('updates the given fields, keeps the uuid, and stores a new password', async () => {
       const carrier = await api().carrier();
       const res = await api().put(`/carriers/${carrier.id}`, {
-        api_base_url: 'http://127.0.0.1:4010', verify_webhooks: false, password: 'rotated', type: 'onevoiceplus', uuid: 'f'.repeat(24),
+        api_base_url: 'http://127.0.0.1:4010',
+        verify_webhooks: false,
+        password: 'rotated',
+        type: 'onevoiceplus',
+        uuid: 'f'.repeat(24),
       });
       expect(res.status).toBe(200);
       expect(res.body.message).toBe('Carrier updated');
       expect(res.body.carrier).toMatchObject({
-        id: carrier.id, name: carrier.name, uuid: carrier.uuid, api_base_url: 'http://127.0.0.1:4010',
-        verify_webhooks: false, type: 'onevoiceplus',
+        id: carrier.id,
+        name: carrier.name,
+        uuid: carrier.uuid,
+        api_base_url: 'http://127.0.0.1:4010',
+        verify_webhooks: false,
+        type: 'onevoiceplus',
       });
       expect(res.body.carrier).not.toHaveProperty('password');
       expect((await api().store.carriers.get(carrier.id))?.password).toBe('rotated');
@@ -189,8 +210,16 @@ export function carrierTests(api: () => AdminApi): void {
     it('reloads carriers written behind the API', async () => {
       const name = api().uniq('direct');
       await api().store.carriers.create({
-        name, type: 'telnyx', username: 'u', password: 'p', uuid: generateObjectId(), profileId: '', apiBaseUrl: '',
-        verifyWebhooks: true, publicKey: '', maxRps: 0,
+        name,
+        type: 'telnyx',
+        username: 'u',
+        password: 'p',
+        uuid: generateObjectId(),
+        profileId: '',
+        apiBaseUrl: '',
+        verifyWebhooks: true,
+        publicKey: '',
+        maxRps: 0,
       });
       expect((await api().get('/carriers')).body.some((c: any) => c.name === name)).toBe(false);
       const res = await api().post('/carriers/reload');

@@ -8,11 +8,21 @@ export function clientTests(api: () => AdminApi): void {
     it('creates a legacy client: 201, no password key, default settings, empty numbers', async () => {
       const username = api().uniq('zultys');
       const res = await api().post('/clients', {
-        username, password: 'smpp_pass', type: 'legacy', name: 'Zultys MX', address: '192.168.1.100',
+        username,
+        password: 'smpp_pass',
+        type: 'legacy',
+        name: 'Zultys MX',
+        address: '192.168.1.100',
       });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
-        username, type: 'legacy', name: 'Zultys MX', address: '192.168.1.100', timezone: 'UTC', log_privacy: false, numbers: [],
+        username,
+        type: 'legacy',
+        name: 'Zultys MX',
+        address: '192.168.1.100',
+        timezone: 'UTC',
+        log_privacy: false,
+        numbers: [],
       });
       expect(res.body).not.toHaveProperty('password');
       expect(res.text).not.toContain('smpp_pass');
@@ -90,12 +100,20 @@ export function clientTests(api: () => AdminApi): void {
     it('updates name, address, time zone (in its canonical spelling) and log privacy', async () => {
       const client = await api().client();
       const res = await api().put(`/clients/${client.id}`, {
-        name: 'Renamed', address: '198.51.100.0/24', timezone: 'europe/paris', log_privacy: true, username: 'ignored',
+        name: 'Renamed',
+        address: '198.51.100.0/24',
+        timezone: 'europe/paris',
+        log_privacy: true,
+        username: 'ignored',
       });
       expect(res.status).toBe(200);
       expect(res.body.message).toBe('Client updated');
       expect(res.body.client).toMatchObject({
-        username: client.username, name: 'Renamed', address: '198.51.100.0/24', timezone: 'Europe/Paris', log_privacy: true,
+        username: client.username,
+        name: 'Renamed',
+        address: '198.51.100.0/24',
+        timezone: 'Europe/Paris',
+        log_privacy: true,
       });
     });
 
@@ -136,9 +154,13 @@ export function clientTests(api: () => AdminApi): void {
     const usernameWarning = expect.stringMatching(/^username: 16 octets is longer than the 15 SMPP 3\.4 allows/);
     const warnLines = (clientId: number) => api().logs.filter((l) => l.client_id === clientId && l.level === 40);
 
-    it('creates the README\'s legacy client (password smpp_pass) with a warning in the answer and the log', async () => {
+    it("creates the README's legacy client (password smpp_pass) with a warning in the answer and the log", async () => {
       const res = await api().post('/clients', {
-        username: api().uniq('zultys'), password: 'smpp_pass', type: 'legacy', name: 'Zultys MX', address: '192.168.1.100',
+        username: api().uniq('zultys'),
+        password: 'smpp_pass',
+        type: 'legacy',
+        name: 'Zultys MX',
+        address: '192.168.1.100',
       });
       expect(res.status).toBe(201);
       expect(res.body.warnings).toEqual([passwordWarning]);
@@ -168,7 +190,7 @@ export function clientTests(api: () => AdminApi): void {
       expect(res.body).not.toHaveProperty('warnings');
     });
 
-    it('warns when a legacy client\'s password is changed to one over 8 octets', async () => {
+    it("warns when a legacy client's password is changed to one over 8 octets", async () => {
       const client = await api().client();
       const long = await api().patch(`/clients/${client.id}/password`, { new_password: 'smpp_pass' });
       expect(long.status).toBe(200);
@@ -177,8 +199,9 @@ export function clientTests(api: () => AdminApi): void {
       const short = await api().patch(`/clients/${client.id}/password`, { new_password: 'smpp_pw' });
       expect(short.body).toEqual({ status: 'Password updated successfully' });
       const web = await api().client({ type: 'web', address: undefined });
-      expect((await api().patch(`/clients/${web.id}/password`, { new_password: 'a-long-web-password' })).body)
-        .toEqual({ status: 'Password updated successfully' });
+      expect((await api().patch(`/clients/${web.id}/password`, { new_password: 'a-long-web-password' })).body).toEqual({
+        status: 'Password updated successfully',
+      });
     });
 
     it('keeps warning on PUT /clients/{id} while the stored credentials exceed the limits', async () => {
@@ -236,7 +259,13 @@ export function clientTests(api: () => AdminApi): void {
     it('reloads clients written behind the API', async () => {
       const username = api().uniq('direct');
       const created = await api().store.clients.create({
-        username, password: 'pw', address: '192.0.2.9', name: '', type: 'legacy', timezone: 'UTC', logPrivacy: false,
+        username,
+        password: 'pw',
+        address: '192.0.2.9',
+        name: '',
+        type: 'legacy',
+        timezone: 'UTC',
+        logPrivacy: false,
       });
       expect((await api().get(`/clients/${created.id}`)).status).toBe(404);
       const res = await api().post('/clients/reload');

@@ -43,8 +43,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export const basic = (user: string, password: string): string =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /** A line the app logged at warn level or above, as pino wrote it. */
 export type LogLine = Record<string, unknown> & { level: number; msg: string };
@@ -150,10 +149,19 @@ export function useAdminApi(makeStore: MakeStore): () => AdminApi {
     const ready = { value: true };
     const logs: LogLine[] = [];
     const app = createApp({
-      store, directory, changes: new LocalConfigChanges(directory),
-      apiKey: ADMIN_KEY, serverAddress: SERVER_ADDRESS, serverId: 'test-node',
-      logger: keptLogger(logs), ready: () => ready.value, autoReply: AUTO_REPLY,
-      bus, subjects: subjects(), carrierWebhooks: registryWebhooks(), ingress: msgInIngress(bus, subjects()),
+      store,
+      directory,
+      changes: new LocalConfigChanges(directory),
+      apiKey: ADMIN_KEY,
+      serverAddress: SERVER_ADDRESS,
+      serverId: 'test-node',
+      logger: keptLogger(logs),
+      ready: () => ready.value,
+      autoReply: AUTO_REPLY,
+      bus,
+      subjects: subjects(),
+      carrierWebhooks: registryWebhooks(),
+      ingress: msgInIngress(bus, subjects()),
     });
     server = new WebServer({ listen: { host: '127.0.0.1', port: 0 } }, { app });
     await server.start();

@@ -20,7 +20,7 @@ export function numberViewTests(api: () => AdminApi): void {
       expect(await ids(`?tag=${tag}`)).toEqual([a.id, b.id, c.id]);
       expect(await ids(`?tag=${tag}&group=east`)).toEqual([a.id, c.id]);
       expect(await ids(`?tag=${tag}&client_id=${second.id}`)).toEqual([b.id, c.id]);
-      expect((await ids(`?client_id=${first.id}`))).toEqual([a.id]);
+      expect(await ids(`?client_id=${first.id}`)).toEqual([a.id]);
       expect(await ids(`?tag=${tag.toUpperCase()}`)).toEqual([]);
       expect((await api().get(`/numbers?tag=${tag}`)).body[0]).toEqual(a);
     });
@@ -47,14 +47,23 @@ export function numberViewTests(api: () => AdminApi): void {
     it('shows each limit and the webhook with the level it comes from', async () => {
       const client = await api().client({ type: 'web', address: undefined, timezone: 'America/Vancouver' });
       await api().put(`/clients/${client.id}/settings`, {
-        sms_daily_limit: 500, sms_monthly_limit: 10_000, mms_daily_limit: 20, limit_both: true,
-        default_webhook: 'https://client.example.test/in', api_format: 'bicom',
+        sms_daily_limit: 500,
+        sms_monthly_limit: 10_000,
+        mms_daily_limit: 20,
+        limit_both: true,
+        default_webhook: 'https://client.example.test/in',
+        api_format: 'bicom',
       });
       const number = await api().addNumber(client.id, { tag: 'support', group: 'cs' });
       const view = async () => (await api().get(`/numbers/${number.id}/effective-settings`)).body;
 
       expect(await view()).toEqual({
-        number_id: number.id, number: number.number, client_id: client.id, tag: 'support', group: 'cs', carrier: number.carrier,
+        number_id: number.id,
+        number: number.number,
+        client_id: client.id,
+        tag: 'support',
+        group: 'cs',
+        carrier: number.carrier,
         webhook: { url: 'https://client.example.test/in', source: 'client' },
         limits: {
           sms: {
@@ -69,10 +78,18 @@ export function numberViewTests(api: () => AdminApi): void {
           },
         },
         auto_reply: {
-          master_enabled: true, enabled: false, effective_enabled: false, message: '', effective_message: '',
-          cooldown_secs: 60, suppressed_by_stop: false, env_default_fallback: 'We are closed',
+          master_enabled: true,
+          enabled: false,
+          effective_enabled: false,
+          message: '',
+          effective_message: '',
+          cooldown_secs: 60,
+          suppressed_by_stop: false,
+          env_default_fallback: 'We are closed',
         },
-        timezone: 'America/Vancouver', api_format: 'bicom', auth_method: null,
+        timezone: 'America/Vancouver',
+        api_format: 'bicom',
+        auth_method: null,
       });
 
       await api().put(`/numbers/${number.id}/settings`, { sms_daily_limit: 50, limit_both: false, auto_reply_enabled: true });

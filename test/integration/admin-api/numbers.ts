@@ -8,13 +8,24 @@ export function numberTests(api: () => AdminApi): void {
       const client = await api().client({ type: 'web', address: undefined });
       const carrier = await api().carrier();
       const res = await api().post(`/clients/${client.id}/numbers`, {
-        number: '+1 (250) 555-0142', carrier: carrier.name, tag: 'sales', group: 'west',
-        webhook: 'https://hooks.example.test/in', ignore_stop_cmd_sending: true, settings: { sms_daily_limit: 1 },
+        number: '+1 (250) 555-0142',
+        carrier: carrier.name,
+        tag: 'sales',
+        group: 'west',
+        webhook: 'https://hooks.example.test/in',
+        ignore_stop_cmd_sending: true,
+        settings: { sms_daily_limit: 1 },
       });
       expect(res.status).toBe(201);
       expect(res.body).toEqual({
-        id: res.body.id, client_id: client.id, number: '+12505550142', carrier: carrier.name, tag: 'sales', group: 'west',
-        webhook: 'https://hooks.example.test/in', ignore_stop_cmd_sending: true,
+        id: res.body.id,
+        client_id: client.id,
+        number: '+12505550142',
+        carrier: carrier.name,
+        tag: 'sales',
+        group: 'west',
+        webhook: 'https://hooks.example.test/in',
+        ignore_stop_cmd_sending: true,
       });
       expect(api().directory.numberByE164('+12505550142')?.clientId).toBe(client.id);
       expect((await api().get(`/clients/${client.id}/numbers`)).body).toEqual([res.body]);
@@ -102,13 +113,25 @@ export function numberTests(api: () => AdminApi): void {
       const number = await api().addNumber(client.id);
       const carrier = await api().carrier();
       const res = await api().put(`/clients/${client.id}/numbers/${number.id}`, {
-        carrier: carrier.name, tag: 'vip', group: 'east', webhook: '', ignore_stop_cmd_sending: true,
-        auto_reply_enabled: true, auto_reply_message: 'Away', auto_reply_cooldown_secs: 30, number: '+19999999999',
+        carrier: carrier.name,
+        tag: 'vip',
+        group: 'east',
+        webhook: '',
+        ignore_stop_cmd_sending: true,
+        auto_reply_enabled: true,
+        auto_reply_message: 'Away',
+        auto_reply_cooldown_secs: 30,
+        number: '+19999999999',
       });
       expect(res.status).toBe(200);
       expect(res.body.message).toBe('Number updated');
       expect(res.body.number).toMatchObject({
-        id: number.id, number: number.number, carrier: carrier.name, tag: 'vip', group: 'east', ignore_stop_cmd_sending: true,
+        id: number.id,
+        number: number.number,
+        carrier: carrier.name,
+        tag: 'vip',
+        group: 'east',
+        ignore_stop_cmd_sending: true,
         settings: { auto_reply_enabled: true, auto_reply_message: 'Away', auto_reply_cooldown_secs: 30 },
       });
       expect((await api().get(`/clients/${client.id}/numbers`)).body).toEqual([res.body.number]);
@@ -160,8 +183,13 @@ function numberSettingsTests(api: () => AdminApi): void {
       expect(res.status).toBe(200);
       expect(res.body.message).toBe('Number settings updated');
       expect(res.body.settings).toMatchObject({
-        number_id: number.id, sms_daily_limit: 10, mms_monthly_limit: 4, limit_both: true, sms_burst_limit: 0,
-        auto_reply_enabled: false, auto_reply_cooldown_secs: 60,
+        number_id: number.id,
+        sms_daily_limit: 10,
+        mms_monthly_limit: 4,
+        limit_both: true,
+        sms_burst_limit: 0,
+        auto_reply_enabled: false,
+        auto_reply_cooldown_secs: 60,
       });
       expect((await api().get(`/numbers/${number.id}/settings`)).body).toEqual(res.body.settings);
     });
@@ -173,8 +201,10 @@ function numberSettingsTests(api: () => AdminApi): void {
       await api().directory.reloadAll();
       expect((await api().get(`/numbers/${number.id}/settings`)).body.sms_daily_limit).toBe(1);
       expect((await api().put(`/numbers/${number.id}/auto-reply`, { enabled: true })).status).toBe(200);
-      expect((await api().put(`/numbers/${number.id}/settings`, { sms_daily_limit: 2 })).body.settings)
-        .toMatchObject({ sms_daily_limit: 2, auto_reply_enabled: true });
+      expect((await api().put(`/numbers/${number.id}/settings`, { sms_daily_limit: 2 })).body.settings).toMatchObject({
+        sms_daily_limit: 2,
+        auto_reply_enabled: true,
+      });
     });
 
     it('refuses negative or fractional limits with 400 and answers 404 for unknown numbers', async () => {
@@ -195,8 +225,16 @@ function numberSettingsTests(api: () => AdminApi): void {
       const number = await api().addNumber(client.id);
       const view = async () => (await api().get(`/numbers/${number.id}/auto-reply`)).body;
       expect(await view()).toEqual({
-        number_id: number.id, number: number.number, master_enabled: true, enabled: false, effective_enabled: false,
-        message: '', effective_message: '', cooldown_secs: 60, suppressed_by_stop: false, env_default_fallback: 'We are closed',
+        number_id: number.id,
+        number: number.number,
+        master_enabled: true,
+        enabled: false,
+        effective_enabled: false,
+        message: '',
+        effective_message: '',
+        cooldown_secs: 60,
+        suppressed_by_stop: false,
+        env_default_fallback: 'We are closed',
       });
 
       const res = await api().put(`/numbers/${number.id}/auto-reply`, { enabled: true });

@@ -38,9 +38,7 @@ export function readExamples(text: string): Example[] {
 }
 
 async function curl(api: AdminApi, example: Example): Promise<{ status: number; body: string }> {
-  const command = example.command
-    .replaceAll('http://gateway:3000', api.base)
-    .replaceAll('admin:API_KEY', `admin:${ADMIN_KEY}`);
+  const command = example.command.replaceAll('http://gateway:3000', api.base).replaceAll('admin:API_KEY', `admin:${ADMIN_KEY}`);
   const { stdout } = await run('bash', ['-c', `${command} -s -w '\\n%{http_code}'`]);
   const lines = stdout.split('\n');
   return { status: Number(lines.pop()), body: lines.join('\n') };

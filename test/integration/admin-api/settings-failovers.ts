@@ -9,8 +9,15 @@ export function settingsTests(api: () => AdminApi): void {
       const res = await api().get(`/clients/${client.id}/settings`);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
-        client_id: client.id, auth_method: null, api_format: 'generic', default_webhook: '', sms_daily_limit: 0,
-        limit_both: false, max_binds: 0, max_tps: 0, mm4_port: 25,
+        client_id: client.id,
+        auth_method: null,
+        api_format: 'generic',
+        default_webhook: '',
+        sms_daily_limit: 0,
+        limit_both: false,
+        max_binds: 0,
+        max_tps: 0,
+        mm4_port: 25,
       });
       expect(res.body.webhook_secret).toMatch(/^[0-9a-f]{64}$/);
     });
@@ -18,14 +25,29 @@ export function settingsTests(api: () => AdminApi): void {
     it('updates the given fields only', async () => {
       const client = await api().client({ type: 'web', address: undefined });
       const res = await api().put(`/clients/${client.id}/settings`, {
-        api_format: 'Bicom', auth_method: 'bearer', default_webhook: 'https://bicom.local/smsservice/connector',
-        sms_burst_limit: 5, mms_monthly_limit: 100, webhook_timeout_secs: 15, max_binds: 2, max_tps: 10, mm4_port: 2525,
+        api_format: 'Bicom',
+        auth_method: 'bearer',
+        default_webhook: 'https://bicom.local/smsservice/connector',
+        sms_burst_limit: 5,
+        mms_monthly_limit: 100,
+        webhook_timeout_secs: 15,
+        max_binds: 2,
+        max_tps: 10,
+        mm4_port: 2525,
       });
       expect(res.status).toBe(200);
       expect(res.body.message).toBe('Settings updated');
       expect(res.body.settings).toMatchObject({
-        client_id: client.id, api_format: 'bicom', auth_method: 'bearer', default_webhook: 'https://bicom.local/smsservice/connector',
-        sms_burst_limit: 5, mms_monthly_limit: 100, webhook_timeout_secs: 15, max_binds: 2, max_tps: 10, mm4_port: 2525,
+        client_id: client.id,
+        api_format: 'bicom',
+        auth_method: 'bearer',
+        default_webhook: 'https://bicom.local/smsservice/connector',
+        sms_burst_limit: 5,
+        mms_monthly_limit: 100,
+        webhook_timeout_secs: 15,
+        max_binds: 2,
+        max_tps: 10,
+        mm4_port: 2525,
         sms_daily_limit: 0,
       });
       expect((await api().get(`/clients/${client.id}/settings`)).body).toEqual(res.body.settings);
@@ -62,7 +84,8 @@ export function settingsTests(api: () => AdminApi): void {
         const res = await api().put(url, { split_method: method });
         expect(res.status, res.text).toBe(200);
         expect(res.body.settings).toMatchObject({
-          split_method: method.toLowerCase(), disable_message_splitting: method === 'payload',
+          split_method: method.toLowerCase(),
+          disable_message_splitting: method === 'payload',
         });
       }
       expect((await api().get(url)).body.split_method).toBe('udh');
@@ -107,7 +130,9 @@ export function failoverTests(api: () => AdminApi): void {
       const list = (await api().get(`/clients/${primary.id}/failovers`)).body;
       expect(list.map((f: any) => f.id)).toEqual([b.id, a.body.id]);
       expect(list[1]).toMatchObject({
-        fallback_client_name: 'First', fallback_client_username: first.username, fallback_online: false,
+        fallback_client_name: 'First',
+        fallback_client_username: first.username,
+        fallback_online: false,
       });
 
       const updated = await api().put(`/clients/${primary.id}/failovers/${a.body.id}`, { priority: -1, enabled: false });
@@ -116,7 +141,10 @@ export function failoverTests(api: () => AdminApi): void {
 
       const status = (await api().get(`/clients/${primary.id}/smpp-status`)).body;
       expect(status).toEqual({
-        client_id: primary.id, username: primary.username, online: false, ip: '',
+        client_id: primary.id,
+        username: primary.username,
+        online: false,
+        ip: '',
         failovers: [{ client_id: second.id, username: second.username, name: 'Second', priority: 0, online: false }],
       });
 

@@ -25,7 +25,7 @@ export function authTests(api: () => MessagesApi): void {
       expect(await api().takeMessages('web')).toHaveLength(1);
     });
 
-    it('enforces an auth_method the client has set, in upstream\'s words', async () => {
+    it("enforces an auth_method the client has set, in upstream's words", async () => {
       const basicOnly = await api().client({ authMethod: 'basic' });
       const bearerOnly = await api().client({ authMethod: 'bearer' });
       const wrong1 = await api().send(sms(basicOnly.numbers[0]!), basicOnly.bearer);
@@ -91,7 +91,7 @@ export function authTests(api: () => MessagesApi): void {
   });
 
   describe('API keys', () => {
-    it('sends with a key that has the send scope, whatever the client\'s auth_method', async () => {
+    it("sends with a key that has the send scope, whatever the client's auth_method", async () => {
       const c = await api().client({ authMethod: 'basic' });
       const { key } = await api().apiKey(c.id, { scopes: 'send' });
       const res = await api().send(sms(c.numbers[0]!), `Bearer ${key}`);
@@ -100,7 +100,7 @@ export function authTests(api: () => MessagesApi): void {
       expect(message).toMatchObject({ id: res.body.id, origin: { kind: 'web', clientId: c.id } });
     });
 
-    it('refuses a key without the route\'s scope with 403', async () => {
+    it("refuses a key without the route's scope with 403", async () => {
       const c = await api().client();
       const usageOnly = await api().apiKey(c.id, { scopes: 'usage' });
       const sendOnly = await api().apiKey(c.id, { scopes: 'send' });
@@ -118,13 +118,23 @@ export function authTests(api: () => MessagesApi): void {
       const c = await api().client();
       const raw = `gw_live_${'e'.repeat(64)}`;
       const expired = await api().store.apiKeys.create({
-        clientId: c.id, name: 'old', keyHash: sha256Hex(raw), keyPrefix: raw.slice(0, 16), scopes: 'send,batch,usage',
-        rateLimit: 0, expiresAt: new Date(Date.now() - 1000), allowedNumberIds: [],
+        clientId: c.id,
+        name: 'old',
+        keyHash: sha256Hex(raw),
+        keyPrefix: raw.slice(0, 16),
+        scopes: 'send,batch,usage',
+        rateLimit: 0,
+        expiresAt: new Date(Date.now() - 1000),
+        allowedNumberIds: [],
       });
       await api().changes.announce({ kind: 'api_key', id: expired.id });
       const revoked = await api().apiKey(c.id);
       expect((await api().admin('DELETE', `/clients/${c.id}/api-keys/${revoked.id}`)).status).toBe(200);
-      for (const [key, reason] of [[raw, 'api_key_expired'], [revoked.key, 'api_key_revoked'], [`gw_live_${'0'.repeat(64)}`, 'unknown_api_key']]) {
+      for (const [key, reason] of [
+        [raw, 'api_key_expired'],
+        [revoked.key, 'api_key_revoked'],
+        [`gw_live_${'0'.repeat(64)}`, 'unknown_api_key'],
+      ]) {
         const res = await api().send(sms(c.numbers[0]!), `Bearer ${key}`);
         expect(res.status, key).toBe(401);
         expect(res.body).toEqual({ error: 'Invalid or expired API key', reason, message: expect.any(String) });
@@ -140,8 +150,16 @@ export function authTests(api: () => MessagesApi): void {
       // The API issues keys that expire in days; one already past its expiry is written directly.
       const expired = `gw_live_${randomBytes(32).toString('hex')}`;
       const expiresAt = new Date(Date.now() - 60_000);
-      await api().store.apiKeys.create({ clientId: c.id, name: 'expired', keyHash: sha256Hex(expired),
-        keyPrefix: expired.slice(0, 16), scopes: 'send', rateLimit: 0, expiresAt, allowedNumberIds: [] });
+      await api().store.apiKeys.create({
+        clientId: c.id,
+        name: 'expired',
+        keyHash: sha256Hex(expired),
+        keyPrefix: expired.slice(0, 16),
+        scopes: 'send',
+        rateLimit: 0,
+        expiresAt,
+        allowedNumberIds: [],
+      });
       const revoked = await api().apiKey(c.id);
       await api().admin('DELETE', `/clients/${c.id}/api-keys/${revoked.id}`);
       const limited = await api().apiKey(c.id, { allowed_number_ids: [numbers[0]!.id] });
@@ -155,7 +173,10 @@ export function authTests(api: () => MessagesApi): void {
       ];
       expect(answers.map((res) => [res.status, res.body])).toEqual([
         [403, { error: "API key does not have 'send' scope" }],
-        [401, { error: 'Invalid or expired API key', reason: 'api_key_expired', message: `This API key expired at ${expiresAt.toISOString()}` }],
+        [
+          401,
+          { error: 'Invalid or expired API key', reason: 'api_key_expired', message: `This API key expired at ${expiresAt.toISOString()}` },
+        ],
         [401, { error: 'Invalid or expired API key', reason: 'api_key_revoked', message: 'This API key has been revoked' }],
         [403, { error: 'API key is not authorized to send from this number' }],
       ]);
@@ -179,11 +200,12 @@ export function authTests(api: () => MessagesApi): void {
       expect((await api().takeMessages('web'))[0]?.from).toBe(c.numbers[0]);
     });
 
-    it('records the key\'s use', async () => {
+    it("records the key's use", async () => {
       const c = await api().client();
       const { key, id } = await api().apiKey(c.id);
       expect((await api().send(sms(c.numbers[0]!), `Bearer ${key}`)).status).toBe(202);
-      await expect.poll(async () => (await api().store.apiKeys.listByClient(c.id)).find((k) => k.id === id)?.lastUsedAt)
+      await expect
+        .poll(async () => (await api().store.apiKeys.listByClient(c.id)).find((k) => k.id === id)?.lastUsedAt)
         .toBeInstanceOf(Date);
     });
   });

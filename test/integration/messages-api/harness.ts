@@ -37,8 +37,7 @@ export interface MessagesEnv {
 
 export type MakeEnv = () => Promise<MessagesEnv>;
 
-export const bearer = (user: string, password: string): string =>
-  `Bearer ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const bearer = (user: string, password: string): string => `Bearer ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 export interface RequestOptions {
   auth?: string | null;
@@ -115,9 +114,15 @@ export class MessagesApi {
   }
 
   /** A client made through the admin API, with its settings and `numbers` fresh numbers. */
-  async client(options: {
-    type?: string; format?: string; authMethod?: string | null; numbers?: number; address?: string;
-  } = {}): Promise<WebClient> {
+  async client(
+    options: {
+      type?: string;
+      format?: string;
+      authMethod?: string | null;
+      numbers?: number;
+      address?: string;
+    } = {},
+  ): Promise<WebClient> {
     const username = this.uniq('webclient');
     const password = `pw-${username}`;
     const type = options.type ?? 'web';
@@ -201,11 +206,18 @@ export class MessagesApi {
 
 function appDeps(env: MessagesEnv, directory: MemoryDirectory, metrics: Metrics, overrides: Partial<WebDeps>): WebDeps {
   return {
-    store: env.store, directory, changes: new LocalConfigChanges(directory),
-    apiKey: ADMIN_KEY, serverAddress: SERVER_ADDRESS, serverId: NODE_ID,
-    logger: silentLogger(), ready: () => true,
+    store: env.store,
+    directory,
+    changes: new LocalConfigChanges(directory),
+    apiKey: ADMIN_KEY,
+    serverAddress: SERVER_ADDRESS,
+    serverId: NODE_ID,
+    logger: silentLogger(),
+    ready: () => true,
     metrics: { metrics },
-    bus: env.bus, subjects: subjects(env.prefix), carrierWebhooks: registryWebhooks(),
+    bus: env.bus,
+    subjects: subjects(env.prefix),
+    carrierWebhooks: registryWebhooks(),
     trustedProxies: TRUSTED_PROXIES,
     ...overrides,
     ingress: overrides.ingress ?? msgInIngress(overrides.bus ?? env.bus, overrides.subjects ?? subjects(env.prefix)),

@@ -7,12 +7,33 @@ import type { MessagesApi, WebClient } from './harness.js';
 function record(clientId: number, overrides: Partial<MessageRecord>): MessageRecord {
   const messageId = overrides.messageId ?? randomUUID();
   return {
-    messageId, clientId, direction: 'outbound', to: '+14155550001', from: '+12505550001',
-    receivedTimestamp: new Date('2024-05-01T12:00:00Z'), type: 'sms', carrier: '', carrierId: 0,
-    internal: false, logId: messageId, serverId: 'node-a', fromClientType: 'web', toClientType: 'carrier',
-    deliveryMethod: 'carrier_api', sourceIp: '', encoding: 'gsm7', totalSegments: 1, originalBytesLength: 5,
-    originalSizeBytes: 0, transcodedSizeBytes: 0, mediaCount: 0, transcodingPerformed: false,
-    status: 'queued', carrierMsgId: '', error: '', textPreview: 'hello',
+    messageId,
+    clientId,
+    direction: 'outbound',
+    to: '+14155550001',
+    from: '+12505550001',
+    receivedTimestamp: new Date('2024-05-01T12:00:00Z'),
+    type: 'sms',
+    carrier: '',
+    carrierId: 0,
+    internal: false,
+    logId: messageId,
+    serverId: 'node-a',
+    fromClientType: 'web',
+    toClientType: 'carrier',
+    deliveryMethod: 'carrier_api',
+    sourceIp: '',
+    encoding: 'gsm7',
+    totalSegments: 1,
+    originalBytesLength: 5,
+    originalSizeBytes: 0,
+    transcodedSizeBytes: 0,
+    mediaCount: 0,
+    transcodingPerformed: false,
+    status: 'queued',
+    carrierMsgId: '',
+    error: '',
+    textPreview: 'hello',
     ...overrides,
   };
 }
@@ -30,20 +51,36 @@ export function historyTests(api: () => MessagesApi): void {
       await api().store.records.upsertMany([
         record(c.id, { logId: 'a', receivedTimestamp: day(1), to: '+14155550001', type: 'sms', direction: 'outbound' }),
         record(c.id, {
-          logId: 'b', receivedTimestamp: day(2), to: '+14155550002', type: 'mms', direction: 'outbound',
-          carrier: 'telnyx', carrierId: 3, status: 'delivered', carrierMsgId: 'tx-1', sourceIp: '198.51.100.7',
-          mediaCount: 2, originalSizeBytes: 2048,
+          logId: 'b',
+          receivedTimestamp: day(2),
+          to: '+14155550002',
+          type: 'mms',
+          direction: 'outbound',
+          carrier: 'telnyx',
+          carrierId: 3,
+          status: 'delivered',
+          carrierMsgId: 'tx-1',
+          sourceIp: '198.51.100.7',
+          mediaCount: 2,
+          originalSizeBytes: 2048,
         }),
         record(c.id, {
-          logId: 'c', receivedTimestamp: day(3, 0), from: '+14155550009', to: '+12505550001', type: 'sms',
-          direction: 'inbound', fromClientType: 'carrier', toClientType: 'web', deliveryMethod: 'webhook',
+          logId: 'c',
+          receivedTimestamp: day(3, 0),
+          from: '+14155550009',
+          to: '+12505550001',
+          type: 'sms',
+          direction: 'inbound',
+          fromClientType: 'carrier',
+          toClientType: 'web',
+          deliveryMethod: 'webhook',
         }),
         record(c.id, { logId: 'd', receivedTimestamp: day(3, 23), to: '+14155550001', status: 'failed', error: 'carrier refused' }),
         record(other.id, { logId: 'other', receivedTimestamp: day(2) }),
       ]);
     });
 
-    it('lists the caller\'s records newest first, with pagination headers and gomsggw\'s keys', async () => {
+    it("lists the caller's records newest first, with pagination headers and gomsggw's keys", async () => {
       const res = await get();
       expect(res.status, res.text).toBe(200);
       expect(ids(res)).toEqual(['d', 'c', 'b', 'a']);
@@ -53,11 +90,28 @@ export function historyTests(api: () => MessagesApi): void {
       expect(res.headers.get('x-per-page')).toBe('50');
       const b = res.body.messages[2];
       expect(b).toEqual({
-        id: expect.any(Number), client_id: c.id, to_number: '+14155550002', from_number: '+12505550001',
-        received_timestamp: '2024-05-02T12:00:00.000Z', type: 'mms', internal: false, log_id: 'b', server_id: 'node-a',
-        direction: 'outbound', from_client_type: 'web', to_client_type: 'carrier', delivery_method: 'carrier_api',
-        total_segments: 1, carrier: 'telnyx', source_ip: '198.51.100.7', encoding: 'gsm7', original_bytes_length: 5,
-        original_size_bytes: 2048, media_count: 2, message_id: expect.any(String), status: 'delivered',
+        id: expect.any(Number),
+        client_id: c.id,
+        to_number: '+14155550002',
+        from_number: '+12505550001',
+        received_timestamp: '2024-05-02T12:00:00.000Z',
+        type: 'mms',
+        internal: false,
+        log_id: 'b',
+        server_id: 'node-a',
+        direction: 'outbound',
+        from_client_type: 'web',
+        to_client_type: 'carrier',
+        delivery_method: 'carrier_api',
+        total_segments: 1,
+        carrier: 'telnyx',
+        source_ip: '198.51.100.7',
+        encoding: 'gsm7',
+        original_bytes_length: 5,
+        original_size_bytes: 2048,
+        media_count: 2,
+        message_id: expect.any(String),
+        status: 'delivered',
         carrier_message_id: 'tx-1',
       });
       expect(res.body.messages[0]).toMatchObject({ status: 'failed', error: 'carrier refused' });

@@ -41,8 +41,13 @@ export function inboundTests(api: () => MessagesApi): void {
   };
 
   const twilioSms = (overrides: Record<string, string> = {}) => ({
-    MessageSid: `SM${Math.random().toString(16).slice(2).padEnd(32, '0')}`, AccountSid: 'AC123',
-    From: '+14155550777', To: '+16045550100', Body: 'Hello from Twilio', NumMedia: '0', ...overrides,
+    MessageSid: `SM${Math.random().toString(16).slice(2).padEnd(32, '0')}`,
+    AccountSid: 'AC123',
+    From: '+14155550777',
+    To: '+16045550100',
+    Body: 'Hello from Twilio',
+    NumMedia: '0',
+    ...overrides,
   });
 
   beforeAll(async () => {
@@ -59,26 +64,42 @@ export function inboundTests(api: () => MessagesApi): void {
       expect(res.text).toBe(EMPTY_TWIML);
       expect(res.headers.get('content-type')).toMatch(/^application\/xml/);
       const messages = await api().takeMessages('carrier');
-      expect(messages).toEqual([{
-        v: 1, id: expect.stringMatching(/^[0-9a-f]{24}$/), type: 'mms', from: '+14155550777', to: '+16045550100',
-        text: 'Hello from Twilio',
-        media: [{ url: 'https://api.twilio.test/Media/ME1', contentType: 'image/jpeg', filename: 'ME1' }],
-        origin: { kind: 'carrier', carrierId: twilio.id, sourceIp: '127.0.0.1', node: 'web-node-1' },
-        receivedAt: expect.any(Number), notice: false,
-      }]);
+      expect(messages).toEqual([
+        {
+          v: 1,
+          id: expect.stringMatching(/^[0-9a-f]{24}$/),
+          type: 'mms',
+          from: '+14155550777',
+          to: '+16045550100',
+          text: 'Hello from Twilio',
+          media: [{ url: 'https://api.twilio.test/Media/ME1', contentType: 'image/jpeg', filename: 'ME1' }],
+          origin: { kind: 'carrier', carrierId: twilio.id, sourceIp: '127.0.0.1', node: 'web-node-1' },
+          receivedAt: expect.any(Number),
+          notice: false,
+        },
+      ]);
     });
 
     it('stores a signed Telnyx message.received', async () => {
       const event = telnyxEvent('message.received', {
-        id: 'b0c1-inbound-1', direction: 'inbound', from: { phone_number: '+14155550888' },
-        to: [{ phone_number: '+16045550101' }], text: 'Hello from Telnyx', media: [],
+        id: 'b0c1-inbound-1',
+        direction: 'inbound',
+        from: { phone_number: '+14155550888' },
+        to: [{ phone_number: '+16045550101' }],
+        text: 'Hello from Telnyx',
+        media: [],
       });
       const res = await postTelnyx(`/inbound/${telnyx.uuid}`, event);
       expect(res.status, res.text).toBe(200);
-      expect(await api().takeMessages('carrier')).toMatchObject([{
-        type: 'sms', from: '+14155550888', to: '+16045550101', text: 'Hello from Telnyx',
-        origin: { kind: 'carrier', carrierId: telnyx.id },
-      }]);
+      expect(await api().takeMessages('carrier')).toMatchObject([
+        {
+          type: 'sms',
+          from: '+14155550888',
+          to: '+16045550101',
+          text: 'Hello from Telnyx',
+          origin: { kind: 'carrier', carrierId: telnyx.id },
+        },
+      ]);
     });
 
     it('refuses unsigned, wrongly signed and tampered webhooks with 403, storing nothing', async () => {
@@ -91,12 +112,18 @@ export function inboundTests(api: () => MessagesApi): void {
         await postTwilio(path, form, { url: api().base + path }),
         // Signed, then the body changed on the way.
         await api().request('POST', path, undefined, {
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signTwilio(SERVER_ADDRESS + path, form, TWILIO_TOKEN) },
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            'X-Twilio-Signature': signTwilio(SERVER_ADDRESS + path, form, TWILIO_TOKEN),
+          },
           raw: new URLSearchParams({ ...form, Body: 'Send me your password' }).toString(),
         }),
       ];
       const event = telnyxEvent('message.received', {
-        id: 'tampered', from: { phone_number: '+14155550888' }, to: [{ phone_number: '+16045550101' }], text: 'hi',
+        id: 'tampered',
+        from: { phone_number: '+14155550888' },
+        to: [{ phone_number: '+16045550101' }],
+        text: 'hi',
       });
       const telnyxPath = `/inbound/${telnyx.uuid}`;
       refused.push(
@@ -111,7 +138,7 @@ export function inboundTests(api: () => MessagesApi): void {
       await api().expectNothingStored();
     });
 
-    it('stores a carrier\'s retry of one webhook once', async () => {
+    it("stores a carrier's retry of one webhook once", async () => {
       const form = twilioSms({ Body: 'only once' });
       for (let i = 0; i < 3; i++) expect((await postTwilio(`/inbound/${twilio.uuid}`, form)).status).toBe(200);
       expect(await api().pending(api().names.msgIn('carrier'))).toBe(1);
@@ -125,7 +152,7 @@ export function inboundTests(api: () => MessagesApi): void {
       expect(await api().takeMessages('carrier')).toMatchObject([{ text: 'unsigned ok', origin: { carrierId: open.id } }]);
     });
 
-    it('answers 404 for an unknown carrier and the driver\'s 400 for a malformed webhook', async () => {
+    it("answers 404 for an unknown carrier and the driver's 400 for a malformed webhook", async () => {
       const unknown = await postTwilio('/inbound/0123456789abcdef01234567', twilioSms());
       expect(unknown.status).toBe(404);
       expect(unknown.body).toEqual({ error: 'carrier not found' });
@@ -145,7 +172,10 @@ export function inboundTests(api: () => MessagesApi): void {
         const form = twilioSms();
         const res = await api().request('POST', path, undefined, {
           base: app.url,
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signTwilio(SERVER_ADDRESS + path, form, TWILIO_TOKEN) },
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            'X-Twilio-Signature': signTwilio(SERVER_ADDRESS + path, form, TWILIO_TOKEN),
+          },
           raw: new URLSearchParams(form).toString(),
         });
         expect(res.status).toBe(503);
@@ -164,25 +194,41 @@ export function inboundTests(api: () => MessagesApi): void {
       const res = await postTwilio(path, form);
       expect(res.status, res.text).toBe(200);
       expect(await api().pending(api().names.status('65f0a1b2c3d4e5f601234567'))).toBe(1);
-      expect(await api().takeStatuses()).toEqual([{
-        v: 1, messageId: '65f0a1b2c3d4e5f601234567', status: 'undelivered', from: '', to: '',
-        carrierId: twilio.id, carrierMsgId: 'SMstatus1', errorCode: '30003', at: expect.any(Number),
-      }]);
+      expect(await api().takeStatuses()).toEqual([
+        {
+          v: 1,
+          messageId: '65f0a1b2c3d4e5f601234567',
+          status: 'undelivered',
+          from: '',
+          to: '',
+          carrierId: twilio.id,
+          carrierMsgId: 'SMstatus1',
+          errorCode: '30003',
+          at: expect.any(Number),
+        },
+      ]);
       // Signed for the plain inbound URL, the status path's signature does not hold.
       const wrong = await postTwilio(path, form, { url: `${SERVER_ADDRESS}/inbound/${twilio.uuid}` });
       expect(wrong.status).toBe(403);
       await api().expectNothingStored();
     });
 
-    it('stores a Telnyx message.finalized under the carrier\'s id, once per status', async () => {
+    it("stores a Telnyx message.finalized under the carrier's id, once per status", async () => {
       const event = telnyxEvent('message.finalized', {
-        id: 'tx-final-1', direction: 'outbound', to: [{ phone_number: '+14155550111', status: 'delivered' }],
+        id: 'tx-final-1',
+        direction: 'outbound',
+        to: [{ phone_number: '+14155550111', status: 'delivered' }],
       });
       for (let i = 0; i < 2; i++) expect((await postTelnyx(`/inbound/${telnyx.uuid}`, event)).status).toBe(200);
       expect(await api().pending(api().names.status('tx-final-1'))).toBe(1);
-      expect(await api().takeStatuses()).toMatchObject([{
-        messageId: '', status: 'delivered', carrierId: telnyx.id, carrierMsgId: 'tx-final-1',
-      }]);
+      expect(await api().takeStatuses()).toMatchObject([
+        {
+          messageId: '',
+          status: 'delivered',
+          carrierId: telnyx.id,
+          carrierMsgId: 'tx-final-1',
+        },
+      ]);
     });
 
     it('answers 404 for a status path whose message id cannot be one of ours', async () => {

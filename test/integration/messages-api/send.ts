@@ -14,11 +14,20 @@ export function sendTests(api: () => MessagesApi): void {
       expect(res.status, res.text).toBe(202);
       expect(res.body).toEqual({ status: 'queued', id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
       const messages = await api().takeMessages('web');
-      expect(messages).toEqual([{
-        v: 1, id: res.body.id, type: 'sms', from: c.numbers[0], to, text: 'Hello generic', media: [],
-        origin: { kind: 'web', clientId: c.id, sourceIp: '127.0.0.1', node: NODE_ID },
-        receivedAt: expect.any(Number), notice: false,
-      }]);
+      expect(messages).toEqual([
+        {
+          v: 1,
+          id: res.body.id,
+          type: 'sms',
+          from: c.numbers[0],
+          to,
+          text: 'Hello generic',
+          media: [],
+          origin: { kind: 'web', clientId: c.id, sourceIp: '127.0.0.1', node: NODE_ID },
+          receivedAt: expect.any(Number),
+          notice: false,
+        },
+      ]);
       expect(messages[0]!.receivedAt).toBeGreaterThanOrEqual(before);
     });
 
@@ -40,18 +49,26 @@ export function sendTests(api: () => MessagesApi): void {
         data: {
           event_type: 'message.sent',
           payload: {
-            from: { phone_number: c.numbers[0] }, to: [{ phone_number: to }, { phone_number: '+14155550999' }],
-            text: 'Look', media: [{ url: 'https://cdn.example.test/cat.gif', content_type: 'image/gif' }],
+            from: { phone_number: c.numbers[0] },
+            to: [{ phone_number: to }, { phone_number: '+14155550999' }],
+            text: 'Look',
+            media: [{ url: 'https://cdn.example.test/cat.gif', content_type: 'image/gif' }],
           },
         },
       };
       const res = await api().send(body, c.basic);
       expect(res.status, res.text).toBe(202);
       expect(res.body.status).toBe('queued');
-      expect(await api().takeMessages('web')).toMatchObject([{
-        id: res.body.id, type: 'mms', from: c.numbers[0], to, text: 'Look',
-        media: [{ url: 'https://cdn.example.test/cat.gif', contentType: 'image/gif', filename: 'cat.gif' }],
-      }]);
+      expect(await api().takeMessages('web')).toMatchObject([
+        {
+          id: res.body.id,
+          type: 'mms',
+          from: c.numbers[0],
+          to,
+          text: 'Look',
+          media: [{ url: 'https://cdn.example.test/cat.gif', contentType: 'image/gif', filename: 'cat.gif' }],
+        },
+      ]);
     });
 
     it('media URLs make an MMS that keeps its text; types come from the item or the extension', async () => {
@@ -87,7 +104,7 @@ export function sendTests(api: () => MessagesApi): void {
   });
 
   describe('numbers', () => {
-    it('refuses a from number the client does not own with 403, in the client\'s format', async () => {
+    it("refuses a from number the client does not own with 403, in the client's format", async () => {
       const c = await api().client();
       const bicom = await api().client({ format: 'bicom' });
       const other = await api().client();
@@ -123,14 +140,24 @@ export function sendTests(api: () => MessagesApi): void {
       await api().expectNothingStored();
     });
 
-    it('requires a valid to, and a client_id that is the caller\'s', async () => {
+    it("requires a valid to, and a client_id that is the caller's", async () => {
       const c = await api().client();
       const bicom = await api().client({ format: 'bicom' });
       const cases: Array<[unknown, string, number, unknown]> = [
         [{ from: c.numbers[0], text: 'x' }, c.basic, 400, { error: "'to' field is required" }],
         [{ from: bicom.numbers[0], text: 'x' }, bicom.basic, 400, { status: 'error', message: "'to' field is required" }],
-        [{ from: c.numbers[0], to: 'call me', text: 'x' }, c.basic, 400, { error: 'Invalid \'to\' number "call me": use E.164, e.g. +14155559876' }],
-        [{ client_id: c.id + 1000, from: c.numbers[0], to, text: 'x' }, c.basic, 403, { error: 'Authenticated client does not match specified client_id' }],
+        [
+          { from: c.numbers[0], to: 'call me', text: 'x' },
+          c.basic,
+          400,
+          { error: 'Invalid \'to\' number "call me": use E.164, e.g. +14155559876' },
+        ],
+        [
+          { client_id: c.id + 1000, from: c.numbers[0], to, text: 'x' },
+          c.basic,
+          403,
+          { error: 'Authenticated client does not match specified client_id' },
+        ],
       ];
       for (const [body, auth, status, answer] of cases) {
         const res = await api().send(body, auth);
@@ -181,13 +208,17 @@ export function sendTests(api: () => MessagesApi): void {
         const res = await api().send({ from: c.numbers[0], to, text: 'lost?' }, c.basic, { base: app.url });
         expect(res.status).toBe(503);
         expect(res.body).toEqual({
-          error: 'The message could not be stored; nothing was sent. Try again later.', id: expect.any(String), outcome: 'not_stored',
+          error: 'The message could not be stored; nothing was sent. Try again later.',
+          id: expect.any(String),
+          outcome: 'not_stored',
         });
         expect(res.headers.get('retry-after')).toBe('1');
         const viaBicom = await api().send({ from: bicom.numbers[0], to, text: 'lost?' }, bicom.basic, { base: app.url });
         expect(viaBicom.status).toBe(503);
         expect(viaBicom.body).toEqual({
-          status: 'error', message: 'The message could not be stored; nothing was sent. Try again later.', id: expect.any(String),
+          status: 'error',
+          message: 'The message could not be stored; nothing was sent. Try again later.',
+          id: expect.any(String),
           outcome: 'not_stored',
         });
       } finally {
@@ -231,7 +262,9 @@ export function sendTests(api: () => MessagesApi): void {
 
     it('refuses a malformed key with 400', async () => {
       const c = await api().client();
-      const res = await api().send({ from: c.numbers[0], to, text: 'bad key' }, c.basic, { headers: { 'Idempotency-Key': 'k'.repeat(256) } });
+      const res = await api().send({ from: c.numbers[0], to, text: 'bad key' }, c.basic, {
+        headers: { 'Idempotency-Key': 'k'.repeat(256) },
+      });
       expect(res.status).toBe(400);
       await api().expectNothingStored();
     });
@@ -272,14 +305,19 @@ export function sendTests(api: () => MessagesApi): void {
 
     it("count the fast path's requests in the HTTP metrics under their route", async () => {
       const c = await api().client();
-      const count = async (route: string, status: string) => (await api().metrics.httpRequests.get()).values
-        .find((v) => v.labels.route === route && v.labels.method === 'POST' && v.labels.status === status)?.value ?? 0;
+      const count = async (route: string, status: string) =>
+        (await api().metrics.httpRequests.get()).values.find(
+          (v) => v.labels.route === route && v.labels.method === 'POST' && v.labels.status === status,
+        )?.value ?? 0;
       const before = [await count('/messages/send', '202'), await count('/messages', '202'), await count('/messages/send', '401')];
       await api().send({ from: c.numbers[0], to, text: 'counted' }, c.basic);
       await api().send({ from: c.numbers[0], to, text: 'counted' }, c.basic, { path: '/messages' });
       await api().send({ from: c.numbers[0], to, text: 'refused' }, null);
-      expect([await count('/messages/send', '202'), await count('/messages', '202'), await count('/messages/send', '401')])
-        .toEqual([before[0]! + 1, before[1]! + 1, before[2]! + 1]);
+      expect([await count('/messages/send', '202'), await count('/messages', '202'), await count('/messages/send', '401')]).toEqual([
+        before[0]! + 1,
+        before[1]! + 1,
+        before[2]! + 1,
+      ]);
       await api().takeMessages('web');
     });
 

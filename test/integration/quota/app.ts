@@ -47,13 +47,25 @@ export async function startQuotaApp(dbUrl: string, redis: Redis, keyPrefix: stri
   const records = new RecordWriter(store.records);
   const legs: LegContext = { serverId: NODE, clientType: (id) => directory.client(id)?.type ?? 'unknown', logPrivacy: () => false };
   const failures = new FailureReporter({ nodeId: NODE, notifySenderOnFailure: false, subjects: names }, { bus, records, legs });
-  const ingress = new IngressRouter({ subjects: names },
-    { bus, view: directory, records, legs, logger, metrics, quota: quota.gate, failures });
+  const ingress = new IngressRouter(
+    { subjects: names },
+    { bus, view: directory, records, legs, logger, metrics, quota: quota.gate, failures },
+  );
   const app = createApp({
-    store, directory, changes: new LocalConfigChanges(directory), apiKey: ADMIN_KEY,
-    serverAddress: 'https://gw.example.test', serverId: NODE, logger, ready: () => true, bus, subjects: names,
-    carrierWebhooks: registryWebhooks(), ingress: (kind, m, key) => ingress.accept(kind, m, key),
-    apiKeyRateLimit: quota.apiKeyLimit, usage: quota.usage,
+    store,
+    directory,
+    changes: new LocalConfigChanges(directory),
+    apiKey: ADMIN_KEY,
+    serverAddress: 'https://gw.example.test',
+    serverId: NODE,
+    logger,
+    ready: () => true,
+    bus,
+    subjects: names,
+    carrierWebhooks: registryWebhooks(),
+    ingress: (kind, m, key) => ingress.accept(kind, m, key),
+    apiKeyRateLimit: quota.apiKeyLimit,
+    usage: quota.usage,
   });
   const server = new WebServer({ listen: { host: '127.0.0.1', port: 0 } }, { app });
   await server.start();
@@ -78,23 +90,55 @@ export interface Tenant {
 let seq = 0;
 
 /** A web client with `limits`, one number (with its own `numberLimits`), a carrier and a default webhook. */
-export async function tenant(app: QuotaApp, opts: {
-  timezone?: string; format?: 'generic' | 'bicom'; limits?: Partial<Limits>; numberLimits?: Partial<Limits>;
-} = {}): Promise<Tenant> {
+export async function tenant(
+  app: QuotaApp,
+  opts: {
+    timezone?: string;
+    format?: 'generic' | 'bicom';
+    limits?: Partial<Limits>;
+    numberLimits?: Partial<Limits>;
+  } = {},
+): Promise<Tenant> {
   seq += 1;
   const carrierName = `twilio-q${seq}-${randomBytes(3).toString('hex')}`;
   const carrier = await app.store.carriers.create({
-    name: carrierName, type: 'twilio', username: 'AC1', password: 'token', uuid: randomBytes(12).toString('hex'),
-    profileId: '', apiBaseUrl: 'http://127.0.0.1:9', verifyWebhooks: false, publicKey: '', maxRps: 0,
+    name: carrierName,
+    type: 'twilio',
+    username: 'AC1',
+    password: 'token',
+    uuid: randomBytes(12).toString('hex'),
+    profileId: '',
+    apiBaseUrl: 'http://127.0.0.1:9',
+    verifyWebhooks: false,
+    publicKey: '',
+    maxRps: 0,
   });
   const username = `quota${seq}${randomBytes(3).toString('hex')}`;
-  const client = await app.store.clients.create({ username, password: 'pw', address: '', name: '', type: 'web',
-    timezone: opts.timezone ?? 'UTC', logPrivacy: false });
-  await app.store.clients.upsertSettings(client.id, { apiFormat: opts.format ?? 'generic', authMethod: null,
-    defaultWebhook: 'https://hooks.example.test/in', ...opts.limits });
+  const client = await app.store.clients.create({
+    username,
+    password: 'pw',
+    address: '',
+    name: '',
+    type: 'web',
+    timezone: opts.timezone ?? 'UTC',
+    logPrivacy: false,
+  });
+  await app.store.clients.upsertSettings(client.id, {
+    apiFormat: opts.format ?? 'generic',
+    authMethod: null,
+    defaultWebhook: 'https://hooks.example.test/in',
+    ...opts.limits,
+  });
   const number = `+1604${String(5_500_000 + seq).padStart(7, '0')}`;
-  const created = await app.store.numbers.create({ clientId: client.id, number, carrier: carrierName, tag: 'support', group: '',
-    webhook: '', ignoreStopCmdSending: false });
+  const created = await app.store.numbers.create({
+    clientId: client.id,
+    number,
+    carrier: carrierName,
+    tag: 'support',
+    group: '',
+    webhook: '',
+    ignoreStopCmdSending: false,
+  });
   if (opts.numberLimits) await app.store.numbers.upsertSettings(created.id, opts.numberLimits);
   await app.directory.reloadAll();
   return { id: client.id, number, numberId: created.id, auth: basic(username, 'pw'), carrierUuid: carrier.uuid };
@@ -107,8 +151,14 @@ export interface Reply {
   text: string;
 }
 
-export async function call(app: QuotaApp, method: string, path: string, auth: string | undefined, body?: unknown,
-  contentType = 'application/json'): Promise<Reply> {
+export async function call(
+  app: QuotaApp,
+  method: string,
+  path: string,
+  auth: string | undefined,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (auth) headers.Authorization = auth;
   if (body !== undefined) headers['Content-Type'] = contentType;
