@@ -36,7 +36,7 @@ import { normalizeStreamSpec, type NormalizedStreamSpec } from './memory-stream.
 import { NatsConsumer } from './nats-consumer.js';
 import { MaxDeliveriesWatch } from './nats-max-deliveries.js';
 import { NatsKv } from './nats-kv.js';
-import { publishAcked } from './nats-publish.js';
+import { PubAcks } from './nats-pub-acks.js';
 import { assertName, assertPublishSubject, assertSubscribeSubject } from './subject.js';
 import type { BusLogger } from './types.js';
 
@@ -66,6 +66,8 @@ export interface NatsJetStreamOptions {
 export class NatsJetStream {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
+  /** Made at the first publish: a node that only consumes holds no reply subscription. */
+  #pubAcks?: PubAcks;
   readonly #jsm: Promise<JetStreamManager>;
   readonly #opts: NatsJetStreamOptions;
   readonly #consumers = new Set<NatsConsumer>();
@@ -140,7 +142,8 @@ export class NatsJetStream {
 
   publish(subject: string, data: Uint8Array, opts: PublishOptions): Promise<PublishAck> {
     assertPublishSubject(subject);
-    return publishAcked(this.#js, subject, data, opts.msgId, opts.timeoutMs ?? this.#opts.publishTimeoutMs);
+    this.#pubAcks ??= new PubAcks(this.#nc);
+    return this.#pubAcks.publish(subject, data, opts.msgId, opts.timeoutMs ?? this.#opts.publishTimeoutMs);
   }
 
   async consume(spec: ConsumerSpec, handler: DurableHandler, opts: ConsumeOptions): Promise<Consumer> {
