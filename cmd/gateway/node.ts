@@ -211,6 +211,8 @@ export class GatewayNode {
 
   private async stopAll(deadline: number): Promise<void> {
     this.#ready = false;
+    // Every consumer's open pulls end within one fetch expiry, together, not one stop after another.
+    this.#bus?.stopPulling?.();
     const components = this.#components.reverse();
     this.#components = [];
     await stopWithin(components, deadline, this.logger);

@@ -80,6 +80,7 @@ export class NatsConsumer implements Consumer {
   #failed = false;
   #loop?: Promise<void>;
   #stopping?: Promise<void>;
+  #pullsStopped = false;
   #wake?: () => void;
 
   constructor(js: JetStreamClient, nc: NatsConnection, spec: ConsumerSpec, handler: DurableHandler, opts: NatsConsumerOptions) {
@@ -110,6 +111,16 @@ export class NatsConsumer implements Consumer {
     return (this.#stopping ??= this.#stop());
   }
 
+  /**
+   * Asks for no more messages; what open pulls still bring is handled as before. A node shutting
+   * down calls this on every consumer at once, so their pulls expire together instead of each
+   * stop() waiting out its own in turn.
+   */
+  stopPulling(): void {
+    this.#pullsStopped = true;
+    this.#signal();
+  }
+
   async #stop(): Promise<void> {
     const deadline = Date.now() + this.#opts.drainTimeoutMs;
     this.#runner.close();
@@ -130,7 +141,7 @@ export class NatsConsumer implements Consumer {
   }
 
   async #run(): Promise<void> {
-    while (!this.#stopping && !this.#nc.isClosed()) {
+    while (!this.#stopping && !this.#pullsStopped && !this.#nc.isClosed()) {
       if (this.#failed) {
         await this.#recover();
         continue;

@@ -206,6 +206,11 @@ export class NatsJetStream {
     }
   }
 
+  /** Every consumer of this bus asks for no more messages (see NatsConsumer.stopPulling). */
+  stopPulling(): void {
+    for (const consumer of this.#consumers) consumer.stopPulling();
+  }
+
   /** Stops every consumer of this bus (drain: see NatsConsumer). */
   async stopConsumers(): Promise<unknown[]> {
     const results = await Promise.allSettled([...this.#consumers].map((c) => c.stop()));

@@ -239,6 +239,10 @@ export class NatsBus implements Bus {
     void this.#nc.closed().then((err) => this.#onClosed(err));
   }
 
+  stopPulling(): void {
+    this.#js?.stopPulling();
+  }
+
   /** Drain order: stop intake, let handlers answer, then flush and close the connection. */
   async #stop(): Promise<void> {
     await this.#starting?.catch(() => undefined);

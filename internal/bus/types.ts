@@ -49,6 +49,13 @@ export interface Bus extends DurableBus {
    */
   stop(): Promise<void>;
   /**
+   * The first step of a node's shutdown: its durable consumers ask for no more messages, while
+   * what they hold or still receive is handled and acked as before; stopping each one afterwards
+   * then waits for nothing that could have ended in the meantime. Optional: a bus whose consumers
+   * stop at once has nothing to do.
+   */
+  stopPulling?(): void;
+  /**
    * Resolves when the bus has ended: `undefined` after stop(), an Error when it ended on its
    * own (connection closed unexpectedly). Never rejects.
    */

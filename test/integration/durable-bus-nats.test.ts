@@ -1,13 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { describe, expect, it } from 'vitest';
-import { createBus, DEFAULT_PUBLISH_TIMEOUT_MS, type Bus } from '../../internal/bus/index.js';
+import { ack, createBus, DEFAULT_PUBLISH_TIMEOUT_MS, type Bus } from '../../internal/bus/index.js';
 import { OutcomeUnknownError } from '../../internal/errors/index.js';
 import { describeDurableBus } from '../conformance/durable-bus.js';
 import { ensureStreams } from '../../internal/cluster/index.js';
 import { subjects } from '../../proto/subjects.js';
 import { requireServices, uniquePrefix } from '../support/env.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 const svc = requireServices(['nats']);
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -104,6 +106,37 @@ describe.skipIf(svc.skip)(svc.title('NatsBus publish timeout'), () => {
       await silent.close();
     }
   });
+});
+
+describe.skipIf(svc.skip)(svc.title('NatsBus stopPulling'), () => {
+  // A node's shutdown stops its components one after another; each consumer's stop waits for its
+  // open pull to expire. stopPulling first lets every pull expire at once.
+  it('ends the open pulls of every consumer together, and leaves new work to the other nodes', async () => {
+    const prefix = uniquePrefix('stoppull').replace(/[^A-Za-z0-9_]/g, '_');
+    const stopping = createBus({ kind: 'nats', servers: [svc.urls.nats] }, { nodeId: 'stopping', logger: quiet });
+    const other = createBus({ kind: 'nats', servers: [svc.urls.nats] }, { nodeId: 'other', logger: quiet });
+    await Promise.all([stopping.start(), other.start()]);
+    try {
+      await stopping.ensureStream({ name: prefix, subjects: [`${prefix}.>`], retention: 'workqueue' });
+      const handledBy: string[] = [];
+      const topics = Array.from({ length: 6 }, (_, i) => `t${i}`);
+      const spec = (topic: string) => ({ stream: prefix, durable: `${prefix}_${topic}`, filterSubject: `${prefix}.${topic}` });
+      const consumers = await Promise.all(topics.map((t) => stopping.consume(spec(t), async () => (handledBy.push('stopping'), ack))));
+      await sleep(1_500); // every consumer has a pull open, each expiring at its own moment
+      const started = Date.now();
+      stopping.stopPulling!();
+      for (const c of consumers) await c.stop();
+      // One fetch expiry (1 s) at most, where stopping them in turn waits for each pull in turn.
+      expect(Date.now() - started).toBeLessThan(1_800);
+      await other.consume(spec('t0'), async () => (handledBy.push('other'), ack));
+      await stopping.publishDurable(`${prefix}.t0`, new TextEncoder().encode('after'));
+      await waitFor(() => handledBy.length === 1, 5_000);
+      expect(handledBy).toEqual(['other']);
+    } finally {
+      await Promise.all([stopping.stop(), other.stop()]);
+      await deleteStreams(svc.urls.nats, prefix);
+    }
+  }, 30_000);
 });
 
 /** The stream-name prefix subjects(prefix) uses. */
