@@ -8,7 +8,9 @@
  * alternating which goes first. The rate compared is messages reaching the far SMPP peer per
  * second, from the first request to the last arrival.
  */
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo, Server } from 'node:net';
 import { DEFAULT_SMPP_WINDOW } from '../../internal/config/defaults.js';
 import { Kannel } from '../support/kannel.js';
@@ -25,6 +27,8 @@ interface SmscSession {
   on(event: string, listener: (pdu: SmscPdu) => void): void;
   send(pdu: unknown): boolean;
 }
+/** Idle time before each phase (see settle). */
+const SETTLE_MS = 3_000;
 const smpp = createRequire(import.meta.url)('smpp') as { createServer(listener: (session: SmscSession) => void): Server };
 
 /** An SMSC that takes any bind and answers each submit_sm (after `answerDelayMs`), counting texts. */
@@ -98,6 +102,16 @@ export async function runKannel(o: {
   }
 }
 
+/**
+ * Before each phase: the dirty pages the last one left (PostgreSQL, the NATS file store, Kannel's
+ * spool) are written out and the machine is left idle a moment, so one side's writeback does not
+ * land in the other's measurement.
+ */
+async function settle(): Promise<void> {
+  spawnSync('sync');
+  await sleep(SETTLE_MS);
+}
+
 async function main(): Promise<void> {
   const env = deliverOptionsFromEnv();
   // BENCH_SPLIT=1 runs msggw as Kannel runs: one process takes HTTP, another holds the bind.
@@ -107,9 +121,10 @@ async function main(): Promise<void> {
   const rows: Array<{ round: number; kannel: PhaseResult; msggw: PhaseResult; ratio: number }> = [];
   for (let round = 1; round <= rounds; round++) {
     const kannelFirst = round % 2 === 1;
-    const k1 = kannelFirst ? await runKannel({ ...o, window }) : undefined;
+    const k1 = kannelFirst ? (await settle(), await runKannel({ ...o, window })) : undefined;
+    await settle();
     const m = ((await runDeliver({ ...o, window })) as { rest: PhaseResult }).rest;
-    const k = k1 ?? (await runKannel({ ...o, window }));
+    const k = k1 ?? (await settle(), await runKannel({ ...o, window }));
     const ratio = +(m.delivered_per_sec / k.delivered_per_sec).toFixed(2);
     rows.push({ round, kannel: k, msggw: m, ratio });
     process.stderr.write(`round ${round}: kannel ${k.delivered_per_sec}/s, msggw ${m.delivered_per_sec}/s, ratio ${ratio}\n`);
