@@ -128,9 +128,9 @@ describe.skipIf(svc.skip)(svc.title('a nats-server restart during a REST burst')
   // "unknown" are then stored, and "not stored" would have been a lie the carrier shows.
   it('does the same across a pause (SIGSTOP) longer than the PubAck wait', async () => {
     await burstThrough('pause', async () => {
-      nats.signal('SIGSTOP');
+      await nats.signal('SIGSTOP');
       await new Promise((r) => setTimeout(r, DOWN_MS));
-      nats.signal('SIGCONT');
+      await nats.signal('SIGCONT');
     });
   }, 480_000);
 
@@ -138,9 +138,9 @@ describe.skipIf(svc.skip)(svc.title('a nats-server restart during a REST burst')
   // ones stored after the pause and consumed since are forgotten, and only the ledger knows them.
   it('does the same when the server restarts between the pause and the resends', async () => {
     await burstThrough('pause-restart', async (tally) => {
-      nats.signal('SIGSTOP');
+      await nats.signal('SIGSTOP');
       await new Promise((r) => setTimeout(r, DOWN_MS));
-      nats.signal('SIGCONT');
+      await nats.signal('SIGCONT');
       // The sends answered "unknown" during the pause reach the carrier (stored, consumed, acked).
       const texts = () => new Set(fake.sent('telnyx').map((r) => (r.body as { text?: string }).text));
       await waitFor(() => tally.unknown.size > 0 && [...tally.unknown.keys()].every((t) => texts().has(t)), 60_000);

@@ -129,9 +129,9 @@ describe.skipIf(svc.skip)(svc.title('JetStream publish against a paused nats-ser
     const acks = publisher(nc);
     try {
       await acks.publish('paused.in', new TextEncoder().encode('before'), 'p-0', 5_000);
-      server.signal('SIGSTOP');
+      await server.signal('SIGSTOP');
       const err = await acks.publish('paused.in', new TextEncoder().encode('held'), 'p-1', 300).catch((e: unknown) => e);
-      server.signal('SIGCONT');
+      await server.signal('SIGCONT');
       expect(err).toBeInstanceOf(OutcomeUnknownError);
       // "Not stored" would have been wrong: the server stores it once it runs again, and the
       // caller's resend with the same id is then a duplicate.
@@ -140,7 +140,7 @@ describe.skipIf(svc.skip)(svc.title('JetStream publish against a paused nats-ser
       const jsm = await jetstreamManager(nc);
       expect((await jsm.streams.info(stream)).state.messages).toBe(2);
     } finally {
-      server.signal('SIGCONT');
+      await server.signal('SIGCONT');
       acks.close();
     }
   });

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { chmod, chown, rm } from 'node:fs/promises';
-import { rmSync, readdirSync } from 'node:fs';
+import { readFileSync, rmSync, readdirSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -47,8 +47,12 @@ export interface RunningService {
  * one starts its own, so no other test file sees the fault.
  */
 export interface ControllableService extends RunningService {
-  /** Sends `signal` to the server: SIGSTOP pauses it (connections stay open, nothing answers), SIGCONT resumes it. */
-  signal(signal: NodeJS.Signals): void;
+  /**
+   * Sends `signal` to the server: SIGSTOP pauses it (connections stay open, nothing answers),
+   * SIGCONT resumes it. Resolves once a SIGSTOP has taken effect (kill() returns before the
+   * server's threads have stopped, and a request sent in between would still be answered).
+   */
+  signal(signal: NodeJS.Signals): Promise<void>;
   /** Stops the server (SIGTERM), keeping its port and data dir for restart(). */
   halt(): Promise<void>;
   /** Starts it again on the same port with the same data dir; resolves once it is ready. */
@@ -186,7 +190,23 @@ function childService(url: string, spec: ChildSpec): ControllableService {
         await rm(spec.dir, { recursive: true, force: true });
       }
     })());
-  return { url, stop, halt, restart, signal: (sig) => void child?.kill(sig) };
+  const signal = async (sig: NodeJS.Signals): Promise<void> => {
+    if (!child?.pid) return;
+    child.kill(sig);
+    if (sig === 'SIGSTOP') await stoppedState(child.pid);
+  };
+  return { url, stop, halt, restart, signal };
+}
+
+/** Waits until Linux reports `pid` stopped (state T in /proc/<pid>/stat). */
+async function stoppedState(pid: number): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (/^\S+ \(.*\) [Tt] /.test(stat)) return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop after SIGSTOP`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 // ---- PostgreSQL -------------------------------------------------------------------------------
