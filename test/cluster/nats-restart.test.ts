@@ -13,6 +13,7 @@ import { postSend, SendTally } from '../support/rest-burst.js';
 import { startNats, type RunningNats } from '../support/services.js';
 import { basicAuth, startTestNode, type TestNode } from '../support/test-node.js';
 import { waitFor } from '../support/wait.js';
+import { waitForConsumersIdle } from '../support/nats-queues.js';
 
 const svc = requireServices(['postgres', 'nats']);
 const API_KEY = 'nats-restart-admin-key';
@@ -98,8 +99,9 @@ describe.skipIf(svc.skip)(svc.title('a nats-server restart during a REST burst')
     const expected = new Set([...tally.accepted.keys(), ...tally.resent.keys()]);
     const delivered = () => fake.countBy((r) => (r.body as { text?: string }).text).counts;
     await waitFor(() => [...expected].every((t) => delivered().has(t)), 180_000);
-    // Time for a late duplicate (a redelivery, a second copy) to arrive if there is one.
-    await new Promise((r) => setTimeout(r, 5_000));
+    // A late duplicate (the redelivery of a send whose ack was lost) comes only after its ack
+    // wait: wait until no queue holds anything unacknowledged, then count.
+    await waitForConsumersIdle(nats.url);
     const counts = delivered();
     const ours = [...counts].filter(([t]) => t.startsWith(`${label}-`));
     const twice = ours.filter(([, n]) => n > 1);

@@ -14,6 +14,8 @@ import { postSend, SendTally } from '../support/rest-burst.js';
 import { startRedis, type ControllableService } from '../support/services.js';
 import { basicAuth, startTestNode, type TestNode } from '../support/test-node.js';
 import { waitFor } from '../support/wait.js';
+import { waitForConsumersIdle } from '../support/nats-queues.js';
+import { subjects } from '../../proto/subjects.js';
 
 const svc = requireServices(['postgres', 'nats', 'redis']);
 const API_KEY = 'redis-stop-admin-key';
@@ -23,6 +25,7 @@ const TOTAL = 300;
 const CONCURRENCY = 12;
 const STOP_AT = 80;
 const DOWN_MS = 5_000;
+const busPrefix = uniquePrefix('rs');
 
 const body = (from: string, text: string) => ({ from, to: '+15550209999', text });
 
@@ -47,7 +50,7 @@ describe.skipIf(svc.skip)(svc.title('Redis stopped during a REST burst'), () => 
         DATABASE_URL: await createTestDatabase('redis_stop'),
         NATS_URL: svc.urls.nats,
         REDIS_URL: redis.url,
-        BUS_SUBJECT_PREFIX: uniquePrefix('rs'),
+        BUS_SUBJECT_PREFIX: busPrefix,
         NOTIFY_SENDER_ON_FAILURE: 'false',
         CARRIER_TIMEOUT_SECS: '5',
       },
@@ -117,7 +120,9 @@ describe.skipIf(svc.skip)(svc.title('Redis stopped during a REST burst'), () => 
     const expected = new Set([...limited.accepted.keys(), ...free.accepted.keys(), 'rs-after']);
     const delivered = () => fake.countBy((r) => (r.body as { text?: string }).text).counts;
     await waitFor(() => [...expected].every((t) => delivered().has(t)), 120_000);
-    await new Promise((r) => setTimeout(r, 3_000));
+    // A late duplicate (the redelivery of a send whose ack was lost) comes only after its ack
+    // wait: wait until this node's queues hold nothing unacknowledged, then count.
+    await waitForConsumersIdle(svc.urls.nats, { streamPrefix: subjects(busPrefix).streams.in.replace(/MSGGW_IN$/, '') });
     const counts = delivered();
     const ours = [...counts].filter(([t]) => t.startsWith('rs-'));
     process.stdout.write(`[redis-stop] delivered ${ours.length}, twice ${ours.filter(([, n]) => n > 1).length}\n`);
