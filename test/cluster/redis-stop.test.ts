@@ -15,7 +15,6 @@ import { startRedis, type ControllableService } from '../support/services.js';
 import { basicAuth, startTestNode, type TestNode } from '../support/test-node.js';
 import { waitFor } from '../support/wait.js';
 import { waitForConsumersIdle } from '../support/nats-queues.js';
-import { subjects } from '../../proto/subjects.js';
 
 const svc = requireServices(['postgres', 'nats', 'redis']);
 const API_KEY = 'redis-stop-admin-key';
@@ -122,7 +121,7 @@ describe.skipIf(svc.skip)(svc.title('Redis stopped during a REST burst'), () => 
     await waitFor(() => [...expected].every((t) => delivered().has(t)), 120_000);
     // A late duplicate (the redelivery of a send whose ack was lost) comes only after its ack
     // wait: wait until this node's queues hold nothing unacknowledged, then count.
-    await waitForConsumersIdle(svc.urls.nats, { streamPrefix: subjects(busPrefix).streams.in.replace(/MSGGW_IN$/, '') });
+    await waitForConsumersIdle(svc.urls.nats, { busPrefix });
     const counts = delivered();
     const ours = [...counts].filter(([t]) => t.startsWith('rs-'));
     process.stdout.write(`[redis-stop] delivered ${ours.length}, twice ${ours.filter(([, n]) => n > 1).length}\n`);

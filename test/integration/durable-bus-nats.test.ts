@@ -10,6 +10,7 @@ import { subjects } from '../../proto/subjects.js';
 import { requireServices, uniquePrefix } from '../support/env.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
+import { streamNamePrefix } from '../support/nats-queues.js';
 
 const svc = requireServices(['nats']);
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -57,7 +58,7 @@ describe.skipIf(svc.skip)(svc.title('NatsBus stream creation by nodes starting t
     try {
       for (let round = 0; round < 3; round++) {
         const prefix = uniquePrefix('race');
-        prefixes.push(prefixFor(prefix));
+        prefixes.push(streamNamePrefix(prefix));
         const names = subjects(prefix);
         await Promise.all(buses.map((b) => ensureStreams(b, names)));
       }
@@ -72,7 +73,7 @@ describe.skipIf(svc.skip)(svc.title('NatsBus stream creation by nodes starting t
       createBus({ kind: 'nats', servers: [svc.urls.nats] }, { nodeId: `kvracer${i}`, logger: quiet }),
     );
     await Promise.all(buses.map((b) => b.start()));
-    const prefix = prefixFor(uniquePrefix('kvrace'));
+    const prefix = streamNamePrefix(uniquePrefix('kvrace'));
     try {
       for (let round = 0; round < 3; round++) {
         const bucket = `${prefix}bucket${round}`;
@@ -138,8 +139,3 @@ describe.skipIf(svc.skip)(svc.title('NatsBus stopPulling'), () => {
     }
   }, 30_000);
 });
-
-/** The stream-name prefix subjects(prefix) uses. */
-function prefixFor(prefix: string): string {
-  return subjects(prefix).streams.in.replace(/MSGGW_IN$/, '');
-}

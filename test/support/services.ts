@@ -10,6 +10,7 @@ import { readFileSync, rmSync, readdirSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from './wait.js';
 import pg from 'pg';
 import {
   findBinary,
@@ -199,14 +200,8 @@ function childService(url: string, spec: ChildSpec): ControllableService {
 }
 
 /** Waits until Linux reports `pid` stopped (state T in /proc/<pid>/stat). */
-async function stoppedState(pid: number): Promise<void> {
-  const deadline = Date.now() + 2_000;
-  for (;;) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (/^\S+ \(.*\) [Tt] /.test(stat)) return;
-    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop after SIGSTOP`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+function stoppedState(pid: number): Promise<void> {
+  return waitFor(() => /^\S+ \(.*\) [Tt] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')), 2_000);
 }
 
 // ---- PostgreSQL -------------------------------------------------------------------------------
