@@ -70,34 +70,9 @@ export function animatedGif(width = 480, height = 360, seconds = 3): Promise<Buf
   return withFfmpeg((out) => ['-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=10`, '-t', String(seconds), out], 'anim.gif');
 }
 
-/** A short H.264 MP4 with a tone, at high bitrate (environment.md §8's recipe). */
+/** A short H.264 MP4 with a tone, at high bitrate (environment.md §8's recipe: clipMp4 at 1280×720). */
 export function shortMp4(seconds = 5): Promise<Buffer> {
-  return withFfmpeg(
-    (out) => [
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=1280x720:rate=30',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440',
-      '-t',
-      String(seconds),
-      '-pix_fmt',
-      'yuv420p',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-crf',
-      '12',
-      '-c:a',
-      'aac',
-      out,
-    ],
-    'clip.mp4',
-  );
+  return clipMp4(seconds, 1280, 720);
 }
 
 /** A WAV tone (PCM is large: about 88 KB a second at 44.1 kHz mono). */
