@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
-import { FakeCarrier } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers } from '../support/fake-carrier.js';
 import { postSend, SendTally } from '../support/rest-burst.js';
 import { startNats, type RunningNats } from '../support/services.js';
 import { basicAuth, startTestNode, type TestNode } from '../support/test-node.js';
@@ -45,20 +45,7 @@ describe.skipIf(svc.skip)(svc.title('a nats-server restart during a REST burst')
         CARRIER_TIMEOUT_SECS: '5',
       },
     });
-    const row = fake.carrierRow('telnyx');
-    expect(
-      (
-        await node.api('POST', '/carriers', {
-          name: 'telnyx-main',
-          type: 'telnyx',
-          username: 'x',
-          password: row.password,
-          api_base_url: fake.url,
-          public_key: row.publicKey,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(node.api, fake, ['telnyx']);
     const client = await node.api('POST', '/clients', { username: 'burst', password: 'burst-pass', type: 'web' });
     expect(client.status).toBe(201);
     expect((await node.api('POST', `/clients/${client.body.id}/numbers`, { number: FROM, carrier: 'telnyx-main' })).status).toBe(201);

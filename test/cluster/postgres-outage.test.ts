@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireServices, uniquePrefix } from '../support/env.js';
-import { FakeCarrier } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers } from '../support/fake-carrier.js';
 import { startPostgres, type RunningPostgres } from '../support/services.js';
 import { basicAuth, startTestNode, type TestNode } from '../support/test-node.js';
 
@@ -54,20 +54,7 @@ describe.skipIf(svc.skip)(svc.title('PostgreSQL down for 20 s during a burst to 
         CARRIER_TIMEOUT_SECS: '5',
       },
     });
-    const row = fake.carrierRow('telnyx');
-    expect(
-      (
-        await gw.api('POST', '/carriers', {
-          name: 'telnyx-main',
-          type: 'telnyx',
-          username: 'x',
-          password: row.password,
-          api_base_url: fake.url,
-          public_key: row.publicKey,
-          max_rps: 1_000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(gw.api, fake, ['telnyx']);
     const web = await gw.api('POST', '/clients', { username: 'webapp', password: 'webapp-pass', type: 'web' });
     expect(web.status).toBe(201);
     expect((await gw.api('POST', `/clients/${web.body.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-main' })).status).toBe(201);

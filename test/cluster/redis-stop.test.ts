@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
-import { FakeCarrier } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers } from '../support/fake-carrier.js';
 import { postSend, SendTally } from '../support/rest-burst.js';
 import { startRedis, type ControllableService } from '../support/services.js';
 import { basicAuth, startTestNode, type TestNode } from '../support/test-node.js';
@@ -54,20 +54,7 @@ describe.skipIf(svc.skip)(svc.title('Redis stopped during a REST burst'), () => 
         CARRIER_TIMEOUT_SECS: '5',
       },
     });
-    const row = fake.carrierRow('telnyx');
-    expect(
-      (
-        await node.api('POST', '/carriers', {
-          name: 'telnyx-main',
-          type: 'telnyx',
-          username: 'x',
-          password: row.password,
-          api_base_url: fake.url,
-          public_key: row.publicKey,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(node.api, fake, ['telnyx']);
     await client('limited', LIMITED.from, { sms_daily_limit: 100_000 });
     await client('free', FREE.from, {});
     expect((await postSend(node.base, LIMITED.auth, body(LIMITED.from, 'warm-up'))).status).toBe(202);

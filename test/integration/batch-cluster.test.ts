@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertDocumented } from '../support/api-contract.js';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
-import { FakeCarrier } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers } from '../support/fake-carrier.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { basicAuth as basic, startTestNode, type TestNode } from '../support/test-node.js';
 import { waitFor } from '../support/wait.js';
@@ -18,20 +18,7 @@ const SENDER = basic('bulk', 'bulk-pass');
 
 /** A carrier on the fake and a web client with one number on it, through `call`. */
 async function seed(call: (method: string, path: string, body: unknown) => Promise<{ status: number; body: any }>, fake: FakeCarrier) {
-  const telnyx = fake.carrierRow('telnyx');
-  expect(
-    (
-      await call('POST', '/carriers', {
-        name: 'telnyx-main',
-        type: 'telnyx',
-        username: 'x',
-        password: telnyx.password,
-        api_base_url: fake.url,
-        public_key: telnyx.publicKey,
-        max_rps: 1000,
-      })
-    ).status,
-  ).toBe(201);
+  await registerFakeCarriers(call, fake, ['telnyx']);
   const c = await call('POST', '/clients', { username: 'bulk', password: 'bulk-pass', type: 'web' });
   expect(c.status).toBe(201);
   expect((await call('POST', `/clients/${c.body.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-main' })).status).toBe(201);

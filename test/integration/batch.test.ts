@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertDocumented } from '../support/api-contract.js';
-import { FakeCarrier } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers } from '../support/fake-carrier.js';
 import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
 import { waitFor } from '../support/wait.js';
@@ -56,20 +56,7 @@ describe.each(nodeModes('batch'))('batch sending, $name', (mode) => {
       contract: true,
       env: { CARRIER_RETRY_DELAY_SECS: '0', ...(await mode.env()) },
     });
-    const telnyx = fake.carrierRow('telnyx');
-    expect(
-      (
-        await api('POST', '/carriers', {
-          name: 'telnyx-main',
-          type: 'telnyx',
-          username: 'x',
-          password: telnyx.password,
-          api_base_url: fake.url,
-          public_key: telnyx.publicKey,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(api, fake, ['telnyx']);
     for (const [name, numbers] of [
       ['bulk', ['+15550001000', '+15550001001']],
       ['other', ['+15550003000']],
@@ -375,20 +362,7 @@ describe('batch sending, embedded default restarted mid-batch', () => {
     const start = () => startTestNode({ serverId: 'batch-restart', apiKey: API_KEY, dataDir, contract: true });
     let gw = await start();
     try {
-      const telnyx = fake.carrierRow('telnyx');
-      expect(
-        (
-          await gw.api('POST', '/carriers', {
-            name: 'telnyx-main',
-            type: 'telnyx',
-            username: 'x',
-            password: telnyx.password,
-            api_base_url: fake.url,
-            public_key: telnyx.publicKey,
-            max_rps: 1000,
-          })
-        ).status,
-      ).toBe(201);
+      await registerFakeCarriers(gw.api, fake, ['telnyx']);
       const c = await gw.api('POST', '/clients', { username: 'bulk', password: 'bulk-pass', type: 'web' });
       expect((await gw.api('POST', `/clients/${c.body.id}/numbers`, { number: '+15550001000', carrier: 'telnyx-main' })).status).toBe(201);
       const created = await gw.api(

@@ -10,7 +10,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxDeliverFor } from '../../internal/bus/index.js';
-import { FakeCarrier } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers } from '../support/fake-carrier.js';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
 import { basicAuth as basic, startTestNode, type TestNode } from '../support/test-node.js';
 import { waitFor } from '../support/wait.js';
@@ -69,20 +69,7 @@ describe.skipIf(svc.skip)(svc.title('dead letters on the carrier stream (nats-se
     });
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
-    const telnyx = fake.carrierRow('telnyx');
-    expect(
-      (
-        await api('POST', '/carriers', {
-          name: 'telnyx-main',
-          type: 'telnyx',
-          username: 'x',
-          password: telnyx.password,
-          api_base_url: fake.url,
-          public_key: telnyx.publicKey,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(api, fake, ['telnyx']);
     const c = await api('POST', '/clients', { username: 'sender', password: 'sender-pass', type: 'web' });
     expect(c.status).toBe(201);
     expect((await api('PUT', `/clients/${c.body.id}/settings`, { default_webhook: `${sink.url}/sender` })).status).toBe(200);

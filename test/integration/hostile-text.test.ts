@@ -9,7 +9,7 @@ import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, smppLib, type EsmeSession, type LibPdu } from '../support/smpp-server-harness.js';
 import { encodeUcs2 } from '../../internal/text/index.js';
-import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers, telnyxEvent } from '../support/fake-carrier.js';
 import { freePort } from '../support/process.js';
 import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 import { waitFor } from '../support/wait.js';
@@ -63,33 +63,7 @@ describe.each(modes)('hostile text at the entry points, $name', (mode) => {
         ...(await mode.env()),
       },
     });
-    const telnyx = fake.carrierRow('telnyx');
-    expect(
-      (
-        await api('POST', '/carriers', {
-          name: 'telnyx-main',
-          type: 'telnyx',
-          username: 'x',
-          password: telnyx.password,
-          api_base_url: fake.url,
-          public_key: telnyx.publicKey,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
-    const twilio = fake.carrierRow('twilio');
-    expect(
-      (
-        await api('POST', '/carriers', {
-          name: 'twilio-main',
-          type: 'twilio',
-          username: twilio.username,
-          password: twilio.password,
-          api_base_url: fake.url,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(api, fake);
     await client('pbx', 'legacy', PBX);
     await client('web', 'web', WEB);
     await client('bic', 'web', BIC, { api_format: 'bicom' });

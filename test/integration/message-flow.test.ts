@@ -7,7 +7,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers, telnyxEvent } from '../support/fake-carrier.js';
 import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
 import { waitFor } from '../support/wait.js';
@@ -44,33 +44,7 @@ describe.each(modes)('message flow, $name', (mode) => {
     });
     base = gw.base;
 
-    const telnyx = fake.carrierRow('telnyx');
-    const twilio = fake.carrierRow('twilio');
-    expect(
-      (
-        await api('POST', '/carriers', {
-          name: 'telnyx-main',
-          type: 'telnyx',
-          username: 'x',
-          password: telnyx.password,
-          api_base_url: fake.url,
-          public_key: telnyx.publicKey,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
-    expect(
-      (
-        await api('POST', '/carriers', {
-          name: 'twilio-main',
-          type: 'twilio',
-          username: twilio.username,
-          password: twilio.password,
-          api_base_url: fake.url,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(api, fake);
     await webClient('sender', 'generic', '+15550001000');
     await webClient('gen', 'generic', '+15550002000');
     await webClient('bic', 'bicom', '+15550003000');

@@ -17,7 +17,7 @@ import { createTransport } from 'nodemailer';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../internal/store/index.js';
-import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers, telnyxEvent } from '../support/fake-carrier.js';
 import { animatedGif, clipMp4, largeJpeg, largePng } from '../support/media-fixtures.js';
 import { findBinary, freePort } from '../support/process.js';
 import { SmtpSink, type SunkMail } from '../support/smtp-sink.js';
@@ -185,20 +185,7 @@ describe.each(modes)('MM4, $name', (mode) => {
     });
     base = gw.base;
     store = gw.node.store!;
-    const telnyx = fake.carrierRow('telnyx');
-    expect(
-      (
-        await api('POST', '/carriers', {
-          name: 'telnyx-main',
-          type: 'telnyx',
-          username: 'x',
-          password: telnyx.password,
-          api_base_url: fake.url,
-          public_key: telnyx.publicKey,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(api, fake, ['telnyx']);
     await legacyClient('pbx', PBX_A, sinkA.port);
     await legacyClient('pbx2', PBX_B, sinkB.port);
     await legacyClient('pbx3', PBX_C, sinkB.port);

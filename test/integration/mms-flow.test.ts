@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { FakeCarrier } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers } from '../support/fake-carrier.js';
 import { haveFfmpeg, largeJpeg, largePng } from '../support/media-fixtures.js';
 import { basicAuth as basic, nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
@@ -73,33 +73,7 @@ describe.each(modes)('web MMS, $name', (mode) => {
       },
     });
     base = gw.base;
-    const telnyx = fake.carrierRow('telnyx');
-    const twilio = fake.carrierRow('twilio');
-    expect(
-      (
-        await api('POST', '/carriers', {
-          name: 'telnyx-main',
-          type: 'telnyx',
-          username: 'x',
-          password: telnyx.password,
-          api_base_url: fake.url,
-          public_key: telnyx.publicKey,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
-    expect(
-      (
-        await api('POST', '/carriers', {
-          name: 'twilio-main',
-          type: 'twilio',
-          username: twilio.username,
-          password: twilio.password,
-          api_base_url: fake.url,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(api, fake);
     await webClient('gen', 'generic', '+15550002000', 'telnyx-main');
     await webClient('bic', 'bicom', '+15550003000', 'telnyx-main');
     await webClient('tel', 'telnyx', '+15550004000', 'telnyx-main');

@@ -6,7 +6,7 @@
  * gateway. Webhooks: a number's own webhook wins over its client's default.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeCarrier, telnyxEvent } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers, telnyxEvent } from '../support/fake-carrier.js';
 import { basicAuth as basic, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
 import { waitFor } from '../support/wait.js';
@@ -54,20 +54,7 @@ describe('per-number features on an embedded node', () => {
       apiKey: API_KEY,
       env: { AUTO_REPLY_ENABLED: 'true', AUTO_REPLY_DEFAULT_MESSAGE: 'We are closed' },
     });
-    const telnyx = fake.carrierRow('telnyx');
-    expect(
-      (
-        await api('POST', '/carriers', {
-          name: 'telnyx-main',
-          type: 'telnyx',
-          username: 'x',
-          password: telnyx.password,
-          api_base_url: fake.url,
-          public_key: telnyx.publicKey,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(api, fake, ['telnyx']);
     inboundUrl = (await api('GET', '/carriers')).body[0].webhook_url;
     const awayId = await webClient('away', AWAY);
     await webClient('other', OTHER);

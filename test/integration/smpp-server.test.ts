@@ -18,7 +18,7 @@ import { encodePdu } from '../../internal/smpp/pdu.js';
 import { call, smppLib, type EsmeSession, type LibPdu } from '../support/smpp-server-harness.js';
 import { encodeGsm7Packed, encodeGsm7Unpacked, encodeUcs2 } from '../../internal/text/index.js';
 import { createTestDatabase, requireServices, uniquePrefix } from '../support/env.js';
-import { FakeCarrier } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers } from '../support/fake-carrier.js';
 import { freePort } from '../support/process.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
@@ -124,20 +124,7 @@ describe.each(modes)('SMPP server, $name', (mode) => {
       tls = await selfSigned(dataDir);
       nodeA = await node('A', { SMPP_TLS_LISTEN: `127.0.0.1:${ports.tlsA}`, SMPP_TLS_CERT: tls.cert, SMPP_TLS_KEY: tls.key });
     }
-    const telnyx = fake.carrierRow('telnyx');
-    expect(
-      (
-        await api('POST', '/carriers', {
-          name: 'telnyx-main',
-          type: 'telnyx',
-          username: 'x',
-          password: telnyx.password,
-          api_base_url: fake.url,
-          public_key: telnyx.publicKey,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(api, fake, ['telnyx']);
     await legacy('pbx', { max_binds: 0 }, [PBX_NUMBER]);
     await legacy('single', { max_binds: 1 }, []);
     await legacy('slow', { max_tps: 2 }, ['+15550002000']);

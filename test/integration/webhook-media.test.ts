@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { FakeCarrier } from '../support/fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers } from '../support/fake-carrier.js';
 import { largeJpeg } from '../support/media-fixtures.js';
 import { nodeModes, startTestNode, type TestNode } from '../support/test-node.js';
 import { WebhookSink } from '../support/webhook-sink.js';
@@ -34,19 +34,7 @@ describe.each(nodeModes('whmedia'))('generic webhook media, $name', (mode) => {
         ...(await mode.env()),
       },
     });
-    const twilio = fake.carrierRow('twilio');
-    expect(
-      (
-        await gw.api('POST', '/carriers', {
-          name: 'twilio-main',
-          type: 'twilio',
-          username: twilio.username,
-          password: twilio.password,
-          api_base_url: fake.url,
-          max_rps: 1000,
-        })
-      ).status,
-    ).toBe(201);
+    await registerFakeCarriers(gw.api, fake, ['twilio']);
     const carriers = (await gw.api('GET', '/carriers')).body as Array<{ name: string; webhook_url: string }>;
     inboundUrl = carriers.find((c) => c.name === 'twilio-main')!.webhook_url;
     const c = await gw.api('POST', '/clients', { username: 'gen', password: 'gen-pass', type: 'web' });

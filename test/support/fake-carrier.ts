@@ -322,3 +322,33 @@ export class FakeCarrier {
     });
   }
 }
+
+/** The admin REST call the tests already make (`gw.api`, a file's own `api`): only what the helpers below need of it. */
+export type AdminCall = (method: string, path: string, body: unknown) => Promise<{ status: number; body: unknown }>;
+
+/**
+ * Registers the fake's Telnyx and/or Twilio as carriers `telnyx-main` / `twilio-main` through the
+ * admin API, as an operator would (Telnyx with the fake's public key, so webhooks are verified);
+ * throws, naming the carrier and the answer, when one is refused.
+ */
+export async function registerFakeCarriers(
+  api: AdminCall,
+  fake: FakeCarrier,
+  which: ReadonlyArray<'telnyx' | 'twilio'> = ['telnyx', 'twilio'],
+  { maxRps = 1000 }: { maxRps?: number } = {},
+): Promise<void> {
+  for (const type of which) {
+    const row = fake.carrierRow(type);
+    const name = `${type}-main`;
+    const res = await api('POST', '/carriers', {
+      name,
+      type,
+      username: type === 'telnyx' ? 'x' : row.username,
+      password: row.password,
+      api_base_url: fake.url,
+      ...(type === 'telnyx' ? { public_key: row.publicKey } : {}),
+      max_rps: maxRps,
+    });
+    if (res.status !== 201) throw new Error(`POST /carriers ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+}

@@ -18,7 +18,7 @@ import { GatewayNode } from '../../cmd/gateway/node.js';
 import { loadConfig } from '../../internal/config/index.js';
 import { silentLogger } from '../../internal/log/index.js';
 import type { StoredRecord } from '../../internal/store/index.js';
-import { FakeCarrier, telnyxEvent, type RecordedRequest } from './fake-carrier.js';
+import { FakeCarrier, registerFakeCarriers, telnyxEvent, type RecordedRequest } from './fake-carrier.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
 import { freePort } from './process.js';
 
@@ -103,19 +103,9 @@ export class SmppGateway {
     return { status: res.status, body: parsed };
   }
 
-  /** The Telnyx carrier row pointing at the fake carrier (once per gateway database). */
+  /** The Telnyx carrier row pointing at the fake carrier (once per gateway database): CARRIER. */
   async addCarrier(): Promise<void> {
-    const row = this.fake.carrierRow('telnyx');
-    const res = await this.api('POST', '/carriers', {
-      name: CARRIER,
-      type: 'telnyx',
-      username: 'x',
-      password: row.password,
-      api_base_url: this.fake.url,
-      public_key: row.publicKey,
-      max_rps: 100_000,
-    });
-    if (res.status !== 201) throw new Error(`POST /carriers: ${res.status} ${JSON.stringify(res.body)}`);
+    await registerFakeCarriers((method, path, body) => this.api(method, path, body), this.fake, ['telnyx'], { maxRps: 100_000 });
   }
 
   /** A legacy (SMPP) client allowed from `address` (default 127.0.0.1), owning `numbers` (E.164 with +). */
