@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KeepAlivePool } from './http-client.js';
 import { formatRequest, Http1Pool, HttpProtocolError, type Http1Answer } from './http1.js';
 
@@ -253,6 +253,25 @@ describe('Http1Pool', () => {
       expect(pool.size).toBe(0);
     } finally {
       pool.close();
+    }
+  });
+
+  it('does not carry a call on an idle socket past its idle time, even before the sweep closes it', async () => {
+    const url = await rawServer((socket) => socket.write(OK('{}')));
+    // The clock and the sweep's timer are fake: the socket is due at 1,500 ms, the sweeps run at 1,000 and 2,000.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
+    const pool = new Http1Pool(url, { connections: 1, idleMs: 1_500 });
+    try {
+      await call(pool, url);
+      vi.advanceTimersByTime(1_000);
+      expect(pool.size).toBe(1);
+      vi.advanceTimersByTime(600);
+      expect(pool.size).toBe(1);
+      expect((await call(pool, url)).status).toBe(200);
+      expect(connections).toBe(2);
+    } finally {
+      pool.close();
+      vi.useRealTimers();
     }
   });
 

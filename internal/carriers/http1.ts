@@ -110,8 +110,11 @@ export class Http1Pool {
   /** Carries `call` on an idle socket, a new one, or the first that frees up. */
   send(call: Http1Call): void {
     if (this.#closed) return call.done(new Error('connection pool closed'));
+    const now = performance.now();
     for (let conn = this.#idle.pop(); conn; conn = this.#idle.pop()) {
-      if (conn.alive) return this.#carry(conn, call);
+      if (conn.alive && conn.idleUntil > now) return this.#carry(conn, call);
+      // Past its idle time the server may be closing it: a call written now could be lost to a reset.
+      conn.destroy();
     }
     if (this.#open < this.options.connections) return this.#openFor(call);
     this.#waiting.push(call);
