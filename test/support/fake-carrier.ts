@@ -323,7 +323,7 @@ export class FakeCarrier {
   }
 }
 
-/** The admin REST call the tests already make (`gw.api`, a file's own `api`): only what the helpers below need of it. */
+/** The admin REST call the tests already make (`gw.api`, a file's own `api`): only what registerFakeCarriers needs of it. */
 export type AdminCall = (method: string, path: string, body: unknown) => Promise<{ status: number; body: unknown }>;
 
 /**
