@@ -21,8 +21,12 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // PGlite costs ~0.8 GB per instance and the real services are shared: keep files serial.
-          fileParallelism: false,
+          // Two files at a time: most of a file's time is spent waiting (process starts, redeliveries,
+          // leases), and files cannot see each other on the shared services: each owns its database,
+          // bus subject prefix (which also prefixes its Redis keys), and a test that stops or pauses a
+          // server starts its own. PGlite costs ~0.8 GB per instance, so two fit the 24 GB easily.
+          fileParallelism: true,
+          maxWorkers: 2,
         },
       },
     ],
