@@ -5,6 +5,12 @@ import { defineConfig } from 'vitest/config';
 // acceptance suites that drive independent peers: Kannel, Net::SMPP, the PDU fuzzer).
 export default defineConfig({
   test: {
+    // Two files at a time in both projects (vitest's default on two cores is one). An integration
+    // file's time is mostly waiting (process starts, redeliveries, leases), and files cannot see
+    // each other on the shared services: each owns its database and bus subject prefix (which also
+    // prefixes its Redis keys), and a test that stops or pauses a server starts its own. PGlite
+    // costs ~0.8 GB per instance, so two fit in 24 GB easily.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -21,12 +27,6 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // Two files at a time: most of a file's time is spent waiting (process starts, redeliveries,
-          // leases), and files cannot see each other on the shared services: each owns its database,
-          // bus subject prefix (which also prefixes its Redis keys), and a test that stops or pauses a
-          // server starts its own. PGlite costs ~0.8 GB per instance, so two fit the 24 GB easily.
-          fileParallelism: true,
-          maxWorkers: 2,
         },
       },
     ],
