@@ -7,13 +7,12 @@ import type { Config } from '../../internal/config/index.js';
 import { createSecretBox } from '../../internal/crypto/index.js';
 import { createStore, type Store } from '../../internal/store/index.js';
 import { createBus, type Bus } from '../../internal/bus/index.js';
-import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
-import { BindRegistry, ClusterStats, ConfigSync, ensureStreams, readQueues, type ReceiverLookup } from '../../internal/cluster/index.js';
+import { ensureStreams, type BindRegistry, type ReceiverLookup } from '../../internal/cluster/index.js';
 import type { WebServer } from '../../internal/web/index.js';
-import { createMetrics, messageCounters, type Metrics } from '../../internal/metrics/index.js';
+import { createMetrics, type Metrics } from '../../internal/metrics/index.js';
 import type { Logger } from '../../internal/log/index.js';
 import { subjects } from '../../proto/subjects.js';
-import { unsignedWebhooksWarning } from '../../proto/carrier-types.js';
+import { startClusterState } from './cluster-state.js';
 import { buildMessageCore } from './message-core.js';
 import type { NodeContext, Stoppable } from './context.js';
 import { buildMedia } from './media.js';
@@ -85,33 +84,11 @@ export class GatewayNode {
     this.track('bus', () => bus.stop());
     await ensureStreams(bus, names, { clientQueueMaxAgeMs: config.smpp.queueMaxAgeMs, ...config.durable });
 
-    const directory = createDirectory(store);
-    await directory.start();
-    this.track('directory', () => directory.stop());
-    this.warnUnsignedCarriers(directory);
-    this.metrics.queues.readFrom(() => readQueues(names, { bus, clients: directory }));
-    this.track('queue metrics', async () => this.metrics.queues.readFrom());
-
-    const sync = new ConfigSync(
-      { nodeId: config.node.serverId, subject: names.configChanged },
-      { bus, directory, logger: logger.child({ room: 'cluster' }), metrics: this.metrics },
+    const { directory, sync, stats, binds } = await startClusterState(
+      { config, subjects: names, store, bus, logger, metrics: this.metrics },
+      (name, stop) => this.track(name, stop),
     );
-    await sync.start();
-    this.track('config sync', () => sync.stop());
-
-    const stats = new ClusterStats({ nodeId: config.node.serverId, subject: names.statsCollect }, { bus });
-    stats.addSource(async () => ({ messages: await messageCounters(this.metrics) }));
-    await stats.start();
-    this.track('stats', () => stats.stop());
-
-    // Every SMPP bind in the cluster: the SMPP server records them, failover and smpp-status read them.
-    const binds = new BindRegistry(
-      { bucket: names.smppBindBucket, nodeId: config.node.serverId },
-      { bus, logger: logger.child({ room: 'cluster' }) },
-    );
-    await binds.start();
     this.#binds = binds;
-    this.track('smpp bind registry', () => binds.stop());
 
     const context: NodeContext = { config, subjects: names, store, bus, directory, logger, metrics: this.metrics };
     const redis = await connectNodeRedis(config, logger, (name, stop) => this.track(name, stop));
@@ -186,15 +163,6 @@ export class GatewayNode {
     if (applied.length > 0) this.logger.info({ migrations: applied }, 'database migrated');
     await store.verifySecrets();
     return store;
-  }
-
-  /** Once per start, a line for each carrier whose inbound webhooks anyone could forge. */
-  private warnUnsignedCarriers(directory: MemoryDirectory): void {
-    for (const carrier of directory.carriers()) {
-      const warning = unsignedWebhooksWarning(carrier);
-      if (warning)
-        this.logger.warn({ carrier: carrier.name, carrierId: carrier.id, type: carrier.type }, `carrier ${carrier.name}: ${warning}`);
-    }
   }
 
   /** Starts `components` in order, each stopped (in reverse) when the node stops. */
