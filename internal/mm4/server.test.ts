@@ -4,12 +4,16 @@ import { silentLogger } from '../log/index.js';
 import { captureLogger } from '../../test/support/log-capture.js';
 import { createMetrics } from '../metrics/index.js';
 import type { ClientDetails } from '../store/index.js';
-import { Mm4Server, type Mm4ServerOptions } from './server.js';
+import { MAX_ENVELOPE_RECIPIENTS, Mm4Server, type Mm4ServerOptions } from './server.js';
 
 const client = { id: 1, username: 'pbx', type: 'legacy', address: '203.0.113.9', numbers: [] } as unknown as ClientDetails;
 
-/** Opens a connection, writes `first`, and resolves with everything read until the server closes or `until` shows up. */
-function converse(port: number, first: Buffer | string, until: RegExp): Promise<string> {
+/**
+ * Opens a connection, writes `first` (and `afterGreeting` once the 220 greeting came: an SMTP
+ * server refuses a client that talks first), and resolves with everything read until the server
+ * closes or `until` shows up.
+ */
+function converse(port: number, first: Buffer | string, until: RegExp, afterGreeting?: string): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let text = '';
@@ -19,6 +23,10 @@ function converse(port: number, first: Buffer | string, until: RegExp): Promise<
     };
     socket.on('data', (chunk) => {
       text += chunk.toString();
+      if (afterGreeting !== undefined && /^220 /m.test(text)) {
+        socket.write(afterGreeting);
+        afterGreeting = undefined;
+      }
       if (until.test(text)) done();
     });
     socket.on('close', done);
@@ -67,6 +75,19 @@ describe('Mm4Server with PROXY protocol', () => {
     expect(text).toMatch(/^220 gw\.test ESMTP SMTP server ready/);
     expect(seen).toEqual(['203.0.113.9']);
     expect(server.stats()).toEqual([expect.objectContaining({ username: 'pbx', active_sessions: 1 })]);
+  });
+
+  it('answers 452 to RCPT TO past MAX_ENVELOPE_RECIPIENTS, keeping the session and its recipients', async () => {
+    const port = await start();
+    const rcpts = Array.from(
+      { length: MAX_ENVELOPE_RECIPIENTS + 2 },
+      (_, i) => `RCPT TO:<+1555${String(i).padStart(7, '0')}/TYPE=PLMN>\r\n`,
+    );
+    const commands = `EHLO peer\r\nMAIL FROM:<+15550000001/TYPE=PLMN>\r\n${rcpts.join('')}NOOP\r\n`;
+    const text = await converse(port, 'PROXY TCP4 203.0.113.9 10.0.0.1 5000 2566\r\n', /^250 OK/m, commands);
+    const replies = text.split('\r\n').filter((line) => /^(250 Accepted|452 )/.test(line));
+    expect(replies.filter((line) => line === '250 Accepted')).toHaveLength(MAX_ENVELOPE_RECIPIENTS + 1); // MAIL FROM too
+    expect(replies.slice(-2)).toEqual(['452 Error: too many recipients', '452 Error: too many recipients']);
   });
 
   it("counts open sessions by client for /metrics and logs the peer's AuthSuccess", async () => {

@@ -85,6 +85,9 @@ interface SmtpConnectionInternals {
   _parseAddressCommand(name: string, command: Buffer | string): unknown;
 }
 
+/** RCPT TO commands one mail transaction takes; RFC 5321 asks for at least 100. */
+export const MAX_ENVELOPE_RECIPIENTS = 1_000;
+
 /** Stands in for the domain a bare envelope address lacks; never used for routing. */
 const BARE_ADDRESS_DOMAIN = 'mm4.invalid';
 
@@ -204,6 +207,9 @@ export class Mm4Server {
       // The listener's own cap (accept) keeps below this; smtp-server's is the backstop.
       maxClients: this.options.maxConnections || undefined,
       socketTimeout: this.options.socketTimeoutMs,
+      // RCPT TO past this is answered 452 (as Postfix's default limit): a peer cannot grow a
+      // session's envelope without bound. Routing reads the To/Cc headers, not the envelope.
+      maxRecipients: MAX_ENVELOPE_RECIPIENTS,
       logger: false,
       onConnect: (session, callback) => {
         this.identify(session).then(
