@@ -4,15 +4,12 @@
  * /stats collector, and the registry of every SMPP bind. node.ts starts these before any entry
  * point, since routing and the doors read them.
  */
-import type { Bus } from '../../internal/bus/index.js';
 import { BindRegistry, ClusterStats, ConfigSync, readQueues } from '../../internal/cluster/index.js';
-import type { Config } from '../../internal/config/index.js';
 import { createDirectory, type MemoryDirectory } from '../../internal/directory/index.js';
 import type { Logger } from '../../internal/log/index.js';
-import { messageCounters, type Metrics } from '../../internal/metrics/index.js';
-import type { Store } from '../../internal/store/index.js';
+import { messageCounters } from '../../internal/metrics/index.js';
 import { unsignedWebhooksWarning } from '../../proto/carrier-types.js';
-import type { Subjects } from '../../proto/subjects.js';
+import type { NodeContext, TrackStop } from './context.js';
 
 export interface ClusterState {
   directory: MemoryDirectory;
@@ -21,20 +18,8 @@ export interface ClusterState {
   binds: BindRegistry;
 }
 
-interface ClusterStateDeps {
-  config: Config;
-  subjects: Subjects;
-  store: Store;
-  bus: Bus;
-  logger: Logger;
-  metrics: Metrics;
-}
-
 /** Starts each part in order; `track` registers its stop, which the node runs in reverse. */
-export async function startClusterState(
-  deps: ClusterStateDeps,
-  track: (name: string, stop: () => Promise<void>) => void,
-): Promise<ClusterState> {
+export async function startClusterState(deps: Omit<NodeContext, 'directory'>, track: TrackStop): Promise<ClusterState> {
   const { config, subjects: names, bus, logger, metrics } = deps;
   const nodeId = config.node.serverId;
   const clusterLogger = logger.child({ room: 'cluster' });

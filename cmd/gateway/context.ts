@@ -25,3 +25,6 @@ export interface Stoppable {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Registers a part's stop with the node, which runs the stops in reverse order. */
+export type TrackStop = (name: string, stop: () => Promise<void>) => void;

@@ -8,13 +8,10 @@ import type { Config } from '../../internal/config/index.js';
 import { LogEvent, type Logger } from '../../internal/log/index.js';
 import type { Metrics } from '../../internal/metrics/index.js';
 import { createQuota, DEFAULT_QUOTA_KEY_PREFIX, type Quota, type QuotaGate, type QuotaView } from '../../internal/quota/index.js';
+import type { TrackStop } from './context.js';
 
 /** Connects to REDIS_URL (undefined without one); `track` is given its close at once. */
-export async function connectNodeRedis(
-  config: Config,
-  logger: Logger,
-  track: (name: string, stop: () => Promise<void>) => void,
-): Promise<Redis | undefined> {
+export async function connectNodeRedis(config: Config, logger: Logger, track: TrackStop): Promise<Redis | undefined> {
   if (config.quota.kind !== 'redis') return undefined;
   const redis = await connectRedis(config.quota.url, { logger: logger.child({ room: 'redis' }), connectionName: config.node.serverId });
   track('redis', () => closeRedis(redis));
