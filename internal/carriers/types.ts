@@ -31,7 +31,7 @@ export interface SendContext {
   fetch?: typeof fetch;
   /** Per-call timeout (CARRIER_TIMEOUT_SECS); default 30 s. */
   timeoutMs?: number;
-  /** Aborted when the worker stops; each call adds its own timeout (30 s, OVP upload 60 s). */
+  /** Aborted once the worker has stopped and its drain is over; each call adds its own timeout (30 s, OVP upload 60 s). */
   signal: AbortSignal;
   /**
    * Where the carrier should post delivery statuses for this message (Twilio `StatusCallback`),

@@ -103,6 +103,70 @@ describe('a carrier send whose record cannot be written', () => {
   });
 });
 
+describe('a carrier send in flight when its worker stops (the lease was lost, or the node stops)', () => {
+  const { subjects, carrier, msg } = carrierJob(
+    'cws',
+    { id: 5, name: 'telnyx-main', type: 'telnyx', uuid: 'aaaaaaaaaaaaaaaaaaaaaaaa' },
+    'm3',
+  );
+
+  it('runs on through the drain and is recorded, so its redelivery to the next leader is not sent again', async () => {
+    const stored: MessageRecord[] = [];
+    const repo = { upsertMany: async (r: MessageRecord[]) => void stored.push(...r) } as unknown as RecordRepo;
+    const records = new RecordWriter(repo, { flushMs: 1 });
+    const legs: LegContext = { serverId: 'n1', clientType: () => 'web', logPrivacy: () => false };
+    let received = 0;
+    // Like the HTTP client: the carrier has the request as soon as it is written; an abort only loses its answer.
+    const driver = {
+      send: (_m: unknown, _c: unknown, ctx: { signal: AbortSignal }) => {
+        const n = ++received;
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => resolve({ carrierMsgId: `c-${n}` }), 50);
+          ctx.signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('aborted'))));
+        });
+      },
+    } as unknown as CarrierDriver;
+    const handling: Array<Promise<unknown>> = [];
+    // The consumer's stop drains: it waits for the handlers it started.
+    const bus = {
+      consume: async () => ({ stop: async () => void (await Promise.allSettled(handling)) }),
+    } as unknown as Bus;
+    const worker = () =>
+      new CarrierWorker(
+        { carrierId: 5, subjects, serverAddress: 'http://gw.example', retries: 3, timeoutMs: 1_000, retryDelayMs: 10 },
+        {
+          bus,
+          carrier: () => carrier,
+          driver: () => driver,
+          records,
+          legs,
+          logger: silentLogger(),
+          sent: new SentRecorder({ subjects }, { bus, records, legs, client: () => undefined, logger: silentLogger() }),
+          sentBefore: async (id) => stored.some((r) => r.messageId === id && r.carrierMsgId !== ''),
+          failures: { report: async () => undefined } as unknown as FailureReporter,
+          metrics: createMetrics({ serverId: 'n1', defaultMetrics: false }),
+        },
+      );
+    const leader = worker();
+    await leader.start();
+    const first = leader.handle(msg(1));
+    handling.push(first);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(received).toBe(1);
+    await leader.stop();
+    expect(await first).toEqual({ kind: 'ack' });
+    expect(stored.map((r) => [r.messageId, r.status, r.carrierMsgId])).toEqual([['m3', 'sent', 'c-1']]);
+    // Whatever the stop left unacknowledged comes back to the next leader, which finds the record.
+    const next = worker();
+    expect(await next.handle(msg(2))).toEqual({ kind: 'ack' });
+    expect(received).toBe(1);
+    // A job the stopping worker had not sent yet is given back, not sent.
+    expect((await leader.handle(msg(1))).kind).toBe('retry');
+    expect(received).toBe(1);
+    await next.stop();
+  });
+});
+
 describe("a carrier send's metrics and log events", () => {
   const { subjects, carrier, msg } = carrierJob(
     'cwm',

@@ -63,6 +63,7 @@ export interface CarrierWorkerDeps {
 export class CarrierWorker {
   #consumer?: Consumer;
   readonly #abort = new AbortController();
+  #stopping = false;
   readonly #bucket: TokenBucket;
   readonly #concurrency: number;
   /** This carrier's keep-alive connections (one per send in flight), opened by the leader and closed when it stops. */
@@ -97,11 +98,16 @@ export class CarrierWorker {
     );
   }
 
+  /**
+   * Sends not yet written are given back at once; sends in flight run on through the consumer's
+   * drain and are recorded, since the carrier may already hold them and a retry would send them
+   * twice. What outlives the drain was given back by it, and only then is aborted.
+   */
   async stop(): Promise<void> {
+    this.#stopping = true;
     this.#bucket.close();
-    const stopping = this.#consumer?.stop();
+    await this.#consumer?.stop();
     this.#abort.abort();
-    await stopping;
     this.#pool.close();
   }
 
@@ -132,7 +138,7 @@ export class CarrierWorker {
     // record already holds the carrier's id, sending again would only duplicate it.
     if (msg.deliveryCount > 1 && (await this.deps.sentBefore(egress.message.id))) return ack;
     if (!this.#bucket.tryTake()) await workingWhile(msg, this.#bucket.take());
-    const send = () => (this.#abort.signal.aborted ? Promise.resolve(retry(0)) : this.send(msg, egress, carrier, driver));
+    const send = () => (this.#stopping ? Promise.resolve(retry(0)) : this.send(msg, egress, carrier, driver));
     return this.deps.ingressFirst ? this.deps.ingressFirst.run(msg, send) : send();
   }
 

@@ -42,7 +42,7 @@ export class TokenBucket {
     });
   }
 
-  /** Releases every waiter at once (the worker is stopping; its sends will abort). */
+  /** Releases every waiter at once (the worker is stopping; sends not yet written are given back). */
   close(): void {
     clearTimeout(this.#timer);
     for (const waiter of this.#waiters.splice(0)) waiter();
